@@ -1,0 +1,54 @@
+# Interview Kiosk. `make demo` and `make test` set the machine up first (installer/setup.sh is
+# idempotent and takes seconds once done).
+SHELL := /bin/bash
+CARGO ?= cargo
+APP := target/debug/interview-kiosk
+
+.PHONY: setup ui build run demo test test-rust test-ui test-e2e lint bindings bench
+
+setup:
+	bash installer/setup.sh
+
+# The front end is embedded into the binary at compile time, so it is built first.
+ui:
+	cd ui && npm run --silent build
+
+build: ui
+	$(CARGO) build -p interview-kiosk
+
+run: setup build
+	$(APP)
+
+# Headless: prints each stage with its timing. INTERVIEW_KIOSK_DATA_DIR overrides ./demo-data.
+demo: setup build
+	$(APP) demo
+
+test: setup
+	$(MAKE) test-ui
+	$(MAKE) build
+	$(MAKE) lint
+	$(MAKE) test-rust
+	$(MAKE) test-e2e
+
+lint:
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets --quiet -- -D warnings
+
+test-ui:
+	cd ui && npm run --silent check && npm test --silent
+
+# Domain crates and the shell (including the stale-bindings check), not the e2e crate.
+test-rust:
+	$(CARGO) test --workspace --exclude e2e
+
+# The real app under Xvfb over WebDriver; needs `make build` first.
+test-e2e:
+	$(CARGO) test -p e2e
+
+# Regenerates ui/src/shared/bindings.ts from the Rust command list.
+bindings:
+	-$(CARGO) test -p interview-kiosk --lib commands::tests::bindings_are_fresh --quiet
+	$(CARGO) test -p interview-kiosk --lib commands::tests::bindings_are_fresh --quiet
+
+bench: setup
+	$(CARGO) bench --workspace --exclude e2e

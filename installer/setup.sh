@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Everything a fresh Debian 12 machine needs to build, test and demo Interview Kiosk.
+#
+# This file is the only place set-up lives (CI runs it, `make setup` runs it). It is idempotent:
+# every step first checks whether its result is already in place, so a second run changes nothing
+# and takes seconds. Any failure stops the run with a message naming what failed.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+START=$(date +%s%N)
+CHANGED=0
+
+say() { printf 'setup: %s\n' "$*"; }
+fail() { printf 'setup: FAILED: %s\n' "$*" >&2; exit 1; }
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || fail "not root and no sudo: cannot install system packages"
+  SUDO="sudo"
+fi
+
+# --- 1. Debian packages -------------------------------------------------------------------
+# build: the Tauri/WebKitGTK toolchain; test: Xvfb, WebKitWebDriver, GStreamer for playback in
+# the webview.
+APT_PACKAGES=(
+  build-essential pkg-config curl file
+  libssl-dev libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev
+  xvfb xauth webkit2gtk-driver
+  gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-libav
+)
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)
+  [ "$status" = "installed" ] || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq || fail "apt-get update"
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
+    || fail "apt-get install ${missing[*]}"
+  CHANGED=1
+fi
+
+# --- 2. Rust tools --------------------------------------------------------------------------
+TAURI_DRIVER_VERSION=2.1.0
+# tauri-driver has no --version flag; cargo's install list records what is installed.
+if ! cargo install --list 2>/dev/null | grep -q "^tauri-driver v$TAURI_DRIVER_VERSION:"; then
+  say "installing tauri-driver $TAURI_DRIVER_VERSION"
+  cargo install --quiet --locked tauri-driver --version "$TAURI_DRIVER_VERSION" \
+    || fail "cargo install tauri-driver $TAURI_DRIVER_VERSION"
+  CHANGED=1
+fi
+
+# --- 3. Front-end dependencies (exactly the lock file) --------------------------------------
+# `npm ci` would be the natural command, but npm 11.19 writes lock files without the other
+# platforms' optional packages (rollup, esbuild and tauri-cli binaries) and then its own `npm ci`
+# rejects them (npm/cli#4828). `npm install` against the committed lock installs exactly the
+# locked versions; we fail if it had to change the lock, which gives the guarantee `npm ci` gives.
+LOCK_SUM=$(sha256sum ui/package-lock.json | cut -d' ' -f1)
+STAMP=ui/node_modules/.setup-lock-sha256
+if [ "$(cat "$STAMP" 2>/dev/null || true)" != "$LOCK_SUM" ]; then
+  say "installing front-end packages from ui/package-lock.json"
+  (cd ui && npm install --no-audit --no-fund --loglevel=error) || fail "npm install in ui/"
+  [ "$(sha256sum ui/package-lock.json | cut -d' ' -f1)" = "$LOCK_SUM" ] \
+    || fail "ui/package-lock.json is out of date with ui/package.json: run 'npm install' in ui/ and commit the lock"
+  echo "$LOCK_SUM" >"$STAMP"
+  CHANGED=1
+fi
+
+# --- 4. Pinned runtime assets (ONNX Runtime, models), sha256-checked against the manifest ---
+assets_out=$(python3 installer/fetch_assets.py) || fail "runtime assets (see the message above)"
+printf '%s\n' "$assets_out" | sed 's/^/setup: /'
+grep -q "in place and verified" <<<"$assets_out" || CHANGED=1
+
+ELAPSED_MS=$(( ($(date +%s%N) - START) / 1000000 ))
+ELAPSED="$((ELAPSED_MS / 1000)).$(( (ELAPSED_MS % 1000) / 100 ))"
+if [ "$CHANGED" -eq 0 ]; then
+  say "everything already in place, nothing changed (${ELAPSED}s)"
+else
+  say "done (${ELAPSED}s)"
+fi

@@ -1,0 +1,140 @@
+//! The `interview-kiosk` command line: the same binary as the desktop app, for administrators,
+//! auditors and scripts. Parsing happens before anything touches a display, so `--help` and
+//! every subcommand work on a headless server.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use interview::{Lang, UserFacing};
+
+use crate::error::ShellError;
+use crate::{app, demo, logging, selftest};
+
+/// Selects where everything lives (vault, recordings, logs).
+pub const DATA_DIR_ENV: &str = "INTERVIEW_KIOSK_DATA_DIR";
+/// Language of the command line's messages (`zh-CN` or `en`).
+pub const LANG_ENV: &str = "INTERVIEW_KIOSK_LANG";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "interview-kiosk",
+    version,
+    about = "Interview Kiosk (面试一体机): on-premises AI video interviews.",
+    long_about = "Interview Kiosk (面试一体机): on-premises AI video interviews.\n\n\
+        With no command, opens the desktop app. Nothing ever leaves this machine."
+)]
+struct Cli {
+    /// Where the vault, recordings and logs live [default: the platform's data directory;
+    /// for `demo`: ./demo-data]
+    #[arg(long, env = DATA_DIR_ENV, global = true, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+
+    /// Language of messages: zh-CN or en [default: from LANG]
+    #[arg(long, env = LANG_ENV, global = true, value_name = "LANG")]
+    lang: Option<Lang>,
+
+    /// Also print the log to stderr.
+    #[arg(short, long, global = true)]
+    verbose: bool,
+
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Open the desktop app (the default).
+    App,
+    /// Run the end-to-end demo headless and print each stage with its timing.
+    Demo,
+    /// Check that the bundled runtime library and models match the manifest.
+    Selftest,
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let lang = cli.lang.unwrap_or_else(lang_from_locale);
+    match run(cli, lang) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!(code = error.code(), detail = %error, "command failed");
+            #[allow(clippy::print_stderr)] // the edge: this is how a CLI reports
+            {
+                eprintln!("{}", error.user_message().get(lang));
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli, lang: Lang) -> Result<(), ShellError> {
+    let command = cli.command.unwrap_or(Command::App);
+    let data_dir = match (cli.data_dir, &command) {
+        (Some(dir), _) => dir,
+        (None, Command::Demo) => PathBuf::from("demo-data"),
+        (None, _) => dirs::data_dir().ok_or(ShellError::NoDataDir)?.join("interview-kiosk"),
+    };
+    let data_dir = prepare_data_dir(&data_dir)?;
+    let _log_guard = logging::init(&data_dir, cli.verbose);
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), command = ?command, "interview-kiosk started");
+    match command {
+        Command::App => app::run(data_dir).map_err(|e| ShellError::Internal(format!("{e:#}"))),
+        Command::Demo => demo::run(&data_dir, lang),
+        Command::Selftest => selftest::run(lang),
+    }
+}
+
+/// Creates the data directory (owner-only on Unix) and returns its absolute path.
+fn prepare_data_dir(dir: &Path) -> Result<PathBuf, ShellError> {
+    let error = |source| ShellError::DataDir { path: dir.to_owned(), source };
+    std::fs::create_dir_all(dir).map_err(error)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(error)?;
+    }
+    dir.canonicalize().map_err(error)
+}
+
+/// zh-CN when the locale is Chinese, English otherwise.
+fn lang_from_locale() -> Lang {
+    let locale = ["LC_ALL", "LC_MESSAGES", "LANG"].iter().find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()));
+    match locale {
+        Some(l) if l.to_ascii_lowercase().starts_with("zh") => Lang::ZhCn,
+        _ => Lang::En,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn data_dir_is_created_private_and_absolute() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = prepare_data_dir(&tmp.path().join("a/b")).unwrap();
+        assert!(dir.is_absolute() && dir.is_dir());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777, 0o700);
+        }
+    }
+
+    #[test]
+    fn a_file_in_the_way_is_a_clear_error() {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::write(tmp.path().join("taken"), b"").unwrap();
+        let error = prepare_data_dir(&tmp.path().join("taken")).unwrap_err();
+        assert_eq!(error.code(), "app.data_dir");
+        assert!(error.user_message().zh_cn.contains("数据目录"));
+    }
+}

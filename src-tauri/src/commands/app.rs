@@ -1,0 +1,42 @@
+//! Commands every window may call.
+
+use manifest::AssetKind;
+use tauri::State;
+
+use crate::ipc::{AppStatus, ComponentKind, ComponentStatus, IpcError};
+use crate::state::AppState;
+
+/// The app's version, its data directory and the state of its bundled components.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip_all)]
+pub async fn app_status(state: State<'_, AppState>) -> Result<AppStatus, IpcError> {
+    let data_dir = state.data_dir.display().to_string();
+    let state = state.inner().clone();
+    // Verification hashes files: run it on the blocking pool, not on an async worker.
+    let components = tauri::async_runtime::spawn_blocking(move || state.components())
+        .await
+        .map_err(|join| crate::error::ShellError::Internal(join.to_string()))?;
+    let (components, components_error) = match components.as_ref() {
+        Ok(checks) => (checks.iter().map(component_status).collect(), None),
+        Err(error) => (Vec::new(), Some(error_text(error))),
+    };
+    Ok(AppStatus { version: env!("CARGO_PKG_VERSION").to_owned(), data_dir, components, components_error })
+}
+
+fn component_status(check: &manifest::AssetCheck) -> ComponentStatus {
+    ComponentStatus {
+        name: check.asset.name.clone(),
+        version: check.asset.version.clone(),
+        kind: match check.asset.kind {
+            AssetKind::Runtime => ComponentKind::Runtime,
+            AssetKind::Model => ComponentKind::Model,
+        },
+        licence: check.asset.licence.clone(),
+        problem: check.result.as_ref().err().map(error_text),
+    }
+}
+
+fn error_text(error: &impl interview::UserFacing) -> crate::ipc::Text {
+    error.user_message().into()
+}

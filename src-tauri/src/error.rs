@@ -1,0 +1,61 @@
+//! The shell's one error type: every failure the command line or the UI can report.
+
+use std::path::PathBuf;
+
+use interview::{Localized, UserFacing};
+use manifest::AssetError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ShellError {
+    #[error("no data directory: the platform has none and --data-dir was not given")]
+    NoDataDir,
+    #[error("cannot create data directory {path}: {source}")]
+    DataDir { path: PathBuf, source: std::io::Error },
+    #[error(transparent)]
+    Assets(#[from] AssetError),
+    #[error("internal error: {0}")]
+    Internal(String),
+    #[error("{failed} of {total} bundled components failed verification")]
+    ComponentsFailed { failed: usize, total: usize },
+}
+
+impl UserFacing for ShellError {
+    fn code(&self) -> &'static str {
+        match self {
+            ShellError::NoDataDir => "app.no_data_dir",
+            ShellError::DataDir { .. } => "app.data_dir",
+            ShellError::Assets(inner) => inner.code(),
+            ShellError::ComponentsFailed { .. } => "app.components_failed",
+            ShellError::Internal(_) => "app.internal",
+        }
+    }
+
+    fn user_message(&self) -> Localized {
+        match self {
+            ShellError::NoDataDir => Localized::new(
+                "无法确定数据目录。请用 --data-dir 或环境变量 INTERVIEW_KIOSK_DATA_DIR 指定。",
+                "No data directory could be determined. Give one with --data-dir or the INTERVIEW_KIOSK_DATA_DIR environment variable.",
+            ),
+            ShellError::DataDir { path, .. } => Localized::new(
+                format!("无法创建数据目录 {}，请检查磁盘空间和权限。", path.display()),
+                format!(
+                    "The data directory {} cannot be created; check the disk space and the permissions.",
+                    path.display()
+                ),
+            ),
+            ShellError::Assets(inner) => inner.user_message(),
+            ShellError::Internal(_) => Localized::new(
+                "程序内部出错，操作未完成。详细信息已写入日志，请联系管理员。",
+                "Something went wrong inside the app and the operation did not finish. The details are in the log; please contact your administrator.",
+            ),
+            ShellError::ComponentsFailed { failed, total } => Localized::new(
+                format!(
+                    "{total} 个内置组件中有 {failed} 个未通过校验。请重新运行安装程序（installer/setup.sh）或重新安装软件包。"
+                ),
+                format!(
+                    "{failed} of {total} bundled components failed verification. Run the installer again (installer/setup.sh) or reinstall the package."
+                ),
+            ),
+        }
+    }
+}

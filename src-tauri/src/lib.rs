@@ -1,0 +1,23 @@
+//! The shell of Interview Kiosk: the one crate that knows Tauri.
+//!
+//! It turns the domain crates into a desktop app and a command line. It stays thin: parse the
+//! command line or the IPC call, call the domain, convert the result for the caller. Domain
+//! rules do not live here.
+//!
+//! - [`cli`]: the `interview-kiosk` command line; with no subcommand it opens the desktop app.
+//! - [`commands`]: the IPC commands, in one list that feeds both the invoke handler and the
+//!   generated TypeScript bindings.
+//! - [`ipc`]: the types that cross IPC (never the domain types themselves).
+//! - [`demo`]: the headless end-to-end demo behind `make demo`.
+
+mod app;
+mod cli;
+pub mod commands;
+mod demo;
+mod error;
+pub mod ipc;
+mod logging;
+mod selftest;
+mod state;
+
+pub use cli::main;

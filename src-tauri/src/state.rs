@@ -1,0 +1,29 @@
+//! What the running app holds between IPC calls.
+
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+
+use manifest::{AssetCheck, AssetStore};
+
+use crate::error::ShellError;
+
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub data_dir: PathBuf,
+    /// The result of verifying the bundled components, computed once (hashing ~30 MB+ of
+    /// files is too slow to repeat on every status call).
+    components: Arc<OnceLock<Arc<Result<Vec<AssetCheck>, ShellError>>>>,
+}
+
+impl AppState {
+    pub fn new(data_dir: PathBuf) -> AppState {
+        AppState { data_dir, components: Arc::new(OnceLock::new()) }
+    }
+
+    /// Verifies the bundled components on first use; blocking, call it off the UI thread.
+    pub fn components(&self) -> Arc<Result<Vec<AssetCheck>, ShellError>> {
+        self.components
+            .get_or_init(|| Arc::new(AssetStore::locate().map(|store| store.verify_all()).map_err(ShellError::from)))
+            .clone()
+    }
+}

@@ -1,0 +1,200 @@
+//! Starts the real app under Xvfb behind tauri-driver and connects a WebDriver client.
+//!
+//! Each [`App`] has its own X display, its own ports and its own data directory, so tests run
+//! in parallel. Everything started is stopped when the `App` is dropped.
+
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+
+/// Overrides the app binary under test (default: the workspace's debug build).
+pub const BIN_ENV: &str = "INTERVIEW_KIOSK_BIN";
+
+pub struct App {
+    pub client: Client,
+    children: Children,
+}
+
+/// The helper processes, stopped (newest first) when dropped, also on an early error.
+struct Children(Vec<Child>);
+
+impl Drop for Children {
+    fn drop(&mut self) {
+        for child in self.0.iter_mut().rev() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        self.0.clear();
+    }
+}
+
+/// Extra environment for the app process.
+pub type Env<'a> = &'a [(&'a str, &'a Path)];
+
+impl App {
+    /// Launches the app with `data_dir` as its data directory.
+    pub async fn launch(data_dir: &Path, env: Env<'_>) -> Result<App> {
+        let binary = app_binary()?;
+        let mut children = Children(Vec::new());
+        let display = start_xvfb(&mut children.0)?;
+        let port = free_port()?;
+        let native_port = free_port()?;
+        let mut driver = Command::new(tauri_driver()?);
+        driver
+            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            .env("DISPLAY", &display)
+            .env("INTERVIEW_KIOSK_DATA_DIR", data_dir)
+            // No GPU here; keep WebKit on its software path.
+            .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
+            .env("LIBGL_ALWAYS_SOFTWARE", "1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        for (key, value) in env {
+            driver.env(key, value);
+        }
+        children.0.push(driver.spawn().context("starting tauri-driver (run installer/setup.sh)")?);
+        wait_for_port(port, Duration::from_secs(20)).context("tauri-driver did not start listening")?;
+        let mut capabilities = serde_json::Map::new();
+        capabilities
+            .insert("tauri:options".to_owned(), serde_json::json!({ "application": binary.display().to_string() }));
+        capabilities.insert("browserName".to_owned(), serde_json::json!("wry"));
+        let client = ClientBuilder::new(HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .context("opening a WebDriver session on the app")?;
+        Ok(App { client, children })
+    }
+
+    /// Waits for the element and returns its text.
+    pub async fn text_of(&self, css: &str) -> Result<String> {
+        let element = self.find(css).await?;
+        Ok(element.text().await?)
+    }
+
+    /// Waits up to 15 s for an element to appear.
+    pub async fn find(&self, css: &str) -> Result<fantoccini::elements::Element> {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(15))
+            .for_element(Locator::Css(css))
+            .await
+            .with_context(|| format!("waiting for {css}"))
+    }
+
+    /// Waits until the element's text satisfies `check`, and returns it.
+    pub async fn wait_text(&self, css: &str, check: impl Fn(&str) -> bool) -> Result<String> {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let text = self.text_of(css).await?;
+            if check(&text) {
+                return Ok(text);
+            }
+            if Instant::now() > deadline {
+                bail!("{css} still reads {text:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    pub async fn click(&self, css: &str) -> Result<()> {
+        self.find(css).await?.click().await.with_context(|| format!("clicking {css}"))?;
+        Ok(())
+    }
+
+    /// Saves a screenshot of the window (for docs, and to look at when a test fails).
+    pub async fn screenshot(&self, path: &Path) -> Result<()> {
+        let png = self.client.screenshot().await?;
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        std::fs::write(path, png)?;
+        Ok(())
+    }
+
+    /// Ends the WebDriver session (which closes the app) and stops the helpers.
+    pub async fn close(self) -> Result<()> {
+        let App { client, children } = self;
+        client.close().await?;
+        drop(children);
+        Ok(())
+    }
+}
+
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn app_binary() -> Result<PathBuf> {
+    let path = match std::env::var_os(BIN_ENV) {
+        Some(path) => PathBuf::from(path),
+        None => workspace_root().join("target/debug/interview-kiosk"),
+    };
+    if !path.is_file() {
+        bail!("the app binary {} does not exist: build it first (make test does)", path.display());
+    }
+    Ok(path.canonicalize()?)
+}
+
+fn tauri_driver() -> Result<PathBuf> {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .context("no CARGO_HOME or HOME")?;
+    let path = home.join("bin/tauri-driver");
+    if !path.is_file() {
+        bail!("{} is missing: run installer/setup.sh", path.display());
+    }
+    Ok(path)
+}
+
+fn start_xvfb(children: &mut Vec<Child>) -> Result<String> {
+    for number in 90..190u32 {
+        let socket = PathBuf::from(format!("/tmp/.X11-unix/X{number}"));
+        let lock = PathBuf::from(format!("/tmp/.X{number}-lock"));
+        if socket.exists() || lock.exists() {
+            continue;
+        }
+        let display = format!(":{number}");
+        let child = Command::new("Xvfb")
+            .args([display.as_str(), "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("starting Xvfb (run installer/setup.sh)")?;
+        children.push(child);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if socket.exists() {
+                return Ok(display);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        // Another test may have taken this display at the same moment: try the next one.
+        if let Some(mut child) = children.pop() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+    bail!("no free X display for Xvfb")
+}
+
+fn free_port() -> Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+fn wait_for_port(port: u16, timeout: Duration) -> Result<()> {
+    let deadline = Instant::now() + timeout;
+    while Instant::now() < deadline {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    bail!("nothing listens on port {port} after {timeout:?}")
+}

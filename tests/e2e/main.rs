@@ -1,0 +1,67 @@
+//! End-to-end tests: the real `interview-kiosk` binary under Xvfb, driven through tauri-driver
+//! and WebKitWebDriver. `make test` builds the app first; nothing here is simulated.
+
+mod harness;
+
+use std::path::Path;
+
+use anyhow::Result;
+use harness::{App, workspace_root};
+
+fn screenshot_path(name: &str) -> std::path::PathBuf {
+    workspace_root().join("target/e2e-screenshots").join(format!("{name}.png"))
+}
+
+/// The page shows values only the backend knows: the data directory the test chose, the
+/// build's version, and the verification of the bundled ONNX Runtime library. It routes to
+/// all four role areas and switches language.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_window_shows_the_status_from_rust() -> Result<()> {
+    let data = tempfile::tempdir()?;
+    let app = App::launch(data.path(), &[]).await?;
+
+    let expected_dir = data.path().canonicalize()?.display().to_string();
+    assert_eq!(app.text_of("[data-testid=data-dir]").await?, expected_dir);
+    assert_eq!(app.text_of("[data-testid=app-version]").await?, env!("CARGO_PKG_VERSION"));
+    assert_eq!(app.text_of("[data-testid=component-onnxruntime] [data-testid=component-state]").await?, "已校验");
+    assert!(app.text_of("[data-testid=components-summary]").await?.contains("全部校验通过"));
+    app.screenshot(&screenshot_path("admin-zh")).await?;
+
+    for (area, heading) in [("clerk", "招聘工作台"), ("kiosk", "面试终端"), ("auditor", "审计"), ("admin", "系统管理")]
+    {
+        app.click(&format!("[data-testid=nav-{area}]")).await?;
+        assert_eq!(app.text_of(&format!("[data-testid=area-{area}] h2")).await?, heading);
+        let current = app.find(&format!("[data-testid=nav-{area}]")).await?.attr("aria-current").await?;
+        assert_eq!(current.as_deref(), Some("page"), "nav link of {area} is not marked current");
+    }
+
+    app.click("[data-testid=lang-switch]").await?;
+    app.wait_text("[data-testid=area-admin] h2", |t| t == "Administration").await?;
+    assert_eq!(app.text_of("[data-testid=component-onnxruntime] [data-testid=component-state]").await?, "Verified");
+    let lang = app.client.execute("return document.documentElement.lang", vec![]).await?;
+    assert_eq!(lang, serde_json::json!("en"));
+    app.screenshot(&screenshot_path("admin-en")).await?;
+
+    app.close().await
+}
+
+/// A damaged runtime library is named in the window with the backend's sentence, and the
+/// status bar says verification failed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_damaged_component_is_reported_in_the_window() -> Result<()> {
+    let data = tempfile::tempdir()?;
+    let assets = tempfile::tempdir()?;
+    let library = workspace_root().join(".cache/assets/libonnxruntime.so.1.31.1");
+    let mut bytes = std::fs::read(&library)?;
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x01;
+    std::fs::write(assets.path().join("libonnxruntime.so.1.31.1"), bytes)?;
+    let env: &[(&str, &Path)] = &[("INTERVIEW_KIOSK_ASSETS_DIR", assets.path())];
+    let app = App::launch(data.path(), env).await?;
+
+    let state = app.text_of("[data-testid=component-onnxruntime] [data-testid=component-state]").await?;
+    assert!(state.contains("libonnxruntime.so.1.31.1") && state.contains("不符"), "state reads {state:?}");
+    assert!(app.text_of("[data-testid=components-summary]").await?.contains("未通过校验"));
+
+    app.close().await
+}

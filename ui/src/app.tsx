@@ -1,0 +1,74 @@
+// The staff window's shell: header, role navigation, language switch, the routed area, status.
+import { useEffect, useState } from "preact/hooks";
+import { AdminArea } from "./admin";
+import { AuditorArea } from "./auditor";
+import { ClerkArea } from "./clerk";
+import { KioskArea } from "./kiosk";
+import { type Key, type Lang, LangContext, parseLang, translate } from "./shared/i18n";
+import { AREAS, type Area, hrefOf, useArea } from "./shared/router";
+import { StatusBar, StatusContext, useStatusLoader } from "./shared/status";
+
+const LANG_KEY = "interview-kiosk.lang";
+
+const AREA_VIEWS: Record<Area, () => preact.JSX.Element> = {
+  admin: AdminArea,
+  clerk: ClerkArea,
+  kiosk: KioskArea,
+  auditor: AuditorArea,
+};
+
+export function App() {
+  const [lang, setLangState] = useState<Lang>(() => parseLang(localStorage.getItem(LANG_KEY)));
+  const setLang = (next: Lang) => {
+    localStorage.setItem(LANG_KEY, next);
+    setLangState(next);
+  };
+  useEffect(() => {
+    document.documentElement.lang = lang;
+    document.title = `${translate(lang, "app.name")} · ${translate(lang === "en" ? "zh-CN" : "en", "app.name")}`;
+  }, [lang]);
+  const status = useStatusLoader();
+  const area = useArea();
+  const t = (key: Key) => translate(lang, key);
+  const View = AREA_VIEWS[area];
+
+  return (
+    <LangContext.Provider value={{ lang, setLang }}>
+      <StatusContext.Provider value={status}>
+        <div class="shell">
+          <header class="shell__header">
+            <div>
+              <h1 class="shell__title">{t("app.name")}</h1>
+              <p class="shell__tagline">{t("app.tagline")}</p>
+            </div>
+            <button
+              type="button"
+              class="button"
+              data-testid="lang-switch"
+              aria-label={t("lang.switch.label")}
+              onClick={() => setLang(lang === "en" ? "zh-CN" : "en")}
+            >
+              {t("lang.switch")}
+            </button>
+          </header>
+          <nav class="shell__nav" aria-label={t("nav.label")}>
+            {AREAS.map((name) => (
+              <a
+                key={name}
+                href={hrefOf(name)}
+                data-testid={`nav-${name}`}
+                aria-current={name === area ? "page" : undefined}
+              >
+                {t(`nav.${name}`)}
+              </a>
+            ))}
+          </nav>
+          <main class="shell__main" id="main" data-area={area}>
+            <View />
+          </main>
+          <StatusBar />
+        </div>
+      </StatusContext.Provider>
+    </LangContext.Provider>
+  );
+}

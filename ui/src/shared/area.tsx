@@ -1,0 +1,18 @@
+import type { ComponentChildren } from "preact";
+import { useEffect, useRef } from "preact/hooks";
+
+/// The frame of a role area: its heading (focused on arrival, so screen readers announce the
+/// new area) and its introduction.
+export function AreaFrame(props: { testId: string; title: string; intro: string; children?: ComponentChildren }) {
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => heading.current?.focus(), [props.testId]);
+  return (
+    <section aria-labelledby={`${props.testId}-title`} data-testid={props.testId}>
+      <h2 id={`${props.testId}-title`} tabIndex={-1} ref={heading}>
+        {props.title}
+      </h2>
+      <p class="intro">{props.intro}</p>
+      {props.children}
+    </section>
+  );
+}

@@ -1,0 +1,26 @@
+// Hash routes, one per role area: #/admin, #/clerk, #/kiosk, #/auditor.
+import { useEffect, useState } from "preact/hooks";
+
+export type Area = "admin" | "clerk" | "kiosk" | "auditor";
+export const AREAS: readonly Area[] = ["admin", "clerk", "kiosk", "auditor"];
+export const DEFAULT_AREA: Area = "admin";
+
+export function parseArea(hash: string): Area {
+  const name = hash.replace(/^#\/?/, "").split(/[/?]/)[0] ?? "";
+  return (AREAS as readonly string[]).includes(name) ? (name as Area) : DEFAULT_AREA;
+}
+
+export function hrefOf(area: Area): string {
+  return `#/${area}`;
+}
+
+/// The area in the address, kept in step with back/forward and links.
+export function useArea(): Area {
+  const [area, setArea] = useState<Area>(() => parseArea(window.location.hash));
+  useEffect(() => {
+    const onChange = () => setArea(parseArea(window.location.hash));
+    window.addEventListener("hashchange", onChange);
+    return () => window.removeEventListener("hashchange", onChange);
+  }, []);
+  return area;
+}
