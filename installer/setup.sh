@@ -21,13 +21,14 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 # --- 1. Debian packages -------------------------------------------------------------------
-# build: the Tauri/WebKitGTK toolchain; test: Xvfb, WebKitWebDriver, GStreamer for playback in
-# the webview.
+# build: the Tauri/WebKitGTK toolchain; run: a CJK font (the UI is Chinese first) and GStreamer
+# for playback in the webview; test: Xvfb, WebKitWebDriver, and xwd + netpbm for screenshots
+# (WebKitWebDriver's own screenshot command hangs under Xvfb here).
 APT_PACKAGES=(
   build-essential pkg-config curl file
   libssl-dev libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev
-  xvfb xauth webkit2gtk-driver
-  gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-libav
+  fonts-noto-cjk gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-libav
+  xvfb xauth webkit2gtk-driver x11-apps netpbm
 )
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

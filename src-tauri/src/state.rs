@@ -7,12 +7,15 @@ use manifest::{AssetCheck, AssetStore};
 
 use crate::error::ShellError;
 
+/// The outcome of verifying every bundled component, shared between calls.
+pub type ComponentChecks = Arc<Result<Vec<AssetCheck>, ShellError>>;
+
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub data_dir: PathBuf,
     /// The result of verifying the bundled components, computed once (hashing ~30 MB+ of
     /// files is too slow to repeat on every status call).
-    components: Arc<OnceLock<Arc<Result<Vec<AssetCheck>, ShellError>>>>,
+    components: Arc<OnceLock<ComponentChecks>>,
 }
 
 impl AppState {
@@ -21,7 +24,7 @@ impl AppState {
     }
 
     /// Verifies the bundled components on first use; blocking, call it off the UI thread.
-    pub fn components(&self) -> Arc<Result<Vec<AssetCheck>, ShellError>> {
+    pub fn components(&self) -> ComponentChecks {
         self.components
             .get_or_init(|| Arc::new(AssetStore::locate().map(|store| store.verify_all()).map_err(ShellError::from)))
             .clone()

@@ -17,16 +17,34 @@ pub const BIN_ENV: &str = "INTERVIEW_KIOSK_BIN";
 
 pub struct App {
     pub client: Client,
+    display: String,
     children: Children,
 }
 
-/// The helper processes, stopped (newest first) when dropped, also on an early error.
+/// The helper processes, stopped (newest first) when dropped, also on an early error. Each
+/// runs in its own process group, so what it started (tauri-driver starts WebKitWebDriver,
+/// which starts the app) stops with it.
 struct Children(Vec<Child>);
+
+impl Children {
+    fn spawn(&mut self, command: &mut Command) -> std::io::Result<&mut Child> {
+        use std::os::unix::process::CommandExt;
+        self.0.push(command.process_group(0).spawn()?);
+        Ok(self.0.last_mut().expect("just pushed"))
+    }
+}
 
 impl Drop for Children {
     fn drop(&mut self) {
         for child in self.0.iter_mut().rev() {
-            let _ = child.kill();
+            // SIGTERM first, so Xvfb removes its lock file and the app can shut down.
+            let group = format!("-{}", child.id());
+            let _ = Command::new("kill").args(["-TERM", "--", &group]).stderr(Stdio::null()).status();
+            let deadline = Instant::now() + Duration::from_secs(3);
+            while Instant::now() < deadline && matches!(child.try_wait(), Ok(None)) {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let _ = Command::new("kill").args(["-KILL", "--", &group]).stderr(Stdio::null()).status();
             let _ = child.wait();
         }
         self.0.clear();
@@ -41,7 +59,7 @@ impl App {
     pub async fn launch(data_dir: &Path, env: Env<'_>) -> Result<App> {
         let binary = app_binary()?;
         let mut children = Children(Vec::new());
-        let display = start_xvfb(&mut children.0)?;
+        let display = start_xvfb(&mut children)?;
         let port = free_port()?;
         let native_port = free_port()?;
         let mut driver = Command::new(tauri_driver()?);
@@ -57,7 +75,7 @@ impl App {
         for (key, value) in env {
             driver.env(key, value);
         }
-        children.0.push(driver.spawn().context("starting tauri-driver (run installer/setup.sh)")?);
+        children.spawn(&mut driver).context("starting tauri-driver (run installer/setup.sh)")?;
         wait_for_port(port, Duration::from_secs(20)).context("tauri-driver did not start listening")?;
         let mut capabilities = serde_json::Map::new();
         capabilities
@@ -68,7 +86,7 @@ impl App {
             .connect(&format!("http://127.0.0.1:{port}"))
             .await
             .context("opening a WebDriver session on the app")?;
-        Ok(App { client, children })
+        Ok(App { client, display, children })
     }
 
     /// Waits for the element and returns its text.
@@ -107,19 +125,27 @@ impl App {
         Ok(())
     }
 
-    /// Saves a screenshot of the window (for docs, and to look at when a test fails).
+    /// Saves a PNG of the screen (for the docs, and to look at when a test fails). Taken from
+    /// the X server with xwd, because WebKitWebDriver's screenshot command hangs under Xvfb.
     pub async fn screenshot(&self, path: &Path) -> Result<()> {
-        let png = self.client.screenshot().await?;
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        std::fs::write(path, png)?;
+        let pipeline = format!(
+            "xwd -root -silent -display {} | xwdtopnm 2>/dev/null | pnmtopng > '{}'",
+            self.display,
+            path.display()
+        );
+        let status = Command::new("bash").args(["-o", "pipefail", "-c", &pipeline]).status()?;
+        if !status.success() {
+            bail!("screenshot failed ({status}); are x11-apps and netpbm installed? run installer/setup.sh");
+        }
         Ok(())
     }
 
     /// Ends the WebDriver session (which closes the app) and stops the helpers.
     pub async fn close(self) -> Result<()> {
-        let App { client, children } = self;
+        let App { client, children, .. } = self;
         client.close().await?;
         drop(children);
         Ok(())
@@ -153,35 +179,22 @@ fn tauri_driver() -> Result<PathBuf> {
     Ok(path)
 }
 
-fn start_xvfb(children: &mut Vec<Child>) -> Result<String> {
-    for number in 90..190u32 {
-        let socket = PathBuf::from(format!("/tmp/.X11-unix/X{number}"));
-        let lock = PathBuf::from(format!("/tmp/.X{number}-lock"));
-        if socket.exists() || lock.exists() {
-            continue;
-        }
-        let display = format!(":{number}");
-        let child = Command::new("Xvfb")
-            .args([display.as_str(), "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .context("starting Xvfb (run installer/setup.sh)")?;
-        children.push(child);
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if socket.exists() {
-                return Ok(display);
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        // Another test may have taken this display at the same moment: try the next one.
-        if let Some(mut child) = children.pop() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-    bail!("no free X display for Xvfb")
+/// Starts Xvfb on a display it picks itself (`-displayfd`), so parallel tests never collide.
+fn start_xvfb(children: &mut Children) -> Result<String> {
+    use std::io::{BufRead, BufReader};
+    let child = children
+        .spawn(
+            Command::new("Xvfb")
+                .args(["-displayfd", "1", "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null()),
+        )
+        .context("starting Xvfb (run installer/setup.sh)")?;
+    let stdout = child.stdout.take().context("Xvfb stdout")?;
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line)?;
+    let number: u32 = line.trim().parse().with_context(|| format!("Xvfb printed {line:?}, not a display number"))?;
+    Ok(format!(":{number}"))
 }
 
 fn free_port() -> Result<u16> {

@@ -1,11 +1,17 @@
 import type { ComponentChildren } from "preact";
 import { useEffect, useRef } from "preact/hooks";
 
-/// The frame of a role area: its heading (focused on arrival, so screen readers announce the
-/// new area) and its introduction.
+/// The first area shown after start-up keeps the focus where the browser put it.
+let arrivedOnce = false;
+
+/// The frame of a role area: its heading (focused on arrival from another area, so screen
+/// readers announce the new area) and its introduction.
 export function AreaFrame(props: { testId: string; title: string; intro: string; children?: ComponentChildren }) {
   const heading = useRef<HTMLHeadingElement>(null);
-  useEffect(() => heading.current?.focus(), [props.testId]);
+  useEffect(() => {
+    if (arrivedOnce) heading.current?.focus();
+    arrivedOnce = true;
+  }, [props.testId]);
   return (
     <section aria-labelledby={`${props.testId}-title`} data-testid={props.testId}>
       <h2 id={`${props.testId}-title`} tabIndex={-1} ref={heading}>
