@@ -1,10 +1,16 @@
 //! The pure domain of Interview Kiosk.
 //!
 //! This crate does no I/O: no files, no clock, no database, no network. It holds the vocabulary
-//! every other crate shares. Today that is the two interface languages and the contract for
-//! errors a person can meet ([`UserFacing`]); the interview rules (weights, bands, the interview
-//! state machine, who may do what) join it as the vault issue lands.
+//! and the rules every other crate shares: the two interface languages and the contract for
+//! errors a person can meet ([`UserFacing`]); roles and the authorisation matrix ([`Role::may`]);
+//! weights, bands, the interview state machine, access-code validity and ID-number checks.
 
+mod access;
 mod lang;
+mod rules;
 
+pub use access::{Action, Role};
 pub use lang::{Lang, Localized, UserFacing};
+pub use rules::{
+    Band, Bands, CodeWindow, InterviewEvent, InterviewState, RuleError, Weight, check_resident_id, check_weights,
+};
