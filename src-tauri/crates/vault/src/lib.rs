@@ -1,1 +1,26 @@
+//! The vault: everything Interview Kiosk knows, encrypted on the local disk.
+//!
+//! - an SQLCipher database opened with a random 256-bit raw key kept in the OS credential
+//!   store ([`keys`]), with a one-time recovery key for a new machine;
+//! - an encrypted media store ([`media`]) for recordings and stills;
+//! - accounts with Argon2id passwords, lockout and idle-expiring sessions; every operation
+//!   takes the acting [`Session`] and is authorised against [`interview::Role::may`];
+//! - a hash-chained audit log ([`audit`]) written in the same transaction as each change, with
+//!   signed checkpoints inside the database and outside it.
+//!
+//! **Only this crate opens the database** (the `db` module is the one place that does).
 
+pub mod accounts;
+pub mod audit;
+mod db;
+mod error;
+mod files;
+pub mod keys;
+pub mod media;
+mod schema;
+mod vault;
+
+pub use error::{Result, VaultError};
+pub use keys::RecoveryKey;
+pub use schema::CURRENT_VERSION as SCHEMA_VERSION;
+pub use vault::{AccessCode, CheckIn, CheckReport, Clock, NewCandidate, NewJob, NewQuestion, NewUser, Session, Vault, VaultPaths, VaultStatus};

@@ -1,0 +1,202 @@
+use std::path::PathBuf;
+
+use interview::{Action, Localized, RuleError, UserFacing};
+
+/// Everything the vault can refuse or fail at. `Display` is for the log; what a person reads is
+/// [`UserFacing::user_message`].
+#[derive(Debug, thiserror::Error)]
+pub enum VaultError {
+    #[error("no vault in {0}")]
+    NotFound(PathBuf),
+    #[error("a vault already exists in {0}")]
+    AlreadyExists(PathBuf),
+    #[error("the credential store has no key for vault {vault_id}")]
+    KeyMissing { vault_id: String },
+    #[error("the credential store is unavailable: {0}")]
+    CredentialStore(String),
+    #[error("the key does not open the database")]
+    WrongKey,
+    #[error("the recovery key is not valid for this vault")]
+    WrongRecoveryKey,
+    #[error("the recovery key is malformed")]
+    MalformedRecoveryKey,
+    #[error("vault header {path} is invalid: {detail}")]
+    Header { path: PathBuf, detail: String },
+    #[error("the database is damaged: {0}")]
+    Corrupt(String),
+    #[error("the vault was rolled back: the database ends at audit entry {db_seq}, the checkpoint outside it is at {checkpoint_seq}")]
+    RolledBack { db_seq: i64, checkpoint_seq: i64 },
+    #[error("the audit chain is broken at entry {seq}: {reason}")]
+    AuditBroken { seq: i64, reason: String },
+    #[error("media file {file} is damaged: {reason}")]
+    MediaDamaged { file: String, reason: String },
+    #[error("migration to schema version {version} failed: {detail}")]
+    Migration { version: u32, detail: String },
+    #[error("database schema version {found} is newer than this app ({supported})")]
+    TooNew { found: u32, supported: u32 },
+    #[error("{role} may not {action}", role = role, action = action.as_str())]
+    Denied { role: &'static str, action: Action },
+    #[error("sign-in failed")]
+    BadCredentials,
+    #[error("account locked until {until}")]
+    Locked { until: i64 },
+    #[error("session expired or ended")]
+    SessionExpired,
+    #[error("{what} {id} not found")]
+    NoSuchObject { what: &'static str, id: i64 },
+    #[error("unknown access code")]
+    UnknownAccessCode,
+    #[error("username {0:?} is taken")]
+    UsernameTaken(String),
+    #[error("password too short")]
+    WeakPassword,
+    #[error(transparent)]
+    Rule(#[from] RuleError),
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("i/o error on {path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("cryptographic failure: {0}")]
+    Crypto(&'static str),
+}
+
+impl VaultError {
+    pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> VaultError {
+        let path = path.into();
+        move |source| VaultError::Io { path, source }
+    }
+}
+
+impl UserFacing for VaultError {
+    fn code(&self) -> &'static str {
+        match self {
+            VaultError::NotFound(_) => "vault.not_found",
+            VaultError::AlreadyExists(_) => "vault.already_exists",
+            VaultError::KeyMissing { .. } => "vault.key_missing",
+            VaultError::CredentialStore(_) => "vault.credential_store",
+            VaultError::WrongKey => "vault.wrong_key",
+            VaultError::WrongRecoveryKey => "vault.wrong_recovery_key",
+            VaultError::MalformedRecoveryKey => "vault.malformed_recovery_key",
+            VaultError::Header { .. } => "vault.header",
+            VaultError::Corrupt(_) => "vault.corrupt",
+            VaultError::RolledBack { .. } => "vault.rolled_back",
+            VaultError::AuditBroken { .. } => "vault.audit_broken",
+            VaultError::MediaDamaged { .. } => "vault.media_damaged",
+            VaultError::Migration { .. } => "vault.migration",
+            VaultError::TooNew { .. } => "vault.too_new",
+            VaultError::Denied { .. } => "auth.denied",
+            VaultError::BadCredentials => "auth.bad_credentials",
+            VaultError::Locked { .. } => "auth.locked",
+            VaultError::SessionExpired => "auth.session_expired",
+            VaultError::NoSuchObject { .. } => "vault.no_such_object",
+            VaultError::UnknownAccessCode => "kiosk.unknown_access_code",
+            VaultError::UsernameTaken(_) => "auth.username_taken",
+            VaultError::WeakPassword => "auth.weak_password",
+            VaultError::Rule(rule) => rule.code(),
+            VaultError::Sqlite(_) => "vault.database",
+            VaultError::Io { .. } => "vault.io",
+            VaultError::Crypto(_) => "vault.crypto",
+        }
+    }
+
+    fn user_message(&self) -> Localized {
+        match self {
+            VaultError::NotFound(_) => Localized::new(
+                "数据目录中没有数据保险库。请先由管理员完成首次配置（interview-kiosk vault init）。",
+                "There is no vault in the data directory. An administrator must run the first-time setup (interview-kiosk vault init).",
+            ),
+            VaultError::AlreadyExists(_) => Localized::new(
+                "数据目录中已有数据保险库，不会覆盖。如需新建，请选择其他数据目录。",
+                "A vault already exists in this data directory and will not be overwritten. Choose another data directory for a new one.",
+            ),
+            VaultError::KeyMissing { .. } => Localized::new(
+                "系统凭据库中找不到本保险库的密钥，因此无法打开。请使用创建保险库时打印的恢复密钥进行恢复（interview-kiosk vault recover）。",
+                "The key of this vault is not in the system's credential store, so it cannot be opened. Restore access with the recovery key printed when the vault was created (interview-kiosk vault recover).",
+            ),
+            VaultError::CredentialStore(_) => Localized::new(
+                "无法访问系统凭据库（密钥环）。请确认已登录桌面会话并已解锁密钥环；在无桌面的服务器上请使用 installer/with-keyring。",
+                "The system's credential store (keyring) cannot be reached. Make sure a desktop session is running and its keyring is unlocked; on a server without a desktop, use installer/with-keyring.",
+            ),
+            VaultError::WrongKey => Localized::new(
+                "密钥无法打开数据库：密钥不正确或数据库文件已损坏。数据库文件未被改动。",
+                "The key does not open the database: either the key is wrong or the database file is damaged. The database file was not changed.",
+            ),
+            VaultError::WrongRecoveryKey => Localized::new(
+                "恢复密钥与本保险库不匹配，请核对打印件。",
+                "The recovery key does not belong to this vault; please check the printed copy.",
+            ),
+            VaultError::MalformedRecoveryKey => Localized::new(
+                "恢复密钥格式不正确：应为 13 组、每组 4 个字符。",
+                "The recovery key is malformed: it has 13 groups of 4 characters.",
+            ),
+            VaultError::Header { .. } => Localized::new(
+                "保险库的描述文件（vault.json）已损坏，无法打开。请从备份恢复。",
+                "The vault's description file (vault.json) is damaged and the vault cannot be opened. Restore it from a backup.",
+            ),
+            VaultError::Corrupt(_) => Localized::new(
+                "数据库已损坏，无法安全读取。请从备份恢复，并联系管理员。",
+                "The database is damaged and cannot be read safely. Restore it from a backup and contact your administrator.",
+            ),
+            VaultError::RolledBack { .. } => Localized::new(
+                "数据库比上次记录的审计检查点更旧，可能被替换为旧副本。为防止篡改，已拒绝打开。请联系管理员和审计员。",
+                "The database is older than the last recorded audit checkpoint; it may have been replaced by an old copy. It was not opened, to prevent tampering. Contact your administrator and auditor.",
+            ),
+            VaultError::AuditBroken { seq, .. } => Localized::new(
+                format!("审计日志在第 {seq} 条记录处校验失败，日志可能被篡改。"),
+                format!("The audit log fails verification at entry {seq}; it may have been tampered with."),
+            ),
+            VaultError::MediaDamaged { file, .. } => Localized::new(
+                format!("录像文件 {file} 已损坏或被改动。"),
+                format!("The recording file {file} is damaged or was altered."),
+            ),
+            VaultError::Migration { .. } => Localized::new(
+                "升级数据库结构失败，保险库保持原样未被改动。详细信息已写入日志。",
+                "Upgrading the database structure failed; the vault was left unchanged. The details are in the log.",
+            ),
+            VaultError::TooNew { .. } => Localized::new(
+                "此保险库由更新版本的软件创建，请安装最新版本后再打开。",
+                "This vault was created by a newer version of the app; install the latest version to open it.",
+            ),
+            VaultError::Denied { .. } => Localized::new(
+                "您的角色无权执行此操作。此次尝试已记入审计日志。",
+                "Your role is not allowed to do this. The attempt has been recorded in the audit log.",
+            ),
+            VaultError::BadCredentials => Localized::new(
+                "用户名或密码不正确。",
+                "The username or password is incorrect.",
+            ),
+            VaultError::Locked { .. } => Localized::new(
+                "连续多次登录失败，账户已临时锁定 15 分钟。",
+                "Too many failed sign-ins: the account is locked for 15 minutes.",
+            ),
+            VaultError::SessionExpired => Localized::new(
+                "登录已过期，请重新登录。",
+                "Your session has expired; please sign in again.",
+            ),
+            VaultError::NoSuchObject { .. } => Localized::new(
+                "找不到所请求的记录，它可能已被删除。",
+                "The requested record does not exist; it may have been deleted.",
+            ),
+            VaultError::UnknownAccessCode => Localized::new(
+                "邀请码无效，请核对后重新输入，或联系工作人员。",
+                "This access code is not recognised. Please check it and try again, or ask a member of staff.",
+            ),
+            VaultError::UsernameTaken(_) => Localized::new("该用户名已被使用。", "This username is already taken."),
+            VaultError::WeakPassword => Localized::new(
+                "密码太短：至少需要 12 个字符。",
+                "The password is too short: it needs at least 12 characters.",
+            ),
+            VaultError::Rule(rule) => rule.user_message(),
+            VaultError::Sqlite(_) | VaultError::Crypto(_) => Localized::new(
+                "保险库操作失败，未做任何更改。详细信息已写入日志。",
+                "The vault operation failed and nothing was changed. The details are in the log.",
+            ),
+            VaultError::Io { .. } => Localized::new(
+                "读写磁盘失败（可能磁盘已满或权限不足），操作未完成，未做任何更改。",
+                "Reading or writing the disk failed (the disk may be full or permissions wrong); nothing was changed.",
+            ),
+        }
+    }
+}
+
+pub type Result<T, E = VaultError> = std::result::Result<T, E>;

@@ -1,0 +1,241 @@
+//! The schema, as embedded, versioned migrations. `PRAGMA user_version` records how many have
+//! been applied. Pending migrations run in one transaction after a backup copy is taken, so a
+//! failed migration leaves the vault untouched.
+
+/// Migration `i` brings the schema from version `i` to `i + 1`. Append only; never edit one
+/// that has shipped.
+pub const MIGRATIONS: &[&str] = &[V1];
+
+pub const CURRENT_VERSION: u32 = MIGRATIONS.len() as u32;
+
+const V1: &str = r#"
+CREATE TABLE settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
+CREATE TABLE users (
+    id              INTEGER PRIMARY KEY,
+    username        TEXT NOT NULL UNIQUE,
+    display_name    TEXT NOT NULL,
+    role            TEXT NOT NULL CHECK (role IN ('admin', 'clerk', 'auditor', 'kiosk')),
+    password_hash   TEXT NOT NULL,
+    disabled        INTEGER NOT NULL DEFAULT 0,
+    failed_attempts INTEGER NOT NULL DEFAULT 0,
+    locked_until    INTEGER,
+    created_at      INTEGER NOT NULL
+);
+
+CREATE TABLE sessions (
+    token_hash BLOB PRIMARY KEY,
+    user_id    INTEGER NOT NULL REFERENCES users (id),
+    device     TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    last_seen  INTEGER NOT NULL,
+    ended_at   INTEGER
+);
+
+CREATE TABLE jobs (
+    id                  INTEGER PRIMARY KEY,
+    title               TEXT NOT NULL,
+    language            TEXT NOT NULL CHECK (language IN ('zh-CN', 'en')),
+    recommend_threshold INTEGER NOT NULL,
+    hold_threshold      INTEGER NOT NULL,
+    created_at          INTEGER NOT NULL,
+    created_by          INTEGER NOT NULL REFERENCES users (id)
+);
+
+CREATE TABLE dimensions (
+    id        INTEGER PRIMARY KEY,
+    job_id    INTEGER NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    name      TEXT NOT NULL,
+    weight_bp INTEGER NOT NULL CHECK (weight_bp BETWEEN 0 AND 10000),
+    position  INTEGER NOT NULL,
+    UNIQUE (job_id, name)
+);
+
+CREATE TABLE questions (
+    id             INTEGER PRIMARY KEY,
+    job_id         INTEGER NOT NULL REFERENCES jobs (id),
+    kind           TEXT NOT NULL CHECK (kind IN ('structured', 'situational')),
+    position       INTEGER NOT NULL,
+    prep_seconds   INTEGER NOT NULL,
+    answer_seconds INTEGER NOT NULL,
+    retakes        INTEGER NOT NULL
+);
+
+-- Rubrics are versioned; a version used by an interview is frozen and never edited again.
+CREATE TABLE question_versions (
+    id          INTEGER PRIMARY KEY,
+    question_id INTEGER NOT NULL REFERENCES questions (id),
+    version     INTEGER NOT NULL,
+    text        TEXT NOT NULL,
+    rubric_json TEXT NOT NULL,
+    dimensions  TEXT NOT NULL,
+    frozen      INTEGER NOT NULL DEFAULT 0,
+    created_at  INTEGER NOT NULL,
+    UNIQUE (question_id, version)
+);
+CREATE TRIGGER question_versions_frozen BEFORE UPDATE ON question_versions
+WHEN OLD.frozen = 1 AND (NEW.text IS NOT OLD.text OR NEW.rubric_json IS NOT OLD.rubric_json OR NEW.dimensions IS NOT OLD.dimensions)
+BEGIN SELECT RAISE(ABORT, 'question version is frozen'); END;
+
+-- ID numbers are stored only as a keyed hash plus the last four characters.
+CREATE TABLE candidates (
+    id          INTEGER PRIMARY KEY,
+    job_id      INTEGER NOT NULL REFERENCES jobs (id),
+    name        TEXT NOT NULL,
+    id_hash     BLOB,
+    id_last4    TEXT,
+    phone       TEXT,
+    email       TEXT,
+    group_label TEXT,
+    created_at  INTEGER NOT NULL,
+    purged_at   INTEGER
+);
+CREATE INDEX candidates_job_name ON candidates (job_id, name);
+CREATE INDEX candidates_name ON candidates (name);
+CREATE UNIQUE INDEX candidates_job_id_hash ON candidates (job_id, id_hash) WHERE id_hash IS NOT NULL;
+
+-- Access codes are stored hashed; single use; valid in a window.
+CREATE TABLE invitations (
+    id             INTEGER PRIMARY KEY,
+    candidate_id   INTEGER NOT NULL REFERENCES candidates (id),
+    code_hash      BLOB NOT NULL UNIQUE,
+    valid_from     INTEGER NOT NULL,
+    valid_until    INTEGER NOT NULL,
+    used_at        INTEGER,
+    extra_time_pct INTEGER NOT NULL DEFAULT 0,
+    large_text     INTEGER NOT NULL DEFAULT 0,
+    created_at     INTEGER NOT NULL
+);
+
+CREATE TABLE interviews (
+    id            INTEGER PRIMARY KEY,
+    invitation_id INTEGER NOT NULL UNIQUE REFERENCES invitations (id),
+    candidate_id  INTEGER NOT NULL REFERENCES candidates (id),
+    job_id        INTEGER NOT NULL REFERENCES jobs (id),
+    state         TEXT NOT NULL CHECK (state IN ('invited', 'checked_in', 'in_progress', 'completed', 'scored', 'reviewed', 'declined')),
+    device        TEXT,
+    updated_at    INTEGER NOT NULL,
+    decided_at    INTEGER
+);
+CREATE INDEX interviews_job_state ON interviews (job_id, state);
+CREATE INDEX interviews_candidate ON interviews (candidate_id);
+
+CREATE TABLE consents (
+    id           INTEGER PRIMARY KEY,
+    interview_id INTEGER NOT NULL REFERENCES interviews (id),
+    given        INTEGER NOT NULL,
+    text_version TEXT NOT NULL,
+    at           INTEGER NOT NULL
+);
+
+CREATE TABLE answers (
+    id                  INTEGER PRIMARY KEY,
+    interview_id        INTEGER NOT NULL REFERENCES interviews (id),
+    question_version_id INTEGER NOT NULL REFERENCES question_versions (id),
+    attempt             INTEGER NOT NULL,
+    practice            INTEGER NOT NULL DEFAULT 0,
+    state               TEXT NOT NULL CHECK (state IN ('recording', 'committed', 'interrupted', 'discarded')),
+    started_at          INTEGER NOT NULL,
+    committed_at        INTEGER,
+    UNIQUE (interview_id, question_version_id, attempt)
+);
+
+-- Every recording segment and proctoring still: an encrypted file in media/, its key wrapped
+-- by the vault's media key, the sha256 of the file as written.
+CREATE TABLE media (
+    id          INTEGER PRIMARY KEY,
+    answer_id   INTEGER REFERENCES answers (id),
+    kind        TEXT NOT NULL CHECK (kind IN ('audio', 'video', 'still', 'other')),
+    seq         INTEGER NOT NULL,
+    file        TEXT NOT NULL UNIQUE,
+    wrapped_key BLOB NOT NULL,
+    sha256      BLOB NOT NULL,
+    plain_size  INTEGER NOT NULL,
+    created_at  INTEGER NOT NULL,
+    purged_at   INTEGER
+);
+
+CREATE TABLE transcripts (
+    id             INTEGER PRIMARY KEY,
+    answer_id      INTEGER NOT NULL REFERENCES answers (id),
+    language       TEXT NOT NULL,
+    segments_json  TEXT NOT NULL,
+    model_versions TEXT NOT NULL,
+    created_at     INTEGER NOT NULL
+);
+
+CREATE TABLE scores (
+    id             INTEGER PRIMARY KEY,
+    interview_id   INTEGER NOT NULL REFERENCES interviews (id),
+    answer_id      INTEGER REFERENCES answers (id),
+    dimension_id   INTEGER REFERENCES dimensions (id),
+    level          REAL,
+    total          REAL,
+    band           TEXT CHECK (band IN ('recommend', 'hold', 'not_recommended')),
+    evidence_json  TEXT NOT NULL,
+    model_versions TEXT NOT NULL,
+    rubric_version INTEGER,
+    created_at     INTEGER NOT NULL,
+    superseded_at  INTEGER
+);
+
+CREATE TABLE flags (
+    id           INTEGER PRIMARY KEY,
+    interview_id INTEGER NOT NULL REFERENCES interviews (id),
+    answer_id    INTEGER REFERENCES answers (id),
+    kind         TEXT NOT NULL,
+    start_ms     INTEGER,
+    end_ms       INTEGER,
+    detail_json  TEXT NOT NULL,
+    status       TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'confirmed', 'dismissed')),
+    created_at   INTEGER NOT NULL
+);
+
+CREATE TABLE ratings (
+    id           INTEGER PRIMARY KEY,
+    interview_id INTEGER NOT NULL REFERENCES interviews (id),
+    dimension_id INTEGER NOT NULL REFERENCES dimensions (id),
+    rater_id     INTEGER NOT NULL REFERENCES users (id),
+    level        INTEGER NOT NULL CHECK (level BETWEEN 1 AND 5),
+    note         TEXT,
+    created_at   INTEGER NOT NULL
+);
+
+CREATE TABLE decisions (
+    id           INTEGER PRIMARY KEY,
+    interview_id INTEGER NOT NULL REFERENCES interviews (id),
+    decider_id   INTEGER NOT NULL REFERENCES users (id),
+    band         TEXT NOT NULL CHECK (band IN ('recommend', 'hold', 'not_recommended')),
+    reason       TEXT NOT NULL,
+    created_at   INTEGER NOT NULL
+);
+
+-- The audit log: append only, hash-chained. Triggers refuse edits and deletions through SQL;
+-- the hash chain and the checkpoints detect anything done around them.
+CREATE TABLE audit_log (
+    seq       INTEGER PRIMARY KEY,
+    at_ms     INTEGER NOT NULL,
+    actor_id  INTEGER,
+    actor     TEXT NOT NULL,
+    role      TEXT NOT NULL,
+    action    TEXT NOT NULL,
+    object    TEXT NOT NULL,
+    outcome   TEXT NOT NULL CHECK (outcome IN ('ok', 'denied', 'failed')),
+    device    TEXT NOT NULL,
+    prev_hash BLOB NOT NULL,
+    hash      BLOB NOT NULL
+);
+CREATE INDEX audit_log_at ON audit_log (at_ms);
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+
+CREATE TABLE audit_checkpoints (
+    seq       INTEGER PRIMARY KEY,
+    head_hash BLOB NOT NULL,
+    at_ms     INTEGER NOT NULL,
+    signature BLOB NOT NULL
+);
+"#;

@@ -1,0 +1,814 @@
+//! The vault: one directory holding the encrypted database, the encrypted media and the
+//! header that says how to open them.
+//!
+//! ```text
+//! <data dir>/vault/vault.db         SQLCipher database (raw 256-bit key from the credential store)
+//! <data dir>/vault/vault.json       header: vault id, recovery-wrapped key, checkpoint public key
+//! <data dir>/vault/checkpoint.json  the latest signed audit checkpoint, outside the database
+//! <data dir>/vault/media/           encrypted recording segments and stills
+//! ```
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use ed25519_dalek::SigningKey;
+use interview::{Action, Bands, InterviewEvent, InterviewState, Lang, Role, Weight, check_resident_id, check_weights};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::accounts::{self, SessionToken};
+use crate::audit::{self, Chain, Checkpoint, Entry, Outcome};
+use crate::error::{Result, VaultError};
+use crate::keys::{self, RecoveryKey, SecretKey, credential};
+use crate::media::{self, MediaWriter, StoredMedia};
+use crate::{db, files, schema};
+
+const HEADER_FORMAT: u32 = 1;
+
+/// The plaintext header. It holds no secret: the database key in it is wrapped by the
+/// recovery key, which is stored nowhere.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct Header {
+    format: u32,
+    vault_id: String,
+    created_at_ms: i64,
+    /// The database key sealed under a key derived from the recovery key.
+    recovery_wrapped_key: String,
+    /// Verifies the audit checkpoints (the signing key is inside the encrypted database).
+    checkpoint_public_key: String,
+}
+
+/// Paths of a vault inside a data directory.
+#[derive(Clone, Debug)]
+pub struct VaultPaths {
+    pub dir: PathBuf,
+}
+
+impl VaultPaths {
+    pub fn in_data_dir(data_dir: &Path) -> VaultPaths {
+        VaultPaths { dir: data_dir.join("vault") }
+    }
+    pub fn db(&self) -> PathBuf {
+        self.dir.join("vault.db")
+    }
+    pub fn header(&self) -> PathBuf {
+        self.dir.join("vault.json")
+    }
+    pub fn checkpoint(&self) -> PathBuf {
+        self.dir.join("checkpoint.json")
+    }
+    pub fn media(&self) -> PathBuf {
+        self.dir.join("media")
+    }
+    pub fn exists(&self) -> bool {
+        self.header().exists() || self.db().exists()
+    }
+}
+
+/// Where time comes from: the system clock, or a fixed clock in tests.
+pub type Clock = Box<dyn Fn() -> i64 + Send + Sync>;
+
+fn system_clock() -> Clock {
+    Box::new(|| {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+    })
+}
+
+/// A new account.
+#[derive(Clone, Debug)]
+pub struct NewUser {
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub password: String,
+}
+
+/// A signed-in person or kiosk: what every operation is checked against.
+#[derive(Clone, Debug)]
+pub struct Session {
+    pub token: SessionToken,
+    pub user_id: i64,
+    pub username: String,
+    pub role: Role,
+    pub device: String,
+}
+
+/// A job with its competency dimensions, weights and bands.
+#[derive(Clone, Debug)]
+pub struct NewJob {
+    pub title: String,
+    pub language: Lang,
+    pub dimensions: Vec<Weight>,
+    pub bands: Bands,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewQuestion {
+    pub job_id: i64,
+    pub situational: bool,
+    pub text: String,
+    /// The rubric (levels 1–5 with key points and examples) as JSON; its shape belongs to scoring.
+    pub rubric_json: String,
+    pub dimensions: Vec<String>,
+    pub prep_seconds: u32,
+    pub answer_seconds: u32,
+    pub retakes: u32,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewCandidate {
+    pub job_id: i64,
+    pub name: String,
+    pub id_number: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+}
+
+/// An access code as printed on the candidate's slip. Only its hash is stored.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AccessCode(zeroize::Zeroizing<String>);
+
+impl AccessCode {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    pub fn parse(text: &str) -> AccessCode {
+        AccessCode(zeroize::Zeroizing::new(text.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_ascii_uppercase()))
+    }
+}
+
+impl std::fmt::Debug for AccessCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AccessCode(…)")
+    }
+}
+
+/// What the kiosk learns from a valid code.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckIn {
+    pub interview_id: i64,
+    pub job_id: i64,
+    pub extra_time_pct: u32,
+    pub large_text: bool,
+}
+
+/// Counts for the status screen and `vault status`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct VaultStatus {
+    pub vault_id: String,
+    pub schema_version: u32,
+    pub created_at_ms: i64,
+    pub users: i64,
+    pub jobs: i64,
+    pub candidates: i64,
+    pub interviews: i64,
+    pub media_files: i64,
+    pub audit_entries: i64,
+}
+
+/// What `vault check` found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckReport {
+    pub audit: audit::Verified,
+    pub media_files: i64,
+}
+
+/// An open vault. One writer: the connection is owned here and every write goes through
+/// [`Vault::write`], which records the audit entry in the same transaction.
+pub struct Vault {
+    paths: VaultPaths,
+    header: Header,
+    conn: Connection,
+    key: SecretKey,
+    media_key: SecretKey,
+    lookup_key: SecretKey,
+    chain: Chain,
+    clock: Clock,
+}
+
+impl std::fmt::Debug for Vault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Vault").field("dir", &self.paths.dir).field("vault_id", &self.header.vault_id).finish_non_exhaustive()
+    }
+}
+
+const SYSTEM_DEVICE: &str = "local";
+
+impl Vault {
+    /// Creates a new vault with its first administrator. Returns the recovery key, to be shown
+    /// (and printed) once. Refuses if any vault file is already there.
+    pub fn create(data_dir: &Path, admin: NewUser) -> Result<(Vault, RecoveryKey)> {
+        Self::create_with_clock(data_dir, admin, system_clock())
+    }
+
+    pub fn create_with_clock(data_dir: &Path, admin: NewUser, clock: Clock) -> Result<(Vault, RecoveryKey)> {
+        let paths = VaultPaths::in_data_dir(data_dir);
+        if paths.exists() {
+            return Err(VaultError::AlreadyExists(paths.dir));
+        }
+        if admin.role != Role::Admin {
+            return Err(VaultError::Denied { role: admin.role.as_str(), action: Action::ManageUsers });
+        }
+        let password_hash = accounts::hash_password(&admin.password)?;
+        std::fs::create_dir_all(paths.media()).map_err(VaultError::io(&paths.dir))?;
+        let mut id = [0u8; 16];
+        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut id);
+        let vault_id = hex::encode(id);
+        let key = SecretKey::random();
+        let recovery = RecoveryKey::random();
+        let signing_seed = SecretKey::random();
+        let signing = SigningKey::from_bytes(signing_seed.expose());
+        let now = clock();
+        let header = Header {
+            format: HEADER_FORMAT,
+            vault_id: vault_id.clone(),
+            created_at_ms: now,
+            recovery_wrapped_key: hex::encode(keys::seal(&recovery.key().derive("ik recovery wrap v1"), key.expose(), vault_id.as_bytes())?),
+            checkpoint_public_key: hex::encode(signing.verifying_key().to_bytes()),
+        };
+        // The key goes to the credential store first: if that fails, nothing was created.
+        credential::store(&vault_id, &key)?;
+        let mut conn = db::open(&paths.db(), &key, true)?;
+        db::migrate(&mut conn, &key, None)?;
+        let media_key = SecretKey::random();
+        let lookup_key = SecretKey::random();
+        {
+            let tx = conn.transaction()?;
+            for (name, value) in [("media_key", &media_key), ("lookup_key", &lookup_key), ("checkpoint_key", &signing_seed)] {
+                tx.execute("INSERT INTO settings (key, value) VALUES (?1, ?2)", params![name, hex::encode(value.expose())])?;
+            }
+            tx.commit()?;
+        }
+        files::write_atomic(&paths.header(), &serde_json::to_vec_pretty(&header).map_err(|_| VaultError::Crypto("header"))?)?;
+        let mut vault = Vault { chain: Chain::new(&vault_id, signing), paths, header, conn, key, media_key, lookup_key, clock };
+        let system = vault.system_actor();
+        vault.write(&system, "vault.create", "vault", |_| Ok(()))?;
+        vault.write(&system, "user.create", "user:1", |tx| {
+            tx.execute(
+                "INSERT INTO users (id, username, display_name, role, password_hash, created_at) VALUES (1, ?1, ?2, 'admin', ?3, ?4)",
+                params![admin.username, admin.display_name, password_hash, now],
+            )?;
+            Ok(())
+        })?;
+        tracing::info!("vault created");
+        Ok((vault, recovery))
+    }
+
+    /// Opens the vault with the key from the credential store. A missing key is refused (and
+    /// recovery offered); nothing is ever created here.
+    pub fn open(data_dir: &Path) -> Result<Vault> {
+        Self::open_with_clock(data_dir, system_clock())
+    }
+
+    pub fn open_with_clock(data_dir: &Path, clock: Clock) -> Result<Vault> {
+        let paths = VaultPaths::in_data_dir(data_dir);
+        let header = read_header(&paths)?;
+        let key = credential::load(&header.vault_id)?;
+        Self::open_with_key(paths, header, key, clock)
+    }
+
+    fn open_with_key(paths: VaultPaths, header: Header, key: SecretKey, clock: Clock) -> Result<Vault> {
+        let mut conn = db::open(&paths.db(), &key, false)?;
+        let backup = paths.dir.join(format!("vault.db.before-v{}", schema::CURRENT_VERSION));
+        db::migrate(&mut conn, &key, Some(&backup))?;
+        let setting = |name: &str| -> Result<SecretKey> {
+            let value: String = conn.query_row("SELECT value FROM settings WHERE key = ?1", [name], |r| r.get(0))?;
+            let bytes = zeroize::Zeroizing::new(hex::decode(value).map_err(|_| VaultError::Corrupt(format!("setting {name}")))?);
+            SecretKey::from_bytes(&bytes).ok_or_else(|| VaultError::Corrupt(format!("setting {name}")))
+        };
+        let media_key = setting("media_key")?;
+        let lookup_key = setting("lookup_key")?;
+        let signing = SigningKey::from_bytes(setting("checkpoint_key")?.expose());
+        if hex::encode(signing.verifying_key().to_bytes()) != header.checkpoint_public_key {
+            return Err(VaultError::Header { path: paths.header(), detail: "checkpoint key does not match".into() });
+        }
+        let vault = Vault { chain: Chain::new(&header.vault_id, signing), paths, header, conn, key, media_key, lookup_key, clock };
+        vault.check_not_rolled_back()?;
+        tracing::info!("vault opened");
+        Ok(vault)
+    }
+
+    /// Restores access with the recovery key: unwraps the database key from the header, proves
+    /// it opens the database, and puts it back into the credential store.
+    pub fn recover(data_dir: &Path, recovery: &RecoveryKey) -> Result<Vault> {
+        let paths = VaultPaths::in_data_dir(data_dir);
+        let header = read_header(&paths)?;
+        let wrapped = hex::decode(&header.recovery_wrapped_key)
+            .map_err(|_| VaultError::Header { path: paths.header(), detail: "recovery_wrapped_key".into() })?;
+        let plain = keys::open(&recovery.key().derive("ik recovery wrap v1"), &wrapped, header.vault_id.as_bytes())
+            .ok_or(VaultError::WrongRecoveryKey)?;
+        let key = SecretKey::from_bytes(&plain).ok_or(VaultError::WrongRecoveryKey)?;
+        let mut vault = Self::open_with_key(paths, header, key, system_clock())?;
+        credential::store(&vault.header.vault_id, &vault.key)?;
+        let system = vault.system_actor();
+        vault.write(&system, "vault.recover", "vault", |_| Ok(()))?;
+        Ok(vault)
+    }
+
+    fn check_not_rolled_back(&self) -> Result<()> {
+        let Some(outside) = Checkpoint::load(&self.paths.checkpoint())? else { return Ok(()) };
+        let (seq, _) = audit::head(&self.conn, &self.chain)?;
+        if seq < outside.seq {
+            return Err(VaultError::RolledBack { db_seq: seq, checkpoint_seq: outside.seq });
+        }
+        let hash: Option<Vec<u8>> =
+            self.conn.query_row("SELECT hash FROM audit_log WHERE seq = ?1", [outside.seq], |r| r.get(0)).optional()?;
+        if hash.map(hex::encode).as_deref() != Some(outside.head_hash.as_str()) {
+            return Err(VaultError::AuditBroken { seq: outside.seq, reason: "differs from the checkpoint outside the database".into() });
+        }
+        Ok(())
+    }
+
+    pub fn vault_id(&self) -> &str {
+        &self.header.vault_id
+    }
+
+    pub fn paths(&self) -> &VaultPaths {
+        &self.paths
+    }
+
+    fn now(&self) -> i64 {
+        (self.clock)()
+    }
+
+    fn system_actor(&self) -> Session {
+        Session {
+            token: SessionToken::from_string(String::new()),
+            user_id: 0,
+            username: "system".into(),
+            role: Role::Admin,
+            device: SYSTEM_DEVICE.into(),
+        }
+    }
+
+    /// Runs `change` and its audit entry in one transaction, then moves the checkpoint outside
+    /// the database forward. If either write fails, neither happens.
+    fn write<T>(&mut self, actor: &Session, action: &str, object: &str, change: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        let now = self.now();
+        let tx = self.conn.transaction()?;
+        let value = change(&tx)?;
+        let entry = audit_entry(actor, action, object, Outcome::Ok);
+        let seq = audit::append(&tx, &self.chain, now, &entry)?;
+        let (_, head) = audit::head(&tx, &self.chain)?;
+        tx.commit()?;
+        Checkpoint::sign(&self.chain, seq, &head, now).store(&self.paths.checkpoint())?;
+        Ok(value)
+    }
+
+    // --- accounts ---------------------------------------------------------------------------
+
+    /// Signs in. Five failures lock the account for 15 minutes; every attempt is audited.
+    pub fn login(&mut self, username: &str, password: &str, device: &str) -> Result<Session> {
+        let now = self.now();
+        let row: Option<(i64, String, String, bool, i64, Option<i64>)> = self
+            .conn
+            .query_row(
+                "SELECT id, role, password_hash, disabled, failed_attempts, locked_until FROM users WHERE username = ?1",
+                [username],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
+            )
+            .optional()?;
+        let anonymous = Session {
+            token: SessionToken::from_string(String::new()),
+            user_id: 0,
+            username: username.to_owned(),
+            role: Role::Kiosk,
+            device: device.to_owned(),
+        };
+        let Some((user_id, role, hash, disabled, failures, locked_until)) = row else {
+            // Same work as a real check, so timing does not reveal which usernames exist.
+            let _ = accounts::verify_password(password, "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHQ$RdescudvJCsgt3ub+b+dWRWJTmaaJObG");
+            let mut entry = audit_entry(&anonymous, "auth.login", "user:?", Outcome::Failed);
+            entry.role = "-".to_owned();
+            self.append_only(&entry)?;
+            return Err(VaultError::BadCredentials);
+        };
+        let role = Role::parse(&role).ok_or_else(|| VaultError::Corrupt(format!("role of user {user_id}")))?;
+        let actor = Session { user_id, role, ..anonymous };
+        let object = format!("user:{user_id}");
+        if let Some(until) = locked_until.filter(|&until| until > now) {
+            self.audit_only(&actor, "auth.login", &object, Outcome::Denied)?;
+            return Err(VaultError::Locked { until });
+        }
+        if disabled || !accounts::verify_password(password, &hash) {
+            let failures = if locked_until.is_some() { 1 } else { failures + 1 };
+            let lock = (failures >= accounts::MAX_FAILURES).then_some(now + accounts::LOCKOUT_MS);
+            let tx = self.conn.transaction()?;
+            tx.execute(
+                "UPDATE users SET failed_attempts = ?2, locked_until = ?3 WHERE id = ?1",
+                params![user_id, if lock.is_some() { 0 } else { failures }, lock],
+            )?;
+            audit::append(&tx, &self.chain, now, &audit_entry(&actor, "auth.login", &object, Outcome::Failed))?;
+            tx.commit()?;
+            self.store_checkpoint()?;
+            return Err(match lock {
+                Some(until) => VaultError::Locked { until },
+                None => VaultError::BadCredentials,
+            });
+        }
+        let token = SessionToken::random();
+        let session = Session { token: token.clone(), ..actor };
+        self.write(&session, "auth.login", &object, |tx| {
+            tx.execute("UPDATE users SET failed_attempts = 0, locked_until = NULL WHERE id = ?1", [user_id])?;
+            tx.execute(
+                "INSERT INTO sessions (token_hash, user_id, device, created_at, last_seen) VALUES (?1, ?2, ?3, ?4, ?4)",
+                params![token.hash(), user_id, session.device, now],
+            )?;
+            Ok(())
+        })?;
+        Ok(session)
+    }
+
+    pub fn logout(&mut self, session: &Session) -> Result<()> {
+        let now = self.now();
+        self.write(session, "auth.logout", &format!("user:{}", session.user_id), |tx| {
+            tx.execute("UPDATE sessions SET ended_at = ?2 WHERE token_hash = ?1 AND ended_at IS NULL", params![session.token.hash(), now])?;
+            Ok(())
+        })
+    }
+
+    /// Checks that the session is live and its role may do `action`. A denial is audited.
+    pub fn authorize(&mut self, session: &Session, action: Action) -> Result<()> {
+        let now = self.now();
+        let live: Option<(i64, bool)> = self
+            .conn
+            .query_row(
+                "SELECT s.last_seen, u.disabled FROM sessions s JOIN users u ON u.id = s.user_id
+                 WHERE s.token_hash = ?1 AND s.user_id = ?2 AND s.ended_at IS NULL",
+                params![session.token.hash(), session.user_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        match live {
+            Some((last_seen, false)) if now - last_seen <= accounts::SESSION_IDLE_MS => {}
+            _ => {
+                self.audit_only(session, action.as_str(), "session", Outcome::Denied)?;
+                return Err(VaultError::SessionExpired);
+            }
+        }
+        if !session.role.may(action) {
+            self.audit_only(session, action.as_str(), "-", Outcome::Denied)?;
+            return Err(VaultError::Denied { role: session.role.as_str(), action });
+        }
+        self.conn.execute("UPDATE sessions SET last_seen = ?2 WHERE token_hash = ?1", params![session.token.hash(), now])?;
+        Ok(())
+    }
+
+    /// An audit entry for something that changed nothing (a denial, a failure).
+    fn audit_only(&mut self, actor: &Session, action: &str, object: &str, outcome: Outcome) -> Result<()> {
+        self.append_only(&audit_entry(actor, action, object, outcome))
+    }
+
+    fn append_only(&mut self, entry: &Entry) -> Result<()> {
+        let now = self.now();
+        let tx = self.conn.transaction()?;
+        audit::append(&tx, &self.chain, now, entry)?;
+        tx.commit()?;
+        self.store_checkpoint()
+    }
+
+    fn store_checkpoint(&self) -> Result<()> {
+        let (seq, head) = audit::head(&self.conn, &self.chain)?;
+        Checkpoint::sign(&self.chain, seq, &head, self.now()).store(&self.paths.checkpoint())
+    }
+
+    pub fn create_user(&mut self, session: &Session, user: NewUser) -> Result<i64> {
+        self.authorize(session, Action::ManageUsers)?;
+        let hash = accounts::hash_password(&user.password)?;
+        let now = self.now();
+        let taken: bool = self.conn.query_row("SELECT EXISTS (SELECT 1 FROM users WHERE username = ?1)", [&user.username], |r| r.get(0))?;
+        if taken {
+            return Err(VaultError::UsernameTaken(user.username));
+        }
+        let next: i64 = self.conn.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM users", [], |r| r.get(0))?;
+        self.write(session, "user.create", &format!("user:{next}"), |tx| {
+            tx.execute(
+                "INSERT INTO users (id, username, display_name, role, password_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![next, user.username, user.display_name, user.role.as_str(), hash, now],
+            )?;
+            Ok(next)
+        })
+    }
+
+    /// Disables an account and ends all its sessions.
+    pub fn disable_user(&mut self, session: &Session, user_id: i64) -> Result<()> {
+        self.authorize(session, Action::ManageUsers)?;
+        let now = self.now();
+        self.write(session, "user.disable", &format!("user:{user_id}"), |tx| {
+            if tx.execute("UPDATE users SET disabled = 1 WHERE id = ?1", [user_id])? == 0 {
+                return Err(VaultError::NoSuchObject { what: "user", id: user_id });
+            }
+            tx.execute("UPDATE sessions SET ended_at = ?2 WHERE user_id = ?1 AND ended_at IS NULL", params![user_id, now])?;
+            Ok(())
+        })
+    }
+
+    // --- hiring data ------------------------------------------------------------------------
+
+    pub fn create_job(&mut self, session: &Session, job: NewJob) -> Result<i64> {
+        self.authorize(session, Action::ManageJobs)?;
+        check_weights(&job.dimensions)?;
+        let now = self.now();
+        let next: i64 = self.conn.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM jobs", [], |r| r.get(0))?;
+        self.write(session, "job.create", &format!("job:{next}"), |tx| {
+            tx.execute(
+                "INSERT INTO jobs (id, title, language, recommend_threshold, hold_threshold, created_at, created_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![next, job.title, job.language.tag(), job.bands.recommend, job.bands.hold, now, session.user_id],
+            )?;
+            for (position, w) in job.dimensions.iter().enumerate() {
+                tx.execute(
+                    "INSERT INTO dimensions (job_id, name, weight_bp, position) VALUES (?1, ?2, ?3, ?4)",
+                    params![next, w.dimension.trim(), w.basis_points, position as i64],
+                )?;
+            }
+            Ok(next)
+        })
+    }
+
+    /// Adds a question with its first rubric version.
+    pub fn add_question(&mut self, session: &Session, q: NewQuestion) -> Result<i64> {
+        self.authorize(session, Action::ManageQuestions)?;
+        let now = self.now();
+        let dims: Vec<String> = self.conn.prepare("SELECT name FROM dimensions WHERE job_id = ?1")?.query_map([q.job_id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        if dims.is_empty() {
+            return Err(VaultError::NoSuchObject { what: "job", id: q.job_id });
+        }
+        if let Some(unknown) = q.dimensions.iter().find(|d| !dims.contains(d)) {
+            return Err(VaultError::Rule(interview::RuleError::DuplicateDimension(unknown.clone())));
+        }
+        let next: i64 = self.conn.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM questions", [], |r| r.get(0))?;
+        self.write(session, "question.create", &format!("question:{next}"), |tx| {
+            let position: i64 = tx.query_row("SELECT COUNT(*) FROM questions WHERE job_id = ?1", [q.job_id], |r| r.get(0))?;
+            tx.execute(
+                "INSERT INTO questions (id, job_id, kind, position, prep_seconds, answer_seconds, retakes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![next, q.job_id, if q.situational { "situational" } else { "structured" }, position, q.prep_seconds, q.answer_seconds, q.retakes],
+            )?;
+            tx.execute(
+                "INSERT INTO question_versions (question_id, version, text, rubric_json, dimensions, created_at) VALUES (?1, 1, ?2, ?3, ?4, ?5)",
+                params![next, q.text, q.rubric_json, serde_json::to_string(&q.dimensions).unwrap_or_default(), now],
+            )?;
+            Ok(next)
+        })
+    }
+
+    /// Adds a candidate. A resident ID number is checked, then stored only as a keyed hash
+    /// and its last four characters.
+    pub fn add_candidate(&mut self, session: &Session, c: NewCandidate) -> Result<i64> {
+        self.authorize(session, Action::ManageCandidates)?;
+        let (id_hash, last4) = match c.id_number.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            Some(id) => {
+                check_resident_id(id)?;
+                let upper = id.to_ascii_uppercase();
+                (Some(self.lookup_hash("id", &upper)), Some(upper[upper.len() - 4..].to_owned()))
+            }
+            None => (None, None),
+        };
+        let now = self.now();
+        let next: i64 = self.conn.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM candidates", [], |r| r.get(0))?;
+        self.write(session, "candidate.create", &format!("candidate:{next}"), |tx| {
+            tx.execute(
+                "INSERT INTO candidates (id, job_id, name, id_hash, id_last4, phone, email, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![next, c.job_id, c.name, id_hash, last4, c.phone, c.email, now],
+            )?;
+            Ok(next)
+        })
+    }
+
+    /// A keyed hash for looking things up without storing them (ID numbers, access codes).
+    fn lookup_hash(&self, purpose: &str, value: &str) -> Vec<u8> {
+        Sha256::new().chain_update(self.lookup_key.derive(purpose).expose()).chain_update(value.as_bytes()).finalize().to_vec()
+    }
+
+    /// Issues a one-time access code valid in `[valid_from_ms, valid_until_ms]`, and the
+    /// interview it opens. The code is returned once, for the printed slip.
+    pub fn issue_invitation(&mut self, session: &Session, candidate_id: i64, valid_from_ms: i64, valid_until_ms: i64) -> Result<(i64, AccessCode)> {
+        self.authorize(session, Action::IssueInvitations)?;
+        let job_id: i64 = self
+            .conn
+            .query_row("SELECT job_id FROM candidates WHERE id = ?1 AND purged_at IS NULL", [candidate_id], |r| r.get(0))
+            .optional()?
+            .ok_or(VaultError::NoSuchObject { what: "candidate", id: candidate_id })?;
+        let code = new_access_code();
+        let hash = self.lookup_hash("access-code", code.as_str());
+        let now = self.now();
+        let next: i64 = self.conn.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM invitations", [], |r| r.get(0))?;
+        let interview = self.write(session, "invitation.create", &format!("invitation:{next}"), |tx| {
+            tx.execute(
+                "INSERT INTO invitations (id, candidate_id, code_hash, valid_from, valid_until, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![next, candidate_id, hash, valid_from_ms, valid_until_ms, now],
+            )?;
+            tx.execute(
+                "INSERT INTO interviews (invitation_id, candidate_id, job_id, state, updated_at) VALUES (?1, ?2, ?3, 'invited', ?4)",
+                params![next, candidate_id, job_id, now],
+            )?;
+            Ok(tx.last_insert_rowid())
+        })?;
+        Ok((interview, code))
+    }
+
+    /// The kiosk redeems a code: unknown, not yet valid, expired and reused codes are refused
+    /// (and audited); a valid one is spent and its interview checked in.
+    pub fn redeem_access_code(&mut self, session: &Session, code: &AccessCode) -> Result<CheckIn> {
+        self.authorize(session, Action::RedeemAccessCode)?;
+        let now = self.now();
+        let hash = self.lookup_hash("access-code", code.as_str());
+        let row: Option<(i64, i64, i64, Option<i64>, i64, bool, i64, i64, String)> = self
+            .conn
+            .query_row(
+                "SELECT i.id, i.valid_from, i.valid_until, i.used_at, i.extra_time_pct, i.large_text, v.id, v.job_id, v.state
+                 FROM invitations i JOIN interviews v ON v.invitation_id = i.id WHERE i.code_hash = ?1",
+                [hash],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?)),
+            )
+            .optional()?;
+        let Some((invitation, from, until, used, extra, large, interview, job_id, state)) = row else {
+            self.audit_only(session, "kiosk.redeem", "invitation:?", Outcome::Denied)?;
+            return Err(VaultError::UnknownAccessCode);
+        };
+        let object = format!("invitation:{invitation}");
+        let window = interview::CodeWindow { valid_from: from, valid_until: until, used_at: used };
+        let state = InterviewState::parse(&state).ok_or_else(|| VaultError::Corrupt(format!("state of interview {interview}")))?;
+        if let Err(rule) = window.check(now).and_then(|()| state.apply(InterviewEvent::CheckIn).map(|_| ())) {
+            self.audit_only(session, "kiosk.redeem", &object, Outcome::Denied)?;
+            return Err(rule.into());
+        }
+        self.write(session, "kiosk.redeem", &object, |tx| {
+            tx.execute("UPDATE invitations SET used_at = ?2 WHERE id = ?1", params![invitation, now])?;
+            tx.execute(
+                "UPDATE interviews SET state = 'checked_in', device = ?2, updated_at = ?3 WHERE id = ?1",
+                params![interview, session.device, now],
+            )?;
+            Ok(())
+        })?;
+        Ok(CheckIn { interview_id: interview, job_id, extra_time_pct: extra as u32, large_text: large })
+    }
+
+    /// Moves an interview through its state machine on behalf of `session`.
+    pub fn advance_interview(&mut self, session: &Session, interview_id: i64, event: InterviewEvent) -> Result<InterviewState> {
+        let action = match event {
+            InterviewEvent::CheckIn => Action::RedeemAccessCode,
+            InterviewEvent::GiveConsent | InterviewEvent::DeclineConsent => Action::RecordConsent,
+            InterviewEvent::Finish => Action::RecordAnswer,
+            InterviewEvent::Score | InterviewEvent::Rescore => Action::RescoreInterview,
+            InterviewEvent::Review => Action::RecordDecision,
+        };
+        self.authorize(session, action)?;
+        let now = self.now();
+        let state: String = self
+            .conn
+            .query_row("SELECT state FROM interviews WHERE id = ?1", [interview_id], |r| r.get(0))
+            .optional()?
+            .ok_or(VaultError::NoSuchObject { what: "interview", id: interview_id })?;
+        let from = InterviewState::parse(&state).ok_or_else(|| VaultError::Corrupt(format!("state of interview {interview_id}")))?;
+        let object = format!("interview:{interview_id}");
+        let to = match from.apply(event) {
+            Ok(to) => to,
+            Err(rule) => {
+                self.audit_only(session, "interview.advance", &object, Outcome::Failed)?;
+                return Err(rule.into());
+            }
+        };
+        self.write(session, "interview.advance", &object, |tx| {
+            tx.execute("UPDATE interviews SET state = ?2, updated_at = ?3 WHERE id = ?1", params![interview_id, to.as_str(), now])?;
+            if matches!(event, InterviewEvent::GiveConsent | InterviewEvent::DeclineConsent) {
+                tx.execute(
+                    "INSERT INTO consents (interview_id, given, text_version, at) VALUES (?1, ?2, 'v1', ?3)",
+                    params![interview_id, event == InterviewEvent::GiveConsent, now],
+                )?;
+            }
+            Ok(to)
+        })
+    }
+
+    // --- media ------------------------------------------------------------------------------
+
+    /// Stores one media file from `source` (streamed, encrypted in chunks) and records it.
+    pub fn store_media(&mut self, session: &Session, kind: &str, source: &mut impl Read) -> Result<i64> {
+        self.authorize(session, Action::RecordAnswer)?;
+        let mut name = [0u8; 16];
+        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut name);
+        let mut writer = MediaWriter::create(&self.paths.media(), &format!("{}.ikm", hex::encode(name)))?;
+        let mut buf = vec![0u8; media::CHUNK];
+        loop {
+            let n = source.read(&mut buf).map_err(VaultError::io(&self.paths.media()))?;
+            if n == 0 {
+                break;
+            }
+            writer.write(&buf[..n])?;
+        }
+        let stored = writer.finish(&self.media_key)?;
+        let now = self.now();
+        let next: i64 = self.conn.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM media", [], |r| r.get(0))?;
+        self.write(session, "media.store", &format!("media:{next}"), |tx| {
+            tx.execute(
+                "INSERT INTO media (id, kind, seq, file, wrapped_key, sha256, plain_size, created_at) VALUES (?1, ?2, 0, ?3, ?4, ?5, ?6, ?7)",
+                params![next, kind, stored.file, stored.wrapped_key, stored.sha256.as_slice(), stored.plain_size as i64, now],
+            )?;
+            Ok(next)
+        })
+    }
+
+    /// Decrypts a media file into `out`, checking every chunk.
+    pub fn read_media(&mut self, session: &Session, media_id: i64, out: &mut impl Write) -> Result<u64> {
+        self.authorize(session, Action::ViewInterviews)?;
+        let stored = self.stored_media(media_id)?;
+        media::read(&self.paths.media(), &stored, &self.media_key, out)
+    }
+
+    fn stored_media(&self, media_id: i64) -> Result<StoredMedia> {
+        self.conn
+            .query_row("SELECT file, wrapped_key, sha256, plain_size FROM media WHERE id = ?1 AND purged_at IS NULL", [media_id], |r| {
+                Ok(StoredMedia {
+                    file: r.get(0)?,
+                    wrapped_key: r.get(1)?,
+                    sha256: r.get::<_, Vec<u8>>(2)?.try_into().unwrap_or([0; 32]),
+                    plain_size: r.get::<_, i64>(3)? as u64,
+                })
+            })
+            .optional()?
+            .ok_or(VaultError::NoSuchObject { what: "media", id: media_id })
+    }
+
+    // --- checks -----------------------------------------------------------------------------
+
+    pub fn status(&self) -> Result<VaultStatus> {
+        let count = |table: &str| -> Result<i64> { Ok(self.conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))?) };
+        Ok(VaultStatus {
+            vault_id: self.header.vault_id.clone(),
+            schema_version: db::schema_version(&self.conn)?,
+            created_at_ms: self.header.created_at_ms,
+            users: count("users")?,
+            jobs: count("jobs")?,
+            candidates: count("candidates")?,
+            interviews: count("interviews")?,
+            media_files: count("media WHERE purged_at IS NULL")?,
+            audit_entries: count("audit_log")?,
+        })
+    }
+
+    /// Verifies the audit chain and its checkpoints (inside and outside the database).
+    pub fn verify_audit(&mut self, session: &Session) -> Result<audit::Verified> {
+        self.authorize(session, Action::VerifyAudit)?;
+        let outside = Checkpoint::load(&self.paths.checkpoint())?;
+        let verified = audit::verify(&self.conn, &self.chain, outside.as_ref());
+        let outcome = if verified.is_ok() { Outcome::Ok } else { Outcome::Failed };
+        self.audit_only(session, "audit.verify", "audit_log", outcome)?;
+        verified
+    }
+
+    /// `vault check`: SQLCipher's page HMACs and SQLite's integrity check, every media file's
+    /// hash, and the audit chain.
+    pub fn check(&mut self, session: &Session) -> Result<CheckReport> {
+        self.authorize(session, Action::VerifyAudit)?;
+        db::integrity_check(&self.conn)?;
+        let mut stmt = self.conn.prepare("SELECT file, sha256 FROM media WHERE purged_at IS NULL ORDER BY id")?;
+        let files: Vec<(String, Vec<u8>)> = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+        drop(stmt);
+        for (file, expected) in &files {
+            let path = self.paths.media().join(file);
+            let actual = media::file_sha256(&path).map_err(|_| VaultError::MediaDamaged { file: file.clone(), reason: "missing or unreadable".into() })?;
+            if actual.as_slice() != expected.as_slice() {
+                return Err(VaultError::MediaDamaged { file: file.clone(), reason: "sha256 differs".into() });
+            }
+        }
+        let outside = Checkpoint::load(&self.paths.checkpoint())?;
+        let audit = audit::verify(&self.conn, &self.chain, outside.as_ref())?;
+        self.audit_only(session, "vault.check", "vault", Outcome::Ok)?;
+        Ok(CheckReport { audit, media_files: files.len() as i64 })
+    }
+}
+
+fn read_header(paths: &VaultPaths) -> Result<Header> {
+    let path = paths.header();
+    let bytes = match std::fs::read(&path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(VaultError::NotFound(paths.dir.clone())),
+        Err(e) => return Err(VaultError::io(&path)(e)),
+    };
+    let header: Header = serde_json::from_slice(&bytes).map_err(|e| VaultError::Header { path: path.clone(), detail: e.to_string() })?;
+    if header.format != HEADER_FORMAT {
+        return Err(VaultError::Header { path, detail: format!("format {}", header.format) });
+    }
+    Ok(header)
+}
+
+fn audit_entry(actor: &Session, action: &str, object: &str, outcome: Outcome) -> Entry {
+    Entry {
+        actor_id: (actor.user_id > 0).then_some(actor.user_id),
+        actor: actor.username.clone(),
+        role: actor.role.as_str().to_owned(),
+        action: action.to_owned(),
+        object: object.to_owned(),
+        outcome,
+        device: actor.device.clone(),
+    }
+}
+
+/// Eight characters from the Crockford alphabet (40 bits), shown as `XXXX-XXXX`.
+fn new_access_code() -> AccessCode {
+    const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    let mut bytes = [0u8; 8];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut bytes);
+    AccessCode(zeroize::Zeroizing::new(bytes.iter().map(|b| ALPHABET[(b & 31) as usize] as char).collect()))
+}
