@@ -20,8 +20,12 @@ run: setup build
 	$(APP)
 
 # Headless: prints each stage with its timing. INTERVIEW_KIOSK_DATA_DIR overrides ./demo-data.
+# The vault key goes to the real Secret Service, provided headless by installer/with-keyring;
+# the demo's keyring password is for the demo only.
+DEMO_KEYRING_PASSWORD ?= interview-kiosk-demo
 demo: setup build
-	$(APP) demo
+	INTERVIEW_KIOSK_KEYRING_PASSWORD="$${INTERVIEW_KIOSK_KEYRING_PASSWORD:-$(DEMO_KEYRING_PASSWORD)}" \
+	  installer/with-keyring $(APP) demo
 
 test: setup
 	$(MAKE) test-ui

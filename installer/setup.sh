@@ -23,12 +23,14 @@ fi
 # --- 1. Debian packages -------------------------------------------------------------------
 # build: the Tauri/WebKitGTK toolchain; run: a CJK font (the UI is Chinese first) and GStreamer
 # for playback in the webview; test: Xvfb, WebKitWebDriver, and xwd + netpbm for screenshots
-# (WebKitWebDriver's own screenshot command hangs under Xvfb here).
+# (WebKitWebDriver's own screenshot command hangs under Xvfb here); the Secret Service
+# (dbus + gnome-keyring) that holds the vault key, headless through installer/with-keyring.
 APT_PACKAGES=(
   build-essential pkg-config curl file
   libssl-dev libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev
   fonts-noto-cjk gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-libav
   xvfb xauth webkit2gtk-driver x11-apps netpbm
+  dbus gnome-keyring
 )
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 use interview::{Lang, UserFacing};
 
 use crate::error::ShellError;
+use crate::vault_cli::{self, AuditCommand, VaultCommand};
 use crate::{app, demo, logging, selftest};
 
 /// Selects where everything lives (vault, recordings, logs).
@@ -50,6 +51,12 @@ enum Command {
     Demo,
     /// Check that the bundled runtime library and models match the manifest.
     Selftest,
+    /// The encrypted vault: init, status, check, recover.
+    #[command(subcommand)]
+    Vault(VaultCommand),
+    /// The audit log: verify.
+    #[command(subcommand)]
+    Audit(AuditCommand),
 }
 
 pub fn main() -> ExitCode {
@@ -82,6 +89,8 @@ fn run(cli: Cli, lang: Lang) -> Result<(), ShellError> {
         Command::App => app::run(data_dir).map_err(|e| ShellError::Internal(format!("{e:#}"))),
         Command::Demo => demo::run(&data_dir, lang),
         Command::Selftest => selftest::run(lang),
+        Command::Vault(command) => vault_cli::run_vault(command, &data_dir, lang),
+        Command::Audit(command) => vault_cli::run_audit(command, &data_dir, lang),
     }
 }
 

@@ -7,8 +7,9 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use interview::{Lang, Localized, UserFacing};
+use interview::{Bands, Lang, Localized, Role, UserFacing, Weight};
 use manifest::AssetStore;
+use vault::{NewCandidate, NewJob, NewQuestion, NewUser, Vault, VaultPaths};
 
 use crate::error::ShellError;
 
@@ -64,6 +65,113 @@ pub fn run(data_dir: &Path, lang: Lang) -> Result<(), ShellError> {
         Ok(format!("{total}: {}", names.join(", ")))
     })?;
 
+    let mut vault = None;
+    stages.run(Localized::new("创建加密保险库", "encrypted vault created"), || {
+        vault::keys::credential::use_platform_store()?;
+        clear_previous_demo(data_dir)?;
+        let admin = NewUser {
+            username: "admin".into(),
+            display_name: "演示管理员".into(),
+            role: Role::Admin,
+            password: DEMO_PASSWORD.into(),
+        };
+        let (created, recovery) = Vault::create(data_dir, admin)?;
+        std::fs::write(data_dir.join(DEMO_MARKER), created.vault_id())
+            .map_err(|source| ShellError::DataDir { path: data_dir.to_owned(), source })?;
+        let shown = recovery.display();
+        let summary = format!("SQLCipher, {} {}…", t(lang, "恢复密钥", "recovery key"), &shown[..4]);
+        vault = Some(created);
+        Ok(summary)
+    })?;
+    let mut vault = vault.ok_or_else(|| ShellError::Internal("vault stage produced no vault".into()))?;
+
+    let mut clerk = None;
+    stages.run(Localized::new("账户与角色", "accounts and roles"), || {
+        let admin = vault.login("admin", DEMO_PASSWORD, "demo")?;
+        for (username, name, role) in [
+            ("clerk", "演示人事专员", Role::Clerk),
+            ("auditor", "演示审计员", Role::Auditor),
+            ("kiosk-1", "1 号面试终端", Role::Kiosk),
+        ] {
+            vault.create_user(
+                &admin,
+                NewUser { username: username.into(), display_name: name.into(), role, password: DEMO_PASSWORD.into() },
+            )?;
+        }
+        vault.logout(&admin)?;
+        clerk = Some(vault.login("clerk", DEMO_PASSWORD, "demo")?);
+        Ok("admin, clerk, auditor, kiosk-1 (Argon2id)".to_owned())
+    })?;
+    let clerk = clerk.ok_or_else(|| ShellError::Internal("no clerk session".into()))?;
+
+    let mut job_id = 0;
+    stages.run(Localized::new("岗位与题目", "job and questions"), || {
+        let dimensions = [("沟通能力", 4000), ("服务意识", 3500), ("应急处理", 2500)]
+            .map(|(d, bp)| Weight { dimension: d.into(), basis_points: bp })
+            .to_vec();
+        job_id = vault.create_job(
+            &clerk,
+            NewJob {
+                title: "政务服务窗口岗".into(),
+                language: Lang::ZhCn,
+                dimensions,
+                bands: Bands::new(80, 60).map_err(vault::VaultError::from)?,
+            },
+        )?;
+        for (situational, text, dims) in [
+            (false, "请介绍一次你耐心帮助他人解决问题的经历。", vec!["沟通能力", "服务意识"]),
+            (true, "窗口前一位群众情绪激动、大声抱怨，你会怎么处理？", vec!["应急处理", "沟通能力"]),
+        ] {
+            vault.add_question(
+                &clerk,
+                NewQuestion {
+                    job_id,
+                    situational,
+                    text: text.into(),
+                    rubric_json: DEMO_RUBRIC.into(),
+                    dimensions: dims.into_iter().map(String::from).collect(),
+                    prep_seconds: 30,
+                    answer_seconds: 120,
+                    retakes: 1,
+                },
+            )?;
+        }
+        Ok(format!("job {job_id}: 沟通能力 40% · 服务意识 35% · 应急处理 25%; 2 {}", t(lang, "道题", "questions")))
+    })?;
+
+    stages.run(Localized::new("候选人与邀请码", "candidate and access code"), || {
+        let candidate = vault.add_candidate(
+            &clerk,
+            NewCandidate {
+                job_id,
+                name: "张三".into(),
+                id_number: Some("11010519491231002X".into()),
+                phone: Some("13800000000".into()),
+                email: None,
+            },
+        )?;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0);
+        let (interview, code) = vault.issue_invitation(&clerk, candidate, now, now + 24 * 3_600_000)?;
+        Ok(format!(
+            "candidate {candidate}, interview {interview}, {} {}",
+            t(lang, "邀请码", "access code"),
+            code.display()
+        ))
+    })?;
+
+    stages.run(Localized::new("保险库检查", "vault check"), || {
+        let auditor = vault.login("auditor", DEMO_PASSWORD, "demo")?;
+        let report = vault.check(&auditor)?;
+        let status = vault.status()?;
+        Ok(format!(
+            "{} users, {} jobs, {} candidates, {} interviews; audit chain of {} entries valid",
+            status.users, status.jobs, status.candidates, status.interviews, report.audit.entries
+        ))
+    })?;
+
     println!(
         "{} {}",
         match lang {
@@ -73,4 +181,31 @@ pub fn run(data_dir: &Path, lang: Lang) -> Result<(), ShellError> {
         seconds(stages.started.elapsed())
     );
     Ok(())
+}
+
+/// Marks a data directory whose vault the demo created, so a second `make demo` may replace it.
+const DEMO_MARKER: &str = ".interview-kiosk-demo";
+/// Demo accounts only. Real installations choose their own in the first-run wizard.
+const DEMO_PASSWORD: &str = "demo-password-2026";
+const DEMO_RUBRIC: &str = r#"{"levels":{"1":{"key_points":[]},"3":{"key_points":["倾听","安抚情绪"]},"5":{"key_points":["倾听","安抚情绪","记录诉求","跟进反馈"]}}}"#;
+
+/// Removes the vault of an earlier demo run (and its key in the credential store). A vault the
+/// demo did not create is never touched.
+fn clear_previous_demo(data_dir: &Path) -> Result<(), ShellError> {
+    let paths = VaultPaths::in_data_dir(data_dir);
+    if !paths.exists() {
+        return Ok(());
+    }
+    let marker = data_dir.join(DEMO_MARKER);
+    let id = vault::vault_id_at(data_dir)?;
+    if std::fs::read_to_string(&marker).ok().as_deref() != Some(id.as_str()) {
+        return Err(ShellError::NotADemoVault(data_dir.to_owned()));
+    }
+    vault::keys::credential::delete(&id)?;
+    std::fs::remove_dir_all(&paths.dir).map_err(|source| ShellError::DataDir { path: paths.dir.clone(), source })?;
+    Ok(())
+}
+
+fn t(lang: Lang, zh: &'static str, en: &'static str) -> &'static str {
+    crate::selftest::t(lang, zh, en)
 }

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use interview::{Localized, UserFacing};
 use manifest::AssetError;
+use vault::VaultError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ShellError {
@@ -13,6 +14,12 @@ pub enum ShellError {
     DataDir { path: PathBuf, source: std::io::Error },
     #[error(transparent)]
     Assets(#[from] AssetError),
+    #[error(transparent)]
+    Vault(#[from] VaultError),
+    #[error("no password given")]
+    NoPassword,
+    #[error("refusing to replace a vault the demo did not create: {0}")]
+    NotADemoVault(PathBuf),
     #[error("internal error: {0}")]
     Internal(String),
     #[error("{failed} of {total} bundled components failed verification")]
@@ -25,6 +32,9 @@ impl UserFacing for ShellError {
             ShellError::NoDataDir => "app.no_data_dir",
             ShellError::DataDir { .. } => "app.data_dir",
             ShellError::Assets(inner) => inner.code(),
+            ShellError::Vault(inner) => inner.code(),
+            ShellError::NoPassword => "app.no_password",
+            ShellError::NotADemoVault(_) => "app.not_a_demo_vault",
             ShellError::ComponentsFailed { .. } => "app.components_failed",
             ShellError::Internal(_) => "app.internal",
         }
@@ -44,6 +54,18 @@ impl UserFacing for ShellError {
                 ),
             ),
             ShellError::Assets(inner) => inner.user_message(),
+            ShellError::Vault(inner) => inner.user_message(),
+            ShellError::NoPassword => Localized::new(
+                "未提供密码：请在提示时输入，或设置环境变量 INTERVIEW_KIOSK_PASSWORD。",
+                "No password was given: type it when asked, or set the INTERVIEW_KIOSK_PASSWORD environment variable.",
+            ),
+            ShellError::NotADemoVault(path) => Localized::new(
+                format!("{} 中已有一个不是由演示创建的保险库，演示不会覆盖它。请换一个数据目录。", path.display()),
+                format!(
+                    "{} holds a vault the demo did not create; the demo will not replace it. Use another data directory.",
+                    path.display()
+                ),
+            ),
             ShellError::Internal(_) => Localized::new(
                 "程序内部出错，操作未完成。详细信息已写入日志，请联系管理员。",
                 "Something went wrong inside the app and the operation did not finish. The details are in the log; please contact your administrator.",

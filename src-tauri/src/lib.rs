@@ -19,5 +19,6 @@ pub mod ipc;
 mod logging;
 mod selftest;
 mod state;
+mod vault_cli;
 
 pub use cli::main;

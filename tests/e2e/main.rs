@@ -1,6 +1,7 @@
 //! End-to-end tests: the real `interview-kiosk` binary under Xvfb, driven through tauri-driver
 //! and WebKitWebDriver. `make test` builds the app first; nothing here is simulated.
 
+mod cli;
 mod harness;
 
 use std::path::Path;

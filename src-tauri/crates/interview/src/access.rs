@@ -140,9 +140,16 @@ mod tests {
     fn allowed(role: Role) -> &'static [Action] {
         use Action::*;
         match role {
-            Role::Admin => {
-                &[ManageUsers, ManageSettings, ManageDevices, BackupVault, PurgeRetention, ViewAudit, VerifyAudit, ViewStatus]
-            }
+            Role::Admin => &[
+                ManageUsers,
+                ManageSettings,
+                ManageDevices,
+                BackupVault,
+                PurgeRetention,
+                ViewAudit,
+                VerifyAudit,
+                ViewStatus,
+            ],
             Role::Clerk => &[
                 ManageJobs,
                 ManageQuestions,

@@ -51,7 +51,9 @@ impl UserFacing for RuleError {
                     format!("The dimension weights add up to {pct}%; they must add up to exactly 100%."),
                 )
             }
-            RuleError::NoDimensions => Localized::new("岗位至少需要一个胜任力维度。", "A job needs at least one competency dimension."),
+            RuleError::NoDimensions => {
+                Localized::new("岗位至少需要一个胜任力维度。", "A job needs at least one competency dimension.")
+            }
             RuleError::DuplicateDimension(name) => Localized::new(
                 format!("维度“{name}”重复出现，请合并或改名。"),
                 format!("The dimension “{name}” appears twice; merge or rename it."),
@@ -296,7 +298,14 @@ mod tests {
     fn the_happy_path_and_every_illegal_transition() {
         use InterviewEvent as E;
         use InterviewState as S;
-        let path = [(E::CheckIn, S::CheckedIn), (E::GiveConsent, S::InProgress), (E::Finish, S::Completed), (E::Score, S::Scored), (E::Review, S::Reviewed), (E::Rescore, S::Scored)];
+        let path = [
+            (E::CheckIn, S::CheckedIn),
+            (E::GiveConsent, S::InProgress),
+            (E::Finish, S::Completed),
+            (E::Score, S::Scored),
+            (E::Review, S::Reviewed),
+            (E::Rescore, S::Scored),
+        ];
         let mut state = S::Invited;
         for (event, expected) in path {
             state = state.apply(event).unwrap();

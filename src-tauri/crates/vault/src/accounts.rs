@@ -19,7 +19,11 @@ pub const MIN_PASSWORD_CHARS: usize = 12;
 
 /// OWASP's Argon2id recommendation (m = 19 MiB, t = 2, p = 1).
 fn argon2() -> Argon2<'static> {
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(19 * 1024, 2, 1, None).expect("valid Argon2 parameters"))
+    Argon2::new(
+        Algorithm::Argon2id,
+        Version::V0x13,
+        Params::new(19 * 1024, 2, 1, None).expect("valid Argon2 parameters"),
+    )
 }
 
 pub(crate) fn hash_password(password: &str) -> Result<String> {

@@ -55,7 +55,11 @@ pub(crate) struct Chain {
 
 impl Chain {
     pub fn new(vault_id: &str, signing: SigningKey) -> Chain {
-        let genesis = Sha256::new().chain_update(b"interview-kiosk audit v1\0").chain_update(vault_id.as_bytes()).finalize().into();
+        let genesis = Sha256::new()
+            .chain_update(b"interview-kiosk audit v1\0")
+            .chain_update(vault_id.as_bytes())
+            .finalize()
+            .into();
         Chain { genesis, signing }
     }
 }
@@ -66,7 +70,9 @@ fn entry_hash(prev: &[u8], seq: i64, at_ms: i64, e: &Entry) -> [u8; 32] {
     h.update(seq.to_be_bytes());
     h.update(at_ms.to_be_bytes());
     h.update(e.actor_id.unwrap_or(-1).to_be_bytes());
-    for field in [e.actor.as_str(), e.role.as_str(), e.action.as_str(), e.object.as_str(), e.outcome.as_str(), e.device.as_str()] {
+    for field in
+        [e.actor.as_str(), e.role.as_str(), e.action.as_str(), e.object.as_str(), e.outcome.as_str(), e.device.as_str()]
+    {
         h.update((field.len() as u64).to_be_bytes());
         h.update(field.as_bytes());
     }
@@ -79,10 +85,13 @@ fn checkpoint_message(genesis: &[u8; 32], seq: i64, head: &[u8], at_ms: i64) -> 
 
 /// The last entry's sequence number and hash (genesis when empty).
 pub(crate) fn head(conn: &Connection, chain: &Chain) -> Result<(i64, [u8; 32])> {
-    let row: Option<(i64, Vec<u8>)> =
-        conn.query_row("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
+    let row: Option<(i64, Vec<u8>)> = conn
+        .query_row("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
     Ok(match row {
-        Some((seq, hash)) => (seq, hash.try_into().map_err(|_| VaultError::AuditBroken { seq, reason: "hash length".into() })?),
+        Some((seq, hash)) => {
+            (seq, hash.try_into().map_err(|_| VaultError::AuditBroken { seq, reason: "hash length".into() })?)
+        }
         None => (0, chain.genesis),
     })
 }
@@ -95,7 +104,19 @@ pub(crate) fn append(conn: &Connection, chain: &Chain, at_ms: i64, entry: &Entry
     conn.execute(
         "INSERT INTO audit_log (seq, at_ms, actor_id, actor, role, action, object, outcome, device, prev_hash, hash)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-        params![seq, at_ms, entry.actor_id, entry.actor, entry.role, entry.action, entry.object, entry.outcome.as_str(), entry.device, prev_hash.as_slice(), hash.as_slice()],
+        params![
+            seq,
+            at_ms,
+            entry.actor_id,
+            entry.actor,
+            entry.role,
+            entry.action,
+            entry.object,
+            entry.outcome.as_str(),
+            entry.device,
+            prev_hash.as_slice(),
+            hash.as_slice()
+        ],
     )?;
     if seq % CHECKPOINT_EVERY == 0 {
         let signature = chain.signing.sign(&checkpoint_message(&chain.genesis, seq, &hash, at_ms));
@@ -156,7 +177,8 @@ pub struct Verified {
 /// checkpoint outside it. The error names the first bad entry.
 pub(crate) fn verify(conn: &Connection, chain: &Chain, outside: Option<&Checkpoint>) -> Result<Verified> {
     let key = chain.signing.verifying_key();
-    let mut checkpoints = conn.prepare("SELECT seq, head_hash, at_ms, signature FROM audit_checkpoints ORDER BY seq")?;
+    let mut checkpoints =
+        conn.prepare("SELECT seq, head_hash, at_ms, signature FROM audit_checkpoints ORDER BY seq")?;
     let mut checkpoints = checkpoints
         .query_map([], |r| {
             Ok(Checkpoint {

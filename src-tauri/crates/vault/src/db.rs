@@ -45,11 +45,13 @@ pub(crate) fn open(path: &Path, key: &SecretKey, create: bool) -> Result<Connect
 
 fn assert_pragmas(conn: &Connection, journal_mode: &str) -> Result<()> {
     let get = |name: &str| -> Result<String> {
-        Ok(conn.query_row(&format!("PRAGMA {name}"), [], |r| r.get::<_, rusqlite::types::Value>(0)).map(|v| match v {
-            rusqlite::types::Value::Integer(i) => i.to_string(),
-            rusqlite::types::Value::Text(t) => t,
-            other => format!("{other:?}"),
-        })?)
+        Ok(conn.query_row(&format!("PRAGMA {name}"), [], |r| r.get::<_, rusqlite::types::Value>(0)).map(
+            |v| match v {
+                rusqlite::types::Value::Integer(i) => i.to_string(),
+                rusqlite::types::Value::Text(t) => t,
+                other => format!("{other:?}"),
+            },
+        )?)
     };
     let checks = [
         ("journal_mode", journal_mode.to_owned(), "wal"),
@@ -101,7 +103,8 @@ pub(crate) fn migrate_with(
     for (index, sql) in migrations.iter().enumerate().skip(found as usize) {
         let version = index as u32 + 1;
         tx.execute_batch(sql).map_err(|e| VaultError::Migration { version, detail: e.to_string() })?;
-        tx.pragma_update(None, "user_version", version).map_err(|e| VaultError::Migration { version, detail: e.to_string() })?;
+        tx.pragma_update(None, "user_version", version)
+            .map_err(|e| VaultError::Migration { version, detail: e.to_string() })?;
     }
     tx.commit()?;
     tracing::info!(from = found, to = supported, "database migrated");
@@ -154,7 +157,8 @@ mod tests {
         let err = migrate_with(&mut conn, &key, Some(&backup), &broken).unwrap_err();
         assert!(matches!(err, VaultError::Migration { version: 2, .. }), "{err:?}");
         assert_eq!(schema_version(&conn).unwrap(), 1);
-        let extra: i64 = conn.query_row("SELECT COUNT(*) FROM sqlite_master WHERE name = 'extra'", [], |r| r.get(0)).unwrap();
+        let extra: i64 =
+            conn.query_row("SELECT COUNT(*) FROM sqlite_master WHERE name = 'extra'", [], |r| r.get(0)).unwrap();
         assert_eq!(extra, 0, "half a migration was left behind");
         // The backup is a complete, encrypted, openable copy.
         let copy = open(&backup, &key, false).unwrap();

@@ -24,7 +24,9 @@ pub enum VaultError {
     Header { path: PathBuf, detail: String },
     #[error("the database is damaged: {0}")]
     Corrupt(String),
-    #[error("the vault was rolled back: the database ends at audit entry {db_seq}, the checkpoint outside it is at {checkpoint_seq}")]
+    #[error(
+        "the vault was rolled back: the database ends at audit entry {db_seq}, the checkpoint outside it is at {checkpoint_seq}"
+    )]
     RolledBack { db_seq: i64, checkpoint_seq: i64 },
     #[error("the audit chain is broken at entry {seq}: {reason}")]
     AuditBroken { seq: i64, reason: String },
@@ -161,18 +163,16 @@ impl UserFacing for VaultError {
                 "您的角色无权执行此操作。此次尝试已记入审计日志。",
                 "Your role is not allowed to do this. The attempt has been recorded in the audit log.",
             ),
-            VaultError::BadCredentials => Localized::new(
-                "用户名或密码不正确。",
-                "The username or password is incorrect.",
-            ),
+            VaultError::BadCredentials => {
+                Localized::new("用户名或密码不正确。", "The username or password is incorrect.")
+            }
             VaultError::Locked { .. } => Localized::new(
                 "连续多次登录失败，账户已临时锁定 15 分钟。",
                 "Too many failed sign-ins: the account is locked for 15 minutes.",
             ),
-            VaultError::SessionExpired => Localized::new(
-                "登录已过期，请重新登录。",
-                "Your session has expired; please sign in again.",
-            ),
+            VaultError::SessionExpired => {
+                Localized::new("登录已过期，请重新登录。", "Your session has expired; please sign in again.")
+            }
             VaultError::NoSuchObject { .. } => Localized::new(
                 "找不到所请求的记录，它可能已被删除。",
                 "The requested record does not exist; it may have been deleted.",

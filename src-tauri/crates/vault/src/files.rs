@@ -9,7 +9,8 @@ use crate::error::{Result, VaultError};
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path.parent().ok_or_else(|| VaultError::io(path)(std::io::ErrorKind::InvalidInput.into()))?;
     let tmp = dir.join(format!(".{}.tmp", path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()));
-    let mut file = OpenOptions::new().write(true).create(true).truncate(true).open(&tmp).map_err(VaultError::io(&tmp))?;
+    let mut file =
+        OpenOptions::new().write(true).create(true).truncate(true).open(&tmp).map_err(VaultError::io(&tmp))?;
     file.write_all(bytes).map_err(VaultError::io(&tmp))?;
     file.sync_all().map_err(VaultError::io(&tmp))?;
     drop(file);

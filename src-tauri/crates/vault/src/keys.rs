@@ -38,7 +38,9 @@ impl SecretKey {
     /// A key for one purpose, derived with HKDF-SHA256 so purposes never share a key.
     pub fn derive(&self, purpose: &str) -> SecretKey {
         let mut out = [0u8; 32];
-        Hkdf::<Sha256>::new(None, &self.0).expand(purpose.as_bytes(), &mut out).expect("32 bytes is a valid HKDF length");
+        Hkdf::<Sha256>::new(None, &self.0)
+            .expand(purpose.as_bytes(), &mut out)
+            .expect("32 bytes is a valid HKDF length");
         SecretKey(out)
     }
 
@@ -59,7 +61,9 @@ pub(crate) fn seal(key: &SecretKey, plain: &[u8], aad: &[u8]) -> Result<Vec<u8>>
     let mut nonce = [0u8; 24];
     rand::rngs::OsRng.fill_bytes(&mut nonce);
     let cipher = XChaCha20Poly1305::new(key.expose().into());
-    let sealed = cipher.encrypt(XNonce::from_slice(&nonce), Payload { msg: plain, aad }).map_err(|_| VaultError::Crypto("seal"))?;
+    let sealed = cipher
+        .encrypt(XNonce::from_slice(&nonce), Payload { msg: plain, aad })
+        .map_err(|_| VaultError::Crypto("seal"))?;
     Ok([nonce.as_slice(), &sealed].concat())
 }
 
@@ -167,7 +171,8 @@ pub mod credential {
         match entry(vault_id)?.get_secret() {
             Ok(bytes) => {
                 let bytes = Zeroizing::new(bytes);
-                SecretKey::from_bytes(&bytes).ok_or_else(|| VaultError::CredentialStore("stored key has the wrong length".into()))
+                SecretKey::from_bytes(&bytes)
+                    .ok_or_else(|| VaultError::CredentialStore("stored key has the wrong length".into()))
             }
             Err(keyring_core::Error::NoEntry) => Err(VaultError::KeyMissing { vault_id: vault_id.to_owned() }),
             Err(other) => Err(store_error(other)),

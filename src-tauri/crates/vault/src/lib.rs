@@ -23,4 +23,7 @@ mod vault;
 pub use error::{Result, VaultError};
 pub use keys::RecoveryKey;
 pub use schema::CURRENT_VERSION as SCHEMA_VERSION;
-pub use vault::{AccessCode, CheckIn, CheckReport, Clock, NewCandidate, NewJob, NewQuestion, NewUser, Session, Vault, VaultPaths, VaultStatus};
+pub use vault::{
+    AccessCode, CheckIn, CheckReport, Clock, NewCandidate, NewJob, NewQuestion, NewUser, Session, Vault, VaultPaths,
+    VaultStatus, vault_id_at,
+};

@@ -48,7 +48,10 @@ pub struct StoredMedia {
 
 impl std::fmt::Debug for MediaWriter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MediaWriter").field("dest", &self.dest).field("plain_size", &self.plain_size).finish_non_exhaustive()
+        f.debug_struct("MediaWriter")
+            .field("dest", &self.dest)
+            .field("plain_size", &self.plain_size)
+            .finish_non_exhaustive()
     }
 }
 
@@ -67,7 +70,16 @@ impl MediaWriter {
         hasher.update(&header);
         let cipher = XChaCha20Poly1305::new(key.expose().into());
         let encryptor = EncryptorBE32::from_aead(cipher, prefix.as_slice().into());
-        Ok(MediaWriter { tmp, dest, file, key, encryptor: Some(encryptor), buffer: Vec::with_capacity(CHUNK), hasher, plain_size: 0 })
+        Ok(MediaWriter {
+            tmp,
+            dest,
+            file,
+            key,
+            encryptor: Some(encryptor),
+            buffer: Vec::with_capacity(CHUNK),
+            hasher,
+            plain_size: 0,
+        })
     }
 
     pub fn write(&mut self, mut data: &[u8]) -> Result<()> {
@@ -129,7 +141,8 @@ impl Drop for MediaWriter {
 /// reordered byte is an error naming the file; nothing wrong is ever returned as data.
 pub(crate) fn read(dir: &Path, stored: &StoredMedia, media_key: &SecretKey, out: &mut impl Write) -> Result<u64> {
     let damaged = |reason: &str| VaultError::MediaDamaged { file: stored.file.clone(), reason: reason.to_owned() };
-    let key = keys::open(media_key, &stored.wrapped_key, stored.file.as_bytes()).ok_or_else(|| damaged("file key does not unwrap"))?;
+    let key = keys::open(media_key, &stored.wrapped_key, stored.file.as_bytes())
+        .ok_or_else(|| damaged("file key does not unwrap"))?;
     let key = SecretKey::from_bytes(&key).ok_or_else(|| damaged("file key length"))?;
     let path = dir.join(&stored.file);
     let mut file = File::open(&path).map_err(VaultError::io(&path))?;
@@ -149,14 +162,22 @@ pub(crate) fn read(dir: &Path, stored: &StoredMedia, media_key: &SecretKey, out:
             break;
         }
         if let Some(previous) = pending.take() {
-            let plain = decryptor.as_mut().ok_or_else(|| damaged("data after the end"))?.decrypt_next(previous.as_slice()).map_err(|_| damaged("chunk fails authentication"))?;
+            let plain = decryptor
+                .as_mut()
+                .ok_or_else(|| damaged("data after the end"))?
+                .decrypt_next(previous.as_slice())
+                .map_err(|_| damaged("chunk fails authentication"))?;
             out.write_all(&plain).map_err(VaultError::io(&path))?;
             written += plain.len() as u64;
         }
         pending = Some(chunk[..n].to_vec());
     }
     let last = pending.ok_or_else(|| damaged("no data"))?;
-    let plain = decryptor.take().ok_or_else(|| damaged("no decryptor"))?.decrypt_last(last.as_slice()).map_err(|_| damaged("last chunk fails authentication (truncated?)"))?;
+    let plain = decryptor
+        .take()
+        .ok_or_else(|| damaged("no decryptor"))?
+        .decrypt_last(last.as_slice())
+        .map_err(|_| damaged("last chunk fails authentication (truncated?)"))?;
     out.write_all(&plain).map_err(VaultError::io(&path))?;
     written += plain.len() as u64;
     Ok(written)

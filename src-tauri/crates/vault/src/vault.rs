@@ -133,8 +133,15 @@ impl AccessCode {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+    /// As printed on the slip: `XXXX-XXXX`.
+    pub fn display(&self) -> String {
+        let (a, b) = self.0.split_at(self.0.len() / 2);
+        format!("{a}-{b}")
+    }
     pub fn parse(text: &str) -> AccessCode {
-        AccessCode(zeroize::Zeroizing::new(text.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_ascii_uppercase()))
+        AccessCode(zeroize::Zeroizing::new(
+            text.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_ascii_uppercase(),
+        ))
     }
 }
 
@@ -189,7 +196,10 @@ pub struct Vault {
 
 impl std::fmt::Debug for Vault {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Vault").field("dir", &self.paths.dir).field("vault_id", &self.header.vault_id).finish_non_exhaustive()
+        f.debug_struct("Vault")
+            .field("dir", &self.paths.dir)
+            .field("vault_id", &self.header.vault_id)
+            .finish_non_exhaustive()
     }
 }
 
@@ -224,7 +234,11 @@ impl Vault {
             format: HEADER_FORMAT,
             vault_id: vault_id.clone(),
             created_at_ms: now,
-            recovery_wrapped_key: hex::encode(keys::seal(&recovery.key().derive("ik recovery wrap v1"), key.expose(), vault_id.as_bytes())?),
+            recovery_wrapped_key: hex::encode(keys::seal(
+                &recovery.key().derive("ik recovery wrap v1"),
+                key.expose(),
+                vault_id.as_bytes(),
+            )?),
             checkpoint_public_key: hex::encode(signing.verifying_key().to_bytes()),
         };
         // The key goes to the credential store first: if that fails, nothing was created.
@@ -235,13 +249,22 @@ impl Vault {
         let lookup_key = SecretKey::random();
         {
             let tx = conn.transaction()?;
-            for (name, value) in [("media_key", &media_key), ("lookup_key", &lookup_key), ("checkpoint_key", &signing_seed)] {
-                tx.execute("INSERT INTO settings (key, value) VALUES (?1, ?2)", params![name, hex::encode(value.expose())])?;
+            for (name, value) in
+                [("media_key", &media_key), ("lookup_key", &lookup_key), ("checkpoint_key", &signing_seed)]
+            {
+                tx.execute(
+                    "INSERT INTO settings (key, value) VALUES (?1, ?2)",
+                    params![name, hex::encode(value.expose())],
+                )?;
             }
             tx.commit()?;
         }
-        files::write_atomic(&paths.header(), &serde_json::to_vec_pretty(&header).map_err(|_| VaultError::Crypto("header"))?)?;
-        let mut vault = Vault { chain: Chain::new(&vault_id, signing), paths, header, conn, key, media_key, lookup_key, clock };
+        files::write_atomic(
+            &paths.header(),
+            &serde_json::to_vec_pretty(&header).map_err(|_| VaultError::Crypto("header"))?,
+        )?;
+        let mut vault =
+            Vault { chain: Chain::new(&vault_id, signing), paths, header, conn, key, media_key, lookup_key, clock };
         let system = vault.system_actor();
         vault.write(&system, "vault.create", "vault", |_| Ok(()))?;
         vault.write(&system, "user.create", "user:1", |tx| {
@@ -274,7 +297,9 @@ impl Vault {
         db::migrate(&mut conn, &key, Some(&backup))?;
         let setting = |name: &str| -> Result<SecretKey> {
             let value: String = conn.query_row("SELECT value FROM settings WHERE key = ?1", [name], |r| r.get(0))?;
-            let bytes = zeroize::Zeroizing::new(hex::decode(value).map_err(|_| VaultError::Corrupt(format!("setting {name}")))?);
+            let bytes = zeroize::Zeroizing::new(
+                hex::decode(value).map_err(|_| VaultError::Corrupt(format!("setting {name}")))?,
+            );
             SecretKey::from_bytes(&bytes).ok_or_else(|| VaultError::Corrupt(format!("setting {name}")))
         };
         let media_key = setting("media_key")?;
@@ -283,7 +308,16 @@ impl Vault {
         if hex::encode(signing.verifying_key().to_bytes()) != header.checkpoint_public_key {
             return Err(VaultError::Header { path: paths.header(), detail: "checkpoint key does not match".into() });
         }
-        let vault = Vault { chain: Chain::new(&header.vault_id, signing), paths, header, conn, key, media_key, lookup_key, clock };
+        let vault = Vault {
+            chain: Chain::new(&header.vault_id, signing),
+            paths,
+            header,
+            conn,
+            key,
+            media_key,
+            lookup_key,
+            clock,
+        };
         vault.check_not_rolled_back()?;
         tracing::info!("vault opened");
         Ok(vault)
@@ -315,7 +349,10 @@ impl Vault {
         let hash: Option<Vec<u8>> =
             self.conn.query_row("SELECT hash FROM audit_log WHERE seq = ?1", [outside.seq], |r| r.get(0)).optional()?;
         if hash.map(hex::encode).as_deref() != Some(outside.head_hash.as_str()) {
-            return Err(VaultError::AuditBroken { seq: outside.seq, reason: "differs from the checkpoint outside the database".into() });
+            return Err(VaultError::AuditBroken {
+                seq: outside.seq,
+                reason: "differs from the checkpoint outside the database".into(),
+            });
         }
         Ok(())
     }
@@ -344,7 +381,13 @@ impl Vault {
 
     /// Runs `change` and its audit entry in one transaction, then moves the checkpoint outside
     /// the database forward. If either write fails, neither happens.
-    fn write<T>(&mut self, actor: &Session, action: &str, object: &str, change: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+    fn write<T>(
+        &mut self,
+        actor: &Session,
+        action: &str,
+        object: &str,
+        change: impl FnOnce(&Transaction<'_>) -> Result<T>,
+    ) -> Result<T> {
         let now = self.now();
         let tx = self.conn.transaction()?;
         let value = change(&tx)?;
@@ -378,7 +421,10 @@ impl Vault {
         };
         let Some((user_id, role, hash, disabled, failures, locked_until)) = row else {
             // Same work as a real check, so timing does not reveal which usernames exist.
-            let _ = accounts::verify_password(password, "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHQ$RdescudvJCsgt3ub+b+dWRWJTmaaJObG");
+            let _ = accounts::verify_password(
+                password,
+                "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHQ$RdescudvJCsgt3ub+b+dWRWJTmaaJObG",
+            );
             let mut entry = audit_entry(&anonymous, "auth.login", "user:?", Outcome::Failed);
             entry.role = "-".to_owned();
             self.append_only(&entry)?;
@@ -423,7 +469,10 @@ impl Vault {
     pub fn logout(&mut self, session: &Session) -> Result<()> {
         let now = self.now();
         self.write(session, "auth.logout", &format!("user:{}", session.user_id), |tx| {
-            tx.execute("UPDATE sessions SET ended_at = ?2 WHERE token_hash = ?1 AND ended_at IS NULL", params![session.token.hash(), now])?;
+            tx.execute(
+                "UPDATE sessions SET ended_at = ?2 WHERE token_hash = ?1 AND ended_at IS NULL",
+                params![session.token.hash(), now],
+            )?;
             Ok(())
         })
     }
@@ -451,7 +500,8 @@ impl Vault {
             self.audit_only(session, action.as_str(), "-", Outcome::Denied)?;
             return Err(VaultError::Denied { role: session.role.as_str(), action });
         }
-        self.conn.execute("UPDATE sessions SET last_seen = ?2 WHERE token_hash = ?1", params![session.token.hash(), now])?;
+        self.conn
+            .execute("UPDATE sessions SET last_seen = ?2 WHERE token_hash = ?1", params![session.token.hash(), now])?;
         Ok(())
     }
 
@@ -477,7 +527,9 @@ impl Vault {
         self.authorize(session, Action::ManageUsers)?;
         let hash = accounts::hash_password(&user.password)?;
         let now = self.now();
-        let taken: bool = self.conn.query_row("SELECT EXISTS (SELECT 1 FROM users WHERE username = ?1)", [&user.username], |r| r.get(0))?;
+        let taken: bool =
+            self.conn
+                .query_row("SELECT EXISTS (SELECT 1 FROM users WHERE username = ?1)", [&user.username], |r| r.get(0))?;
         if taken {
             return Err(VaultError::UsernameTaken(user.username));
         }
@@ -499,7 +551,10 @@ impl Vault {
             if tx.execute("UPDATE users SET disabled = 1 WHERE id = ?1", [user_id])? == 0 {
                 return Err(VaultError::NoSuchObject { what: "user", id: user_id });
             }
-            tx.execute("UPDATE sessions SET ended_at = ?2 WHERE user_id = ?1 AND ended_at IS NULL", params![user_id, now])?;
+            tx.execute(
+                "UPDATE sessions SET ended_at = ?2 WHERE user_id = ?1 AND ended_at IS NULL",
+                params![user_id, now],
+            )?;
             Ok(())
         })
     }
@@ -530,7 +585,11 @@ impl Vault {
     pub fn add_question(&mut self, session: &Session, q: NewQuestion) -> Result<i64> {
         self.authorize(session, Action::ManageQuestions)?;
         let now = self.now();
-        let dims: Vec<String> = self.conn.prepare("SELECT name FROM dimensions WHERE job_id = ?1")?.query_map([q.job_id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        let dims: Vec<String> = self
+            .conn
+            .prepare("SELECT name FROM dimensions WHERE job_id = ?1")?
+            .query_map([q.job_id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
         if dims.is_empty() {
             return Err(VaultError::NoSuchObject { what: "job", id: q.job_id });
         }
@@ -577,16 +636,28 @@ impl Vault {
 
     /// A keyed hash for looking things up without storing them (ID numbers, access codes).
     fn lookup_hash(&self, purpose: &str, value: &str) -> Vec<u8> {
-        Sha256::new().chain_update(self.lookup_key.derive(purpose).expose()).chain_update(value.as_bytes()).finalize().to_vec()
+        Sha256::new()
+            .chain_update(self.lookup_key.derive(purpose).expose())
+            .chain_update(value.as_bytes())
+            .finalize()
+            .to_vec()
     }
 
     /// Issues a one-time access code valid in `[valid_from_ms, valid_until_ms]`, and the
     /// interview it opens. The code is returned once, for the printed slip.
-    pub fn issue_invitation(&mut self, session: &Session, candidate_id: i64, valid_from_ms: i64, valid_until_ms: i64) -> Result<(i64, AccessCode)> {
+    pub fn issue_invitation(
+        &mut self,
+        session: &Session,
+        candidate_id: i64,
+        valid_from_ms: i64,
+        valid_until_ms: i64,
+    ) -> Result<(i64, AccessCode)> {
         self.authorize(session, Action::IssueInvitations)?;
         let job_id: i64 = self
             .conn
-            .query_row("SELECT job_id FROM candidates WHERE id = ?1 AND purged_at IS NULL", [candidate_id], |r| r.get(0))
+            .query_row("SELECT job_id FROM candidates WHERE id = ?1 AND purged_at IS NULL", [candidate_id], |r| {
+                r.get(0)
+            })
             .optional()?
             .ok_or(VaultError::NoSuchObject { what: "candidate", id: candidate_id })?;
         let code = new_access_code();
@@ -613,22 +684,34 @@ impl Vault {
         self.authorize(session, Action::RedeemAccessCode)?;
         let now = self.now();
         let hash = self.lookup_hash("access-code", code.as_str());
-        let row: Option<(i64, i64, i64, Option<i64>, i64, bool, i64, i64, String)> = self
+        let row = self
             .conn
             .query_row(
                 "SELECT i.id, i.valid_from, i.valid_until, i.used_at, i.extra_time_pct, i.large_text, v.id, v.job_id, v.state
                  FROM invitations i JOIN interviews v ON v.invitation_id = i.id WHERE i.code_hash = ?1",
                 [hash],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?)),
+                |r| {
+                    Ok(Redemption {
+                        invitation: r.get(0)?,
+                        window: interview::CodeWindow { valid_from: r.get(1)?, valid_until: r.get(2)?, used_at: r.get(3)? },
+                        extra_time_pct: r.get(4)?,
+                        large_text: r.get(5)?,
+                        interview: r.get(6)?,
+                        job_id: r.get(7)?,
+                        state: r.get(8)?,
+                    })
+                },
             )
             .optional()?;
-        let Some((invitation, from, until, used, extra, large, interview, job_id, state)) = row else {
+        let Some(Redemption { invitation, window, extra_time_pct: extra, large_text: large, interview, job_id, state }) =
+            row
+        else {
             self.audit_only(session, "kiosk.redeem", "invitation:?", Outcome::Denied)?;
             return Err(VaultError::UnknownAccessCode);
         };
         let object = format!("invitation:{invitation}");
-        let window = interview::CodeWindow { valid_from: from, valid_until: until, used_at: used };
-        let state = InterviewState::parse(&state).ok_or_else(|| VaultError::Corrupt(format!("state of interview {interview}")))?;
+        let state = InterviewState::parse(&state)
+            .ok_or_else(|| VaultError::Corrupt(format!("state of interview {interview}")))?;
         if let Err(rule) = window.check(now).and_then(|()| state.apply(InterviewEvent::CheckIn).map(|_| ())) {
             self.audit_only(session, "kiosk.redeem", &object, Outcome::Denied)?;
             return Err(rule.into());
@@ -645,7 +728,12 @@ impl Vault {
     }
 
     /// Moves an interview through its state machine on behalf of `session`.
-    pub fn advance_interview(&mut self, session: &Session, interview_id: i64, event: InterviewEvent) -> Result<InterviewState> {
+    pub fn advance_interview(
+        &mut self,
+        session: &Session,
+        interview_id: i64,
+        event: InterviewEvent,
+    ) -> Result<InterviewState> {
         let action = match event {
             InterviewEvent::CheckIn => Action::RedeemAccessCode,
             InterviewEvent::GiveConsent | InterviewEvent::DeclineConsent => Action::RecordConsent,
@@ -660,7 +748,8 @@ impl Vault {
             .query_row("SELECT state FROM interviews WHERE id = ?1", [interview_id], |r| r.get(0))
             .optional()?
             .ok_or(VaultError::NoSuchObject { what: "interview", id: interview_id })?;
-        let from = InterviewState::parse(&state).ok_or_else(|| VaultError::Corrupt(format!("state of interview {interview_id}")))?;
+        let from = InterviewState::parse(&state)
+            .ok_or_else(|| VaultError::Corrupt(format!("state of interview {interview_id}")))?;
         let object = format!("interview:{interview_id}");
         let to = match from.apply(event) {
             Ok(to) => to,
@@ -670,7 +759,10 @@ impl Vault {
             }
         };
         self.write(session, "interview.advance", &object, |tx| {
-            tx.execute("UPDATE interviews SET state = ?2, updated_at = ?3 WHERE id = ?1", params![interview_id, to.as_str(), now])?;
+            tx.execute(
+                "UPDATE interviews SET state = ?2, updated_at = ?3 WHERE id = ?1",
+                params![interview_id, to.as_str(), now],
+            )?;
             if matches!(event, InterviewEvent::GiveConsent | InterviewEvent::DeclineConsent) {
                 tx.execute(
                     "INSERT INTO consents (interview_id, given, text_version, at) VALUES (?1, ?2, 'v1', ?3)",
@@ -718,14 +810,18 @@ impl Vault {
 
     fn stored_media(&self, media_id: i64) -> Result<StoredMedia> {
         self.conn
-            .query_row("SELECT file, wrapped_key, sha256, plain_size FROM media WHERE id = ?1 AND purged_at IS NULL", [media_id], |r| {
-                Ok(StoredMedia {
-                    file: r.get(0)?,
-                    wrapped_key: r.get(1)?,
-                    sha256: r.get::<_, Vec<u8>>(2)?.try_into().unwrap_or([0; 32]),
-                    plain_size: r.get::<_, i64>(3)? as u64,
-                })
-            })
+            .query_row(
+                "SELECT file, wrapped_key, sha256, plain_size FROM media WHERE id = ?1 AND purged_at IS NULL",
+                [media_id],
+                |r| {
+                    Ok(StoredMedia {
+                        file: r.get(0)?,
+                        wrapped_key: r.get(1)?,
+                        sha256: r.get::<_, Vec<u8>>(2)?.try_into().unwrap_or([0; 32]),
+                        plain_size: r.get::<_, i64>(3)? as u64,
+                    })
+                },
+            )
             .optional()?
             .ok_or(VaultError::NoSuchObject { what: "media", id: media_id })
     }
@@ -733,7 +829,9 @@ impl Vault {
     // --- checks -----------------------------------------------------------------------------
 
     pub fn status(&self) -> Result<VaultStatus> {
-        let count = |table: &str| -> Result<i64> { Ok(self.conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))?) };
+        let count = |table: &str| -> Result<i64> {
+            Ok(self.conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))?)
+        };
         Ok(VaultStatus {
             vault_id: self.header.vault_id.clone(),
             schema_version: db::schema_version(&self.conn)?,
@@ -763,11 +861,13 @@ impl Vault {
         self.authorize(session, Action::VerifyAudit)?;
         db::integrity_check(&self.conn)?;
         let mut stmt = self.conn.prepare("SELECT file, sha256 FROM media WHERE purged_at IS NULL ORDER BY id")?;
-        let files: Vec<(String, Vec<u8>)> = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+        let files: Vec<(String, Vec<u8>)> =
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
         drop(stmt);
         for (file, expected) in &files {
             let path = self.paths.media().join(file);
-            let actual = media::file_sha256(&path).map_err(|_| VaultError::MediaDamaged { file: file.clone(), reason: "missing or unreadable".into() })?;
+            let actual = media::file_sha256(&path)
+                .map_err(|_| VaultError::MediaDamaged { file: file.clone(), reason: "missing or unreadable".into() })?;
             if actual.as_slice() != expected.as_slice() {
                 return Err(VaultError::MediaDamaged { file: file.clone(), reason: "sha256 differs".into() });
             }
@@ -779,6 +879,11 @@ impl Vault {
     }
 }
 
+/// The id of the vault in `data_dir` (from its header), e.g. to remove its credential.
+pub fn vault_id_at(data_dir: &Path) -> Result<String> {
+    Ok(read_header(&VaultPaths::in_data_dir(data_dir))?.vault_id)
+}
+
 fn read_header(paths: &VaultPaths) -> Result<Header> {
     let path = paths.header();
     let bytes = match std::fs::read(&path) {
@@ -786,11 +891,23 @@ fn read_header(paths: &VaultPaths) -> Result<Header> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(VaultError::NotFound(paths.dir.clone())),
         Err(e) => return Err(VaultError::io(&path)(e)),
     };
-    let header: Header = serde_json::from_slice(&bytes).map_err(|e| VaultError::Header { path: path.clone(), detail: e.to_string() })?;
+    let header: Header =
+        serde_json::from_slice(&bytes).map_err(|e| VaultError::Header { path: path.clone(), detail: e.to_string() })?;
     if header.format != HEADER_FORMAT {
         return Err(VaultError::Header { path, detail: format!("format {}", header.format) });
     }
     Ok(header)
+}
+
+/// An invitation row joined with its interview, as the kiosk redeems it.
+struct Redemption {
+    invitation: i64,
+    window: interview::CodeWindow,
+    extra_time_pct: i64,
+    large_text: bool,
+    interview: i64,
+    job_id: i64,
+    state: String,
 }
 
 fn audit_entry(actor: &Session, action: &str, object: &str, outcome: Outcome) -> Entry {

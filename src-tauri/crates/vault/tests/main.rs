@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
 //! Integration tests of the vault on real SQLCipher files in temporary directories. The only
 //! stand-in is keyring-core's in-memory mock credential store (the real Secret Service is
 //! exercised by `make demo` and the CLI test through `installer/with-keyring`).
@@ -61,7 +62,8 @@ impl Fixture {
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().to_owned();
         let clock = TestClock::new();
-        let (mut vault, _recovery) = Vault::create_with_clock(&data, user("admin", Role::Admin), clock.boxed()).unwrap();
+        let (mut vault, _recovery) =
+            Vault::create_with_clock(&data, user("admin", Role::Admin), clock.boxed()).unwrap();
         let admin = vault.login("admin", PASSWORD, "desk-1").unwrap();
         for (name, role) in [("clerk", Role::Clerk), ("auditor", Role::Auditor), ("kiosk-1", Role::Kiosk)] {
             vault.create_user(&admin, user(name, role)).unwrap();
@@ -87,7 +89,13 @@ impl Fixture {
     }
 
     fn candidate(&mut self, job_id: i64) -> i64 {
-        let c = NewCandidate { job_id, name: "张三".into(), id_number: Some("11010519491231002X".into()), phone: None, email: None };
+        let c = NewCandidate {
+            job_id,
+            name: "张三".into(),
+            id_number: Some("11010519491231002X".into()),
+            phone: None,
+            email: None,
+        };
         self.vault.add_candidate(&self.clerk, c).unwrap()
     }
 
@@ -207,8 +215,9 @@ fn role_by_operation_matrix_and_every_denial_is_audited() {
                 let err = result.unwrap_err();
                 assert!(matches!(err, VaultError::Denied { .. }), "{:?} × {action:?}: {err:?}", session.role);
                 assert_eq!(after, before + 1, "denial of {action:?} for {:?} not audited", session.role);
-                let outcome: String =
-                    conn.query_row("SELECT outcome FROM audit_log ORDER BY seq DESC LIMIT 1", [], |r| r.get(0)).unwrap();
+                let outcome: String = conn
+                    .query_row("SELECT outcome FROM audit_log ORDER BY seq DESC LIMIT 1", [], |r| r.get(0))
+                    .unwrap();
                 assert_eq!(outcome, "denied");
             }
         }
@@ -218,7 +227,10 @@ fn role_by_operation_matrix_and_every_denial_is_audited() {
     let c = NewCandidate { job_id: 1, name: "李四".into(), id_number: None, phone: None, email: None };
     assert!(matches!(f.vault.add_candidate(&f.kiosk, c).unwrap_err(), VaultError::Denied { .. }));
     assert!(matches!(f.vault.verify_audit(&f.clerk).unwrap_err(), VaultError::Denied { .. }));
-    assert!(matches!(f.vault.advance_interview(&f.auditor, interview, InterviewEvent::Review).unwrap_err(), VaultError::Denied { .. }));
+    assert!(matches!(
+        f.vault.advance_interview(&f.auditor, interview, InterviewEvent::Review).unwrap_err(),
+        VaultError::Denied { .. }
+    ));
 }
 
 #[test]
@@ -253,14 +265,23 @@ fn invalid_weights_and_ids_are_refused_and_change_nothing() {
     let job = NewJob {
         title: "x".into(),
         language: Lang::En,
-        dimensions: vec![Weight { dimension: "a".into(), basis_points: 5000 }, Weight { dimension: "b".into(), basis_points: 4999 }],
+        dimensions: vec![
+            Weight { dimension: "a".into(), basis_points: 5000 },
+            Weight { dimension: "b".into(), basis_points: 4999 },
+        ],
         bands: Bands::new(80, 60).unwrap(),
     };
     let err = f.vault.create_job(&f.clerk, job).unwrap_err();
     assert_eq!(err.code(), "rules.weights_sum");
     assert!(err.user_message().zh_cn.contains("99.99%"));
     let job_id = f.job();
-    let bad = NewCandidate { job_id, name: "王五".into(), id_number: Some("110105194912310021".into()), phone: None, email: None };
+    let bad = NewCandidate {
+        job_id,
+        name: "王五".into(),
+        id_number: Some("110105194912310021".into()),
+        phone: None,
+        email: None,
+    };
     assert_eq!(f.vault.add_candidate(&f.clerk, bad).unwrap_err().code(), "rules.id_number");
     let after = f.vault.status().unwrap();
     assert_eq!((after.jobs, after.candidates), (before.jobs + 1, before.candidates));
@@ -272,10 +293,17 @@ fn id_numbers_are_stored_only_hashed_with_the_last_four() {
     let job = f.job();
     f.candidate(job);
     let conn = raw(&f.db_path(), &f.key());
-    let (hash, last4): (Vec<u8>, String) = conn.query_row("SELECT id_hash, id_last4 FROM candidates", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+    let (hash, last4): (Vec<u8>, String) =
+        conn.query_row("SELECT id_hash, id_last4 FROM candidates", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
     assert_eq!(last4, "002X");
     assert_eq!(hash.len(), 32);
-    let dump: String = conn.query_row("SELECT group_concat(quote(c), ',') FROM (SELECT name || coalesce(id_last4,'') AS c FROM candidates)", [], |r| r.get(0)).unwrap();
+    let dump: String = conn
+        .query_row(
+            "SELECT group_concat(quote(c), ',') FROM (SELECT name || coalesce(id_last4,'') AS c FROM candidates)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
     assert!(!dump.contains("11010519491231"));
 }
 
@@ -330,7 +358,11 @@ fn the_interview_state_machine_is_enforced_and_consent_recorded() {
     f.vault.advance_interview(&f.kiosk, interview, InterviewEvent::Finish).unwrap();
     let conn = raw(&f.db_path(), &f.key());
     let (state, consents): (String, i64) = conn
-        .query_row("SELECT state, (SELECT COUNT(*) FROM consents WHERE given = 1) FROM interviews WHERE id = ?1", [interview], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row(
+            "SELECT state, (SELECT COUNT(*) FROM consents WHERE given = 1) FROM interviews WHERE id = ?1",
+            [interview],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .unwrap();
     assert_eq!((state.as_str(), consents), ("completed", 1));
 }
@@ -372,7 +404,11 @@ fn media_round_trips_in_chunks_and_any_flipped_byte_is_named() {
     assert_eq!(f.vault.check(&f.auditor).unwrap().media_files, 2);
 
     let media_dir = f.data.join("vault/media");
-    let file = std::fs::read_dir(&media_dir).unwrap().map(|e| e.unwrap().path()).find(|p| p.extension().is_some_and(|e| e == "ikm")).unwrap();
+    let file = std::fs::read_dir(&media_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "ikm"))
+        .unwrap();
     let original = std::fs::read(&file).unwrap();
     for offset in [0, 5, 30, original.len() / 2, original.len() - 1] {
         let mut bytes = original.clone();
@@ -435,17 +471,37 @@ fn flipped_bytes_in_the_database_are_detected() {
 fn audit_tampering_is_rejected() {
     type Tamper = fn(&Connection);
     let cases: [(&str, Tamper, i64); 4] = [
-        ("edit", |c| { c.execute("UPDATE audit_log SET object = 'user:99' WHERE seq = 5", []).unwrap(); }, 5),
-        ("delete", |c| { c.execute("DELETE FROM audit_log WHERE seq = 6", []).unwrap(); }, 6),
-        ("reorder", |c| {
-            c.execute("UPDATE audit_log SET seq = -1 WHERE seq = 7", []).unwrap();
-            c.execute("UPDATE audit_log SET seq = 7 WHERE seq = 8", []).unwrap();
-            c.execute("UPDATE audit_log SET seq = 8 WHERE seq = -1", []).unwrap();
-        }, 7),
-        ("truncate", |c| {
-            let head: i64 = c.query_row("SELECT MAX(seq) FROM audit_log", [], |r| r.get(0)).unwrap();
-            c.execute("DELETE FROM audit_log WHERE seq > ?1", [head - 3]).unwrap();
-        }, 0),
+        (
+            "edit",
+            |c| {
+                c.execute("UPDATE audit_log SET object = 'user:99' WHERE seq = 5", []).unwrap();
+            },
+            5,
+        ),
+        (
+            "delete",
+            |c| {
+                c.execute("DELETE FROM audit_log WHERE seq = 6", []).unwrap();
+            },
+            6,
+        ),
+        (
+            "reorder",
+            |c| {
+                c.execute("UPDATE audit_log SET seq = -1 WHERE seq = 7", []).unwrap();
+                c.execute("UPDATE audit_log SET seq = 7 WHERE seq = 8", []).unwrap();
+                c.execute("UPDATE audit_log SET seq = 8 WHERE seq = -1", []).unwrap();
+            },
+            7,
+        ),
+        (
+            "truncate",
+            |c| {
+                let head: i64 = c.query_row("SELECT MAX(seq) FROM audit_log", [], |r| r.get(0)).unwrap();
+                c.execute("DELETE FROM audit_log WHERE seq > ?1", [head - 3]).unwrap();
+            },
+            0,
+        ),
     ];
     for (name, tamper, first_bad) in cases {
         let mut f = Fixture::new();
@@ -495,6 +551,9 @@ fn restoring_an_older_copy_of_the_whole_database_is_detected_at_open() {
         }
     }
     let err = Vault::open(data).unwrap_err();
-    assert!(matches!(err, VaultError::RolledBack { checkpoint_seq, .. } if checkpoint_seq == checkpoint.seq), "{err:?}");
+    assert!(
+        matches!(err, VaultError::RolledBack { checkpoint_seq, .. } if checkpoint_seq == checkpoint.seq),
+        "{err:?}"
+    );
     assert_eq!(err.code(), "vault.rolled_back");
 }

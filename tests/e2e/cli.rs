@@ -1,0 +1,133 @@
+//! The command line against the real Secret Service (dbus-run-session + gnome-keyring through
+//! `installer/with-keyring`), each test with its own keyring directory and data directory.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use anyhow::{Context, Result, ensure};
+
+use crate::harness::workspace_root;
+
+const PASSWORD: &str = "a long enough admin password";
+
+struct Cli {
+    keyring: PathBuf,
+    data: PathBuf,
+}
+
+impl Cli {
+    /// Runs `interview-kiosk ARGS` under with-keyring with `stdin` as standard input.
+    fn run(&self, args: &[&str], stdin: &str) -> Result<Output> {
+        use std::io::Write;
+        let binary = workspace_root().join("target/debug/interview-kiosk");
+        let mut child = Command::new(workspace_root().join("installer/with-keyring"))
+            .arg(binary)
+            .args(args)
+            .args(["--data-dir", &self.data.display().to_string(), "--lang", "en"])
+            .env("INTERVIEW_KIOSK_KEYRING_PASSWORD", "test keyring password")
+            .env("XDG_DATA_HOME", &self.keyring)
+            .env("INTERVIEW_KIOSK_PASSWORD", PASSWORD)
+            .env_remove("DBUS_SESSION_BUS_ADDRESS")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .context("running installer/with-keyring")?;
+        child.stdin.take().context("stdin")?.write_all(stdin.as_bytes())?;
+        Ok(child.wait_with_output()?)
+    }
+
+    fn ok(&self, args: &[&str]) -> Result<String> {
+        let out = self.run(args, "")?;
+        ensure!(out.status.success(), "{args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+        Ok(String::from_utf8(out.stdout)?)
+    }
+}
+
+fn tempdirs() -> Result<(tempfile::TempDir, Cli)> {
+    let root = tempfile::tempdir()?;
+    let cli = Cli { keyring: root.path().join("keyring"), data: root.path().join("data") };
+    std::fs::create_dir_all(&cli.keyring)?;
+    Ok((root, cli))
+}
+
+fn keyring_files(dir: &Path) -> usize {
+    std::fs::read_dir(dir.join("keyrings")).map(|d| d.count()).unwrap_or(0)
+}
+
+/// `vault init` keeps the key in the real Secret Service; a second session opens the vault
+/// again (the keyring persists); with the keyring gone the vault is refused, untouched, until
+/// the printed recovery key restores access.
+#[test]
+fn vault_key_lives_in_the_secret_service_and_the_recovery_key_restores_it() -> Result<()> {
+    let (_root, cli) = tempdirs()?;
+    let init = cli.ok(&["vault", "init", "--admin", "admin"])?;
+    let recovery = init
+        .lines()
+        .map(str::trim)
+        .find(|l| l.len() == 64 && l.split('-').count() == 13)
+        .context(format!("no recovery key in {init:?}"))?
+        .to_owned();
+    assert!(keyring_files(&cli.keyring) > 0, "nothing was written to the keyring");
+    assert!(
+        !cli.data.join("vault").read_dir()?.any(|e| e.is_ok_and(|e| e.file_name().to_string_lossy().contains("key")))
+    );
+
+    let status = cli.ok(&["vault", "status", "--user", "admin"])?;
+    assert!(status.contains("accounts") && status.contains("schema version"), "{status}");
+
+    std::fs::remove_dir_all(cli.keyring.join("keyrings"))?;
+    let db = cli.data.join("vault/vault.db");
+    let before = std::fs::read(&db)?;
+    let refused = cli.run(&["vault", "status", "--user", "admin"], "")?;
+    assert!(!refused.status.success());
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(message.contains("recovery key"), "{message}");
+    assert_eq!(std::fs::read(&db)?, before, "a refused open changed the database");
+
+    let wrong = cli.run(&["vault", "recover"], "0000-0000-0000-0000-0000-0000-0000-0000-0000-0000-0000-0000-0000\n")?;
+    assert!(!wrong.status.success());
+    let recovered = cli.run(&["vault", "recover"], &format!("{}\n", recovery.to_lowercase()))?;
+    assert!(recovered.status.success(), "{}", String::from_utf8_lossy(&recovered.stderr));
+    let verified = cli.ok(&["audit", "verify", "--user", "admin"])?;
+    assert!(verified.contains("audit log intact"), "{verified}");
+    Ok(())
+}
+
+/// `interview-kiosk demo` runs every stage that exists today against the real Secret Service,
+/// and a second run replaces its own earlier vault.
+#[test]
+fn demo_runs_every_stage_twice() -> Result<()> {
+    let (_root, cli) = tempdirs()?;
+    for _ in 0..2 {
+        let out = cli.ok(&["demo"])?;
+        for stage in [
+            "bundled components verified",
+            "encrypted vault created",
+            "accounts and roles",
+            "job and questions",
+            "candidate and access code",
+            "vault check",
+        ] {
+            assert!(
+                out.lines().any(|l| l.contains(stage) && l.contains(" ok ")),
+                "stage {stage:?} missing or failed in\n{out}"
+            );
+        }
+    }
+    let status = cli.ok(&["vault", "status", "--user", "admin"]);
+    assert!(status.is_err(), "the demo's admin password is not the test's: sign-in must fail");
+    Ok(())
+}
+
+/// The demo never replaces a vault it did not create.
+#[test]
+fn demo_refuses_a_foreign_vault() -> Result<()> {
+    let (_root, cli) = tempdirs()?;
+    cli.ok(&["vault", "init", "--admin", "admin"])?;
+    let out = cli.run(&["demo"], "")?;
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("did not create"));
+    cli.ok(&["vault", "status", "--user", "admin"])?;
+    Ok(())
+}
