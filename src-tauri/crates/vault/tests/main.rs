@@ -89,13 +89,12 @@ impl Fixture {
     }
 
     fn candidate(&mut self, job_id: i64) -> i64 {
-        let c = NewCandidate {
-            job_id,
-            name: "张三".into(),
-            id_number: Some("11010519491231002X".into()),
-            phone: None,
-            email: None,
-        };
+        self.named_candidate(job_id, "张三", Some("11010519491231002X"))
+    }
+
+    fn named_candidate(&mut self, job_id: i64, name: &str, id_number: Option<&str>) -> i64 {
+        let c =
+            NewCandidate { job_id, name: name.into(), id_number: id_number.map(Into::into), phone: None, email: None };
         self.vault.add_candidate(&self.clerk, c).unwrap()
     }
 
@@ -323,7 +322,7 @@ fn access_codes_unknown_reused_expired_and_early() {
     assert_eq!(f.vault.redeem_access_code(&f.kiosk, &code).unwrap_err().code(), "rules.code_used");
 
     let job = f.job();
-    let candidate = f.candidate_other(job);
+    let candidate = f.named_candidate(job, "李四", None);
     let now = f.clock.now();
     let (_, early) = f.vault.issue_invitation(&f.clerk, candidate, now + HOUR, now + 2 * HOUR).unwrap();
     assert_eq!(f.vault.redeem_access_code(&f.kiosk, &early).unwrap_err().code(), "rules.code_not_yet_valid");
@@ -338,13 +337,6 @@ fn access_codes_unknown_reused_expired_and_early() {
         .collect::<Result<_, _>>()
         .unwrap();
     assert_eq!(outcomes, ["denied", "ok", "denied", "denied", "denied"]);
-}
-
-impl Fixture {
-    fn candidate_other(&mut self, job_id: i64) -> i64 {
-        let c = NewCandidate { job_id, name: "李四".into(), id_number: None, phone: None, email: None };
-        self.vault.add_candidate(&self.clerk, c).unwrap()
-    }
 }
 
 #[test]
