@@ -12,6 +12,7 @@ use manifest::AssetStore;
 use vault::{NewCandidate, NewJob, NewQuestion, NewUser, Vault, VaultPaths};
 
 use crate::error::ShellError;
+use crate::selftest::t;
 
 struct Stages {
     lang: Lang,
@@ -204,8 +205,4 @@ fn clear_previous_demo(data_dir: &Path) -> Result<(), ShellError> {
     vault::keys::credential::delete(&id)?;
     std::fs::remove_dir_all(&paths.dir).map_err(|source| ShellError::DataDir { path: paths.dir.clone(), source })?;
     Ok(())
-}
-
-fn t(lang: Lang, zh: &'static str, en: &'static str) -> &'static str {
-    crate::selftest::t(lang, zh, en)
 }

@@ -96,8 +96,9 @@ pub(crate) fn head(conn: &Connection, chain: &Chain) -> Result<(i64, [u8; 32])> 
     })
 }
 
-/// Appends an entry inside the caller's transaction and returns its sequence number.
-pub(crate) fn append(conn: &Connection, chain: &Chain, at_ms: i64, entry: &Entry) -> Result<i64> {
+/// Appends an entry inside the caller's transaction and returns the new head (sequence number
+/// and hash).
+pub(crate) fn append(conn: &Connection, chain: &Chain, at_ms: i64, entry: &Entry) -> Result<(i64, [u8; 32])> {
     let (prev_seq, prev_hash) = head(conn, chain)?;
     let seq = prev_seq + 1;
     let hash = entry_hash(&prev_hash, seq, at_ms, entry);
@@ -125,7 +126,7 @@ pub(crate) fn append(conn: &Connection, chain: &Chain, at_ms: i64, entry: &Entry
             params![seq, hash.as_slice(), at_ms, signature.to_bytes().as_slice()],
         )?;
     }
-    Ok(seq)
+    Ok((seq, hash))
 }
 
 /// The latest checkpoint, kept in `checkpoint.json` next to the database.

@@ -392,10 +392,9 @@ impl Vault {
         let tx = self.conn.transaction()?;
         let value = change(&tx)?;
         let entry = audit_entry(actor, action, object, Outcome::Ok);
-        let seq = audit::append(&tx, &self.chain, now, &entry)?;
-        let (_, head) = audit::head(&tx, &self.chain)?;
+        let (seq, head) = audit::append(&tx, &self.chain, now, &entry)?;
         tx.commit()?;
-        Checkpoint::sign(&self.chain, seq, &head, now).store(&self.paths.checkpoint())?;
+        self.store_checkpoint(seq, &head, now)?;
         Ok(value)
     }
 
@@ -445,9 +444,10 @@ impl Vault {
                 "UPDATE users SET failed_attempts = ?2, locked_until = ?3 WHERE id = ?1",
                 params![user_id, if lock.is_some() { 0 } else { failures }, lock],
             )?;
-            audit::append(&tx, &self.chain, now, &audit_entry(&actor, "auth.login", &object, Outcome::Failed))?;
+            let (seq, head) =
+                audit::append(&tx, &self.chain, now, &audit_entry(&actor, "auth.login", &object, Outcome::Failed))?;
             tx.commit()?;
-            self.store_checkpoint()?;
+            self.store_checkpoint(seq, &head, now)?;
             return Err(match lock {
                 Some(until) => VaultError::Locked { until },
                 None => VaultError::BadCredentials,
@@ -513,14 +513,14 @@ impl Vault {
     fn append_only(&mut self, entry: &Entry) -> Result<()> {
         let now = self.now();
         let tx = self.conn.transaction()?;
-        audit::append(&tx, &self.chain, now, entry)?;
+        let (seq, head) = audit::append(&tx, &self.chain, now, entry)?;
         tx.commit()?;
-        self.store_checkpoint()
+        self.store_checkpoint(seq, &head, now)
     }
 
-    fn store_checkpoint(&self) -> Result<()> {
-        let (seq, head) = audit::head(&self.conn, &self.chain)?;
-        Checkpoint::sign(&self.chain, seq, &head, self.now()).store(&self.paths.checkpoint())
+    /// Moves the signed checkpoint outside the database to the head just committed.
+    fn store_checkpoint(&self, seq: i64, head: &[u8; 32], at_ms: i64) -> Result<()> {
+        Checkpoint::sign(&self.chain, seq, head, at_ms).store(&self.paths.checkpoint())
     }
 
     pub fn create_user(&mut self, session: &Session, user: NewUser) -> Result<i64> {
