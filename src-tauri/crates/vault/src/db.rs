@@ -13,10 +13,24 @@ use crate::schema::MIGRATIONS;
 /// How long a writer waits for another before giving up.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// How the database file is protected. Production code only ever uses [`Keying::Key`]; the
+/// plain variant exists for the benchmark that measures what encryption costs (feature
+/// `bench-internals`, never enabled in the app).
+#[derive(Clone, Copy)]
+pub(crate) enum Keying<'a> {
+    Key(&'a SecretKey),
+    #[cfg(feature = "bench-internals")]
+    Plain,
+}
+
 /// Opens (or, with `create`, creates) the database at `path` with `key`, sets the pragmas and
 /// asserts each took effect. A wrong key is reported as [`VaultError::WrongKey`] before anything
 /// is written.
 pub(crate) fn open(path: &Path, key: &SecretKey, create: bool) -> Result<Connection> {
+    open_keyed(path, Keying::Key(key), create)
+}
+
+pub(crate) fn open_keyed(path: &Path, keying: Keying<'_>, create: bool) -> Result<Connection> {
     let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     if create {
         flags |= OpenFlags::SQLITE_OPEN_CREATE;
@@ -27,7 +41,11 @@ pub(crate) fn open(path: &Path, key: &SecretKey, create: bool) -> Result<Connect
     // SQLCipher prints "hmac check failed" to stderr on a wrong key; our error says it better.
     let _ = conn.execute_batch("PRAGMA cipher_log_level = NONE;");
     conn.execute_batch("PRAGMA cipher_memory_security = ON;")?;
-    conn.pragma_update(None, "key", key.sqlcipher_pragma_value().as_str())?;
+    match keying {
+        Keying::Key(key) => conn.pragma_update(None, "key", key.sqlcipher_pragma_value().as_str())?,
+        #[cfg(feature = "bench-internals")]
+        Keying::Plain => {}
+    }
     // The first read proves the key (SQLCipher checks every page's HMAC).
     match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)) {
         Ok(_) => {}
@@ -41,6 +59,34 @@ pub(crate) fn open(path: &Path, key: &SecretKey, create: bool) -> Result<Connect
     conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA temp_store = MEMORY; PRAGMA foreign_keys = ON;")?;
     assert_pragmas(&conn, &mode)?;
     Ok(conn)
+}
+
+/// An empty in-memory connection that holds the place of the vault's while the file is
+/// swapped (re-key).
+pub(crate) fn placeholder() -> Result<Connection> {
+    Ok(Connection::open_in_memory()?)
+}
+
+/// Writes a copy of the database encrypted with `new_key` to `dest` (`sqlcipher_export`), then
+/// opens it with the new key and integrity-checks it. The live database is not changed.
+pub(crate) fn export_rekeyed(conn: &Connection, new_key: &SecretKey, dest: &Path) -> Result<()> {
+    let version = schema_version(conn)?;
+    let dest_text = dest.to_str().ok_or_else(|| VaultError::io(dest)(std::io::ErrorKind::InvalidInput.into()))?;
+    // The vault's connection is opened without SQLITE_OPEN_CREATE, which ATTACH inherits: the
+    // (empty) file must exist first.
+    std::fs::File::create(dest).map_err(VaultError::io(dest))?;
+    conn.execute("ATTACH DATABASE ?1 AS rekeyed KEY ?2", [dest_text, new_key.sqlcipher_pragma_value().as_str()])?;
+    let exported = conn
+        .query_row("SELECT sqlcipher_export('rekeyed')", [], |_| Ok(()))
+        .and_then(|()| conn.execute_batch(&format!("PRAGMA rekeyed.user_version = {version};")));
+    conn.execute_batch("DETACH DATABASE rekeyed;")?;
+    exported?;
+    let copy = open(dest, new_key, false)?;
+    integrity_check(&copy)?;
+    if schema_version(&copy)? != version {
+        return Err(VaultError::Corrupt("the re-keyed copy lost its schema version".into()));
+    }
+    Ok(())
 }
 
 fn assert_pragmas(conn: &Connection, journal_mode: &str) -> Result<()> {
@@ -174,7 +220,41 @@ mod tests {
         let key = SecretKey::random();
         let mut conn = open(&dir.path().join("v.db"), &key, true).unwrap();
         migrate(&mut conn, &key, None).unwrap();
-        let err = migrate_with(&mut conn, &key, None, &[]).unwrap_err();
-        assert!(matches!(err, VaultError::TooNew { found: 1, supported: 0 }));
+        let err = migrate_with(&mut conn, &key, None, &MIGRATIONS[..1]).unwrap_err();
+        assert!(matches!(err, VaultError::TooNew { found, supported: 1 } if found == MIGRATIONS.len() as u32));
+    }
+
+    /// A vault of every earlier schema version, holding data, upgrades to the current one with
+    /// its data intact and a backup of the old version beside it.
+    #[test]
+    fn every_earlier_schema_version_migrates_to_the_current_one() {
+        const FIXTURE: &str = "
+            INSERT INTO users (id, username, display_name, role, password_hash, created_at) VALUES (1, 'a', 'A', 'admin', 'h', 1);
+            INSERT INTO jobs (id, title, language, recommend_threshold, hold_threshold, created_at, created_by) VALUES (1, 'J', 'zh-CN', 80, 60, 1, 1);
+            INSERT INTO candidates (id, job_id, name, created_at) VALUES (1, 1, '张三', 1);
+            INSERT INTO invitations (id, candidate_id, code_hash, valid_from, valid_until, created_at) VALUES (1, 1, x'01', 0, 9, 1);
+            INSERT INTO interviews (id, invitation_id, candidate_id, job_id, state, updated_at, decided_at) VALUES (1, 1, 1, 1, 'reviewed', 5, 5);
+            INSERT INTO audit_log (seq, at_ms, actor, role, action, object, outcome, device, prev_hash, hash) VALUES (1, 1, 's', 'admin', 'x', 'y', 'ok', 'd', x'00', x'01');
+        ";
+        for from in 1..MIGRATIONS.len() {
+            let dir = tempfile::tempdir().unwrap();
+            let key = SecretKey::random();
+            let path = dir.path().join("v.db");
+            let mut conn = open(&path, &key, true).unwrap();
+            migrate_with(&mut conn, &key, None, &MIGRATIONS[..from]).unwrap();
+            conn.execute_batch(FIXTURE).unwrap();
+            let backup = dir.path().join("before.db");
+            assert_eq!(migrate(&mut conn, &key, Some(&backup)).unwrap(), MIGRATIONS.len() as u32, "from v{from}");
+            integrity_check(&conn).unwrap();
+            let (name, state): (String, String) = conn
+                .query_row(
+                    "SELECT c.name, v.state FROM candidates c JOIN interviews v ON v.candidate_id = c.id",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .unwrap();
+            assert_eq!((name.as_str(), state.as_str()), ("张三", "reviewed"), "from v{from}");
+            assert_eq!(schema_version(&open(&backup, &key, false).unwrap()).unwrap(), from as u32);
+        }
     }
 }

@@ -52,6 +52,14 @@ pub enum VaultError {
     UsernameTaken(String),
     #[error("password too short")]
     WeakPassword,
+    #[error("answer {answer_id} is no longer being recorded")]
+    AnswerClosed { answer_id: i64 },
+    #[error("{0} already exists")]
+    TargetExists(PathBuf),
+    #[error("backup {path} is unusable: {reason}")]
+    BackupDamaged { path: PathBuf, reason: String },
+    #[error("retention period of {days} days is out of range")]
+    RetentionOutOfRange { days: u32 },
     #[error(transparent)]
     Rule(#[from] RuleError),
     #[error("database error: {0}")]
@@ -94,6 +102,10 @@ impl UserFacing for VaultError {
             VaultError::UnknownAccessCode => "kiosk.unknown_access_code",
             VaultError::UsernameTaken(_) => "auth.username_taken",
             VaultError::WeakPassword => "auth.weak_password",
+            VaultError::AnswerClosed { .. } => "vault.answer_closed",
+            VaultError::TargetExists(_) => "vault.target_exists",
+            VaultError::BackupDamaged { .. } => "vault.backup_damaged",
+            VaultError::RetentionOutOfRange { .. } => "vault.retention_out_of_range",
             VaultError::Rule(rule) => rule.code(),
             VaultError::Sqlite(_) => "vault.database",
             VaultError::Io { .. } => "vault.io",
@@ -185,6 +197,25 @@ impl UserFacing for VaultError {
             VaultError::WeakPassword => Localized::new(
                 "密码太短：至少需要 12 个字符。",
                 "The password is too short: it needs at least 12 characters.",
+            ),
+            VaultError::AnswerClosed { .. } => Localized::new(
+                "该题的录制已经结束，不能再追加内容。",
+                "Recording of this answer has already ended; nothing more can be added to it.",
+            ),
+            VaultError::TargetExists(path) => Localized::new(
+                format!("{} 已存在，不会覆盖。请换一个文件名。", path.display()),
+                format!("{} already exists and will not be overwritten. Choose another file name.", path.display()),
+            ),
+            VaultError::BackupDamaged { path, .. } => Localized::new(
+                format!("备份文件 {} 已损坏或不是面试一体机的备份，未做任何更改。", path.display()),
+                format!(
+                    "The backup file {} is damaged or is not an Interview Kiosk backup; nothing was changed.",
+                    path.display()
+                ),
+            ),
+            VaultError::RetentionOutOfRange { .. } => Localized::new(
+                "保存期限必须在 30 天到 3650 天之间。",
+                "The retention period must be between 30 and 3650 days.",
             ),
             VaultError::Rule(rule) => rule.user_message(),
             VaultError::Sqlite(_) | VaultError::Crypto(_) => Localized::new(

@@ -163,12 +163,37 @@ pub mod credential {
         VaultError::CredentialStore(error.to_string())
     }
 
+    /// The entry of a re-key in progress: holds the new key until the new database is in place.
+    fn pending_entry(vault_id: &str) -> Result<keyring_core::Entry> {
+        entry(&format!("{vault_id}-next"))
+    }
+
     pub fn store(vault_id: &str, key: &SecretKey) -> Result<()> {
         entry(vault_id)?.set_secret(key.expose()).map_err(store_error)
     }
 
     pub fn load(vault_id: &str) -> Result<SecretKey> {
-        match entry(vault_id)?.get_secret() {
+        load_entry(entry(vault_id)?, vault_id)
+    }
+
+    pub fn delete(vault_id: &str) -> Result<()> {
+        delete_entry(entry(vault_id)?)
+    }
+
+    pub(crate) fn store_pending(vault_id: &str, key: &SecretKey) -> Result<()> {
+        pending_entry(vault_id)?.set_secret(key.expose()).map_err(store_error)
+    }
+
+    pub(crate) fn load_pending(vault_id: &str) -> Result<SecretKey> {
+        load_entry(pending_entry(vault_id)?, vault_id)
+    }
+
+    pub(crate) fn delete_pending(vault_id: &str) -> Result<()> {
+        delete_entry(pending_entry(vault_id)?)
+    }
+
+    fn load_entry(entry: keyring_core::Entry, vault_id: &str) -> Result<SecretKey> {
+        match entry.get_secret() {
             Ok(bytes) => {
                 let bytes = Zeroizing::new(bytes);
                 SecretKey::from_bytes(&bytes)
@@ -179,8 +204,8 @@ pub mod credential {
         }
     }
 
-    pub fn delete(vault_id: &str) -> Result<()> {
-        match entry(vault_id)?.delete_credential() {
+    fn delete_entry(entry: keyring_core::Entry) -> Result<()> {
+        match entry.delete_credential() {
             Ok(()) | Err(keyring_core::Error::NoEntry) => Ok(()),
             Err(other) => Err(store_error(other)),
         }

@@ -24,6 +24,7 @@ pub use error::{Result, VaultError};
 pub use keys::RecoveryKey;
 pub use schema::CURRENT_VERSION as SCHEMA_VERSION;
 pub use vault::{
-    AccessCode, CheckIn, CheckReport, Clock, NewCandidate, NewJob, NewQuestion, NewUser, Session, Vault, VaultPaths,
-    VaultStatus, vault_id_at,
+    AccessCode, BackupReport, CandidateFilter, CandidatePage, CandidateRow, CheckIn, CheckReport, Clock,
+    DEFAULT_RETENTION_DAYS, NewCandidate, NewJob, NewQuestion, NewUser, PurgeReport, RestoreReport, Session, Vault,
+    VaultPaths, VaultStatus, vault_id_at,
 };

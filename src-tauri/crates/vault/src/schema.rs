@@ -4,7 +4,7 @@
 
 /// Migration `i` brings the schema from version `i` to `i + 1`. Append only; never edit one
 /// that has shipped.
-pub const MIGRATIONS: &[&str] = &[V1];
+pub const MIGRATIONS: &[&str] = &[V1, V2];
 
 pub const CURRENT_VERSION: u32 = MIGRATIONS.len() as u32;
 
@@ -238,4 +238,27 @@ CREATE TABLE audit_checkpoints (
     at_ms     INTEGER NOT NULL,
     signature BLOB NOT NULL
 );
+"#;
+
+/// Version 2: the retention job's record of what it purged, and the indexes the candidate list
+/// and the purge need.
+const V2: &str = r#"
+CREATE TABLE retention_runs (
+    id             INTEGER PRIMARY KEY,
+    at_ms          INTEGER NOT NULL,
+    actor          TEXT NOT NULL,
+    retention_days INTEGER NOT NULL,
+    cutoff_ms      INTEGER NOT NULL,
+    candidates     INTEGER NOT NULL,
+    interviews     INTEGER NOT NULL,
+    media_files    INTEGER NOT NULL,
+    media_bytes    INTEGER NOT NULL,
+    transcripts    INTEGER NOT NULL,
+    -- JSON array of the purged candidates' ids (ids only: the personal data is gone)
+    candidate_ids  TEXT NOT NULL
+);
+CREATE INDEX interviews_decided ON interviews (decided_at) WHERE decided_at IS NOT NULL;
+CREATE INDEX answers_interview ON answers (interview_id);
+CREATE INDEX media_answer ON media (answer_id);
+CREATE INDEX transcripts_answer ON transcripts (answer_id);
 "#;

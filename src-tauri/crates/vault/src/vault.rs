@@ -24,6 +24,15 @@ use crate::keys::{self, RecoveryKey, SecretKey, credential};
 use crate::media::{self, MediaWriter, StoredMedia};
 use crate::{db, files, schema};
 
+mod backup;
+mod query;
+mod rekey;
+mod retention;
+
+pub use backup::{BackupReport, RestoreReport};
+pub use query::{CandidateFilter, CandidatePage, CandidateRow};
+pub use retention::{DEFAULT_RETENTION_DAYS, PurgeReport};
+
 const HEADER_FORMAT: u32 = 1;
 
 /// The plaintext header. It holds no secret: the database key in it is wrapped by the
@@ -37,6 +46,28 @@ struct Header {
     recovery_wrapped_key: String,
     /// Verifies the audit checkpoints (the signing key is inside the encrypted database).
     checkpoint_public_key: String,
+}
+
+const RECOVERY_WRAP: &str = "ik recovery wrap v1";
+
+/// The database key sealed under a key derived from the recovery key, hex-encoded.
+fn wrap_for_recovery(key: &SecretKey, recovery: &RecoveryKey, vault_id: &str) -> Result<String> {
+    Ok(hex::encode(keys::seal(&recovery.key().derive(RECOVERY_WRAP), key.expose(), vault_id.as_bytes())?))
+}
+
+impl Header {
+    /// The database key, unwrapped with the recovery key.
+    fn unwrap_key(&self, paths: &VaultPaths, recovery: &RecoveryKey) -> Result<SecretKey> {
+        let wrapped = hex::decode(&self.recovery_wrapped_key)
+            .map_err(|_| VaultError::Header { path: paths.header(), detail: "recovery_wrapped_key".into() })?;
+        let plain = keys::open(&recovery.key().derive(RECOVERY_WRAP), &wrapped, self.vault_id.as_bytes())
+            .ok_or(VaultError::WrongRecoveryKey)?;
+        SecretKey::from_bytes(&plain).ok_or(VaultError::WrongRecoveryKey)
+    }
+
+    fn to_json(&self) -> Result<Vec<u8>> {
+        serde_json::to_vec_pretty(self).map_err(|_| VaultError::Crypto("header encoding"))
+    }
 }
 
 /// Paths of a vault inside a data directory.
@@ -61,16 +92,23 @@ impl VaultPaths {
     pub fn media(&self) -> PathBuf {
         self.dir.join("media")
     }
+    /// A re-key in progress writes the new database and header here first.
+    fn pending_db(&self) -> PathBuf {
+        self.dir.join("vault.db.next")
+    }
+    fn pending_header(&self) -> PathBuf {
+        self.dir.join("vault.json.next")
+    }
     pub fn exists(&self) -> bool {
         self.header().exists() || self.db().exists()
     }
 }
 
 /// Where time comes from: the system clock, or a fixed clock in tests.
-pub type Clock = Box<dyn Fn() -> i64 + Send + Sync>;
+pub type Clock = std::sync::Arc<dyn Fn() -> i64 + Send + Sync>;
 
 fn system_clock() -> Clock {
-    Box::new(|| {
+    std::sync::Arc::new(|| {
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
     })
 }
@@ -179,6 +217,10 @@ pub struct VaultStatus {
 pub struct CheckReport {
     pub audit: audit::Verified,
     pub media_files: i64,
+    /// Encrypted files in `media/` that no record refers to (left by a crash between writing
+    /// a file and committing its record). They cannot be read without a record; the retention
+    /// job removes them after a day.
+    pub orphan_files: i64,
 }
 
 /// An open vault. One writer: the connection is owned here and every write goes through
@@ -204,6 +246,11 @@ impl std::fmt::Debug for Vault {
 }
 
 const SYSTEM_DEVICE: &str = "local";
+
+/// A session's `last_seen` is moved forward at most this often, so that reading (a list page,
+/// a status poll) does not cost a synchronous disk write each time. The idle timeout is 15
+/// minutes, so it is at most this much early.
+const SESSION_TOUCH_MS: i64 = 30_000;
 
 impl Vault {
     /// Creates a new vault with its first administrator. Returns the recovery key, to be shown
@@ -234,11 +281,7 @@ impl Vault {
             format: HEADER_FORMAT,
             vault_id: vault_id.clone(),
             created_at_ms: now,
-            recovery_wrapped_key: hex::encode(keys::seal(
-                &recovery.key().derive("ik recovery wrap v1"),
-                key.expose(),
-                vault_id.as_bytes(),
-            )?),
+            recovery_wrapped_key: wrap_for_recovery(&key, &recovery, &vault_id)?,
             checkpoint_public_key: hex::encode(signing.verifying_key().to_bytes()),
         };
         // The key goes to the credential store first: if that fails, nothing was created.
@@ -259,10 +302,7 @@ impl Vault {
             }
             tx.commit()?;
         }
-        files::write_atomic(
-            &paths.header(),
-            &serde_json::to_vec_pretty(&header).map_err(|_| VaultError::Crypto("header"))?,
-        )?;
+        files::write_atomic(&paths.header(), &header.to_json()?)?;
         let mut vault =
             Vault { chain: Chain::new(&vault_id, signing), paths, header, conn, key, media_key, lookup_key, clock };
         let system = vault.system_actor();
@@ -287,7 +327,7 @@ impl Vault {
     pub fn open_with_clock(data_dir: &Path, clock: Clock) -> Result<Vault> {
         let paths = VaultPaths::in_data_dir(data_dir);
         let header = read_header(&paths)?;
-        let key = credential::load(&header.vault_id)?;
+        let (header, key) = rekey::resolve_key(&paths, header)?;
         Self::open_with_key(paths, header, key, clock)
     }
 
@@ -328,11 +368,7 @@ impl Vault {
     pub fn recover(data_dir: &Path, recovery: &RecoveryKey) -> Result<Vault> {
         let paths = VaultPaths::in_data_dir(data_dir);
         let header = read_header(&paths)?;
-        let wrapped = hex::decode(&header.recovery_wrapped_key)
-            .map_err(|_| VaultError::Header { path: paths.header(), detail: "recovery_wrapped_key".into() })?;
-        let plain = keys::open(&recovery.key().derive("ik recovery wrap v1"), &wrapped, header.vault_id.as_bytes())
-            .ok_or(VaultError::WrongRecoveryKey)?;
-        let key = SecretKey::from_bytes(&plain).ok_or(VaultError::WrongRecoveryKey)?;
+        let key = header.unwrap_key(&paths, recovery)?;
         let mut vault = Self::open_with_key(paths, header, key, system_clock())?;
         credential::store(&vault.header.vault_id, &vault.key)?;
         let system = vault.system_actor();
@@ -500,8 +536,14 @@ impl Vault {
             self.audit_only(session, action.as_str(), "-", Outcome::Denied)?;
             return Err(VaultError::Denied { role: session.role.as_str(), action });
         }
-        self.conn
-            .execute("UPDATE sessions SET last_seen = ?2 WHERE token_hash = ?1", params![session.token.hash(), now])?;
+        if let Some((last_seen, _)) = live
+            && now - last_seen >= SESSION_TOUCH_MS
+        {
+            self.conn.execute(
+                "UPDATE sessions SET last_seen = ?2 WHERE token_hash = ?1",
+                params![session.token.hash(), now],
+            )?;
+        }
         Ok(())
     }
 
@@ -763,6 +805,9 @@ impl Vault {
                 "UPDATE interviews SET state = ?2, updated_at = ?3 WHERE id = ?1",
                 params![interview_id, to.as_str(), now],
             )?;
+            if event == InterviewEvent::Review {
+                tx.execute("UPDATE interviews SET decided_at = ?2 WHERE id = ?1", params![interview_id, now])?;
+            }
             if matches!(event, InterviewEvent::GiveConsent | InterviewEvent::DeclineConsent) {
                 tx.execute(
                     "INSERT INTO consents (interview_id, given, text_version, at) VALUES (?1, ?2, 'v1', ?3)",
@@ -773,11 +818,97 @@ impl Vault {
         })
     }
 
-    // --- media ------------------------------------------------------------------------------
+    // --- answers and media -------------------------------------------------------------------
 
-    /// Stores one media file from `source` (streamed, encrypted in chunks) and records it.
-    pub fn store_media(&mut self, session: &Session, kind: &str, source: &mut impl Read) -> Result<i64> {
+    /// Starts recording an answer to `question_id` in an interview that is in progress. The
+    /// question's current rubric version is frozen from here on: scores always refer to the
+    /// exact text and rubric the candidate saw.
+    pub fn begin_answer(
+        &mut self,
+        session: &Session,
+        interview_id: i64,
+        question_id: i64,
+        practice: bool,
+    ) -> Result<i64> {
         self.authorize(session, Action::RecordAnswer)?;
+        let state: String = self
+            .conn
+            .query_row("SELECT state FROM interviews WHERE id = ?1", [interview_id], |r| r.get(0))
+            .optional()?
+            .ok_or(VaultError::NoSuchObject { what: "interview", id: interview_id })?;
+        if InterviewState::parse(&state) != Some(InterviewState::InProgress) {
+            let from = InterviewState::parse(&state)
+                .ok_or_else(|| VaultError::Corrupt(format!("state of interview {interview_id}")))?;
+            return Err(interview::RuleError::Transition { from, event: InterviewEvent::Finish }.into());
+        }
+        let version: i64 = self
+            .conn
+            .query_row(
+                "SELECT qv.id FROM question_versions qv JOIN questions q ON q.id = qv.question_id
+                 JOIN interviews v ON v.job_id = q.job_id
+                 WHERE qv.question_id = ?1 AND v.id = ?2 ORDER BY qv.version DESC LIMIT 1",
+                params![question_id, interview_id],
+                |r| r.get(0),
+            )
+            .optional()?
+            .ok_or(VaultError::NoSuchObject { what: "question", id: question_id })?;
+        let now = self.now();
+        let next: i64 = self.conn.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM answers", [], |r| r.get(0))?;
+        self.write(session, "answer.begin", &format!("answer:{next}"), |tx| {
+            let attempt: i64 = tx.query_row(
+                "SELECT COALESCE(MAX(attempt), 0) + 1 FROM answers WHERE interview_id = ?1 AND question_version_id = ?2",
+                params![interview_id, version],
+                |r| r.get(0),
+            )?;
+            tx.execute("UPDATE question_versions SET frozen = 1 WHERE id = ?1", [version])?;
+            tx.execute(
+                "INSERT INTO answers (id, interview_id, question_version_id, attempt, practice, state, started_at) VALUES (?1, ?2, ?3, ?4, ?5, 'recording', ?6)",
+                params![next, interview_id, version, attempt, practice, now],
+            )?;
+            Ok(next)
+        })
+    }
+
+    /// Ends the recording of an answer: `committed` keeps it for scoring; otherwise it is
+    /// marked interrupted (a camera unplugged, the kiosk restarted) and kept as evidence.
+    pub fn finish_answer(&mut self, session: &Session, answer_id: i64, committed: bool) -> Result<()> {
+        self.authorize(session, Action::RecordAnswer)?;
+        let now = self.now();
+        let state: String = self
+            .conn
+            .query_row("SELECT state FROM answers WHERE id = ?1", [answer_id], |r| r.get(0))
+            .optional()?
+            .ok_or(VaultError::NoSuchObject { what: "answer", id: answer_id })?;
+        if state != "recording" {
+            return Err(VaultError::AnswerClosed { answer_id });
+        }
+        self.write(session, "answer.finish", &format!("answer:{answer_id}"), |tx| {
+            tx.execute(
+                "UPDATE answers SET state = ?2, committed_at = ?3 WHERE id = ?1",
+                params![answer_id, if committed { "committed" } else { "interrupted" }, now],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Stores one media file of an answer being recorded from `source` (streamed, encrypted in
+    /// chunks) and records it with the next segment number.
+    pub fn store_media(
+        &mut self,
+        session: &Session,
+        answer_id: i64,
+        kind: &str,
+        source: &mut impl Read,
+    ) -> Result<i64> {
+        self.authorize(session, Action::RecordAnswer)?;
+        let state: String = self
+            .conn
+            .query_row("SELECT state FROM answers WHERE id = ?1", [answer_id], |r| r.get(0))
+            .optional()?
+            .ok_or(VaultError::NoSuchObject { what: "answer", id: answer_id })?;
+        if state != "recording" {
+            return Err(VaultError::AnswerClosed { answer_id });
+        }
         let mut name = [0u8; 16];
         rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut name);
         let mut writer = MediaWriter::create(&self.paths.media(), &format!("{}.ikm", hex::encode(name)))?;
@@ -792,13 +923,23 @@ impl Vault {
         let stored = writer.finish(&self.media_key)?;
         let now = self.now();
         let next: i64 = self.conn.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM media", [], |r| r.get(0))?;
-        self.write(session, "media.store", &format!("media:{next}"), |tx| {
+        let result = self.write(session, "media.store", &format!("media:{next}"), |tx| {
+            let seq: i64 = tx.query_row(
+                "SELECT COALESCE(MAX(seq), -1) + 1 FROM media WHERE answer_id = ?1",
+                [answer_id],
+                |r| r.get(0),
+            )?;
             tx.execute(
-                "INSERT INTO media (id, kind, seq, file, wrapped_key, sha256, plain_size, created_at) VALUES (?1, ?2, 0, ?3, ?4, ?5, ?6, ?7)",
-                params![next, kind, stored.file, stored.wrapped_key, stored.sha256.as_slice(), stored.plain_size as i64, now],
+                "INSERT INTO media (id, answer_id, kind, seq, file, wrapped_key, sha256, plain_size, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![next, answer_id, kind, seq, stored.file, stored.wrapped_key, stored.sha256.as_slice(), stored.plain_size as i64, now],
             )?;
             Ok(next)
-        })
+        });
+        if result.is_err() {
+            // Without its record the file can never be read; do not leave it behind.
+            let _ = std::fs::remove_file(self.paths.media().join(&stored.file));
+        }
+        result
     }
 
     /// Decrypts a media file into `out`, checking every chunk.
@@ -859,6 +1000,13 @@ impl Vault {
     /// hash, and the audit chain.
     pub fn check(&mut self, session: &Session) -> Result<CheckReport> {
         self.authorize(session, Action::VerifyAudit)?;
+        let report = self.verify_contents();
+        let outcome = if report.is_ok() { Outcome::Ok } else { Outcome::Failed };
+        self.audit_only(session, "vault.check", "vault", outcome)?;
+        report
+    }
+
+    fn verify_contents(&self) -> Result<CheckReport> {
         db::integrity_check(&self.conn)?;
         let mut stmt = self.conn.prepare("SELECT file, sha256 FROM media WHERE purged_at IS NULL ORDER BY id")?;
         let files: Vec<(String, Vec<u8>)> =
@@ -874,8 +1022,38 @@ impl Vault {
         }
         let outside = Checkpoint::load(&self.paths.checkpoint())?;
         let audit = audit::verify(&self.conn, &self.chain, outside.as_ref())?;
-        self.audit_only(session, "vault.check", "vault", Outcome::Ok)?;
-        Ok(CheckReport { audit, media_files: files.len() as i64 })
+        let orphan_files = self.orphan_media_files(None)?.len() as i64;
+        Ok(CheckReport { audit, media_files: files.len() as i64, orphan_files })
+    }
+
+    /// Encrypted files in `media/` without a live record; with `older_than_ms`, only those last
+    /// modified before that time.
+    fn orphan_media_files(&self, older_than_ms: Option<i64>) -> Result<Vec<PathBuf>> {
+        let dir = self.paths.media();
+        let mut known = std::collections::HashSet::new();
+        let mut stmt = self.conn.prepare("SELECT file FROM media WHERE purged_at IS NULL")?;
+        for file in stmt.query_map([], |r| r.get::<_, String>(0))? {
+            known.insert(file?);
+        }
+        let mut orphans = Vec::new();
+        for entry in std::fs::read_dir(&dir).map_err(VaultError::io(&dir))? {
+            let entry = entry.map_err(VaultError::io(&dir))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !name.ends_with(".ikm") || name.starts_with('.') || known.contains(&name) {
+                continue;
+            }
+            let modified_ms = entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map(|d| d.as_millis() as i64)
+                .unwrap_or(0);
+            if older_than_ms.is_none_or(|limit| modified_ms < limit) {
+                orphans.push(entry.path());
+            }
+        }
+        Ok(orphans)
     }
 }
 

@@ -12,6 +12,8 @@ use vault::audit::Checkpoint;
 use vault::keys::credential;
 use vault::{AccessCode, NewCandidate, NewJob, NewQuestion, NewUser, Session, Vault, VaultError};
 
+mod lifecycle;
+
 const PASSWORD: &str = "correct horse battery staple";
 const HOUR: i64 = 3_600_000;
 
@@ -30,7 +32,7 @@ impl TestClock {
     }
     fn boxed(&self) -> vault::Clock {
         let inner = self.0.clone();
-        Box::new(move || *inner.lock().unwrap())
+        Arc::new(move || *inner.lock().unwrap())
     }
     fn now(&self) -> i64 {
         *self.0.lock().unwrap()
@@ -54,6 +56,7 @@ struct Fixture {
     clerk: Session,
     auditor: Session,
     kiosk: Session,
+    recovery: vault::RecoveryKey,
 }
 
 impl Fixture {
@@ -62,8 +65,7 @@ impl Fixture {
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().to_owned();
         let clock = TestClock::new();
-        let (mut vault, _recovery) =
-            Vault::create_with_clock(&data, user("admin", Role::Admin), clock.boxed()).unwrap();
+        let (mut vault, recovery) = Vault::create_with_clock(&data, user("admin", Role::Admin), clock.boxed()).unwrap();
         let admin = vault.login("admin", PASSWORD, "desk-1").unwrap();
         for (name, role) in [("clerk", Role::Clerk), ("auditor", Role::Auditor), ("kiosk-1", Role::Kiosk)] {
             vault.create_user(&admin, user(name, role)).unwrap();
@@ -71,7 +73,7 @@ impl Fixture {
         let clerk = vault.login("clerk", PASSWORD, "desk-2").unwrap();
         let auditor = vault.login("auditor", PASSWORD, "desk-3").unwrap();
         let kiosk = vault.login("kiosk-1", PASSWORD, "kiosk-1").unwrap();
-        Fixture { _dir: dir, data, clock, vault, admin, clerk, auditor, kiosk }
+        Fixture { _dir: dir, data, clock, vault, admin, clerk, auditor, kiosk, recovery }
     }
 
     fn job(&mut self) -> i64 {
@@ -103,6 +105,33 @@ impl Fixture {
         let candidate = self.candidate(job);
         let now = self.clock.now();
         self.vault.issue_invitation(&self.clerk, candidate, now - HOUR, now + HOUR).unwrap()
+    }
+
+    fn question(&mut self, job_id: i64) -> i64 {
+        let q = NewQuestion {
+            job_id,
+            situational: true,
+            text: "窗口前群众情绪激动，你会怎么做？".into(),
+            rubric_json: r#"{"levels":{}}"#.into(),
+            dimensions: vec!["应急处理".into()],
+            prep_seconds: 30,
+            answer_seconds: 120,
+            retakes: 1,
+        };
+        self.vault.add_question(&self.clerk, q).unwrap()
+    }
+
+    /// An interview checked in at the kiosk, consent given, one answer being recorded.
+    fn answer(&mut self) -> (i64, i64) {
+        let job = self.job();
+        let question = self.question(job);
+        let candidate = self.candidate(job);
+        let now = self.clock.now();
+        let (interview, code) = self.vault.issue_invitation(&self.clerk, candidate, now - HOUR, now + HOUR).unwrap();
+        self.vault.redeem_access_code(&self.kiosk, &code).unwrap();
+        self.vault.advance_interview(&self.kiosk, interview, InterviewEvent::GiveConsent).unwrap();
+        let answer = self.vault.begin_answer(&self.kiosk, interview, question, false).unwrap();
+        (interview, answer)
     }
 
     fn key(&self) -> vault::keys::SecretKey {
@@ -360,24 +389,26 @@ fn the_interview_state_machine_is_enforced_and_consent_recorded() {
 }
 
 #[test]
-fn a_frozen_rubric_version_cannot_be_edited() {
+fn the_first_answer_freezes_the_rubric_version_for_good() {
     let mut f = Fixture::new();
-    let job = f.job();
-    let q = NewQuestion {
-        job_id: job,
-        situational: true,
-        text: "窗口前群众情绪激动，你会怎么做？".into(),
-        rubric_json: r#"{"levels":{}}"#.into(),
-        dimensions: vec!["应急处理".into()],
-        prep_seconds: 30,
-        answer_seconds: 120,
-        retakes: 1,
-    };
-    f.vault.add_question(&f.clerk, q).unwrap();
+    let (_, answer) = f.answer();
     let conn = raw(&f.db_path(), &f.key());
-    conn.execute("UPDATE question_versions SET frozen = 1", []).unwrap();
+    let frozen: bool = conn
+        .query_row(
+            "SELECT qv.frozen FROM question_versions qv JOIN answers a ON a.question_version_id = qv.id WHERE a.id = ?1",
+            [answer],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(frozen);
+    // Even someone holding the key cannot edit it through SQL.
     let err = conn.execute("UPDATE question_versions SET text = 'changed'", []).unwrap_err();
     assert!(err.to_string().contains("frozen"), "{err}");
+    // Recording ends once; media cannot be added to a finished answer.
+    f.vault.finish_answer(&f.kiosk, answer, true).unwrap();
+    let err = f.vault.store_media(&f.kiosk, answer, "audio", &mut [0u8; 10].as_slice()).unwrap_err();
+    assert_eq!(err.code(), "vault.answer_closed");
+    assert_eq!(f.vault.finish_answer(&f.kiosk, answer, true).unwrap_err().code(), "vault.answer_closed");
 }
 
 #[test]
@@ -385,8 +416,9 @@ fn media_round_trips_in_chunks_and_any_flipped_byte_is_named() {
     let mut f = Fixture::new();
     let payload: Vec<u8> = (0..(vault::media::CHUNK * 3 + 1234)).map(|i| (i * 31 % 251) as u8).collect();
     let exact: Vec<u8> = vec![7u8; vault::media::CHUNK * 2];
-    let id = f.vault.store_media(&f.kiosk, "audio", &mut payload.as_slice()).unwrap();
-    let id2 = f.vault.store_media(&f.kiosk, "video", &mut exact.as_slice()).unwrap();
+    let (_, answer) = f.answer();
+    let id = f.vault.store_media(&f.kiosk, answer, "audio", &mut payload.as_slice()).unwrap();
+    let id2 = f.vault.store_media(&f.kiosk, answer, "video", &mut exact.as_slice()).unwrap();
     let mut out = Vec::new();
     f.vault.read_media(&f.clerk, id, &mut out).unwrap();
     assert_eq!(out, payload);
@@ -425,8 +457,8 @@ fn media_round_trips_in_chunks_and_any_flipped_byte_is_named() {
 #[test]
 fn flipped_bytes_in_the_database_are_detected() {
     let mut f = Fixture::new();
-    f.invitation();
-    f.vault.store_media(&f.kiosk, "still", &mut [1u8, 2, 3].as_slice()).unwrap();
+    let (_, answer) = f.answer();
+    f.vault.store_media(&f.kiosk, answer, "still", &mut [1u8, 2, 3].as_slice()).unwrap();
     let Fixture { vault, data, clock, .. } = f;
     drop(vault);
     let path = data.join("vault/vault.db");

@@ -1,0 +1,187 @@
+//! `vault rekey`: a new database key and a new recovery key, crash-safe at every step.
+//!
+//! 1. The new key goes into the credential store under a *pending* entry.
+//! 2. The database is exported, encrypted with the new key, to `vault.db.next`; the re-key's
+//!    audit entry is appended there, so it exists exactly when the re-key happened.
+//! 3. The new header (the new key wrapped by the new recovery key) goes to `vault.json.next`.
+//! 4. The live database is closed (its WAL checkpointed away) and `vault.db.next` is renamed
+//!    over `vault.db`: **this rename is the commit point**.
+//! 5. The header is renamed into place, the new key replaces the old in the credential store
+//!    and the pending entry is removed.
+//!
+//! A crash anywhere is finished or undone at the next open by [`resolve_key`]: if the old key
+//! still opens `vault.db`, the re-key never committed and its leftovers are removed; if only
+//! the pending key opens it, steps 5 are completed.
+
+use super::{Header, Session, Vault, VaultPaths, audit_entry, read_header};
+use crate::audit::{self, Outcome};
+use crate::error::{Result, VaultError};
+use crate::keys::{RecoveryKey, SecretKey, credential};
+use crate::{db, files};
+use interview::Action;
+
+impl Vault {
+    /// Re-encrypts the database under a new key and returns the new recovery key (shown once;
+    /// the old recovery key no longer opens this vault). Media files keep their own keys,
+    /// wrapped by the media key inside the database, so they are not rewritten.
+    pub fn rekey(&mut self, session: &Session) -> Result<RecoveryKey> {
+        self.authorize(session, Action::ManageSettings)?;
+        let result = self.rekey_inner(session);
+        if let Err(error) = &result {
+            tracing::warn!(%error, "re-key failed; the vault keeps its old key");
+            if let Err(audit_error) = self.audit_only(session, "vault.rekey", "vault", Outcome::Failed) {
+                tracing::warn!(error = %audit_error, "recording the failed re-key failed");
+            }
+        }
+        result
+    }
+
+    fn rekey_inner(&mut self, session: &Session) -> Result<RecoveryKey> {
+        let paths = self.paths.clone();
+        remove_pending_files(&paths)?;
+        let vault_id = self.header.vault_id.clone();
+        let new_key = SecretKey::random();
+        let recovery = RecoveryKey::random();
+        credential::store_pending(&vault_id, &new_key)?;
+
+        let staged = (|| -> Result<(i64, [u8; 32], i64)> {
+            db::export_rekeyed(&self.conn, &new_key, &paths.pending_db())?;
+            let now = self.now();
+            let mut next = db::open(&paths.pending_db(), &new_key, false)?;
+            let tx = next.transaction()?;
+            let (seq, head) =
+                audit::append(&tx, &self.chain, now, &audit_entry(session, "vault.rekey", "vault", Outcome::Ok))?;
+            tx.commit()?;
+            next.close().map_err(|(_, e)| VaultError::from(e))?;
+            let header = Header {
+                recovery_wrapped_key: super::wrap_for_recovery(&new_key, &recovery, &vault_id)?,
+                ..self.header.clone()
+            };
+            files::write_atomic(&paths.pending_header(), &header.to_json()?)?;
+            Ok((seq, head, now))
+        })();
+        let (seq, head, now) = match staged {
+            Ok(staged) => staged,
+            Err(error) => {
+                let _ = remove_pending_files(&paths);
+                let _ = credential::delete_pending(&vault_id);
+                return Err(error);
+            }
+        };
+
+        // Close the live database cleanly so that no WAL of the old file outlives it.
+        self.conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
+        let old = std::mem::replace(&mut self.conn, db::placeholder()?);
+        if let Err((conn, error)) = old.close() {
+            self.conn = conn;
+            let _ = remove_pending_files(&paths);
+            let _ = credential::delete_pending(&vault_id);
+            return Err(error.into());
+        }
+        let committed = remove_wal_files(&paths).and_then(|()| {
+            // The commit point.
+            std::fs::rename(paths.pending_db(), paths.db()).map_err(VaultError::io(paths.db()))
+        });
+        if let Err(error) = committed {
+            self.conn = db::open(&paths.db(), &self.key, false)?;
+            let _ = remove_pending_files(&paths);
+            let _ = credential::delete_pending(&vault_id);
+            return Err(error);
+        }
+        self.conn = db::open(&paths.db(), &new_key, false)?;
+        self.key = new_key.clone();
+        files::sync_dir(&paths.dir)?;
+        // From here on a failure is finished at the next open.
+        finish(&paths, &vault_id, &new_key)?;
+        self.header = read_header(&paths)?;
+        self.store_checkpoint(seq, &head, now)?;
+        tracing::info!("vault re-keyed");
+        Ok(recovery)
+    }
+
+    /// Closes the database explicitly (checkpointing the WAL), reporting any failure.
+    pub fn close(self) -> Result<()> {
+        self.conn.close().map_err(|(_, e)| e.into())
+    }
+}
+
+/// The key that opens the vault's database, finishing or undoing a re-key that a crash
+/// interrupted (see the module documentation).
+pub(super) fn resolve_key(paths: &VaultPaths, header: Header) -> Result<(Header, SecretKey)> {
+    if !paths.pending_db().exists() && !paths.pending_header().exists() {
+        let key = credential::load(&header.vault_id)?;
+        return Ok((header, key));
+    }
+    let vault_id = header.vault_id.clone();
+    let current = credential::load(&vault_id);
+    if let Ok(key) = &current
+        && probe(paths, key)?
+    {
+        tracing::warn!("an interrupted re-key never committed; removing what it left");
+        remove_pending_files(paths)?;
+        credential::delete_pending(&vault_id)?;
+        return Ok((header, key.clone()));
+    }
+    let pending = match credential::load_pending(&vault_id) {
+        Ok(pending) if probe(paths, &pending)? => pending,
+        _ => return Err(current.err().unwrap_or(VaultError::WrongKey)),
+    };
+    tracing::warn!("an interrupted re-key had committed; finishing it");
+    finish(paths, &vault_id, &pending)?;
+    Ok((read_header(paths)?, pending))
+}
+
+/// Whether `key` opens the database (without changing it).
+fn probe(paths: &VaultPaths, key: &SecretKey) -> Result<bool> {
+    match db::open(&paths.db(), key, false) {
+        Ok(conn) => {
+            drop(conn);
+            Ok(true)
+        }
+        Err(VaultError::WrongKey) => Ok(false),
+        Err(other) => Err(other),
+    }
+}
+
+/// Steps after the commit point: header into place, the new key into the main entry.
+fn finish(paths: &VaultPaths, vault_id: &str, new_key: &SecretKey) -> Result<()> {
+    if paths.pending_header().exists() {
+        std::fs::rename(paths.pending_header(), paths.header()).map_err(VaultError::io(paths.header()))?;
+        files::sync_dir(&paths.dir)?;
+    }
+    credential::store(vault_id, new_key)?;
+    credential::delete_pending(vault_id)
+}
+
+fn remove_pending_files(paths: &VaultPaths) -> Result<()> {
+    let db = paths.pending_db();
+    let mut wal = db.clone().into_os_string();
+    wal.push("-wal");
+    let mut shm = db.clone().into_os_string();
+    shm.push("-shm");
+    for path in [db, wal.into(), shm.into(), paths.pending_header()] {
+        match std::fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(VaultError::io(path)(e)),
+        }
+    }
+    Ok(())
+}
+
+/// After a clean close SQLite has removed the WAL; an empty one left behind must not be
+/// applied to the new file that takes the old one's name.
+fn remove_wal_files(paths: &VaultPaths) -> Result<()> {
+    for suffix in ["-wal", "-shm"] {
+        let mut path = paths.db().into_os_string();
+        path.push(suffix);
+        let path = std::path::PathBuf::from(path);
+        if let Ok(meta) = std::fs::metadata(&path) {
+            if suffix == "-wal" && meta.len() > 0 {
+                return Err(VaultError::Corrupt("the write-ahead log was not emptied before re-keying".into()));
+            }
+            std::fs::remove_file(&path).map_err(VaultError::io(&path))?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,382 @@
+//! Backup and restore, re-keying (including the states a crash can leave), retention, and the
+//! candidate list.
+
+use std::path::{Path, PathBuf};
+
+use interview::{Action, InterviewEvent, InterviewState, UserFacing};
+use vault::keys::credential;
+use vault::{CandidateFilter, Vault, VaultError};
+
+use super::{Fixture, HOUR, PASSWORD, raw};
+
+const DAY: i64 = 24 * HOUR;
+
+/// A vault with one answer of two media files; returns the fixture and the payloads.
+fn with_media() -> (Fixture, Vec<(i64, Vec<u8>)>) {
+    let mut f = Fixture::new();
+    let (_, answer) = f.answer();
+    let mut stored = Vec::new();
+    for (kind, len) in [("audio", vault::media::CHUNK * 2 + 17), ("video", 999)] {
+        let payload: Vec<u8> = (0..len).map(|i| (i * 7 % 253) as u8).collect();
+        let id = f.vault.store_media(&f.kiosk, answer, kind, &mut payload.as_slice()).unwrap();
+        stored.push((id, payload));
+    }
+    (f, stored)
+}
+
+/// Every file under `dir`, with its bytes, for "nothing changed" comparisons.
+fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for entry in entries {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                out.extend(snapshot(&path));
+            } else {
+                out.push((path.clone(), std::fs::read(&path).unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn a_backup_restores_on_a_new_machine_with_the_recovery_key() {
+    let (mut f, stored) = with_media();
+    let backup = f.data.join("backup.ikb");
+    // Only administrators back up, and the refusal is audited.
+    assert_eq!(f.vault.backup(&f.clerk, &backup).unwrap_err().code(), "auth.denied");
+    let report = f.vault.backup(&f.admin, &backup).unwrap();
+    assert_eq!(report.media_files, 2);
+    assert_eq!(report.bytes, std::fs::metadata(&backup).unwrap().len());
+    // Still encrypted: neither the database header nor the media payloads appear in clear.
+    let bytes = std::fs::read(&backup).unwrap();
+    assert!(!bytes.windows(15).any(|w| w == b"SQLite format 3"));
+    assert!(!bytes.windows(64).any(|w| w == &stored[0].1[..64]));
+    // Never overwrites.
+    assert_eq!(f.vault.backup(&f.admin, &backup).unwrap_err().code(), "vault.target_exists");
+    let status = f.vault.status().unwrap();
+
+    // A new machine: no credential, another data directory.
+    let other = tempfile::tempdir().unwrap();
+    credential::delete(f.vault.vault_id()).unwrap();
+    let err = Vault::restore_with_clock(other.path(), &backup, None, false, f.clock.boxed()).unwrap_err();
+    assert_eq!(err.code(), "vault.key_missing");
+    let wrong = vault::RecoveryKey::random();
+    let err = Vault::restore_with_clock(other.path(), &backup, Some(&wrong), false, f.clock.boxed()).unwrap_err();
+    assert_eq!(err.code(), "vault.wrong_recovery_key");
+    assert!(snapshot(other.path()).is_empty(), "a refused restore left files behind");
+
+    let (mut restored, restore) =
+        Vault::restore_with_clock(other.path(), &backup, Some(&f.recovery), false, f.clock.boxed()).unwrap();
+    assert_eq!(restore.media_files, 2);
+    assert_eq!(restore.replaced_vault, None);
+    let after = restored.status().unwrap();
+    assert_eq!((after.users, after.candidates, after.media_files), (status.users, status.candidates, 2));
+    // Sessions from the old machine ended; people sign in again.
+    assert_eq!(restored.authorize(&f.clerk, Action::ViewInterviews).unwrap_err().code(), "auth.session_expired");
+    let clerk = restored.login("clerk", PASSWORD, "desk-9").unwrap();
+    for (id, payload) in &stored {
+        let mut out = Vec::new();
+        restored.read_media(&clerk, *id, &mut out).unwrap();
+        assert_eq!(&out, payload);
+    }
+    let auditor = restored.login("auditor", PASSWORD, "desk-9").unwrap();
+    let check = restored.check(&auditor).unwrap();
+    assert_eq!((check.media_files, check.orphan_files), (2, 0));
+    // The key is in this machine's credential store now: a plain open works.
+    drop(restored);
+    Vault::open_with_clock(other.path(), f.clock.boxed()).unwrap();
+}
+
+#[test]
+fn restoring_over_a_vault_needs_replace_and_keeps_the_old_one_aside() {
+    let (mut f, _) = with_media();
+    let backup = f.data.join("backup.ikb");
+    f.vault.backup(&f.admin, &backup).unwrap();
+    f.named_candidate(1, "李四", None);
+    let before = snapshot(&f.data.join("vault"));
+    let err = Vault::restore_with_clock(&f.data, &backup, None, false, f.clock.boxed()).unwrap_err();
+    assert_eq!(err.code(), "vault.already_exists");
+    assert_eq!(snapshot(&f.data.join("vault")), before);
+
+    let Fixture { vault, data, clock, .. } = f;
+    drop(vault);
+    let (restored, report) = Vault::restore_with_clock(&data, &backup, None, true, clock.boxed()).unwrap();
+    assert_eq!(restored.status().unwrap().candidates, 1, "the candidate added after the backup is not in it");
+    let aside = report.replaced_vault.unwrap();
+    assert!(aside.file_name().unwrap().to_string_lossy().starts_with("vault.replaced-"));
+    assert!(aside.join("vault.db").is_file(), "the replaced vault must be kept");
+}
+
+#[test]
+fn a_damaged_backup_is_refused_and_changes_nothing() {
+    let (mut f, _) = with_media();
+    let backup = f.data.join("backup.ikb");
+    f.vault.backup(&f.admin, &backup).unwrap();
+    let original = std::fs::read(&backup).unwrap();
+    let target = tempfile::tempdir().unwrap();
+    let manifest_len = u32::from_be_bytes(original[12..16].try_into().unwrap()) as usize;
+    let body = 16 + manifest_len;
+    let mut cases: Vec<(&str, Vec<u8>)> = Vec::new();
+    for (what, offset) in [
+        ("magic", 0),
+        ("format", 11),
+        ("manifest", 20),
+        ("first file", body + 3),
+        ("database", original.len() / 2),
+        ("last media file", original.len() - 40),
+        ("trailer", original.len() - 1),
+    ] {
+        let mut bytes = original.clone();
+        bytes[offset] ^= 0x20;
+        cases.push((what, bytes));
+    }
+    cases.push(("truncated", original[..original.len() - 100].to_vec()));
+    cases.push(("extended", [original.as_slice(), b"x"].concat()));
+    cases.push(("empty", Vec::new()));
+    let damaged = target.path().join("damaged.ikb");
+    for (what, bytes) in cases {
+        std::fs::write(&damaged, &bytes).unwrap();
+        let data = target.path().join("data");
+        let err = Vault::restore_with_clock(&data, &damaged, Some(&f.recovery), false, f.clock.boxed()).unwrap_err();
+        assert_eq!(err.code(), "vault.backup_damaged", "{what}: {err:?}");
+        assert!(err.user_message().en.contains("damaged.ikb"), "{what}");
+        assert!(snapshot(&data).is_empty(), "{what}: files were left behind");
+    }
+}
+
+#[test]
+fn rekey_replaces_both_keys_and_keeps_everything_readable() {
+    let (mut f, stored) = with_media();
+    let old_key = f.key();
+    assert_eq!(f.vault.rekey(&f.clerk).unwrap_err().code(), "auth.denied");
+    let new_recovery = f.vault.rekey(&f.admin).unwrap();
+    let new_key = f.key();
+    assert_ne!(new_key, old_key);
+    let db = f.db_path();
+    assert!(raw(&db, &old_key).query_row("SELECT COUNT(*) FROM users", [], |r| r.get::<_, i64>(0)).is_err());
+    let conn = raw(&db, &new_key);
+    let last: String =
+        conn.query_row("SELECT action FROM audit_log ORDER BY seq DESC LIMIT 1", [], |r| r.get(0)).unwrap();
+    assert_eq!(last, "vault.rekey");
+    drop(conn);
+    // Sessions survive (same database), media still decrypt, everything checks.
+    let mut out = Vec::new();
+    f.vault.read_media(&f.clerk, stored[0].0, &mut out).unwrap();
+    assert_eq!(out, stored[0].1);
+    f.vault.check(&f.auditor).unwrap();
+    assert!(!f.data.join("vault/vault.db.next").exists() && !f.data.join("vault/vault.json.next").exists());
+
+    let Fixture { vault, data, clock, recovery: old_recovery, .. } = f;
+    let vault_id = vault.vault_id().to_owned();
+    drop(vault);
+    Vault::open_with_clock(&data, clock.boxed()).unwrap();
+    credential::delete(&vault_id).unwrap();
+    assert_eq!(Vault::recover(&data, &old_recovery).unwrap_err().code(), "vault.wrong_recovery_key");
+    Vault::recover(&data, &new_recovery).unwrap();
+}
+
+/// Sets the credential entry a re-key in progress uses (as the crash left it).
+fn set_pending(vault_id: &str, key: &vault::keys::SecretKey) {
+    keyring_core::Entry::new(vault::keys::KEYRING_SERVICE, &format!("vault-{vault_id}-next"))
+        .unwrap()
+        .set_secret(key.expose())
+        .unwrap();
+}
+
+fn pending_exists(vault_id: &str) -> bool {
+    keyring_core::Entry::new(vault::keys::KEYRING_SERVICE, &format!("vault-{vault_id}-next"))
+        .unwrap()
+        .get_secret()
+        .is_ok()
+}
+
+/// The two states a crash in the middle of a re-key can leave, rebuilt from the files before
+/// and after a real re-key: before the commit point the re-key is undone, after it finished.
+#[test]
+fn an_interrupted_rekey_is_undone_or_finished_at_the_next_open() {
+    let (f, _) = with_media();
+    let Fixture { vault, data, clock, .. } = f;
+    let vault_id = vault.vault_id().to_owned();
+    vault.close().unwrap();
+    let dir = data.join("vault");
+    let read = |name: &str| std::fs::read(dir.join(name)).unwrap();
+    let key = || credential::load(&vault_id).unwrap();
+    let (old_db, old_header, old_checkpoint, old_key) =
+        (read("vault.db"), read("vault.json"), read("checkpoint.json"), key());
+    let mut vault = Vault::open_with_clock(&data, clock.boxed()).unwrap();
+    let admin = vault.login("admin", PASSWORD, "desk").unwrap();
+    vault.rekey(&admin).unwrap();
+    vault.close().unwrap();
+    let (new_db, new_header, new_key) = (read("vault.db"), read("vault.json"), key());
+    let open = || Vault::open_with_clock(&data, clock.boxed());
+
+    // Crashed before the commit point: old files in place, the new ones beside them.
+    std::fs::write(dir.join("vault.db"), &old_db).unwrap();
+    std::fs::write(dir.join("vault.json"), &old_header).unwrap();
+    std::fs::write(dir.join("vault.db.next"), &new_db).unwrap();
+    std::fs::write(dir.join("vault.json.next"), &new_header).unwrap();
+    credential::store(&vault_id, &old_key).unwrap();
+    set_pending(&vault_id, &new_key);
+    std::fs::write(dir.join("checkpoint.json"), &old_checkpoint).unwrap();
+    open().unwrap();
+    assert!(!dir.join("vault.db.next").exists() && !dir.join("vault.json.next").exists());
+    assert_eq!(read("vault.json"), old_header);
+    assert_eq!(credential::load(&vault_id).unwrap(), old_key);
+    assert!(!pending_exists(&vault_id));
+
+    // Crashed after the commit point: the new database in place, header and key not yet.
+    std::fs::write(dir.join("vault.db"), &new_db).unwrap();
+    std::fs::write(dir.join("vault.json.next"), &new_header).unwrap();
+    set_pending(&vault_id, &new_key);
+    let mut vault = open().unwrap();
+    assert_eq!(read("vault.json"), new_header);
+    assert!(!dir.join("vault.json.next").exists());
+    assert_eq!(credential::load(&vault_id).unwrap(), new_key);
+    assert!(!pending_exists(&vault_id));
+    let auditor = vault.login("auditor", PASSWORD, "desk").unwrap();
+    vault.check(&auditor).unwrap();
+
+    // Neither key opens it: refused, nothing touched.
+    std::fs::write(dir.join("vault.db.next"), &new_db).unwrap();
+    drop(vault);
+    credential::store(&vault_id, &vault::keys::SecretKey::random()).unwrap();
+    let before = snapshot(&dir);
+    assert_eq!(open().unwrap_err().code(), "vault.wrong_key");
+    assert_eq!(snapshot(&dir), before);
+}
+
+#[test]
+fn retention_purges_personal_data_after_the_period_and_records_it() {
+    let (mut f, stored) = with_media();
+    assert_eq!(f.vault.retention_days().unwrap(), vault::DEFAULT_RETENTION_DAYS);
+    assert_eq!(f.vault.set_retention_days(&f.admin, 7).unwrap_err().code(), "vault.retention_out_of_range");
+    assert_eq!(f.vault.set_retention_days(&f.clerk, 90).unwrap_err().code(), "auth.denied");
+    f.vault.set_retention_days(&f.admin, 90).unwrap();
+    // Interview 1 (with the media) goes all the way to a decision.
+    f.vault.finish_answer(&f.kiosk, 1, true).unwrap();
+    f.vault.advance_interview(&f.kiosk, 1, InterviewEvent::Finish).unwrap();
+    f.vault.advance_interview(&f.clerk, 1, InterviewEvent::Score).unwrap();
+    f.vault.advance_interview(&f.clerk, 1, InterviewEvent::Review).unwrap();
+    // A second candidate never came; a third is in the middle of an interview.
+    let now = f.clock.now();
+    let absent = f.named_candidate(1, "王五", None);
+    f.vault.issue_invitation(&f.clerk, absent, now, now + DAY).unwrap();
+    let busy = f.named_candidate(1, "赵六", None);
+    let (busy_interview, code) = f.vault.issue_invitation(&f.clerk, busy, now, now + DAY).unwrap();
+    f.vault.redeem_access_code(&f.kiosk, &code).unwrap();
+
+    // Within the period nothing goes.
+    f.clock.advance(89 * DAY);
+    let clerk = f.vault.login("clerk", PASSWORD, "desk-2").unwrap();
+    let admin = f.vault.login("admin", PASSWORD, "desk-1").unwrap();
+    assert_eq!(f.vault.purge_expired(&clerk).unwrap_err().code(), "auth.denied");
+    let report = f.vault.purge_expired(&admin).unwrap();
+    assert_eq!(report.candidates, 0);
+    let media_dir = f.data.join("vault/media");
+    let files = || std::fs::read_dir(&media_dir).unwrap().count();
+    assert_eq!(files(), 2);
+
+    f.clock.advance(3 * DAY);
+    let report = f.vault.run_retention_job().unwrap();
+    assert_eq!((report.candidates, report.interviews, report.media_files), (2, 2, 2));
+    assert_eq!(report.media_bytes, stored.iter().map(|(_, p)| p.len() as i64).sum::<i64>());
+    assert_eq!(files(), 0, "purged recordings must be deleted");
+    let clerk = f.vault.login("clerk", PASSWORD, "desk-2").unwrap();
+    let mut sink = Vec::new();
+    assert_eq!(f.vault.read_media(&clerk, stored[0].0, &mut sink).unwrap_err().code(), "vault.no_such_object");
+
+    let conn = raw(&f.db_path(), &f.key());
+    let names: Vec<(i64, String, Option<String>, bool)> = conn
+        .prepare("SELECT id, name, id_last4, purged_at IS NOT NULL FROM candidates ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        names,
+        [(1, String::new(), None, true), (absent, String::new(), None, true), (busy, "赵六".into(), None, false)]
+    );
+    let shredded: i64 =
+        conn.query_row("SELECT COUNT(*) FROM media WHERE length(wrapped_key) = 0", [], |r| r.get(0)).unwrap();
+    assert_eq!(shredded, 2);
+    let (runs, ids): (i64, String) = conn
+        .query_row(
+            "SELECT COUNT(*), (SELECT candidate_ids FROM retention_runs ORDER BY id DESC LIMIT 1) FROM retention_runs",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((runs, ids.as_str()), (2, format!("[1,{absent}]").as_str()));
+    let purges: i64 = conn
+        .query_row("SELECT COUNT(*) FROM audit_log WHERE action = 'candidate.purge' AND actor = 'system'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(purges, 2);
+    // The interview in progress is untouched, and the vault checks clean.
+    let state: String =
+        conn.query_row("SELECT state FROM interviews WHERE id = ?1", [busy_interview], |r| r.get(0)).unwrap();
+    assert_eq!(state, "checked_in");
+    let auditor = f.vault.login("auditor", PASSWORD, "desk-3").unwrap();
+    let check = f.vault.check(&auditor).unwrap();
+    assert_eq!((check.media_files, check.orphan_files), (0, 0));
+    assert_eq!(f.vault.run_retention_job().unwrap().candidates, 0);
+}
+
+#[test]
+fn orphaned_media_files_are_reported_and_removed_after_a_day() {
+    let (mut f, _) = with_media();
+    let orphan = f.data.join("vault/media/00000000000000000000000000000000.ikm");
+    std::fs::write(&orphan, b"left by a crash").unwrap();
+    assert_eq!(f.vault.check(&f.auditor).unwrap().orphan_files, 1);
+    // The test clock is ahead of the file's real modification time by far more than a day.
+    assert_eq!(f.vault.run_retention_job().unwrap().orphan_files, 1);
+    assert!(!orphan.exists());
+    assert_eq!(f.vault.check(&f.auditor).unwrap().media_files, 2);
+}
+
+#[test]
+fn the_candidate_list_filters_sorts_and_pages() {
+    let mut f = Fixture::new();
+    let job_a = f.job();
+    let job_b = f.job();
+    let names = ["王芳", "王伟", "李娜", "王磊", "张敏", "王静", "Alice", "Bob"];
+    for (i, name) in names.iter().enumerate() {
+        let id = f.named_candidate(if i % 2 == 0 { job_a } else { job_b }, name, None);
+        if name.starts_with('王') {
+            let now = f.clock.now();
+            f.vault.issue_invitation(&f.clerk, id, now, now + DAY).unwrap();
+        }
+    }
+    let list = |f: &mut Fixture, filter: CandidateFilter| -> Vec<String> {
+        f.vault.list_candidates(&f.clerk, &filter).unwrap().rows.into_iter().map(|r| r.name).collect()
+    };
+    let all = list(&mut f, CandidateFilter { limit: 50, ..Default::default() });
+    let mut sorted = names.map(String::from).to_vec();
+    sorted.sort();
+    assert_eq!(all, sorted);
+    let wang = list(&mut f, CandidateFilter { name_prefix: Some("王".into()), limit: 50, ..Default::default() });
+    assert_eq!(wang, ["王伟", "王磊", "王芳", "王静"]);
+    let wang_a = list(
+        &mut f,
+        CandidateFilter { name_prefix: Some("王".into()), job_id: Some(job_a), limit: 50, ..Default::default() },
+    );
+    assert_eq!(wang_a, ["王芳"]);
+    let invited =
+        list(&mut f, CandidateFilter { state: Some(InterviewState::Invited), limit: 50, ..Default::default() });
+    assert_eq!(invited, wang);
+    let page =
+        f.vault.list_candidates(&f.clerk, &CandidateFilter { limit: 3, offset: 3, ..Default::default() }).unwrap();
+    assert!(page.has_more);
+    assert_eq!(page.rows.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(), &sorted[3..6]);
+    let last =
+        f.vault.list_candidates(&f.clerk, &CandidateFilter { limit: 3, offset: 6, ..Default::default() }).unwrap();
+    assert!(!last.has_more);
+    assert_eq!(last.rows.len(), 2);
+    let err = f.vault.list_candidates(&f.kiosk, &CandidateFilter::default()).unwrap_err();
+    assert!(matches!(err, VaultError::Denied { .. }));
+}
