@@ -173,6 +173,19 @@ pub fn run(data_dir: &Path, lang: Lang) -> Result<(), ShellError> {
         ))
     })?;
 
+    stages.run(Localized::new("备份与保存期限", "backup and retention"), || {
+        let admin = vault.login("admin", DEMO_PASSWORD, "demo")?;
+        let report = vault.backup(&admin, &data_dir.join(DEMO_BACKUP))?;
+        let purge = vault.run_retention_job()?;
+        Ok(format!(
+            "{DEMO_BACKUP} {:.2} MB, {} media; retention {} days: {} candidates purged",
+            report.bytes as f64 / 1e6,
+            report.media_files,
+            purge.retention_days,
+            purge.candidates
+        ))
+    })?;
+
     println!(
         "{} {}",
         match lang {
@@ -186,6 +199,8 @@ pub fn run(data_dir: &Path, lang: Lang) -> Result<(), ShellError> {
 
 /// Marks a data directory whose vault the demo created, so a second `make demo` may replace it.
 const DEMO_MARKER: &str = ".interview-kiosk-demo";
+/// The demo's backup, replaced by the next run.
+const DEMO_BACKUP: &str = "demo-backup.ikb";
 /// Demo accounts only. Real installations choose their own in the first-run wizard.
 const DEMO_PASSWORD: &str = "demo-password-2026";
 const DEMO_RUBRIC: &str = r#"{"levels":{"1":{"key_points":[]},"3":{"key_points":["倾听","安抚情绪"]},"5":{"key_points":["倾听","安抚情绪","记录诉求","跟进反馈"]}}}"#;
@@ -203,6 +218,10 @@ fn clear_previous_demo(data_dir: &Path) -> Result<(), ShellError> {
         return Err(ShellError::NotADemoVault(data_dir.to_owned()));
     }
     vault::keys::credential::delete(&id)?;
+    let backup = data_dir.join(DEMO_BACKUP);
+    if backup.exists() {
+        std::fs::remove_file(&backup).map_err(|source| ShellError::DataDir { path: backup.clone(), source })?;
+    }
     std::fs::remove_dir_all(&paths.dir).map_err(|source| ShellError::DataDir { path: paths.dir.clone(), source })?;
     Ok(())
 }

@@ -1,9 +1,10 @@
 //! `interview-kiosk vault …` and `audit verify`: the vault for administrators and auditors on
 //! the command line. Every command signs in as a person (`--user`; the password comes from
-//! INTERVIEW_KIOSK_PASSWORD or is asked for) and is authorised and audited like the UI.
+//! INTERVIEW_KIOSK_PASSWORD, or is asked for without echo on a terminal, or read as one line
+//! from standard input) and is authorised and audited like the UI.
 
-use std::io::BufRead;
-use std::path::Path;
+use std::io::{BufRead, IsTerminal};
+use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
 use interview::{Lang, Role};
@@ -38,6 +39,42 @@ pub enum VaultCommand {
     },
     /// Restore access on this machine with the recovery key (read from standard input).
     Recover,
+    /// Write a backup of the whole vault (database and recordings, still encrypted) to FILE.
+    Backup {
+        #[arg(long, value_name = "USER")]
+        user: String,
+        /// The backup file to create; never overwritten.
+        file: PathBuf,
+    },
+    /// Restore the vault from a backup FILE. The key comes from this machine's credential store
+    /// or, with --recovery-key, from the recovery key read from standard input.
+    Restore {
+        file: PathBuf,
+        /// Read the recovery key from standard input (restoring on a new machine).
+        #[arg(long)]
+        recovery_key: bool,
+        /// Replace an existing vault (it is moved aside, not deleted).
+        #[arg(long)]
+        replace: bool,
+    },
+    /// Re-encrypt the database under a new key; prints the new one-time recovery key.
+    Rekey {
+        #[arg(long, value_name = "USER")]
+        user: String,
+    },
+    /// Run the retention job now: purge recordings and personal data past the retention period.
+    Purge {
+        #[arg(long, value_name = "USER")]
+        user: String,
+    },
+    /// Show or set the retention period in days (after the hiring decision).
+    Retention {
+        #[arg(long, value_name = "USER")]
+        user: String,
+        /// The new period in days (30–3650); without it, the current one is shown.
+        #[arg(long, value_name = "DAYS")]
+        days: Option<u32>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -49,20 +86,37 @@ pub enum AuditCommand {
     },
 }
 
-fn password() -> Result<String, ShellError> {
+fn password(lang: Lang) -> Result<zeroize::Zeroizing<String>, ShellError> {
     if let Ok(password) = std::env::var(PASSWORD_ENV) {
-        return Ok(password);
+        return Ok(zeroize::Zeroizing::new(password));
     }
-    let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line).map_err(|_| ShellError::NoPassword)?;
-    let line = line.trim_end_matches(['\r', '\n']).to_owned();
+    let line = if std::io::stdin().is_terminal() {
+        rpassword::prompt_password(t(lang, "密码：", "Password: ")).map_err(|_| ShellError::NoPassword)?
+    } else {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line).map_err(|_| ShellError::NoPassword)?;
+        line
+    };
+    let line = zeroize::Zeroizing::new(line.trim_end_matches(['\r', '\n']).to_owned());
     if line.is_empty() { Err(ShellError::NoPassword) } else { Ok(line) }
 }
 
-fn sign_in(data_dir: &Path, user: &str) -> Result<(Vault, Session), ShellError> {
+fn read_recovery_key(lang: Lang) -> Result<RecoveryKey, ShellError> {
+    let line = if std::io::stdin().is_terminal() {
+        rpassword::prompt_password(t(lang, "恢复密钥：", "Recovery key: "))
+            .map_err(|_| vault::VaultError::MalformedRecoveryKey)?
+    } else {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line).map_err(|_| vault::VaultError::MalformedRecoveryKey)?;
+        line
+    };
+    Ok(RecoveryKey::parse(&zeroize::Zeroizing::new(line))?)
+}
+
+fn sign_in(data_dir: &Path, user: &str, lang: Lang) -> Result<(Vault, Session), ShellError> {
     vault::keys::credential::use_platform_store()?;
     let mut vault = Vault::open(data_dir)?;
-    let session = vault.login(user, &password()?, "cli")?;
+    let session = vault.login(user, &password(lang)?, "cli")?;
     Ok((vault, session))
 }
 
@@ -70,18 +124,23 @@ pub fn run_vault(command: VaultCommand, data_dir: &Path, lang: Lang) -> Result<(
     match command {
         VaultCommand::Init { admin, name } => {
             vault::keys::credential::use_platform_store()?;
-            let admin = NewUser { username: admin, display_name: name, role: Role::Admin, password: password()? };
+            let admin = NewUser {
+                username: admin,
+                display_name: name,
+                role: Role::Admin,
+                password: password(lang)?.to_string(),
+            };
             let (vault, recovery) = Vault::create(data_dir, admin)?;
             println!("{} {}", t(lang, "已创建加密保险库：", "encrypted vault created:"), vault.paths().dir.display());
             print_recovery_key(&recovery, lang);
         }
         VaultCommand::Status { user } => {
-            let (mut vault, session) = sign_in(data_dir, &user)?;
+            let (mut vault, session) = sign_in(data_dir, &user, lang)?;
             vault.authorize(&session, interview::Action::ViewStatus)?;
             print_status(&vault, lang)?;
         }
         VaultCommand::Check { user } => {
-            let (mut vault, session) = sign_in(data_dir, &user)?;
+            let (mut vault, session) = sign_in(data_dir, &user, lang)?;
             let report = vault.check(&session)?;
             println!(
                 "{}",
@@ -99,9 +158,7 @@ pub fn run_vault(command: VaultCommand, data_dir: &Path, lang: Lang) -> Result<(
         }
         VaultCommand::Recover => {
             vault::keys::credential::use_platform_store()?;
-            let mut line = String::new();
-            std::io::stdin().lock().read_line(&mut line).map_err(|_| vault::VaultError::MalformedRecoveryKey)?;
-            let recovery = RecoveryKey::parse(&line)?;
+            let recovery = read_recovery_key(lang)?;
             Vault::recover(data_dir, &recovery)?;
             println!(
                 "{}",
@@ -112,6 +169,104 @@ pub fn run_vault(command: VaultCommand, data_dir: &Path, lang: Lang) -> Result<(
                 )
             );
         }
+        VaultCommand::Backup { user, file } => {
+            let (mut vault, session) = sign_in(data_dir, &user, lang)?;
+            let report = vault.backup(&session, &file)?;
+            println!(
+                "{}",
+                match lang {
+                    Lang::ZhCn => format!(
+                        "备份已写入 {}：{:.1} MB，{} 个媒体文件，审计日志 {} 条记录（仍为加密状态）。",
+                        report.path.display(),
+                        report.bytes as f64 / 1e6,
+                        report.media_files,
+                        report.audit_entries
+                    ),
+                    Lang::En => format!(
+                        "backup written to {}: {:.1} MB, {} media files, audit log of {} entries (still encrypted).",
+                        report.path.display(),
+                        report.bytes as f64 / 1e6,
+                        report.media_files,
+                        report.audit_entries
+                    ),
+                }
+            );
+        }
+        VaultCommand::Restore { file, recovery_key, replace } => {
+            vault::keys::credential::use_platform_store()?;
+            let recovery = if recovery_key { Some(read_recovery_key(lang)?) } else { None };
+            let (_, report) = Vault::restore(data_dir, &file, recovery.as_ref(), replace)?;
+            println!(
+                "{}",
+                match lang {
+                    Lang::ZhCn => format!(
+                        "已从备份恢复保险库：{} 个媒体文件，审计日志 {} 条记录；所有登录会话已结束，请重新登录。",
+                        report.media_files, report.audit_entries
+                    ),
+                    Lang::En => format!(
+                        "vault restored from the backup: {} media files, audit log of {} entries; every session has ended, please sign in again.",
+                        report.media_files, report.audit_entries
+                    ),
+                }
+            );
+            if let Some(aside) = report.replaced_vault {
+                println!("{} {}", t(lang, "原保险库已移至：", "the previous vault was moved to:"), aside.display());
+            }
+        }
+        VaultCommand::Rekey { user } => {
+            let (mut vault, session) = sign_in(data_dir, &user, lang)?;
+            let recovery = vault.rekey(&session)?;
+            println!(
+                "{}",
+                t(
+                    lang,
+                    "数据库已使用新密钥重新加密；旧的恢复密钥已作废。",
+                    "the database is encrypted under a new key; the old recovery key no longer works."
+                )
+            );
+            print_recovery_key(&recovery, lang);
+        }
+        VaultCommand::Purge { user } => {
+            let (mut vault, session) = sign_in(data_dir, &user, lang)?;
+            let r = vault.purge_expired(&session)?;
+            println!(
+                "{}",
+                match lang {
+                    Lang::ZhCn => format!(
+                        "保存期限 {} 天：已清除 {} 名候选人的个人数据（{} 场面试，{} 个录像文件，{:.1} MB，{} 份转写），删除 {} 个无主文件。",
+                        r.retention_days,
+                        r.candidates,
+                        r.interviews,
+                        r.media_files,
+                        r.media_bytes as f64 / 1e6,
+                        r.transcripts,
+                        r.orphan_files
+                    ),
+                    Lang::En => format!(
+                        "retention {} days: purged the personal data of {} candidates ({} interviews, {} recordings, {:.1} MB, {} transcripts); removed {} orphaned files.",
+                        r.retention_days,
+                        r.candidates,
+                        r.interviews,
+                        r.media_files,
+                        r.media_bytes as f64 / 1e6,
+                        r.transcripts,
+                        r.orphan_files
+                    ),
+                }
+            );
+        }
+        VaultCommand::Retention { user, days } => {
+            let (mut vault, session) = sign_in(data_dir, &user, lang)?;
+            match days {
+                Some(days) => vault.set_retention_days(&session, days)?,
+                None => vault.authorize(&session, interview::Action::ViewStatus)?,
+            }
+            println!(
+                "{} {}",
+                t(lang, "保存期限（决定后，天）：", "retention period (days after the decision):"),
+                vault.retention_days()?
+            );
+        }
     }
     Ok(())
 }
@@ -119,7 +274,7 @@ pub fn run_vault(command: VaultCommand, data_dir: &Path, lang: Lang) -> Result<(
 pub fn run_audit(command: AuditCommand, data_dir: &Path, lang: Lang) -> Result<(), ShellError> {
     match command {
         AuditCommand::Verify { user } => {
-            let (mut vault, session) = sign_in(data_dir, &user)?;
+            let (mut vault, session) = sign_in(data_dir, &user, lang)?;
             let verified = vault.verify_audit(&session)?;
             println!(
                 "{}",

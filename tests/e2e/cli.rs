@@ -51,6 +51,16 @@ fn tempdirs() -> Result<(tempfile::TempDir, Cli)> {
     Ok((root, cli))
 }
 
+/// The recovery key as printed (13 groups of 4).
+fn recovery_key_in(output: &str) -> Result<String> {
+    Ok(output
+        .lines()
+        .map(str::trim)
+        .find(|l| l.len() == 64 && l.split('-').count() == 13)
+        .context(format!("no recovery key in {output:?}"))?
+        .to_owned())
+}
+
 fn keyring_files(dir: &Path) -> usize {
     std::fs::read_dir(dir.join("keyrings")).map(|d| d.count()).unwrap_or(0)
 }
@@ -62,12 +72,7 @@ fn keyring_files(dir: &Path) -> usize {
 fn vault_key_lives_in_the_secret_service_and_the_recovery_key_restores_it() -> Result<()> {
     let (_root, cli) = tempdirs()?;
     let init = cli.ok(&["vault", "init", "--admin", "admin"])?;
-    let recovery = init
-        .lines()
-        .map(str::trim)
-        .find(|l| l.len() == 64 && l.split('-').count() == 13)
-        .context(format!("no recovery key in {init:?}"))?
-        .to_owned();
+    let recovery = recovery_key_in(&init)?;
     assert!(keyring_files(&cli.keyring) > 0, "nothing was written to the keyring");
     assert!(
         !cli.data.join("vault").read_dir()?.any(|e| e.is_ok_and(|e| e.file_name().to_string_lossy().contains("key")))
@@ -108,6 +113,7 @@ fn demo_runs_every_stage_twice() -> Result<()> {
             "job and questions",
             "candidate and access code",
             "vault check",
+            "backup and retention",
         ] {
             assert!(
                 out.lines().any(|l| l.contains(stage) && l.contains(" ok ")),
@@ -129,5 +135,44 @@ fn demo_refuses_a_foreign_vault() -> Result<()> {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("did not create"));
     cli.ok(&["vault", "status", "--user", "admin"])?;
+    Ok(())
+}
+
+/// Backup, re-key and restore on a "new machine" (keyring and vault gone) through the CLI and
+/// the real Secret Service: a backup opens with the recovery key that was current when it was
+/// taken. Retention can be read, refused out of range, set, and run.
+#[test]
+fn backup_rekey_restore_and_retention_through_the_cli() -> Result<()> {
+    let (root, cli) = tempdirs()?;
+    let first_recovery = recovery_key_in(&cli.ok(&["vault", "init", "--admin", "admin"])?)?;
+    let backup = root.path().join("vault-backup.ikb");
+    let backup_arg = backup.display().to_string();
+    let out = cli.ok(&["vault", "backup", "--user", "admin", &backup_arg])?;
+    assert!(out.contains("backup written"), "{out}");
+    let again = cli.run(&["vault", "backup", "--user", "admin", &backup_arg], "")?;
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+
+    let rekeyed = cli.ok(&["vault", "rekey", "--user", "admin"])?;
+    assert_ne!(recovery_key_in(&rekeyed)?, first_recovery);
+    cli.ok(&["vault", "check", "--user", "admin"])?;
+
+    let refused = cli.run(&["vault", "retention", "--user", "admin", "--days", "7"], "")?;
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("between 30 and 3650"));
+    let set = cli.ok(&["vault", "retention", "--user", "admin", "--days", "90"])?;
+    assert!(set.trim_end().ends_with("90"), "{set}");
+    let purged = cli.ok(&["vault", "purge", "--user", "admin"])?;
+    assert!(purged.contains("purged the personal data of 0 candidates"), "{purged}");
+
+    // A new machine: no keyring, no vault.
+    std::fs::remove_dir_all(cli.keyring.join("keyrings"))?;
+    std::fs::remove_dir_all(&cli.data)?;
+    let without_key = cli.run(&["vault", "restore", &backup_arg], "")?;
+    assert!(!without_key.status.success());
+    assert!(String::from_utf8_lossy(&without_key.stderr).contains("recovery key"));
+    let restored = cli.run(&["vault", "restore", &backup_arg, "--recovery-key"], &format!("{first_recovery}\n"))?;
+    assert!(restored.status.success(), "{}", String::from_utf8_lossy(&restored.stderr));
+    let verified = cli.ok(&["audit", "verify", "--user", "admin"])?;
+    assert!(verified.contains("audit log intact"), "{verified}");
     Ok(())
 }

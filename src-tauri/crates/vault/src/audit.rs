@@ -86,7 +86,8 @@ fn checkpoint_message(genesis: &[u8; 32], seq: i64, head: &[u8], at_ms: i64) -> 
 /// The last entry's sequence number and hash (genesis when empty).
 pub(crate) fn head(conn: &Connection, chain: &Chain) -> Result<(i64, [u8; 32])> {
     let row: Option<(i64, Vec<u8>)> = conn
-        .query_row("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .prepare_cached("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     Ok(match row {
         Some((seq, hash)) => {
@@ -102,23 +103,23 @@ pub(crate) fn append(conn: &Connection, chain: &Chain, at_ms: i64, entry: &Entry
     let (prev_seq, prev_hash) = head(conn, chain)?;
     let seq = prev_seq + 1;
     let hash = entry_hash(&prev_hash, seq, at_ms, entry);
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO audit_log (seq, at_ms, actor_id, actor, role, action, object, outcome, device, prev_hash, hash)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-        params![
-            seq,
-            at_ms,
-            entry.actor_id,
-            entry.actor,
-            entry.role,
-            entry.action,
-            entry.object,
-            entry.outcome.as_str(),
-            entry.device,
-            prev_hash.as_slice(),
-            hash.as_slice()
-        ],
-    )?;
+    )?
+    .execute(params![
+        seq,
+        at_ms,
+        entry.actor_id,
+        entry.actor,
+        entry.role,
+        entry.action,
+        entry.object,
+        entry.outcome.as_str(),
+        entry.device,
+        prev_hash.as_slice(),
+        hash.as_slice()
+    ])?;
     if seq % CHECKPOINT_EVERY == 0 {
         let signature = chain.signing.sign(&checkpoint_message(&chain.genesis, seq, &hash, at_ms));
         conn.execute(

@@ -25,6 +25,8 @@ use crate::media::{self, MediaWriter, StoredMedia};
 use crate::{db, files, schema};
 
 mod backup;
+#[cfg(feature = "bench-internals")]
+mod bench;
 mod query;
 mod rekey;
 mod retention;
@@ -332,7 +334,17 @@ impl Vault {
     }
 
     fn open_with_key(paths: VaultPaths, header: Header, key: SecretKey, clock: Clock) -> Result<Vault> {
-        let mut conn = db::open(&paths.db(), &key, false)?;
+        let conn = db::open(&paths.db(), &key, false)?;
+        Self::from_connection(paths, header, key, conn, clock)
+    }
+
+    fn from_connection(
+        paths: VaultPaths,
+        header: Header,
+        key: SecretKey,
+        mut conn: Connection,
+        clock: Clock,
+    ) -> Result<Vault> {
         let backup = paths.dir.join(format!("vault.db.before-v{}", schema::CURRENT_VERSION));
         db::migrate(&mut conn, &key, Some(&backup))?;
         let setting = |name: &str| -> Result<SecretKey> {

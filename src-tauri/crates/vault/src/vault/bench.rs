@@ -1,0 +1,105 @@
+//! Internals for `benches/vault.rs` only (feature `bench-internals`, never enabled by the app):
+//! bulk seeding of a realistic volume, and a plain (unencrypted) copy of the same database so
+//! that the benchmark can run the same code on both and report what encryption costs.
+
+use std::path::Path;
+
+use interview::InterviewState;
+use rand::{Rng, SeedableRng};
+use rusqlite::params;
+
+use super::{Vault, VaultPaths, audit_entry, read_header, system_clock};
+use crate::audit::{self, Outcome};
+use crate::db::{self, Keying};
+use crate::error::{Result, VaultError};
+use crate::keys::credential;
+
+const SURNAMES: &[&str] =
+    &["王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭"];
+const GIVEN: &[&str] =
+    &["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明"];
+
+impl Vault {
+    /// Adds `jobs` jobs, `candidates` candidates (each with an invitation and an interview in a
+    /// spread of states) and audit entries until the log holds `audit_entries`, all in one
+    /// transaction and through the real hash chain.
+    pub fn seed_for_bench(&mut self, jobs: i64, candidates: i64, audit_entries: i64) -> Result<()> {
+        let now = self.now();
+        let mut rng = rand::rngs::StdRng::seed_from_u64(2026);
+        let system = self.system_actor();
+        let tx = self.conn.transaction()?;
+        let first_job: i64 = tx.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM jobs", [], |r| r.get(0))?;
+        for job in first_job..first_job + jobs {
+            tx.execute(
+                "INSERT INTO jobs (id, title, language, recommend_threshold, hold_threshold, created_at, created_by) VALUES (?1, ?2, 'zh-CN', 80, 60, ?3, 1)",
+                params![job, format!("岗位 {job}"), now],
+            )?;
+        }
+        {
+            let mut candidate = tx.prepare(
+                "INSERT INTO candidates (id, job_id, name, id_last4, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
+            let mut invitation = tx.prepare(
+                "INSERT INTO invitations (id, candidate_id, code_hash, valid_from, valid_until, created_at) VALUES (?1, ?1, ?2, ?3, ?4, ?3)",
+            )?;
+            let mut interview = tx.prepare(
+                "INSERT INTO interviews (id, invitation_id, candidate_id, job_id, state, updated_at) VALUES (?1, ?1, ?1, ?2, ?3, ?4)",
+            )?;
+            let first: i64 = tx.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM candidates", [], |r| r.get(0))?;
+            for id in first..first + candidates {
+                let name = format!(
+                    "{}{}{}",
+                    SURNAMES[rng.gen_range(0..SURNAMES.len())],
+                    GIVEN[rng.gen_range(0..GIVEN.len())],
+                    if rng.gen_bool(0.5) { GIVEN[rng.gen_range(0..GIVEN.len())] } else { "" }
+                );
+                let job = first_job + rng.gen_range(0..jobs.max(1));
+                let created = now - rng.gen_range(0..365 * 86_400_000_i64);
+                candidate.execute(params![id, job, name, format!("{:04}", rng.gen_range(0..10_000)), created])?;
+                invitation.execute(params![id, id.to_be_bytes().as_slice(), created, created + 86_400_000])?;
+                let state = InterviewState::ALL[rng.gen_range(0..InterviewState::ALL.len())];
+                interview.execute(params![id, job, state.as_str(), created])?;
+            }
+        }
+        let (mut seq, _) = audit::head(&tx, &self.chain)?;
+        while seq < audit_entries {
+            let object = format!("candidate:{}", rng.gen_range(1..candidates.max(2)));
+            (seq, _) =
+                audit::append(&tx, &self.chain, now, &audit_entry(&system, "candidate.view", &object, Outcome::Ok))?;
+        }
+        let (seq, head) = audit::head(&tx, &self.chain)?;
+        tx.commit()?;
+        self.store_checkpoint(seq, &head, now)
+    }
+
+    /// Writes an unencrypted copy of this vault (database, header, checkpoint) into
+    /// `data_dir`, for [`Vault::open_plain_for_bench`].
+    pub fn export_plain_for_bench(&self, data_dir: &Path) -> Result<()> {
+        let dest = VaultPaths::in_data_dir(data_dir);
+        std::fs::create_dir_all(dest.media()).map_err(VaultError::io(&dest.dir))?;
+        for (from, to) in [(self.paths.header(), dest.header()), (self.paths.checkpoint(), dest.checkpoint())] {
+            std::fs::copy(&from, &to).map_err(VaultError::io(&to))?;
+        }
+        let db = dest.db();
+        std::fs::File::create(&db).map_err(VaultError::io(&db))?;
+        let path = db.to_str().ok_or(VaultError::Crypto("path"))?;
+        self.conn.execute("ATTACH DATABASE ?1 AS plain KEY ''", [path])?;
+        let version = db::schema_version(&self.conn)?;
+        let exported = self
+            .conn
+            .query_row("SELECT sqlcipher_export('plain')", [], |_| Ok(()))
+            .and_then(|()| self.conn.execute_batch(&format!("PRAGMA plain.user_version = {version};")));
+        self.conn.execute_batch("DETACH DATABASE plain;")?;
+        Ok(exported?)
+    }
+
+    /// Opens a copy written by [`Vault::export_plain_for_bench`] through the same code as
+    /// [`Vault::open`], minus the key.
+    pub fn open_plain_for_bench(data_dir: &Path) -> Result<Vault> {
+        let paths = VaultPaths::in_data_dir(data_dir);
+        let header = read_header(&paths)?;
+        let key = credential::load(&header.vault_id)?;
+        let conn = db::open_keyed(&paths.db(), Keying::Plain, false)?;
+        Self::from_connection(paths, header, key, conn, system_clock())
+    }
+}
