@@ -231,3 +231,85 @@ fn writer_child() {
         }
     }
 }
+
+/// A full disk in the middle of a write: the operation fails with a clear error and nothing is
+/// half-written. The disk is filled by a file-size limit (`RLIMIT_FSIZE`, so writes past it fail
+/// with EFBIG as on a full disk) in a child process, so no other test shares the limit.
+#[test]
+fn a_full_disk_fails_the_write_and_changes_nothing() {
+    let status = Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "full_disk_child", "--ignored", "--nocapture", "--test-threads=1"])
+        .env("VAULT_FULL_DISK_CHILD", "1")
+        .status()
+        .unwrap();
+    assert!(status.success(), "the full-disk child failed (output above)");
+}
+
+#[test]
+#[ignore = "run by a_full_disk_fails_the_write_and_changes_nothing in its own process"]
+fn full_disk_child() {
+    use interview::UserFacing;
+    if std::env::var_os("VAULT_FULL_DISK_CHILD").is_none() {
+        return;
+    }
+    keyring_core::set_default_store(keyring_core::mock::Store::new().unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let (job, answer) = set_up(dir.path());
+    let mut vault = Vault::open(dir.path()).unwrap();
+    let clerk = vault.login("clerk", PASSWORD, "t").unwrap();
+    let kiosk = vault.login("kiosk", PASSWORD, "t").unwrap();
+    vault.store_media(&kiosk, answer, "audio", &mut [1u8; 1000].as_slice()).unwrap();
+    vault.close().unwrap();
+    let mut vault = Vault::open(dir.path()).unwrap();
+    let before = vault.status().unwrap();
+    let media_dir = dir.path().join("vault/media");
+    let listing = || {
+        let mut names: Vec<String> = std::fs::read_dir(&media_dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    let files_before = listing();
+
+    let db_size = std::fs::metadata(dir.path().join("vault/vault.db")).unwrap().len();
+    set_file_size_limit(db_size + 256 * 1024);
+
+    let big = vec![7u8; 2 * 1024 * 1024];
+    let err = vault.store_media(&kiosk, answer, "video", &mut big.as_slice()).unwrap_err();
+    assert_eq!(err.code(), "vault.io", "{err:?}");
+    assert!(err.user_message().en.contains("nothing was changed"));
+    assert_eq!(listing(), files_before, "a partial media file was left behind");
+
+    let huge_name = "名".repeat(400_000);
+    let err = vault
+        .add_candidate(&clerk, NewCandidate { job_id: job, name: huge_name, id_number: None, phone: None, email: None })
+        .unwrap_err();
+    assert!(matches!(err.code(), "vault.database" | "vault.io"), "{err:?}");
+    assert_eq!(vault.status().unwrap(), before, "a failed write changed the vault");
+
+    set_file_size_limit(libc::RLIM_INFINITY);
+    let auditor = vault.login("auditor", PASSWORD, "t").unwrap();
+    vault.check(&auditor).unwrap();
+    vault
+        .add_candidate(
+            &clerk,
+            NewCandidate { job_id: job, name: "after".into(), id_number: None, phone: None, email: None },
+        )
+        .unwrap();
+    vault.close().unwrap();
+    let reopened = Vault::open(dir.path()).unwrap();
+    assert_eq!(reopened.status().unwrap().candidates, before.candidates + 1);
+}
+
+#[allow(unsafe_code)] // test only: std has no wrapper for setrlimit or for ignoring a signal
+fn set_file_size_limit(bytes: u64) {
+    // SAFETY: plain libc calls on this process; SIGXFSZ is ignored so that a write past the
+    // limit fails with EFBIG instead of killing the process.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+        let limit = libc::rlimit { rlim_cur: bytes as libc::rlim_t, rlim_max: libc::RLIM_INFINITY };
+        assert_eq!(libc::setrlimit(libc::RLIMIT_FSIZE, &limit), 0);
+    }
+}
