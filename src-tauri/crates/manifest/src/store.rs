@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use crate::{ASSETS_DIR_ENV, Asset, AssetError, MANIFEST_ENV, Manifest};
+use crate::{ASSETS_DIR_ENV, Asset, AssetError, AssetKind, MANIFEST_ENV, Manifest};
 
 /// Where the manifest and the unpacked asset files are.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -105,11 +105,13 @@ impl AssetStore {
         Ok(VerifiedAsset { name: asset.name.clone(), version: asset.version.clone(), path })
     }
 
-    /// Checks every asset of the manifest; one bad asset does not stop the others.
+    /// Checks every asset the app loads (not the sources of set-up conversions); one bad asset
+    /// does not stop the others.
     pub fn verify_all(&self) -> Vec<AssetCheck> {
         self.manifest
             .assets
             .iter()
+            .filter(|asset| asset.kind != AssetKind::Source)
             .map(|asset| {
                 let path = self.location.dir.join(&asset.file);
                 let result = check_file(asset, &path);
