@@ -105,7 +105,12 @@ impl Manifest {
                 asset.member.is_some(),
             ];
             let derived = [asset.derived_from.is_some(), asset.tool.is_some(), asset.output.is_some()];
-            match (fetched.iter().all(|&f| f), fetched.iter().any(|&f| f), derived.iter().all(|&d| d), derived.iter().any(|&d| d)) {
+            match (
+                fetched.iter().all(|&f| f),
+                fetched.iter().any(|&f| f),
+                derived.iter().all(|&d| d),
+                derived.iter().any(|&d| d),
+            ) {
                 (true, _, false, false) => {}
                 (false, false, true, _) => {
                     for input in asset.derived_from.iter().flatten() {

@@ -1,0 +1,84 @@
+#![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
+//! Speech recognition end to end on real models: spoken test sentences are made with espeak-ng
+//! (installed by installer/setup.sh), transcribed by the converted Whisper through the pinned
+//! ONNX Runtime, and compared with the text that was spoken.
+
+use std::path::Path;
+use std::process::Command;
+
+use scoring::Runtime;
+use scoring::audio::Audio;
+use scoring::whisper::{Language, WHISPER_BASE, Whisper};
+
+/// Speaks `text` with espeak-ng voice `voice` into a WAV file.
+fn speak(dir: &Path, voice: &str, text: &str) -> Audio {
+    let path = dir.join("speech.wav");
+    let status =
+        Command::new("espeak-ng").args(["-v", voice, "-s", "150", "-w"]).arg(&path).arg(text).status().unwrap();
+    assert!(status.success(), "espeak-ng failed (installer/setup.sh installs it)");
+    Audio::read_wav(&path).unwrap()
+}
+
+fn words(text: &str) -> Vec<String> {
+    text.split_whitespace()
+        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase())
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+/// Word error rate: edit distance over words / reference length.
+fn wer(reference: &str, hypothesis: &str) -> f64 {
+    let (r, h) = (words(reference), words(hypothesis));
+    let mut row: Vec<usize> = (0..=h.len()).collect();
+    for (i, rw) in r.iter().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, hw) in h.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(rw != hw)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[h.len()] as f64 / r.len() as f64
+}
+
+fn whisper() -> Whisper {
+    let runtime = Runtime::load(manifest::AssetStore::locate().unwrap()).unwrap();
+    Whisper::load(&runtime, WHISPER_BASE, 2).unwrap()
+}
+
+#[test]
+fn english_speech_is_transcribed_with_timestamps() {
+    let dir = tempfile::tempdir().unwrap();
+    let reference = "Good morning. I would first listen carefully to the citizen, stay calm, and explain the procedure step by step.";
+    let audio = speak(dir.path(), "en-us", reference);
+    let mut whisper = whisper();
+    let segments = whisper.transcribe(&audio, Language::English).unwrap();
+    let text: String = segments.iter().map(|s| s.text.as_str()).collect();
+    let error = wer(reference, &text);
+    println!("{text:?} WER {error:.2}");
+    assert!(error <= 0.2, "WER {error:.2}: {text:?}");
+    let last = segments.last().unwrap();
+    assert!(segments.windows(2).all(|w| w[0].start_ms <= w[1].start_ms));
+    assert!(u64::from(last.end_ms) <= audio.duration_ms() + 1000, "{segments:?}");
+    // Deterministic: the same audio gives the same transcript.
+    assert_eq!(whisper.transcribe(&audio, Language::English).unwrap(), segments);
+}
+
+#[test]
+fn mandarin_speech_comes_out_in_simplified_characters() {
+    let dir = tempfile::tempdir().unwrap();
+    // 我会先请他到旁边坐下，认真倾听。 (espeak-ng's Mandarin dictionary lacks most characters, so it
+    // is given tone-numbered pinyin.)
+    let audio = speak(
+        dir.path(),
+        "cmn-latn-pinyin",
+        "wo3 hui4 xian1 qing3 ta1 dao4 pang2 bian1 zuo4 xia4, ren4 zhen1 qing1 ting1.",
+    );
+    let segments = whisper().transcribe(&audio, Language::Chinese).unwrap();
+    let text: String = segments.iter().map(|s| s.text.as_str()).collect();
+    println!("{text:?}");
+    let hanzi = text.chars().filter(|c| ('\u{4e00}'..='\u{9fff}').contains(c)).count();
+    assert!(hanzi >= 5, "expected Chinese characters: {text:?}");
+    assert_eq!(scoring::chinese::to_simplified(&text), text);
+}
