@@ -5,15 +5,26 @@
 //! - [`mel`]: Whisper's log-mel spectrogram;
 //! - [`tokenizer`]: Whisper's byte-level BPE vocabulary (decoding) and special tokens;
 //! - [`whisper`]: speech recognition with the converted Whisper encoder/decoder (KV cache);
+//! - [`vad`]: Silero voice activity detection;
+//! - [`rubric`]: explainable rubric matching with evidence;
+//! - [`metrics`]: delivery metrics (shown, never scored);
+//! - [`pipeline`]: one answer end to end, and an interview's weighted total and band;
 //! - [`runtime`]: loading ONNX Runtime and verified model sessions.
+//!
+//! Nothing here infers emotion, expression, tone, confidence or appearance.
 
 pub mod audio;
 pub mod chinese;
 mod error;
 pub mod mel;
+pub mod metrics;
+pub mod pipeline;
+pub mod rubric;
 pub mod runtime;
 pub mod tokenizer;
+pub mod vad;
 pub mod whisper;
 
 pub use error::{Result, ScoringError};
+pub use pipeline::{AnswerResult, Flag, InterviewScore, Scorer, aggregate};
 pub use runtime::Runtime;

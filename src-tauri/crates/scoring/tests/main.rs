@@ -82,3 +82,63 @@ fn mandarin_speech_comes_out_in_simplified_characters() {
     assert!(hanzi >= 5, "expected Chinese characters: {text:?}");
     assert_eq!(scoring::chinese::to_simplified(&text), text);
 }
+
+fn scorer() -> scoring::Scorer {
+    let runtime = Runtime::load(manifest::AssetStore::locate().unwrap()).unwrap();
+    scoring::Scorer::load(&runtime, 2).unwrap()
+}
+
+const RUBRIC_EN: &str = r#"{
+    "key_points": [
+        {"id": "listen", "dimension": "communication", "text": "listen carefully", "synonyms": ["hear them out"]},
+        {"id": "calm", "dimension": "composure", "text": "stay calm", "synonyms": ["keep calm"]},
+        {"id": "explain", "dimension": "communication", "text": "explain the procedure"},
+        {"id": "escalate", "dimension": "composure", "text": "call the supervisor"}
+    ],
+    "levels": [{"level": 5, "examples": ["I would listen carefully, stay calm, explain the procedure and call the supervisor if needed"]}]
+}"#;
+
+#[test]
+fn an_answer_is_scored_with_evidence_timed_in_the_recording() {
+    let dir = tempfile::tempdir().unwrap();
+    let audio = speak(
+        dir.path(),
+        "en-us",
+        "Good morning. I would first listen carefully to the citizen, stay calm, and explain the procedure step by step.",
+    );
+    let rubric = scoring::rubric::Rubric::parse(RUBRIC_EN).unwrap();
+    let result = scorer().score_answer(&audio, &rubric, Language::English).unwrap();
+    assert!(!result.withheld && result.flags.is_empty(), "{:?}", result.flags);
+    assert!(result.delivery.speaking_ms > 3000 && result.delivery.speech_rate > 60.0, "{:?}", result.delivery);
+    let communication = result.dimensions.iter().find(|d| d.dimension == "communication").unwrap();
+    assert_eq!(communication.coverage, 1.0, "{communication:?}");
+    let composure = result.dimensions.iter().find(|d| d.dimension == "composure").unwrap();
+    assert_eq!(composure.coverage, 0.5, "{composure:?}");
+    assert!(communication.level > composure.level);
+    for evidence in communication.evidence.iter().filter(|e| e.covered) {
+        assert!(!evidence.quote.is_empty() && u64::from(evidence.end_ms) <= audio.duration_ms() + 1000, "{evidence:?}");
+    }
+}
+
+#[test]
+fn silence_gets_the_no_speech_flag_and_no_score() {
+    let audio = Audio { samples: vec![0.0; 16_000 * 5] };
+    let rubric = scoring::rubric::Rubric::parse(RUBRIC_EN).unwrap();
+    let result = scorer().score_answer(&audio, &rubric, Language::English).unwrap();
+    assert!(result.withheld);
+    assert_eq!(result.flags, [scoring::Flag::NoSpeech]);
+    assert!(result.dimensions.is_empty() && result.transcript.is_empty());
+}
+
+#[test]
+fn a_damaged_recording_is_a_clear_error() {
+    use interview::UserFacing;
+    let dir = tempfile::tempdir().unwrap();
+    let audio = speak(dir.path(), "en-us", "hello");
+    let path = dir.path().join("speech.wav");
+    let bytes = std::fs::read(&path).unwrap();
+    assert!(!audio.samples.is_empty());
+    let err = Audio::from_wav_bytes(&bytes[..20], "answer 2").unwrap_err();
+    assert_eq!(err.code(), "scoring.audio");
+    assert!(err.user_message().en.contains("answer 2"));
+}

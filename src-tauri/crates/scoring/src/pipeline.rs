@@ -1,0 +1,199 @@
+//! One answer: voice activity → speech recognition → rubric → dimension levels with evidence,
+//! delivery metrics and flags for human review. And one interview: the answers' levels per
+//! dimension, the weighted total 0–100 and the band.
+//!
+//! A flag is never a rejection: it asks a person to look. An answer without speech gets the
+//! "no speech" flag and *no* score (withheld, not zero).
+
+use std::time::Instant;
+
+use interview::{Band, Bands, Weight};
+use serde::Serialize;
+
+use crate::audio::Audio;
+use crate::error::Result;
+use crate::metrics::{self, Delivery};
+use crate::rubric::{DimensionScore, Rubric};
+use crate::runtime::Runtime;
+use crate::vad::{SpeechSpan, Vad};
+use crate::whisper::{Language, Segment, WHISPER_BASE, Whisper, WhisperAssets};
+
+/// A silence at least this long inside an answer is flagged.
+pub const LONG_SILENCE_MS: u32 = 10_000;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Flag {
+    /// No speech was detected in the answer: its score is withheld.
+    NoSpeech,
+    /// A silence of at least [`LONG_SILENCE_MS`] between stretches of speech.
+    LongSilence { start_ms: u32, end_ms: u32 },
+}
+
+/// How long each stage took, in milliseconds.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct StageTimes {
+    pub vad_ms: u64,
+    pub asr_ms: u64,
+    pub rubric_ms: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AnswerResult {
+    pub speech: Vec<SpeechSpan>,
+    pub transcript: Vec<Segment>,
+    pub delivery: Delivery,
+    /// Empty when the score is withheld.
+    pub dimensions: Vec<DimensionScore>,
+    pub flags: Vec<Flag>,
+    pub withheld: bool,
+    pub times: StageTimes,
+    /// The models that produced this (kept with every score).
+    pub model_versions: String,
+}
+
+pub struct Scorer {
+    whisper: Whisper,
+    vad: Vad,
+}
+
+impl std::fmt::Debug for Scorer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Scorer").field("whisper", &self.whisper).finish_non_exhaustive()
+    }
+}
+
+impl Scorer {
+    pub fn load(runtime: &Runtime, threads: usize) -> Result<Scorer> {
+        Self::load_with(runtime, WHISPER_BASE, threads)
+    }
+
+    pub fn load_with(runtime: &Runtime, whisper: WhisperAssets, threads: usize) -> Result<Scorer> {
+        Ok(Scorer { whisper: Whisper::load(runtime, whisper, threads)?, vad: Vad::load(runtime)? })
+    }
+
+    pub fn score_answer(&mut self, audio: &Audio, rubric: &Rubric, language: Language) -> Result<AnswerResult> {
+        let duration_ms = audio.duration_ms() as u32;
+        let model_versions = format!("{}; silero-vad 5", self.whisper.version);
+        let mut times = StageTimes::default();
+        let started = Instant::now();
+        let speech = self.vad.speech(audio)?;
+        times.vad_ms = started.elapsed().as_millis() as u64;
+        let mut flags: Vec<Flag> = speech
+            .windows(2)
+            .filter(|w| w[1].start_ms - w[0].end_ms >= LONG_SILENCE_MS)
+            .map(|w| Flag::LongSilence { start_ms: w[0].end_ms, end_ms: w[1].start_ms })
+            .collect();
+        if speech.is_empty() {
+            flags.insert(0, Flag::NoSpeech);
+            return Ok(AnswerResult {
+                delivery: metrics::delivery(&speech, &[], language, duration_ms),
+                speech,
+                transcript: Vec::new(),
+                dimensions: Vec::new(),
+                flags,
+                withheld: true,
+                times,
+                model_versions,
+            });
+        }
+        let started = Instant::now();
+        let transcript = self.whisper.transcribe(audio, language)?;
+        times.asr_ms = started.elapsed().as_millis() as u64;
+        let started = Instant::now();
+        let dimensions = crate::rubric::score(rubric, &transcript, language);
+        times.rubric_ms = started.elapsed().as_millis() as u64;
+        let delivery = metrics::delivery(&speech, &transcript, language, duration_ms);
+        Ok(AnswerResult { speech, transcript, delivery, dimensions, flags, withheld: false, times, model_versions })
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DimensionTotal {
+    pub dimension: String,
+    pub weight_bp: u32,
+    /// Mean level over the scored answers that address this dimension; `None` if none did.
+    pub level: Option<f32>,
+    pub answers: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct InterviewScore {
+    pub dimensions: Vec<DimensionTotal>,
+    /// 0–100; `None` (withheld) when a weighted dimension has no scored answer.
+    pub total: Option<f64>,
+    pub band: Option<Band>,
+}
+
+/// The interview's result from its answers, per the job's weights and bands. Level 1 maps to 0
+/// and level 5 to 100.
+pub fn aggregate(answers: &[AnswerResult], weights: &[Weight], bands: Bands) -> InterviewScore {
+    let dimensions: Vec<DimensionTotal> = weights
+        .iter()
+        .map(|w| {
+            let levels: Vec<f32> = answers
+                .iter()
+                .filter(|a| !a.withheld)
+                .flat_map(|a| a.dimensions.iter())
+                .filter(|d| d.dimension == w.dimension)
+                .map(|d| d.level)
+                .collect();
+            let level = (!levels.is_empty()).then(|| levels.iter().sum::<f32>() / levels.len() as f32);
+            DimensionTotal { dimension: w.dimension.clone(), weight_bp: w.basis_points, level, answers: levels.len() }
+        })
+        .collect();
+    let total = dimensions
+        .iter()
+        .filter(|d| d.weight_bp > 0)
+        .map(|d| d.level.map(|l| f64::from(d.weight_bp) * f64::from(l - 1.0) / 4.0 * 100.0 / 10_000.0))
+        .sum::<Option<f64>>()
+        .map(|t| (t * 10.0).round() / 10.0);
+    InterviewScore { band: total.map(|t| bands.band(t)), dimensions, total }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rubric::DimensionScore;
+
+    fn answer(levels: &[(&str, f32)], withheld: bool) -> AnswerResult {
+        AnswerResult {
+            speech: Vec::new(),
+            transcript: Vec::new(),
+            delivery: metrics::delivery(&[], &[], Language::Chinese, 0),
+            dimensions: levels
+                .iter()
+                .map(|&(d, level)| DimensionScore {
+                    dimension: d.into(),
+                    level,
+                    coverage: 0.0,
+                    key_point_level: 1,
+                    closest_example: None,
+                    evidence: Vec::new(),
+                })
+                .collect(),
+            flags: Vec::new(),
+            withheld,
+            times: StageTimes::default(),
+            model_versions: String::new(),
+        }
+    }
+
+    #[test]
+    fn weighted_total_and_band_and_withholding() {
+        let weights = vec![
+            Weight { dimension: "a".into(), basis_points: 6000 },
+            Weight { dimension: "b".into(), basis_points: 4000 },
+        ];
+        let bands = Bands::new(80, 60).unwrap();
+        let answers = [answer(&[("a", 5.0), ("b", 3.0)], false), answer(&[("a", 4.0)], false)];
+        let score = aggregate(&answers, &weights, bands);
+        // a: mean 4.5 → 87.5 × 0.6; b: 3 → 50 × 0.4 → 52.5 + 20 = 72.5
+        assert_eq!(score.total, Some(72.5));
+        assert_eq!(score.band, Some(Band::Hold));
+        assert_eq!(score.dimensions[0].answers, 2);
+        // Without any scored answer for b, the total is withheld, not zero.
+        let partial = aggregate(&[answer(&[("a", 5.0)], false), answer(&[("b", 5.0)], true)], &weights, bands);
+        assert_eq!((partial.total, partial.band), (None, None));
+    }
+}

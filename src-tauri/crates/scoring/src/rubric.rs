@@ -1,0 +1,499 @@
+//! Rubric matching, explainable first. A question's rubric lists *key points* (each for one
+//! competency dimension, with the phrasings clerks expect — synonyms included) and *level
+//! examples* (typical answers at levels 1–5). An answer is scored per dimension:
+//!
+//! 1. **Key points**: every phrasing is looked for in every transcript segment with a fuzzy
+//!    match that tolerates recognition errors — character bigrams for Chinese, word stems with
+//!    character-trigram similarity for English. A key point is *covered* when its best match
+//!    reaches `match_threshold`; the covered share of the dimension's key-point weight maps to a
+//!    level through `coverage_levels` (e.g. 0.2 / 0.4 / 0.6 / 0.8 → levels 2 / 3 / 4 / 5).
+//! 2. **Level examples**: the whole answer is compared with each level's examples (the share of
+//!    an example's n-grams the answer contains); the best-matching level, when its similarity
+//!    reaches `example_min`, is a second signal.
+//! 3. The level is `key_point_weight × key-point level + example_weight × example level` (or the
+//!    key-point level alone when no example is close enough), rounded to one decimal.
+//!
+//! Every number comes with its evidence: which phrasing matched which stretch of which segment
+//! (with its time in the recording), and which example was closest. All weights and thresholds
+//! are per rubric (`tuning`), so HR can tune them per job and try them with `interview-kiosk eval`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::whisper::{Language, Segment};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rubric {
+    pub key_points: Vec<KeyPoint>,
+    #[serde(default)]
+    pub levels: Vec<LevelExample>,
+    #[serde(default)]
+    pub tuning: Tuning,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyPoint {
+    pub id: String,
+    pub dimension: String,
+    /// The point as the clerk states it; also a phrasing to look for.
+    pub text: String,
+    /// Other ways a candidate may say it.
+    #[serde(default)]
+    pub synonyms: Vec<String>,
+    #[serde(default = "one")]
+    pub weight: f32,
+}
+
+fn one() -> f32 {
+    1.0
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LevelExample {
+    pub level: u8,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub examples: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Tuning {
+    pub match_threshold: f32,
+    pub coverage_levels: [f32; 4],
+    pub key_point_weight: f32,
+    pub example_weight: f32,
+    pub example_min: f32,
+}
+
+impl Default for Tuning {
+    fn default() -> Self {
+        Tuning {
+            match_threshold: 0.6,
+            coverage_levels: [0.2, 0.4, 0.6, 0.8],
+            key_point_weight: 0.75,
+            example_weight: 0.25,
+            example_min: 0.3,
+        }
+    }
+}
+
+/// Why a rubric is refused.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum RubricError {
+    #[error("rubric JSON: {0}")]
+    Json(String),
+    #[error("key point {0:?} has no text")]
+    EmptyKeyPoint(String),
+    #[error("level {0} is outside 1–5")]
+    Level(u8),
+    #[error("tuning values are out of range")]
+    Tuning,
+}
+
+impl Rubric {
+    pub fn parse(json: &str) -> Result<Rubric, RubricError> {
+        let rubric: Rubric = serde_json::from_str(json).map_err(|e| RubricError::Json(e.to_string()))?;
+        for kp in &rubric.key_points {
+            if kp.text.trim().is_empty() || kp.weight <= 0.0 {
+                return Err(RubricError::EmptyKeyPoint(kp.id.clone()));
+            }
+        }
+        if let Some(bad) = rubric.levels.iter().find(|l| !(1..=5).contains(&l.level)) {
+            return Err(RubricError::Level(bad.level));
+        }
+        let t = &rubric.tuning;
+        let unit = |v: f32| (0.0..=1.0).contains(&v);
+        if !(unit(t.match_threshold)
+            && unit(t.example_min)
+            && t.coverage_levels.iter().all(|&v| unit(v))
+            && t.coverage_levels.windows(2).all(|w| w[0] <= w[1])
+            && t.key_point_weight >= 0.0
+            && t.example_weight >= 0.0
+            && t.key_point_weight + t.example_weight > 0.0)
+        {
+            return Err(RubricError::Tuning);
+        }
+        Ok(rubric)
+    }
+
+    /// The dimensions this rubric scores, in first-mention order.
+    pub fn dimensions(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for kp in &self.key_points {
+            if !out.contains(&kp.dimension.as_str()) {
+                out.push(&kp.dimension);
+            }
+        }
+        out
+    }
+}
+
+/// Where a key point was found.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Evidence {
+    pub key_point: String,
+    /// The phrasing (key point text or synonym) that matched best.
+    pub phrasing: String,
+    /// The stretch of the transcript it matched.
+    pub quote: String,
+    pub start_ms: u32,
+    pub end_ms: u32,
+    pub similarity: f32,
+    pub covered: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ExampleMatch {
+    pub level: u8,
+    pub example: String,
+    pub similarity: f32,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DimensionScore {
+    pub dimension: String,
+    /// 1.0–5.0, one decimal.
+    pub level: f32,
+    pub coverage: f32,
+    pub key_point_level: u8,
+    pub closest_example: Option<ExampleMatch>,
+    /// One entry per key point of the dimension, covered or not (so a reviewer sees what was
+    /// missing too).
+    pub evidence: Vec<Evidence>,
+}
+
+/// Scores one answer's transcript against its rubric.
+pub fn score(rubric: &Rubric, segments: &[Segment], language: Language) -> Vec<DimensionScore> {
+    let t = &rubric.tuning;
+    rubric
+        .dimensions()
+        .into_iter()
+        .map(|dimension| {
+            let points: Vec<&KeyPoint> = rubric.key_points.iter().filter(|kp| kp.dimension == dimension).collect();
+            let total_weight: f32 = points.iter().map(|kp| kp.weight).sum();
+            let evidence: Vec<Evidence> =
+                points.iter().map(|kp| best_match(kp, segments, language, t.match_threshold)).collect();
+            let covered: f32 = points.iter().zip(&evidence).filter(|(_, e)| e.covered).map(|(kp, _)| kp.weight).sum();
+            let coverage = if total_weight > 0.0 { covered / total_weight } else { 0.0 };
+            let key_point_level = 1 + t.coverage_levels.iter().filter(|&&c| coverage >= c).count() as u8;
+            let answer: String = segments.iter().map(|s| s.text.as_str()).collect::<Vec<_>>().join(" ");
+            let closest_example = rubric
+                .levels
+                .iter()
+                .flat_map(|l| l.examples.iter().map(move |e| (l.level, e)))
+                .map(|(level, example)| ExampleMatch {
+                    level,
+                    example: example.clone(),
+                    similarity: containment(example, &answer, language),
+                })
+                .filter(|m| m.similarity >= t.example_min)
+                .max_by(|a, b| a.similarity.total_cmp(&b.similarity).then(b.level.cmp(&a.level)));
+            let level = match &closest_example {
+                Some(m) => {
+                    (t.key_point_weight * f32::from(key_point_level) + t.example_weight * f32::from(m.level))
+                        / (t.key_point_weight + t.example_weight)
+                }
+                None => f32::from(key_point_level),
+            };
+            DimensionScore {
+                dimension: dimension.to_owned(),
+                level: (level * 10.0).round() / 10.0,
+                coverage,
+                key_point_level,
+                closest_example,
+                evidence,
+            }
+        })
+        .collect()
+}
+
+fn best_match(kp: &KeyPoint, segments: &[Segment], language: Language, threshold: f32) -> Evidence {
+    let mut best = Evidence {
+        key_point: kp.id.clone(),
+        phrasing: kp.text.clone(),
+        quote: String::new(),
+        start_ms: 0,
+        end_ms: 0,
+        similarity: 0.0,
+        covered: false,
+    };
+    for phrasing in std::iter::once(&kp.text).chain(&kp.synonyms) {
+        for segment in segments {
+            let (similarity, quote) = match language {
+                Language::Chinese => match_chinese(phrasing, &segment.text),
+                Language::English => match_english(phrasing, &segment.text),
+            };
+            if similarity > best.similarity {
+                best = Evidence {
+                    key_point: kp.id.clone(),
+                    phrasing: phrasing.clone(),
+                    quote,
+                    start_ms: segment.start_ms,
+                    end_ms: segment.end_ms,
+                    similarity,
+                    covered: similarity >= threshold,
+                };
+            }
+        }
+    }
+    best
+}
+
+/// Chinese text reduced to what matching looks at: CJK characters, letters and digits.
+fn chinese_chars(text: &str) -> Vec<char> {
+    crate::chinese::to_simplified(text).chars().filter(|c| c.is_alphanumeric()).collect()
+}
+
+fn bigrams(chars: &[char]) -> Vec<(char, char)> {
+    if chars.len() == 1 {
+        return vec![(chars[0], '\0')];
+    }
+    chars.windows(2).map(|w| (w[0], w[1])).collect()
+}
+
+fn dice<T: PartialEq + Clone>(a: &[T], b: &[T]) -> f32 {
+    if a.is_empty() || b.is_empty() {
+        return 0.0;
+    }
+    let mut pool = b.to_vec();
+    let mut common = 0;
+    for x in a {
+        if let Some(i) = pool.iter().position(|y| y == x) {
+            pool.swap_remove(i);
+            common += 1;
+        }
+    }
+    2.0 * common as f32 / (a.len() + b.len()) as f32
+}
+
+/// The best bigram-Dice similarity between `phrase` and any window of `text` about its length,
+/// and that window.
+fn match_chinese(phrase: &str, text: &str) -> (f32, String) {
+    let p = chinese_chars(phrase);
+    let t = chinese_chars(text);
+    if p.is_empty() || t.is_empty() {
+        return (0.0, String::new());
+    }
+    let pb = bigrams(&p);
+    let mut best = (0.0f32, String::new());
+    for width in [p.len().saturating_sub(1).max(1), p.len(), p.len() + 1, p.len() + 2] {
+        if width > t.len() {
+            continue;
+        }
+        for start in 0..=t.len() - width {
+            let window = &t[start..start + width];
+            // Bigrams reward shared word pieces; the edit distance forgives one wrong character
+            // (a homophone) that breaks two bigrams.
+            let s = dice(&pb, &bigrams(window)).max(edit_similarity(&p, window));
+            if s > best.0 {
+                best = (s, window.iter().collect());
+            }
+        }
+    }
+    if best.0 == 0.0 && t.len() < p.len() {
+        best = (dice(&pb, &bigrams(&t)), t.iter().collect());
+    }
+    best
+}
+
+/// `1 - levenshtein(a, b) / len(a)`, floored at 0.
+fn edit_similarity(a: &[char], b: &[char]) -> f32 {
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    (1.0 - row[b.len()] as f32 / a.len().max(1) as f32).max(0.0)
+}
+
+const STOP_WORDS: &[&str] = &[
+    "a", "an", "the", "to", "of", "and", "or", "in", "on", "at", "for", "is", "are", "be", "i", "would", "will", "it",
+];
+
+fn english_words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric() && c != '\'')
+        .map(|w| w.trim_matches('\'').to_lowercase())
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+/// A light stem: enough that "listens", "listened" and "listening" meet.
+fn stem(word: &str) -> &str {
+    for suffix in ["ing", "ed", "es", "s", "ly"] {
+        if let Some(base) = word.strip_suffix(suffix)
+            && base.len() >= 3
+        {
+            return base;
+        }
+    }
+    word
+}
+
+fn trigrams(word: &str) -> Vec<String> {
+    let padded: Vec<char> = format!("  {word} ").chars().collect();
+    padded.windows(3).map(|w| w.iter().collect()).collect()
+}
+
+fn word_similarity(a: &str, b: &str) -> f32 {
+    if stem(a) == stem(b) { 1.0 } else { dice(&trigrams(a), &trigrams(b)) }
+}
+
+/// For each content word of `phrase`, its best match in a window of `text`; the mean over the
+/// phrase's words, maximised over windows.
+fn match_english(phrase: &str, text: &str) -> (f32, String) {
+    let p: Vec<String> = english_words(phrase).into_iter().filter(|w| !STOP_WORDS.contains(&w.as_str())).collect();
+    let t = english_words(text);
+    if p.is_empty() || t.is_empty() {
+        return (0.0, String::new());
+    }
+    let width = (p.len() + 3).min(t.len());
+    let mut best = (0.0f32, String::new());
+    for start in 0..=t.len() - width {
+        let window = &t[start..start + width];
+        let score =
+            p.iter().map(|pw| window.iter().map(|tw| word_similarity(pw, tw)).fold(0.0f32, f32::max)).sum::<f32>()
+                / p.len() as f32;
+        if score > best.0 {
+            best = (score, window.join(" "));
+        }
+    }
+    best
+}
+
+/// The share of `example`'s n-grams (character bigrams for Chinese, word stems for English)
+/// found in `answer`.
+fn containment(example: &str, answer: &str, language: Language) -> f32 {
+    match language {
+        Language::Chinese => {
+            let e = bigrams(&chinese_chars(example));
+            let a = bigrams(&chinese_chars(answer));
+            if e.is_empty() {
+                return 0.0;
+            }
+            let mut pool = a;
+            let mut found = 0;
+            for g in &e {
+                if let Some(i) = pool.iter().position(|x| x == g) {
+                    pool.swap_remove(i);
+                    found += 1;
+                }
+            }
+            found as f32 / e.len() as f32
+        }
+        Language::English => {
+            let stems = |text: &str| -> Vec<String> {
+                english_words(text)
+                    .iter()
+                    .filter(|w| !STOP_WORDS.contains(&w.as_str()))
+                    .map(|w| stem(w).to_owned())
+                    .collect()
+            };
+            let e = stems(example);
+            let a = stems(answer);
+            if e.is_empty() {
+                return 0.0;
+            }
+            e.iter().filter(|w| a.contains(w)).count() as f32 / e.len() as f32
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seg(start_ms: u32, text: &str) -> Segment {
+        Segment { start_ms, end_ms: start_ms + 4000, text: text.into() }
+    }
+
+    fn rubric_zh() -> Rubric {
+        Rubric::parse(
+            r#"{
+            "key_points": [
+                {"id": "calm", "dimension": "应急处理", "text": "安抚情绪", "synonyms": ["让他冷静下来", "请他坐下"]},
+                {"id": "listen", "dimension": "沟通能力", "text": "认真倾听", "synonyms": ["听他说完"]},
+                {"id": "explain", "dimension": "沟通能力", "text": "解释政策", "synonyms": ["说明流程"]},
+                {"id": "escalate", "dimension": "应急处理", "text": "报告上级", "weight": 0.5}
+            ],
+            "levels": [
+                {"level": 5, "examples": ["先请他坐下安抚情绪，认真倾听诉求，再解释政策，必要时报告上级"]},
+                {"level": 1, "examples": ["让他排队等着"]}
+            ]
+        }"#,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn chinese_key_points_match_despite_recognition_errors_and_name_their_evidence() {
+        let segments = [seg(0, "我会先请他到旁边坐下，让他冷静下来"), seg(4000, "然后认真清听他的诉求，说明流程")];
+        let scores = score(&rubric_zh(), &segments, Language::Chinese);
+        assert_eq!(scores.iter().map(|s| s.dimension.as_str()).collect::<Vec<_>>(), ["应急处理", "沟通能力"]);
+        let comm = &scores[1];
+        // 清听 for 倾听 is a recognition error; the bigram match still covers the point.
+        let listen = comm.evidence.iter().find(|e| e.key_point == "listen").unwrap();
+        assert!(listen.covered, "{listen:?}");
+        assert_eq!((listen.start_ms, listen.end_ms), (4000, 8000));
+        assert!(comm.evidence.iter().find(|e| e.key_point == "explain").unwrap().covered);
+        assert_eq!(comm.coverage, 1.0);
+        let emergency = &scores[0];
+        let calm = emergency.evidence.iter().find(|e| e.key_point == "calm").unwrap();
+        assert!(calm.covered && calm.quote.contains("冷静"), "{calm:?}");
+        assert!(!emergency.evidence.iter().find(|e| e.key_point == "escalate").unwrap().covered);
+        assert!((emergency.coverage - 1.0 / 1.5).abs() < 1e-6);
+        assert_eq!(emergency.key_point_level, 4);
+    }
+
+    #[test]
+    fn an_answer_that_covers_nothing_scores_level_one() {
+        let scores = score(&rubric_zh(), &[seg(0, "我不太清楚，让他排队等着吧")], Language::Chinese);
+        assert!(scores.iter().all(|s| s.key_point_level == 1), "{scores:?}");
+        let example = scores[0].closest_example.as_ref().unwrap();
+        assert_eq!(example.level, 1);
+        assert!(scores.iter().all(|s| s.level <= 1.0 + f32::EPSILON));
+    }
+
+    #[test]
+    fn english_matching_uses_stems_and_tolerates_misspellings() {
+        let rubric = Rubric::parse(
+            r#"{"key_points": [
+                {"id": "listen", "dimension": "communication", "text": "listen carefully"},
+                {"id": "procedure", "dimension": "communication", "text": "explain the procedure", "synonyms": ["walk them through the steps"]}
+            ]}"#,
+        )
+        .unwrap();
+        let segments = [
+            seg(0, "First I listened very carefully to the citizen."),
+            seg(4000, "Then I explain the procedures tab by step."),
+        ];
+        let s = &score(&rubric, &segments, Language::English)[0];
+        assert_eq!(s.coverage, 1.0, "{s:?}");
+        assert_eq!(s.level, 5.0);
+        let none = &score(&rubric, &[seg(0, "I do not know.")], Language::English)[0];
+        assert_eq!(none.level, 1.0);
+    }
+
+    #[test]
+    fn bad_rubrics_are_refused() {
+        assert!(matches!(Rubric::parse("{"), Err(RubricError::Json(_))));
+        assert!(matches!(Rubric::parse(r#"{"key_points": [], "extra": 1}"#), Err(RubricError::Json(_))));
+        assert_eq!(
+            Rubric::parse(r#"{"key_points": [{"id": "x", "dimension": "d", "text": " "}]}"#),
+            Err(RubricError::EmptyKeyPoint("x".into()))
+        );
+        assert_eq!(Rubric::parse(r#"{"key_points": [], "levels": [{"level": 6}]}"#), Err(RubricError::Level(6)));
+        assert_eq!(
+            Rubric::parse(r#"{"key_points": [], "tuning": {"coverage_levels": [0.5, 0.4, 0.6, 0.8]}}"#),
+            Err(RubricError::Tuning)
+        );
+    }
+}
