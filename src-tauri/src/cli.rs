@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 use interview::{Lang, UserFacing};
 
 use crate::error::ShellError;
+use crate::score_cli;
 use crate::vault_cli::{self, AuditCommand, VaultCommand};
 use crate::{app, demo, logging, selftest};
 
@@ -57,6 +58,8 @@ enum Command {
     /// The audit log: verify.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Score one recorded answer (WAV) against a rubric; prints the evidence for every level.
+    ScoreFile(score_cli::ScoreFileArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -91,6 +94,7 @@ fn run(cli: Cli, lang: Lang) -> Result<(), ShellError> {
         Command::Selftest => selftest::run(lang),
         Command::Vault(command) => vault_cli::run_vault(command, &data_dir, lang),
         Command::Audit(command) => vault_cli::run_audit(command, &data_dir, lang),
+        Command::ScoreFile(args) => score_cli::run(args, lang),
     }
 }
 

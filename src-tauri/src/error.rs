@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use interview::{Localized, UserFacing};
 use manifest::AssetError;
+use scoring::ScoringError;
+use scoring::rubric::RubricError;
 use vault::VaultError;
 
 #[derive(Debug, thiserror::Error)]
@@ -16,6 +18,12 @@ pub enum ShellError {
     Assets(#[from] AssetError),
     #[error(transparent)]
     Vault(#[from] VaultError),
+    #[error(transparent)]
+    Scoring(#[from] ScoringError),
+    #[error("rubric {path}: {error}")]
+    Rubric { path: PathBuf, error: RubricError },
+    #[error("cannot read {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
     #[error("no password given")]
     NoPassword,
     #[error("refusing to replace a vault the demo did not create: {0}")]
@@ -33,6 +41,9 @@ impl UserFacing for ShellError {
             ShellError::DataDir { .. } => "app.data_dir",
             ShellError::Assets(inner) => inner.code(),
             ShellError::Vault(inner) => inner.code(),
+            ShellError::Scoring(inner) => inner.code(),
+            ShellError::Rubric { error, .. } => error.code(),
+            ShellError::Read { .. } => "app.read",
             ShellError::NoPassword => "app.no_password",
             ShellError::NotADemoVault(_) => "app.not_a_demo_vault",
             ShellError::ComponentsFailed { .. } => "app.components_failed",
@@ -55,6 +66,18 @@ impl UserFacing for ShellError {
             ),
             ShellError::Assets(inner) => inner.user_message(),
             ShellError::Vault(inner) => inner.user_message(),
+            ShellError::Scoring(inner) => inner.user_message(),
+            ShellError::Rubric { path, error } => {
+                let inner = error.user_message();
+                Localized::new(
+                    format!("{}（{}）", inner.zh_cn, path.display()),
+                    format!("{} ({})", inner.en, path.display()),
+                )
+            }
+            ShellError::Read { path, .. } => Localized::new(
+                format!("无法读取文件 {}，请检查路径和权限。", path.display()),
+                format!("The file {} cannot be read; check the path and the permissions.", path.display()),
+            ),
             ShellError::NoPassword => Localized::new(
                 "未提供密码：请在提示时输入，或设置环境变量 INTERVIEW_KIOSK_PASSWORD。",
                 "No password was given: type it when asked, or set the INTERVIEW_KIOSK_PASSWORD environment variable.",

@@ -9,6 +9,7 @@
 //!   generated TypeScript bindings.
 //! - [`ipc`]: the types that cross IPC (never the domain types themselves).
 //! - [`demo`]: the headless end-to-end demo behind `make demo`.
+//! - `score_cli`: `score-file`, one recorded answer against a rubric.
 
 mod app;
 mod cli;
@@ -17,6 +18,7 @@ mod demo;
 mod error;
 pub mod ipc;
 mod logging;
+mod score_cli;
 mod selftest;
 mod state;
 mod vault_cli;

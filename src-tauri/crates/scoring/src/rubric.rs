@@ -94,6 +94,24 @@ pub enum RubricError {
     Tuning,
 }
 
+impl interview::UserFacing for RubricError {
+    fn code(&self) -> &'static str {
+        "scoring.rubric"
+    }
+
+    fn user_message(&self) -> interview::Localized {
+        let (zh, en) = match self {
+            RubricError::Json(_) => ("格式不是有效的评分标准 JSON", "it is not valid rubric JSON"),
+            RubricError::EmptyKeyPoint(_) => {
+                ("有要点没有内容或权重不为正", "a key point has no text or a weight that is not positive")
+            }
+            RubricError::Level(_) => ("等级必须在 1 到 5 之间", "levels must be between 1 and 5"),
+            RubricError::Tuning => ("调节参数超出范围", "a tuning value is out of range"),
+        };
+        interview::Localized::new(format!("评分标准有误：{zh}。"), format!("The rubric is invalid: {en}."))
+    }
+}
+
 impl Rubric {
     pub fn parse(json: &str) -> Result<Rubric, RubricError> {
         let rubric: Rubric = serde_json::from_str(json).map_err(|e| RubricError::Json(e.to_string()))?;
@@ -136,6 +154,8 @@ impl Rubric {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Evidence {
     pub key_point: String,
+    /// The key point as the clerk stated it.
+    pub point: String,
     /// The phrasing (key point text or synonym) that matched best.
     pub phrasing: String,
     /// The stretch of the transcript it matched.
@@ -178,7 +198,8 @@ pub fn score(rubric: &Rubric, segments: &[Segment], language: Language) -> Vec<D
             let evidence: Vec<Evidence> =
                 points.iter().map(|kp| best_match(kp, segments, language, t.match_threshold)).collect();
             let covered: f32 = points.iter().zip(&evidence).filter(|(_, e)| e.covered).map(|(kp, _)| kp.weight).sum();
-            let coverage = if total_weight > 0.0 { covered / total_weight } else { 0.0 };
+            // (`+ 0.0` turns the -0.0 an empty float sum starts from into 0.0.)
+            let coverage = if total_weight > 0.0 { covered / total_weight + 0.0 } else { 0.0 };
             let key_point_level = 1 + t.coverage_levels.iter().filter(|&&c| coverage >= c).count() as u8;
             let answer: String = segments.iter().map(|s| s.text.as_str()).collect::<Vec<_>>().join(" ");
             let closest_example = rubric
@@ -214,6 +235,7 @@ pub fn score(rubric: &Rubric, segments: &[Segment], language: Language) -> Vec<D
 fn best_match(kp: &KeyPoint, segments: &[Segment], language: Language, threshold: f32) -> Evidence {
     let mut best = Evidence {
         key_point: kp.id.clone(),
+        point: kp.text.clone(),
         phrasing: kp.text.clone(),
         quote: String::new(),
         start_ms: 0,
@@ -230,6 +252,7 @@ fn best_match(kp: &KeyPoint, segments: &[Segment], language: Language, threshold
             if similarity > best.similarity {
                 best = Evidence {
                     key_point: kp.id.clone(),
+                    point: kp.text.clone(),
                     phrasing: phrasing.clone(),
                     quote,
                     start_ms: segment.start_ms,
@@ -279,6 +302,8 @@ fn match_chinese(phrase: &str, text: &str) -> (f32, String) {
         return (0.0, String::new());
     }
     let pb = bigrams(&p);
+    let ps: Vec<String> = p.iter().copied().map(crate::chinese::sound).collect();
+    let ts: Vec<String> = t.iter().copied().map(crate::chinese::sound).collect();
     let mut best = (0.0f32, String::new());
     for width in [p.len().saturating_sub(1).max(1), p.len(), p.len() + 1, p.len() + 2] {
         if width > t.len() {
@@ -288,7 +313,10 @@ fn match_chinese(phrase: &str, text: &str) -> (f32, String) {
             let window = &t[start..start + width];
             // Bigrams reward shared word pieces; the edit distance forgives one wrong character
             // (a homophone) that breaks two bigrams.
-            let s = dice(&pb, &bigrams(window)).max(edit_similarity(&p, window));
+            // …and the sound forgives a wrong character for the right syllable.
+            let s = dice(&pb, &bigrams(window))
+                .max(edit_similarity(&p, window))
+                .max(crate::chinese::sound_similarity(&ps, &ts[start..start + width]));
             if s > best.0 {
                 best = (s, window.iter().collect());
             }
