@@ -7,11 +7,12 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use interview::{Bands, Lang, Localized, Role, UserFacing, Weight};
+use interview::{Bands, InterviewEvent, Lang, Localized, Role, UserFacing, Weight};
 use manifest::AssetStore;
 use vault::{NewCandidate, NewJob, NewQuestion, NewUser, Vault, VaultPaths};
 
 use crate::error::ShellError;
+use crate::score_cli;
 use crate::selftest::t;
 
 struct Stages {
@@ -106,6 +107,7 @@ pub fn run(data_dir: &Path, lang: Lang) -> Result<(), ShellError> {
     let clerk = clerk.ok_or_else(|| ShellError::Internal("no clerk session".into()))?;
 
     let mut job_id = 0;
+    let mut questions = Vec::new();
     stages.run(Localized::new("岗位与题目", "job and questions"), || {
         let dimensions = [("沟通能力", 4000), ("服务意识", 3500), ("应急处理", 2500)]
             .map(|(d, bp)| Weight { dimension: d.into(), basis_points: bp })
@@ -119,27 +121,29 @@ pub fn run(data_dir: &Path, lang: Lang) -> Result<(), ShellError> {
                 bands: Bands::new(80, 60).map_err(vault::VaultError::from)?,
             },
         )?;
-        for (situational, text, dims) in [
-            (false, "请介绍一次你耐心帮助他人解决问题的经历。", vec!["沟通能力", "服务意识"]),
-            (true, "窗口前一位群众情绪激动、大声抱怨，你会怎么处理？", vec!["应急处理", "沟通能力"]),
+        for (situational, text, dims, rubric) in [
+            (false, "请介绍一次你耐心帮助他人解决问题的经历。", vec!["沟通能力", "服务意识"], SAMPLES[0].1),
+            (true, "窗口前一位群众情绪激动、大声抱怨，你会怎么处理？", vec!["应急处理", "沟通能力"], SAMPLES[1].1),
         ] {
-            vault.add_question(
+            let question = vault.add_question(
                 &clerk,
                 NewQuestion {
                     job_id,
                     situational,
                     text: text.into(),
-                    rubric_json: DEMO_RUBRIC.into(),
+                    rubric_json: rubric.into(),
                     dimensions: dims.into_iter().map(String::from).collect(),
                     prep_seconds: 30,
                     answer_seconds: 120,
                     retakes: 1,
                 },
             )?;
+            questions.push(question);
         }
         Ok(format!("job {job_id}: 沟通能力 40% · 服务意识 35% · 应急处理 25%; 2 {}", t(lang, "道题", "questions")))
     })?;
 
+    let mut invitation = None;
     stages.run(Localized::new("候选人与邀请码", "candidate and access code"), || {
         let candidate = vault.add_candidate(
             &clerk,
@@ -156,12 +160,61 @@ pub fn run(data_dir: &Path, lang: Lang) -> Result<(), ShellError> {
             .map(|d| d.as_millis() as i64)
             .unwrap_or(0);
         let (interview, code) = vault.issue_invitation(&clerk, candidate, now, now + 24 * 3_600_000)?;
-        Ok(format!(
+        let summary = format!(
             "candidate {candidate}, interview {interview}, {} {}",
             t(lang, "邀请码", "access code"),
             code.display()
+        );
+        invitation = Some((interview, code));
+        Ok(summary)
+    })?;
+    let (interview, code) = invitation.ok_or_else(|| ShellError::Internal("no invitation".into()))?;
+
+    stages.run(Localized::new("考场面试（样例录音）", "kiosk interview (sample media)"), || {
+        let kiosk = vault.login("kiosk-1", DEMO_PASSWORD, "kiosk-1")?;
+        let check_in = vault.redeem_access_code(&kiosk, &code)?;
+        vault.advance_interview(&kiosk, check_in.interview_id, InterviewEvent::GiveConsent)?;
+        let mut seconds = 0.0;
+        for (&question, (wav, _)) in questions.iter().zip(SAMPLES) {
+            let answer = vault.begin_answer(&kiosk, check_in.interview_id, question, false)?;
+            vault.store_media(&kiosk, answer, "audio", &mut &wav[..])?;
+            vault.finish_answer(&kiosk, answer, true)?;
+            seconds += scoring::audio::Audio::from_wav_bytes(wav, "sample")?.duration_ms() as f64 / 1000.0;
+        }
+        vault.advance_interview(&kiosk, check_in.interview_id, InterviewEvent::Finish)?;
+        vault.logout(&kiosk)?;
+        Ok(format!(
+            "{} {}, {:.0} s {}",
+            questions.len(),
+            t(lang, "题已作答并加密存储", "answers recorded and stored encrypted"),
+            seconds,
+            t(lang, "录音", "of audio")
         ))
     })?;
+
+    let mut scored = None;
+    stages.run(Localized::new("离线评分", "offline scoring"), || {
+        let (mut scorer, load_ms) = score_cli::load_scorer()?;
+        let result = score_cli::score_interview(&mut vault, &clerk, &mut scorer, interview)?;
+        let asr: u64 = result.0.iter().map(|(_, r)| r.times.asr_ms).sum();
+        let summary = format!(
+            "{} {:.1} s, ASR {:.1} s; {} {}",
+            t(lang, "模型加载", "models loaded in"),
+            load_ms as f64 / 1000.0,
+            asr as f64 / 1000.0,
+            t(lang, "总分", "total"),
+            result.1.total.map_or_else(|| "—".to_owned(), |v| format!("{v:.1}"))
+        );
+        scored = Some(result);
+        Ok(summary)
+    })?;
+    if let Some((answers, total)) = &scored {
+        for (i, (info, result)) in answers.iter().enumerate() {
+            println!("    {} {}: {}", t(lang, "第", "question"), i + 1, info.question_text);
+            score_cli::print_answer(result, lang);
+        }
+        score_cli::print_total(total, lang);
+    }
 
     stages.run(Localized::new("保险库检查", "vault check"), || {
         let auditor = vault.login("auditor", DEMO_PASSWORD, "demo")?;
@@ -203,7 +256,12 @@ const DEMO_MARKER: &str = ".interview-kiosk-demo";
 const DEMO_BACKUP: &str = "demo-backup.ikb";
 /// Demo accounts only. Real installations choose their own in the first-run wizard.
 const DEMO_PASSWORD: &str = "demo-password-2026";
-const DEMO_RUBRIC: &str = r#"{"levels":{"1":{"key_points":[]},"3":{"key_points":["倾听","安抚情绪"]},"5":{"key_points":["倾听","安抚情绪","记录诉求","跟进反馈"]}}}"#;
+/// The bundled sample answers (spoken with espeak-ng; see assets/samples/demo/answers.tsv) and
+/// the rubrics of the two demo questions.
+const SAMPLES: [(&[u8], &str); 2] = [
+    (include_bytes!("../../assets/samples/demo/q1.wav"), include_str!("../../assets/samples/demo/q1-rubric.json")),
+    (include_bytes!("../../assets/samples/demo/q2.wav"), include_str!("../../assets/samples/demo/q2-rubric.json")),
+];
 
 /// Removes the vault of an earlier demo run (and its key in the credential store). A vault the
 /// demo did not create is never touched.

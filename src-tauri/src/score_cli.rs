@@ -11,7 +11,8 @@ use interview::Lang;
 use scoring::audio::Audio;
 use scoring::rubric::Rubric;
 use scoring::whisper::Language;
-use scoring::{AnswerResult, Flag, Runtime, Scorer};
+use scoring::{AnswerResult, Flag, InterviewScore, Runtime, Scorer};
+use vault::{AnswerInfo, NewFlag, NewScore, NewTranscript, ScoringRecord, Session, Vault};
 
 use crate::error::ShellError;
 use crate::selftest::t;
@@ -156,4 +157,130 @@ pub fn print_answer(r: &AnswerResult, lang: Lang) {
         t(lang, "评分", "rubric"),
         r.times.rubric_ms
     );
+}
+
+/// Scores every committed answer of a completed interview from its recordings in the vault,
+/// combines them per the job's weights and bands, and records the result (as the system's
+/// scoring job). A damaged recording stops with an error naming the answer; nothing is
+/// recorded then and the interview stays "completed".
+pub fn score_interview(
+    vault: &mut Vault,
+    reader: &Session,
+    scorer: &mut Scorer,
+    interview_id: i64,
+) -> Result<(Vec<(AnswerInfo, AnswerResult)>, InterviewScore), ShellError> {
+    let (job_id, answers) = vault.interview_answers(reader, interview_id)?;
+    let job = vault.job(reader, job_id)?;
+    let language = match job.language {
+        Lang::ZhCn => Language::Chinese,
+        Lang::En => Language::English,
+    };
+    let mut results = Vec::with_capacity(answers.len());
+    for answer in answers {
+        let mut wav = Vec::new();
+        for media in &answer.audio_media {
+            vault.read_media(reader, *media, &mut wav)?;
+        }
+        let what = format!("answer {}", answer.answer_id);
+        let audio = Audio::from_wav_bytes(&wav, &what)?;
+        let rubric = Rubric::parse(&answer.rubric_json).map_err(|error| ShellError::Rubric {
+            path: PathBuf::from(format!("question {}", answer.question_id)),
+            error,
+        })?;
+        let result = scorer.score_answer(&audio, &rubric, language)?;
+        results.push((answer, result));
+    }
+    let only: Vec<AnswerResult> = results.iter().map(|(_, r)| r.clone()).collect();
+    let total = scoring::aggregate(&only, &job.dimensions, job.bands);
+    let mut record = ScoringRecord {
+        model_versions: results.first().map(|(_, r)| r.model_versions.clone()).unwrap_or_default(),
+        transcripts: Vec::new(),
+        scores: Vec::new(),
+        flags: Vec::new(),
+    };
+    for (answer, result) in &results {
+        record.transcripts.push(NewTranscript {
+            answer_id: answer.answer_id,
+            language: match language {
+                Language::Chinese => "zh".into(),
+                Language::English => "en".into(),
+            },
+            segments_json: to_json(&result.transcript),
+        });
+        for d in &result.dimensions {
+            record.scores.push(NewScore {
+                answer_id: Some(answer.answer_id),
+                dimension: Some(d.dimension.clone()),
+                level: Some(f64::from(d.level)),
+                total: None,
+                band: None,
+                evidence_json: to_json(d),
+                rubric_version: Some(answer.rubric_version),
+            });
+        }
+        for flag in &result.flags {
+            let (start_ms, end_ms) = match flag {
+                Flag::NoSpeech => (None, None),
+                Flag::LongSilence { start_ms, end_ms } => (Some(i64::from(*start_ms)), Some(i64::from(*end_ms))),
+            };
+            let kind = match flag {
+                Flag::NoSpeech => "no_speech",
+                Flag::LongSilence { .. } => "long_silence",
+            };
+            record.flags.push(NewFlag {
+                answer_id: Some(answer.answer_id),
+                kind: kind.into(),
+                start_ms,
+                end_ms,
+                detail_json: to_json(flag),
+            });
+        }
+    }
+    record.scores.push(NewScore {
+        answer_id: None,
+        dimension: None,
+        level: None,
+        total: total.total,
+        band: total.band,
+        evidence_json: to_json(&total),
+        rubric_version: None,
+    });
+    vault.record_scoring(interview_id, &record)?;
+    Ok((results, total))
+}
+
+/// What scoring produced, as JSON for the vault's columns.
+fn to_json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "null".into())
+}
+
+/// The interview's result, per dimension and in total.
+pub fn print_total(score: &InterviewScore, lang: Lang) {
+    for d in &score.dimensions {
+        println!(
+            "  {} ({}%): {}",
+            d.dimension,
+            d.weight_bp / 100,
+            d.level.map_or_else(|| t(lang, "不评分", "withheld").to_owned(), |l| format!("{l:.1}"))
+        );
+    }
+    let band = score.band.map(|b| match (b, lang) {
+        (interview::Band::Recommend, Lang::ZhCn) => "推荐",
+        (interview::Band::Hold, Lang::ZhCn) => "待定",
+        (interview::Band::NotRecommended, Lang::ZhCn) => "不推荐",
+        (interview::Band::Recommend, Lang::En) => "recommend",
+        (interview::Band::Hold, Lang::En) => "hold",
+        (interview::Band::NotRecommended, Lang::En) => "not recommended",
+    });
+    match (score.total, band) {
+        (Some(total), Some(band)) => println!("  {} {total:.1} / 100 → {band}", t(lang, "加权总分", "weighted total")),
+        _ => println!(
+            "  {}",
+            t(
+                lang,
+                "总分暂不给出（有维度缺少可评分的回答），待人工复核。",
+                "total withheld (a dimension has no scorable answer); for human review."
+            )
+        ),
+    }
 }

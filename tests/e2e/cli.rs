@@ -112,6 +112,8 @@ fn demo_runs_every_stage_twice() -> Result<()> {
             "accounts and roles",
             "job and questions",
             "candidate and access code",
+            "kiosk interview (sample media)",
+            "offline scoring",
             "vault check",
             "backup and retention",
         ] {

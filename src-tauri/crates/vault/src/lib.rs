@@ -24,7 +24,7 @@ pub use error::{Result, VaultError};
 pub use keys::RecoveryKey;
 pub use schema::CURRENT_VERSION as SCHEMA_VERSION;
 pub use vault::{
-    AccessCode, BackupReport, CandidateFilter, CandidatePage, CandidateRow, CheckIn, CheckReport, Clock,
-    DEFAULT_RETENTION_DAYS, NewCandidate, NewJob, NewQuestion, NewUser, PurgeReport, RestoreReport, Session, Vault,
-    VaultPaths, VaultStatus, vault_id_at,
+    AccessCode, AnswerInfo, BackupReport, CandidateFilter, CandidatePage, CandidateRow, CheckIn, CheckReport, Clock,
+    DEFAULT_RETENTION_DAYS, JobInfo, NewCandidate, NewFlag, NewJob, NewQuestion, NewScore, NewTranscript, NewUser,
+    PurgeReport, RestoreReport, ScoringRecord, Session, Vault, VaultPaths, VaultStatus, vault_id_at,
 };

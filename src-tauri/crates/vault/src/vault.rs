@@ -29,10 +29,12 @@ mod backup;
 mod bench;
 mod query;
 mod rekey;
+mod results;
 mod retention;
 
 pub use backup::{BackupReport, RestoreReport};
 pub use query::{CandidateFilter, CandidatePage, CandidateRow};
+pub use results::{AnswerInfo, JobInfo, NewFlag, NewScore, NewTranscript, ScoringRecord};
 pub use retention::{DEFAULT_RETENTION_DAYS, PurgeReport};
 
 const HEADER_FORMAT: u32 = 1;

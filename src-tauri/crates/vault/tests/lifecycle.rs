@@ -380,3 +380,81 @@ fn the_candidate_list_filters_sorts_and_pages() {
     let err = f.vault.list_candidates(&f.kiosk, &CandidateFilter::default()).unwrap_err();
     assert!(matches!(err, VaultError::Denied { .. }));
 }
+
+#[test]
+fn scoring_is_recorded_with_its_versions_and_rescoring_supersedes() {
+    use vault::{NewFlag, NewScore, NewTranscript, ScoringRecord};
+    let (mut f, stored) = with_media();
+    f.vault.finish_answer(&f.kiosk, 1, true).unwrap();
+    let (job, answers) = f.vault.interview_answers(&f.clerk, 1).unwrap();
+    assert_eq!(answers.len(), 1);
+    assert_eq!(answers[0].audio_media, [stored[0].0], "only audio media, in order");
+    assert_eq!(answers[0].rubric_version, 1);
+    let info = f.vault.job(&f.clerk, job).unwrap();
+    assert_eq!(info.dimensions.len(), 3);
+    let record = |level: f64| ScoringRecord {
+        model_versions: "whisper-base-encoder base (converted, v1); silero-vad 5".into(),
+        transcripts: vec![NewTranscript { answer_id: 1, language: "zh".into(), segments_json: "[]".into() }],
+        scores: vec![
+            NewScore {
+                answer_id: Some(1),
+                dimension: Some("应急处理".into()),
+                level: Some(level),
+                total: None,
+                band: None,
+                evidence_json: "[]".into(),
+                rubric_version: Some(1),
+            },
+            NewScore {
+                answer_id: None,
+                dimension: None,
+                level: None,
+                total: Some(55.0),
+                band: Some(interview::Band::NotRecommended),
+                evidence_json: "{}".into(),
+                rubric_version: None,
+            },
+        ],
+        flags: vec![NewFlag {
+            answer_id: Some(1),
+            kind: "long_silence".into(),
+            start_ms: Some(1000),
+            end_ms: Some(12_000),
+            detail_json: "{}".into(),
+        }],
+    };
+    // Not before the interview is completed.
+    assert_eq!(f.vault.record_scoring(1, &record(3.0)).unwrap_err().code(), "rules.transition");
+    f.vault.advance_interview(&f.kiosk, 1, InterviewEvent::Finish).unwrap();
+    let mut bad = record(3.0);
+    bad.scores[0].dimension = Some("no such dimension".into());
+    let before = audit_entries(&f);
+    assert!(f.vault.record_scoring(1, &bad).is_err());
+    assert_eq!(audit_entries(&f), before, "a refused record changed something");
+    f.vault.record_scoring(1, &record(3.0)).unwrap();
+    assert_eq!(f.vault.rescore(&f.kiosk, 1, &record(4.0)).unwrap_err().code(), "auth.denied");
+    f.vault.rescore(&f.clerk, 1, &record(4.0)).unwrap();
+    let conn = raw(&f.db_path(), &f.key());
+    let (live, superseded, state): (i64, i64, String) = conn
+        .query_row(
+            "SELECT (SELECT COUNT(*) FROM scores WHERE superseded_at IS NULL),
+                    (SELECT COUNT(*) FROM scores WHERE superseded_at IS NOT NULL),
+                    (SELECT state FROM interviews WHERE id = 1)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!((live, superseded, state.as_str()), (2, 2, "scored"));
+    let actions: Vec<(String, String)> = conn
+        .prepare("SELECT action, actor FROM audit_log WHERE action = 'interview.score' ORDER BY seq")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(actions, [("interview.score".into(), "system".into()), ("interview.score".into(), "clerk".into())]);
+}
+
+fn audit_entries(f: &Fixture) -> i64 {
+    f.vault.status().unwrap().audit_entries
+}
