@@ -4,7 +4,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 APP := target/debug/interview-kiosk
 
-.PHONY: setup ui build run demo test test-rust test-ui test-e2e lint bindings bench
+.PHONY: setup ui build run demo test test-rust test-ui test-e2e lint bindings bench bench-python
 
 setup:
 	bash installer/setup.sh
@@ -63,4 +63,14 @@ bindings:
 # (about 2 minutes here; BENCH_CANDIDATES / BENCH_AUDIT make it smaller).
 bench: setup
 	$(CARGO) bench -p manifest
+	$(CARGO) bench -p scoring
+	$(MAKE) bench-python
 	$(CARGO) bench -p vault --features bench-internals
+
+# The reference for the ASR figures: Python onnxruntime on the same ONNX files (a private venv;
+# versions pinned; a benchmark tool, never part of the product).
+BENCH_VENV := .cache/bench-venv
+bench-python:
+	test -x $(BENCH_VENV)/bin/python || { python3 -m venv $(BENCH_VENV) && \
+	  $(BENCH_VENV)/bin/pip install --quiet --disable-pip-version-check onnxruntime==1.31.1 numpy==2.4.6; }
+	$(BENCH_VENV)/bin/python src-tauri/crates/scoring/benches/asr_python.py .cache/assets assets/samples/demo

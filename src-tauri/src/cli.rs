@@ -9,9 +9,9 @@ use clap::{Parser, Subcommand};
 use interview::{Lang, UserFacing};
 
 use crate::error::ShellError;
-use crate::score_cli;
 use crate::vault_cli::{self, AuditCommand, VaultCommand};
 use crate::{app, demo, logging, selftest};
+use crate::{eval_cli, score_cli};
 
 /// Selects where everything lives (vault, recordings, logs).
 pub const DATA_DIR_ENV: &str = "INTERVIEW_KIOSK_DATA_DIR";
@@ -58,8 +58,12 @@ enum Command {
     /// The audit log: verify.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Score a completed interview from its recordings in the vault and record the result.
+    Score(score_cli::ScoreArgs),
     /// Score one recorded answer (WAV) against a rubric; prints the evidence for every level.
     ScoreFile(score_cli::ScoreFileArgs),
+    /// Score a labelled set and compare the AI's levels with people's (calibration).
+    Eval(eval_cli::EvalArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -94,7 +98,9 @@ fn run(cli: Cli, lang: Lang) -> Result<(), ShellError> {
         Command::Selftest => selftest::run(lang),
         Command::Vault(command) => vault_cli::run_vault(command, &data_dir, lang),
         Command::Audit(command) => vault_cli::run_audit(command, &data_dir, lang),
+        Command::Score(args) => score_cli::run_interview(args, &data_dir, lang),
         Command::ScoreFile(args) => score_cli::run(args, lang),
+        Command::Eval(args) => eval_cli::run(args, lang),
     }
 }
 

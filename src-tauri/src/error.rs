@@ -24,6 +24,8 @@ pub enum ShellError {
     Rubric { path: PathBuf, error: RubricError },
     #[error("cannot read {path}: {source}")]
     Read { path: PathBuf, source: std::io::Error },
+    #[error("labelled set {path}: {detail}")]
+    SetInvalid { path: PathBuf, detail: String },
     #[error("no password given")]
     NoPassword,
     #[error("refusing to replace a vault the demo did not create: {0}")]
@@ -44,6 +46,7 @@ impl UserFacing for ShellError {
             ShellError::Scoring(inner) => inner.code(),
             ShellError::Rubric { error, .. } => error.code(),
             ShellError::Read { .. } => "app.read",
+            ShellError::SetInvalid { .. } => "scoring.set_invalid",
             ShellError::NoPassword => "app.no_password",
             ShellError::NotADemoVault(_) => "app.not_a_demo_vault",
             ShellError::ComponentsFailed { .. } => "app.components_failed",
@@ -77,6 +80,10 @@ impl UserFacing for ShellError {
             ShellError::Read { path, .. } => Localized::new(
                 format!("无法读取文件 {}，请检查路径和权限。", path.display()),
                 format!("The file {} cannot be read; check the path and the permissions.", path.display()),
+            ),
+            ShellError::SetInvalid { path, .. } => Localized::new(
+                format!("标注集 {} 格式有误，请对照 README 中的格式说明检查。", path.display()),
+                format!("The labelled set {} is malformed; check it against the format in the README.", path.display()),
             ),
             ShellError::NoPassword => Localized::new(
                 "未提供密码：请在提示时输入，或设置环境变量 INTERVIEW_KIOSK_PASSWORD。",

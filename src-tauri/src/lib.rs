@@ -16,6 +16,7 @@ mod cli;
 pub mod commands;
 mod demo;
 mod error;
+mod eval_cli;
 pub mod ipc;
 mod logging;
 mod score_cli;

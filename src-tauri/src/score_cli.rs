@@ -33,6 +33,29 @@ impl From<SpokenLanguage> for Language {
 }
 
 #[derive(Debug, Args)]
+pub struct ScoreArgs {
+    /// The completed interview to score.
+    #[arg(long, value_name = "ID")]
+    interview: i64,
+    /// The clerk or auditor reading the recordings (scores are recorded by the system).
+    #[arg(long, value_name = "USER")]
+    user: String,
+}
+
+/// `interview-kiosk score --interview ID --user NAME`.
+pub fn run_interview(args: ScoreArgs, data_dir: &Path, lang: Lang) -> Result<(), ShellError> {
+    let (mut vault, session) = crate::vault_cli::sign_in(data_dir, &args.user, lang)?;
+    let (mut scorer, _) = load_scorer()?;
+    let (answers, total) = score_interview(&mut vault, &session, &mut scorer, args.interview)?;
+    for (info, result) in &answers {
+        println!("{} {}", t(lang, "题目：", "question:"), info.question_text);
+        print_answer(result, lang);
+    }
+    print_total(&total, lang);
+    Ok(())
+}
+
+#[derive(Debug, Args)]
 pub struct ScoreFileArgs {
     /// The recorded answer (WAV, any rate and channels).
     wav: PathBuf,

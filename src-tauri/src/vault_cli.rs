@@ -113,7 +113,7 @@ fn read_recovery_key(lang: Lang) -> Result<RecoveryKey, ShellError> {
     Ok(RecoveryKey::parse(&zeroize::Zeroizing::new(line))?)
 }
 
-fn sign_in(data_dir: &Path, user: &str, lang: Lang) -> Result<(Vault, Session), ShellError> {
+pub fn sign_in(data_dir: &Path, user: &str, lang: Lang) -> Result<(Vault, Session), ShellError> {
     vault::keys::credential::use_platform_store()?;
     let mut vault = Vault::open(data_dir)?;
     let session = vault.login(user, &password(lang)?, "cli")?;

@@ -178,3 +178,45 @@ fn backup_rekey_restore_and_retention_through_the_cli() -> Result<()> {
     assert!(verified.contains("audit log intact"), "{verified}");
     Ok(())
 }
+
+/// The shipped labelled sets, scored as text: the AI's levels must rank the answers as the
+/// people did (Spearman ≥ 0.7 per language), and a malformed set is a clear error.
+#[test]
+fn eval_reports_agreement_on_the_shipped_labelled_sets() -> Result<()> {
+    let (_root, cli) = tempdirs()?;
+    for language in ["zh", "en"] {
+        let set = workspace_root().join("tests/labelled").join(language);
+        let out = cli.ok(&["eval", &set.display().to_string(), "--json"])?;
+        let report: serde_json::Value = serde_json::from_str(&out)?;
+        let rho = report["overall"]["spearman"].as_f64().context("no overall Spearman")?;
+        assert!(rho >= 0.7, "{language}: Spearman {rho:.2} < 0.7\n{out}");
+        assert_eq!(report["items"], 10);
+    }
+    let broken = tempfile::tempdir()?;
+    std::fs::write(broken.path().join("set.toml"), "language = \"fr\"\n")?;
+    let out = cli.run(&["eval", &broken.path().display().to_string()], "")?;
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("malformed"), "{}", String::from_utf8_lossy(&out.stderr));
+    Ok(())
+}
+
+/// `score-file` prints the transcript, the levels with their evidence and the stage times.
+#[test]
+fn score_file_explains_every_level() -> Result<()> {
+    let (_root, cli) = tempdirs()?;
+    let samples = workspace_root().join("assets/samples/demo");
+    let out = cli.ok(&[
+        "score-file",
+        &samples.join("q2.wav").display().to_string(),
+        "--rubric",
+        &samples.join("q2-rubric.json").display().to_string(),
+        "--language",
+        "zh",
+    ])?;
+    for expected in
+        ["transcript:", "dimension 应急处理", "dimension 沟通能力", "✓", "delivery (shown, not scored)", "ASR"]
+    {
+        assert!(out.contains(expected), "{expected:?} missing in\n{out}");
+    }
+    Ok(())
+}

@@ -16,6 +16,7 @@
 pub mod audio;
 pub mod chinese;
 mod error;
+pub mod eval;
 pub mod mel;
 pub mod metrics;
 pub mod pipeline;

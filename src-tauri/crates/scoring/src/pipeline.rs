@@ -31,11 +31,12 @@ pub enum Flag {
 }
 
 /// How long each stage took, in milliseconds.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct StageTimes {
     pub vad_ms: u64,
     pub asr_ms: u64,
     pub rubric_ms: u64,
+    pub asr: crate::whisper::AsrStats,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -100,6 +101,7 @@ impl Scorer {
         let started = Instant::now();
         let transcript = self.whisper.transcribe(audio, language)?;
         times.asr_ms = started.elapsed().as_millis() as u64;
+        times.asr = self.whisper.stats;
         let started = Instant::now();
         let dimensions = crate::rubric::score(rubric, &transcript, language);
         times.rubric_ms = started.elapsed().as_millis() as u64;

@@ -49,7 +49,19 @@ pub struct WhisperAssets {
 pub const WHISPER_BASE: WhisperAssets =
     WhisperAssets { encoder: "whisper-base-encoder", decoder: "whisper-base-decoder" };
 
+/// Where the time of the last [`Whisper::transcribe`] went.
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize)]
+pub struct AsrStats {
+    pub windows: u32,
+    pub tokens: u32,
+    pub mel_ms: f64,
+    pub encoder_ms: f64,
+    pub decoder_ms: f64,
+}
+
 pub struct Whisper {
+    /// Timings of the last transcription.
+    pub stats: AsrStats,
     encoder: Session,
     decoder: Session,
     filters: MelFilters,
@@ -97,12 +109,26 @@ impl Whisper {
             store.manifest().get(assets.encoder).map(|a| format!("{} {}", a.name, a.version)).unwrap_or_default();
         let mut suppress = SUPPRESS.to_vec();
         suppress.push(tokenizer.specials.no_timestamps);
-        Ok(Whisper { encoder, decoder, filters, tokenizer, layers, heads, head_dim, suppress, version })
+        Ok(Whisper {
+            stats: AsrStats::default(),
+            encoder,
+            decoder,
+            filters,
+            tokenizer,
+            layers,
+            heads,
+            head_dim,
+            suppress,
+            version,
+        })
     }
 
     /// Transcribes a recording, 30 seconds at a time, in `language`.
     pub fn transcribe(&mut self, audio: &Audio, language: Language) -> Result<Vec<Segment>> {
+        self.stats = AsrStats::default();
+        let started = std::time::Instant::now();
         let mel = LogMel::compute(&audio.samples, &self.filters);
+        self.stats.mel_ms = started.elapsed().as_secs_f64() * 1e3;
         let mut segments = Vec::new();
         let mut seek = 0usize;
         while seek < mel.frames {
@@ -127,7 +153,10 @@ impl Whisper {
         let encoder_name = "whisper encoder";
         let input = Tensor::from_array(([1usize, N_MELS, FRAMES_PER_WINDOW], mel.to_vec()))
             .map_err(ScoringError::model(encoder_name))?;
+        let started = std::time::Instant::now();
         let mut outputs = self.encoder.run(ort::inputs!["mel" => input]).map_err(ScoringError::model(encoder_name))?;
+        self.stats.encoder_ms += started.elapsed().as_secs_f64() * 1e3;
+        self.stats.windows += 1;
         let mut cross: Vec<(String, DynValue)> = Vec::with_capacity(self.layers * 2);
         for i in 0..self.layers {
             for kind in ["k", "v"] {
@@ -169,7 +198,10 @@ impl Whisper {
             for (name, value) in past.iter().chain(cross.iter()) {
                 inputs.push((name.as_str().into(), value.into()));
             }
+            let started = std::time::Instant::now();
             let mut outputs = self.decoder.run(inputs).map_err(ScoringError::model(decoder_name))?;
+            self.stats.decoder_ms += started.elapsed().as_secs_f64() * 1e3;
+            self.stats.tokens += 1;
             let logits: Vec<f32> = outputs
                 .get("logits")
                 .ok_or_else(|| ScoringError::Model { model: decoder_name.into(), detail: "no logits".into() })?

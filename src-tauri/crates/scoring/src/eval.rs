@@ -1,0 +1,173 @@
+//! Calibration: how the AI's levels compare with the levels people gave, on a labelled set.
+//! `interview-kiosk eval SET` reads the set, scores every answer and reports, per dimension,
+//! Spearman's rank correlation, exact and adjacent agreement and a confusion matrix, and the
+//! recognition error rate where reference transcripts exist (word error rate for English,
+//! character error rate for Chinese).
+//!
+//! A set is a directory with `set.toml`:
+//!
+//! ```toml
+//! language = "zh"            # or "en": the language the answers are in
+//! rubric = "rubric.json"     # the question's rubric
+//!
+//! [[item]]
+//! id = "zh-01"
+//! text = "我会先请他坐下……"    # the answer as text (scored directly), and/or
+//! audio = "zh-01.wav"        # the answer as a recording (scored through speech recognition)
+//! reference = "…"            # what was said, for WER/CER (defaults to `text`)
+//! levels = { "应急处理" = 5, "沟通能力" = 4 }   # the levels a person gave, 1–5
+//! ```
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::whisper::Language;
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LabelledSet {
+    pub language: Language,
+    pub rubric: String,
+    #[serde(rename = "item")]
+    pub items: Vec<LabelledItem>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LabelledItem {
+    pub id: String,
+    #[serde(default)]
+    pub text: Option<String>,
+    #[serde(default)]
+    pub audio: Option<String>,
+    #[serde(default)]
+    pub reference: Option<String>,
+    pub levels: BTreeMap<String, u8>,
+}
+
+/// One dimension's comparison.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Agreement {
+    pub dimension: String,
+    pub pairs: usize,
+    pub spearman: Option<f64>,
+    pub exact: f64,
+    pub adjacent: f64,
+    /// `confusion[human - 1][ai - 1]`, the AI level rounded.
+    pub confusion: [[u32; 5]; 5],
+}
+
+/// Compares (AI level, human level) pairs.
+pub fn agreement(dimension: &str, pairs: &[(f32, u8)]) -> Agreement {
+    let mut confusion = [[0u32; 5]; 5];
+    let (mut exact, mut adjacent) = (0usize, 0usize);
+    for &(ai, human) in pairs {
+        let rounded = ai.round().clamp(1.0, 5.0) as u8;
+        confusion[usize::from(human.clamp(1, 5) - 1)][usize::from(rounded - 1)] += 1;
+        exact += usize::from(rounded == human);
+        adjacent += usize::from(rounded.abs_diff(human) <= 1);
+    }
+    let n = pairs.len().max(1) as f64;
+    let ai: Vec<f64> = pairs.iter().map(|p| f64::from(p.0)).collect();
+    let human: Vec<f64> = pairs.iter().map(|p| f64::from(p.1)).collect();
+    Agreement {
+        dimension: dimension.to_owned(),
+        pairs: pairs.len(),
+        spearman: spearman(&ai, &human),
+        exact: exact as f64 / n,
+        adjacent: adjacent as f64 / n,
+        confusion,
+    }
+}
+
+/// Ranks with ties averaged (1-based).
+fn ranks(values: &[f64]) -> Vec<f64> {
+    let mut order: Vec<usize> = (0..values.len()).collect();
+    order.sort_by(|&a, &b| values[a].total_cmp(&values[b]));
+    let mut ranks = vec![0.0; values.len()];
+    let mut i = 0;
+    while i < order.len() {
+        let mut j = i;
+        while j + 1 < order.len() && values[order[j + 1]] == values[order[i]] {
+            j += 1;
+        }
+        let rank = (i + j) as f64 / 2.0 + 1.0;
+        for &k in &order[i..=j] {
+            ranks[k] = rank;
+        }
+        i = j + 1;
+    }
+    ranks
+}
+
+/// Spearman's ρ: Pearson's correlation of the ranks. `None` when either side is constant.
+pub fn spearman(a: &[f64], b: &[f64]) -> Option<f64> {
+    if a.len() != b.len() || a.len() < 2 {
+        return None;
+    }
+    let (ra, rb) = (ranks(a), ranks(b));
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+    let (ma, mb) = (mean(&ra), mean(&rb));
+    let cov: f64 = ra.iter().zip(&rb).map(|(x, y)| (x - ma) * (y - mb)).sum();
+    let va: f64 = ra.iter().map(|x| (x - ma).powi(2)).sum();
+    let vb: f64 = rb.iter().map(|y| (y - mb).powi(2)).sum();
+    (va > 0.0 && vb > 0.0).then(|| cov / (va * vb).sqrt())
+}
+
+/// Edits and reference length for WER (English words) or CER (Chinese characters).
+pub fn errors(reference: &str, hypothesis: &str, language: Language) -> (usize, usize) {
+    let units = |text: &str| -> Vec<String> {
+        match language {
+            Language::Chinese => {
+                crate::chinese::to_simplified(text).chars().filter(|c| c.is_alphanumeric()).map(String::from).collect()
+            }
+            Language::English => text
+                .split_whitespace()
+                .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase())
+                .filter(|w| !w.is_empty())
+                .collect(),
+        }
+    };
+    let (r, h) = (units(reference), units(hypothesis));
+    let mut row: Vec<usize> = (0..=h.len()).collect();
+    for (i, x) in r.iter().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, y) in h.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(x != y)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    (row[h.len()], r.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spearman_handles_ties_and_constant_sides() {
+        assert_eq!(spearman(&[1.0, 2.0, 3.0], &[10.0, 20.0, 30.0]), Some(1.0));
+        assert_eq!(spearman(&[1.0, 2.0, 3.0], &[3.0, 2.0, 1.0]), Some(-1.0));
+        let tied = spearman(&[1.0, 1.0, 2.0, 3.0], &[1.0, 2.0, 3.0, 4.0]).unwrap();
+        assert!((tied - 0.9487).abs() < 1e-3, "{tied}");
+        assert_eq!(spearman(&[2.0, 2.0], &[1.0, 5.0]), None);
+    }
+
+    #[test]
+    fn agreement_counts_exact_adjacent_and_confusion() {
+        let a = agreement("d", &[(4.6, 5), (3.0, 3), (1.4, 3), (2.0, 1)]);
+        assert_eq!((a.exact, a.adjacent), (0.5, 0.75));
+        assert_eq!(a.confusion[4][4], 1);
+        assert_eq!(a.confusion[2][0], 1);
+    }
+
+    #[test]
+    fn error_rates_count_words_or_characters() {
+        assert_eq!(errors("I would listen carefully", "I would listen care fully", Language::English), (2, 4));
+        assert_eq!(errors("认真倾听", "认真清听", Language::Chinese), (1, 4));
+        assert_eq!(errors("認真", "认真", Language::Chinese), (0, 2));
+    }
+}

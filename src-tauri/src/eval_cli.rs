@@ -1,0 +1,165 @@
+//! `interview-kiosk eval SET [--speak]`: scores a labelled set and compares the AI's levels with
+//! the people's (see `scoring::eval` for the set format). HR staff use it to try a rubric before
+//! using it; the project uses it to report accuracy.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use clap::Args;
+use interview::Lang;
+use pinyin::ToPinyin;
+use scoring::audio::Audio;
+use scoring::eval::{Agreement, LabelledSet, agreement, errors};
+use scoring::whisper::{Language, Segment};
+
+use crate::error::ShellError;
+use crate::score_cli::{load_scorer, read_rubric};
+use crate::selftest::t;
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// The directory holding `set.toml`.
+    set: PathBuf,
+    /// Speak each text answer with espeak-ng and score the recording through speech recognition.
+    #[arg(long)]
+    speak: bool,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, serde::Serialize)]
+struct Report {
+    items: usize,
+    scored_from_audio: usize,
+    dimensions: Vec<Agreement>,
+    /// Over every (dimension, item) pair.
+    overall: Agreement,
+    /// Word error rate (English) or character error rate (Chinese), where references exist.
+    error_rate: Option<f64>,
+}
+
+fn read_set(dir: &Path) -> Result<LabelledSet, ShellError> {
+    let path = dir.join("set.toml");
+    let text = std::fs::read_to_string(&path).map_err(|source| ShellError::Read { path: path.clone(), source })?;
+    toml::from_str(&text).map_err(|e| ShellError::SetInvalid { path, detail: e.to_string() })
+}
+
+/// Tone-numbered pinyin for espeak-ng's `cmn-latn-pinyin` voice (its Mandarin dictionary lacks
+/// most characters); punctuation becomes a pause.
+fn to_pinyin(text: &str) -> String {
+    text.chars()
+        .map(|c| match c.to_pinyin() {
+            Some(p) => format!("{} ", p.with_tone_num_end()),
+            None if c.is_ascii_alphanumeric() => c.to_string(),
+            None => ", ".to_owned(),
+        })
+        .collect()
+}
+
+fn speak(text: &str, language: Language, dir: &Path, id: &str) -> Result<PathBuf, ShellError> {
+    let path = dir.join(format!("{id}.wav"));
+    let (voice, input) = match language {
+        Language::Chinese => ("cmn-latn-pinyin", to_pinyin(text)),
+        Language::English => ("en-us", text.to_owned()),
+    };
+    let status = Command::new("espeak-ng")
+        .args(["-v", voice, "-s", "150", "-w"])
+        .arg(&path)
+        .arg(input)
+        .status()
+        .map_err(|e| ShellError::Internal(format!("espeak-ng: {e} (installer/setup.sh installs it)")))?;
+    if !status.success() {
+        return Err(ShellError::Internal(format!("espeak-ng failed for {id}")));
+    }
+    Ok(path)
+}
+
+pub fn run(args: EvalArgs, lang: Lang) -> Result<(), ShellError> {
+    let set = read_set(&args.set)?;
+    let rubric = read_rubric(&args.set.join(&set.rubric))?;
+    let language = set.language;
+    let needs_asr = args.speak || set.items.iter().any(|i| i.audio.is_some());
+    let mut scorer = if needs_asr { Some(load_scorer()?.0) } else { None };
+    let spoken = tempfile::tempdir().map_err(|e| ShellError::Internal(e.to_string()))?;
+    let mut pairs: BTreeMap<String, Vec<(f32, u8)>> = BTreeMap::new();
+    let (mut edits, mut reference_units, mut from_audio) = (0usize, 0usize, 0usize);
+    for item in &set.items {
+        let audio_path = match (&item.audio, &item.text) {
+            (Some(audio), _) => Some(args.set.join(audio)),
+            (None, Some(text)) if args.speak => Some(speak(text, language, spoken.path(), &item.id)?),
+            _ => None,
+        };
+        let dimensions = match (&audio_path, &mut scorer) {
+            (Some(path), Some(scorer)) => {
+                let result = scorer.score_answer(&Audio::read_wav(path)?, &rubric, language)?;
+                from_audio += 1;
+                if let Some(reference) = item.reference.as_ref().or(item.text.as_ref()) {
+                    let heard: String = result.transcript.iter().map(|s| s.text.as_str()).collect::<Vec<_>>().join(" ");
+                    let (e, n) = errors(reference, &heard, language);
+                    edits += e;
+                    reference_units += n;
+                }
+                result.dimensions
+            }
+            _ => {
+                let text = item.text.clone().ok_or_else(|| ShellError::SetInvalid {
+                    path: args.set.join("set.toml"),
+                    detail: format!("item {} has neither text nor audio", item.id),
+                })?;
+                scoring::rubric::score(&rubric, &[Segment { start_ms: 0, end_ms: 0, text }], language)
+            }
+        };
+        for (dimension, &human) in &item.levels {
+            let ai = dimensions.iter().find(|d| &d.dimension == dimension).map_or(1.0, |d| d.level);
+            pairs.entry(dimension.clone()).or_default().push((ai, human));
+        }
+    }
+    let all: Vec<(f32, u8)> = pairs.values().flatten().copied().collect();
+    let report = Report {
+        items: set.items.len(),
+        scored_from_audio: from_audio,
+        dimensions: pairs.iter().map(|(d, p)| agreement(d, p)).collect(),
+        overall: agreement("*", &all),
+        error_rate: (reference_units > 0).then(|| edits as f64 / reference_units as f64),
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report).map_err(|e| ShellError::Internal(e.to_string()))?);
+        return Ok(());
+    }
+    println!(
+        "{} {}, {} {}",
+        report.items,
+        t(lang, "条回答", "answers"),
+        report.scored_from_audio,
+        t(lang, "条经语音识别评分", "scored from audio")
+    );
+    for a in report.dimensions.iter().chain(std::iter::once(&report.overall)) {
+        let name =
+            if a.dimension == "*" { t(lang, "全部维度", "all dimensions").to_owned() } else { a.dimension.clone() };
+        println!(
+            "{name}: Spearman {}, {} {:.0}%, {} {:.0}% (n = {})",
+            a.spearman.map_or_else(|| "—".to_owned(), |s| format!("{s:.2}")),
+            t(lang, "完全一致", "exact"),
+            a.exact * 100.0,
+            t(lang, "相差不超过一级", "adjacent"),
+            a.adjacent * 100.0,
+            a.pairs
+        );
+        if a.dimension != "*" {
+            println!("    {:>14}  1  2  3  4  5", t(lang, "人工↓ AI→", "human↓ AI→"));
+            for (i, row) in a.confusion.iter().enumerate() {
+                println!("    {:>14}{}", i + 1, row.iter().map(|c| format!("{c:>3}")).collect::<String>());
+            }
+        }
+    }
+    if let Some(rate) = report.error_rate {
+        let name = match language {
+            Language::Chinese => t(lang, "字错误率 CER", "character error rate (CER)"),
+            Language::English => t(lang, "词错误率 WER", "word error rate (WER)"),
+        };
+        println!("{name}: {:.1}%", rate * 100.0);
+    }
+    Ok(())
+}
