@@ -86,7 +86,10 @@ def download(asset: dict, downloads: Path) -> Path:
         if python_tag.startswith("cp"):
             command += ["--python-version", python_tag[2:]]
         if platform_tag != "any":
-            command += ["--platform", platform_tag]
+            # A compressed tag set (manylinux_2_24_x86_64.manylinux_2_28_x86_64) is one
+            # --platform per tag.
+            for tag in platform_tag.split("."):
+                command += ["--platform", tag]
         command.append(spec)
     elif asset["registry"] == "pypi":
         # A source distribution: only a file is taken out of it, nothing is built or run.

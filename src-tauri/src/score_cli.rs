@@ -169,6 +169,19 @@ pub fn print_answer(r: &AnswerResult, lang: Lang) {
                 clock(*start_ms),
                 clock(*end_ms)
             ),
+            Flag::FaceAbsent { at_ms, .. } => {
+                format!("{} [{}]", t(lang, "标记：画面中没有人脸", "flag: no face in view"), clock(*at_ms))
+            }
+            Flag::MultipleFaces { at_ms, count, .. } => {
+                format!("{} {count} [{}]", t(lang, "标记：画面中人脸数", "flag: faces in view:"), clock(*at_ms))
+            }
+            Flag::WrongLanguage { detected, probability, expected_probability } => format!(
+                "{} {detected} ({:.0}%; {} {:.0}%)",
+                t(lang, "标记：语言可能不符，听起来像", "flag: possibly the wrong language; sounds like"),
+                probability * 100.0,
+                t(lang, "岗位语言", "the job's language"),
+                expected_probability * 100.0
+            ),
         };
         println!("{text}");
     }
@@ -243,11 +256,17 @@ pub fn score_interview(
         }
         for flag in &result.flags {
             let (start_ms, end_ms) = match flag {
-                Flag::NoSpeech => (None, None),
+                Flag::NoSpeech | Flag::WrongLanguage { .. } => (None, None),
+                Flag::FaceAbsent { at_ms, .. } | Flag::MultipleFaces { at_ms, .. } => {
+                    (Some(i64::from(*at_ms)), Some(i64::from(*at_ms)))
+                }
                 Flag::LongSilence { start_ms, end_ms } => (Some(i64::from(*start_ms)), Some(i64::from(*end_ms))),
             };
             let kind = match flag {
                 Flag::NoSpeech => "no_speech",
+                Flag::WrongLanguage { .. } => "wrong_language",
+                Flag::FaceAbsent { .. } => "face_absent",
+                Flag::MultipleFaces { .. } => "multiple_faces",
                 Flag::LongSilence { .. } => "long_silence",
             };
             record.flags.push(NewFlag {

@@ -30,7 +30,7 @@ fn component_status(check: &manifest::AssetCheck) -> ComponentStatus {
         version: check.asset.version.clone(),
         kind: match check.asset.kind {
             AssetKind::Runtime => ComponentKind::Runtime,
-            AssetKind::Model | AssetKind::Source => ComponentKind::Model,
+            AssetKind::Model | AssetKind::Source | AssetKind::Fixture => ComponentKind::Model,
         },
         licence: check.asset.licence.clone(),
         problem: check.result.as_ref().err().map(error_text),

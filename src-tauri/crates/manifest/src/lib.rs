@@ -31,6 +31,8 @@ pub enum AssetKind {
     Model,
     /// An input of a conversion run at set-up (e.g. CTranslate2 weights); never loaded by the app.
     Source,
+    /// Test data (e.g. photos for face detection); never loaded by the app.
+    Fixture,
 }
 
 /// The registry an asset's package comes from. There is deliberately no "url" variant.

@@ -105,13 +105,13 @@ impl AssetStore {
         Ok(VerifiedAsset { name: asset.name.clone(), version: asset.version.clone(), path })
     }
 
-    /// Checks every asset the app loads (not the sources of set-up conversions); one bad asset
+    /// Checks every asset the app loads (not conversion sources or test fixtures); one bad asset
     /// does not stop the others.
     pub fn verify_all(&self) -> Vec<AssetCheck> {
         self.manifest
             .assets
             .iter()
-            .filter(|asset| asset.kind != AssetKind::Source)
+            .filter(|asset| !matches!(asset.kind, AssetKind::Source | AssetKind::Fixture))
             .map(|asset| {
                 let path = self.location.dir.join(&asset.file);
                 let result = check_file(asset, &path);

@@ -8,6 +8,7 @@
 //! - [`vad`]: Silero voice activity detection;
 //! - [`rubric`]: explainable rubric matching with evidence;
 //! - [`metrics`]: delivery metrics (shown, never scored);
+//! - [`faces`]: counting faces on stills for proctoring flags (never recognising anyone);
 //! - [`pipeline`]: one answer end to end, and an interview's weighted total and band;
 //! - [`runtime`]: loading ONNX Runtime and verified model sessions.
 //!
@@ -17,6 +18,7 @@ pub mod audio;
 pub mod chinese;
 mod error;
 pub mod eval;
+pub mod faces;
 pub mod mel;
 pub mod metrics;
 pub mod pipeline;

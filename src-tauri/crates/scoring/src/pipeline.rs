@@ -21,14 +21,24 @@ use crate::whisper::{Language, Segment, WHISPER_BASE, Whisper, WhisperAssets};
 /// A silence at least this long inside an answer is flagged.
 pub const LONG_SILENCE_MS: u32 = 10_000;
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Flag {
     /// No speech was detected in the answer: its score is withheld.
     NoSpeech,
     /// A silence of at least [`LONG_SILENCE_MS`] between stretches of speech.
     LongSilence { start_ms: u32, end_ms: u32 },
+    /// The answer does not sound like the job's language (Whisper's language identification
+    /// gives the expected language less than [`WRONG_LANGUAGE_BELOW`]).
+    WrongLanguage { detected: String, probability: f32, expected_probability: f32 },
+    /// A still without a face (the candidate may have left the camera's view).
+    FaceAbsent { at_ms: u32, media_id: Option<i64> },
+    /// A still with more than one face (someone else may be present).
+    MultipleFaces { at_ms: u32, media_id: Option<i64>, count: u32 },
 }
+
+/// Below this probability for the job's language, the answer is flagged.
+pub const WRONG_LANGUAGE_BELOW: f32 = 0.2;
 
 /// How long each stage took, in milliseconds.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -102,6 +112,15 @@ impl Scorer {
         let transcript = self.whisper.transcribe(audio, language)?;
         times.asr_ms = started.elapsed().as_millis() as u64;
         times.asr = self.whisper.stats;
+        if let Some(check) = &self.whisper.language_check
+            && check.expected_probability < WRONG_LANGUAGE_BELOW
+        {
+            flags.push(Flag::WrongLanguage {
+                detected: check.most_likely.clone(),
+                probability: check.most_likely_probability,
+                expected_probability: check.expected_probability,
+            });
+        }
         let started = Instant::now();
         let dimensions = crate::rubric::score(rubric, &transcript, language);
         times.rubric_ms = started.elapsed().as_millis() as u64;

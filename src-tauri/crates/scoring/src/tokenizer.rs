@@ -26,6 +26,8 @@ pub struct Tokenizer {
     /// Token id → the bytes it stands for (special tokens are not in here).
     pieces: Vec<Option<Vec<u8>>>,
     pub specials: Specials,
+    /// The language tokens (`<|en|>`, `<|zh|>`, …) with their codes.
+    pub languages: Vec<(u32, String)>,
 }
 
 #[derive(Deserialize)]
@@ -94,12 +96,21 @@ impl Tokenizer {
             english: special("<|en|>")?,
             chinese: special("<|zh|>")?,
         };
+        let languages = parsed
+            .added_tokens
+            .iter()
+            .filter(|t| t.id > specials.start_of_transcript && t.id < specials.transcribe)
+            .filter_map(|t| {
+                let code = t.content.strip_prefix("<|")?.strip_suffix("|>")?;
+                (code.len() <= 3 && code.chars().all(|c| c.is_ascii_lowercase())).then(|| (t.id, code.to_owned()))
+            })
+            .collect();
         for (id, piece) in pieces.iter_mut().enumerate() {
             if id as u32 >= specials.end_of_text {
                 *piece = None;
             }
         }
-        Ok(Tokenizer { pieces, specials })
+        Ok(Tokenizer { pieces, specials, languages })
     }
 
     /// The text of `tokens`, skipping special and timestamp tokens. Invalid UTF-8 (a character

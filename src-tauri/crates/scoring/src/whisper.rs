@@ -49,6 +49,16 @@ pub struct WhisperAssets {
 pub const WHISPER_BASE: WhisperAssets =
     WhisperAssets { encoder: "whisper-base-encoder", decoder: "whisper-base-decoder" };
 
+/// Which language the recording sounds like, from the first 30 seconds (Whisper's language
+/// tokens), checked against the language the job expects.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct LanguageCheck {
+    pub expected: Language,
+    pub expected_probability: f32,
+    pub most_likely: String,
+    pub most_likely_probability: f32,
+}
+
 /// Where the time of the last [`Whisper::transcribe`] went.
 #[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize)]
 pub struct AsrStats {
@@ -62,6 +72,8 @@ pub struct AsrStats {
 pub struct Whisper {
     /// Timings of the last transcription.
     pub stats: AsrStats,
+    /// The language check of the last transcription.
+    pub language_check: Option<LanguageCheck>,
     encoder: Session,
     decoder: Session,
     filters: MelFilters,
@@ -111,6 +123,7 @@ impl Whisper {
         suppress.push(tokenizer.specials.no_timestamps);
         Ok(Whisper {
             stats: AsrStats::default(),
+            language_check: None,
             encoder,
             decoder,
             filters,
@@ -126,6 +139,7 @@ impl Whisper {
     /// Transcribes a recording, 30 seconds at a time, in `language`.
     pub fn transcribe(&mut self, audio: &Audio, language: Language) -> Result<Vec<Segment>> {
         self.stats = AsrStats::default();
+        self.language_check = None;
         let started = std::time::Instant::now();
         let mel = LogMel::compute(&audio.samples, &self.filters);
         self.stats.mel_ms = started.elapsed().as_secs_f64() * 1e3;
@@ -171,6 +185,9 @@ impl Whisper {
         drop(outputs);
 
         let decoder_name = "whisper decoder";
+        if self.language_check.is_none() {
+            self.language_check = Some(self.check_language(&cross, language)?);
+        }
         let language_token = match language {
             Language::Chinese => specials.chinese,
             Language::English => specials.english,
@@ -230,6 +247,59 @@ impl Whisper {
             step = vec![i64::from(token)];
         }
         Ok(tokens.split_off(sample_begin))
+    }
+
+    /// One decoder step after `<|startoftranscript|>` alone: the distribution over language
+    /// tokens is Whisper's language identification.
+    fn check_language(&mut self, cross: &[(String, DynValue)], expected: Language) -> Result<LanguageCheck> {
+        let decoder_name = "whisper decoder";
+        let specials = self.tokenizer.specials;
+        let mut inputs: Vec<(std::borrow::Cow<'_, str>, ort::session::SessionInputValue<'_>)> = vec![
+            (
+                "tokens".into(),
+                Tensor::from_array(([1usize, 1], vec![i64::from(specials.start_of_transcript)]))
+                    .map_err(ScoringError::model(decoder_name))?
+                    .into(),
+            ),
+            ("offset".into(), Tensor::from_array(((), vec![0i64])).map_err(ScoringError::model(decoder_name))?.into()),
+        ];
+        for i in 0..self.layers {
+            for kind in ["k", "v"] {
+                let empty =
+                    Tensor::<f32>::from_array(([1, self.heads as usize, 0, self.head_dim as usize], Vec::new()))
+                        .map_err(ScoringError::model(decoder_name))?;
+                inputs.push((format!("past_{kind}_{i}").into(), empty.into()));
+            }
+        }
+        for (name, value) in cross {
+            inputs.push((name.as_str().into(), value.into()));
+        }
+        let outputs = self.decoder.run(inputs).map_err(ScoringError::model(decoder_name))?;
+        let logits = outputs
+            .get("logits")
+            .ok_or_else(|| ScoringError::Model { model: decoder_name.into(), detail: "no logits".into() })?
+            .try_extract_tensor::<f32>()
+            .map_err(ScoringError::model(decoder_name))?
+            .1
+            .to_vec();
+        let scores: Vec<(u32, f32)> =
+            self.tokenizer.languages.iter().filter_map(|(id, _)| Some((*id, *logits.get(*id as usize)?))).collect();
+        let max = scores.iter().map(|s| s.1).fold(f32::NEG_INFINITY, f32::max);
+        let sum: f32 = scores.iter().map(|s| (s.1 - max).exp()).sum();
+        let probability = |id: u32| scores.iter().find(|s| s.0 == id).map_or(0.0, |s| (s.1 - max).exp() / sum);
+        let expected_token = match expected {
+            Language::Chinese => specials.chinese,
+            Language::English => specials.english,
+        };
+        let (top, _) = scores.iter().copied().fold((0, f32::NEG_INFINITY), |b, s| if s.1 > b.1 { s } else { b });
+        let code =
+            self.tokenizer.languages.iter().find(|(id, _)| *id == top).map(|(_, c)| c.clone()).unwrap_or_default();
+        Ok(LanguageCheck {
+            expected,
+            expected_probability: probability(expected_token),
+            most_likely: code,
+            most_likely_probability: probability(top),
+        })
     }
 
     /// Greedy choice under Whisper's rules: suppressed tokens, timestamps in pairs and never

@@ -142,3 +142,58 @@ fn a_damaged_recording_is_a_clear_error() {
     assert_eq!(err.code(), "scoring.audio");
     assert!(err.user_message().en.contains("answer 2"));
 }
+
+#[test]
+fn an_answer_in_another_language_is_flagged() {
+    let dir = tempfile::tempdir().unwrap();
+    let audio = speak(dir.path(), "en-us", "I would listen carefully to the citizen and explain the procedure.");
+    let rubric = scoring::rubric::Rubric::parse(RUBRIC_EN).unwrap();
+    // Scored for a Chinese-language job, the English answer gets the wrong-language flag.
+    let result = scorer().score_answer(&audio, &rubric, Language::Chinese).unwrap();
+    assert!(
+        result.flags.iter().any(|f| matches!(f, scoring::Flag::WrongLanguage { detected, .. } if detected == "en")),
+        "{:?}",
+        result.flags
+    );
+}
+
+#[test]
+fn faces_are_counted_on_stills_and_flagged_for_review() {
+    use scoring::faces::{FaceDetector, Still, still_flags};
+    let store = manifest::AssetStore::locate().unwrap();
+    let runtime = Runtime::load(manifest::AssetStore::locate().unwrap()).unwrap();
+    let mut detector = FaceDetector::load(&runtime).unwrap();
+    let load = |name: &str| {
+        let path = store.location().dir.join(&store.manifest().get(name).unwrap().file);
+        FaceDetector::decode(&std::fs::read(path).unwrap(), name).unwrap()
+    };
+    let astronaut = load("fixture-astronaut");
+    let coffee = load("fixture-coffee");
+    let faces = detector.detect(&astronaut).unwrap();
+    assert_eq!(faces.len(), 1, "{faces:?}");
+    // The astronaut's face is in the upper middle of the 512×512 photo.
+    let f = faces[0];
+    assert!(f.x > 100.0 && f.x + f.width < 400.0 && f.y > 0.0 && f.y + f.height < 300.0, "{f:?}");
+    let none = detector.detect(&coffee).unwrap();
+    assert!(none.is_empty(), "{none:?}");
+    // Two people side by side.
+    let mut pair = image::RgbImage::new(1024, 512);
+    image::imageops::replace(&mut pair, &astronaut, 0, 0);
+    image::imageops::replace(&mut pair, &astronaut, 512, 0);
+    assert_eq!(detector.detect(&pair).unwrap().len(), 2);
+
+    let stills = [
+        Still { at_ms: 1000, media_id: Some(7), image: astronaut },
+        Still { at_ms: 6000, media_id: Some(8), image: coffee },
+        Still { at_ms: 11_000, media_id: Some(9), image: pair },
+    ];
+    let flags = still_flags(&mut detector, &stills).unwrap();
+    assert_eq!(
+        flags,
+        [
+            scoring::Flag::FaceAbsent { at_ms: 6000, media_id: Some(8) },
+            scoring::Flag::MultipleFaces { at_ms: 11_000, media_id: Some(9), count: 2 }
+        ]
+    );
+    assert!(FaceDetector::decode(b"not an image", "still 3").is_err());
+}
