@@ -60,10 +60,10 @@ pub fn run(data_dir: &Path, lang: Lang) -> Result<(), ShellError> {
         let store = AssetStore::locate()?;
         let checks = store.verify_all();
         let total = checks.len();
+        let names: Vec<String> = checks.iter().map(|c| c.asset.name.clone()).collect();
         if let Some(bad) = checks.into_iter().find_map(|c| c.result.err()) {
             return Err(bad.into());
         }
-        let names: Vec<String> = store.manifest().assets.iter().map(|a| format!("{} {}", a.name, a.version)).collect();
         Ok(format!("{total}: {}", names.join(", ")))
     })?;
 
@@ -168,7 +168,7 @@ pub fn run(data_dir: &Path, lang: Lang) -> Result<(), ShellError> {
         invitation = Some((interview, code));
         Ok(summary)
     })?;
-    let (interview, code) = invitation.ok_or_else(|| ShellError::Internal("no invitation".into()))?;
+    let (_, code) = invitation.ok_or_else(|| ShellError::Internal("no invitation".into()))?;
 
     stages.run(Localized::new("考场面试（样例录音）", "kiosk interview (sample media)"), || {
         let kiosk = vault.login("kiosk-1", DEMO_PASSWORD, "kiosk-1")?;
@@ -192,28 +192,23 @@ pub fn run(data_dir: &Path, lang: Lang) -> Result<(), ShellError> {
         ))
     })?;
 
-    let mut scored = None;
-    stages.run(Localized::new("离线评分", "offline scoring"), || {
+    let mut events = Vec::new();
+    stages.run(Localized::new("离线评分（评分队列）", "offline scoring (queue)"), || {
         let (mut scorer, load_ms) = score_cli::load_scorer()?;
-        let result = score_cli::score_interview(&mut vault, &clerk, &mut scorer, interview)?;
-        let asr: u64 = result.0.iter().map(|(_, r)| r.times.asr_ms).sum();
-        let summary = format!(
-            "{} {:.1} s, ASR {:.1} s; {} {}",
+        let jobs = score_cli::drain_queue(&mut vault, &mut scorer, |event| events.push(format_event(event, lang)))?;
+        let (waiting, failed) = vault.scoring_queue_counts()?;
+        if waiting > 0 || failed > 0 {
+            return Err(ShellError::Internal(format!("{waiting} scoring jobs left, {failed} failed")));
+        }
+        Ok(format!(
+            "{} {:.1} s; {jobs} {}",
             t(lang, "模型加载", "models loaded in"),
             load_ms as f64 / 1000.0,
-            asr as f64 / 1000.0,
-            t(lang, "总分", "total"),
-            result.1.total.map_or_else(|| "—".to_owned(), |v| format!("{v:.1}"))
-        );
-        scored = Some(result);
-        Ok(summary)
+            t(lang, "个评分任务完成（每题一个，另加总分）", "jobs done (one per answer, then the total)")
+        ))
     })?;
-    if let Some((answers, total)) = &scored {
-        for (i, (info, result)) in answers.iter().enumerate() {
-            println!("    {} {}: {}", t(lang, "第", "question"), i + 1, info.question_text);
-            score_cli::print_answer(result, lang);
-        }
-        score_cli::print_total(total, lang);
+    for event in &events {
+        print!("{event}");
     }
 
     stages.run(Localized::new("保险库检查", "vault check"), || {
@@ -248,6 +243,24 @@ pub fn run(data_dir: &Path, lang: Lang) -> Result<(), ShellError> {
         seconds(stages.started.elapsed())
     );
     Ok(())
+}
+
+/// The demo's report of one scoring job.
+fn format_event(event: &score_cli::QueueEvent, lang: Lang) -> String {
+    match event {
+        score_cli::QueueEvent::AnswerScored { answer, result, .. } => {
+            format!(
+                "    {} {}\n{}",
+                t(lang, "题目：", "question:"),
+                answer.question_text,
+                score_cli::answer_report(result, lang)
+            )
+        }
+        score_cli::QueueEvent::TotalScored { interview_id, score } => {
+            format!("    {} {interview_id}:\n{}", t(lang, "面试", "interview"), score_cli::total_report(score, lang))
+        }
+        score_cli::QueueEvent::Failed { job, code } => format!("    job {} failed: {code}\n", job.id),
+    }
 }
 
 /// Marks a data directory whose vault the demo created, so a second `make demo` may replace it.

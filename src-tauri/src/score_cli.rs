@@ -3,16 +3,18 @@
 //! metrics, the flags and the time per stage. HR staff use it to try a rubric; the demo prints
 //! the same report.
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use clap::{Args, ValueEnum};
 use interview::Lang;
+use interview::UserFacing;
 use scoring::audio::Audio;
 use scoring::rubric::Rubric;
 use scoring::whisper::Language;
 use scoring::{AnswerResult, Flag, InterviewScore, Runtime, Scorer};
-use vault::{AnswerInfo, NewFlag, NewScore, NewTranscript, ScoringRecord, Session, Vault};
+use vault::{AnswerInfo, NewFlag, NewScore, NewTranscript, ScoringJob, ScoringRecord, Session, Vault};
 
 use crate::error::ShellError;
 use crate::selftest::t;
@@ -34,24 +36,54 @@ impl From<SpokenLanguage> for Language {
 
 #[derive(Debug, Args)]
 pub struct ScoreArgs {
-    /// The completed interview to score.
-    #[arg(long, value_name = "ID")]
-    interview: i64,
-    /// The clerk or auditor reading the recordings (scores are recorded by the system).
+    /// Score this completed interview now, all answers at once.
+    #[arg(long, value_name = "ID", conflicts_with = "queue", required_unless_present = "queue")]
+    interview: Option<i64>,
+    /// Work through the scoring queue (answers as they were committed, then totals) until it is empty.
+    #[arg(long)]
+    queue: bool,
+    /// The member of staff starting the scoring (scores are recorded by the system).
     #[arg(long, value_name = "USER")]
     user: String,
 }
 
-/// `interview-kiosk score --interview ID --user NAME`.
+/// `interview-kiosk score (--interview ID | --queue) --user NAME`.
 pub fn run_interview(args: ScoreArgs, data_dir: &Path, lang: Lang) -> Result<(), ShellError> {
     let (mut vault, session) = crate::vault_cli::sign_in(data_dir, &args.user, lang)?;
+    vault.authorize(&session, interview::Action::ViewInterviews)?;
     let (mut scorer, _) = load_scorer()?;
-    let (answers, total) = score_interview(&mut vault, &session, &mut scorer, args.interview)?;
-    for (info, result) in &answers {
-        println!("{} {}", t(lang, "题目：", "question:"), info.question_text);
-        print_answer(result, lang);
+    match args.interview {
+        Some(interview) => {
+            let (answers, total) = score_interview(&mut vault, &session, &mut scorer, interview)?;
+            for (info, result) in &answers {
+                println!("{} {}", t(lang, "题目：", "question:"), info.question_text);
+                print_answer(result, lang);
+            }
+            print_total(&total, lang);
+        }
+        None => {
+            let done = drain_queue(&mut vault, &mut scorer, |event| match event {
+                QueueEvent::AnswerScored { answer, result } => {
+                    println!("{} {}", t(lang, "题目：", "question:"), answer.question_text);
+                    print_answer(result, lang);
+                }
+                QueueEvent::TotalScored { interview_id, score } => {
+                    println!("{} {interview_id}:", t(lang, "面试", "interview"));
+                    print_total(score, lang);
+                }
+                QueueEvent::Failed { job, code } => {
+                    println!("{} {}: {code}", t(lang, "评分任务失败", "scoring job failed"), job.id)
+                }
+            })?;
+            let (waiting, failed) = vault.scoring_queue_counts()?;
+            println!(
+                "{done} {}; {waiting} {}, {failed} {}",
+                t(lang, "个评分任务完成", "scoring jobs done"),
+                t(lang, "个等待", "waiting"),
+                t(lang, "个失败待人工处理", "failed and left for a person")
+            );
+        }
     }
-    print_total(&total, lang);
     Ok(())
 }
 
@@ -102,19 +134,22 @@ fn clock(ms: u32) -> String {
 }
 
 /// The human-readable report of one answer.
-pub fn print_answer(r: &AnswerResult, lang: Lang) {
-    println!("{}", t(lang, "转写：", "transcript:"));
+pub fn answer_report(r: &AnswerResult, lang: Lang) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{}", t(lang, "转写：", "transcript:"));
     for s in &r.transcript {
-        println!("  [{} – {}] {}", clock(s.start_ms), clock(s.end_ms), s.text.trim());
+        let _ = writeln!(out, "  [{} – {}] {}", clock(s.start_ms), clock(s.end_ms), s.text.trim());
     }
     if r.withheld {
-        println!(
+        let _ = writeln!(
+            out,
             "{}",
             t(lang, "未检测到语音：不评分（待人工复核）。", "no speech detected: score withheld (for human review).")
         );
     }
     for d in &r.dimensions {
-        println!(
+        let _ = writeln!(
+            out,
             "{} {}: {} {:.1}  ({} {:.0}%{})",
             t(lang, "维度", "dimension"),
             d.dimension,
@@ -134,7 +169,8 @@ pub fn print_answer(r: &AnswerResult, lang: Lang) {
         );
         for e in &d.evidence {
             if e.covered {
-                println!(
+                let _ = writeln!(
+                    out,
                     "    ✓ {} ← “{}” [{} – {}] ({:.2})",
                     e.phrasing,
                     e.quote,
@@ -143,12 +179,13 @@ pub fn print_answer(r: &AnswerResult, lang: Lang) {
                     e.similarity
                 );
             } else {
-                println!("    ✗ {} ({})", e.point, t(lang, "未提及", "not mentioned"));
+                let _ = writeln!(out, "    ✗ {} ({})", e.point, t(lang, "未提及", "not mentioned"));
             }
         }
     }
     let dl = &r.delivery;
-    println!(
+    let _ = writeln!(
+        out,
         "{} {:.1} s / {:.1} s, {:.0} {}, {} {}, {} {}",
         t(lang, "表达指标（仅供参考，不计分）：说话时间", "delivery (shown, not scored): speaking"),
         dl.speaking_ms as f64 / 1000.0,
@@ -183,9 +220,10 @@ pub fn print_answer(r: &AnswerResult, lang: Lang) {
                 expected_probability * 100.0
             ),
         };
-        println!("{text}");
+        let _ = writeln!(out, "{text}");
     }
-    println!(
+    let _ = writeln!(
+        out,
         "{} VAD {} ms, ASR {} ms, {} {} ms",
         t(lang, "用时：", "time:"),
         r.times.vad_ms,
@@ -193,6 +231,86 @@ pub fn print_answer(r: &AnswerResult, lang: Lang) {
         t(lang, "评分", "rubric"),
         r.times.rubric_ms
     );
+    out
+}
+
+pub fn print_answer(r: &AnswerResult, lang: Lang) {
+    print!("{}", answer_report(r, lang));
+}
+
+fn language_of(job: &vault::JobInfo) -> Language {
+    match job.language {
+        Lang::ZhCn => Language::Chinese,
+        Lang::En => Language::English,
+    }
+}
+
+/// Scores one answer from its recordings (already decrypted into `wav`).
+fn score_one(
+    scorer: &mut Scorer,
+    answer: &AnswerInfo,
+    wav: &[u8],
+    language: Language,
+) -> Result<AnswerResult, ShellError> {
+    let audio = Audio::from_wav_bytes(wav, &format!("answer {}", answer.answer_id))?;
+    let rubric = Rubric::parse(&answer.rubric_json).map_err(|error| ShellError::Rubric {
+        path: PathBuf::from(format!("question {}", answer.question_id)),
+        error,
+    })?;
+    Ok(scorer.score_answer(&audio, &rubric, language)?)
+}
+
+/// The rows one answer's result is recorded as.
+fn answer_rows(answer: &AnswerInfo, result: &AnswerResult, language: Language, record: &mut ScoringRecord) {
+    record.transcripts.push(NewTranscript {
+        answer_id: answer.answer_id,
+        language: match language {
+            Language::Chinese => "zh".into(),
+            Language::English => "en".into(),
+        },
+        segments_json: to_json(&result.transcript),
+    });
+    for d in &result.dimensions {
+        record.scores.push(NewScore {
+            answer_id: Some(answer.answer_id),
+            dimension: Some(d.dimension.clone()),
+            level: Some(f64::from(d.level)),
+            total: None,
+            band: None,
+            evidence_json: to_json(d),
+            rubric_version: Some(answer.rubric_version),
+        });
+    }
+    for flag in &result.flags {
+        let (kind, start_ms, end_ms) = match flag {
+            Flag::NoSpeech => ("no_speech", None, None),
+            Flag::WrongLanguage { .. } => ("wrong_language", None, None),
+            Flag::LongSilence { start_ms, end_ms } => {
+                ("long_silence", Some(i64::from(*start_ms)), Some(i64::from(*end_ms)))
+            }
+            Flag::FaceAbsent { at_ms, .. } => ("face_absent", Some(i64::from(*at_ms)), Some(i64::from(*at_ms))),
+            Flag::MultipleFaces { at_ms, .. } => ("multiple_faces", Some(i64::from(*at_ms)), Some(i64::from(*at_ms))),
+        };
+        record.flags.push(NewFlag {
+            answer_id: Some(answer.answer_id),
+            kind: kind.into(),
+            start_ms,
+            end_ms,
+            detail_json: to_json(flag),
+        });
+    }
+}
+
+fn total_row(total: &InterviewScore) -> NewScore {
+    NewScore {
+        answer_id: None,
+        dimension: None,
+        level: None,
+        total: total.total,
+        band: total.band,
+        evidence_json: to_json(total),
+        rubric_version: None,
+    }
 }
 
 /// Scores every committed answer of a completed interview from its recordings in the vault,
@@ -207,23 +325,14 @@ pub fn score_interview(
 ) -> Result<(Vec<(AnswerInfo, AnswerResult)>, InterviewScore), ShellError> {
     let (job_id, answers) = vault.interview_answers(reader, interview_id)?;
     let job = vault.job(reader, job_id)?;
-    let language = match job.language {
-        Lang::ZhCn => Language::Chinese,
-        Lang::En => Language::English,
-    };
+    let language = language_of(&job);
     let mut results = Vec::with_capacity(answers.len());
     for answer in answers {
         let mut wav = Vec::new();
         for media in &answer.audio_media {
             vault.read_media(reader, *media, &mut wav)?;
         }
-        let what = format!("answer {}", answer.answer_id);
-        let audio = Audio::from_wav_bytes(&wav, &what)?;
-        let rubric = Rubric::parse(&answer.rubric_json).map_err(|error| ShellError::Rubric {
-            path: PathBuf::from(format!("question {}", answer.question_id)),
-            error,
-        })?;
-        let result = scorer.score_answer(&audio, &rubric, language)?;
+        let result = score_one(scorer, &answer, &wav, language)?;
         results.push((answer, result));
     }
     let only: Vec<AnswerResult> = results.iter().map(|(_, r)| r.clone()).collect();
@@ -235,60 +344,85 @@ pub fn score_interview(
         flags: Vec::new(),
     };
     for (answer, result) in &results {
-        record.transcripts.push(NewTranscript {
-            answer_id: answer.answer_id,
-            language: match language {
-                Language::Chinese => "zh".into(),
-                Language::English => "en".into(),
-            },
-            segments_json: to_json(&result.transcript),
-        });
-        for d in &result.dimensions {
-            record.scores.push(NewScore {
-                answer_id: Some(answer.answer_id),
-                dimension: Some(d.dimension.clone()),
-                level: Some(f64::from(d.level)),
-                total: None,
-                band: None,
-                evidence_json: to_json(d),
-                rubric_version: Some(answer.rubric_version),
-            });
-        }
-        for flag in &result.flags {
-            let (start_ms, end_ms) = match flag {
-                Flag::NoSpeech | Flag::WrongLanguage { .. } => (None, None),
-                Flag::FaceAbsent { at_ms, .. } | Flag::MultipleFaces { at_ms, .. } => {
-                    (Some(i64::from(*at_ms)), Some(i64::from(*at_ms)))
-                }
-                Flag::LongSilence { start_ms, end_ms } => (Some(i64::from(*start_ms)), Some(i64::from(*end_ms))),
-            };
-            let kind = match flag {
-                Flag::NoSpeech => "no_speech",
-                Flag::WrongLanguage { .. } => "wrong_language",
-                Flag::FaceAbsent { .. } => "face_absent",
-                Flag::MultipleFaces { .. } => "multiple_faces",
-                Flag::LongSilence { .. } => "long_silence",
-            };
-            record.flags.push(NewFlag {
-                answer_id: Some(answer.answer_id),
-                kind: kind.into(),
-                start_ms,
-                end_ms,
-                detail_json: to_json(flag),
-            });
-        }
+        answer_rows(answer, result, language, &mut record);
     }
-    record.scores.push(NewScore {
-        answer_id: None,
-        dimension: None,
-        level: None,
-        total: total.total,
-        band: total.band,
-        evidence_json: to_json(&total),
-        rubric_version: None,
-    });
+    record.scores.push(total_row(&total));
     vault.record_scoring(interview_id, &record)?;
     Ok((results, total))
+}
+
+/// What the scoring queue did with one job.
+#[derive(Debug)]
+pub enum QueueEvent {
+    AnswerScored { answer: Box<AnswerInfo>, result: Box<AnswerResult> },
+    TotalScored { interview_id: i64, score: InterviewScore },
+    Failed { job: ScoringJob, code: &'static str },
+}
+
+/// Works through the durable scoring queue until it is empty: answers as they were committed,
+/// then each finished interview's total. Jobs left running by a process that stopped are taken
+/// up again; a job that fails is retried, then left failed for a person (the interview stays
+/// "completed", nothing is lost). Reports every job through `on_event`.
+pub fn drain_queue(
+    vault: &mut Vault,
+    scorer: &mut Scorer,
+    mut on_event: impl FnMut(&QueueEvent),
+) -> Result<usize, ShellError> {
+    let resumed = vault.resume_scoring_jobs()?;
+    if resumed > 0 {
+        tracing::info!(resumed, "scoring jobs resumed after a restart");
+    }
+    let mut done = 0;
+    while let Some(job) = vault.next_scoring_job()? {
+        match run_job(vault, scorer, &job) {
+            Ok(event) => {
+                done += 1;
+                on_event(&event);
+            }
+            Err(error) => {
+                tracing::warn!(job = job.id, code = error.code(), detail = %error, "scoring job failed");
+                let code = error.code();
+                vault.fail_scoring_job(&job, code)?;
+                on_event(&QueueEvent::Failed { job, code });
+            }
+        }
+    }
+    Ok(done)
+}
+
+fn run_job(vault: &mut Vault, scorer: &mut Scorer, job: &ScoringJob) -> Result<QueueEvent, ShellError> {
+    if job.answer_id.is_some() {
+        let (job_id, answer) = vault.job_answer(job)?;
+        let language = language_of(&vault.job_info(job_id)?);
+        let mut wav = Vec::new();
+        for media in &answer.audio_media {
+            vault.read_media_for_scoring(*media, &mut wav)?;
+        }
+        let result = score_one(scorer, &answer, &wav, language)?;
+        let mut record = ScoringRecord {
+            model_versions: result.model_versions.clone(),
+            transcripts: Vec::new(),
+            scores: Vec::new(),
+            flags: Vec::new(),
+        };
+        answer_rows(&answer, &result, language, &mut record);
+        vault.record_answer_scoring(job, &record)?;
+        Ok(QueueEvent::AnswerScored { answer: Box::new(answer), result: Box::new(result) })
+    } else {
+        let (job_id, _) = vault.interview_answers_for_scoring(job.interview_id)?;
+        let info = vault.job_info(job_id)?;
+        let levels: Vec<(String, f32)> =
+            vault.answer_levels(job.interview_id)?.into_iter().map(|(d, l)| (d, l as f32)).collect();
+        let score = scoring::aggregate_levels(&levels, &info.dimensions, info.bands);
+        let record = ScoringRecord {
+            model_versions: String::new(),
+            transcripts: Vec::new(),
+            scores: vec![total_row(&score)],
+            flags: Vec::new(),
+        };
+        vault.record_interview_total(job, &record)?;
+        Ok(QueueEvent::TotalScored { interview_id: job.interview_id, score })
+    }
 }
 
 /// What scoring produced, as JSON for the vault's columns.
@@ -297,9 +431,11 @@ fn to_json<T: serde::Serialize>(value: &T) -> String {
 }
 
 /// The interview's result, per dimension and in total.
-pub fn print_total(score: &InterviewScore, lang: Lang) {
+pub fn total_report(score: &InterviewScore, lang: Lang) -> String {
+    let mut out = String::new();
     for d in &score.dimensions {
-        println!(
+        let _ = writeln!(
+            out,
             "  {} ({}%): {}",
             d.dimension,
             d.weight_bp / 100,
@@ -314,9 +450,12 @@ pub fn print_total(score: &InterviewScore, lang: Lang) {
         (interview::Band::Hold, Lang::En) => "hold",
         (interview::Band::NotRecommended, Lang::En) => "not recommended",
     });
-    match (score.total, band) {
-        (Some(total), Some(band)) => println!("  {} {total:.1} / 100 → {band}", t(lang, "加权总分", "weighted total")),
-        _ => println!(
+    let _ = match (score.total, band) {
+        (Some(total), Some(band)) => {
+            writeln!(out, "  {} {total:.1} / 100 → {band}", t(lang, "加权总分", "weighted total"))
+        }
+        _ => writeln!(
+            out,
             "  {}",
             t(
                 lang,
@@ -324,5 +463,10 @@ pub fn print_total(score: &InterviewScore, lang: Lang) {
                 "total withheld (a dimension has no scorable answer); for human review."
             )
         ),
-    }
+    };
+    out
+}
+
+pub fn print_total(score: &InterviewScore, lang: Lang) {
+    print!("{}", total_report(score, lang));
 }

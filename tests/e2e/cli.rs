@@ -113,7 +113,7 @@ fn demo_runs_every_stage_twice() -> Result<()> {
             "job and questions",
             "candidate and access code",
             "kiosk interview (sample media)",
-            "offline scoring",
+            "offline scoring (queue)",
             "vault check",
             "backup and retention",
         ] {

@@ -149,18 +149,22 @@ pub struct InterviewScore {
 /// The interview's result from its answers, per the job's weights and bands. Level 1 maps to 0
 /// and level 5 to 100.
 pub fn aggregate(answers: &[AnswerResult], weights: &[Weight], bands: Bands) -> InterviewScore {
+    let levels: Vec<(String, f32)> = answers
+        .iter()
+        .filter(|a| !a.withheld)
+        .flat_map(|a| a.dimensions.iter().map(|d| (d.dimension.clone(), d.level)))
+        .collect();
+    aggregate_levels(&levels, weights, bands)
+}
+
+/// The same from (dimension, level) pairs of scored answers (as the vault keeps them).
+pub fn aggregate_levels(levels: &[(String, f32)], weights: &[Weight], bands: Bands) -> InterviewScore {
     let dimensions: Vec<DimensionTotal> = weights
         .iter()
         .map(|w| {
-            let levels: Vec<f32> = answers
-                .iter()
-                .filter(|a| !a.withheld)
-                .flat_map(|a| a.dimensions.iter())
-                .filter(|d| d.dimension == w.dimension)
-                .map(|d| d.level)
-                .collect();
-            let level = (!levels.is_empty()).then(|| levels.iter().sum::<f32>() / levels.len() as f32);
-            DimensionTotal { dimension: w.dimension.clone(), weight_bp: w.basis_points, level, answers: levels.len() }
+            let mine: Vec<f32> = levels.iter().filter(|(d, _)| *d == w.dimension).map(|(_, l)| *l).collect();
+            let level = (!mine.is_empty()).then(|| mine.iter().sum::<f32>() / mine.len() as f32);
+            DimensionTotal { dimension: w.dimension.clone(), weight_bp: w.basis_points, level, answers: mine.len() }
         })
         .collect();
     let total = dimensions

@@ -4,7 +4,7 @@
 
 /// Migration `i` brings the schema from version `i` to `i + 1`. Append only; never edit one
 /// that has shipped.
-pub const MIGRATIONS: &[&str] = &[V1, V2];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3];
 
 pub const CURRENT_VERSION: u32 = MIGRATIONS.len() as u32;
 
@@ -261,4 +261,23 @@ CREATE INDEX interviews_decided ON interviews (decided_at) WHERE decided_at IS N
 CREATE INDEX answers_interview ON answers (interview_id);
 CREATE INDEX media_answer ON media (answer_id);
 CREATE INDEX transcripts_answer ON transcripts (answer_id);
+"#;
+
+/// Version 3: the durable scoring queue. A committed answer is queued in the same transaction
+/// that commits it, and a finished interview's total likewise, so a restart loses nothing.
+const V3: &str = r#"
+CREATE TABLE scoring_jobs (
+    id           INTEGER PRIMARY KEY,
+    interview_id INTEGER NOT NULL REFERENCES interviews (id),
+    -- NULL: the interview's total, run once every answer of it is scored
+    answer_id    INTEGER REFERENCES answers (id),
+    state        TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'failed')),
+    attempts     INTEGER NOT NULL DEFAULT 0,
+    error_code   TEXT,
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX scoring_jobs_answer ON scoring_jobs (answer_id) WHERE answer_id IS NOT NULL;
+CREATE UNIQUE INDEX scoring_jobs_total ON scoring_jobs (interview_id) WHERE answer_id IS NULL;
+CREATE INDEX scoring_jobs_state ON scoring_jobs (state, id);
 "#;

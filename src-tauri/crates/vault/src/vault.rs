@@ -34,7 +34,7 @@ mod retention;
 
 pub use backup::{BackupReport, RestoreReport};
 pub use query::{CandidateFilter, CandidatePage, CandidateRow};
-pub use results::{AnswerInfo, JobInfo, NewFlag, NewScore, NewTranscript, ScoringRecord};
+pub use results::{AnswerInfo, JobInfo, MAX_ATTEMPTS, NewFlag, NewScore, NewTranscript, ScoringJob, ScoringRecord};
 pub use retention::{DEFAULT_RETENTION_DAYS, PurgeReport};
 
 const HEADER_FORMAT: u32 = 1;
@@ -822,6 +822,12 @@ impl Vault {
             if event == InterviewEvent::Review {
                 tx.execute("UPDATE interviews SET decided_at = ?2 WHERE id = ?1", params![interview_id, now])?;
             }
+            if event == InterviewEvent::Finish {
+                tx.execute(
+                    "INSERT INTO scoring_jobs (interview_id, answer_id, state, created_at, updated_at) VALUES (?1, NULL, 'queued', ?2, ?2)",
+                    params![interview_id, now],
+                )?;
+            }
             if matches!(event, InterviewEvent::GiveConsent | InterviewEvent::DeclineConsent) {
                 tx.execute(
                     "INSERT INTO consents (interview_id, given, text_version, at) VALUES (?1, ?2, 'v1', ?3)",
@@ -901,6 +907,16 @@ impl Vault {
                 "UPDATE answers SET state = ?2, committed_at = ?3 WHERE id = ?1",
                 params![answer_id, if committed { "committed" } else { "interrupted" }, now],
             )?;
+            let practice: bool =
+                tx.query_row("SELECT practice FROM answers WHERE id = ?1", [answer_id], |r| r.get(0))?;
+            if committed && !practice {
+                // Scored as soon as it is committed; queued in the same transaction.
+                tx.execute(
+                    "INSERT INTO scoring_jobs (interview_id, answer_id, state, created_at, updated_at)
+                     SELECT interview_id, id, 'queued', ?2, ?2 FROM answers WHERE id = ?1",
+                    params![answer_id, now],
+                )?;
+            }
             Ok(())
         })
     }

@@ -458,3 +458,58 @@ fn scoring_is_recorded_with_its_versions_and_rescoring_supersedes() {
 fn audit_entries(f: &Fixture) -> i64 {
     f.vault.status().unwrap().audit_entries
 }
+
+#[test]
+fn the_scoring_queue_is_durable_ordered_resumable_and_gives_up_after_retries() {
+    use vault::{NewScore, ScoringRecord};
+    let (mut f, _) = with_media();
+    assert_eq!(f.vault.next_scoring_job().unwrap(), None, "nothing is queued before an answer is committed");
+    f.vault.finish_answer(&f.kiosk, 1, true).unwrap();
+    f.vault.advance_interview(&f.kiosk, 1, InterviewEvent::Finish).unwrap();
+    assert_eq!(f.vault.scoring_queue_counts().unwrap(), (2, 0));
+
+    // The answer comes first; the total waits for it.
+    let answer_job = f.vault.next_scoring_job().unwrap().unwrap();
+    assert_eq!((answer_job.answer_id, answer_job.attempts), (Some(1), 1));
+    assert_eq!(f.vault.next_scoring_job().unwrap(), None, "the total must wait for its answers");
+
+    // The process stops while the job runs: the queue survives a reopen and takes it up again.
+    let Fixture { vault, data, clock, .. } = f;
+    drop(vault);
+    let mut vault = Vault::open_with_clock(&data, clock.boxed()).unwrap();
+    assert_eq!(vault.resume_scoring_jobs().unwrap(), 1);
+    let again = vault.next_scoring_job().unwrap().unwrap();
+    assert_eq!((again.id, again.attempts), (answer_job.id, 2));
+
+    let level = |answer_id: Option<i64>, dimension: Option<&str>, level: Option<f64>| NewScore {
+        answer_id,
+        dimension: dimension.map(Into::into),
+        level,
+        total: None,
+        band: None,
+        evidence_json: "{}".into(),
+        rubric_version: Some(1),
+    };
+    let record = |scores| ScoringRecord { model_versions: "m".into(), transcripts: vec![], scores, flags: vec![] };
+    vault.record_answer_scoring(&again, &record(vec![level(Some(1), Some("应急处理"), Some(4.0))])).unwrap();
+    assert_eq!(vault.answer_levels(1).unwrap(), [("应急处理".to_owned(), 4.0)]);
+
+    // Now the total; it fails twice and is retried, the third failure leaves it failed.
+    for attempt in 1..=vault::MAX_ATTEMPTS {
+        let total = vault.next_scoring_job().unwrap().unwrap();
+        assert_eq!((total.answer_id, total.attempts), (None, attempt));
+        vault.fail_scoring_job(&total, "scoring.model").unwrap();
+    }
+    assert_eq!(vault.next_scoring_job().unwrap(), None);
+    assert_eq!(vault.scoring_queue_counts().unwrap(), (0, 1));
+    let conn = raw(&data.join("vault/vault.db"), &credential::load(vault.vault_id()).unwrap());
+    let state: String = conn.query_row("SELECT state FROM interviews WHERE id = 1", [], |r| r.get(0)).unwrap();
+    assert_eq!(state, "completed", "a failed scoring leaves the interview as it was");
+    let failures: i64 =
+        conn.query_row("SELECT COUNT(*) FROM audit_log WHERE action = 'score.failed'", [], |r| r.get(0)).unwrap();
+    assert_eq!(failures, 3);
+
+    // A complete scoring (e.g. `score --interview`) closes what is left of the queue.
+    vault.record_scoring(1, &record(vec![level(None, None, None)])).unwrap();
+    assert_eq!(vault.scoring_queue_counts().unwrap(), (0, 0));
+}

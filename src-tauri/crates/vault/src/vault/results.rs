@@ -83,7 +83,8 @@ impl Vault {
         self.job_info(job_id)
     }
 
-    pub(crate) fn job_info(&self, job_id: i64) -> Result<JobInfo> {
+    /// A job's weights and bands for the system's scoring job (no session: the queue is the system).
+    pub fn job_info(&self, job_id: i64) -> Result<JobInfo> {
         let (title, language, recommend, hold): (String, String, u8, u8) = self
             .conn
             .query_row(
@@ -110,6 +111,11 @@ impl Vault {
     /// The committed answers of an interview, in question order, with their frozen rubrics.
     pub fn interview_answers(&mut self, session: &Session, interview_id: i64) -> Result<(i64, Vec<AnswerInfo>)> {
         self.authorize(session, Action::ViewInterviews)?;
+        self.answers_of(interview_id)
+    }
+
+    /// The same for the system's scoring job.
+    pub fn interview_answers_for_scoring(&self, interview_id: i64) -> Result<(i64, Vec<AnswerInfo>)> {
         self.answers_of(interview_id)
     }
 
@@ -168,66 +174,29 @@ impl Vault {
         event: InterviewEvent,
     ) -> Result<()> {
         let now = self.now();
-        let (state, job_id): (String, i64) = self
+        let state: String = self
             .conn
-            .query_row("SELECT state, job_id FROM interviews WHERE id = ?1", [interview_id], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
+            .query_row("SELECT state FROM interviews WHERE id = ?1", [interview_id], |r| r.get(0))
             .optional()?
             .ok_or(VaultError::NoSuchObject { what: "interview", id: interview_id })?;
         let from = InterviewState::parse(&state)
             .ok_or_else(|| VaultError::Corrupt(format!("state of interview {interview_id}")))?;
         let to = from.apply(event)?;
-        let dimension_ids: std::collections::HashMap<String, i64> = self
-            .conn
-            .prepare("SELECT name, id FROM dimensions WHERE job_id = ?1")?
-            .query_map([job_id], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<_>>()?;
-        for score in &record.scores {
-            if let Some(name) = &score.dimension
-                && !dimension_ids.contains_key(name)
-            {
-                return Err(VaultError::Rule(interview::RuleError::DuplicateDimension(name.clone())));
-            }
-        }
+        let dimension_ids = self.dimension_ids(interview_id)?;
         self.write(actor, "interview.score", &format!("interview:{interview_id}"), |tx| {
             tx.execute(
                 "UPDATE scores SET superseded_at = ?2 WHERE interview_id = ?1 AND superseded_at IS NULL",
                 params![interview_id, now],
             )?;
-            for t in &record.transcripts {
-                tx.execute(
-                    "INSERT INTO transcripts (answer_id, language, segments_json, model_versions, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                    params![t.answer_id, t.language, t.segments_json, record.model_versions, now],
-                )?;
-            }
-            for s in &record.scores {
-                tx.execute(
-                    "INSERT INTO scores (interview_id, answer_id, dimension_id, level, total, band, evidence_json, model_versions, rubric_version, created_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                    params![
-                        interview_id,
-                        s.answer_id,
-                        s.dimension.as_ref().and_then(|d| dimension_ids.get(d)),
-                        s.level,
-                        s.total,
-                        s.band.map(band_str),
-                        s.evidence_json,
-                        record.model_versions,
-                        s.rubric_version,
-                        now
-                    ],
-                )?;
-            }
-            for f in &record.flags {
-                tx.execute(
-                    "INSERT INTO flags (interview_id, answer_id, kind, start_ms, end_ms, detail_json, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                    params![interview_id, f.answer_id, f.kind, f.start_ms, f.end_ms, f.detail_json, now],
-                )?;
-            }
+            insert_rows(tx, interview_id, record, &dimension_ids, now)?;
             tx.execute(
                 "UPDATE interviews SET state = ?2, updated_at = ?3 WHERE id = ?1",
                 params![interview_id, to.as_str(), now],
+            )?;
+            // A complete scoring makes the interview's queued jobs moot.
+            tx.execute(
+                "UPDATE scoring_jobs SET state = 'done', updated_at = ?2 WHERE interview_id = ?1 AND state IN ('queued', 'running', 'failed')",
+                params![interview_id, now],
             )?;
             Ok(())
         })
@@ -239,4 +208,230 @@ impl Vault {
         self.authorize(session, Action::RescoreInterview)?;
         self.store_scoring(session, interview_id, record, InterviewEvent::Rescore)
     }
+}
+
+/// A unit of work of the scoring queue: one answer, or an interview's total.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ScoringJob {
+    pub id: i64,
+    pub interview_id: i64,
+    /// `None`: the interview's total.
+    pub answer_id: Option<i64>,
+    pub attempts: i64,
+}
+
+/// How many times a job is tried before it is left failed for a person to look at.
+pub const MAX_ATTEMPTS: i64 = 3;
+
+impl Vault {
+    /// Puts jobs that were running when the process stopped back in the queue. Call once when a
+    /// worker starts.
+    pub fn resume_scoring_jobs(&mut self) -> Result<usize> {
+        let now = self.now();
+        Ok(self
+            .conn
+            .execute("UPDATE scoring_jobs SET state = 'queued', updated_at = ?1 WHERE state = 'running'", [now])?)
+    }
+
+    /// The next job, marked running: answers first (oldest first), then totals of completed
+    /// interviews whose answers are all scored.
+    pub fn next_scoring_job(&mut self) -> Result<Option<ScoringJob>> {
+        let now = self.now();
+        let row = |r: &rusqlite::Row<'_>| -> rusqlite::Result<ScoringJob> {
+            Ok(ScoringJob { id: r.get(0)?, interview_id: r.get(1)?, answer_id: r.get(2)?, attempts: r.get(3)? })
+        };
+        let job = self
+            .conn
+            .query_row(
+                "SELECT id, interview_id, answer_id, attempts FROM scoring_jobs
+                 WHERE state = 'queued' AND answer_id IS NOT NULL ORDER BY id LIMIT 1",
+                [],
+                row,
+            )
+            .optional()?;
+        let job = match job {
+            Some(job) => Some(job),
+            None => self
+                .conn
+                .query_row(
+                    "SELECT j.id, j.interview_id, j.answer_id, j.attempts FROM scoring_jobs j
+                     JOIN interviews v ON v.id = j.interview_id
+                     WHERE j.state = 'queued' AND j.answer_id IS NULL AND v.state = 'completed'
+                       AND NOT EXISTS (SELECT 1 FROM scoring_jobs a WHERE a.interview_id = j.interview_id
+                                       AND a.answer_id IS NOT NULL AND a.state IN ('queued', 'running'))
+                     ORDER BY j.id LIMIT 1",
+                    [],
+                    row,
+                )
+                .optional()?,
+        };
+        if let Some(job) = &job {
+            self.conn.execute(
+                "UPDATE scoring_jobs SET state = 'running', attempts = attempts + 1, updated_at = ?2 WHERE id = ?1",
+                params![job.id, now],
+            )?;
+        }
+        Ok(job.map(|j| ScoringJob { attempts: j.attempts + 1, ..j }))
+    }
+
+    /// The answer a job scores (as [`Vault::interview_answers`] gives it) and its job's id.
+    pub fn job_answer(&self, job: &ScoringJob) -> Result<(i64, AnswerInfo)> {
+        let answer_id = job.answer_id.ok_or(VaultError::NoSuchObject { what: "answer", id: 0 })?;
+        let (job_id, answers) = self.answers_of(job.interview_id)?;
+        let answer = answers
+            .into_iter()
+            .find(|a| a.answer_id == answer_id)
+            .ok_or(VaultError::NoSuchObject { what: "answer", id: answer_id })?;
+        Ok((job_id, answer))
+    }
+
+    /// Reads a media file for the scoring job (the system reads recordings to score them).
+    pub fn read_media_for_scoring(&mut self, media_id: i64, out: &mut impl std::io::Write) -> Result<u64> {
+        let stored = self.stored_media(media_id)?;
+        crate::media::read(&self.paths.media(), &stored, &self.media_key, out)
+    }
+
+    /// Records one answer's transcript, scores and flags, and closes its job — one transaction.
+    pub fn record_answer_scoring(&mut self, job: &ScoringJob, record: &ScoringRecord) -> Result<()> {
+        let system = self.system_actor();
+        let now = self.now();
+        let answer_id = job.answer_id.ok_or(VaultError::NoSuchObject { what: "answer", id: 0 })?;
+        let dimension_ids = self.dimension_ids(job.interview_id)?;
+        self.write(&system, "answer.score", &format!("answer:{answer_id}"), |tx| {
+            tx.execute(
+                "UPDATE scores SET superseded_at = ?2 WHERE answer_id = ?1 AND superseded_at IS NULL",
+                params![answer_id, now],
+            )?;
+            insert_rows(tx, job.interview_id, record, &dimension_ids, now)?;
+            tx.execute("UPDATE scoring_jobs SET state = 'done', updated_at = ?2 WHERE id = ?1", params![job.id, now])?;
+            Ok(())
+        })
+    }
+
+    /// The current answer-level (dimension, level) scores of an interview, for its total.
+    pub fn answer_levels(&self, interview_id: i64) -> Result<Vec<(String, f64)>> {
+        Ok(self
+            .conn
+            .prepare(
+                "SELECT d.name, s.level FROM scores s JOIN dimensions d ON d.id = s.dimension_id
+                 WHERE s.interview_id = ?1 AND s.answer_id IS NOT NULL AND s.superseded_at IS NULL AND s.level IS NOT NULL",
+            )?
+            .query_map([interview_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Records an interview's total and band, moves it to "scored" and closes the job.
+    pub fn record_interview_total(&mut self, job: &ScoringJob, record: &ScoringRecord) -> Result<()> {
+        let system = self.system_actor();
+        let now = self.now();
+        let state: String =
+            self.conn.query_row("SELECT state FROM interviews WHERE id = ?1", [job.interview_id], |r| r.get(0))?;
+        let from = InterviewState::parse(&state)
+            .ok_or_else(|| VaultError::Corrupt(format!("state of interview {}", job.interview_id)))?;
+        let to = from.apply(InterviewEvent::Score)?;
+        let dimension_ids = self.dimension_ids(job.interview_id)?;
+        self.write(&system, "interview.score", &format!("interview:{}", job.interview_id), |tx| {
+            tx.execute(
+                "UPDATE scores SET superseded_at = ?2 WHERE interview_id = ?1 AND answer_id IS NULL AND superseded_at IS NULL",
+                params![job.interview_id, now],
+            )?;
+            insert_rows(tx, job.interview_id, record, &dimension_ids, now)?;
+            tx.execute(
+                "UPDATE interviews SET state = ?2, updated_at = ?3 WHERE id = ?1",
+                params![job.interview_id, to.as_str(), now],
+            )?;
+            tx.execute("UPDATE scoring_jobs SET state = 'done', updated_at = ?2 WHERE id = ?1", params![job.id, now])?;
+            Ok(())
+        })
+    }
+
+    /// A job that could not be done: queued again until [`MAX_ATTEMPTS`], then left failed (the
+    /// interview stays "completed"; nothing is lost). `code` is the error's stable code.
+    pub fn fail_scoring_job(&mut self, job: &ScoringJob, code: &str) -> Result<()> {
+        let system = self.system_actor();
+        let now = self.now();
+        let state = if job.attempts >= MAX_ATTEMPTS { "failed" } else { "queued" };
+        let object = match job.answer_id {
+            Some(answer) => format!("answer:{answer}"),
+            None => format!("interview:{}", job.interview_id),
+        };
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "UPDATE scoring_jobs SET state = ?2, error_code = ?3, updated_at = ?4 WHERE id = ?1",
+            params![job.id, state, code, now],
+        )?;
+        let (seq, head) = crate::audit::append(
+            &tx,
+            &self.chain,
+            now,
+            &super::audit_entry(&system, "score.failed", &object, crate::audit::Outcome::Failed),
+        )?;
+        tx.commit()?;
+        self.store_checkpoint(seq, &head, now)
+    }
+
+    /// How many jobs are waiting or running, and how many failed for good.
+    pub fn scoring_queue_counts(&self) -> Result<(i64, i64)> {
+        Ok(self.conn.query_row(
+            "SELECT (SELECT COUNT(*) FROM scoring_jobs WHERE state IN ('queued', 'running')),
+                    (SELECT COUNT(*) FROM scoring_jobs WHERE state = 'failed')",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?)
+    }
+
+    fn dimension_ids(&self, interview_id: i64) -> Result<std::collections::HashMap<String, i64>> {
+        Ok(self
+            .conn
+            .prepare("SELECT d.name, d.id FROM dimensions d JOIN interviews v ON v.job_id = d.job_id WHERE v.id = ?1")?
+            .query_map([interview_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+fn insert_rows(
+    tx: &rusqlite::Transaction<'_>,
+    interview_id: i64,
+    record: &ScoringRecord,
+    dimension_ids: &std::collections::HashMap<String, i64>,
+    now: i64,
+) -> Result<()> {
+    for s in &record.scores {
+        if let Some(name) = &s.dimension
+            && !dimension_ids.contains_key(name)
+        {
+            return Err(VaultError::Rule(interview::RuleError::DuplicateDimension(name.clone())));
+        }
+    }
+    for t in &record.transcripts {
+        tx.execute(
+            "INSERT INTO transcripts (answer_id, language, segments_json, model_versions, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![t.answer_id, t.language, t.segments_json, record.model_versions, now],
+        )?;
+    }
+    for s in &record.scores {
+        tx.execute(
+            "INSERT INTO scores (interview_id, answer_id, dimension_id, level, total, band, evidence_json, model_versions, rubric_version, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            params![
+                interview_id,
+                s.answer_id,
+                s.dimension.as_ref().and_then(|d| dimension_ids.get(d)),
+                s.level,
+                s.total,
+                s.band.map(band_str),
+                s.evidence_json,
+                record.model_versions,
+                s.rubric_version,
+                now
+            ],
+        )?;
+    }
+    for f in &record.flags {
+        tx.execute(
+            "INSERT INTO flags (interview_id, answer_id, kind, start_ms, end_ms, detail_json, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![interview_id, f.answer_id, f.kind, f.start_ms, f.end_ms, f.detail_json, now],
+        )?;
+    }
+    Ok(())
 }
