@@ -153,6 +153,12 @@ class Graph:
         """[1, H, T, Dh] -> [1, T, D]"""
         return self.op("Reshape", [self.op("Transpose", [x], perm=[0, 2, 1, 3]), self.i64([1, -1, dim])])
 
+    def qkv(self, h: str, prefix: str, num_heads: int, dim: int) -> tuple[str, str, str]:
+        """Queries, keys and values of a self-attention block (CTranslate2 fuses the three)."""
+        fused = f"{prefix}/self_attention/linear_0"
+        return tuple(self.heads(self.linear(h, fused, slice(i * dim, (i + 1) * dim)), num_heads, dim // num_heads)
+                     for i in range(3))
+
     def attention(self, q: str, k: str, v: str, head_dim: int, mask: str | None = None) -> str:
         scores = self.op("MatMul", [q, self.op("Transpose", [k], perm=[0, 1, 3, 2])])
         scores = self.op("Mul", [scores, self.f32(1.0 / np.sqrt(head_dim))])
@@ -191,10 +197,7 @@ def build_encoder(w: dict[str, np.ndarray], layers: int, dec_layers: int, heads:
     x = g.op("Add", [x, g.weight("encoder/position_encodings/encodings")])
     for i in range(layers):
         p = f"encoder/layer_{i}"
-        h = g.layer_norm(x, f"{p}/self_attention/layer_norm")
-        q = g.heads(g.linear(h, f"{p}/self_attention/linear_0", slice(0, dim)), heads, head_dim)
-        k = g.heads(g.linear(h, f"{p}/self_attention/linear_0", slice(dim, 2 * dim)), heads, head_dim)
-        v = g.heads(g.linear(h, f"{p}/self_attention/linear_0", slice(2 * dim, 3 * dim)), heads, head_dim)
+        q, k, v = g.qkv(g.layer_norm(x, f"{p}/self_attention/layer_norm"), p, heads, dim)
         a = g.linear(g.merge_heads(g.attention(q, k, v, head_dim), dim), f"{p}/self_attention/linear_1")
         x = g.ffn(g.op("Add", [x, a]), p)
     x = g.layer_norm(x, "encoder/layer_norm")
@@ -239,10 +242,7 @@ def build_decoder(w: dict[str, np.ndarray], layers: int, heads: int, dim: int, v
 
     for i in range(layers):
         p = f"decoder/layer_{i}"
-        h = g.layer_norm(x, f"{p}/self_attention/layer_norm")
-        q = g.heads(g.linear(h, f"{p}/self_attention/linear_0", slice(0, dim)), heads, head_dim)
-        k_new = g.heads(g.linear(h, f"{p}/self_attention/linear_0", slice(dim, 2 * dim)), heads, head_dim)
-        v_new = g.heads(g.linear(h, f"{p}/self_attention/linear_0", slice(2 * dim, 3 * dim)), heads, head_dim)
+        q, k_new, v_new = g.qkv(g.layer_norm(x, f"{p}/self_attention/layer_norm"), p, heads, dim)
         for kind, new in (("k", k_new), ("v", v_new)):
             name = f"present_{kind}_{i}"
             g.nodes.append(helper.make_node("Concat", [f"past_{kind}_{i}", new], [name], name=name + "_node", axis=2))

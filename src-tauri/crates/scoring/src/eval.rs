@@ -130,17 +130,22 @@ pub fn errors(reference: &str, hypothesis: &str, language: Language) -> (usize, 
         }
     };
     let (r, h) = (units(reference), units(hypothesis));
-    let mut row: Vec<usize> = (0..=h.len()).collect();
-    for (i, x) in r.iter().enumerate() {
+    (edit_distance(&r, &h), r.len())
+}
+
+/// Levenshtein distance between two sequences (insertions, deletions, substitutions cost 1).
+pub fn edit_distance<T: PartialEq>(a: &[T], b: &[T]) -> usize {
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, x) in a.iter().enumerate() {
         let mut prev = row[0];
         row[0] = i + 1;
-        for (j, y) in h.iter().enumerate() {
+        for (j, y) in b.iter().enumerate() {
             let cur = row[j + 1];
             row[j + 1] = (prev + usize::from(x != y)).min(row[j] + 1).min(cur + 1);
             prev = cur;
         }
     }
-    (row[h.len()], r.len())
+    row[b.len()]
 }
 
 #[cfg(test)]

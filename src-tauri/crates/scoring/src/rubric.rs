@@ -330,17 +330,7 @@ fn match_chinese(phrase: &str, text: &str) -> (f32, String) {
 
 /// `1 - levenshtein(a, b) / len(a)`, floored at 0.
 fn edit_similarity(a: &[char], b: &[char]) -> f32 {
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = (prev + usize::from(ca != cb)).min(row[j] + 1).min(cur + 1);
-            prev = cur;
-        }
-    }
-    (1.0 - row[b.len()] as f32 / a.len().max(1) as f32).max(0.0)
+    (1.0 - crate::eval::edit_distance(a, b) as f32 / a.len().max(1) as f32).max(0.0)
 }
 
 const STOP_WORDS: &[&str] = &[

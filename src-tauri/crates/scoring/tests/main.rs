@@ -19,27 +19,10 @@ fn speak(dir: &Path, voice: &str, text: &str) -> Audio {
     Audio::read_wav(&path).unwrap()
 }
 
-fn words(text: &str) -> Vec<String> {
-    text.split_whitespace()
-        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase())
-        .filter(|w| !w.is_empty())
-        .collect()
-}
-
 /// Word error rate: edit distance over words / reference length.
 fn wer(reference: &str, hypothesis: &str) -> f64 {
-    let (r, h) = (words(reference), words(hypothesis));
-    let mut row: Vec<usize> = (0..=h.len()).collect();
-    for (i, rw) in r.iter().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, hw) in h.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = (prev + usize::from(rw != hw)).min(row[j] + 1).min(cur + 1);
-            prev = cur;
-        }
-    }
-    row[h.len()] as f64 / r.len() as f64
+    let (edits, words) = scoring::eval::errors(reference, hypothesis, Language::English);
+    edits as f64 / words as f64
 }
 
 fn whisper() -> Whisper {

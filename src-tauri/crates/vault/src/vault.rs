@@ -799,13 +799,7 @@ impl Vault {
         };
         self.authorize(session, action)?;
         let now = self.now();
-        let state: String = self
-            .conn
-            .query_row("SELECT state FROM interviews WHERE id = ?1", [interview_id], |r| r.get(0))
-            .optional()?
-            .ok_or(VaultError::NoSuchObject { what: "interview", id: interview_id })?;
-        let from = InterviewState::parse(&state)
-            .ok_or_else(|| VaultError::Corrupt(format!("state of interview {interview_id}")))?;
+        let from = self.interview_state(interview_id)?;
         let object = format!("interview:{interview_id}");
         let to = match from.apply(event) {
             Ok(to) => to,
@@ -851,14 +845,8 @@ impl Vault {
         practice: bool,
     ) -> Result<i64> {
         self.authorize(session, Action::RecordAnswer)?;
-        let state: String = self
-            .conn
-            .query_row("SELECT state FROM interviews WHERE id = ?1", [interview_id], |r| r.get(0))
-            .optional()?
-            .ok_or(VaultError::NoSuchObject { what: "interview", id: interview_id })?;
-        if InterviewState::parse(&state) != Some(InterviewState::InProgress) {
-            let from = InterviewState::parse(&state)
-                .ok_or_else(|| VaultError::Corrupt(format!("state of interview {interview_id}")))?;
+        let from = self.interview_state(interview_id)?;
+        if from != InterviewState::InProgress {
             return Err(interview::RuleError::Transition { from, event: InterviewEvent::Finish }.into());
         }
         let version: i64 = self
@@ -894,14 +882,7 @@ impl Vault {
     pub fn finish_answer(&mut self, session: &Session, answer_id: i64, committed: bool) -> Result<()> {
         self.authorize(session, Action::RecordAnswer)?;
         let now = self.now();
-        let state: String = self
-            .conn
-            .query_row("SELECT state FROM answers WHERE id = ?1", [answer_id], |r| r.get(0))
-            .optional()?
-            .ok_or(VaultError::NoSuchObject { what: "answer", id: answer_id })?;
-        if state != "recording" {
-            return Err(VaultError::AnswerClosed { answer_id });
-        }
+        self.check_recording(answer_id)?;
         self.write(session, "answer.finish", &format!("answer:{answer_id}"), |tx| {
             tx.execute(
                 "UPDATE answers SET state = ?2, committed_at = ?3 WHERE id = ?1",
@@ -921,6 +902,26 @@ impl Vault {
         })
     }
 
+    /// Refuses unless the answer exists and is still being recorded.
+    fn check_recording(&self, answer_id: i64) -> Result<()> {
+        let state: String = self
+            .conn
+            .query_row("SELECT state FROM answers WHERE id = ?1", [answer_id], |r| r.get(0))
+            .optional()?
+            .ok_or(VaultError::NoSuchObject { what: "answer", id: answer_id })?;
+        if state == "recording" { Ok(()) } else { Err(VaultError::AnswerClosed { answer_id }) }
+    }
+
+    /// The state an interview is in.
+    pub(crate) fn interview_state(&self, interview_id: i64) -> Result<InterviewState> {
+        let state: String = self
+            .conn
+            .query_row("SELECT state FROM interviews WHERE id = ?1", [interview_id], |r| r.get(0))
+            .optional()?
+            .ok_or(VaultError::NoSuchObject { what: "interview", id: interview_id })?;
+        InterviewState::parse(&state).ok_or_else(|| VaultError::Corrupt(format!("state of interview {interview_id}")))
+    }
+
     /// Stores one media file of an answer being recorded from `source` (streamed, encrypted in
     /// chunks) and records it with the next segment number.
     pub fn store_media(
@@ -931,14 +932,7 @@ impl Vault {
         source: &mut impl Read,
     ) -> Result<i64> {
         self.authorize(session, Action::RecordAnswer)?;
-        let state: String = self
-            .conn
-            .query_row("SELECT state FROM answers WHERE id = ?1", [answer_id], |r| r.get(0))
-            .optional()?
-            .ok_or(VaultError::NoSuchObject { what: "answer", id: answer_id })?;
-        if state != "recording" {
-            return Err(VaultError::AnswerClosed { answer_id });
-        }
+        self.check_recording(answer_id)?;
         let mut name = [0u8; 16];
         rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut name);
         let mut writer = MediaWriter::create(&self.paths.media(), &format!("{}.ikm", hex::encode(name)))?;

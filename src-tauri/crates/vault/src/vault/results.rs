@@ -3,7 +3,7 @@
 //! with their evidence and model versions, flags) — as plain data and JSON, so the vault does
 //! not depend on the scoring crate.
 
-use interview::{Action, Band, Bands, InterviewEvent, InterviewState, Lang, Weight};
+use interview::{Action, Band, Bands, InterviewEvent, Lang, Weight};
 use rusqlite::{OptionalExtension, params};
 
 use super::{Session, Vault};
@@ -174,14 +174,7 @@ impl Vault {
         event: InterviewEvent,
     ) -> Result<()> {
         let now = self.now();
-        let state: String = self
-            .conn
-            .query_row("SELECT state FROM interviews WHERE id = ?1", [interview_id], |r| r.get(0))
-            .optional()?
-            .ok_or(VaultError::NoSuchObject { what: "interview", id: interview_id })?;
-        let from = InterviewState::parse(&state)
-            .ok_or_else(|| VaultError::Corrupt(format!("state of interview {interview_id}")))?;
-        let to = from.apply(event)?;
+        let to = self.interview_state(interview_id)?.apply(event)?;
         let dimension_ids = self.dimension_ids(interview_id)?;
         self.write(actor, "interview.score", &format!("interview:{interview_id}"), |tx| {
             tx.execute(
@@ -324,11 +317,7 @@ impl Vault {
     pub fn record_interview_total(&mut self, job: &ScoringJob, record: &ScoringRecord) -> Result<()> {
         let system = self.system_actor();
         let now = self.now();
-        let state: String =
-            self.conn.query_row("SELECT state FROM interviews WHERE id = ?1", [job.interview_id], |r| r.get(0))?;
-        let from = InterviewState::parse(&state)
-            .ok_or_else(|| VaultError::Corrupt(format!("state of interview {}", job.interview_id)))?;
-        let to = from.apply(InterviewEvent::Score)?;
+        let to = self.interview_state(job.interview_id)?.apply(InterviewEvent::Score)?;
         let dimension_ids = self.dimension_ids(job.interview_id)?;
         self.write(&system, "interview.score", &format!("interview:{}", job.interview_id), |tx| {
             tx.execute(
