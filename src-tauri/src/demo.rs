@@ -195,7 +195,11 @@ pub fn run(data_dir: &Path, lang: Lang) -> Result<(), ShellError> {
     let mut events = Vec::new();
     stages.run(Localized::new("离线评分（评分队列）", "offline scoring (queue)"), || {
         let (mut scorer, load_ms) = score_cli::load_scorer()?;
-        let jobs = score_cli::drain_queue(&mut vault, &mut scorer, |event| events.push(format_event(event, lang)))?;
+        let mut updates = 0;
+        let jobs = score_cli::drain_queue(&mut vault, &mut scorer, |event| match event {
+            score_cli::QueueEvent::Progress { .. } => updates += 1,
+            other => events.push(format_event(other, lang)),
+        })?;
         let (waiting, failed) = vault.scoring_queue_counts()?;
         if waiting > 0 || failed > 0 {
             return Err(ShellError::Internal(format!("{waiting} scoring jobs left, {failed} failed")));
@@ -205,7 +209,7 @@ pub fn run(data_dir: &Path, lang: Lang) -> Result<(), ShellError> {
             t(lang, "模型加载", "models loaded in"),
             load_ms as f64 / 1000.0,
             t(lang, "个评分任务完成（每题一个，另加总分）", "jobs done (one per answer, then the total)")
-        ))
+        ) + &format!(", {updates} {}", t(lang, "条进度更新", "progress updates")))
     })?;
     for event in &events {
         print!("{event}");
@@ -260,6 +264,7 @@ fn format_event(event: &score_cli::QueueEvent, lang: Lang) -> String {
             format!("    {} {interview_id}:\n{}", t(lang, "面试", "interview"), score_cli::total_report(score, lang))
         }
         score_cli::QueueEvent::Failed { job, code } => format!("    job {} failed: {code}\n", job.id),
+        score_cli::QueueEvent::Progress { .. } => String::new(),
     }
 }
 

@@ -4,6 +4,7 @@
 //! the same report.
 
 use std::fmt::Write as _;
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -70,6 +71,14 @@ pub fn run_interview(args: ScoreArgs, data_dir: &Path, lang: Lang) -> Result<(),
                 QueueEvent::TotalScored { interview_id, score } => {
                     println!("{} {interview_id}:", t(lang, "面试", "interview"));
                     print_total(score, lang);
+                }
+                QueueEvent::Progress { job, progress } => {
+                    if std::io::stderr().is_terminal() {
+                        #[allow(clippy::print_stderr)] // the edge: a progress line for the operator
+                        {
+                            eprint!("\r  job {}: {:?} {:>3}%   ", job.id, progress.stage, progress.percent);
+                        }
+                    }
                 }
                 QueueEvent::Failed { job, code } => {
                     println!("{} {}: {code}", t(lang, "评分任务失败", "scoring job failed"), job.id)
@@ -251,13 +260,14 @@ fn score_one(
     answer: &AnswerInfo,
     wav: &[u8],
     language: Language,
+    progress: &mut dyn FnMut(scoring::Progress),
 ) -> Result<AnswerResult, ShellError> {
     let audio = Audio::from_wav_bytes(wav, &format!("answer {}", answer.answer_id))?;
     let rubric = Rubric::parse(&answer.rubric_json).map_err(|error| ShellError::Rubric {
         path: PathBuf::from(format!("question {}", answer.question_id)),
         error,
     })?;
-    Ok(scorer.score_answer(&audio, &rubric, language)?)
+    Ok(scorer.score_answer_with_progress(&audio, &rubric, language, progress)?)
 }
 
 /// The rows one answer's result is recorded as.
@@ -332,7 +342,7 @@ pub fn score_interview(
         for media in &answer.audio_media {
             vault.read_media(reader, *media, &mut wav)?;
         }
-        let result = score_one(scorer, &answer, &wav, language)?;
+        let result = score_one(scorer, &answer, &wav, language, &mut |_| {})?;
         results.push((answer, result));
     }
     let only: Vec<AnswerResult> = results.iter().map(|(_, r)| r.clone()).collect();
@@ -354,9 +364,23 @@ pub fn score_interview(
 /// What the scoring queue did with one job.
 #[derive(Debug)]
 pub enum QueueEvent {
-    AnswerScored { answer: Box<AnswerInfo>, result: Box<AnswerResult> },
-    TotalScored { interview_id: i64, score: InterviewScore },
-    Failed { job: ScoringJob, code: &'static str },
+    /// A job's progress (stage and percent), for progress bars.
+    Progress {
+        job: ScoringJob,
+        progress: scoring::Progress,
+    },
+    AnswerScored {
+        answer: Box<AnswerInfo>,
+        result: Box<AnswerResult>,
+    },
+    TotalScored {
+        interview_id: i64,
+        score: InterviewScore,
+    },
+    Failed {
+        job: ScoringJob,
+        code: &'static str,
+    },
 }
 
 /// Works through the durable scoring queue until it is empty: answers as they were committed,
@@ -374,7 +398,8 @@ pub fn drain_queue(
     }
     let mut done = 0;
     while let Some(job) = vault.next_scoring_job()? {
-        match run_job(vault, scorer, &job) {
+        let outcome = run_job(vault, scorer, &job, &mut |progress| on_event(&QueueEvent::Progress { job, progress }));
+        match outcome {
             Ok(event) => {
                 done += 1;
                 on_event(&event);
@@ -390,7 +415,12 @@ pub fn drain_queue(
     Ok(done)
 }
 
-fn run_job(vault: &mut Vault, scorer: &mut Scorer, job: &ScoringJob) -> Result<QueueEvent, ShellError> {
+fn run_job(
+    vault: &mut Vault,
+    scorer: &mut Scorer,
+    job: &ScoringJob,
+    progress: &mut dyn FnMut(scoring::Progress),
+) -> Result<QueueEvent, ShellError> {
     if job.answer_id.is_some() {
         let (job_id, answer) = vault.job_answer(job)?;
         let language = language_of(&vault.job_info(job_id)?);
@@ -398,7 +428,7 @@ fn run_job(vault: &mut Vault, scorer: &mut Scorer, job: &ScoringJob) -> Result<Q
         for media in &answer.audio_media {
             vault.read_media_for_scoring(*media, &mut wav)?;
         }
-        let result = score_one(scorer, &answer, &wav, language)?;
+        let result = score_one(scorer, &answer, &wav, language, progress)?;
         let mut record = ScoringRecord {
             model_versions: result.model_versions.clone(),
             transcripts: Vec::new(),

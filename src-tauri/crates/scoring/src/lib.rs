@@ -29,5 +29,5 @@ pub mod vad;
 pub mod whisper;
 
 pub use error::{Result, ScoringError};
-pub use pipeline::{AnswerResult, Flag, InterviewScore, Scorer, aggregate, aggregate_levels};
+pub use pipeline::{AnswerResult, Flag, InterviewScore, Progress, Scorer, Stage, aggregate, aggregate_levels};
 pub use runtime::Runtime;

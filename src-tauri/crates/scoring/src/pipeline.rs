@@ -40,6 +40,24 @@ pub enum Flag {
 /// Below this probability for the job's language, the answer is flagged.
 pub const WRONG_LANGUAGE_BELOW: f32 = 0.2;
 
+/// The stages of scoring an answer, for progress bars.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    VoiceActivity,
+    SpeechRecognition,
+    Rubric,
+    Done,
+}
+
+/// Where the scoring of one answer is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Progress {
+    pub stage: Stage,
+    /// Of the current stage, 0–100.
+    pub percent: u8,
+}
+
 /// How long each stage took, in milliseconds.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct StageTimes {
@@ -84,6 +102,18 @@ impl Scorer {
     }
 
     pub fn score_answer(&mut self, audio: &Audio, rubric: &Rubric, language: Language) -> Result<AnswerResult> {
+        self.score_answer_with_progress(audio, rubric, language, &mut |_| {})
+    }
+
+    /// The same, reporting each stage and how far it is, for the UI's progress bars.
+    pub fn score_answer_with_progress(
+        &mut self,
+        audio: &Audio,
+        rubric: &Rubric,
+        language: Language,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<AnswerResult> {
+        progress(Progress { stage: Stage::VoiceActivity, percent: 0 });
         let duration_ms = audio.duration_ms() as u32;
         let model_versions = format!("{}; silero-vad 5", self.whisper.version);
         let mut times = StageTimes::default();
@@ -109,7 +139,11 @@ impl Scorer {
             });
         }
         let started = Instant::now();
-        let transcript = self.whisper.transcribe(audio, language)?;
+        progress(Progress { stage: Stage::SpeechRecognition, percent: 0 });
+        let transcript = self.whisper.transcribe_with_progress(audio, language, &mut |done| {
+            progress(Progress { stage: Stage::SpeechRecognition, percent: (done * 100.0) as u8 })
+        })?;
+        progress(Progress { stage: Stage::Rubric, percent: 0 });
         times.asr_ms = started.elapsed().as_millis() as u64;
         times.asr = self.whisper.stats;
         if let Some(check) = &self.whisper.language_check
@@ -125,6 +159,7 @@ impl Scorer {
         let dimensions = crate::rubric::score(rubric, &transcript, language);
         times.rubric_ms = started.elapsed().as_millis() as u64;
         let delivery = metrics::delivery(&speech, &transcript, language, duration_ms);
+        progress(Progress { stage: Stage::Done, percent: 100 });
         Ok(AnswerResult { speech, transcript, delivery, dimensions, flags, withheld: false, times, model_versions })
     }
 }

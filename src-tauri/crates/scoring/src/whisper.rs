@@ -138,6 +138,16 @@ impl Whisper {
 
     /// Transcribes a recording, 30 seconds at a time, in `language`.
     pub fn transcribe(&mut self, audio: &Audio, language: Language) -> Result<Vec<Segment>> {
+        self.transcribe_with_progress(audio, language, &mut |_| {})
+    }
+
+    /// The same, reporting the share of the recording done (0.0–1.0) after each window.
+    pub fn transcribe_with_progress(
+        &mut self,
+        audio: &Audio,
+        language: Language,
+        progress: &mut dyn FnMut(f32),
+    ) -> Result<Vec<Segment>> {
         self.stats = AsrStats::default();
         self.language_check = None;
         let started = std::time::Instant::now();
@@ -152,6 +162,7 @@ impl Whisper {
             let (mut found, advance) = self.split_segments(&tokens, offset_ms, window_frames);
             segments.append(&mut found);
             seek += advance.max(1);
+            progress((seek as f32 / mel.frames.max(1) as f32).min(1.0));
         }
         segments.retain(|s| !s.text.trim().is_empty());
         if language == Language::Chinese {

@@ -180,3 +180,23 @@ fn faces_are_counted_on_stills_and_flagged_for_review() {
     );
     assert!(FaceDetector::decode(b"not an image", "still 3").is_err());
 }
+
+#[test]
+fn progress_goes_through_every_stage_in_order() {
+    use scoring::{Progress, Stage};
+    let dir = tempfile::tempdir().unwrap();
+    let audio = speak(dir.path(), "en-us", "I would stay calm and call the supervisor.");
+    let rubric = scoring::rubric::Rubric::parse(RUBRIC_EN).unwrap();
+    let mut seen: Vec<Progress> = Vec::new();
+    scorer().score_answer_with_progress(&audio, &rubric, Language::English, &mut |p| seen.push(p)).unwrap();
+    let stages: Vec<Stage> =
+        seen.iter().map(|p| p.stage).collect::<Vec<_>>().into_iter().fold(Vec::new(), |mut v, s| {
+            if v.last() != Some(&s) {
+                v.push(s);
+            }
+            v
+        });
+    assert_eq!(stages, [Stage::VoiceActivity, Stage::SpeechRecognition, Stage::Rubric, Stage::Done]);
+    assert!(seen.iter().any(|p| p.stage == Stage::SpeechRecognition && p.percent == 100), "{seen:?}");
+    assert_eq!(seen.last(), Some(&Progress { stage: Stage::Done, percent: 100 }));
+}
