@@ -11,7 +11,7 @@ use interview::{Lang, UserFacing};
 use crate::error::ShellError;
 use crate::vault_cli::{self, AuditCommand, VaultCommand};
 use crate::{app, demo, logging, selftest};
-use crate::{eval_cli, score_cli};
+use crate::{eval_cli, import_cli, score_cli};
 
 /// Selects where everything lives (vault, recordings, logs).
 pub const DATA_DIR_ENV: &str = "INTERVIEW_KIOSK_DATA_DIR";
@@ -64,6 +64,9 @@ enum Command {
     ScoreFile(score_cli::ScoreFileArgs),
     /// Score a labelled set and compare the AI's levels with people's (calibration).
     Eval(eval_cli::EvalArgs),
+    /// Import from the HRMS: candidates from CSV or XLSX.
+    #[command(subcommand)]
+    Import(import_cli::ImportCommand),
 }
 
 pub fn main() -> ExitCode {
@@ -101,6 +104,7 @@ fn run(cli: Cli, lang: Lang) -> Result<(), ShellError> {
         Command::Score(args) => score_cli::run_interview(args, &data_dir, lang),
         Command::ScoreFile(args) => score_cli::run(args, lang),
         Command::Eval(args) => eval_cli::run(args, lang),
+        Command::Import(command) => import_cli::run(command, &data_dir, lang),
     }
 }
 

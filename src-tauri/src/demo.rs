@@ -153,6 +153,7 @@ pub fn run(data_dir: &Path, lang: Lang) -> Result<(), ShellError> {
                 id_number: Some("11010519491231002X".into()),
                 phone: Some("13800000000".into()),
                 email: None,
+                group: None,
             },
         )?;
         let now = std::time::SystemTime::now()

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use hrms::import::ImportError;
 use interview::{Localized, UserFacing};
 use manifest::AssetError;
 use scoring::ScoringError;
@@ -24,6 +25,10 @@ pub enum ShellError {
     Rubric { path: PathBuf, error: RubricError },
     #[error("cannot read {path}: {source}")]
     Read { path: PathBuf, source: std::io::Error },
+    #[error(transparent)]
+    Import(#[from] ImportError),
+    #[error("import refused: {problems} problems")]
+    ImportRefused { problems: usize },
     #[error("labelled set {path}: {detail}")]
     SetInvalid { path: PathBuf, detail: String },
     #[error("no password given")]
@@ -47,6 +52,8 @@ impl UserFacing for ShellError {
             ShellError::Rubric { error, .. } => error.code(),
             ShellError::Read { .. } => "app.read",
             ShellError::SetInvalid { .. } => "scoring.set_invalid",
+            ShellError::Import(inner) => inner.code(),
+            ShellError::ImportRefused { .. } => "import.refused",
             ShellError::NoPassword => "app.no_password",
             ShellError::NotADemoVault(_) => "app.not_a_demo_vault",
             ShellError::ComponentsFailed { .. } => "app.components_failed",
@@ -80,6 +87,15 @@ impl UserFacing for ShellError {
             ShellError::Read { path, .. } => Localized::new(
                 format!("无法读取文件 {}，请检查路径和权限。", path.display()),
                 format!("The file {} cannot be read; check the path and the permissions.", path.display()),
+            ),
+            ShellError::Import(inner) => inner.user_message(),
+            ShellError::ImportRefused { problems } => Localized::new(
+                format!(
+                    "文件中有 {problems} 处问题，按“全部或全不”方式未导入任何候选人。请修正后重试，或使用 --mode good-rows 只导入没有问题的行。"
+                ),
+                format!(
+                    "The file has {problems} problems, so in all-or-nothing mode no candidate was imported. Correct them and try again, or use --mode good-rows to import only the good rows."
+                ),
             ),
             ShellError::SetInvalid { path, .. } => Localized::new(
                 format!("标注集 {} 格式有误，请对照 README 中的格式说明检查。", path.display()),

@@ -17,6 +17,7 @@ pub mod commands;
 mod demo;
 mod error;
 mod eval_cli;
+mod import_cli;
 pub mod ipc;
 mod logging;
 mod score_cli;

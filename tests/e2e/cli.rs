@@ -18,6 +18,11 @@ struct Cli {
 impl Cli {
     /// Runs `interview-kiosk ARGS` under with-keyring with `stdin` as standard input.
     fn run(&self, args: &[&str], stdin: &str) -> Result<Output> {
+        self.run_as(args, stdin, PASSWORD)
+    }
+
+    /// The same, signing in with `password`.
+    fn run_as(&self, args: &[&str], stdin: &str, password: &str) -> Result<Output> {
         use std::io::Write;
         let binary = workspace_root().join("target/debug/interview-kiosk");
         let mut child = Command::new(workspace_root().join("installer/with-keyring"))
@@ -26,7 +31,7 @@ impl Cli {
             .args(["--data-dir", &self.data.display().to_string(), "--lang", "en"])
             .env("INTERVIEW_KIOSK_KEYRING_PASSWORD", "test keyring password")
             .env("XDG_DATA_HOME", &self.keyring)
-            .env("INTERVIEW_KIOSK_PASSWORD", PASSWORD)
+            .env("INTERVIEW_KIOSK_PASSWORD", password)
             .env_remove("DBUS_SESSION_BUS_ADDRESS")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -218,5 +223,58 @@ fn score_file_explains_every_level() -> Result<()> {
     {
         assert!(out.contains(expected), "{expected:?} missing in\n{out}");
     }
+    Ok(())
+}
+
+/// Candidates from a GB18030, tab-separated HRMS export into the demo's job: all-or-nothing
+/// refuses a file with a bad row and changes nothing; good-rows imports the rest in one
+/// transaction and writes the per-row error list; importing again finds the ID numbers already
+/// in the job.
+#[test]
+fn import_candidates_from_an_hrms_export() -> Result<()> {
+    const DEMO_PASSWORD: &str = "demo-password-2026";
+    let (root, cli) = tempdirs()?;
+    cli.ok(&["demo"])?;
+    let text = "序号\t姓名\t身份证号\t手机号\n\
+                1\t李四\t110101199003074776\t13900000000\n\
+                2\t王五\t110105194912310021\t13900000001\n\
+                3\t赵六\t\t13900000002\n";
+    let (gbk, _, _) = encoding_rs::GB18030.encode(text);
+    let file = root.path().join("hrms.tsv");
+    std::fs::write(&file, &gbk)?;
+    let file_arg = file.display().to_string();
+    let candidates = |cli: &Cli| -> Result<String> {
+        let out = cli.run_as(&["vault", "status", "--user", "admin"], "", DEMO_PASSWORD)?;
+        ensure!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let text = String::from_utf8(out.stdout)?;
+        Ok(text.lines().find(|l| l.contains("candidates")).unwrap_or_default().to_owned())
+    };
+    let before = candidates(&cli)?;
+
+    let refused =
+        cli.run_as(&["import", "candidates", &file_arg, "--job", "1", "--user", "clerk"], "", DEMO_PASSWORD)?;
+    assert!(!refused.status.success());
+    let stdout = String::from_utf8_lossy(&refused.stdout);
+    assert!(stdout.contains("2 rows can be imported, 1 rows have problems"), "{stdout}");
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("no candidate was imported"));
+    assert_eq!(candidates(&cli)?, before, "a refused import changed the vault");
+
+    let errors = root.path().join("errors.csv");
+    let args = ["import", "candidates", &file_arg, "--job", "1", "--mode", "good-rows", "--errors"];
+    let done =
+        cli.run_as(&[&args[..], &[&errors.display().to_string(), "--user", "clerk"]].concat(), "", DEMO_PASSWORD)?;
+    assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
+    assert!(String::from_utf8_lossy(&done.stdout).contains("2 candidates imported"));
+    let report = std::fs::read_to_string(&errors)?;
+    assert!(report.contains("3,身份证号,身份证号无效"), "{report}");
+    assert!(candidates(&cli)?.ends_with('3'), "{}", candidates(&cli)?);
+
+    let again = cli.run_as(
+        &["import", "candidates", &file_arg, "--job", "1", "--dry-run", "--user", "clerk"],
+        "",
+        DEMO_PASSWORD,
+    )?;
+    let stdout = String::from_utf8_lossy(&again.stdout);
+    assert!(stdout.contains("already in this job"), "{stdout}");
     Ok(())
 }

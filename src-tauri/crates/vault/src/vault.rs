@@ -165,6 +165,8 @@ pub struct NewCandidate {
     pub id_number: Option<String>,
     pub phone: Option<String>,
     pub email: Option<String>,
+    /// A label for fairness statistics (e.g. an intake batch); never personal data.
+    pub group: Option<String>,
 }
 
 /// An access code as printed on the candidate's slip. Only its hash is stored.
@@ -671,32 +673,81 @@ impl Vault {
     /// and its last four characters.
     pub fn add_candidate(&mut self, session: &Session, c: NewCandidate) -> Result<i64> {
         self.authorize(session, Action::ManageCandidates)?;
-        let (id_hash, last4) = match c.id_number.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            Some(id) => {
-                check_resident_id(id)?;
-                let upper = id.to_ascii_uppercase();
-                (Some(self.lookup_hash("id", &upper)), Some(upper[upper.len() - 4..].to_owned()))
-            }
-            None => (None, None),
-        };
+        let row = self.candidate_row(&c)?;
         let now = self.now();
         let next: i64 = self.conn.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM candidates", [], |r| r.get(0))?;
         self.write(session, "candidate.create", &format!("candidate:{next}"), |tx| {
-            tx.execute(
-                "INSERT INTO candidates (id, job_id, name, id_hash, id_last4, phone, email, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![next, c.job_id, c.name, id_hash, last4, c.phone, c.email, now],
-            )?;
+            insert_candidate(tx, next, &c, &row, now)?;
             Ok(next)
+        })
+    }
+
+    /// Imports candidates in **one transaction** with one audit entry each: either all of them
+    /// are added or, on any error, none.
+    pub fn import_candidates(
+        &mut self,
+        session: &Session,
+        job_id: i64,
+        candidates: &[NewCandidate],
+    ) -> Result<Vec<i64>> {
+        self.authorize(session, Action::ManageCandidates)?;
+        self.job_info(job_id)?;
+        let rows = candidates.iter().map(|c| self.candidate_row(c)).collect::<Result<Vec<_>>>()?;
+        let now = self.now();
+        let first: i64 = self.conn.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM candidates", [], |r| r.get(0))?;
+        let tx = self.conn.transaction()?;
+        let mut ids = Vec::with_capacity(candidates.len());
+        for (offset, (c, row)) in candidates.iter().zip(&rows).enumerate() {
+            let id = first + offset as i64;
+            insert_candidate(&tx, id, &NewCandidate { job_id, ..c.clone() }, row, now)?;
+            audit::append(
+                &tx,
+                &self.chain,
+                now,
+                &audit_entry(session, "candidate.create", &format!("candidate:{id}"), Outcome::Ok),
+            )?;
+            ids.push(id);
+        }
+        let (seq, head) = audit::append(
+            &tx,
+            &self.chain,
+            now,
+            &audit_entry(session, "candidate.import", &format!("job:{job_id}"), Outcome::Ok),
+        )?;
+        tx.commit()?;
+        self.store_checkpoint(seq, &head, now)?;
+        Ok(ids)
+    }
+
+    /// Which ID numbers already belong to candidates of a job (checked by keyed hash, so the
+    /// numbers themselves are never read back).
+    pub fn id_lookup(&mut self, session: &Session, job_id: i64) -> Result<IdLookup> {
+        self.authorize(session, Action::ManageCandidates)?;
+        let hashes = self
+            .conn
+            .prepare("SELECT id_hash FROM candidates WHERE job_id = ?1 AND id_hash IS NOT NULL")?
+            .query_map([job_id], |r| r.get::<_, Vec<u8>>(0))?
+            .collect::<rusqlite::Result<std::collections::HashSet<_>>>()?;
+        Ok(IdLookup { key: self.lookup_key.derive("id"), hashes })
+    }
+
+    fn candidate_row(&self, c: &NewCandidate) -> Result<CandidateColumns> {
+        Ok(match c.id_number.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            Some(id) => {
+                check_resident_id(id)?;
+                let upper = id.to_ascii_uppercase();
+                CandidateColumns {
+                    id_hash: Some(self.lookup_hash("id", &upper)),
+                    last4: Some(upper[upper.len() - 4..].to_owned()),
+                }
+            }
+            None => CandidateColumns { id_hash: None, last4: None },
         })
     }
 
     /// A keyed hash for looking things up without storing them (ID numbers, access codes).
     fn lookup_hash(&self, purpose: &str, value: &str) -> Vec<u8> {
-        Sha256::new()
-            .chain_update(self.lookup_key.derive(purpose).expose())
-            .chain_update(value.as_bytes())
-            .finalize()
-            .to_vec()
+        keyed_hash(&self.lookup_key.derive(purpose), value)
     }
 
     /// Issues a one-time access code valid in `[valid_from_ms, valid_until_ms]`, and the
@@ -1099,6 +1150,43 @@ fn read_header(paths: &VaultPaths) -> Result<Header> {
         return Err(VaultError::Header { path, detail: format!("format {}", header.format) });
     }
     Ok(header)
+}
+
+fn keyed_hash(key: &SecretKey, value: &str) -> Vec<u8> {
+    Sha256::new().chain_update(key.expose()).chain_update(value.as_bytes()).finalize().to_vec()
+}
+
+/// The stored form of a candidate's ID number.
+struct CandidateColumns {
+    id_hash: Option<Vec<u8>>,
+    last4: Option<String>,
+}
+
+fn insert_candidate(tx: &Transaction<'_>, id: i64, c: &NewCandidate, row: &CandidateColumns, now: i64) -> Result<()> {
+    tx.execute(
+        "INSERT INTO candidates (id, job_id, name, id_hash, id_last4, phone, email, group_label, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![id, c.job_id, c.name, row.id_hash, row.last4, c.phone, c.email, c.group, now],
+    )?;
+    Ok(())
+}
+
+/// Whether an ID number already belongs to a candidate of a job (see [`Vault::id_lookup`]).
+pub struct IdLookup {
+    key: SecretKey,
+    hashes: std::collections::HashSet<Vec<u8>>,
+}
+
+impl std::fmt::Debug for IdLookup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IdLookup").field("known", &self.hashes.len()).finish_non_exhaustive()
+    }
+}
+
+impl IdLookup {
+    /// `id_number` normalised (trimmed, upper case) as the vault stores it.
+    pub fn contains(&self, id_number: &str) -> bool {
+        self.hashes.contains(&keyed_hash(&self.key, &id_number.trim().to_ascii_uppercase()))
+    }
 }
 
 /// An invitation row joined with its interview, as the kiosk redeems it.

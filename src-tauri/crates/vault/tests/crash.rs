@@ -176,7 +176,7 @@ fn set_up(dir: &Path) -> (i64, i64) {
     let candidate = vault
         .add_candidate(
             &clerk,
-            NewCandidate { job_id: job, name: "c".into(), id_number: None, phone: None, email: None },
+            NewCandidate { job_id: job, name: "c".into(), id_number: None, phone: None, email: None, group: None },
         )
         .unwrap();
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
@@ -218,7 +218,14 @@ fn writer_child() {
         let id = vault
             .add_candidate(
                 &clerk,
-                NewCandidate { job_id: job, name: format!("c{i}"), id_number: None, phone: None, email: None },
+                NewCandidate {
+                    job_id: job,
+                    name: format!("c{i}"),
+                    id_number: None,
+                    phone: None,
+                    email: None,
+                    group: None,
+                },
             )
             .unwrap();
         println!("candidate {id}");
@@ -284,7 +291,10 @@ fn full_disk_child() {
 
     let huge_name = "名".repeat(400_000);
     let err = vault
-        .add_candidate(&clerk, NewCandidate { job_id: job, name: huge_name, id_number: None, phone: None, email: None })
+        .add_candidate(
+            &clerk,
+            NewCandidate { job_id: job, name: huge_name, id_number: None, phone: None, email: None, group: None },
+        )
         .unwrap_err();
     assert!(matches!(err.code(), "vault.database" | "vault.io"), "{err:?}");
     assert_eq!(vault.status().unwrap(), before, "a failed write changed the vault");
@@ -295,7 +305,7 @@ fn full_disk_child() {
     vault
         .add_candidate(
             &clerk,
-            NewCandidate { job_id: job, name: "after".into(), id_number: None, phone: None, email: None },
+            NewCandidate { job_id: job, name: "after".into(), id_number: None, phone: None, email: None, group: None },
         )
         .unwrap();
     vault.close().unwrap();

@@ -513,3 +513,45 @@ fn the_scoring_queue_is_durable_ordered_resumable_and_gives_up_after_retries() {
     vault.record_scoring(1, &record(vec![level(None, None, None)])).unwrap();
     assert_eq!(vault.scoring_queue_counts().unwrap(), (0, 0));
 }
+
+#[test]
+fn an_import_is_one_transaction_with_an_audit_entry_per_candidate() {
+    use vault::NewCandidate;
+    let mut f = Fixture::new();
+    let job = f.job();
+    let existing = f.candidate(job); // 11010519491231002X
+    let new = |name: &str, id: Option<&str>| NewCandidate {
+        job_id: job,
+        name: name.into(),
+        id_number: id.map(Into::into),
+        phone: Some("13800000000".into()),
+        email: None,
+        group: Some("2026-spring".into()),
+    };
+    let lookup = f.vault.id_lookup(&f.clerk, job).unwrap();
+    assert!(lookup.contains(" 11010519491231002x "), "normalised like the vault stores it");
+    assert!(!lookup.contains("110101199003070000"));
+    assert_eq!(f.vault.id_lookup(&f.kiosk, job).unwrap_err().code(), "auth.denied");
+
+    // One row collides with the candidate already in the job: nothing of the batch is written.
+    let before = f.vault.status().unwrap();
+    let batch = [new("甲", None), new("乙", Some("11010519491231002X")), new("丙", None)];
+    assert!(f.vault.import_candidates(&f.clerk, job, &batch).is_err());
+    let after = f.vault.status().unwrap();
+    assert_eq!((after.candidates, after.audit_entries), (before.candidates, before.audit_entries));
+
+    let ids = f.vault.import_candidates(&f.clerk, job, &[new("甲", None), new("丙", None)]).unwrap();
+    assert_eq!(ids, [existing + 1, existing + 2]);
+    let conn = raw(&f.db_path(), &f.key());
+    let (groups, creates, imports): (i64, i64, i64) = conn
+        .query_row(
+            "SELECT (SELECT COUNT(*) FROM candidates WHERE group_label = '2026-spring'),
+                    (SELECT COUNT(*) FROM audit_log WHERE action = 'candidate.create'),
+                    (SELECT COUNT(*) FROM audit_log WHERE action = 'candidate.import')",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!((groups, creates, imports), (2, 3, 1));
+    f.vault.check(&f.auditor).unwrap();
+}

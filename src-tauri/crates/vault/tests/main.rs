@@ -95,8 +95,14 @@ impl Fixture {
     }
 
     fn named_candidate(&mut self, job_id: i64, name: &str, id_number: Option<&str>) -> i64 {
-        let c =
-            NewCandidate { job_id, name: name.into(), id_number: id_number.map(Into::into), phone: None, email: None };
+        let c = NewCandidate {
+            job_id,
+            name: name.into(),
+            id_number: id_number.map(Into::into),
+            phone: None,
+            email: None,
+            group: None,
+        };
         self.vault.add_candidate(&self.clerk, c).unwrap()
     }
 
@@ -252,7 +258,7 @@ fn role_by_operation_matrix_and_every_denial_is_audited() {
     }
     // Real operations go through the same check: a kiosk cannot add a candidate, an auditor
     // cannot create a job, a clerk cannot read the audit chain.
-    let c = NewCandidate { job_id: 1, name: "李四".into(), id_number: None, phone: None, email: None };
+    let c = NewCandidate { job_id: 1, name: "李四".into(), id_number: None, phone: None, email: None, group: None };
     assert!(matches!(f.vault.add_candidate(&f.kiosk, c).unwrap_err(), VaultError::Denied { .. }));
     assert!(matches!(f.vault.verify_audit(&f.clerk).unwrap_err(), VaultError::Denied { .. }));
     assert!(matches!(
@@ -309,6 +315,7 @@ fn invalid_weights_and_ids_are_refused_and_change_nothing() {
         id_number: Some("110105194912310021".into()),
         phone: None,
         email: None,
+        group: None,
     };
     assert_eq!(f.vault.add_candidate(&f.clerk, bad).unwrap_err().code(), "rules.id_number");
     let after = f.vault.status().unwrap();

@@ -1,0 +1,437 @@
+//! Candidate import from the agency's HRMS exports: CSV (UTF-8 or GB18030, comma or tab) and
+//! XLSX. The file is read into a table, its columns are mapped (guessed from the headers, in
+//! Chinese or English, and overridable), and every row is validated — required name, the
+//! checksum of 18-character resident ID numbers, phone and e-mail formats, duplicates within the
+//! file and (through a lookup the caller supplies) against the vault — before anything is
+//! written. Writing is the caller's single transaction; this module does no I/O beyond parsing
+//! the bytes it is given.
+
+use std::collections::HashMap;
+use std::io::Cursor;
+
+use calamine::{Data, Reader};
+use serde::Serialize;
+
+/// The largest file accepted (an HRMS export of 100,000 candidates is a few MB).
+pub const MAX_BYTES: usize = 64 * 1024 * 1024;
+/// The most rows accepted in one import.
+pub const MAX_ROWS: usize = 200_000;
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ImportError {
+    #[error("the file is empty")]
+    Empty,
+    #[error("the file is larger than {MAX_BYTES} bytes")]
+    TooLarge,
+    #[error("the file has more than {MAX_ROWS} rows")]
+    TooManyRows,
+    #[error("the text is neither UTF-8 nor GB18030")]
+    Encoding,
+    #[error("CSV: {0}")]
+    Csv(String),
+    #[error("XLSX: {0}")]
+    Xlsx(String),
+    #[error("no column for the candidate's name (looked for 姓名 / name)")]
+    NoNameColumn,
+    #[error("column {0} does not exist")]
+    NoSuchColumn(usize),
+}
+
+impl interview::UserFacing for ImportError {
+    fn code(&self) -> &'static str {
+        match self {
+            ImportError::Empty => "import.empty",
+            ImportError::TooLarge => "import.too_large",
+            ImportError::TooManyRows => "import.too_many_rows",
+            ImportError::Encoding => "import.encoding",
+            ImportError::Csv(_) => "import.csv",
+            ImportError::Xlsx(_) => "import.xlsx",
+            ImportError::NoNameColumn => "import.no_name_column",
+            ImportError::NoSuchColumn(_) => "import.no_such_column",
+        }
+    }
+
+    fn user_message(&self) -> interview::Localized {
+        use interview::Localized as L;
+        match self {
+            ImportError::Empty => L::new("文件是空的，没有导入任何内容。", "The file is empty; nothing was imported."),
+            ImportError::TooLarge => L::new(
+                "文件太大（超过 64 MB），没有导入任何内容。请分批导入。",
+                "The file is too large (over 64 MB); nothing was imported. Import it in parts.",
+            ),
+            ImportError::TooManyRows => L::new(
+                "文件超过 200,000 行，没有导入任何内容。请分批导入。",
+                "The file has more than 200,000 rows; nothing was imported. Import it in parts.",
+            ),
+            ImportError::Encoding => L::new(
+                "无法识别文件编码（支持 UTF-8 和 GB18030/GBK），没有导入任何内容。",
+                "The file's text encoding is not recognised (UTF-8 and GB18030/GBK are supported); nothing was imported.",
+            ),
+            ImportError::Csv(_) => L::new(
+                "CSV 文件格式有误（例如引号不成对或行被截断），没有导入任何内容。",
+                "The CSV file is malformed (for example an unclosed quote or a cut-off line); nothing was imported.",
+            ),
+            ImportError::Xlsx(_) => L::new(
+                "Excel 文件无法读取（文件损坏或不是 .xlsx），没有导入任何内容。",
+                "The Excel file cannot be read (damaged, or not .xlsx); nothing was imported.",
+            ),
+            ImportError::NoNameColumn => L::new(
+                "找不到“姓名”列。请在列对应中指定哪一列是姓名。",
+                "No name column was found. Say in the column mapping which column holds the name.",
+            ),
+            ImportError::NoSuchColumn(c) => {
+                L::new(format!("第 {} 列不存在。", c + 1), format!("Column {} does not exist.", c + 1))
+            }
+        }
+    }
+}
+
+/// The file as a table of text cells, its first row the headers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Table {
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+/// Reads CSV or XLSX bytes (XLSX is recognised by its ZIP signature).
+pub fn read_table(bytes: &[u8]) -> Result<Table, ImportError> {
+    if bytes.is_empty() {
+        return Err(ImportError::Empty);
+    }
+    if bytes.len() > MAX_BYTES {
+        return Err(ImportError::TooLarge);
+    }
+    let mut rows = if bytes.starts_with(b"PK\x03\x04") { read_xlsx(bytes)? } else { read_csv(bytes)? };
+    rows.retain(|row| row.iter().any(|c| !c.trim().is_empty()));
+    if rows.is_empty() {
+        return Err(ImportError::Empty);
+    }
+    if rows.len() > MAX_ROWS + 1 {
+        return Err(ImportError::TooManyRows);
+    }
+    let headers = rows.remove(0).into_iter().map(|h| h.trim().to_owned()).collect();
+    Ok(Table { headers, rows })
+}
+
+fn decode(bytes: &[u8]) -> Result<String, ImportError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return Ok(text.to_owned());
+    }
+    let (text, _, had_errors) = encoding_rs::GB18030.decode(bytes);
+    if had_errors { Err(ImportError::Encoding) } else { Ok(text.into_owned()) }
+}
+
+fn read_csv(bytes: &[u8]) -> Result<Vec<Vec<String>>, ImportError> {
+    let text = decode(bytes)?;
+    let first = text.lines().next().unwrap_or_default();
+    let delimiter = if first.matches('\t').count() > first.matches(',').count() { b'\t' } else { b',' };
+    let mut reader =
+        csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(text.as_bytes());
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| ImportError::Csv(e.to_string()))?;
+        rows.push(record.iter().map(str::to_owned).collect());
+        if rows.len() > MAX_ROWS + 1 {
+            return Err(ImportError::TooManyRows);
+        }
+    }
+    // A quote left open runs to the end of the file: the csv crate accepts that silently.
+    if text.matches('"').count() % 2 == 1 {
+        return Err(ImportError::Csv("unbalanced quotes".into()));
+    }
+    Ok(rows)
+}
+
+fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, ImportError> {
+    let mut book = calamine::Xlsx::new(Cursor::new(bytes.to_vec())).map_err(|e| ImportError::Xlsx(e.to_string()))?;
+    let range = book
+        .worksheet_range_at(0)
+        .ok_or_else(|| ImportError::Xlsx("no worksheet".into()))?
+        .map_err(|e| ImportError::Xlsx(e.to_string()))?;
+    Ok(range
+        .rows()
+        .map(|row| {
+            row.iter()
+                .map(|cell| match cell {
+                    Data::Empty => String::new(),
+                    Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+                    // ID numbers typed as numbers lose nothing up to 15 digits; longer ones must be text.
+                    Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+                    other => other.to_string(),
+                })
+                .collect()
+        })
+        .collect())
+}
+
+/// Which column holds what (0-based).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Mapping {
+    pub name: Option<usize>,
+    pub id_number: Option<usize>,
+    pub phone: Option<usize>,
+    pub email: Option<usize>,
+    pub group: Option<usize>,
+}
+
+const NAME: &[&str] = &["姓名", "名字", "name", "full name", "candidate"];
+const ID: &[&str] = &["身份证号", "身份证号码", "身份证", "证件号码", "id number", "id", "resident id"];
+const PHONE: &[&str] = &["手机", "手机号", "手机号码", "电话", "联系电话", "phone", "mobile", "telephone"];
+const EMAIL: &[&str] = &["邮箱", "电子邮箱", "电子邮件", "email", "e-mail"];
+const GROUP: &[&str] = &["分组", "组别", "批次", "group", "batch"];
+
+impl Mapping {
+    /// Guesses the mapping from the headers.
+    pub fn guess(headers: &[String]) -> Mapping {
+        let find = |names: &[&str]| headers.iter().position(|h| names.iter().any(|n| h.trim().eq_ignore_ascii_case(n)));
+        Mapping { name: find(NAME), id_number: find(ID), phone: find(PHONE), email: find(EMAIL), group: find(GROUP) }
+    }
+
+    fn check(&self, columns: usize) -> Result<(), ImportError> {
+        let name = self.name.ok_or(ImportError::NoNameColumn)?;
+        for column in [Some(name), self.id_number, self.phone, self.email, self.group].into_iter().flatten() {
+            if column >= columns {
+                return Err(ImportError::NoSuchColumn(column));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A row that passed validation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CandidateRow {
+    /// 1-based line in the file, counting the header line.
+    pub line: usize,
+    pub name: String,
+    pub id_number: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub group: Option<String>,
+}
+
+/// What is wrong with one row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RowProblem {
+    MissingName,
+    NameTooLong,
+    InvalidIdNumber,
+    InvalidPhone,
+    InvalidEmail,
+    DuplicateInFile,
+    AlreadyInVault,
+}
+
+impl RowProblem {
+    pub fn message(self) -> interview::Localized {
+        use interview::Localized as L;
+        match self {
+            RowProblem::MissingName => L::new("缺少姓名", "name missing"),
+            RowProblem::NameTooLong => L::new("姓名过长（超过 100 个字符）", "name longer than 100 characters"),
+            RowProblem::InvalidIdNumber => {
+                L::new("身份证号无效（位数或校验位不对）", "ID number invalid (length or check digit)")
+            }
+            RowProblem::InvalidPhone => L::new("电话号码格式不对", "phone number malformed"),
+            RowProblem::InvalidEmail => L::new("邮箱格式不对", "e-mail address malformed"),
+            RowProblem::DuplicateInFile => L::new("与文件中前面的行重复", "duplicates an earlier row of the file"),
+            RowProblem::AlreadyInVault => {
+                L::new("该岗位已有此身份证号的候选人", "a candidate with this ID number is already in this job")
+            }
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RowError {
+    pub line: usize,
+    pub column: Option<String>,
+    pub problem: RowProblem,
+}
+
+/// The outcome of validating a whole table.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Checked {
+    pub good: Vec<CandidateRow>,
+    pub errors: Vec<RowError>,
+}
+
+fn valid_phone(p: &str) -> bool {
+    let digits: String = p.chars().filter(|c| !matches!(c, ' ' | '-' | '(' | ')')).collect();
+    let digits = digits.strip_prefix("+86").unwrap_or(&digits);
+    let mobile = digits.len() == 11 && digits.starts_with('1') && digits.chars().all(|c| c.is_ascii_digit());
+    let landline =
+        (7..=12).contains(&digits.len()) && digits.starts_with('0') && digits.chars().all(|c| c.is_ascii_digit());
+    mobile || landline
+}
+
+fn valid_email(e: &str) -> bool {
+    let Some((local, domain)) = e.split_once('@') else { return false };
+    !local.is_empty()
+        && local.len() <= 64
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !e.contains(char::is_whitespace)
+        && domain.chars().all(|c| c.is_alphanumeric() || c == '.' || c == '-')
+}
+
+/// Validates every row. `in_vault` says whether a (normalised, upper-case) ID number is already
+/// a candidate of the job.
+pub fn check(table: &Table, mapping: &Mapping, in_vault: &mut dyn FnMut(&str) -> bool) -> Result<Checked, ImportError> {
+    let columns = table.headers.len().max(table.rows.iter().map(Vec::len).max().unwrap_or(0));
+    mapping.check(columns)?;
+    let cell = |row: &[String], column: Option<usize>| -> Option<String> {
+        column.and_then(|c| row.get(c)).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+    };
+    let header = |column: Option<usize>| column.and_then(|c| table.headers.get(c)).cloned();
+    let mut seen_ids: HashMap<String, usize> = HashMap::new();
+    let mut seen_name_phone: HashMap<(String, String), usize> = HashMap::new();
+    let mut out = Checked::default();
+    for (index, row) in table.rows.iter().enumerate() {
+        let line = index + 2;
+        let mut problems: Vec<(Option<usize>, RowProblem)> = Vec::new();
+        let name = cell(row, mapping.name);
+        let id_number = cell(row, mapping.id_number).map(|s| s.to_ascii_uppercase());
+        let phone = cell(row, mapping.phone);
+        let email = cell(row, mapping.email);
+        match &name {
+            None => problems.push((mapping.name, RowProblem::MissingName)),
+            Some(n) if n.chars().count() > 100 => problems.push((mapping.name, RowProblem::NameTooLong)),
+            _ => {}
+        }
+        if let Some(id) = &id_number {
+            if interview::check_resident_id(id).is_err() {
+                problems.push((mapping.id_number, RowProblem::InvalidIdNumber));
+            } else if seen_ids.insert(id.clone(), line).is_some() {
+                problems.push((mapping.id_number, RowProblem::DuplicateInFile));
+            } else if in_vault(id) {
+                problems.push((mapping.id_number, RowProblem::AlreadyInVault));
+            }
+        }
+        if let Some(p) = &phone
+            && !valid_phone(p)
+        {
+            problems.push((mapping.phone, RowProblem::InvalidPhone));
+        }
+        if let Some(e) = &email
+            && !valid_email(e)
+        {
+            problems.push((mapping.email, RowProblem::InvalidEmail));
+        }
+        if id_number.is_none()
+            && let (Some(n), Some(p)) = (&name, &phone)
+            && seen_name_phone.insert((n.clone(), p.clone()), line).is_some()
+        {
+            problems.push((mapping.name, RowProblem::DuplicateInFile));
+        }
+        if problems.is_empty() {
+            out.good.push(CandidateRow {
+                line,
+                name: name.unwrap_or_default(),
+                id_number,
+                phone,
+                email,
+                group: cell(row, mapping.group),
+            });
+        } else {
+            out.errors.extend(problems.into_iter().map(|(column, problem)| RowError {
+                line,
+                column: header(column),
+                problem,
+            }));
+        }
+    }
+    Ok(out)
+}
+
+/// The error list as CSV (UTF-8 with a BOM, so spreadsheet programs read the Chinese), for the
+/// clerk to download and correct the file.
+pub fn errors_csv(errors: &[RowError]) -> String {
+    let mut out = String::from("\u{feff}行 line,列 column,问题,problem\n");
+    for e in errors {
+        let m = e.problem.message();
+        let column = e.column.as_deref().unwrap_or("");
+        out.push_str(&format!("{},{},{},{}\n", e.line, crate::export::csv_cell(column), m.zh_cn, m.en));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD_ID: &str = "11010519491231002X";
+
+    fn table(csv: &str) -> Table {
+        read_table(csv.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn reads_utf8_with_bom_gb18030_and_tabs() {
+        let t = read_table("\u{feff}姓名,身份证号\n张三,11010519491231002X\n".as_bytes()).unwrap();
+        assert_eq!(t.headers, ["姓名", "身份证号"]);
+        let (gbk, _, _) = encoding_rs::GB18030.encode("姓名\t手机\n李四\t13800000000\n");
+        let t = read_table(&gbk).unwrap();
+        assert_eq!((t.headers[1].as_str(), t.rows[0][0].as_str()), ("手机", "李四"));
+        assert_eq!(read_table(b"").unwrap_err(), ImportError::Empty);
+        assert_eq!(read_table(b"\n\n  \n").unwrap_err(), ImportError::Empty);
+        assert_eq!(read_table(&[0xff, 0xfe, 0x81, 0x20, 0x81]).unwrap_err(), ImportError::Encoding);
+        assert!(matches!(read_table(b"name\n\"unclosed,1\n").unwrap_err(), ImportError::Csv(_)));
+        assert!(matches!(read_table(b"PK\x03\x04garbage").unwrap_err(), ImportError::Xlsx(_)));
+    }
+
+    #[test]
+    fn mapping_is_guessed_in_both_languages() {
+        let m = Mapping::guess(&["序号".into(), "姓名".into(), "身份证号码".into(), "手机号".into(), "Email".into()]);
+        assert_eq!(m, Mapping { name: Some(1), id_number: Some(2), phone: Some(3), email: Some(4), group: None });
+        let t = table("no,what\n1,2\n");
+        assert_eq!(check(&t, &Mapping::guess(&t.headers), &mut |_| false).unwrap_err(), ImportError::NoNameColumn);
+    }
+
+    #[test]
+    fn every_row_is_validated_and_problems_are_named() {
+        let t = table(&format!(
+            "姓名,身份证号,手机,邮箱\n\
+             张三,{GOOD_ID},13800000000,zhang@example.cn\n\
+             ,110105194912310021,12345,not-an-email\n\
+             李四,{GOOD_ID},010-12345678,\n\
+             王五,11010519491231002x,,\n\
+             赵六,,+86 139 0000 0000,zhao@example.cn\n"
+        ));
+        let mapping = Mapping::guess(&t.headers);
+        let checked = check(&t, &mapping, &mut |id| id == "NOTHING").unwrap();
+        assert_eq!(checked.good.iter().map(|r| r.line).collect::<Vec<_>>(), [2, 6]);
+        let problems: Vec<(usize, RowProblem)> = checked.errors.iter().map(|e| (e.line, e.problem)).collect();
+        assert_eq!(
+            problems,
+            [
+                (3, RowProblem::MissingName),
+                (3, RowProblem::InvalidIdNumber),
+                (3, RowProblem::InvalidPhone),
+                (3, RowProblem::InvalidEmail),
+                (4, RowProblem::DuplicateInFile),
+                (5, RowProblem::DuplicateInFile),
+            ]
+        );
+        assert_eq!(checked.errors[1].column.as_deref(), Some("身份证号"));
+        let in_vault = check(&t, &mapping, &mut |id| id == GOOD_ID).unwrap();
+        assert!(in_vault.errors.iter().any(|e| e.line == 2 && e.problem == RowProblem::AlreadyInVault));
+        let report = errors_csv(&checked.errors);
+        assert!(report.contains("3,身份证号,身份证号无效"), "{report}");
+    }
+
+    #[test]
+    fn xlsx_is_read_including_numbers_that_are_ids_or_phones() {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        sheet.write_string(0, 0, "姓名").unwrap();
+        sheet.write_string(0, 1, "手机").unwrap();
+        sheet.write_string(1, 0, "张三").unwrap();
+        sheet.write_number(1, 1, 13_800_000_000.0).unwrap();
+        let bytes = book.save_to_buffer().unwrap();
+        let t = read_table(&bytes).unwrap();
+        assert_eq!(t.rows, [vec!["张三".to_owned(), "13800000000".to_owned()]]);
+    }
+}

@@ -1,0 +1,11 @@
+//! Working with the agency's HRMS — nothing of ours calls out; the agency's systems bring files
+//! and (later) call a local API:
+//!
+//! - [`import`]: candidates from CSV (UTF-8 or GB18030, comma or tab) and XLSX, with column
+//!   mapping, a validation of every row, and an error list to download;
+//! - [`export`]: results as CSV, XLSX or JSON, safe against formula injection.
+//!
+//! This crate parses and formats only; the vault writes (one transaction per import).
+
+pub mod export;
+pub mod import;
