@@ -67,6 +67,9 @@ enum Command {
     /// Import from the HRMS: candidates from CSV or XLSX.
     #[command(subcommand)]
     Import(import_cli::ImportCommand),
+    /// Export to the HRMS: results as CSV, XLSX or JSON.
+    #[command(subcommand)]
+    Export(import_cli::ExportCommand),
 }
 
 pub fn main() -> ExitCode {
@@ -105,6 +108,7 @@ fn run(cli: Cli, lang: Lang) -> Result<(), ShellError> {
         Command::ScoreFile(args) => score_cli::run(args, lang),
         Command::Eval(args) => eval_cli::run(args, lang),
         Command::Import(command) => import_cli::run(command, &data_dir, lang),
+        Command::Export(command) => import_cli::run_export(command, &data_dir, lang),
     }
 }
 

@@ -27,6 +27,8 @@ pub enum ShellError {
     Read { path: PathBuf, source: std::io::Error },
     #[error(transparent)]
     Import(#[from] ImportError),
+    #[error("not a date: {0:?}")]
+    BadDate(String),
     #[error("import refused: {problems} problems")]
     ImportRefused { problems: usize },
     #[error("labelled set {path}: {detail}")]
@@ -54,6 +56,7 @@ impl UserFacing for ShellError {
             ShellError::SetInvalid { .. } => "scoring.set_invalid",
             ShellError::Import(inner) => inner.code(),
             ShellError::ImportRefused { .. } => "import.refused",
+            ShellError::BadDate(_) => "app.bad_date",
             ShellError::NoPassword => "app.no_password",
             ShellError::NotADemoVault(_) => "app.not_a_demo_vault",
             ShellError::ComponentsFailed { .. } => "app.components_failed",
@@ -89,6 +92,10 @@ impl UserFacing for ShellError {
                 format!("The file {} cannot be read; check the path and the permissions.", path.display()),
             ),
             ShellError::Import(inner) => inner.user_message(),
+            ShellError::BadDate(text) => Localized::new(
+                format!("“{text}”不是有效日期，请按 YYYY-MM-DD 填写，例如 2026-11-22。"),
+                format!("“{text}” is not a date; write it as YYYY-MM-DD, for example 2026-11-22."),
+            ),
             ShellError::ImportRefused { problems } => Localized::new(
                 format!(
                     "文件中有 {problems} 处问题，按“全部或全不”方式未导入任何候选人。请修正后重试，或使用 --mode good-rows 只导入没有问题的行。"

@@ -117,3 +117,104 @@ pub fn run(command: ImportCommand, data_dir: &Path, lang: Lang) -> Result<(), Sh
     println!("{} {}", ids.len(), t(lang, "名候选人已导入（一次事务）。", "candidates imported (one transaction)."));
     Ok(())
 }
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// Results (levels per dimension, total, band, decision, status) for a job or a date range.
+    Results(ResultsArgs),
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum ExportFormat {
+    Csv,
+    Xlsx,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ResultsArgs {
+    /// Only this job (default: every job).
+    #[arg(long, value_name = "ID")]
+    job: Option<i64>,
+    /// Interviews last updated on or after this day (YYYY-MM-DD, UTC).
+    #[arg(long, value_name = "DATE")]
+    from: Option<String>,
+    /// …and before the end of this day (YYYY-MM-DD, UTC).
+    #[arg(long, value_name = "DATE")]
+    to: Option<String>,
+    #[arg(long, value_enum, default_value = "csv")]
+    format: ExportFormat,
+    /// The file to write; never overwritten.
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+    #[arg(long, value_name = "USER")]
+    user: String,
+}
+
+/// Milliseconds since the epoch at the start of a `YYYY-MM-DD` day (UTC).
+fn day_start_ms(day: &str) -> Result<i64, ShellError> {
+    let bad = || ShellError::BadDate(day.to_owned());
+    let parts: Vec<i64> = day.split('-').map(|p| p.parse::<i64>().map_err(|_| bad())).collect::<Result<_, _>>()?;
+    let [y, m, d] = parts[..] else { return Err(bad()) };
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) || !(1970..=9999).contains(&y) {
+        return Err(bad());
+    }
+    // Days from the civil date (Howard Hinnant's algorithm).
+    let (y, m) = if m <= 2 { (y - 1, m + 9) } else { (y, m - 3) };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * m + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Ok((era * 146_097 + doe - 719_468) * 86_400_000)
+}
+
+pub fn run_export(command: ExportCommand, data_dir: &Path, lang: Lang) -> Result<(), ShellError> {
+    let ExportCommand::Results(args) = command;
+    if args.out.exists() {
+        return Err(vault::VaultError::TargetExists(args.out.clone()).into());
+    }
+    let from = args.from.as_deref().map(day_start_ms).transpose()?.unwrap_or(0);
+    let to = args.to.as_deref().map(day_start_ms).transpose()?.map_or(i64::MAX, |d| d + 86_400_000);
+    let (mut vault, session) = crate::vault_cli::sign_in(data_dir, &args.user, lang)?;
+    let rows: Vec<hrms::export::ResultRow> = vault
+        .export_results(&session, args.job, from, to)?
+        .into_iter()
+        .map(|r| hrms::export::ResultRow {
+            candidate_id: r.candidate_id,
+            name: r.name,
+            id_last4: r.id_last4,
+            job: r.job,
+            interview_id: r.interview_id,
+            status: r.state,
+            levels: r.levels,
+            total: r.total,
+            band: r.band,
+            decision: r.decision,
+            report_id: None,
+        })
+        .collect();
+    let format = match args.format {
+        ExportFormat::Csv => hrms::export::Format::Csv,
+        ExportFormat::Xlsx => hrms::export::Format::Xlsx,
+        ExportFormat::Json => hrms::export::Format::Json,
+    };
+    let bytes = hrms::export::write(&rows, format).map_err(|e| ShellError::Internal(e.to_string()))?;
+    std::fs::write(&args.out, bytes).map_err(|source| ShellError::DataDir { path: args.out.clone(), source })?;
+    println!("{} {} → {}", rows.len(), t(lang, "场面试已导出", "interviews exported"), args.out.display());
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::day_start_ms;
+
+    #[test]
+    fn days_are_utc_midnights() {
+        assert_eq!(day_start_ms("1970-01-01").unwrap(), 0);
+        assert_eq!(day_start_ms("2026-11-22").unwrap(), 1_795_305_600_000);
+        assert_eq!(day_start_ms("2024-03-01").unwrap() - day_start_ms("2024-02-28").unwrap(), 2 * 86_400_000);
+        for bad in ["2026-13-01", "yesterday", "2026-11", "1969-12-31"] {
+            assert!(day_start_ms(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -276,5 +276,30 @@ fn import_candidates_from_an_hrms_export() -> Result<()> {
     )?;
     let stdout = String::from_utf8_lossy(&again.stdout);
     assert!(stdout.contains("already in this job"), "{stdout}");
+
+    // The results go back to the HRMS: the demo's scored interview with its levels and band.
+    let out = root.path().join("results.csv");
+    let out_arg = out.display().to_string();
+    let export = ["export", "results", "--job", "1", "--format", "csv", "--out", &out_arg, "--user", "clerk"];
+    let done = cli.run_as(&export, "", DEMO_PASSWORD)?;
+    assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
+    let csv = std::fs::read_to_string(&out)?;
+    assert!(
+        csv.starts_with(
+            "\u{feff}candidate_id,name,id_last4,job,interview_id,status,沟通能力,服务意识,应急处理,total,band"
+        ),
+        "{csv}"
+    );
+    assert!(csv.lines().any(|l| l.contains("张三") && l.contains("scored") && l.contains("not_recommended")), "{csv}");
+    let again = cli.run_as(&export, "", DEMO_PASSWORD)?;
+    assert!(!again.status.success(), "an export must never overwrite a file");
+    let xlsx = root.path().join("results.xlsx").display().to_string();
+    let done = cli.run_as(
+        &["export", "results", "--from", "2020-01-01", "--format", "xlsx", "--out", &xlsx, "--user", "auditor"],
+        "",
+        DEMO_PASSWORD,
+    )?;
+    assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
+    assert!(std::fs::read(&xlsx)?.starts_with(b"PK\x03\x04"));
     Ok(())
 }

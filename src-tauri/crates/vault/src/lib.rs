@@ -25,7 +25,7 @@ pub use keys::RecoveryKey;
 pub use schema::CURRENT_VERSION as SCHEMA_VERSION;
 pub use vault::{
     AccessCode, AnswerInfo, BackupReport, CandidateFilter, CandidatePage, CandidateRow, CheckIn, CheckReport, Clock,
-    DEFAULT_RETENTION_DAYS, IdLookup, JobInfo, MAX_ATTEMPTS, NewCandidate, NewFlag, NewJob, NewQuestion, NewScore,
-    NewTranscript, NewUser, PurgeReport, RestoreReport, ScoringJob, ScoringRecord, Session, Vault, VaultPaths,
-    VaultStatus, vault_id_at,
+    DEFAULT_RETENTION_DAYS, ExportedResult, IdLookup, JobInfo, MAX_ATTEMPTS, NewCandidate, NewFlag, NewJob,
+    NewQuestion, NewScore, NewTranscript, NewUser, PurgeReport, RestoreReport, ScoringJob, ScoringRecord, Session,
+    Vault, VaultPaths, VaultStatus, vault_id_at,
 };

@@ -34,7 +34,9 @@ mod retention;
 
 pub use backup::{BackupReport, RestoreReport};
 pub use query::{CandidateFilter, CandidatePage, CandidateRow};
-pub use results::{AnswerInfo, JobInfo, MAX_ATTEMPTS, NewFlag, NewScore, NewTranscript, ScoringJob, ScoringRecord};
+pub use results::{
+    AnswerInfo, ExportedResult, JobInfo, MAX_ATTEMPTS, NewFlag, NewScore, NewTranscript, ScoringJob, ScoringRecord,
+};
 pub use retention::{DEFAULT_RETENTION_DAYS, PurgeReport};
 
 const HEADER_FORMAT: u32 = 1;

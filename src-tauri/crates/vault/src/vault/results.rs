@@ -7,6 +7,7 @@ use interview::{Action, Band, Bands, InterviewEvent, Lang, Weight};
 use rusqlite::{OptionalExtension, params};
 
 use super::{Session, Vault};
+use crate::audit::Outcome;
 use crate::error::{Result, VaultError};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -423,4 +424,85 @@ fn insert_rows(
         )?;
     }
     Ok(())
+}
+
+/// One interview as the result export gives it (see `hrms::export`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExportedResult {
+    pub candidate_id: i64,
+    pub name: String,
+    pub id_last4: Option<String>,
+    pub job: String,
+    pub interview_id: i64,
+    pub state: String,
+    /// Per dimension of the job, in order: the mean current answer level.
+    pub levels: Vec<(String, Option<f64>)>,
+    pub total: Option<f64>,
+    pub band: Option<String>,
+    pub decision: Option<String>,
+}
+
+impl Vault {
+    /// Results for export, for one job or all, of interviews updated in `[from_ms, to_ms)`.
+    /// Purged candidates are left out. The export itself is audited.
+    pub fn export_results(
+        &mut self,
+        session: &Session,
+        job_id: Option<i64>,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<ExportedResult>> {
+        self.authorize(session, Action::ExportReports)?;
+        let mut stmt = self.conn.prepare(
+            "SELECT c.id, c.name, c.id_last4, j.title, v.id, v.state, v.job_id,
+                    (SELECT total FROM scores WHERE interview_id = v.id AND answer_id IS NULL AND superseded_at IS NULL ORDER BY id DESC LIMIT 1),
+                    (SELECT band FROM scores WHERE interview_id = v.id AND answer_id IS NULL AND superseded_at IS NULL ORDER BY id DESC LIMIT 1),
+                    (SELECT band FROM decisions WHERE interview_id = v.id ORDER BY id DESC LIMIT 1)
+             FROM interviews v JOIN candidates c ON c.id = v.candidate_id JOIN jobs j ON j.id = v.job_id
+             WHERE c.purged_at IS NULL AND v.updated_at >= ?2 AND v.updated_at < ?3 AND (?1 IS NULL OR v.job_id = ?1)
+             ORDER BY v.id",
+        )?;
+        let rows: Vec<(ExportedResult, i64)> = stmt
+            .query_map(params![job_id, from_ms, to_ms], |r| {
+                Ok((
+                    ExportedResult {
+                        candidate_id: r.get(0)?,
+                        name: r.get(1)?,
+                        id_last4: r.get(2)?,
+                        job: r.get(3)?,
+                        interview_id: r.get(4)?,
+                        state: r.get(5)?,
+                        levels: Vec::new(),
+                        total: r.get(7)?,
+                        band: r.get(8)?,
+                        decision: r.get(9)?,
+                    },
+                    r.get(6)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        drop(stmt);
+        let mut out = Vec::with_capacity(rows.len());
+        for (mut row, job) in rows {
+            let levels = self.answer_levels(row.interview_id)?;
+            row.levels = self
+                .job_info(job)?
+                .dimensions
+                .into_iter()
+                .map(|w| {
+                    let mine: Vec<f64> = levels.iter().filter(|(d, _)| *d == w.dimension).map(|(_, l)| *l).collect();
+                    let mean = (!mine.is_empty()).then(|| mine.iter().sum::<f64>() / mine.len() as f64);
+                    (w.dimension, mean)
+                })
+                .collect();
+            out.push(row);
+        }
+        self.audit_only(
+            session,
+            "results.export",
+            &job_id.map_or("jobs:*".into(), |j| format!("job:{j}")),
+            Outcome::Ok,
+        )?;
+        Ok(out)
+    }
 }
