@@ -10,8 +10,8 @@ use interview::{Lang, UserFacing};
 
 use crate::error::ShellError;
 use crate::vault_cli::{self, AuditCommand, VaultCommand};
+use crate::{api_cli, eval_cli, import_cli, score_cli};
 use crate::{app, demo, logging, selftest};
-use crate::{eval_cli, import_cli, score_cli};
 
 /// Selects where everything lives (vault, recordings, logs).
 pub const DATA_DIR_ENV: &str = "INTERVIEW_KIOSK_DATA_DIR";
@@ -70,6 +70,9 @@ enum Command {
     /// Export to the HRMS: results as CSV, XLSX or JSON.
     #[command(subcommand)]
     Export(import_cli::ExportCommand),
+    /// The opt-in local API: access tokens for the agency's systems.
+    #[command(subcommand)]
+    Api(api_cli::ApiCommand),
 }
 
 pub fn main() -> ExitCode {
@@ -109,6 +112,7 @@ fn run(cli: Cli, lang: Lang) -> Result<(), ShellError> {
         Command::Eval(args) => eval_cli::run(args, lang),
         Command::Import(command) => import_cli::run(command, &data_dir, lang),
         Command::Export(command) => import_cli::run_export(command, &data_dir, lang),
+        Command::Api(command) => api_cli::run(command, &data_dir, lang),
     }
 }
 

@@ -11,6 +11,7 @@
 //! - [`demo`]: the headless end-to-end demo behind `make demo`.
 //! - `score_cli`: `score-file`, one recorded answer against a rubric.
 
+mod api_cli;
 mod app;
 mod cli;
 pub mod commands;

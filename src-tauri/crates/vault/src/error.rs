@@ -58,6 +58,12 @@ pub enum VaultError {
     TargetExists(PathBuf),
     #[error("backup {path} is unusable: {reason}")]
     BackupDamaged { path: PathBuf, reason: String },
+    #[error("API token refused")]
+    ApiTokenRefused,
+    #[error("API token request invalid")]
+    BadApiToken,
+    #[error("unknown API scope {0:?}")]
+    UnknownScope(String),
     #[error("retention period of {days} days is out of range")]
     RetentionOutOfRange { days: u32 },
     #[error(transparent)]
@@ -106,6 +112,9 @@ impl UserFacing for VaultError {
             VaultError::TargetExists(_) => "vault.target_exists",
             VaultError::BackupDamaged { .. } => "vault.backup_damaged",
             VaultError::RetentionOutOfRange { .. } => "vault.retention_out_of_range",
+            VaultError::ApiTokenRefused => "api.token_refused",
+            VaultError::BadApiToken => "api.bad_token_request",
+            VaultError::UnknownScope(_) => "api.unknown_scope",
             VaultError::Rule(rule) => rule.code(),
             VaultError::Sqlite(_) => "vault.database",
             VaultError::Io { .. } => "vault.io",
@@ -211,6 +220,22 @@ impl UserFacing for VaultError {
                 format!(
                     "The backup file {} is damaged or is not an Interview Kiosk backup; nothing was changed.",
                     path.display()
+                ),
+            ),
+            VaultError::ApiTokenRefused => Localized::new(
+                "访问令牌无效、已过期、已吊销或无权执行此操作。此次请求已记入审计日志。",
+                "The access token is invalid, expired, revoked or not allowed to do this. The request has been recorded in the audit log.",
+            ),
+            VaultError::BadApiToken => Localized::new(
+                "创建令牌需要名称、至少一个权限范围和 1 到 366 天的有效期。",
+                "A token needs a name, at least one scope and a validity of 1 to 366 days.",
+            ),
+            VaultError::UnknownScope(scope) => Localized::new(
+                format!(
+                    "未知的权限范围“{scope}”。可用：candidates:read、candidates:write、invitations:write、interviews:read、results:read、reports:read。"
+                ),
+                format!(
+                    "Unknown scope “{scope}”. Available: candidates:read, candidates:write, invitations:write, interviews:read, results:read, reports:read."
                 ),
             ),
             VaultError::RetentionOutOfRange { .. } => Localized::new(

@@ -4,7 +4,7 @@
 
 /// Migration `i` brings the schema from version `i` to `i + 1`. Append only; never edit one
 /// that has shipped.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
 
 pub const CURRENT_VERSION: u32 = MIGRATIONS.len() as u32;
 
@@ -280,4 +280,21 @@ CREATE TABLE scoring_jobs (
 CREATE UNIQUE INDEX scoring_jobs_answer ON scoring_jobs (answer_id) WHERE answer_id IS NOT NULL;
 CREATE UNIQUE INDEX scoring_jobs_total ON scoring_jobs (interview_id) WHERE answer_id IS NULL;
 CREATE INDEX scoring_jobs_state ON scoring_jobs (state, id);
+"#;
+
+/// Version 4: tokens for the agency's systems calling the opt-in local API. Only a keyed hash of
+/// each token is kept; the token itself is shown once.
+const V4: &str = r#"
+CREATE TABLE api_tokens (
+    id           INTEGER PRIMARY KEY,
+    name         TEXT NOT NULL,
+    token_hash   BLOB NOT NULL UNIQUE,
+    prefix       TEXT NOT NULL,
+    scopes       TEXT NOT NULL,
+    created_at   INTEGER NOT NULL,
+    created_by   INTEGER NOT NULL REFERENCES users (id),
+    expires_at   INTEGER NOT NULL,
+    revoked_at   INTEGER,
+    last_used_at INTEGER
+);
 "#;

@@ -31,6 +31,7 @@ mod query;
 mod rekey;
 mod results;
 mod retention;
+mod tokens;
 
 pub use backup::{BackupReport, RestoreReport};
 pub use query::{CandidateFilter, CandidatePage, CandidateRow};
@@ -38,6 +39,7 @@ pub use results::{
     AnswerInfo, ExportedResult, JobInfo, MAX_ATTEMPTS, NewFlag, NewScore, NewTranscript, ScoringJob, ScoringRecord,
 };
 pub use retention::{DEFAULT_RETENTION_DAYS, PurgeReport};
+pub use tokens::{ApiCaller, ApiTokenInfo, SCOPES as API_SCOPES};
 
 const HEADER_FORMAT: u32 = 1;
 

@@ -555,3 +555,58 @@ fn an_import_is_one_transaction_with_an_audit_entry_per_candidate() {
     assert_eq!((groups, creates, imports), (2, 3, 1));
     f.vault.check(&f.auditor).unwrap();
 }
+
+#[test]
+fn api_tokens_are_shown_once_scoped_expiring_revocable_and_every_check_is_audited() {
+    let mut f = Fixture::new();
+    let scopes = vec!["candidates:read".to_owned(), "results:read".to_owned()];
+    assert_eq!(f.vault.create_api_token(&f.clerk, "HRMS", &scopes, 90).unwrap_err().code(), "auth.denied");
+    assert_eq!(
+        f.vault.create_api_token(&f.admin, "HRMS", &["root".into()], 90).unwrap_err().code(),
+        "api.unknown_scope"
+    );
+    assert_eq!(f.vault.create_api_token(&f.admin, "HRMS", &scopes, 0).unwrap_err().code(), "api.bad_token_request");
+    let (id, token) = f.vault.create_api_token(&f.admin, "HRMS", &scopes, 90).unwrap();
+    assert!(token.starts_with("ikt_") && token.len() == 68);
+
+    // The list never shows the secret; the database holds only its keyed hash.
+    let list = f.vault.list_api_tokens(&f.admin).unwrap();
+    assert_eq!((list[0].id, list[0].prefix.as_str()), (id, &token[..12]));
+    let conn = raw(&f.db_path(), &f.key());
+    let stored: Vec<u8> = conn.query_row("SELECT token_hash FROM api_tokens", [], |r| r.get(0)).unwrap();
+    assert!(!stored.windows(16).any(|w| token.as_bytes().windows(16).any(|t| t == w)));
+
+    let caller = f.vault.authenticate_api_token(&token, "results:read", "127.0.0.1").unwrap();
+    assert_eq!(caller.name, "HRMS");
+    for (presented, scope) in [(token.as_str(), "candidates:write"), ("ikt_guess", "results:read")] {
+        assert_eq!(
+            f.vault.authenticate_api_token(presented, scope, "127.0.0.1").unwrap_err().code(),
+            "api.token_refused"
+        );
+    }
+    f.clock.advance(91 * DAY);
+    assert!(f.vault.authenticate_api_token(&token, "results:read", "127.0.0.1").is_err(), "expired");
+    let admin = f.vault.login("admin", PASSWORD, "desk").unwrap();
+    let (second, other) = f.vault.create_api_token(&admin, "ERP", &scopes, 30).unwrap();
+    f.vault.revoke_api_token(&admin, second).unwrap();
+    assert!(f.vault.authenticate_api_token(&other, "results:read", "127.0.0.1").is_err(), "revoked");
+
+    let outcomes: Vec<(String, String)> = conn
+        .prepare("SELECT action, outcome FROM audit_log WHERE action LIKE 'api.%' ORDER BY seq")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let outcomes: Vec<(&str, &str)> = outcomes.iter().map(|(a, o)| (a.as_str(), o.as_str())).collect();
+    assert_eq!(
+        outcomes,
+        [
+            ("api.results:read", "ok"),
+            ("api.candidates:write", "denied"),
+            ("api.results:read", "denied"),
+            ("api.results:read", "denied"),
+            ("api.results:read", "denied"),
+        ]
+    );
+}

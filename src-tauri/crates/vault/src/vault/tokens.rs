@@ -1,0 +1,154 @@
+//! Tokens for the agency's own systems calling the opt-in local API: one per system, scoped to
+//! operations, expiring, revocable, shown once and stored only as a keyed hash. Every check —
+//! accepted or refused — is audited.
+
+use rusqlite::{OptionalExtension, params};
+
+use super::{Session, Vault, audit_entry};
+use crate::audit::Outcome;
+use crate::error::{Result, VaultError};
+use interview::{Action, Role};
+
+/// What a token may do.
+pub const SCOPES: &[&str] =
+    &["candidates:read", "candidates:write", "invitations:write", "interviews:read", "results:read", "reports:read"];
+
+const DAY_MS: i64 = 86_400_000;
+/// The longest validity an administrator may give a token.
+pub const MAX_DAYS: u32 = 366;
+
+/// A token as the administrator's list shows it (never the secret).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct ApiTokenInfo {
+    pub id: i64,
+    pub name: String,
+    /// The first characters of the token, to recognise it.
+    pub prefix: String,
+    pub scopes: Vec<String>,
+    pub created_at_ms: i64,
+    pub expires_at_ms: i64,
+    pub revoked_at_ms: Option<i64>,
+    pub last_used_at_ms: Option<i64>,
+}
+
+/// Who is calling, once a token is accepted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiCaller {
+    pub token_id: i64,
+    pub name: String,
+}
+
+impl Vault {
+    /// Creates a token for the system `name` with `scopes`, valid `days`; returns its id and the
+    /// token, to be shown once.
+    pub fn create_api_token(
+        &mut self,
+        session: &Session,
+        name: &str,
+        scopes: &[String],
+        days: u32,
+    ) -> Result<(i64, zeroize::Zeroizing<String>)> {
+        self.authorize(session, Action::ManageDevices)?;
+        if name.trim().is_empty() || scopes.is_empty() || !(1..=MAX_DAYS).contains(&days) {
+            return Err(VaultError::BadApiToken);
+        }
+        if let Some(unknown) = scopes.iter().find(|s| !SCOPES.contains(&s.as_str())) {
+            return Err(VaultError::UnknownScope(unknown.clone()));
+        }
+        let mut secret = [0u8; 32];
+        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut secret);
+        let token = zeroize::Zeroizing::new(format!("ikt_{}", hex::encode(secret)));
+        let hash = self.lookup_hash("api-token", &token);
+        let now = self.now();
+        let next: i64 = self.conn.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM api_tokens", [], |r| r.get(0))?;
+        let expires = now + i64::from(days) * DAY_MS;
+        self.write(session, "api_token.create", &format!("api_token:{next}"), |tx| {
+            tx.execute(
+                "INSERT INTO api_tokens (id, name, token_hash, prefix, scopes, created_at, created_by, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![next, name.trim(), hash, &token[..12], scopes.join(" "), now, session.user_id, expires],
+            )?;
+            Ok(())
+        })?;
+        Ok((next, token))
+    }
+
+    pub fn list_api_tokens(&mut self, session: &Session) -> Result<Vec<ApiTokenInfo>> {
+        self.authorize(session, Action::ManageDevices)?;
+        let mut stmt = self.conn.prepare(
+            "SELECT id, name, prefix, scopes, created_at, expires_at, revoked_at, last_used_at FROM api_tokens ORDER BY id",
+        )?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(ApiTokenInfo {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    prefix: r.get(2)?,
+                    scopes: r.get::<_, String>(3)?.split(' ').map(str::to_owned).collect(),
+                    created_at_ms: r.get(4)?,
+                    expires_at_ms: r.get(5)?,
+                    revoked_at_ms: r.get(6)?,
+                    last_used_at_ms: r.get(7)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    pub fn revoke_api_token(&mut self, session: &Session, id: i64) -> Result<()> {
+        self.authorize(session, Action::ManageDevices)?;
+        let now = self.now();
+        let exists: bool =
+            self.conn.query_row("SELECT EXISTS (SELECT 1 FROM api_tokens WHERE id = ?1)", [id], |r| r.get(0))?;
+        if !exists {
+            return Err(VaultError::NoSuchObject { what: "api token", id });
+        }
+        self.write(session, "api_token.revoke", &format!("api_token:{id}"), |tx| {
+            tx.execute("UPDATE api_tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL", params![id, now])?;
+            Ok(())
+        })
+    }
+
+    /// Checks a presented token for `scope`. Unknown, expired, revoked and out-of-scope tokens
+    /// are refused, and every check is audited (a brute-force attempt leaves a trail).
+    pub fn authenticate_api_token(&mut self, token: &str, scope: &str, device: &str) -> Result<ApiCaller> {
+        let now = self.now();
+        let hash = self.lookup_hash("api-token", token.trim());
+        let row: Option<(i64, String, String, i64, Option<i64>)> = self
+            .conn
+            .query_row(
+                "SELECT id, name, scopes, expires_at, revoked_at FROM api_tokens WHERE token_hash = ?1",
+                [hash],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            )
+            .optional()?;
+        let caller = |name: &str| Session {
+            token: crate::accounts::SessionToken::from_string(String::new()),
+            user_id: 0,
+            username: format!("api:{name}"),
+            role: Role::Clerk,
+            device: device.to_owned(),
+        };
+        let Some((id, name, scopes, expires, revoked)) = row else {
+            let mut entry = audit_entry(&caller("?"), &format!("api.{scope}"), "api_token:?", Outcome::Denied);
+            entry.role = "-".into();
+            self.append_only(&entry)?;
+            return Err(VaultError::ApiTokenRefused);
+        };
+        let actor = caller(&name);
+        let object = format!("api_token:{id}");
+        if revoked.is_some() || expires <= now || !scopes.split(' ').any(|s| s == scope) {
+            let mut entry = audit_entry(&actor, &format!("api.{scope}"), &object, Outcome::Denied);
+            entry.role = "api".into();
+            self.append_only(&entry)?;
+            return Err(VaultError::ApiTokenRefused);
+        }
+        let tx = self.conn.transaction()?;
+        tx.execute("UPDATE api_tokens SET last_used_at = ?2 WHERE id = ?1", params![id, now])?;
+        let mut entry = audit_entry(&actor, &format!("api.{scope}"), &object, Outcome::Ok);
+        entry.role = "api".into();
+        let (seq, head) = crate::audit::append(&tx, &self.chain, now, &entry)?;
+        tx.commit()?;
+        self.store_checkpoint(seq, &head, now)?;
+        Ok(ApiCaller { token_id: id, name })
+    }
+}
