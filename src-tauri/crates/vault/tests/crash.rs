@@ -2,7 +2,7 @@
 //! Kill -9 of a writer process at random points, then reopen and `vault check`: nothing that
 //! was reported committed is lost, and the vault always opens.
 //!
-//! The writer is this same test binary running the ignored `writer_child` test, which adds
+//! The writer is this same test binary, re-run as `kill_9…` with `VAULT_CRASH_WRITER_DIR` set, which adds
 //! candidates, stores media and now and then re-keys the vault, printing each thing after it
 //! has been committed. The key must outlive every killed process, so the whole test runs
 //! inside a private Secret Service session (`installer/with-keyring`), the real credential
@@ -33,6 +33,9 @@ fn workspace_root() -> PathBuf {
 
 #[test]
 fn kill_9_at_random_points_loses_nothing_committed() {
+    if let Some(dir) = std::env::var_os(WRITER_DIR) {
+        return writer(Path::new(&dir));
+    }
     if std::env::var_os(IN_SESSION).is_none() {
         let keyring = tempfile::tempdir().unwrap();
         let status = Command::new(workspace_root().join("installer/with-keyring"))
@@ -59,7 +62,13 @@ fn kill_9_at_random_points_loses_nothing_committed() {
     let (mut killed, mut rekeys) = (0, 0);
     for round in 0..ROUNDS {
         let mut child = Command::new(std::env::current_exe().unwrap())
-            .args(["--exact", "writer_child", "--ignored", "--nocapture", "--test-threads=1", "--quiet"])
+            .args([
+                "--exact",
+                "kill_9_at_random_points_loses_nothing_committed",
+                "--nocapture",
+                "--test-threads=1",
+                "--quiet",
+            ])
             .env(WRITER_DIR, dir.path())
             .env(WRITER_ANSWER, answer.to_string())
             .env(WRITER_JOB, job.to_string())
@@ -201,16 +210,13 @@ impl std::io::Write for HashWriter {
 }
 
 /// The writer: runs until it is killed, printing what it committed.
-#[test]
-#[ignore = "the writer process of kill_9_at_random_points_loses_nothing_committed"]
-fn writer_child() {
-    let Some(dir) = std::env::var_os(WRITER_DIR) else { return };
+fn writer(dir: &Path) {
     let var = |name: &str| std::env::var(name).unwrap().parse::<i64>().unwrap();
     let (answer, job) = (var(WRITER_ANSWER), var(WRITER_JOB));
     let seed = std::env::var("VAULT_CRASH_WRITER_SEED").unwrap().parse::<u64>().unwrap();
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     credential::use_platform_store().unwrap();
-    let mut vault = Vault::open(Path::new(&dir)).unwrap();
+    let mut vault = Vault::open(dir).unwrap();
     let clerk = vault.login("clerk", PASSWORD, "writer").unwrap();
     let kiosk = vault.login("kiosk", PASSWORD, "writer").unwrap();
     let admin = vault.login("admin", PASSWORD, "writer").unwrap();
@@ -244,21 +250,21 @@ fn writer_child() {
 /// with EFBIG as on a full disk) in a child process, so no other test shares the limit.
 #[test]
 fn a_full_disk_fails_the_write_and_changes_nothing() {
+    if std::env::var_os("VAULT_FULL_DISK_CHILD").is_some() {
+        return full_disk_child();
+    }
     let status = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "full_disk_child", "--ignored", "--nocapture", "--test-threads=1"])
+        .args(["--exact", "a_full_disk_fails_the_write_and_changes_nothing", "--nocapture", "--test-threads=1"])
         .env("VAULT_FULL_DISK_CHILD", "1")
         .status()
         .unwrap();
     assert!(status.success(), "the full-disk child failed (output above)");
 }
 
-#[test]
-#[ignore = "run by a_full_disk_fails_the_write_and_changes_nothing in its own process"]
+/// The child process of `a_full_disk_fails_the_write_and_changes_nothing`: the file-size limit
+/// applies to the whole process, so no other test may share it.
 fn full_disk_child() {
     use interview::UserFacing;
-    if std::env::var_os("VAULT_FULL_DISK_CHILD").is_none() {
-        return;
-    }
     keyring_core::set_default_store(keyring_core::mock::Store::new().unwrap());
     let dir = tempfile::tempdir().unwrap();
     let (job, answer) = set_up(dir.path());
