@@ -25,6 +25,8 @@ fi
 # for playback in the webview; test: Xvfb, WebKitWebDriver, and xwd + netpbm for screenshots
 # (WebKitWebDriver's own screenshot command hangs under Xvfb here); the Secret Service
 # (dbus + gnome-keyring) that holds the vault key, headless through installer/with-keyring.
+# Capture: libclang (nokhwa's bindgen), ALSA headers (cpal), libvpx (the VP9 encoder of the
+# recordings; Debian's build, royalty-free), and ffmpeg for the encoder comparison in `make bench`.
 APT_PACKAGES=(
   build-essential pkg-config curl file
   libssl-dev libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev
@@ -32,6 +34,7 @@ APT_PACKAGES=(
   xvfb xauth webkit2gtk-driver x11-apps netpbm
   dbus gnome-keyring
   python3-venv espeak-ng
+  libclang-dev libasound2-dev libvpx-dev ffmpeg
 )
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

@@ -24,7 +24,7 @@ pub use error::{Result, VaultError};
 pub use keys::RecoveryKey;
 pub use schema::CURRENT_VERSION as SCHEMA_VERSION;
 pub use vault::{
-    API_SCOPES, AccessCode, AnswerInfo, ApiCaller, ApiTokenInfo, BackupReport, CandidateFilter, CandidatePage,
+    API_SCOPES, AccessCode, AnswerInfo, Attempts, AuditRow, MediaInfo, NewSegment, SegmentPart, UnfinishedAnswer, media_format, ApiCaller, ApiTokenInfo, BackupReport, CandidateFilter, CandidatePage,
     CandidateRow, CheckIn, CheckReport, Clock, DEFAULT_RETENTION_DAYS, ExportedResult, IdLookup, JobInfo, MAX_ATTEMPTS,
     NewCandidate, NewFlag, NewJob, NewQuestion, NewScore, NewTranscript, NewUser, PurgeReport, RestoreReport,
     ScoringJob, ScoringRecord, Session, Vault, VaultPaths, VaultStatus, vault_id_at,

@@ -4,7 +4,7 @@
 
 /// Migration `i` brings the schema from version `i` to `i + 1`. Append only; never edit one
 /// that has shipped.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
 
 pub const CURRENT_VERSION: u32 = MIGRATIONS.len() as u32;
 
@@ -297,4 +297,17 @@ CREATE TABLE api_tokens (
     revoked_at   INTEGER,
     last_used_at INTEGER
 );
+"#;
+
+/// Version 5: recordings in segments. Each media file of a recorded answer knows its segment,
+/// where it lies in the answer (milliseconds from the start of recording, on the capture clock
+/// shared by audio and video) and its format: `wav/16k` (what scoring reads), `wav/source` (the
+/// microphone's own rate, kept when it differs), `webm/vp9` and `jpeg` (proctoring stills).
+/// Rows written before version 5 have NULLs here and are read as one `wav/16k` segment.
+const V5: &str = r#"
+ALTER TABLE media ADD COLUMN segment INTEGER;
+ALTER TABLE media ADD COLUMN offset_ms INTEGER;
+ALTER TABLE media ADD COLUMN duration_ms INTEGER;
+ALTER TABLE media ADD COLUMN format TEXT;
+CREATE INDEX media_answer_kind ON media (answer_id, kind, seq);
 "#;

@@ -28,13 +28,15 @@ mod backup;
 #[cfg(feature = "bench-internals")]
 mod bench;
 mod query;
+mod recording;
 mod rekey;
 mod results;
 mod retention;
 mod tokens;
 
 pub use backup::{BackupReport, RestoreReport};
-pub use query::{CandidateFilter, CandidatePage, CandidateRow};
+pub use query::{AuditRow, CandidateFilter, CandidatePage, CandidateRow};
+pub use recording::{Attempts, MediaInfo, NewSegment, SegmentPart, UnfinishedAnswer, format as media_format};
 pub use results::{
     AnswerInfo, ExportedResult, JobInfo, MAX_ATTEMPTS, NewFlag, NewScore, NewTranscript, ScoringJob, ScoringRecord,
 };

@@ -108,3 +108,45 @@ impl Vault {
         Ok(CandidatePage { rows, has_more })
     }
 }
+
+/// One audit entry as the auditor reads it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct AuditRow {
+    pub seq: i64,
+    pub at_ms: i64,
+    pub actor: String,
+    pub role: String,
+    pub action: String,
+    pub object: String,
+    pub outcome: String,
+    pub device: String,
+}
+
+impl Vault {
+    /// Audit entries, newest first, optionally only those whose object starts with `object_prefix`
+    /// (e.g. `answer:12` for one answer, with its segments). At most `limit` (≤ 1,000) rows.
+    pub fn audit_log(&mut self, session: &Session, object_prefix: Option<&str>, limit: u32) -> Result<Vec<AuditRow>> {
+        self.authorize(session, Action::ViewAudit)?;
+        let pattern = object_prefix.map(|p| format!("{}%", p.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")));
+        let rows = self
+            .conn
+            .prepare(
+                "SELECT seq, at_ms, actor, role, action, object, outcome, device FROM audit_log
+                 WHERE ?1 IS NULL OR object LIKE ?1 ESCAPE '\\' ORDER BY seq DESC LIMIT ?2",
+            )?
+            .query_map(rusqlite::params![pattern, limit.min(1000)], |r| {
+                Ok(AuditRow {
+                    seq: r.get(0)?,
+                    at_ms: r.get(1)?,
+                    actor: r.get(2)?,
+                    role: r.get(3)?,
+                    action: r.get(4)?,
+                    object: r.get(5)?,
+                    outcome: r.get(6)?,
+                    device: r.get(7)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+}

@@ -28,8 +28,10 @@ pub struct AnswerInfo {
     pub rubric_version: i64,
     pub question_text: String,
     pub rubric_json: String,
-    /// Media of kind "audio", in segment order.
+    /// The 16 kHz audio of the answer (one WAV file per segment), in segment order.
     pub audio_media: Vec<i64>,
+    /// The proctoring stills, each with where it was taken in the answer (ms).
+    pub still_media: Vec<(i64, i64)>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -144,17 +146,24 @@ impl Vault {
                     question_text: r.get(4)?,
                     rubric_json: r.get(5)?,
                     audio_media: Vec::new(),
+                    still_media: Vec::new(),
                 })
             })?
             .collect::<rusqlite::Result<_>>()?;
         // Only the last committed attempt of each question counts.
         let mut seen = std::collections::HashSet::new();
         answers.retain(|a| seen.insert(a.question_id));
-        let mut stmt = self.conn.prepare(
-            "SELECT id FROM media WHERE answer_id = ?1 AND kind = 'audio' AND purged_at IS NULL ORDER BY seq",
+        let mut audio = self.conn.prepare(
+            "SELECT id FROM media WHERE answer_id = ?1 AND kind = 'audio' AND COALESCE(format, 'wav/16k') = 'wav/16k'
+             AND purged_at IS NULL ORDER BY seq",
+        )?;
+        let mut stills = self.conn.prepare(
+            "SELECT id, COALESCE(offset_ms, 0) FROM media WHERE answer_id = ?1 AND kind = 'still' AND purged_at IS NULL ORDER BY seq",
         )?;
         for answer in &mut answers {
-            answer.audio_media = stmt.query_map([answer.answer_id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+            answer.audio_media = audio.query_map([answer.answer_id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+            answer.still_media =
+                stills.query_map([answer.answer_id], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
         }
         Ok((job_id, answers))
     }

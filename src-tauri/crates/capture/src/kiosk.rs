@@ -1,0 +1,372 @@
+//! One question at the kiosk, owned by the backend: the preparation and answer countdowns (with
+//! the candidate's extra time), the attempts allowed, recording into the vault segment by
+//! segment, pausing while a device is gone, and closing the answer — committed only once its
+//! last segment is. The page only shows what happens here, so a frozen page cannot extend an
+//! answer.
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use interview::Localized;
+use serde::Serialize;
+use vault::{NewSegment, SegmentPart, Session, UnfinishedAnswer, Vault, media_format};
+
+use crate::error::CaptureError;
+use crate::pipeline::{Capture, CaptureEvent, CaptureSettings, Feedback, RecordingStats, SCORING_RATE, Segment};
+use crate::source::DeviceKind;
+
+/// The time limits and attempts of one question for one candidate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Limits {
+    pub prep_ms: u64,
+    pub answer_ms: u64,
+    /// Committed attempts allowed: 1 + the retakes the question allows. An interrupted attempt
+    /// (a device failure the candidate could not help, a power cut) does not count.
+    pub attempts: u32,
+}
+
+impl Limits {
+    /// `extra_time_pct` (an accommodation on the candidate's invitation) lengthens both countdowns.
+    pub fn new(prep_seconds: u32, answer_seconds: u32, retakes: u32, extra_time_pct: u32) -> Limits {
+        let scale = |s: u32| u64::from(s) * 1000 * (100 + u64::from(extra_time_pct)) / 100;
+        Limits { prep_ms: scale(prep_seconds), answer_ms: scale(answer_seconds), attempts: 1 + retakes }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    Preparing,
+    Answering,
+}
+
+/// What the kiosk page is told while a question runs.
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum KioskEvent {
+    Capture(Feedback),
+    Countdown { phase: Phase, remaining_ms: u64, total_ms: u64 },
+    /// A device failed: the answer is paused and its clock stopped.
+    Paused { device: DeviceKind, message: Localized },
+    Resumed { device: DeviceKind },
+    /// Paused for too long: the candidate is asked to fetch the clerk.
+    CallClerk { message: Localized },
+    SegmentSaved { index: u32 },
+}
+
+/// What the candidate (through the page) or the clerk asks for while a question runs.
+#[derive(Debug, Default)]
+pub struct Controls {
+    start_now: AtomicBool,
+    finish: AtomicBool,
+    abandon: AtomicBool,
+}
+
+impl Controls {
+    /// "I am ready": ends the preparation early.
+    pub fn start_now(&self) {
+        self.start_now.store(true, Ordering::SeqCst);
+    }
+    /// "I have finished": ends the answer early.
+    pub fn finish(&self) {
+        self.finish.store(true, Ordering::SeqCst);
+    }
+    /// The clerk ends the answer; it is kept as interrupted.
+    pub fn abandon(&self) {
+        self.abandon.store(true, Ordering::SeqCst);
+    }
+    fn reset(&self) {
+        for flag in [&self.start_now, &self.finish, &self.abandon] {
+            flag.store(false, Ordering::SeqCst);
+        }
+    }
+}
+
+/// How an answer ended.
+#[derive(Clone, Debug, Serialize)]
+pub struct AnswerOutcome {
+    pub answer_id: i64,
+    pub committed: bool,
+    pub segments: u32,
+    pub faults: u32,
+    pub stats: RecordingStats,
+}
+
+/// A paused answer calls the clerk after this long.
+pub const CALL_CLERK_AFTER: Duration = Duration::from_secs(30);
+
+/// The preparation countdown: ends when the time is up or the candidate starts early.
+pub fn prepare(limits: &Limits, controls: &Controls, on_event: &mut dyn FnMut(KioskEvent)) {
+    let started = Instant::now();
+    let total = Duration::from_millis(limits.prep_ms);
+    while !controls.start_now.load(Ordering::SeqCst) {
+        let elapsed = started.elapsed();
+        if elapsed >= total {
+            break;
+        }
+        on_event(KioskEvent::Countdown {
+            phase: Phase::Preparing,
+            remaining_ms: (total - elapsed).as_millis() as u64,
+            total_ms: limits.prep_ms,
+        });
+        std::thread::sleep(Duration::from_millis(100).min(total - elapsed));
+    }
+}
+
+/// Records one answer to `question_id` into the vault and closes it.
+#[allow(clippy::too_many_arguments)]
+pub fn record_answer(
+    vault: &mut Vault,
+    session: &Session,
+    capture: &Capture,
+    interview_id: i64,
+    question_id: i64,
+    limits: &Limits,
+    controls: &Controls,
+    on_event: &mut dyn FnMut(KioskEvent),
+) -> Result<AnswerOutcome, CaptureError> {
+    let attempts = vault.attempts(session, interview_id, question_id)?;
+    if attempts.committed >= limits.attempts {
+        return Err(CaptureError::NoAttemptsLeft { question_id, allowed: limits.attempts });
+    }
+    let answer_id = vault.begin_answer(session, interview_id, question_id, false)?;
+    controls.reset();
+    capture.record()?;
+    let mut run = Run { answer_id, down: HashSet::new(), paused_at: None, clerk_called: false, faults: 0, saved: 0 };
+    let mut active = Duration::ZERO;
+    let mut last_tick = Instant::now();
+    let mut stopping = false;
+    let mut abandoned = false;
+    let mut failure: Option<CaptureError> = None;
+    let stats = loop {
+        let now = Instant::now();
+        if run.paused_at.is_none() {
+            active += now - last_tick;
+        }
+        last_tick = now;
+        let limit = Duration::from_millis(limits.answer_ms);
+        if !stopping {
+            abandoned = controls.abandon.load(Ordering::SeqCst);
+            if active >= limit || controls.finish.load(Ordering::SeqCst) || abandoned {
+                capture.stop_recording()?;
+                stopping = true;
+            } else {
+                on_event(KioskEvent::Countdown {
+                    phase: Phase::Answering,
+                    remaining_ms: (limit - active).as_millis() as u64,
+                    total_ms: limits.answer_ms,
+                });
+            }
+        }
+        if let Some(since) = run.paused_at {
+            if !run.clerk_called && since.elapsed() >= CALL_CLERK_AFTER {
+                run.clerk_called = true;
+                vault.record_capture_event(session, answer_id, "clerk_called")?;
+                on_event(KioskEvent::CallClerk {
+                    message: Localized::new(
+                        "设备仍未恢复。请举手示意工作人员，已录制的内容已安全保存。",
+                        "The device has not come back. Please call the clerk; what you recorded so far is saved.",
+                    ),
+                });
+            }
+        }
+        let Some(event) = capture.next_event(Duration::from_millis(50))? else { continue };
+        match event {
+            CaptureEvent::Feedback(f) => on_event(KioskEvent::Capture(f)),
+            CaptureEvent::Segment(segment) => {
+                if failure.is_some() {
+                    continue;
+                }
+                match store(vault, session, answer_id, &segment) {
+                    Ok(()) => {
+                        run.saved += 1;
+                        on_event(KioskEvent::SegmentSaved { index: segment.index });
+                    }
+                    Err(error) => {
+                        // The answer cannot be completed (a full disk, a broken vault): stop and
+                        // keep what was saved as an interrupted answer.
+                        tracing::error!(%error, answer_id, "segment could not be stored");
+                        if !stopping {
+                            capture.stop_recording()?;
+                            stopping = true;
+                        }
+                        failure = Some(error);
+                    }
+                }
+            }
+            CaptureEvent::DeviceLost { kind, error } => {
+                tracing::warn!(answer_id, device = kind.as_str(), %error, "answer paused");
+                run.faults += 1;
+                if run.down.insert(kind) && run.paused_at.is_none() {
+                    run.paused_at = Some(Instant::now());
+                }
+                vault.record_capture_event(session, answer_id, &format!("{}_lost", kind.as_str()))?;
+                on_event(KioskEvent::Paused { device: kind, message: lost_message(kind) });
+            }
+            CaptureEvent::DeviceBack { kind } => {
+                run.down.remove(&kind);
+                vault.record_capture_event(session, answer_id, &format!("{}_back", kind.as_str()))?;
+                if run.down.is_empty() {
+                    run.paused_at = None;
+                    run.clerk_called = false;
+                    on_event(KioskEvent::Resumed { device: kind });
+                }
+            }
+            CaptureEvent::Stopped(stats) => break stats,
+            CaptureEvent::Failed(detail) => {
+                let _ = vault.record_capture_event(session, answer_id, "encoder_failed");
+                vault.finish_answer(session, answer_id, false)?;
+                return Err(CaptureError::Encode(detail));
+            }
+        }
+    };
+    let committed = failure.is_none() && !abandoned && run.saved > 0;
+    vault.finish_answer(session, answer_id, committed)?;
+    tracing::info!(answer_id, committed, segments = run.saved, "answer closed");
+    if let Some(error) = failure {
+        return Err(error);
+    }
+    Ok(AnswerOutcome { answer_id, committed, segments: run.saved, faults: run.faults, stats })
+}
+
+struct Run {
+    answer_id: i64,
+    down: HashSet<DeviceKind>,
+    paused_at: Option<Instant>,
+    clerk_called: bool,
+    faults: u32,
+    saved: u32,
+}
+
+impl std::fmt::Debug for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Run").field("answer_id", &self.answer_id).field("saved", &self.saved).finish()
+    }
+}
+
+fn lost_message(kind: DeviceKind) -> Localized {
+    match kind {
+        DeviceKind::Camera => Localized::new(
+            "摄像头已断开，作答已暂停，计时也已暂停。请检查摄像头连接，恢复后将自动继续录制。",
+            "The camera was disconnected. Your answer and its timer are paused; check the camera's cable and recording resumes by itself.",
+        ),
+        DeviceKind::Microphone => Localized::new(
+            "麦克风已断开，作答已暂停，计时也已暂停。请检查麦克风连接，恢复后将自动继续录制。",
+            "The microphone was disconnected. Your answer and its timer are paused; check the microphone and recording resumes by itself.",
+        ),
+    }
+}
+
+/// One segment into the vault: its parts in one transaction.
+fn store(vault: &mut Vault, session: &Session, answer_id: i64, segment: &Segment) -> Result<(), CaptureError> {
+    let ms = |us: i64| us / 1000;
+    let mut parts = Vec::with_capacity(4);
+    if let Some(video) = &segment.video {
+        parts.push(SegmentPart {
+            kind: "video",
+            format: media_format::WEBM_VP9,
+            offset_ms: ms(segment.video_offset_us),
+            duration_ms: ms(video.duration_us),
+            bytes: &video.webm,
+        });
+    }
+    parts.push(SegmentPart {
+        kind: "audio",
+        format: media_format::WAV_16K,
+        offset_ms: ms(segment.audio_offset_us),
+        duration_ms: ms(segment.audio_duration_us),
+        bytes: &segment.audio_16k,
+    });
+    if let Some((bytes, rate)) = &segment.audio_source {
+        debug_assert_ne!(*rate, SCORING_RATE);
+        parts.push(SegmentPart {
+            kind: "audio",
+            format: media_format::WAV_SOURCE,
+            offset_ms: ms(segment.audio_offset_us),
+            duration_ms: ms(segment.audio_duration_us),
+            bytes,
+        });
+    }
+    if let Some((jpeg, at_us)) = &segment.still {
+        parts.push(SegmentPart { kind: "still", format: media_format::JPEG, offset_ms: ms(*at_us), duration_ms: 0, bytes: jpeg });
+    }
+    vault.store_segment(session, answer_id, &NewSegment { index: segment.index, parts })?;
+    Ok(())
+}
+
+/// After a crash or power cut: every answer still marked "recording" keeps the segments that
+/// were committed and is closed as interrupted (so it may be retaken), with an audit entry;
+/// media files that were never finished are removed.
+pub fn recover(vault: &mut Vault, session: &Session) -> Result<Vec<UnfinishedAnswer>, CaptureError> {
+    let removed = vault.remove_unfinished_media_files(session)?;
+    let unfinished = vault.unfinished_answers(session)?;
+    for answer in &unfinished {
+        vault.record_capture_event(session, answer.answer_id, "recovered")?;
+        vault.finish_answer(session, answer.answer_id, false)?;
+    }
+    if !unfinished.is_empty() || removed > 0 {
+        tracing::warn!(answers = unfinished.len(), partial_files = removed, "recovered interrupted recordings");
+    }
+    Ok(unfinished)
+}
+
+/// The longest recording an interview can need, in milliseconds: every question answered to its
+/// limit as often as it may be.
+pub fn longest_interview_ms(questions: &[Limits]) -> u64 {
+    questions.iter().map(|l| l.answer_ms * u64::from(l.attempts)).sum()
+}
+
+/// Bytes a second of recording takes at most (video at its target rate with headroom, both
+/// WAVs at a 48 kHz microphone, a still per segment).
+pub fn bytes_per_second(settings: &CaptureSettings) -> u64 {
+    let video = u64::from(settings.video_kbps) * 1000 / 8 * 3 / 2;
+    let audio = u64::from(SCORING_RATE) * 2 + 48_000 * 2;
+    let stills = 30_000 * 1000 / u64::from(settings.segment_ms.max(1));
+    video + audio + stills
+}
+
+/// What the pre-interview check found.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct Preflight {
+    pub free_bytes: u64,
+    pub needed_bytes: u64,
+}
+
+/// Before an interview starts: free disk at least twice the longest possible recording, and the
+/// camera and microphone both delivering. Otherwise a clear refusal, and nothing is recorded.
+pub fn preflight(
+    data_dir: &Path,
+    capture: &Capture,
+    questions: &[Limits],
+    settings: &CaptureSettings,
+) -> Result<Preflight, CaptureError> {
+    let needed = 2 * longest_interview_ms(questions) * bytes_per_second(settings) / 1000;
+    let free = fs4::available_space(data_dir).map_err(CaptureError::io(data_dir))?;
+    if free < needed {
+        return Err(CaptureError::DiskSpace { path: data_dir.to_owned(), free, needed });
+    }
+    capture.check_delivering(Duration::from_secs(2))?;
+    Ok(Preflight { free_bytes: free, needed_bytes: needed })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extra_time_lengthens_both_countdowns() {
+        let l = Limits::new(30, 120, 1, 25);
+        assert_eq!(l, Limits { prep_ms: 37_500, answer_ms: 150_000, attempts: 2 });
+        assert_eq!(Limits::new(0, 60, 0, 0).attempts, 1);
+        assert_eq!(longest_interview_ms(&[l, Limits::new(0, 60, 0, 0)]), 360_000);
+    }
+
+    #[test]
+    fn space_needed_covers_the_target_rate() {
+        let per_minute = bytes_per_second(&CaptureSettings::default()) * 60;
+        // Above what is recorded (about 5–6 MB a minute) so the check errs on the safe side.
+        assert!(per_minute > 8_000_000 && per_minute < 20_000_000, "{per_minute}");
+    }
+}
