@@ -37,7 +37,7 @@ test: setup
 # Also checks an architecture invariant: no domain crate depends on Tauri or WebKit.
 lint:
 	$(CARGO) fmt --all --check
-	@! $(CARGO) tree -e normal --prefix none -p hrms -p interview -p manifest -p scoring -p vault 2>/dev/null \
+	@! $(CARGO) tree -e normal --prefix none -p capture -p hrms -p interview -p manifest -p scoring -p vault 2>/dev/null \
 	  | grep -E '^(tauri|tauri-[a-z-]+|wry|webkit2gtk[a-z0-9-]*) ' \
 	  || { echo "lint: a domain crate depends on Tauri/WebKit (see above)"; exit 1; }
 	$(CARGO) clippy --workspace --all-targets --quiet -- -D warnings

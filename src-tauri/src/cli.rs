@@ -10,7 +10,7 @@ use interview::{Lang, UserFacing};
 
 use crate::error::ShellError;
 use crate::vault_cli::{self, AuditCommand, VaultCommand};
-use crate::{api_cli, eval_cli, import_cli, score_cli};
+use crate::{api_cli, devices_cli, eval_cli, import_cli, score_cli};
 use crate::{app, demo, logging, selftest};
 
 /// Selects where everything lives (vault, recordings, logs).
@@ -70,6 +70,8 @@ enum Command {
     /// Export to the HRMS: results as CSV, XLSX or JSON.
     #[command(subcommand)]
     Export(import_cli::ExportCommand),
+    /// The cameras and microphones this kiosk sees; choose the ones it uses.
+    Devices(devices_cli::DevicesArgs),
     /// The opt-in local API: access tokens for the agency's systems.
     #[command(subcommand)]
     Api(api_cli::ApiCommand),
@@ -113,6 +115,7 @@ fn run(cli: Cli, lang: Lang) -> Result<(), ShellError> {
         Command::Import(command) => import_cli::run(command, &data_dir, lang),
         Command::Export(command) => import_cli::run_export(command, &data_dir, lang),
         Command::Api(command) => api_cli::run(command, &data_dir, lang),
+        Command::Devices(args) => devices_cli::run(args, &data_dir, lang),
     }
 }
 

@@ -11,6 +11,9 @@ use interview::{Bands, InterviewEvent, Lang, Localized, Role, UserFacing, Weight
 use manifest::AssetStore;
 use vault::{NewCandidate, NewJob, NewQuestion, NewUser, Vault, VaultPaths};
 
+use capture::kiosk::{Controls, Limits};
+use capture::{Capture, CaptureError, CaptureSettings, SyntheticCamera, SyntheticControl, SyntheticMicrophone};
+
 use crate::error::ShellError;
 use crate::score_cli;
 use crate::selftest::t;
@@ -133,9 +136,9 @@ pub fn run(data_dir: &Path, lang: Lang) -> Result<(), ShellError> {
                     text: text.into(),
                     rubric_json: rubric.into(),
                     dimensions: dims.into_iter().map(String::from).collect(),
-                    prep_seconds: 30,
-                    answer_seconds: 120,
-                    retakes: 1,
+                    prep_seconds: QUESTION_LIMITS[0].0,
+                    answer_seconds: QUESTION_LIMITS[0].1,
+                    retakes: QUESTION_LIMITS[0].2,
                 },
             )?;
             questions.push(question);
@@ -171,27 +174,80 @@ pub fn run(data_dir: &Path, lang: Lang) -> Result<(), ShellError> {
     })?;
     let (_, code) = invitation.ok_or_else(|| ShellError::Internal("no invitation".into()))?;
 
-    stages.run(Localized::new("考场面试（样例录音）", "kiosk interview (sample media)"), || {
-        let kiosk = vault.login("kiosk-1", DEMO_PASSWORD, "kiosk-1")?;
-        let check_in = vault.redeem_access_code(&kiosk, &code)?;
-        vault.advance_interview(&kiosk, check_in.interview_id, InterviewEvent::GiveConsent)?;
-        let mut seconds = 0.0;
-        for (&question, (wav, _)) in questions.iter().zip(SAMPLES) {
-            let answer = vault.begin_answer(&kiosk, check_in.interview_id, question, false)?;
-            vault.store_media(&kiosk, answer, "audio", &mut &wav[..])?;
-            vault.finish_answer(&kiosk, answer, true)?;
-            seconds += scoring::audio::Audio::from_wav_bytes(wav, "sample")?.duration_ms() as f64 / 1000.0;
-        }
-        vault.advance_interview(&kiosk, check_in.interview_id, InterviewEvent::Finish)?;
-        vault.logout(&kiosk)?;
-        Ok(format!(
-            "{} {}, {:.0} s {}",
-            questions.len(),
-            t(lang, "题已作答并加密存储", "answers recorded and stored encrypted"),
-            seconds,
-            t(lang, "录音", "of audio")
-        ))
-    })?;
+    stages.run(
+        Localized::new("考场面试（模拟摄像头与麦克风）", "kiosk interview (synthetic camera and microphone)"),
+        || {
+            let kiosk = vault.login("kiosk-1", DEMO_PASSWORD, "kiosk-1")?;
+            // Capture as at a real kiosk: the camera shows the bundled picture, the microphone
+            // "hears" the sample answers at 48 kHz, in real time; the backend owns the clocks.
+            let recovered = capture::kiosk::recover(&mut vault, &kiosk)?;
+            let control = SyntheticControl::new();
+            let microphone = SyntheticMicrophone::new(48_000, 0.0, control.clone());
+            let clips = SAMPLES
+                .iter()
+                .map(|(wav, _)| microphone.load_wav(wav))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(CaptureError::from)?;
+            let camera = SyntheticCamera::picture("candidate.jpg", CANDIDATE_PICTURE, 640, 480, 30, control.clone())
+                .map_err(CaptureError::from)?;
+            let settings = CaptureSettings::default();
+            let capture = Capture::start(Box::new(camera), Box::new(microphone), settings.clone())?;
+            let check_in = vault.redeem_access_code(&kiosk, &code)?;
+            vault.advance_interview(&kiosk, check_in.interview_id, InterviewEvent::GiveConsent)?;
+            let limits: Vec<Limits> = QUESTION_LIMITS
+                .iter()
+                .map(|&(prep, answer, retakes)| Limits::new(prep, answer, retakes, check_in.extra_time_pct))
+                .collect();
+            capture::kiosk::preflight(data_dir, &capture, &limits, &settings)?;
+            let (mut segments, mut bytes, mut dropped, mut drift, mut seconds) = (0, 0, 0, 0.0f64, 0.0);
+            for ((&question, limit), clip) in questions.iter().zip(&limits).zip(clips) {
+                let controls = std::sync::Arc::new(Controls::default());
+                // The candidate is ready at once, speaks the answer, then presses "finished".
+                controls.start_now();
+                capture::kiosk::prepare(limit, &controls, &mut |_| {});
+                let (speaker, finisher) = (control.clone(), controls.clone());
+                let candidate = std::thread::spawn(move || {
+                    std::thread::sleep(Duration::from_millis(300));
+                    speaker.say(clip);
+                    while !speaker.quiet() {
+                        std::thread::sleep(Duration::from_millis(50));
+                    }
+                    std::thread::sleep(Duration::from_millis(500));
+                    finisher.finish();
+                });
+                let outcome = capture::kiosk::record_answer(
+                    &mut vault,
+                    &kiosk,
+                    &capture,
+                    check_in.interview_id,
+                    question,
+                    limit,
+                    &controls,
+                    &mut |_| {},
+                )?;
+                let _ = candidate.join();
+                segments += outcome.segments;
+                bytes += outcome.stats.video_bytes + outcome.stats.audio_bytes + outcome.stats.still_bytes;
+                dropped += outcome.stats.frames_dropped;
+                drift = drift.max(outcome.stats.max_drift_ms);
+                seconds += outcome.stats.recorded_ms as f64 / 1000.0;
+            }
+            capture.shutdown();
+            vault.advance_interview(&kiosk, check_in.interview_id, InterviewEvent::Finish)?;
+            vault.logout(&kiosk)?;
+            Ok(format!(
+                "{} {}: {:.0} s, {segments} {}, {:.1} MB, {dropped} {}, {} {drift:.0} ms{}",
+                questions.len(),
+                t(lang, "题已录制并加密存储", "answers recorded, encrypted"),
+                seconds,
+                t(lang, "段", "segments"),
+                bytes as f64 / 1e6,
+                t(lang, "帧丢失", "frames dropped"),
+                t(lang, "音画偏差最大", "max A/V drift"),
+                if recovered.is_empty() { String::new() } else { format!(", {} recovered", recovered.len()) }
+            ))
+        },
+    )?;
 
     let mut events = Vec::new();
     stages.run(Localized::new("离线评分（评分队列）", "offline scoring (queue)"), || {
@@ -281,6 +337,11 @@ const SAMPLES: [(&[u8], &str); 2] = [
     (include_bytes!("../../assets/samples/demo/q1.wav"), include_str!("../../assets/samples/demo/q1-rubric.json")),
     (include_bytes!("../../assets/samples/demo/q2.wav"), include_str!("../../assets/samples/demo/q2-rubric.json")),
 ];
+
+/// What the synthetic camera shows: NASA's astronaut portrait (public domain), see make.sh there.
+const CANDIDATE_PICTURE: &[u8] = include_bytes!("../../assets/samples/demo/candidate.jpg");
+/// Preparation seconds, answer seconds and retakes of each demo question.
+const QUESTION_LIMITS: [(u32, u32, u32); 2] = [(30, 120, 1), (30, 120, 1)];
 
 /// Removes the vault of an earlier demo run (and its key in the credential store). A vault the
 /// demo did not create is never touched.

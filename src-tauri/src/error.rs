@@ -21,6 +21,8 @@ pub enum ShellError {
     Vault(#[from] VaultError),
     #[error(transparent)]
     Scoring(#[from] ScoringError),
+    #[error(transparent)]
+    Capture(#[from] capture::CaptureError),
     #[error("rubric {path}: {error}")]
     Rubric { path: PathBuf, error: RubricError },
     #[error("cannot read {path}: {source}")]
@@ -51,6 +53,7 @@ impl UserFacing for ShellError {
             ShellError::Assets(inner) => inner.code(),
             ShellError::Vault(inner) => inner.code(),
             ShellError::Scoring(inner) => inner.code(),
+            ShellError::Capture(inner) => inner.code(),
             ShellError::Rubric { error, .. } => error.code(),
             ShellError::Read { .. } => "app.read",
             ShellError::SetInvalid { .. } => "scoring.set_invalid",
@@ -80,6 +83,7 @@ impl UserFacing for ShellError {
             ShellError::Assets(inner) => inner.user_message(),
             ShellError::Vault(inner) => inner.user_message(),
             ShellError::Scoring(inner) => inner.user_message(),
+            ShellError::Capture(inner) => inner.user_message(),
             ShellError::Rubric { path, error } => {
                 let inner = error.user_message();
                 Localized::new(

@@ -254,20 +254,32 @@ fn language_of(job: &vault::JobInfo) -> Language {
     }
 }
 
-/// Scores one answer from its recordings (already decrypted into `wav`).
+/// Scores one answer from its recordings, read through `read` (media id → decrypted bytes): the
+/// 16 kHz audio of every segment in order, and the proctoring stills for the face flags.
 fn score_one(
     scorer: &mut Scorer,
     answer: &AnswerInfo,
-    wav: &[u8],
+    read: &mut dyn FnMut(i64) -> Result<Vec<u8>, vault::VaultError>,
     language: Language,
     progress: &mut dyn FnMut(scoring::Progress),
 ) -> Result<AnswerResult, ShellError> {
-    let audio = Audio::from_wav_bytes(wav, &format!("answer {}", answer.answer_id))?;
+    let what = format!("answer {}", answer.answer_id);
+    let mut audio = Audio { samples: Vec::new() };
+    for media in &answer.audio_media {
+        audio.samples.extend(Audio::from_wav_bytes(&read(*media)?, &what)?.samples);
+    }
     let rubric = Rubric::parse(&answer.rubric_json).map_err(|error| ShellError::Rubric {
         path: PathBuf::from(format!("question {}", answer.question_id)),
         error,
     })?;
-    Ok(scorer.score_answer_with_progress(&audio, &rubric, language, progress)?)
+    let mut result = scorer.score_answer_with_progress(&audio, &rubric, language, progress)?;
+    let mut stills = Vec::with_capacity(answer.still_media.len());
+    for (media, at_ms) in &answer.still_media {
+        let image = scoring::faces::FaceDetector::decode(&read(*media)?, &what)?;
+        stills.push(scoring::faces::Still { at_ms: (*at_ms).max(0) as u32, media_id: Some(*media), image });
+    }
+    result.flags.extend(scorer.still_flags(&stills)?);
+    Ok(result)
 }
 
 /// The rows one answer's result is recorded as.
@@ -338,11 +350,11 @@ pub fn score_interview(
     let language = language_of(&job);
     let mut results = Vec::with_capacity(answers.len());
     for answer in answers {
-        let mut wav = Vec::new();
-        for media in &answer.audio_media {
-            vault.read_media(reader, *media, &mut wav)?;
-        }
-        let result = score_one(scorer, &answer, &wav, language, &mut |_| {})?;
+        let mut read = |media: i64| {
+            let mut bytes = Vec::new();
+            vault.read_media(reader, media, &mut bytes).map(|_| bytes)
+        };
+        let result = score_one(scorer, &answer, &mut read, language, &mut |_| {})?;
         results.push((answer, result));
     }
     let only: Vec<AnswerResult> = results.iter().map(|(_, r)| r.clone()).collect();
@@ -424,11 +436,11 @@ fn run_job(
     if job.answer_id.is_some() {
         let (job_id, answer) = vault.job_answer(job)?;
         let language = language_of(&vault.job_info(job_id)?);
-        let mut wav = Vec::new();
-        for media in &answer.audio_media {
-            vault.read_media_for_scoring(*media, &mut wav)?;
-        }
-        let result = score_one(scorer, &answer, &wav, language, progress)?;
+        let mut read = |media: i64| {
+            let mut bytes = Vec::new();
+            vault.read_media_for_scoring(media, &mut bytes).map(|_| bytes)
+        };
+        let result = score_one(scorer, &answer, &mut read, language, progress)?;
         let mut record = ScoringRecord {
             model_versions: result.model_versions.clone(),
             transcripts: Vec::new(),

@@ -117,7 +117,7 @@ fn demo_runs_every_stage_twice() -> Result<()> {
             "accounts and roles",
             "job and questions",
             "candidate and access code",
-            "kiosk interview (sample media)",
+            "kiosk interview (synthetic camera and microphone)",
             "offline scoring (queue)",
             "vault check",
             "backup and retention",
@@ -130,6 +130,26 @@ fn demo_runs_every_stage_twice() -> Result<()> {
     }
     let status = cli.ok(&["vault", "status", "--user", "admin"]);
     assert!(status.is_err(), "the demo's admin password is not the test's: sign-in must fail");
+    Ok(())
+}
+
+/// `interview-kiosk devices` lists what the kiosk sees (here: no camera, ALSA's null device, and
+/// the synthetic pair), refuses an unknown device without changing anything, and remembers a choice.
+#[test]
+fn devices_are_listed_and_the_choice_remembered() -> Result<()> {
+    let (root, cli) = tempdirs()?;
+    let listed: serde_json::Value = serde_json::from_str(&cli.ok(&["devices", "--json"])?)?;
+    let ids: Vec<&str> =
+        listed["devices"].as_array().context("no device list")?.iter().filter_map(|d| d["id"].as_str()).collect();
+    assert!(ids.contains(&"synthetic:pattern") && ids.contains(&"synthetic:microphone"), "{ids:?}");
+    let refused = cli.run(&["devices", "--camera", "camera:9"], "")?;
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("was not found"));
+    cli.ok(&["devices", "--camera", "synthetic:pattern", "--microphone", "synthetic:microphone"])?;
+    let chosen: serde_json::Value = serde_json::from_str(&cli.ok(&["devices", "--json"])?)?;
+    assert_eq!(chosen["chosen"]["camera"], "synthetic:pattern");
+    assert_eq!(chosen["chosen"]["microphone"], "synthetic:microphone");
+    drop(root);
     Ok(())
 }
 

@@ -8,3 +8,9 @@ cd "$(dirname "$0")"
 grep -v '^#' answers.tsv | while IFS=$'\t' read -r file _question _lang _text pinyin; do
   espeak-ng -v cmn-latn-pinyin -s 150 -w "$file" "$pinyin"
 done
+
+# The synthetic camera's picture: NASA's astronaut portrait (public domain; fetched at set-up as
+# the `fixture-astronaut` asset from scikit-image), cropped to 4:3 around the face and scaled to
+# 640×480 with Debian's ffmpeg.
+ffmpeg -loglevel error -y -i ../../../.cache/assets/fixture-astronaut.png \
+  -vf "crop=512:384:0:0,scale=640:480" -q:v 4 candidate.jpg

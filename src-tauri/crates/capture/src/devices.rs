@@ -4,9 +4,9 @@
 //! choice remembered per kiosk.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
-use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -219,7 +219,13 @@ fn camera_thread(
                     image::imageops::crop_imm(&rgb, 0, 0, w, h).to_image()
                 };
                 seq += 1;
-                Ok(VideoFrame { pts_us: clock.now_us(), seq, width: w, height: h, i420: rgb_to_i420(rgb.as_raw(), w, h) })
+                Ok(VideoFrame {
+                    pts_us: clock.now_us(),
+                    seq,
+                    width: w,
+                    height: h,
+                    i420: rgb_to_i420(rgb.as_raw(), w, h),
+                })
             }
             Err(error) => Err(SourceError::Disconnected { device: format!("{id}: {error}") }),
         };
@@ -239,7 +245,8 @@ impl VideoSource for NokhwaCamera {
     fn open(&mut self, clock: Clock) -> Result<(), SourceError> {
         self.close();
         let (index, id) = (self.index, self.id());
-        self.running = Some(run_device("camera", move |ready, tx, stop| camera_thread(index, id, clock, ready, tx, stop))?);
+        self.running =
+            Some(run_device("camera", move |ready, tx, stop| camera_thread(index, id, clock, ready, tx, stop))?);
         Ok(())
     }
 
@@ -329,7 +336,10 @@ fn microphone_thread(
         },
         None,
     );
-    let stream = match stream.map_err(|e| failed(e.to_string())).and_then(|s| s.play().map(|()| s).map_err(|e| failed(e.to_string()))) {
+    let stream = match stream
+        .map_err(|e| failed(e.to_string()))
+        .and_then(|s| s.play().map(|()| s).map_err(|e| failed(e.to_string())))
+    {
         Ok(stream) => stream,
         Err(error) => {
             let _ = ready.send(Err(error));
@@ -356,8 +366,9 @@ impl AudioSource for CpalMicrophone {
     fn open(&mut self, clock: Clock) -> Result<(), SourceError> {
         self.close();
         let (wanted, label) = (self.id.clone(), self.label());
-        self.running =
-            Some(run_device("microphone", move |ready, tx, stop| microphone_thread(wanted, label, clock, ready, tx, stop))?);
+        self.running = Some(run_device("microphone", move |ready, tx, stop| {
+            microphone_thread(wanted, label, clock, ready, tx, stop)
+        })?);
         Ok(())
     }
 

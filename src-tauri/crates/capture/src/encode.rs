@@ -56,16 +56,7 @@ impl SegmentVideo {
             .and_then(|b| b.set_writing_app("Interview Kiosk"))
             .and_then(|b| b.add_video_track(width, height, VideoCodecId::VP9, None))
             .map_err(|e| encode_error("WebM muxer", e))?;
-        Ok(SegmentVideo {
-            encoder,
-            mux: builder.build(),
-            track,
-            start_us,
-            last_us: start_us,
-            width,
-            height,
-            frames: 0,
-        })
+        Ok(SegmentVideo { encoder, mux: builder.build(), track, start_us, last_us: start_us, width, height, frames: 0 })
     }
 
     pub fn fits(&self, frame: &VideoFrame) -> bool {
@@ -104,7 +95,8 @@ impl SegmentVideo {
 
 /// 16-bit PCM WAV of mono samples.
 pub fn wav(samples: &[f32], rate: u32) -> Vec<u8> {
-    let spec = hound::WavSpec { channels: 1, sample_rate: rate, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
+    let spec =
+        hound::WavSpec { channels: 1, sample_rate: rate, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
     let mut out = Cursor::new(Vec::with_capacity(44 + samples.len() * 2));
     // Writing to memory fails only on a length over 4 GiB, which a segment never reaches.
     if let Ok(mut writer) = hound::WavWriter::new(&mut out, spec) {
@@ -127,7 +119,13 @@ mod tests {
         let mut seg = SegmentVideo::new(w, h, 1_000_000, 300).unwrap();
         for i in 0..10u8 {
             let rgb: Vec<u8> = (0..w * h).flat_map(|p| [i * 20, (p % 255) as u8, 128]).collect();
-            let frame = VideoFrame { pts_us: 1_000_000 + i64::from(i) * 33_333, seq: u64::from(i), width: w, height: h, i420: rgb_to_i420(&rgb, w, h) };
+            let frame = VideoFrame {
+                pts_us: 1_000_000 + i64::from(i) * 33_333,
+                seq: u64::from(i),
+                width: w,
+                height: h,
+                i420: rgb_to_i420(&rgb, w, h),
+            };
             assert_eq!(frame.i420.len(), i420_len(w, h));
             seg.push(&frame).unwrap();
         }

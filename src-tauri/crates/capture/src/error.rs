@@ -78,7 +78,10 @@ impl UserFacing for CaptureError {
             },
             CaptureError::NotDelivering { kind, .. } => Localized::new(
                 format!("{}没有信号，面试无法开始。请检查连接，或请工作人员协助。", device_zh(*kind)),
-                format!("The {} is not delivering anything, so the interview cannot start. Check its connection or ask the clerk.", kind.as_str()),
+                format!(
+                    "The {} is not delivering anything, so the interview cannot start. Check its connection or ask the clerk.",
+                    kind.as_str()
+                ),
             ),
             CaptureError::DiskSpace { free, needed, .. } => Localized::new(
                 format!(

@@ -123,11 +123,7 @@ mod tests {
     #[test]
     fn colours_survive_the_round_trip() {
         let (w, h) = (8u32, 6u32);
-        let mut rgb = Vec::new();
-        for i in 0..(w * h) {
-            let px = if i % 2 == 0 { [200u8, 40, 30] } else { [200, 40, 30] };
-            rgb.extend_from_slice(&px);
-        }
+        let rgb: Vec<u8> = (0..w * h).flat_map(|_| [200u8, 40, 30]).collect();
         let frame = VideoFrame { pts_us: 0, seq: 0, width: w, height: h, i420: rgb_to_i420(&rgb, w, h) };
         assert_eq!(frame.i420.len(), i420_len(w, h));
         let back = i420_to_rgb(&frame, 1);

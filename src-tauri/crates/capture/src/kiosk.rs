@@ -47,13 +47,26 @@ pub enum Phase {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum KioskEvent {
     Capture(Feedback),
-    Countdown { phase: Phase, remaining_ms: u64, total_ms: u64 },
+    Countdown {
+        phase: Phase,
+        remaining_ms: u64,
+        total_ms: u64,
+    },
     /// A device failed: the answer is paused and its clock stopped.
-    Paused { device: DeviceKind, message: Localized },
-    Resumed { device: DeviceKind },
+    Paused {
+        device: DeviceKind,
+        message: Localized,
+    },
+    Resumed {
+        device: DeviceKind,
+    },
     /// Paused for too long: the candidate is asked to fetch the clerk.
-    CallClerk { message: Localized },
-    SegmentSaved { index: u32 },
+    CallClerk {
+        message: Localized,
+    },
+    SegmentSaved {
+        index: u32,
+    },
 }
 
 /// What the candidate (through the page) or the clerk asks for while a question runs.
@@ -160,17 +173,18 @@ pub fn record_answer(
                 });
             }
         }
-        if let Some(since) = run.paused_at {
-            if !run.clerk_called && since.elapsed() >= CALL_CLERK_AFTER {
-                run.clerk_called = true;
-                vault.record_capture_event(session, answer_id, "clerk_called")?;
-                on_event(KioskEvent::CallClerk {
-                    message: Localized::new(
-                        "设备仍未恢复。请举手示意工作人员，已录制的内容已安全保存。",
-                        "The device has not come back. Please call the clerk; what you recorded so far is saved.",
-                    ),
-                });
-            }
+        if let Some(since) = run.paused_at
+            && !run.clerk_called
+            && since.elapsed() >= CALL_CLERK_AFTER
+        {
+            run.clerk_called = true;
+            vault.record_capture_event(session, answer_id, "clerk_called")?;
+            on_event(KioskEvent::CallClerk {
+                message: Localized::new(
+                    "设备仍未恢复。请举手示意工作人员，已录制的内容已安全保存。",
+                    "The device has not come back. Please call the clerk; what you recorded so far is saved.",
+                ),
+            });
         }
         let Some(event) = capture.next_event(Duration::from_millis(50))? else { continue };
         match event {
@@ -290,7 +304,13 @@ fn store(vault: &mut Vault, session: &Session, answer_id: i64, segment: &Segment
         });
     }
     if let Some((jpeg, at_us)) = &segment.still {
-        parts.push(SegmentPart { kind: "still", format: media_format::JPEG, offset_ms: ms(*at_us), duration_ms: 0, bytes: jpeg });
+        parts.push(SegmentPart {
+            kind: "still",
+            format: media_format::JPEG,
+            offset_ms: ms(*at_us),
+            duration_ms: 0,
+            bytes: jpeg,
+        });
     }
     vault.store_segment(session, answer_id, &NewSegment { index: segment.index, parts })?;
     Ok(())

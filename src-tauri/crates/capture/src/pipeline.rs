@@ -7,9 +7,9 @@
 //! pauses (its open segment is closed and handed over) and resumes in a new segment once every
 //! source delivers again.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, SyncSender, TrySendError};
-use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -105,9 +105,14 @@ pub enum CaptureEvent {
     Feedback(Feedback),
     Segment(Box<Segment>),
     /// A device failed; a recording in progress has paused.
-    DeviceLost { kind: DeviceKind, error: SourceError },
+    DeviceLost {
+        kind: DeviceKind,
+        error: SourceError,
+    },
     /// Every device delivers again; a paused recording has resumed in a new segment.
-    DeviceBack { kind: DeviceKind },
+    DeviceBack {
+        kind: DeviceKind,
+    },
     /// The recording ended: every segment has been handed over before this.
     Stopped(RecordingStats),
     /// The encoder failed; the recording has stopped.
@@ -539,10 +544,10 @@ impl Worker {
             }
             self.on_idle();
         }
-        if self.recording.is_some() {
-            if let Err(error) = self.end() {
-                self.fail(error);
-            }
+        if self.recording.is_some()
+            && let Err(error) = self.end()
+        {
+            self.fail(error);
         }
     }
 
@@ -614,13 +619,13 @@ impl Worker {
         if self.down.is_empty() {
             let now = self.clock.now_us();
             let segment_ms = self.settings.segment_ms;
-            if let Some(rec) = self.recording.as_mut() {
-                if let Some(since) = rec.paused_since.take() {
-                    rec.stats.paused_ms += (now - since) / 1000;
-                    rec.audio_next_us = now;
-                    rec.last_seq = None;
-                    rec.segment = Some(new_segment(rec, now, segment_ms));
-                }
+            if let Some(rec) = self.recording.as_mut()
+                && let Some(since) = rec.paused_since.take()
+            {
+                rec.stats.paused_ms += (now - since) / 1000;
+                rec.audio_next_us = now;
+                rec.last_seq = None;
+                rec.segment = Some(new_segment(rec, now, segment_ms));
             }
         }
         self.emit(CaptureEvent::DeviceBack { kind });
@@ -645,10 +650,10 @@ impl Worker {
             return Ok(());
         }
         rec.stats.frames_seen += 1;
-        if let Some(last) = rec.last_seq {
-            if frame.seq > last + 1 {
-                rec.stats.frames_dropped += frame.seq - last - 1;
-            }
+        if let Some(last) = rec.last_seq
+            && frame.seq > last + 1
+        {
+            rec.stats.frames_dropped += frame.seq - last - 1;
         }
         rec.last_seq = Some(frame.seq);
         let segment_ms = i64::from(self.settings.segment_ms);
@@ -765,7 +770,8 @@ impl Worker {
 
     /// Hands over a closing segment whose audio grace has run out.
     fn on_idle(&mut self) {
-        let due = self.recording.as_ref().and_then(|r| r.closing.as_ref()).is_some_and(|c| Instant::now() >= c.deadline);
+        let due =
+            self.recording.as_ref().and_then(|r| r.closing.as_ref()).is_some_and(|c| Instant::now() >= c.deadline);
         if due && let Some(rec) = self.recording.as_mut() {
             emit_closing(&self.events, rec);
         }
@@ -799,7 +805,6 @@ fn emit_closing(events: &Sender<CaptureEvent>, rec: &mut Recording) {
     };
     let _ = events.send(CaptureEvent::Segment(Box::new(out)));
 }
-
 
 fn new_segment(rec: &mut Recording, start_us: i64, segment_ms: u32) -> OpenSegment {
     let index = rec.next_index;

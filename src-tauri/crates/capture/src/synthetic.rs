@@ -4,7 +4,6 @@
 //! (including their failures) runs on a machine without any.
 
 use std::collections::VecDeque;
-use std::path::Path;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -108,19 +107,21 @@ impl SyntheticCamera {
         SyntheticCamera::from_rgb("synthetic:pattern", &rgb, w, h, fps, control)
     }
 
-    /// A picture file (PNG or JPEG), scaled to `width`×`height`.
+    /// A picture (PNG or JPEG bytes, e.g. a bundled sample), scaled to `width`×`height`.
     pub fn picture(
-        path: &Path,
+        name: &str,
+        bytes: &[u8],
         width: u32,
         height: u32,
         fps: u32,
         control: Arc<SyntheticControl>,
     ) -> Result<SyntheticCamera, SourceError> {
-        let failed = |detail: String| SourceError::Failed { device: format!("synthetic:{}", path.display()), detail };
-        let picture = image::open(path).map_err(|e| failed(e.to_string()))?;
+        let id = format!("synthetic:picture:{name}");
+        let picture = image::load_from_memory(bytes)
+            .map_err(|e| SourceError::Failed { device: id.clone(), detail: e.to_string() })?;
         let (w, h) = (width.max(2) & !1, height.max(2) & !1);
         let rgb = picture.resize_exact(w, h, image::imageops::FilterType::Triangle).to_rgb8();
-        Ok(SyntheticCamera::from_rgb(&format!("synthetic:picture:{}", path.display()), rgb.as_raw(), w, h, fps, control))
+        Ok(SyntheticCamera::from_rgb(&id, rgb.as_raw(), w, h, fps, control))
     }
 
     fn from_rgb(id: &str, rgb: &[u8], w: u32, h: u32, fps: u32, control: Arc<SyntheticControl>) -> SyntheticCamera {
@@ -174,7 +175,8 @@ impl VideoSource for SyntheticCamera {
     }
 
     fn next_frame(&mut self, timeout: Duration) -> Result<VideoFrame, SourceError> {
-        let clock = self.clock.ok_or_else(|| SourceError::Failed { device: self.id.clone(), detail: "not open".into() })?;
+        let clock =
+            self.clock.ok_or_else(|| SourceError::Failed { device: self.id.clone(), detail: "not open".into() })?;
         self.control.gate(DeviceKind::Camera, &self.id, timeout)?;
         let interval = self.interval_us();
         // Like a real sensor, frames happen whether or not anyone reads them: if we were late,
@@ -240,8 +242,7 @@ impl SyntheticMicrophone {
             }
         }
         .map_err(|e| failed(e.to_string()))?;
-        let mono: Vec<f32> =
-            samples.chunks(channels).map(|c| c.iter().sum::<f32>() / channels as f32).collect();
+        let mono: Vec<f32> = samples.chunks(channels).map(|c| c.iter().sum::<f32>() / channels as f32).collect();
         Ok(crate::resample::resample_all(&mono, spec.sample_rate, self.rate))
     }
 }
@@ -266,7 +267,8 @@ impl AudioSource for SyntheticMicrophone {
     }
 
     fn next_chunk(&mut self, timeout: Duration) -> Result<AudioChunk, SourceError> {
-        let clock = self.clock.ok_or_else(|| SourceError::Failed { device: self.id.clone(), detail: "not open".into() })?;
+        let clock =
+            self.clock.ok_or_else(|| SourceError::Failed { device: self.id.clone(), detail: "not open".into() })?;
         self.control.gate(DeviceKind::Microphone, &self.id, timeout)?;
         let per_chunk = (self.rate as i64 * CHUNK_MS / 1000) as u64;
         // Samples missed while unplugged are gone: continue from the present.

@@ -92,7 +92,8 @@ fn kill_9_while_recording_loses_at_most_the_segment_in_progress() {
         }
 
         // Restart as the app does: open, recover, check.
-        let mut vault = Vault::open(dir.path()).unwrap_or_else(|e| panic!("round {round}: the vault does not open: {e}"));
+        let mut vault =
+            Vault::open(dir.path()).unwrap_or_else(|e| panic!("round {round}: the vault does not open: {e}"));
         let kiosk_session = vault.login("kiosk-1", PASSWORD, "kiosk-1").unwrap();
         let recovered = kiosk::recover(&mut vault, &kiosk_session).unwrap();
         let auditor = vault.login("auditor", PASSWORD, "check").unwrap();
@@ -126,7 +127,11 @@ fn kill_9_while_recording_loses_at_most_the_segment_in_progress() {
                 vault.read_media(&auditor, m.id, &mut out).unwrap();
             }
             let lost = killed_at - since - covered;
-            println!("round {round}: killed {} ms into answer {}; kept {covered} ms; lost {lost} ms", killed_at - since, answer.answer_id);
+            println!(
+                "round {round}: killed {} ms into answer {}; kept {covered} ms; lost {lost} ms",
+                killed_at - since,
+                answer.answer_id
+            );
             worst_loss = worst_loss.max(lost);
             assert!(lost <= MAX_LOSS_MS, "round {round}: lost {lost} ms of the answer in progress");
         }
@@ -139,7 +144,12 @@ fn kill_9_while_recording_loses_at_most_the_segment_in_progress() {
 }
 
 fn set_up(dir: &Path) {
-    let user = |name: &str, role| NewUser { username: name.into(), display_name: name.into(), role, password: PASSWORD.into() };
+    let user = |name: &str, role| NewUser {
+        username: name.into(),
+        display_name: name.into(),
+        role,
+        password: PASSWORD.into(),
+    };
     let (mut vault, _) = Vault::create(dir, user("admin", Role::Admin)).unwrap();
     let admin = vault.login("admin", PASSWORD, "desk").unwrap();
     for (name, role) in [("clerk", Role::Clerk), ("auditor", Role::Auditor), ("kiosk-1", Role::Kiosk)] {
@@ -173,7 +183,10 @@ fn set_up(dir: &Path) {
         )
         .unwrap();
     let candidate = vault
-        .add_candidate(&clerk, NewCandidate { job_id: job, name: "王五".into(), id_number: None, phone: None, email: None, group: None })
+        .add_candidate(
+            &clerk,
+            NewCandidate { job_id: job, name: "王五".into(), id_number: None, phone: None, email: None, group: None },
+        )
         .unwrap();
     let (interview, code) = vault.issue_invitation(&clerk, candidate, now_ms() - 1000, now_ms() + 3_600_000).unwrap();
     let kiosk = vault.login("kiosk-1", PASSWORD, "kiosk-1").unwrap();
@@ -186,7 +199,8 @@ fn set_up(dir: &Path) {
 fn recorder(dir: &Path) {
     credential::use_platform_store().unwrap();
     let ids = std::fs::read_to_string(dir.join("ids")).unwrap();
-    let (interview, question) = ids.split_once(' ').map(|(a, b)| (a.parse().unwrap(), b.trim().parse().unwrap())).unwrap();
+    let (interview, question) =
+        ids.split_once(' ').map(|(a, b)| (a.parse().unwrap(), b.trim().parse().unwrap())).unwrap();
     let seed = std::env::var("CAPTURE_CRASH_CHILD_SEED").unwrap().parse().unwrap();
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     let mut vault = Vault::open(dir).unwrap();
@@ -209,13 +223,14 @@ fn recorder(dir: &Path) {
             finisher.finish();
         });
         let mut announced = false;
-        let outcome = kiosk::record_answer(&mut vault, &session, &capture, interview, question, &limits, &controls, &mut |e| {
-            if !announced && matches!(e, KioskEvent::Countdown { phase: Phase::Answering, .. }) {
-                announced = true;
-                println!("recording {}", now_ms());
-            }
-        })
-        .unwrap();
+        let outcome =
+            kiosk::record_answer(&mut vault, &session, &capture, interview, question, &limits, &controls, &mut |e| {
+                if !announced && matches!(e, KioskEvent::Countdown { phase: Phase::Answering, .. }) {
+                    announced = true;
+                    println!("recording {}", now_ms());
+                }
+            })
+            .unwrap();
         println!("committed {} {}", outcome.answer_id, outcome.segments);
     }
 }

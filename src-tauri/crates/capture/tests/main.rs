@@ -16,14 +16,14 @@ mod devices;
 
 const PASSWORD: &str = "a long enough password";
 
-pub struct Fixture {
+struct Fixture {
     _dir: tempfile::TempDir,
-    pub data: std::path::PathBuf,
-    pub vault: Vault,
-    pub kiosk: Session,
-    pub auditor: Session,
-    pub interview: i64,
-    pub questions: Vec<i64>,
+    data: std::path::PathBuf,
+    vault: Vault,
+    kiosk: Session,
+    auditor: Session,
+    interview: i64,
+    questions: Vec<i64>,
 }
 
 fn mock_store() {
@@ -36,7 +36,7 @@ fn user(name: &str, role: Role) -> NewUser {
 }
 
 /// A vault with a job of two questions and a candidate checked in at the kiosk, consent given.
-pub fn fixture(answer_seconds: u32, retakes: u32) -> Fixture {
+fn fixture(answer_seconds: u32, retakes: u32) -> Fixture {
     mock_store();
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().to_owned();
@@ -91,7 +91,7 @@ pub fn fixture(answer_seconds: u32, retakes: u32) -> Fixture {
     Fixture { _dir: dir, data, vault, kiosk, auditor, interview: check_in.interview_id, questions }
 }
 
-pub fn synthetic(control: &Arc<SyntheticControl>, mic_rate: u32) -> Capture {
+fn synthetic(control: &Arc<SyntheticControl>, mic_rate: u32) -> Capture {
     Capture::start(
         Box::new(SyntheticCamera::pattern(320, 240, 30, control.clone())),
         Box::new(SyntheticMicrophone::new(mic_rate, 440.0, control.clone())),
@@ -116,11 +116,17 @@ fn a_full_answer_is_recorded_in_segments_and_committed() {
     let mut events = Vec::new();
     kiosk::preflight(&f.data, &capture, &[limits], &CaptureSettings::default()).unwrap();
     kiosk::prepare(&Limits { prep_ms: 300, ..limits }, &controls, &mut |e| events.push(e));
-    let outcome =
-        kiosk::record_answer(&mut f.vault, &f.kiosk, &capture, f.interview, f.questions[0], &limits, &controls, &mut |e| {
-            events.push(e)
-        })
-        .unwrap();
+    let outcome = kiosk::record_answer(
+        &mut f.vault,
+        &f.kiosk,
+        &capture,
+        f.interview,
+        f.questions[0],
+        &limits,
+        &controls,
+        &mut |e| events.push(e),
+    )
+    .unwrap();
     capture.shutdown();
 
     // The backend's clock ended it: 3 s in 1 s segments.
@@ -130,7 +136,8 @@ fn a_full_answer_is_recorded_in_segments_and_committed() {
     assert_eq!(outcome.stats.frames_dropped, 0, "{:?}", outcome.stats);
     assert!(outcome.stats.max_drift_ms < 40.0, "{:?}", outcome.stats);
     let countdowns = events.iter().filter(|e| matches!(e, KioskEvent::Countdown { .. })).count();
-    let previews = events.iter().filter(|e| matches!(e, KioskEvent::Capture(capture::Feedback::Preview { .. }))).count();
+    let previews =
+        events.iter().filter(|e| matches!(e, KioskEvent::Capture(capture::Feedback::Preview { .. }))).count();
     let levels = events.iter().filter(|e| matches!(e, KioskEvent::Capture(capture::Feedback::Level { .. }))).count();
     assert!(countdowns > 10 && previews >= 25 && levels >= 25, "{countdowns} {previews} {levels}");
 
@@ -188,16 +195,23 @@ fn a_camera_pulled_mid_answer_pauses_audits_and_resumes_in_a_new_segment() {
     });
     let mut events: Vec<(std::time::Instant, KioskEvent)> = Vec::new();
     let started = std::time::Instant::now();
-    let outcome =
-        kiosk::record_answer(&mut f.vault, &f.kiosk, &capture, f.interview, f.questions[0], &limits, &controls, &mut |e| {
-            events.push((std::time::Instant::now(), e))
-        })
-        .unwrap();
+    let outcome = kiosk::record_answer(
+        &mut f.vault,
+        &f.kiosk,
+        &capture,
+        f.interview,
+        f.questions[0],
+        &limits,
+        &controls,
+        &mut |e| events.push((std::time::Instant::now(), e)),
+    )
+    .unwrap();
     let pulled_at = saboteur.join().unwrap();
     capture.shutdown();
 
     // Detected within a second, paused, resumed; the answer clock stopped meanwhile.
-    let paused = events.iter().find(|(_, e)| matches!(e, KioskEvent::Paused { device: DeviceKind::Camera, .. })).unwrap();
+    let paused =
+        events.iter().find(|(_, e)| matches!(e, KioskEvent::Paused { device: DeviceKind::Camera, .. })).unwrap();
     assert!(paused.0.duration_since(pulled_at) < Duration::from_secs(1), "{:?}", paused.0.duration_since(pulled_at));
     if let KioskEvent::Paused { message, .. } = &paused.1 {
         assert!(message.zh_cn.contains("摄像头") && message.en.contains("camera"));
@@ -241,20 +255,34 @@ fn a_stalled_microphone_is_a_fault_too_and_attempts_are_enforced() {
         stalled.replug(DeviceKind::Microphone);
     });
     let mut paused = 0;
-    let outcome =
-        kiosk::record_answer(&mut f.vault, &f.kiosk, &capture, f.interview, f.questions[1], &limits, &controls, &mut |e| {
-            paused += matches!(e, KioskEvent::Paused { device: DeviceKind::Microphone, .. }) as u32
-        })
-        .unwrap();
+    let outcome = kiosk::record_answer(
+        &mut f.vault,
+        &f.kiosk,
+        &capture,
+        f.interview,
+        f.questions[1],
+        &limits,
+        &controls,
+        &mut |e| paused += matches!(e, KioskEvent::Paused { device: DeviceKind::Microphone, .. }) as u32,
+    )
+    .unwrap();
     saboteur.join().unwrap();
     assert_eq!(paused, 1);
     assert!(outcome.committed);
 
     // One attempt allowed and used: another is refused, and nothing is recorded for it.
     let before = f.vault.status().unwrap().media_files;
-    let error =
-        kiosk::record_answer(&mut f.vault, &f.kiosk, &capture, f.interview, f.questions[1], &limits, &controls, &mut |_| {})
-            .unwrap_err();
+    let error = kiosk::record_answer(
+        &mut f.vault,
+        &f.kiosk,
+        &capture,
+        f.interview,
+        f.questions[1],
+        &limits,
+        &controls,
+        &mut |_| {},
+    )
+    .unwrap_err();
     assert!(matches!(error, capture::CaptureError::NoAttemptsLeft { allowed: 1, .. }), "{error}");
     assert_eq!(f.vault.status().unwrap().media_files, before);
     capture.shutdown();
@@ -307,7 +335,8 @@ fn preflight_refuses_without_disk_space_or_a_delivering_camera() {
     assert!(message.zh_cn.contains("磁盘空间不足") && message.en.contains("disk space"));
     control.unplug(DeviceKind::Camera);
     std::thread::sleep(Duration::from_millis(300));
-    let error = kiosk::preflight(&f.data, &capture, &[Limits::new(0, 10, 0, 0)], &CaptureSettings::default()).unwrap_err();
+    let error =
+        kiosk::preflight(&f.data, &capture, &[Limits::new(0, 10, 0, 0)], &CaptureSettings::default()).unwrap_err();
     assert!(matches!(error, capture::CaptureError::NotDelivering { kind: DeviceKind::Camera, .. }), "{error}");
     capture.shutdown();
 }
@@ -354,6 +383,52 @@ fn sha256_of_stored_parts_matches_the_vault_record() {
     capture.shutdown();
     f.vault.finish_answer(&f.kiosk, answer, true).unwrap();
     let media = f.vault.answer_media(&f.auditor, answer).unwrap();
-    let read: Vec<Vec<u8>> = media.iter().map(|m| Sha256::digest(decrypt(&mut f.vault, &f.auditor, m.id)).to_vec()).collect();
+    let read: Vec<Vec<u8>> =
+        media.iter().map(|m| Sha256::digest(decrypt(&mut f.vault, &f.auditor, m.id)).to_vec()).collect();
     assert_eq!(read, handed);
+}
+
+#[test]
+fn the_segments_audio_joins_into_exactly_what_the_microphone_heard() {
+    let mut f = fixture(4, 0);
+    let control = SyntheticControl::new();
+    let capture = synthetic(&control, 48_000);
+    // A chirp, so any sample lost, repeated or shifted at a segment boundary shows.
+    let chirp: Vec<f32> = (0..48_000 * 2)
+        .map(|i| {
+            let t = f64::from(i) / 48_000.0;
+            (std::f64::consts::TAU * (200.0 * t + 400.0 * t * t)).sin() as f32 * 0.5
+        })
+        .collect();
+    control.say(chirp.clone());
+    let limits = Limits::new(0, 3, 0, 0);
+    let outcome = kiosk::record_answer(
+        &mut f.vault,
+        &f.kiosk,
+        &capture,
+        f.interview,
+        f.questions[0],
+        &limits,
+        &Controls::default(),
+        &mut |_| {},
+    )
+    .unwrap();
+    capture.shutdown();
+    let mut heard = Vec::new();
+    for m in f.vault.answer_media(&f.auditor, outcome.answer_id).unwrap().iter().filter(|m| m.format == "wav/16k") {
+        let bytes = decrypt(&mut f.vault, &f.auditor, m.id);
+        heard.extend(
+            hound::WavReader::new(&bytes[..]).unwrap().into_samples::<i16>().map(|s| f32::from(s.unwrap()) / 32767.0),
+        );
+    }
+    let expected = capture::resample::resample_all(&chirp, 48_000, 16_000);
+    // Find where the chirp starts (the microphone was already running), then compare it all.
+    let lag = (0..8000)
+        .max_by_key(|&lag| {
+            let score: f64 = expected[..2000].iter().zip(&heard[lag..]).map(|(a, b)| f64::from(a * b)).sum();
+            (score * 1e6) as i64
+        })
+        .unwrap();
+    let worst = expected.iter().zip(&heard[lag..]).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+    assert!(worst < 0.01, "the joined audio differs from what was said by up to {worst} (chirp at {lag})");
 }

@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use crate::audio::Audio;
 use crate::error::Result;
+use crate::faces::{FaceDetector, Still};
 use crate::metrics::{self, Delivery};
 use crate::rubric::{DimensionScore, Rubric};
 use crate::runtime::Runtime;
@@ -84,6 +85,7 @@ pub struct AnswerResult {
 pub struct Scorer {
     whisper: Whisper,
     vad: Vad,
+    faces: FaceDetector,
 }
 
 impl std::fmt::Debug for Scorer {
@@ -98,7 +100,17 @@ impl Scorer {
     }
 
     pub fn load_with(runtime: &Runtime, whisper: WhisperAssets, threads: usize) -> Result<Scorer> {
-        Ok(Scorer { whisper: Whisper::load(runtime, whisper, threads)?, vad: Vad::load(runtime)? })
+        Ok(Scorer {
+            whisper: Whisper::load(runtime, whisper, threads)?,
+            vad: Vad::load(runtime)?,
+            faces: FaceDetector::load(runtime)?,
+        })
+    }
+
+    /// The proctoring flags of an answer's stills (no face, more than one face), in time order.
+    /// Flags are for a human to look at; they never change a score.
+    pub fn still_flags(&mut self, stills: &[Still]) -> Result<Vec<Flag>> {
+        crate::faces::still_flags(&mut self.faces, stills)
     }
 
     pub fn score_answer(&mut self, audio: &Audio, rubric: &Rubric, language: Language) -> Result<AnswerResult> {

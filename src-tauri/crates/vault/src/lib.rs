@@ -24,8 +24,9 @@ pub use error::{Result, VaultError};
 pub use keys::RecoveryKey;
 pub use schema::CURRENT_VERSION as SCHEMA_VERSION;
 pub use vault::{
-    API_SCOPES, AccessCode, AnswerInfo, Attempts, AuditRow, MediaInfo, NewSegment, SegmentPart, UnfinishedAnswer, media_format, ApiCaller, ApiTokenInfo, BackupReport, CandidateFilter, CandidatePage,
-    CandidateRow, CheckIn, CheckReport, Clock, DEFAULT_RETENTION_DAYS, ExportedResult, IdLookup, JobInfo, MAX_ATTEMPTS,
-    NewCandidate, NewFlag, NewJob, NewQuestion, NewScore, NewTranscript, NewUser, PurgeReport, RestoreReport,
-    ScoringJob, ScoringRecord, Session, Vault, VaultPaths, VaultStatus, vault_id_at,
+    API_SCOPES, AccessCode, AnswerInfo, ApiCaller, ApiTokenInfo, Attempts, AuditRow, BackupReport, CandidateFilter,
+    CandidatePage, CandidateRow, CheckIn, CheckReport, Clock, DEFAULT_RETENTION_DAYS, ExportedResult, IdLookup,
+    JobInfo, MAX_ATTEMPTS, MediaInfo, NewCandidate, NewFlag, NewJob, NewQuestion, NewScore, NewSegment, NewTranscript,
+    NewUser, PurgeReport, RestoreReport, ScoringJob, ScoringRecord, SegmentPart, Session, UnfinishedAnswer, Vault,
+    VaultPaths, VaultStatus, media_format, vault_id_at,
 };

@@ -127,7 +127,8 @@ impl Vault {
     /// (e.g. `answer:12` for one answer, with its segments). At most `limit` (≤ 1,000) rows.
     pub fn audit_log(&mut self, session: &Session, object_prefix: Option<&str>, limit: u32) -> Result<Vec<AuditRow>> {
         self.authorize(session, Action::ViewAudit)?;
-        let pattern = object_prefix.map(|p| format!("{}%", p.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")));
+        let pattern =
+            object_prefix.map(|p| format!("{}%", p.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")));
         let rows = self
             .conn
             .prepare(

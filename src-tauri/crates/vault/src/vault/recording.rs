@@ -115,14 +115,14 @@ impl Vault {
         let first: i64 = self.conn.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM media", [], |r| r.get(0))?;
         let object = format!("answer:{answer_id}/segment:{}", segment.index);
         let result = self.write(session, "media.segment", &object, |tx| {
-            let mut seq: i64 = tx.query_row(
+            let seq: i64 = tx.query_row(
                 "SELECT COALESCE(MAX(seq), -1) + 1 FROM media WHERE answer_id = ?1",
                 [answer_id],
                 |r| r.get(0),
             )?;
             let mut ids = Vec::with_capacity(stored.len());
             for (i, (part, s)) in segment.parts.iter().zip(&stored).enumerate() {
-                let id = first + i as i64;
+                let (id, seq) = (first + i as i64, seq + i as i64);
                 tx.execute(
                     "INSERT INTO media (id, answer_id, kind, seq, file, wrapped_key, sha256, plain_size, created_at, segment, offset_ms, duration_ms, format)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
@@ -131,7 +131,6 @@ impl Vault {
                         segment.index, part.offset_ms, part.duration_ms, part.format
                     ],
                 )?;
-                seq += 1;
                 ids.push(id);
             }
             Ok(ids)
@@ -210,7 +209,8 @@ impl Vault {
             "SELECT a.state, COUNT(*) FROM answers a JOIN question_versions qv ON qv.id = a.question_version_id
              WHERE a.interview_id = ?1 AND qv.question_id = ?2 AND a.practice = 0 GROUP BY a.state",
         )?;
-        let rows = stmt.query_map(params![interview_id, question_id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?)))?;
+        let rows =
+            stmt.query_map(params![interview_id, question_id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?)))?;
         for row in rows {
             let (state, n) = row?;
             match state.as_str() {

@@ -162,8 +162,9 @@ impl Vault {
         )?;
         for answer in &mut answers {
             answer.audio_media = audio.query_map([answer.answer_id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
-            answer.still_media =
-                stills.query_map([answer.answer_id], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+            answer.still_media = stills
+                .query_map([answer.answer_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?;
         }
         Ok((job_id, answers))
     }
