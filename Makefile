@@ -63,6 +63,7 @@ bindings:
 # (about 2 minutes here; BENCH_CANDIDATES / BENCH_AUDIT make it smaller).
 bench: setup
 	$(CARGO) bench -p manifest
+	$(CARGO) bench -p capture
 	$(CARGO) bench -p hrms
 	$(CARGO) bench -p scoring
 	$(MAKE) bench-python

@@ -23,18 +23,20 @@ fi
 # --- 1. Debian packages -------------------------------------------------------------------
 # build: the Tauri/WebKitGTK toolchain; run: a CJK font (the UI is Chinese first) and GStreamer
 # for playback in the webview; test: Xvfb, WebKitWebDriver, and xwd + netpbm for screenshots
-# (WebKitWebDriver's own screenshot command hangs under Xvfb here); the Secret Service
+# (WebKitWebDriver's own screenshot command hangs under Xvfb here), GStreamer's tools (tests check
+# that recordings decode with the same plugins the webview plays them with); the Secret Service
 # (dbus + gnome-keyring) that holds the vault key, headless through installer/with-keyring.
 # Capture: libclang (nokhwa's bindgen), ALSA headers (cpal), libvpx (the VP9 encoder of the
-# recordings; Debian's build, royalty-free), and ffmpeg for the encoder comparison in `make bench`.
+# recordings) and libopus (their playback sound), Debian's royalty-free builds, and ffmpeg for the
+# encoder comparison in `make bench`.
 APT_PACKAGES=(
   build-essential pkg-config curl file
   libssl-dev libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev
   fonts-noto-cjk gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-libav
-  xvfb xauth webkit2gtk-driver x11-apps netpbm
+  xvfb xauth webkit2gtk-driver x11-apps netpbm gstreamer1.0-tools gstreamer1.0-plugins-base-apps
   dbus gnome-keyring
   python3-venv espeak-ng
-  libclang-dev libasound2-dev libvpx-dev ffmpeg
+  libclang-dev libasound2-dev libvpx-dev libopus-dev ffmpeg
 )
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use crate::encode::{EncodedVideo, SegmentVideo, wav};
+use crate::encode::{EncodedVideo, SegmentVideo, VideoPackets, mux, wav};
 use crate::error::CaptureError;
 use crate::frame::{AudioChunk, Clock, VideoFrame, i420_to_rgb, jpeg};
 use crate::resample::Resampler;
@@ -71,8 +71,6 @@ pub struct Segment {
     pub index: u32,
     pub video: Option<EncodedVideo>,
     pub audio_16k: Vec<u8>,
-    /// The microphone's own rate, when it is not 16 kHz.
-    pub audio_source: Option<(Vec<u8>, u32)>,
     pub audio_offset_us: i64,
     pub audio_duration_us: i64,
     pub still: Option<(Vec<u8>, i64)>,
@@ -379,13 +377,15 @@ struct OpenSegment {
     start_us: i64,
     end_us: i64,
     video: Option<SegmentVideo>,
-    encoded: Option<EncodedVideo>,
+    encoded: Option<VideoPackets>,
     still: Option<(Vec<u8>, i64)>,
     audio_16k: Vec<f32>,
     audio_source: Vec<f32>,
     source_rate: u32,
     /// Clock time of the first 16 kHz sample in this segment.
     audio_start_us: Option<i64>,
+    /// Clock time of the first microphone sample (at its own rate) in this segment.
+    source_start_us: Option<i64>,
 }
 
 impl OpenSegment {
@@ -398,6 +398,7 @@ impl OpenSegment {
             self.audio_16k.extend_from_slice(samples);
         } else {
             self.source_rate = rate;
+            self.source_start_us.get_or_insert(at_us);
             self.audio_source.extend_from_slice(samples);
         }
     }
@@ -457,9 +458,7 @@ impl Recording {
         let (in_at, out_at) = (self.audio_next_us, self.scoring_next_us);
         self.audio_next_us += input.len() as i64 * 1_000_000 / i64::from(rate);
         self.scoring_next_us += out.len() as i64 * 1_000_000 / i64::from(SCORING_RATE);
-        if rate != SCORING_RATE {
-            self.route(false, input, in_at, rate);
-        }
+        self.route(false, input, in_at, rate);
         self.route(true, &out, out_at, SCORING_RATE);
     }
 
@@ -526,10 +525,7 @@ impl Worker {
             }
             let result = match input.recv_timeout(Duration::from_millis(20)) {
                 Ok(Input::Video(frame)) => self.on_video(&frame),
-                Ok(Input::Audio(chunk)) => {
-                    self.on_audio(&chunk);
-                    Ok(())
-                }
+                Ok(Input::Audio(chunk)) => self.on_audio(&chunk),
                 Ok(Input::Lost(kind, error)) => self.on_lost(kind, error),
                 Ok(Input::Back(kind)) => {
                     self.on_back(kind);
@@ -542,7 +538,9 @@ impl Worker {
             if let Err(error) = result {
                 self.fail(error);
             }
-            self.on_idle();
+            if let Err(error) = self.on_idle() {
+                self.fail(error);
+            }
         }
         if self.recording.is_some()
             && let Err(error) = self.end()
@@ -691,12 +689,12 @@ impl Worker {
         Ok(())
     }
 
-    fn on_audio(&mut self, chunk: &AudioChunk) {
+    fn on_audio(&mut self, chunk: &AudioChunk) -> Result<(), CaptureError> {
         self.meter(chunk);
         let max_drift = self.settings.max_drift_ms * 1000;
-        let Some(rec) = self.recording.as_mut() else { return };
+        let Some(rec) = self.recording.as_mut() else { return Ok(()) };
         if rec.paused_since.is_some() || rec.segment.is_none() {
-            return;
+            return Ok(());
         }
         let rate = chunk.rate.max(1);
         let mut samples: &[f32] = &chunk.samples;
@@ -723,8 +721,9 @@ impl Worker {
             rec.take_audio(samples, rate);
         }
         if rec.closing.as_ref().is_some_and(|c| rec.scoring_next_us >= c.segment.end_us) {
-            emit_closing(&self.events, rec);
+            emit_closing(&self.events, rec)?;
         }
+        Ok(())
     }
 
     fn meter(&mut self, chunk: &AudioChunk) {
@@ -757,41 +756,48 @@ impl Worker {
             segment.end_us = end_us.min(segment.end_us);
             if rec.closing.is_some() {
                 // The audio is a whole segment behind: do not wait any longer for it.
-                emit_closing(&self.events, rec);
+                emit_closing(&self.events, rec)?;
             }
             rec.closing = Some(Closing { segment, deadline: Instant::now() + AUDIO_GRACE });
         }
         if flush {
             rec.flush_audio();
-            emit_closing(&self.events, rec);
+            emit_closing(&self.events, rec)?;
         }
         Ok(())
     }
 
     /// Hands over a closing segment whose audio grace has run out.
-    fn on_idle(&mut self) {
+    fn on_idle(&mut self) -> Result<(), CaptureError> {
         let due =
             self.recording.as_ref().and_then(|r| r.closing.as_ref()).is_some_and(|c| Instant::now() >= c.deadline);
-        if due && let Some(rec) = self.recording.as_mut() {
-            emit_closing(&self.events, rec);
+        match self.recording.as_mut() {
+            Some(rec) if due => emit_closing(&self.events, rec),
+            _ => Ok(()),
         }
     }
 }
 
 /// Hands over the closing segment, if any.
-fn emit_closing(events: &Sender<CaptureEvent>, rec: &mut Recording) {
-    let Some(Closing { mut segment, .. }) = rec.closing.take() else { return };
-    let video = segment.encoded.take();
-    if video.is_none() && segment.audio_16k.is_empty() {
+fn emit_closing(events: &Sender<CaptureEvent>, rec: &mut Recording) -> Result<(), CaptureError> {
+    let Some(Closing { mut segment, .. }) = rec.closing.take() else { return Ok(()) };
+    if segment.encoded.is_none() && segment.audio_16k.is_empty() {
         // Nothing was captured in it (a pause right at a boundary): no segment.
-        return;
+        return Ok(());
     }
+    let started = Instant::now();
+    let video = match segment.encoded.take() {
+        Some(packets) => {
+            let sound_at = segment.source_start_us.map_or(0, |t| t - packets.start_us);
+            Some(mux(packets, Some((&segment.audio_source, segment.source_rate, sound_at)))?)
+        }
+        None => None,
+    };
+    rec.stats.encode_seconds += started.elapsed().as_secs_f64();
     let audio_16k = wav(&segment.audio_16k, SCORING_RATE);
-    let audio_source = (!segment.audio_source.is_empty() && segment.source_rate != SCORING_RATE)
-        .then(|| (wav(&segment.audio_source, segment.source_rate), segment.source_rate));
     rec.stats.segments += 1;
     rec.stats.video_bytes += video.as_ref().map_or(0, |v| v.webm.len() as u64);
-    rec.stats.audio_bytes += audio_16k.len() as u64 + audio_source.as_ref().map_or(0, |a| a.0.len() as u64);
+    rec.stats.audio_bytes += audio_16k.len() as u64;
     rec.stats.still_bytes += segment.still.as_ref().map_or(0, |s| s.0.len() as u64);
     let out = Segment {
         index: segment.index,
@@ -800,10 +806,10 @@ fn emit_closing(events: &Sender<CaptureEvent>, rec: &mut Recording) {
         audio_offset_us: segment.audio_start_us.map_or(segment.start_us, |t| t) - rec.start_us,
         audio_duration_us: segment.audio_16k.len() as i64 * 1_000_000 / i64::from(SCORING_RATE),
         audio_16k,
-        audio_source,
         still: segment.still.take(),
     };
     let _ = events.send(CaptureEvent::Segment(Box::new(out)));
+    Ok(())
 }
 
 fn new_segment(rec: &mut Recording, start_us: i64, segment_ms: u32) -> OpenSegment {
@@ -815,6 +821,7 @@ fn new_segment(rec: &mut Recording, start_us: i64, segment_ms: u32) -> OpenSegme
         end_us: start_us + i64::from(segment_ms) * 1000,
         video: None,
         encoded: None,
+        source_start_us: None,
         still: None,
         audio_16k: Vec::new(),
         audio_source: Vec::new(),

@@ -63,7 +63,7 @@ fn kill_9_while_recording_loses_at_most_the_segment_in_progress() {
     println!("capture crash test seed {seed} (set CAPTURE_CRASH_SEED to replay)");
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     let mut committed: Vec<(i64, u32)> = Vec::new();
-    let (mut worst_loss, mut interrupted) = (0i64, 0);
+    let (mut worst_loss, mut interrupted, mut orphans) = (0i64, 0, 0);
     for round in 0..ROUNDS {
         let mut child = Command::new(std::env::current_exe().unwrap())
             .args(["--exact", TEST, "--nocapture", "--test-threads=1", "--quiet"])
@@ -98,7 +98,15 @@ fn kill_9_while_recording_loses_at_most_the_segment_in_progress() {
         let recovered = kiosk::recover(&mut vault, &kiosk_session).unwrap();
         let auditor = vault.login("auditor", PASSWORD, "check").unwrap();
         let report = vault.check(&auditor).unwrap_or_else(|e| panic!("round {round}: vault check failed: {e}"));
-        assert_eq!(report.orphan_files, 0, "round {round}");
+        // A kill between a segment's files reaching the disk and their record being committed
+        // leaves those files unreadable and unreferenced (the retention job removes them): never
+        // more than one segment's worth (video, two WAVs, a still) per kill.
+        assert!(
+            report.orphan_files - orphans <= 4,
+            "round {round}: {} new orphan files",
+            report.orphan_files - orphans
+        );
+        orphans = report.orphan_files;
 
         // Every committed answer: all its segments, every file decrypting to its hash.
         for (answer, segments) in &committed {

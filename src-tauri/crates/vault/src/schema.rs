@@ -301,8 +301,8 @@ CREATE TABLE api_tokens (
 
 /// Version 5: recordings in segments. Each media file of a recorded answer knows its segment,
 /// where it lies in the answer (milliseconds from the start of recording, on the capture clock
-/// shared by audio and video) and its format: `wav/16k` (what scoring reads), `wav/source` (the
-/// microphone's own rate, kept when it differs), `webm/vp9` and `jpeg` (proctoring stills).
+/// shared by audio and video) and its format: `wav/16k` (what scoring reads), `webm/vp9` (video
+/// with the sound in Opus, for playback) and `jpeg` (proctoring stills).
 /// Rows written before version 5 have NULLs here and are read as one `wav/16k` segment.
 const V5: &str = r#"
 ALTER TABLE media ADD COLUMN segment INTEGER;

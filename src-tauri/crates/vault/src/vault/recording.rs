@@ -15,9 +15,8 @@ use interview::Action;
 pub mod format {
     /// 16 kHz mono 16-bit PCM in a WAV container: what scoring reads.
     pub const WAV_16K: &str = "wav/16k";
-    /// The microphone's own rate, kept when it differs from 16 kHz.
-    pub const WAV_SOURCE: &str = "wav/source";
-    /// VP9 video in WebM, one self-contained file per segment (it starts on a keyframe).
+    /// VP9 video with the microphone's sound in Opus, in WebM: one self-contained file per
+    /// segment (it starts on a keyframe and plays alone).
     pub const WEBM_VP9: &str = "webm/vp9";
     /// A proctoring still.
     pub const JPEG: &str = "jpeg";
