@@ -1,5 +1,6 @@
 #![allow(clippy::unwrap_used, clippy::print_stdout)] // a benchmark binary: it prints, and a failure aborts it
-//! Capture benchmark (`make bench`): 640×480 at 30 fps from the synthetic camera (and a 48 kHz
+//! Capture benchmark (`make bench`): 640×480 at 30 fps from the synthetic camera (a picture with
+//! noise, which costs bits as a real camera does) and a 48 kHz
 //! synthetic microphone) through the real pipeline for 60 s (CAPTURE_BENCH_SECONDS to change;
 //! 1800 for the 30-minute drift figure): frames dropped, CPU time per second of recording,
 //! bytes per minute, A/V drift. Then the VP9 encoder alone against Debian's ffmpeg (libvpx-vp9,
@@ -17,6 +18,9 @@ use capture::{
 const WIDTH: u32 = 640;
 const HEIGHT: u32 = 480;
 const FPS: u32 = 30;
+/// The demo's candidate picture, with sensor-like noise added every frame, so the encoder works
+/// about as hard as on a real camera.
+const PICTURE: &[u8] = include_bytes!("../../../../assets/samples/demo/candidate.jpg");
 
 /// User + system CPU seconds of this process so far (Linux: /proc/self/stat, 100 ticks a second).
 fn cpu_seconds() -> f64 {
@@ -37,12 +41,11 @@ fn main() {
     );
 
     let control = SyntheticControl::new();
-    let capture = Capture::start(
-        Box::new(SyntheticCamera::pattern(WIDTH, HEIGHT, FPS, control.clone())),
-        Box::new(SyntheticMicrophone::new(48_000, 440.0, control)),
-        settings.clone(),
-    )
-    .unwrap();
+    let camera =
+        SyntheticCamera::picture("candidate.jpg", PICTURE, WIDTH, HEIGHT, FPS, control.clone()).unwrap().with_noise(3);
+    let capture =
+        Capture::start(Box::new(camera), Box::new(SyntheticMicrophone::new(48_000, 440.0, control)), settings.clone())
+            .unwrap();
     let cpu_before = cpu_seconds();
     let started = Instant::now();
     capture.record().unwrap();
@@ -96,7 +99,8 @@ fn main() {
 /// The same 300 frames through our encoder (in the pipeline's segments) and through ffmpeg.
 fn encoder_against_ffmpeg(settings: &CaptureSettings) {
     let control = SyntheticControl::new();
-    let mut camera = SyntheticCamera::pattern(WIDTH, HEIGHT, FPS, control);
+    let mut camera =
+        SyntheticCamera::picture("candidate.jpg", PICTURE, WIDTH, HEIGHT, FPS, control).unwrap().with_noise(3);
     camera.open(Clock::start()).unwrap();
     let frames: Vec<VideoFrame> = (0..300u64)
         .map(|i| {

@@ -182,11 +182,28 @@ impl Capture {
         let mut threads = Vec::new();
         {
             let (stop, health, tx) = (stop.clone(), health.clone(), input_tx.clone());
-            threads.push(spawn("capture-video", move || read_video(video.as_mut(), clock, stall, &stop, &health, &tx)));
+            threads.push(spawn("capture-video", move || {
+                read_loop(video, clock, stall, &stop, &tx, |frame| {
+                    health.frames.fetch_add(1, Ordering::Relaxed);
+                    match tx.try_send(Input::Video(frame)) {
+                        Ok(()) => true,
+                        Err(TrySendError::Full(_)) => {
+                            health.queue_drops.fetch_add(1, Ordering::Relaxed);
+                            true
+                        }
+                        Err(TrySendError::Disconnected(_)) => false,
+                    }
+                })
+            }));
         }
         {
             let (stop, health, tx) = (stop.clone(), health.clone(), input_tx);
-            threads.push(spawn("capture-audio", move || read_audio(audio.as_mut(), clock, stall, &stop, &health, &tx)));
+            threads.push(spawn("capture-audio", move || {
+                read_loop(audio, clock, stall, &stop, &tx, |chunk| {
+                    health.chunks.fetch_add(1, Ordering::Relaxed);
+                    tx.send(Input::Audio(chunk)).is_ok()
+                })
+            }));
         }
         {
             let health = health.clone();
@@ -269,29 +286,70 @@ fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> JoinHandle<()> {
         .unwrap_or_else(|e| panic!("cannot start thread {name}: {e}"))
 }
 
-/// Reads one source until stopped. A failure is reported once, then the source is reopened
-/// every 200 ms until it delivers again.
-fn read_loop<T>(
-    kind: DeviceKind,
-    mut next: impl FnMut() -> Result<T, SourceError>,
-    mut reopen: impl FnMut() -> Result<(), SourceError>,
+/// What a reader thread needs of a source, camera or microphone alike.
+trait Device: Send {
+    type Item;
+    const KIND: DeviceKind;
+    fn next(&mut self, timeout: Duration) -> Result<Self::Item, SourceError>;
+    fn reopen(&mut self, clock: Clock) -> Result<(), SourceError>;
+    fn close(&mut self);
+}
+
+impl Device for Box<dyn VideoSource> {
+    type Item = VideoFrame;
+    const KIND: DeviceKind = DeviceKind::Camera;
+    fn next(&mut self, timeout: Duration) -> Result<VideoFrame, SourceError> {
+        self.next_frame(timeout)
+    }
+    fn reopen(&mut self, clock: Clock) -> Result<(), SourceError> {
+        VideoSource::close(self.as_mut());
+        self.open(clock)
+    }
+    fn close(&mut self) {
+        VideoSource::close(self.as_mut());
+    }
+}
+
+impl Device for Box<dyn AudioSource> {
+    type Item = AudioChunk;
+    const KIND: DeviceKind = DeviceKind::Microphone;
+    fn next(&mut self, timeout: Duration) -> Result<AudioChunk, SourceError> {
+        self.next_chunk(timeout)
+    }
+    fn reopen(&mut self, clock: Clock) -> Result<(), SourceError> {
+        AudioSource::close(self.as_mut());
+        self.open(clock)
+    }
+    fn close(&mut self) {
+        AudioSource::close(self.as_mut());
+    }
+}
+
+/// Reads one source until stopped, handing each item to `deliver` (false: nobody listens any
+/// more). A failure is reported once, then the source is reopened every 200 ms until it
+/// delivers again.
+fn read_loop<D: Device>(
+    mut source: D,
+    clock: Clock,
+    stall: Duration,
     stop: &AtomicBool,
-    deliver: impl Fn(T) -> bool,
     tx: &SyncSender<Input>,
+    deliver: impl Fn(D::Item) -> bool,
 ) {
+    let kind = D::KIND;
     let mut healthy = true;
     while !stop.load(Ordering::SeqCst) {
-        match next() {
+        match source.next(stall) {
             Ok(item) => {
                 if !healthy {
                     healthy = true;
                     tracing::info!(device = kind.as_str(), "device delivers again");
                     if tx.send(Input::Back(kind)).is_err() {
-                        return;
+                        break;
                     }
                 }
                 if !deliver(item) {
-                    return;
+                    break;
                 }
             }
             Err(error) => {
@@ -299,77 +357,17 @@ fn read_loop<T>(
                     healthy = false;
                     tracing::warn!(device = kind.as_str(), %error, "device failed");
                     if tx.send(Input::Lost(kind, error.clone())).is_err() {
-                        return;
+                        break;
                     }
                 }
                 if !matches!(error, SourceError::Stalled { .. }) {
                     std::thread::sleep(Duration::from_millis(200));
-                    let _ = reopen();
+                    let _ = source.reopen(clock);
                 }
             }
         }
     }
-}
-
-fn read_video(
-    source: &mut dyn VideoSource,
-    clock: Clock,
-    stall: Duration,
-    stop: &AtomicBool,
-    health: &Health,
-    tx: &SyncSender<Input>,
-) {
-    let source = std::cell::RefCell::new(source);
-    read_loop(
-        DeviceKind::Camera,
-        || source.borrow_mut().next_frame(stall),
-        || {
-            let mut s = source.borrow_mut();
-            s.close();
-            s.open(clock)
-        },
-        stop,
-        |frame| {
-            health.frames.fetch_add(1, Ordering::Relaxed);
-            match tx.try_send(Input::Video(frame)) {
-                Ok(()) => true,
-                Err(TrySendError::Full(_)) => {
-                    health.queue_drops.fetch_add(1, Ordering::Relaxed);
-                    true
-                }
-                Err(TrySendError::Disconnected(_)) => false,
-            }
-        },
-        tx,
-    );
-    source.borrow_mut().close();
-}
-
-fn read_audio(
-    source: &mut dyn AudioSource,
-    clock: Clock,
-    stall: Duration,
-    stop: &AtomicBool,
-    health: &Health,
-    tx: &SyncSender<Input>,
-) {
-    let source = std::cell::RefCell::new(source);
-    read_loop(
-        DeviceKind::Microphone,
-        || source.borrow_mut().next_chunk(stall),
-        || {
-            let mut s = source.borrow_mut();
-            s.close();
-            s.open(clock)
-        },
-        stop,
-        |chunk| {
-            health.chunks.fetch_add(1, Ordering::Relaxed);
-            tx.send(Input::Audio(chunk)).is_ok()
-        },
-        tx,
-    );
-    source.borrow_mut().close();
+    source.close();
 }
 
 struct OpenSegment {

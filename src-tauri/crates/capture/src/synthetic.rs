@@ -88,6 +88,7 @@ pub struct SyntheticCamera {
     height: u32,
     fps: u32,
     background: Vec<u8>,
+    noise: u8,
     control: Arc<SyntheticControl>,
     clock: Option<Clock>,
     start_us: i64,
@@ -131,11 +132,19 @@ impl SyntheticCamera {
             height: h,
             fps: fps.max(1),
             background: rgb_to_i420(rgb, w, h),
+            noise: 0,
             control,
             clock: None,
             start_us: 0,
             next: 0,
         }
+    }
+
+    /// Adds sensor-like noise (± `amplitude` levels of brightness, different every frame): real
+    /// cameras are never still, and noise costs the encoder bits as a real picture does.
+    pub fn with_noise(mut self, amplitude: u8) -> SyntheticCamera {
+        self.noise = amplitude;
+        self
     }
 
     fn interval_us(&self) -> i64 {
@@ -157,6 +166,18 @@ impl SyntheticCamera {
         let bar = ((seq % 64) as usize * w) / 64;
         for y in 0..(h / 60).max(2) {
             frame[y * w..y * w + bar].fill(16);
+        }
+        if self.noise > 0 {
+            let span = u64::from(self.noise) * 2 + 1;
+            let mut state = seq.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+            for px in frame[..w * h].iter_mut() {
+                // xorshift64: cheap, and the same frame number always gives the same picture.
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                let delta = (state % span) as i16 - i16::from(self.noise);
+                *px = (i16::from(*px) + delta).clamp(0, 255) as u8;
+            }
         }
         frame
     }

@@ -12,26 +12,24 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
+
+use common::{PASSWORD, now_ms};
+
+mod common;
 
 use capture::kiosk::{self, Controls, KioskEvent, Limits, Phase};
 use capture::{Capture, CaptureSettings, SyntheticCamera, SyntheticControl, SyntheticMicrophone};
-use interview::{Bands, InterviewEvent, Lang, Role, Weight};
 use rand::{Rng, SeedableRng};
+use vault::Vault;
 use vault::keys::credential;
-use vault::{NewCandidate, NewJob, NewQuestion, NewUser, Vault};
 
-const PASSWORD: &str = "a long enough password";
 const TEST: &str = "kill_9_while_recording_loses_at_most_the_segment_in_progress";
 const IN_SESSION: &str = "CAPTURE_CRASH_IN_SESSION";
 const CHILD_DIR: &str = "CAPTURE_CRASH_DIR";
 const ROUNDS: usize = 10;
 /// The loss allowed for the answer in progress: one segment and the time to store it.
 const MAX_LOSS_MS: i64 = 2_600;
-
-fn now_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis() as i64
-}
 
 fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../..")
@@ -152,55 +150,8 @@ fn kill_9_while_recording_loses_at_most_the_segment_in_progress() {
 }
 
 fn set_up(dir: &Path) {
-    let user = |name: &str, role| NewUser {
-        username: name.into(),
-        display_name: name.into(),
-        role,
-        password: PASSWORD.into(),
-    };
-    let (mut vault, _) = Vault::create(dir, user("admin", Role::Admin)).unwrap();
-    let admin = vault.login("admin", PASSWORD, "desk").unwrap();
-    for (name, role) in [("clerk", Role::Clerk), ("auditor", Role::Auditor), ("kiosk-1", Role::Kiosk)] {
-        vault.create_user(&admin, user(name, role)).unwrap();
-    }
-    let clerk = vault.login("clerk", PASSWORD, "desk").unwrap();
-    let job = vault
-        .create_job(
-            &clerk,
-            NewJob {
-                title: "crash".into(),
-                language: Lang::ZhCn,
-                dimensions: vec![Weight { dimension: "沟通能力".into(), basis_points: 10_000 }],
-                bands: Bands::new(80, 60).unwrap(),
-            },
-        )
-        .unwrap();
-    let question = vault
-        .add_question(
-            &clerk,
-            NewQuestion {
-                job_id: job,
-                situational: false,
-                text: "问题".into(),
-                rubric_json: "{}".into(),
-                dimensions: vec!["沟通能力".into()],
-                prep_seconds: 0,
-                answer_seconds: 600,
-                retakes: 1000,
-            },
-        )
-        .unwrap();
-    let candidate = vault
-        .add_candidate(
-            &clerk,
-            NewCandidate { job_id: job, name: "王五".into(), id_number: None, phone: None, email: None, group: None },
-        )
-        .unwrap();
-    let (interview, code) = vault.issue_invitation(&clerk, candidate, now_ms() - 1000, now_ms() + 3_600_000).unwrap();
-    let kiosk = vault.login("kiosk-1", PASSWORD, "kiosk-1").unwrap();
-    vault.redeem_access_code(&kiosk, &code).unwrap();
-    vault.advance_interview(&kiosk, interview, InterviewEvent::GiveConsent).unwrap();
-    std::fs::write(dir.join("ids"), format!("{interview} {question}")).unwrap();
+    let (_, interview, questions) = common::interview_in_progress(dir, 1, 600, 1000);
+    std::fs::write(dir.join("ids"), format!("{interview} {}", questions[0])).unwrap();
 }
 
 /// The child: recover, then record answers of random length until killed.

@@ -8,13 +8,13 @@ use std::time::Duration;
 
 use capture::kiosk::{self, Controls, KioskEvent, Limits};
 use capture::{Capture, CaptureSettings, DeviceKind, SyntheticCamera, SyntheticControl, SyntheticMicrophone};
-use interview::{Bands, InterviewEvent, Lang, Role, Weight};
 use sha2::{Digest, Sha256};
-use vault::{NewCandidate, NewJob, NewQuestion, NewUser, Session, Vault};
+use vault::{Session, Vault};
 
+mod common;
 mod devices;
 
-const PASSWORD: &str = "a long enough password";
+use common::{PASSWORD, interview_in_progress};
 
 struct Fixture {
     _dir: tempfile::TempDir,
@@ -31,64 +31,15 @@ fn mock_store() {
     ONCE.call_once(|| keyring_core::set_default_store(keyring_core::mock::Store::new().unwrap()));
 }
 
-fn user(name: &str, role: Role) -> NewUser {
-    NewUser { username: name.into(), display_name: name.into(), role, password: PASSWORD.into() }
-}
-
 /// A vault with a job of two questions and a candidate checked in at the kiosk, consent given.
 fn fixture(answer_seconds: u32, retakes: u32) -> Fixture {
     mock_store();
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().to_owned();
-    let (mut vault, _) = Vault::create(&data, user("admin", Role::Admin)).unwrap();
-    let admin = vault.login("admin", PASSWORD, "desk").unwrap();
-    for (name, role) in [("clerk", Role::Clerk), ("auditor", Role::Auditor), ("kiosk-1", Role::Kiosk)] {
-        vault.create_user(&admin, user(name, role)).unwrap();
-    }
-    let clerk = vault.login("clerk", PASSWORD, "desk").unwrap();
-    let job = vault
-        .create_job(
-            &clerk,
-            NewJob {
-                title: "窗口服务".into(),
-                language: Lang::ZhCn,
-                dimensions: vec![Weight { dimension: "沟通能力".into(), basis_points: 10_000 }],
-                bands: Bands::new(80, 60).unwrap(),
-            },
-        )
-        .unwrap();
-    let questions = (0..2)
-        .map(|i| {
-            vault
-                .add_question(
-                    &clerk,
-                    NewQuestion {
-                        job_id: job,
-                        situational: false,
-                        text: format!("问题 {i}"),
-                        rubric_json: "{}".into(),
-                        dimensions: vec!["沟通能力".into()],
-                        prep_seconds: 1,
-                        answer_seconds,
-                        retakes,
-                    },
-                )
-                .unwrap()
-        })
-        .collect();
-    let candidate = vault
-        .add_candidate(
-            &clerk,
-            NewCandidate { job_id: job, name: "李四".into(), id_number: None, phone: None, email: None, group: None },
-        )
-        .unwrap();
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
-    let (_, code) = vault.issue_invitation(&clerk, candidate, now - 1000, now + 3_600_000).unwrap();
+    let (mut vault, interview, questions) = interview_in_progress(&data, 2, answer_seconds, retakes);
     let kiosk = vault.login("kiosk-1", PASSWORD, "kiosk-1").unwrap();
-    let check_in = vault.redeem_access_code(&kiosk, &code).unwrap();
-    vault.advance_interview(&kiosk, check_in.interview_id, InterviewEvent::GiveConsent).unwrap();
     let auditor = vault.login("auditor", PASSWORD, "desk").unwrap();
-    Fixture { _dir: dir, data, vault, kiosk, auditor, interview: check_in.interview_id, questions }
+    Fixture { _dir: dir, data, vault, kiosk, auditor, interview, questions }
 }
 
 fn synthetic(control: &Arc<SyntheticControl>, mic_rate: u32) -> Capture {
@@ -133,7 +84,8 @@ fn a_full_answer_is_recorded_in_segments_and_committed() {
     assert!(outcome.committed);
     assert!((3..=4).contains(&outcome.segments), "{outcome:?}");
     assert!(outcome.stats.recorded_ms >= 3000 && outcome.stats.recorded_ms < 3400, "{:?}", outcome.stats);
-    assert_eq!(outcome.stats.frames_dropped, 0, "{:?}", outcome.stats);
+    // The product's target is at most 1% dropped; tests share two cores with each other.
+    assert!(outcome.stats.frames_dropped * 100 <= outcome.stats.frames_encoded, "{:?}", outcome.stats);
     assert!(outcome.stats.max_drift_ms < 40.0, "{:?}", outcome.stats);
     let countdowns = events.iter().filter(|e| matches!(e, KioskEvent::Countdown { .. })).count();
     let previews =
@@ -431,7 +383,13 @@ fn the_segments_audio_joins_into_exactly_what_the_microphone_heard() {
             (std::f64::consts::TAU * (200.0 * t + 400.0 * t * t)).sin() as f32 * 0.5
         })
         .collect();
-    control.say(chirp.clone());
+    // Said once the recording runs (the microphone is live before it starts).
+    let speaker = control.clone();
+    let said = chirp.clone();
+    std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(300));
+        speaker.say(said);
+    });
     let limits = Limits::new(0, 3, 0, 0);
     let outcome = kiosk::record_answer(
         &mut f.vault,
@@ -454,7 +412,7 @@ fn the_segments_audio_joins_into_exactly_what_the_microphone_heard() {
     }
     let expected = capture::resample::resample_all(&chirp, 48_000, 16_000);
     // Find where the chirp starts (the microphone was already running), then compare it all.
-    let lag = (0..8000)
+    let lag = (0..16_000)
         .max_by_key(|&lag| {
             let score: f64 = expected[..2000].iter().zip(&heard[lag..]).map(|(a, b)| f64::from(a * b)).sum();
             (score * 1e6) as i64
