@@ -425,6 +425,8 @@ struct Recording {
     resampler: Option<(u32, Resampler)>,
     stats: RecordingStats,
     last_seq: Option<u64>,
+    /// Set once the recording is asked to end: the clock time it ends at.
+    ending: Option<i64>,
 }
 
 impl Recording {
@@ -540,8 +542,9 @@ impl Worker {
                 self.fail(error);
             }
         }
+        // Shutting down: nothing more will arrive, so the last segment goes now.
         if self.recording.is_some()
-            && let Err(error) = self.end()
+            && let Err(error) = self.end().and_then(|()| self.settle(true))
         {
             self.fail(error);
         }
@@ -563,6 +566,7 @@ impl Worker {
             audio_next_us: now,
             scoring_next_us: now,
             closing: None,
+            ending: None,
             resampler: None,
             stats: RecordingStats::default(),
             last_seq: None,
@@ -576,16 +580,50 @@ impl Worker {
         self.recording = Some(rec);
     }
 
+    /// Ends the recording now: the last segment's pictures end here, and it is handed over (with
+    /// [`CaptureEvent::Stopped`] after it) once the audio up to now has arrived.
     fn end(&mut self) -> Result<(), CaptureError> {
         let Some(mut rec) = self.recording.take() else { return Ok(()) };
-        let now = self.clock.now_us();
-        if let Some(since) = rec.paused_since.take() {
-            rec.stats.paused_ms += (now - since) / 1000;
+        if rec.ending.is_none() {
+            let now = self.clock.now_us();
+            if let Some(since) = rec.paused_since.take() {
+                rec.stats.paused_ms += (now - since) / 1000;
+            }
+            let result = self.close_segment(&mut rec, now, false);
+            rec.ending = Some(now);
+            if let Err(error) = result {
+                return Err(error);
+            }
         }
-        self.close_segment(&mut rec, now, true)?;
-        rec.stats.recorded_ms = (now - rec.start_us) / 1000 - rec.stats.paused_ms;
+        self.recording = Some(rec);
+        self.settle(false)
+    }
+
+    /// Hands over the closing segment when its audio is complete or its grace is over (`force`:
+    /// now), and finishes an ending recording.
+    fn settle(&mut self, force: bool) -> Result<(), CaptureError> {
+        let Some(rec) = self.recording.as_mut() else { return Ok(()) };
+        let ready = match rec.closing.as_ref() {
+            None => rec.ending.is_some(),
+            Some(c) => force || rec.scoring_next_us >= c.segment.end_us || Instant::now() >= c.deadline,
+        };
+        if !ready {
+            return Ok(());
+        }
+        let Some(end) = rec.ending else { return emit_closing(&self.events, rec) };
+        if let Some((_, mut resampler)) = rec.resampler.take() {
+            // The converter's last few samples belong to the last segment.
+            let mut tail = Vec::new();
+            resampler.finish(&mut tail);
+            if let Some(c) = rec.closing.as_mut() {
+                c.segment.push_audio(true, &tail, rec.scoring_next_us, SCORING_RATE);
+            }
+        }
+        emit_closing(&self.events, rec)?;
+        let Some(mut rec) = self.recording.take() else { return Ok(()) };
+        rec.stats.recorded_ms = (end - rec.start_us) / 1000 - rec.stats.paused_ms;
         rec.stats.frames_dropped += self.health.queue_drops.swap(0, Ordering::Relaxed);
-        rec.stats.final_drift_ms = (rec.audio_next_us - now) as f64 / 1000.0;
+        rec.stats.final_drift_ms = (rec.audio_next_us - end) as f64 / 1000.0;
         tracing::info!(segments = rec.stats.segments, dropped = rec.stats.frames_dropped, "recording stopped");
         self.emit(CaptureEvent::Stopped(rec.stats));
         Ok(())
@@ -691,7 +729,7 @@ impl Worker {
         self.meter(chunk);
         let max_drift = self.settings.max_drift_ms * 1000;
         let Some(rec) = self.recording.as_mut() else { return Ok(()) };
-        if rec.paused_since.is_some() || rec.segment.is_none() {
+        if rec.paused_since.is_some() || (rec.segment.is_none() && rec.closing.is_none()) {
             return Ok(());
         }
         let rate = chunk.rate.max(1);
@@ -718,10 +756,7 @@ impl Worker {
         } else if !samples.is_empty() {
             rec.take_audio(samples, rate);
         }
-        if rec.closing.as_ref().is_some_and(|c| rec.scoring_next_us >= c.segment.end_us) {
-            emit_closing(&self.events, rec)?;
-        }
-        Ok(())
+        self.settle(false)
     }
 
     fn meter(&mut self, chunk: &AudioChunk) {
@@ -767,12 +802,7 @@ impl Worker {
 
     /// Hands over a closing segment whose audio grace has run out.
     fn on_idle(&mut self) -> Result<(), CaptureError> {
-        let due =
-            self.recording.as_ref().and_then(|r| r.closing.as_ref()).is_some_and(|c| Instant::now() >= c.deadline);
-        match self.recording.as_mut() {
-            Some(rec) if due => emit_closing(&self.events, rec),
-            _ => Ok(()),
-        }
+        self.settle(false)
     }
 }
 
