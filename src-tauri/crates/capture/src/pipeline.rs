@@ -591,9 +591,7 @@ impl Worker {
             }
             let result = self.close_segment(&mut rec, now, false);
             rec.ending = Some(now);
-            if let Err(error) = result {
-                return Err(error);
-            }
+            result?;
         }
         self.recording = Some(rec);
         self.settle(false)
