@@ -4,7 +4,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 APP := target/debug/interview-kiosk
 
-.PHONY: setup ui build run demo test test-rust test-ui test-e2e lint bindings bench bench-python
+.PHONY: setup ui build run demo test test-rust test-ui test-e2e lint bindings bench bench-python fuzz
 
 setup:
 	bash installer/setup.sh
@@ -33,6 +33,7 @@ test: setup
 	$(MAKE) lint
 	$(MAKE) test-rust
 	$(MAKE) test-e2e
+	$(MAKE) fuzz
 
 # Also checks an architecture invariant: no domain crate depends on Tauri or WebKit.
 lint:
@@ -53,6 +54,16 @@ test-rust:
 # The real app under Xvfb over WebDriver; needs `make build` first.
 test-e2e:
 	$(CARGO) test -p e2e
+
+# The HRMS import fuzz target (cargo-fuzz on the nightly pinned in installer/setup.sh) for
+# FUZZ_SECONDS. New inputs it finds go to .cache/fuzz-corpus; the committed seeds
+# (src-tauri/crates/hrms/fuzz/corpus/import, also read by hrms' tests) are only read.
+FUZZ_SECONDS ?= 60
+FUZZ_NIGHTLY := nightly-2026-10-30
+fuzz:
+	mkdir -p .cache/fuzz-corpus
+	cd src-tauri/crates/hrms && $(CARGO) +$(FUZZ_NIGHTLY) fuzz run --target-dir $(CURDIR)/target/fuzz import \
+	  $(CURDIR)/.cache/fuzz-corpus fuzz/corpus/import -- -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1
 
 # Regenerates ui/src/shared/bindings.ts from the Rust command list.
 bindings:

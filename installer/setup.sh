@@ -62,6 +62,21 @@ if ! cargo install --list 2>/dev/null | grep -q "^tauri-driver v$TAURI_DRIVER_VE
   CHANGED=1
 fi
 
+# The import fuzz target (`make fuzz`, 60 s of it in `make test`) needs cargo-fuzz and a nightly
+# compiler (libFuzzer's sanitizer flags); both pinned. The product itself builds on stable.
+FUZZ_NIGHTLY=nightly-2026-10-30
+CARGO_FUZZ_VERSION=0.13.2
+if ! rustup run "$FUZZ_NIGHTLY" rustc --version >/dev/null 2>&1; then
+  say "installing Rust $FUZZ_NIGHTLY (for the fuzz target only)"
+  rustup toolchain install "$FUZZ_NIGHTLY" --profile minimal >/dev/null || fail "rustup toolchain install $FUZZ_NIGHTLY"
+  CHANGED=1
+fi
+if ! cargo install --list 2>/dev/null | grep -q "^cargo-fuzz v$CARGO_FUZZ_VERSION:"; then
+  say "installing cargo-fuzz $CARGO_FUZZ_VERSION"
+  cargo install --quiet --locked cargo-fuzz --version "$CARGO_FUZZ_VERSION" || fail "cargo install cargo-fuzz"
+  CHANGED=1
+fi
+
 # --- 3. Front-end dependencies (exactly the lock file) --------------------------------------
 # `npm ci` would be the natural command, but npm 11.19 writes lock files without the other
 # platforms' optional packages (rollup, esbuild and tauri-cli binaries) and then its own `npm ci`

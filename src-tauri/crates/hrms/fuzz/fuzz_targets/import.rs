@@ -1,0 +1,13 @@
+//! Any bytes as an uploaded candidate file: reading (CSV in UTF-8 or GB18030, comma or tab;
+//! XLSX), guessing the column mapping and validating every row must return a table or a clean
+//! error — never panic, never hang.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    if let Ok(table) = hrms::import::read_table(data) {
+        let mapping = hrms::import::Mapping::guess(&table.headers);
+        if let Ok(checked) = hrms::import::check(&table, &mapping, &mut |id| id.ends_with('X')) {
+            let _ = hrms::import::errors_csv(&checked.errors);
+        }
+    }
+});
