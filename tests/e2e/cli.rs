@@ -24,8 +24,15 @@ impl Cli {
     /// The same, signing in with `password`.
     fn run_as(&self, args: &[&str], stdin: &str, password: &str) -> Result<Output> {
         use std::io::Write;
+        let mut child = self.spawn_as(args, password)?;
+        child.stdin.take().context("stdin")?.write_all(stdin.as_bytes())?;
+        Ok(child.wait_with_output()?)
+    }
+
+    /// Starts `interview-kiosk ARGS` under with-keyring, its standard streams piped.
+    fn spawn_as(&self, args: &[&str], password: &str) -> Result<std::process::Child> {
         let binary = workspace_root().join("target/debug/interview-kiosk");
-        let mut child = Command::new(workspace_root().join("installer/with-keyring"))
+        Command::new(workspace_root().join("installer/with-keyring"))
             .arg(binary)
             .args(args)
             .args(["--data-dir", &self.data.display().to_string(), "--lang", "en"])
@@ -37,9 +44,7 @@ impl Cli {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .context("running installer/with-keyring")?;
-        child.stdin.take().context("stdin")?.write_all(stdin.as_bytes())?;
-        Ok(child.wait_with_output()?)
+            .context("running installer/with-keyring")
     }
 
     fn ok(&self, args: &[&str]) -> Result<String> {
@@ -105,12 +110,31 @@ fn vault_key_lives_in_the_secret_service_and_the_recovery_key_restores_it() -> R
 }
 
 /// `interview-kiosk demo` runs every stage that exists today against the real Secret Service,
-/// and a second run replaces its own earlier vault.
+/// and a second run replaces its own earlier vault. While the first run works (recording,
+/// scoring, backing up), nothing it started listens on any TCP or UDP port.
 #[test]
 fn demo_runs_every_stage_twice() -> Result<()> {
     let (_root, cli) = tempdirs()?;
-    for _ in 0..2 {
-        let out = cli.ok(&["demo"])?;
+    for run in 0..2 {
+        let out = if run == 0 {
+            let child = cli.spawn_as(&["demo"], PASSWORD)?;
+            let mut listening = Vec::new();
+            let mut samples = 0;
+            let pid = child.id();
+            let waiter = std::thread::spawn(move || child.wait_with_output());
+            while !waiter.is_finished() {
+                listening.extend(crate::sockets::listening(&crate::sockets::tree(pid)));
+                samples += 1;
+                std::thread::sleep(std::time::Duration::from_millis(250));
+            }
+            let output = waiter.join().map_err(|_| anyhow::anyhow!("waiting for the demo"))??;
+            ensure!(output.status.success(), "demo failed: {}", String::from_utf8_lossy(&output.stderr));
+            ensure!(samples > 20, "the demo ended before it could be watched ({samples} samples)");
+            ensure!(listening.is_empty(), "the demo listened on {listening:?}");
+            String::from_utf8(output.stdout)?
+        } else {
+            cli.ok(&["demo"])?
+        };
         for stage in [
             "bundled components verified",
             "encrypted vault created",

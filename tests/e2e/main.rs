@@ -3,6 +3,7 @@
 
 mod cli;
 mod harness;
+mod sockets;
 
 use std::path::Path;
 
@@ -64,5 +65,27 @@ async fn a_damaged_component_is_reported_in_the_window() -> Result<()> {
     assert!(state.contains("libonnxruntime.so.1.31.1") && state.contains("不符"), "state reads {state:?}");
     assert!(app.text_of("[data-testid=components-summary]").await?.contains("未通过校验"));
 
+    app.close().await
+}
+
+/// "No code path opens a network socket" (the opt-in HRMS API is not started here): the running
+/// desktop app and every process it started listen on no port — except the inspector port
+/// WebKitWebDriver itself asks WebKit to open for the test's automation session.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_desktop_app_listens_on_no_port() -> Result<()> {
+    let data = tempfile::tempdir()?;
+    let app = App::launch(data.path(), &[]).await?;
+    app.text_of("[data-testid=data-dir]").await?;
+    let binary = workspace_root().join("target/debug/interview-kiosk").canonicalize()?;
+    let pids = sockets::processes_of(&binary, "INTERVIEW_KIOSK_DATA_DIR", &data.path().display().to_string());
+    anyhow::ensure!(pids.len() == 1, "expected one app process, found {pids:?}");
+    let automation: Vec<u16> = ["WEBKIT_INSPECTOR_SERVER", "WEBKIT_INSPECTOR_HTTP_SERVER"]
+        .iter()
+        .filter_map(|key| sockets::env_of(pids[0], key))
+        .filter_map(|addr| addr.rsplit(':').next().and_then(|p| p.parse().ok()))
+        .collect();
+    let open: Vec<sockets::Listening> =
+        sockets::listening(&sockets::tree(pids[0])).into_iter().filter(|l| !automation.contains(&l.port)).collect();
+    anyhow::ensure!(open.is_empty(), "the app listens: {open:?} (automation ports {automation:?})");
     app.close().await
 }
