@@ -31,6 +31,29 @@ fn mock_store() {
     ONCE.call_once(|| keyring_core::set_default_store(keyring_core::mock::Store::new().unwrap()));
 }
 
+impl Fixture {
+    /// Records an answer to question `index` at the kiosk.
+    fn answer(
+        &mut self,
+        capture: &Capture,
+        index: usize,
+        limits: &Limits,
+        controls: &Controls,
+        on_event: &mut dyn FnMut(KioskEvent),
+    ) -> Result<capture::AnswerOutcome, capture::CaptureError> {
+        kiosk::record_answer(
+            &mut self.vault,
+            &self.kiosk,
+            capture,
+            self.interview,
+            self.questions[index],
+            limits,
+            controls,
+            on_event,
+        )
+    }
+}
+
 /// A vault with a job of two questions and a candidate checked in at the kiosk, consent given.
 fn fixture(answer_seconds: u32, retakes: u32) -> Fixture {
     mock_store();
@@ -67,17 +90,7 @@ fn a_full_answer_is_recorded_in_segments_and_committed() {
     let mut events = Vec::new();
     kiosk::preflight(&f.data, &capture, &[limits], &CaptureSettings::default()).unwrap();
     kiosk::prepare(&Limits { prep_ms: 300, ..limits }, &controls, &mut |e| events.push(e));
-    let outcome = kiosk::record_answer(
-        &mut f.vault,
-        &f.kiosk,
-        &capture,
-        f.interview,
-        f.questions[0],
-        &limits,
-        &controls,
-        &mut |e| events.push(e),
-    )
-    .unwrap();
+    let outcome = f.answer(&capture, 0, &limits, &controls, &mut |e| events.push(e)).unwrap();
     capture.shutdown();
 
     // The backend's clock ended it: 3 s in 1 s segments.
@@ -178,17 +191,8 @@ fn a_camera_pulled_mid_answer_pauses_audits_and_resumes_in_a_new_segment() {
     });
     let mut events: Vec<(std::time::Instant, KioskEvent)> = Vec::new();
     let started = std::time::Instant::now();
-    let outcome = kiosk::record_answer(
-        &mut f.vault,
-        &f.kiosk,
-        &capture,
-        f.interview,
-        f.questions[0],
-        &limits,
-        &controls,
-        &mut |e| events.push((std::time::Instant::now(), e)),
-    )
-    .unwrap();
+    let outcome =
+        f.answer(&capture, 0, &limits, &controls, &mut |e| events.push((std::time::Instant::now(), e))).unwrap();
     let pulled_at = saboteur.join().unwrap();
     capture.shutdown();
 
@@ -238,34 +242,18 @@ fn a_stalled_microphone_is_a_fault_too_and_attempts_are_enforced() {
         stalled.replug(DeviceKind::Microphone);
     });
     let mut paused = 0;
-    let outcome = kiosk::record_answer(
-        &mut f.vault,
-        &f.kiosk,
-        &capture,
-        f.interview,
-        f.questions[1],
-        &limits,
-        &controls,
-        &mut |e| paused += matches!(e, KioskEvent::Paused { device: DeviceKind::Microphone, .. }) as u32,
-    )
-    .unwrap();
+    let outcome = f
+        .answer(&capture, 1, &limits, &controls, &mut |e| {
+            paused += matches!(e, KioskEvent::Paused { device: DeviceKind::Microphone, .. }) as u32
+        })
+        .unwrap();
     saboteur.join().unwrap();
     assert_eq!(paused, 1);
     assert!(outcome.committed);
 
     // One attempt allowed and used: another is refused, and nothing is recorded for it.
     let before = f.vault.status().unwrap().media_files;
-    let error = kiosk::record_answer(
-        &mut f.vault,
-        &f.kiosk,
-        &capture,
-        f.interview,
-        f.questions[1],
-        &limits,
-        &controls,
-        &mut |_| {},
-    )
-    .unwrap_err();
+    let error = f.answer(&capture, 1, &limits, &controls, &mut |_| {}).unwrap_err();
     assert!(matches!(error, capture::CaptureError::NoAttemptsLeft { allowed: 1, .. }), "{error}");
     assert_eq!(f.vault.status().unwrap().media_files, before);
     capture.shutdown();
@@ -284,17 +272,7 @@ fn the_candidate_can_finish_early_and_the_clerk_can_abandon() {
             std::thread::sleep(Duration::from_millis(1200));
             if abandon { c.abandon() } else { c.finish() }
         });
-        let outcome = kiosk::record_answer(
-            &mut f.vault,
-            &f.kiosk,
-            &capture,
-            f.interview,
-            f.questions[0],
-            &limits,
-            &controls,
-            &mut |_| {},
-        )
-        .unwrap();
+        let outcome = f.answer(&capture, 0, &limits, &controls, &mut |_| {}).unwrap();
         presser.join().unwrap();
         assert_eq!(outcome.committed, committed);
         assert!(outcome.stats.recorded_ms < 3000);
@@ -391,17 +369,7 @@ fn the_segments_audio_joins_into_exactly_what_the_microphone_heard() {
         speaker.say(said);
     });
     let limits = Limits::new(0, 3, 0, 0);
-    let outcome = kiosk::record_answer(
-        &mut f.vault,
-        &f.kiosk,
-        &capture,
-        f.interview,
-        f.questions[0],
-        &limits,
-        &Controls::default(),
-        &mut |_| {},
-    )
-    .unwrap();
+    let outcome = f.answer(&capture, 0, &limits, &Controls::default(), &mut |_| {}).unwrap();
     capture.shutdown();
     let mut heard = Vec::new();
     for m in f.vault.answer_media(&f.auditor, outcome.answer_id).unwrap().iter().filter(|m| m.format == "wav/16k") {
