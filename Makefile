@@ -57,13 +57,16 @@ test-e2e:
 
 # The HRMS import fuzz target (cargo-fuzz on the nightly pinned in installer/setup.sh) for
 # FUZZ_SECONDS. New inputs it finds go to .cache/fuzz-corpus; the committed seeds
-# (src-tauri/crates/hrms/fuzz/corpus/import, also read by hrms' tests) are only read.
+# (src-tauri/crates/hrms/fuzz/corpus/import, also read by hrms' tests) are only read. The whole
+# libFuzzer log is in target/fuzz/import.log; its end (and any crash) is printed.
 FUZZ_SECONDS ?= 60
 FUZZ_NIGHTLY := nightly-2026-10-30
 fuzz:
 	mkdir -p .cache/fuzz-corpus
+	mkdir -p target/fuzz
 	cd src-tauri/crates/hrms && $(CARGO) +$(FUZZ_NIGHTLY) fuzz run --target-dir $(CURDIR)/target/fuzz import \
-	  $(CURDIR)/.cache/fuzz-corpus fuzz/corpus/import -- -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1
+	  $(CURDIR)/.cache/fuzz-corpus fuzz/corpus/import -- -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	  > $(CURDIR)/target/fuzz/import.log 2>&1; status=$$?; tail -n 25 $(CURDIR)/target/fuzz/import.log; exit $$status
 
 # Regenerates ui/src/shared/bindings.ts from the Rust command list.
 bindings:
