@@ -17,6 +17,31 @@ use crate::tokenizer::Tokenizer;
 
 /// At most this many tokens are generated per 30-second window (Whisper's `n_text_ctx / 2`).
 const MAX_TOKENS: usize = 224;
+/// A run of tokens repeated this often in a row at the end of the output is a decoding loop.
+const LOOP_REPEATS: usize = 4;
+/// The longest repeated run looked for, in tokens.
+const LOOP_PERIOD: usize = 16;
+
+/// If `tokens` ends with one run repeated [`LOOP_REPEATS`] times or more (and at least 8 tokens
+/// in all, so "谢谢谢谢" stays), how many tokens to drop to keep a single occurrence.
+fn repeated_tail(tokens: &[u32]) -> Option<usize> {
+    for period in 1..=LOOP_PERIOD {
+        if period * LOOP_REPEATS > tokens.len() || period * LOOP_REPEATS < 8 {
+            continue;
+        }
+        let tail = &tokens[tokens.len() - period..];
+        let mut repeats = 1;
+        while repeats * period + period <= tokens.len()
+            && &tokens[tokens.len() - (repeats + 1) * period..tokens.len() - repeats * period] == tail
+        {
+            repeats += 1;
+        }
+        if repeats >= LOOP_REPEATS {
+            return Some((repeats - 1) * period);
+        }
+    }
+    None
+}
 /// Each timestamp token is 20 ms (two mel frames).
 const TIMESTAMP_MS: u32 = 20;
 /// The first timestamp may be at most 1 s into the window.
@@ -67,6 +92,8 @@ pub struct AsrStats {
     pub mel_ms: f64,
     pub encoder_ms: f64,
     pub decoder_ms: f64,
+    /// Windows whose greedy decoding fell into a repetition loop and was cut.
+    pub repetitions_cut: u32,
 }
 
 pub struct Whisper {
@@ -255,6 +282,14 @@ impl Whisper {
                 break;
             }
             tokens.push(token);
+            if let Some(extra) = repeated_tail(&tokens[sample_begin..]) {
+                // Greedy decoding has fallen into a loop ("以后,以后,以后,…"): keep one
+                // occurrence and end the window, as no speech is transcribed that way.
+                tracing::debug!(extra, "whisper repetition cut");
+                tokens.truncate(tokens.len() - extra);
+                self.stats.repetitions_cut += 1;
+                break;
+            }
             step = vec![i64::from(token)];
         }
         Ok(tokens.split_off(sample_begin))
@@ -402,5 +437,27 @@ impl Whisper {
             tokens.get(last.saturating_sub(1)).map_or(window_frames, |&t| ((t - tb) * 2) as usize)
         };
         (segments, advance)
+    }
+}
+
+#[cfg(test)]
+mod loop_tests {
+    use super::repeated_tail;
+
+    #[test]
+    fn a_decoding_loop_is_cut_to_one_occurrence() {
+        // "以后," as two tokens, eight times after some real text.
+        let mut tokens = vec![10, 11, 12, 13];
+        for _ in 0..8 {
+            tokens.extend([40, 41]);
+        }
+        assert_eq!(repeated_tail(&tokens), Some(14));
+        // A single token repeated: cut when it is long enough to be a loop (runs of at least
+        // eight tokens are looked for, so two of it stay).
+        assert_eq!(repeated_tail(&[7; 12]), Some(10));
+        // Ordinary repetition in speech ("谢谢谢谢", "好的好的好的") is left alone.
+        assert_eq!(repeated_tail(&[5, 5, 5, 5]), None);
+        assert_eq!(repeated_tail(&[1, 2, 3, 1, 2, 3, 1, 2, 3]), None);
+        assert_eq!(repeated_tail(&[1, 2, 3, 4, 5, 6, 7, 8, 9]), None);
     }
 }
