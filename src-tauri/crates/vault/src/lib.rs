@@ -26,7 +26,7 @@ pub use schema::CURRENT_VERSION as SCHEMA_VERSION;
 pub use vault::{
     API_SCOPES, AccessCode, AnswerInfo, ApiCaller, ApiTokenInfo, Attempts, AuditRow, BackupReport, CandidateFilter,
     CandidatePage, CandidateRow, CheckIn, CheckReport, Clock, DEFAULT_RETENTION_DAYS, ExportedResult, IdLookup,
-    JobInfo, MAX_ATTEMPTS, MediaInfo, NewCandidate, NewFlag, NewJob, NewQuestion, NewScore, NewSegment, NewTranscript,
-    NewUser, PurgeReport, RestoreReport, ScoringJob, ScoringRecord, SegmentPart, Session, UnfinishedAnswer, Vault,
-    VaultPaths, VaultStatus, media_format, vault_id_at,
+    InterviewStatus, JobInfo, MAX_ATTEMPTS, MediaInfo, NewCandidate, NewFlag, NewJob, NewQuestion, NewScore,
+    NewSegment, NewTranscript, NewUser, PurgeReport, RestoreReport, ScoringJob, ScoringRecord, SegmentPart, Session,
+    UnfinishedAnswer, Vault, VaultPaths, VaultStatus, media_format, vault_id_at,
 };

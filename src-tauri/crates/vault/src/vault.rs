@@ -24,6 +24,7 @@ use crate::keys::{self, RecoveryKey, SecretKey, credential};
 use crate::media::{self, MediaWriter, StoredMedia};
 use crate::{db, files, schema};
 
+mod api;
 mod backup;
 #[cfg(feature = "bench-internals")]
 mod bench;
@@ -34,6 +35,7 @@ mod results;
 mod retention;
 mod tokens;
 
+pub use api::InterviewStatus;
 pub use backup::{BackupReport, RestoreReport};
 pub use query::{AuditRow, CandidateFilter, CandidatePage, CandidateRow};
 pub use recording::{Attempts, MediaInfo, NewSegment, SegmentPart, UnfinishedAnswer, format as media_format};
@@ -679,6 +681,11 @@ impl Vault {
     /// and its last four characters.
     pub fn add_candidate(&mut self, session: &Session, c: NewCandidate) -> Result<i64> {
         self.authorize(session, Action::ManageCandidates)?;
+        self.add_candidate_as(session, c)
+    }
+
+    /// The same for an actor already authorised.
+    pub(crate) fn add_candidate_as(&mut self, session: &Session, c: NewCandidate) -> Result<i64> {
         let row = self.candidate_row(&c)?;
         let now = self.now();
         let next: i64 = self.conn.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM candidates", [], |r| r.get(0))?;
@@ -766,6 +773,17 @@ impl Vault {
         valid_until_ms: i64,
     ) -> Result<(i64, AccessCode)> {
         self.authorize(session, Action::IssueInvitations)?;
+        self.issue_invitation_as(session, candidate_id, valid_from_ms, valid_until_ms)
+    }
+
+    /// The same for an actor already authorised (a person, or a system through the API).
+    pub(crate) fn issue_invitation_as(
+        &mut self,
+        session: &Session,
+        candidate_id: i64,
+        valid_from_ms: i64,
+        valid_until_ms: i64,
+    ) -> Result<(i64, AccessCode)> {
         let job_id: i64 = self
             .conn
             .query_row("SELECT job_id FROM candidates WHERE id = ?1 AND purged_at IS NULL", [candidate_id], |r| {

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use interview::{Action, InterviewEvent, InterviewState, UserFacing};
 use vault::keys::credential;
-use vault::{CandidateFilter, Vault, VaultError};
+use vault::{CandidateFilter, NewCandidate, Vault, VaultError};
 
 use super::{Fixture, HOUR, PASSWORD, raw};
 
@@ -609,4 +609,51 @@ fn api_tokens_are_shown_once_scoped_expiring_revocable_and_every_check_is_audite
             ("api.results:read", "denied"),
         ]
     );
+}
+
+#[test]
+fn api_calls_act_within_their_scopes_and_are_attributed_to_the_calling_system() {
+    let mut f = Fixture::new();
+    let job = f.job();
+    let scopes: Vec<String> = ["candidates:read", "candidates:write", "interviews:read", "results:read"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let (_, token) = f.vault.create_api_token(&f.admin, "HRMS", &scopes, 90).unwrap();
+    let candidate =
+        NewCandidate { job_id: job, name: "赵六".into(), id_number: None, phone: None, email: None, group: None };
+    let id = f.vault.api_add_candidate(&token, "127.0.0.1", candidate).unwrap();
+    let page = f
+        .vault
+        .api_list_candidates(
+            &token,
+            "127.0.0.1",
+            &CandidateFilter { job_id: Some(job), limit: 50, ..Default::default() },
+        )
+        .unwrap();
+    assert!(page.rows.iter().any(|r| r.id == id));
+    // Not in its scopes: refused, nothing issued.
+    let now = f.clock.now();
+    let refused = f.vault.api_issue_invitation(&token, "127.0.0.1", id, now, now + HOUR).unwrap_err();
+    assert_eq!(refused.code(), "api.token_refused");
+    // A clerk issues the invitation; the system reads the interview's state and the results.
+    let (interview, _) = f.vault.issue_invitation(&f.clerk, id, now, now + HOUR).unwrap();
+    let status = f.vault.api_interview_status(&token, "127.0.0.1", interview).unwrap();
+    assert_eq!((status.candidate_id, status.state.as_str()), (id, "invited"));
+    assert_eq!(f.vault.api_interview_status(&token, "127.0.0.1", 9999).unwrap_err().code(), "vault.no_such_object");
+    let results = f.vault.api_results(&token, "127.0.0.1", Some(job), 0, i64::MAX).unwrap();
+    assert_eq!(results.len(), 1);
+    assert_eq!((results[0].interview_id, results[0].state.as_str(), results[0].total), (interview, "invited", None));
+
+    let conn = raw(&f.db_path(), &f.key());
+    let (actor, role): (String, String) = conn
+        .query_row(
+            "SELECT actor, role FROM audit_log WHERE action = 'candidate.create' ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(actor, "api:HRMS");
+    assert_eq!(role, "clerk");
+    f.vault.check(&f.auditor).unwrap();
 }

@@ -463,6 +463,17 @@ impl Vault {
         to_ms: i64,
     ) -> Result<Vec<ExportedResult>> {
         self.authorize(session, Action::ExportReports)?;
+        self.result_rows(session, job_id, from_ms, to_ms)
+    }
+
+    /// The rows of [`Vault::export_results`], for an actor already authorised (audited as theirs).
+    pub(crate) fn result_rows(
+        &mut self,
+        session: &Session,
+        job_id: Option<i64>,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<ExportedResult>> {
         let mut stmt = self.conn.prepare(
             "SELECT c.id, c.name, c.id_last4, j.title, v.id, v.state, v.job_id,
                     (SELECT total FROM scores WHERE interview_id = v.id AND answer_id IS NULL AND superseded_at IS NULL ORDER BY id DESC LIMIT 1),
