@@ -14,6 +14,18 @@ pub enum ApiCommand {
     /// Access tokens for the agency's systems.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Serve the local API until stopped (Ctrl-C or SIGTERM). Off unless this runs.
+    Serve {
+        /// Address to listen on; only loopback addresses are accepted (no TLS yet).
+        #[arg(long, default_value = "127.0.0.1:8787")]
+        listen: std::net::SocketAddr,
+        /// Requests a second allowed per token (twice that in a burst).
+        #[arg(long, default_value_t = 50)]
+        rate: u32,
+        /// The administrator starting it.
+        #[arg(long, value_name = "USER")]
+        user: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -47,7 +59,10 @@ pub enum TokenCommand {
 }
 
 pub fn run(command: ApiCommand, data_dir: &Path, lang: Lang) -> Result<(), ShellError> {
-    let ApiCommand::Token(command) = command;
+    let command = match command {
+        ApiCommand::Token(command) => command,
+        ApiCommand::Serve { listen, rate, user } => return serve(data_dir, listen, rate, &user, lang),
+    };
     match command {
         TokenCommand::Create { name, scopes, days, user } => {
             let (mut vault, session) = crate::vault_cli::sign_in(data_dir, &user, lang)?;
@@ -88,5 +103,42 @@ pub fn run(command: ApiCommand, data_dir: &Path, lang: Lang) -> Result<(), Shell
             println!("{} {id}", t(lang, "已吊销令牌", "token revoked"));
         }
     }
+    Ok(())
+}
+
+/// Runs the API server in the foreground. Refuses a non-loopback address before anything else.
+fn serve(data_dir: &Path, listen: std::net::SocketAddr, rate: u32, user: &str, lang: Lang) -> Result<(), ShellError> {
+    hrms::api::check_listen(listen)?;
+    let (mut vault, session) = crate::vault_cli::sign_in(data_dir, user, lang)?;
+    vault.authorize(&session, interview::Action::ManageDevices)?;
+    let settings = hrms::api::ApiSettings { listen, requests_per_second: rate, ..Default::default() };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| ShellError::Internal(e.to_string()))?;
+    runtime.block_on(async move {
+        let stop = async {
+            let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending::<()>().await } } => {}
+            }
+        };
+        hrms::api::serve(
+            vault,
+            settings,
+            |addr| {
+                println!(
+                    "{} http://{addr}/api/v1/  (OpenAPI: http://{addr}/api/v1/openapi.json; {})",
+                    t(lang, "本地接口已开启：", "local API listening on"),
+                    t(lang, "Ctrl-C 停止", "Ctrl-C stops it")
+                );
+            },
+            stop,
+        )
+        .await
+    })?;
+    println!("{}", t(lang, "本地接口已停止。", "local API stopped."));
     Ok(())
 }

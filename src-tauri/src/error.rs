@@ -23,6 +23,8 @@ pub enum ShellError {
     Scoring(#[from] ScoringError),
     #[error(transparent)]
     Capture(#[from] capture::CaptureError),
+    #[error(transparent)]
+    Api(#[from] hrms::api::ApiError),
     #[error("rubric {path}: {error}")]
     Rubric { path: PathBuf, error: RubricError },
     #[error("cannot read {path}: {source}")]
@@ -54,6 +56,7 @@ impl UserFacing for ShellError {
             ShellError::Vault(inner) => inner.code(),
             ShellError::Scoring(inner) => inner.code(),
             ShellError::Capture(inner) => inner.code(),
+            ShellError::Api(inner) => inner.code(),
             ShellError::Rubric { error, .. } => error.code(),
             ShellError::Read { .. } => "app.read",
             ShellError::SetInvalid { .. } => "scoring.set_invalid",
@@ -84,6 +87,7 @@ impl UserFacing for ShellError {
             ShellError::Vault(inner) => inner.user_message(),
             ShellError::Scoring(inner) => inner.user_message(),
             ShellError::Capture(inner) => inner.user_message(),
+            ShellError::Api(inner) => inner.user_message(),
             ShellError::Rubric { path, error } => {
                 let inner = error.user_message();
                 Localized::new(

@@ -366,3 +366,57 @@ fn api_tokens_through_the_cli() -> Result<()> {
     assert!(String::from_utf8_lossy(&bad.stderr).contains("Unknown scope"));
     Ok(())
 }
+
+/// One HTTP/1.1 GET over loopback; the status code.
+fn http_status(port: u16, path: &str, token: Option<&str>) -> Result<u16> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port))?;
+    let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n{auth}\r\n")?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response)?;
+    response.split_whitespace().nth(1).context("no status line")?.parse().context("status")
+}
+
+/// `api serve`: refused beyond loopback; when an administrator starts it, it listens on
+/// 127.0.0.1 only and answers token holders; when it stops, nothing listens any more.
+#[test]
+fn the_local_api_listens_only_while_served_and_only_on_loopback() -> Result<()> {
+    let (_root, cli) = tempdirs()?;
+    cli.ok(&["vault", "init", "--admin", "admin"])?;
+    let created =
+        cli.ok(&["api", "token", "create", "--name", "HRMS", "--scope", "results:read", "--user", "admin"])?;
+    let token = created.lines().map(str::trim).find(|l| l.starts_with("ikt_")).context(created.clone())?.to_owned();
+    let lan = cli.run(&["api", "serve", "--listen", "0.0.0.0:8787", "--user", "admin"], "")?;
+    ensure!(!lan.status.success() && String::from_utf8_lossy(&lan.stderr).contains("TLS"), "{lan:?}");
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let listen = format!("127.0.0.1:{port}");
+    let child = cli.spawn_as(&["api", "serve", "--listen", &listen, "--user", "admin"], PASSWORD)?;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        ensure!(std::time::Instant::now() < deadline, "the API did not start");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let tree = crate::sockets::tree(child.id());
+    let listening = crate::sockets::listening(&tree);
+    ensure!(listening.len() == 1 && listening[0].port == port, "{listening:?}");
+    ensure!(crate::sockets::loopback_only(port), "port {port} is bound beyond loopback");
+    assert_eq!(http_status(port, "/api/v1/results", Some(&token))?, 200);
+    assert_eq!(http_status(port, "/api/v1/results", None)?, 401);
+    assert_eq!(http_status(port, "/api/v1/candidates", Some(&token))?, 401, "not in the token's scopes");
+
+    // SIGTERM stops it, and the port is closed.
+    let binary = workspace_root().join("target/debug/interview-kiosk").canonicalize()?;
+    let server = tree
+        .iter()
+        .copied()
+        .find(|pid| std::fs::read_link(format!("/proc/{pid}/exe")).is_ok_and(|p| p == binary))
+        .context("the server process")?;
+    Command::new("kill").args(["-TERM", &server.to_string()]).status()?;
+    let output = child.wait_with_output()?;
+    ensure!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    ensure!(String::from_utf8_lossy(&output.stdout).contains("local API stopped"));
+    ensure!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err(), "still listening after the stop");
+    Ok(())
+}

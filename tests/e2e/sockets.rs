@@ -97,3 +97,27 @@ pub fn env_of(pid: u32, key: &str) -> Option<String> {
     env.split(|b| *b == 0)
         .find_map(|kv| kv.strip_prefix(prefix.as_bytes()).map(|v| String::from_utf8_lossy(v).into_owned()))
 }
+
+/// Whether every socket listening on TCP `port` is bound to a loopback address.
+pub fn loopback_only(port: u16) -> bool {
+    let suffix = format!(":{port:04X}");
+    let mut found = false;
+    for table in ["tcp", "tcp6"] {
+        let Ok(text) = std::fs::read_to_string(Path::new("/proc/net").join(table)) else { continue };
+        for line in text.lines().skip(1) {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            if f.len() < 4 || f[3] != "0A" || !f[1].ends_with(&suffix) {
+                continue;
+            }
+            found = true;
+            let local = f[1].split(':').next().unwrap_or("");
+            // 127.x.x.x is stored little-endian (…7F); ::1 is 0…01000000.
+            let loopback =
+                if table == "tcp" { local.ends_with("7F") } else { local == "00000000000000000000000001000000" };
+            if !loopback {
+                return false;
+            }
+        }
+    }
+    found
+}

@@ -7,5 +7,6 @@
 //!
 //! This crate parses and formats only; the vault writes (one transaction per import).
 
+pub mod api;
 pub mod export;
 pub mod import;

@@ -686,6 +686,11 @@ impl Vault {
 
     /// The same for an actor already authorised.
     pub(crate) fn add_candidate_as(&mut self, session: &Session, c: NewCandidate) -> Result<i64> {
+        let job: Option<i64> =
+            self.conn.query_row("SELECT id FROM jobs WHERE id = ?1", [c.job_id], |r| r.get(0)).optional()?;
+        if job.is_none() {
+            return Err(VaultError::NoSuchObject { what: "job", id: c.job_id });
+        }
         let row = self.candidate_row(&c)?;
         let now = self.now();
         let next: i64 = self.conn.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM candidates", [], |r| r.get(0))?;

@@ -1,0 +1,560 @@
+//! The opt-in local HTTP API the agency's own systems call (`interview-kiosk api serve`). Off
+//! unless an administrator starts it; loopback only (a LAN address needs TLS, which is not built
+//! yet, so it is refused). Every call presents a token (`Authorization: Bearer …`) that the vault
+//! checks against the operation's scope and audits; requests are rate-limited per token and
+//! size-limited; errors are JSON with a sentence in zh-CN and en. The OpenAPI document is
+//! generated from this file ([`openapi_json`]), served at `/api/v1/openapi.json` and committed
+//! as `openapi.json` next to this crate (a test fails when it is stale).
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use interview::{Localized, UserFacing};
+use serde::{Deserialize, Serialize};
+use utoipa::{OpenApi, ToSchema};
+use vault::{CandidateFilter, NewCandidate, Vault, VaultError};
+
+/// How the API runs.
+#[derive(Clone, Debug)]
+pub struct ApiSettings {
+    pub listen: SocketAddr,
+    /// Sustained requests a second allowed per token (twice that in a burst).
+    pub requests_per_second: u32,
+    pub max_body_bytes: usize,
+}
+
+impl Default for ApiSettings {
+    fn default() -> Self {
+        ApiSettings {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8787)),
+            requests_per_second: 50,
+            max_body_bytes: 64 * 1024,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0} is not a loopback address; serving beyond this machine needs TLS, which is not available yet")]
+    NotLoopback(SocketAddr),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+    #[error("the API server stopped: {0}")]
+    Serve(std::io::Error),
+}
+
+impl UserFacing for ApiError {
+    fn code(&self) -> &'static str {
+        match self {
+            ApiError::NotLoopback(_) => "api.not_loopback",
+            ApiError::Bind { .. } => "api.bind",
+            ApiError::Serve(_) => "api.serve",
+        }
+    }
+    fn user_message(&self) -> Localized {
+        match self {
+            ApiError::NotLoopback(addr) => Localized::new(
+                format!("不能在 {addr} 上提供接口：局域网访问需要 TLS 加密，当前版本尚不支持。请使用 127.0.0.1。"),
+                format!(
+                    "Cannot serve the API on {addr}: access from the network needs TLS, which this version does not provide yet. Use 127.0.0.1."
+                ),
+            ),
+            ApiError::Bind { addr, .. } => Localized::new(
+                format!("无法在 {addr} 上监听（端口可能已被占用）。"),
+                format!("Cannot listen on {addr} (the port may be in use)."),
+            ),
+            ApiError::Serve(_) => {
+                Localized::new("接口服务意外停止，详情见日志。", "The API server stopped unexpectedly; see the log.")
+            }
+        }
+    }
+}
+
+// --- the wire types ---------------------------------------------------------------------------
+
+/// An error: a stable code and a sentence in both languages.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub code: String,
+    #[serde(rename = "zh-CN")]
+    pub zh_cn: String,
+    pub en: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CandidateIn {
+    pub job_id: i64,
+    pub name: String,
+    /// 18-digit resident ID (checked), optional.
+    pub id_number: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    /// A label for fairness statistics (an intake batch); never personal data.
+    pub group: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Created {
+    pub id: i64,
+}
+
+#[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct CandidateQuery {
+    pub job_id: Option<i64>,
+    /// Rows to skip (default 0).
+    pub offset: Option<u32>,
+    /// Rows to return (1–500, default 100).
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CandidateOut {
+    pub id: i64,
+    pub job_id: i64,
+    pub name: String,
+    /// The last four characters of the ID number; the number itself never leaves the vault.
+    pub id_last4: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CandidatePageOut {
+    pub rows: Vec<CandidateOut>,
+    /// Whether another page follows (ask again with a larger offset).
+    pub has_more: bool,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InvitationIn {
+    pub candidate_id: i64,
+    /// Milliseconds since 1970 (UTC).
+    pub valid_from_ms: i64,
+    pub valid_until_ms: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InvitationOut {
+    pub interview_id: i64,
+    /// As printed on the candidate's slip (`XXXX-XXXX`); returned this once only.
+    pub access_code: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InterviewOut {
+    pub interview_id: i64,
+    pub candidate_id: i64,
+    pub job_id: i64,
+    /// invited, checked_in, in_progress, completed, scored, reviewed, declined, …
+    pub state: String,
+    pub updated_at_ms: i64,
+}
+
+#[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ResultQuery {
+    pub job_id: Option<i64>,
+    /// Interviews updated from this time (ms since 1970, default 0)…
+    pub from_ms: Option<i64>,
+    /// …up to (not including) this time (default: now and later).
+    pub to_ms: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DimensionLevel {
+    pub dimension: String,
+    /// The mean answer level 1–5, if scored.
+    pub level: Option<f64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ResultOut {
+    pub candidate_id: i64,
+    pub interview_id: i64,
+    pub job: String,
+    pub state: String,
+    pub levels: Vec<DimensionLevel>,
+    /// Weighted total 0–100, once scored.
+    pub total: Option<f64>,
+    pub band: Option<String>,
+    /// The person's decision, once reviewed.
+    pub decision: Option<String>,
+}
+
+// --- the server -------------------------------------------------------------------------------
+
+struct Bucket {
+    tokens: f64,
+    at: Instant,
+}
+
+struct ApiState {
+    vault: Mutex<Vault>,
+    buckets: Mutex<HashMap<String, Bucket>>,
+    settings: ApiSettings,
+}
+
+/// What a handler answers with when it cannot do the call.
+struct Failure(StatusCode, ErrorBody);
+
+impl IntoResponse for Failure {
+    fn into_response(self) -> Response {
+        (self.0, Json(self.1)).into_response()
+    }
+}
+
+fn failure(status: StatusCode, code: &str, message: Localized) -> Failure {
+    Failure(status, ErrorBody { code: code.into(), zh_cn: message.zh_cn, en: message.en })
+}
+
+impl From<VaultError> for Failure {
+    fn from(error: VaultError) -> Failure {
+        let status = match &error {
+            VaultError::ApiTokenRefused => StatusCode::UNAUTHORIZED,
+            VaultError::NoSuchObject { .. } => StatusCode::NOT_FOUND,
+            VaultError::Rule(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        if status == StatusCode::INTERNAL_SERVER_ERROR {
+            tracing::error!(code = error.code(), detail = %error, "API call failed");
+        }
+        failure(status, error.code(), error.user_message())
+    }
+}
+
+fn bad_request(rejection: impl std::fmt::Display) -> Failure {
+    tracing::info!(%rejection, "API request refused");
+    failure(
+        StatusCode::BAD_REQUEST,
+        "api.bad_request",
+        Localized::new(
+            "请求格式不正确，请对照接口文档检查。",
+            "The request is malformed; check it against the API document.",
+        ),
+    )
+}
+
+/// A body that could not be read: too large (413), or not the JSON the operation takes (400).
+fn bad_body(rejection: JsonRejection) -> Failure {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return failure(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "api.too_large",
+            Localized::new("请求内容过大。", "The request body is too large."),
+        );
+    }
+    bad_request(rejection)
+}
+
+fn bearer(headers: &HeaderMap) -> String {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("")
+        .trim()
+        .to_owned()
+}
+
+impl ApiState {
+    /// A token bucket per presented token (or per address without one).
+    fn admit(&self, key: &str) -> Result<(), Failure> {
+        let rate = f64::from(self.settings.requests_per_second.max(1));
+        let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        let bucket = buckets.entry(key.to_owned()).or_insert(Bucket { tokens: rate * 2.0, at: now });
+        bucket.tokens = (bucket.tokens + now.duration_since(bucket.at).as_secs_f64() * rate).min(rate * 2.0);
+        bucket.at = now;
+        if bucket.tokens < 1.0 {
+            return Err(failure(
+                StatusCode::TOO_MANY_REQUESTS,
+                "api.rate_limited",
+                Localized::new("请求过于频繁，请稍后再试。", "Too many requests; try again in a moment."),
+            ));
+        }
+        bucket.tokens -= 1.0;
+        Ok(())
+    }
+
+    /// Runs `call` on the vault off the async threads, after the rate limit.
+    async fn call<T: Send + 'static>(
+        self: &Arc<Self>,
+        headers: &HeaderMap,
+        peer: SocketAddr,
+        call: impl FnOnce(&mut Vault, &str, &str) -> Result<T, VaultError> + Send + 'static,
+    ) -> Result<T, Failure> {
+        let token = bearer(headers);
+        let key = if token.is_empty() { peer.ip().to_string() } else { token.chars().take(12).collect() };
+        self.admit(&key)?;
+        let state = self.clone();
+        let device = peer.ip().to_string();
+        tokio::task::spawn_blocking(move || {
+            let mut vault = state.vault.lock().unwrap_or_else(|e| e.into_inner());
+            call(&mut vault, &token, &device)
+        })
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "API worker failed");
+            failure(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "api.internal",
+                Localized::new("内部错误，详情见日志。", "Internal error; see the log."),
+            )
+        })?
+        .map_err(Failure::from)
+    }
+}
+
+type Shared = State<Arc<ApiState>>;
+type Peer = ConnectInfo<SocketAddr>;
+
+/// List candidates.
+#[utoipa::path(get, path = "/api/v1/candidates", params(CandidateQuery), security(("token" = ["candidates:read"])),
+    responses((status = 200, body = CandidatePageOut), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
+async fn list_candidates(
+    State(state): Shared,
+    ConnectInfo(peer): Peer,
+    headers: HeaderMap,
+    query: Result<Query<CandidateQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<CandidatePageOut>, Failure> {
+    let Query(q) = query.map_err(bad_request)?;
+    let filter = CandidateFilter {
+        job_id: q.job_id,
+        offset: q.offset.unwrap_or(0),
+        limit: q.limit.unwrap_or(100).clamp(1, 500),
+        ..Default::default()
+    };
+    let page = state.call(&headers, peer, move |v, t, d| v.api_list_candidates(t, d, &filter)).await?;
+    Ok(Json(CandidatePageOut {
+        rows: page
+            .rows
+            .into_iter()
+            .map(|r| CandidateOut { id: r.id, job_id: r.job_id, name: r.name, id_last4: r.id_last4 })
+            .collect(),
+        has_more: page.has_more,
+    }))
+}
+
+/// Add a candidate.
+#[utoipa::path(post, path = "/api/v1/candidates", request_body = CandidateIn, security(("token" = ["candidates:write"])),
+    responses((status = 201, body = Created), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+async fn add_candidate(
+    State(state): Shared,
+    ConnectInfo(peer): Peer,
+    headers: HeaderMap,
+    body: Result<Json<CandidateIn>, JsonRejection>,
+) -> Result<(StatusCode, Json<Created>), Failure> {
+    let Json(c) = body.map_err(bad_body)?;
+    let candidate = NewCandidate {
+        job_id: c.job_id,
+        name: c.name,
+        id_number: c.id_number,
+        phone: c.phone,
+        email: c.email,
+        group: c.group,
+    };
+    let id = state.call(&headers, peer, move |v, t, d| v.api_add_candidate(t, d, candidate)).await?;
+    Ok((StatusCode::CREATED, Json(Created { id })))
+}
+
+/// Invite a candidate: returns the access code for the printed slip (this once only).
+#[utoipa::path(post, path = "/api/v1/invitations", request_body = InvitationIn, security(("token" = ["invitations:write"])),
+    responses((status = 201, body = InvitationOut), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+async fn issue_invitation(
+    State(state): Shared,
+    ConnectInfo(peer): Peer,
+    headers: HeaderMap,
+    body: Result<Json<InvitationIn>, JsonRejection>,
+) -> Result<(StatusCode, Json<InvitationOut>), Failure> {
+    let Json(i) = body.map_err(bad_body)?;
+    if i.valid_until_ms <= i.valid_from_ms {
+        return Err(failure(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "api.bad_validity",
+            Localized::new(
+                "邀请码的有效期结束时间必须晚于开始时间。",
+                "The access code must become invalid after it becomes valid.",
+            ),
+        ));
+    }
+    let (interview_id, code) = state
+        .call(&headers, peer, move |v, t, d| {
+            v.api_issue_invitation(t, d, i.candidate_id, i.valid_from_ms, i.valid_until_ms)
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(InvitationOut { interview_id, access_code: code.display() })))
+}
+
+/// An interview's state.
+#[utoipa::path(get, path = "/api/v1/interviews/{id}", params(("id" = i64, Path, description = "interview id")),
+    security(("token" = ["interviews:read"])),
+    responses((status = 200, body = InterviewOut), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 429, body = ErrorBody)))]
+async fn interview_status(
+    State(state): Shared,
+    ConnectInfo(peer): Peer,
+    headers: HeaderMap,
+    id: Result<Path<i64>, axum::extract::rejection::PathRejection>,
+) -> Result<Json<InterviewOut>, Failure> {
+    let Path(id) = id.map_err(bad_request)?;
+    let s = state.call(&headers, peer, move |v, t, d| v.api_interview_status(t, d, id)).await?;
+    Ok(Json(InterviewOut {
+        interview_id: s.interview_id,
+        candidate_id: s.candidate_id,
+        job_id: s.job_id,
+        state: s.state,
+        updated_at_ms: s.updated_at_ms,
+    }))
+}
+
+/// Results (levels per dimension, total, band, decision) for a job or a period.
+#[utoipa::path(get, path = "/api/v1/results", params(ResultQuery), security(("token" = ["results:read"])),
+    responses((status = 200, body = Vec<ResultOut>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
+async fn results(
+    State(state): Shared,
+    ConnectInfo(peer): Peer,
+    headers: HeaderMap,
+    query: Result<Query<ResultQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Vec<ResultOut>>, Failure> {
+    let Query(q) = query.map_err(bad_request)?;
+    let (from, to) = (q.from_ms.unwrap_or(0), q.to_ms.unwrap_or(i64::MAX));
+    let rows = state.call(&headers, peer, move |v, t, d| v.api_results(t, d, q.job_id, from, to)).await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|r| ResultOut {
+                candidate_id: r.candidate_id,
+                interview_id: r.interview_id,
+                job: r.job,
+                state: r.state,
+                levels: r.levels.into_iter().map(|(dimension, level)| DimensionLevel { dimension, level }).collect(),
+                total: r.total,
+                band: r.band,
+                decision: r.decision,
+            })
+            .collect(),
+    ))
+}
+
+async fn openapi_document() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], openapi_json())
+}
+
+async fn not_found() -> Failure {
+    failure(StatusCode::NOT_FOUND, "api.not_found", Localized::new("没有这个接口。", "No such endpoint."))
+}
+
+struct BearerScheme;
+
+impl utoipa::Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("an API token (`interview-kiosk api token create`)"))
+                    .build(),
+            ),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Interview Kiosk local API", description = "The opt-in API the agency's own systems call on this machine. Every call needs a token with the operation's scope, and is audited.", license(name = "Apache-2.0")),
+    paths(list_candidates, add_candidate, issue_invitation, interview_status, results),
+    components(schemas(ErrorBody, CandidateIn, Created, CandidateOut, CandidatePageOut, InvitationIn, InvitationOut, InterviewOut, DimensionLevel, ResultOut)),
+    modifiers(&BearerScheme)
+)]
+struct ApiDoc;
+
+/// The OpenAPI document, as served and as committed (`openapi.json` of this crate).
+pub fn openapi_json() -> String {
+    let mut doc = ApiDoc::openapi();
+    doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    doc.to_pretty_json().unwrap_or_default() + "\n"
+}
+
+/// The routes, over an open vault.
+pub fn router(vault: Vault, settings: ApiSettings) -> Router {
+    let max_body = settings.max_body_bytes;
+    let state = Arc::new(ApiState { vault: Mutex::new(vault), buckets: Mutex::new(HashMap::new()), settings });
+    Router::new()
+        .route("/api/v1/openapi.json", get(openapi_document))
+        .route("/api/v1/candidates", get(list_candidates).post(add_candidate))
+        .route("/api/v1/invitations", post(issue_invitation))
+        .route("/api/v1/interviews/{id}", get(interview_status))
+        .route("/api/v1/results", get(results))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(max_body))
+        .with_state(state)
+}
+
+/// Refuses addresses beyond this machine (no TLS yet).
+pub fn check_listen(addr: SocketAddr) -> Result<(), ApiError> {
+    if addr.ip().is_loopback() { Ok(()) } else { Err(ApiError::NotLoopback(addr)) }
+}
+
+/// Binds `settings.listen` and serves until `shutdown` completes. `on_listening` is told the
+/// bound address (useful with port 0).
+pub async fn serve(
+    vault: Vault,
+    settings: ApiSettings,
+    on_listening: impl FnOnce(SocketAddr),
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), ApiError> {
+    check_listen(settings.listen)?;
+    let listener = tokio::net::TcpListener::bind(settings.listen)
+        .await
+        .map_err(|source| ApiError::Bind { addr: settings.listen, source })?;
+    let bound = listener.local_addr().map_err(ApiError::Serve)?;
+    tracing::info!(%bound, "API listening");
+    on_listening(bound);
+    let app = router(vault, settings).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await.map_err(ApiError::Serve)?;
+    tracing::info!("API stopped");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_committed_openapi_document_is_current() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi.json");
+        let current = openapi_json();
+        if std::env::var_os("UPDATE_OPENAPI").is_some() {
+            std::fs::write(&path, &current).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == current,
+            "{} is stale: run `UPDATE_OPENAPI=1 cargo test -p hrms --lib openapi` and commit it",
+            path.display()
+        );
+    }
+
+    #[test]
+    fn only_loopback_is_served() {
+        assert!(check_listen("127.0.0.1:8787".parse().unwrap_or_else(|_| unreachable!())).is_ok());
+        assert!(check_listen("[::1]:8787".parse().unwrap_or_else(|_| unreachable!())).is_ok());
+        let lan: SocketAddr = "192.168.1.10:8787".parse().unwrap_or_else(|_| unreachable!());
+        assert!(matches!(check_listen(lan), Err(ApiError::NotLoopback(_))));
+        assert!(check_listen("0.0.0.0:8787".parse().unwrap_or_else(|_| unreachable!())).is_err());
+    }
+}

@@ -1,0 +1,187 @@
+#![allow(clippy::unwrap_used)] // a test: a failed unwrap is a failed test
+//! The local API served on loopback over real TCP against a real encrypted vault: tokens and
+//! scopes, refusals and their audit entries, malformed and oversized bodies, the rate limit, and
+//! the served OpenAPI document. (keyring-core's mock store holds the vault key.)
+
+use std::net::SocketAddr;
+
+use hrms::api::{ApiSettings, serve};
+use interview::{Bands, Lang, Role, Weight};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use vault::{NewJob, NewUser, Vault};
+
+const PASSWORD: &str = "a long enough password";
+
+/// One HTTP/1.1 request; returns the status and the body.
+async fn request(addr: SocketAddr, method: &str, path: &str, token: Option<&str>, body: Option<&str>) -> (u16, String) {
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    if let Some(t) = token {
+        head.push_str(&format!("Authorization: Bearer {t}\r\n"));
+    }
+    let body = body.unwrap_or("");
+    if !body.is_empty() {
+        head.push_str(&format!("Content-Type: application/json\r\nContent-Length: {}\r\n", body.len()));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(body.as_bytes()).await.unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.unwrap();
+    let text = String::from_utf8_lossy(&response).into_owned();
+    let status = text.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
+    (status, body)
+}
+
+struct Served {
+    addr: SocketAddr,
+    token: String,
+    narrow: String,
+    job: i64,
+    dir: Option<tempfile::TempDir>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+    data: std::path::PathBuf,
+}
+
+async fn start(requests_per_second: u32) -> Served {
+    keyring_core::set_default_store(keyring_core::mock::Store::new().unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_owned();
+    let user = |n: &str, role| NewUser { username: n.into(), display_name: n.into(), role, password: PASSWORD.into() };
+    let (mut vault, _) = Vault::create(&data, user("admin", Role::Admin)).unwrap();
+    let admin = vault.login("admin", PASSWORD, "desk").unwrap();
+    vault.create_user(&admin, user("clerk", Role::Clerk)).unwrap();
+    let clerk = vault.login("clerk", PASSWORD, "desk").unwrap();
+    let job = vault
+        .create_job(
+            &clerk,
+            NewJob {
+                title: "窗口服务".into(),
+                language: Lang::ZhCn,
+                dimensions: vec![Weight { dimension: "沟通能力".into(), basis_points: 10_000 }],
+                bands: Bands::new(80, 60).unwrap(),
+            },
+        )
+        .unwrap();
+    let all: Vec<String> = vault::API_SCOPES.iter().map(|s| s.to_string()).collect();
+    let (_, token) = vault.create_api_token(&admin, "HRMS", &all, 30).unwrap();
+    let (_, narrow) = vault.create_api_token(&admin, "Reader", &["results:read".to_owned()], 30).unwrap();
+    let settings = ApiSettings { listen: "127.0.0.1:0".parse().unwrap(), requests_per_second, max_body_bytes: 4096 };
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let (bound_tx, bound_rx) = tokio::sync::oneshot::channel();
+    let task = tokio::spawn(async move {
+        serve(vault, settings, move |addr| bound_tx.send(addr).unwrap(), async {
+            let _ = stopped.await;
+        })
+        .await
+        .unwrap();
+    });
+    let addr = bound_rx.await.unwrap();
+    Served {
+        addr,
+        token: token.to_string(),
+        narrow: narrow.to_string(),
+        job,
+        dir: Some(dir),
+        stop: Some(stop),
+        task,
+        data,
+    }
+}
+
+impl Served {
+    /// Stops the server and reopens its vault (the directory lives as long as the vault).
+    async fn stop(mut self) -> (Vault, tempfile::TempDir) {
+        self.stop.take().unwrap().send(()).unwrap();
+        (&mut self.task).await.unwrap();
+        (Vault::open(&self.data).unwrap(), self.dir.take().unwrap())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_serves_scoped_token_holders_and_refuses_everyone_else() {
+    let s = start(1000).await;
+    let (addr, token) = (s.addr, s.token.clone());
+
+    let (status, doc) = request(addr, "GET", "/api/v1/openapi.json", None, None).await;
+    assert_eq!(status, 200);
+    assert_eq!(doc, hrms::api::openapi_json());
+
+    // Nobody without a valid token gets anything.
+    for t in [None, Some("ikt_guess"), Some("")] {
+        let (status, body) = request(addr, "GET", "/api/v1/candidates", t, None).await;
+        assert_eq!(status, 401, "{body}");
+        assert!(body.contains("api.token_refused") && body.contains("zh-CN"), "{body}");
+    }
+    // A token without the scope is refused too.
+    let (status, _) = request(addr, "GET", "/api/v1/candidates", Some(&s.narrow), None).await;
+    assert_eq!(status, 401);
+
+    let body =
+        format!(r#"{{"job_id":{},"name":"赵六","id_number":"11010519491231002X","phone":"13800000000"}}"#, s.job);
+    let (status, created) = request(addr, "POST", "/api/v1/candidates", Some(&token), Some(&body)).await;
+    assert_eq!(status, 201, "{created}");
+    let id: i64 = serde_json::from_str::<serde_json::Value>(&created).unwrap()["id"].as_i64().unwrap();
+    let (status, page) =
+        request(addr, "GET", &format!("/api/v1/candidates?job_id={}", s.job), Some(&token), None).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("赵六") && page.contains("002X") && !page.contains("11010519491231002X"), "{page}");
+
+    let invite = format!(r#"{{"candidate_id":{id},"valid_from_ms":0,"valid_until_ms":4102444800000}}"#);
+    let (status, invitation) = request(addr, "POST", "/api/v1/invitations", Some(&token), Some(&invite)).await;
+    assert_eq!(status, 201, "{invitation}");
+    let invitation: serde_json::Value = serde_json::from_str(&invitation).unwrap();
+    assert_eq!(invitation["access_code"].as_str().unwrap().len(), 9);
+    let interview = invitation["interview_id"].as_i64().unwrap();
+    let (status, state) = request(addr, "GET", &format!("/api/v1/interviews/{interview}"), Some(&token), None).await;
+    assert_eq!((status, state.contains(r#""state":"invited""#)), (200, true), "{state}");
+    let (status, results) =
+        request(addr, "GET", &format!("/api/v1/results?job_id={}", s.job), Some(&s.narrow), None).await;
+    assert_eq!(status, 200, "{results}");
+    assert!(results.contains(&format!(r#""interview_id":{interview}"#)));
+
+    // Bad input: a clear JSON error, nothing changed.
+    for (method, path, body, want) in [
+        ("POST", "/api/v1/candidates", "{not json", 400),
+        ("POST", "/api/v1/candidates", r#"{"job_id":1,"name":"x","extra":1}"#, 400),
+        ("POST", "/api/v1/candidates", r#"{"job_id":1,"name":"x","id_number":"123"}"#, 422),
+        ("POST", "/api/v1/candidates", r#"{"job_id":999,"name":"x"}"#, 404),
+        ("GET", "/api/v1/interviews/abc", "", 400),
+        ("GET", "/api/v1/interviews/999", "", 404),
+        ("GET", "/api/v1/candidates?limit=-1", "", 400),
+        ("GET", "/api/v1/nothing", "", 404),
+    ] {
+        let (status, body) = request(addr, method, path, Some(&token), Some(body)).await;
+        assert_eq!(status, want, "{method} {path}: {body}");
+        assert!(body.contains("\"code\""), "{method} {path}: {body}");
+    }
+    let huge = format!(r#"{{"job_id":1,"name":"{}"}}"#, "x".repeat(10_000));
+    let (status, _) = request(addr, "POST", "/api/v1/candidates", Some(&token), Some(&huge)).await;
+    assert_eq!(status, 413);
+
+    // Every call was audited: the refusals as denied, the calls as the system that made them.
+    let (mut vault, _dir) = s.stop().await;
+    let auditor_admin = vault.login("admin", PASSWORD, "desk").unwrap();
+    let log = vault.audit_log(&auditor_admin, None, 1000).unwrap();
+    let denied = log.iter().filter(|r| r.action.starts_with("api.") && r.outcome == "denied").count();
+    assert_eq!(denied, 4, "three without a valid token, one without the scope");
+    assert!(log.iter().any(|r| r.action == "candidate.create" && r.actor == "api:HRMS"));
+    assert!(log.iter().any(|r| r.action == "invitation.create" && r.actor == "api:HRMS"));
+    vault.check(&auditor_admin).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_that_calls_too_often_is_slowed_down() {
+    let s = start(5).await;
+    let mut statuses = Vec::new();
+    for _ in 0..20 {
+        statuses.push(request(s.addr, "GET", "/api/v1/results", Some(&s.narrow), None).await.0);
+    }
+    assert!(statuses[..10].iter().all(|s| *s == 200), "{statuses:?}");
+    assert!(statuses.contains(&429), "{statuses:?}");
+    // Other callers are not affected.
+    assert_eq!(request(s.addr, "GET", "/api/v1/results", Some(&s.token), None).await.0, 200);
+    s.stop().await;
+}
