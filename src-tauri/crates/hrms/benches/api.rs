@@ -71,7 +71,10 @@ fn main() {
         )
         .unwrap();
     let candidate = vault
-        .add_candidate(&clerk, NewCandidate { job_id: job, name: "x".into(), id_number: None, phone: None, email: None, group: None })
+        .add_candidate(
+            &clerk,
+            NewCandidate { job_id: job, name: "x".into(), id_number: None, phone: None, email: None, group: None },
+        )
         .unwrap();
     let (interview, _) = vault.issue_invitation(&clerk, candidate, 0, i64::MAX / 2).unwrap();
     let (_, token) = vault.create_api_token(&admin, "bench", &["interviews:read".to_owned()], 30).unwrap();
@@ -90,7 +93,9 @@ fn main() {
             let _ = stopped.await;
         }));
         let addr = bound_rx.await.unwrap();
-        println!("local API benchmark: GET /api/v1/interviews/{{id}} over loopback, {seconds} s per row, 2-core machine");
+        println!(
+            "local API benchmark: GET /api/v1/interviews/{{id}} over loopback, {seconds} s per row, 2-core machine"
+        );
         println!();
         println!("| connections | requests/s | p50 | p99 | max |");
         println!("|---|---|---|---|---|");

@@ -80,6 +80,18 @@ impl UserFacing for ApiError {
 
 // --- the wire types ---------------------------------------------------------------------------
 
+/// JSON integers as JSON Schema counts them: `12` and also `12.0`.
+fn integer<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    let n = serde_json::Number::deserialize(d)?;
+    if let Some(i) = n.as_i64() {
+        return Ok(i);
+    }
+    match n.as_f64() {
+        Some(f) if f.fract() == 0.0 && f >= i64::MIN as f64 && f < i64::MAX as f64 => Ok(f as i64),
+        _ => Err(serde::de::Error::custom(format!("{n} is not a whole number in range"))),
+    }
+}
+
 /// An error: a stable code and a sentence in both languages.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorBody {
@@ -92,6 +104,7 @@ pub struct ErrorBody {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CandidateIn {
+    #[serde(deserialize_with = "integer")]
     pub job_id: i64,
     pub name: String,
     /// 18-digit resident ID (checked), optional.
@@ -113,9 +126,13 @@ pub struct Created {
 pub struct CandidateQuery {
     pub job_id: Option<i64>,
     /// Rows to skip (default 0).
-    pub offset: Option<u32>,
-    /// Rows to return (1–500, default 100).
-    pub limit: Option<u32>,
+    #[param(minimum = 0, maximum = 1_000_000_000)]
+    #[schema(minimum = 0, maximum = 1_000_000_000)]
+    pub offset: Option<i64>,
+    /// Rows to return (default 100).
+    #[param(minimum = 1, maximum = 500)]
+    #[schema(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -137,9 +154,13 @@ pub struct CandidatePageOut {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InvitationIn {
+    #[serde(deserialize_with = "integer")]
     pub candidate_id: i64,
     /// Milliseconds since 1970 (UTC).
+    #[serde(deserialize_with = "integer")]
     pub valid_from_ms: i64,
+    /// Must be later than `valid_from_ms`.
+    #[serde(deserialize_with = "integer")]
     pub valid_until_ms: i64,
 }
 
@@ -329,12 +350,12 @@ async fn list_candidates(
     query: Result<Query<CandidateQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<CandidatePageOut>, Failure> {
     let Query(q) = query.map_err(bad_request)?;
-    let filter = CandidateFilter {
-        job_id: q.job_id,
-        offset: q.offset.unwrap_or(0),
-        limit: q.limit.unwrap_or(100).clamp(1, 500),
-        ..Default::default()
-    };
+    let offset = q.offset.unwrap_or(0);
+    let limit = q.limit.unwrap_or(100);
+    if !(0..=1_000_000_000).contains(&offset) || !(1..=500).contains(&limit) {
+        return Err(bad_request(format!("offset {offset} or limit {limit} out of range")));
+    }
+    let filter = CandidateFilter { job_id: q.job_id, offset: offset as u32, limit: limit as u32, ..Default::default() };
     let page = state.call(&headers, peer, move |v, t, d| v.api_list_candidates(t, d, &filter)).await?;
     Ok(Json(CandidatePageOut {
         rows: page
@@ -380,16 +401,6 @@ async fn issue_invitation(
     body: Result<Json<InvitationIn>, JsonRejection>,
 ) -> Result<(StatusCode, Json<InvitationOut>), Failure> {
     let Json(i) = body.map_err(bad_body)?;
-    if i.valid_until_ms <= i.valid_from_ms {
-        return Err(failure(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "api.bad_validity",
-            Localized::new(
-                "邀请码的有效期结束时间必须晚于开始时间。",
-                "The access code must become invalid after it becomes valid.",
-            ),
-        ));
-    }
     let (interview_id, code) = state
         .call(&headers, peer, move |v, t, d| {
             v.api_issue_invitation(t, d, i.candidate_id, i.valid_from_ms, i.valid_until_ms)

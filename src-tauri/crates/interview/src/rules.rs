@@ -23,6 +23,8 @@ pub enum RuleError {
     CodeExpired,
     #[error("access code already used")]
     CodeUsed,
+    #[error("an access code must become invalid after it becomes valid")]
+    CodeWindowEmpty,
     #[error("invalid resident ID number")]
     IdNumber,
 }
@@ -38,6 +40,7 @@ impl UserFacing for RuleError {
             RuleError::CodeNotYetValid => "rules.code_not_yet_valid",
             RuleError::CodeExpired => "rules.code_expired",
             RuleError::CodeUsed => "rules.code_used",
+            RuleError::CodeWindowEmpty => "rules.code_window_empty",
             RuleError::IdNumber => "rules.id_number",
         }
     }
@@ -73,6 +76,10 @@ impl UserFacing for RuleError {
             RuleError::CodeExpired => Localized::new(
                 "该邀请码已过期，请联系工作人员。",
                 "This access code has expired; please ask a member of staff.",
+            ),
+            RuleError::CodeWindowEmpty => Localized::new(
+                "邀请码的有效期结束时间必须晚于开始时间。",
+                "An access code must stop being valid after it starts being valid.",
             ),
             RuleError::CodeUsed => Localized::new(
                 "该邀请码已使用过，每个邀请码只能使用一次。请联系工作人员。",

@@ -789,6 +789,9 @@ impl Vault {
         valid_from_ms: i64,
         valid_until_ms: i64,
     ) -> Result<(i64, AccessCode)> {
+        if valid_until_ms <= valid_from_ms {
+            return Err(interview::RuleError::CodeWindowEmpty.into());
+        }
         let job_id: i64 = self
             .conn
             .query_row("SELECT job_id FROM candidates WHERE id = ?1 AND purged_at IS NULL", [candidate_id], |r| {
