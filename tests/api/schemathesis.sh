@@ -38,6 +38,7 @@ done
 (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { cat "$work/serve.log" >&2; exit 1; }
 server="$(pgrep -f "$app .*api serve --listen 127.0.0.1:$port" | head -n 1)"
 
+cd "$work"   # schemathesis keeps its example database in the working directory
 "$st" run "http://127.0.0.1:$port/api/v1/openapi.json" \
   -H "Authorization: Bearer $token" \
   --checks all --exclude-checks positive_data_acceptance --max-examples "${SCHEMATHESIS_EXAMPLES:-50}" --seed 20261122 --generation-deterministic \
