@@ -28,14 +28,15 @@ fi
 # (dbus + gnome-keyring) that holds the vault key, headless through installer/with-keyring.
 # Capture: libclang (nokhwa's bindgen), ALSA headers (cpal), libvpx (the VP9 encoder of the
 # recordings) and libopus (their playback sound), Debian's royalty-free builds, and ffmpeg for the
-# encoder comparison in `make bench`.
+# encoder comparison in `make bench`. Reports: poppler (pdfsig, pdftoppm, pdftotext) checks and
+# renders the signed PDFs in tests.
 APT_PACKAGES=(
   build-essential pkg-config curl file
   libssl-dev libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev
   fonts-noto-cjk gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-libav
   xvfb xauth webkit2gtk-driver x11-apps netpbm gstreamer1.0-tools gstreamer1.0-plugins-base-apps
   dbus gnome-keyring
-  python3-venv espeak-ng
+  python3-venv espeak-ng poppler-utils
   libclang-dev libasound2-dev libvpx-dev libopus-dev ffmpeg
 )
 missing=()
@@ -81,14 +82,20 @@ fi
 # `npm ci` would be the natural command, but npm 11.19 writes lock files without the other
 # platforms' optional packages (rollup, esbuild and tauri-cli binaries) and then its own `npm ci`
 # rejects them (npm/cli#4828). `npm install` against the committed lock installs exactly the
-# locked versions; we fail if it had to change the lock, which gives the guarantee `npm ci` gives.
+# locked versions; we fail if it changed a locked package (installer/lock-unchanged.js; npm
+# releases differ in whether they add the other platforms' optional entries), which gives the
+# guarantee `npm ci` gives.
 LOCK_SUM=$(sha256sum ui/package-lock.json | cut -d' ' -f1)
 STAMP=ui/node_modules/.setup-lock-sha256
 if [ "$(cat "$STAMP" 2>/dev/null || true)" != "$LOCK_SUM" ]; then
   say "installing front-end packages from ui/package-lock.json"
+  mkdir -p "$ROOT/.cache"
+  cp ui/package-lock.json "$ROOT/.cache/package-lock.committed.json"
   (cd ui && npm install --no-audit --no-fund --loglevel=error) || fail "npm install in ui/"
-  [ "$(sha256sum ui/package-lock.json | cut -d' ' -f1)" = "$LOCK_SUM" ] \
+  node installer/lock-unchanged.js "$ROOT/.cache/package-lock.committed.json" ui/package-lock.json \
     || fail "ui/package-lock.json is out of date with ui/package.json: run 'npm install' in ui/ and commit the lock"
+  # Only other platforms' optional entries may have been added: put the committed lock back.
+  cp "$ROOT/.cache/package-lock.committed.json" ui/package-lock.json
   echo "$LOCK_SUM" >"$STAMP"
   CHANGED=1
 fi

@@ -10,7 +10,7 @@ use interview::{Lang, UserFacing};
 
 use crate::error::ShellError;
 use crate::vault_cli::{self, AuditCommand, VaultCommand};
-use crate::{api_cli, devices_cli, eval_cli, import_cli, score_cli};
+use crate::{api_cli, devices_cli, eval_cli, import_cli, report_cli, score_cli};
 use crate::{app, demo, logging, selftest};
 
 /// Selects where everything lives (vault, recordings, logs).
@@ -75,6 +75,16 @@ enum Command {
     /// The opt-in local API: access tokens for the agency's systems.
     #[command(subcommand)]
     Api(api_cli::ApiCommand),
+    /// Signed PDF reports: candidate, job, audit.
+    #[command(subcommand)]
+    Report(report_cli::ReportCommand),
+    /// Verify a report PDF: signature, coverage, signer, and (with --user) this vault's register.
+    Verify(report_cli::VerifyArgs),
+    /// The organisation's report-signing certificate: generate, import (PKCS#12), export.
+    #[command(subcommand)]
+    Signing(report_cli::SigningCommand),
+    /// The organisation's name, logo and report language.
+    Org(report_cli::OrgArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -116,6 +126,16 @@ fn run(cli: Cli, lang: Lang) -> Result<(), ShellError> {
         Command::Export(command) => import_cli::run_export(command, &data_dir, lang),
         Command::Api(command) => api_cli::run(command, &data_dir, lang),
         Command::Devices(args) => devices_cli::run(args, &data_dir, lang),
+        Command::Report(command) => report_cli::run(command, &data_dir, lang),
+        Command::Verify(args) => {
+            if report_cli::run_verify(args, &data_dir, lang)? {
+                Ok(())
+            } else {
+                Err(ShellError::ReportInvalid)
+            }
+        }
+        Command::Signing(command) => report_cli::run_signing(command, &data_dir, lang),
+        Command::Org(args) => report_cli::run_org(args, &data_dir, lang),
     }
 }
 

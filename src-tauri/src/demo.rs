@@ -4,10 +4,10 @@
 //! listed. The stages grow with the product: vault → job and questions → candidate and access
 //! code → kiosk interview from sample media → scoring → signed report → verification.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use interview::{Bands, InterviewEvent, Lang, Localized, Role, UserFacing, Weight};
+use interview::{Band, Bands, InterviewEvent, Lang, Localized, Role, UserFacing, Weight};
 use manifest::AssetStore;
 use vault::{NewCandidate, NewJob, NewQuestion, NewUser, Vault, VaultPaths};
 
@@ -15,8 +15,8 @@ use capture::kiosk::{Controls, Limits};
 use capture::{Capture, CaptureError, CaptureSettings, SyntheticCamera, SyntheticControl, SyntheticMicrophone};
 
 use crate::error::ShellError;
-use crate::score_cli;
 use crate::selftest::t;
+use crate::{report_cli, score_cli};
 
 struct Stages {
     lang: Lang,
@@ -108,6 +108,19 @@ pub fn run(data_dir: &Path, lang: Lang) -> Result<(), ShellError> {
         Ok("admin, clerk, auditor, kiosk-1 (Argon2id)".to_owned())
     })?;
     let clerk = clerk.ok_or_else(|| ShellError::Internal("no clerk session".into()))?;
+
+    stages.run(
+        Localized::new("机构信息与报告签名证书", "organisation and report-signing certificate"),
+        || {
+            let admin = vault.login("admin", DEMO_PASSWORD, "demo")?;
+            let org = vault::Organisation { name: DEMO_ORGANISATION.into(), logo_png: None, report_lang: lang };
+            vault.set_organisation(&admin, &org)?;
+            let identity = report::SigningIdentity::generate(DEMO_ORGANISATION)?;
+            report_cli::install(&mut vault, &admin, &identity, false)?;
+            vault.logout(&admin)?;
+            Ok(format!("ECDSA P-256, {} {}…", t(lang, "根证书", "root"), &identity.root_fingerprint()[..16]))
+        },
+    )?;
 
     let mut job_id = 0;
     let mut questions = Vec::new();
@@ -272,6 +285,87 @@ pub fn run(data_dir: &Path, lang: Lang) -> Result<(), ShellError> {
         print!("{event}");
     }
 
+    stages.run(Localized::new("人工复核与决定", "human review and decision"), || {
+        let (interview_id, dimensions) = demo_interview(&mut vault, &clerk, job_id)?;
+        for (dimension, level) in dimensions.iter().zip([4, 4, 3]) {
+            vault.record_rating(
+                &clerk,
+                interview_id,
+                dimension,
+                level,
+                Some(t(lang, "回答具体，有实例。", "Concrete answer with examples.")),
+            )?;
+        }
+        vault.record_decision(
+            &clerk,
+            interview_id,
+            Band::Recommend,
+            t(lang, "沟通清楚，服务意识强。", "Communicates clearly; strong service attitude."),
+        )?;
+        Ok(format!(
+            "{} {}, {}",
+            dimensions.len(),
+            t(lang, "项人工评分", "human ratings"),
+            t(lang, "决定：推荐", "decision: recommend")
+        ))
+    })?;
+
+    let reports_dir = data_dir.join("reports");
+    let mut candidate_pdf = PathBuf::new();
+    stages.run(Localized::new("签名 PDF 报告", "signed PDF reports"), || {
+        std::fs::create_dir_all(&reports_dir)
+            .map_err(|source| ShellError::DataDir { path: reports_dir.clone(), source })?;
+        let (interview_id, _) = demo_interview(&mut vault, &clerk, job_id)?;
+        let now = time::OffsetDateTime::now_utc();
+        let candidate = report::export::export_candidate(&mut vault, &clerk, interview_id, None, now)?;
+        candidate_pdf = reports_dir.join(format!("{}.pdf", candidate.report_id));
+        write_demo_file(&candidate_pdf, &candidate.pdf)?;
+        let job = report::export::export_job(&mut vault, &clerk, job_id, None, now)?;
+        write_demo_file(&reports_dir.join(format!("{}-job.pdf", job.report_id)), &job.pdf)?;
+        let auditor = vault.login("auditor", DEMO_PASSWORD, "demo")?;
+        let today = now.unix_timestamp() * 1000;
+        let (audit, csv) =
+            report::export::export_audit(&mut vault, &auditor, today - 86_400_000, today + 60_000, None, now)?;
+        write_demo_file(&reports_dir.join(format!("{}-audit.pdf", audit.report_id)), &audit.pdf)?;
+        write_demo_file(&reports_dir.join(format!("{}-audit.csv", audit.report_id)), csv.as_bytes())?;
+        vault.logout(&auditor)?;
+        Ok(format!(
+            "{} {} KB, {} {} KB, {} {} KB → {}",
+            t(lang, "候选人报告", "candidate"),
+            candidate.pdf.len().div_ceil(1024),
+            t(lang, "岗位报告", "job"),
+            job.pdf.len().div_ceil(1024),
+            t(lang, "审计报告", "audit"),
+            audit.pdf.len().div_ceil(1024),
+            reports_dir.display()
+        ))
+    })?;
+
+    stages.run(Localized::new("报告核验", "report verified"), || {
+        let bytes =
+            std::fs::read(&candidate_pdf).map_err(|source| ShellError::Read { path: candidate_pdf.clone(), source })?;
+        let verdict = report::export::verify_with_vault(&bytes, Some((&mut vault, &clerk)), &[])?;
+        if !verdict.is_valid() {
+            return Err(ShellError::ReportInvalid);
+        }
+        let mut tampered = bytes.clone();
+        let middle = tampered.len() / 2;
+        tampered[middle] ^= 0x01;
+        let rejected = !report::export::verify_with_vault(&tampered, Some((&mut vault, &clerk)), &[])?.is_valid();
+        Ok(format!(
+            "{}: {} ({}), {}; {}",
+            t(lang, "签名有效", "signature valid"),
+            verdict.verification.signer.as_deref().unwrap_or("—"),
+            verdict.verification.report_id.as_deref().unwrap_or("—"),
+            t(lang, "覆盖整个文件，已在本保险库登记", "whole file covered, registered in this vault"),
+            if rejected {
+                t(lang, "改动一个字节后核验失败（符合预期）", "one changed byte is rejected (as it should be)")
+            } else {
+                "TAMPERING NOT DETECTED"
+            }
+        ))
+    })?;
+
     stages.run(Localized::new("保险库检查", "vault check"), || {
         let auditor = vault.login("auditor", DEMO_PASSWORD, "demo")?;
         let report = vault.check(&auditor)?;
@@ -325,6 +419,22 @@ fn format_event(event: &score_cli::QueueEvent, lang: Lang) -> String {
     }
 }
 
+/// The demo job's one interview and the job's dimensions.
+fn demo_interview(vault: &mut Vault, clerk: &vault::Session, job_id: i64) -> Result<(i64, Vec<String>), ShellError> {
+    let page = vault
+        .list_candidates(clerk, &vault::CandidateFilter { job_id: Some(job_id), limit: 1, ..Default::default() })?;
+    let candidate = page.rows.first().ok_or_else(|| ShellError::Internal("the demo has no candidate".into()))?;
+    let interview_id = vault.interview_of_candidate(clerk, candidate.id)?;
+    let dimensions = vault.job(clerk, job_id)?.dimensions.into_iter().map(|w| w.dimension).collect();
+    Ok((interview_id, dimensions))
+}
+
+fn write_demo_file(path: &Path, bytes: &[u8]) -> Result<(), ShellError> {
+    std::fs::write(path, bytes).map_err(|source| ShellError::Write { path: path.to_owned(), source })
+}
+
+/// The demo's organisation, printed on its reports.
+const DEMO_ORGANISATION: &str = "某市政务服务中心（演示）";
 /// Marks a data directory whose vault the demo created, so a second `make demo` may replace it.
 const DEMO_MARKER: &str = ".interview-kiosk-demo";
 /// The demo's backup, replaced by the next run.
@@ -356,6 +466,10 @@ fn clear_previous_demo(data_dir: &Path) -> Result<(), ShellError> {
         return Err(ShellError::NotADemoVault(data_dir.to_owned()));
     }
     vault::keys::credential::delete(&id)?;
+    let reports = data_dir.join("reports");
+    if reports.exists() {
+        std::fs::remove_dir_all(&reports).map_err(|source| ShellError::DataDir { path: reports.clone(), source })?;
+    }
     let backup = data_dir.join(DEMO_BACKUP);
     if backup.exists() {
         std::fs::remove_file(&backup).map_err(|source| ShellError::DataDir { path: backup.clone(), source })?;

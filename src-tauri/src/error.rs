@@ -25,6 +25,14 @@ pub enum ShellError {
     Capture(#[from] capture::CaptureError),
     #[error(transparent)]
     Api(#[from] hrms::api::ApiError),
+    #[error(transparent)]
+    Report(#[from] report::ReportError),
+    #[error("cannot write {path}: {source}")]
+    Write { path: PathBuf, source: std::io::Error },
+    #[error("{0} is not a PNG image")]
+    NotPng(PathBuf),
+    #[error("the report is not valid")]
+    ReportInvalid,
     #[error("rubric {path}: {error}")]
     Rubric { path: PathBuf, error: RubricError },
     #[error("cannot read {path}: {source}")]
@@ -57,6 +65,10 @@ impl UserFacing for ShellError {
             ShellError::Scoring(inner) => inner.code(),
             ShellError::Capture(inner) => inner.code(),
             ShellError::Api(inner) => inner.code(),
+            ShellError::Report(inner) => inner.code(),
+            ShellError::Write { .. } => "app.write_failed",
+            ShellError::NotPng(_) => "app.not_png",
+            ShellError::ReportInvalid => "verify.invalid",
             ShellError::Rubric { error, .. } => error.code(),
             ShellError::Read { .. } => "app.read",
             ShellError::SetInvalid { .. } => "scoring.set_invalid",
@@ -88,6 +100,19 @@ impl UserFacing for ShellError {
             ShellError::Scoring(inner) => inner.user_message(),
             ShellError::Capture(inner) => inner.user_message(),
             ShellError::Api(inner) => inner.user_message(),
+            ShellError::Report(inner) => inner.user_message(),
+            ShellError::Write { path, .. } => Localized::new(
+                format!("无法写入 {}（磁盘已满或没有权限？）。", path.display()),
+                format!("{} could not be written (is the disk full, or is permission missing?).", path.display()),
+            ),
+            ShellError::ReportInvalid => Localized::new(
+                "核验未通过：该文件不是有效的正式报告（原因见上）。",
+                "Verification failed: this file is not a valid final report (reasons above).",
+            ),
+            ShellError::NotPng(path) => Localized::new(
+                format!("{} 不是 PNG 图片：徽标请使用 PNG 格式。", path.display()),
+                format!("{} is not a PNG image: the logo must be a PNG.", path.display()),
+            ),
             ShellError::Rubric { path, error } => {
                 let inner = error.user_message();
                 Localized::new(

@@ -152,7 +152,7 @@ pub struct ResultsArgs {
 }
 
 /// Milliseconds since the epoch at the start of a `YYYY-MM-DD` day (UTC).
-fn day_start_ms(day: &str) -> Result<i64, ShellError> {
+pub(crate) fn day_start_ms(day: &str) -> Result<i64, ShellError> {
     let bad = || ShellError::BadDate(day.to_owned());
     let parts: Vec<i64> = day.split('-').map(|p| p.parse::<i64>().map_err(|_| bad())).collect::<Result<_, _>>()?;
     let [y, m, d] = parts[..] else { return Err(bad()) };

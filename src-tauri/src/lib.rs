@@ -22,6 +22,7 @@ mod eval_cli;
 mod import_cli;
 pub mod ipc;
 mod logging;
+mod report_cli;
 mod score_cli;
 mod selftest;
 mod state;

@@ -291,6 +291,7 @@ fn answer_rows(answer: &AnswerInfo, result: &AnswerResult, language: Language, r
             Language::English => "en".into(),
         },
         segments_json: to_json(&result.transcript),
+        delivery_json: Some(to_json(&result.delivery)),
     });
     for d in &result.dimensions {
         record.scores.push(NewScore {

@@ -66,6 +66,16 @@ pub enum VaultError {
     UnknownScope(String),
     #[error("retention period of {days} days is out of range")]
     RetentionOutOfRange { days: u32 },
+    #[error("no signing identity has been set up")]
+    NoSigningIdentity,
+    #[error("dimension {0:?} is not part of this job")]
+    UnknownDimension(String),
+    #[error("rating level out of range")]
+    RatingOutOfRange,
+    #[error("a decision needs a reason")]
+    DecisionReasonMissing,
+    #[error("interview {interview_id} has not been scored")]
+    NotScored { interview_id: i64 },
     #[error(transparent)]
     Rule(#[from] RuleError),
     #[error("database error: {0}")]
@@ -115,6 +125,11 @@ impl UserFacing for VaultError {
             VaultError::ApiTokenRefused => "api.token_refused",
             VaultError::BadApiToken => "api.bad_token_request",
             VaultError::UnknownScope(_) => "api.unknown_scope",
+            VaultError::NoSigningIdentity => "report.no_signing_identity",
+            VaultError::UnknownDimension(_) => "review.unknown_dimension",
+            VaultError::RatingOutOfRange => "review.rating_out_of_range",
+            VaultError::DecisionReasonMissing => "review.reason_missing",
+            VaultError::NotScored { .. } => "review.not_scored",
             VaultError::Rule(rule) => rule.code(),
             VaultError::Sqlite(_) => "vault.database",
             VaultError::Io { .. } => "vault.io",
@@ -241,6 +256,24 @@ impl UserFacing for VaultError {
             VaultError::RetentionOutOfRange { .. } => Localized::new(
                 "保存期限必须在 30 天到 3650 天之间。",
                 "The retention period must be between 30 and 3650 days.",
+            ),
+            VaultError::NoSigningIdentity => Localized::new(
+                "尚未设置机构签名证书，报告无法签名。请管理员生成或导入签名证书（interview-kiosk signing generate）。",
+                "No organisation signing certificate is set up, so reports cannot be signed. An administrator must generate or import one (interview-kiosk signing generate).",
+            ),
+            VaultError::UnknownDimension(name) => Localized::new(
+                format!("“{name}”不是该岗位的测评维度。"),
+                format!("“{name}” is not a competency dimension of this job."),
+            ),
+            VaultError::RatingOutOfRange => {
+                Localized::new("评分必须是 1 到 5 之间的整数。", "A rating must be a whole number from 1 to 5.")
+            }
+            VaultError::DecisionReasonMissing => {
+                Localized::new("请填写作出该决定的理由。", "Please give the reason for this decision.")
+            }
+            VaultError::NotScored { .. } => Localized::new(
+                "该面试尚未完成评分，暂不能复核或决定。",
+                "This interview has not been scored yet, so it cannot be reviewed or decided.",
             ),
             VaultError::Rule(rule) => rule.user_message(),
             VaultError::Sqlite(_) | VaultError::Crypto(_) => Localized::new(

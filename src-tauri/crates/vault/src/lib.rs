@@ -30,3 +30,7 @@ pub use vault::{
     NewSegment, NewTranscript, NewUser, PurgeReport, RestoreReport, ScoringJob, ScoringRecord, SegmentPart, Session,
     UnfinishedAnswer, Vault, VaultPaths, VaultStatus, media_format, vault_id_at,
 };
+pub use vault::{
+    AnswerRecord, AuditHead, DecisionRecord, FlagRecord, InterviewRecord, JobCandidateRecord, NewSigningIdentity,
+    Organisation, RatingRecord, ReportRecord, SigningIdentityInfo, StoredSigningIdentity,
+};

@@ -4,7 +4,7 @@
 
 /// Migration `i` brings the schema from version `i` to `i + 1`. Append only; never edit one
 /// that has shipped.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6];
 
 pub const CURRENT_VERSION: u32 = MIGRATIONS.len() as u32;
 
@@ -310,4 +310,36 @@ ALTER TABLE media ADD COLUMN offset_ms INTEGER;
 ALTER TABLE media ADD COLUMN duration_ms INTEGER;
 ALTER TABLE media ADD COLUMN format TEXT;
 CREATE INDEX media_answer_kind ON media (answer_id, kind, seq);
+"#;
+
+/// Version 6: signed reports. The organisation's signing identities (the private key lives only
+/// here, inside the encrypted database; a replaced identity is retired, never deleted, so older
+/// reports still verify), the register of every signed report (id, file hash, signer, the audit
+/// entry it was made at) and each answer's delivery metrics for the report.
+const V6: &str = r#"
+CREATE TABLE signing_identities (
+    id               INTEGER PRIMARY KEY,
+    key_pkcs8        BLOB NOT NULL,
+    -- JSON array of the certificates (hex DER), signing certificate first
+    chain_json       TEXT NOT NULL,
+    source           TEXT NOT NULL CHECK (source IN ('generated', 'imported')),
+    subject          TEXT NOT NULL,
+    fingerprint      TEXT NOT NULL,
+    root_fingerprint TEXT NOT NULL,
+    created_at       INTEGER NOT NULL,
+    retired_at       INTEGER
+);
+CREATE TABLE reports (
+    id                 TEXT PRIMARY KEY,
+    kind               TEXT NOT NULL CHECK (kind IN ('candidate', 'job', 'audit')),
+    object             TEXT NOT NULL,
+    sha256             BLOB NOT NULL,
+    size               INTEGER NOT NULL,
+    signer_fingerprint TEXT NOT NULL,
+    audit_seq          INTEGER NOT NULL,
+    created_at         INTEGER NOT NULL,
+    created_by         INTEGER NOT NULL REFERENCES users (id)
+);
+CREATE INDEX reports_object ON reports (object);
+ALTER TABLE transcripts ADD COLUMN delivery_json TEXT;
 "#;

@@ -31,6 +31,7 @@ mod bench;
 mod query;
 mod recording;
 mod rekey;
+mod reports;
 mod results;
 mod retention;
 mod tokens;
@@ -39,6 +40,10 @@ pub use api::InterviewStatus;
 pub use backup::{BackupReport, RestoreReport};
 pub use query::{AuditRow, CandidateFilter, CandidatePage, CandidateRow};
 pub use recording::{Attempts, MediaInfo, NewSegment, SegmentPart, UnfinishedAnswer, format as media_format};
+pub use reports::{
+    AnswerRecord, AuditHead, DecisionRecord, FlagRecord, InterviewRecord, JobCandidateRecord, NewSigningIdentity,
+    Organisation, RatingRecord, ReportRecord, SigningIdentityInfo, StoredSigningIdentity,
+};
 pub use results::{
     AnswerInfo, ExportedResult, JobInfo, MAX_ATTEMPTS, NewFlag, NewScore, NewTranscript, ScoringJob, ScoringRecord,
 };

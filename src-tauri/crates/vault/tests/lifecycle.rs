@@ -394,7 +394,12 @@ fn scoring_is_recorded_with_its_versions_and_rescoring_supersedes() {
     assert_eq!(info.dimensions.len(), 3);
     let record = |level: f64| ScoringRecord {
         model_versions: "whisper-base-encoder base (converted, v1); silero-vad 5".into(),
-        transcripts: vec![NewTranscript { answer_id: 1, language: "zh".into(), segments_json: "[]".into() }],
+        transcripts: vec![NewTranscript {
+            answer_id: 1,
+            language: "zh".into(),
+            segments_json: "[]".into(),
+            delivery_json: None,
+        }],
         scores: vec![
             NewScore {
                 answer_id: Some(1),

@@ -39,6 +39,8 @@ pub struct NewTranscript {
     pub answer_id: i64,
     pub language: String,
     pub segments_json: String,
+    /// The delivery metrics (speaking time, rate, pauses, fillers), JSON; shown in reports.
+    pub delivery_json: Option<String>,
 }
 
 /// A score row: per answer and dimension (`answer_id` and `dimension` set), or the interview's
@@ -72,7 +74,16 @@ pub struct ScoringRecord {
     pub flags: Vec<NewFlag>,
 }
 
-fn band_str(band: Band) -> &'static str {
+pub(crate) fn parse_band(text: &str) -> Option<Band> {
+    match text {
+        "recommend" => Some(Band::Recommend),
+        "hold" => Some(Band::Hold),
+        "not_recommended" => Some(Band::NotRecommended),
+        _ => None,
+    }
+}
+
+pub(crate) fn band_str(band: Band) -> &'static str {
     match band {
         Band::Recommend => "recommend",
         Band::Hold => "hold",
@@ -405,8 +416,8 @@ fn insert_rows(
     }
     for t in &record.transcripts {
         tx.execute(
-            "INSERT INTO transcripts (answer_id, language, segments_json, model_versions, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![t.answer_id, t.language, t.segments_json, record.model_versions, now],
+            "INSERT INTO transcripts (answer_id, language, segments_json, model_versions, created_at, delivery_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![t.answer_id, t.language, t.segments_json, record.model_versions, now, t.delivery_json],
         )?;
     }
     for s in &record.scores {

@@ -1,0 +1,244 @@
+//! Reports from the vault: read what a report shows, render it, sign it with the organisation's
+//! identity and register it (id, file hash, signer, audit entry) in one audited transaction —
+//! and the reverse, a file checked against its signature and the register.
+
+use interview::Lang;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+use vault::{ReportRecord, Session, Vault};
+
+use crate::candidate::{self, SigningNote};
+use crate::error::{ReportError, Result};
+use crate::identity::SigningIdentity;
+use crate::sign::{SignRequest, sign_pdf};
+use crate::summary;
+use crate::verify::{Verification, verify_pdf};
+
+/// A report ready to be written to a file.
+#[derive(Debug)]
+pub struct Exported {
+    pub report_id: String,
+    pub pdf: Vec<u8>,
+    /// Signed and registered; `false` for a draft.
+    pub signed: bool,
+    /// Why it is a draft, in the report's language.
+    pub draft_reason: Option<&'static str>,
+}
+
+/// `R-20261202-K7M3Q9XA`: the date and 40 random bits in Crockford base 32.
+pub fn new_report_id(now: OffsetDateTime) -> String {
+    const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    let mut bytes = [0u8; 5];
+    rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut bytes);
+    let bits = bytes.iter().fold(0u64, |acc, b| (acc << 8) | u64::from(*b));
+    let code: String = (0..8).rev().map(|i| ALPHABET[((bits >> (i * 5)) & 31) as usize] as char).collect();
+    format!("R-{:04}{:02}{:02}-{code}", now.year(), u8::from(now.month()), now.day())
+}
+
+fn identity(vault: &mut Vault, session: &Session) -> Result<SigningIdentity> {
+    let stored = vault.signing_identity(session).map_err(ReportError::Vault)?;
+    SigningIdentity::from_stored(&stored.key_pkcs8, &stored.chain_der)
+}
+
+fn sign_and_register(
+    vault: &mut Vault,
+    session: &Session,
+    rendered: candidate::Rendered,
+    identity: &SigningIdentity,
+    note: &SigningNote,
+    report_id: &str,
+    kind: &str,
+    object: String,
+    audit_seq: i64,
+) -> Result<Vec<u8>> {
+    let (block_page, block_rect) =
+        rendered.signature_block.ok_or_else(|| ReportError::Data("a final report has a signature block".into()))?;
+    let request = SignRequest {
+        report_id: report_id.to_owned(),
+        signing_time: note.signing_time,
+        audit_checkpoint: note.audit_checkpoint.clone(),
+        block_page,
+        block_rect,
+    };
+    let pdf = sign_pdf(&rendered.pdf, identity, &request)?;
+    let record = ReportRecord {
+        id: report_id.to_owned(),
+        kind: kind.to_owned(),
+        object,
+        sha256: Sha256::digest(&pdf).into(),
+        size: pdf.len() as u64,
+        signer_fingerprint: identity.fingerprint(),
+        audit_seq,
+        created_at_ms: 0,
+        created_by: String::new(),
+    };
+    vault.register_report(session, &record).map_err(ReportError::Vault)?;
+    tracing::info!(report = report_id, kind, bytes = pdf.len(), "report signed and registered");
+    Ok(pdf)
+}
+
+fn note(vault: &Vault, identity: &SigningIdentity, now: OffsetDateTime) -> Result<(SigningNote, i64)> {
+    let org = vault.organisation().map_err(ReportError::Vault)?;
+    let head = vault.audit_head().map_err(ReportError::Vault)?;
+    Ok((
+        SigningNote {
+            organisation: org.name,
+            signer: identity.subject(),
+            signing_time: now,
+            audit_checkpoint: head.label(),
+        },
+        head.seq,
+    ))
+}
+
+/// The candidate report of one interview. A final report (scored, reviewed and decided) is
+/// signed and registered; anything earlier comes out as an unsigned draft with a watermark.
+pub fn export_candidate(
+    vault: &mut Vault,
+    session: &Session,
+    interview_id: i64,
+    lang: Option<Lang>,
+    now: OffsetDateTime,
+) -> Result<Exported> {
+    let record = vault.interview_record(session, interview_id).map_err(ReportError::Vault)?;
+    let org = vault.organisation().map_err(ReportError::Vault)?;
+    let lang = lang.unwrap_or(org.report_lang);
+    let report_id = new_report_id(now);
+    if let Some(reason) = candidate::draft_reason(&record) {
+        let rendered = candidate::render(&record, &org, lang, &report_id, now, None)?;
+        return Ok(Exported { report_id, pdf: rendered.pdf, signed: false, draft_reason: Some(reason.get(lang)) });
+    }
+    let identity = identity(vault, session)?;
+    let (note, seq) = note(vault, &identity, now)?;
+    let rendered = candidate::render(&record, &org, lang, &report_id, now, Some(&note))?;
+    let pdf = sign_and_register(
+        vault,
+        session,
+        rendered,
+        &identity,
+        &note,
+        &report_id,
+        "candidate",
+        format!("interview:{interview_id}"),
+        seq,
+    )?;
+    Ok(Exported { report_id, pdf, signed: true, draft_reason: None })
+}
+
+/// The job report, signed and registered.
+pub fn export_job(
+    vault: &mut Vault,
+    session: &Session,
+    job_id: i64,
+    lang: Option<Lang>,
+    now: OffsetDateTime,
+) -> Result<Exported> {
+    let (job, candidates) = vault.job_candidates(session, job_id).map_err(ReportError::Vault)?;
+    let org = vault.organisation().map_err(ReportError::Vault)?;
+    let lang = lang.unwrap_or(org.report_lang);
+    let identity = identity(vault, session)?;
+    let (note, seq) = note(vault, &identity, now)?;
+    let report_id = new_report_id(now);
+    let rendered = summary::render_job(&job, &candidates, &org, lang, &report_id, now, &note)?;
+    let pdf =
+        sign_and_register(vault, session, rendered, &identity, &note, &report_id, "job", format!("job:{job_id}"), seq)?;
+    Ok(Exported { report_id, pdf, signed: true, draft_reason: None })
+}
+
+/// The audit log between two instants as a signed PDF, and the same rows as CSV. The chain is
+/// verified first: a broken chain is an error, not a report.
+pub fn export_audit(
+    vault: &mut Vault,
+    session: &Session,
+    from_ms: i64,
+    to_ms: i64,
+    lang: Option<Lang>,
+    now: OffsetDateTime,
+) -> Result<(Exported, String)> {
+    let verified = vault.verify_audit(session).map_err(ReportError::Vault)?;
+    let rows = vault.audit_period(session, from_ms, to_ms).map_err(ReportError::Vault)?;
+    let org = vault.organisation().map_err(ReportError::Vault)?;
+    let lang = lang.unwrap_or(org.report_lang);
+    let identity = identity(vault, session)?;
+    let (note, seq) = note(vault, &identity, now)?;
+    let report_id = new_report_id(now);
+    let chain = format!("{} · {} / {}", crate::text::CHAIN_OK.get(lang), verified.entries, verified.checkpoints);
+    let rendered = summary::render_audit(&rows, (from_ms, to_ms), &chain, &org, lang, &report_id, now, &note)?;
+    let csv = summary::audit_csv(&rows, &note.audit_checkpoint);
+    let pdf = sign_and_register(
+        vault,
+        session,
+        rendered,
+        &identity,
+        &note,
+        &report_id,
+        "audit",
+        format!("audit:{from_ms}-{to_ms}"),
+        seq,
+    )?;
+    Ok((Exported { report_id, pdf, signed: true, draft_reason: None }, csv))
+}
+
+/// What the vault says about a verified file.
+#[derive(Clone, Debug, Serialize)]
+pub struct VaultMatch {
+    /// The report id is in this vault's register.
+    pub known: bool,
+    /// The file is byte for byte the one registered under that id.
+    pub matches: bool,
+    /// The signer is one of this vault's signing identities (current or retired).
+    pub our_signer: bool,
+    pub registered_at_ms: Option<i64>,
+    pub registered_by: Option<String>,
+    pub object: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct VerifyReport {
+    pub verification: Verification,
+    pub vault: Option<VaultMatch>,
+}
+
+impl VerifyReport {
+    /// Valid, and — when checked against a vault — known to it, identical, and signed by it.
+    pub fn is_valid(&self) -> bool {
+        self.verification.is_valid() && self.vault.as_ref().is_none_or(|m| m.known && m.matches && m.our_signer)
+    }
+}
+
+/// Verifies a file's bytes against `trusted_roots` and, with a vault, against every root this
+/// vault has signed with; then whether the report id is registered there and the file is the
+/// one registered (audited as `report.verify`).
+pub fn verify_with_vault(
+    bytes: &[u8],
+    vault: Option<(&mut Vault, &Session)>,
+    trusted_roots: &[Vec<u8>],
+) -> Result<VerifyReport> {
+    let Some((vault, session)) = vault else {
+        return Ok(VerifyReport { verification: verify_pdf(bytes, trusted_roots), vault: None });
+    };
+    let identities = vault.signing_identities(session).map_err(ReportError::Vault)?;
+    let mut roots = trusted_roots.to_vec();
+    roots.extend(identities.iter().filter_map(|i| i.chain_der.last().cloned()));
+    let verification = verify_pdf(bytes, &roots);
+    let our_signer =
+        verification.signer_fingerprint.as_ref().is_some_and(|f| identities.iter().any(|i| &i.fingerprint == f));
+    let record = match &verification.report_id {
+        Some(id) => vault.lookup_report(session, id).map_err(ReportError::Vault)?,
+        None => None,
+    };
+    let matches =
+        record.as_ref().is_some_and(|r| hex::encode(r.sha256) == verification.sha256 && r.size == verification.size);
+    Ok(VerifyReport {
+        vault: Some(VaultMatch {
+            known: record.is_some(),
+            matches,
+            our_signer,
+            registered_at_ms: record.as_ref().map(|r| r.created_at_ms),
+            registered_by: record.as_ref().map(|r| r.created_by.clone()),
+            object: record.map(|r| r.object),
+        }),
+        verification,
+    })
+}

@@ -1,0 +1,260 @@
+//! The job report (ranking, distributions, AI–human agreement, selection rates) and the audit
+//! export (the log for a period with the chain's checkpoint), both always final and signed.
+
+use interview::{Band, Lang};
+use time::OffsetDateTime;
+use vault::{AuditRow, JobCandidateRecord, JobInfo, Organisation};
+
+use crate::candidate::{Rendered, SigningNote, header, signature_block};
+use crate::layout::{Column, Style, Writer};
+use crate::stats;
+use crate::text::{self, T, band_name, date_time, state_name};
+
+pub fn render_job(
+    job: &JobInfo,
+    candidates: &[JobCandidateRecord],
+    org: &Organisation,
+    lang: Lang,
+    report_id: &str,
+    now: OffsetDateTime,
+    signing: &SigningNote,
+) -> crate::Result<Rendered> {
+    let t = |x: T| x.get(lang);
+    let offset = now.offset();
+    let mut w = Writer::new(&format!("{} {}", t(text::JOB_REPORT), job.title), lang)?;
+    header(&mut w, org, t(text::JOB_REPORT));
+    let scored = candidates.iter().filter(|c| c.total.is_some()).count();
+    w.fields(&[
+        (t(text::JOB).into(), job.title.clone()),
+        (t(text::REPORT_ID).into(), report_id.into()),
+        (t(text::CANDIDATES).into(), candidates.len().to_string()),
+        (t(text::SCORED).into(), scored.to_string()),
+        (t(text::GENERATED).into(), date_time(now.unix_timestamp() * 1000, offset)),
+    ]);
+
+    // Ranking: scored candidates by total, then the rest.
+    w.heading(t(text::RANKING), Style::H2);
+    let mut ranked: Vec<&JobCandidateRecord> = candidates.iter().collect();
+    ranked.sort_by(|a, b| b.total.unwrap_or(-1.0).total_cmp(&a.total.unwrap_or(-1.0)).then(a.name.cmp(&b.name)));
+    let rows: Vec<Vec<String>> = ranked
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            vec![
+                if c.total.is_some() { (i + 1).to_string() } else { "—".into() },
+                c.name.clone(),
+                c.group_label.clone().unwrap_or_default(),
+                c.state.map(|s| state_name(s).get(lang).to_owned()).unwrap_or_else(|| "—".into()),
+                c.total.map(|v| format!("{v:.1}")).unwrap_or_else(|| "—".into()),
+                c.band.map(|b| band_name(b).get(lang).to_owned()).unwrap_or_else(|| "—".into()),
+                c.decision.map(|b| band_name(b).get(lang).to_owned()).unwrap_or_else(|| "—".into()),
+            ]
+        })
+        .collect();
+    let cols = [
+        Column { width: 0.8, right: true },
+        Column { width: 2.4, right: false },
+        Column { width: 1.4, right: false },
+        Column { width: 1.3, right: false },
+        Column { width: 1.0, right: true },
+        Column { width: 1.5, right: false },
+        Column { width: 1.5, right: false },
+    ];
+    let head = [text::RANK, text::CANDIDATE, text::GROUP, text::STATUS, text::SCORE, text::AI_BAND, text::DECISION];
+    w.table(&cols, &head.map(|h| t(h).to_owned()), &rows);
+
+    // Distribution per dimension: how many candidates at each level (AI mean rounded).
+    w.heading(t(text::DISTRIBUTION), Style::H2);
+    let mut dist_rows = Vec::new();
+    for (d, dim) in job.dimensions.iter().enumerate() {
+        let levels: Vec<f64> = candidates.iter().filter_map(|c| c.ai_levels.get(d).copied().flatten()).collect();
+        let mut counts = [0usize; 5];
+        for l in &levels {
+            counts[(l.round().clamp(1.0, 5.0) as usize) - 1] += 1;
+        }
+        let mean = if levels.is_empty() {
+            "—".into()
+        } else {
+            format!("{:.2}", levels.iter().sum::<f64>() / levels.len() as f64)
+        };
+        let mut row = vec![dim.dimension.clone(), format!("{:.0}%", f64::from(dim.basis_points) / 100.0)];
+        row.extend(counts.iter().map(|c| format!("{c} {}", bar(*c, levels.len()))));
+        row.push(mean);
+        dist_rows.push(row);
+    }
+    let mut cols = vec![Column { width: 2.0, right: false }, Column { width: 0.8, right: true }];
+    cols.extend([Column { width: 1.3, right: false }; 5]);
+    cols.push(Column { width: 0.9, right: true });
+    let mut head = vec![t(text::DIMENSION).to_owned(), t(text::WEIGHT).to_owned()];
+    head.extend((1..=5).map(|l| format!("{} {l}", t(text::LEVEL))));
+    head.push(t(text::MEAN).to_owned());
+    w.table(&cols, &head, &dist_rows);
+
+    // Agreement between the AI and the raters.
+    w.heading(t(text::AGREEMENT), Style::H2);
+    let mut agree_rows = Vec::new();
+    for (d, dim) in job.dimensions.iter().enumerate() {
+        let pairs: Vec<(f64, f64)> = candidates
+            .iter()
+            .filter_map(|c| Some((c.ai_levels.get(d).copied().flatten()?, c.human_levels.get(d).copied().flatten()?)))
+            .collect();
+        let fmt = |v: Option<f64>| v.map(|v| format!("{v:.2}")).unwrap_or_else(|| t(text::TOO_FEW).to_owned());
+        agree_rows.push(vec![
+            dim.dimension.clone(),
+            pairs.len().to_string(),
+            fmt(stats::spearman(&pairs)),
+            fmt(stats::weighted_kappa(&pairs)),
+        ]);
+    }
+    let cols = [
+        Column { width: 2.5, right: false },
+        Column { width: 0.8, right: true },
+        Column { width: 1.5, right: true },
+        Column { width: 1.5, right: true },
+    ];
+    w.table(&cols, &[t(text::DIMENSION).into(), "n".into(), "Spearman ρ".into(), "Cohen κ (w)".into()], &agree_rows);
+    w.paragraph(t(text::AGREEMENT_NOTE), Style::SMALL, 0.0);
+
+    // Selection rates per group.
+    w.heading(t(text::SELECTION), Style::H2);
+    let outcomes: Vec<(String, bool)> =
+        candidates.iter().filter_map(|c| Some((c.group_label.clone()?, c.decision? == Band::Recommend))).collect();
+    if outcomes.is_empty() {
+        w.paragraph(t(text::NO_GROUPS), Style::BODY, 0.0);
+    } else {
+        let rows: Vec<Vec<String>> = stats::selection_rates(&outcomes)
+            .into_iter()
+            .map(|g| {
+                let ratio = g
+                    .impact_ratio
+                    .map(|r| if r < 0.8 { format!("{r:.2} ({})", t(text::ATTENTION)) } else { format!("{r:.2}") });
+                vec![
+                    g.group,
+                    g.decided.to_string(),
+                    g.selected.to_string(),
+                    format!("{:.0}%", g.rate * 100.0),
+                    ratio.unwrap_or_else(|| "—".into()),
+                ]
+            })
+            .collect();
+        let cols = [
+            Column { width: 2.0, right: false },
+            Column { width: 1.0, right: true },
+            Column { width: 1.0, right: true },
+            Column { width: 1.2, right: true },
+            Column { width: 1.6, right: true },
+        ];
+        let head = [text::GROUP, text::DECIDED, text::SELECTED, text::SELECTION_RATE, text::IMPACT_RATIO];
+        w.table(&cols, &head.map(|h| t(h).to_owned()), &rows);
+        w.paragraph(t(text::SELECTION_NOTE), Style::SMALL, 0.0);
+    }
+    w.space(6.0);
+    w.paragraph(t(text::AI_STATEMENT), Style::BODY.with_color((0.2, 0.25, 0.35)), 0.0);
+    let block = signature_block(&mut w, signing, report_id, lang);
+    Ok(Rendered { pdf: w.finish(report_id, now, None), signature_block: Some(block) })
+}
+
+fn bar(count: usize, total: usize) -> String {
+    if total == 0 {
+        return String::new();
+    }
+    "▇".repeat(((count as f64 / total as f64) * 6.0).round() as usize)
+}
+
+/// The audit log for a period; `chain` is the verified chain's summary line.
+#[allow(clippy::too_many_arguments)]
+pub fn render_audit(
+    rows: &[AuditRow],
+    period: (i64, i64),
+    chain: &str,
+    org: &Organisation,
+    lang: Lang,
+    report_id: &str,
+    now: OffsetDateTime,
+    signing: &SigningNote,
+) -> crate::Result<Rendered> {
+    let t = |x: T| x.get(lang);
+    let offset = now.offset();
+    let mut w = Writer::new(t(text::AUDIT_REPORT), lang)?;
+    header(&mut w, org, t(text::AUDIT_REPORT));
+    w.fields(&[
+        (t(text::PERIOD).into(), format!("{} — {}", date_time(period.0, offset), date_time(period.1, offset))),
+        (t(text::REPORT_ID).into(), report_id.into()),
+        (t(text::ENTRIES).into(), rows.len().to_string()),
+        (t(text::AUDIT_CHECKPOINT).into(), signing.audit_checkpoint.clone()),
+        (t(text::CHAIN).into(), chain.to_owned()),
+        (t(text::GENERATED).into(), date_time(now.unix_timestamp() * 1000, offset)),
+    ]);
+    w.space(4.0);
+    let table: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.seq.to_string(),
+                date_time(r.at_ms, offset).replace(" (UTC", "\n(UTC"),
+                r.actor.clone(),
+                r.role.clone(),
+                r.action.clone(),
+                r.object.clone(),
+                r.outcome.clone(),
+                r.device.clone(),
+            ]
+        })
+        .collect();
+    let cols = [
+        Column { width: 0.7, right: true },
+        Column { width: 1.6, right: false },
+        Column { width: 1.2, right: false },
+        Column { width: 0.8, right: false },
+        Column { width: 1.7, right: false },
+        Column { width: 1.6, right: false },
+        Column { width: 0.8, right: false },
+        Column { width: 1.0, right: false },
+    ];
+    let head =
+        [text::SEQ, text::TIME, text::ACTOR, text::ROLE, text::ACTION, text::OBJECT, text::OUTCOME, text::DEVICE];
+    w.table(&cols, &head.map(|h| t(h).to_owned()), &table);
+    let block = signature_block(&mut w, signing, report_id, lang);
+    Ok(Rendered { pdf: w.finish(report_id, now, None), signature_block: Some(block) })
+}
+
+/// The same rows as CSV (UTF-8 with a byte-order mark, so spreadsheet programs read Chinese),
+/// with cells that a spreadsheet would run as a formula neutralised.
+pub fn audit_csv(rows: &[AuditRow], checkpoint: &str) -> String {
+    let mut out = String::from("\u{feff}seq,at_ms,actor,role,action,object,outcome,device\n");
+    for r in rows {
+        let cells = [
+            r.seq.to_string(),
+            r.at_ms.to_string(),
+            r.actor.clone(),
+            r.role.clone(),
+            r.action.clone(),
+            r.object.clone(),
+            r.outcome.clone(),
+            r.device.clone(),
+        ];
+        out.push_str(&cells.iter().map(|c| csv_cell(c)).collect::<Vec<_>>().join(","));
+        out.push('\n');
+    }
+    out.push_str(&format!("# checkpoint,{}\n", csv_cell(checkpoint)));
+    out
+}
+
+fn csv_cell(value: &str) -> String {
+    let value =
+        if value.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{value}") } else { value.to_owned() };
+    if value.contains([',', '"', '\n', '\r']) { format!("\"{}\"", value.replace('"', "\"\"")) } else { value }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_cells_are_quoted_and_formulas_neutralised() {
+        assert_eq!(csv_cell("plain"), "plain");
+        assert_eq!(csv_cell("a,b"), "\"a,b\"");
+        assert_eq!(csv_cell("=cmd|' /C calc'!A0"), "'=cmd|' /C calc'!A0");
+        assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+    }
+}

@@ -1,0 +1,193 @@
+//! Every sentence a report prints, in zh-CN and en, and the formatting of times and names.
+
+use interview::{Band, InterviewState, Lang};
+use time::UtcOffset;
+
+/// A phrase in both languages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct T(pub &'static str, pub &'static str);
+
+impl T {
+    pub fn get(self, lang: Lang) -> &'static str {
+        match lang {
+            Lang::ZhCn => self.0,
+            Lang::En => self.1,
+        }
+    }
+}
+
+pub const CANDIDATE_REPORT: T = T("面试评估报告", "Interview assessment report");
+pub const JOB_REPORT: T = T("岗位面试汇总报告", "Job interview summary report");
+pub const AUDIT_REPORT: T = T("审计日志报告", "Audit log report");
+pub const CANDIDATE: T = T("候选人", "Candidate");
+pub const PURGED: T = T("（已按保存期限删除）", "(erased under the retention policy)");
+pub const ID_NUMBER: T = T("身份证号", "ID number");
+pub const JOB: T = T("岗位", "Job");
+pub const INTERVIEW_DATE: T = T("面试时间", "Interview date");
+pub const INTERVIEW_NO: T = T("面试编号", "Interview no.");
+pub const STATUS: T = T("状态", "Status");
+pub const REPORT_ID: T = T("报告编号", "Report id");
+pub const GENERATED: T = T("生成时间", "Generated");
+pub const TOTAL: T = T("综合得分", "Total score");
+pub const AI_BAND: T = T("AI 建议档次", "AI band");
+pub const DECISION: T = T("人工决定", "Decision");
+pub const NOT_DECIDED: T = T("尚未决定", "Not yet decided");
+pub const DIMENSIONS: T = T("各测评维度得分", "Scores per competency dimension");
+pub const WEIGHT: T = T("权重", "weight");
+pub const HUMAN: T = T("人工", "Human");
+pub const LEGEND_AI: T = T("AI 评分（各题平均）", "AI level (mean over answers)");
+pub const LEGEND_HUMAN: T = T("人工评分（平均）", "Human rating (mean)");
+pub const ANSWERS: T = T("逐题评分与依据", "Each answer: scores and evidence");
+pub const NO_ANSWERS: T = T("没有已提交的作答。", "No committed answers.");
+pub const QUESTION: T = T("题目", "Question");
+pub const RUBRIC_VERSION: T = T("评分标准版本", "rubric version");
+pub const DURATION: T = T("作答时长", "Answer length");
+pub const NOT_MENTIONED: T = T("未提及", "not mentioned");
+pub const CLOSEST_EXAMPLE: T = T("最接近的等级示例", "Closest level example");
+pub const DELIVERY: T = T("表达指标", "Delivery");
+pub const SPEAKING: T = T("说话时长", "speaking");
+pub const RATE: T = T("语速", "rate");
+pub const PAUSES: T = T("长停顿", "long pauses");
+pub const FILLERS: T = T("口头语", "fillers");
+pub const FLAGS: T = T("诚信提示", "Integrity flags");
+pub const NO_FLAGS: T = T("没有诚信提示。", "No integrity flags.");
+pub const FLAG: T = T("提示", "Flag");
+pub const TIME: T = T("时间", "Time");
+pub const FLAG_STATUS: T = T("处理", "Review");
+pub const HUMAN_REVIEW: T = T("人工复核", "Human review");
+pub const NO_RATINGS: T = T("尚无人工评分。", "No human ratings yet.");
+pub const RATER: T = T("评分人", "Rater");
+pub const DIMENSION: T = T("维度", "Dimension");
+pub const LEVEL: T = T("等级", "Level");
+pub const NOTE: T = T("备注", "Note");
+pub const VERSIONS: T = T("模型与评分标准版本", "Model and rubric versions");
+pub const MODELS: T = T("模型", "Models");
+pub const RUBRICS: T = T("评分标准", "Rubrics");
+pub const AI_STATEMENT: T = T(
+    "说明：本报告中的评分由人工智能在本机离线辅助生成，每项评分均附有依据；录用与否由具名工作人员作出决定。候选人有权要求人工复核。",
+    "AI assisted in scoring this interview, offline on this machine, and every score shows its evidence; a named person made the decision. The candidate has the right to a human review.",
+);
+pub const SIGNED_BY: T = T("数字签名", "Digitally signed");
+pub const SIGNER: T = T("签名证书", "Signing certificate");
+pub const SIGNING_TIME: T = T("签名时间", "Signing time");
+pub const AUDIT_CHECKPOINT: T = T("审计检查点", "Audit checkpoint");
+pub const DRAFT_TITLE: T = T("草稿 — 未签名，不是正式报告", "DRAFT — unsigned, not a final report");
+pub const DRAFT_BANNER: T = T("草稿：未签名，不得作为正式报告使用", "DRAFT: unsigned, not a final report");
+pub const DRAFT_NOT_SCORED: T = T("该面试尚未评分。", "This interview has not been scored yet.");
+pub const DRAFT_NOT_REVIEWED: T = T(
+    "该面试已由 AI 评分，但尚未经人工复核和决定。",
+    "This interview has been scored by the AI but not yet reviewed and decided by a person.",
+);
+// The job report.
+pub const RANKING: T = T("候选人排名", "Candidates ranked");
+pub const RANK: T = T("名次", "Rank");
+pub const SCORE: T = T("得分", "Score");
+pub const BAND: T = T("档次", "Band");
+pub const GROUP: T = T("分组", "Group");
+pub const CANDIDATES: T = T("候选人数", "Candidates");
+pub const SCORED: T = T("已评分", "Scored");
+pub const DISTRIBUTION: T = T("各维度得分分布（AI）", "Score distribution per dimension (AI)");
+pub const MEAN: T = T("平均", "Mean");
+pub const AGREEMENT: T = T("AI 与人工评分一致性", "Agreement between AI and human ratings");
+pub const AGREEMENT_NOTE: T = T(
+    "Spearman 等级相关与二次加权 Cohen's kappa（AI 评分取整到 1–5 级）；n 为同时有 AI 评分和人工评分的候选人数。",
+    "Spearman rank correlation and quadratically weighted Cohen's kappa (AI levels rounded to 1–5); n is the number of candidates with both.",
+);
+pub const TOO_FEW: T = T("样本不足", "too few");
+pub const SELECTION: T =
+    T("各组推荐率与不利影响比（五分之四规则）", "Selection rates and impact ratios per group (four-fifths rule)");
+pub const SELECTION_NOTE: T = T(
+    "推荐率 = 人工决定为“推荐”的人数 / 已决定人数；不利影响比 = 该组推荐率 / 最高组推荐率，低于 0.80 需关注。",
+    "Selection rate = candidates decided “recommend” / candidates decided; impact ratio = the group's rate / the highest group's rate; below 0.80 needs attention.",
+);
+pub const NO_GROUPS: T = T("本岗位未记录分组信息。", "No groups are recorded for this job.");
+pub const SELECTED: T = T("推荐", "Recommended");
+pub const DECIDED: T = T("已决定", "Decided");
+pub const SELECTION_RATE: T = T("推荐率", "Selection rate");
+pub const IMPACT_RATIO: T = T("不利影响比", "Impact ratio");
+pub const ATTENTION: T = T("需关注", "attention");
+// The audit export.
+pub const PERIOD: T = T("期间", "Period");
+pub const ENTRIES: T = T("条目数", "Entries");
+pub const CHAIN: T = T("哈希链", "Hash chain");
+pub const CHAIN_OK: T =
+    T("完整（已逐条核验，签名检查点有效）", "intact (every entry recomputed, signed checkpoints valid)");
+pub const SEQ: T = T("序号", "Seq");
+pub const ACTOR: T = T("操作者", "Actor");
+pub const ROLE: T = T("角色", "Role");
+pub const ACTION: T = T("操作", "Action");
+pub const OBJECT: T = T("对象", "Object");
+pub const OUTCOME: T = T("结果", "Outcome");
+pub const DEVICE: T = T("设备", "Device");
+
+pub fn band_name(band: Band) -> T {
+    match band {
+        Band::Recommend => T("推荐", "Recommend"),
+        Band::Hold => T("待定", "Hold"),
+        Band::NotRecommended => T("不推荐", "Not recommended"),
+    }
+}
+
+pub fn band_color(band: Band) -> (f32, f32, f32) {
+    match band {
+        Band::Recommend => (0.1, 0.5, 0.25),
+        Band::Hold => (0.75, 0.5, 0.05),
+        Band::NotRecommended => (0.7, 0.15, 0.15),
+    }
+}
+
+pub fn state_name(state: InterviewState) -> T {
+    match state {
+        InterviewState::Invited => T("已邀请", "Invited"),
+        InterviewState::CheckedIn => T("已签到", "Checked in"),
+        InterviewState::InProgress => T("面试中", "In progress"),
+        InterviewState::Completed => T("已完成", "Completed"),
+        InterviewState::Scored => T("已评分", "Scored"),
+        InterviewState::Reviewed => T("已复核", "Reviewed"),
+        InterviewState::Declined => T("已拒绝", "Declined"),
+    }
+}
+
+pub fn flag_name(kind: &str) -> T {
+    match kind {
+        "no_speech" => T("未检测到语音", "No speech detected"),
+        "wrong_language" => T("作答语言与岗位不符", "Answer not in the job's language"),
+        "long_silence" => T("长时间沉默", "Long silence"),
+        "face_absent" => T("画面中无人脸", "No face in view"),
+        "multiple_faces" => T("画面中有多人", "More than one face in view"),
+        "device_fault" => T("设备故障", "Device fault"),
+        _ => T("其他提示", "Other flag"),
+    }
+}
+
+pub fn flag_status(status: &str) -> T {
+    match status {
+        "confirmed" => T("已确认", "confirmed"),
+        "dismissed" => T("已排除", "dismissed"),
+        _ => T("待复核", "open"),
+    }
+}
+
+/// `m:ss` for a time in a recording.
+pub fn clock(ms: u32) -> String {
+    let s = ms / 1000;
+    format!("{}:{:02}", s / 60, s % 60)
+}
+
+/// `2026-12-02 10:05 (UTC+08:00)`.
+pub fn date_time(ms: i64, offset: UtcOffset) -> String {
+    let Ok(t) = time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000)) else { return "—".into() };
+    let t = t.to_offset(offset);
+    let (h, m, _) = offset.as_hms();
+    let sign = if offset.is_negative() { '-' } else { '+' };
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02} (UTC{sign}{:02}:{:02})",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        h.unsigned_abs(),
+        m.unsigned_abs()
+    )
+}
