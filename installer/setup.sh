@@ -29,14 +29,15 @@ fi
 # Capture: libclang (nokhwa's bindgen), ALSA headers (cpal), libvpx (the VP9 encoder of the
 # recordings) and libopus (their playback sound), Debian's royalty-free builds, and ffmpeg for the
 # encoder comparison in `make bench`. Reports: poppler (pdfsig, pdftoppm, pdftotext) checks and
-# renders the signed PDFs in tests.
+# renders the signed PDFs in tests, NSS's certutil gives pdfsig a trust store holding the
+# organisation's root, and openssl makes the agency-style PKCS#12 files the import is tested with.
 APT_PACKAGES=(
   build-essential pkg-config curl file
   libssl-dev libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev
   fonts-noto-cjk gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-libav
   xvfb xauth webkit2gtk-driver x11-apps netpbm gstreamer1.0-tools gstreamer1.0-plugins-base-apps
   dbus gnome-keyring
-  python3-venv espeak-ng poppler-utils
+  python3-venv espeak-ng poppler-utils libnss3-tools openssl
   libclang-dev libasound2-dev libvpx-dev libopus-dev ffmpeg
 )
 missing=()

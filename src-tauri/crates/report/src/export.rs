@@ -163,7 +163,24 @@ pub fn export_audit(
     let identity = identity(vault, session)?;
     let (note, seq) = note(vault, &identity, now)?;
     let report_id = new_report_id(now);
-    let chain = format!("{} · {} / {}", crate::text::CHAIN_OK.get(lang), verified.entries, verified.checkpoints);
+    let chain = match lang {
+        Lang::ZhCn => format!(
+            "{}（{} {}，{} {}）",
+            crate::text::CHAIN_OK.0,
+            verified.entries,
+            crate::text::CHAIN_ENTRIES.0,
+            verified.checkpoints,
+            crate::text::CHAIN_CHECKPOINTS.0
+        ),
+        Lang::En => format!(
+            "{} ({} {}, {} {})",
+            crate::text::CHAIN_OK.1,
+            verified.entries,
+            crate::text::CHAIN_ENTRIES.1,
+            verified.checkpoints,
+            crate::text::CHAIN_CHECKPOINTS.1
+        ),
+    };
     let rendered = summary::render_audit(&rows, (from_ms, to_ms), &chain, &org, lang, &report_id, now, &note)?;
     let csv = summary::audit_csv(&rows, &note.audit_checkpoint);
     let pdf = sign_and_register(

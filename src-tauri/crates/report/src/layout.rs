@@ -253,7 +253,8 @@ impl Writer {
     /// Label–value pairs in two columns per row.
     pub fn fields(&mut self, pairs: &[(String, String)]) {
         let col_w = CONTENT_W / 2.0;
-        let label_w = 78.0;
+        let widest = pairs.iter().map(|(l, _)| self.width(l, Style::LABEL)).fold(0.0, f32::max);
+        let label_w = (widest + 12.0).clamp(60.0, 120.0);
         for row in pairs.chunks(2) {
             let mut height: f32 = 0.0;
             let wrapped: Vec<Vec<String>> =

@@ -191,7 +191,7 @@ pub fn render_audit(
         .map(|r| {
             vec![
                 r.seq.to_string(),
-                date_time(r.at_ms, offset).replace(" (UTC", "\n(UTC"),
+                text::timestamp(r.at_ms, offset),
                 r.actor.clone(),
                 r.role.clone(),
                 r.action.clone(),
@@ -203,17 +203,19 @@ pub fn render_audit(
         .collect();
     let cols = [
         Column { width: 0.7, right: true },
-        Column { width: 1.6, right: false },
-        Column { width: 1.2, right: false },
+        Column { width: 2.0, right: false },
+        Column { width: 1.1, right: false },
         Column { width: 0.8, right: false },
-        Column { width: 1.7, right: false },
+        Column { width: 1.6, right: false },
         Column { width: 1.6, right: false },
         Column { width: 0.8, right: false },
         Column { width: 1.0, right: false },
     ];
-    let head =
-        [text::SEQ, text::TIME, text::ACTOR, text::ROLE, text::ACTION, text::OBJECT, text::OUTCOME, text::DEVICE];
-    w.table(&cols, &head.map(|h| t(h).to_owned()), &table);
+    let mut head =
+        [text::SEQ, text::TIME, text::ACTOR, text::ROLE, text::ACTION, text::OBJECT, text::OUTCOME, text::DEVICE]
+            .map(|h| t(h).to_owned());
+    head[1] = format!("{} ({})", head[1], text::zone(offset));
+    w.table(&cols, &head, &table);
     let block = signature_block(&mut w, signing, report_id, lang);
     Ok(Rendered { pdf: w.finish(report_id, now, None), signature_block: Some(block) })
 }

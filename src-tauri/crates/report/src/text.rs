@@ -110,8 +110,9 @@ pub const ATTENTION: T = T("需关注", "attention");
 pub const PERIOD: T = T("期间", "Period");
 pub const ENTRIES: T = T("条目数", "Entries");
 pub const CHAIN: T = T("哈希链", "Hash chain");
-pub const CHAIN_OK: T =
-    T("完整（已逐条核验，签名检查点有效）", "intact (every entry recomputed, signed checkpoints valid)");
+pub const CHAIN_OK: T = T("完整：已逐条重算", "intact: every entry recomputed");
+pub const CHAIN_ENTRIES: T = T("条", "entries");
+pub const CHAIN_CHECKPOINTS: T = T("个签名检查点有效", "signed checkpoints valid");
 pub const SEQ: T = T("序号", "Seq");
 pub const ACTOR: T = T("操作者", "Actor");
 pub const ROLE: T = T("角色", "Role");
@@ -190,4 +191,26 @@ pub fn date_time(ms: i64, offset: UtcOffset) -> String {
         h.unsigned_abs(),
         m.unsigned_abs()
     )
+}
+
+/// `2026-12-02 10:05:09` in the given offset (the zone is stated once, in the column header).
+pub fn timestamp(ms: i64, offset: UtcOffset) -> String {
+    let Ok(t) = time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000)) else { return "—".into() };
+    let t = t.to_offset(offset);
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+/// `UTC+08:00`.
+pub fn zone(offset: UtcOffset) -> String {
+    let (h, m, _) = offset.as_hms();
+    let sign = if offset.is_negative() { '-' } else { '+' };
+    format!("UTC{sign}{:02}:{:02}", h.unsigned_abs(), m.unsigned_abs())
 }

@@ -421,11 +421,17 @@ fn check_chain(
         let issuer = match certs.iter().find(|c| &c.tbs_certificate.subject == issuer_name) {
             Some(c) => {
                 used += 1;
+                verify_certificate(current, c)?;
                 *c
             }
-            None => roots.iter().find(|r| &r.tbs_certificate.subject == issuer_name).ok_or(Problem::UntrustedSigner)?,
+            // Another organisation's root may carry the same name: only a root whose key
+            // signed this certificate counts.
+            None => roots
+                .iter()
+                .filter(|r| &r.tbs_certificate.subject == issuer_name)
+                .find(|r| verify_certificate(current, r).is_ok())
+                .ok_or(Problem::UntrustedSigner)?,
         };
-        verify_certificate(current, issuer)?;
         current = issuer;
         if used > certs.len() + 1 {
             return Err(Problem::ChainBroken("chain loops".into()));

@@ -1,0 +1,338 @@
+//! Signed reports checked by real validators: poppler's pdfsig (with an NSS database trusting
+//! the organisation's root, as an agency's workstation would), pdftotext and pdftoppm, and our
+//! own `verify` against the vault's register.
+
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
+mod common;
+
+use common::{World, pdfsig_valid, pdftotext, run};
+use interview::{Band, Lang};
+use report::Problem;
+use report::export::{export_audit, export_candidate, export_job, verify_with_vault};
+use time::OffsetDateTime;
+
+fn now() -> OffsetDateTime {
+    OffsetDateTime::now_utc()
+}
+
+#[test]
+fn every_report_type_is_valid_for_pdfsig_and_for_verify() {
+    let mut w = World::new();
+    let decided = w.interview("张三", Some("A"), [4.0, 3.5, 3.0], Some([4, 4, 3]), Some(Band::Recommend));
+    w.interview("李四", Some("B"), [2.0, 2.5, 3.0], Some([2, 3, 3]), Some(Band::NotRecommended));
+    let nss = w.nss_db();
+    let mut files = Vec::new();
+    for lang in [Lang::ZhCn, Lang::En] {
+        let report = export_candidate(&mut w.vault, &w.clerk, decided, Some(lang), now()).unwrap();
+        assert!(report.signed);
+        files.push((format!("candidate-{lang}"), report.pdf));
+    }
+    files.push(("job".into(), export_job(&mut w.vault, &w.clerk, w.job, None, now()).unwrap().pdf));
+    let (audit, csv) = export_audit(&mut w.vault, &w.auditor, 0, common::now_ms() + 60_000, None, now()).unwrap();
+    assert!(csv.lines().count() > 20, "{csv}");
+    files.push(("audit".into(), audit.pdf));
+
+    for (name, pdf) in files {
+        let path = w.path(&format!("{name}.pdf"));
+        std::fs::write(&path, &pdf).unwrap();
+        let (valid, text) = pdfsig_valid(&path, &nss);
+        assert!(valid, "{name}: pdfsig says\n{text}");
+        assert!(text.contains("Signature Type: ETSI.CAdES.detached"), "{text}");
+        let report = verify_with_vault(&pdf, Some((&mut w.vault, &w.clerk)), &[]).unwrap();
+        assert!(report.is_valid(), "{name}: {report:#?}");
+        let m = report.vault.as_ref().unwrap();
+        assert!(m.known && m.matches && m.our_signer);
+        assert!(report.verification.certification && report.verification.whole_document);
+        // The certificate chain ends at the organisation's root.
+        assert_eq!(report.verification.root_fingerprint.as_deref(), Some(w.identity.root_fingerprint().as_str()));
+        // ≤ 400 KB per candidate report (the issue's budget).
+        assert!(pdf.len() < 400 * 1024, "{name}: {} bytes", pdf.len());
+    }
+}
+
+#[test]
+fn one_changed_byte_anywhere_is_rejected_by_pdfsig_and_by_verify() {
+    let mut w = World::new();
+    let interview = w.interview("张三", None, [4.0, 3.5, 3.0], Some([4, 4, 3]), Some(Band::Recommend));
+    let pdf = export_candidate(&mut w.vault, &w.clerk, interview, None, now()).unwrap().pdf;
+    let nss = w.nss_db();
+    let roots = vec![w.identity.chain_der().last().unwrap().clone()];
+    let seed: u64 = std::env::var("REPORT_TAMPER_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| common::now_ms() as u64);
+    println!("REPORT_TAMPER_SEED={seed}");
+    let mut rng = Lcg(seed);
+    // Where the signature's hex string and, inside it, the encapsulated content type lie.
+    let contents = find(&pdf, b"/Contents<")
+        .map(|i| i + b"/Contents".len())
+        .or_else(|| find(&pdf, b"/Contents <").map(|i| i + 10))
+        .unwrap();
+    let path = w.path("tampered.pdf");
+    let mut pdfsig_checked = 0;
+    for round in 0..400 {
+        let offset = rng.below(pdf.len());
+        let mut tampered = pdf.clone();
+        tampered[offset] = if offset > contents && tampered[offset].is_ascii_hexdigit() {
+            // Inside the hex string: another hex digit, so the change is not a parse error.
+            let digits = b"0123456789ABCDEF";
+            loop {
+                let d = digits[rng.below(16)];
+                if d != tampered[offset].to_ascii_uppercase() {
+                    break d;
+                }
+            }
+        } else {
+            tampered[offset] ^ (1 + rng.below(255) as u8)
+        };
+        let ours = report::verify_pdf(&tampered, &roots);
+        assert!(!ours.is_valid(), "verify accepted a change at byte {offset} (seed {seed})");
+        assert!(!ours.problems.is_empty());
+        // pdfsig for one in four (it costs a process each). NSS does not compare the
+        // encapsulated content type (bytes 41–53 of the container) with the signed content-type
+        // attribute, so a change there passes pdfsig; `verify` rejects it (checked above).
+        let in_content_type = (contents + 1 + 2 * 41..contents + 1 + 2 * 54).contains(&offset);
+        if round % 4 == 0 && !in_content_type {
+            std::fs::write(&path, &tampered).unwrap();
+            let (valid, text) = pdfsig_valid(&path, &nss);
+            assert!(!valid, "pdfsig accepted a change at byte {offset} (seed {seed}):\n{text}");
+            pdfsig_checked += 1;
+        }
+    }
+    assert!(pdfsig_checked >= 90);
+}
+
+#[test]
+fn the_pages_carry_chinese_and_english_text_the_chart_and_the_tables() {
+    let mut w = World::new();
+    let interview = w.interview("张三", None, [4.0, 3.5, 3.0], Some([4, 4, 3]), Some(Band::Recommend));
+    for (lang, expect) in [
+        (
+            Lang::ZhCn,
+            [
+                "面试评估报告",
+                "某市人力资源和社会保障局",
+                "政务服务窗口岗",
+                "沟通能力",
+                "安抚情绪",
+                "画面中无人脸",
+                "人工复核",
+                "李专员",
+                "本报告中的评分由人工智能",
+            ],
+        ),
+        (
+            Lang::En,
+            [
+                "Interview assessment report",
+                "某市人力资源和社会保障局",
+                "政务服务窗口岗",
+                "沟通能力",
+                "安抚情绪",
+                "No face in view",
+                "Human review",
+                "李专员",
+                "AI assisted",
+            ],
+        ),
+    ] {
+        let report = export_candidate(&mut w.vault, &w.clerk, interview, Some(lang), now()).unwrap();
+        let path = w.path(&format!("{lang}.pdf"));
+        std::fs::write(&path, &report.pdf).unwrap();
+        let text = pdftotext(&path);
+        for e in expect {
+            assert!(text.contains(e), "{lang}: {e:?} missing from\n{text}");
+        }
+        assert!(text.contains(&report.report_id), "the report id is on the pages");
+        // Every page says which report it belongs to and where it is.
+        let pages = text.matches('\u{c}').count().max(1);
+        for page in 1..=pages {
+            let marker = match lang {
+                Lang::ZhCn => format!("第 {page} 页"),
+                Lang::En => format!("Page {page} of"),
+            };
+            assert!(text.contains(&marker), "{marker} missing");
+        }
+        // Rendered, the first page has ink where the chart is: the blue AI bars.
+        let prefix = w.path(&format!("{lang}-page"));
+        run("pdftoppm", &["-r", "50", "-f", "1", "-l", "1", path.to_str().unwrap(), prefix.to_str().unwrap()]);
+        let ppm = std::fs::read_dir(w.dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.file_name().unwrap().to_string_lossy().starts_with(&format!("{lang}-page")))
+            .unwrap();
+        let image = image::open(&ppm).unwrap().to_rgb8();
+        let blue = image.pixels().filter(|p| p[2] > 150 && p[0] < 90 && p[1] < 150).count();
+        assert!(blue > 200, "{lang}: {blue} blue pixels: no chart bars?");
+    }
+}
+
+#[test]
+fn an_interview_not_yet_decided_gives_an_unsigned_draft_that_never_passes_for_a_report() {
+    let mut w = World::new();
+    let interview = w.interview("张三", None, [4.0, 3.5, 3.0], None, None);
+    let draft = export_candidate(&mut w.vault, &w.clerk, interview, Some(Lang::ZhCn), now()).unwrap();
+    assert!(!draft.signed);
+    assert!(draft.draft_reason.unwrap().contains("尚未经人工复核"));
+    let path = w.path("draft.pdf");
+    std::fs::write(&path, &draft.pdf).unwrap();
+    let text = pdftotext(&path);
+    assert!(text.contains("草稿"), "{text}");
+    let out = std::process::Command::new("pdfsig").arg(&path).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("does not contain any signatures"));
+    let report = verify_with_vault(&draft.pdf, Some((&mut w.vault, &w.clerk)), &[]).unwrap();
+    assert!(!report.is_valid());
+    assert_eq!(report.verification.problems, [Problem::Unsigned]);
+    // Not registered either.
+    assert!(!report.vault.unwrap().known);
+}
+
+#[test]
+fn bad_input_gets_a_clear_verdict_never_a_panic() {
+    let mut w = World::new();
+    let interview = w.interview("张三", None, [4.0, 3.5, 3.0], Some([4, 4, 3]), Some(Band::Hold));
+    let pdf = export_candidate(&mut w.vault, &w.clerk, interview, None, now()).unwrap().pdf;
+    let roots = vec![w.identity.chain_der().last().unwrap().clone()];
+    let code = |bytes: &[u8]| report::verify_pdf(bytes, &roots).problems.first().map(Problem::code);
+
+    assert_eq!(code(b"PK\x03\x04 a zip file"), Some("verify.not_pdf"));
+    assert_eq!(code(b""), Some("verify.not_pdf"));
+    for cut in [pdf.len() / 2, pdf.len() - 40, 100] {
+        let v = report::verify_pdf(&pdf[..cut], &roots);
+        assert!(!v.is_valid(), "truncated at {cut}");
+        assert!(!v.problems.is_empty());
+    }
+    // An incremental update appended after signing (what an editor saving "changes" does).
+    let doc = lopdf::Document::load_mem(&pdf).unwrap();
+    let info = doc.trailer.get(b"Info").unwrap().as_reference().unwrap();
+    let mut update = lopdf::IncrementalDocument::create_from(pdf.clone(), doc.clone());
+    update.opt_clone_object_to_new_document(info).unwrap();
+    update.new_document.get_dictionary_mut(info).unwrap().set("Title", lopdf::Object::string_literal("changed"));
+    let mut appended = Vec::new();
+    update.save_to(&mut appended).unwrap();
+    assert!(appended.len() > pdf.len() && appended.starts_with(&pdf));
+    let v = report::verify_pdf(&appended, &roots);
+    assert!(!v.is_valid());
+    assert!(v.problems.iter().any(|p| matches!(p, Problem::NotWholeDocument { .. })), "{:?}", v.problems);
+    let path = w.path("appended.pdf");
+    std::fs::write(&path, &appended).unwrap();
+    let (valid, text) = pdfsig_valid(&path, &w.nss_db());
+    assert!(!valid, "{text}");
+    // Each problem has a sentence in both languages.
+    for p in &v.problems {
+        assert!(!p.message().zh_cn.is_empty() && !p.message().en.is_empty());
+    }
+}
+
+#[test]
+fn a_report_the_vault_never_issued_or_from_another_organisation_is_flagged() {
+    let mut w = World::new();
+    let interview = w.interview("张三", None, [4.0, 3.5, 3.0], Some([4, 4, 3]), Some(Band::Recommend));
+    // Another installation, its own identity and report.
+    let mut other = World::new();
+    let theirs_id = other.interview("赵六", None, [3.0, 3.0, 3.0], Some([3, 3, 3]), Some(Band::Hold));
+    let theirs = export_candidate(&mut other.vault, &other.clerk, theirs_id, None, now()).unwrap().pdf;
+    let report = verify_with_vault(&theirs, Some((&mut w.vault, &w.clerk)), &[]).unwrap();
+    assert!(!report.is_valid());
+    assert!(report.verification.problems.contains(&Problem::UntrustedSigner));
+    let m = report.vault.unwrap();
+    assert!(!m.known && !m.our_signer);
+    // Given the other root explicitly, the signature itself is sound — but the vault does not know it.
+    let their_root = other.identity.chain_der().last().unwrap().clone();
+    let report = verify_with_vault(&theirs, Some((&mut w.vault, &w.clerk)), &[their_root]).unwrap();
+    assert!(report.verification.is_valid());
+    assert!(!report.is_valid(), "known to this vault? {:?}", report.vault);
+
+    // The same report exported twice: both registered, each matching its own id only.
+    let a = export_candidate(&mut w.vault, &w.clerk, interview, None, now()).unwrap();
+    let b = export_candidate(&mut w.vault, &w.clerk, interview, None, now()).unwrap();
+    assert_ne!(a.report_id, b.report_id);
+    for pdf in [&a.pdf, &b.pdf] {
+        assert!(verify_with_vault(pdf, Some((&mut w.vault, &w.clerk)), &[]).unwrap().is_valid());
+    }
+    // A new identity replaces the old one; reports signed with the old one still verify.
+    let newer = report::SigningIdentity::generate("某市人力资源和社会保障局").unwrap();
+    common::install(&mut w.vault, &w.admin, &newer);
+    assert!(verify_with_vault(&a.pdf, Some((&mut w.vault, &w.clerk)), &[]).unwrap().is_valid());
+    let c = export_candidate(&mut w.vault, &w.clerk, interview, None, now()).unwrap();
+    let report = verify_with_vault(&c.pdf, Some((&mut w.vault, &w.clerk)), &[]).unwrap();
+    assert!(report.is_valid());
+    assert_eq!(report.verification.signer_fingerprint.as_deref(), Some(newer.fingerprint().as_str()));
+}
+
+#[test]
+fn exporting_needs_the_right_role_and_a_signing_identity() {
+    let mut w = World::new();
+    let interview = w.interview("张三", None, [4.0, 3.5, 3.0], Some([4, 4, 3]), Some(Band::Recommend));
+    // The kiosk may not export; the refusal is audited by the vault.
+    let err = export_candidate(&mut w.vault, &w.kiosk, interview, None, now()).unwrap_err();
+    assert_eq!(interview::UserFacing::code(&err), "auth.denied");
+    // A clerk may not export the audit log.
+    let err = export_audit(&mut w.vault, &w.clerk, 0, common::now_ms(), None, now()).unwrap_err();
+    assert_eq!(interview::UserFacing::code(&err), "auth.denied");
+    // A vault without a signing identity says so, in both languages.
+    let mut bare = World::without_identity();
+    let id = bare.interview("王五", None, [3.0, 3.0, 3.0], Some([3, 3, 3]), Some(Band::Hold));
+    let err = export_candidate(&mut bare.vault, &bare.clerk, id, None, now()).unwrap_err();
+    assert_eq!(interview::UserFacing::code(&err), "report.no_signing_identity");
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// A tiny deterministic generator, so a failure can be replayed from its printed seed.
+struct Lcg(u64);
+
+impl Lcg {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        ((self.0 >> 33) as usize) % n
+    }
+}
+
+#[test]
+fn the_job_report_ranks_candidates_and_measures_agreement_and_selection_rates() {
+    let mut w = World::new();
+    // Group A: 4 of 6 recommended; group B: 1 of 6 → impact ratio 0.25, below four-fifths.
+    for i in 0..12 {
+        let group = if i < 6 { "A" } else { "B" };
+        let selected = if i < 6 { i < 4 } else { i == 6 };
+        let ai = 1.0 + (i % 5) as f64;
+        let human = (1 + (i % 5)) as i64;
+        let band = if selected { Band::Recommend } else { Band::NotRecommended };
+        w.interview(&format!("候选人{i:02}"), Some(group), [ai, ai, ai], Some([human, human, human]), Some(band));
+    }
+    // One invited but not interviewed: listed, not ranked.
+    let pending = w
+        .vault
+        .add_candidate(
+            &w.clerk,
+            vault::NewCandidate {
+                job_id: w.job,
+                name: "未面试者".into(),
+                id_number: None,
+                phone: None,
+                email: None,
+                group: None,
+            },
+        )
+        .unwrap();
+    assert!(pending > 0);
+    let report = export_job(&mut w.vault, &w.clerk, w.job, Some(Lang::ZhCn), now()).unwrap();
+    let path = w.path("job.pdf");
+    std::fs::write(&path, &report.pdf).unwrap();
+    let text = pdftotext(&path);
+    for expected in
+        ["岗位面试汇总报告", "候选人排名", "未面试者", "Spearman", "Cohen", "不利影响比", "0.25 (需关注)", "1.00"]
+    {
+        assert!(text.contains(expected), "{expected:?} missing from\n{text}");
+    }
+    // AI and human levels agree perfectly here: ρ = 1.00 and κ = 1.00 for every dimension.
+    assert!(text.matches("1.00").count() >= 6, "{text}");
+    // Ranked by total: a level-5 candidate comes before a level-1 one.
+    assert!(text.find("候选人04").unwrap() < text.find("候选人00").unwrap());
+    let (valid, out) = pdfsig_valid(&path, &w.nss_db());
+    assert!(valid, "{out}");
+}
