@@ -4,7 +4,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 APP := target/debug/interview-kiosk
 
-.PHONY: setup ui build run demo test test-rust test-ui test-e2e lint bindings bench bench-python fuzz test-api
+.PHONY: setup ui build run demo test test-rust test-ui test-e2e lint bindings bench bench-python bench-report fuzz test-api
 
 setup:
 	bash installer/setup.sh
@@ -39,7 +39,7 @@ test: setup
 # Also checks an architecture invariant: no domain crate depends on Tauri or WebKit.
 lint:
 	$(CARGO) fmt --all --check
-	@! $(CARGO) tree -e normal --prefix none -p capture -p hrms -p interview -p manifest -p scoring -p vault 2>/dev/null \
+	@! $(CARGO) tree -e normal --prefix none -p capture -p hrms -p interview -p manifest -p report -p scoring -p vault 2>/dev/null \
 	  | grep -E '^(tauri|tauri-[a-z-]+|wry|webkit2gtk[a-z0-9-]*) ' \
 	  || { echo "lint: a domain crate depends on Tauri/WebKit (see above)"; exit 1; }
 	$(CARGO) clippy --workspace --all-targets --quiet -- -D warnings
@@ -86,11 +86,20 @@ bench: setup
 	$(CARGO) bench -p hrms
 	$(CARGO) bench -p scoring
 	$(MAKE) bench-python
+	$(MAKE) bench-report
 	$(CARGO) bench -p vault --features bench-internals
 
 # The reference for the ASR figures: Python onnxruntime on the same ONNX files (a private venv;
 # versions pinned; a benchmark tool, never part of the product).
 BENCH_VENV := .cache/bench-venv
+# Reports, and WeasyPrint (pinned; a benchmark peer, never part of the product) rendering the
+# equivalent HTML page for comparison.
+WEASYPRINT_VENV := .cache/weasyprint-venv
+bench-report:
+	test -x $(WEASYPRINT_VENV)/bin/python || { python3 -m venv $(WEASYPRINT_VENV) && \
+	  $(WEASYPRINT_VENV)/bin/pip install --quiet --disable-pip-version-check weasyprint==70.0; }
+	WEASYPRINT_PYTHON=$(CURDIR)/$(WEASYPRINT_VENV)/bin/python $(CARGO) bench -p report
+
 bench-python:
 	test -x $(BENCH_VENV)/bin/python || { python3 -m venv $(BENCH_VENV) && \
 	  $(BENCH_VENV)/bin/pip install --quiet --disable-pip-version-check onnxruntime==1.31.1 numpy==2.4.6; }

@@ -36,60 +36,62 @@ pub fn new_report_id(now: OffsetDateTime) -> String {
     format!("R-{:04}{:02}{:02}-{code}", now.year(), u8::from(now.month()), now.day())
 }
 
-fn identity(vault: &mut Vault, session: &Session) -> Result<SigningIdentity> {
+/// Who signs an export, and what its signature block says.
+struct Signer {
+    identity: SigningIdentity,
+    note: SigningNote,
+    audit_seq: i64,
+    report_id: String,
+}
+
+/// The organisation's identity from the vault, the audit head the report is made at, and a new
+/// report id.
+fn signer(vault: &mut Vault, session: &Session, now: OffsetDateTime) -> Result<Signer> {
     let stored = vault.signing_identity(session).map_err(ReportError::Vault)?;
-    SigningIdentity::from_stored(&stored.key_pkcs8, &stored.chain_der)
+    let identity = SigningIdentity::from_stored(&stored.key_pkcs8, &stored.chain_der)?;
+    let org = vault.organisation().map_err(ReportError::Vault)?;
+    let head = vault.audit_head().map_err(ReportError::Vault)?;
+    let note = SigningNote {
+        organisation: org.name,
+        signer: identity.subject(),
+        signing_time: now,
+        audit_checkpoint: head.label(),
+    };
+    Ok(Signer { identity, note, audit_seq: head.seq, report_id: new_report_id(now) })
 }
 
 fn sign_and_register(
     vault: &mut Vault,
     session: &Session,
     rendered: candidate::Rendered,
-    identity: &SigningIdentity,
-    note: &SigningNote,
-    report_id: &str,
+    signer: Signer,
     kind: &str,
     object: String,
-    audit_seq: i64,
-) -> Result<Vec<u8>> {
+) -> Result<Exported> {
     let (block_page, block_rect) =
         rendered.signature_block.ok_or_else(|| ReportError::Data("a final report has a signature block".into()))?;
     let request = SignRequest {
-        report_id: report_id.to_owned(),
-        signing_time: note.signing_time,
-        audit_checkpoint: note.audit_checkpoint.clone(),
+        report_id: signer.report_id.clone(),
+        signing_time: signer.note.signing_time,
+        audit_checkpoint: signer.note.audit_checkpoint.clone(),
         block_page,
         block_rect,
     };
-    let pdf = sign_pdf(&rendered.pdf, identity, &request)?;
+    let pdf = sign_pdf(&rendered.pdf, &signer.identity, &request)?;
     let record = ReportRecord {
-        id: report_id.to_owned(),
+        id: signer.report_id.clone(),
         kind: kind.to_owned(),
         object,
         sha256: Sha256::digest(&pdf).into(),
         size: pdf.len() as u64,
-        signer_fingerprint: identity.fingerprint(),
-        audit_seq,
+        signer_fingerprint: signer.identity.fingerprint(),
+        audit_seq: signer.audit_seq,
         created_at_ms: 0,
         created_by: String::new(),
     };
     vault.register_report(session, &record).map_err(ReportError::Vault)?;
-    tracing::info!(report = report_id, kind, bytes = pdf.len(), "report signed and registered");
-    Ok(pdf)
-}
-
-fn note(vault: &Vault, identity: &SigningIdentity, now: OffsetDateTime) -> Result<(SigningNote, i64)> {
-    let org = vault.organisation().map_err(ReportError::Vault)?;
-    let head = vault.audit_head().map_err(ReportError::Vault)?;
-    Ok((
-        SigningNote {
-            organisation: org.name,
-            signer: identity.subject(),
-            signing_time: now,
-            audit_checkpoint: head.label(),
-        },
-        head.seq,
-    ))
+    tracing::info!(report = %signer.report_id, kind, bytes = pdf.len(), "report signed and registered");
+    Ok(Exported { report_id: signer.report_id, pdf, signed: true, draft_reason: None })
 }
 
 /// The candidate report of one interview. A final report (scored, reviewed and decided) is
@@ -104,26 +106,14 @@ pub fn export_candidate(
     let record = vault.interview_record(session, interview_id).map_err(ReportError::Vault)?;
     let org = vault.organisation().map_err(ReportError::Vault)?;
     let lang = lang.unwrap_or(org.report_lang);
-    let report_id = new_report_id(now);
     if let Some(reason) = candidate::draft_reason(&record) {
+        let report_id = new_report_id(now);
         let rendered = candidate::render(&record, &org, lang, &report_id, now, None)?;
         return Ok(Exported { report_id, pdf: rendered.pdf, signed: false, draft_reason: Some(reason.get(lang)) });
     }
-    let identity = identity(vault, session)?;
-    let (note, seq) = note(vault, &identity, now)?;
-    let rendered = candidate::render(&record, &org, lang, &report_id, now, Some(&note))?;
-    let pdf = sign_and_register(
-        vault,
-        session,
-        rendered,
-        &identity,
-        &note,
-        &report_id,
-        "candidate",
-        format!("interview:{interview_id}"),
-        seq,
-    )?;
-    Ok(Exported { report_id, pdf, signed: true, draft_reason: None })
+    let signer = signer(vault, session, now)?;
+    let rendered = candidate::render(&record, &org, lang, &signer.report_id, now, Some(&signer.note))?;
+    sign_and_register(vault, session, rendered, signer, "candidate", format!("interview:{interview_id}"))
 }
 
 /// The job report, signed and registered.
@@ -137,13 +127,9 @@ pub fn export_job(
     let (job, candidates) = vault.job_candidates(session, job_id).map_err(ReportError::Vault)?;
     let org = vault.organisation().map_err(ReportError::Vault)?;
     let lang = lang.unwrap_or(org.report_lang);
-    let identity = identity(vault, session)?;
-    let (note, seq) = note(vault, &identity, now)?;
-    let report_id = new_report_id(now);
-    let rendered = summary::render_job(&job, &candidates, &org, lang, &report_id, now, &note)?;
-    let pdf =
-        sign_and_register(vault, session, rendered, &identity, &note, &report_id, "job", format!("job:{job_id}"), seq)?;
-    Ok(Exported { report_id, pdf, signed: true, draft_reason: None })
+    let signer = signer(vault, session, now)?;
+    let rendered = summary::render_job(&job, &candidates, &org, lang, &signer.report_id, now, &signer.note)?;
+    sign_and_register(vault, session, rendered, signer, "job", format!("job:{job_id}"))
 }
 
 /// The audit log between two instants as a signed PDF, and the same rows as CSV. The chain is
@@ -160,9 +146,7 @@ pub fn export_audit(
     let rows = vault.audit_period(session, from_ms, to_ms).map_err(ReportError::Vault)?;
     let org = vault.organisation().map_err(ReportError::Vault)?;
     let lang = lang.unwrap_or(org.report_lang);
-    let identity = identity(vault, session)?;
-    let (note, seq) = note(vault, &identity, now)?;
-    let report_id = new_report_id(now);
+    let signer = signer(vault, session, now)?;
     let chain = match lang {
         Lang::ZhCn => format!(
             "{}（{} {}，{} {}）",
@@ -181,20 +165,11 @@ pub fn export_audit(
             crate::text::CHAIN_CHECKPOINTS.1
         ),
     };
-    let rendered = summary::render_audit(&rows, (from_ms, to_ms), &chain, &org, lang, &report_id, now, &note)?;
-    let csv = summary::audit_csv(&rows, &note.audit_checkpoint);
-    let pdf = sign_and_register(
-        vault,
-        session,
-        rendered,
-        &identity,
-        &note,
-        &report_id,
-        "audit",
-        format!("audit:{from_ms}-{to_ms}"),
-        seq,
-    )?;
-    Ok((Exported { report_id, pdf, signed: true, draft_reason: None }, csv))
+    let rendered =
+        summary::render_audit(&rows, (from_ms, to_ms), &chain, &org, lang, &signer.report_id, now, &signer.note)?;
+    let csv = summary::audit_csv(&rows, &signer.note.audit_checkpoint);
+    let exported = sign_and_register(vault, session, rendered, signer, "audit", format!("audit:{from_ms}-{to_ms}"))?;
+    Ok((exported, csv))
 }
 
 /// What the vault says about a verified file.

@@ -441,10 +441,10 @@ impl Writer {
             }
         }
         let date = printpdf::DateTime::from_unix_timestamp(created.unix_timestamp())
-            .unwrap_or_else(|_| self.doc.metadata.info.creation_date.clone());
-        self.doc.metadata.info.creation_date = date.clone();
-        self.doc.metadata.info.modification_date = date.clone();
-        self.doc.metadata.info.metadata_date = date.clone();
+            .unwrap_or(self.doc.metadata.info.creation_date);
+        self.doc.metadata.info.creation_date = date;
+        self.doc.metadata.info.modification_date = date;
+        self.doc.metadata.info.metadata_date = date;
         self.doc.metadata.info.identifier = report_id.to_owned();
         self.doc.metadata.info.producer = "Interview Kiosk".into();
         self.doc.metadata.info.creator = "Interview Kiosk".into();
