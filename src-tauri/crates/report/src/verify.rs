@@ -267,20 +267,18 @@ fn is_certification(doc: &lopdf::Document, sig_id: lopdf::ObjectId, sig: &lopdf:
         }
     };
     let p_is_1 =
-        sig.get(b"Reference").ok().and_then(&resolve).and_then(|r| r.as_array().ok().cloned()).is_some_and(
-            |refs| {
-                refs.iter().filter_map(&resolve).any(|r| {
-                    let Ok(d) = r.as_dict() else { return false };
-                    let method = d.get(b"TransformMethod").and_then(Object::as_name).is_ok_and(|n| n == b"DocMDP");
-                    let p = d
-                        .get(b"TransformParams")
-                        .ok()
-                        .and_then(&resolve)
-                        .and_then(|t| t.as_dict().ok().and_then(|t| t.get(b"P").and_then(Object::as_i64).ok()));
-                    method && p == Some(1)
-                })
-            },
-        );
+        sig.get(b"Reference").ok().and_then(&resolve).and_then(|r| r.as_array().ok().cloned()).is_some_and(|refs| {
+            refs.iter().filter_map(&resolve).any(|r| {
+                let Ok(d) = r.as_dict() else { return false };
+                let method = d.get(b"TransformMethod").and_then(Object::as_name).is_ok_and(|n| n == b"DocMDP");
+                let p = d
+                    .get(b"TransformParams")
+                    .ok()
+                    .and_then(&resolve)
+                    .and_then(|t| t.as_dict().ok().and_then(|t| t.get(b"P").and_then(Object::as_i64).ok()));
+                method && p == Some(1)
+            })
+        });
     let perms_name_it = doc
         .catalog()
         .ok()
