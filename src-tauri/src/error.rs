@@ -33,6 +33,8 @@ pub enum ShellError {
     NotPng(PathBuf),
     #[error("the report is not valid")]
     ReportInvalid,
+    #[error("not signed in")]
+    NotSignedIn,
     #[error("rubric {path}: {error}")]
     Rubric { path: PathBuf, error: RubricError },
     #[error("cannot read {path}: {source}")]
@@ -69,6 +71,7 @@ impl UserFacing for ShellError {
             ShellError::Write { .. } => "app.write_failed",
             ShellError::NotPng(_) => "app.not_png",
             ShellError::ReportInvalid => "verify.invalid",
+            ShellError::NotSignedIn => "auth.not_signed_in",
             ShellError::Rubric { error, .. } => error.code(),
             ShellError::Read { .. } => "app.read",
             ShellError::SetInvalid { .. } => "scoring.set_invalid",
@@ -105,6 +108,7 @@ impl UserFacing for ShellError {
                 format!("无法写入 {}（磁盘已满或没有权限？）。", path.display()),
                 format!("{} could not be written (is the disk full, or is permission missing?).", path.display()),
             ),
+            ShellError::NotSignedIn => Localized::new("请先登录。", "Please sign in first."),
             ShellError::ReportInvalid => Localized::new(
                 "核验未通过：该文件不是有效的正式报告（原因见上）。",
                 "Verification failed: this file is not a valid final report (reasons above).",

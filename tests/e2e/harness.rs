@@ -57,12 +57,33 @@ pub type Env<'a> = &'a [(&'a str, &'a Path)];
 impl App {
     /// Launches the app with `data_dir` as its data directory.
     pub async fn launch(data_dir: &Path, env: Env<'_>) -> Result<App> {
+        App::start(data_dir, env, None).await
+    }
+
+    /// Launches the app under `installer/with-keyring` with the keyring kept in `keyring`
+    /// (`XDG_DATA_HOME`), so it opens a vault created by the command line with the same keyring.
+    pub async fn launch_with_keyring(data_dir: &Path, keyring: &Path, password: &str) -> Result<App> {
+        App::start(data_dir, &[], Some((keyring, password))).await
+    }
+
+    async fn start(data_dir: &Path, env: Env<'_>, keyring: Option<(&Path, &str)>) -> Result<App> {
         let binary = app_binary()?;
         let mut children = Children(Vec::new());
         let display = start_xvfb(&mut children)?;
         let port = free_port()?;
         let native_port = free_port()?;
-        let mut driver = Command::new(tauri_driver()?);
+        let mut driver = match keyring {
+            None => Command::new(tauri_driver()?),
+            Some((dir, password)) => {
+                let mut command = Command::new(workspace_root().join("installer/with-keyring"));
+                command
+                    .arg(tauri_driver()?)
+                    .env("XDG_DATA_HOME", dir)
+                    .env("INTERVIEW_KIOSK_KEYRING_PASSWORD", password)
+                    .env_remove("DBUS_SESSION_BUS_ADDRESS");
+                command
+            }
+        };
         driver
             .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
             .env("DISPLAY", &display)

@@ -3,6 +3,7 @@
 
 mod cli;
 mod harness;
+mod reports;
 mod sockets;
 
 use std::path::Path;

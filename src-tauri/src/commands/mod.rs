@@ -3,6 +3,7 @@
 //! capability permissions) is checked against it by a test.
 
 mod app;
+mod staff;
 
 include!("names.rs");
 
@@ -13,7 +14,12 @@ pub const BINDINGS_PATH: &str = "../ui/src/shared/bindings.ts";
 
 /// The one list of commands.
 pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
-    tauri_specta::Builder::<R>::new().commands(tauri_specta::collect_commands![app::app_status])
+    tauri_specta::Builder::<R>::new().commands(tauri_specta::collect_commands![
+        app::app_status,
+        staff::staff_sign_in,
+        staff::staff_sign_out,
+        staff::verify_report
+    ])
 }
 
 #[cfg(test)]

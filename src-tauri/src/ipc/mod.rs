@@ -68,3 +68,71 @@ pub struct AppStatus {
     pub components: Vec<ComponentStatus>,
     pub components_error: Option<Text>,
 }
+
+/// The signed-in member of staff.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct StaffDto {
+    pub username: String,
+    /// `admin`, `clerk`, `auditor` or `kiosk`.
+    pub role: String,
+}
+
+/// What verifying a report PDF found (see `report::Verification`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct VerifyReportDto {
+    /// Signed, intact, the whole file covered, certified, by this organisation, and the very
+    /// file this vault registered under its report id.
+    pub valid: bool,
+    pub signer: Option<String>,
+    /// As written in the signature (`D:YYYYMMDDHHmmSS+HH'mm'`).
+    pub signing_time: Option<String>,
+    pub whole_document: bool,
+    pub certified: bool,
+    pub report_id: Option<String>,
+    pub audit_checkpoint: Option<String>,
+    pub known_to_vault: bool,
+    pub identical_to_registered: bool,
+    pub signed_by_us: bool,
+    /// Why it is not valid, one sentence each.
+    pub problems: Vec<Text>,
+}
+
+impl From<&report::VerifyReport> for VerifyReportDto {
+    fn from(r: &report::VerifyReport) -> VerifyReportDto {
+        let v = &r.verification;
+        let m = r.vault.as_ref();
+        let mut problems: Vec<Text> = v.problems.iter().map(|p| p.message().into()).collect();
+        if v.signed && v.report_id.is_some() && !m.is_some_and(|m| m.known) {
+            problems.push(
+                Localized::new(
+                    "本机的保险库中没有登记该报告编号。",
+                    "This vault has no report registered under this id.",
+                )
+                .into(),
+            );
+        } else if m.is_some_and(|m| m.known && !m.matches) {
+            problems.push(
+                Localized::new(
+                    "该报告编号已登记，但文件与登记的不一致。",
+                    "The report id is registered, but this file is not the one registered.",
+                )
+                .into(),
+            );
+        }
+        VerifyReportDto {
+            valid: r.is_valid(),
+            signer: v.signer.clone(),
+            signing_time: v.signing_time.clone(),
+            whole_document: v.whole_document,
+            certified: v.certification,
+            report_id: v.report_id.clone(),
+            audit_checkpoint: v.audit_checkpoint.clone(),
+            known_to_vault: m.is_some_and(|m| m.known),
+            identical_to_registered: m.is_some_and(|m| m.matches),
+            signed_by_us: m.is_some_and(|m| m.our_signer),
+            problems,
+        }
+    }
+}

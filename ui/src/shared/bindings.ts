@@ -8,6 +8,15 @@ import { invoke as __TAURI_INVOKE } from "@tauri-apps/api/core";
 export const commands = {
 	/**  The app's version, its data directory and the state of its bundled components. */
 	appStatus: () => typedError<AppStatus_Serialize, IpcError>(__TAURI_INVOKE("app_status")),
+	/**
+	 *  Signs a member of staff in (opening the vault on first use). Every attempt is audited by
+	 *  the vault; a wrong password gets the vault's sentence.
+	 */
+	staffSignIn: (username: string, password: string) => typedError<StaffDto, IpcError>(__TAURI_INVOKE("staff_sign_in", { username, password })),
+	/**  Ends the signed-in session. */
+	staffSignOut: () => typedError<null, IpcError>(__TAURI_INVOKE("staff_sign_out")),
+	/**  Verifies a report's bytes against its signature and this vault's register (audited). */
+	verifyReport: (pdf: number[]) => typedError<VerifyReportDto_Serialize, IpcError>(__TAURI_INVOKE("verify_report", { pdf })),
 };
 
 /* Types */
@@ -85,10 +94,62 @@ export type IpcError = {
 	message: Text,
 };
 
+/**  The signed-in member of staff. */
+export type StaffDto = {
+	username: string,
+	/**  `admin`, `clerk`, `auditor` or `kiosk`. */
+	role: string,
+};
+
 /**  A sentence for a person in both interface languages; the UI shows the one in use. */
 export type Text = {
 	"zh-CN": string,
 	en: string,
+};
+
+/**  What verifying a report PDF found (see `report::Verification`). */
+export type VerifyReportDto = VerifyReportDto_Serialize | VerifyReportDto_Deserialize;
+
+/**  What verifying a report PDF found (see `report::Verification`). */
+export type VerifyReportDto_Deserialize = {
+	/**
+	 *  Signed, intact, the whole file covered, certified, by this organisation, and the very
+	 *  file this vault registered under its report id.
+	 */
+	valid: boolean,
+	signer?: string | null,
+	/**  As written in the signature (`D:YYYYMMDDHHmmSS+HH'mm'`). */
+	signingTime?: string | null,
+	wholeDocument: boolean,
+	certified: boolean,
+	reportId?: string | null,
+	auditCheckpoint?: string | null,
+	knownToVault: boolean,
+	identicalToRegistered: boolean,
+	signedByUs: boolean,
+	/**  Why it is not valid, one sentence each. */
+	problems: Text[],
+};
+
+/**  What verifying a report PDF found (see `report::Verification`). */
+export type VerifyReportDto_Serialize = {
+	/**
+	 *  Signed, intact, the whole file covered, certified, by this organisation, and the very
+	 *  file this vault registered under its report id.
+	 */
+	valid: boolean,
+	signer: string | null,
+	/**  As written in the signature (`D:YYYYMMDDHHmmSS+HH'mm'`). */
+	signingTime: string | null,
+	wholeDocument: boolean,
+	certified: boolean,
+	reportId: string | null,
+	auditCheckpoint: string | null,
+	knownToVault: boolean,
+	identicalToRegistered: boolean,
+	signedByUs: boolean,
+	/**  Why it is not valid, one sentence each. */
+	problems: Text[],
 };
 
 /* Tauri Specta runtime */

@@ -1,0 +1,85 @@
+//! Staff sign-in, and the first thing the auditor's area does with it: verify a report PDF
+//! (signature, coverage, signer, and whether this vault issued exactly this file).
+
+use tauri::State;
+use zeroize::Zeroizing;
+
+use crate::error::ShellError;
+use crate::ipc::{IpcError, StaffDto, VerifyReportDto};
+use crate::state::{AppState, Staff};
+
+/// Signs a member of staff in (opening the vault on first use). Every attempt is audited by
+/// the vault; a wrong password gets the vault's sentence.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip_all)]
+pub async fn staff_sign_in(
+    state: State<'_, AppState>,
+    username: String,
+    password: String,
+) -> Result<StaffDto, IpcError> {
+    let state = state.inner().clone();
+    let password = Zeroizing::new(password);
+    let staff = tauri::async_runtime::spawn_blocking(move || -> Result<StaffDto, ShellError> {
+        let mut guard = state.staff.lock().map_err(|_| ShellError::Internal("staff lock poisoned".into()))?;
+        let mut vault = match guard.take() {
+            Some(staff) => staff.vault,
+            None => {
+                vault::keys::credential::use_platform_store()?;
+                vault::Vault::open(&state.data_dir)?
+            }
+        };
+        let session = match vault.login(&username, &password, "desktop") {
+            Ok(session) => session,
+            Err(error) => {
+                *guard = Some(Staff { vault, session: None });
+                return Err(error.into());
+            }
+        };
+        let dto = StaffDto { username: session.username.clone(), role: session.role.as_str().to_owned() };
+        *guard = Some(Staff { vault, session: Some(session) });
+        Ok(dto)
+    })
+    .await
+    .map_err(|join| ShellError::Internal(join.to_string()))??;
+    Ok(staff)
+}
+
+/// Ends the signed-in session.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip_all)]
+pub async fn staff_sign_out(state: State<'_, AppState>) -> Result<(), IpcError> {
+    let state = state.inner().clone();
+    tauri::async_runtime::spawn_blocking(move || -> Result<(), ShellError> {
+        let mut guard = state.staff.lock().map_err(|_| ShellError::Internal("staff lock poisoned".into()))?;
+        if let Some(staff) = guard.as_mut()
+            && let Some(session) = staff.session.take()
+        {
+            staff.vault.logout(&session)?;
+        }
+        Ok(())
+    })
+    .await
+    .map_err(|join| ShellError::Internal(join.to_string()))??;
+    Ok(())
+}
+
+/// Verifies a report's bytes against its signature and this vault's register (audited).
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip_all, fields(bytes = pdf.len()))]
+pub async fn verify_report(state: State<'_, AppState>, pdf: Vec<u8>) -> Result<VerifyReportDto, IpcError> {
+    let state = state.inner().clone();
+    let dto = tauri::async_runtime::spawn_blocking(move || -> Result<VerifyReportDto, ShellError> {
+        let mut guard = state.staff.lock().map_err(|_| ShellError::Internal("staff lock poisoned".into()))?;
+        let Some(Staff { vault, session: Some(session) }) = guard.as_mut() else {
+            return Err(ShellError::NotSignedIn);
+        };
+        let report = report::export::verify_with_vault(&pdf, Some((vault, session)), &[])?;
+        Ok(VerifyReportDto::from(&report))
+    })
+    .await
+    .map_err(|join| ShellError::Internal(join.to_string()))??;
+    Ok(dto)
+}

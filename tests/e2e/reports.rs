@@ -1,0 +1,79 @@
+//! The auditor's report verification in the real app: a vault made by `interview-kiosk demo`
+//! (which writes signed reports), the app started on it with the same keyring, an auditor signs
+//! in, chooses the demo's candidate report — valid — and then a copy with one byte changed —
+//! invalid, with the reason.
+
+use std::process::{Command, Stdio};
+
+use anyhow::{Context, Result, ensure};
+
+use crate::harness::{App, workspace_root};
+use crate::screenshot_path;
+
+const KEYRING_PASSWORD: &str = "e2e keyring password";
+/// The demo's accounts' password (see src-tauri/src/demo.rs).
+const DEMO_PASSWORD: &str = "demo-password-2026";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_auditor_verifies_a_signed_report_and_sees_a_tampered_copy_rejected() -> Result<()> {
+    let root = tempfile::tempdir()?;
+    let keyring = root.path().join("keyring");
+    let data = root.path().join("data");
+    std::fs::create_dir_all(&keyring)?;
+    let demo = Command::new(workspace_root().join("installer/with-keyring"))
+        .arg(workspace_root().join("target/debug/interview-kiosk"))
+        .args(["--data-dir", &data.display().to_string(), "--lang", "en", "demo"])
+        .env("XDG_DATA_HOME", &keyring)
+        .env("INTERVIEW_KIOSK_KEYRING_PASSWORD", KEYRING_PASSWORD)
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .output()
+        .context("running the demo")?;
+    ensure!(demo.status.success(), "demo failed: {}", String::from_utf8_lossy(&demo.stderr));
+    let reports = data.join("reports");
+    let report = std::fs::read_dir(&reports)?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<std::io::Result<Vec<_>>>()?
+        .into_iter()
+        .find(|p| {
+            let name = p.file_name().unwrap_or_default().to_string_lossy().into_owned();
+            name.ends_with(".pdf") && !name.contains("-job") && !name.contains("-audit")
+        })
+        .context("the demo wrote no candidate report")?;
+    let mut bytes = std::fs::read(&report)?;
+    let middle = bytes.len() / 3;
+    bytes[middle] ^= 0x20;
+    let tampered = root.path().join("tampered.pdf");
+    std::fs::write(&tampered, &bytes)?;
+
+    let app = App::launch_with_keyring(&data, &keyring, KEYRING_PASSWORD).await?;
+    app.click("[data-testid=lang-switch]").await?;
+    app.click("[data-testid=nav-auditor]").await?;
+    // A wrong password gets the vault's sentence (and the attempt is audited).
+    app.find("[data-testid=sign-in-username]").await?.send_keys("auditor").await?;
+    app.find("[data-testid=sign-in-password]").await?.send_keys("not the password").await?;
+    app.click("[data-testid=sign-in-submit]").await?;
+    let error = app.text_of("[data-testid=sign-in-error]").await?;
+    ensure!(error.contains("password") || error.contains("Sign-in"), "unexpected sign-in error: {error}");
+    app.find("[data-testid=sign-in-password]").await?.send_keys(DEMO_PASSWORD).await?;
+    app.click("[data-testid=sign-in-submit]").await?;
+    app.wait_text("[data-testid=signed-in-as]", |t| t.contains("auditor")).await?;
+
+    app.find("[data-testid=verify-file]").await?.send_keys(&report.display().to_string()).await?;
+    let verdict =
+        app.wait_text("[data-testid=verify-verdict]", |t| t.contains("Valid") || t.contains("Invalid")).await?;
+    ensure!(verdict.contains("Valid:"), "the demo's report: {verdict}");
+    let report_id = app.text_of("[data-testid=verify-report-id]").await?;
+    ensure!(report.display().to_string().contains(&report_id), "report id {report_id} is not the file's");
+    ensure!(app.text_of("[data-testid=verify-signer]").await?.contains("Interview Report Signing"));
+    app.screenshot(&screenshot_path("auditor-verify-valid-en")).await?;
+
+    app.find("[data-testid=verify-file]").await?.send_keys(&tampered.display().to_string()).await?;
+    let verdict = app.wait_text("[data-testid=verify-verdict]", |t| t.starts_with("tampered.pdf")).await?;
+    ensure!(verdict.contains("Invalid"), "the tampered copy: {verdict}");
+    let problems = app.text_of("[data-testid=verify-problems]").await?;
+    ensure!(problems.contains("altered") || problems.contains("damaged"), "reasons: {problems}");
+    app.screenshot(&screenshot_path("auditor-verify-tampered-en")).await?;
+    app.close().await
+}
