@@ -190,7 +190,7 @@ pub fn run_export(command: ExportCommand, data_dir: &Path, lang: Lang) -> Result
             total: r.total,
             band: r.band,
             decision: r.decision,
-            report_id: None,
+            report_id: r.report_id,
         })
         .collect();
     let format = match args.format {

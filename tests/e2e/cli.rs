@@ -334,7 +334,11 @@ fn import_candidates_from_an_hrms_export() -> Result<()> {
         ),
         "{csv}"
     );
-    assert!(csv.lines().any(|l| l.contains("张三") && l.contains("scored") && l.contains("not_recommended")), "{csv}");
+    // The demo reviews its interview, decides it and exports its signed report.
+    assert!(
+        csv.lines().any(|l| l.contains("张三") && l.contains("reviewed") && l.contains("not_recommended,recommend,R-")),
+        "{csv}"
+    );
     let again = cli.run_as(&export, "", DEMO_PASSWORD)?;
     assert!(!again.status.success(), "an export must never overwrite a file");
     let xlsx = root.path().join("results.xlsx").display().to_string();

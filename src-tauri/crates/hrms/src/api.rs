@@ -211,6 +211,8 @@ pub struct ResultOut {
     pub band: Option<String>,
     /// The person's decision, once reviewed.
     pub decision: Option<String>,
+    /// The latest signed candidate report's id (`interview-kiosk verify` checks a file against it).
+    pub report_id: Option<String>,
 }
 
 // --- the server -------------------------------------------------------------------------------
@@ -453,6 +455,7 @@ async fn results(
                 total: r.total,
                 band: r.band,
                 decision: r.decision,
+                report_id: r.report_id,
             })
             .collect(),
     ))

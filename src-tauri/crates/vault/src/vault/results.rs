@@ -461,6 +461,8 @@ pub struct ExportedResult {
     pub total: Option<f64>,
     pub band: Option<String>,
     pub decision: Option<String>,
+    /// The latest signed candidate report registered for the interview.
+    pub report_id: Option<String>,
 }
 
 impl Vault {
@@ -489,7 +491,8 @@ impl Vault {
             "SELECT c.id, c.name, c.id_last4, j.title, v.id, v.state, v.job_id,
                     (SELECT total FROM scores WHERE interview_id = v.id AND answer_id IS NULL AND superseded_at IS NULL ORDER BY id DESC LIMIT 1),
                     (SELECT band FROM scores WHERE interview_id = v.id AND answer_id IS NULL AND superseded_at IS NULL ORDER BY id DESC LIMIT 1),
-                    (SELECT band FROM decisions WHERE interview_id = v.id ORDER BY id DESC LIMIT 1)
+                    (SELECT band FROM decisions WHERE interview_id = v.id ORDER BY id DESC LIMIT 1),
+                    (SELECT id FROM reports WHERE object = 'interview:' || v.id ORDER BY created_at DESC, rowid DESC LIMIT 1)
              FROM interviews v JOIN candidates c ON c.id = v.candidate_id JOIN jobs j ON j.id = v.job_id
              WHERE c.purged_at IS NULL AND v.updated_at >= ?2 AND v.updated_at < ?3 AND (?1 IS NULL OR v.job_id = ?1)
              ORDER BY v.id",
@@ -508,6 +511,7 @@ impl Vault {
                         total: r.get(7)?,
                         band: r.get(8)?,
                         decision: r.get(9)?,
+                        report_id: r.get(10)?,
                     },
                     r.get(6)?,
                 ))
