@@ -3,11 +3,13 @@
 //! This crate does no I/O: no files, no clock, no database, no network. It holds the vocabulary
 //! and the rules every other crate shares: the two interface languages and the contract for
 //! errors a person can meet ([`UserFacing`]); roles and the authorisation matrix ([`Role::may`]);
-//! weights, bands, the interview state machine, access-code validity and ID-number checks.
+//! weights, bands, the interview state machine, access-code validity and ID-number checks; and
+//! the agreement and selection-rate statistics ([`stats`]).
 
 mod access;
 mod lang;
 mod rules;
+pub mod stats;
 
 pub use access::{Action, Role};
 pub use lang::{Lang, Localized, UserFacing};

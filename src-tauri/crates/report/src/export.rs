@@ -147,24 +147,18 @@ pub fn export_audit(
     let org = vault.organisation().map_err(ReportError::Vault)?;
     let lang = lang.unwrap_or(org.report_lang);
     let signer = signer(vault, session, now)?;
-    let chain = match lang {
-        Lang::ZhCn => format!(
-            "{}（{} {}，{} {}）",
-            crate::text::CHAIN_OK.0,
-            verified.entries,
-            crate::text::CHAIN_ENTRIES.0,
-            verified.checkpoints,
-            crate::text::CHAIN_CHECKPOINTS.0
-        ),
-        Lang::En => format!(
-            "{} ({} {}, {} {})",
-            crate::text::CHAIN_OK.1,
-            verified.entries,
-            crate::text::CHAIN_ENTRIES.1,
-            verified.checkpoints,
-            crate::text::CHAIN_CHECKPOINTS.1
-        ),
+    let (open, sep, close) = match lang {
+        Lang::ZhCn => ("（", "，", "）"),
+        Lang::En => (" (", ", ", ")"),
     };
+    let chain = format!(
+        "{}{open}{} {}{sep}{} {}{close}",
+        crate::text::CHAIN_OK.get(lang),
+        verified.entries,
+        crate::text::CHAIN_ENTRIES.get(lang),
+        verified.checkpoints,
+        crate::text::CHAIN_CHECKPOINTS.get(lang)
+    );
     let rendered =
         summary::render_audit(&rows, (from_ms, to_ms), &chain, &org, lang, &signer.report_id, now, &signer.note)?;
     let csv = summary::audit_csv(&rows, &signer.note.audit_checkpoint);

@@ -322,36 +322,26 @@ impl Writer {
     }
 
     pub fn fill_rect(&mut self, x: f32, y: f32, w: f32, h: f32, color: (f32, f32, f32)) {
-        self.ops().extend([
-            Op::SetFillColor { col: rgb(color) },
-            Op::DrawRectangle {
-                rectangle: Rect {
-                    x: Pt(x),
-                    y: Pt(y),
-                    width: Pt(w),
-                    height: Pt(h),
-                    mode: Some(PaintMode::Fill),
-                    winding_order: Some(WindingOrder::NonZero),
-                },
-            },
-        ]);
+        self.ops().push(Op::SetFillColor { col: rgb(color) });
+        self.rect(x, y, w, h, PaintMode::Fill);
     }
 
     pub fn stroke_rect(&mut self, x: f32, y: f32, w: f32, h: f32, color: (f32, f32, f32), thickness: f32) {
-        self.ops().extend([
-            Op::SetOutlineColor { col: rgb(color) },
-            Op::SetOutlineThickness { pt: Pt(thickness) },
-            Op::DrawRectangle {
-                rectangle: Rect {
-                    x: Pt(x),
-                    y: Pt(y),
-                    width: Pt(w),
-                    height: Pt(h),
-                    mode: Some(PaintMode::Stroke),
-                    winding_order: Some(WindingOrder::NonZero),
-                },
+        self.ops().extend([Op::SetOutlineColor { col: rgb(color) }, Op::SetOutlineThickness { pt: Pt(thickness) }]);
+        self.rect(x, y, w, h, PaintMode::Stroke);
+    }
+
+    fn rect(&mut self, x: f32, y: f32, w: f32, h: f32, mode: PaintMode) {
+        self.ops().push(Op::DrawRectangle {
+            rectangle: Rect {
+                x: Pt(x),
+                y: Pt(y),
+                width: Pt(w),
+                height: Pt(h),
+                mode: Some(mode),
+                winding_order: Some(WindingOrder::NonZero),
             },
-        ]);
+        });
     }
 
     pub fn hline(&mut self, x1: f32, x2: f32, y: f32, color: (f32, f32, f32), thickness: f32) {

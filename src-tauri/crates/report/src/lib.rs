@@ -12,7 +12,6 @@ pub mod export;
 mod identity;
 mod layout;
 mod sign;
-pub mod stats;
 mod summary;
 pub mod text;
 mod verify;

@@ -1,13 +1,13 @@
 //! The job report (ranking, distributions, AI–human agreement, selection rates) and the audit
 //! export (the log for a period with the chain's checkpoint), both always final and signed.
 
+use interview::stats;
 use interview::{Band, Lang};
 use time::OffsetDateTime;
 use vault::{AuditRow, JobCandidateRecord, JobInfo, Organisation};
 
 use crate::candidate::{Rendered, SigningNote, header, signature_block};
 use crate::layout::{Column, Style, Writer};
-use crate::stats;
 use crate::text::{self, T, band_name, date_time, state_name};
 
 pub fn render_job(
@@ -102,7 +102,14 @@ pub fn render_job(
         agree_rows.push(vec![
             dim.dimension.clone(),
             pairs.len().to_string(),
-            fmt(stats::spearman(&pairs)),
+            fmt(if pairs.len() >= 3 {
+                stats::spearman(
+                    &pairs.iter().map(|p| p.0).collect::<Vec<_>>(),
+                    &pairs.iter().map(|p| p.1).collect::<Vec<_>>(),
+                )
+            } else {
+                None
+            }),
             fmt(stats::weighted_kappa(&pairs)),
         ]);
     }

@@ -116,24 +116,7 @@ fn an_imported_pkcs12_signs_reports_that_pdfsig_trusts_through_the_agency_root()
     let path = w.path("agency.pdf");
     std::fs::write(&path, &pdf).unwrap();
     // pdfsig with an NSS database that trusts the agency's root (from openssl, not from us).
-    let db = w.path("agency-nss");
-    std::fs::create_dir_all(&db).unwrap();
-    run("certutil", &["-N", "-d", &format!("sql:{}", db.display()), "--empty-password"]);
-    run(
-        "certutil",
-        &[
-            "-A",
-            "-d",
-            &format!("sql:{}", db.display()),
-            "-n",
-            "agency",
-            "-t",
-            "C,C,C",
-            "-a",
-            "-i",
-            w.path("ca.pem").to_str().unwrap(),
-        ],
-    );
+    let db = common::nss_db_trusting(&w.path("agency-nss"), &w.path("ca.pem"));
     let (valid, text) = pdfsig_valid(&path, &db);
     assert!(valid, "{text}");
     let report = verify_with_vault(&pdf, Some((&mut w.vault, &w.clerk)), &[]).unwrap();

@@ -226,29 +226,20 @@ impl World {
 
     /// An NSS database trusting the organisation's root, as an agency's validator would.
     pub fn nss_db(&self) -> PathBuf {
-        let db = self.path("nssdb");
-        std::fs::create_dir_all(&db).unwrap();
-        run("certutil", &["-N", "-d", &format!("sql:{}", db.display()), "--empty-password"]);
         let root = self.path("root.pem");
         let chain = self.identity.chain_der();
         std::fs::write(&root, report::chain_pem(&chain[chain.len() - 1..])).unwrap();
-        run(
-            "certutil",
-            &[
-                "-A",
-                "-d",
-                &format!("sql:{}", db.display()),
-                "-n",
-                "root",
-                "-t",
-                "C,C,C",
-                "-a",
-                "-i",
-                root.to_str().unwrap(),
-            ],
-        );
-        db
+        nss_db_trusting(&self.path("nssdb"), &root)
     }
+}
+
+/// A new NSS database in `dir` that trusts the root certificate in `root_pem` for signatures.
+pub fn nss_db_trusting(dir: &Path, root_pem: &Path) -> PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
+    let db = format!("sql:{}", dir.display());
+    run("certutil", &["-N", "-d", &db, "--empty-password"]);
+    run("certutil", &["-A", "-d", &db, "-n", "root", "-t", "C,C,C", "-a", "-i", root_pem.to_str().unwrap()]);
+    dir.to_owned()
 }
 
 pub fn install(vault: &mut Vault, admin: &Session, identity: &report::SigningIdentity) {

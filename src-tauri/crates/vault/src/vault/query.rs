@@ -135,19 +135,22 @@ impl Vault {
                 "SELECT seq, at_ms, actor, role, action, object, outcome, device FROM audit_log
                  WHERE ?1 IS NULL OR object LIKE ?1 ESCAPE '\\' ORDER BY seq DESC LIMIT ?2",
             )?
-            .query_map(rusqlite::params![pattern, limit.min(1000)], |r| {
-                Ok(AuditRow {
-                    seq: r.get(0)?,
-                    at_ms: r.get(1)?,
-                    actor: r.get(2)?,
-                    role: r.get(3)?,
-                    action: r.get(4)?,
-                    object: r.get(5)?,
-                    outcome: r.get(6)?,
-                    device: r.get(7)?,
-                })
-            })?
+            .query_map(rusqlite::params![pattern, limit.min(1000)], audit_row)?
             .collect::<rusqlite::Result<_>>()?;
         Ok(rows)
     }
+}
+
+/// An `AuditRow` from `SELECT seq, at_ms, actor, role, action, object, outcome, device`.
+pub(crate) fn audit_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditRow> {
+    Ok(AuditRow {
+        seq: r.get(0)?,
+        at_ms: r.get(1)?,
+        actor: r.get(2)?,
+        role: r.get(3)?,
+        action: r.get(4)?,
+        object: r.get(5)?,
+        outcome: r.get(6)?,
+        device: r.get(7)?,
+    })
 }

@@ -7,7 +7,7 @@ use interview::{Action, Band, InterviewEvent, InterviewState, Lang};
 use rusqlite::{OptionalExtension, params};
 use zeroize::Zeroizing;
 
-use super::query::AuditRow;
+use super::query::{AuditRow, audit_row};
 use super::results::{JobInfo, band_str, parse_band};
 use super::{Session, Vault};
 use crate::audit::Outcome;
@@ -623,18 +623,7 @@ impl Vault {
                 "SELECT seq, at_ms, actor, role, action, object, outcome, device FROM audit_log
                  WHERE at_ms BETWEEN ?1 AND ?2 ORDER BY seq",
             )?
-            .query_map(params![from_ms, to_ms], |r| {
-                Ok(AuditRow {
-                    seq: r.get(0)?,
-                    at_ms: r.get(1)?,
-                    actor: r.get(2)?,
-                    role: r.get(3)?,
-                    action: r.get(4)?,
-                    object: r.get(5)?,
-                    outcome: r.get(6)?,
-                    device: r.get(7)?,
-                })
-            })?
+            .query_map(params![from_ms, to_ms], audit_row)?
             .collect::<rusqlite::Result<_>>()?;
         Ok(rows)
     }

@@ -1,13 +1,14 @@
-//! Agreement and fairness statistics for the job report.
+//! Agreement and fairness statistics: how well the AI's levels agree with people's (the
+//! calibration command and the job report) and selection rates per group (the four-fifths
+//! rule). Pure arithmetic.
 
-/// Spearman's rank correlation (average ranks for ties). `None` below 3 pairs or without spread.
-pub fn spearman(pairs: &[(f64, f64)]) -> Option<f64> {
-    if pairs.len() < 3 {
+/// Spearman's ρ: Pearson's correlation of the ranks (ties averaged). `None` for fewer than two
+/// pairs, unequal lengths, or a constant side.
+pub fn spearman(a: &[f64], b: &[f64]) -> Option<f64> {
+    if a.len() != b.len() || a.len() < 2 {
         return None;
     }
-    let a = ranks(&pairs.iter().map(|p| p.0).collect::<Vec<_>>());
-    let b = ranks(&pairs.iter().map(|p| p.1).collect::<Vec<_>>());
-    pearson(&a, &b)
+    pearson(&ranks(a), &ranks(b))
 }
 
 fn ranks(values: &[f64]) -> Vec<f64> {
@@ -104,12 +105,14 @@ mod tests {
 
     #[test]
     fn spearman_of_a_monotone_relation_is_one_and_ties_share_ranks() {
-        let pairs: Vec<(f64, f64)> = (1..=6).map(|i| (f64::from(i), f64::from(i * i))).collect();
-        assert!((spearman(&pairs).unwrap() - 1.0).abs() < 1e-12);
+        let a: Vec<f64> = (1..=6).map(f64::from).collect();
+        let b: Vec<f64> = a.iter().map(|x| x * x).collect();
+        assert!((spearman(&a, &b).unwrap() - 1.0).abs() < 1e-12);
         assert_eq!(ranks(&[3.0, 1.0, 3.0, 2.0]), [3.5, 1.0, 3.5, 2.0]);
-        let reversed: Vec<(f64, f64)> = (1..=5).map(|i| (f64::from(i), -f64::from(i))).collect();
-        assert!((spearman(&reversed).unwrap() + 1.0).abs() < 1e-12);
-        assert_eq!(spearman(&[(1.0, 1.0), (2.0, 2.0)]), None);
+        let reversed: Vec<f64> = a.iter().map(|x| -x).collect();
+        assert!((spearman(&a, &reversed).unwrap() + 1.0).abs() < 1e-12);
+        assert_eq!(spearman(&[2.0, 2.0], &[1.0, 5.0]), None);
+        assert_eq!(spearman(&[1.0], &[1.0]), None);
     }
 
     #[test]
