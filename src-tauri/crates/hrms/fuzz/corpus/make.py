@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Writes the seed corpus of the import fuzz target: good files in every accepted form, and the
 malformed ones the tests check (`hrms` tests read this directory too). Deterministic; run it
-only when the seeds change."""
+only when the seeds change. Files named `found-*` were found by the fuzzer and are kept as they
+are (this script does not write or remove them)."""
 import io
 import zipfile
 from pathlib import Path
