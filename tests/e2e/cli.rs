@@ -424,3 +424,151 @@ fn the_local_api_listens_only_while_served_and_only_on_loopback() -> Result<()> 
     ensure!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err(), "still listening after the stop");
     Ok(())
 }
+
+/// The report commands on the demo's vault: a signed candidate report and `verify` against the
+/// vault (valid), against nothing (the signer is unknown), against the exported root (valid); a
+/// tampered copy; the audit export with its CSV; files never overwritten; an agency PKCS#12
+/// imported; a logo that is not a PNG refused.
+#[test]
+fn reports_and_verification_through_the_cli() -> Result<()> {
+    const DEMO_PASSWORD: &str = "demo-password-2026";
+    let (root, cli) = tempdirs()?;
+    cli.ok(&["demo"])?;
+    let run = |args: &[&str]| cli.run_as(args, "", DEMO_PASSWORD);
+    let path = |name: &str| root.path().join(name).display().to_string();
+
+    let pdf = path("candidate.pdf");
+    let out = run(&["report", "candidate", "--interview", "1", "--out", &pdf, "--user", "clerk"])?;
+    ensure!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    ensure!(String::from_utf8_lossy(&out.stdout).contains("Signed report R-"));
+    let again = run(&["report", "candidate", "--candidate", "1", "--out", &pdf, "--user", "clerk"])?;
+    ensure!(!again.status.success(), "a report must never overwrite a file");
+    ensure!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+
+    let verified = run(&["verify", &pdf, "--user", "auditor"])?;
+    let text = String::from_utf8_lossy(&verified.stdout).into_owned();
+    ensure!(verified.status.success(), "{text}{}", String::from_utf8_lossy(&verified.stderr));
+    ensure!(text.contains("Verdict: VALID") && text.contains("Known to this vault: yes"), "{text}");
+    // Without the vault or the organisation's root, nobody vouches for the signer.
+    let alone = run(&["verify", &pdf])?;
+    ensure!(!alone.status.success());
+    ensure!(String::from_utf8_lossy(&alone.stdout).contains("not issued by a trusted organisation root"));
+    let root_pem = path("org-root.pem");
+    ensure!(run(&["signing", "export", "--out", &root_pem, "--user", "admin"])?.status.success());
+    let trusted = run(&["verify", &pdf, "--trust", &root_pem, "--json"])?;
+    ensure!(trusted.status.success(), "{}", String::from_utf8_lossy(&trusted.stdout));
+    let json: serde_json::Value = serde_json::from_slice(&trusted.stdout)?;
+    ensure!(json["verification"]["whole_document"] == serde_json::json!(true));
+
+    let mut bytes = std::fs::read(&pdf)?;
+    let at = bytes.len() / 4;
+    bytes[at] ^= 0x04;
+    let tampered = path("tampered.pdf");
+    std::fs::write(&tampered, &bytes)?;
+    let rejected = run(&["verify", &tampered, "--user", "auditor"])?;
+    ensure!(!rejected.status.success());
+    ensure!(String::from_utf8_lossy(&rejected.stdout).contains("Verdict: INVALID"));
+    ensure!(String::from_utf8_lossy(&rejected.stderr).contains("not a valid final report"));
+    let not_pdf = path("notes.txt");
+    std::fs::write(&not_pdf, "hello")?;
+    let out = run(&["verify", &not_pdf])?;
+    ensure!(!out.status.success() && String::from_utf8_lossy(&out.stdout).contains("This is not a PDF file."));
+
+    let (audit, csv) = (path("audit.pdf"), path("audit.csv"));
+    let out = run(&[
+        "report",
+        "audit",
+        "--from",
+        "2020-01-01",
+        "--to",
+        "2099-12-31",
+        "--out",
+        &audit,
+        "--csv",
+        &csv,
+        "--user",
+        "auditor",
+    ])?;
+    ensure!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    ensure!(std::fs::read_to_string(&csv)?.starts_with("\u{feff}seq,at_ms,actor"));
+    ensure!(run(&["verify", &audit, "--user", "auditor"])?.status.success());
+    // A clerk may not export the audit log.
+    let denied = run(&[
+        "report",
+        "audit",
+        "--from",
+        "2020-01-01",
+        "--to",
+        "2099-12-31",
+        "--out",
+        &path("a2.pdf"),
+        "--user",
+        "clerk",
+    ])?;
+    ensure!(!denied.status.success() && String::from_utf8_lossy(&denied.stderr).contains("not allowed"));
+
+    // The agency's own PKCS#12 (made by openssl), then a report signed with it.
+    let key = path("agency.key");
+    let cert = path("agency.pem");
+    let p12 = path("agency.p12");
+    let openssl = |args: &[&str]| -> Result<()> {
+        let out = Command::new("openssl").args(args).output()?;
+        ensure!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        Ok(())
+    };
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        &key,
+        "-out",
+        &cert,
+        "-subj",
+        "/O=Agency/CN=Agency Signing",
+        "-days",
+        "30",
+    ])?;
+    openssl(&["pkcs12", "-export", "-inkey", &key, "-in", &cert, "-out", &p12, "-passout", "pass:p12 secret"])?;
+    let mut import = cli.spawn_as(&["signing", "import", &p12, "--user", "admin"], DEMO_PASSWORD)?;
+    drop(import.stdin.take());
+    let wrong = import.wait_with_output()?;
+    ensure!(!wrong.status.success(), "a PKCS#12 without its password must be refused");
+    let out = Command::new(workspace_root().join("installer/with-keyring"))
+        .arg(workspace_root().join("target/debug/interview-kiosk"))
+        .args([
+            "signing",
+            "import",
+            &p12,
+            "--user",
+            "admin",
+            "--data-dir",
+            &cli.data.display().to_string(),
+            "--lang",
+            "en",
+        ])
+        .env("INTERVIEW_KIOSK_KEYRING_PASSWORD", "test keyring password")
+        .env("XDG_DATA_HOME", &cli.keyring)
+        .env("INTERVIEW_KIOSK_PASSWORD", DEMO_PASSWORD)
+        .env("INTERVIEW_KIOSK_P12_PASSWORD", "p12 secret")
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .output()?;
+    ensure!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let agency_pdf = path("agency.pdf");
+    ensure!(
+        run(&["report", "candidate", "--interview", "1", "--out", &agency_pdf, "--user", "clerk"])?.status.success()
+    );
+    let verified = run(&["verify", &agency_pdf, "--user", "auditor"])?;
+    ensure!(verified.status.success(), "{}", String::from_utf8_lossy(&verified.stdout));
+    ensure!(String::from_utf8_lossy(&verified.stdout).contains("CN=Agency Signing"));
+    // The earlier report, signed with the retired identity, still verifies.
+    ensure!(run(&["verify", &pdf, "--user", "auditor"])?.status.success());
+
+    let out = run(&["org", "--name", "某市", "--logo", &not_pdf, "--user", "admin"])?;
+    ensure!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("is not a PNG image"));
+    Ok(())
+}

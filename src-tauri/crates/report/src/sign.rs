@@ -306,15 +306,15 @@ fn cms_der(identity: &SigningIdentity, digest: &[u8]) -> Result<Vec<u8>> {
         signature: OctetString::new(signature.as_bytes()).map_err(ReportError::cms)?,
         unsigned_attrs: None,
     };
-    // The signing certificate and any intermediates, never the self-signed root: a validator
-    // must find the root in its own trust store (embedded, it would only be a hint that NSS
-    // ignores, so bytes in it could change unnoticed).
+    // The signing certificate (always, even when it is self-signed) and any intermediates, never
+    // a separate self-signed root: a validator must find the root in its own trust store
+    // (embedded, it would only be a hint that NSS ignores, so bytes in it could change unnoticed).
     let certificates = identity
         .chain()
         .iter()
-        .filter(|c| c.tbs_certificate.issuer != c.tbs_certificate.subject)
-        .cloned()
-        .map(CertificateChoices::Certificate)
+        .enumerate()
+        .filter(|(i, c)| *i == 0 || c.tbs_certificate.issuer != c.tbs_certificate.subject)
+        .map(|(_, c)| CertificateChoices::Certificate(c.clone()))
         .collect::<Vec<_>>();
     let signed_data = SignedData {
         version: CmsVersion::V1,
