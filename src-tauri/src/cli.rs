@@ -88,6 +88,7 @@ enum Command {
 }
 
 pub fn main() -> ExitCode {
+    report_cli::capture_local_offset();
     let cli = Cli::parse();
     let lang = cli.lang.unwrap_or_else(lang_from_locale);
     match run(cli, lang) {

@@ -316,7 +316,7 @@ pub fn run(data_dir: &Path, lang: Lang) -> Result<(), ShellError> {
         std::fs::create_dir_all(&reports_dir)
             .map_err(|source| ShellError::DataDir { path: reports_dir.clone(), source })?;
         let (interview_id, _) = demo_interview(&mut vault, &clerk, job_id)?;
-        let now = time::OffsetDateTime::now_utc();
+        let now = report_cli::now();
         let candidate = report::export::export_candidate(&mut vault, &clerk, interview_id, None, now)?;
         candidate_pdf = reports_dir.join(format!("{}.pdf", candidate.report_id));
         write_demo_file(&candidate_pdf, &candidate.pdf)?;

@@ -113,10 +113,19 @@ pub struct OrgArgs {
 
 const P12_PASSWORD_ENV: &str = "INTERVIEW_KIOSK_P12_PASSWORD";
 
-fn now() -> OffsetDateTime {
-    let utc = OffsetDateTime::now_utc();
-    // The offset of the machine's zone when it can be read safely; UTC otherwise.
-    time::UtcOffset::current_local_offset().map(|o| utc.to_offset(o)).unwrap_or(utc)
+/// The machine's UTC offset, read once at start-up: the `time` crate reads it only while the
+/// process has a single thread (the zone database is not thread-safe to consult on Unix), and
+/// logging starts a thread right after.
+static LOCAL_OFFSET: std::sync::OnceLock<time::UtcOffset> = std::sync::OnceLock::new();
+
+/// Call first thing in `main`, before any thread starts.
+pub fn capture_local_offset() {
+    let _ = LOCAL_OFFSET.set(time::UtcOffset::current_local_offset().unwrap_or(time::UtcOffset::UTC));
+}
+
+/// Now, in the machine's zone (UTC when it could not be read).
+pub fn now() -> OffsetDateTime {
+    OffsetDateTime::now_utc().to_offset(LOCAL_OFFSET.get().copied().unwrap_or(time::UtcOffset::UTC))
 }
 
 /// Writes a new file (refusing to replace one) and syncs it.
