@@ -109,6 +109,7 @@ pub fn export_candidate(
     if let Some(reason) = candidate::draft_reason(&record) {
         let report_id = new_report_id(now);
         let rendered = candidate::render(&record, &org, lang, &report_id, now, None)?;
+        vault.record_draft_export(session, interview_id).map_err(ReportError::Vault)?;
         return Ok(Exported { report_id, pdf: rendered.pdf, signed: false, draft_reason: Some(reason.get(lang)) });
     }
     let signer = signer(vault, session, now)?;

@@ -184,8 +184,10 @@ fn an_interview_not_yet_decided_gives_an_unsigned_draft_that_never_passes_for_a_
     let report = verify_with_vault(&draft.pdf, Some((&mut w.vault, &w.clerk)), &[]).unwrap();
     assert!(!report.is_valid());
     assert_eq!(report.verification.problems, [Problem::Unsigned]);
-    // Not registered either.
+    // Not registered either; but its export is in the audit log.
     assert!(!report.vault.unwrap().known);
+    let log = w.vault.audit_log(&w.auditor, Some(&format!("interview:{interview}")), 100).unwrap();
+    assert!(log.iter().any(|e| e.action == "report.draft" && e.actor == "clerk"), "{log:?}");
 }
 
 #[test]

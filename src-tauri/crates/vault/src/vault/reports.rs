@@ -664,6 +664,13 @@ impl Vault {
         })
     }
 
+    /// Records that an unsigned draft of an interview's report was exported (it carries
+    /// personal data like a final report, but is never registered).
+    pub fn record_draft_export(&mut self, session: &Session, interview_id: i64) -> Result<()> {
+        self.authorize(session, Action::ExportReports)?;
+        self.write(session, "report.draft", &format!("interview:{interview_id}"), |_| Ok(()))
+    }
+
     /// A registered report by id (audited as a verification).
     pub fn lookup_report(&mut self, session: &Session, id: &str) -> Result<Option<ReportRecord>> {
         self.authorize_any(session, &[Action::ViewInterviews, Action::ViewAudit])?;
