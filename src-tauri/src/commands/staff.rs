@@ -23,7 +23,15 @@ pub async fn staff_sign_in(
     let staff = tauri::async_runtime::spawn_blocking(move || -> Result<StaffDto, ShellError> {
         let mut guard = state.staff.lock().map_err(|_| ShellError::Internal("staff lock poisoned".into()))?;
         let mut vault = match guard.take() {
-            Some(staff) => staff.vault,
+            // Signing in again ends the earlier session (a sign-out the page may have missed).
+            Some(Staff { mut vault, session }) => {
+                if let Some(session) = session
+                    && let Err(error) = vault.logout(&session)
+                {
+                    tracing::warn!(code = interview::UserFacing::code(&error), "ending the earlier session failed");
+                }
+                vault
+            }
             None => {
                 vault::keys::credential::use_platform_store()?;
                 vault::Vault::open(&state.data_dir)?

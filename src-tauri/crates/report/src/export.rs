@@ -6,7 +6,7 @@ use interview::Lang;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
-use vault::{ReportRecord, Session, Vault};
+use vault::{NewReport, Session, Vault};
 
 use crate::candidate::{self, SigningNote};
 use crate::error::{ReportError, Result};
@@ -78,7 +78,7 @@ fn sign_and_register(
         block_rect,
     };
     let pdf = sign_pdf(&rendered.pdf, &signer.identity, &request)?;
-    let record = ReportRecord {
+    let record = NewReport {
         id: signer.report_id.clone(),
         kind: kind.to_owned(),
         object,
@@ -86,8 +86,6 @@ fn sign_and_register(
         size: pdf.len() as u64,
         signer_fingerprint: signer.identity.fingerprint(),
         audit_seq: signer.audit_seq,
-        created_at_ms: 0,
-        created_by: String::new(),
     };
     vault.register_report(session, &record).map_err(ReportError::Vault)?;
     tracing::info!(report = %signer.report_id, kind, bytes = pdf.len(), "report signed and registered");

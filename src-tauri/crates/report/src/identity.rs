@@ -150,11 +150,6 @@ impl SigningIdentity {
     pub fn root_fingerprint(&self) -> String {
         hex::encode(Sha256::digest(self.chain_der.last().expect("a chain has a certificate")))
     }
-
-    /// The chain as PEM, root last: what an agency hands to whoever must validate its reports.
-    pub fn chain_pem(&self) -> String {
-        chain_pem(&self.chain_der)
-    }
 }
 
 /// The certificates of a PEM file (e.g. the organisation's root, for `verify --trust`).
@@ -166,9 +161,14 @@ pub fn certificates_from_pem(pem_text: &[u8]) -> Result<Vec<Vec<u8>>> {
     certs.iter().map(|c| c.to_der().map_err(ReportError::certificate)).collect()
 }
 
-/// Certificates (DER) as PEM, in the order given.
+/// Certificates (DER) as PEM, in the order given: what an agency hands to whoever must validate
+/// its reports (`signing export`).
 pub fn chain_pem(chain_der: &[Vec<u8>]) -> String {
-    chain_der.iter().map(|der| pem("CERTIFICATE", der)).collect()
+    chain_der
+        .iter()
+        // Encoding a byte string as PEM cannot fail but for a label the encoder rejects.
+        .filter_map(|der| der::pem::encode_string("CERTIFICATE", der::pem::LineEnding::LF, der).ok())
+        .collect()
 }
 
 /// The public key in a certificate, if it is a P-256 key.
@@ -205,35 +205,6 @@ fn serial() -> Result<SerialNumber> {
     SerialNumber::new(&bytes).map_err(ReportError::certificate)
 }
 
-pub(crate) fn pem(label: &str, der: &[u8]) -> String {
-    use std::fmt::Write;
-    let b64 = base64(der);
-    let mut out = format!("-----BEGIN {label}-----\n");
-    for line in b64.as_bytes().chunks(64) {
-        let _ = writeln!(out, "{}", String::from_utf8_lossy(line));
-    }
-    let _ = writeln!(out, "-----END {label}-----");
-    out
-}
-
-fn base64(data: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
-    for chunk in data.chunks(3) {
-        let n = (u32::from(chunk[0]) << 16)
-            | (u32::from(*chunk.get(1).unwrap_or(&0)) << 8)
-            | u32::from(*chunk.get(2).unwrap_or(&0));
-        for (i, shift) in [18, 12, 6, 0].into_iter().enumerate() {
-            if i <= chunk.len() {
-                out.push(ALPHABET[((n >> shift) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -247,7 +218,10 @@ mod tests {
         assert_eq!(id.chain()[0].tbs_certificate.issuer, id.chain()[1].tbs_certificate.subject);
         let stored = SigningIdentity::from_stored(&id.key_pkcs8().unwrap(), id.chain_der()).unwrap();
         assert_eq!(stored.fingerprint(), id.fingerprint());
-        assert!(id.chain_pem().starts_with("-----BEGIN CERTIFICATE-----\n"));
+        // The PEM reads back to the same certificates.
+        let pem = chain_pem(id.chain_der());
+        assert!(pem.starts_with("-----BEGIN CERTIFICATE-----\n"));
+        assert_eq!(certificates_from_pem(pem.as_bytes()).unwrap(), id.chain_der());
     }
 
     #[test]
@@ -256,20 +230,5 @@ mod tests {
         let b = SigningIdentity::generate("B").unwrap();
         let err = SigningIdentity::from_stored(&a.key_pkcs8().unwrap(), b.chain_der()).unwrap_err();
         assert!(matches!(err, ReportError::KeyCertificateMismatch), "{err:?}");
-    }
-
-    #[test]
-    fn base64_matches_the_rfc_vectors() {
-        for (plain, encoded) in [
-            ("", ""),
-            ("f", "Zg=="),
-            ("fo", "Zm8="),
-            ("foo", "Zm9v"),
-            ("foob", "Zm9vYg=="),
-            ("fooba", "Zm9vYmE="),
-            ("foobar", "Zm9vYmFy"),
-        ] {
-            assert_eq!(base64(plain.as_bytes()), encoded);
-        }
     }
 }

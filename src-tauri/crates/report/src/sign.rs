@@ -73,7 +73,7 @@ pub struct SignRequest {
 /// Signs `unsigned` (a PDF just rendered) as a certification signature of `identity`.
 pub fn sign_pdf(unsigned: &[u8], identity: &SigningIdentity, request: &SignRequest) -> Result<Vec<u8>> {
     let mut doc = lopdf::Document::load_mem(unsigned).map_err(|e| ReportError::Pdf(e.to_string()))?;
-    let cms_len = cms_der(identity, &[0; 32])?.len();
+    let cms_len = cms_len(identity)?;
 
     let sig_id = doc.add_object(signature_dictionary(request, cms_len, identity));
     let page_id = *doc
@@ -128,7 +128,9 @@ pub fn sign_pdf(unsigned: &[u8], identity: &SigningIdentity, request: &SignReque
     hasher.update(&out[hex_end..]);
     let digest: [u8; 32] = hasher.finalize().into();
     let cms = cms_der(identity, &digest)?;
-    debug_assert_eq!(cms.len(), cms_len);
+    if cms.len() != cms_len {
+        return Err(ReportError::Cms(format!("container is {} bytes, its placeholder {cms_len}", cms.len())));
+    }
     let hex = hex::encode_upper(&cms);
     out[hex_start + 1..hex_end - 1].copy_from_slice(hex.as_bytes());
     Ok(out)
@@ -283,15 +285,29 @@ pub(crate) fn signed_attributes(identity: &SigningIdentity, digest: &[u8]) -> Re
 
 /// The DER ContentInfo(SignedData) for a document digest.
 fn cms_der(identity: &SigningIdentity, digest: &[u8]) -> Result<Vec<u8>> {
+    cms_der_with(identity, digest, true)
+}
+
+/// The container's size, which the placeholder must have: the same structure with a stand-in
+/// signature of the fixed length (no signing needed).
+fn cms_len(identity: &SigningIdentity) -> Result<usize> {
+    Ok(cms_der_with(identity, &[0; 32], false)?.len())
+}
+
+fn cms_der_with(identity: &SigningIdentity, digest: &[u8], sign: bool) -> Result<Vec<u8>> {
     let signed_attrs = signed_attributes(identity, digest)?;
-    let to_sign = signed_attrs.to_der().map_err(ReportError::cms)?;
-    let mut rng = rand_core::OsRng;
-    let signature = loop {
-        let sig: DerSignature =
-            identity.key().try_sign_with_rng(&mut rng, &to_sign).map_err(|_| ReportError::Signing)?;
-        if sig.as_bytes().len() == SIGNATURE_DER_LEN {
-            break sig;
+    let signature = if sign {
+        let to_sign = signed_attrs.to_der().map_err(ReportError::cms)?;
+        let mut rng = rand_core::OsRng;
+        loop {
+            let sig: DerSignature =
+                identity.key().try_sign_with_rng(&mut rng, &to_sign).map_err(|_| ReportError::Signing)?;
+            if sig.as_bytes().len() == SIGNATURE_DER_LEN {
+                break sig.as_bytes().to_vec();
+            }
         }
+    } else {
+        vec![0; SIGNATURE_DER_LEN]
     };
     let leaf = &identity.chain()[0];
     let signer = SignerInfo {
@@ -303,7 +319,7 @@ fn cms_der(identity: &SigningIdentity, digest: &[u8]) -> Result<Vec<u8>> {
         digest_alg: algorithm(ID_SHA256),
         signed_attrs: Some(signed_attrs),
         signature_algorithm: algorithm(ECDSA_WITH_SHA256),
-        signature: OctetString::new(signature.as_bytes()).map_err(ReportError::cms)?,
+        signature: OctetString::new(signature).map_err(ReportError::cms)?,
         unsigned_attrs: None,
     };
     // The signing certificate (always, even when it is self-signed) and any intermediates, never
@@ -364,5 +380,7 @@ mod tests {
         let lengths: std::collections::BTreeSet<usize> =
             (0..20u8).map(|i| cms_der(&id, &[i; 32]).unwrap().len()).collect();
         assert_eq!(lengths.len(), 1, "{lengths:?}");
+        // The placeholder is sized without signing, and to the same length.
+        assert_eq!(lengths.first().copied(), Some(cms_len(&id).unwrap()));
     }
 }

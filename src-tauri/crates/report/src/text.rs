@@ -177,20 +177,11 @@ pub fn clock(ms: u32) -> String {
 
 /// `2026-12-02 10:05 (UTC+08:00)`.
 pub fn date_time(ms: i64, offset: UtcOffset) -> String {
-    let Ok(t) = time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000)) else { return "—".into() };
-    let t = t.to_offset(offset);
-    let (h, m, _) = offset.as_hms();
-    let sign = if offset.is_negative() { '-' } else { '+' };
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02} (UTC{sign}{:02}:{:02})",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        h.unsigned_abs(),
-        m.unsigned_abs()
-    )
+    let stamp = timestamp(ms, offset);
+    match stamp.get(..16) {
+        Some(minutes) => format!("{minutes} ({})", zone(offset)),
+        None => stamp,
+    }
 }
 
 /// `2026-12-02 10:05:09` in the given offset (the zone is stated once, in the column header).
@@ -213,4 +204,20 @@ pub fn zone(offset: UtcOffset) -> String {
     let (h, m, _) = offset.as_hms();
     let sign = if offset.is_negative() { '-' } else { '+' };
     format!("UTC{sign}{:02}:{:02}", h.unsigned_abs(), m.unsigned_abs())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_printed_in_the_given_zone_with_the_zone() {
+        let offset = UtcOffset::from_hms(8, 0, 0).unwrap();
+        // 2026-12-02 02:05:09 UTC
+        let ms = 1_796_177_109_000;
+        assert_eq!(timestamp(ms, offset), "2026-12-02 10:05:09");
+        assert_eq!(date_time(ms, offset), "2026-12-02 10:05 (UTC+08:00)");
+        assert_eq!(date_time(ms, UtcOffset::from_hms(-5, -30, 0).unwrap()), "2026-12-01 20:35 (UTC-05:30)");
+        assert_eq!(clock(83_999), "1:23");
+    }
 }

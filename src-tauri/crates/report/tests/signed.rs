@@ -165,6 +165,9 @@ fn the_pages_carry_chinese_and_english_text_the_chart_and_the_tables() {
         let image = image::open(&ppm).unwrap().to_rgb8();
         let blue = image.pixels().filter(|p| p[2] > 150 && p[0] < 90 && p[1] < 150).count();
         assert!(blue > 200, "{lang}: {blue} blue pixels: no chart bars?");
+        // …and the organisation's logo (red and green) in the header.
+        let red = image.pixels().filter(|p| p[0] > 170 && p[1] < 60 && p[2] < 60).count();
+        assert!(red > 100, "{lang}: {red} red pixels: no logo?");
     }
 }
 
@@ -337,4 +340,52 @@ fn the_job_report_ranks_candidates_and_measures_agreement_and_selection_rates() 
     assert!(text.find("候选人04").unwrap() < text.find("候选人00").unwrap());
     let (valid, out) = pdfsig_valid(&path, &w.nss_db());
     assert!(valid, "{out}");
+}
+
+#[test]
+fn bad_review_input_is_refused_with_a_sentence_and_changes_nothing() {
+    use interview::{InterviewState, UserFacing};
+    let mut w = World::new();
+    let scored = w.interview("张三", None, [4.0, 3.5, 3.0], None, None);
+    let candidate = w
+        .vault
+        .add_candidate(
+            &w.clerk,
+            vault::NewCandidate {
+                job_id: w.job,
+                name: "李四".into(),
+                id_number: None,
+                phone: None,
+                email: None,
+                group: None,
+            },
+        )
+        .unwrap();
+    let now = common::now_ms();
+    let (invited, _) = w.vault.issue_invitation(&w.clerk, candidate, now - common::HOUR, now + common::HOUR).unwrap();
+
+    let refusals = [
+        (w.vault.record_decision(&w.clerk, scored, Band::Hold, "  ").unwrap_err(), "review.reason_missing"),
+        (w.vault.record_rating(&w.clerk, scored, "沟通能力", 6, None).unwrap_err(), "review.rating_out_of_range"),
+        (w.vault.record_rating(&w.clerk, scored, "不存在的维度", 3, None).unwrap_err(), "review.unknown_dimension"),
+        (w.vault.record_decision(&w.clerk, invited, Band::Hold, "理由").unwrap_err(), "review.not_scored"),
+        (w.vault.record_rating(&w.clerk, invited, "沟通能力", 3, None).unwrap_err(), "review.not_scored"),
+        (w.vault.record_decision(&w.kiosk, scored, Band::Hold, "理由").unwrap_err(), "auth.denied"),
+    ];
+    for (error, code) in refusals {
+        assert_eq!(error.code(), code, "{error}");
+        assert!(!error.user_message().zh_cn.is_empty() && !error.user_message().en.is_empty());
+    }
+    let record = w.vault.interview_record(&w.clerk, scored).unwrap();
+    assert_eq!(record.state, InterviewState::Scored, "a refused decision moved the interview");
+    assert!(record.decision.is_none() && record.ratings.is_empty());
+    // Every refusal is in the audit log.
+    let log = w.vault.audit_log(&w.auditor, None, 200).unwrap();
+    assert_eq!(log.iter().filter(|e| e.outcome != "ok" && e.action.starts_with("review.")).count(), 5, "{log:#?}");
+
+    // A later decision supersedes an earlier one; the report shows the latest.
+    w.vault.record_decision(&w.clerk, scored, Band::Hold, "先待定").unwrap();
+    w.vault.record_decision(&w.clerk, scored, Band::Recommend, "复核后推荐").unwrap();
+    let record = w.vault.interview_record(&w.clerk, scored).unwrap();
+    assert_eq!((record.state, record.decision.unwrap().reason.as_str()), (InterviewState::Reviewed, "复核后推荐"));
 }

@@ -31,6 +31,6 @@ pub use vault::{
     UnfinishedAnswer, Vault, VaultPaths, VaultStatus, media_format, vault_id_at,
 };
 pub use vault::{
-    AnswerRecord, AuditHead, DecisionRecord, FlagRecord, InterviewRecord, JobCandidateRecord, NewSigningIdentity,
-    Organisation, RatingRecord, ReportRecord, SigningIdentityInfo, StoredSigningIdentity,
+    AnswerRecord, AuditHead, DecisionRecord, FlagRecord, InterviewRecord, JobCandidateRecord, NewReport,
+    NewSigningIdentity, Organisation, RatingRecord, ReportRecord, SigningIdentityInfo, StoredSigningIdentity,
 };

@@ -41,8 +41,8 @@ pub use backup::{BackupReport, RestoreReport};
 pub use query::{AuditRow, CandidateFilter, CandidatePage, CandidateRow};
 pub use recording::{Attempts, MediaInfo, NewSegment, SegmentPart, UnfinishedAnswer, format as media_format};
 pub use reports::{
-    AnswerRecord, AuditHead, DecisionRecord, FlagRecord, InterviewRecord, JobCandidateRecord, NewSigningIdentity,
-    Organisation, RatingRecord, ReportRecord, SigningIdentityInfo, StoredSigningIdentity,
+    AnswerRecord, AuditHead, DecisionRecord, FlagRecord, InterviewRecord, JobCandidateRecord, NewReport,
+    NewSigningIdentity, Organisation, RatingRecord, ReportRecord, SigningIdentityInfo, StoredSigningIdentity,
 };
 pub use results::{
     AnswerInfo, ExportedResult, JobInfo, MAX_ATTEMPTS, NewFlag, NewScore, NewTranscript, ScoringJob, ScoringRecord,

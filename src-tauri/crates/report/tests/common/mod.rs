@@ -271,11 +271,12 @@ fn evidence(dimension: &str) -> String {
     .to_string()
 }
 
-/// A 4×2 PNG (red and blue), made with the `image` crate's encoder rules by hand: no test asset.
+/// A 4×2 PNG logo (red and green: no blue, so the chart test counts only the chart's bars),
+/// encoded with the `image` crate: no test asset.
 fn logo() -> Vec<u8> {
     let mut png = Vec::new();
     let encoder = image::codecs::png::PngEncoder::new(&mut png);
-    let pixels: Vec<u8> = (0..8).flat_map(|i| if i % 2 == 0 { [200, 30, 30] } else { [30, 60, 200] }).collect();
+    let pixels: Vec<u8> = (0..8).flat_map(|i| if i % 2 == 0 { [200, 30, 30] } else { [30, 150, 60] }).collect();
     image::ImageEncoder::write_image(encoder, &pixels, 4, 2, image::ExtendedColorType::Rgb8).unwrap();
     png
 }

@@ -135,6 +135,18 @@ pub struct JobCandidateRecord {
     pub decision: Option<Band>,
 }
 
+/// A signed report to register (who and when are the session's and the vault's clock).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewReport {
+    pub id: String,
+    pub kind: String,
+    pub object: String,
+    pub sha256: [u8; 32],
+    pub size: u64,
+    pub signer_fingerprint: String,
+    pub audit_seq: i64,
+}
+
 /// A signed report as registered.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ReportRecord {
@@ -640,7 +652,7 @@ impl Vault {
     // --- the register of signed reports -----------------------------------------------------
 
     /// Records a signed report (and audits the export) in one transaction.
-    pub fn register_report(&mut self, session: &Session, report: &ReportRecord) -> Result<()> {
+    pub fn register_report(&mut self, session: &Session, report: &NewReport) -> Result<()> {
         self.authorize(session, Action::ExportReports)?;
         let now = self.now();
         let user = session.user_id;
