@@ -102,11 +102,25 @@ impl App {
         capabilities
             .insert("tauri:options".to_owned(), serde_json::json!({ "application": binary.display().to_string() }));
         capabilities.insert("browserName".to_owned(), serde_json::json!("wry"));
-        let client = ClientBuilder::new(HttpConnector::new())
-            .capabilities(capabilities)
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await
-            .context("opening a WebDriver session on the app")?;
+        // tauri-driver listens before the WebKitWebDriver it starts for the session is ready; on
+        // a loaded two-core machine the first new-session request can find it not yet answering
+        // (seen once in `make test`: "webdriver server did not respond"). Three tries, 1 s apart.
+        let mut attempt = 0;
+        let client = loop {
+            attempt += 1;
+            match ClientBuilder::new(HttpConnector::new())
+                .capabilities(capabilities.clone())
+                .connect(&format!("http://127.0.0.1:{port}"))
+                .await
+            {
+                Ok(client) => break client,
+                Err(error) if attempt < 3 => {
+                    println!("new WebDriver session, attempt {attempt}: {error}; trying again");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+                Err(error) => return Err(error).context("opening a WebDriver session on the app"),
+            }
+        };
         Ok(App { client, display, children })
     }
 
