@@ -76,6 +76,12 @@ pub enum VaultError {
     DecisionReasonMissing,
     #[error("interview {interview_id} has not been scored")]
     NotScored { interview_id: i64 },
+    #[error("identity check failed")]
+    IdentityMismatch,
+    #[error("extra time of {pct}% is out of range")]
+    ExtraTimeOutOfRange { pct: u32 },
+    #[error("an account cannot disable itself")]
+    CannotDisableSelf,
     #[error(transparent)]
     Rule(#[from] RuleError),
     #[error("database error: {0}")]
@@ -130,6 +136,9 @@ impl UserFacing for VaultError {
             VaultError::RatingOutOfRange => "review.rating_out_of_range",
             VaultError::DecisionReasonMissing => "review.reason_missing",
             VaultError::NotScored { .. } => "review.not_scored",
+            VaultError::IdentityMismatch => "kiosk.identity_mismatch",
+            VaultError::ExtraTimeOutOfRange { .. } => "invitation.extra_time",
+            VaultError::CannotDisableSelf => "user.disable_self",
             VaultError::Rule(rule) => rule.code(),
             VaultError::Sqlite(_) => "vault.database",
             VaultError::Io { .. } => "vault.io",
@@ -274,6 +283,18 @@ impl UserFacing for VaultError {
             VaultError::NotScored { .. } => Localized::new(
                 "该面试尚未完成评分，暂不能复核或决定。",
                 "This interview has not been scored yet, so it cannot be reviewed or decided.",
+            ),
+            VaultError::IdentityMismatch => Localized::new(
+                "身份证号后四位与登记的信息不一致。请核对后重试，或请工作人员协助。",
+                "The last four characters do not match the ID number on record. Please check them, or ask a member of staff.",
+            ),
+            VaultError::ExtraTimeOutOfRange { .. } => Localized::new(
+                "延长时间必须在 0% 到 200% 之间。",
+                "Extra time must be between 0% and 200%.",
+            ),
+            VaultError::CannotDisableSelf => Localized::new(
+                "不能停用自己正在使用的账户。请由另一位管理员操作。",
+                "You cannot disable the account you are signed in with; ask another administrator.",
             ),
             VaultError::Rule(rule) => rule.user_message(),
             VaultError::Sqlite(_) | VaultError::Crypto(_) => Localized::new(

@@ -28,6 +28,7 @@ mod api;
 mod backup;
 #[cfg(feature = "bench-internals")]
 mod bench;
+mod kiosk;
 mod query;
 mod recording;
 mod rekey;
@@ -38,6 +39,7 @@ mod tokens;
 
 pub use api::InterviewStatus;
 pub use backup::{BackupReport, RestoreReport};
+pub use kiosk::{KioskPlan, KioskQuestion, MAX_EXTRA_TIME_PCT, UserInfo};
 pub use query::{AuditRow, CandidateFilter, CandidatePage, CandidateRow};
 pub use recording::{Attempts, MediaInfo, NewSegment, SegmentPart, UnfinishedAnswer, format as media_format};
 pub use reports::{
@@ -617,6 +619,9 @@ impl Vault {
     /// Disables an account and ends all its sessions.
     pub fn disable_user(&mut self, session: &Session, user_id: i64) -> Result<()> {
         self.authorize(session, Action::ManageUsers)?;
+        if user_id == session.user_id {
+            return Err(VaultError::CannotDisableSelf);
+        }
         let now = self.now();
         self.write(session, "user.disable", &format!("user:{user_id}"), |tx| {
             if tx.execute("UPDATE users SET disabled = 1 WHERE id = ?1", [user_id])? == 0 {
