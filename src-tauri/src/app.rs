@@ -1,30 +1,60 @@
 //! The desktop app: windows, state, the invoke handler.
+//!
+//! One process shows one window: the staff window (`interview-kiosk`), or the candidates'
+//! kiosk (`interview-kiosk kiosk`) — full screen, undecorated, always on top, no devtools or
+//! context menu in release builds, and a capability file that grants kiosk commands only.
 
 use std::path::PathBuf;
 
-use tauri::{WebviewUrl, WebviewWindowBuilder};
+use tauri::{Manager, WebviewUrl, WebviewWindowBuilder};
 
 use crate::commands;
-use crate::state::AppState;
+use crate::commands::guard::{KIOSK_WINDOW, STAFF_WINDOW};
+use crate::state::{AppState, Mode};
 
-pub fn run(data_dir: PathBuf) -> anyhow::Result<()> {
-    let builder = commands::specta_builder::<tauri::Wry>();
+pub fn run(data_dir: PathBuf, mode: Mode) -> anyhow::Result<()> {
+    let builder = commands::specta_builder();
     // The webview's own storage (local storage, caches) lives inside the data directory too,
     // so one installation's data is in one place and two data directories never share state.
     let webview_dir = data_dir.join("webview");
-    tracing::info!("starting the desktop app");
+    tracing::info!(?mode, "starting the desktop app");
+    let state = AppState::new(data_dir, mode);
     tauri::Builder::default()
-        .manage(AppState::new(data_dir))
+        .manage(state)
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);
-            WebviewWindowBuilder::new(app, "main", WebviewUrl::App("index.html".into()))
-                .title("面试一体机 Interview Kiosk")
-                .inner_size(1280.0, 800.0)
-                .min_inner_size(960.0, 640.0)
-                .center()
-                .data_directory(webview_dir)
-                .build()?;
+            match mode {
+                Mode::Staff => {
+                    WebviewWindowBuilder::new(app, STAFF_WINDOW, WebviewUrl::App("index.html".into()))
+                        .title("面试一体机 Interview Kiosk")
+                        .inner_size(1280.0, 800.0)
+                        .min_inner_size(960.0, 640.0)
+                        .center()
+                        .data_directory(webview_dir)
+                        .build()?;
+                }
+                Mode::Kiosk => {
+                    let mut window =
+                        WebviewWindowBuilder::new(app, KIOSK_WINDOW, WebviewUrl::App("index.html?window=kiosk".into()))
+                            .title("面试一体机 Interview Kiosk")
+                            .fullscreen(true)
+                            .decorations(false)
+                            .always_on_top(true)
+                            .resizable(false)
+                            .devtools(cfg!(debug_assertions))
+                            .data_directory(webview_dir);
+                    // Without a window manager (a bare kiosk session) "full screen" is not
+                    // honoured: cover the monitor explicitly.
+                    if let Ok(Some(monitor)) = app.primary_monitor() {
+                        let size = monitor.size().to_logical::<f64>(monitor.scale_factor());
+                        window = window.inner_size(size.width, size.height).position(0.0, 0.0);
+                    }
+                    window.build()?;
+                    // The kiosk stays signed in across an idle day; scoring runs between visits.
+                    app.state::<AppState>().scoring.wake();
+                }
+            }
             Ok(())
         })
         .run(tauri::generate_context!())?;

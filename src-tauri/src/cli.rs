@@ -10,7 +10,7 @@ use interview::{Lang, UserFacing};
 
 use crate::error::ShellError;
 use crate::vault_cli::{self, AuditCommand, VaultCommand};
-use crate::{api_cli, devices_cli, eval_cli, import_cli, report_cli, score_cli};
+use crate::{api_cli, devices_cli, eval_cli, import_cli, report_cli, score_cli, staff_cli};
 use crate::{app, demo, logging, selftest};
 
 /// Selects where everything lives (vault, recordings, logs).
@@ -48,6 +48,8 @@ struct Cli {
 enum Command {
     /// Open the desktop app (the default).
     App,
+    /// Open the candidates' kiosk: full screen, always on top, kiosk commands only.
+    Kiosk,
     /// Run the end-to-end demo headless and print each stage with its timing.
     Demo,
     /// Check that the bundled runtime library and models match the manifest.
@@ -85,6 +87,17 @@ enum Command {
     Signing(report_cli::SigningCommand),
     /// The organisation's name, logo and report language.
     Org(report_cli::OrgArgs),
+    /// Accounts: create.
+    #[command(subcommand)]
+    User(staff_cli::UserCommand),
+    /// Jobs: create one with its questions from a TOML file.
+    #[command(subcommand)]
+    Job(staff_cli::JobCommand),
+    /// Candidates: add one.
+    #[command(subcommand)]
+    Candidate(staff_cli::CandidateCommand),
+    /// Issue a candidate's one-time access code (and accommodations).
+    Invite(staff_cli::InviteArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -115,7 +128,8 @@ fn run(cli: Cli, lang: Lang) -> Result<(), ShellError> {
     let _log_guard = logging::init(&data_dir, cli.verbose);
     tracing::info!(version = env!("CARGO_PKG_VERSION"), command = ?command, "interview-kiosk started");
     match command {
-        Command::App => app::run(data_dir).map_err(|e| ShellError::Internal(format!("{e:#}"))),
+        Command::App => app::run(data_dir, crate::state::Mode::Staff).map_err(|e| ShellError::Internal(format!("{e:#}"))),
+        Command::Kiosk => app::run(data_dir, crate::state::Mode::Kiosk).map_err(|e| ShellError::Internal(format!("{e:#}"))),
         Command::Demo => demo::run(&data_dir, lang),
         Command::Selftest => selftest::run(lang),
         Command::Vault(command) => vault_cli::run_vault(command, &data_dir, lang),
@@ -137,6 +151,10 @@ fn run(cli: Cli, lang: Lang) -> Result<(), ShellError> {
         }
         Command::Signing(command) => report_cli::run_signing(command, &data_dir, lang),
         Command::Org(args) => report_cli::run_org(args, &data_dir, lang),
+        Command::User(command) => staff_cli::run_user(command, &data_dir, lang),
+        Command::Job(command) => staff_cli::run_job(command, &data_dir, lang),
+        Command::Candidate(command) => staff_cli::run_candidate(command, &data_dir, lang),
+        Command::Invite(args) => staff_cli::run_invite(args, &data_dir, lang),
     }
 }
 

@@ -51,6 +51,28 @@ pub enum ShellError {
     NoPassword,
     #[error("refusing to replace a vault the demo did not create: {0}")]
     NotADemoVault(PathBuf),
+    #[error("bad argument: {0}")]
+    BadArgument(String),
+    #[error("{path}: {detail}")]
+    BadFile { path: PathBuf, detail: String },
+    #[error("the logo is not a PNG image")]
+    LogoNotPng,
+    #[error("the two passwords differ")]
+    PasswordsDiffer,
+    #[error("not a time: {0:?}")]
+    BadTime(String),
+    #[error("the vault already exists; the first-run set-up is over")]
+    AlreadySetUp,
+    #[error("the recovery key has not been confirmed")]
+    RecoveryNotConfirmed,
+    #[error("the typed recovery key group does not match")]
+    RecoveryMismatch,
+    #[error("no candidate is at the kiosk")]
+    NoVisit,
+    #[error("the kiosk is busy with a question")]
+    KioskBusy,
+    #[error("this window may not call {command}")]
+    WrongWindow { command: &'static str },
     #[error("internal error: {0}")]
     Internal(String),
     #[error("{failed} of {total} bundled components failed verification")]
@@ -81,6 +103,17 @@ impl UserFacing for ShellError {
             ShellError::NoPassword => "app.no_password",
             ShellError::NotADemoVault(_) => "app.not_a_demo_vault",
             ShellError::ComponentsFailed { .. } => "app.components_failed",
+            ShellError::BadArgument(_) => "app.bad_argument",
+            ShellError::BadFile { .. } => "app.bad_file",
+            ShellError::PasswordsDiffer => "app.passwords_differ",
+            ShellError::LogoNotPng => "app.not_png",
+            ShellError::BadTime(_) => "app.bad_time",
+            ShellError::AlreadySetUp => "setup.already_done",
+            ShellError::RecoveryNotConfirmed => "setup.recovery_not_confirmed",
+            ShellError::RecoveryMismatch => "setup.recovery_mismatch",
+            ShellError::NoVisit => "kiosk.no_visit",
+            ShellError::KioskBusy => "kiosk.busy",
+            ShellError::WrongWindow { .. } => "auth.wrong_window",
             ShellError::Internal(_) => "app.internal",
         }
     }
@@ -155,6 +188,48 @@ impl UserFacing for ShellError {
                     "{} holds a vault the demo did not create; the demo will not replace it. Use another data directory.",
                     path.display()
                 ),
+            ),
+            ShellError::BadArgument(what) => Localized::new(
+                format!("参数 {what} 无效，请用 --help 查看可用的取值。"),
+                format!("The argument {what} is not valid; see --help for the accepted values."),
+            ),
+            ShellError::BadFile { path, detail } => Localized::new(
+                format!("文件 {} 格式有误：{detail}", path.display()),
+                format!("The file {} is malformed: {detail}", path.display()),
+            ),
+            ShellError::LogoNotPng => {
+                Localized::new("徽标必须是 PNG 图片。", "The logo must be a PNG image.")
+            }
+            ShellError::PasswordsDiffer => {
+                Localized::new("两次输入的密码不一致，请重新输入。", "The two passwords differ; please type them again.")
+            }
+            ShellError::BadTime(text) => Localized::new(
+                format!("“{text}”不是有效时间，请按 RFC 3339 填写，例如 2026-12-02T09:00:00+08:00。"),
+                format!("“{text}” is not a time; write it in RFC 3339, for example 2026-12-02T09:00:00+08:00."),
+            ),
+            ShellError::AlreadySetUp => Localized::new(
+                "本机已完成首次配置。请用管理员账户登录后在“系统管理”中修改设置。",
+                "This machine has already been set up. Sign in as an administrator to change the settings.",
+            ),
+            ShellError::RecoveryNotConfirmed => Localized::new(
+                "请先确认已妥善保存恢复密钥，再继续下一步。",
+                "Please confirm that you have kept the recovery key safe before going on.",
+            ),
+            ShellError::RecoveryMismatch => Localized::new(
+                "输入的内容与恢复密钥不一致。请对照打印或抄写的恢复密钥重新输入。",
+                "What you typed does not match the recovery key. Check it against the printed or written copy and type it again.",
+            ),
+            ShellError::NoVisit => Localized::new(
+                "当前没有正在进行的面试，请回到欢迎页重新开始。",
+                "No interview is in progress here; please start again from the welcome screen.",
+            ),
+            ShellError::KioskBusy => Localized::new(
+                "上一步仍在进行中，请稍候。",
+                "The previous step is still running; please wait a moment.",
+            ),
+            ShellError::WrongWindow { .. } => Localized::new(
+                "此窗口无权执行该操作。此次尝试已记入审计日志。",
+                "This window is not allowed to do that. The attempt has been recorded in the audit log.",
             ),
             ShellError::Internal(_) => Localized::new(
                 "程序内部出错，操作未完成。详细信息已写入日志，请联系管理员。",

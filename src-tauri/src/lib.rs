@@ -21,11 +21,14 @@ mod error;
 mod eval_cli;
 mod import_cli;
 pub mod ipc;
+mod kiosk;
 mod logging;
 mod report_cli;
 mod score_cli;
 mod selftest;
+mod staff_cli;
 mod state;
 mod vault_cli;
+mod worker;
 
 pub use cli::main;

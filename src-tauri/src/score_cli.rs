@@ -410,22 +410,35 @@ pub fn drain_queue(
         tracing::info!(resumed, "scoring jobs resumed after a restart");
     }
     let mut done = 0;
-    while let Some(job) = vault.next_scoring_job()? {
-        let outcome = run_job(vault, scorer, &job, &mut |progress| on_event(&QueueEvent::Progress { job, progress }));
-        match outcome {
-            Ok(event) => {
-                done += 1;
-                on_event(&event);
-            }
-            Err(error) => {
-                tracing::warn!(job = job.id, code = error.code(), detail = %error, "scoring job failed");
-                let code = error.code();
-                vault.fail_scoring_job(&job, code)?;
-                on_event(&QueueEvent::Failed { job, code });
-            }
-        }
+    while let Some(scored) = score_next(vault, scorer, &mut on_event)? {
+        done += usize::from(scored);
     }
     Ok(done)
+}
+
+/// Takes the next job off the queue and runs it: `None` when the queue is empty, otherwise
+/// whether the job succeeded (a failed one is marked for a retry or for a person). The app's
+/// background worker calls this one job at a time, so the kiosk never waits for a whole queue.
+pub fn score_next(
+    vault: &mut Vault,
+    scorer: &mut Scorer,
+    on_event: &mut dyn FnMut(&QueueEvent),
+) -> Result<Option<bool>, ShellError> {
+    let Some(job) = vault.next_scoring_job()? else { return Ok(None) };
+    let outcome = run_job(vault, scorer, &job, &mut |progress| on_event(&QueueEvent::Progress { job, progress }));
+    match outcome {
+        Ok(event) => {
+            on_event(&event);
+            Ok(Some(true))
+        }
+        Err(error) => {
+            tracing::warn!(job = job.id, code = error.code(), detail = %error, "scoring job failed");
+            let code = error.code();
+            vault.fail_scoring_job(&job, code)?;
+            on_event(&QueueEvent::Failed { job, code });
+            Ok(Some(false))
+        }
+    }
 }
 
 fn run_job(

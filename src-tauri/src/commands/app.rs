@@ -13,15 +13,17 @@ use crate::state::AppState;
 pub async fn app_status(state: State<'_, AppState>) -> Result<AppStatus, IpcError> {
     let data_dir = state.data_dir.display().to_string();
     let state = state.inner().clone();
+    let checks = state.clone();
     // Verification hashes files: run it on the blocking pool, not on an async worker.
-    let components = tauri::async_runtime::spawn_blocking(move || state.components())
+    let components = tauri::async_runtime::spawn_blocking(move || checks.components())
         .await
         .map_err(|join| crate::error::ShellError::Internal(join.to_string()))?;
     let (components, components_error) = match components.as_ref() {
         Ok(checks) => (checks.iter().map(component_status).collect(), None),
         Err(error) => (Vec::new(), Some(error_text(error))),
     };
-    Ok(AppStatus { version: env!("CARGO_PKG_VERSION").to_owned(), data_dir, components, components_error })
+    let vault_exists = vault::VaultPaths::in_data_dir(&state.data_dir).exists();
+    Ok(AppStatus { version: env!("CARGO_PKG_VERSION").to_owned(), data_dir, components, components_error, vault_exists })
 }
 
 fn component_status(check: &manifest::AssetCheck) -> ComponentStatus {

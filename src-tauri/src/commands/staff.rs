@@ -6,7 +6,8 @@ use zeroize::Zeroizing;
 
 use crate::error::ShellError;
 use crate::ipc::{IpcError, StaffDto, VerifyReportDto};
-use crate::state::{AppState, Staff};
+use super::guard::require;
+use crate::state::{AppState, Mode, Staff};
 
 /// Signs a member of staff in (opening the vault on first use). Every attempt is audited by
 /// the vault; a wrong password gets the vault's sentence.
@@ -14,11 +15,13 @@ use crate::state::{AppState, Staff};
 #[specta::specta]
 #[tracing::instrument(skip_all)]
 pub async fn staff_sign_in(
+    window: tauri::Window,
     state: State<'_, AppState>,
     username: String,
     password: String,
 ) -> Result<StaffDto, IpcError> {
     let state = state.inner().clone();
+    require(&state, &window, Mode::Staff, "staff_sign_in")?;
     let password = Zeroizing::new(password);
     let staff = tauri::async_runtime::spawn_blocking(move || -> Result<StaffDto, ShellError> {
         let mut guard = state.staff.lock().map_err(|_| ShellError::Internal("staff lock poisoned".into()))?;
@@ -57,8 +60,9 @@ pub async fn staff_sign_in(
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all)]
-pub async fn staff_sign_out(state: State<'_, AppState>) -> Result<(), IpcError> {
+pub async fn staff_sign_out(window: tauri::Window, state: State<'_, AppState>) -> Result<(), IpcError> {
     let state = state.inner().clone();
+    require(&state, &window, Mode::Staff, "staff_sign_out")?;
     tauri::async_runtime::spawn_blocking(move || -> Result<(), ShellError> {
         let mut guard = state.staff.lock().map_err(|_| ShellError::Internal("staff lock poisoned".into()))?;
         if let Some(staff) = guard.as_mut()
@@ -77,8 +81,13 @@ pub async fn staff_sign_out(state: State<'_, AppState>) -> Result<(), IpcError> 
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all, fields(bytes = pdf.len()))]
-pub async fn verify_report(state: State<'_, AppState>, pdf: Vec<u8>) -> Result<VerifyReportDto, IpcError> {
+pub async fn verify_report(
+    window: tauri::Window,
+    state: State<'_, AppState>,
+    pdf: Vec<u8>,
+) -> Result<VerifyReportDto, IpcError> {
     let state = state.inner().clone();
+    require(&state, &window, Mode::Staff, "verify_report")?;
     let dto = tauri::async_runtime::spawn_blocking(move || -> Result<VerifyReportDto, ShellError> {
         let mut guard = state.staff.lock().map_err(|_| ShellError::Internal("staff lock poisoned".into()))?;
         let Some(Staff { vault, session: Some(session) }) = guard.as_mut() else {

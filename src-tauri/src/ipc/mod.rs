@@ -67,6 +67,8 @@ pub struct AppStatus {
     /// `componentsError` set when the manifest itself cannot be read.
     pub components: Vec<ComponentStatus>,
     pub components_error: Option<Text>,
+    /// Whether this data directory holds a vault (if not, the first-run wizard is shown).
+    pub vault_exists: bool,
 }
 
 /// The signed-in member of staff.
@@ -135,4 +137,156 @@ impl From<&report::VerifyReport> for VerifyReportDto {
             problems,
         }
     }
+}
+
+// --- first run and administration --------------------------------------------------------
+
+/// The recovery key, shown once, and the groups the administrator must type back to prove
+/// it was written down or printed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct RecoveryKeyDto {
+    /// Groups of four characters, in order.
+    pub groups: Vec<String>,
+    /// Which groups (1-based) to type back.
+    pub confirm: Vec<u32>,
+}
+
+/// The organisation's settings and its report-signing certificate.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SettingsDto {
+    pub organisation: String,
+    pub has_logo: bool,
+    /// `zh-CN` or `en`.
+    pub report_lang: String,
+    pub retention_days: u32,
+    pub signing: Option<SigningDto>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SigningDto {
+    pub subject: String,
+    /// SHA-256 of the signing certificate, hex.
+    pub fingerprint: String,
+    pub root_fingerprint: String,
+    /// Imported from the agency's PKCS#12 file (rather than generated here).
+    pub imported: bool,
+}
+
+/// One account.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct UserDto {
+    pub id: u32,
+    pub username: String,
+    pub display_name: String,
+    /// `admin`, `clerk`, `auditor` or `kiosk`.
+    pub role: String,
+    pub disabled: bool,
+    pub locked: bool,
+}
+
+/// A camera or microphone this machine offers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct DeviceDto {
+    pub id: String,
+    pub name: String,
+    /// `camera` or `microphone`.
+    pub kind: String,
+    pub synthetic: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct DevicesDto {
+    pub devices: Vec<DeviceDto>,
+    pub camera: Option<String>,
+    pub microphone: Option<String>,
+}
+
+/// What a two-second device test saw and heard.
+#[derive(Clone, Debug, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct DeviceTestDto {
+    /// The last preview frame as a `data:` URL.
+    pub preview: Option<String>,
+    pub frames: u32,
+    /// The loudest level heard, dBFS.
+    pub loudest_dbfs: f32,
+}
+
+// --- the kiosk ------------------------------------------------------------------------------
+
+/// What the kiosk shows when it is idle (nothing about any candidate).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct KioskStatusDto {
+    /// The station's kiosk account, once a member of staff has signed the station in.
+    pub station: Option<String>,
+    pub organisation: Option<String>,
+    /// Scoring jobs waiting and failed (counts only).
+    pub scoring_waiting: u32,
+    pub scoring_failed: u32,
+}
+
+/// After the access code: whether the ID number's last four characters are asked for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct CodeCheckDto {
+    pub needs_identity: bool,
+}
+
+/// What the candidate sees after checking in.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct KioskPlanDto {
+    pub masked_name: String,
+    pub job_title: String,
+    pub questions: Vec<KioskQuestionDto>,
+    pub extra_time_pct: u32,
+    pub large_text: bool,
+    pub retention_days: u32,
+    /// The practice question's countdowns, seconds.
+    pub practice_prep_seconds: u32,
+    pub practice_answer_seconds: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct KioskQuestionDto {
+    pub text: String,
+    pub situational: bool,
+    /// With the candidate's extra time.
+    pub prep_seconds: u32,
+    pub answer_seconds: u32,
+    /// Recorded attempts allowed (1 + retakes).
+    pub attempts: u32,
+}
+
+/// What the station reports to the kiosk page while it works.
+#[derive(Clone, Debug, PartialEq, Serialize, Type)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum KioskSignal {
+    /// A small preview frame (`data:image/jpeg;base64,…`).
+    #[serde(rename_all = "camelCase")]
+    Preview { data_url: String },
+    #[serde(rename_all = "camelCase")]
+    Level { rms_dbfs: f32, peak: f32 },
+    /// `preparing` or `answering`.
+    #[serde(rename_all = "camelCase")]
+    Countdown { phase: String, remaining_ms: u32, total_ms: u32 },
+    /// A device failed: the answer and its clock are paused.
+    Paused { device: String, message: Text },
+    Resumed,
+    /// Paused for long: the candidate is asked to fetch the clerk.
+    CallClerk { message: Text },
+    /// A segment of the answer is safely stored.
+    Saved,
+    #[serde(rename_all = "camelCase")]
+    AnswerDone { committed: bool, attempts_left: u32 },
+    PracticeDone,
+    Failed { code: String, message: Text },
 }

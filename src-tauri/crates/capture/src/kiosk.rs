@@ -90,6 +90,10 @@ impl Controls {
     pub fn abandon(&self) {
         self.abandon.store(true, Ordering::SeqCst);
     }
+    /// Whether the answer was abandoned (the visit ended while it was being prepared).
+    pub fn is_abandoned(&self) -> bool {
+        self.abandon.load(Ordering::SeqCst)
+    }
     fn reset(&self) {
         for flag in [&self.start_now, &self.finish, &self.abandon] {
             flag.store(false, Ordering::SeqCst);

@@ -203,6 +203,22 @@ impl Vault {
         })
     }
 
+    /// Records that a window asked for something it may not do (a kiosk window calling a staff
+    /// command): who was signed in there, if anyone, the window and the command.
+    pub fn audit_refused_call(&mut self, session: Option<&Session>, window: &str, command: &str) -> Result<()> {
+        let actor = match session {
+            Some(session) => Session { device: format!("{}/{window}", session.device), ..session.clone() },
+            None => Session {
+                token: crate::accounts::SessionToken::from_string(String::new()),
+                user_id: 0,
+                username: "-".into(),
+                role: Role::Kiosk,
+                device: window.to_owned(),
+            },
+        };
+        self.audit_only(&actor, "ipc.refused", &format!("command:{command}"), Outcome::Denied)
+    }
+
     /// Every account, for the administrator.
     pub fn list_users(&mut self, session: &Session) -> Result<Vec<UserInfo>> {
         self.authorize(session, Action::ManageUsers)?;

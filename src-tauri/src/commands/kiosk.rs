@@ -1,0 +1,349 @@
+//! The kiosk window's commands: the station's sign-in by a member of staff, then for each
+//! candidate: access code, identity, consent, devices, practice, questions, the end. What the
+//! page may show comes from the backend; nothing about a candidate outlives the visit.
+
+use std::sync::Arc;
+
+use capture::kiosk::Limits;
+use interview::{Action, InterviewEvent};
+use tauri::ipc::Channel;
+use tauri::{AppHandle, State};
+use zeroize::Zeroizing;
+
+use super::blocking;
+use super::guard::require;
+use crate::error::ShellError;
+use crate::ipc::{CodeCheckDto, IpcError, KioskPlanDto, KioskQuestionDto, KioskSignal, KioskStatusDto};
+use crate::state::{AppState, Mode, Staff, Visit};
+
+/// The practice question's countdowns (seconds), before the candidate's extra time.
+const PRACTICE: (u32, u32) = (10, 30);
+
+fn limits_of(plan: &vault::KioskPlan) -> Vec<Limits> {
+    plan.questions.iter().map(|q| Limits::new(q.prep_seconds, q.answer_seconds, q.retakes, plan.extra_time_pct)).collect()
+}
+
+fn plan_dto(plan: &vault::KioskPlan) -> KioskPlanDto {
+    let practice = Limits::new(PRACTICE.0, PRACTICE.1, 0, plan.extra_time_pct);
+    KioskPlanDto {
+        masked_name: plan.masked_name.clone(),
+        job_title: plan.job_title.clone(),
+        questions: plan
+            .questions
+            .iter()
+            .zip(limits_of(plan))
+            .map(|(q, l)| KioskQuestionDto {
+                text: q.text.clone(),
+                situational: q.situational,
+                prep_seconds: (l.prep_ms / 1000) as u32,
+                answer_seconds: (l.answer_ms / 1000) as u32,
+                attempts: l.attempts,
+            })
+            .collect(),
+        extra_time_pct: plan.extra_time_pct,
+        large_text: plan.large_text,
+        retention_days: plan.retention_days,
+        practice_prep_seconds: (practice.prep_ms / 1000) as u32,
+        practice_answer_seconds: (practice.answer_ms / 1000) as u32,
+    }
+}
+
+/// The idle screen's facts; keeps the station's session alive while it waits.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip_all)]
+pub async fn kiosk_status(window: tauri::Window, state: State<'_, AppState>) -> Result<KioskStatusDto, IpcError> {
+    let state = state.inner().clone();
+    require(&state, &window, Mode::Kiosk, "kiosk_status")?;
+    blocking(move || {
+        let mut guard = state.staff.lock().map_err(|_| ShellError::Internal("lock".into()))?;
+        let Some(Staff { vault, session }) = guard.as_mut() else {
+            return Ok(KioskStatusDto { station: None, organisation: None, scoring_waiting: 0, scoring_failed: 0 });
+        };
+        // A station whose session ended (disabled, expired) must be signed in again.
+        if let Some(s) = session.as_ref()
+            && vault.authorize(s, Action::ViewStatus).is_err()
+        {
+            *session = None;
+        }
+        let (waiting, failed) = vault.scoring_queue_counts()?;
+        Ok(KioskStatusDto {
+            station: session.as_ref().map(|s| s.username.clone()),
+            organisation: Some(vault.organisation()?.name).filter(|n| !n.is_empty()),
+            scoring_waiting: waiting as u32,
+            scoring_failed: failed as u32,
+        })
+    })
+    .await
+}
+
+/// A member of staff signs the station in with its kiosk account.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip_all)]
+pub async fn kiosk_sign_in(
+    window: tauri::Window,
+    state: State<'_, AppState>,
+    username: String,
+    password: String,
+) -> Result<KioskStatusDto, IpcError> {
+    let state_inner = state.inner().clone();
+    require(&state_inner, &window, Mode::Kiosk, "kiosk_sign_in")?;
+    let password = Zeroizing::new(password);
+    blocking(move || {
+        let mut guard = state_inner.staff.lock().map_err(|_| ShellError::Internal("lock".into()))?;
+        if guard.is_none() {
+            vault::keys::credential::use_platform_store()?;
+            *guard = Some(Staff { vault: vault::Vault::open(&state_inner.data_dir)?, session: None });
+        }
+        let Some(staff) = guard.as_mut() else { return Err(ShellError::Internal("no vault".into())) };
+        let session = staff.vault.login(&username, &password, &username)?;
+        // Only a kiosk account runs a station: anyone else is refused (and audited).
+        if let Err(error) = staff.vault.authorize(&session, Action::RedeemAccessCode) {
+            staff.vault.logout(&session)?;
+            return Err(error.into());
+        }
+        if let Some(old) = staff.session.replace(session) {
+            let _ = staff.vault.logout(&old);
+        }
+        Ok(())
+    })
+    .await?;
+    state.scoring.wake();
+    kiosk_status(window, state).await
+}
+
+/// The page's subscription to the station's signals (preview, level, countdowns, faults).
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip_all)]
+pub async fn kiosk_watch(
+    window: tauri::Window,
+    state: State<'_, AppState>,
+    channel: Channel<KioskSignal>,
+) -> Result<(), IpcError> {
+    require(&state, &window, Mode::Kiosk, "kiosk_watch")?;
+    state.station.watch(Arc::new(move |signal| {
+        let _ = channel.send(signal);
+    }));
+    Ok(())
+}
+
+/// Step one: is the code usable now, and is the ID number's end asked for next?
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip_all)]
+pub async fn kiosk_check_code(
+    window: tauri::Window,
+    state: State<'_, AppState>,
+    code: String,
+) -> Result<CodeCheckDto, IpcError> {
+    let state = state.inner().clone();
+    require(&state, &window, Mode::Kiosk, "kiosk_check_code")?;
+    blocking(move || {
+        let code = vault::AccessCode::parse(&code);
+        state.with_session(|vault, s| Ok(CodeCheckDto { needs_identity: vault.access_code_needs_identity(s, &code)? }))
+    })
+    .await
+}
+
+/// Step two: checks the candidate in (the code is spent) and returns what the kiosk shows.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip_all)]
+pub async fn kiosk_check_in(
+    window: tauri::Window,
+    state: State<'_, AppState>,
+    code: String,
+    id_last4: Option<String>,
+) -> Result<KioskPlanDto, IpcError> {
+    let state = state.inner().clone();
+    require(&state, &window, Mode::Kiosk, "kiosk_check_in")?;
+    blocking(move || {
+        let code = vault::AccessCode::parse(&code);
+        let plan = state.with_session(|vault, s| {
+            let check_in = vault.check_in(s, &code, id_last4.as_deref())?;
+            Ok(vault.kiosk_plan(s, check_in.interview_id)?)
+        })?;
+        let dto = plan_dto(&plan);
+        *state.visit.lock().map_err(|_| ShellError::Internal("lock".into()))? = Some(Visit { plan });
+        Ok(dto)
+    })
+    .await
+}
+
+fn visit_interview(state: &AppState) -> Result<i64, ShellError> {
+    let visit = state.visit.lock().map_err(|_| ShellError::Internal("lock".into()))?;
+    visit.as_ref().map(|v| v.plan.interview_id).ok_or(ShellError::NoVisit)
+}
+
+/// The candidate's consent (recorded either way). Declining ends the visit.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip_all)]
+pub async fn kiosk_consent(window: tauri::Window, state: State<'_, AppState>, given: bool) -> Result<(), IpcError> {
+    let state = state.inner().clone();
+    require(&state, &window, Mode::Kiosk, "kiosk_consent")?;
+    blocking(move || {
+        let interview = visit_interview(&state)?;
+        let event = if given { InterviewEvent::GiveConsent } else { InterviewEvent::DeclineConsent };
+        state.with_session(|vault, s| Ok(vault.advance_interview(s, interview, event).map(|_| ())?))?;
+        if !given {
+            end_visit(&state);
+        }
+        Ok(())
+    })
+    .await
+}
+
+/// Opens the camera and microphone for the device check (preview and level follow as
+/// signals) after checking they deliver and the disk has room for the whole interview.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip_all)]
+pub async fn kiosk_start_devices(window: tauri::Window, state: State<'_, AppState>) -> Result<(), IpcError> {
+    let state = state.inner().clone();
+    require(&state, &window, Mode::Kiosk, "kiosk_start_devices")?;
+    blocking(move || {
+        let limits = {
+            let visit = state.visit.lock().map_err(|_| ShellError::Internal("lock".into()))?;
+            limits_of(&visit.as_ref().ok_or(ShellError::NoVisit)?.plan)
+        };
+        state.station.start(limits, &state.staff)
+    })
+    .await
+}
+
+/// The unscored practice question (nothing is recorded).
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip_all)]
+pub async fn kiosk_practice(window: tauri::Window, state: State<'_, AppState>) -> Result<(), IpcError> {
+    let state = state.inner().clone();
+    require(&state, &window, Mode::Kiosk, "kiosk_practice")?;
+    blocking(move || {
+        let extra = {
+            let visit = state.visit.lock().map_err(|_| ShellError::Internal("lock".into()))?;
+            visit.as_ref().ok_or(ShellError::NoVisit)?.plan.extra_time_pct
+        };
+        state.station.practice(Limits::new(PRACTICE.0, PRACTICE.1, 0, extra), &state.staff)
+    })
+    .await
+}
+
+/// One attempt at question `index` (0-based): preparation, then the recorded answer.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip_all)]
+pub async fn kiosk_question(window: tauri::Window, state: State<'_, AppState>, index: u32) -> Result<(), IpcError> {
+    let state = state.inner().clone();
+    require(&state, &window, Mode::Kiosk, "kiosk_question")?;
+    blocking(move || {
+        let (interview, question, limits) = {
+            let visit = state.visit.lock().map_err(|_| ShellError::Internal("lock".into()))?;
+            let plan = &visit.as_ref().ok_or(ShellError::NoVisit)?.plan;
+            let limits = limits_of(plan);
+            let at = index as usize;
+            let (Some(q), Some(l)) = (plan.questions.get(at), limits.get(at)) else {
+                return Err(ShellError::BadArgument(format!("question {index}")));
+            };
+            (plan.interview_id, q.question_id, *l)
+        };
+        state.station.question(interview, question, limits, &state.staff)
+    })
+    .await
+}
+
+/// "I am ready to answer".
+#[tauri::command]
+#[specta::specta]
+pub async fn kiosk_ready(window: tauri::Window, state: State<'_, AppState>) -> Result<(), IpcError> {
+    require(&state, &window, Mode::Kiosk, "kiosk_ready")?;
+    state.station.ready();
+    Ok(())
+}
+
+/// "I have finished my answer".
+#[tauri::command]
+#[specta::specta]
+pub async fn kiosk_finish(window: tauri::Window, state: State<'_, AppState>) -> Result<(), IpcError> {
+    require(&state, &window, Mode::Kiosk, "kiosk_finish")?;
+    state.station.finish();
+    Ok(())
+}
+
+/// The last question is done: the interview is finished (its total is queued for scoring),
+/// the devices close and the visit ends.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip_all)]
+pub async fn kiosk_complete(window: tauri::Window, state: State<'_, AppState>) -> Result<(), IpcError> {
+    let state = state.inner().clone();
+    require(&state, &window, Mode::Kiosk, "kiosk_complete")?;
+    blocking(move || {
+        if state.station.is_busy() {
+            return Err(ShellError::KioskBusy);
+        }
+        let interview = visit_interview(&state)?;
+        state.with_session(|vault, s| Ok(vault.advance_interview(s, interview, InterviewEvent::Finish).map(|_| ())?))?;
+        end_visit(&state);
+        state.scoring.wake();
+        Ok(())
+    })
+    .await
+}
+
+/// Back to the welcome screen (the idle timeout, or after declining): a question still
+/// running is kept as interrupted, the devices close, the visit is forgotten.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip_all)]
+pub async fn kiosk_leave(window: tauri::Window, state: State<'_, AppState>) -> Result<(), IpcError> {
+    let state = state.inner().clone();
+    require(&state, &window, Mode::Kiosk, "kiosk_leave")?;
+    blocking(move || {
+        end_visit(&state);
+        state.scoring.wake();
+        Ok(())
+    })
+    .await
+}
+
+fn end_visit(state: &AppState) {
+    state.station.stop();
+    if let Ok(mut visit) = state.visit.lock()
+        && visit.take().is_some()
+    {
+        tracing::info!("visit ended");
+    }
+}
+
+/// A member of staff closes the kiosk with the station account's password.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip_all)]
+pub async fn kiosk_exit(
+    window: tauri::Window,
+    app: AppHandle,
+    state: State<'_, AppState>,
+    password: String,
+) -> Result<(), IpcError> {
+    let state = state.inner().clone();
+    require(&state, &window, Mode::Kiosk, "kiosk_exit")?;
+    let password = Zeroizing::new(password);
+    blocking(move || {
+        end_visit(&state);
+        let mut guard = state.staff.lock().map_err(|_| ShellError::Internal("lock".into()))?;
+        let Some(Staff { vault, session: Some(session) }) = guard.as_mut() else {
+            return Err(ShellError::NotSignedIn);
+        };
+        let check = vault.login(&session.username, &password, &session.device)?;
+        vault.logout(&check)?;
+        vault.logout(session)?;
+        tracing::info!("kiosk closed by staff");
+        Ok(())
+    })
+    .await?;
+    app.exit(0);
+    Ok(())
+}

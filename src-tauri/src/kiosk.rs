@@ -1,0 +1,497 @@
+//! The kiosk station at run time: one thread owns the camera and microphone and runs what the
+//! kiosk page asks for — the live preview, the unscored practice question, a real question
+//! (preparation and answer countdowns, recording into the vault) — and reports to the page
+//! through a channel. The rules (limits, attempts, recording, faults) are `capture::kiosk`'s;
+//! this module only sequences them and turns their events into [`KioskSignal`]s.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use capture::devices::DeviceChoice;
+use capture::kiosk::{Controls, KioskEvent, Limits, Phase};
+use capture::{
+    AudioSource, Capture, CaptureError, CaptureEvent, CaptureSettings, DeviceKind, Feedback, SyntheticCamera,
+    SyntheticControl, SyntheticMicrophone, VideoSource,
+};
+use interview::{Localized, UserFacing};
+
+use crate::error::ShellError;
+use crate::ipc::{KioskSignal, Text};
+use crate::state::Staff;
+
+/// Where the runner's signals go (the page's channel).
+pub type SignalSink = Arc<dyn Fn(KioskSignal) + Send + Sync>;
+
+/// The synthetic devices offered next to the real ones, for trying a kiosk without hardware
+/// and for the end-to-end tests: a test card or the bundled portrait; a quiet tone, or a
+/// "candidate" who speaks the bundled sample answers one after the other, with pauses.
+pub const SYNTHETIC_DEVICES: [(&str, &str, DeviceKind); 4] = [
+    ("synthetic:pattern", "Synthetic test card", DeviceKind::Camera),
+    ("synthetic:portrait", "Synthetic portrait (bundled sample)", DeviceKind::Camera),
+    ("synthetic:microphone", "Synthetic tone", DeviceKind::Microphone),
+    ("synthetic:voice", "Synthetic voice (bundled sample answers)", DeviceKind::Microphone),
+];
+
+const PORTRAIT: &[u8] = include_bytes!("../../assets/samples/demo/candidate.jpg");
+const VOICE: [&[u8]; 2] =
+    [include_bytes!("../../assets/samples/demo/q1.wav"), include_bytes!("../../assets/samples/demo/q2.wav")];
+
+/// A thread that has the synthetic microphone say the sample answers in turn.
+struct Voice {
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Drop for Voice {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// The running camera and microphone of the station.
+struct Running {
+    capture: Capture,
+    _voice: Option<Voice>,
+}
+
+/// Opens the camera and microphone chosen for this kiosk (the administrator's device screen or
+/// `interview-kiosk devices`); with nothing chosen, the first camera and the default microphone.
+fn open(data_dir: &Path) -> Result<Running, ShellError> {
+    let choice = DeviceChoice::load(data_dir);
+    let control = SyntheticControl::new();
+    let video: Box<dyn VideoSource> = match choice.camera.as_deref() {
+        Some("synthetic:pattern") => Box::new(SyntheticCamera::pattern(640, 480, 30, control.clone()).with_noise(6)),
+        Some("synthetic:portrait") => Box::new(
+            SyntheticCamera::picture("portrait", PORTRAIT, 640, 480, 30, control.clone())
+                .map_err(CaptureError::from)?
+                .with_noise(4),
+        ),
+        Some(id) => Box::new(capture::devices::camera(id)?),
+        None => Box::new(capture::devices::camera("camera:0")?),
+    };
+    let mut voice = None;
+    let audio: Box<dyn AudioSource> = match choice.microphone.as_deref() {
+        Some("synthetic:microphone") => Box::new(SyntheticMicrophone::new(48_000, 220.0, control.clone())),
+        Some("synthetic:voice") => {
+            let microphone = SyntheticMicrophone::new(48_000, 0.0, control.clone());
+            let clips =
+                VOICE.iter().map(|wav| microphone.load_wav(wav)).collect::<Result<Vec<_>, _>>().map_err(CaptureError::from)?;
+            voice = Some(speak(control, clips));
+            Box::new(microphone)
+        }
+        other => Box::new(capture::devices::microphone(other)?),
+    };
+    let capture = Capture::start(video, audio, CaptureSettings::default())?;
+    Ok(Running { capture, _voice: voice })
+}
+
+fn speak(control: Arc<SyntheticControl>, clips: Vec<Vec<f32>>) -> Voice {
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    let thread = std::thread::Builder::new()
+        .name("synthetic-voice".into())
+        .spawn(move || {
+            let mut next = 0;
+            while !flag.load(Ordering::SeqCst) {
+                std::thread::sleep(Duration::from_millis(1500));
+                if control.quiet() && !flag.load(Ordering::SeqCst) {
+                    control.say(clips[next % clips.len()].clone());
+                    next += 1;
+                }
+            }
+        })
+        .ok();
+    Voice { stop, thread }
+}
+
+/// What the page asks the runner to do.
+enum Job {
+    /// Open the devices (if closed), stream the preview, and reply once both deliver and the
+    /// disk has room for the whole interview — or why not.
+    Start { limits: Vec<Limits>, reply: Sender<Result<(), ShellError>> },
+    Practice { limits: Limits },
+    Question { interview_id: i64, question_id: i64, limits: Limits },
+    /// Close the devices (the end of a visit).
+    Stop,
+}
+
+/// The station: a runner thread and the controls of the question in progress.
+pub struct Station {
+    data_dir: PathBuf,
+    jobs: Mutex<Option<Sender<Job>>>,
+    /// The controls the candidate's buttons act on; the runner replaces them per countdown.
+    controls: Arc<Mutex<Arc<Controls>>>,
+    busy: Arc<AtomicBool>,
+    sink: Arc<Mutex<Option<SignalSink>>>,
+}
+
+impl std::fmt::Debug for Station {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Station").field("busy", &self.is_busy()).finish_non_exhaustive()
+    }
+}
+
+impl Station {
+    pub fn new(data_dir: PathBuf) -> Station {
+        Station {
+            data_dir,
+            jobs: Mutex::new(None),
+            controls: Arc::new(Mutex::new(Arc::new(Controls::default()))),
+            busy: Arc::new(AtomicBool::new(false)),
+            sink: Arc::new(Mutex::new(None)),
+        }
+    }
+
+    /// Where signals go from now on (the page subscribes once per load).
+    pub fn watch(&self, sink: SignalSink) {
+        if let Ok(mut slot) = self.sink.lock() {
+            *slot = Some(sink);
+        }
+    }
+
+    /// Starts the devices (and the runner, the first time) and runs the pre-interview check
+    /// (`capture::kiosk::preflight`) for an interview of `limits`.
+    pub fn start(&self, limits: Vec<Limits>, staff: &Arc<Mutex<Option<Staff>>>) -> Result<(), ShellError> {
+        let (reply, answer) = mpsc::channel();
+        self.send(Job::Start { limits, reply }, staff)?;
+        answer
+            .recv_timeout(Duration::from_secs(20))
+            .map_err(|_| ShellError::Internal("the devices did not start within 20 s".into()))?
+    }
+
+    /// The practice question: countdowns and the live preview; nothing is recorded.
+    pub fn practice(&self, limits: Limits, staff: &Arc<Mutex<Option<Staff>>>) -> Result<(), ShellError> {
+        self.begin(Job::Practice { limits }, staff)
+    }
+
+    /// One attempt at a question: preparation, then the recorded answer.
+    pub fn question(
+        &self,
+        interview_id: i64,
+        question_id: i64,
+        limits: Limits,
+        staff: &Arc<Mutex<Option<Staff>>>,
+    ) -> Result<(), ShellError> {
+        self.begin(Job::Question { interview_id, question_id, limits }, staff)
+    }
+
+    /// "I am ready": ends the preparation early.
+    pub fn ready(&self) {
+        if let Ok(controls) = self.controls.lock() {
+            controls.start_now();
+        }
+    }
+
+    /// "I have finished": ends the answer (or the practice, whose countdown ends on "start
+    /// now") early.
+    pub fn finish(&self) {
+        if let Ok(controls) = self.controls.lock() {
+            controls.start_now();
+            controls.finish();
+        }
+    }
+
+    /// Ends the visit's use of the devices: a question still running is abandoned (kept as
+    /// interrupted), the camera and microphone are closed.
+    pub fn stop(&self) {
+        if let Ok(controls) = self.controls.lock() {
+            controls.start_now();
+            controls.abandon();
+        }
+        if let Ok(jobs) = self.jobs.lock()
+            && let Some(tx) = jobs.as_ref()
+        {
+            let _ = tx.send(Job::Stop);
+        }
+    }
+
+    /// A practice or a question is running.
+    pub fn is_busy(&self) -> bool {
+        self.busy.load(Ordering::SeqCst)
+    }
+
+    fn begin(&self, job: Job, staff: &Arc<Mutex<Option<Staff>>>) -> Result<(), ShellError> {
+        if self.busy.swap(true, Ordering::SeqCst) {
+            return Err(ShellError::KioskBusy);
+        }
+        fresh_controls(&self.controls);
+        self.send(job, staff).inspect_err(|_| self.busy.store(false, Ordering::SeqCst))
+    }
+
+    fn send(&self, job: Job, staff: &Arc<Mutex<Option<Staff>>>) -> Result<(), ShellError> {
+        let mut jobs = self.jobs.lock().map_err(|_| ShellError::Internal("station lock poisoned".into()))?;
+        if jobs.is_none() {
+            let (tx, rx) = mpsc::channel();
+            let runner = Runner {
+                data_dir: self.data_dir.clone(),
+                staff: staff.clone(),
+                sink: self.sink.clone(),
+                busy: self.busy.clone(),
+                controls: self.controls.clone(),
+            };
+            std::thread::Builder::new()
+                .name("kiosk-station".into())
+                .spawn(move || runner.run(rx))
+                .map_err(|e| ShellError::Internal(e.to_string()))?;
+            *jobs = Some(tx);
+        }
+        jobs.as_ref()
+            .ok_or_else(|| ShellError::Internal("no station runner".into()))?
+            .send(job)
+            .map_err(|_| ShellError::Internal("the station runner has stopped".into()))
+    }
+}
+
+/// New controls for the next countdown (so an earlier "ready" cannot end the next one).
+fn fresh_controls(slot: &Mutex<Arc<Controls>>) -> Arc<Controls> {
+    let controls = Arc::new(Controls::default());
+    if let Ok(mut current) = slot.lock() {
+        *current = controls.clone();
+    }
+    controls
+}
+
+fn current_controls(slot: &Mutex<Arc<Controls>>) -> Arc<Controls> {
+    slot.lock().map(|c| c.clone()).unwrap_or_default()
+}
+
+struct Runner {
+    data_dir: PathBuf,
+    staff: Arc<Mutex<Option<Staff>>>,
+    sink: Arc<Mutex<Option<SignalSink>>>,
+    busy: Arc<AtomicBool>,
+    controls: Arc<Mutex<Arc<Controls>>>,
+}
+
+impl Runner {
+    fn emit(&self, signal: KioskSignal) {
+        let sink = self.sink.lock().ok().and_then(|s| s.clone());
+        if let Some(sink) = sink {
+            sink(signal);
+        }
+    }
+
+    fn run(self, jobs: Receiver<Job>) {
+        let mut running: Option<Running> = None;
+        loop {
+            // Between jobs the preview keeps streaming while the devices are open.
+            let job = match &running {
+                Some(r) => match jobs.try_recv() {
+                    Ok(job) => job,
+                    Err(TryRecvError::Empty) => {
+                        self.pump(&r.capture, Duration::from_millis(50));
+                        continue;
+                    }
+                    Err(TryRecvError::Disconnected) => break,
+                },
+                None => match jobs.recv() {
+                    Ok(job) => job,
+                    Err(_) => break,
+                },
+            };
+            match job {
+                Job::Start { limits, reply } => {
+                    if running.is_none() {
+                        match open(&self.data_dir) {
+                            Ok(r) => running = Some(r),
+                            Err(error) => {
+                                let _ = reply.send(Err(error));
+                                continue;
+                            }
+                        }
+                    }
+                    let result = match &running {
+                        Some(r) => capture::kiosk::preflight(&self.data_dir, &r.capture, &limits, &CaptureSettings::default())
+                            .map(|_| ())
+                            .map_err(ShellError::from),
+                        None => Err(ShellError::Internal("devices not open".into())),
+                    };
+                    if result.is_err()
+                        && let Some(r) = running.take()
+                    {
+                        r.capture.shutdown();
+                    }
+                    let _ = reply.send(result);
+                }
+                Job::Practice { limits } => {
+                    match &running {
+                        Some(r) => self.practice(&r.capture, &limits),
+                        None => self.emit(error_signal(&ShellError::NoVisit)),
+                    }
+                    self.busy.store(false, Ordering::SeqCst);
+                }
+                Job::Question { interview_id, question_id, limits } => {
+                    match &running {
+                        Some(r) => {
+                            if let Err(error) = self.question(&r.capture, interview_id, question_id, &limits) {
+                                tracing::warn!(code = error.code(), detail = %error, "kiosk question failed");
+                                self.emit(error_signal(&error));
+                            }
+                        }
+                        None => self.emit(error_signal(&ShellError::NoVisit)),
+                    }
+                    self.busy.store(false, Ordering::SeqCst);
+                }
+                Job::Stop => {
+                    if let Some(r) = running.take() {
+                        r.capture.shutdown();
+                    }
+                }
+            }
+        }
+        if let Some(r) = running.take() {
+            r.capture.shutdown();
+        }
+    }
+
+    /// Forwards what the devices report while no answer is being recorded.
+    fn pump(&self, capture: &Capture, wait: Duration) {
+        let mut wait = wait;
+        while let Ok(Some(event)) = capture.next_event(wait) {
+            wait = Duration::ZERO;
+            match event {
+                CaptureEvent::Feedback(feedback) => self.emit(feedback_signal(feedback)),
+                CaptureEvent::DeviceLost { kind, .. } => {
+                    self.emit(KioskSignal::Paused { device: kind.as_str().to_owned(), message: lost_message(kind).into() })
+                }
+                CaptureEvent::DeviceBack { .. } => self.emit(KioskSignal::Resumed),
+                CaptureEvent::Segment(_) | CaptureEvent::Stopped(_) | CaptureEvent::Failed(_) => {}
+            }
+        }
+    }
+
+    /// The practice: preparation and answer countdowns with the preview; nothing recorded.
+    fn practice(&self, capture: &Capture, limits: &Limits) {
+        let controls = current_controls(&self.controls);
+        capture::kiosk::prepare(limits, &controls, &mut |event| {
+            self.pump(capture, Duration::ZERO);
+            self.emit(kiosk_event_signal(event));
+        });
+        // The answer's countdown, nothing recorded: `prepare` counts down until "start now",
+        // which the candidate's "finished" also sets.
+        let controls = fresh_controls(&self.controls);
+        let answering = Limits { prep_ms: limits.answer_ms, ..*limits };
+        capture::kiosk::prepare(&answering, &controls, &mut |event| {
+            self.pump(capture, Duration::ZERO);
+            self.emit(match kiosk_event_signal(event) {
+                KioskSignal::Countdown { remaining_ms, total_ms, .. } => {
+                    KioskSignal::Countdown { phase: "answering".into(), remaining_ms, total_ms }
+                }
+                other => other,
+            });
+        });
+        self.emit(KioskSignal::PracticeDone);
+    }
+
+    /// One attempt: preparation (with the preview), then recording into the vault.
+    fn question(&self, capture: &Capture, interview_id: i64, question_id: i64, limits: &Limits) -> Result<(), ShellError> {
+        let controls = current_controls(&self.controls);
+        capture::kiosk::prepare(limits, &controls, &mut |event| {
+            self.pump(capture, Duration::ZERO);
+            self.emit(kiosk_event_signal(event));
+        });
+        if controls.is_abandoned() {
+            return Ok(());
+        }
+        let mut guard = self.staff.lock().map_err(|_| ShellError::Internal("staff lock poisoned".into()))?;
+        let Some(Staff { vault, session: Some(session) }) = guard.as_mut() else {
+            return Err(ShellError::NotSignedIn);
+        };
+        let outcome = capture::kiosk::record_answer(
+            vault,
+            session,
+            capture,
+            interview_id,
+            question_id,
+            limits,
+            &controls,
+            &mut |event| self.emit(kiosk_event_signal(event)),
+        )?;
+        let attempts = vault.attempts(session, interview_id, question_id)?;
+        self.emit(KioskSignal::AnswerDone {
+            committed: outcome.committed,
+            attempts_left: limits.attempts.saturating_sub(attempts.committed),
+        });
+        Ok(())
+    }
+}
+
+fn lost_message(kind: DeviceKind) -> Localized {
+    match kind {
+        DeviceKind::Camera => Localized::new(
+            "摄像头暂时没有画面。请不要离开，工作人员会来帮助您。",
+            "The camera has stopped sending pictures. Please stay where you are; a member of staff will help you.",
+        ),
+        DeviceKind::Microphone => Localized::new(
+            "麦克风暂时没有声音输入。请不要离开，工作人员会来帮助您。",
+            "The microphone has stopped sending sound. Please stay where you are; a member of staff will help you.",
+        ),
+    }
+}
+
+/// The administrator's device test: opens the chosen devices for `seconds`, and reports the
+/// last preview frame and the loudest level heard.
+pub fn test_devices(data_dir: &Path, seconds: u64) -> Result<crate::ipc::DeviceTestDto, ShellError> {
+    let running = open(data_dir)?;
+    running.capture.check_delivering(Duration::from_secs(3))?;
+    let deadline = std::time::Instant::now() + Duration::from_secs(seconds);
+    let (mut preview, mut frames, mut loudest) = (None, 0u32, f32::NEG_INFINITY);
+    while std::time::Instant::now() < deadline {
+        match running.capture.next_event(Duration::from_millis(50))? {
+            Some(CaptureEvent::Feedback(Feedback::Preview { jpeg, .. })) => {
+                frames += 1;
+                preview = Some(data_url(&jpeg));
+            }
+            Some(CaptureEvent::Feedback(Feedback::Level { rms_dbfs, .. })) => loudest = loudest.max(rms_dbfs),
+            Some(CaptureEvent::DeviceLost { error, .. }) => return Err(CaptureError::from(error).into()),
+            _ => {}
+        }
+    }
+    running.capture.shutdown();
+    Ok(crate::ipc::DeviceTestDto { preview, frames, loudest_dbfs: if loudest.is_finite() { loudest } else { -120.0 } })
+}
+
+/// Turns a capture feedback event into the page's signal.
+fn feedback_signal(feedback: Feedback) -> KioskSignal {
+    match feedback {
+        Feedback::Preview { jpeg, .. } => KioskSignal::Preview { data_url: data_url(&jpeg) },
+        Feedback::Level { rms_dbfs, peak } => KioskSignal::Level { rms_dbfs, peak },
+    }
+}
+
+fn data_url(jpeg: &[u8]) -> String {
+    use base64::Engine;
+    format!("data:image/jpeg;base64,{}", base64::engine::general_purpose::STANDARD.encode(jpeg))
+}
+
+fn error_signal(error: &impl UserFacing) -> KioskSignal {
+    KioskSignal::Failed { code: error.code().to_owned(), message: Text::from(error.user_message()) }
+}
+
+fn kiosk_event_signal(event: KioskEvent) -> KioskSignal {
+    match event {
+        KioskEvent::Capture(feedback) => feedback_signal(feedback),
+        KioskEvent::Countdown { phase, remaining_ms, total_ms } => KioskSignal::Countdown {
+            phase: match phase {
+                Phase::Preparing => "preparing",
+                Phase::Answering => "answering",
+            }
+            .into(),
+            remaining_ms: remaining_ms as u32,
+            total_ms: total_ms as u32,
+        },
+        KioskEvent::Paused { device, message } => {
+            KioskSignal::Paused { device: device.as_str().to_owned(), message: message.into() }
+        }
+        KioskEvent::Resumed { .. } => KioskSignal::Resumed,
+        KioskEvent::CallClerk { message } => KioskSignal::CallClerk { message: message.into() },
+        KioskEvent::SegmentSaved { .. } => KioskSignal::Saved,
+    }
+}

@@ -1,0 +1,239 @@
+//! The staff's everyday records from the command line, for scripted set-up and for tests:
+//! `user create`, `job create FILE.toml`, `candidate add`, `invite`. The desktop app's screens
+//! call the same vault operations; each is authorised and audited there.
+
+use std::io::{BufRead, IsTerminal};
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Subcommand};
+use interview::{Bands, Lang, Role, Weight};
+use serde::Deserialize;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use vault::{NewCandidate, NewJob, NewQuestion, NewUser};
+
+use crate::error::ShellError;
+use crate::selftest::t;
+use crate::vault_cli::sign_in;
+
+/// Where a new account's password comes from when standard input is not a terminal.
+pub const NEW_PASSWORD_ENV: &str = "INTERVIEW_KIOSK_NEW_PASSWORD";
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account (administrators only). The new password is read from
+    /// INTERVIEW_KIOSK_NEW_PASSWORD or asked for.
+    Create {
+        #[arg(long, value_name = "USER")]
+        user: String,
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        name: String,
+        /// admin, clerk, auditor or kiosk.
+        #[arg(long)]
+        role: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum JobCommand {
+    /// Create a job with its dimensions, bands and questions from a TOML file (see
+    /// assets/samples/demo/job.toml); rubric paths are relative to the file.
+    Create {
+        #[arg(long, value_name = "USER")]
+        user: String,
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CandidateCommand {
+    /// Add one candidate to a job.
+    Add {
+        #[arg(long, value_name = "USER")]
+        user: String,
+        #[arg(long, value_name = "ID")]
+        job: i64,
+        #[arg(long)]
+        name: String,
+        /// The resident ID number; only a keyed hash and its last four characters are kept.
+        #[arg(long)]
+        id_number: Option<String>,
+        #[arg(long)]
+        phone: Option<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct InviteArgs {
+    #[arg(long, value_name = "USER")]
+    user: String,
+    #[arg(long, value_name = "ID")]
+    candidate: i64,
+    /// Valid from (RFC 3339, e.g. 2026-12-02T09:00:00+08:00); default now.
+    #[arg(long, value_name = "TIME")]
+    valid_from: Option<String>,
+    /// Valid until (RFC 3339); default 24 hours after --valid-from.
+    #[arg(long, value_name = "TIME")]
+    valid_until: Option<String>,
+    /// Extra time on every countdown, in percent (an accommodation).
+    #[arg(long, value_name = "PCT", default_value_t = 0)]
+    extra_time: u32,
+    /// Large text on the kiosk (an accommodation).
+    #[arg(long)]
+    large_text: bool,
+    /// Print {"interview": N, "code": "XXXX-XXXX"} as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// A job as written in its TOML file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JobFile {
+    title: String,
+    language: Lang,
+    /// Total score (0–100) from which the AI suggests "recommend", and "hold".
+    recommend: u8,
+    hold: u8,
+    dimension: Vec<DimensionFile>,
+    question: Vec<QuestionFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DimensionFile {
+    name: String,
+    weight_pct: f64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct QuestionFile {
+    text: String,
+    #[serde(default)]
+    situational: bool,
+    dimensions: Vec<String>,
+    rubric: PathBuf,
+    prep_seconds: u32,
+    answer_seconds: u32,
+    #[serde(default)]
+    retakes: u32,
+}
+
+pub fn run_user(command: UserCommand, data_dir: &Path, lang: Lang) -> Result<(), ShellError> {
+    let UserCommand::Create { user, username, name, role } = command;
+    let role = Role::parse(&role).ok_or_else(|| ShellError::BadArgument(format!("--role {role}")))?;
+    let (mut vault, session) = sign_in(data_dir, &user, lang)?;
+    let password = new_password(lang)?;
+    let id =
+        vault.create_user(&session, NewUser { username: username.clone(), display_name: name, role, password: password.to_string() })?;
+    vault.logout(&session)?;
+    println!("{} {username} (id {id}, {})", t(lang, "已创建账户", "account created:"), role.as_str());
+    Ok(())
+}
+
+pub fn run_job(command: JobCommand, data_dir: &Path, lang: Lang) -> Result<(), ShellError> {
+    let JobCommand::Create { user, file } = command;
+    let text = std::fs::read_to_string(&file).map_err(|source| ShellError::Read { path: file.clone(), source })?;
+    let job: JobFile =
+        toml::from_str(&text).map_err(|e| ShellError::BadFile { path: file.clone(), detail: e.message().to_owned() })?;
+    let base = file.parent().unwrap_or(Path::new("."));
+    let mut rubrics = Vec::new();
+    for q in &job.question {
+        let path = base.join(&q.rubric);
+        let json = std::fs::read_to_string(&path).map_err(|source| ShellError::Read { path: path.clone(), source })?;
+        scoring::rubric::Rubric::parse(&json).map_err(|error| ShellError::Rubric { path: path.clone(), error })?;
+        rubrics.push(json);
+    }
+    let dimensions = job
+        .dimension
+        .iter()
+        .map(|d| Weight { dimension: d.name.clone(), basis_points: (d.weight_pct * 100.0).round() as u32 })
+        .collect();
+    let bands = Bands::new(job.recommend, job.hold).map_err(vault::VaultError::from)?;
+    let (mut vault, session) = sign_in(data_dir, &user, lang)?;
+    let job_id =
+        vault.create_job(&session, NewJob { title: job.title.clone(), language: job.language, dimensions, bands })?;
+    for (q, rubric_json) in job.question.into_iter().zip(rubrics) {
+        vault.add_question(
+            &session,
+            NewQuestion {
+                job_id,
+                situational: q.situational,
+                text: q.text,
+                rubric_json,
+                dimensions: q.dimensions,
+                prep_seconds: q.prep_seconds,
+                answer_seconds: q.answer_seconds,
+                retakes: q.retakes,
+            },
+        )?;
+    }
+    vault.logout(&session)?;
+    println!("{} {job_id}: {}", t(lang, "已创建岗位", "job created:"), job.title);
+    Ok(())
+}
+
+pub fn run_candidate(command: CandidateCommand, data_dir: &Path, lang: Lang) -> Result<(), ShellError> {
+    let CandidateCommand::Add { user, job, name, id_number, phone } = command;
+    let (mut vault, session) = sign_in(data_dir, &user, lang)?;
+    let id = vault.add_candidate(&session, NewCandidate { job_id: job, name, id_number, phone, email: None, group: None })?;
+    vault.logout(&session)?;
+    println!("{} {id}", t(lang, "已添加候选人", "candidate added:"));
+    Ok(())
+}
+
+pub fn run_invite(args: InviteArgs, data_dir: &Path, lang: Lang) -> Result<(), ShellError> {
+    let from = match &args.valid_from {
+        Some(text) => parse_time(text)?,
+        None => OffsetDateTime::now_utc(),
+    };
+    let until = match &args.valid_until {
+        Some(text) => parse_time(text)?,
+        None => from + time::Duration::hours(24),
+    };
+    let ms = |at: OffsetDateTime| (at.unix_timestamp_nanos() / 1_000_000) as i64;
+    let (mut vault, session) = sign_in(data_dir, &args.user, lang)?;
+    let (interview, code) = vault.issue_invitation(&session, args.candidate, ms(from), ms(until))?;
+    if args.extra_time > 0 || args.large_text {
+        vault.set_accommodations(&session, interview, args.extra_time, args.large_text)?;
+    }
+    vault.logout(&session)?;
+    if args.json {
+        println!("{}", serde_json::json!({ "interview": interview, "code": code.display() }));
+    } else {
+        println!("{} {} ({} {interview})", t(lang, "邀请码", "access code"), code.display(), t(lang, "面试", "interview"));
+    }
+    Ok(())
+}
+
+fn parse_time(text: &str) -> Result<OffsetDateTime, ShellError> {
+    OffsetDateTime::parse(text, &Rfc3339).map_err(|_| ShellError::BadTime(text.to_owned()))
+}
+
+/// The new account's password: from the environment, or asked for twice on a terminal, or the
+/// next line of standard input.
+fn new_password(lang: Lang) -> Result<zeroize::Zeroizing<String>, ShellError> {
+    if let Ok(password) = std::env::var(NEW_PASSWORD_ENV) {
+        return Ok(zeroize::Zeroizing::new(password));
+    }
+    if std::io::stdin().is_terminal() {
+        let first = zeroize::Zeroizing::new(
+            rpassword::prompt_password(t(lang, "新账户的密码：", "New account's password: "))
+                .map_err(|_| ShellError::NoPassword)?,
+        );
+        let again = zeroize::Zeroizing::new(
+            rpassword::prompt_password(t(lang, "再次输入：", "Again: ")).map_err(|_| ShellError::NoPassword)?,
+        );
+        if *first != *again {
+            return Err(ShellError::PasswordsDiffer);
+        }
+        return Ok(first);
+    }
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).map_err(|_| ShellError::NoPassword)?;
+    let line = zeroize::Zeroizing::new(line.trim_end_matches(['\r', '\n']).to_owned());
+    if line.is_empty() { Err(ShellError::NoPassword) } else { Ok(line) }
+}
