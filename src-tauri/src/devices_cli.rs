@@ -10,10 +10,6 @@ use interview::Lang;
 use crate::error::ShellError;
 use crate::selftest::t;
 
-/// The synthetic devices offered next to the real ones (for trying a kiosk without hardware).
-const SYNTHETIC: [(&str, DeviceKind); 2] =
-    [("synthetic:pattern", DeviceKind::Camera), ("synthetic:microphone", DeviceKind::Microphone)];
-
 #[derive(Debug, clap::Args)]
 pub struct DevicesArgs {
     /// Remember this camera for the kiosk (an id from the list).
@@ -29,8 +25,8 @@ pub struct DevicesArgs {
 
 pub fn run(args: DevicesArgs, data_dir: &Path, lang: Lang) -> Result<(), ShellError> {
     let mut listed = devices::list();
-    for (id, kind) in SYNTHETIC {
-        listed.push(DeviceInfo { id: id.into(), name: format!("Synthetic {}", kind.as_str()), kind, synthetic: true });
+    for (id, name, kind) in crate::kiosk::SYNTHETIC_DEVICES {
+        listed.push(DeviceInfo { id: id.into(), name: name.into(), kind, synthetic: true });
     }
     let mut choice = DeviceChoice::load(data_dir);
     let known = |id: &str, kind: DeviceKind| listed.iter().any(|d| d.id == id && d.kind == kind);

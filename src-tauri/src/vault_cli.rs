@@ -84,6 +84,19 @@ pub enum AuditCommand {
         #[arg(long, value_name = "USER")]
         user: String,
     },
+    /// The latest audit entries, newest first (auditors and administrators).
+    List {
+        #[arg(long, value_name = "USER")]
+        user: String,
+        /// Only entries whose object starts with this (e.g. `interview:3`, `command:`).
+        #[arg(long, value_name = "PREFIX")]
+        object: Option<String>,
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn password(lang: Lang) -> Result<zeroize::Zeroizing<String>, ShellError> {
@@ -293,6 +306,26 @@ pub fn run_audit(command: AuditCommand, data_dir: &Path, lang: Lang) -> Result<(
                     ),
                 }
             );
+        }
+        AuditCommand::List { user, object, limit, json } => {
+            let (mut vault, session) = sign_in(data_dir, &user, lang)?;
+            let rows = vault.audit_log(&session, object.as_deref(), limit)?;
+            for row in rows {
+                if json {
+                    println!("{}", serde_json::to_string(&row).map_err(|e| ShellError::Internal(e.to_string()))?);
+                } else {
+                    println!(
+                        "{:>6}  {:<24} {:<10} {:<8} {:<28} {:<22} {}",
+                        row.seq,
+                        report::text::timestamp(row.at_ms, crate::report_cli::now().offset()),
+                        row.actor,
+                        row.role,
+                        row.action,
+                        row.object,
+                        row.outcome
+                    );
+                }
+            }
         }
     }
     Ok(())

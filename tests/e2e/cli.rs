@@ -8,21 +8,21 @@ use anyhow::{Context, Result, ensure};
 
 use crate::harness::workspace_root;
 
-const PASSWORD: &str = "a long enough admin password";
+pub(crate) const PASSWORD: &str = "a long enough admin password";
 
-struct Cli {
-    keyring: PathBuf,
-    data: PathBuf,
+pub(crate) struct Cli {
+    pub(crate) keyring: PathBuf,
+    pub(crate) data: PathBuf,
 }
 
 impl Cli {
     /// Runs `interview-kiosk ARGS` under with-keyring with `stdin` as standard input.
-    fn run(&self, args: &[&str], stdin: &str) -> Result<Output> {
+    pub(crate) fn run(&self, args: &[&str], stdin: &str) -> Result<Output> {
         self.run_as(args, stdin, PASSWORD)
     }
 
     /// The same, signing in with `password`.
-    fn run_as(&self, args: &[&str], stdin: &str, password: &str) -> Result<Output> {
+    pub(crate) fn run_as(&self, args: &[&str], stdin: &str, password: &str) -> Result<Output> {
         use std::io::Write;
         let mut child = self.spawn_as(args, password)?;
         child.stdin.take().context("stdin")?.write_all(stdin.as_bytes())?;
@@ -47,14 +47,14 @@ impl Cli {
             .context("running installer/with-keyring")
     }
 
-    fn ok(&self, args: &[&str]) -> Result<String> {
+    pub(crate) fn ok(&self, args: &[&str]) -> Result<String> {
         let out = self.run(args, "")?;
         ensure!(out.status.success(), "{args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
         Ok(String::from_utf8(out.stdout)?)
     }
 }
 
-fn tempdirs() -> Result<(tempfile::TempDir, Cli)> {
+pub(crate) fn tempdirs() -> Result<(tempfile::TempDir, Cli)> {
     let root = tempfile::tempdir()?;
     let cli = Cli { keyring: root.path().join("keyring"), data: root.path().join("data") };
     std::fs::create_dir_all(&cli.keyring)?;

@@ -54,19 +54,38 @@ impl Drop for Children {
 /// Extra environment for the app process.
 pub type Env<'a> = &'a [(&'a str, &'a Path)];
 
+fn env_none() -> Env<'static> {
+    &[]
+}
+
 impl App {
     /// Launches the app with `data_dir` as its data directory.
     pub async fn launch(data_dir: &Path, env: Env<'_>) -> Result<App> {
-        App::start(data_dir, env, None).await
+        App::start(data_dir, env, None, &[]).await
     }
 
     /// Launches the app under `installer/with-keyring` with the keyring kept in `keyring`
     /// (`XDG_DATA_HOME`), so it opens a vault created by the command line with the same keyring.
     pub async fn launch_with_keyring(data_dir: &Path, keyring: &Path, password: &str) -> Result<App> {
-        App::start(data_dir, &[], Some((keyring, password))).await
+        App::start(data_dir, env_none(), Some((keyring, password)), &[]).await
     }
 
-    async fn start(data_dir: &Path, env: Env<'_>, keyring: Option<(&Path, &str)>) -> Result<App> {
+    /// The candidates' kiosk window (`interview-kiosk kiosk`), with the keyring as above.
+    pub async fn launch_kiosk(data_dir: &Path, keyring: &Path, password: &str, env: &[(&str, &str)]) -> Result<App> {
+        App::start_with(data_dir, &[], env, Some((keyring, password)), &["kiosk"]).await
+    }
+
+    async fn start(data_dir: &Path, env: Env<'_>, keyring: Option<(&Path, &str)>, args: &[&str]) -> Result<App> {
+        App::start_with(data_dir, env, &[], keyring, args).await
+    }
+
+    async fn start_with(
+        data_dir: &Path,
+        env: Env<'_>,
+        vars: &[(&str, &str)],
+        keyring: Option<(&Path, &str)>,
+        args: &[&str],
+    ) -> Result<App> {
         let binary = app_binary()?;
         let mut children = Children(Vec::new());
         let display = start_xvfb(&mut children)?;
@@ -96,11 +115,14 @@ impl App {
         for (key, value) in env {
             driver.env(key, value);
         }
+        for (key, value) in vars {
+            driver.env(key, value);
+        }
         children.spawn(&mut driver).context("starting tauri-driver (run installer/setup.sh)")?;
         wait_for_port(port, Duration::from_secs(20)).context("tauri-driver did not start listening")?;
         let mut capabilities = serde_json::Map::new();
         capabilities
-            .insert("tauri:options".to_owned(), serde_json::json!({ "application": binary.display().to_string() }));
+            .insert("tauri:options".to_owned(), serde_json::json!({ "application": binary.display().to_string(), "args": args }));
         capabilities.insert("browserName".to_owned(), serde_json::json!("wry"));
         // tauri-driver listens before the WebKitWebDriver it starts for the session is ready; on
         // a loaded two-core machine the first new-session request can find it not yet answering
@@ -153,6 +175,35 @@ impl App {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+    }
+
+    /// Types into the element (after waiting for it).
+    pub async fn type_into(&self, css: &str, text: &str) -> Result<()> {
+        self.find(css).await?.send_keys(text).await.with_context(|| format!("typing into {css}"))?;
+        Ok(())
+    }
+
+    /// Waits up to `seconds` for an element to appear.
+    pub async fn find_within(&self, css: &str, seconds: u64) -> Result<fantoccini::elements::Element> {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(seconds))
+            .for_element(Locator::Css(css))
+            .await
+            .with_context(|| format!("waiting {seconds} s for {css}"))
+    }
+
+    /// Calls an IPC command from the page, as the page's own code would, and returns what the
+    /// promise settled with: `Ok(value)` or `Err(rejection)`.
+    pub async fn invoke(&self, command: &str, args: serde_json::Value) -> Result<std::result::Result<serde_json::Value, serde_json::Value>> {
+        let script = "const [cmd, args, done] = arguments;
+            window.__TAURI_INTERNALS__.invoke(cmd, args)
+              .then((v) => done({ ok: v === undefined ? null : v }), (e) => done({ err: e === undefined ? null : e }));";
+        let out = self.client.execute_async(script, vec![serde_json::json!(command), args]).await?;
+        Ok(match out.get("ok") {
+            Some(value) => Ok(value.clone()),
+            None => Err(out.get("err").cloned().unwrap_or_default()),
+        })
     }
 
     pub async fn click(&self, css: &str) -> Result<()> {

@@ -1,9 +1,12 @@
 // The staff window's shell: header, role navigation, language switch, the routed area, status.
 import { useEffect, useState } from "preact/hooks";
 import { AdminArea } from "./admin";
+import { FirstRunWizard } from "./admin/wizard";
 import { AuditorArea } from "./auditor";
 import { ClerkArea } from "./clerk";
-import { KioskArea } from "./kiosk";
+import { commands } from "./shared/api";
+import type { StaffDto } from "./shared/bindings";
+import { StaffContext } from "./shared/staff";
 import { type Key, type Lang, LangContext, parseLang, translate } from "./shared/i18n";
 import { AREAS, type Area, hrefOf, useArea } from "./shared/router";
 import { StatusBar, StatusContext, useStatusLoader } from "./shared/status";
@@ -13,7 +16,6 @@ const LANG_KEY = "interview-kiosk.lang";
 const AREA_VIEWS: Record<Area, () => preact.JSX.Element> = {
   admin: AdminArea,
   clerk: ClerkArea,
-  kiosk: KioskArea,
   auditor: AuditorArea,
 };
 
@@ -29,11 +31,21 @@ export function App() {
   }, [lang]);
   const status = useStatusLoader();
   const area = useArea();
+  const [staff, setStaff] = useState<StaffDto | null>(null);
+  const [wizardDone, setWizardDone] = useState(false);
+  useEffect(() => {
+    commands
+      .staffWhoami()
+      .then((r) => r.status === "ok" && setStaff(r.data))
+      .catch(() => undefined);
+  }, []);
+  const firstRun = status.kind === "ready" && !status.status.vaultExists && !wizardDone;
   const t = (key: Key) => translate(lang, key);
   const View = AREA_VIEWS[area];
 
   return (
     <LangContext.Provider value={{ lang, setLang }}>
+      <StaffContext.Provider value={{ staff, setStaff }}>
       <StatusContext.Provider value={status}>
         <div class="shell">
           <header class="shell__header">
@@ -51,6 +63,18 @@ export function App() {
               {t("lang.switch")}
             </button>
           </header>
+          {firstRun ? (
+            <main class="shell__main" id="main" data-area="setup">
+              <FirstRunWizard
+                onFinished={(admin) => {
+                  setStaff(admin);
+                  setWizardDone(true);
+                  window.location.hash = hrefOf("admin");
+                }}
+              />
+            </main>
+          ) : (
+          <>
           <nav class="shell__nav" aria-label={t("nav.label")}>
             {AREAS.map((name) => (
               <a
@@ -66,9 +90,12 @@ export function App() {
           <main class="shell__main" id="main" data-area={area}>
             <View />
           </main>
+          </>
+          )}
           <StatusBar />
         </div>
       </StatusContext.Provider>
+      </StaffContext.Provider>
     </LangContext.Provider>
   );
 }

@@ -48,6 +48,11 @@ fn plan_dto(plan: &vault::KioskPlan) -> KioskPlanDto {
     }
 }
 
+/// Seconds without input before the kiosk returns to its welcome screen.
+fn idle_seconds() -> u32 {
+    std::env::var("INTERVIEW_KIOSK_IDLE_SECONDS").ok().and_then(|v| v.parse().ok()).filter(|&s| s >= 5).unwrap_or(120)
+}
+
 /// The idle screen's facts; keeps the station's session alive while it waits.
 #[tauri::command]
 #[specta::specta]
@@ -58,7 +63,13 @@ pub async fn kiosk_status(window: tauri::Window, state: State<'_, AppState>) -> 
     blocking(move || {
         let mut guard = state.staff.lock().map_err(|_| ShellError::Internal("lock".into()))?;
         let Some(Staff { vault, session }) = guard.as_mut() else {
-            return Ok(KioskStatusDto { station: None, organisation: None, scoring_waiting: 0, scoring_failed: 0 });
+            return Ok(KioskStatusDto {
+                station: None,
+                organisation: None,
+                scoring_waiting: 0,
+                scoring_failed: 0,
+                idle_seconds: idle_seconds(),
+            });
         };
         // A station whose session ended (disabled, expired) must be signed in again.
         if let Some(s) = session.as_ref()
@@ -72,6 +83,7 @@ pub async fn kiosk_status(window: tauri::Window, state: State<'_, AppState>) -> 
             organisation: Some(vault.organisation()?.name).filter(|n| !n.is_empty()),
             scoring_waiting: waiting as u32,
             scoring_failed: failed as u32,
+            idle_seconds: idle_seconds(),
         })
     })
     .await

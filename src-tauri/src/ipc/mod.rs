@@ -230,6 +230,9 @@ pub struct KioskStatusDto {
     /// Scoring jobs waiting and failed (counts only).
     pub scoring_waiting: u32,
     pub scoring_failed: u32,
+    /// After this many seconds without a touch or key, the kiosk returns to its welcome
+    /// screen (`INTERVIEW_KIOSK_IDLE_SECONDS`, default 120).
+    pub idle_seconds: u32,
 }
 
 /// After the access code: whether the ID number's last four characters are asked for.

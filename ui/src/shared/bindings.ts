@@ -267,6 +267,11 @@ export type KioskStatusDto_Deserialize = {
 	/**  Scoring jobs waiting and failed (counts only). */
 	scoringWaiting: number,
 	scoringFailed: number,
+	/**
+	 *  After this many seconds without a touch or key, the kiosk returns to its welcome
+	 *  screen (`INTERVIEW_KIOSK_IDLE_SECONDS`, default 120).
+	 */
+	idleSeconds: number,
 };
 
 /**  What the kiosk shows when it is idle (nothing about any candidate). */
@@ -277,6 +282,11 @@ export type KioskStatusDto_Serialize = {
 	/**  Scoring jobs waiting and failed (counts only). */
 	scoringWaiting: number,
 	scoringFailed: number,
+	/**
+	 *  After this many seconds without a touch or key, the kiosk returns to its welcome
+	 *  screen (`INTERVIEW_KIOSK_IDLE_SECONDS`, default 120).
+	 */
+	idleSeconds: number,
 };
 
 /**

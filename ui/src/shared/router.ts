@@ -1,8 +1,9 @@
-// Hash routes, one per role area: #/admin, #/clerk, #/kiosk, #/auditor.
+// Hash routes, one per staff area: #/admin, #/clerk, #/auditor. (The kiosk is a window of
+// its own, see main.tsx.)
 import { useEffect, useState } from "preact/hooks";
 
-export type Area = "admin" | "clerk" | "kiosk" | "auditor";
-export const AREAS: readonly Area[] = ["admin", "clerk", "kiosk", "auditor"];
+export type Area = "admin" | "clerk" | "auditor";
+export const AREAS: readonly Area[] = ["admin", "clerk", "auditor"];
 export const DEFAULT_AREA: Area = "admin";
 
 export function parseArea(hash: string): Area {

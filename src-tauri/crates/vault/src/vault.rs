@@ -990,6 +990,18 @@ impl Vault {
                      SELECT interview_id, id, 'queued', ?2, ?2 FROM answers WHERE id = ?1",
                     params![answer_id, now],
                 )?;
+                // A retake replaces the earlier attempt: its scoring job, if still waiting (or
+                // failed), is closed as superseded rather than scored.
+                tx.execute(
+                    "UPDATE scoring_jobs SET state = 'done', error_code = 'superseded', updated_at = ?2
+                     WHERE state IN ('queued', 'failed') AND answer_id IN (
+                         SELECT a.id FROM answers a
+                         JOIN question_versions qv ON qv.id = a.question_version_id
+                         JOIN answers this ON this.id = ?1
+                         JOIN question_versions tqv ON tqv.id = this.question_version_id
+                         WHERE a.interview_id = this.interview_id AND qv.question_id = tqv.question_id AND a.id <> ?1)",
+                    params![answer_id, now],
+                )?;
             }
             Ok(())
         })

@@ -519,6 +519,27 @@ fn the_scoring_queue_is_durable_ordered_resumable_and_gives_up_after_retries() {
     assert_eq!(vault.scoring_queue_counts().unwrap(), (0, 0));
 }
 
+/// A retake replaces the earlier attempt: the earlier attempt's waiting scoring job is closed as
+/// superseded, and only the retake is scored (found by the kiosk's first end-to-end retake).
+#[test]
+fn a_retake_supersedes_the_earlier_attempts_scoring_job() {
+    let (mut f, _) = with_media();
+    f.vault.finish_answer(&f.kiosk, 1, true).unwrap();
+    let (interview, question) = (1, 1);
+    let retake = f.vault.begin_answer(&f.kiosk, interview, question, false).unwrap();
+    f.vault.finish_answer(&f.kiosk, retake, true).unwrap();
+    assert_eq!(f.vault.scoring_queue_counts().unwrap(), (1, 0), "only the retake waits");
+    let job = f.vault.next_scoring_job().unwrap().unwrap();
+    assert_eq!(job.answer_id, Some(retake));
+    let (_, answer) = f.vault.job_answer(&job).unwrap();
+    assert_eq!(answer.answer_id, retake);
+    let conn = raw(&f.db_path(), &f.key());
+    let superseded: (String, String) = conn
+        .query_row("SELECT state, error_code FROM scoring_jobs WHERE answer_id = 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap();
+    assert_eq!(superseded, ("done".to_owned(), "superseded".to_owned()));
+}
+
 #[test]
 fn an_import_is_one_transaction_with_an_audit_entry_per_candidate() {
     use vault::NewCandidate;

@@ -1,0 +1,404 @@
+// The first run: a machine without a vault. The administrator creates the vault and their own
+// account, keeps the recovery key (and proves it by typing two groups back), names the
+// organisation, sets up the report-signing certificate, the retention period and the
+// language. Each step is saved by the backend as it is confirmed.
+import { useEffect, useRef, useState } from "preact/hooks";
+import { commands, errorText } from "../shared/api";
+import type { RecoveryKeyDto, SettingsDto, StaffDto } from "../shared/bindings";
+import { type Key, formatText, useT } from "../shared/i18n";
+import { Components } from "./components";
+
+type Step = "welcome" | "admin" | "recovery" | "organisation" | "signing" | "retention" | "done";
+const STEPS: Step[] = ["welcome", "admin", "recovery", "organisation", "signing", "retention", "done"];
+
+export function FirstRunWizard(props: { onFinished: (staff: StaffDto) => void }) {
+  const { t, lang, setLang } = useT();
+  const [step, setStep] = useState<Step>("welcome");
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [recovery, setRecovery] = useState<RecoveryKeyDto | null>(null);
+  const [settings, setSettings] = useState<SettingsDto | null>(null);
+  const [admin, setAdmin] = useState<StaffDto | null>(null);
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    setError(null);
+    heading.current?.focus();
+  }, [step]);
+
+  async function run<T>(call: () => Promise<{ status: "ok"; data: T } | { status: "error"; error: unknown }>, then: (data: T) => void) {
+    setBusy(true);
+    setError(null);
+    try {
+      const result = await call();
+      if (result.status === "ok") then(result.data);
+      else setError(errorText(result.error, lang));
+    } catch (e) {
+      setError(errorText(e, lang));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const index = STEPS.indexOf(step);
+  const alert = error !== null && (
+    <p role="alert" class="bad" data-testid="wizard-error">
+      {error}
+    </p>
+  );
+  return (
+    <section class="wizard" aria-labelledby="wizard-title" data-testid="wizard" data-step={step}>
+      <p class="wizard__progress">{formatText(t("wizard.progress"), { n: String(index + 1), total: String(STEPS.length) })}</p>
+      <h2 id="wizard-title" tabIndex={-1} ref={heading}>
+        {t(`wizard.${step}.title` as Key)}
+      </h2>
+      {step === "welcome" && (
+        <div class="card">
+          <p>{t("wizard.welcome.lead")}</p>
+          <fieldset class="wizard__langs">
+            <legend>{t("wizard.welcome.lang")}</legend>
+            {(["zh-CN", "en"] as const).map((l) => (
+              <label key={l}>
+                <input type="radio" name="lang" checked={lang === l} onChange={() => setLang(l)} data-testid={`wizard-lang-${l}`} />
+                {l === "en" ? "English" : "简体中文"}
+              </label>
+            ))}
+          </fieldset>
+          <button type="button" class="button button--primary" data-testid="wizard-next" onClick={() => setStep("admin")}>
+            {t("wizard.begin")}
+          </button>
+          <Components />
+        </div>
+      )}
+      {step === "admin" && (
+        <AdminForm
+          busy={busy}
+          alert={alert}
+          onSubmit={(username, displayName, password) =>
+            run(
+              () => commands.setupCreateVault(username, displayName, password),
+              (key) => {
+                setRecovery(key);
+                setAdmin({ username, role: "admin" });
+                setStep("recovery");
+              },
+            )
+          }
+          onMismatch={() => setError(t("wizard.admin.mismatch"))}
+        />
+      )}
+      {step === "recovery" && recovery !== null && (
+        <RecoveryStep
+          recovery={recovery}
+          busy={busy}
+          alert={alert}
+          onSubmit={(typed) =>
+            run(
+              () => commands.setupConfirmRecovery(typed),
+              () => {
+                setRecovery(null);
+                setStep("organisation");
+              },
+            )
+          }
+        />
+      )}
+      {step === "organisation" && (
+        <OrganisationForm
+          busy={busy}
+          alert={alert}
+          onSubmit={(name, logo, reportLang) =>
+            run(
+              () => commands.settingsOrganisation(name, logo, reportLang),
+              (s) => {
+                setSettings(s);
+                setStep("signing");
+              },
+            )
+          }
+        />
+      )}
+      {step === "signing" && (
+        <SigningStep
+          busy={busy}
+          alert={alert}
+          settings={settings}
+          onGenerate={() => run(() => commands.settingsSigningGenerate(), setSettings)}
+          onImport={(p12, password) => run(() => commands.settingsSigningImport(p12, password), setSettings)}
+          onNext={() => setStep("retention")}
+        />
+      )}
+      {step === "retention" && (
+        <RetentionForm
+          busy={busy}
+          alert={alert}
+          initial={settings?.retentionDays ?? 180}
+          onSubmit={(days) =>
+            run(
+              () => commands.settingsRetention(days),
+              (s) => {
+                setSettings(s);
+                setStep("done");
+              },
+            )
+          }
+        />
+      )}
+      {step === "done" && (
+        <div class="card" data-testid="wizard-done">
+          <p>{t("wizard.done.lead")}</p>
+          <ul>
+            <li>{t("wizard.done.accounts")}</li>
+            <li>{t("wizard.done.devices")}</li>
+            <li>{t("wizard.done.kiosk")}</li>
+          </ul>
+          <button type="button" class="button button--primary" data-testid="wizard-finish" onClick={() => admin && props.onFinished(admin)}>
+            {t("wizard.done.go")}
+          </button>
+        </div>
+      )}
+    </section>
+  );
+}
+
+function AdminForm(props: {
+  busy: boolean;
+  alert: preact.JSX.Element | false;
+  onSubmit: (username: string, displayName: string, password: string) => void;
+  onMismatch: () => void;
+}) {
+  const { t } = useT();
+  const [username, setUsername] = useState("admin");
+  const [displayName, setDisplayName] = useState("");
+  const [password, setPassword] = useState("");
+  const [again, setAgain] = useState("");
+  return (
+    <form
+      class="card form"
+      data-testid="wizard-admin"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (password !== again) props.onMismatch();
+        else props.onSubmit(username, displayName, password);
+      }}
+    >
+      <p>{t("wizard.admin.lead")}</p>
+      <label>
+        {t("signin.username")}
+        <input value={username} onInput={(e) => setUsername(e.currentTarget.value)} required autocomplete="username" data-testid="wizard-admin-username" />
+      </label>
+      <label>
+        {t("wizard.admin.name")}
+        <input value={displayName} onInput={(e) => setDisplayName(e.currentTarget.value)} required data-testid="wizard-admin-name" />
+      </label>
+      <label>
+        {t("signin.password")}
+        <input type="password" value={password} onInput={(e) => setPassword(e.currentTarget.value)} required minLength={12} autocomplete="new-password" aria-describedby="password-rule" data-testid="wizard-admin-password" />
+      </label>
+      <p id="password-rule" class="intro">
+        {t("wizard.admin.rule")}
+      </p>
+      <label>
+        {t("wizard.admin.again")}
+        <input type="password" value={again} onInput={(e) => setAgain(e.currentTarget.value)} required autocomplete="new-password" data-testid="wizard-admin-again" />
+      </label>
+      {props.alert}
+      <button type="submit" class="button button--primary" disabled={props.busy} data-testid="wizard-admin-submit">
+        {t("wizard.admin.submit")}
+      </button>
+    </form>
+  );
+}
+
+function RecoveryStep(props: { recovery: RecoveryKeyDto; busy: boolean; alert: preact.JSX.Element | false; onSubmit: (typed: string[]) => void }) {
+  const { t } = useT();
+  const [typed, setTyped] = useState<string[]>(props.recovery.confirm.map(() => ""));
+  return (
+    <form
+      class="card form"
+      data-testid="wizard-recovery"
+      onSubmit={(e) => {
+        e.preventDefault();
+        props.onSubmit(typed);
+      }}
+    >
+      <p>{t("wizard.recovery.lead")}</p>
+      <p class="recovery-key" data-testid="wizard-recovery-key" aria-label={t("wizard.recovery.keyLabel")}>
+        {props.recovery.groups.map((g, i) => (
+          <span key={i} class="recovery-key__group">
+            <small>{i + 1}</small>
+            {g}
+          </span>
+        ))}
+      </p>
+      <button type="button" class="button button--quiet no-print" onClick={() => window.print()} data-testid="wizard-print">
+        {t("wizard.recovery.print")}
+      </button>
+      <p class="no-print">{t("wizard.recovery.confirm")}</p>
+      {props.recovery.confirm.map((position, i) => (
+        <label key={position} class="no-print">
+          {formatText(t("wizard.recovery.group"), { n: String(position) })}
+          <input
+            value={typed[i]}
+            onInput={(e) => {
+              const next = [...typed];
+              next[i] = e.currentTarget.value;
+              setTyped(next);
+            }}
+            required
+            maxLength={4}
+            autocomplete="off"
+            data-testid={`wizard-recovery-${i}`}
+            data-group={position}
+          />
+        </label>
+      ))}
+      {props.alert}
+      <button type="submit" class="button button--primary no-print" disabled={props.busy} data-testid="wizard-recovery-submit">
+        {t("wizard.recovery.submit")}
+      </button>
+    </form>
+  );
+}
+
+function OrganisationForm(props: {
+  busy: boolean;
+  alert: preact.JSX.Element | false;
+  onSubmit: (name: string, logo: number[] | null, reportLang: string) => void;
+}) {
+  const { t, lang } = useT();
+  const [name, setName] = useState("");
+  const [logo, setLogo] = useState<number[] | null>(null);
+  const [reportLang, setReportLang] = useState<string>(lang);
+  return (
+    <form
+      class="card form"
+      data-testid="wizard-organisation"
+      onSubmit={(e) => {
+        e.preventDefault();
+        props.onSubmit(name, logo, reportLang);
+      }}
+    >
+      <p>{t("wizard.organisation.lead")}</p>
+      <label>
+        {t("wizard.organisation.name")}
+        <input value={name} onInput={(e) => setName(e.currentTarget.value)} required data-testid="wizard-org-name" />
+      </label>
+      <label class="file">
+        {t("wizard.organisation.logo")}
+        <input
+          type="file"
+          accept="image/png,.png"
+          data-testid="wizard-org-logo"
+          onChange={async (e) => {
+            const file = e.currentTarget.files?.[0];
+            setLogo(file ? Array.from(new Uint8Array(await file.arrayBuffer())) : null);
+          }}
+        />
+      </label>
+      <label>
+        {t("wizard.organisation.reportLang")}
+        <select value={reportLang} onChange={(e) => setReportLang(e.currentTarget.value)} data-testid="wizard-org-lang">
+          <option value="zh-CN">简体中文</option>
+          <option value="en">English</option>
+        </select>
+      </label>
+      {props.alert}
+      <button type="submit" class="button button--primary" disabled={props.busy} data-testid="wizard-org-submit">
+        {t("wizard.save")}
+      </button>
+    </form>
+  );
+}
+
+export function SigningStep(props: {
+  busy: boolean;
+  alert: preact.JSX.Element | false;
+  settings: SettingsDto | null;
+  onGenerate: () => void;
+  onImport: (p12: number[], password: string) => void;
+  onNext?: () => void;
+}) {
+  const { t } = useT();
+  const [p12, setP12] = useState<number[] | null>(null);
+  const [password, setPassword] = useState("");
+  const signing = props.settings?.signing ?? null;
+  return (
+    <div class="card" data-testid="wizard-signing">
+      <p>{t("wizard.signing.lead")}</p>
+      {signing !== null && (
+        <dl class="facts" data-testid="signing-current">
+          <dt>{t("wizard.signing.subject")}</dt>
+          <dd>{signing.subject}</dd>
+          <dt>{t("wizard.signing.fingerprint")}</dt>
+          <dd>
+            <code>{signing.rootFingerprint}</code>
+          </dd>
+          <dt>{t("wizard.signing.source")}</dt>
+          <dd>{signing.imported ? t("wizard.signing.imported") : t("wizard.signing.generated")}</dd>
+        </dl>
+      )}
+      <div class="wizard__choices">
+        <button type="button" class="button button--primary" disabled={props.busy} data-testid="wizard-signing-generate" onClick={props.onGenerate}>
+          {t("wizard.signing.generate")}
+        </button>
+        <form
+          class="form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (p12 !== null) props.onImport(p12, password);
+          }}
+        >
+          <label class="file">
+            {t("wizard.signing.file")}
+            <input
+              type="file"
+              accept=".p12,.pfx,application/x-pkcs12"
+              onChange={async (e) => {
+                const file = e.currentTarget.files?.[0];
+                setP12(file ? Array.from(new Uint8Array(await file.arrayBuffer())) : null);
+              }}
+            />
+          </label>
+          <label>
+            {t("wizard.signing.password")}
+            <input type="password" value={password} onInput={(e) => setPassword(e.currentTarget.value)} autocomplete="off" />
+          </label>
+          <button type="submit" class="button" disabled={props.busy || p12 === null}>
+            {t("wizard.signing.import")}
+          </button>
+        </form>
+      </div>
+      {props.alert}
+      {props.onNext && (
+        <button type="button" class="button button--primary" disabled={signing === null} data-testid="wizard-signing-next" onClick={props.onNext}>
+          {t("wizard.next")}
+        </button>
+      )}
+    </div>
+  );
+}
+
+export function RetentionForm(props: { busy: boolean; alert: preact.JSX.Element | false; initial: number; onSubmit: (days: number) => void }) {
+  const { t } = useT();
+  const [days, setDays] = useState(String(props.initial));
+  return (
+    <form
+      class="card form"
+      data-testid="wizard-retention"
+      onSubmit={(e) => {
+        e.preventDefault();
+        props.onSubmit(Number.parseInt(days, 10));
+      }}
+    >
+      <p>{t("wizard.retention.lead")}</p>
+      <label>
+        {t("wizard.retention.days")}
+        <input type="number" min={30} max={3650} value={days} onInput={(e) => setDays(e.currentTarget.value)} required data-testid="wizard-retention-days" />
+      </label>
+      {props.alert}
+      <button type="submit" class="button button--primary" disabled={props.busy} data-testid="wizard-retention-submit">
+        {t("wizard.save")}
+      </button>
+    </form>
+  );
+}

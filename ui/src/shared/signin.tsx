@@ -1,0 +1,51 @@
+// Staff sign-in, shared by the staff areas.
+import { useState } from "preact/hooks";
+import { commands, errorText } from "./api";
+import type { StaffDto } from "./bindings";
+import { useT } from "./i18n";
+
+/// Staff sign-in: the vault checks the password, counts failures and audits every attempt.
+export function SignIn(props: { onSignedIn: (staff: StaffDto) => void }) {
+  const { t, lang } = useT();
+  const [username, setUsername] = useState("");
+  const [password, setPassword] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const result = await commands.staffSignIn(username, password);
+      if (result.status === "ok") props.onSignedIn(result.data);
+      else setError(errorText(result.error, lang));
+    } catch (e) {
+      setError(errorText(e, lang));
+    } finally {
+      setPassword("");
+      setBusy(false);
+    }
+  };
+  return (
+    <form class="card form" onSubmit={submit} aria-labelledby="sign-in-title" data-testid="sign-in">
+      <h3 id="sign-in-title">{t("signin.title")}</h3>
+      <label>
+        {t("signin.username")}
+        <input autocomplete="username" value={username} onInput={(e) => setUsername(e.currentTarget.value)} required data-testid="sign-in-username" />
+      </label>
+      <label>
+        {t("signin.password")}
+        <input type="password" autocomplete="current-password" value={password} onInput={(e) => setPassword(e.currentTarget.value)} required data-testid="sign-in-password" />
+      </label>
+      {error !== null && (
+        <p role="alert" class="bad" data-testid="sign-in-error">
+          {error}
+        </p>
+      )}
+      <button type="submit" class="button button--primary" disabled={busy} data-testid="sign-in-submit">
+        {t("signin.submit")}
+      </button>
+    </form>
+  );
+}
+
