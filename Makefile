@@ -4,7 +4,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 APP := target/debug/interview-kiosk
 
-.PHONY: setup ui build run demo test test-rust test-ui test-e2e lint bindings bench bench-python bench-report fuzz test-api
+.PHONY: setup ui build run demo test test-rust test-ui test-e2e lint bindings bench bench-python bench-report bench-app screenshots fuzz test-api
 
 setup:
 	bash installer/setup.sh
@@ -99,6 +99,17 @@ bench-report:
 	test -x $(WEASYPRINT_VENV)/bin/python || { python3 -m venv $(WEASYPRINT_VENV) && \
 	  $(WEASYPRINT_VENV)/bin/pip install --quiet --disable-pip-version-check weasyprint==70.0; }
 	WEASYPRINT_PYTHON=$(CURDIR)/$(WEASYPRINT_VENV)/bin/python $(CARGO) bench -p report
+
+# Cold start to interactive and idle memory of the release app (staff and kiosk windows),
+# under Xvfb; STARTUP_BENCH_RUNS (5) and STARTUP_BENCH_IDLE_SECONDS (20).
+bench-app: setup ui
+	$(CARGO) build --release -p interview-kiosk
+	INTERVIEW_KIOSK_BIN=$(CURDIR)/target/release/interview-kiosk $(CARGO) bench -p e2e --bench startup
+
+# The e2e tests of the first run and the kiosk, saving their screenshots into docs/screenshots
+# (every e2e run saves them under target/e2e-screenshots).
+screenshots: build
+	INTERVIEW_KIOSK_SCREENSHOTS=$(CURDIR)/docs/screenshots $(CARGO) test -p e2e -- kiosk::
 
 bench-python:
 	test -x $(BENCH_VENV)/bin/python || { python3 -m venv $(BENCH_VENV) && \

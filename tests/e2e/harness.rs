@@ -242,7 +242,7 @@ pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-fn app_binary() -> Result<PathBuf> {
+pub fn app_binary() -> Result<PathBuf> {
     let path = match std::env::var_os(BIN_ENV) {
         Some(path) => PathBuf::from(path),
         None => workspace_root().join("target/debug/interview-kiosk"),

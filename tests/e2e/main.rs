@@ -12,8 +12,13 @@ use std::path::Path;
 use anyhow::Result;
 use harness::{App, workspace_root};
 
+/// Where a test's screenshot goes: `target/e2e-screenshots`, or the directory in
+/// `INTERVIEW_KIOSK_SCREENSHOTS` (`make screenshots` points it at docs/screenshots).
 fn screenshot_path(name: &str) -> std::path::PathBuf {
-    workspace_root().join("target/e2e-screenshots").join(format!("{name}.png"))
+    let dir = std::env::var_os("INTERVIEW_KIOSK_SCREENSHOTS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target/e2e-screenshots"));
+    dir.join(format!("{name}.png"))
 }
 
 /// The page shows values only the backend knows: the data directory the test chose, the

@@ -9,7 +9,7 @@ import type { StaffDto } from "./shared/bindings";
 import { StaffContext } from "./shared/staff";
 import { type Key, type Lang, LangContext, parseLang, translate } from "./shared/i18n";
 import { AREAS, type Area, hrefOf, useArea } from "./shared/router";
-import { StatusBar, StatusContext, useStatusLoader } from "./shared/status";
+import { StatusBar, StatusContext, markInteractive, useStatusLoader } from "./shared/status";
 
 const LANG_KEY = "interview-kiosk.lang";
 
@@ -40,6 +40,9 @@ export function App() {
       .catch(() => undefined);
   }, []);
   const firstRun = status.kind === "ready" && !status.status.vaultExists && !wizardDone;
+  useEffect(() => {
+    if (status.kind !== "loading") markInteractive();
+  }, [status.kind]);
   const t = (key: Key) => translate(lang, key);
   const View = AREA_VIEWS[area];
 

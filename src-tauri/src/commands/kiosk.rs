@@ -115,6 +115,12 @@ pub async fn kiosk_sign_in(
             staff.vault.logout(&session)?;
             return Err(error.into());
         }
+        // An answer a crash or power cut interrupted at this station is closed as interrupted
+        // (kept, and retakeable) before the first candidate of the day.
+        let recovered = capture::kiosk::recover(&mut staff.vault, &session)?;
+        if !recovered.is_empty() {
+            tracing::warn!(answers = recovered.len(), "interrupted answers recovered at station sign-in");
+        }
         if let Some(old) = staff.session.replace(session) {
             let _ = staff.vault.logout(&old);
         }

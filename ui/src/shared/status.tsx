@@ -67,3 +67,10 @@ export function StatusBar() {
     </footer>
   );
 }
+
+/// Records (once) the moment the first usable screen was rendered, as milliseconds since the
+/// epoch, for `cargo bench -p e2e --bench startup` (cold start to interactive).
+export function markInteractive() {
+  const w = window as unknown as { __interviewKioskInteractive?: number };
+  if (w.__interviewKioskInteractive === undefined) w.__interviewKioskInteractive = performance.timeOrigin + performance.now();
+}
