@@ -128,8 +128,12 @@ fn run(cli: Cli, lang: Lang) -> Result<(), ShellError> {
     let _log_guard = logging::init(&data_dir, cli.verbose);
     tracing::info!(version = env!("CARGO_PKG_VERSION"), command = ?command, "interview-kiosk started");
     match command {
-        Command::App => app::run(data_dir, crate::state::Mode::Staff).map_err(|e| ShellError::Internal(format!("{e:#}"))),
-        Command::Kiosk => app::run(data_dir, crate::state::Mode::Kiosk).map_err(|e| ShellError::Internal(format!("{e:#}"))),
+        Command::App => {
+            app::run(data_dir, crate::state::Mode::Staff).map_err(|e| ShellError::Internal(format!("{e:#}")))
+        }
+        Command::Kiosk => {
+            app::run(data_dir, crate::state::Mode::Kiosk).map_err(|e| ShellError::Internal(format!("{e:#}")))
+        }
         Command::Demo => demo::run(&data_dir, lang),
         Command::Selftest => selftest::run(lang),
         Command::Vault(command) => vault_cli::run_vault(command, &data_dir, lang),

@@ -197,12 +197,11 @@ impl UserFacing for ShellError {
                 format!("文件 {} 格式有误：{detail}", path.display()),
                 format!("The file {} is malformed: {detail}", path.display()),
             ),
-            ShellError::LogoNotPng => {
-                Localized::new("徽标必须是 PNG 图片。", "The logo must be a PNG image.")
-            }
-            ShellError::PasswordsDiffer => {
-                Localized::new("两次输入的密码不一致，请重新输入。", "The two passwords differ; please type them again.")
-            }
+            ShellError::LogoNotPng => Localized::new("徽标必须是 PNG 图片。", "The logo must be a PNG image."),
+            ShellError::PasswordsDiffer => Localized::new(
+                "两次输入的密码不一致，请重新输入。",
+                "The two passwords differ; please type them again.",
+            ),
             ShellError::BadTime(text) => Localized::new(
                 format!("“{text}”不是有效时间，请按 RFC 3339 填写，例如 2026-12-02T09:00:00+08:00。"),
                 format!("“{text}” is not a time; write it in RFC 3339, for example 2026-12-02T09:00:00+08:00."),

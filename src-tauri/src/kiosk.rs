@@ -81,8 +81,11 @@ fn open(data_dir: &Path) -> Result<Running, ShellError> {
         Some("synthetic:microphone") => Box::new(SyntheticMicrophone::new(48_000, 220.0, control.clone())),
         Some("synthetic:voice") => {
             let microphone = SyntheticMicrophone::new(48_000, 0.0, control.clone());
-            let clips =
-                VOICE.iter().map(|wav| microphone.load_wav(wav)).collect::<Result<Vec<_>, _>>().map_err(CaptureError::from)?;
+            let clips = VOICE
+                .iter()
+                .map(|wav| microphone.load_wav(wav))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(CaptureError::from)?;
             voice = Some(speak(control, clips));
             Box::new(microphone)
         }
@@ -115,9 +118,18 @@ fn speak(control: Arc<SyntheticControl>, clips: Vec<Vec<f32>>) -> Voice {
 enum Job {
     /// Open the devices (if closed), stream the preview, and reply once both deliver and the
     /// disk has room for the whole interview — or why not.
-    Start { limits: Vec<Limits>, reply: Sender<Result<(), ShellError>> },
-    Practice { limits: Limits },
-    Question { interview_id: i64, question_id: i64, limits: Limits },
+    Start {
+        limits: Vec<Limits>,
+        reply: Sender<Result<(), ShellError>>,
+    },
+    Practice {
+        limits: Limits,
+    },
+    Question {
+        interview_id: i64,
+        question_id: i64,
+        limits: Limits,
+    },
     /// Close the devices (the end of a visit).
     Stop,
 }
@@ -308,9 +320,11 @@ impl Runner {
                         }
                     }
                     let result = match &running {
-                        Some(r) => capture::kiosk::preflight(&self.data_dir, &r.capture, &limits, &CaptureSettings::default())
-                            .map(|_| ())
-                            .map_err(ShellError::from),
+                        Some(r) => {
+                            capture::kiosk::preflight(&self.data_dir, &r.capture, &limits, &CaptureSettings::default())
+                                .map(|_| ())
+                                .map_err(ShellError::from)
+                        }
                         None => Err(ShellError::Internal("devices not open".into())),
                     };
                     if result.is_err()
@@ -358,9 +372,8 @@ impl Runner {
             wait = Duration::ZERO;
             match event {
                 CaptureEvent::Feedback(feedback) => self.emit(feedback_signal(feedback)),
-                CaptureEvent::DeviceLost { kind, .. } => {
-                    self.emit(KioskSignal::Paused { device: kind.as_str().to_owned(), message: lost_message(kind).into() })
-                }
+                CaptureEvent::DeviceLost { kind, .. } => self
+                    .emit(KioskSignal::Paused { device: kind.as_str().to_owned(), message: lost_message(kind).into() }),
                 CaptureEvent::DeviceBack { .. } => self.emit(KioskSignal::Resumed),
                 CaptureEvent::Segment(_) | CaptureEvent::Stopped(_) | CaptureEvent::Failed(_) => {}
             }
@@ -391,7 +404,13 @@ impl Runner {
     }
 
     /// One attempt: preparation (with the preview), then recording into the vault.
-    fn question(&self, capture: &Capture, interview_id: i64, question_id: i64, limits: &Limits) -> Result<(), ShellError> {
+    fn question(
+        &self,
+        capture: &Capture,
+        interview_id: i64,
+        question_id: i64,
+        limits: &Limits,
+    ) -> Result<(), ShellError> {
         let controls = current_controls(&self.controls);
         capture::kiosk::prepare(limits, &controls, &mut |event| {
             self.pump(capture, Duration::ZERO);

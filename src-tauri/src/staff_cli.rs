@@ -127,8 +127,10 @@ pub fn run_user(command: UserCommand, data_dir: &Path, lang: Lang) -> Result<(),
     let role = Role::parse(&role).ok_or_else(|| ShellError::BadArgument(format!("--role {role}")))?;
     let (mut vault, session) = sign_in(data_dir, &user, lang)?;
     let password = new_password(lang)?;
-    let id =
-        vault.create_user(&session, NewUser { username: username.clone(), display_name: name, role, password: password.to_string() })?;
+    let id = vault.create_user(
+        &session,
+        NewUser { username: username.clone(), display_name: name, role, password: password.to_string() },
+    )?;
     vault.logout(&session)?;
     println!("{} {username} (id {id}, {})", t(lang, "已创建账户", "account created:"), role.as_str());
     Ok(())
@@ -137,8 +139,8 @@ pub fn run_user(command: UserCommand, data_dir: &Path, lang: Lang) -> Result<(),
 pub fn run_job(command: JobCommand, data_dir: &Path, lang: Lang) -> Result<(), ShellError> {
     let JobCommand::Create { user, file } = command;
     let text = std::fs::read_to_string(&file).map_err(|source| ShellError::Read { path: file.clone(), source })?;
-    let job: JobFile =
-        toml::from_str(&text).map_err(|e| ShellError::BadFile { path: file.clone(), detail: e.message().to_owned() })?;
+    let job: JobFile = toml::from_str(&text)
+        .map_err(|e| ShellError::BadFile { path: file.clone(), detail: e.message().to_owned() })?;
     let base = file.parent().unwrap_or(Path::new("."));
     let mut rubrics = Vec::new();
     for q in &job.question {
@@ -179,7 +181,8 @@ pub fn run_job(command: JobCommand, data_dir: &Path, lang: Lang) -> Result<(), S
 pub fn run_candidate(command: CandidateCommand, data_dir: &Path, lang: Lang) -> Result<(), ShellError> {
     let CandidateCommand::Add { user, job, name, id_number, phone } = command;
     let (mut vault, session) = sign_in(data_dir, &user, lang)?;
-    let id = vault.add_candidate(&session, NewCandidate { job_id: job, name, id_number, phone, email: None, group: None })?;
+    let id = vault
+        .add_candidate(&session, NewCandidate { job_id: job, name, id_number, phone, email: None, group: None })?;
     vault.logout(&session)?;
     println!("{} {id}", t(lang, "已添加候选人", "candidate added:"));
     Ok(())
@@ -204,7 +207,12 @@ pub fn run_invite(args: InviteArgs, data_dir: &Path, lang: Lang) -> Result<(), S
     if args.json {
         println!("{}", serde_json::json!({ "interview": interview, "code": code.display() }));
     } else {
-        println!("{} {} ({} {interview})", t(lang, "邀请码", "access code"), code.display(), t(lang, "面试", "interview"));
+        println!(
+            "{} {} ({} {interview})",
+            t(lang, "邀请码", "access code"),
+            code.display(),
+            t(lang, "面试", "interview")
+        );
     }
     Ok(())
 }

@@ -100,7 +100,9 @@ fn step(
     }
     let Some(scorer) = scorer.as_mut() else { return Ok(false) };
     let ran = score_cli::score_next(vault, scorer, &mut |event| match event {
-        score_cli::QueueEvent::AnswerScored { answer, .. } => tracing::info!(answer = answer.answer_id, "answer scored"),
+        score_cli::QueueEvent::AnswerScored { answer, .. } => {
+            tracing::info!(answer = answer.answer_id, "answer scored")
+        }
         score_cli::QueueEvent::TotalScored { interview_id, .. } => tracing::info!(interview_id, "interview scored"),
         score_cli::QueueEvent::Failed { job, code } => tracing::warn!(job = job.id, code, "scoring job failed"),
         score_cli::QueueEvent::Progress { .. } => {}

@@ -42,7 +42,10 @@ fn main() -> Result<()> {
     std::fs::create_dir_all(&keyring)?;
     seed(&data, &keyring)?;
 
-    println!("{:<14} {:>4} {:>12} {:>12} {:>12} {:>12} {:>6}", "window", "runs", "start med", "start max", "RSS MB", "PSS MB", "procs");
+    println!(
+        "{:<14} {:>4} {:>12} {:>12} {:>12} {:>12} {:>6}",
+        "window", "runs", "start med", "start max", "RSS MB", "PSS MB", "procs"
+    );
     for kiosk in [false, true] {
         let mut results = Vec::new();
         for _ in 0..runs {
@@ -90,7 +93,10 @@ fn seed(data: &Path, keyring: &Path) -> Result<()> {
         Ok(())
     };
     run(&["vault", "init", "--admin", "admin"], "")?;
-    run(&["user", "create", "--user", "admin", "--username", "kiosk-1", "--name", "Kiosk", "--role", "kiosk"], &format!("{PASSWORD}\n"))?;
+    run(
+        &["user", "create", "--user", "admin", "--username", "kiosk-1", "--name", "Kiosk", "--role", "kiosk"],
+        &format!("{PASSWORD}\n"),
+    )?;
     run(&["devices", "--camera", "synthetic:portrait", "--microphone", "synthetic:microphone"], "")?;
     Ok(())
 }
@@ -146,5 +152,8 @@ fn process_start_ms(pid: u32) -> Result<f64> {
 }
 
 fn kb_field(path: &str, name: &str) -> Option<f64> {
-    std::fs::read_to_string(path).ok()?.lines().find_map(|l| l.strip_prefix(name)?.trim().strip_suffix("kB")?.trim().parse().ok())
+    std::fs::read_to_string(path)
+        .ok()?
+        .lines()
+        .find_map(|l| l.strip_prefix(name)?.trim().strip_suffix("kB")?.trim().parse().ok())
 }

@@ -121,8 +121,10 @@ impl App {
         children.spawn(&mut driver).context("starting tauri-driver (run installer/setup.sh)")?;
         wait_for_port(port, Duration::from_secs(20)).context("tauri-driver did not start listening")?;
         let mut capabilities = serde_json::Map::new();
-        capabilities
-            .insert("tauri:options".to_owned(), serde_json::json!({ "application": binary.display().to_string(), "args": args }));
+        capabilities.insert(
+            "tauri:options".to_owned(),
+            serde_json::json!({ "application": binary.display().to_string(), "args": args }),
+        );
         capabilities.insert("browserName".to_owned(), serde_json::json!("wry"));
         // tauri-driver listens before the WebKitWebDriver it starts for the session is ready; on
         // a loaded two-core machine the first new-session request can find it not yet answering
@@ -195,7 +197,11 @@ impl App {
 
     /// Calls an IPC command from the page, as the page's own code would, and returns what the
     /// promise settled with: `Ok(value)` or `Err(rejection)`.
-    pub async fn invoke(&self, command: &str, args: serde_json::Value) -> Result<std::result::Result<serde_json::Value, serde_json::Value>> {
+    pub async fn invoke(
+        &self,
+        command: &str,
+        args: serde_json::Value,
+    ) -> Result<std::result::Result<serde_json::Value, serde_json::Value>> {
         let script = "const [cmd, args, done] = arguments;
             window.__TAURI_INTERNALS__.invoke(cmd, args)
               .then((v) => done({ ok: v === undefined ? null : v }), (e) => done({ err: e === undefined ? null : e }));";

@@ -21,7 +21,10 @@ const ID_NUMBER: &str = "11010519491231002X";
 fn seed(cli: &Cli) -> Result<()> {
     cli.ok(&["vault", "init", "--admin", "admin"])?;
     for (username, role) in [("clerk", "clerk"), ("kiosk-1", "kiosk"), ("auditor", "auditor")] {
-        let out = cli.run(&["user", "create", "--user", "admin", "--username", username, "--name", username, "--role", role], &format!("{PASSWORD}\n"))?;
+        let out = cli.run(
+            &["user", "create", "--user", "admin", "--username", username, "--name", username, "--role", role],
+            &format!("{PASSWORD}\n"),
+        )?;
         ensure!(out.status.success(), "user create {username}: {}", String::from_utf8_lossy(&out.stderr));
     }
     let job = workspace_root().join("assets/samples/demo/job.toml");
@@ -62,10 +65,10 @@ async fn enter_code(app: &App, code: &str) -> Result<()> {
 async fn attr(app: &App, css: &str, name: &str) -> Result<String> {
     let value = app
         .client
-        .execute("const e = document.querySelector(arguments[0]); return e ? e.getAttribute(arguments[1]) : null;", vec![
-            serde_json::json!(css),
-            serde_json::json!(name),
-        ])
+        .execute(
+            "const e = document.querySelector(arguments[0]); return e ? e.getAttribute(arguments[1]) : null;",
+            vec![serde_json::json!(css), serde_json::json!(name)],
+        )
         .await?;
     Ok(value.as_str().unwrap_or_default().to_owned())
 }
@@ -153,7 +156,9 @@ async fn the_first_run_sets_up_the_machine() -> Result<()> {
     // Too short: the backend's sentence, and no vault.
     app.type_into("[data-testid=wizard-admin-password]", "short").await?;
     app.type_into("[data-testid=wizard-admin-again]", "short").await?;
-    app.client.execute("document.querySelector('[data-testid=wizard-admin-password]').removeAttribute('minlength')", vec![]).await?;
+    app.client
+        .execute("document.querySelector('[data-testid=wizard-admin-password]').removeAttribute('minlength')", vec![])
+        .await?;
     app.click("[data-testid=wizard-admin-submit]").await?;
     let error = app.text_of("[data-testid=wizard-error]").await?;
     ensure!(error.contains("at least 12 characters"), "weak password: {error}");
@@ -295,7 +300,8 @@ async fn a_candidate_takes_a_full_interview_at_the_kiosk() -> Result<()> {
     // The "voice" speaks with pauses: within a few seconds the meter moves.
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let level = app.client.execute("return document.querySelector('[data-testid=kiosk-level]').value", vec![]).await?;
+        let level =
+            app.client.execute("return document.querySelector('[data-testid=kiosk-level]').value", vec![]).await?;
         if level.as_f64().is_some_and(|l| l > -45.0) {
             break;
         }
@@ -359,7 +365,18 @@ async fn a_candidate_takes_a_full_interview_at_the_kiosk() -> Result<()> {
     app.close().await?;
 
     let results = cli.data.join("results.json");
-    cli.ok(&["export", "results", "--user", "clerk", "--job", "1", "--format", "json", "--out", &results.display().to_string()])?;
+    cli.ok(&[
+        "export",
+        "results",
+        "--user",
+        "clerk",
+        "--job",
+        "1",
+        "--format",
+        "json",
+        "--out",
+        &results.display().to_string(),
+    ])?;
     let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&results)?)?;
     let row = json.as_array().and_then(|rows| rows.first()).context("no result row")?;
     ensure!(row["status"] == "scored", "interview not scored: {row}");
@@ -378,9 +395,15 @@ async fn a_candidate_takes_a_full_interview_at_the_kiosk() -> Result<()> {
 async fn the_kiosk_refuses_bad_codes_records_a_refusal_and_keeps_to_its_commands() -> Result<()> {
     let (_root, cli) = tempdirs()?;
     seed(&cli)?;
-    let expired = invite(&cli, "赵六", None, &["--valid-from", "2026-01-01T09:00:00+08:00", "--valid-until", "2026-01-02T09:00:00+08:00"])?;
+    let expired = invite(
+        &cli,
+        "赵六",
+        None,
+        &["--valid-from", "2026-01-01T09:00:00+08:00", "--valid-until", "2026-01-02T09:00:00+08:00"],
+    )?;
     let declining = invite(&cli, "钱七", Some(ID_NUMBER), &[])?;
-    let app = App::launch_kiosk(&cli.data, &cli.keyring, KEYRING_PASSWORD, &[("INTERVIEW_KIOSK_IDLE_SECONDS", "6")]).await?;
+    let app =
+        App::launch_kiosk(&cli.data, &cli.keyring, KEYRING_PASSWORD, &[("INTERVIEW_KIOSK_IDLE_SECONDS", "6")]).await?;
     wait_screen(&app, "station", 20).await?;
     // Only a kiosk account starts a station.
     app.type_into("[data-testid=kiosk-station-username]", "clerk").await?;
@@ -429,7 +452,10 @@ async fn the_kiosk_refuses_bad_codes_records_a_refusal_and_keeps_to_its_commands
     for (command, args) in [
         ("staff_sign_in", serde_json::json!({ "username": "admin", "password": PASSWORD })),
         ("admin_users", serde_json::json!({})),
-        ("admin_create_user", serde_json::json!({ "username": "intruder", "displayName": "x", "role": "admin", "password": PASSWORD })),
+        (
+            "admin_create_user",
+            serde_json::json!({ "username": "intruder", "displayName": "x", "role": "admin", "password": PASSWORD }),
+        ),
     ] {
         let refused = app.invoke(command, args).await?;
         let Err(reason) = refused else { bail!("{command} was allowed from the kiosk window") };

@@ -31,8 +31,7 @@ fn user_dto(u: vault::UserInfo) -> UserDto {
 pub async fn admin_users(window: tauri::Window, state: State<'_, AppState>) -> Result<Vec<UserDto>, IpcError> {
     let state = state.inner().clone();
     require(&state, &window, Mode::Staff, "admin_users")?;
-    blocking(move || state.with_session(|vault, s| Ok(vault.list_users(s)?.into_iter().map(user_dto).collect())))
-        .await
+    blocking(move || state.with_session(|vault, s| Ok(vault.list_users(s)?.into_iter().map(user_dto).collect()))).await
 }
 
 /// Creates an account (a kiosk station is an account with the `kiosk` role).
@@ -59,7 +58,12 @@ pub async fn admin_create_user(
             }
             vault.create_user(
                 s,
-                vault::NewUser { username, display_name: display_name.trim().to_owned(), role, password: password.to_string() },
+                vault::NewUser {
+                    username,
+                    display_name: display_name.trim().to_owned(),
+                    role,
+                    password: password.to_string(),
+                },
             )?;
             Ok(vault.list_users(s)?.into_iter().map(user_dto).collect())
         })

@@ -23,7 +23,13 @@ pub async fn app_status(state: State<'_, AppState>) -> Result<AppStatus, IpcErro
         Err(error) => (Vec::new(), Some(error_text(error))),
     };
     let vault_exists = vault::VaultPaths::in_data_dir(&state.data_dir).exists();
-    Ok(AppStatus { version: env!("CARGO_PKG_VERSION").to_owned(), data_dir, components, components_error, vault_exists })
+    Ok(AppStatus {
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        data_dir,
+        components,
+        components_error,
+        vault_exists,
+    })
 }
 
 fn component_status(check: &manifest::AssetCheck) -> ComponentStatus {

@@ -38,7 +38,6 @@ pub fn require<R: tauri::Runtime>(
 #[cfg(test)]
 mod tests {
     use interview::{Role, UserFacing};
-    use tauri::Manager;
 
     use super::*;
     use crate::state::Staff;

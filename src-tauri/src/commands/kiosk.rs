@@ -20,7 +20,10 @@ use crate::state::{AppState, Mode, Staff, Visit};
 const PRACTICE: (u32, u32) = (10, 30);
 
 fn limits_of(plan: &vault::KioskPlan) -> Vec<Limits> {
-    plan.questions.iter().map(|q| Limits::new(q.prep_seconds, q.answer_seconds, q.retakes, plan.extra_time_pct)).collect()
+    plan.questions
+        .iter()
+        .map(|q| Limits::new(q.prep_seconds, q.answer_seconds, q.retakes, plan.extra_time_pct))
+        .collect()
 }
 
 fn plan_dto(plan: &vault::KioskPlan) -> KioskPlanDto {
@@ -303,7 +306,9 @@ pub async fn kiosk_complete(window: tauri::Window, state: State<'_, AppState>) -
             return Err(ShellError::KioskBusy);
         }
         let interview = visit_interview(&state)?;
-        state.with_session(|vault, s| Ok(vault.advance_interview(s, interview, InterviewEvent::Finish).map(|_| ())?))?;
+        state.with_session(|vault, s| {
+            Ok(vault.advance_interview(s, interview, InterviewEvent::Finish).map(|_| ())?)
+        })?;
         end_visit(&state);
         state.scoring.wake();
         Ok(())

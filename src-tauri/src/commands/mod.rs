@@ -11,7 +11,6 @@ mod staff;
 
 include!("names.rs");
 
-
 /// Where the generated bindings live, relative to this crate.
 pub const BINDINGS_PATH: &str = "../ui/src/shared/bindings.ts";
 

@@ -45,8 +45,10 @@ pub async fn setup_create_vault(
         let groups: Vec<Zeroizing<String>> = shown.split('-').map(|g| Zeroizing::new(g.to_owned())).collect();
         let confirm = confirm_positions(groups.len());
         let dto = RecoveryKeyDto { groups: groups.iter().map(|g| g.to_string()).collect(), confirm: confirm.clone() };
-        *state.recovery.lock().map_err(|_| ShellError::Internal("lock".into()))? = Some(PendingRecovery { groups, confirm });
-        *state.staff.lock().map_err(|_| ShellError::Internal("lock".into()))? = Some(Staff { vault, session: Some(session) });
+        *state.recovery.lock().map_err(|_| ShellError::Internal("lock".into()))? =
+            Some(PendingRecovery { groups, confirm });
+        *state.staff.lock().map_err(|_| ShellError::Internal("lock".into()))? =
+            Some(Staff { vault, session: Some(session) });
         tracing::info!("vault created by the first-run wizard");
         Ok(dto)
     })
@@ -80,9 +82,10 @@ pub async fn setup_confirm_recovery(
         let Some(p) = pending.as_ref() else { return Ok(()) };
         let normal = |s: &str| s.trim().to_ascii_uppercase().replace(['I', 'L'], "1").replace('O', "0");
         let matches = typed.len() == p.confirm.len()
-            && p.confirm.iter().zip(&typed).all(|(&at, typed)| {
-                p.groups.get(at as usize - 1).is_some_and(|group| normal(group) == normal(typed))
-            });
+            && p.confirm
+                .iter()
+                .zip(&typed)
+                .all(|(&at, typed)| p.groups.get(at as usize - 1).is_some_and(|group| normal(group) == normal(typed)));
         if !matches {
             return Err(ShellError::RecoveryMismatch);
         }
@@ -112,20 +115,19 @@ fn as_admin<T>(
 pub async fn settings_get(window: tauri::Window, state: State<'_, AppState>) -> Result<SettingsDto, IpcError> {
     let state = state.inner().clone();
     require(&state, &window, Mode::Staff, "settings_get")?;
-    blocking(move || as_admin(&state, |vault, session| settings(vault, session))).await
+    blocking(move || as_admin(&state, settings)).await
 }
 
 fn settings(vault: &mut vault::Vault, session: &vault::Session) -> Result<SettingsDto, ShellError> {
     vault.authorize(session, interview::Action::ManageSettings)?;
     let org = vault.organisation()?;
-    let signing = vault.signing_identities(session)?.into_iter().find(|i| i.retired_at_ms.is_none()).map(|identity| {
-        SigningDto {
+    let signing =
+        vault.signing_identities(session)?.into_iter().find(|i| i.retired_at_ms.is_none()).map(|identity| SigningDto {
             subject: identity.subject,
             fingerprint: identity.fingerprint,
             root_fingerprint: identity.root_fingerprint,
             imported: identity.imported,
-        }
-    });
+        });
     Ok(SettingsDto {
         organisation: org.name,
         has_logo: org.logo_png.is_some(),
@@ -158,7 +160,10 @@ pub async fn settings_organisation(
                 Some(png) => Some(png),
                 None => vault.organisation()?.logo_png,
             };
-            vault.set_organisation(session, &vault::Organisation { name: name.trim().to_owned(), logo_png, report_lang })?;
+            vault.set_organisation(
+                session,
+                &vault::Organisation { name: name.trim().to_owned(), logo_png, report_lang },
+            )?;
             settings(vault, session)
         })
     })
@@ -239,10 +244,10 @@ pub async fn staff_whoami(window: tauri::Window, state: State<'_, AppState>) -> 
     require(&state, &window, Mode::Staff, "staff_whoami")?;
     blocking(move || {
         let guard = state.staff.lock().map_err(|_| ShellError::Internal("lock".into()))?;
-        Ok(guard.as_ref().and_then(|s| s.session.as_ref()).map(|s| StaffDto {
-            username: s.username.clone(),
-            role: s.role.as_str().to_owned(),
-        }))
+        Ok(guard
+            .as_ref()
+            .and_then(|s| s.session.as_ref())
+            .map(|s| StaffDto { username: s.username.clone(), role: s.role.as_str().to_owned() }))
     })
     .await
 }

@@ -4,9 +4,9 @@
 use tauri::State;
 use zeroize::Zeroizing;
 
+use super::guard::require;
 use crate::error::ShellError;
 use crate::ipc::{IpcError, StaffDto, VerifyReportDto};
-use super::guard::require;
 use crate::state::{AppState, Mode, Staff};
 
 /// Signs a member of staff in (opening the vault on first use). Every attempt is audited by

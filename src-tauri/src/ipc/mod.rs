@@ -275,21 +275,41 @@ pub struct KioskQuestionDto {
 pub enum KioskSignal {
     /// A small preview frame (`data:image/jpeg;base64,…`).
     #[serde(rename_all = "camelCase")]
-    Preview { data_url: String },
+    Preview {
+        data_url: String,
+    },
     #[serde(rename_all = "camelCase")]
-    Level { rms_dbfs: f32, peak: f32 },
+    Level {
+        rms_dbfs: f32,
+        peak: f32,
+    },
     /// `preparing` or `answering`.
     #[serde(rename_all = "camelCase")]
-    Countdown { phase: String, remaining_ms: u32, total_ms: u32 },
+    Countdown {
+        phase: String,
+        remaining_ms: u32,
+        total_ms: u32,
+    },
     /// A device failed: the answer and its clock are paused.
-    Paused { device: String, message: Text },
+    Paused {
+        device: String,
+        message: Text,
+    },
     Resumed,
     /// Paused for long: the candidate is asked to fetch the clerk.
-    CallClerk { message: Text },
+    CallClerk {
+        message: Text,
+    },
     /// A segment of the answer is safely stored.
     Saved,
     #[serde(rename_all = "camelCase")]
-    AnswerDone { committed: bool, attempts_left: u32 },
+    AnswerDone {
+        committed: bool,
+        attempts_left: u32,
+    },
     PracticeDone,
-    Failed { code: String, message: Text },
+    Failed {
+        code: String,
+        message: Text,
+    },
 }

@@ -288,10 +288,9 @@ impl UserFacing for VaultError {
                 "身份证号后四位与登记的信息不一致。请核对后重试，或请工作人员协助。",
                 "The last four characters do not match the ID number on record. Please check them, or ask a member of staff.",
             ),
-            VaultError::ExtraTimeOutOfRange { .. } => Localized::new(
-                "延长时间必须在 0% 到 200% 之间。",
-                "Extra time must be between 0% and 200%.",
-            ),
+            VaultError::ExtraTimeOutOfRange { .. } => {
+                Localized::new("延长时间必须在 0% 到 200% 之间。", "Extra time must be between 0% and 200%.")
+            }
             VaultError::CannotDisableSelf => Localized::new(
                 "不能停用自己正在使用的账户。请由另一位管理员操作。",
                 "You cannot disable the account you are signed in with; ask another administrator.",

@@ -26,9 +26,10 @@ pub use schema::CURRENT_VERSION as SCHEMA_VERSION;
 pub use vault::{
     API_SCOPES, AccessCode, AnswerInfo, ApiCaller, ApiTokenInfo, Attempts, AuditRow, BackupReport, CandidateFilter,
     CandidatePage, CandidateRow, CheckIn, CheckReport, Clock, DEFAULT_RETENTION_DAYS, ExportedResult, IdLookup,
-    InterviewStatus, JobInfo, KioskPlan, KioskQuestion, MAX_ATTEMPTS, MAX_EXTRA_TIME_PCT, MediaInfo, NewCandidate, NewFlag, NewJob, NewQuestion, NewScore,
-    NewSegment, NewTranscript, NewUser, PurgeReport, RestoreReport, ScoringJob, ScoringRecord, SegmentPart, Session,
-    UnfinishedAnswer, UserInfo, Vault, VaultPaths, VaultStatus, media_format, vault_id_at,
+    InterviewStatus, JobInfo, KioskPlan, KioskQuestion, MAX_ATTEMPTS, MAX_EXTRA_TIME_PCT, MediaInfo, NewCandidate,
+    NewFlag, NewJob, NewQuestion, NewScore, NewSegment, NewTranscript, NewUser, PurgeReport, RestoreReport, ScoringJob,
+    ScoringRecord, SegmentPart, Session, UnfinishedAnswer, UserInfo, Vault, VaultPaths, VaultStatus, media_format,
+    vault_id_at,
 };
 pub use vault::{
     AnswerRecord, AuditHead, DecisionRecord, FlagRecord, InterviewRecord, JobCandidateRecord, NewReport,

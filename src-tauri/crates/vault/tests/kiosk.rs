@@ -73,7 +73,10 @@ fn the_plan_is_masked_and_only_for_the_kiosk_that_checked_in() {
     let now = f.clock.now();
     let (interview, code) = f.vault.issue_invitation(&f.clerk, candidate, now - HOUR, now + HOUR).unwrap();
     f.vault.set_accommodations(&f.clerk, interview, 50, true).unwrap();
-    assert_eq!(f.vault.set_accommodations(&f.clerk, interview, 250, false).unwrap_err().code(), "invitation.extra_time");
+    assert_eq!(
+        f.vault.set_accommodations(&f.clerk, interview, 250, false).unwrap_err().code(),
+        "invitation.extra_time"
+    );
     assert_eq!(f.vault.set_accommodations(&f.kiosk, interview, 10, false).unwrap_err().code(), "auth.denied");
     // Before check-in there is no plan to show.
     assert!(f.vault.kiosk_plan(&f.kiosk, interview).is_err());
@@ -86,7 +89,10 @@ fn the_plan_is_masked_and_only_for_the_kiosk_that_checked_in() {
     assert_eq!(plan.retention_days, vault::DEFAULT_RETENTION_DAYS);
     assert_eq!(plan.questions.len(), 1);
     assert_eq!(plan.questions[0].question_id, question);
-    assert_eq!((plan.questions[0].prep_seconds, plan.questions[0].answer_seconds, plan.questions[0].retakes), (30, 120, 1));
+    assert_eq!(
+        (plan.questions[0].prep_seconds, plan.questions[0].answer_seconds, plan.questions[0].retakes),
+        (30, 120, 1)
+    );
     // Another kiosk does not get it, and the attempt is audited.
     let admin = f.admin.clone();
     f.vault.create_user(&admin, user("kiosk-2", Role::Kiosk)).unwrap();
@@ -119,7 +125,10 @@ fn administrators_list_accounts_reset_passwords_and_cannot_disable_themselves() 
     assert!(f.vault.login("clerk", PASSWORD, "desk-2").is_err());
     f.vault.login("clerk", "a brand new passphrase", "desk-2").unwrap();
     assert!(!f.vault.list_users(&f.admin).unwrap()[1].locked);
-    assert_eq!(f.vault.reset_password(&f.admin, 999, "a brand new passphrase").unwrap_err().code(), "vault.no_such_object");
+    assert_eq!(
+        f.vault.reset_password(&f.admin, 999, "a brand new passphrase").unwrap_err().code(),
+        "vault.no_such_object"
+    );
     let admin_id = f.admin.user_id;
     assert_eq!(f.vault.disable_user(&f.admin, admin_id).unwrap_err().code(), "user.disable_self");
     f.vault.disable_user(&f.admin, clerk_id).unwrap();

@@ -60,6 +60,16 @@ fn mask_name(name: &str) -> String {
     }
 }
 
+struct PlanRow {
+    name: String,
+    job_title: String,
+    language: String,
+    extra: i64,
+    large_text: bool,
+    device: Option<String>,
+    state: String,
+}
+
 struct CodeRow {
     invitation: i64,
     window: interview::CodeWindow,
@@ -80,7 +90,11 @@ impl Vault {
                 |r| {
                     Ok(CodeRow {
                         invitation: r.get(0)?,
-                        window: interview::CodeWindow { valid_from: r.get(1)?, valid_until: r.get(2)?, used_at: r.get(3)? },
+                        window: interview::CodeWindow {
+                            valid_from: r.get(1)?,
+                            valid_until: r.get(2)?,
+                            used_at: r.get(3)?,
+                        },
                         state: r.get(4)?,
                         id_last4: r.get(5)?,
                     })
@@ -99,8 +113,8 @@ impl Vault {
             self.audit_only(session, "kiosk.code", "invitation:?", Outcome::Denied)?;
             return Err(VaultError::UnknownAccessCode);
         };
-        let state =
-            InterviewState::parse(&row.state).ok_or_else(|| VaultError::Corrupt(format!("invitation {}", row.invitation)))?;
+        let state = InterviewState::parse(&row.state)
+            .ok_or_else(|| VaultError::Corrupt(format!("invitation {}", row.invitation)))?;
         if let Err(rule) = row.window.check(now).and_then(|()| state.apply(InterviewEvent::CheckIn).map(|_| ())) {
             self.audit_only(session, "kiosk.code", &format!("invitation:{}", row.invitation), Outcome::Denied)?;
             return Err(rule.into());
@@ -128,21 +142,32 @@ impl Vault {
     /// The plan of an interview checked in at this kiosk.
     pub fn kiosk_plan(&mut self, session: &Session, interview_id: i64) -> Result<KioskPlan> {
         self.authorize(session, Action::RecordConsent)?;
-        let row: Option<(String, String, String, i64, bool, Option<String>, String)> = self
+        let row = self
             .conn
             .query_row(
                 "SELECT c.name, j.title, j.language, i.extra_time_pct, i.large_text, v.device, v.state
                  FROM interviews v JOIN candidates c ON c.id = v.candidate_id JOIN jobs j ON j.id = v.job_id
                  JOIN invitations i ON i.id = v.invitation_id WHERE v.id = ?1",
                 [interview_id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)),
+                |r| {
+                    Ok(PlanRow {
+                        name: r.get(0)?,
+                        job_title: r.get(1)?,
+                        language: r.get(2)?,
+                        extra: r.get(3)?,
+                        large_text: r.get(4)?,
+                        device: r.get(5)?,
+                        state: r.get(6)?,
+                    })
+                },
             )
             .optional()?;
-        let Some((name, job_title, language, extra, large_text, device, state)) = row else {
+        let Some(PlanRow { name, job_title, language, extra, large_text, device, state }) = row else {
             return Err(VaultError::NoSuchObject { what: "interview", id: interview_id });
         };
         // Only the kiosk that checked the candidate in, and only while the interview is open.
-        if device.as_deref() != Some(session.device.as_str()) || !matches!(state.as_str(), "checked_in" | "in_progress") {
+        if device.as_deref() != Some(session.device.as_str()) || !matches!(state.as_str(), "checked_in" | "in_progress")
+        {
             self.audit_only(session, "kiosk.plan", &format!("interview:{interview_id}"), Outcome::Denied)?;
             return Err(VaultError::NoSuchObject { what: "interview", id: interview_id });
         }
