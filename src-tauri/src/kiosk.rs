@@ -59,6 +59,38 @@ impl Drop for Voice {
 struct Running {
     capture: Capture,
     _voice: Option<Voice>,
+    _unplugger: Option<Voice>,
+}
+
+/// For trying a device failure without hardware: with synthetic devices and
+/// `INTERVIEW_KIOSK_SYNTHETIC_UNPLUG=FILE`, naming `camera` and/or `microphone` in FILE pulls
+/// those synthetic devices out until the names are removed again (the end-to-end test's
+/// camera-unplugged-mid-answer case). Real devices are never affected.
+const UNPLUG_ENV: &str = "INTERVIEW_KIOSK_SYNTHETIC_UNPLUG";
+
+fn unplugger(control: Arc<SyntheticControl>, file: PathBuf) -> Voice {
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    let thread = std::thread::Builder::new()
+        .name("synthetic-unplug".into())
+        .spawn(move || {
+            let mut out = (false, false);
+            while !flag.load(Ordering::SeqCst) {
+                let text = std::fs::read_to_string(&file).unwrap_or_default();
+                let now = (text.contains("camera"), text.contains("microphone"));
+                for (was, is, kind) in [(out.0, now.0, DeviceKind::Camera), (out.1, now.1, DeviceKind::Microphone)] {
+                    match (was, is) {
+                        (false, true) => control.unplug(kind),
+                        (true, false) => control.replug(kind),
+                        _ => {}
+                    }
+                }
+                out = now;
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        })
+        .ok();
+    Voice { stop, thread }
 }
 
 /// Opens the camera and microphone chosen for this kiosk (the administrator's device screen or
@@ -77,6 +109,10 @@ fn open(data_dir: &Path) -> Result<Running, ShellError> {
         None => Box::new(capture::devices::camera("camera:0")?),
     };
     let mut voice = None;
+    let synthetic = [choice.camera.as_deref(), choice.microphone.as_deref()]
+        .iter()
+        .any(|id| id.is_some_and(|id| id.starts_with("synthetic:")));
+    let unplug = std::env::var_os(UNPLUG_ENV).filter(|_| synthetic).map(|file| unplugger(control.clone(), file.into()));
     let audio: Box<dyn AudioSource> = match choice.microphone.as_deref() {
         Some("synthetic:microphone") => Box::new(SyntheticMicrophone::new(48_000, 220.0, control.clone())),
         Some("synthetic:voice") => {
@@ -92,7 +128,7 @@ fn open(data_dir: &Path) -> Result<Running, ShellError> {
         other => Box::new(capture::devices::microphone(other)?),
     };
     let capture = Capture::start(video, audio, CaptureSettings::default())?;
-    Ok(Running { capture, _voice: voice })
+    Ok(Running { capture, _voice: voice, _unplugger: unplug })
 }
 
 fn speak(control: Arc<SyntheticControl>, clips: Vec<Vec<f32>>) -> Voice {

@@ -271,7 +271,12 @@ async fn a_candidate_takes_a_full_interview_at_the_kiosk() -> Result<()> {
     let (_root, cli) = tempdirs()?;
     seed(&cli)?;
     let code = invite(&cli, CANDIDATE_NAME, Some(ID_NUMBER), &["--extra-time", "25", "--large-text"])?;
-    let app = App::launch_kiosk(&cli.data, &cli.keyring, KEYRING_PASSWORD, &[]).await?;
+    // Naming "camera" in this file pulls the synthetic camera out (see src-tauri/src/kiosk.rs).
+    let unplug = cli.data.with_file_name("unplug");
+    let unplug_env = unplug.display().to_string();
+    let app =
+        App::launch_kiosk(&cli.data, &cli.keyring, KEYRING_PASSWORD, &[("INTERVIEW_KIOSK_SYNTHETIC_UNPLUG", &unplug_env)])
+            .await?;
     wait_screen(&app, "station", 20).await?;
     sign_in_station(&app).await?;
     app.screenshot(&screenshot_path("kiosk-welcome-zh")).await?;
@@ -339,7 +344,29 @@ async fn a_candidate_takes_a_full_interview_at_the_kiosk() -> Result<()> {
     let retakes = app.client.find_all(fantoccini::Locator::Css("[data-testid=kiosk-retake]")).await?;
     ensure!(retakes.is_empty(), "a second retake was offered");
     app.click("[data-testid=kiosk-next]").await?;
-    answer(&app, 12).await?;
+    // Question 2: the camera is pulled out mid-answer. The answer and its clock pause, the
+    // candidate is told what to do; when the camera is back, recording goes on.
+    wait_phase(&app, "preparing", 20).await?;
+    app.click("[data-testid=kiosk-ready]").await?;
+    wait_phase(&app, "answering", 10).await?;
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    std::fs::write(&unplug, "camera")?;
+    let paused = app.wait_text("[data-testid=kiosk-paused]", |t| t.contains("摄像头")).await?;
+    ensure!(paused.contains("工作人员"), "the pause does not say what to do: {paused}");
+    let frozen = app.text_of("[data-testid=kiosk-countdown]").await?;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    ensure!(app.text_of("[data-testid=kiosk-countdown]").await? == frozen, "the clock ran while the camera was out");
+    app.screenshot(&screenshot_path("kiosk-camera-lost-zh")).await?;
+    std::fs::remove_file(&unplug)?;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !app.client.find_all(fantoccini::Locator::Css("[data-testid=kiosk-paused]")).await?.is_empty() {
+        ensure!(Instant::now() < deadline, "the answer did not resume when the camera came back");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    app.click("[data-testid=kiosk-finish]").await?;
+    wait_phase(&app, "done", 20).await?;
+    app.find("[data-testid=kiosk-saved]").await?;
     app.click("[data-testid=kiosk-next]").await?;
     wait_screen(&app, "thanks", 20).await?;
     app.screenshot(&screenshot_path("kiosk-thanks-zh")).await?;
@@ -385,6 +412,8 @@ async fn a_candidate_takes_a_full_interview_at_the_kiosk() -> Result<()> {
     let entries = audit(&cli, "answer:")?;
     let begun = entries.iter().filter(|e| e["action"] == "answer.begin").count();
     ensure!(begun == 3, "{begun} answers begun, expected 3 (the practice is not recorded)");
+    let events: Vec<&str> = entries.iter().filter_map(|e| e["action"].as_str()).filter(|a| a.starts_with("capture.")).collect();
+    ensure!(events.iter().any(|a| a.contains("camera_lost")), "the camera's loss is not audited: {events:?}");
     Ok(())
 }
 

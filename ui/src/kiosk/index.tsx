@@ -27,7 +27,7 @@ type Screen =
   | { name: "staffExit" };
 
 /// What the station has reported for the current countdown.
-interface Live {
+export interface Live {
   preview: string | null;
   level: number;
   phase: "preparing" | "answering" | null;
@@ -40,7 +40,7 @@ interface Live {
   failed: Text | null;
 }
 
-const QUIET: Live = {
+export const QUIET: Live = {
   preview: null,
   level: -90,
   phase: null,
@@ -93,7 +93,7 @@ function Kiosk() {
   // The station's signals, subscribed once per page.
   useEffect(() => {
     const channel = new Channel<KioskSignal>();
-    channel.onmessage = (signal) => setLive((current) => apply(current, signal));
+    channel.onmessage = (signal) => setLive((current) => applySignal(current, signal));
     void commands.kioskWatch(channel);
     const load = () =>
       commands.kioskStatus().then((result) => {
@@ -398,7 +398,7 @@ function Kiosk() {
   );
 }
 
-function apply(live: Live, signal: KioskSignal): Live {
+export function applySignal(live: Live, signal: KioskSignal): Live {
   switch (signal.type) {
     case "preview":
       return { ...live, preview: signal.dataUrl };

@@ -1,0 +1,38 @@
+import { describe, expect, it } from "vitest";
+import { formatText } from "../shared/i18n";
+import { QUIET, applySignal } from "./index";
+
+describe("the kiosk's view of the station's signals", () => {
+  it("follows a question from preparation to a saved answer", () => {
+    let live = applySignal(QUIET, { type: "countdown", phase: "preparing", remainingMs: 30_000, totalMs: 30_000 });
+    expect(live.phase).toBe("preparing");
+    live = applySignal(live, { type: "countdown", phase: "answering", remainingMs: 119_000, totalMs: 120_000 });
+    expect([live.phase, live.remainingMs]).toEqual(["answering", 119_000]);
+    live = applySignal(live, { type: "answerDone", committed: true, attemptsLeft: 1 });
+    expect(live.phase).toBeNull();
+    expect(live.done).toEqual({ committed: true, attemptsLeft: 1 });
+  });
+
+  it("shows a device failure until the device is back, and the clerk call with it", () => {
+    const message = { "zh-CN": "摄像头暂时没有画面。", en: "The camera has stopped." };
+    let live = applySignal(QUIET, { type: "paused", device: "camera", message });
+    expect(live.paused).toEqual(message);
+    live = applySignal(live, { type: "callClerk", message });
+    expect(live.callClerk).toEqual(message);
+    live = applySignal(live, { type: "resumed" });
+    expect([live.paused, live.callClerk]).toEqual([null, null]);
+  });
+
+  it("keeps the last preview and level, and a missing level reads as silence", () => {
+    let live = applySignal(QUIET, { type: "preview", dataUrl: "data:image/jpeg;base64,AAAA" });
+    live = applySignal(live, { type: "level", rmsDbfs: -20.5, peak: 0.3 });
+    expect([live.preview, live.level]).toEqual(["data:image/jpeg;base64,AAAA", -20.5]);
+    live = applySignal(live, { type: "level", rmsDbfs: null, peak: 0 });
+    expect(live.level).toBe(-90);
+  });
+
+  it("fills placeholders and leaves unknown ones visible", () => {
+    expect(formatText("第 {n} 题，共 {total} 题", { n: "1", total: "2" })).toBe("第 1 题，共 2 题");
+    expect(formatText("{missing} left", {})).toBe("{missing} left");
+  });
+});
