@@ -30,6 +30,8 @@ struct Run {
     rss_mb: f64,
     pss_mb: f64,
     processes: usize,
+    /// Per process: its name, RSS MB, PSS MB.
+    parts: Vec<(String, f64, f64)>,
 }
 
 fn main() -> Result<()> {
@@ -65,6 +67,11 @@ fn main() -> Result<()> {
             pss,
             results[0].processes
         );
+        if let Some(last) = results.last() {
+            for (name, rss, pss) in &last.parts {
+                println!("  {name:<24} {rss:>27.0} {pss:>12.0}");
+            }
+        }
     }
     println!("(memory: the largest of the runs, after {idle} s idle; targets ≤ 2000 ms, ≤ 250 MB RSS)");
     Ok(())
@@ -129,13 +136,21 @@ async fn measure(data: &Path, keyring: &Path, kiosk: bool, idle: u64) -> Result<
     }
     tokio::time::sleep(Duration::from_secs(idle)).await;
     let tree = sockets::tree(pids[0]);
-    let (mut rss, mut pss) = (0.0, 0.0);
+    let mut parts = Vec::new();
     for pid in &tree {
-        rss += kb_field(&format!("/proc/{pid}/status"), "VmRSS:").unwrap_or(0.0) / 1024.0;
-        pss += kb_field(&format!("/proc/{pid}/smaps_rollup"), "Pss:").unwrap_or(0.0) / 1024.0;
+        let name = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default().trim().to_owned();
+        let rss = kb_field(&format!("/proc/{pid}/status"), "VmRSS:").unwrap_or(0.0) / 1024.0;
+        let pss = kb_field(&format!("/proc/{pid}/smaps_rollup"), "Pss:").unwrap_or(0.0) / 1024.0;
+        parts.push((name, rss, pss));
     }
     app.close().await?;
-    Ok(Run { start_ms: interactive - started, rss_mb: rss, pss_mb: pss, processes: tree.len() })
+    Ok(Run {
+        start_ms: interactive - started,
+        rss_mb: parts.iter().map(|p| p.1).sum(),
+        pss_mb: parts.iter().map(|p| p.2).sum(),
+        processes: tree.len(),
+        parts,
+    })
 }
 
 /// When the process started, in milliseconds since the epoch: its age (system uptime minus its

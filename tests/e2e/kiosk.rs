@@ -274,9 +274,13 @@ async fn a_candidate_takes_a_full_interview_at_the_kiosk() -> Result<()> {
     // Naming "camera" in this file pulls the synthetic camera out (see src-tauri/src/kiosk.rs).
     let unplug = cli.data.with_file_name("unplug");
     let unplug_env = unplug.display().to_string();
-    let app =
-        App::launch_kiosk(&cli.data, &cli.keyring, KEYRING_PASSWORD, &[("INTERVIEW_KIOSK_SYNTHETIC_UNPLUG", &unplug_env)])
-            .await?;
+    let app = App::launch_kiosk(
+        &cli.data,
+        &cli.keyring,
+        KEYRING_PASSWORD,
+        &[("INTERVIEW_KIOSK_SYNTHETIC_UNPLUG", &unplug_env)],
+    )
+    .await?;
     wait_screen(&app, "station", 20).await?;
     sign_in_station(&app).await?;
     app.screenshot(&screenshot_path("kiosk-welcome-zh")).await?;
@@ -412,7 +416,8 @@ async fn a_candidate_takes_a_full_interview_at_the_kiosk() -> Result<()> {
     let entries = audit(&cli, "answer:")?;
     let begun = entries.iter().filter(|e| e["action"] == "answer.begin").count();
     ensure!(begun == 3, "{begun} answers begun, expected 3 (the practice is not recorded)");
-    let events: Vec<&str> = entries.iter().filter_map(|e| e["action"].as_str()).filter(|a| a.starts_with("capture.")).collect();
+    let events: Vec<&str> =
+        entries.iter().filter_map(|e| e["action"].as_str()).filter(|a| a.starts_with("capture.")).collect();
     ensure!(events.iter().any(|a| a.contains("camera_lost")), "the camera's loss is not audited: {events:?}");
     Ok(())
 }

@@ -1,5 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
-import { commands, errorText } from "../shared/api";
+import { commands } from "../shared/api";
+import { type Outcome, runCommand } from "../shared/call";
 import { AreaFrame } from "../shared/area";
 import type { DeviceTestDto, DevicesDto, SettingsDto, StaffDto, UserDto } from "../shared/bindings";
 import { type Key, formatText, useT } from "../shared/i18n";
@@ -57,18 +58,13 @@ function useCall() {
   const { lang } = useT();
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  async function call<T>(run: () => Promise<{ status: "ok"; data: T } | { status: "error"; error: unknown }>, then: (data: T) => void) {
+  async function call<T>(run: () => Promise<Outcome<T>>, then: (data: T) => void) {
     setBusy(true);
     setError(null);
-    try {
-      const result = await run();
-      if (result.status === "ok") then(result.data);
-      else setError(errorText(result.error, lang));
-    } catch (e) {
-      setError(errorText(e, lang));
-    } finally {
-      setBusy(false);
-    }
+    const result = await runCommand(run, lang);
+    setBusy(false);
+    if (result.ok) then(result.data);
+    else setError(result.error);
   }
   const alert = (testId: string) =>
     error !== null && (

@@ -3,7 +3,8 @@
 // organisation, sets up the report-signing certificate, the retention period and the
 // language. Each step is saved by the backend as it is confirmed.
 import { useEffect, useRef, useState } from "preact/hooks";
-import { commands, errorText } from "../shared/api";
+import { commands } from "../shared/api";
+import { type Outcome, runCommand } from "../shared/call";
 import type { RecoveryKeyDto, SettingsDto, StaffDto } from "../shared/bindings";
 import { type Key, formatText, useT } from "../shared/i18n";
 import { Components } from "./components";
@@ -25,18 +26,13 @@ export function FirstRunWizard(props: { onFinished: (staff: StaffDto) => void })
     heading.current?.focus();
   }, [step]);
 
-  async function run<T>(call: () => Promise<{ status: "ok"; data: T } | { status: "error"; error: unknown }>, then: (data: T) => void) {
+  async function run<T>(call: () => Promise<Outcome<T>>, then: (data: T) => void) {
     setBusy(true);
     setError(null);
-    try {
-      const result = await call();
-      if (result.status === "ok") then(result.data);
-      else setError(errorText(result.error, lang));
-    } catch (e) {
-      setError(errorText(e, lang));
-    } finally {
-      setBusy(false);
-    }
+    const result = await runCommand(call, lang);
+    setBusy(false);
+    if (result.ok) then(result.data);
+    else setError(result.error);
   }
 
   const index = STEPS.indexOf(step);

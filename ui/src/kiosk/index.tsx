@@ -4,7 +4,8 @@
 // candidate stays in it.
 import { Channel } from "@tauri-apps/api/core";
 import { useEffect, useRef, useState } from "preact/hooks";
-import { type Text, commands, errorText, textIn } from "../shared/api";
+import { type Text, commands, textIn } from "../shared/api";
+import { type Outcome, runCommand } from "../shared/call";
 import type { KioskPlanDto, KioskSignal, KioskStatusDto } from "../shared/bindings";
 import { type Key, type Lang, LangContext, formatText, parseLang, translate, useT } from "../shared/i18n";
 import { markInteractive } from "../shared/status";
@@ -146,15 +147,11 @@ function Kiosk() {
   }
 
   /// Runs a backend step; its error (the backend's sentence) is shown on the screen.
-  async function step<T>(call: () => Promise<{ status: "ok"; data: T } | { status: "error"; error: unknown }>, then: (data: T) => void) {
+  async function step<T>(call: () => Promise<Outcome<T>>, then: (data: T) => void) {
     setError(null);
-    try {
-      const result = await call();
-      if (result.status === "ok") then(result.data);
-      else setError(errorText(result.error, lang));
-    } catch (e) {
-      setError(errorText(e, lang));
-    }
+    const result = await runCommand(call, lang);
+    if (result.ok) then(result.data);
+    else setError(result.error);
   }
 
   const startQuestion = (plan: KioskPlanDto, index: number | "practice", attempt: number) => {
@@ -204,8 +201,14 @@ function Kiosk() {
       break;
     case "code":
       body = (
-        <CodeForm
+        <OneFieldForm
+          key="code"
+          testId="kiosk-code"
           heading={h("kiosk.code.title")}
+          lead={t("kiosk.code.lead")}
+          label={t("kiosk.code.label")}
+          maxLength={12}
+          placeholder="XXXX-XXXX"
           error={alert}
           onBack={() => void leave()}
           onSubmit={(code) =>
@@ -222,8 +225,14 @@ function Kiosk() {
       break;
     case "identity":
       body = (
-        <IdentityForm
+        <OneFieldForm
+          key="identity"
+          testId="kiosk-identity"
           heading={h("kiosk.identity.title")}
+          lead={t("kiosk.identity.lead")}
+          label={t("kiosk.identity.label")}
+          minLength={4}
+          maxLength={4}
           error={alert}
           onBack={() => void leave()}
           onSubmit={(last4) => step(() => commands.kioskCheckIn(screen.code, last4), (plan) => setScreen({ name: "confirm", plan }))}
@@ -464,10 +473,7 @@ function AutoReturn(props: { seconds: number; onDone: () => void }) {
   return <p class="kiosk__muted">{formatText(t("kiosk.autoReturn"), { s: num(Math.max(left, 0), lang) })}</p>;
 }
 
-type Step = <T>(
-  call: () => Promise<{ status: "ok"; data: T } | { status: "error"; error: unknown }>,
-  then: (data: T) => void,
-) => Promise<void>;
+type Step = <T>(call: () => Promise<Outcome<T>>, then: (data: T) => void) => Promise<void>;
 
 function StationSignIn(props: { heading: preact.JSX.Element; error: preact.JSX.Element | false; onDone: (s: KioskStatusDto) => void; step: Step }) {
   const { t } = useT();
@@ -501,82 +507,54 @@ function StationSignIn(props: { heading: preact.JSX.Element; error: preact.JSX.E
   );
 }
 
-function CodeForm(props: { heading: preact.JSX.Element; error: preact.JSX.Element | false; onBack: () => void; onSubmit: (code: string) => void }) {
+/// One field and a "Next": the access code, or the end of the ID number.
+function OneFieldForm(props: {
+  testId: string;
+  heading: preact.JSX.Element;
+  lead: string;
+  label: string;
+  error: preact.JSX.Element | false;
+  minLength?: number;
+  maxLength: number;
+  placeholder?: string;
+  onBack: () => void;
+  onSubmit: (value: string) => void;
+}) {
   const { t } = useT();
-  const [code, setCode] = useState("");
+  const [value, setValue] = useState("");
   return (
     <form
       class="kiosk__form"
-      data-testid="kiosk-code"
+      data-testid={props.testId}
       onSubmit={(e) => {
         e.preventDefault();
-        props.onSubmit(code);
+        props.onSubmit(value);
       }}
     >
       {props.heading}
-      <p class="kiosk__lead">{t("kiosk.code.lead")}</p>
+      <p class="kiosk__lead">{props.lead}</p>
       <label>
-        {t("kiosk.code.label")}
+        {props.label}
         <input
           class="kiosk__code"
-          value={code}
-          onInput={(e) => setCode(e.currentTarget.value.toUpperCase())}
+          value={value}
+          onInput={(e) => setValue(e.currentTarget.value.toUpperCase())}
           required
+          minLength={props.minLength}
+          maxLength={props.maxLength}
+          placeholder={props.placeholder}
           autocomplete="off"
           spellcheck={false}
-          maxLength={12}
-          placeholder="XXXX-XXXX"
           autoFocus
-          data-testid="kiosk-code-input"
+          data-testid={`${props.testId}-input`}
         />
       </label>
       {props.error}
       <div class="kiosk__actions">
-        <button type="submit" class="kiosk__primary" data-testid="kiosk-code-submit">
+        <button type="submit" class="kiosk__primary" data-testid={`${props.testId}-submit`}>
           {t("kiosk.next")}
         </button>
         <button type="button" class="kiosk__secondary" onClick={props.onBack} data-testid="kiosk-back">
-          {t("kiosk.back")}
-        </button>
-      </div>
-    </form>
-  );
-}
-
-function IdentityForm(props: { heading: preact.JSX.Element; error: preact.JSX.Element | false; onBack: () => void; onSubmit: (last4: string) => void }) {
-  const { t } = useT();
-  const [last4, setLast4] = useState("");
-  return (
-    <form
-      class="kiosk__form"
-      data-testid="kiosk-identity"
-      onSubmit={(e) => {
-        e.preventDefault();
-        props.onSubmit(last4);
-      }}
-    >
-      {props.heading}
-      <p class="kiosk__lead">{t("kiosk.identity.lead")}</p>
-      <label>
-        {t("kiosk.identity.label")}
-        <input
-          class="kiosk__code"
-          value={last4}
-          onInput={(e) => setLast4(e.currentTarget.value.toUpperCase())}
-          required
-          minLength={4}
-          maxLength={4}
-          autocomplete="off"
-          autoFocus
-          data-testid="kiosk-identity-input"
-        />
-      </label>
-      {props.error}
-      <div class="kiosk__actions">
-        <button type="submit" class="kiosk__primary" data-testid="kiosk-identity-submit">
-          {t("kiosk.next")}
-        </button>
-        <button type="button" class="kiosk__secondary" onClick={props.onBack}>
           {t("kiosk.back")}
         </button>
       </div>

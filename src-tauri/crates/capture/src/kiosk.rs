@@ -267,12 +267,12 @@ impl std::fmt::Debug for Run {
 fn lost_message(kind: DeviceKind) -> Localized {
     match kind {
         DeviceKind::Camera => Localized::new(
-            "摄像头已断开，作答已暂停，计时也已暂停。请检查摄像头连接，恢复后将自动继续录制。",
-            "The camera was disconnected. Your answer and its timer are paused; check the camera's cable and recording resumes by itself.",
+            "摄像头暂时没有画面。您已说的内容都已保存，作答和计时都已暂停。请不要离开座位，需要时请举手请工作人员帮助；摄像头恢复后会自动继续录制。",
+            "The camera has stopped sending pictures. What you have said is saved, and your answer and its timer are paused. Please stay seated and raise your hand if you need a member of staff; recording continues by itself when the camera is back.",
         ),
         DeviceKind::Microphone => Localized::new(
-            "麦克风已断开，作答已暂停，计时也已暂停。请检查麦克风连接，恢复后将自动继续录制。",
-            "The microphone was disconnected. Your answer and its timer are paused; check the microphone and recording resumes by itself.",
+            "麦克风暂时没有声音输入。您已说的内容都已保存，作答和计时都已暂停。请不要离开座位，需要时请举手请工作人员帮助；麦克风恢复后会自动继续录制。",
+            "The microphone has stopped sending sound. What you have said is saved, and your answer and its timer are paused. Please stay seated and raise your hand if you need a member of staff; recording continues by itself when the microphone is back.",
         ),
     }
 }
