@@ -22,6 +22,18 @@ pub fn run(data_dir: PathBuf, mode: Mode) -> anyhow::Result<()> {
     tauri::Builder::default()
         .manage(state)
         .invoke_handler(builder.invoke_handler())
+        .on_window_event(|window, event| {
+            // In release builds the kiosk window cannot be closed from the keyboard or the
+            // window system; a member of staff closes it with the station's password
+            // (`kiosk_exit`, which ends the app without a close request).
+            if let tauri::WindowEvent::CloseRequested { api, .. } = event
+                && window.label() == KIOSK_WINDOW
+                && !cfg!(debug_assertions)
+            {
+                tracing::warn!("a close of the kiosk window was refused");
+                api.prevent_close();
+            }
+        })
         .setup(move |app| {
             builder.mount_events(app);
             match mode {

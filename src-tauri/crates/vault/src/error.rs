@@ -78,6 +78,8 @@ pub enum VaultError {
     NotScored { interview_id: i64 },
     #[error("identity check failed")]
     IdentityMismatch,
+    #[error("identity check failed too often; access code blocked")]
+    IdentityLocked,
     #[error("extra time of {pct}% is out of range")]
     ExtraTimeOutOfRange { pct: u32 },
     #[error("an account cannot disable itself")]
@@ -137,6 +139,7 @@ impl UserFacing for VaultError {
             VaultError::DecisionReasonMissing => "review.reason_missing",
             VaultError::NotScored { .. } => "review.not_scored",
             VaultError::IdentityMismatch => "kiosk.identity_mismatch",
+            VaultError::IdentityLocked => "kiosk.identity_locked",
             VaultError::ExtraTimeOutOfRange { .. } => "invitation.extra_time",
             VaultError::CannotDisableSelf => "user.disable_self",
             VaultError::Rule(rule) => rule.code(),
@@ -287,6 +290,10 @@ impl UserFacing for VaultError {
             VaultError::IdentityMismatch => Localized::new(
                 "身份证号后四位与登记的信息不一致。请核对后重试，或请工作人员协助。",
                 "The last four characters do not match the ID number on record. Please check them, or ask a member of staff.",
+            ),
+            VaultError::IdentityLocked => Localized::new(
+                "身份核对多次未通过，此邀请码已停用。请到服务台请工作人员帮助。",
+                "The identity check failed too many times, so this access code is now blocked. Please ask a member of staff at the desk.",
             ),
             VaultError::ExtraTimeOutOfRange { .. } => {
                 Localized::new("延长时间必须在 0% 到 200% 之间。", "Extra time must be between 0% and 200%.")

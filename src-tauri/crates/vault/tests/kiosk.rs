@@ -32,6 +32,21 @@ fn check_in_needs_the_last_four_of_the_id_number_on_record() {
     // Now spent: the first step refuses it and says why.
     assert_eq!(f.vault.access_code_needs_identity(&f.kiosk, &code).unwrap_err().code(), "rules.code_used");
 
+    // Guessing is stopped: five wrong tries block the code for good, even the right answer.
+    let job = f.job();
+    let candidate = f.named_candidate(job, "李四", Some("110101199003070011"));
+    let now = f.clock.now();
+    let (_, guessed) = f.vault.issue_invitation(&f.clerk, candidate, now - HOUR, now + HOUR).unwrap();
+    for attempt in 1..=5 {
+        let code = f.vault.check_in(&f.kiosk, &guessed, Some(&format!("{attempt:04}"))).unwrap_err().code();
+        assert_eq!(
+            code,
+            if attempt < 5 { "kiosk.identity_mismatch" } else { "kiosk.identity_locked" },
+            "try {attempt}"
+        );
+    }
+    assert_eq!(f.vault.check_in(&f.kiosk, &guessed, Some("0011")).unwrap_err().code(), "kiosk.identity_locked");
+
     // A candidate without an ID number on record needs no identity check.
     let job = f.job();
     let candidate = f.named_candidate(job, "Alice Smith", None);

@@ -48,6 +48,9 @@ pub struct UserInfo {
     pub created_at_ms: i64,
 }
 
+/// Wrong identity checks after which an access code is refused for good.
+pub const MAX_IDENTITY_FAILURES: i64 = 5;
+
 /// Most extra time an invitation may grant (an accommodation), in percent.
 pub const MAX_EXTRA_TIME_PCT: u32 = 200;
 
@@ -130,10 +133,26 @@ impl Vault {
         if let Some(row) = self.code_row(code)?
             && let Some(expected) = &row.id_last4
         {
+            let object = format!("invitation:{}", row.invitation);
+            // Guessing the last four characters is stopped: after MAX_IDENTITY_FAILURES wrong
+            // tries the code is refused for good (the clerk issues a new one at the desk).
+            let failures: i64 = self.conn.query_row(
+                "SELECT COUNT(*) FROM audit_log WHERE action = 'kiosk.identity' AND object = ?1 AND outcome = 'denied'",
+                [&object],
+                |r| r.get(0),
+            )?;
+            if failures >= MAX_IDENTITY_FAILURES {
+                self.audit_only(session, "kiosk.identity", &object, Outcome::Denied)?;
+                return Err(VaultError::IdentityLocked);
+            }
             let typed: String = id_last4.unwrap_or_default().trim().to_uppercase();
             if typed != expected.to_uppercase() {
-                self.audit_only(session, "kiosk.identity", &format!("invitation:{}", row.invitation), Outcome::Denied)?;
-                return Err(VaultError::IdentityMismatch);
+                self.audit_only(session, "kiosk.identity", &object, Outcome::Denied)?;
+                return Err(if failures + 1 >= MAX_IDENTITY_FAILURES {
+                    VaultError::IdentityLocked
+                } else {
+                    VaultError::IdentityMismatch
+                });
             }
         }
         self.redeem_access_code(session, code)
