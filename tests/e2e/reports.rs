@@ -75,5 +75,56 @@ async fn an_auditor_verifies_a_signed_report_and_sees_a_tampered_copy_rejected()
     let problems = app.text_of("[data-testid=verify-problems]").await?;
     ensure!(problems.contains("altered") || problems.contains("damaged"), "reasons: {problems}");
     app.screenshot(&screenshot_path("auditor-verify-tampered-en")).await?;
-    app.close().await
+
+    // The audit log: the chain recomputed, the entries filtered to refusals.
+    app.click("[data-testid=audit-check]").await?;
+    let chain = app.wait_text("[data-testid=audit-chain]", |t| !t.is_empty()).await?;
+    ensure!(chain.starts_with("Audit chain intact"), "chain: {chain}");
+    app.find("[data-testid=audit-entries]").await?;
+    app.click("[data-testid=audit-problems]").await?;
+    app.wait_text("[data-testid=audit-entries] tbody", |t| t.contains("refused") || t.contains("failed")).await?;
+    let outcomes = app
+        .client
+        .execute("return [...document.querySelectorAll('[data-testid=audit-entries] tbody tr')].map((r) => r.dataset.outcome)", vec![])
+        .await?;
+    ensure!(
+        outcomes.as_array().is_some_and(|o| !o.is_empty() && o.iter().all(|v| v != "ok")),
+        "the refusals filter shows {outcomes}"
+    );
+    app.client.execute("document.querySelector('[data-testid=audit-log]').scrollIntoView()", vec![]).await?;
+    app.screenshot(&screenshot_path("auditor-audit-log-en")).await?;
+
+    // A clerk cannot open the audit log: the backend refuses, and the refusal is audited.
+    app.click("[data-testid=sign-out]").await?;
+    app.type_into("[data-testid=sign-in-username]", "clerk").await?;
+    app.type_into("[data-testid=sign-in-password]", DEMO_PASSWORD).await?;
+    app.click("[data-testid=sign-in-submit]").await?;
+    let refused = app.text_of("[data-testid=audit-error]").await?;
+    ensure!(refused.contains("not allowed") && refused.contains("audit log"), "clerk: {refused}");
+    app.close().await?;
+    let list = Command::new(workspace_root().join("installer/with-keyring"))
+        .arg(workspace_root().join("target/debug/interview-kiosk"))
+        .args([
+            "--data-dir",
+            &data.display().to_string(),
+            "audit",
+            "list",
+            "--user",
+            "auditor",
+            "--json",
+            "--limit",
+            "20",
+        ])
+        .env("XDG_DATA_HOME", &keyring)
+        .env("INTERVIEW_KIOSK_KEYRING_PASSWORD", KEYRING_PASSWORD)
+        .env("INTERVIEW_KIOSK_PASSWORD", DEMO_PASSWORD)
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .output()?;
+    ensure!(list.status.success(), "audit list: {}", String::from_utf8_lossy(&list.stderr));
+    let denied = String::from_utf8(list.stdout)?
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .any(|e| e["actor"] == "clerk" && e["action"] == "view_audit" && e["outcome"] == "denied");
+    ensure!(denied, "the clerk's attempt is not in the audit log");
+    Ok(())
 }

@@ -4,6 +4,7 @@
 
 mod admin;
 mod app;
+mod audit;
 pub mod guard;
 mod kiosk;
 mod setup;
@@ -21,6 +22,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         staff::staff_sign_in,
         staff::staff_sign_out,
         staff::verify_report,
+        audit::audit_entries,
+        audit::audit_chain,
         setup::staff_whoami,
         setup::setup_create_vault,
         setup::setup_confirm_recovery,

@@ -6,6 +6,8 @@ pub const COMMANDS: &[(&str, WindowKind)] = &[
     ("staff_sign_in", WindowKind::Staff),
     ("staff_sign_out", WindowKind::Staff),
     ("verify_report", WindowKind::Staff),
+    ("audit_entries", WindowKind::Staff),
+    ("audit_chain", WindowKind::Staff),
     ("staff_whoami", WindowKind::Staff),
     ("setup_create_vault", WindowKind::Staff),
     ("setup_confirm_recovery", WindowKind::Staff),

@@ -313,3 +313,34 @@ pub enum KioskSignal {
         message: Text,
     },
 }
+
+// --- the audit log ----------------------------------------------------------------------------
+
+/// One audit entry (no personal data: actors are usernames, objects are ids).
+#[derive(Clone, Debug, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditEntryDto {
+    pub seq: u32,
+    /// Milliseconds since the epoch (UTC).
+    pub at_ms: f64,
+    pub actor: String,
+    pub role: String,
+    pub action: String,
+    pub object: String,
+    /// `ok`, `denied` or `failed`.
+    pub outcome: String,
+    pub device: String,
+}
+
+/// The result of recomputing the audit chain.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditChainDto {
+    pub intact: bool,
+    pub entries: u32,
+    pub checkpoints: u32,
+    /// The first 8 bytes of the head hash, hex.
+    pub head: String,
+    /// Where it is broken, for a person.
+    pub problem: Option<Text>,
+}

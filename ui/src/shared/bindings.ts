@@ -17,6 +17,13 @@ export const commands = {
 	staffSignOut: () => typedError<null, IpcError>(__TAURI_INVOKE("staff_sign_out")),
 	/**  Verifies a report's bytes against its signature and this vault's register (audited). */
 	verifyReport: (pdf: number[]) => typedError<VerifyReportDto_Serialize, IpcError>(__TAURI_INVOKE("verify_report", { pdf })),
+	/**
+	 *  The latest audit entries, newest first: those whose object starts with `object` (all when
+	 *  empty), only refusals and failures when `problems_only`; at most `limit` (≤ 1,000).
+	 */
+	auditEntries: (object: string, problemsOnly: boolean, limit: number) => typedError<AuditEntryDto[], IpcError>(__TAURI_INVOKE("audit_entries", { object, problemsOnly, limit })),
+	/**  Recomputes the audit chain and its signed checkpoints (the check is itself audited). */
+	auditChain: () => typedError<AuditChainDto_Serialize, IpcError>(__TAURI_INVOKE("audit_chain")),
 	/**  Who is signed in at the staff window, if anyone (after a reload, the page asks). */
 	staffWhoami: () => typedError<StaffDto | null, IpcError>(__TAURI_INVOKE("staff_whoami")),
 	/**
@@ -126,6 +133,45 @@ export type AppStatus_Serialize = {
 	componentsError: Text | null,
 	/**  Whether this data directory holds a vault (if not, the first-run wizard is shown). */
 	vaultExists: boolean,
+};
+
+/**  The result of recomputing the audit chain. */
+export type AuditChainDto = AuditChainDto_Serialize | AuditChainDto_Deserialize;
+
+/**  The result of recomputing the audit chain. */
+export type AuditChainDto_Deserialize = {
+	intact: boolean,
+	entries: number,
+	checkpoints: number,
+	/**  The first 8 bytes of the head hash, hex. */
+	head: string,
+	/**  Where it is broken, for a person. */
+	problem?: Text | null,
+};
+
+/**  The result of recomputing the audit chain. */
+export type AuditChainDto_Serialize = {
+	intact: boolean,
+	entries: number,
+	checkpoints: number,
+	/**  The first 8 bytes of the head hash, hex. */
+	head: string,
+	/**  Where it is broken, for a person. */
+	problem: Text | null,
+};
+
+/**  One audit entry (no personal data: actors are usernames, objects are ids). */
+export type AuditEntryDto = {
+	seq: number,
+	/**  Milliseconds since the epoch (UTC). */
+	atMs: number | null,
+	actor: string,
+	role: string,
+	action: string,
+	object: string,
+	/**  `ok`, `denied` or `failed`. */
+	outcome: string,
+	device: string,
 };
 
 /**  After the access code: whether the ID number's last four characters are asked for. */
