@@ -96,7 +96,9 @@ fn a_full_answer_is_recorded_in_segments_and_committed() {
     // The backend's clock ended it: 3 s in 1 s segments.
     assert!(outcome.committed);
     assert!((3..=4).contains(&outcome.segments), "{outcome:?}");
-    assert!(outcome.stats.recorded_ms >= 3000 && outcome.stats.recorded_ms < 3400, "{:?}", outcome.stats);
+    // Never short; how far past 3 s the last segment runs is the stop's latency, which grows when
+    // the two cores are shared with the other capture tests (seen: 3.16 s, and once ≥ 3.4 s).
+    assert!(outcome.stats.recorded_ms >= 3000 && outcome.stats.recorded_ms < 3600, "{:?}", outcome.stats);
     // The product's target is at most 1% dropped; tests share two cores with each other.
     assert!(outcome.stats.frames_dropped * 100 <= outcome.stats.frames_encoded, "{:?}", outcome.stats);
     assert!(outcome.stats.max_drift_ms < 40.0, "{:?}", outcome.stats);
@@ -130,7 +132,7 @@ fn a_full_answer_is_recorded_in_segments_and_committed() {
             other => panic!("unexpected format {other}"),
         }
     }
-    // The audio covers the recording (which the backend's clock ended at 3.0–3.4 s; how far past
+    // The audio covers the recording (which the backend's clock ended at 3.0–3.6 s; how far past
     // 3 s depends on the load), to within one chunk. Seen in CI under load: 3.16 s, 50,527 samples
     // — right for the recording, wrong against a fixed 3 s, which this compared with before.
     let expected = outcome.stats.recorded_ms * 16;
