@@ -17,7 +17,7 @@ use capture::{
     AudioSource, Capture, CaptureError, CaptureEvent, CaptureSettings, DeviceKind, Feedback, SyntheticCamera,
     SyntheticControl, SyntheticMicrophone, VideoSource,
 };
-use interview::{Localized, UserFacing};
+use interview::UserFacing;
 
 use crate::error::ShellError;
 use crate::ipc::{KioskSignal, Text};
@@ -40,13 +40,13 @@ const PORTRAIT: &[u8] = include_bytes!("../../assets/samples/demo/candidate.jpg"
 const VOICE: [&[u8]; 2] =
     [include_bytes!("../../assets/samples/demo/q1.wav"), include_bytes!("../../assets/samples/demo/q2.wav")];
 
-/// A thread that has the synthetic microphone say the sample answers in turn.
-struct Voice {
+/// A background thread of the synthetic devices (the voice, the unplugger), stopped on drop.
+struct Helper {
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
 }
 
-impl Drop for Voice {
+impl Drop for Helper {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
         if let Some(thread) = self.thread.take() {
@@ -58,8 +58,8 @@ impl Drop for Voice {
 /// The running camera and microphone of the station.
 struct Running {
     capture: Capture,
-    _voice: Option<Voice>,
-    _unplugger: Option<Voice>,
+    _voice: Option<Helper>,
+    _unplugger: Option<Helper>,
 }
 
 /// For trying a device failure without hardware: with synthetic devices and
@@ -68,7 +68,7 @@ struct Running {
 /// camera-unplugged-mid-answer case). Real devices are never affected.
 const UNPLUG_ENV: &str = "INTERVIEW_KIOSK_SYNTHETIC_UNPLUG";
 
-fn unplugger(control: Arc<SyntheticControl>, file: PathBuf) -> Voice {
+fn unplugger(control: Arc<SyntheticControl>, file: PathBuf) -> Helper {
     let stop = Arc::new(AtomicBool::new(false));
     let flag = stop.clone();
     let thread = std::thread::Builder::new()
@@ -90,7 +90,7 @@ fn unplugger(control: Arc<SyntheticControl>, file: PathBuf) -> Voice {
             }
         })
         .ok();
-    Voice { stop, thread }
+    Helper { stop, thread }
 }
 
 /// Opens the camera and microphone chosen for this kiosk (the administrator's device screen or
@@ -131,7 +131,7 @@ fn open(data_dir: &Path) -> Result<Running, ShellError> {
     Ok(Running { capture, _voice: voice, _unplugger: unplug })
 }
 
-fn speak(control: Arc<SyntheticControl>, clips: Vec<Vec<f32>>) -> Voice {
+fn speak(control: Arc<SyntheticControl>, clips: Vec<Vec<f32>>) -> Helper {
     let stop = Arc::new(AtomicBool::new(false));
     let flag = stop.clone();
     let thread = std::thread::Builder::new()
@@ -147,7 +147,7 @@ fn speak(control: Arc<SyntheticControl>, clips: Vec<Vec<f32>>) -> Voice {
             }
         })
         .ok();
-    Voice { stop, thread }
+    Helper { stop, thread }
 }
 
 /// What the page asks the runner to do.
@@ -173,6 +173,7 @@ enum Job {
 /// The station: a runner thread and the controls of the question in progress.
 pub struct Station {
     data_dir: PathBuf,
+    staff: Arc<Mutex<Option<Staff>>>,
     jobs: Mutex<Option<Sender<Job>>>,
     /// The controls the candidate's buttons act on; the runner replaces them per countdown.
     controls: Arc<Mutex<Arc<Controls>>>,
@@ -187,9 +188,10 @@ impl std::fmt::Debug for Station {
 }
 
 impl Station {
-    pub fn new(data_dir: PathBuf) -> Station {
+    pub fn new(data_dir: PathBuf, staff: Arc<Mutex<Option<Staff>>>) -> Station {
         Station {
             data_dir,
+            staff,
             jobs: Mutex::new(None),
             controls: Arc::new(Mutex::new(Arc::new(Controls::default()))),
             busy: Arc::new(AtomicBool::new(false)),
@@ -206,28 +208,22 @@ impl Station {
 
     /// Starts the devices (and the runner, the first time) and runs the pre-interview check
     /// (`capture::kiosk::preflight`) for an interview of `limits`.
-    pub fn start(&self, limits: Vec<Limits>, staff: &Arc<Mutex<Option<Staff>>>) -> Result<(), ShellError> {
+    pub fn start(&self, limits: Vec<Limits>) -> Result<(), ShellError> {
         let (reply, answer) = mpsc::channel();
-        self.send(Job::Start { limits, reply }, staff)?;
+        self.send(Job::Start { limits, reply })?;
         answer
             .recv_timeout(Duration::from_secs(20))
             .map_err(|_| ShellError::Internal("the devices did not start within 20 s".into()))?
     }
 
     /// The practice question: countdowns and the live preview; nothing is recorded.
-    pub fn practice(&self, limits: Limits, staff: &Arc<Mutex<Option<Staff>>>) -> Result<(), ShellError> {
-        self.begin(Job::Practice { limits }, staff)
+    pub fn practice(&self, limits: Limits) -> Result<(), ShellError> {
+        self.begin(Job::Practice { limits })
     }
 
     /// One attempt at a question: preparation, then the recorded answer.
-    pub fn question(
-        &self,
-        interview_id: i64,
-        question_id: i64,
-        limits: Limits,
-        staff: &Arc<Mutex<Option<Staff>>>,
-    ) -> Result<(), ShellError> {
-        self.begin(Job::Question { interview_id, question_id, limits }, staff)
+    pub fn question(&self, interview_id: i64, question_id: i64, limits: Limits) -> Result<(), ShellError> {
+        self.begin(Job::Question { interview_id, question_id, limits })
     }
 
     /// "I am ready": ends the preparation early.
@@ -265,21 +261,21 @@ impl Station {
         self.busy.load(Ordering::SeqCst)
     }
 
-    fn begin(&self, job: Job, staff: &Arc<Mutex<Option<Staff>>>) -> Result<(), ShellError> {
+    fn begin(&self, job: Job) -> Result<(), ShellError> {
         if self.busy.swap(true, Ordering::SeqCst) {
             return Err(ShellError::KioskBusy);
         }
         fresh_controls(&self.controls);
-        self.send(job, staff).inspect_err(|_| self.busy.store(false, Ordering::SeqCst))
+        self.send(job).inspect_err(|_| self.busy.store(false, Ordering::SeqCst))
     }
 
-    fn send(&self, job: Job, staff: &Arc<Mutex<Option<Staff>>>) -> Result<(), ShellError> {
+    fn send(&self, job: Job) -> Result<(), ShellError> {
         let mut jobs = self.jobs.lock().map_err(|_| ShellError::Internal("station lock poisoned".into()))?;
         if jobs.is_none() {
             let (tx, rx) = mpsc::channel();
             let runner = Runner {
                 data_dir: self.data_dir.clone(),
-                staff: staff.clone(),
+                staff: self.staff.clone(),
                 sink: self.sink.clone(),
                 busy: self.busy.clone(),
                 controls: self.controls.clone(),
@@ -408,8 +404,10 @@ impl Runner {
             wait = Duration::ZERO;
             match event {
                 CaptureEvent::Feedback(feedback) => self.emit(feedback_signal(feedback)),
-                CaptureEvent::DeviceLost { kind, .. } => self
-                    .emit(KioskSignal::Paused { device: kind.as_str().to_owned(), message: lost_message(kind).into() }),
+                CaptureEvent::DeviceLost { kind, .. } => self.emit(KioskSignal::Paused {
+                    device: kind.as_str().to_owned(),
+                    message: capture::kiosk::lost_message(kind).into(),
+                }),
                 CaptureEvent::DeviceBack { .. } => self.emit(KioskSignal::Resumed),
                 CaptureEvent::Segment(_) | CaptureEvent::Stopped(_) | CaptureEvent::Failed(_) => {}
             }
@@ -475,19 +473,6 @@ impl Runner {
             attempts_left: limits.attempts.saturating_sub(attempts.committed),
         });
         Ok(())
-    }
-}
-
-fn lost_message(kind: DeviceKind) -> Localized {
-    match kind {
-        DeviceKind::Camera => Localized::new(
-            "摄像头暂时没有画面。请不要离开，工作人员会来帮助您。",
-            "The camera has stopped sending pictures. Please stay where you are; a member of staff will help you.",
-        ),
-        DeviceKind::Microphone => Localized::new(
-            "麦克风暂时没有声音输入。请不要离开，工作人员会来帮助您。",
-            "The microphone has stopped sending sound. Please stay where you are; a member of staff will help you.",
-        ),
     }
 }
 

@@ -60,7 +60,7 @@ impl AppState {
         let staff = Arc::new(Mutex::new(None));
         let visit = Arc::new(Mutex::new(None));
         AppState {
-            station: Arc::new(Station::new(data_dir.clone())),
+            station: Arc::new(Station::new(data_dir.clone(), staff.clone())),
             scoring: Arc::new(ScoringWorker::new(staff.clone(), visit.clone())),
             data_dir,
             mode,

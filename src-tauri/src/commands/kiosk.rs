@@ -230,7 +230,7 @@ pub async fn kiosk_start_devices(window: tauri::Window, state: State<'_, AppStat
             let visit = state.visit.lock().map_err(|_| ShellError::Internal("lock".into()))?;
             limits_of(&visit.as_ref().ok_or(ShellError::NoVisit)?.plan)
         };
-        state.station.start(limits, &state.staff)
+        state.station.start(limits)
     })
     .await
 }
@@ -247,7 +247,7 @@ pub async fn kiosk_practice(window: tauri::Window, state: State<'_, AppState>) -
             let visit = state.visit.lock().map_err(|_| ShellError::Internal("lock".into()))?;
             visit.as_ref().ok_or(ShellError::NoVisit)?.plan.extra_time_pct
         };
-        state.station.practice(Limits::new(PRACTICE.0, PRACTICE.1, 0, extra), &state.staff)
+        state.station.practice(Limits::new(PRACTICE.0, PRACTICE.1, 0, extra))
     })
     .await
 }
@@ -270,7 +270,7 @@ pub async fn kiosk_question(window: tauri::Window, state: State<'_, AppState>, i
             };
             (plan.interview_id, q.question_id, *l)
         };
-        state.station.question(interview, question, limits, &state.staff)
+        state.station.question(interview, question, limits)
     })
     .await
 }

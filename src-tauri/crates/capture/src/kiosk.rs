@@ -264,7 +264,8 @@ impl std::fmt::Debug for Run {
     }
 }
 
-fn lost_message(kind: DeviceKind) -> Localized {
+/// What the candidate is told when a device stops delivering.
+pub fn lost_message(kind: DeviceKind) -> Localized {
     match kind {
         DeviceKind::Camera => Localized::new(
             "摄像头暂时没有画面。您已说的内容都已保存，作答和计时都已暂停。请不要离开座位，需要时请举手请工作人员帮助；摄像头恢复后会自动继续录制。",
