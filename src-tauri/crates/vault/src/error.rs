@@ -84,6 +84,10 @@ pub enum VaultError {
     ExtraTimeOutOfRange { pct: u32 },
     #[error("an account cannot disable itself")]
     CannotDisableSelf,
+    #[error("{0:?} cannot be asked to rate")]
+    NotARater(String),
+    #[error("flag {0} is not open")]
+    FlagNotOpen(i64),
     #[error(transparent)]
     Rule(#[from] RuleError),
     #[error("database error: {0}")]
@@ -142,6 +146,8 @@ impl UserFacing for VaultError {
             VaultError::IdentityLocked => "kiosk.identity_locked",
             VaultError::ExtraTimeOutOfRange { .. } => "invitation.extra_time",
             VaultError::CannotDisableSelf => "user.disable_self",
+            VaultError::NotARater(_) => "review.not_a_rater",
+            VaultError::FlagNotOpen(_) => "review.flag_not_open",
             VaultError::Rule(rule) => rule.code(),
             VaultError::Sqlite(_) => "vault.database",
             VaultError::Io { .. } => "vault.io",
@@ -301,6 +307,14 @@ impl UserFacing for VaultError {
             VaultError::CannotDisableSelf => Localized::new(
                 "不能停用自己正在使用的账户。请由另一位管理员操作。",
                 "You cannot disable the account you are signed in with; ask another administrator.",
+            ),
+            VaultError::NotARater(_) => Localized::new(
+                "只能请另一位在用的 HR 专员作为第二评分人。",
+                "Only another active HR clerk can be asked to be the second rater.",
+            ),
+            VaultError::FlagNotOpen(_) => Localized::new(
+                "这条提示已经处理过了。",
+                "This flag has already been dealt with.",
             ),
             VaultError::Rule(rule) => rule.user_message(),
             VaultError::Sqlite(_) | VaultError::Crypto(_) => Localized::new(

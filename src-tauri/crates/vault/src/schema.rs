@@ -4,7 +4,7 @@
 
 /// Migration `i` brings the schema from version `i` to `i + 1`. Append only; never edit one
 /// that has shipped.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7];
 
 pub const CURRENT_VERSION: u32 = MIGRATIONS.len() as u32;
 
@@ -342,4 +342,18 @@ CREATE TABLE reports (
 );
 CREATE INDEX reports_object ON reports (object);
 ALTER TABLE transcripts ADD COLUMN delivery_json TEXT;
+"#;
+
+/// Version 7: second raters. A clerk asks a colleague to rate an interview independently; the
+/// request is open until that colleague records a rating.
+const V7: &str = r#"
+CREATE TABLE review_requests (
+    id           INTEGER PRIMARY KEY,
+    interview_id INTEGER NOT NULL REFERENCES interviews (id),
+    rater_id     INTEGER NOT NULL REFERENCES users (id),
+    requested_by INTEGER NOT NULL REFERENCES users (id),
+    created_at   INTEGER NOT NULL,
+    done_at      INTEGER
+);
+CREATE INDEX review_requests_rater ON review_requests (rater_id, done_at);
 "#;

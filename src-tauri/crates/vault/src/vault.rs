@@ -34,6 +34,7 @@ mod recording;
 mod rekey;
 mod reports;
 mod results;
+mod review;
 mod retention;
 mod tokens;
 
@@ -49,6 +50,7 @@ pub use reports::{
 pub use results::{
     AnswerInfo, ExportedResult, JobInfo, MAX_ATTEMPTS, NewFlag, NewScore, NewTranscript, ScoringJob, ScoringRecord,
 };
+pub use review::{ActiveInterview, JobSummary, QuestionInfo, ReviewRequest, StatusBoard};
 pub use retention::{DEFAULT_RETENTION_DAYS, PurgeReport};
 pub use tokens::{ApiCaller, ApiTokenInfo, SCOPES as API_SCOPES};
 

@@ -73,6 +73,7 @@ pub struct AnswerRecord {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FlagRecord {
+    pub id: i64,
     pub answer_id: Option<i64>,
     pub kind: String,
     pub start_ms: Option<i64>,
@@ -353,6 +354,10 @@ impl Vault {
                 "INSERT INTO ratings (interview_id, dimension_id, rater_id, level, note, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![interview_id, dimension_id, rater, level, note.map(str::trim).filter(|n| !n.is_empty()), now],
             )?;
+            tx.execute(
+                "UPDATE review_requests SET done_at = ?3 WHERE interview_id = ?1 AND rater_id = ?2 AND done_at IS NULL",
+                params![interview_id, rater, now],
+            )?;
             Ok(())
         })
     }
@@ -491,10 +496,10 @@ impl Vault {
         let flags = self
             .conn
             .prepare(
-                "SELECT answer_id, kind, start_ms, end_ms, status FROM flags WHERE interview_id = ?1 ORDER BY answer_id, start_ms, id",
+                "SELECT answer_id, kind, start_ms, end_ms, status, id FROM flags WHERE interview_id = ?1 ORDER BY answer_id, start_ms, id",
             )?
             .query_map([interview_id], |r| {
-                Ok(FlagRecord { answer_id: r.get(0)?, kind: r.get(1)?, start_ms: r.get(2)?, end_ms: r.get(3)?, status: r.get(4)? })
+                Ok(FlagRecord { id: r.get(5)?, answer_id: r.get(0)?, kind: r.get(1)?, start_ms: r.get(2)?, end_ms: r.get(3)?, status: r.get(4)? })
             })?
             .collect::<rusqlite::Result<_>>()?;
         let ratings = self

@@ -1,0 +1,188 @@
+//! The clerk's and the auditor's workspaces: jobs and the question bank, the status board,
+//! integrity flags, second raters, playback (audited), and re-authentication.
+
+use interview::{InterviewEvent, Role, UserFacing};
+use vault::{NewFlag, NewQuestion, NewScore, NewTranscript, ScoringRecord, VaultError};
+
+use super::{Fixture, PASSWORD, audit_count, raw, user};
+
+fn outcomes(f: &Fixture, action: &str) -> Vec<String> {
+    let conn = raw(&f.db_path(), &f.key());
+    conn.prepare("SELECT outcome FROM audit_log WHERE action = ?1 ORDER BY seq")
+        .unwrap()
+        .query_map([action], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+/// An interview with one committed answer (a video segment), scored, with one open flag.
+fn scored(f: &mut Fixture) -> (i64, i64, i64) {
+    let (interview, answer) = f.answer();
+    let video = f.vault.store_media(&f.kiosk, answer, "video", &mut [1u8, 2, 3].as_slice()).unwrap();
+    f.vault.finish_answer(&f.kiosk, answer, true).unwrap();
+    f.vault.advance_interview(&f.kiosk, interview, InterviewEvent::Finish).unwrap();
+    let record = ScoringRecord {
+        model_versions: "test".into(),
+        transcripts: vec![NewTranscript {
+            answer_id: answer,
+            language: "zh".into(),
+            segments_json: "[]".into(),
+            delivery_json: None,
+        }],
+        scores: vec![NewScore {
+            answer_id: Some(answer),
+            dimension: Some("应急处理".into()),
+            level: Some(3.0),
+            total: None,
+            band: None,
+            evidence_json: "[]".into(),
+            rubric_version: Some(1),
+        }],
+        flags: vec![NewFlag {
+            answer_id: Some(answer),
+            kind: "no_face".into(),
+            start_ms: Some(1000),
+            end_ms: Some(4000),
+            detail_json: "{}".into(),
+        }],
+    };
+    f.vault.record_scoring(interview, &record).unwrap();
+    (interview, answer, video)
+}
+
+#[test]
+fn jobs_list_their_questions_and_an_edited_question_keeps_used_versions() {
+    let mut f = Fixture::new();
+    let job = f.job();
+    let question = f.question(job);
+    let jobs = f.vault.jobs(&f.auditor).unwrap();
+    assert_eq!(jobs.len(), 1);
+    assert_eq!((jobs[0].id, jobs[0].questions, jobs[0].candidates), (job, 1, 0));
+    assert_eq!(jobs[0].dimensions.len(), 3);
+
+    let edit = |text: &str| NewQuestion {
+        job_id: job,
+        situational: false,
+        text: text.into(),
+        rubric_json: r#"{"key_points":[]}"#.into(),
+        dimensions: vec!["沟通能力".into()],
+        prep_seconds: 20,
+        answer_seconds: 90,
+        retakes: 0,
+    };
+    // Not yet used: edited in place.
+    assert_eq!(f.vault.update_question(&f.clerk, question, &edit("第一版修改")).unwrap(), 1);
+    let questions = f.vault.job_questions(&f.clerk, job).unwrap();
+    assert_eq!(questions[0].text, "第一版修改");
+    assert_eq!((questions[0].prep_seconds, questions[0].answer_seconds, questions[0].retakes), (20, 90, 0));
+    assert!(!questions[0].frozen && !questions[0].situational);
+
+    // Used by an interview: the change becomes version 2 and version 1 stays as it was.
+    let candidate = f.candidate(job);
+    let now = f.clock.now();
+    let (interview, code) = f.vault.issue_invitation(&f.clerk, candidate, now - 1000, now + 100_000).unwrap();
+    f.vault.redeem_access_code(&f.kiosk, &code).unwrap();
+    f.vault.advance_interview(&f.kiosk, interview, InterviewEvent::GiveConsent).unwrap();
+    f.vault.begin_answer(&f.kiosk, interview, question, false).unwrap();
+    assert_eq!(f.vault.update_question(&f.clerk, question, &edit("第二版")).unwrap(), 2);
+    let conn = raw(&f.db_path(), &f.key());
+    let first: String =
+        conn.query_row("SELECT text FROM question_versions WHERE version = 1", [], |r| r.get(0)).unwrap();
+    assert_eq!(first, "第一版修改");
+    assert_eq!(f.vault.job_questions(&f.clerk, job).unwrap()[0].version, 2);
+
+    // Only clerks edit; an unknown dimension is refused and changes nothing.
+    assert!(matches!(f.vault.update_question(&f.auditor, question, &edit("x")), Err(VaultError::Denied { .. })));
+    let mut bad = edit("x");
+    bad.dimensions = vec!["不存在".into()];
+    let before = audit_count(&conn);
+    assert_eq!(f.vault.update_question(&f.clerk, question, &bad).unwrap_err().code(), "review.unknown_dimension");
+    assert_eq!(f.vault.job_questions(&f.clerk, job).unwrap()[0].text, "第二版");
+    assert_eq!(audit_count(&conn), before + 1, "the refusal is audited");
+}
+
+#[test]
+fn the_status_board_counts_states_and_shows_who_is_at_a_kiosk() {
+    let mut f = Fixture::new();
+    let (interview, _answer) = f.answer();
+    let job = f.job();
+    let candidate = f.candidate(job);
+    let now = f.clock.now();
+    f.vault.issue_invitation(&f.clerk, candidate, now, now + 1000).unwrap();
+    let board = f.vault.status_board(&f.clerk, None).unwrap();
+    assert_eq!((board.invited, board.in_progress, board.scored), (1, 1, 0));
+    assert_eq!(board.active.len(), 1);
+    assert_eq!(board.active[0].interview_id, interview);
+    assert_eq!(board.active[0].candidate_name, "张三");
+    assert_eq!((board.active[0].answers, board.active[0].questions), (0, 1));
+    // Filtered by job.
+    let only = f.vault.status_board(&f.auditor, Some(job)).unwrap();
+    assert_eq!((only.invited, only.in_progress, only.active.len()), (1, 0, 0));
+    assert!(matches!(f.vault.status_board(&f.kiosk, None), Err(VaultError::Denied { .. })));
+}
+
+#[test]
+fn flags_are_confirmed_or_dismissed_once_by_a_clerk_and_never_by_an_auditor() {
+    let mut f = Fixture::new();
+    let (interview, _, _) = scored(&mut f);
+    let record = f.vault.interview_record(&f.clerk, interview).unwrap();
+    let flag = record.flags[0].id;
+    assert_eq!(record.flags[0].status, "open");
+    assert!(matches!(f.vault.review_flag(&f.auditor, flag, false), Err(VaultError::Denied { .. })));
+    f.vault.review_flag(&f.clerk, flag, false).unwrap();
+    assert_eq!(f.vault.interview_record(&f.auditor, interview).unwrap().flags[0].status, "dismissed");
+    assert_eq!(f.vault.review_flag(&f.clerk, flag, true).unwrap_err().code(), "review.flag_not_open");
+    assert_eq!(f.vault.review_flag(&f.clerk, 999, true).unwrap_err().code(), "vault.no_such_object");
+    assert_eq!(outcomes(&f, "review.flag_dismiss"), ["ok"]);
+    assert_eq!(outcomes(&f, "review.flag"), ["failed", "failed"]);
+}
+
+#[test]
+fn a_second_rater_sees_the_request_until_they_rate() {
+    let mut f = Fixture::new();
+    let (interview, _, _) = scored(&mut f);
+    f.vault.create_user(&f.admin, user("clerk2", Role::Clerk)).unwrap();
+    let clerk2 = f.vault.login("clerk2", PASSWORD, "desk-4").unwrap();
+    // Not oneself, not an auditor, not an unknown name.
+    for rater in ["clerk", "auditor", "nobody"] {
+        assert_eq!(
+            f.vault.request_second_rating(&f.clerk, interview, rater).unwrap_err().code(),
+            "review.not_a_rater",
+            "{rater}"
+        );
+    }
+    f.vault.request_second_rating(&f.clerk, interview, "clerk2").unwrap();
+    let requests = f.vault.review_requests(&clerk2).unwrap();
+    assert_eq!(requests.len(), 1);
+    assert_eq!((requests[0].interview_id, requests[0].requested_by.as_str()), (interview, "clerk"));
+    assert!(f.vault.review_requests(&f.clerk).unwrap().is_empty());
+    f.vault.record_rating(&clerk2, interview, "应急处理", 4, Some("独立评分")).unwrap();
+    assert!(f.vault.review_requests(&clerk2).unwrap().is_empty());
+}
+
+#[test]
+fn opening_a_recording_is_audited_and_lists_only_its_video() {
+    let mut f = Fixture::new();
+    let (_, answer, video) = scored(&mut f);
+    let playlist = f.vault.playback(&f.auditor, answer).unwrap();
+    assert_eq!(playlist.iter().map(|m| m.id).collect::<Vec<_>>(), [video]);
+    assert!(f.vault.is_playable(video).unwrap());
+    assert_eq!(outcomes(&f, "media.play"), ["ok"]);
+    assert!(matches!(f.vault.playback(&f.kiosk, answer), Err(VaultError::Denied { .. })));
+}
+
+#[test]
+fn reauthentication_checks_the_password_and_locks_after_five_failures() {
+    let mut f = Fixture::new();
+    f.vault.reauthenticate(&f.clerk, PASSWORD).unwrap();
+    for _ in 0..4 {
+        assert_eq!(f.vault.reauthenticate(&f.clerk, "wrong").unwrap_err().code(), "auth.bad_credentials");
+    }
+    // The fifth wrong password locks the account and ends its sessions.
+    assert!(matches!(f.vault.reauthenticate(&f.clerk, "wrong"), Err(VaultError::Locked { .. })));
+    assert_eq!(f.vault.jobs(&f.clerk).unwrap_err().code(), "auth.session_expired");
+    assert!(matches!(f.vault.login("clerk", PASSWORD, "desk-2"), Err(VaultError::Locked { .. })));
+    assert_eq!(outcomes(&f, "auth.reauth"), ["ok", "failed", "failed", "failed", "failed"]);
+    assert_eq!(outcomes(&f, "auth.reauth_locked"), ["ok"]);
+}
