@@ -22,6 +22,7 @@ pub fn run(data_dir: PathBuf, mode: Mode) -> anyhow::Result<()> {
     tauri::Builder::default()
         .manage(state)
         .invoke_handler(builder.invoke_handler())
+        .register_asynchronous_uri_scheme_protocol(crate::media_protocol::SCHEME, crate::media_protocol::handle)
         .on_window_event(|window, event| {
             // In release builds the kiosk window cannot be closed from the keyboard or the
             // window system; a member of staff closes it with the station's password

@@ -77,6 +77,12 @@ pub enum ShellError {
     Internal(String),
     #[error("{failed} of {total} bundled components failed verification")]
     ComponentsFailed { failed: usize, total: usize },
+    #[error(transparent)]
+    RubricInvalid(#[from] RubricError),
+    #[error("this action needs the password again")]
+    ReauthRequired,
+    #[error("the weights add up to {basis_points} basis points, not 10000")]
+    WeightsNot100 { basis_points: u32 },
 }
 
 impl UserFacing for ShellError {
@@ -112,6 +118,9 @@ impl UserFacing for ShellError {
             ShellError::RecoveryNotConfirmed => "setup.recovery_not_confirmed",
             ShellError::RecoveryMismatch => "setup.recovery_mismatch",
             ShellError::NoVisit => "kiosk.no_visit",
+            ShellError::RubricInvalid(inner) => inner.code(),
+            ShellError::ReauthRequired => "auth.reauth_required",
+            ShellError::WeightsNot100 { .. } => "job.weights",
             ShellError::KioskBusy => "kiosk.busy",
             ShellError::WrongWindow { .. } => "auth.wrong_window",
             ShellError::Internal(_) => "app.internal",
@@ -217,6 +226,15 @@ impl UserFacing for ShellError {
             ShellError::RecoveryMismatch => Localized::new(
                 "输入的内容与恢复密钥不一致。请对照打印或抄写的恢复密钥重新输入。",
                 "What you typed does not match the recovery key. Check it against the printed or written copy and type it again.",
+            ),
+            ShellError::RubricInvalid(inner) => inner.user_message(),
+            ShellError::ReauthRequired => Localized::new(
+                "此操作需要再次输入您的密码。",
+                "This action needs your password again.",
+            ),
+            ShellError::WeightsNot100 { basis_points } => Localized::new(
+                format!("各维度权重合计为 {}%，必须正好是 100%。", f64::from(*basis_points) / 100.0),
+                format!("The weights add up to {}%; they must come to exactly 100%.", f64::from(*basis_points) / 100.0),
             ),
             ShellError::NoVisit => Localized::new(
                 "当前没有正在进行的面试，请回到欢迎页重新开始。",

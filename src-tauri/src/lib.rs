@@ -23,6 +23,7 @@ mod import_cli;
 pub mod ipc;
 mod kiosk;
 mod logging;
+mod media_protocol;
 mod report_cli;
 mod score_cli;
 mod selftest;

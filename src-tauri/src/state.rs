@@ -50,6 +50,9 @@ pub struct AppState {
     pub visit: Arc<Mutex<Option<Visit>>>,
     pub station: Arc<Station>,
     pub scoring: Arc<ScoringWorker>,
+    /// When the signed-in member of staff last typed their password again (exports need it
+    /// within `commands::exports::REAUTH_WINDOW`). Cleared at every sign-in and sign-out.
+    pub reauth_at: Arc<Mutex<Option<std::time::Instant>>>,
     /// The result of verifying the bundled components, computed once (hashing ~30 MB+ of
     /// files is too slow to repeat on every status call).
     components: Arc<OnceLock<ComponentChecks>>,
@@ -66,6 +69,7 @@ impl AppState {
             mode,
             staff,
             recovery: Arc::new(Mutex::new(None)),
+            reauth_at: Arc::new(Mutex::new(None)),
             visit,
             components: Arc::new(OnceLock::new()),
         }

@@ -5,8 +5,11 @@
 mod admin;
 mod app;
 mod audit;
+mod clerk;
+mod exports;
 pub mod guard;
 mod kiosk;
+mod review;
 mod setup;
 mod staff;
 
@@ -39,6 +42,27 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         admin::admin_devices,
         admin::admin_choose_devices,
         admin::admin_test_devices,
+        clerk::clerk_jobs,
+        clerk::clerk_create_job,
+        clerk::clerk_questions,
+        clerk::clerk_save_question,
+        clerk::clerk_try_rubric,
+        clerk::clerk_candidates,
+        clerk::clerk_add_candidate,
+        clerk::clerk_invite,
+        clerk::clerk_status,
+        review::review_open,
+        review::review_of_candidate,
+        review::review_playlist,
+        review::review_rate,
+        review::review_decide,
+        review::review_flag,
+        review::review_request_rater,
+        review::review_requests,
+        exports::staff_reauth,
+        exports::export_candidate_report,
+        exports::export_job_reports,
+        exports::export_audit_log,
         kiosk::kiosk_status,
         kiosk::kiosk_sign_in,
         kiosk::kiosk_watch,

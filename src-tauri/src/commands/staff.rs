@@ -24,6 +24,9 @@ pub async fn staff_sign_in(
     require(&state, &window, Mode::Staff, "staff_sign_in")?;
     let password = Zeroizing::new(password);
     let staff = tauri::async_runtime::spawn_blocking(move || -> Result<StaffDto, ShellError> {
+        if let Ok(mut reauth) = state.reauth_at.lock() {
+            *reauth = None;
+        }
         let mut guard = state.staff.lock().map_err(|_| ShellError::Internal("staff lock poisoned".into()))?;
         let mut vault = match guard.take() {
             // Signing in again ends the earlier session (a sign-out the page may have missed).
@@ -64,6 +67,9 @@ pub async fn staff_sign_out(window: tauri::Window, state: State<'_, AppState>) -
     let state = state.inner().clone();
     require(&state, &window, Mode::Staff, "staff_sign_out")?;
     tauri::async_runtime::spawn_blocking(move || -> Result<(), ShellError> {
+        if let Ok(mut reauth) = state.reauth_at.lock() {
+            *reauth = None;
+        }
         let mut guard = state.staff.lock().map_err(|_| ShellError::Internal("staff lock poisoned".into()))?;
         if let Some(staff) = guard.as_mut()
             && let Some(session) = staff.session.take()

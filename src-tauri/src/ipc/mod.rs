@@ -6,6 +6,9 @@ use interview::{Localized, UserFacing};
 use serde::Serialize;
 use specta::Type;
 
+mod workspace;
+pub use workspace::*;
+
 /// A sentence for a person in both interface languages; the UI shows the one in use.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Type)]
 pub struct Text {

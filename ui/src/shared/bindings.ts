@@ -60,6 +60,60 @@ export const commands = {
 	adminChooseDevices: (camera: string | null, microphone: string | null) => typedError<DevicesDto_Serialize, IpcError>(__TAURI_INVOKE("admin_choose_devices", { camera, microphone })),
 	/**  Opens the chosen camera and microphone for two seconds: a picture and a sound level. */
 	adminTestDevices: () => typedError<DeviceTestDto_Serialize, IpcError>(__TAURI_INVOKE("admin_test_devices")),
+	/**  Every job, newest first. */
+	clerkJobs: () => typedError<JobDto[], IpcError>(__TAURI_INVOKE("clerk_jobs")),
+	/**  Creates a job. The weights must add up to exactly 100% and the bands be in order. */
+	clerkCreateJob: (job: NewJobDto) => typedError<JobDto[], IpcError>(__TAURI_INVOKE("clerk_create_job", { job })),
+	/**  A job's questions in order, each with its current rubric. */
+	clerkQuestions: (jobId: number) => typedError<QuestionDto_Serialize[], IpcError>(__TAURI_INVOKE("clerk_questions", { jobId })),
+	/**  Adds a question to a job (no id) or changes one (a used rubric becomes a new version). */
+	clerkSaveQuestion: (jobId: number, question: QuestionDto_Deserialize) => typedError<QuestionDto_Serialize[], IpcError>(__TAURI_INVOKE("clerk_save_question", { jobId, question })),
+	/**
+	 *  Scores a typed sample answer against a rubric being edited, exactly as the scoring of a
+	 *  recorded answer's transcript does (no recording, no model: the rubric's own matching).
+	 */
+	clerkTryRubric: (rubric: RubricDto, answer: string, language: string) => typedError<TryScoreDto_Serialize[], IpcError>(__TAURI_INVOKE("clerk_try_rubric", { rubric, answer, language })),
+	/**  One page of candidates, filtered by job, name prefix and interview state. */
+	clerkCandidates: (query: CandidateQuery_Deserialize) => typedError<CandidatePageDto_Serialize, IpcError>(__TAURI_INVOKE("clerk_candidates", { query })),
+	/**  Adds one candidate; returns their id. */
+	clerkAddCandidate: (candidate: NewCandidateDto_Deserialize) => typedError<number, IpcError>(__TAURI_INVOKE("clerk_add_candidate", { candidate })),
+	/**
+	 *  Issues invitations and writes their access slips to one PDF in the export folder. The
+	 *  codes go to the PDF only: the page learns where it is and how many it holds.
+	 */
+	clerkInvite: (invite: InviteDto) => typedError<SlipsDto, IpcError>(__TAURI_INVOKE("clerk_invite", { invite })),
+	/**  The status board, for one job or all. */
+	clerkStatus: (jobId: number | null) => typedError<StatusBoardDto_Serialize, IpcError>(__TAURI_INVOKE("clerk_status", { jobId })),
+	/**  One interview for the review screen (clerks) or read-only browsing (auditors). */
+	reviewOpen: (interviewId: number) => typedError<ReviewDto_Serialize, IpcError>(__TAURI_INVOKE("review_open", { interviewId })),
+	/**  The latest interview of a candidate (from the candidate list). */
+	reviewOfCandidate: (candidateId: number) => typedError<ReviewDto_Serialize, IpcError>(__TAURI_INVOKE("review_of_candidate", { candidateId })),
+	/**  The video segments of an answer, in order (opening a recording is audited). */
+	reviewPlaylist: (answerId: number) => typedError<SegmentDto[], IpcError>(__TAURI_INVOKE("review_playlist", { answerId })),
+	/**  The clerk's own levels for some dimensions (each an entry of its own; a later one counts). */
+	reviewRate: (interviewId: number, ratings: RatingInput_Deserialize[]) => typedError<ReviewDto_Serialize, IpcError>(__TAURI_INVOKE("review_rate", { interviewId, ratings })),
+	/**  The hiring decision with its reason. */
+	reviewDecide: (interviewId: number, band: string, reason: string) => typedError<ReviewDto_Serialize, IpcError>(__TAURI_INVOKE("review_decide", { interviewId, band, reason })),
+	/**  Confirms or dismisses an integrity flag. */
+	reviewFlag: (interviewId: number, flagId: number, confirm: boolean) => typedError<ReviewDto_Serialize, IpcError>(__TAURI_INVOKE("review_flag", { interviewId, flagId, confirm })),
+	/**  Asks another clerk to rate this interview independently. */
+	reviewRequestRater: (interviewId: number, rater: string) => typedError<null, IpcError>(__TAURI_INVOKE("review_request_rater", { interviewId, rater })),
+	/**  Interviews colleagues asked the signed-in clerk to rate. */
+	reviewRequests: () => typedError<ReviewRequestDto[], IpcError>(__TAURI_INVOKE("review_requests")),
+	/**
+	 *  Checks the signed-in person's password again (before an export, or to unlock an idle
+	 *  screen). Five wrong passwords lock the account and end the session.
+	 */
+	staffReauth: (password: string) => typedError<null, IpcError>(__TAURI_INVOKE("staff_reauth", { password })),
+	/**  One candidate report: signed when the interview is decided, otherwise a marked draft. */
+	exportCandidateReport: (interviewId: number) => typedError<ExportedDto_Serialize, IpcError>(__TAURI_INVOKE("export_candidate_report", { interviewId })),
+	/**
+	 *  A whole job: every interviewed candidate's report and the job report, into one new folder,
+	 *  with progress sent as each is written. Refused reports (none expected) stop the export.
+	 */
+	exportJobReports: (jobId: number, progress: Channel<ExportProgress>) => typedError<JobExportDto, IpcError>(__TAURI_INVOKE("export_job_reports", { jobId, progress })),
+	/**  The audit log of the last `days` days as a signed PDF plus the same rows as CSV. */
+	exportAuditLog: (days: number) => typedError<ExportedDto_Serialize, IpcError>(__TAURI_INVOKE("export_audit_log", { days })),
 	/**  The idle screen's facts; keeps the station's session alive while it waits. */
 	kioskStatus: () => typedError<KioskStatusDto_Serialize, IpcError>(__TAURI_INVOKE("kiosk_status")),
 	/**  A member of staff signs the station in with its kiosk account. */
@@ -100,6 +154,36 @@ export const commands = {
 };
 
 /* Types */
+export type ActiveInterviewDto = ActiveInterviewDto_Serialize | ActiveInterviewDto_Deserialize;
+
+export type ActiveInterviewDto_Deserialize = {
+	interviewId: number,
+	candidateName: string,
+	jobTitle: string,
+	state: string,
+	device?: string | null,
+	answers: number,
+	questions: number,
+	updatedAtMs: number | null,
+};
+
+export type ActiveInterviewDto_Serialize = {
+	interviewId: number,
+	candidateName: string,
+	jobTitle: string,
+	state: string,
+	device: string | null,
+	answers: number,
+	questions: number,
+	updatedAtMs: number | null,
+};
+
+export type AnswerScoreDto = {
+	dimension: string,
+	level: number | null,
+	evidence: EvidenceDto[],
+};
+
 /**  What every window shows in its status bar. */
 export type AppStatus = AppStatus_Serialize | AppStatus_Deserialize;
 
@@ -174,6 +258,56 @@ export type AuditEntryDto = {
 	device: string,
 };
 
+export type CandidatePageDto = CandidatePageDto_Serialize | CandidatePageDto_Deserialize;
+
+export type CandidatePageDto_Deserialize = {
+	rows: CandidateRowDto_Deserialize[],
+	hasMore: boolean,
+};
+
+export type CandidatePageDto_Serialize = {
+	rows: CandidateRowDto_Serialize[],
+	hasMore: boolean,
+};
+
+export type CandidateQuery = CandidateQuery_Serialize | CandidateQuery_Deserialize;
+
+export type CandidateQuery_Deserialize = {
+	jobId?: number | null,
+	namePrefix?: string | null,
+	/**  An interview state (`invited`, `scored`, …) or `None` for all. */
+	state?: string | null,
+	offset: number,
+	limit: number,
+};
+
+export type CandidateQuery_Serialize = {
+	jobId: number | null,
+	namePrefix: string | null,
+	/**  An interview state (`invited`, `scored`, …) or `None` for all. */
+	state: string | null,
+	offset: number,
+	limit: number,
+};
+
+export type CandidateRowDto = CandidateRowDto_Serialize | CandidateRowDto_Deserialize;
+
+export type CandidateRowDto_Deserialize = {
+	id: number,
+	jobId: number,
+	name: string,
+	idLast4?: string | null,
+	state?: string | null,
+};
+
+export type CandidateRowDto_Serialize = {
+	id: number,
+	jobId: number,
+	name: string,
+	idLast4: string | null,
+	state: string | null,
+};
+
 /**  After the access code: whether the ID number's last four characters are asked for. */
 export type CodeCheckDto = {
 	needsIdentity: boolean,
@@ -211,6 +345,14 @@ export type ComponentStatus_Serialize = {
 	licence: string,
 	/**  `None` when verified; otherwise what is wrong, for a person. */
 	problem: Text | null,
+};
+
+export type DecisionDto = {
+	decider: string,
+	/**  `recommend`, `hold` or `not_recommended`. */
+	band: string,
+	reason: string,
+	atMs: number | null,
 };
 
 /**  A camera or microphone this machine offers. */
@@ -257,6 +399,82 @@ export type DevicesDto_Serialize = {
 	microphone: string | null,
 };
 
+/**  A competency dimension of a job and its weight, in percent (two decimals at most). */
+export type DimensionDto = {
+	name: string,
+	weightPct: number | null,
+};
+
+/**  One key point and where the answer said it (or that it did not). */
+export type EvidenceDto = {
+	point: string,
+	quote: string,
+	startMs: number,
+	endMs: number,
+	covered: boolean,
+};
+
+/**  Progress of a whole-job export, sent over a channel as each report is written. */
+export type ExportProgress = {
+	done: number,
+	total: number,
+};
+
+/**  A file written by an export. */
+export type ExportedDto = ExportedDto_Serialize | ExportedDto_Deserialize;
+
+/**  A file written by an export. */
+export type ExportedDto_Deserialize = {
+	path: string,
+	reportId: string,
+	signed: boolean,
+	/**  Why it is an unsigned draft, if it is. */
+	draftReason?: Text | null,
+};
+
+/**  A file written by an export. */
+export type ExportedDto_Serialize = {
+	path: string,
+	reportId: string,
+	signed: boolean,
+	/**  Why it is an unsigned draft, if it is. */
+	draftReason: Text | null,
+};
+
+export type FlagDto = FlagDto_Serialize | FlagDto_Deserialize;
+
+export type FlagDto_Deserialize = {
+	id: number,
+	answerId?: number | null,
+	kind: string,
+	label: Text,
+	startMs?: number | null,
+	endMs?: number | null,
+	/**  `open`, `confirmed` or `dismissed`. */
+	status: string,
+};
+
+export type FlagDto_Serialize = {
+	id: number,
+	answerId: number | null,
+	kind: string,
+	label: Text,
+	startMs: number | null,
+	endMs: number | null,
+	/**  `open`, `confirmed` or `dismissed`. */
+	status: string,
+};
+
+/**  Invitations for some candidates, all valid in the same window. */
+export type InviteDto = {
+	candidateIds: number[],
+	/**  Local date-times as the form gives them (`YYYY-MM-DDTHH:MM`). */
+	validFrom: string,
+	validUntil: string,
+	extraTimePct: number,
+	largeText: boolean,
+};
+
 /**
  *  The one error type of every command: a stable code and a sentence for the person. The
  *  technical detail is logged by the backend, never sent to the page.
@@ -264,6 +482,33 @@ export type DevicesDto_Serialize = {
 export type IpcError = {
 	code: string,
 	message: Text,
+};
+
+export type JobDto = {
+	id: number,
+	title: string,
+	/**  `zh-CN` or `en`: the language candidates answer in. */
+	language: string,
+	dimensions: DimensionDto[],
+	/**  Total (0–100) from which the AI suggests 推荐 (recommend), and 待定 (hold). */
+	recommend: number,
+	hold: number,
+	questions: number,
+	candidates: number,
+};
+
+/**  What a whole-job export wrote. */
+export type JobExportDto = {
+	folder: string,
+	signed: number,
+	drafts: number,
+};
+
+/**  A key point of a rubric: what a good answer says, and other ways of saying it. */
+export type KeyPointDto = {
+	dimension: string,
+	text: string,
+	synonyms: string[],
 };
 
 /**  What the candidate sees after checking in. */
@@ -335,6 +580,112 @@ export type KioskStatusDto_Serialize = {
 	idleSeconds: number,
 };
 
+/**  What an answer at one level (1–5) looks like. */
+export type LevelDto = {
+	level: number,
+	description: string,
+	examples: string[],
+};
+
+export type NewCandidateDto = NewCandidateDto_Serialize | NewCandidateDto_Deserialize;
+
+export type NewCandidateDto_Deserialize = {
+	jobId: number,
+	name: string,
+	idNumber?: string | null,
+	phone?: string | null,
+	email?: string | null,
+	group?: string | null,
+};
+
+export type NewCandidateDto_Serialize = {
+	jobId: number,
+	name: string,
+	idNumber: string | null,
+	phone: string | null,
+	email: string | null,
+	group: string | null,
+};
+
+/**  A job as the clerk's form sends it. */
+export type NewJobDto = {
+	title: string,
+	language: string,
+	dimensions: DimensionDto[],
+	recommend: number,
+	hold: number,
+};
+
+export type QuestionDto = QuestionDto_Serialize | QuestionDto_Deserialize;
+
+export type QuestionDto_Deserialize = {
+	/**  `None` for a new question. */
+	id?: number | null,
+	situational: boolean,
+	text: string,
+	rubric: RubricDto,
+	dimensions: string[],
+	prepSeconds: number,
+	answerSeconds: number,
+	retakes: number,
+	/**
+	 *  The rubric version now current, and whether an interview has used it (then a change
+	 *  becomes a new version).
+	 */
+	version: number,
+	frozen: boolean,
+};
+
+export type QuestionDto_Serialize = {
+	/**  `None` for a new question. */
+	id: number | null,
+	situational: boolean,
+	text: string,
+	rubric: RubricDto,
+	dimensions: string[],
+	prepSeconds: number,
+	answerSeconds: number,
+	retakes: number,
+	/**
+	 *  The rubric version now current, and whether an interview has used it (then a change
+	 *  becomes a new version).
+	 */
+	version: number,
+	frozen: boolean,
+};
+
+export type RatingDto = RatingDto_Serialize | RatingDto_Deserialize;
+
+export type RatingDto_Deserialize = {
+	rater: string,
+	dimension: string,
+	level: number,
+	note?: string | null,
+	atMs: number | null,
+};
+
+export type RatingDto_Serialize = {
+	rater: string,
+	dimension: string,
+	level: number,
+	note: string | null,
+	atMs: number | null,
+};
+
+export type RatingInput = RatingInput_Serialize | RatingInput_Deserialize;
+
+export type RatingInput_Deserialize = {
+	dimension: string,
+	level: number,
+	note?: string | null,
+};
+
+export type RatingInput_Serialize = {
+	dimension: string,
+	level: number,
+	note: string | null,
+};
+
 /**
  *  The recovery key, shown once, and the groups the administrator must type back to prove
  *  it was written down or printed.
@@ -344,6 +695,83 @@ export type RecoveryKeyDto = {
 	groups: string[],
 	/**  Which groups (1-based) to type back. */
 	confirm: number[],
+};
+
+export type ReviewAnswerDto = {
+	answerId: number,
+	position: number,
+	question: string,
+	durationMs: number,
+	transcript: TranscriptLineDto[],
+	scores: AnswerScoreDto[],
+};
+
+/**  One interview as the review screen shows it. */
+export type ReviewDto = ReviewDto_Serialize | ReviewDto_Deserialize;
+
+/**  One interview as the review screen shows it. */
+export type ReviewDto_Deserialize = {
+	interviewId: number,
+	state: string,
+	candidateName: string,
+	idLast4?: string | null,
+	jobId: number,
+	jobTitle: string,
+	dimensions: DimensionDto[],
+	answers: ReviewAnswerDto[],
+	total?: number | null,
+	aiBand?: string | null,
+	modelVersions?: string | null,
+	flags: FlagDto_Deserialize[],
+	ratings: RatingDto_Deserialize[],
+	decision?: DecisionDto | null,
+	/**
+	 *  Whether the signed-in person may rate, decide and handle flags (a clerk, on a scored
+	 *  interview). The vault checks again on every action.
+	 */
+	canReview: boolean,
+};
+
+/**  One interview as the review screen shows it. */
+export type ReviewDto_Serialize = {
+	interviewId: number,
+	state: string,
+	candidateName: string,
+	idLast4: string | null,
+	jobId: number,
+	jobTitle: string,
+	dimensions: DimensionDto[],
+	answers: ReviewAnswerDto[],
+	total: number | null,
+	aiBand: string | null,
+	modelVersions: string | null,
+	flags: FlagDto_Serialize[],
+	ratings: RatingDto_Serialize[],
+	decision: DecisionDto | null,
+	/**
+	 *  Whether the signed-in person may rate, decide and handle flags (a clerk, on a scored
+	 *  interview). The vault checks again on every action.
+	 */
+	canReview: boolean,
+};
+
+export type ReviewRequestDto = {
+	interviewId: number,
+	candidateName: string,
+	jobTitle: string,
+	requestedBy: string,
+};
+
+export type RubricDto = {
+	keyPoints: KeyPointDto[],
+	levels: LevelDto[],
+};
+
+/**  A video segment of an answer for the player: fetched from `media://localhost/<mediaId>`. */
+export type SegmentDto = {
+	mediaId: number,
+	offsetMs: number,
+	durationMs: number,
 };
 
 /**  The organisation's settings and its report-signing certificate. */
@@ -378,6 +806,15 @@ export type SigningDto = {
 	imported: boolean,
 };
 
+/**
+ *  The printed slips: where the PDF was written, and how many codes it holds. The codes
+ *  themselves are never sent to the page.
+ */
+export type SlipsDto = {
+	path: string,
+	count: number,
+};
+
 /**  The signed-in member of staff. */
 export type StaffDto = {
 	username: string,
@@ -385,10 +822,66 @@ export type StaffDto = {
 	role: string,
 };
 
+/**  已邀请 / 已签到 / 面试中 / 已完成 / 已评分 / 已复核, the scoring queue, and who is at a kiosk. */
+export type StatusBoardDto = StatusBoardDto_Serialize | StatusBoardDto_Deserialize;
+
+/**  已邀请 / 已签到 / 面试中 / 已完成 / 已评分 / 已复核, the scoring queue, and who is at a kiosk. */
+export type StatusBoardDto_Deserialize = {
+	invited: number,
+	checkedIn: number,
+	inProgress: number,
+	completed: number,
+	scored: number,
+	reviewed: number,
+	declined: number,
+	scoringWaiting: number,
+	scoringFailed: number,
+	active: ActiveInterviewDto_Deserialize[],
+};
+
+/**  已邀请 / 已签到 / 面试中 / 已完成 / 已评分 / 已复核, the scoring queue, and who is at a kiosk. */
+export type StatusBoardDto_Serialize = {
+	invited: number,
+	checkedIn: number,
+	inProgress: number,
+	completed: number,
+	scored: number,
+	reviewed: number,
+	declined: number,
+	scoringWaiting: number,
+	scoringFailed: number,
+	active: ActiveInterviewDto_Serialize[],
+};
+
 /**  A sentence for a person in both interface languages; the UI shows the one in use. */
 export type Text = {
 	"zh-CN": string,
 	en: string,
+};
+
+export type TranscriptLineDto = {
+	startMs: number,
+	endMs: number,
+	text: string,
+};
+
+/**  What the "try this rubric" panel shows for one dimension. */
+export type TryScoreDto = TryScoreDto_Serialize | TryScoreDto_Deserialize;
+
+/**  What the "try this rubric" panel shows for one dimension. */
+export type TryScoreDto_Deserialize = {
+	dimension: string,
+	level: number | null,
+	evidence: EvidenceDto[],
+	closestExampleLevel?: number | null,
+};
+
+/**  What the "try this rubric" panel shows for one dimension. */
+export type TryScoreDto_Serialize = {
+	dimension: string,
+	level: number | null,
+	evidence: EvidenceDto[],
+	closestExampleLevel: number | null,
 };
 
 /**  One account. */

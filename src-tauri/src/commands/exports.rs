@@ -1,0 +1,201 @@
+//! Re-authentication and exports. Exporting reports takes the password again (within the last
+//! five minutes), because a report carries a candidate's assessment out of the vault. Files go
+//! to the export folder: `INTERVIEW_KIOSK_EXPORT_DIR`, else `Documents/InterviewKiosk`, else
+//! `exports/` in the data directory.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use tauri::ipc::Channel;
+use tauri::{Manager, State};
+use zeroize::Zeroizing;
+
+use super::blocking;
+use super::guard::require;
+use crate::error::ShellError;
+use crate::ipc::{ExportProgress, ExportedDto, IpcError, JobExportDto, Text};
+use crate::report_cli::{now, write_new};
+use crate::state::{AppState, Mode};
+
+/// How long a re-authentication counts for sensitive actions.
+pub const REAUTH_WINDOW: Duration = Duration::from_secs(5 * 60);
+
+/// Where exports and printed slips are written.
+pub fn export_folder(app: &tauri::AppHandle, data_dir: &Path) -> PathBuf {
+    if let Some(dir) = std::env::var_os("INTERVIEW_KIOSK_EXPORT_DIR") {
+        return PathBuf::from(dir);
+    }
+    app.path().document_dir().map(|d| d.join("InterviewKiosk")).unwrap_or_else(|_| data_dir.join("exports"))
+}
+
+fn require_recent_reauth(state: &AppState) -> Result<(), ShellError> {
+    let at = *state.reauth_at.lock().map_err(|_| ShellError::Internal("reauth lock poisoned".into()))?;
+    match at {
+        Some(at) if at.elapsed() <= REAUTH_WINDOW => Ok(()),
+        _ => Err(ShellError::ReauthRequired),
+    }
+}
+
+/// A file name from a title: path separators and control characters replaced.
+fn file_safe(text: &str) -> String {
+    text.chars().map(|c| if c.is_control() || "/\\:*?\"<>|".contains(c) { '_' } else { c }).collect()
+}
+
+/// Checks the signed-in person's password again (before an export, or to unlock an idle
+/// screen). Five wrong passwords lock the account and end the session.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip_all)]
+pub async fn staff_reauth(window: tauri::Window, state: State<'_, AppState>, password: String) -> Result<(), IpcError> {
+    let state = state.inner().clone();
+    require(&state, &window, Mode::Staff, "staff_reauth")?;
+    let password = Zeroizing::new(password);
+    blocking(move || {
+        state.with_session(|vault, s| Ok(vault.reauthenticate(s, &password)?))?;
+        *state.reauth_at.lock().map_err(|_| ShellError::Internal("reauth lock poisoned".into()))? =
+            Some(Instant::now());
+        Ok(())
+    })
+    .await
+}
+
+fn exported_dto(path: &Path, exported: &report::Exported) -> ExportedDto {
+    ExportedDto {
+        path: path.display().to_string(),
+        report_id: exported.report_id.clone(),
+        signed: exported.signed,
+        draft_reason: exported.draft_reason.as_ref().map(|r| Text { zh_cn: (*r).to_owned(), en: (*r).to_owned() }),
+    }
+}
+
+/// One candidate report: signed when the interview is decided, otherwise a marked draft.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip_all)]
+pub async fn export_candidate_report(
+    window: tauri::Window,
+    state: State<'_, AppState>,
+    interview_id: u32,
+) -> Result<ExportedDto, IpcError> {
+    let state = state.inner().clone();
+    require(&state, &window, Mode::Staff, "export_candidate_report")?;
+    let folder = export_folder(window.app_handle(), &state.data_dir);
+    blocking(move || {
+        require_recent_reauth(&state)?;
+        state.with_session(|vault, s| {
+            let exported = report::export::export_candidate(vault, s, i64::from(interview_id), None, now())?;
+            std::fs::create_dir_all(&folder).map_err(|source| ShellError::Write { path: folder.clone(), source })?;
+            let path = folder.join(format!("{}.pdf", exported.report_id));
+            write_new(&path, &exported.pdf)?;
+            Ok(exported_dto(&path, &exported))
+        })
+    })
+    .await
+}
+
+/// A whole job: every interviewed candidate's report and the job report, into one new folder,
+/// with progress sent as each is written. Refused reports (none expected) stop the export.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip_all)]
+pub async fn export_job_reports(
+    window: tauri::Window,
+    state: State<'_, AppState>,
+    job_id: u32,
+    progress: Channel<ExportProgress>,
+) -> Result<JobExportDto, IpcError> {
+    let state = state.inner().clone();
+    require(&state, &window, Mode::Staff, "export_job_reports")?;
+    let base = export_folder(window.app_handle(), &state.data_dir);
+    blocking(move || {
+        require_recent_reauth(&state)?;
+        let job_id = i64::from(job_id);
+        // The interviews to report on, read once; each report then takes the vault in turn so
+        // other screens stay responsive during a long export.
+        let (title, interviews) = state.with_session(|vault, s| {
+            let (job, candidates) = vault.job_candidates(s, job_id)?;
+            let mut interviews = Vec::new();
+            for c in candidates.iter().filter(|c| c.state.is_some_and(|st| st != interview::InterviewState::Invited)) {
+                interviews.push(vault.interview_of_candidate(s, c.candidate_id)?);
+            }
+            Ok((job.title, interviews))
+        })?;
+        let at = now();
+        let folder = base.join(format!("{}-{}", file_safe(&title), at.unix_timestamp()));
+        std::fs::create_dir_all(&folder).map_err(|source| ShellError::Write { path: folder.clone(), source })?;
+        let total = interviews.len() as u32 + 1;
+        let send = |done: u32| {
+            if let Err(error) = progress.send(ExportProgress { done, total }) {
+                tracing::debug!(%error, "progress channel closed");
+            }
+        };
+        send(0);
+        let (mut signed, mut drafts) = (0, 0);
+        for (i, interview) in interviews.iter().enumerate() {
+            let exported = state.with_session(|vault, s| Ok(report::export::export_candidate(vault, s, *interview, None, now())?))?;
+            let name = if exported.signed { exported.report_id.clone() } else { format!("{}-draft", exported.report_id) };
+            write_new(&folder.join(format!("{name}.pdf")), &exported.pdf)?;
+            if exported.signed {
+                signed += 1;
+            } else {
+                drafts += 1;
+            }
+            send(i as u32 + 1);
+        }
+        let job = state.with_session(|vault, s| Ok(report::export::export_job(vault, s, job_id, None, now())?))?;
+        write_new(&folder.join(format!("{}.pdf", job.report_id)), &job.pdf)?;
+        signed += 1;
+        send(total);
+        tracing::info!(signed, drafts, "job export written");
+        Ok(JobExportDto { folder: folder.display().to_string(), signed, drafts })
+    })
+    .await
+}
+
+/// The audit log of the last `days` days as a signed PDF plus the same rows as CSV.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip_all)]
+pub async fn export_audit_log(
+    window: tauri::Window,
+    state: State<'_, AppState>,
+    days: u32,
+) -> Result<ExportedDto, IpcError> {
+    let state = state.inner().clone();
+    require(&state, &window, Mode::Staff, "export_audit_log")?;
+    let folder = export_folder(window.app_handle(), &state.data_dir);
+    blocking(move || {
+        require_recent_reauth(&state)?;
+        let at = now();
+        let to_ms = (at.unix_timestamp_nanos() / 1_000_000) as i64;
+        let from_ms = to_ms - i64::from(days.clamp(1, 3660)) * 86_400_000;
+        state.with_session(|vault, s| {
+            let (exported, csv) = report::export::export_audit(vault, s, from_ms, to_ms, None, at)?;
+            std::fs::create_dir_all(&folder).map_err(|source| ShellError::Write { path: folder.clone(), source })?;
+            let path = folder.join(format!("{}.pdf", exported.report_id));
+            write_new(&path, &exported.pdf)?;
+            write_new(&folder.join(format!("{}.csv", exported.report_id)), csv.as_bytes())?;
+            Ok(exported_dto(&path, &exported))
+        })
+    })
+    .await
+    .inspect_err(|e| tracing::debug!(code = %e.code, "audit export refused"))
+}
+
+#[cfg(test)]
+mod tests {
+    use interview::UserFacing;
+
+    use super::*;
+
+    #[test]
+    fn file_names_from_titles_are_safe() {
+        assert_eq!(file_safe("岗位/A:B"), "岗位_A_B");
+    }
+
+    #[test]
+    fn reauth_required_is_a_sentence() {
+        assert_eq!(ShellError::ReauthRequired.code(), "auth.reauth_required");
+        assert!(ShellError::ReauthRequired.user_message().zh_cn.contains("密码"));
+    }
+}

@@ -1,0 +1,339 @@
+//! The review screen: one interview with its recordings, transcripts, AI scores with their
+//! evidence and integrity flags; the clerk's ratings, flag decisions and hiring decision; a
+//! second rater. Auditors open the same screen read-only (the vault refuses their actions).
+
+use interview::{Action, Band, InterviewState};
+use serde::Deserialize;
+use tauri::State;
+
+use super::blocking;
+use super::guard::require;
+use crate::error::ShellError;
+use crate::ipc::{
+    AnswerScoreDto, DecisionDto, DimensionDto, EvidenceDto, FlagDto, IpcError, RatingDto, RatingInput,
+    ReviewAnswerDto, ReviewDto, ReviewRequestDto, SegmentDto, TranscriptLineDto,
+};
+use crate::state::{AppState, Mode};
+
+#[derive(Deserialize)]
+struct LineJson {
+    #[serde(default)]
+    start_ms: u32,
+    #[serde(default)]
+    end_ms: u32,
+    #[serde(default)]
+    text: String,
+}
+
+#[derive(Deserialize)]
+struct EvidenceJson {
+    #[serde(default)]
+    point: String,
+    #[serde(default)]
+    quote: String,
+    #[serde(default)]
+    start_ms: u32,
+    #[serde(default)]
+    end_ms: u32,
+    #[serde(default)]
+    covered: bool,
+}
+
+#[derive(Deserialize)]
+struct DimensionJson {
+    #[serde(default)]
+    evidence: Vec<EvidenceJson>,
+}
+
+fn band_str(band: Band) -> String {
+    match band {
+        Band::Recommend => "recommend",
+        Band::Hold => "hold",
+        Band::NotRecommended => "not_recommended",
+    }
+    .to_owned()
+}
+
+fn parse_band(text: &str) -> Result<Band, ShellError> {
+    match text {
+        "recommend" => Ok(Band::Recommend),
+        "hold" => Ok(Band::Hold),
+        "not_recommended" => Ok(Band::NotRecommended),
+        other => Err(ShellError::BadArgument(other.to_owned())),
+    }
+}
+
+pub(crate) fn review_dto(record: vault::InterviewRecord, role: interview::Role) -> ReviewDto {
+    let transcript = |json: &Option<String>| -> Vec<TranscriptLineDto> {
+        json.as_deref()
+            .and_then(|j| serde_json::from_str::<Vec<LineJson>>(j).ok())
+            .unwrap_or_default()
+            .into_iter()
+            .map(|l| TranscriptLineDto { start_ms: l.start_ms, end_ms: l.end_ms, text: l.text })
+            .collect()
+    };
+    let answers = record
+        .answers
+        .iter()
+        .map(|a| ReviewAnswerDto {
+            answer_id: a.answer_id as u32,
+            position: a.question_position as u32 + 1,
+            question: a.question_text.clone(),
+            duration_ms: a.duration_ms as u32,
+            transcript: transcript(&a.transcript_json),
+            scores: a
+                .scores
+                .iter()
+                .map(|(dimension, level, evidence)| AnswerScoreDto {
+                    dimension: dimension.clone(),
+                    level: *level,
+                    evidence: serde_json::from_str::<DimensionJson>(evidence)
+                        .map(|d| d.evidence)
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|e| EvidenceDto {
+                            point: e.point,
+                            quote: e.quote,
+                            start_ms: e.start_ms,
+                            end_ms: e.end_ms,
+                            covered: e.covered,
+                        })
+                        .collect(),
+                })
+                .collect(),
+        })
+        .collect();
+    let scored = matches!(record.state, InterviewState::Scored | InterviewState::Reviewed);
+    ReviewDto {
+        interview_id: record.interview_id as u32,
+        state: record.state.as_str().to_owned(),
+        candidate_name: record.candidate_name,
+        id_last4: record.id_last4,
+        job_id: record.job.id as u32,
+        job_title: record.job.title,
+        dimensions: record
+            .job
+            .dimensions
+            .into_iter()
+            .map(|w| DimensionDto { name: w.dimension, weight_pct: f64::from(w.basis_points) / 100.0 })
+            .collect(),
+        answers,
+        total: record.total,
+        ai_band: record.band.map(band_str),
+        model_versions: record.model_versions,
+        flags: record
+            .flags
+            .into_iter()
+            .map(|f| {
+                let name = report::text::flag_name(&f.kind);
+                FlagDto {
+                    id: f.id as u32,
+                    answer_id: f.answer_id.map(|a| a as u32),
+                    label: crate::ipc::Text { zh_cn: name.0.to_owned(), en: name.1.to_owned() },
+                    kind: f.kind,
+                    start_ms: f.start_ms.map(|v| v as u32),
+                    end_ms: f.end_ms.map(|v| v as u32),
+                    status: f.status,
+                }
+            })
+            .collect(),
+        ratings: record
+            .ratings
+            .into_iter()
+            .map(|r| RatingDto {
+                rater: r.rater,
+                dimension: r.dimension,
+                level: r.level as u32,
+                note: r.note,
+                at_ms: r.at_ms as f64,
+            })
+            .collect(),
+        decision: record.decision.map(|d| DecisionDto {
+            decider: d.decider,
+            band: band_str(d.band),
+            reason: d.reason,
+            at_ms: d.at_ms as f64,
+        }),
+        can_review: scored && !record.purged && role.may(Action::RecordDecision),
+    }
+}
+
+fn open(vault: &mut vault::Vault, s: &vault::Session, interview_id: i64) -> Result<ReviewDto, ShellError> {
+    Ok(review_dto(vault.interview_record(s, interview_id)?, s.role))
+}
+
+/// One interview for the review screen (clerks) or read-only browsing (auditors).
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip_all)]
+pub async fn review_open(
+    window: tauri::Window,
+    state: State<'_, AppState>,
+    interview_id: u32,
+) -> Result<ReviewDto, IpcError> {
+    let state = state.inner().clone();
+    require(&state, &window, Mode::Staff, "review_open")?;
+    blocking(move || state.with_session(|vault, s| open(vault, s, i64::from(interview_id)))).await
+}
+
+/// The latest interview of a candidate (from the candidate list).
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip_all)]
+pub async fn review_of_candidate(
+    window: tauri::Window,
+    state: State<'_, AppState>,
+    candidate_id: u32,
+) -> Result<ReviewDto, IpcError> {
+    let state = state.inner().clone();
+    require(&state, &window, Mode::Staff, "review_of_candidate")?;
+    blocking(move || {
+        state.with_session(|vault, s| {
+            let interview = vault.interview_of_candidate(s, i64::from(candidate_id))?;
+            open(vault, s, interview)
+        })
+    })
+    .await
+}
+
+/// The video segments of an answer, in order (opening a recording is audited).
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip_all)]
+pub async fn review_playlist(
+    window: tauri::Window,
+    state: State<'_, AppState>,
+    answer_id: u32,
+) -> Result<Vec<SegmentDto>, IpcError> {
+    let state = state.inner().clone();
+    require(&state, &window, Mode::Staff, "review_playlist")?;
+    blocking(move || {
+        state.with_session(|vault, s| {
+            Ok(vault
+                .playback(s, i64::from(answer_id))?
+                .into_iter()
+                .map(|m| SegmentDto {
+                    media_id: m.id as u32,
+                    offset_ms: m.offset_ms.unwrap_or(0) as u32,
+                    duration_ms: m.duration_ms.unwrap_or(0) as u32,
+                })
+                .collect())
+        })
+    })
+    .await
+}
+
+/// The clerk's own levels for some dimensions (each an entry of its own; a later one counts).
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip_all)]
+pub async fn review_rate(
+    window: tauri::Window,
+    state: State<'_, AppState>,
+    interview_id: u32,
+    ratings: Vec<RatingInput>,
+) -> Result<ReviewDto, IpcError> {
+    let state = state.inner().clone();
+    require(&state, &window, Mode::Staff, "review_rate")?;
+    blocking(move || {
+        state.with_session(|vault, s| {
+            let id = i64::from(interview_id);
+            for r in &ratings {
+                vault.record_rating(s, id, &r.dimension, i64::from(r.level), r.note.as_deref())?;
+            }
+            open(vault, s, id)
+        })
+    })
+    .await
+}
+
+/// The hiring decision with its reason.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip_all)]
+pub async fn review_decide(
+    window: tauri::Window,
+    state: State<'_, AppState>,
+    interview_id: u32,
+    band: String,
+    reason: String,
+) -> Result<ReviewDto, IpcError> {
+    let state = state.inner().clone();
+    require(&state, &window, Mode::Staff, "review_decide")?;
+    blocking(move || {
+        let band = parse_band(&band)?;
+        state.with_session(|vault, s| {
+            let id = i64::from(interview_id);
+            vault.record_decision(s, id, band, &reason)?;
+            open(vault, s, id)
+        })
+    })
+    .await
+}
+
+/// Confirms or dismisses an integrity flag.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip_all)]
+pub async fn review_flag(
+    window: tauri::Window,
+    state: State<'_, AppState>,
+    interview_id: u32,
+    flag_id: u32,
+    confirm: bool,
+) -> Result<ReviewDto, IpcError> {
+    let state = state.inner().clone();
+    require(&state, &window, Mode::Staff, "review_flag")?;
+    blocking(move || {
+        state.with_session(|vault, s| {
+            vault.review_flag(s, i64::from(flag_id), confirm)?;
+            open(vault, s, i64::from(interview_id))
+        })
+    })
+    .await
+}
+
+/// Asks another clerk to rate this interview independently.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip_all)]
+pub async fn review_request_rater(
+    window: tauri::Window,
+    state: State<'_, AppState>,
+    interview_id: u32,
+    rater: String,
+) -> Result<(), IpcError> {
+    let state = state.inner().clone();
+    require(&state, &window, Mode::Staff, "review_request_rater")?;
+    blocking(move || {
+        state.with_session(|vault, s| Ok(vault.request_second_rating(s, i64::from(interview_id), rater.trim())?))
+    })
+    .await
+}
+
+/// Interviews colleagues asked the signed-in clerk to rate.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip_all)]
+pub async fn review_requests(
+    window: tauri::Window,
+    state: State<'_, AppState>,
+) -> Result<Vec<ReviewRequestDto>, IpcError> {
+    let state = state.inner().clone();
+    require(&state, &window, Mode::Staff, "review_requests")?;
+    blocking(move || {
+        state.with_session(|vault, s| {
+            Ok(vault
+                .review_requests(s)?
+                .into_iter()
+                .map(|r| ReviewRequestDto {
+                    interview_id: r.interview_id as u32,
+                    candidate_name: r.candidate_name,
+                    job_title: r.job_title,
+                    requested_by: r.requested_by,
+                })
+                .collect())
+        })
+    })
+    .await
+}

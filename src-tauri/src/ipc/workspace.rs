@@ -1,0 +1,332 @@
+//! The types of the clerk's and the auditor's workspaces. Both roles read the same review DTO;
+//! what a role may do with it is the backend's decision (`canReview`), enforced again by the
+//! vault on every action.
+
+use serde::{Deserialize, Serialize};
+use specta::Type;
+
+use super::Text;
+
+/// A competency dimension of a job and its weight, in percent (two decimals at most).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct DimensionDto {
+    pub name: String,
+    pub weight_pct: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct JobDto {
+    pub id: u32,
+    pub title: String,
+    /// `zh-CN` or `en`: the language candidates answer in.
+    pub language: String,
+    pub dimensions: Vec<DimensionDto>,
+    /// Total (0–100) from which the AI suggests 推荐 (recommend), and 待定 (hold).
+    pub recommend: u32,
+    pub hold: u32,
+    pub questions: u32,
+    pub candidates: u32,
+}
+
+/// A job as the clerk's form sends it.
+#[derive(Clone, Debug, PartialEq, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct NewJobDto {
+    pub title: String,
+    pub language: String,
+    pub dimensions: Vec<DimensionDto>,
+    pub recommend: u32,
+    pub hold: u32,
+}
+
+/// A key point of a rubric: what a good answer says, and other ways of saying it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct KeyPointDto {
+    pub dimension: String,
+    pub text: String,
+    pub synonyms: Vec<String>,
+}
+
+/// What an answer at one level (1–5) looks like.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct LevelDto {
+    pub level: u32,
+    pub description: String,
+    pub examples: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct RubricDto {
+    pub key_points: Vec<KeyPointDto>,
+    pub levels: Vec<LevelDto>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct QuestionDto {
+    /// `None` for a new question.
+    pub id: Option<u32>,
+    pub situational: bool,
+    pub text: String,
+    pub rubric: RubricDto,
+    pub dimensions: Vec<String>,
+    pub prep_seconds: u32,
+    pub answer_seconds: u32,
+    pub retakes: u32,
+    /// The rubric version now current, and whether an interview has used it (then a change
+    /// becomes a new version).
+    pub version: u32,
+    pub frozen: bool,
+}
+
+/// What the "try this rubric" panel shows for one dimension.
+#[derive(Clone, Debug, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct TryScoreDto {
+    pub dimension: String,
+    pub level: f64,
+    pub evidence: Vec<EvidenceDto>,
+    pub closest_example_level: Option<u32>,
+}
+
+/// One key point and where the answer said it (or that it did not).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct EvidenceDto {
+    pub point: String,
+    pub quote: String,
+    pub start_ms: u32,
+    pub end_ms: u32,
+    pub covered: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct CandidateQuery {
+    pub job_id: Option<u32>,
+    pub name_prefix: Option<String>,
+    /// An interview state (`invited`, `scored`, …) or `None` for all.
+    pub state: Option<String>,
+    pub offset: u32,
+    pub limit: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct CandidateRowDto {
+    pub id: u32,
+    pub job_id: u32,
+    pub name: String,
+    pub id_last4: Option<String>,
+    pub state: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct CandidatePageDto {
+    pub rows: Vec<CandidateRowDto>,
+    pub has_more: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct NewCandidateDto {
+    pub job_id: u32,
+    pub name: String,
+    pub id_number: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub group: Option<String>,
+}
+
+/// Invitations for some candidates, all valid in the same window.
+#[derive(Clone, Debug, PartialEq, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct InviteDto {
+    pub candidate_ids: Vec<u32>,
+    /// Local date-times as the form gives them (`YYYY-MM-DDTHH:MM`).
+    pub valid_from: String,
+    pub valid_until: String,
+    pub extra_time_pct: u32,
+    pub large_text: bool,
+}
+
+/// The printed slips: where the PDF was written, and how many codes it holds. The codes
+/// themselves are never sent to the page.
+#[derive(Clone, Debug, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SlipsDto {
+    pub path: String,
+    pub count: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ActiveInterviewDto {
+    pub interview_id: u32,
+    pub candidate_name: String,
+    pub job_title: String,
+    pub state: String,
+    pub device: Option<String>,
+    pub answers: u32,
+    pub questions: u32,
+    pub updated_at_ms: f64,
+}
+
+/// 已邀请 / 已签到 / 面试中 / 已完成 / 已评分 / 已复核, the scoring queue, and who is at a kiosk.
+#[derive(Clone, Debug, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusBoardDto {
+    pub invited: u32,
+    pub checked_in: u32,
+    pub in_progress: u32,
+    pub completed: u32,
+    pub scored: u32,
+    pub reviewed: u32,
+    pub declined: u32,
+    pub scoring_waiting: u32,
+    pub scoring_failed: u32,
+    pub active: Vec<ActiveInterviewDto>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct TranscriptLineDto {
+    pub start_ms: u32,
+    pub end_ms: u32,
+    pub text: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct AnswerScoreDto {
+    pub dimension: String,
+    pub level: f64,
+    pub evidence: Vec<EvidenceDto>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ReviewAnswerDto {
+    pub answer_id: u32,
+    pub position: u32,
+    pub question: String,
+    pub duration_ms: u32,
+    pub transcript: Vec<TranscriptLineDto>,
+    pub scores: Vec<AnswerScoreDto>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct FlagDto {
+    pub id: u32,
+    pub answer_id: Option<u32>,
+    pub kind: String,
+    pub label: Text,
+    pub start_ms: Option<u32>,
+    pub end_ms: Option<u32>,
+    /// `open`, `confirmed` or `dismissed`.
+    pub status: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct RatingDto {
+    pub rater: String,
+    pub dimension: String,
+    pub level: u32,
+    pub note: Option<String>,
+    pub at_ms: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct DecisionDto {
+    pub decider: String,
+    /// `recommend`, `hold` or `not_recommended`.
+    pub band: String,
+    pub reason: String,
+    pub at_ms: f64,
+}
+
+/// One interview as the review screen shows it.
+#[derive(Clone, Debug, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ReviewDto {
+    pub interview_id: u32,
+    pub state: String,
+    pub candidate_name: String,
+    pub id_last4: Option<String>,
+    pub job_id: u32,
+    pub job_title: String,
+    pub dimensions: Vec<DimensionDto>,
+    pub answers: Vec<ReviewAnswerDto>,
+    pub total: Option<f64>,
+    pub ai_band: Option<String>,
+    pub model_versions: Option<String>,
+    pub flags: Vec<FlagDto>,
+    pub ratings: Vec<RatingDto>,
+    pub decision: Option<DecisionDto>,
+    /// Whether the signed-in person may rate, decide and handle flags (a clerk, on a scored
+    /// interview). The vault checks again on every action.
+    pub can_review: bool,
+}
+
+/// A video segment of an answer for the player: fetched from `media://localhost/<mediaId>`.
+#[derive(Clone, Debug, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SegmentDto {
+    pub media_id: u32,
+    pub offset_ms: u32,
+    pub duration_ms: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct RatingInput {
+    pub dimension: String,
+    pub level: u32,
+    pub note: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ReviewRequestDto {
+    pub interview_id: u32,
+    pub candidate_name: String,
+    pub job_title: String,
+    pub requested_by: String,
+}
+
+/// A file written by an export.
+#[derive(Clone, Debug, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportedDto {
+    pub path: String,
+    pub report_id: String,
+    pub signed: bool,
+    /// Why it is an unsigned draft, if it is.
+    pub draft_reason: Option<Text>,
+}
+
+/// Progress of a whole-job export, sent over a channel as each report is written.
+#[derive(Clone, Debug, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportProgress {
+    pub done: u32,
+    pub total: u32,
+}
+
+/// What a whole-job export wrote.
+#[derive(Clone, Debug, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct JobExportDto {
+    pub folder: String,
+    pub signed: u32,
+    pub drafts: u32,
+}
