@@ -44,6 +44,8 @@ pub fn run(data_dir: PathBuf, mode: Mode) -> anyhow::Result<()> {
                         .inner_size(1280.0, 800.0)
                         .min_inner_size(960.0, 640.0)
                         .center()
+                        // HTML drag and drop reaches the page (the auditor drops PDFs to verify).
+                        .disable_drag_drop_handler()
                         .data_directory(webview_dir)
                         .build()?;
                 }

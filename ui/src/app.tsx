@@ -6,6 +6,7 @@ import { AuditorArea } from "./auditor";
 import { ClerkArea } from "./clerk";
 import { commands } from "./shared/api";
 import type { StaffDto } from "./shared/bindings";
+import { IdleLock } from "./shared/reauth";
 import { StaffContext } from "./shared/staff";
 import { type Key, type Lang, LangContext, parseLang, translate } from "./shared/i18n";
 import { AREAS, type Area, hrefOf, useArea } from "./shared/router";
@@ -91,7 +92,9 @@ export function App() {
             ))}
           </nav>
           <main class="shell__main" id="main" data-area={area}>
-            <View />
+            <IdleLock seconds={status.kind === "ready" ? status.status.staffIdleSeconds : 600}>
+              <View />
+            </IdleLock>
           </main>
           </>
           )}

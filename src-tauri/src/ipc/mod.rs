@@ -72,6 +72,9 @@ pub struct AppStatus {
     pub components_error: Option<Text>,
     /// Whether this data directory holds a vault (if not, the first-run wizard is shown).
     pub vault_exists: bool,
+    /// Seconds without input after which the staff window locks until the password is typed
+    /// again (`INTERVIEW_KIOSK_STAFF_IDLE_SECONDS`, default 600).
+    pub staff_idle_seconds: u32,
 }
 
 /// The signed-in member of staff.

@@ -1,43 +1,181 @@
+import { Channel } from "@tauri-apps/api/core";
 import { useEffect, useState } from "preact/hooks";
-import { SignIn } from "../shared/signin";
+import { SignIn, SignedIn } from "../shared/signin";
+import { CandidateBrowser } from "../shared/candidates";
+import { useSensitive } from "../shared/reauth";
+import { ReviewScreen } from "../shared/review";
+import { go, useRest } from "../shared/router";
 import { useStaff } from "../shared/staff";
 import { commands, errorText, textIn } from "../shared/api";
 import { runCommand } from "../shared/call";
-import type { AuditChainDto, AuditEntryDto } from "../shared/bindings";
-import { formatText } from "../shared/i18n";
+import type { AuditChainDto, AuditEntryDto, ExportProgress, JobDto } from "../shared/bindings";
+import { type Key, formatText } from "../shared/i18n";
 import { AreaFrame } from "../shared/area";
-import type { StaffDto, VerifyReportDto_Serialize as VerifyReport } from "../shared/bindings";
+import type { VerifyReportDto_Serialize as VerifyReport } from "../shared/bindings";
 import { useT } from "../shared/i18n";
+
+const TABS = ["interviews", "exports", "verify", "audit"] as const;
+type Tab = (typeof TABS)[number];
 
 export function AuditorArea() {
   const { t } = useT();
   const { staff, setStaff } = useStaff();
   return (
     <AreaFrame testId="area-auditor" title={t("auditor.title")} intro={t("auditor.intro")}>
-      {staff === null ? (
-        <SignIn onSignedIn={setStaff} />
-      ) : (
-        <>
-          <VerifyReportCard staff={staff} onSignedOut={() => setStaff(null)} />
-          <AuditLog />
-        </>
-      )}
+      {staff === null ? <SignIn onSignedIn={setStaff} /> : <AuditorWorkspace />}
     </AreaFrame>
+  );
+}
+
+function AuditorWorkspace() {
+  const { t, lang } = useT();
+  const rest = useRest();
+  const [jobs, setJobs] = useState<JobDto[]>([]);
+  const [dropped, setDropped] = useState<File | null>(null);
+  useEffect(() => {
+    void runCommand(() => commands.clerkJobs(), lang).then((r) => r.ok && setJobs(r.data));
+  }, []);
+  // A PDF dropped anywhere on the window is verified.
+  useEffect(() => {
+    const over = (e: DragEvent) => e.preventDefault();
+    const drop = (e: DragEvent) => {
+      e.preventDefault();
+      const file = e.dataTransfer?.files[0];
+      if (file !== undefined) {
+        setDropped(file);
+        go("auditor", "verify");
+      }
+    };
+    window.addEventListener("dragover", over);
+    window.addEventListener("drop", drop);
+    return () => {
+      window.removeEventListener("dragover", over);
+      window.removeEventListener("drop", drop);
+    };
+  }, []);
+  const tab: Tab = (TABS as readonly string[]).includes(rest[0] ?? "") ? (rest[0] as Tab) : "interviews";
+  const review = rest[0] === "review" ? rest[1] ?? "" : null;
+  return (
+    <>
+      <SignedIn />
+      <nav class="tabs" aria-label={t("clerk.tabs")}>
+        {TABS.map((name) => (
+          <a key={name} href={`#/auditor/${name}`} aria-current={review === null && name === tab ? "page" : undefined} data-testid={`tab-${name}`}>
+            {t(`auditor.tab.${name}` as Key)}
+          </a>
+        ))}
+      </nav>
+      {review !== null ? (
+        <ReviewScreen key={review} candidateId={review.startsWith("c") ? Number(review.slice(1)) : undefined} interviewId={review.startsWith("i") ? Number(review.slice(1)) : undefined} onBack={() => window.history.back()} />
+      ) : tab === "interviews" ? (
+        <section class="card" aria-labelledby="interviews-title">
+          <h3 id="interviews-title">{t("auditor.interviews")}</h3>
+          <p class="hint">{t("auditor.interviews.lead")}</p>
+          <CandidateBrowser jobs={jobs} onOpen={(id) => go("auditor", "review", `c${id}`)} />
+        </section>
+      ) : tab === "exports" ? (
+        <Exports jobs={jobs} />
+      ) : tab === "verify" ? (
+        <VerifyReportCard dropped={dropped} />
+      ) : (
+        <AuditLog />
+      )}
+    </>
+  );
+}
+
+/// A whole job's signed reports with a progress bar, and the audit log as a signed PDF + CSV.
+/// Both ask for the password again (the backend requires it).
+function Exports(props: { jobs: JobDto[] }) {
+  const { t } = useT();
+  const sensitive = useSensitive();
+  const [jobId, setJobId] = useState<number | null>(null);
+  const [progress, setProgress] = useState<ExportProgress | null>(null);
+  const [days, setDays] = useState("30");
+  const [notice, setNotice] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const job = jobId ?? props.jobs[0]?.id ?? null;
+  const exportJob = async () => {
+    if (job === null) return;
+    setNotice(null);
+    setError(null);
+    const channel = new Channel<ExportProgress>();
+    channel.onmessage = setProgress;
+    const r = await sensitive.run(() => commands.exportJobReports(job, channel));
+    if (r.ok) setNotice(formatText(t("export.job.done"), { signed: String(r.data.signed), drafts: String(r.data.drafts), folder: r.data.folder }));
+    else if (r.error !== "") setError(r.error);
+  };
+  const exportAudit = async () => {
+    setNotice(null);
+    setError(null);
+    const r = await sensitive.run(() => commands.exportAuditLog(Number(days) || 30));
+    if (r.ok) setNotice(formatText(t("export.signed"), { path: r.data.path, id: r.data.reportId }));
+    else if (r.error !== "") setError(r.error);
+  };
+  return (
+    <>
+      {sensitive.dialog}
+      <section class="card" aria-labelledby="export-job-title" data-testid="export-job">
+        <h3 id="export-job-title">{t("export.job")}</h3>
+        <p class="hint">{t("export.job.lead")}</p>
+        <div class="form form--row">
+          <label>
+            {t("candidates.job")}
+            <select value={job === null ? "" : String(job)} onChange={(e) => setJobId(Number(e.currentTarget.value))} data-testid="export-job-select">
+              {props.jobs.map((j) => (
+                <option key={j.id} value={String(j.id)}>
+                  {j.title}
+                </option>
+              ))}
+            </select>
+          </label>
+          <button type="button" class="button button--primary" disabled={job === null} onClick={() => void exportJob()} data-testid="export-job-run">
+            {t("export.job.run")}
+          </button>
+        </div>
+        {progress !== null && (
+          <p>
+            <progress max={progress.total} value={progress.done} data-testid="export-progress" aria-label={t("export.job.progress")} />{" "}
+            {formatText(t("export.job.count"), { done: String(progress.done), total: String(progress.total) })}
+          </p>
+        )}
+      </section>
+      <section class="card" aria-labelledby="export-audit-title" data-testid="export-audit">
+        <h3 id="export-audit-title">{t("export.audit")}</h3>
+        <p class="hint">{t("export.audit.lead")}</p>
+        <div class="form form--row">
+          <label>
+            {t("export.audit.days")}
+            <input type="number" min="1" max="3660" value={days} onInput={(e) => setDays(e.currentTarget.value)} />
+          </label>
+          <button type="button" class="button" onClick={() => void exportAudit()} data-testid="export-audit-run">
+            {t("export.audit.run")}
+          </button>
+        </div>
+      </section>
+      {error !== null && (
+        <p role="alert" class="bad" data-testid="export-error">
+          {error}
+        </p>
+      )}
+      {notice !== null && (
+        <p role="status" class="ok" data-testid="export-notice">
+          {notice}
+        </p>
+      )}
+    </>
   );
 }
 
 /// Choose a report PDF; the backend checks its signature, its coverage, its signer, and whether
 /// this vault registered exactly this file under its report id.
-function VerifyReportCard(props: { staff: StaffDto; onSignedOut: () => void }) {
+function VerifyReportCard(props: { dropped: File | null }) {
   const { t, lang } = useT();
   const [result, setResult] = useState<VerifyReport | null>(null);
   const [file, setFile] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const choose = async (event: Event) => {
-    const input = event.currentTarget as HTMLInputElement;
-    const chosen = input.files?.[0];
-    if (chosen === undefined) return;
+  const verify = async (chosen: File) => {
     setBusy(true);
     setError(null);
     setResult(null);
@@ -51,24 +189,24 @@ function VerifyReportCard(props: { staff: StaffDto; onSignedOut: () => void }) {
       setError(errorText(e, lang));
     } finally {
       setBusy(false);
-      input.value = "";
     }
   };
-  const signOut = async () => {
-    await commands.staffSignOut().catch(() => undefined);
-    props.onSignedOut();
+  useEffect(() => {
+    if (props.dropped !== null) void verify(props.dropped);
+  }, [props.dropped]);
+  const choose = async (event: Event) => {
+    const input = event.currentTarget as HTMLInputElement;
+    const chosen = input.files?.[0];
+    if (chosen === undefined) return;
+    await verify(chosen);
+    input.value = "";
   };
   const yesNo = (value: boolean) => (value ? t("verify.yes") : t("verify.no"));
   return (
     <section class="card" aria-labelledby="verify-title" data-testid="verify">
-      <p class="signed-in">
-        <span data-testid="signed-in-as">{`${t("signin.as")} ${props.staff.username}`}</span>{" "}
-        <button type="button" class="button button--quiet" onClick={signOut} data-testid="sign-out">
-          {t("signin.out")}
-        </button>
-      </p>
       <h3 id="verify-title">{t("verify.title")}</h3>
       <p>{t("verify.intro")}</p>
+      <p class="hint">{t("verify.drop")}</p>
       <label class="file">
         {t("verify.choose")}
         <input type="file" accept="application/pdf,.pdf" onChange={choose} disabled={busy} data-testid="verify-file" />

@@ -201,6 +201,11 @@ export type AppStatus_Deserialize = {
 	componentsError?: Text | null,
 	/**  Whether this data directory holds a vault (if not, the first-run wizard is shown). */
 	vaultExists: boolean,
+	/**
+	 *  Seconds without input after which the staff window locks until the password is typed
+	 *  again (`INTERVIEW_KIOSK_STAFF_IDLE_SECONDS`, default 600).
+	 */
+	staffIdleSeconds: number,
 };
 
 /**  What every window shows in its status bar. */
@@ -217,6 +222,11 @@ export type AppStatus_Serialize = {
 	componentsError: Text | null,
 	/**  Whether this data directory holds a vault (if not, the first-run wizard is shown). */
 	vaultExists: boolean,
+	/**
+	 *  Seconds without input after which the staff window locks until the password is typed
+	 *  again (`INTERVIEW_KIOSK_STAFF_IDLE_SECONDS`, default 600).
+	 */
+	staffIdleSeconds: number,
 };
 
 /**  The result of recomputing the audit chain. */

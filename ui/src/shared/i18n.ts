@@ -2,11 +2,13 @@
 // one, so a key missing from either is a compile error.
 import { createContext } from "preact";
 import { useContext } from "preact/hooks";
+import { enWorkspace, zhWorkspace } from "./i18n-workspace";
 
 export type Lang = "zh-CN" | "en";
 export const LANGS: readonly Lang[] = ["zh-CN", "en"];
 
 const zhCN = {
+  ...zhWorkspace,
   "app.name": "面试一体机",
   "app.tagline": "本地部署的 AI 视频面试",
   "nav.label": "角色区域",
@@ -242,6 +244,7 @@ const zhCN = {
 export type Key = keyof typeof zhCN;
 
 const en: Record<Key, string> = {
+  ...enWorkspace,
   "app.name": "Interview Kiosk",
   "app.tagline": "AI video interviews, on your premises",
   "nav.label": "Role areas",

@@ -25,3 +25,23 @@ export function useArea(): Area {
   }, []);
   return area;
 }
+
+/// The part of the address after the area (`#/clerk/review/12` → `["review", "12"]`).
+export function parseRest(hash: string): string[] {
+  return hash.replace(/^#\/?/, "").split("/").slice(1).filter((p) => p.length > 0);
+}
+
+/// The address inside an area, kept in step like the area itself.
+export function useRest(): string[] {
+  const [rest, setRest] = useState<string[]>(() => parseRest(window.location.hash));
+  useEffect(() => {
+    const onChange = () => setRest(parseRest(window.location.hash));
+    window.addEventListener("hashchange", onChange);
+    return () => window.removeEventListener("hashchange", onChange);
+  }, []);
+  return rest;
+}
+
+export function go(area: Area, ...rest: (string | number)[]): void {
+  window.location.hash = [hrefOf(area), ...rest.map(String)].join("/");
+}

@@ -3,6 +3,7 @@ import { useState } from "preact/hooks";
 import { commands, errorText } from "./api";
 import type { StaffDto } from "./bindings";
 import { useT } from "./i18n";
+import { useStaff } from "./staff";
 
 /// Staff sign-in: the vault checks the password, counts failures and audits every attempt.
 export function SignIn(props: { onSignedIn: (staff: StaffDto) => void }) {
@@ -49,3 +50,22 @@ export function SignIn(props: { onSignedIn: (staff: StaffDto) => void }) {
   );
 }
 
+
+/// Who is signed in, and signing out (the backend ends the session).
+export function SignedIn() {
+  const { t } = useT();
+  const { staff, setStaff } = useStaff();
+  if (staff === null) return null;
+  const signOut = async () => {
+    await commands.staffSignOut().catch(() => undefined);
+    setStaff(null);
+  };
+  return (
+    <p class="signed-in">
+      <span data-testid="signed-in-as">{`${t("signin.as")} ${staff.username}`}</span>{" "}
+      <button type="button" class="button button--quiet" onClick={() => void signOut()} data-testid="sign-out">
+        {t("signin.out")}
+      </button>
+    </p>
+  );
+}
