@@ -4,7 +4,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 APP := target/debug/interview-kiosk
 
-.PHONY: setup ui build run demo test test-rust test-ui test-e2e lint bindings bench bench-python bench-report bench-app screenshots fuzz test-api
+.PHONY: setup ui build run demo test test-rust test-ui test-e2e lint bindings bench bench-python bench-report bench-app bench-workspace screenshots fuzz test-api
 
 setup:
 	bash installer/setup.sh
@@ -106,10 +106,15 @@ bench-app: setup ui
 	$(CARGO) build --release -p interview-kiosk
 	INTERVIEW_KIOSK_BIN=$(CURDIR)/target/release/interview-kiosk $(CARGO) bench -p e2e --bench startup
 
+# The clerk's workspace on 100,000 candidates and a 6-answer review (release build).
+bench-workspace: setup ui
+	$(CARGO) build --release -p interview-kiosk
+	INTERVIEW_KIOSK_BIN=$(CURDIR)/target/release/interview-kiosk $(CARGO) bench -p e2e --bench workspace
+
 # The e2e tests of the first run and the kiosk, saving their screenshots into docs/screenshots
 # (every e2e run saves them under target/e2e-screenshots).
 screenshots: build
-	INTERVIEW_KIOSK_SCREENSHOTS=$(CURDIR)/docs/screenshots $(CARGO) test -p e2e -- kiosk::
+	INTERVIEW_KIOSK_SCREENSHOTS=$(CURDIR)/docs/screenshots $(CARGO) test -p e2e -- kiosk:: workspace:: reports::
 
 bench-python:
 	test -x $(BENCH_VENV)/bin/python || { python3 -m venv $(BENCH_VENV) && \

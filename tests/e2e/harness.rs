@@ -70,6 +70,11 @@ impl App {
         App::start(data_dir, env_none(), Some((keyring, password)), &[]).await
     }
 
+    /// The staff window under `installer/with-keyring`, with more environment for the app.
+    pub async fn launch_staff(data_dir: &Path, keyring: &Path, password: &str, env: &[(&str, &str)]) -> Result<App> {
+        App::start_with(data_dir, &[], env, Some((keyring, password)), &[]).await
+    }
+
     /// The candidates' kiosk window (`interview-kiosk kiosk`), with the keyring as above.
     pub async fn launch_kiosk(data_dir: &Path, keyring: &Path, password: &str, env: &[(&str, &str)]) -> Result<App> {
         App::start_with(data_dir, &[], env, Some((keyring, password)), &["kiosk"]).await

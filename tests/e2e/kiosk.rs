@@ -13,12 +13,12 @@ use crate::harness::{App, workspace_root};
 use crate::screenshot_path;
 
 /// The keyring password `Cli` uses (see cli.rs).
-const KEYRING_PASSWORD: &str = "test keyring password";
+pub(crate) const KEYRING_PASSWORD: &str = "test keyring password";
 const CANDIDATE_NAME: &str = "王小明";
 const ID_NUMBER: &str = "11010519491231002X";
 
 /// A vault with a clerk, a kiosk account, the demo job and the synthetic devices chosen.
-fn seed(cli: &Cli) -> Result<()> {
+pub(crate) fn seed(cli: &Cli) -> Result<()> {
     cli.ok(&["vault", "init", "--admin", "admin"])?;
     for (username, role) in [("clerk", "clerk"), ("kiosk-1", "kiosk"), ("auditor", "auditor")] {
         let out = cli.run(
@@ -47,7 +47,7 @@ fn invite(cli: &Cli, name: &str, id_number: Option<&str>, extra: &[&str]) -> Res
     Ok(json["code"].as_str().context("code")?.to_owned())
 }
 
-async fn sign_in_station(app: &App) -> Result<()> {
+pub(crate) async fn sign_in_station(app: &App) -> Result<()> {
     app.type_into("[data-testid=kiosk-station-username]", "kiosk-1").await?;
     app.type_into("[data-testid=kiosk-station-password]", PASSWORD).await?;
     app.click("[data-testid=kiosk-station-submit]").await?;
@@ -55,14 +55,14 @@ async fn sign_in_station(app: &App) -> Result<()> {
     Ok(())
 }
 
-async fn enter_code(app: &App, code: &str) -> Result<()> {
+pub(crate) async fn enter_code(app: &App, code: &str) -> Result<()> {
     app.click("[data-testid=kiosk-start]").await?;
     app.type_into("[data-testid=kiosk-code-input]", code).await?;
     app.click("[data-testid=kiosk-code-submit]").await
 }
 
 /// An attribute read in one script (the element may be re-rendered between two WebDriver calls).
-async fn attr(app: &App, css: &str, name: &str) -> Result<String> {
+pub(crate) async fn attr(app: &App, css: &str, name: &str) -> Result<String> {
     let value = app
         .client
         .execute(
@@ -73,11 +73,11 @@ async fn attr(app: &App, css: &str, name: &str) -> Result<String> {
     Ok(value.as_str().unwrap_or_default().to_owned())
 }
 
-async fn screen(app: &App) -> Result<String> {
+pub(crate) async fn screen(app: &App) -> Result<String> {
     attr(app, "[data-testid=kiosk]", "data-screen").await
 }
 
-async fn wait_screen(app: &App, name: &str, seconds: u64) -> Result<()> {
+pub(crate) async fn wait_screen(app: &App, name: &str, seconds: u64) -> Result<()> {
     let deadline = Instant::now() + Duration::from_secs(seconds);
     loop {
         let now = screen(app).await?;
@@ -92,7 +92,7 @@ async fn wait_screen(app: &App, name: &str, seconds: u64) -> Result<()> {
 }
 
 /// Waits until the question screen reaches `phase` (`preparing`, `answering`, `done`).
-async fn wait_phase(app: &App, phase: &str, seconds: u64) -> Result<()> {
+pub(crate) async fn wait_phase(app: &App, phase: &str, seconds: u64) -> Result<()> {
     let deadline = Instant::now() + Duration::from_secs(seconds);
     loop {
         let now = attr(app, "[data-testid=kiosk-question]", "data-phase").await?;
@@ -107,7 +107,7 @@ async fn wait_phase(app: &App, phase: &str, seconds: u64) -> Result<()> {
 }
 
 /// One question: ready at once, answer for `speak` seconds (the synthetic voice talks), finish.
-async fn answer(app: &App, speak: u64) -> Result<()> {
+pub(crate) async fn answer(app: &App, speak: u64) -> Result<()> {
     wait_phase(app, "preparing", 20).await?;
     app.click("[data-testid=kiosk-ready]").await?;
     wait_phase(app, "answering", 10).await?;
@@ -117,7 +117,7 @@ async fn answer(app: &App, speak: u64) -> Result<()> {
 }
 
 /// The warnings and errors of the app's log, for a failure message.
-fn log_tail(cli: &Cli) -> String {
+pub(crate) fn log_tail(cli: &Cli) -> String {
     let mut out = String::new();
     for entry in std::fs::read_dir(cli.data.join("logs")).into_iter().flatten().flatten() {
         let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
@@ -129,7 +129,7 @@ fn log_tail(cli: &Cli) -> String {
     out
 }
 
-fn audit(cli: &Cli, object: &str) -> Result<Vec<serde_json::Value>> {
+pub(crate) fn audit(cli: &Cli, object: &str) -> Result<Vec<serde_json::Value>> {
     let out = cli.ok(&["audit", "list", "--user", "auditor", "--object", object, "--json", "--limit", "1000"])?;
     out.lines().map(|l| Ok(serde_json::from_str(l)?)).collect()
 }

@@ -6,6 +6,7 @@ mod harness;
 mod kiosk;
 mod reports;
 mod sockets;
+mod workspace;
 
 use std::path::Path;
 

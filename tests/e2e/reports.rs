@@ -60,6 +60,7 @@ async fn an_auditor_verifies_a_signed_report_and_sees_a_tampered_copy_rejected()
     app.click("[data-testid=sign-in-submit]").await?;
     app.wait_text("[data-testid=signed-in-as]", |t| t.contains("auditor")).await?;
 
+    app.click("[data-testid=tab-verify]").await?;
     app.find("[data-testid=verify-file]").await?.send_keys(&report.display().to_string()).await?;
     let verdict =
         app.wait_text("[data-testid=verify-verdict]", |t| t.contains("Valid") || t.contains("Invalid")).await?;
@@ -77,6 +78,7 @@ async fn an_auditor_verifies_a_signed_report_and_sees_a_tampered_copy_rejected()
     app.screenshot(&screenshot_path("auditor-verify-tampered-en")).await?;
 
     // The audit log: the chain recomputed, the entries filtered to refusals.
+    app.click("[data-testid=tab-audit]").await?;
     app.click("[data-testid=audit-check]").await?;
     let chain = app.wait_text("[data-testid=audit-chain]", |t| !t.is_empty()).await?;
     ensure!(chain.starts_with("Audit chain intact"), "chain: {chain}");
@@ -99,6 +101,7 @@ async fn an_auditor_verifies_a_signed_report_and_sees_a_tampered_copy_rejected()
     app.type_into("[data-testid=sign-in-username]", "clerk").await?;
     app.type_into("[data-testid=sign-in-password]", DEMO_PASSWORD).await?;
     app.click("[data-testid=sign-in-submit]").await?;
+    app.click("[data-testid=tab-audit]").await?;
     let refused = app.text_of("[data-testid=audit-error]").await?;
     ensure!(refused.contains("not allowed") && refused.contains("audit log"), "clerk: {refused}");
     app.close().await?;

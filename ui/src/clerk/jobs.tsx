@@ -197,6 +197,11 @@ function QuestionBank(props: { job: JobDto; onChanged: () => void }) {
         </p>
       )}
       {questions !== null && questions.length === 0 && <p>{t("bank.none")}</p>}
+      {questions !== null && uncovered(props.job, questions).length > 0 && (
+        <p class="bad" role="status" data-testid="bank-uncovered">
+          {formatText(t("bank.uncovered"), { dimensions: uncovered(props.job, questions).join("、") })}
+        </p>
+      )}
       {questions !== null && questions.length > 0 && (
         <ol class="questions">
           {questions.map((q) => (
@@ -236,6 +241,13 @@ function QuestionBank(props: { job: JobDto; onChanged: () => void }) {
       )}
     </section>
   );
+}
+
+/// The job's weighted dimensions no question's key points ask about: without them the AI cannot
+/// compute a total (a weighted dimension would be missing).
+export function uncovered(job: JobDto, questions: QuestionDto[]): string[] {
+  const asked = new Set(questions.flatMap((q) => q.rubric.keyPoints.map((k) => k.dimension)));
+  return job.dimensions.filter((d) => (d.weightPct ?? 0) > 0 && !asked.has(d.name)).map((d) => d.name);
 }
 
 const LEVELS = [5, 4, 3, 2, 1];

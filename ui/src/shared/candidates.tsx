@@ -29,16 +29,15 @@ export function CandidateBrowser(props: {
   const latest = useRef(0);
   useEffect(() => {
     const ticket = ++latest.current;
-    const started = performance.now();
     void runCommand(() => commands.clerkCandidates({ jobId, namePrefix: prefix, state: state === "" ? null : state, offset, limit: PAGE_SIZE }), lang).then((r) => {
       if (ticket !== latest.current) return;
       if (r.ok) {
         setRows(r.data.rows);
         setHasMore(r.data.hasMore);
         setError(null);
-        // For the benchmark (tests/benches): the time from the query to the next paint.
+        // For the benchmark (tests/benches/workspace.rs): a count of pages painted.
         requestAnimationFrame(() => {
-          document.body.dataset.candidatesMs = String(Math.round(performance.now() - started));
+          document.body.dataset.candidatesPainted = String(Number(document.body.dataset.candidatesPainted ?? 0) + 1);
         });
       } else setError(r.error);
     });

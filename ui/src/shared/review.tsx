@@ -108,8 +108,9 @@ function Player(props: { answerId: number; handle: { current: PlayerHandle | nul
       // Fetch the next one while this plays.
       const next = list[index + 1];
       if (next !== undefined) void blobUrl(next.mediaId).catch(() => undefined);
-    } catch {
-      setError(t("review.player.error"));
+    } catch (e) {
+      console.error("playback", e);
+      setError(`${t("review.player.error")} (${String(e)})`);
     }
   };
 
@@ -137,12 +138,17 @@ function Player(props: { answerId: number; handle: { current: PlayerHandle | nul
   const onTime = () => {
     const v = video.current;
     const segment = segments?.[current.current];
-    if (v !== null && segment !== undefined) props.onTime(segment.offsetMs + v.currentTime * 1000);
+    if (v !== null && segment !== undefined) {
+      const position = segment.offsetMs + v.currentTime * 1000;
+      // Where in the whole answer the player is (segments are played one after another).
+      v.dataset.positionMs = String(Math.round(position));
+      props.onTime(position);
+    }
   };
 
   return (
     <div class="player" data-testid={`player-${props.answerId}`}>
-      <video ref={video} onLoadedMetadata={onLoaded} onEnded={onEnded} onTimeUpdate={onTime} controls={false} playsInline aria-label={t("review.player.label")} data-testid="player-video" />
+      <video ref={video} onError={() => setError(`${t("review.player.error")} (media error ${video.current?.error?.code ?? "?"})`)} onLoadedMetadata={onLoaded} onEnded={onEnded} onTimeUpdate={onTime} controls={false} playsInline aria-label={t("review.player.label")} data-testid="player-video" />
       <p class="actions">
         <button type="button" class="button" onClick={() => (segments === null || video.current?.paused ? props.handle.current?.seek(0) : video.current?.pause())} data-testid="player-play">
           {t("review.player.play")}
@@ -153,7 +159,7 @@ function Player(props: { answerId: number; handle: { current: PlayerHandle | nul
         {segments !== null && segments.length === 0 && <span> {t("review.player.none")}</span>}
       </p>
       {error !== null && (
-        <p role="alert" class="bad">
+        <p role="alert" class="bad" data-testid="player-error">
           {error}
         </p>
       )}

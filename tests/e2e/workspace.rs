@@ -1,0 +1,368 @@
+//! The clerk's and the auditor's workspaces in the real app, end to end: a clerk creates a job
+//! (weights that must come to 100%), a question with its rubric (tried in the panel first), a
+//! candidate and an invitation whose printed slip carries the access code; the candidate takes
+//! the interview at the kiosk (synthetic camera and voice) and it is scored in the background;
+//! the clerk reviews it — plays the recording, rates, asks a second rater, decides — and
+//! exports the signed report after typing the password again; the auditor browses read-only,
+//! is refused a decision by the backend (audited), exports the whole job with its progress,
+//! verifies the report and sees a tampered copy rejected; the idle screen locks.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail, ensure};
+
+use crate::cli::{Cli, PASSWORD, tempdirs};
+use crate::harness::App;
+use crate::kiosk::{KEYRING_PASSWORD, answer, audit, enter_code, log_tail, sign_in_station, wait_screen};
+use crate::screenshot_path;
+
+const JOB: &str = "综合窗口受理岗";
+const CANDIDATE: &str = "李晓红";
+const ID_NUMBER: &str = "11010519491231002X";
+/// Seconds without input before the staff window locks, for this test.
+const IDLE_SECONDS: u64 = 8;
+
+/// Accounts (two clerks, an auditor, a kiosk), the signing certificate and the synthetic devices.
+fn seed(cli: &Cli) -> Result<()> {
+    cli.ok(&["vault", "init", "--admin", "admin"])?;
+    for (username, role) in [("clerk", "clerk"), ("clerk2", "clerk"), ("kiosk-1", "kiosk"), ("auditor", "auditor")] {
+        let out = cli.run(
+            &["user", "create", "--user", "admin", "--username", username, "--name", username, "--role", role],
+            &format!("{PASSWORD}\n"),
+        )?;
+        ensure!(out.status.success(), "user create {username}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    cli.ok(&["signing", "generate", "--user", "admin"])?;
+    cli.ok(&["devices", "--camera", "synthetic:portrait", "--microphone", "synthetic:voice"])?;
+    Ok(())
+}
+
+async fn sign_in(app: &App, user: &str) -> Result<()> {
+    app.type_into("[data-testid=sign-in-username]", user).await?;
+    app.type_into("[data-testid=sign-in-password]", PASSWORD).await?;
+    app.click("[data-testid=sign-in-submit]").await?;
+    app.wait_text("[data-testid=signed-in-as]", |t| t.contains(user)).await?;
+    Ok(())
+}
+
+async fn sign_out(app: &App) -> Result<()> {
+    app.click("[data-testid=sign-out]").await?;
+    app.find("[data-testid=sign-in]").await?;
+    Ok(())
+}
+
+/// Fills the nth element matching `css` (typing into an empty field).
+async fn type_nth(app: &App, css: &str, n: usize, text: &str) -> Result<()> {
+    let all = app.client.find_all(fantoccini::Locator::Css(css)).await?;
+    all.get(n).with_context(|| format!("no {css} number {n}"))?.send_keys(text).await?;
+    Ok(())
+}
+
+async fn script(app: &App, js: &str) -> Result<serde_json::Value> {
+    Ok(app.client.execute(js, vec![]).await?)
+}
+
+async fn top(app: &App) -> Result<()> {
+    script(app, "window.scrollTo(0, 0)").await?;
+    Ok(())
+}
+
+/// The access code printed on a slip PDF (read back with poppler's pdftotext, a real reader).
+fn code_on_slip(pdf: &Path) -> Result<String> {
+    let out = std::process::Command::new("pdftotext").args([&pdf.display().to_string(), "-"]).output()?;
+    ensure!(out.status.success(), "pdftotext failed");
+    let text = String::from_utf8(out.stdout)?;
+    text.split_whitespace()
+        .find(|w| w.len() == 9 && w.as_bytes()[4] == b'-' && w.chars().filter(|c| *c != '-').all(|c| c.is_ascii_alphanumeric()))
+        .map(str::to_owned)
+        .with_context(|| format!("no access code on the slip:\n{text}"))
+}
+
+/// The clerk sets up the job, its question, the candidate and the invitation through the UI;
+/// returns the access code from the printed slip.
+async fn clerk_prepares(cli: &Cli, exports: &Path) -> Result<String> {
+    let exports_env = exports.display().to_string();
+    let app = App::launch_staff(&cli.data, &cli.keyring, KEYRING_PASSWORD, &[("INTERVIEW_KIOSK_EXPORT_DIR", &exports_env)]).await?;
+    app.click("[data-testid=nav-clerk]").await?;
+    sign_in(&app, "clerk").await?;
+    app.find("[data-testid=board]").await?;
+
+    // A job: three dimensions whose weights must come to exactly 100%.
+    app.click("[data-testid=tab-jobs]").await?;
+    app.type_into("[data-testid=job-title]", JOB).await?;
+    app.click("[data-testid=dimension-add]").await?;
+    for (i, (name, weight)) in [("沟通表达", "40"), ("服务意识", "35"), ("应变能力", "20")].iter().enumerate() {
+        type_nth(&app, "[data-testid=dimension-name]", i, name).await?;
+        type_nth(&app, "[data-testid=dimension-weight]", i, weight).await?;
+    }
+    let sum = app.text_of("[data-testid=weight-sum]").await?;
+    ensure!(sum.contains("95"), "live sum: {sum}");
+    ensure!(!app.find("[data-testid=job-save]").await?.is_enabled().await?, "saved with weights of 95%");
+    let weights = app.client.find_all(fantoccini::Locator::Css("[data-testid=dimension-weight]")).await?;
+    weights[2].clear().await?;
+    weights[2].send_keys("25").await?;
+    app.wait_text("[data-testid=weight-sum]", |t| t.contains("100")).await?;
+    app.screenshot(&screenshot_path("clerk-job-new-zh")).await?;
+    app.click("[data-testid=job-save]").await?;
+
+    // Its question, with a rubric tried in the panel before saving.
+    app.find("[data-testid=question-bank]").await?;
+    let uncovered = app.text_of("[data-testid=bank-uncovered]").await?;
+    ensure!(uncovered.contains("应变能力"), "uncovered dimensions: {uncovered}");
+    app.click("[data-testid=question-new]").await?;
+    app.type_into("[data-testid=question-text]", "请介绍一次你耐心帮助他人解决问题的经历。").await?;
+    type_nth(&app, "[data-testid=keypoint-text]", 0, "耐心讲解").await?;
+    type_nth(&app, "[data-testid=keypoint-synonyms]", 0, "耐心地教、一步一步教").await?;
+    app.click("[data-testid=keypoint-add]").await?;
+    // Chosen as a person's click on an option would (WebKitWebDriver has no option selection).
+    app.client
+        .execute(
+            "const s = document.querySelectorAll('[data-testid=keypoint-dimension]')[1]; s.value = arguments[0]; s.dispatchEvent(new Event('change', { bubbles: true }));",
+            vec![serde_json::json!("服务意识")],
+        )
+        .await?;
+    type_nth(&app, "[data-testid=keypoint-text]", 1, "主动帮助").await?;
+    type_nth(&app, "[data-testid=keypoint-synonyms]", 1, "帮他、帮助他").await?;
+    // Until every weighted dimension is asked about, the bank says no total can be computed.
+    app.click("[data-testid=keypoint-add]").await?;
+    app.client
+        .execute(
+            "const s = document.querySelectorAll('[data-testid=keypoint-dimension]')[2]; s.value = arguments[0]; s.dispatchEvent(new Event('change', { bubbles: true }));",
+            vec![serde_json::json!("应变能力")],
+        )
+        .await?;
+    type_nth(&app, "[data-testid=keypoint-text]", 2, "冷静处理").await?;
+    app.type_into("[data-testid=level-5-description]", "经历具体，体现耐心和主动服务").await?;
+    app.type_into("[data-testid=try-answer]", "我耐心地一步一步教他操作，还主动帮他准备材料。").await?;
+    app.click("[data-testid=try-run]").await?;
+    let tried = app.wait_text("[data-testid=try-result]", |t| t.contains("服务意识")).await?;
+    ensure!(tried.contains("耐心讲解") && tried.contains("主动帮助"), "try panel: {tried}");
+    app.screenshot(&screenshot_path("clerk-rubric-try-zh")).await?;
+    // Short times keep the kiosk part of this test quick.
+    for (css, value) in [("[data-testid=question-form] input[type=number]", "5")] {
+        let fields = app.client.find_all(fantoccini::Locator::Css(css)).await?;
+        fields[0].clear().await?;
+        fields[0].send_keys(value).await?;
+        fields[1].clear().await?;
+        fields[1].send_keys("30").await?;
+    }
+    app.click("[data-testid=question-save]").await?;
+    let row = app.wait_text("[data-testid=question-row]", |t| t.contains("耐心帮助")).await?;
+    ensure!(row.contains("准备 5 秒") && row.contains("作答 30 秒"), "saved question: {row}");
+    ensure!(app.client.find_all(fantoccini::Locator::Css("[data-testid=bank-uncovered]")).await?.is_empty(), "still uncovered");
+
+    // A candidate and the invitation; the slip PDF holds the code.
+    app.click("[data-testid=tab-candidates]").await?;
+    app.type_into("[data-testid=add-name]", CANDIDATE).await?;
+    app.type_into("[data-testid=add-id]", "110105194912310021").await?;
+    app.click("[data-testid=add-save]").await?;
+    let refused = app.text_of("[data-testid=add-error]").await?;
+    ensure!(refused.contains("身份证"), "a bad ID number: {refused}");
+    let id = app.find("[data-testid=add-id]").await?;
+    id.clear().await?;
+    id.send_keys(ID_NUMBER).await?;
+    app.click("[data-testid=add-save]").await?;
+    app.wait_text("[data-testid=candidates-table] tbody", |t| t.contains(CANDIDATE)).await?;
+    app.click("[data-testid=candidate-select]").await?;
+    app.click("[data-testid=invite-save]").await?;
+    let done = app.wait_text("[data-testid=invite-done]", |t| t.contains(".pdf")).await?;
+    app.wait_text("[data-testid=candidate-state]", |t| t == "已邀请").await?;
+    app.screenshot(&screenshot_path("clerk-candidates-zh")).await?;
+    app.close().await?;
+    let slip = done.split_whitespace().last().and_then(|w| w.split('：').last()).context("slip path")?.to_owned();
+    ensure!(slip.starts_with(&exports_env), "the slip is not in the export folder: {slip}");
+    code_on_slip(Path::new(&slip))
+}
+
+/// The candidate's interview at the kiosk, scored in the background before the kiosk closes.
+async fn candidate_interviews(cli: &Cli, code: &str) -> Result<()> {
+    let app = App::launch_kiosk(&cli.data, &cli.keyring, KEYRING_PASSWORD, &[]).await?;
+    wait_screen(&app, "station", 20).await?;
+    sign_in_station(&app).await?;
+    enter_code(&app, code).await?;
+    wait_screen(&app, "identity", 15).await?;
+    app.type_into("[data-testid=kiosk-identity-input]", "002X").await?;
+    app.click("[data-testid=kiosk-identity-submit]").await?;
+    wait_screen(&app, "confirm", 15).await?;
+    app.click("[data-testid=kiosk-confirm-yes]").await?;
+    wait_screen(&app, "consent", 10).await?;
+    app.click("[data-testid=kiosk-consent-yes]").await?;
+    wait_screen(&app, "devices", 10).await?;
+    app.find_within("[data-testid=kiosk-preview]", 20).await?;
+    app.click("[data-testid=kiosk-devices-ok]").await?;
+    wait_screen(&app, "practiceIntro", 10).await?;
+    app.click("[data-testid=kiosk-practice-skip]").await?;
+    answer(&app, 10).await?;
+    app.click("[data-testid=kiosk-next]").await?;
+    wait_screen(&app, "thanks", 20).await?;
+    app.click("[data-testid=kiosk-thanks-done]").await?;
+    wait_screen(&app, "welcome", 20).await?;
+    let deadline = Instant::now() + Duration::from_secs(300);
+    loop {
+        let status = app.invoke("kiosk_status", serde_json::json!({})).await?.map_err(|e| anyhow::anyhow!("{e}"))?;
+        if status["scoringWaiting"] == 0 {
+            ensure!(status["scoringFailed"] == 0, "scoring failed: {status}\n{}", log_tail(cli));
+            break;
+        }
+        ensure!(Instant::now() < deadline, "scoring did not finish: {status}");
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+    app.close().await
+}
+
+/// Waits until the first answer's recording has played past `seconds` of the answer (its ~2 s
+/// segments are played one after another).
+async fn wait_played(app: &App, seconds: f64) -> Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let now = script(app, "const v = document.querySelector('[data-testid=player-video]'); return v ? Number(v.dataset.positionMs ?? 0) / 1000 : -1;").await?;
+        if now.as_f64().is_some_and(|t| t > seconds) {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            let why = script(app, "const e = document.querySelector('[data-testid=player-error]'); return e ? e.textContent : '';").await?;
+            bail!("the recording did not play (at {now} s): {why}");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clerk_hires_through_the_workspace_and_an_auditor_checks_it() -> Result<()> {
+    let (root, cli) = tempdirs()?;
+    seed(&cli)?;
+    let exports = root.path().join("exports");
+    let code = clerk_prepares(&cli, &exports).await?;
+    candidate_interviews(&cli, &code).await?;
+
+    let exports_env = exports.display().to_string();
+    let app = App::launch_staff(
+        &cli.data,
+        &cli.keyring,
+        KEYRING_PASSWORD,
+        &[("INTERVIEW_KIOSK_EXPORT_DIR", &exports_env)],
+    )
+    .await?;
+    app.click("[data-testid=nav-clerk]").await?;
+    sign_in(&app, "clerk").await?;
+    app.wait_text("[data-testid=board-scored] strong", |t| t == "1").await?;
+    app.screenshot(&screenshot_path("clerk-board-zh")).await?;
+
+    // The review: the recording plays from the vault through media://, nothing in the clear on disk.
+    app.click("[data-testid=tab-candidates]").await?;
+    app.wait_text("[data-testid=candidate-state]", |t| t == "已评分").await?;
+    app.click("[data-testid=candidate-open]").await?;
+    let total = app.wait_text("[data-testid=review-total]", |t| t != "—").await?;
+    ensure!(total.contains("AI 建议"), "total: {total}");
+    app.click("[data-testid=player-play]").await?;
+    wait_played(&app, 2.5).await.with_context(|| log_tail(&cli))?;
+    if !app.client.find_all(fantoccini::Locator::Css("[data-testid=transcript-line]")).await?.is_empty() {
+        app.click("[data-testid=transcript-line]").await?;
+    }
+    if !app.client.find_all(fantoccini::Locator::Css("[data-testid=flag-dismiss]")).await?.is_empty() {
+        app.click("[data-testid=flag-dismiss]").await?;
+        app.wait_text("[data-testid=review-notice]", |t| t.contains("已处理")).await?;
+    }
+    script(&app, "document.querySelectorAll('[data-testid=rate-dimension]').forEach((f) => f.querySelector('[data-testid=rate-4]').click())").await?;
+    app.click("[data-testid=rate-save]").await?;
+    app.wait_text("[data-testid=review-notice]", |t| t.contains("评分已保存")).await?;
+    ensure!(app.text_of("[data-testid=ratings]").await?.contains("clerk"), "ratings not listed");
+    app.type_into("[data-testid=second-rater-name]", "clerk2").await?;
+    app.click("[data-testid=second-rater-ask]").await?;
+    app.wait_text("[data-testid=review-notice]", |t| t.contains("已发出请求")).await?;
+    app.click("[data-testid=decide-recommend]").await?;
+    app.type_into("[data-testid=decide-reason]", "经历具体，服务意识强，面试官复核后同意推荐。").await?;
+    app.click("[data-testid=decide-save]").await?;
+    app.wait_text("[data-testid=review-decision]", |t| t.starts_with("推荐")).await?;
+    top(&app).await?;
+    app.screenshot(&screenshot_path("clerk-review-zh")).await?;
+
+    // Exporting asks for the password again; a wrong one is refused.
+    app.click("[data-testid=export-report]").await?;
+    app.type_into("[data-testid=reauth-password]", "wrong password").await?;
+    app.click("[data-testid=reauth-submit]").await?;
+    app.find("[data-testid=reauth-error]").await?;
+    app.type_into("[data-testid=reauth-password]", PASSWORD).await?;
+    app.click("[data-testid=reauth-submit]").await?;
+    let exported = app.wait_text("[data-testid=review-notice]", |t| t.contains("数字签名")).await?;
+    let report = exported.split('：').last().context("report path")?.trim().to_owned();
+    ensure!(Path::new(&report).is_file(), "no report at {report}");
+    sign_out(&app).await?;
+
+    // The second rater sees the request on the board.
+    sign_in(&app, "clerk2").await?;
+    app.wait_text("[data-testid=review-requests]", |t| t.contains(CANDIDATE)).await?;
+    sign_out(&app).await?;
+
+    // The auditor: read-only, refused a decision by the backend.
+    app.click("[data-testid=nav-auditor]").await?;
+    sign_in(&app, "auditor").await?;
+    app.wait_text("[data-testid=candidate-state]", |t| t == "已复核").await?;
+    app.screenshot(&screenshot_path("auditor-interviews-zh")).await?;
+    app.click("[data-testid=candidate-open]").await?;
+    app.wait_text("[data-testid=review-decision]", |t| t.starts_with("推荐")).await?;
+    ensure!(app.client.find_all(fantoccini::Locator::Css("[data-testid=decide]")).await?.is_empty(), "decision form shown to an auditor");
+    let interview = app.client.current_url().await?;
+    ensure!(interview.as_str().contains("#/auditor/review/c"), "{interview}");
+    let refused = app
+        .invoke("review_decide", serde_json::json!({ "interviewId": 1, "band": "not_recommended", "reason": "changed" }))
+        .await?;
+    let error = refused.err().context("an auditor changed a decision")?;
+    ensure!(error["code"] == "auth.denied", "refusal: {error}");
+    top(&app).await?;
+    app.screenshot(&screenshot_path("auditor-review-zh")).await?;
+
+    // The whole job, with its progress, after the password again.
+    app.click("[data-testid=tab-exports]").await?;
+    app.click("[data-testid=export-job-run]").await?;
+    app.type_into("[data-testid=reauth-password]", PASSWORD).await?;
+    app.click("[data-testid=reauth-submit]").await?;
+    let done = app.wait_text("[data-testid=export-notice]", |t| t.contains("导出完成")).await?;
+    ensure!(done.contains("2 份签名报告"), "job export: {done}");
+    let progress = script(&app, "const p = document.querySelector('[data-testid=export-progress]'); return [p.value, p.max];").await?;
+    ensure!(progress[0] == progress[1] && progress[1] == 2.0, "progress {progress}");
+    app.screenshot(&screenshot_path("auditor-exports-zh")).await?;
+
+    // The clerk's report verifies; a copy with one byte changed does not.
+    app.click("[data-testid=tab-verify]").await?;
+    app.find("[data-testid=verify-file]").await?.send_keys(&report).await?;
+    let verdict = app.wait_text("[data-testid=verify-verdict]", |t| t.contains("有效") || t.contains("无效")).await?;
+    ensure!(verdict.contains("有效：") && !verdict.contains("无效"), "the exported report: {verdict}");
+    let mut bytes = std::fs::read(&report)?;
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x01;
+    let tampered = root.path().join("tampered.pdf");
+    std::fs::write(&tampered, &bytes)?;
+    app.find("[data-testid=verify-file]").await?.send_keys(&tampered.display().to_string()).await?;
+    app.wait_text("[data-testid=verify-verdict]", |t| t.starts_with("tampered.pdf") && t.contains("无效")).await?;
+
+    app.close().await?;
+
+    // Left alone, the window locks; the password opens it again.
+    let idle = IDLE_SECONDS.to_string();
+    let app = App::launch_staff(&cli.data, &cli.keyring, KEYRING_PASSWORD, &[("INTERVIEW_KIOSK_STAFF_IDLE_SECONDS", &idle)]).await?;
+    app.click("[data-testid=nav-auditor]").await?;
+    sign_in(&app, "auditor").await?;
+    app.find("[data-testid=candidates]").await?;
+    tokio::time::sleep(Duration::from_secs(IDLE_SECONDS + 2)).await;
+    app.find("[data-testid=unlock-dialog]").await?;
+    ensure!(app.client.find_all(fantoccini::Locator::Css("[data-testid=candidates]")).await?.is_empty(), "content shown while locked");
+    app.screenshot(&screenshot_path("staff-locked-zh")).await?;
+    app.type_into("[data-testid=unlock-password]", PASSWORD).await?;
+    app.click("[data-testid=unlock-submit]").await?;
+    app.find("[data-testid=candidates]").await?;
+    app.close().await?;
+
+    // The audit trail: the recording was opened, the auditor's attempt was refused.
+    let played = audit(&cli, "answer:")?;
+    ensure!(played.iter().any(|e| e["action"] == "media.play" && e["actor"] == "clerk"), "playback not audited");
+    let all = audit(&cli, "")?;
+    ensure!(
+        all.iter().any(|e| e["actor"] == "auditor" && e["action"] == "record_decision" && e["outcome"] == "denied"),
+        "the auditor's refused decision is not audited"
+    );
+    ensure!(all.iter().any(|e| e["action"] == "auth.reauth" && e["outcome"] == "failed"), "the wrong password is not audited");
+    Ok(())
+}
+
