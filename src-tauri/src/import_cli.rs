@@ -101,21 +101,25 @@ pub fn run(command: ImportCommand, data_dir: &Path, lang: Lang) -> Result<(), Sh
     if args.mode == Mode::All && !checked.errors.is_empty() {
         return Err(ShellError::ImportRefused { problems: checked.errors.len() });
     }
-    let candidates: Vec<NewCandidate> = checked
-        .good
-        .into_iter()
+    let candidates = new_candidates(args.job, checked.good);
+    let ids = vault.import_candidates(&session, args.job, &candidates)?;
+    println!("{} {}", ids.len(), t(lang, "名候选人已导入（一次事务）。", "candidates imported (one transaction)."));
+    Ok(())
+}
+
+/// The rows that passed the checks, as candidates of `job_id` (the CLI and the clerk's import
+/// screen both import through this).
+pub(crate) fn new_candidates(job_id: i64, good: Vec<import::CandidateRow>) -> Vec<NewCandidate> {
+    good.into_iter()
         .map(|r| NewCandidate {
-            job_id: args.job,
+            job_id,
             name: r.name,
             id_number: r.id_number,
             phone: r.phone,
             email: r.email,
             group: r.group,
         })
-        .collect();
-    let ids = vault.import_candidates(&session, args.job, &candidates)?;
-    println!("{} {}", ids.len(), t(lang, "名候选人已导入（一次事务）。", "candidates imported (one transaction)."));
-    Ok(())
+        .collect()
 }
 
 #[derive(Debug, Subcommand)]

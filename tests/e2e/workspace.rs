@@ -164,6 +164,21 @@ async fn clerk_prepares(cli: &Cli, exports: &Path) -> Result<String> {
     id.send_keys(ID_NUMBER).await?;
     app.click("[data-testid=add-save]").await?;
     app.wait_text("[data-testid=candidates-table] tbody", |t| t.contains(CANDIDATE)).await?;
+
+    // An HRMS file with a bad row: previewed, the problem shown with its line, the rest imported.
+    let csv = cli.data.with_file_name("hrms.csv");
+    std::fs::write(&csv, "序号,姓名,身份证号,联系电话\n1,赵一鸣,110101199003070011,13800000001\n2,钱二,110101199003070012,13800000002\n3,孙三,,13800000003\n")?;
+    app.find("[data-testid=import-file]").await?.send_keys(&csv.display().to_string()).await?;
+    let counts = app.wait_text("[data-testid=import-counts]", |t| !t.is_empty()).await?;
+    ensure!(counts.contains("2 行可以导入") && counts.contains("1 行有问题"), "preview: {counts}");
+    ensure!(app.text_of("[data-testid=import-problems]").await?.contains("第 3 行"), "the bad row's line");
+    ensure!(!app.find("[data-testid=import-run]").await?.is_enabled().await?, "imported despite a problem");
+    app.click("[data-testid=import-skip]").await?;
+    app.screenshot(&screenshot_path("clerk-import-zh")).await?;
+    app.click("[data-testid=import-run]").await?;
+    app.wait_text("[data-testid=import-done]", |t| t.contains("导入 2 名")).await?;
+    app.type_into("[data-testid=candidates-search]", "李").await?;
+    app.wait_text("[data-testid=candidates-range]", |t| t.contains("1–1")).await?;
     app.click("[data-testid=candidate-select]").await?;
     app.click("[data-testid=invite-save]").await?;
     let done = app.wait_text("[data-testid=invite-done]", |t| t.contains(".pdf")).await?;
@@ -251,12 +266,15 @@ async fn a_clerk_hires_through_the_workspace_and_an_auditor_checks_it() -> Resul
 
     // The review: the recording plays from the vault through media://, nothing in the clear on disk.
     app.click("[data-testid=tab-candidates]").await?;
+    app.type_into("[data-testid=candidates-search]", "李").await?;
     app.wait_text("[data-testid=candidate-state]", |t| t == "已评分").await?;
     app.click("[data-testid=candidate-open]").await?;
     let total = app.wait_text("[data-testid=review-total]", |t| t != "—").await?;
     ensure!(total.contains("AI 建议"), "total: {total}");
     app.click("[data-testid=player-play]").await?;
     wait_played(&app, 2.5).await.with_context(|| log_tail(&cli))?;
+    script(&app, "document.querySelector('[data-testid^=answer-]').scrollIntoView()").await?;
+    app.screenshot(&screenshot_path("clerk-review-answer-zh")).await?;
     if !app.client.find_all(fantoccini::Locator::Css("[data-testid=transcript-line]")).await?.is_empty() {
         app.click("[data-testid=transcript-line]").await?;
     }
@@ -298,6 +316,7 @@ async fn a_clerk_hires_through_the_workspace_and_an_auditor_checks_it() -> Resul
     // The auditor: read-only, refused a decision by the backend.
     app.click("[data-testid=nav-auditor]").await?;
     sign_in(&app, "auditor").await?;
+    app.type_into("[data-testid=candidates-search]", "李").await?;
     app.wait_text("[data-testid=candidate-state]", |t| t == "已复核").await?;
     app.screenshot(&screenshot_path("auditor-interviews-zh")).await?;
     app.click("[data-testid=candidate-open]").await?;
@@ -320,8 +339,16 @@ async fn a_clerk_hires_through_the_workspace_and_an_auditor_checks_it() -> Resul
     app.click("[data-testid=reauth-submit]").await?;
     let done = app.wait_text("[data-testid=export-notice]", |t| t.contains("导出完成")).await?;
     ensure!(done.contains("2 份签名报告"), "job export: {done}");
-    let progress = script(&app, "const p = document.querySelector('[data-testid=export-progress]'); return [p.value, p.max];").await?;
-    ensure!(progress[0] == progress[1] && progress[1] == 2.0, "progress {progress}");
+    // The progress messages travel on their own channel and may land just after the result.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let progress = script(&app, "const p = document.querySelector('[data-testid=export-progress]'); return p ? [p.value, p.max] : null;").await?;
+        if progress[0] == progress[1] && progress[1] == 2.0 {
+            break;
+        }
+        ensure!(Instant::now() < deadline, "progress {progress}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     app.screenshot(&screenshot_path("auditor-exports-zh")).await?;
 
     // The clerk's report verifies; a copy with one byte changed does not.

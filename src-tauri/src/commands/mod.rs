@@ -8,6 +8,7 @@ mod audit;
 mod clerk;
 mod exports;
 pub mod guard;
+mod import;
 mod kiosk;
 mod review;
 mod setup;
@@ -51,6 +52,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         clerk::clerk_add_candidate,
         clerk::clerk_invite,
         clerk::clerk_status,
+        import::clerk_import_preview,
+        import::clerk_import,
         review::review_open,
         review::review_of_candidate,
         review::review_playlist,

@@ -32,6 +32,8 @@ pub const COMMANDS: &[(&str, WindowKind)] = &[
     ("clerk_add_candidate", WindowKind::Staff),
     ("clerk_invite", WindowKind::Staff),
     ("clerk_status", WindowKind::Staff),
+    ("clerk_import_preview", WindowKind::Staff),
+    ("clerk_import", WindowKind::Staff),
     ("review_open", WindowKind::Staff),
     ("review_of_candidate", WindowKind::Staff),
     ("review_playlist", WindowKind::Staff),

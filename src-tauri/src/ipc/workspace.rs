@@ -330,3 +330,48 @@ pub struct JobExportDto {
     pub signed: u32,
     pub drafts: u32,
 }
+
+/// Which column (0-based) of an imported file holds what.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportMappingDto {
+    pub name: Option<u32>,
+    pub id_number: Option<u32>,
+    pub phone: Option<u32>,
+    pub email: Option<u32>,
+    pub group: Option<u32>,
+}
+
+/// A row as it would be imported (the ID number masked but for its last four characters).
+#[derive(Clone, Debug, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportRowDto {
+    pub line: u32,
+    pub name: String,
+    pub id_number: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub group: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportProblemDto {
+    pub line: u32,
+    pub column: Option<String>,
+    pub message: Text,
+}
+
+/// What importing a file would do.
+#[derive(Clone, Debug, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportPreviewDto {
+    pub headers: Vec<String>,
+    pub mapping: ImportMappingDto,
+    /// The first rows that would be imported.
+    pub rows: Vec<ImportRowDto>,
+    pub good: u32,
+    pub problem_rows: u32,
+    /// The first problems, each with its line in the file.
+    pub problems: Vec<ImportProblemDto>,
+}

@@ -99,9 +99,13 @@ function Exports(props: { jobs: JobDto[] }) {
     if (job === null) return;
     setNotice(null);
     setError(null);
-    const channel = new Channel<ExportProgress>();
-    channel.onmessage = setProgress;
-    const r = await sensitive.run(() => commands.exportJobReports(job, channel));
+    // A channel per attempt: the backend closes a channel when its call returns, so the retry
+    // after the password needs a fresh one.
+    const r = await sensitive.run(() => {
+      const channel = new Channel<ExportProgress>();
+      channel.onmessage = setProgress;
+      return commands.exportJobReports(job, channel);
+    });
     if (r.ok) setNotice(formatText(t("export.job.done"), { signed: String(r.data.signed), drafts: String(r.data.drafts), folder: r.data.folder }));
     else if (r.error !== "") setError(r.error);
   };

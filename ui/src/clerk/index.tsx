@@ -11,6 +11,7 @@ import { ReviewScreen, stateKey } from "../shared/review";
 import { go, useRest } from "../shared/router";
 import { SignIn, SignedIn } from "../shared/signin";
 import { useStaff } from "../shared/staff";
+import { ImportCard } from "./import";
 import { JobsPanel } from "./jobs";
 
 const TABS = ["board", "jobs", "candidates"] as const;
@@ -79,7 +80,10 @@ function Candidates(props: { jobs: JobDto[] }) {
       {props.jobs.length === 0 ? (
         <p class="card">{t("candidates.needJob")}</p>
       ) : (
-        <AddCandidate jobs={props.jobs} onAdded={() => setReload(reload + 1)} />
+        <>
+          <AddCandidate jobs={props.jobs} onAdded={() => setReload(reload + 1)} />
+          <ImportCard jobs={props.jobs} onImported={() => setReload(reload + 1)} />
+        </>
       )}
       <section class="card" aria-labelledby="candidates-title">
         <h3 id="candidates-title">{t("candidates.title")}</h3>

@@ -369,7 +369,7 @@ function QuestionEditor(props: { job: JobDto; question: QuestionDto | null; onSa
         <p class="hint">{t("rubric.levels.lead")}</p>
         {levels.map((l, i) => (
           <div class="form--row" key={l.level}>
-            <label>
+            <label class="grow">
               {formatText(t("rubric.level"), { n: String(l.level) })}
               <input value={l.description} onInput={(e) => setLevel(i, { description: e.currentTarget.value })} data-testid={`level-${l.level}-description`} />
             </label>

@@ -84,6 +84,13 @@ export const commands = {
 	clerkInvite: (invite: InviteDto) => typedError<SlipsDto, IpcError>(__TAURI_INVOKE("clerk_invite", { invite })),
 	/**  The status board, for one job or all. */
 	clerkStatus: (jobId: number | null) => typedError<StatusBoardDto_Serialize, IpcError>(__TAURI_INVOKE("clerk_status", { jobId })),
+	/**  What importing this file would do; nothing is written. */
+	clerkImportPreview: (jobId: number, bytes: number[], mapping: ImportMappingDto_Deserialize | null) => typedError<ImportPreviewDto_Serialize, IpcError>(__TAURI_INVOKE("clerk_import_preview", { jobId, bytes, mapping })),
+	/**
+	 *  Imports the file with this mapping, in one transaction. With problems in the file it is
+	 *  refused unless `skipProblemRows` (then only the good rows are imported).
+	 */
+	clerkImport: (jobId: number, bytes: number[], mapping: ImportMappingDto_Deserialize, skipProblemRows: boolean) => typedError<number, IpcError>(__TAURI_INVOKE("clerk_import", { jobId, bytes, mapping, skipProblemRows })),
 	/**  One interview for the review screen (clerks) or read-only browsing (auditors). */
 	reviewOpen: (interviewId: number) => typedError<ReviewDto_Serialize, IpcError>(__TAURI_INVOKE("review_open", { interviewId })),
 	/**  The latest interview of a candidate (from the candidate list). */
@@ -473,6 +480,91 @@ export type FlagDto_Serialize = {
 	endMs: number | null,
 	/**  `open`, `confirmed` or `dismissed`. */
 	status: string,
+};
+
+/**  Which column (0-based) of an imported file holds what. */
+export type ImportMappingDto = ImportMappingDto_Serialize | ImportMappingDto_Deserialize;
+
+/**  Which column (0-based) of an imported file holds what. */
+export type ImportMappingDto_Deserialize = {
+	name?: number | null,
+	idNumber?: number | null,
+	phone?: number | null,
+	email?: number | null,
+	group?: number | null,
+};
+
+/**  Which column (0-based) of an imported file holds what. */
+export type ImportMappingDto_Serialize = {
+	name: number | null,
+	idNumber: number | null,
+	phone: number | null,
+	email: number | null,
+	group: number | null,
+};
+
+/**  What importing a file would do. */
+export type ImportPreviewDto = ImportPreviewDto_Serialize | ImportPreviewDto_Deserialize;
+
+/**  What importing a file would do. */
+export type ImportPreviewDto_Deserialize = {
+	headers: string[],
+	mapping: ImportMappingDto_Deserialize,
+	/**  The first rows that would be imported. */
+	rows: ImportRowDto_Deserialize[],
+	good: number,
+	problemRows: number,
+	/**  The first problems, each with its line in the file. */
+	problems: ImportProblemDto_Deserialize[],
+};
+
+/**  What importing a file would do. */
+export type ImportPreviewDto_Serialize = {
+	headers: string[],
+	mapping: ImportMappingDto_Serialize,
+	/**  The first rows that would be imported. */
+	rows: ImportRowDto_Serialize[],
+	good: number,
+	problemRows: number,
+	/**  The first problems, each with its line in the file. */
+	problems: ImportProblemDto_Serialize[],
+};
+
+export type ImportProblemDto = ImportProblemDto_Serialize | ImportProblemDto_Deserialize;
+
+export type ImportProblemDto_Deserialize = {
+	line: number,
+	column?: string | null,
+	message: Text,
+};
+
+export type ImportProblemDto_Serialize = {
+	line: number,
+	column: string | null,
+	message: Text,
+};
+
+/**  A row as it would be imported (the ID number masked but for its last four characters). */
+export type ImportRowDto = ImportRowDto_Serialize | ImportRowDto_Deserialize;
+
+/**  A row as it would be imported (the ID number masked but for its last four characters). */
+export type ImportRowDto_Deserialize = {
+	line: number,
+	name: string,
+	idNumber?: string | null,
+	phone?: string | null,
+	email?: string | null,
+	group?: string | null,
+};
+
+/**  A row as it would be imported (the ID number masked but for its last four characters). */
+export type ImportRowDto_Serialize = {
+	line: number,
+	name: string,
+	idNumber: string | null,
+	phone: string | null,
+	email: string | null,
+	group: string | null,
 };
 
 /**  Invitations for some candidates, all valid in the same window. */

@@ -3,6 +3,7 @@ import { useState } from "preact/hooks";
 import { commands, errorText } from "./api";
 import type { StaffDto } from "./bindings";
 import { useT } from "./i18n";
+import { hrefOf, parseArea } from "./router";
 import { useStaff } from "./staff";
 
 /// Staff sign-in: the vault checks the password, counts failures and audits every attempt.
@@ -58,6 +59,8 @@ export function SignedIn() {
   if (staff === null) return null;
   const signOut = async () => {
     await commands.staffSignOut().catch(() => undefined);
+    // The next person starts at the area's first screen, not on what was open.
+    window.location.hash = hrefOf(parseArea(window.location.hash));
     setStaff(null);
   };
   return (
