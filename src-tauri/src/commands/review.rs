@@ -25,26 +25,6 @@ struct LineJson {
     text: String,
 }
 
-#[derive(Deserialize)]
-struct EvidenceJson {
-    #[serde(default)]
-    point: String,
-    #[serde(default)]
-    quote: String,
-    #[serde(default)]
-    start_ms: u32,
-    #[serde(default)]
-    end_ms: u32,
-    #[serde(default)]
-    covered: bool,
-}
-
-#[derive(Deserialize)]
-struct DimensionJson {
-    #[serde(default)]
-    evidence: Vec<EvidenceJson>,
-}
-
 fn band_str(band: Band) -> String {
     match band {
         Band::Recommend => "recommend",
@@ -87,7 +67,7 @@ pub(crate) fn review_dto(record: vault::InterviewRecord, role: interview::Role) 
                 .map(|(dimension, level, evidence)| AnswerScoreDto {
                     dimension: dimension.clone(),
                     level: *level,
-                    evidence: serde_json::from_str::<DimensionJson>(evidence)
+                    evidence: report::ScoreExplanation::parse(evidence)
                         .map(|d| d.evidence)
                         .unwrap_or_default()
                         .into_iter()

@@ -13,6 +13,7 @@ import { type Key, formatText } from "../shared/i18n";
 import { AreaFrame } from "../shared/area";
 import type { VerifyReportDto_Serialize as VerifyReport } from "../shared/bindings";
 import { useT } from "../shared/i18n";
+import { Alert, Done } from "../shared/notice";
 
 const TABS = ["interviews", "exports", "verify", "audit"] as const;
 type Tab = (typeof TABS)[number];
@@ -157,16 +158,8 @@ function Exports(props: { jobs: JobDto[] }) {
           </button>
         </div>
       </section>
-      {error !== null && (
-        <p role="alert" class="bad" data-testid="export-error">
-          {error}
-        </p>
-      )}
-      {notice !== null && (
-        <p role="status" class="ok" data-testid="export-notice">
-          {notice}
-        </p>
-      )}
+      <Alert text={error} testId="export-error" />
+      <Done text={notice} testId="export-notice" />
     </>
   );
 }
@@ -216,11 +209,7 @@ function VerifyReportCard(props: { dropped: File | null }) {
         <input type="file" accept="application/pdf,.pdf" onChange={choose} disabled={busy} data-testid="verify-file" />
       </label>
       {busy && <p aria-live="polite">{t("verify.busy")}</p>}
-      {error !== null && (
-        <p role="alert" class="bad" data-testid="verify-error">
-          {error}
-        </p>
-      )}
+      <Alert text={error} testId="verify-error" />
       {result !== null && (
         <div aria-live="polite" data-testid="verify-result">
           <p class={result.valid ? "verdict ok" : "verdict bad"} data-testid="verify-verdict">
@@ -326,11 +315,7 @@ function AuditLog() {
           {t("audit.filter.apply")}
         </button>
       </form>
-      {error !== null && (
-        <p role="alert" class="bad" data-testid="audit-error">
-          {error}
-        </p>
-      )}
+      <Alert text={error} testId="audit-error" />
       {entries !== null && entries.length === 0 && <p>{t("audit.empty")}</p>}
       {entries !== null && entries.length > 0 && (
         <table data-testid="audit-entries">

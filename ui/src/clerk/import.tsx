@@ -7,6 +7,7 @@ import type { ImportMappingDto, ImportPreviewDto, JobDto } from "../shared/bindi
 import { runCommand } from "../shared/call";
 import { textIn } from "../shared/api";
 import { type Key, formatText, useT } from "../shared/i18n";
+import { Alert, Done } from "../shared/notice";
 
 const FIELDS: { key: keyof ImportMappingDto; label: Key }[] = [
   { key: "name", label: "candidates.name" },
@@ -156,16 +157,8 @@ export function ImportCard(props: { jobs: JobDto[]; onImported: () => void }) {
           </p>
         </div>
       )}
-      {error !== null && (
-        <p role="alert" class="bad" data-testid="import-error">
-          {error}
-        </p>
-      )}
-      {notice !== null && (
-        <p role="status" class="ok" data-testid="import-done">
-          {notice}
-        </p>
-      )}
+      <Alert text={error} testId="import-error" />
+      <Done text={notice} testId="import-done" />
     </section>
   );
 }

@@ -13,6 +13,7 @@ import { SignIn, SignedIn } from "../shared/signin";
 import { useStaff } from "../shared/staff";
 import { ImportCard } from "./import";
 import { JobsPanel } from "./jobs";
+import { Alert, Done } from "../shared/notice";
 
 const TABS = ["board", "jobs", "candidates"] as const;
 type Tab = (typeof TABS)[number];
@@ -47,11 +48,7 @@ function Workspace() {
           </a>
         ))}
       </nav>
-      {error !== null && (
-        <p role="alert" class="bad">
-          {error}
-        </p>
-      )}
+      <Alert text={error} />
       {jobs !== null &&
         (review !== null ? (
           <ReviewScreen
@@ -156,16 +153,8 @@ function AddCandidate(props: { jobs: JobDto[]; onAdded: () => void }) {
           {t("candidates.add.save")}
         </button>
       </form>
-      {error !== null && (
-        <p role="alert" class="bad" data-testid="add-error">
-          {error}
-        </p>
-      )}
-      {notice !== null && (
-        <p role="status" class="ok">
-          {notice}
-        </p>
-      )}
+      <Alert text={error} testId="add-error" />
+      <Done text={notice} />
     </section>
   );
 }
@@ -221,16 +210,8 @@ function Invite(props: { selected: Set<number>; onInvited: () => void }) {
           {formatText(t("invite.save"), { n: String(props.selected.size) })}
         </button>
       </form>
-      {error !== null && (
-        <p role="alert" class="bad" data-testid="invite-error">
-          {error}
-        </p>
-      )}
-      {notice !== null && (
-        <p role="status" class="ok" data-testid="invite-done">
-          {notice}
-        </p>
-      )}
+      <Alert text={error} testId="invite-error" />
+      <Done text={notice} testId="invite-done" />
     </section>
   );
 }
@@ -264,11 +245,7 @@ function Board() {
   const number = new Intl.NumberFormat(lang);
   return (
     <>
-      {error !== null && (
-        <p role="alert" class="bad">
-          {error}
-        </p>
-      )}
+      <Alert text={error} />
       {board !== null && (
         <section class="card" aria-labelledby="board-title" data-testid="board">
           <h3 id="board-title">{t("board.title")}</h3>

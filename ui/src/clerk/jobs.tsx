@@ -5,6 +5,7 @@ import { commands } from "../shared/api";
 import type { JobDto, KeyPointDto, LevelDto, QuestionDto_Serialize as QuestionDto, RubricDto, TryScoreDto_Serialize as TryScore } from "../shared/bindings";
 import { runCommand } from "../shared/call";
 import { formatText, useT } from "../shared/i18n";
+import { Alert } from "../shared/notice";
 
 /// The weights' sum in percent, to two decimals (what the backend checks in basis points).
 export function weightSum(weights: number[]): number {
@@ -160,11 +161,7 @@ function NewJobForm(props: { onCreated: (jobs: JobDto[]) => void; onCancel?: () 
             </label>
           </div>
         </fieldset>
-        {error !== null && (
-          <p role="alert" class="bad" data-testid="job-error">
-            {error}
-          </p>
-        )}
+        <Alert text={error} testId="job-error" />
         <p class="actions">
           <button type="submit" class="button button--primary" disabled={!complete} data-testid="job-save">
             {t("jobs.save")}
@@ -191,11 +188,7 @@ function QuestionBank(props: { job: JobDto; onChanged: () => void }) {
   return (
     <section class="card" aria-labelledby="bank-title" data-testid="question-bank">
       <h3 id="bank-title">{formatText(t("bank.title"), { job: props.job.title })}</h3>
-      {error !== null && (
-        <p role="alert" class="bad">
-          {error}
-        </p>
-      )}
+      <Alert text={error} />
       {questions !== null && questions.length === 0 && <p>{t("bank.none")}</p>}
       {questions !== null && uncovered(props.job, questions).length > 0 && (
         <p class="bad" role="status" data-testid="bank-uncovered">
@@ -381,11 +374,7 @@ function QuestionEditor(props: { job: JobDto; question: QuestionDto | null; onSa
         ))}
       </fieldset>
       <TryPanel rubric={rubric} language={props.job.language} />
-      {error !== null && (
-        <p role="alert" class="bad" data-testid="question-error">
-          {error}
-        </p>
-      )}
+      <Alert text={error} testId="question-error" />
       <p class="actions">
         <button type="submit" class="button button--primary" data-testid="question-save">
           {t("bank.save")}
@@ -423,11 +412,7 @@ function TryPanel(props: { rubric: RubricDto; language: string }) {
       <button type="button" class="button" disabled={answer.trim() === ""} onClick={() => void run()} data-testid="try-run">
         {t("try.run")}
       </button>
-      {error !== null && (
-        <p role="alert" class="bad">
-          {error}
-        </p>
-      )}
+      <Alert text={error} />
       {scores !== null && (
         <ul data-testid="try-result" aria-live="polite">
           {scores.map((s) => (

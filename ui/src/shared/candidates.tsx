@@ -7,6 +7,7 @@ import type { CandidateRowDto, JobDto } from "./bindings";
 import { runCommand } from "./call";
 import { formatText, useT } from "./i18n";
 import { stateKey } from "./review";
+import { Alert } from "./notice";
 
 export const PAGE_SIZE = 50;
 const STATES = ["invited", "checked_in", "in_progress", "completed", "scored", "reviewed", "declined"] as const;
@@ -103,11 +104,7 @@ export function CandidateBrowser(props: {
           </select>
         </label>
       </form>
-      {error !== null && (
-        <p role="alert" class="bad">
-          {error}
-        </p>
-      )}
+      <Alert text={error} />
       <table data-testid="candidates-table">
         <thead>
           <tr>

@@ -7,6 +7,7 @@ import type { ReviewAnswerDto, ReviewDto_Serialize as ReviewDto, SegmentDto } fr
 import { runCommand } from "./call";
 import { type Key, formatText, useT } from "./i18n";
 import { useSensitive } from "./reauth";
+import { Alert, Done } from "./notice";
 
 const BANDS = ["recommend", "hold", "not_recommended"] as const;
 
@@ -158,11 +159,7 @@ function Player(props: { answerId: number; handle: { current: PlayerHandle | nul
         </button>
         {segments !== null && segments.length === 0 && <span> {t("review.player.none")}</span>}
       </p>
-      {error !== null && (
-        <p role="alert" class="bad" data-testid="player-error">
-          {error}
-        </p>
-      )}
+      <Alert text={error} testId="player-error" />
     </div>
   );
 }
@@ -263,16 +260,8 @@ export function ReviewScreen(props: { interviewId?: number; candidateId?: number
           {t("common.back")}
         </button>
       </p>
-      {error !== null && (
-        <p role="alert" class="bad" data-testid="review-error">
-          {error}
-        </p>
-      )}
-      {notice !== null && (
-        <p role="status" class="ok" data-testid="review-notice">
-          {notice}
-        </p>
-      )}
+      <Alert text={error} testId="review-error" />
+      <Done text={notice} testId="review-notice" />
       {sensitive.dialog}
       {review !== null && (
         <>

@@ -25,29 +25,40 @@ pub struct SigningNote {
     pub audit_checkpoint: String,
 }
 
-#[derive(Deserialize)]
-struct EvidenceJson {
+/// One key point of a score's evidence as scoring recorded it (`scoring::rubric::Evidence`
+/// serialised; read here without depending on scoring): what was said, where, or that it was not.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct ScoreEvidence {
     #[serde(default)]
-    point: String,
+    pub point: String,
     #[serde(default)]
-    quote: String,
+    pub quote: String,
     #[serde(default)]
-    start_ms: u32,
+    pub start_ms: u32,
     #[serde(default)]
-    end_ms: u32,
+    pub end_ms: u32,
     #[serde(default)]
-    covered: bool,
+    pub covered: bool,
 }
 
-#[derive(Deserialize)]
-struct DimensionJson {
+/// A dimension's score explanation as recorded: the evidence per key point and the closest
+/// level example.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct ScoreExplanation {
     #[serde(default)]
-    evidence: Vec<EvidenceJson>,
+    pub evidence: Vec<ScoreEvidence>,
     #[serde(default)]
     closest_example: Option<ExampleJson>,
 }
 
-#[derive(Deserialize)]
+impl ScoreExplanation {
+    /// The explanation in a score's evidence JSON, if it is one.
+    pub fn parse(json: &str) -> Option<ScoreExplanation> {
+        serde_json::from_str(json).ok()
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
 struct ExampleJson {
     level: u8,
     example: String,
@@ -173,8 +184,7 @@ pub fn render(
         for (dimension, level, evidence) in &answer.scores {
             w.ensure(Style::LABEL.line_height() * 2.0);
             w.paragraph(&format!("{dimension}  {level:.1} / 5"), Style::LABEL, 0.0);
-            let parsed: Option<DimensionJson> = serde_json::from_str(evidence).ok();
-            let Some(parsed) = parsed else { continue };
+            let Some(parsed) = ScoreExplanation::parse(evidence) else { continue };
             for e in &parsed.evidence {
                 let line = if e.covered {
                     format!("● {} — “{}” ({}–{})", e.point, e.quote, clock(e.start_ms), clock(e.end_ms))

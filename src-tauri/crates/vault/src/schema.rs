@@ -4,7 +4,7 @@
 
 /// Migration `i` brings the schema from version `i` to `i + 1`. Append only; never edit one
 /// that has shipped.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8];
 
 pub const CURRENT_VERSION: u32 = MIGRATIONS.len() as u32;
 
@@ -356,4 +356,10 @@ CREATE TABLE review_requests (
     done_at      INTEGER
 );
 CREATE INDEX review_requests_rater ON review_requests (rater_id, done_at);
+"#;
+
+/// Version 8: the candidate list filtered by interview state is driven by the interviews in
+/// that state.
+const V8: &str = r#"
+CREATE INDEX interviews_state_candidate ON interviews (state, candidate_id);
 "#;

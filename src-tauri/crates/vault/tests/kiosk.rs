@@ -4,17 +4,7 @@
 use interview::{Action, InterviewEvent, Lang, Role, UserFacing};
 use vault::AccessCode;
 
-use super::{Fixture, HOUR, PASSWORD, audit_count, raw, user};
-
-fn audit_actions(f: &Fixture, action: &str) -> Vec<String> {
-    let conn = raw(&f.db_path(), &f.key());
-    conn.prepare("SELECT outcome FROM audit_log WHERE action = ?1 ORDER BY seq")
-        .unwrap()
-        .query_map([action], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap()
-}
+use super::{Fixture, HOUR, PASSWORD, audit_count, audit_outcomes, raw, user};
 
 #[test]
 fn check_in_needs_the_last_four_of_the_id_number_on_record() {
@@ -25,7 +15,7 @@ fn check_in_needs_the_last_four_of_the_id_number_on_record() {
     let err = f.vault.check_in(&f.kiosk, &code, Some("1234")).unwrap_err();
     assert_eq!(err.code(), "kiosk.identity_mismatch");
     assert_eq!(f.vault.check_in(&f.kiosk, &code, None).unwrap_err().code(), "kiosk.identity_mismatch");
-    assert_eq!(audit_actions(&f, "kiosk.identity"), ["denied", "denied"]);
+    assert_eq!(audit_outcomes(&f, "kiosk.identity"), ["denied", "denied"]);
     // Typed in lower case: the check ignores case (the X of a Chinese ID number).
     let check_in = f.vault.check_in(&f.kiosk, &code, Some("002x")).unwrap();
     assert_eq!(check_in.interview_id, interview);
@@ -73,7 +63,7 @@ fn the_first_step_refuses_unknown_expired_and_early_codes_and_audits_them() {
     f.clock.advance(3 * HOUR);
     let kiosk = f.vault.login("kiosk-1", PASSWORD, "kiosk-1").unwrap();
     assert_eq!(f.vault.access_code_needs_identity(&kiosk, &early).unwrap_err().code(), "rules.code_expired");
-    assert_eq!(audit_actions(&f, "kiosk.code"), ["denied", "denied", "denied"]);
+    assert_eq!(audit_outcomes(&f, "kiosk.code"), ["denied", "denied", "denied"]);
     // A clerk is not a kiosk.
     let clerk = f.vault.login("clerk", PASSWORD, "desk-2").unwrap();
     assert_eq!(f.vault.access_code_needs_identity(&clerk, &early).unwrap_err().code(), "auth.denied");
@@ -114,7 +104,7 @@ fn the_plan_is_masked_and_only_for_the_kiosk_that_checked_in() {
     let other = f.vault.login("kiosk-2", PASSWORD, "kiosk-2").unwrap();
     assert_eq!(f.vault.kiosk_plan(&other, interview).unwrap_err().code(), "vault.no_such_object");
     // (The request before check-in was refused and audited too.)
-    assert_eq!(audit_actions(&f, "kiosk.plan"), ["denied", "denied"]);
+    assert_eq!(audit_outcomes(&f, "kiosk.plan"), ["denied", "denied"]);
     // Once the interview is finished, not even this kiosk.
     f.vault.advance_interview(&f.kiosk, interview, InterviewEvent::GiveConsent).unwrap();
     f.vault.advance_interview(&f.kiosk, interview, InterviewEvent::Finish).unwrap();

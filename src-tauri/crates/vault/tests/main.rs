@@ -158,6 +158,17 @@ fn raw(path: &Path, key: &vault::keys::SecretKey) -> Connection {
     conn
 }
 
+/// The outcomes of every audit entry with this action, in order.
+fn audit_outcomes(f: &Fixture, action: &str) -> Vec<String> {
+    let conn = raw(&f.db_path(), &f.key());
+    conn.prepare("SELECT outcome FROM audit_log WHERE action = ?1 ORDER BY seq")
+        .unwrap()
+        .query_map([action], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
 fn audit_count(conn: &Connection) -> i64 {
     conn.query_row("SELECT COUNT(*) FROM audit_log", [], |r| r.get(0)).unwrap()
 }

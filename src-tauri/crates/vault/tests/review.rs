@@ -4,17 +4,7 @@
 use interview::{InterviewEvent, Role, UserFacing};
 use vault::{NewFlag, NewQuestion, NewScore, NewTranscript, ScoringRecord, VaultError};
 
-use super::{Fixture, PASSWORD, audit_count, raw, user};
-
-fn outcomes(f: &Fixture, action: &str) -> Vec<String> {
-    let conn = raw(&f.db_path(), &f.key());
-    conn.prepare("SELECT outcome FROM audit_log WHERE action = ?1 ORDER BY seq")
-        .unwrap()
-        .query_map([action], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap()
-}
+use super::{Fixture, PASSWORD, audit_count, audit_outcomes, raw, user};
 
 /// An interview with one committed answer (a video segment), scored, with one open flag.
 fn scored(f: &mut Fixture) -> (i64, i64, i64) {
@@ -134,8 +124,8 @@ fn flags_are_confirmed_or_dismissed_once_by_a_clerk_and_never_by_an_auditor() {
     assert_eq!(f.vault.interview_record(&f.auditor, interview).unwrap().flags[0].status, "dismissed");
     assert_eq!(f.vault.review_flag(&f.clerk, flag, true).unwrap_err().code(), "review.flag_not_open");
     assert_eq!(f.vault.review_flag(&f.clerk, 999, true).unwrap_err().code(), "vault.no_such_object");
-    assert_eq!(outcomes(&f, "review.flag_dismiss"), ["ok"]);
-    assert_eq!(outcomes(&f, "review.flag"), ["failed", "failed"]);
+    assert_eq!(audit_outcomes(&f, "review.flag_dismiss"), ["ok"]);
+    assert_eq!(audit_outcomes(&f, "review.flag"), ["failed", "failed"]);
 }
 
 #[test]
@@ -168,7 +158,7 @@ fn opening_a_recording_is_audited_and_lists_only_its_video() {
     let playlist = f.vault.playback(&f.auditor, answer).unwrap();
     assert_eq!(playlist.iter().map(|m| m.id).collect::<Vec<_>>(), [video]);
     assert!(f.vault.is_playable(video).unwrap());
-    assert_eq!(outcomes(&f, "media.play"), ["ok"]);
+    assert_eq!(audit_outcomes(&f, "media.play"), ["ok"]);
     assert!(matches!(f.vault.playback(&f.kiosk, answer), Err(VaultError::Denied { .. })));
 }
 
@@ -183,6 +173,6 @@ fn reauthentication_checks_the_password_and_locks_after_five_failures() {
     assert!(matches!(f.vault.reauthenticate(&f.clerk, "wrong"), Err(VaultError::Locked { .. })));
     assert_eq!(f.vault.jobs(&f.clerk).unwrap_err().code(), "auth.session_expired");
     assert!(matches!(f.vault.login("clerk", PASSWORD, "desk-2"), Err(VaultError::Locked { .. })));
-    assert_eq!(outcomes(&f, "auth.reauth"), ["ok", "failed", "failed", "failed", "failed"]);
-    assert_eq!(outcomes(&f, "auth.reauth_locked"), ["ok"]);
+    assert_eq!(audit_outcomes(&f, "auth.reauth"), ["ok", "failed", "failed", "failed", "failed"]);
+    assert_eq!(audit_outcomes(&f, "auth.reauth_locked"), ["ok"]);
 }

@@ -49,13 +49,29 @@ impl Vault {
 
     pub(crate) fn query_candidates(&self, filter: &CandidateFilter) -> Result<CandidatePage> {
         let limit = filter.limit.clamp(1, MAX_PAGE);
-        let mut sql = String::from(
-            "SELECT c.id, c.job_id, c.name, c.id_last4, v.state, c.created_at
-             FROM candidates c
-             LEFT JOIN interviews v ON v.id = (SELECT MAX(id) FROM interviews WHERE candidate_id = c.id)
-             WHERE c.purged_at IS NULL",
-        );
         let mut values: Vec<Value> = Vec::new();
+        // Filtered by state, the few candidates in that state drive the query (through the
+        // state index) and are then sorted; unfiltered, the name index gives the order and the
+        // first page is read without sorting. Scanning 100,000 names for a rare state took
+        // ~100 ms (tests/benches/workspace.rs).
+        let mut sql = match filter.state {
+            Some(state) => {
+                values.push(Value::Text(state.as_str().to_owned()));
+                String::from(
+                    "SELECT c.id, c.job_id, c.name, c.id_last4, v.state, c.created_at
+                     FROM (SELECT DISTINCT candidate_id FROM interviews WHERE state = ?1) s
+                     CROSS JOIN candidates c ON c.id = s.candidate_id
+                     JOIN interviews v ON v.id = (SELECT MAX(id) FROM interviews WHERE candidate_id = c.id)
+                     WHERE c.purged_at IS NULL AND v.state = ?1",
+                )
+            }
+            None => String::from(
+                "SELECT c.id, c.job_id, c.name, c.id_last4, v.state, c.created_at
+                 FROM candidates c
+                 LEFT JOIN interviews v ON v.id = (SELECT MAX(id) FROM interviews WHERE candidate_id = c.id)
+                 WHERE c.purged_at IS NULL",
+            ),
+        };
         if let Some(job) = filter.job_id {
             values.push(Value::Integer(job));
             sql += &format!(" AND c.job_id = ?{}", values.len());
@@ -66,10 +82,6 @@ impl Vault {
             sql += &format!(" AND c.name >= ?{}", values.len());
             values.push(Value::Text(format!("{prefix}\u{10FFFF}")));
             sql += &format!(" AND c.name < ?{}", values.len());
-        }
-        if let Some(state) = filter.state {
-            values.push(Value::Text(state.as_str().to_owned()));
-            sql += &format!(" AND v.state = ?{}", values.len());
         }
         values.push(Value::Integer(i64::from(limit) + 1));
         sql += &format!(" ORDER BY c.name, c.id LIMIT ?{}", values.len());
