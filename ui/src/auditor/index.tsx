@@ -1,14 +1,14 @@
-import { Channel } from "@tauri-apps/api/core";
 import { useEffect, useState } from "preact/hooks";
 import { SignIn, SignedIn } from "../shared/signin";
 import { CandidateBrowser } from "../shared/candidates";
+import { JobExport } from "../shared/job-export";
 import { useSensitive } from "../shared/reauth";
 import { ReviewScreen } from "../shared/review";
 import { go, useRest } from "../shared/router";
 import { useStaff } from "../shared/staff";
 import { commands, errorText, textIn } from "../shared/api";
 import { runCommand } from "../shared/call";
-import type { AuditChainDto, AuditEntryDto, ExportProgress, JobDto } from "../shared/bindings";
+import type { AuditChainDto, AuditEntryDto, JobDto } from "../shared/bindings";
 import { type Key, formatText } from "../shared/i18n";
 import { AreaFrame } from "../shared/area";
 import type { VerifyReportDto_Serialize as VerifyReport } from "../shared/bindings";
@@ -85,31 +85,14 @@ function AuditorWorkspace() {
   );
 }
 
-/// A whole job's signed reports with a progress bar, and the audit log as a signed PDF + CSV.
+/// A whole job's signed reports (shared with the clerk), and the audit log as a signed PDF + CSV.
 /// Both ask for the password again (the backend requires it).
 function Exports(props: { jobs: JobDto[] }) {
   const { t } = useT();
   const sensitive = useSensitive();
-  const [jobId, setJobId] = useState<number | null>(null);
-  const [progress, setProgress] = useState<ExportProgress | null>(null);
   const [days, setDays] = useState("30");
   const [notice, setNotice] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const job = jobId ?? props.jobs[0]?.id ?? null;
-  const exportJob = async () => {
-    if (job === null) return;
-    setNotice(null);
-    setError(null);
-    // A channel per attempt: the backend closes a channel when its call returns, so the retry
-    // after the password needs a fresh one.
-    const r = await sensitive.run(() => {
-      const channel = new Channel<ExportProgress>();
-      channel.onmessage = setProgress;
-      return commands.exportJobReports(job, channel);
-    });
-    if (r.ok) setNotice(formatText(t("export.job.done"), { signed: String(r.data.signed), drafts: String(r.data.drafts), folder: r.data.folder }));
-    else if (r.error !== "") setError(r.error);
-  };
   const exportAudit = async () => {
     setNotice(null);
     setError(null);
@@ -119,32 +102,8 @@ function Exports(props: { jobs: JobDto[] }) {
   };
   return (
     <>
+      <JobExport jobs={props.jobs} />
       {sensitive.dialog}
-      <section class="card" aria-labelledby="export-job-title" data-testid="export-job">
-        <h3 id="export-job-title">{t("export.job")}</h3>
-        <p class="hint">{t("export.job.lead")}</p>
-        <div class="form form--row">
-          <label>
-            {t("candidates.job")}
-            <select value={job === null ? "" : String(job)} onChange={(e) => setJobId(Number(e.currentTarget.value))} data-testid="export-job-select">
-              {props.jobs.map((j) => (
-                <option key={j.id} value={String(j.id)}>
-                  {j.title}
-                </option>
-              ))}
-            </select>
-          </label>
-          <button type="button" class="button button--primary" disabled={job === null} onClick={() => void exportJob()} data-testid="export-job-run">
-            {t("export.job.run")}
-          </button>
-        </div>
-        {progress !== null && (
-          <p>
-            <progress max={progress.total} value={progress.done} data-testid="export-progress" aria-label={t("export.job.progress")} />{" "}
-            {formatText(t("export.job.count"), { done: String(progress.done), total: String(progress.total) })}
-          </p>
-        )}
-      </section>
       <section class="card" aria-labelledby="export-audit-title" data-testid="export-audit">
         <h3 id="export-audit-title">{t("export.audit")}</h3>
         <p class="hint">{t("export.audit.lead")}</p>
@@ -157,9 +116,9 @@ function Exports(props: { jobs: JobDto[] }) {
             {t("export.audit.run")}
           </button>
         </div>
+        <Alert text={error} testId="export-error" />
+        <Done text={notice} testId="export-notice" />
       </section>
-      <Alert text={error} testId="export-error" />
-      <Done text={notice} testId="export-notice" />
     </>
   );
 }

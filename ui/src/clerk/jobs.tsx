@@ -5,6 +5,7 @@ import { commands } from "../shared/api";
 import type { JobDto, KeyPointDto, LevelDto, QuestionDto_Serialize as QuestionDto, RubricDto, TryScoreDto_Serialize as TryScore } from "../shared/bindings";
 import { runCommand } from "../shared/call";
 import { formatText, useT } from "../shared/i18n";
+import { JobExport } from "../shared/job-export";
 import { Alert } from "../shared/notice";
 
 /// The weights' sum in percent, to two decimals (what the backend checks in basis points).
@@ -70,6 +71,7 @@ export function JobsPanel(props: { jobs: JobDto[]; onJobs: (jobs: JobDto[]) => v
         />
       )}
       {job !== undefined && <QuestionBank key={job.id} job={job} onChanged={() => void commands.clerkJobs().then((r) => r.status === "ok" && props.onJobs(r.data))} />}
+      {props.jobs.length > 0 && <JobExport jobs={props.jobs} />}
     </>
   );
 }
