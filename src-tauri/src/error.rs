@@ -228,10 +228,9 @@ impl UserFacing for ShellError {
                 "What you typed does not match the recovery key. Check it against the printed or written copy and type it again.",
             ),
             ShellError::RubricInvalid(inner) => inner.user_message(),
-            ShellError::ReauthRequired => Localized::new(
-                "此操作需要再次输入您的密码。",
-                "This action needs your password again.",
-            ),
+            ShellError::ReauthRequired => {
+                Localized::new("此操作需要再次输入您的密码。", "This action needs your password again.")
+            }
             ShellError::WeightsNot100 { basis_points } => Localized::new(
                 format!("各维度权重合计为 {}%，必须正好是 100%。", f64::from(*basis_points) / 100.0),
                 format!("The weights add up to {}%; they must come to exactly 100%.", f64::from(*basis_points) / 100.0),

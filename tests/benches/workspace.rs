@@ -24,8 +24,10 @@ use harness::{App, workspace_root};
 const KEYRING_PASSWORD: &str = "bench keyring password";
 const PASSWORD: &str = "a long enough bench password";
 const CANDIDATES: usize = 100_000;
-const SURNAMES: &[&str] = &["王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭"];
-const GIVEN: &[&str] = &["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "华", "平"];
+const SURNAMES: &[&str] =
+    &["王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭"];
+const GIVEN: &[&str] =
+    &["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "华", "平"];
 
 fn cli(data: &Path, keyring: &Path, args: &[&str], stdin: &str) -> Result<String> {
     let mut child = Command::new(workspace_root().join("installer/with-keyring"))
@@ -50,7 +52,12 @@ fn cli(data: &Path, keyring: &Path, args: &[&str], stdin: &str) -> Result<String
 fn seed(data: &Path, keyring: &Path, dir: &Path) -> Result<()> {
     cli(data, keyring, &["vault", "init", "--admin", "admin"], "")?;
     for (user, role) in [("clerk", "clerk"), ("kiosk-1", "kiosk")] {
-        cli(data, keyring, &["user", "create", "--user", "admin", "--username", user, "--name", user, "--role", role], &format!("{PASSWORD}\n"))?;
+        cli(
+            data,
+            keyring,
+            &["user", "create", "--user", "admin", "--username", user, "--name", user, "--role", role],
+            &format!("{PASSWORD}\n"),
+        )?;
     }
     cli(data, keyring, &["devices", "--camera", "synthetic:portrait", "--microphone", "synthetic:voice"], "")?;
     let demo = workspace_root().join("assets/samples/demo");
@@ -60,7 +67,8 @@ fn seed(data: &Path, keyring: &Path, dir: &Path) -> Result<()> {
     }
     for i in 0..6 {
         let rubric = demo.join(if i % 2 == 0 { "q1-rubric.json" } else { "q2-rubric.json" });
-        let dims = if i % 2 == 0 { "[\"沟通能力\", \"服务意识\"]" } else { "[\"应急处理\", \"沟通能力\"]" };
+        let dims =
+            if i % 2 == 0 { "[\"沟通能力\", \"服务意识\"]" } else { "[\"应急处理\", \"沟通能力\"]" };
         job += &format!(
             "[[question]]\ntext = \"第 {} 题：请谈谈你的一次工作经历。\"\ndimensions = {dims}\nrubric = \"{}\"\nprep_seconds = 5\nanswer_seconds = 30\nretakes = 0\n",
             i + 1,
@@ -73,7 +81,12 @@ fn seed(data: &Path, keyring: &Path, dir: &Path) -> Result<()> {
     cli(data, keyring, &["job", "create", "--user", "clerk", &demo.join("job.toml").display().to_string()], "")?;
     let mut csv = String::from("姓名,手机\n");
     for i in 0..CANDIDATES {
-        let name = format!("{}{}{}", SURNAMES[i % SURNAMES.len()], GIVEN[(i / 16) % GIVEN.len()], GIVEN[(i / 288) % GIVEN.len()]);
+        let name = format!(
+            "{}{}{}",
+            SURNAMES[i % SURNAMES.len()],
+            GIVEN[(i / 16) % GIVEN.len()],
+            GIVEN[(i / 288) % GIVEN.len()]
+        );
         csv += &format!("{name},139{:08}\n", i);
     }
     let file = dir.join("candidates.csv");
@@ -87,7 +100,10 @@ fn seed(data: &Path, keyring: &Path, dir: &Path) -> Result<()> {
 async fn attr(app: &App, css: &str, name: &str) -> Result<String> {
     let v = app
         .client
-        .execute("const e = document.querySelector(arguments[0]); return e ? e.getAttribute(arguments[1]) : null;", vec![serde_json::json!(css), serde_json::json!(name)])
+        .execute(
+            "const e = document.querySelector(arguments[0]); return e ? e.getAttribute(arguments[1]) : null;",
+            vec![serde_json::json!(css), serde_json::json!(name)],
+        )
         .await?;
     Ok(v.as_str().unwrap_or_default().to_owned())
 }
@@ -107,7 +123,9 @@ async fn wait_attr(app: &App, css: &str, name: &str, value: &str, seconds: u64) 
 async fn interview(data: &Path, keyring: &Path) -> Result<()> {
     let out = cli(data, keyring, &["candidate", "add", "--user", "clerk", "--job", "1", "--name", "周明华"], "")?;
     let candidate = out.split_whitespace().last().context("candidate id")?.to_owned();
-    let json: serde_json::Value = serde_json::from_str(cli(data, keyring, &["invite", "--user", "clerk", "--candidate", &candidate, "--json"], "")?.trim())?;
+    let json: serde_json::Value = serde_json::from_str(
+        cli(data, keyring, &["invite", "--user", "clerk", "--candidate", &candidate, "--json"], "")?.trim(),
+    )?;
     let code = json["code"].as_str().context("code")?.to_owned();
     let app = App::launch_kiosk(data, keyring, KEYRING_PASSWORD, &[]).await?;
     wait_attr(&app, "[data-testid=kiosk]", "data-screen", "station", 30).await?;
@@ -197,7 +215,9 @@ fn main() -> Result<()> {
         for i in 0..rounds {
             let surname = SURNAMES[i % SURNAMES.len()];
             first.push(timed(&app, &set_input("[data-testid=candidates-search]", surname)).await?);
-            second.push(timed(&app, &set_input("[data-testid=candidates-search]", &format!("{surname}{}", GIVEN[i]))).await?);
+            second.push(
+                timed(&app, &set_input("[data-testid=candidates-search]", &format!("{surname}{}", GIVEN[i]))).await?,
+            );
             clear.push(timed(&app, &set_input("[data-testid=candidates-search]", "")).await?);
             job.push(timed(&app, &set_input("[data-testid=candidates-job]", "2")).await?);
             for _ in 0..3 {
@@ -232,7 +252,8 @@ fn main() -> Result<()> {
                 )
                 .await?;
             open.push(v.as_f64().context("no time")?);
-            let transcripts = app.client.find_all(fantoccini::Locator::Css("[data-testid=transcript-line]")).await?.len();
+            let transcripts =
+                app.client.find_all(fantoccini::Locator::Css("[data-testid=transcript-line]")).await?.len();
             ensure!(transcripts > 0, "the review shows no transcript");
             app.client.execute("location.hash = '#/clerk/candidates'", vec![]).await?;
             app.find("[data-testid=candidate-row]").await?;

@@ -74,7 +74,11 @@ fn code_on_slip(pdf: &Path) -> Result<String> {
     ensure!(out.status.success(), "pdftotext failed");
     let text = String::from_utf8(out.stdout)?;
     text.split_whitespace()
-        .find(|w| w.len() == 9 && w.as_bytes()[4] == b'-' && w.chars().filter(|c| *c != '-').all(|c| c.is_ascii_alphanumeric()))
+        .find(|w| {
+            w.len() == 9
+                && w.as_bytes()[4] == b'-'
+                && w.chars().filter(|c| *c != '-').all(|c| c.is_ascii_alphanumeric())
+        })
         .map(str::to_owned)
         .with_context(|| format!("no access code on the slip:\n{text}"))
 }
@@ -83,7 +87,9 @@ fn code_on_slip(pdf: &Path) -> Result<String> {
 /// returns the access code from the printed slip.
 async fn clerk_prepares(cli: &Cli, exports: &Path) -> Result<String> {
     let exports_env = exports.display().to_string();
-    let app = App::launch_staff(&cli.data, &cli.keyring, KEYRING_PASSWORD, &[("INTERVIEW_KIOSK_EXPORT_DIR", &exports_env)]).await?;
+    let app =
+        App::launch_staff(&cli.data, &cli.keyring, KEYRING_PASSWORD, &[("INTERVIEW_KIOSK_EXPORT_DIR", &exports_env)])
+            .await?;
     app.click("[data-testid=nav-clerk]").await?;
     sign_in(&app, "clerk").await?;
     app.find("[data-testid=board]").await?;
@@ -92,7 +98,8 @@ async fn clerk_prepares(cli: &Cli, exports: &Path) -> Result<String> {
     app.click("[data-testid=tab-jobs]").await?;
     app.type_into("[data-testid=job-title]", JOB).await?;
     app.click("[data-testid=dimension-add]").await?;
-    for (i, (name, weight)) in [("沟通表达", "40"), ("服务意识", "35"), ("应变能力", "20")].iter().enumerate() {
+    for (i, (name, weight)) in [("沟通表达", "40"), ("服务意识", "35"), ("应变能力", "20")].iter().enumerate()
+    {
         type_nth(&app, "[data-testid=dimension-name]", i, name).await?;
         type_nth(&app, "[data-testid=dimension-weight]", i, weight).await?;
     }
@@ -150,7 +157,10 @@ async fn clerk_prepares(cli: &Cli, exports: &Path) -> Result<String> {
     app.click("[data-testid=question-save]").await?;
     let row = app.wait_text("[data-testid=question-row]", |t| t.contains("耐心帮助")).await?;
     ensure!(row.contains("准备 5 秒") && row.contains("作答 30 秒"), "saved question: {row}");
-    ensure!(app.client.find_all(fantoccini::Locator::Css("[data-testid=bank-uncovered]")).await?.is_empty(), "still uncovered");
+    ensure!(
+        app.client.find_all(fantoccini::Locator::Css("[data-testid=bank-uncovered]")).await?.is_empty(),
+        "still uncovered"
+    );
 
     // A candidate and the invitation; the slip PDF holds the code.
     app.click("[data-testid=tab-candidates]").await?;
@@ -167,7 +177,10 @@ async fn clerk_prepares(cli: &Cli, exports: &Path) -> Result<String> {
 
     // An HRMS file with a bad row: previewed, the problem shown with its line, the rest imported.
     let csv = cli.data.with_file_name("hrms.csv");
-    std::fs::write(&csv, "序号,姓名,身份证号,联系电话\n1,赵一鸣,110101199003070011,13800000001\n2,钱二,110101199003070012,13800000002\n3,孙三,,13800000003\n")?;
+    std::fs::write(
+        &csv,
+        "序号,姓名,身份证号,联系电话\n1,赵一鸣,110101199003070011,13800000001\n2,钱二,110101199003070012,13800000002\n3,孙三,,13800000003\n",
+    )?;
     app.find("[data-testid=import-file]").await?.send_keys(&csv.display().to_string()).await?;
     let counts = app.wait_text("[data-testid=import-counts]", |t| !t.is_empty()).await?;
     ensure!(counts.contains("2 行可以导入") && counts.contains("1 行有问题"), "preview: {counts}");
@@ -185,7 +198,8 @@ async fn clerk_prepares(cli: &Cli, exports: &Path) -> Result<String> {
     app.wait_text("[data-testid=candidate-state]", |t| t == "已邀请").await?;
     app.screenshot(&screenshot_path("clerk-candidates-zh")).await?;
     app.close().await?;
-    let slip = done.split_whitespace().last().and_then(|w| w.split('：').last()).context("slip path")?.to_owned();
+    let slip =
+        done.split_whitespace().next_back().and_then(|w| w.split('：').next_back()).context("slip path")?.to_owned();
     ensure!(slip.starts_with(&exports_env), "the slip is not in the export folder: {slip}");
     code_on_slip(Path::new(&slip))
 }
@@ -236,7 +250,11 @@ async fn wait_played(app: &App, seconds: f64) -> Result<()> {
             return Ok(());
         }
         if Instant::now() > deadline {
-            let why = script(app, "const e = document.querySelector('[data-testid=player-error]'); return e ? e.textContent : '';").await?;
+            let why = script(
+                app,
+                "const e = document.querySelector('[data-testid=player-error]'); return e ? e.textContent : '';",
+            )
+            .await?;
             bail!("the recording did not play (at {now} s): {why}");
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
@@ -252,13 +270,9 @@ async fn a_clerk_hires_through_the_workspace_and_an_auditor_checks_it() -> Resul
     candidate_interviews(&cli, &code).await?;
 
     let exports_env = exports.display().to_string();
-    let app = App::launch_staff(
-        &cli.data,
-        &cli.keyring,
-        KEYRING_PASSWORD,
-        &[("INTERVIEW_KIOSK_EXPORT_DIR", &exports_env)],
-    )
-    .await?;
+    let app =
+        App::launch_staff(&cli.data, &cli.keyring, KEYRING_PASSWORD, &[("INTERVIEW_KIOSK_EXPORT_DIR", &exports_env)])
+            .await?;
     app.click("[data-testid=nav-clerk]").await?;
     sign_in(&app, "clerk").await?;
     app.wait_text("[data-testid=board-scored] strong", |t| t == "1").await?;
@@ -304,7 +318,7 @@ async fn a_clerk_hires_through_the_workspace_and_an_auditor_checks_it() -> Resul
     app.type_into("[data-testid=reauth-password]", PASSWORD).await?;
     app.click("[data-testid=reauth-submit]").await?;
     let exported = app.wait_text("[data-testid=review-notice]", |t| t.contains("数字签名")).await?;
-    let report = exported.split('：').last().context("report path")?.trim().to_owned();
+    let report = exported.split('：').next_back().context("report path")?.trim().to_owned();
     ensure!(Path::new(&report).is_file(), "no report at {report}");
     sign_out(&app).await?;
 
@@ -321,11 +335,17 @@ async fn a_clerk_hires_through_the_workspace_and_an_auditor_checks_it() -> Resul
     app.screenshot(&screenshot_path("auditor-interviews-zh")).await?;
     app.click("[data-testid=candidate-open]").await?;
     app.wait_text("[data-testid=review-decision]", |t| t.starts_with("推荐")).await?;
-    ensure!(app.client.find_all(fantoccini::Locator::Css("[data-testid=decide]")).await?.is_empty(), "decision form shown to an auditor");
+    ensure!(
+        app.client.find_all(fantoccini::Locator::Css("[data-testid=decide]")).await?.is_empty(),
+        "decision form shown to an auditor"
+    );
     let interview = app.client.current_url().await?;
     ensure!(interview.as_str().contains("#/auditor/review/c"), "{interview}");
     let refused = app
-        .invoke("review_decide", serde_json::json!({ "interviewId": 1, "band": "not_recommended", "reason": "changed" }))
+        .invoke(
+            "review_decide",
+            serde_json::json!({ "interviewId": 1, "band": "not_recommended", "reason": "changed" }),
+        )
         .await?;
     let error = refused.err().context("an auditor changed a decision")?;
     ensure!(error["code"] == "auth.denied", "refusal: {error}");
@@ -342,7 +362,11 @@ async fn a_clerk_hires_through_the_workspace_and_an_auditor_checks_it() -> Resul
     // The progress messages travel on their own channel and may land just after the result.
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let progress = script(&app, "const p = document.querySelector('[data-testid=export-progress]'); return p ? [p.value, p.max] : null;").await?;
+        let progress = script(
+            &app,
+            "const p = document.querySelector('[data-testid=export-progress]'); return p ? [p.value, p.max] : null;",
+        )
+        .await?;
         if progress[0] == progress[1] && progress[1] == 2.0 {
             break;
         }
@@ -368,13 +392,18 @@ async fn a_clerk_hires_through_the_workspace_and_an_auditor_checks_it() -> Resul
 
     // Left alone, the window locks; the password opens it again.
     let idle = IDLE_SECONDS.to_string();
-    let app = App::launch_staff(&cli.data, &cli.keyring, KEYRING_PASSWORD, &[("INTERVIEW_KIOSK_STAFF_IDLE_SECONDS", &idle)]).await?;
+    let app =
+        App::launch_staff(&cli.data, &cli.keyring, KEYRING_PASSWORD, &[("INTERVIEW_KIOSK_STAFF_IDLE_SECONDS", &idle)])
+            .await?;
     app.click("[data-testid=nav-auditor]").await?;
     sign_in(&app, "auditor").await?;
     app.find("[data-testid=candidates]").await?;
     tokio::time::sleep(Duration::from_secs(IDLE_SECONDS + 2)).await;
     app.find("[data-testid=unlock-dialog]").await?;
-    ensure!(app.client.find_all(fantoccini::Locator::Css("[data-testid=candidates]")).await?.is_empty(), "content shown while locked");
+    ensure!(
+        app.client.find_all(fantoccini::Locator::Css("[data-testid=candidates]")).await?.is_empty(),
+        "content shown while locked"
+    );
     app.screenshot(&screenshot_path("staff-locked-zh")).await?;
     app.type_into("[data-testid=unlock-password]", PASSWORD).await?;
     app.click("[data-testid=unlock-submit]").await?;
@@ -389,7 +418,9 @@ async fn a_clerk_hires_through_the_workspace_and_an_auditor_checks_it() -> Resul
         all.iter().any(|e| e["actor"] == "auditor" && e["action"] == "record_decision" && e["outcome"] == "denied"),
         "the auditor's refused decision is not audited"
     );
-    ensure!(all.iter().any(|e| e["action"] == "auth.reauth" && e["outcome"] == "failed"), "the wrong password is not audited");
+    ensure!(
+        all.iter().any(|e| e["action"] == "auth.reauth" && e["outcome"] == "failed"),
+        "the wrong password is not audited"
+    );
     Ok(())
 }
-

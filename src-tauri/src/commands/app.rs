@@ -36,7 +36,11 @@ pub async fn app_status(state: State<'_, AppState>) -> Result<AppStatus, IpcErro
 /// Minutes without input after which the staff window locks (`INTERVIEW_KIOSK_STAFF_IDLE_SECONDS`,
 /// default 10 minutes; the vault ends an idle session after 15).
 fn staff_idle_seconds() -> u32 {
-    std::env::var("INTERVIEW_KIOSK_STAFF_IDLE_SECONDS").ok().and_then(|v| v.parse().ok()).filter(|&s| s >= 5).unwrap_or(600)
+    std::env::var("INTERVIEW_KIOSK_STAFF_IDLE_SECONDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&s| s >= 5)
+        .unwrap_or(600)
 }
 
 fn component_status(check: &manifest::AssetCheck) -> ComponentStatus {

@@ -75,12 +75,20 @@ fn rubric_dto(rubric: &Rubric) -> RubricDto {
         key_points: rubric
             .key_points
             .iter()
-            .map(|kp| KeyPointDto { dimension: kp.dimension.clone(), text: kp.text.clone(), synonyms: kp.synonyms.clone() })
+            .map(|kp| KeyPointDto {
+                dimension: kp.dimension.clone(),
+                text: kp.text.clone(),
+                synonyms: kp.synonyms.clone(),
+            })
             .collect(),
         levels: rubric
             .levels
             .iter()
-            .map(|l| LevelDto { level: u32::from(l.level), description: l.description.clone(), examples: l.examples.clone() })
+            .map(|l| LevelDto {
+                level: u32::from(l.level),
+                description: l.description.clone(),
+                examples: l.examples.clone(),
+            })
             .collect(),
     }
 }
@@ -131,17 +139,18 @@ pub async fn clerk_create_job(
         let dimensions: Vec<Weight> = job
             .dimensions
             .iter()
-            .map(|d| Weight { dimension: d.name.trim().to_owned(), basis_points: (d.weight_pct * 100.0).round() as u32 })
+            .map(|d| Weight {
+                dimension: d.name.trim().to_owned(),
+                basis_points: (d.weight_pct * 100.0).round() as u32,
+            })
             .collect();
         let sum: u32 = dimensions.iter().map(|w| u32::from(w.basis_points)).sum();
         if sum != 10_000 {
             return Err(ShellError::WeightsNot100 { basis_points: sum });
         }
-        let bands = Bands::new(
-            u8::try_from(job.recommend).unwrap_or(u8::MAX),
-            u8::try_from(job.hold).unwrap_or(u8::MAX),
-        )
-        .map_err(vault::VaultError::from)?;
+        let bands =
+            Bands::new(u8::try_from(job.recommend).unwrap_or(u8::MAX), u8::try_from(job.hold).unwrap_or(u8::MAX))
+                .map_err(vault::VaultError::from)?;
         state.with_session(|vault, s| {
             vault.create_job(s, vault::NewJob { title, language, dimensions, bands })?;
             Ok(vault.jobs(s)?.into_iter().map(job_dto).collect())
@@ -162,7 +171,8 @@ pub async fn clerk_questions(
     let state = state.inner().clone();
     require(&state, &window, Mode::Staff, "clerk_questions")?;
     blocking(move || {
-        state.with_session(|vault, s| vault.job_questions(s, i64::from(job_id))?.into_iter().map(question_dto).collect())
+        state
+            .with_session(|vault, s| vault.job_questions(s, i64::from(job_id))?.into_iter().map(question_dto).collect())
     })
     .await
 }
@@ -244,7 +254,11 @@ pub async fn clerk_try_rubric(
     blocking(move || {
         state.with_session(|_, s| {
             if !s.role.may(interview::Action::ManageQuestions) {
-                return Err(vault::VaultError::Denied { role: s.role.as_str(), action: interview::Action::ManageQuestions }.into());
+                return Err(vault::VaultError::Denied {
+                    role: s.role.as_str(),
+                    action: interview::Action::ManageQuestions,
+                }
+                .into());
             }
             Ok(())
         })?;
@@ -382,7 +396,8 @@ pub async fn clerk_invite(
         }
         let from = local_time(&invite.valid_from)?;
         let until = local_time(&invite.valid_until)?;
-        let (from_ms, until_ms) = ((from.unix_timestamp_nanos() / 1_000_000) as i64, (until.unix_timestamp_nanos() / 1_000_000) as i64);
+        let (from_ms, until_ms) =
+            ((from.unix_timestamp_nanos() / 1_000_000) as i64, (until.unix_timestamp_nanos() / 1_000_000) as i64);
         state.with_session(|vault, s| {
             let org = vault.organisation()?;
             let mut slips = Vec::new();
@@ -467,11 +482,17 @@ mod tests {
     fn dto() -> RubricDto {
         RubricDto {
             key_points: vec![
-                KeyPointDto { dimension: "沟通能力".into(), text: "耐心讲解".into(), synonyms: vec!["耐心解释".into(), " ".into()] },
+                KeyPointDto {
+                    dimension: "沟通能力".into(),
+                    text: "耐心讲解".into(),
+                    synonyms: vec!["耐心解释".into(), " ".into()],
+                },
                 KeyPointDto { dimension: "服务意识".into(), text: "主动帮助".into(), synonyms: vec![] },
             ],
             levels: vec![
-                LevelDto { level: 5, description: "完整".into(), examples: vec!["我耐心解释并主动帮助".into()] },
+                LevelDto {
+                    level: 5, description: "完整".into(), examples: vec!["我耐心解释并主动帮助".into()]
+                },
                 LevelDto { level: 3, description: String::new(), examples: vec![] },
             ],
         }
@@ -496,11 +517,17 @@ mod tests {
     #[test]
     fn a_typed_answer_is_scored_with_its_evidence() {
         let rubric = rubric_from_dto(&dto(), None).unwrap();
-        let segments = [Segment { start_ms: 0, end_ms: 4000, text: "我会耐心解释政策，然后主动帮助他办理。".into() }];
+        let segments = [Segment {
+            start_ms: 0, end_ms: 4000, text: "我会耐心解释政策，然后主动帮助他办理。".into()
+        }];
         let scores = scoring::rubric::score(&rubric, &segments, Language::Chinese);
         assert_eq!(scores.len(), 2);
         assert!(scores.iter().all(|d| d.evidence.iter().all(|e| e.covered)), "{scores:?}");
-        let none = scoring::rubric::score(&rubric, &[Segment { start_ms: 0, end_ms: 1000, text: "不知道".into() }], Language::Chinese);
+        let none = scoring::rubric::score(
+            &rubric,
+            &[Segment { start_ms: 0, end_ms: 1000, text: "不知道".into() }],
+            Language::Chinese,
+        );
         assert!(none.iter().all(|d| d.level < scores[0].level));
     }
 

@@ -132,8 +132,10 @@ pub async fn export_job_reports(
         send(0);
         let (mut signed, mut drafts) = (0, 0);
         for (i, interview) in interviews.iter().enumerate() {
-            let exported = state.with_session(|vault, s| Ok(report::export::export_candidate(vault, s, *interview, None, now())?))?;
-            let name = if exported.signed { exported.report_id.clone() } else { format!("{}-draft", exported.report_id) };
+            let exported = state
+                .with_session(|vault, s| Ok(report::export::export_candidate(vault, s, *interview, None, now())?))?;
+            let name =
+                if exported.signed { exported.report_id.clone() } else { format!("{}-draft", exported.report_id) };
             write_new(&folder.join(format!("{name}.pdf")), &exported.pdf)?;
             if exported.signed {
                 signed += 1;

@@ -10,8 +10,8 @@ use super::blocking;
 use super::guard::require;
 use crate::error::ShellError;
 use crate::ipc::{
-    AnswerScoreDto, DecisionDto, DimensionDto, EvidenceDto, FlagDto, IpcError, RatingDto, RatingInput,
-    ReviewAnswerDto, ReviewDto, ReviewRequestDto, SegmentDto, TranscriptLineDto,
+    AnswerScoreDto, DecisionDto, DimensionDto, EvidenceDto, FlagDto, IpcError, RatingDto, RatingInput, ReviewAnswerDto,
+    ReviewDto, ReviewRequestDto, SegmentDto, TranscriptLineDto,
 };
 use crate::state::{AppState, Mode};
 

@@ -128,7 +128,8 @@ mod tests {
         let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
         assert_eq!(pages.len(), 2);
         let first = doc.extract_text(&[pages[0]]).unwrap();
-        for needle in ["ABCD-EFGH", "王小明0", "王小明2", "政务服务窗口岗", "+50%", "身份证号码后四位"] {
+        for needle in ["ABCD-EFGH", "王小明0", "王小明2", "政务服务窗口岗", "+50%", "身份证号码后四位"]
+        {
             assert!(first.contains(needle), "{needle} missing from page 1: {first}");
         }
         assert!(!first.contains("王小明3"));

@@ -312,10 +312,9 @@ impl UserFacing for VaultError {
                 "只能请另一位在用的 HR 专员作为第二评分人。",
                 "Only another active HR clerk can be asked to be the second rater.",
             ),
-            VaultError::FlagNotOpen(_) => Localized::new(
-                "这条提示已经处理过了。",
-                "This flag has already been dealt with.",
-            ),
+            VaultError::FlagNotOpen(_) => {
+                Localized::new("这条提示已经处理过了。", "This flag has already been dealt with.")
+            }
             VaultError::Rule(rule) => rule.user_message(),
             VaultError::Sqlite(_) | VaultError::Crypto(_) => Localized::new(
                 "保险库操作失败，未做任何更改。详细信息已写入日志。",

@@ -31,8 +31,8 @@ pub use vault::{
     ScoringRecord, SegmentPart, Session, UnfinishedAnswer, UserInfo, Vault, VaultPaths, VaultStatus, media_format,
     vault_id_at,
 };
+pub use vault::{ActiveInterview, JobSummary, QuestionInfo, ReviewRequest, StatusBoard};
 pub use vault::{
     AnswerRecord, AuditHead, DecisionRecord, FlagRecord, InterviewRecord, JobCandidateRecord, NewReport,
     NewSigningIdentity, Organisation, RatingRecord, ReportRecord, SigningIdentityInfo, StoredSigningIdentity,
 };
-pub use vault::{ActiveInterview, JobSummary, QuestionInfo, ReviewRequest, StatusBoard};

@@ -34,8 +34,8 @@ mod recording;
 mod rekey;
 mod reports;
 mod results;
-mod review;
 mod retention;
+mod review;
 mod tokens;
 
 pub use api::InterviewStatus;
@@ -50,8 +50,8 @@ pub use reports::{
 pub use results::{
     AnswerInfo, ExportedResult, JobInfo, MAX_ATTEMPTS, NewFlag, NewScore, NewTranscript, ScoringJob, ScoringRecord,
 };
-pub use review::{ActiveInterview, JobSummary, QuestionInfo, ReviewRequest, StatusBoard};
 pub use retention::{DEFAULT_RETENTION_DAYS, PurgeReport};
+pub use review::{ActiveInterview, JobSummary, QuestionInfo, ReviewRequest, StatusBoard};
 pub use tokens::{ApiCaller, ApiTokenInfo, SCOPES as API_SCOPES};
 
 const HEADER_FORMAT: u32 = 1;

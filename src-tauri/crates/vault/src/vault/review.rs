@@ -214,9 +214,9 @@ impl Vault {
     pub fn status_board(&mut self, session: &Session, job_id: Option<i64>) -> Result<StatusBoard> {
         self.authorize(session, Action::ViewInterviews)?;
         let mut board = StatusBoard::default();
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT state, COUNT(*) FROM interviews WHERE ?1 IS NULL OR job_id = ?1 GROUP BY state",
-        )?;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT state, COUNT(*) FROM interviews WHERE ?1 IS NULL OR job_id = ?1 GROUP BY state")?;
         let counts = stmt
             .query_map([job_id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?
             .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -280,7 +280,9 @@ impl Vault {
         let object = format!("flag:{flag_id}");
         let row: Option<(i64, String)> = self
             .conn
-            .query_row("SELECT interview_id, status FROM flags WHERE id = ?1", [flag_id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_row("SELECT interview_id, status FROM flags WHERE id = ?1", [flag_id], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
             .optional()?;
         let Some((interview_id, status)) = row else {
             self.audit_only(session, "review.flag", &object, Outcome::Failed)?;
@@ -377,11 +379,9 @@ impl Vault {
     pub fn is_playable(&self, media_id: i64) -> Result<bool> {
         Ok(self
             .conn
-            .query_row(
-                "SELECT 1 FROM media WHERE id = ?1 AND kind = 'video' AND purged_at IS NULL",
-                [media_id],
-                |_| Ok(()),
-            )
+            .query_row("SELECT 1 FROM media WHERE id = ?1 AND kind = 'video' AND purged_at IS NULL", [media_id], |_| {
+                Ok(())
+            })
             .optional()?
             .is_some())
     }
