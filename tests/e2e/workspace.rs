@@ -5,7 +5,7 @@
 //! the clerk reviews it — plays the recording, rates, asks a second rater, decides — and
 //! exports the signed report after typing the password again; the auditor browses read-only,
 //! is refused a decision by the backend (audited), exports the whole job with its progress,
-//! verifies the report and sees a tampered copy rejected; the idle screen locks.
+//! verifies the reports and sees a tampered copy rejected; the idle screen locks.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -375,12 +375,22 @@ async fn a_clerk_hires_through_the_workspace_and_an_auditor_checks_it() -> Resul
     }
     app.screenshot(&screenshot_path("auditor-exports-zh")).await?;
 
-    // The clerk's report verifies; a copy with one byte changed does not.
+    // Every report the auditor exported verifies, and so does the clerk's; a copy of one of the
+    // auditor's with one byte changed does not.
+    let folder = done.rsplit("位于 ").next().context("export folder")?.trim().to_owned();
+    let mut exported: Vec<String> =
+        std::fs::read_dir(&folder)?.map(|e| Ok(e?.path().display().to_string())).collect::<std::io::Result<_>>()?;
+    exported.sort();
+    ensure!(exported.len() == 2, "the job folder holds {exported:?}");
+    exported.push(report.clone());
     app.click("[data-testid=tab-verify]").await?;
-    app.find("[data-testid=verify-file]").await?.send_keys(&report).await?;
-    let verdict = app.wait_text("[data-testid=verify-verdict]", |t| t.contains("有效") || t.contains("无效")).await?;
-    ensure!(verdict.contains("有效：") && !verdict.contains("无效"), "the exported report: {verdict}");
-    let mut bytes = std::fs::read(&report)?;
+    for file in &exported {
+        let name = Path::new(file).file_name().unwrap_or_default().to_string_lossy().into_owned();
+        app.find("[data-testid=verify-file]").await?.send_keys(file).await?;
+        let verdict = app.wait_text("[data-testid=verify-verdict]", |t| t.starts_with(&name)).await?;
+        ensure!(verdict.contains("有效：") && !verdict.contains("无效"), "{name}: {verdict}");
+    }
+    let mut bytes = std::fs::read(&exported[0])?;
     let middle = bytes.len() / 2;
     bytes[middle] ^= 0x01;
     let tampered = root.path().join("tampered.pdf");

@@ -144,7 +144,7 @@ pub async fn clerk_create_job(
                 basis_points: (d.weight_pct * 100.0).round() as u32,
             })
             .collect();
-        let sum: u32 = dimensions.iter().map(|w| u32::from(w.basis_points)).sum();
+        let sum: u32 = dimensions.iter().map(|w| w.basis_points).sum();
         if sum != 10_000 {
             return Err(ShellError::WeightsNot100 { basis_points: sum });
         }
@@ -252,16 +252,8 @@ pub async fn clerk_try_rubric(
     let state = state.inner().clone();
     require(&state, &window, Mode::Staff, "clerk_try_rubric")?;
     blocking(move || {
-        state.with_session(|_, s| {
-            if !s.role.may(interview::Action::ManageQuestions) {
-                return Err(vault::VaultError::Denied {
-                    role: s.role.as_str(),
-                    action: interview::Action::ManageQuestions,
-                }
-                .into());
-            }
-            Ok(())
-        })?;
+        // Only those who write rubrics try them (a live session; a refusal is audited).
+        state.with_session(|vault, s| Ok(vault.authorize(s, interview::Action::ManageQuestions)?))?;
         let rubric = rubric_from_dto(&rubric, None)?;
         let language = match language.parse::<Lang>() {
             Ok(Lang::En) => Language::English,
@@ -393,6 +385,11 @@ pub async fn clerk_invite(
     blocking(move || {
         if invite.candidate_ids.is_empty() {
             return Err(ShellError::BadArgument("no candidates".into()));
+        }
+        // Checked before the first code is issued: a refusal half-way would leave codes that no
+        // slip shows.
+        if invite.extra_time_pct > vault::MAX_EXTRA_TIME_PCT {
+            return Err(vault::VaultError::ExtraTimeOutOfRange { pct: invite.extra_time_pct }.into());
         }
         let from = local_time(&invite.valid_from)?;
         let until = local_time(&invite.valid_until)?;

@@ -40,7 +40,7 @@ pub fn render_slips(
     };
     let mut w = Writer::new(title, lang)?;
     for (i, slip) in slips.iter().enumerate() {
-        if i > 0 && i % 3 == 0 {
+        if i > 0 && i.is_multiple_of(3) {
             w.new_page();
         }
         let top = w.y;
@@ -112,7 +112,7 @@ mod tests {
             valid_from_ms: 1_800_000_000_000,
             valid_until_ms: 1_800_086_400_000,
             extra_time_pct: if i == 0 { 50 } else { 0 },
-            identity_check: i % 2 == 0,
+            identity_check: i.is_multiple_of(2),
         }
     }
 
