@@ -173,7 +173,17 @@ impl App {
     pub async fn wait_text(&self, css: &str, check: impl Fn(&str) -> bool) -> Result<String> {
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
-            let text = self.text_of(css).await?;
+            // The element found may be replaced before its text is read (a list re-rendering
+            // with new rows): that is "not yet", not a failure.
+            let text = match self.text_of(css).await {
+                Ok(text) => text,
+                Err(error) if Instant::now() <= deadline => {
+                    println!("{css}: {error}; looking again");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+                Err(error) => return Err(error),
+            };
             if check(&text) {
                 return Ok(text);
             }

@@ -8,6 +8,7 @@ import { runCommand } from "../shared/call";
 import { textIn } from "../shared/api";
 import { type Key, formatText, useT } from "../shared/i18n";
 import { Alert, Done } from "../shared/notice";
+import { JobSelect } from "../shared/job-select";
 
 const FIELDS: { key: keyof ImportMappingDto; label: Key }[] = [
   { key: "name", label: "candidates.name" },
@@ -66,24 +67,16 @@ export function ImportCard(props: { jobs: JobDto[]; onImported: () => void }) {
       <h3 id="import-title">{t("import.title")}</h3>
       <p class="hint">{t("import.lead")}</p>
       <div class="form form--row">
-        <label>
-          {t("candidates.job")}
-          <select
-            value={String(jobId)}
-            onChange={(e) => {
-              const job = Number(e.currentTarget.value);
-              setJobId(job);
-              if (file !== null) void check(file.bytes, preview?.mapping ?? null, job);
-            }}
-            data-testid="import-job"
-          >
-            {props.jobs.map((j) => (
-              <option key={j.id} value={String(j.id)}>
-                {j.title}
-              </option>
-            ))}
-          </select>
-        </label>
+        <JobSelect
+          jobs={props.jobs}
+          value={jobId}
+          onChange={(job) => {
+            if (job === null) return;
+            setJobId(job);
+            if (file !== null) void check(file.bytes, preview?.mapping ?? null, job);
+          }}
+          testId="import-job"
+        />
         <label class="file">
           {t("import.choose")}
           <input type="file" accept=".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" onChange={choose} data-testid="import-file" />

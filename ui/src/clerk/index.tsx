@@ -14,6 +14,7 @@ import { useStaff } from "../shared/staff";
 import { ImportCard } from "./import";
 import { JobsPanel } from "./jobs";
 import { Alert, Done } from "../shared/notice";
+import { JobSelect } from "../shared/job-select";
 
 const TABS = ["board", "jobs", "candidates"] as const;
 type Tab = (typeof TABS)[number];
@@ -123,16 +124,7 @@ function AddCandidate(props: { jobs: JobDto[]; onAdded: () => void }) {
       <h3 id="add-candidate-title">{t("candidates.add")}</h3>
       <p class="hint">{t("candidates.add.lead")}</p>
       <form class="form form--row" onSubmit={submit}>
-        <label>
-          {t("candidates.job")}
-          <select value={String(jobId)} onChange={(e) => setJobId(Number(e.currentTarget.value))} data-testid="add-job">
-            {props.jobs.map((j) => (
-              <option key={j.id} value={String(j.id)}>
-                {j.title}
-              </option>
-            ))}
-          </select>
-        </label>
+        <JobSelect jobs={props.jobs} value={jobId} onChange={(job) => job !== null && setJobId(job)} testId="add-job" />
         <label>
           {t("candidates.name")}
           <input value={name} onInput={(e) => setName(e.currentTarget.value)} required data-testid="add-name" />

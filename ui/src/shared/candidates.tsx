@@ -8,6 +8,7 @@ import { runCommand } from "./call";
 import { formatText, useT } from "./i18n";
 import { stateKey } from "./review";
 import { Alert } from "./notice";
+import { JobSelect } from "./job-select";
 
 export const PAGE_SIZE = 50;
 const STATES = ["invited", "checked_in", "in_progress", "completed", "scored", "reviewed", "declined"] as const;
@@ -55,24 +56,16 @@ export function CandidateBrowser(props: {
   return (
     <div data-testid="candidates">
       <form class="form form--row" onSubmit={(e) => e.preventDefault()} role="search">
-        <label>
-          {t("candidates.job")}
-          <select
-            value={jobId === null ? "" : String(jobId)}
-            onChange={(e) => {
-              setJobId(e.currentTarget.value === "" ? null : Number(e.currentTarget.value));
-              setOffset(0);
-            }}
-            data-testid="candidates-job"
-          >
-            <option value="">{t("candidates.allJobs")}</option>
-            {props.jobs.map((j) => (
-              <option key={j.id} value={String(j.id)}>
-                {j.title}
-              </option>
-            ))}
-          </select>
-        </label>
+        <JobSelect
+          jobs={props.jobs}
+          value={jobId}
+          onChange={(job) => {
+            setJobId(job);
+            setOffset(0);
+          }}
+          all
+          testId="candidates-job"
+        />
         <label>
           {t("candidates.name")}
           <input

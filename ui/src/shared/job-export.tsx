@@ -8,6 +8,7 @@ import type { ExportProgress, JobDto } from "./bindings";
 import { formatText, useT } from "./i18n";
 import { Alert, Done } from "./notice";
 import { useSensitive } from "./reauth";
+import { JobSelect } from "./job-select";
 
 export function JobExport(props: { jobs: JobDto[] }) {
   const { t } = useT();
@@ -38,16 +39,7 @@ export function JobExport(props: { jobs: JobDto[] }) {
       <h3 id="export-job-title">{t("export.job")}</h3>
       <p class="hint">{t("export.job.lead")}</p>
       <div class="form form--row">
-        <label>
-          {t("candidates.job")}
-          <select value={job === null ? "" : String(job)} onChange={(e) => setJobId(Number(e.currentTarget.value))} data-testid="export-job-select">
-            {props.jobs.map((j) => (
-              <option key={j.id} value={String(j.id)}>
-                {j.title}
-              </option>
-            ))}
-          </select>
-        </label>
+        <JobSelect jobs={props.jobs} value={job} onChange={setJobId} testId="export-job-select" />
         <button type="button" class="button button--primary" disabled={job === null} onClick={() => void run()} data-testid="export-job-run">
           {t("export.job.run")}
         </button>
