@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use anyhow::{Context, Result, ensure};
+use anyhow::{Context, Result, bail, ensure};
 
 use crate::harness::workspace_root;
 
@@ -396,12 +396,8 @@ fn the_local_api_listens_only_while_served_and_only_on_loopback() -> Result<()> 
 
     let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
     let listen = format!("127.0.0.1:{port}");
-    let child = cli.spawn_as(&["api", "serve", "--listen", &listen, "--user", "admin"], PASSWORD)?;
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        ensure!(std::time::Instant::now() < deadline, "the API did not start");
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+    let mut child = cli.spawn_as(&["api", "serve", "--listen", &listen, "--user", "admin"], PASSWORD)?;
+    wait_for_api(&mut child, port)?;
     let tree = crate::sockets::tree(child.id());
     let listening = crate::sockets::listening(&tree);
     ensure!(listening.len() == 1 && listening[0].port == port, "{listening:?}");
@@ -411,10 +407,28 @@ fn the_local_api_listens_only_while_served_and_only_on_loopback() -> Result<()> 
     assert_eq!(http_status(port, "/api/v1/candidates", Some(&token))?, 401, "not in the token's scopes");
 
     // SIGTERM stops it, and the port is closed.
+    stop_api(child, port)
+}
+
+/// Waits until `api serve` (started as `child`) accepts connections on `port`.
+fn wait_for_api(child: &mut std::process::Child, port: u16) -> Result<()> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if let Some(status) = child.try_wait()? {
+            bail!("the API exited with {status}");
+        }
+        ensure!(std::time::Instant::now() < deadline, "the API did not start");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    Ok(())
+}
+
+/// Stops `api serve` with SIGTERM, as a service manager would, and checks that it said so and
+/// that nothing listens on `port` any more.
+fn stop_api(child: std::process::Child, port: u16) -> Result<()> {
     let binary = workspace_root().join("target/debug/interview-kiosk").canonicalize()?;
-    let server = tree
-        .iter()
-        .copied()
+    let server = crate::sockets::tree(child.id())
+        .into_iter()
         .find(|pid| std::fs::read_link(format!("/proc/{pid}/exe")).is_ok_and(|p| p == binary))
         .context("the server process")?;
     Command::new("kill").args(["-TERM", &server.to_string()]).status()?;
@@ -423,6 +437,94 @@ fn the_local_api_listens_only_while_served_and_only_on_loopback() -> Result<()> 
     ensure!(String::from_utf8_lossy(&output.stdout).contains("local API stopped"));
     ensure!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err(), "still listening after the stop");
     Ok(())
+}
+
+/// curl's view of an HTTPS GET: the status code, trusting only `ca` (0 when no HTTP answer came).
+fn curl_status(url: &str, ca: &Path, token: &str) -> Result<u16> {
+    let out = Command::new("curl")
+        .args(["-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "10", "--cacert"])
+        .arg(ca)
+        .args(["-H", &format!("Authorization: Bearer {token}"), url])
+        .output()?;
+    Ok(String::from_utf8_lossy(&out.stdout).trim().parse().unwrap_or(0))
+}
+
+/// A LAN address is served only over TLS: refused in plain HTTP with a sentence naming the
+/// options; a self-signed certificate made by the administrator (key readable by its owner only,
+/// never overwritten); a key that is not the certificate's refused before any
+/// port opens; then HTTPS on all interfaces, checked by curl pinning the certificate, while plain
+/// HTTP to the same port gets no answer.
+#[test]
+fn a_lan_address_is_served_only_over_tls() -> Result<()> {
+    use std::os::unix::fs::PermissionsExt as _;
+    let (root, cli) = tempdirs()?;
+    cli.ok(&["vault", "init", "--admin", "admin"])?;
+    let created =
+        cli.ok(&["api", "token", "create", "--name", "HRMS", "--scope", "results:read", "--user", "admin"])?;
+    let token = created.lines().map(str::trim).find(|l| l.starts_with("ikt_")).context(created.clone())?.to_owned();
+    let port = std::net::TcpListener::bind("0.0.0.0:0")?.local_addr()?.port();
+    let listen = format!("0.0.0.0:{port}");
+
+    let plain = cli.run(&["api", "serve", "--listen", &listen, "--user", "admin"], "")?;
+    let said = String::from_utf8_lossy(&plain.stderr);
+    ensure!(!plain.status.success() && said.contains("--tls-cert") && said.contains("unencrypted"), "{plain:?}");
+
+    let dir = root.path().join("tls");
+    let dir_arg = dir.to_str().context("path")?;
+    let made = cli.ok(&["api", "tls-certificate", "--host", "127.0.0.1", "--out", dir_arg, "--user", "admin"])?;
+    ensure!(made.contains("SHA-256: ") && made.contains("pin"), "{made}");
+    let (cert, key) = (dir.join("api-cert.pem"), dir.join("api-key.pem"));
+    ensure!(std::fs::metadata(&key)?.permissions().mode() & 0o077 == 0, "the key is readable by others");
+    let again = cli.run(&["api", "tls-certificate", "--host", "127.0.0.1", "--out", dir_arg, "--user", "admin"], "")?;
+    ensure!(!again.status.success(), "an existing key was overwritten: {again:?}");
+
+    // A key that is not the certificate's: refused, nothing listens.
+    let other = root.path().join("other");
+    cli.ok(&[
+        "api",
+        "tls-certificate",
+        "--host",
+        "127.0.0.1",
+        "--out",
+        other.to_str().context("path")?,
+        "--user",
+        "admin",
+    ])?;
+    let (cert_arg, key_arg) = (cert.to_str().context("path")?, key.to_str().context("path")?);
+    let wrong_key = other.join("api-key.pem");
+    let mismatched = cli.run(
+        &[
+            "api",
+            "serve",
+            "--listen",
+            &listen,
+            "--tls-cert",
+            cert_arg,
+            "--tls-key",
+            wrong_key.to_str().context("path")?,
+            "--user",
+            "admin",
+        ],
+        "",
+    )?;
+    ensure!(
+        !mismatched.status.success() && String::from_utf8_lossy(&mismatched.stderr).contains("api-key.pem"),
+        "{mismatched:?}"
+    );
+    ensure!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err(), "a port opened for a bad certificate");
+
+    let mut child = cli.spawn_as(
+        &["api", "serve", "--listen", &listen, "--tls-cert", cert_arg, "--tls-key", key_arg, "--user", "admin"],
+        PASSWORD,
+    )?;
+    wait_for_api(&mut child, port)?;
+    let url = format!("https://127.0.0.1:{port}/api/v1/results");
+    assert_eq!(curl_status(&url, &cert, &token)?, 200);
+    assert_eq!(curl_status(&url, &cert, "ikt_guess")?, 401);
+    // Trusting another certificate, curl refuses the connection; plain HTTP gets no HTTP answer.
+    assert_eq!(curl_status(&url, &other.join("api-cert.pem"), &token)?, 0);
+    assert!(http_status(port, "/api/v1/results", Some(&token)).is_err(), "plain HTTP was answered");
+    stop_api(child, port)
 }
 
 /// The report commands on the demo's vault: a signed candidate report and `verify` against the

@@ -1,6 +1,6 @@
 //! The opt-in local HTTP API the agency's own systems call (`interview-kiosk api serve`). Off
-//! unless an administrator starts it; loopback only (a LAN address needs TLS, which is not built
-//! yet, so it is refused). Every call presents a token (`Authorization: Bearer …`) that the vault
+//! unless an administrator starts it; on 127.0.0.1 unless the administrator gives a LAN address,
+//! which is served only over TLS ([`crate::tls`]). Every call presents a token (`Authorization: Bearer …`) that the vault
 //! checks against the operation's scope and audits; requests are rate-limited per token and
 //! size-limited; errors are JSON with a sentence in zh-CN and en. The OpenAPI document is
 //! generated from this file ([`openapi_json`]), served at `/api/v1/openapi.json` and committed
@@ -8,6 +8,7 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -16,11 +17,16 @@ use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use axum::serve::ListenerExt;
 use axum::{Json, Router};
 use interview::{Localized, UserFacing};
+use report::ReportError;
 use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
 use utoipa::{OpenApi, ToSchema};
 use vault::{CandidateFilter, NewCandidate, Vault, VaultError};
+
+use crate::tls::{TlsFiles, TlsListener};
 
 /// How the API runs.
 #[derive(Clone, Debug)]
@@ -29,6 +35,10 @@ pub struct ApiSettings {
     /// Sustained requests a second allowed per token (twice that in a burst).
     pub requests_per_second: u32,
     pub max_body_bytes: usize,
+    /// Certificate and key to serve HTTPS with; required for any address beyond loopback.
+    pub tls: Option<TlsFiles>,
+    /// The clock reports are dated by (in the machine's zone).
+    pub now: fn() -> OffsetDateTime,
 }
 
 impl Default for ApiSettings {
@@ -37,14 +47,20 @@ impl Default for ApiSettings {
             listen: SocketAddr::from(([127, 0, 0, 1], 8787)),
             requests_per_second: 50,
             max_body_bytes: 64 * 1024,
+            tls: None,
+            now: OffsetDateTime::now_utc,
         }
     }
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
-    #[error("{0} is not a loopback address; serving beyond this machine needs TLS, which is not available yet")]
+    #[error("{0} is not a loopback address and no TLS certificate was given")]
     NotLoopback(SocketAddr),
+    #[error("TLS file {path}: {detail}")]
+    Tls { path: PathBuf, detail: String },
+    #[error("certificate: {0}")]
+    Certificate(String),
     #[error("cannot listen on {addr}: {source}")]
     Bind { addr: SocketAddr, source: std::io::Error },
     #[error("the API server stopped: {0}")]
@@ -55,6 +71,8 @@ impl UserFacing for ApiError {
     fn code(&self) -> &'static str {
         match self {
             ApiError::NotLoopback(_) => "api.not_loopback",
+            ApiError::Tls { .. } => "api.tls_files",
+            ApiError::Certificate(_) => "api.certificate",
             ApiError::Bind { .. } => "api.bind",
             ApiError::Serve(_) => "api.serve",
         }
@@ -62,11 +80,23 @@ impl UserFacing for ApiError {
     fn user_message(&self) -> Localized {
         match self {
             ApiError::NotLoopback(addr) => Localized::new(
-                format!("不能在 {addr} 上提供接口：局域网访问需要 TLS 加密，当前版本尚不支持。请使用 127.0.0.1。"),
                 format!(
-                    "Cannot serve the API on {addr}: access from the network needs TLS, which this version does not provide yet. Use 127.0.0.1."
+                    "不能在 {addr} 上以明文提供接口：局域网访问必须加密。请用 --tls-cert 和 --tls-key 指定证书与私钥，或使用 127.0.0.1。"
+                ),
+                format!(
+                    "Cannot serve the API on {addr} unencrypted: access from the network must use TLS. Give a certificate and key with --tls-cert and --tls-key, or use 127.0.0.1."
                 ),
             ),
+            ApiError::Tls { path, .. } => Localized::new(
+                format!("无法使用 TLS 文件 {}：文件缺失、格式不是 PEM，或私钥与证书不匹配。", path.display()),
+                format!(
+                    "Cannot use the TLS file {}: it is missing, not PEM, or the key does not belong to the certificate.",
+                    path.display()
+                ),
+            ),
+            ApiError::Certificate(_) => {
+                Localized::new("无法生成证书，详情见日志。", "The certificate could not be made; see the log.")
+            }
             ApiError::Bind { addr, .. } => Localized::new(
                 format!("无法在 {addr} 上监听（端口可能已被占用）。"),
                 format!("Cannot listen on {addr} (the port may be in use)."),
@@ -256,6 +286,19 @@ impl From<VaultError> for Failure {
     }
 }
 
+impl From<ReportError> for Failure {
+    fn from(error: ReportError) -> Failure {
+        match error {
+            ReportError::Vault(error) => Failure::from(error),
+            ReportError::NotFinal => failure(StatusCode::CONFLICT, error.code(), error.user_message()),
+            error => {
+                tracing::error!(code = error.code(), detail = %error, "API report failed");
+                failure(StatusCode::INTERNAL_SERVER_ERROR, error.code(), error.user_message())
+            }
+        }
+    }
+}
+
 fn bad_request(rejection: impl std::fmt::Display) -> Failure {
     tracing::info!(%rejection, "API request refused");
     failure(
@@ -311,11 +354,11 @@ impl ApiState {
     }
 
     /// Runs `call` on the vault off the async threads, after the rate limit.
-    async fn call<T: Send + 'static>(
+    async fn call<T: Send + 'static, E: Into<Failure> + Send + 'static>(
         self: &Arc<Self>,
         headers: &HeaderMap,
         peer: SocketAddr,
-        call: impl FnOnce(&mut Vault, &str, &str) -> Result<T, VaultError> + Send + 'static,
+        call: impl FnOnce(&mut Vault, &str, &str) -> Result<T, E> + Send + 'static,
     ) -> Result<T, Failure> {
         let token = bearer(headers);
         let key = if token.is_empty() { peer.ip().to_string() } else { token.chars().take(12).collect() };
@@ -335,7 +378,7 @@ impl ApiState {
                 Localized::new("内部错误，详情见日志。", "Internal error; see the log."),
             )
         })?
-        .map_err(Failure::from)
+        .map_err(Into::into)
     }
 }
 
@@ -461,6 +504,64 @@ async fn results(
     ))
 }
 
+/// A signed PDF file (as the OpenAPI document describes it; the handler sends the bytes).
+#[derive(Debug, ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct PdfFile(pub Vec<u8>);
+
+#[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ReportQuery {
+    /// The report's language (default: the organisation's report language).
+    #[param(value_type = Option<String>, pattern = "^(zh-CN|en)$")]
+    pub lang: Option<String>,
+}
+
+/// The signed PDF report of a decided interview, signed and registered anew on each call (the
+/// `X-Report-Id` header names it; `interview-kiosk verify` checks the file against it). An
+/// interview not yet decided has no final report (409).
+#[utoipa::path(get, path = "/api/v1/interviews/{id}/report", params(("id" = i64, Path, description = "interview id"), ReportQuery),
+    security(("token" = ["reports:read"])),
+    responses((status = 200, content_type = "application/pdf", body = PdfFile,
+            headers(("X-Report-Id" = String, description = "the report's id in the register"))),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 429, body = ErrorBody)))]
+async fn interview_report(
+    State(state): Shared,
+    ConnectInfo(peer): Peer,
+    headers: HeaderMap,
+    id: Result<Path<i64>, axum::extract::rejection::PathRejection>,
+    query: Result<Query<ReportQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, Failure> {
+    let Path(id) = id.map_err(bad_request)?;
+    let Query(q) = query.map_err(bad_request)?;
+    let lang = match q.lang.as_deref() {
+        None => None,
+        Some(l @ ("zh-CN" | "en")) => l.parse::<interview::Lang>().ok(),
+        Some(other) => return Err(bad_request(format!("unknown report language {other:?}"))),
+    };
+    let now = (state.settings.now)();
+    let exported = state
+        .call(&headers, peer, move |v, t, d| -> Result<report::Exported, Failure> {
+            let session = v.api_session(t, "reports:read", d)?;
+            Ok(report::export::export_final_candidate(v, &session, id, lang, now)?)
+        })
+        .await?;
+    let report_id = HeaderValue::from_str(&exported.report_id).map_err(bad_request)?;
+    let disposition =
+        HeaderValue::from_str(&format!("attachment; filename=\"{}.pdf\"", exported.report_id)).map_err(bad_request)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("application/pdf")),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::HeaderName::from_static("x-report-id"), report_id),
+        ],
+        exported.pdf,
+    )
+        .into_response())
+}
+
 async fn openapi_document() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], openapi_json())
 }
@@ -490,7 +591,7 @@ impl utoipa::Modify for BearerScheme {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Interview Kiosk local API", description = "The opt-in API the agency's own systems call on this machine. Every call needs a token with the operation's scope, and is audited.", license(name = "Apache-2.0")),
-    paths(list_candidates, add_candidate, issue_invitation, interview_status, results),
+    paths(list_candidates, add_candidate, issue_invitation, interview_status, interview_report, results),
     components(schemas(ErrorBody, CandidateIn, Created, CandidateOut, CandidatePageOut, InvitationIn, InvitationOut, InterviewOut, DimensionLevel, ResultOut)),
     modifiers(&BearerScheme)
 )]
@@ -512,15 +613,16 @@ pub fn router(vault: Vault, settings: ApiSettings) -> Router {
         .route("/api/v1/candidates", get(list_candidates).post(add_candidate))
         .route("/api/v1/invitations", post(issue_invitation))
         .route("/api/v1/interviews/{id}", get(interview_status))
+        .route("/api/v1/interviews/{id}/report", get(interview_report))
         .route("/api/v1/results", get(results))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(max_body))
         .with_state(state)
 }
 
-/// Refuses addresses beyond this machine (no TLS yet).
-pub fn check_listen(addr: SocketAddr) -> Result<(), ApiError> {
-    if addr.ip().is_loopback() { Ok(()) } else { Err(ApiError::NotLoopback(addr)) }
+/// Refuses an address beyond this machine unless the API is served over TLS.
+pub fn check_listen(addr: SocketAddr, tls: bool) -> Result<(), ApiError> {
+    if addr.ip().is_loopback() || tls { Ok(()) } else { Err(ApiError::NotLoopback(addr)) }
 }
 
 /// Binds `settings.listen` and serves until `shutdown` completes. `on_listening` is told the
@@ -531,15 +633,30 @@ pub async fn serve(
     on_listening: impl FnOnce(SocketAddr),
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), ApiError> {
-    check_listen(settings.listen)?;
+    check_listen(settings.listen, settings.tls.is_some())?;
+    // Read the certificate before binding, so a bad file leaves no port open.
+    let tls = settings.tls.as_ref().map(crate::tls::server_config).transpose()?;
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
         .map_err(|source| ApiError::Bind { addr: settings.listen, source })?;
     let bound = listener.local_addr().map_err(ApiError::Serve)?;
-    tracing::info!(%bound, "API listening");
+    tracing::info!(%bound, tls = tls.is_some(), "API listening");
     on_listening(bound);
     let app = router(vault, settings).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await.map_err(ApiError::Serve)?;
+    match tls {
+        None => {
+            let listener = listener.tap_io(|tcp| {
+                let _ = tcp.set_nodelay(true);
+            });
+            axum::serve(listener, app).with_graceful_shutdown(shutdown).await.map_err(ApiError::Serve)?
+        }
+        Some(config) => {
+            // No-delay is set before the handshake; the tap only makes the peer address
+            // available to handlers, as for plain TCP.
+            let listener = TlsListener::new(listener, config).map_err(ApiError::Serve)?.tap_io(|_| {});
+            axum::serve(listener, app).with_graceful_shutdown(shutdown).await.map_err(ApiError::Serve)?
+        }
+    }
     tracing::info!("API stopped");
     Ok(())
 }
@@ -564,11 +681,12 @@ mod tests {
     }
 
     #[test]
-    fn only_loopback_is_served() {
-        assert!(check_listen("127.0.0.1:8787".parse().unwrap_or_else(|_| unreachable!())).is_ok());
-        assert!(check_listen("[::1]:8787".parse().unwrap_or_else(|_| unreachable!())).is_ok());
+    fn beyond_loopback_only_over_tls() {
+        assert!(check_listen("127.0.0.1:8787".parse().unwrap_or_else(|_| unreachable!()), false).is_ok());
+        assert!(check_listen("[::1]:8787".parse().unwrap_or_else(|_| unreachable!()), false).is_ok());
         let lan: SocketAddr = "192.168.1.10:8787".parse().unwrap_or_else(|_| unreachable!());
-        assert!(matches!(check_listen(lan), Err(ApiError::NotLoopback(_))));
-        assert!(check_listen("0.0.0.0:8787".parse().unwrap_or_else(|_| unreachable!())).is_err());
+        assert!(matches!(check_listen(lan, false), Err(ApiError::NotLoopback(_))));
+        assert!(check_listen(lan, true).is_ok());
+        assert!(check_listen("0.0.0.0:8787".parse().unwrap_or_else(|_| unreachable!()), false).is_err());
     }
 }

@@ -1,12 +1,15 @@
 //! Working with the agency's HRMS — nothing of ours calls out; the agency's systems bring files
-//! and (later) call a local API:
+//! and call a local API:
 //!
 //! - [`import`]: candidates from CSV (UTF-8 or GB18030, comma or tab) and XLSX, with column
 //!   mapping, a validation of every row, and an error list to download;
-//! - [`export`]: results as CSV, XLSX or JSON, safe against formula injection.
+//! - [`export`]: results as CSV, XLSX or JSON, safe against formula injection;
+//! - [`api`]: the opt-in local HTTP API (off unless an administrator serves it), with [`tls`]
+//!   when it is served beyond this machine.
 //!
-//! This crate parses and formats only; the vault writes (one transaction per import).
+//! Import and export parse and format only; the vault writes (one transaction per import).
 
 pub mod api;
 pub mod export;
 pub mod import;
+pub mod tls;

@@ -68,7 +68,12 @@ async fn start(requests_per_second: u32) -> Served {
     let all: Vec<String> = vault::API_SCOPES.iter().map(|s| s.to_string()).collect();
     let (_, token) = vault.create_api_token(&admin, "HRMS", &all, 30).unwrap();
     let (_, narrow) = vault.create_api_token(&admin, "Reader", &["results:read".to_owned()], 30).unwrap();
-    let settings = ApiSettings { listen: "127.0.0.1:0".parse().unwrap(), requests_per_second, max_body_bytes: 4096 };
+    let settings = ApiSettings {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        requests_per_second,
+        max_body_bytes: 4096,
+        ..ApiSettings::default()
+    };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let (bound_tx, bound_rx) = tokio::sync::oneshot::channel();
     let task = tokio::spawn(async move {

@@ -25,6 +25,8 @@ pub enum ReportError {
     UnsupportedKey(String),
     #[error("the private key does not belong to the certificate")]
     KeyCertificateMismatch,
+    #[error("the interview has not been decided; only a draft report exists")]
+    NotFinal,
     #[error("the report data is inconsistent: {0}")]
     Data(String),
     #[error(transparent)]
@@ -53,6 +55,7 @@ impl UserFacing for ReportError {
             ReportError::Pkcs12NoKey => "report.pkcs12_no_key",
             ReportError::UnsupportedKey(_) => "report.unsupported_key",
             ReportError::KeyCertificateMismatch => "report.key_mismatch",
+            ReportError::NotFinal => "report.not_final",
             ReportError::Vault(e) => e.code(),
         }
     }
@@ -70,6 +73,10 @@ impl UserFacing for ReportError {
             ReportError::Pdf(_) | ReportError::Data(_) => Localized::new(
                 "报告无法生成。详细信息已写入日志，请联系管理员。",
                 "The report could not be produced. The details are in the log; please contact the administrator.",
+            ),
+            ReportError::NotFinal => Localized::new(
+                "该面试尚无正式报告：须先完成评分、复核并作出决定。",
+                "This interview has no final report yet: it must be scored, reviewed and decided first.",
             ),
             ReportError::Pkcs12(_) => Localized::new(
                 "无法读取该 PKCS#12 证书文件：文件损坏或密码错误。",

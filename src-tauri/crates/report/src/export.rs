@@ -101,10 +101,36 @@ pub fn export_candidate(
     lang: Option<Lang>,
     now: OffsetDateTime,
 ) -> Result<Exported> {
+    candidate_report(vault, session, interview_id, lang, now, true)
+}
+
+/// The signed candidate report of a decided interview, or [`ReportError::NotFinal`]: what a
+/// system calling the local API gets (it is never handed a draft).
+pub fn export_final_candidate(
+    vault: &mut Vault,
+    session: &Session,
+    interview_id: i64,
+    lang: Option<Lang>,
+    now: OffsetDateTime,
+) -> Result<Exported> {
+    candidate_report(vault, session, interview_id, lang, now, false)
+}
+
+fn candidate_report(
+    vault: &mut Vault,
+    session: &Session,
+    interview_id: i64,
+    lang: Option<Lang>,
+    now: OffsetDateTime,
+    draft_allowed: bool,
+) -> Result<Exported> {
     let record = vault.interview_record(session, interview_id).map_err(ReportError::Vault)?;
     let org = vault.organisation().map_err(ReportError::Vault)?;
     let lang = lang.unwrap_or(org.report_lang);
     if let Some(reason) = candidate::draft_reason(&record) {
+        if !draft_allowed {
+            return Err(ReportError::NotFinal);
+        }
         let report_id = new_report_id(now);
         let rendered = candidate::render(&record, &org, lang, &report_id, now, None)?;
         vault.record_draft_export(session, interview_id).map_err(ReportError::Vault)?;

@@ -4,7 +4,7 @@
 
 /// Migration `i` brings the schema from version `i` to `i + 1`. Append only; never edit one
 /// that has shipped.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9];
 
 pub const CURRENT_VERSION: u32 = MIGRATIONS.len() as u32;
 
@@ -362,4 +362,27 @@ CREATE INDEX review_requests_rater ON review_requests (rater_id, done_at);
 /// that state.
 const V8: &str = r#"
 CREATE INDEX interviews_state_candidate ON interviews (state, candidate_id);
+"#;
+
+/// Version 9: a signed report is made by a person or by a system through the local API (the
+/// token it used); exactly one of the two.
+const V9: &str = r#"
+CREATE TABLE reports_v9 (
+    id                 TEXT PRIMARY KEY,
+    kind               TEXT NOT NULL CHECK (kind IN ('candidate', 'job', 'audit')),
+    object             TEXT NOT NULL,
+    sha256             BLOB NOT NULL,
+    size               INTEGER NOT NULL,
+    signer_fingerprint TEXT NOT NULL,
+    audit_seq          INTEGER NOT NULL,
+    created_at         INTEGER NOT NULL,
+    created_by         INTEGER REFERENCES users (id),
+    created_by_token   INTEGER REFERENCES api_tokens (id),
+    CHECK ((created_by IS NULL) <> (created_by_token IS NULL))
+);
+INSERT INTO reports_v9 (id, kind, object, sha256, size, signer_fingerprint, audit_seq, created_at, created_by)
+    SELECT id, kind, object, sha256, size, signer_fingerprint, audit_seq, created_at, created_by FROM reports ORDER BY rowid;
+DROP TABLE reports;
+ALTER TABLE reports_v9 RENAME TO reports;
+CREATE INDEX reports_object ON reports (object);
 "#;

@@ -151,6 +151,17 @@ pub struct Session {
     pub username: String,
     pub role: Role,
     pub device: String,
+    /// Set when the session is a system calling the local API with this token (id): it may do
+    /// only what the token's scopes grant ([`tokens::scope_grants`]), checked again on every
+    /// operation. Only the vault makes sessions, so this cannot be forged.
+    pub(crate) api_token_id: Option<i64>,
+}
+
+impl Session {
+    /// Whether the session is a system calling the local API rather than a person or a kiosk.
+    pub fn is_api(&self) -> bool {
+        self.api_token_id.is_some()
+    }
 }
 
 /// A job with its competency dimensions, weights and bands.
@@ -445,6 +456,7 @@ impl Vault {
             username: "system".into(),
             role: Role::Admin,
             device: SYSTEM_DEVICE.into(),
+            api_token_id: None,
         }
     }
 
@@ -486,6 +498,7 @@ impl Vault {
             username: username.to_owned(),
             role: Role::Kiosk,
             device: device.to_owned(),
+            api_token_id: None,
         };
         let Some((user_id, role, hash, disabled, failures, locked_until)) = row else {
             // Same work as a real check, so timing does not reveal which usernames exist.
@@ -548,6 +561,9 @@ impl Vault {
 
     /// Checks that the session is live and its role may do `action`. A denial is audited.
     pub fn authorize(&mut self, session: &Session, action: Action) -> Result<()> {
+        if let Some(token_id) = session.api_token_id {
+            return self.authorize_api(session, token_id, action);
+        }
         let now = self.now();
         let live: Option<(i64, bool)> = self
             .conn
@@ -1260,7 +1276,7 @@ fn audit_entry(actor: &Session, action: &str, object: &str, outcome: Outcome) ->
     Entry {
         actor_id: (actor.user_id > 0).then_some(actor.user_id),
         actor: actor.username.clone(),
-        role: actor.role.as_str().to_owned(),
+        role: if actor.is_api() { "api".to_owned() } else { actor.role.as_str().to_owned() },
         action: action.to_owned(),
         object: object.to_owned(),
         outcome,

@@ -680,6 +680,49 @@ fn api_calls_act_within_their_scopes_and_are_attributed_to_the_calling_system() 
         )
         .unwrap();
     assert_eq!(actor, "api:HRMS");
-    assert_eq!(role, "clerk");
+    assert_eq!(role, "api");
+    f.vault.check(&f.auditor).unwrap();
+}
+
+#[test]
+fn an_api_session_may_do_only_what_its_scopes_grant_and_only_while_its_token_lives() {
+    let mut f = Fixture::new();
+    let (id, token) = f.vault.create_api_token(&f.admin, "HRMS", &["reports:read".to_owned()], 90).unwrap();
+    // A token without reports:read gets no session for it.
+    let (_, other) = f.vault.create_api_token(&f.admin, "ERP", &["results:read".to_owned()], 90).unwrap();
+    assert_eq!(f.vault.api_session(&other, "reports:read", "127.0.0.1").unwrap_err().code(), "api.token_refused");
+
+    let session = f.vault.api_session(&token, "reports:read", "127.0.0.1").unwrap();
+    assert!(session.is_api());
+    f.vault.authorize(&session, Action::ViewInterviews).unwrap();
+    f.vault.authorize(&session, Action::ExportReports).unwrap();
+    // Its role is nominal: nothing a clerk may do beyond the scope is granted.
+    for action in [Action::RecordDecision, Action::RecordRating, Action::ManageQuestions, Action::ViewAudit] {
+        assert_eq!(f.vault.authorize(&session, action).unwrap_err().code(), "api.token_refused", "{action:?}");
+    }
+    // Revoked while the call runs: the next check refuses.
+    f.vault.revoke_api_token(&f.admin, id).unwrap();
+    assert_eq!(f.vault.authorize(&session, Action::ViewInterviews).unwrap_err().code(), "api.token_refused");
+
+    let conn = raw(&f.db_path(), &f.key());
+    let denied: Vec<(String, String)> = conn
+        .prepare("SELECT action, role FROM audit_log WHERE actor = 'api:HRMS' AND outcome = 'denied' ORDER BY seq")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(denied.len(), 5, "{denied:?}");
+    assert!(denied.iter().all(|(_, role)| role == "api"));
+
+    // Who made which TLS certificate for the API is on record; only an administrator makes one.
+    assert_eq!(f.vault.record_tls_certificate(&f.clerk, "AB:CD").unwrap_err().code(), "auth.denied");
+    f.vault.record_tls_certificate(&f.admin, "AB:CD").unwrap();
+    let made: String = conn
+        .query_row("SELECT actor FROM audit_log WHERE action = 'api.tls_certificate' AND outcome = 'ok'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(made, "admin");
     f.vault.check(&f.auditor).unwrap();
 }

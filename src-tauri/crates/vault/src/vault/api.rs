@@ -20,8 +20,10 @@ pub struct InterviewStatus {
 }
 
 impl Vault {
-    /// Checks `token` for `scope` (audited) and returns the actor its changes are recorded as.
-    fn api_actor(&mut self, token: &str, scope: &str, device: &str) -> Result<Session> {
+    /// Checks `token` for `scope` (audited) and returns the session the call runs as: its changes
+    /// are recorded as `api:<token name>`, and anything it asks of `authorize` is checked
+    /// against the token's scopes again.
+    pub fn api_session(&mut self, token: &str, scope: &str, device: &str) -> Result<Session> {
         let caller = self.authenticate_api_token(token, scope, device)?;
         Ok(Session {
             token: SessionToken::from_string(String::new()),
@@ -29,11 +31,12 @@ impl Vault {
             username: format!("api:{}", caller.name),
             role: interview::Role::Clerk,
             device: device.to_owned(),
+            api_token_id: Some(caller.token_id),
         })
     }
 
     pub fn api_add_candidate(&mut self, token: &str, device: &str, candidate: NewCandidate) -> Result<i64> {
-        let actor = self.api_actor(token, "candidates:write", device)?;
+        let actor = self.api_session(token, "candidates:write", device)?;
         self.add_candidate_as(&actor, candidate)
     }
 
@@ -43,7 +46,7 @@ impl Vault {
         device: &str,
         filter: &CandidateFilter,
     ) -> Result<CandidatePage> {
-        self.api_actor(token, "candidates:read", device)?;
+        self.api_session(token, "candidates:read", device)?;
         self.query_candidates(filter)
     }
 
@@ -56,12 +59,12 @@ impl Vault {
         valid_from_ms: i64,
         valid_until_ms: i64,
     ) -> Result<(i64, AccessCode)> {
-        let actor = self.api_actor(token, "invitations:write", device)?;
+        let actor = self.api_session(token, "invitations:write", device)?;
         self.issue_invitation_as(&actor, candidate_id, valid_from_ms, valid_until_ms)
     }
 
     pub fn api_interview_status(&mut self, token: &str, device: &str, interview_id: i64) -> Result<InterviewStatus> {
-        self.api_actor(token, "interviews:read", device)?;
+        self.api_session(token, "interviews:read", device)?;
         self.conn
             .query_row(
                 "SELECT id, candidate_id, job_id, state, updated_at FROM interviews WHERE id = ?1",
@@ -88,7 +91,7 @@ impl Vault {
         from_ms: i64,
         to_ms: i64,
     ) -> Result<Vec<ExportedResult>> {
-        let actor = self.api_actor(token, "results:read", device)?;
+        let actor = self.api_session(token, "results:read", device)?;
         self.result_rows(&actor, job_id, from_ms, to_ms)
     }
 }

@@ -258,6 +258,7 @@ impl Vault {
                 username: "-".into(),
                 role: Role::Kiosk,
                 device: window.to_owned(),
+                api_token_id: None,
             },
         };
         self.audit_only(&actor, "ipc.refused", &format!("command:{command}"), Outcome::Denied)

@@ -660,11 +660,14 @@ impl Vault {
     pub fn register_report(&mut self, session: &Session, report: &NewReport) -> Result<()> {
         self.authorize(session, Action::ExportReports)?;
         let now = self.now();
-        let user = session.user_id;
+        let (user, token) = match session.api_token_id {
+            Some(token) => (None, Some(token)),
+            None => (Some(session.user_id), None),
+        };
         self.write(session, "report.export", &format!("report:{}", report.id), |tx| {
             tx.execute(
-                "INSERT INTO reports (id, kind, object, sha256, size, signer_fingerprint, audit_seq, created_at, created_by)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                "INSERT INTO reports (id, kind, object, sha256, size, signer_fingerprint, audit_seq, created_at, created_by, created_by_token)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 params![
                     report.id,
                     report.kind,
@@ -674,7 +677,8 @@ impl Vault {
                     report.signer_fingerprint,
                     report.audit_seq,
                     now,
-                    user
+                    user,
+                    token
                 ],
             )?;
             Ok(())
@@ -694,8 +698,10 @@ impl Vault {
         let record = self
             .conn
             .query_row(
-                "SELECT r.id, r.kind, r.object, r.sha256, r.size, r.signer_fingerprint, r.audit_seq, r.created_at, u.display_name
-                 FROM reports r JOIN users u ON u.id = r.created_by WHERE r.id = ?1",
+                "SELECT r.id, r.kind, r.object, r.sha256, r.size, r.signer_fingerprint, r.audit_seq, r.created_at,
+                        COALESCE(u.display_name, 'API: ' || t.name)
+                 FROM reports r LEFT JOIN users u ON u.id = r.created_by LEFT JOIN api_tokens t ON t.id = r.created_by_token
+                 WHERE r.id = ?1",
                 [id],
                 |r| {
                     let sha: Vec<u8> = r.get(3)?;

@@ -127,6 +127,7 @@ impl Vault {
             username: format!("api:{name}"),
             role: Role::Clerk,
             device: device.to_owned(),
+            api_token_id: None,
         };
         let Some((id, name, scopes, expires, revoked)) = row else {
             let mut entry = audit_entry(&caller("?"), &format!("api.{scope}"), "api_token:?", Outcome::Denied);
@@ -134,21 +135,57 @@ impl Vault {
             self.append_only(&entry)?;
             return Err(VaultError::ApiTokenRefused);
         };
-        let actor = caller(&name);
+        let actor = Session { api_token_id: Some(id), ..caller(&name) };
         let object = format!("api_token:{id}");
         if revoked.is_some() || expires <= now || !scopes.split(' ').any(|s| s == scope) {
-            let mut entry = audit_entry(&actor, &format!("api.{scope}"), &object, Outcome::Denied);
-            entry.role = "api".into();
-            self.append_only(&entry)?;
+            self.append_only(&audit_entry(&actor, &format!("api.{scope}"), &object, Outcome::Denied))?;
             return Err(VaultError::ApiTokenRefused);
         }
         let tx = self.conn.transaction()?;
         tx.execute("UPDATE api_tokens SET last_used_at = ?2 WHERE id = ?1", params![id, now])?;
-        let mut entry = audit_entry(&actor, &format!("api.{scope}"), &object, Outcome::Ok);
-        entry.role = "api".into();
+        let entry = audit_entry(&actor, &format!("api.{scope}"), &object, Outcome::Ok);
         let (seq, head) = crate::audit::append(&tx, &self.chain, now, &entry)?;
         tx.commit()?;
         self.store_checkpoint(seq, &head, now)?;
         Ok(ApiCaller { token_id: id, name })
     }
+
+    /// Records that an administrator made a self-signed certificate for the API (its SHA-256
+    /// fingerprint, which the calling systems pin), so the audit log says who made which one.
+    pub fn record_tls_certificate(&mut self, session: &Session, fingerprint: &str) -> Result<()> {
+        self.authorize(session, Action::ManageDevices)?;
+        self.write(session, "api.tls_certificate", &format!("certificate:{fingerprint}"), |_| Ok(()))
+    }
+
+    /// `authorize` for a session of the local API: the token must still be live (not revoked,
+    /// not expired since the call began) and one of its scopes must grant `action`. A refusal is
+    /// audited like any other.
+    pub(super) fn authorize_api(&mut self, session: &Session, token_id: i64, action: Action) -> Result<()> {
+        let now = self.now();
+        let row: Option<(String, i64, Option<i64>)> = self
+            .conn
+            .query_row("SELECT scopes, expires_at, revoked_at FROM api_tokens WHERE id = ?1", [token_id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .optional()?;
+        let scopes = match row {
+            Some((scopes, expires, None)) if expires > now => scopes,
+            _ => {
+                self.append_only(&audit_entry(session, action.as_str(), "session", Outcome::Denied))?;
+                return Err(VaultError::ApiTokenRefused);
+            }
+        };
+        if !scopes.split(' ').any(|scope| scope_grants(scope, action)) {
+            self.append_only(&audit_entry(session, action.as_str(), "-", Outcome::Denied))?;
+            return Err(VaultError::ApiTokenRefused);
+        }
+        Ok(())
+    }
+}
+
+/// What a scope lets an API session do beyond its own endpoints: `reports:read` reads an
+/// interview's record and signs its final report. Everything else goes through the dedicated
+/// `api_*` operations and is granted nothing here.
+pub(crate) fn scope_grants(scope: &str, action: Action) -> bool {
+    matches!((scope, action), ("reports:read", Action::ViewInterviews | Action::ExportReports))
 }
