@@ -14,7 +14,10 @@ st="$root/.cache/api-test-venv/bin/schemathesis"
 work="$(mktemp -d)"
 server=""
 cleanup() {
-  [ -n "$server" ] && kill -TERM "$server" 2>/dev/null || true
+  if [ -n "$server" ]; then
+    kill -TERM "$server" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$server" 2>/dev/null || break; sleep 0.1; done
+  fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -31,12 +34,13 @@ token="$(run api token create --name schemathesis "${args[@]}" --user admin | aw
 port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 run api serve --listen "127.0.0.1:$port" --rate 1000000 --user admin > "$work/serve.log" 2>&1 &
 for _ in $(seq 100); do
-  server="$(pgrep -f "api serve --listen 127.0.0.1:$port" | head -n 1 || true)"
   (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
   sleep 0.2
 done
 (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { cat "$work/serve.log" >&2; exit 1; }
-server="$(pgrep -f "$app .*api serve --listen 127.0.0.1:$port" | head -n 1)"
+# The server itself, not the dbus-run-session wrapper whose command line also names it (TERM to
+# the wrapper would leave the server running).
+server="$(pgrep -f "^$app .*api serve --listen 127.0.0.1:$port" | head -n 1)"
 
 cd "$work"   # schemathesis keeps its example database in the working directory
 "$st" run "http://127.0.0.1:$port/api/v1/openapi.json" \

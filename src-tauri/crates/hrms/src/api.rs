@@ -252,10 +252,64 @@ struct Bucket {
     at: Instant,
 }
 
+/// Calls waiting for the vault worker; beyond this many, a call is answered 503 at once.
+const QUEUE: usize = 1024;
+/// The most calls one audit flush answers.
+const MAX_BATCH: usize = 256;
+
+/// What the worker tells a call once its batch is flushed.
+type Finish = Box<dyn FnOnce(Result<(), Failure>) + Send>;
+/// A call to run on the vault; returns how to answer once the audit log holds its entry.
+type Job = Box<dyn FnOnce(&mut Vault) -> Finish + Send>;
+
 struct ApiState {
-    vault: Mutex<Vault>,
+    jobs: std::sync::mpsc::SyncSender<Job>,
     buckets: Mutex<HashMap<String, Bucket>>,
     settings: ApiSettings,
+}
+
+/// The one thread that owns the vault: it runs the calls queued since its last round, then
+/// commits all their audit entries at once (group commit), and only then answers them. A call
+/// is thus never answered before its audit entry is durable, and the cost of that (a commit and
+/// a checkpoint, three fsyncs) is shared by every call in the round.
+fn vault_worker(mut vault: Vault, jobs: std::sync::mpsc::Receiver<Job>) {
+    if let Err(error) = vault.set_audit_batching(true) {
+        tracing::error!(detail = %error, "API: audit batching could not start");
+        return;
+    }
+    while let Ok(first) = jobs.recv() {
+        let mut finishers = Vec::new();
+        let mut next = Some(first);
+        while let Some(job) = next.take() {
+            // A panicking call drops its answer (the handler then reports an internal error);
+            // the others in the round go on.
+            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&mut vault))) {
+                Ok(finish) => finishers.push(finish),
+                Err(_) => tracing::error!("API call panicked"),
+            }
+            if finishers.len() < MAX_BATCH {
+                next = jobs.try_recv().ok();
+            }
+        }
+        let flushed = vault.flush_audit();
+        if let Err(error) = &flushed {
+            tracing::error!(code = error.code(), detail = %error, calls = finishers.len(), "API: audit entries could not be committed");
+        }
+        for finish in finishers {
+            finish(match &flushed {
+                Ok(()) => Ok(()),
+                Err(_) => Err(failure(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "api.audit_failed",
+                    Localized::new(
+                        "无法写入审计日志，请求未执行完成。请联系管理员检查磁盘。",
+                        "The audit log could not be written, so the request was not completed. Ask the administrator to check the disk.",
+                    ),
+                )),
+            });
+        }
+    }
+    // Every sender is gone: the server has stopped. Dropping the vault commits anything held.
 }
 
 /// What a handler answers with when it cannot do the call.
@@ -353,7 +407,8 @@ impl ApiState {
         Ok(())
     }
 
-    /// Runs `call` on the vault off the async threads, after the rate limit.
+    /// Runs `call` on the vault worker after the rate limit, and answers once the round it ran
+    /// in has been committed to the audit log.
     async fn call<T: Send + 'static, E: Into<Failure> + Send + 'static>(
         self: &Arc<Self>,
         headers: &HeaderMap,
@@ -363,23 +418,32 @@ impl ApiState {
         let token = bearer(headers);
         let key = if token.is_empty() { peer.ip().to_string() } else { token.chars().take(12).collect() };
         self.admit(&key)?;
-        let state = self.clone();
         let device = peer.ip().to_string();
-        tokio::task::spawn_blocking(move || {
-            let mut vault = state.vault.lock().unwrap_or_else(|e| e.into_inner());
-            call(&mut vault, &token, &device)
-        })
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "API worker failed");
-            failure(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "api.internal",
-                Localized::new("内部错误，详情见日志。", "Internal error; see the log."),
-            )
-        })?
-        .map_err(Into::into)
+        let (answer, answered) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move |vault: &mut Vault| {
+            let result = call(vault, &token, &device).map_err(Into::into);
+            Box::new(move |flushed: Result<(), Failure>| {
+                let _ = answer.send(flushed.and(result));
+            })
+        });
+        self.jobs.try_send(job).map_err(|e| match e {
+            std::sync::mpsc::TrySendError::Full(_) => failure(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "api.busy",
+                Localized::new("服务繁忙，请稍后再试。", "The service is busy; try again in a moment."),
+            ),
+            std::sync::mpsc::TrySendError::Disconnected(_) => internal(),
+        })?;
+        answered.await.map_err(|_| internal())?
     }
+}
+
+fn internal() -> Failure {
+    failure(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "api.internal",
+        Localized::new("内部错误，详情见日志。", "Internal error; see the log."),
+    )
 }
 
 type Shared = State<Arc<ApiState>>;
@@ -604,11 +668,17 @@ pub fn openapi_json() -> String {
     doc.to_pretty_json().unwrap_or_default() + "\n"
 }
 
-/// The routes, over an open vault.
-pub fn router(vault: Vault, settings: ApiSettings) -> Router {
+/// The routes, over an open vault, and the worker thread that owns it (it ends, and the vault
+/// is closed, once the router and every connection using it are gone).
+pub fn router(vault: Vault, settings: ApiSettings) -> Result<(Router, std::thread::JoinHandle<()>), ApiError> {
     let max_body = settings.max_body_bytes;
-    let state = Arc::new(ApiState { vault: Mutex::new(vault), buckets: Mutex::new(HashMap::new()), settings });
-    Router::new()
+    let (jobs, queue) = std::sync::mpsc::sync_channel(QUEUE);
+    let worker = std::thread::Builder::new()
+        .name("api-vault".into())
+        .spawn(move || vault_worker(vault, queue))
+        .map_err(ApiError::Serve)?;
+    let state = Arc::new(ApiState { jobs, buckets: Mutex::new(HashMap::new()), settings });
+    let router = Router::new()
         .route("/api/v1/openapi.json", get(openapi_document))
         .route("/api/v1/candidates", get(list_candidates).post(add_candidate))
         .route("/api/v1/invitations", post(issue_invitation))
@@ -617,7 +687,8 @@ pub fn router(vault: Vault, settings: ApiSettings) -> Router {
         .route("/api/v1/results", get(results))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(max_body))
-        .with_state(state)
+        .with_state(state);
+    Ok((router, worker))
 }
 
 /// Refuses an address beyond this machine unless the API is served over TLS.
@@ -642,7 +713,8 @@ pub async fn serve(
     let bound = listener.local_addr().map_err(ApiError::Serve)?;
     tracing::info!(%bound, tls = tls.is_some(), "API listening");
     on_listening(bound);
-    let app = router(vault, settings).into_make_service_with_connect_info::<SocketAddr>();
+    let (router, worker) = router(vault, settings)?;
+    let app = router.into_make_service_with_connect_info::<SocketAddr>();
     match tls {
         None => {
             let listener = listener.tap_io(|tcp| {
@@ -657,6 +729,8 @@ pub async fn serve(
             axum::serve(listener, app).with_graceful_shutdown(shutdown).await.map_err(ApiError::Serve)?
         }
     }
+    // Wait for the worker to commit what it holds and close the vault.
+    let _ = tokio::task::spawn_blocking(move || worker.join()).await;
     tracing::info!("API stopped");
     Ok(())
 }

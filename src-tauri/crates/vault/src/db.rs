@@ -68,7 +68,7 @@ pub(crate) fn open_keyed(path: &Path, keying: Keying<'_>, create: bool) -> Resul
 }
 
 /// An empty in-memory connection that holds the place of the vault's while the file is
-/// swapped (re-key).
+/// swapped (re-key), or once `close` has taken it (the vault's `Drop` still needs one).
 pub(crate) fn placeholder() -> Result<Connection> {
     Ok(Connection::open_in_memory()?)
 }

@@ -26,6 +26,7 @@ use crate::{db, files, schema};
 
 mod api;
 mod backup;
+mod batch;
 #[cfg(feature = "bench-internals")]
 mod bench;
 mod kiosk;
@@ -268,6 +269,8 @@ pub struct Vault {
     lookup_key: SecretKey,
     chain: Chain,
     clock: Clock,
+    /// Audit entries held for group commit (the local API); empty unless batching is on.
+    batch: batch::AuditBatch,
 }
 
 impl std::fmt::Debug for Vault {
@@ -337,8 +340,17 @@ impl Vault {
             tx.commit()?;
         }
         files::write_atomic(&paths.header(), &header.to_json()?)?;
-        let mut vault =
-            Vault { chain: Chain::new(&vault_id, signing), paths, header, conn, key, media_key, lookup_key, clock };
+        let mut vault = Vault {
+            chain: Chain::new(&vault_id, signing),
+            paths,
+            header,
+            conn,
+            key,
+            media_key,
+            lookup_key,
+            clock,
+            batch: batch::AuditBatch::default(),
+        };
         let system = vault.system_actor();
         vault.write(&system, "vault.create", "vault", |_| Ok(()))?;
         vault.write(&system, "user.create", "user:1", |tx| {
@@ -401,6 +413,7 @@ impl Vault {
             media_key,
             lookup_key,
             clock,
+            batch: batch::AuditBatch::default(),
         };
         vault.check_not_rolled_back()?;
         tracing::info!("vault opened");
@@ -471,10 +484,14 @@ impl Vault {
     ) -> Result<T> {
         let now = self.now();
         let tx = self.conn.transaction()?;
+        // Entries held for group commit go first, in the same transaction: the chain stays in
+        // the order things happened.
+        self.batch.append_to(&tx, &self.chain)?;
         let value = change(&tx)?;
         let entry = audit_entry(actor, action, object, Outcome::Ok);
         let (seq, head) = audit::append(&tx, &self.chain, now, &entry)?;
         tx.commit()?;
+        self.batch.clear();
         self.store_checkpoint(seq, &head, now)?;
         Ok(value)
     }
@@ -483,6 +500,7 @@ impl Vault {
 
     /// Signs in. Five failures lock the account for 15 minutes; every attempt is audited.
     pub fn login(&mut self, username: &str, password: &str, device: &str) -> Result<Session> {
+        self.flush_audit()?; // held entries first: the chain keeps the order of events
         let now = self.now();
         let row: Option<(i64, String, String, bool, i64, Option<i64>)> = self
             .conn
@@ -603,9 +621,15 @@ impl Vault {
 
     fn append_only(&mut self, entry: &Entry) -> Result<()> {
         let now = self.now();
+        if self.batch.enabled {
+            self.batch.hold(now, entry.clone());
+            return Ok(());
+        }
         let tx = self.conn.transaction()?;
+        self.batch.append_to(&tx, &self.chain)?;
         let (seq, head) = audit::append(&tx, &self.chain, now, entry)?;
         tx.commit()?;
+        self.batch.clear();
         self.store_checkpoint(seq, &head, now)
     }
 
@@ -736,6 +760,7 @@ impl Vault {
         job_id: i64,
         candidates: &[NewCandidate],
     ) -> Result<Vec<i64>> {
+        self.flush_audit()?; // held entries first: the chain keeps the order of events
         self.authorize(session, Action::ManageCandidates)?;
         self.job_info(job_id)?;
         let rows = candidates.iter().map(|c| self.candidate_row(c)).collect::<Result<Vec<_>>>()?;

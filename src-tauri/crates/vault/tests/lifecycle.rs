@@ -726,3 +726,52 @@ fn an_api_session_may_do_only_what_its_scopes_grant_and_only_while_its_token_liv
     assert_eq!(made, "admin");
     f.vault.check(&f.auditor).unwrap();
 }
+
+/// Group commit (the local API's worker): held entries are not in the database until flushed,
+/// a change commits them first (the chain keeps the order of events), a change that fails keeps
+/// them held, and closing the vault commits what is left. The chain verifies throughout.
+#[test]
+fn batched_audit_entries_are_committed_in_order_and_never_lost() {
+    let mut f = Fixture::new();
+    let job = f.job();
+    let (_, token) = f.vault.create_api_token(&f.admin, "HRMS", &["interviews:read".to_owned()], 90).unwrap();
+    let conn = raw(&f.db_path(), &f.key());
+    let count = |conn: &rusqlite::Connection| -> i64 {
+        conn.query_row("SELECT COUNT(*) FROM audit_log WHERE actor = 'api:HRMS' OR actor = 'api:?'", [], |r| r.get(0))
+            .unwrap()
+    };
+
+    f.vault.set_audit_batching(true).unwrap();
+    f.vault.authenticate_api_token(&token, "interviews:read", "127.0.0.1").unwrap();
+    assert!(f.vault.authenticate_api_token("ikt_guess", "interviews:read", "127.0.0.1").is_err());
+    assert_eq!(count(&conn), 0, "held, not yet committed");
+    f.vault.flush_audit().unwrap();
+    assert_eq!(count(&conn), 2);
+
+    // A change commits what is held before its own entry.
+    f.vault.authenticate_api_token(&token, "interviews:read", "127.0.0.1").unwrap();
+    f.named_candidate(job, "王五", None);
+    let last: Vec<String> = conn
+        .prepare("SELECT action FROM audit_log ORDER BY seq DESC LIMIT 2")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(last, ["candidate.create", "api.interviews:read"]);
+
+    // A change that fails rolls back, and what was held stays held.
+    f.vault.authenticate_api_token(&token, "interviews:read", "127.0.0.1").unwrap();
+    let refused = f.vault.add_candidate(
+        &f.clerk,
+        NewCandidate { job_id: 9999, name: "无岗位".into(), id_number: None, phone: None, email: None, group: None },
+    );
+    assert!(refused.is_err());
+    assert_eq!(count(&conn), 3);
+    // Closing the vault commits it.
+    let Fixture { vault, auditor, data, .. } = f;
+    drop(vault);
+    assert_eq!(count(&conn), 4);
+    let mut vault = Vault::open(&data).unwrap();
+    vault.check(&auditor).unwrap_or_else(|e| panic!("chain broken: {e}"));
+}

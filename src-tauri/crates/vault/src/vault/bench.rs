@@ -24,6 +24,7 @@ impl Vault {
     /// spread of states) and audit entries until the log holds `audit_entries`, all in one
     /// transaction and through the real hash chain.
     pub fn seed_for_bench(&mut self, jobs: i64, candidates: i64, audit_entries: i64) -> Result<()> {
+        self.flush_audit()?; // held entries first: the chain keeps the order of events
         let now = self.now();
         let mut rng = rand::rngs::StdRng::seed_from_u64(2026);
         let system = self.system_actor();

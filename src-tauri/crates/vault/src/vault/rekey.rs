@@ -37,6 +37,7 @@ impl Vault {
     }
 
     fn rekey_inner(&mut self, session: &Session) -> Result<RecoveryKey> {
+        self.flush_audit()?; // held entries first: the chain keeps the order of events
         let paths = self.paths.clone();
         remove_pending_files(&paths)?;
         let vault_id = self.header.vault_id.clone();
@@ -100,8 +101,10 @@ impl Vault {
     }
 
     /// Closes the database explicitly (checkpointing the WAL), reporting any failure.
-    pub fn close(self) -> Result<()> {
-        self.conn.close().map_err(|(_, e)| e.into())
+    pub fn close(mut self) -> Result<()> {
+        self.flush_audit()?;
+        let conn = std::mem::replace(&mut self.conn, crate::db::placeholder()?);
+        conn.close().map_err(|(_, e)| e.into())
     }
 }
 

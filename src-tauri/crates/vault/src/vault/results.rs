@@ -359,6 +359,7 @@ impl Vault {
     /// A job that could not be done: queued again until [`MAX_ATTEMPTS`], then left failed (the
     /// interview stays "completed"; nothing is lost). `code` is the error's stable code.
     pub fn fail_scoring_job(&mut self, job: &ScoringJob, code: &str) -> Result<()> {
+        self.flush_audit()?; // held entries first: the chain keeps the order of events
         let system = self.system_actor();
         let now = self.now();
         let state = if job.attempts >= MAX_ATTEMPTS { "failed" } else { "queued" };

@@ -78,6 +78,7 @@ impl Vault {
     }
 
     fn purge(&mut self, actor: &Session) -> Result<PurgeReport> {
+        self.flush_audit()?; // held entries first: the chain keeps the order of events
         let now = self.now();
         let days = self.retention_days()?;
         let cutoff = now - i64::from(days) * DAY_MS;

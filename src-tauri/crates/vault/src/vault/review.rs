@@ -390,6 +390,7 @@ impl Vault {
     /// deletion, unlocking an idle screen). A wrong password counts towards the account's
     /// lockout like a failed sign-in; every attempt is audited.
     pub fn reauthenticate(&mut self, session: &Session, password: &str) -> Result<()> {
+        self.flush_audit()?; // held entries first: the chain keeps the order of events
         self.authorize(session, Action::ViewStatus)?;
         let object = format!("user:{}", session.user_id);
         let (hash, failures): (String, i64) = self.conn.query_row(

@@ -141,9 +141,15 @@ impl Vault {
             self.append_only(&audit_entry(&actor, &format!("api.{scope}"), &object, Outcome::Denied))?;
             return Err(VaultError::ApiTokenRefused);
         }
+        let entry = audit_entry(&actor, &format!("api.{scope}"), &object, Outcome::Ok);
+        if self.batch.enabled {
+            self.batch.token_used(id, now);
+            self.batch.hold(now, entry);
+            return Ok(ApiCaller { token_id: id, name });
+        }
+        self.flush_audit()?;
         let tx = self.conn.transaction()?;
         tx.execute("UPDATE api_tokens SET last_used_at = ?2 WHERE id = ?1", params![id, now])?;
-        let entry = audit_entry(&actor, &format!("api.{scope}"), &object, Outcome::Ok);
         let (seq, head) = crate::audit::append(&tx, &self.chain, now, &entry)?;
         tx.commit()?;
         self.store_checkpoint(seq, &head, now)?;

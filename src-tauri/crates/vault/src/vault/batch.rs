@@ -1,0 +1,99 @@
+//! Group commit for the audit log. The local API audits every call, and each audited call alone
+//! costs a committed transaction and a new checkpoint outside the database (three fsyncs). With
+//! batching on, entries that change nothing else (token checks, denials) are held in memory and
+//! committed together by [`Vault::flush_audit`]: one transaction and one checkpoint for many
+//! calls. The caller must not answer a call before the flush that holds its entry returns — the
+//! API's worker answers a batch only after flushing it, so no answer is ever given whose audit
+//! entry could still be lost.
+//!
+//! Order is kept: anything else that writes to the chain first commits what is held (`write` and
+//! `append_only` in the same transaction, the rest through `flush_audit`).
+
+use rusqlite::{Transaction, params};
+
+use super::Vault;
+use crate::audit::{self, Chain, Entry};
+use crate::error::Result;
+
+/// Entries (with their own time) and token uses waiting to be committed.
+#[derive(Default)]
+pub(crate) struct AuditBatch {
+    pub(crate) enabled: bool,
+    entries: Vec<(i64, Entry)>,
+    tokens_used: Vec<(i64, i64)>,
+}
+
+/// The head after appending the held entries: (seq, hash, at_ms).
+pub(crate) type Head = (i64, [u8; 32], i64);
+
+impl AuditBatch {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.entries.is_empty() && self.tokens_used.is_empty()
+    }
+
+    pub(crate) fn hold(&mut self, at_ms: i64, entry: Entry) {
+        self.entries.push((at_ms, entry));
+    }
+
+    pub(crate) fn token_used(&mut self, token_id: i64, at_ms: i64) {
+        self.tokens_used.push((token_id, at_ms));
+    }
+
+    /// Writes what is held into `tx` (which may carry a change of its own). The batch is cleared
+    /// by the caller only once `tx` has committed, so a rolled-back change loses nothing held.
+    pub(crate) fn append_to(&self, tx: &Transaction<'_>, chain: &Chain) -> Result<Option<Head>> {
+        for (token, at) in &self.tokens_used {
+            tx.execute(
+                "UPDATE api_tokens SET last_used_at = ?2 WHERE id = ?1 AND (last_used_at IS NULL OR last_used_at < ?2)",
+                params![token, at],
+            )?;
+        }
+        let mut head = None;
+        for (at, entry) in &self.entries {
+            let (seq, hash) = audit::append(tx, chain, *at, entry)?;
+            head = Some((seq, hash, *at));
+        }
+        Ok(head)
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.entries.clear();
+        self.tokens_used.clear();
+    }
+}
+
+impl Vault {
+    /// Turns group commit on or off (off flushes what is held). Only for a process that answers
+    /// calls after [`Vault::flush_audit`], as the local API's worker does.
+    pub fn set_audit_batching(&mut self, on: bool) -> Result<()> {
+        if !on {
+            self.flush_audit()?;
+        }
+        self.batch.enabled = on;
+        Ok(())
+    }
+
+    /// Commits the held audit entries in one transaction and moves the checkpoint outside the
+    /// database once. A no-op when nothing is held. On failure the entries stay held.
+    pub fn flush_audit(&mut self) -> Result<()> {
+        if self.batch.is_empty() {
+            return Ok(());
+        }
+        let tx = self.conn.transaction()?;
+        let head = self.batch.append_to(&tx, &self.chain)?;
+        tx.commit()?;
+        self.batch.clear();
+        match head {
+            Some((seq, hash, at)) => self.store_checkpoint(seq, &hash, at),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for Vault {
+    fn drop(&mut self) {
+        if let Err(error) = self.flush_audit() {
+            tracing::error!(code = interview::UserFacing::code(&error), detail = %error, "held audit entries could not be committed on close");
+        }
+    }
+}
