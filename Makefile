@@ -4,7 +4,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 APP := target/debug/interview-kiosk
 
-.PHONY: setup ui build run demo test test-rust test-ui test-e2e lint bindings bench bench-python bench-report bench-app bench-workspace screenshots fuzz test-api
+.PHONY: package package-test setup ui build run demo test test-rust test-ui test-e2e lint bindings bench bench-python bench-report bench-app bench-workspace screenshots fuzz test-api
 
 setup:
 	bash installer/setup.sh
@@ -34,6 +34,7 @@ test: setup
 	$(MAKE) test-rust
 	$(MAKE) test-e2e
 	$(MAKE) test-api
+	$(MAKE) package-test
 	$(MAKE) fuzz
 
 # Also checks an architecture invariant: no domain crate depends on Tauri or WebKit.
@@ -55,6 +56,18 @@ test-rust:
 # The real app under Xvfb over WebDriver; needs `make build` first.
 test-e2e:
 	$(CARGO) test -p e2e
+
+# The .deb for offices with no internet: a release build, packaged with Tauri's bundler, with
+# SHA256SUMS and its signature (INTERVIEW_KIOSK_RELEASE_KEY, else a throwaway test key), in
+# target/package/.
+package: setup ui
+	$(CARGO) build --release -p interview-kiosk
+	python3 installer/package.py
+
+# Builds the .deb from the debug build, installs it here with dpkg under `unshare -n`, runs the
+# installed app (selftest, demo, a previous release's vault), upgrades, removes. Needs root.
+package-test: build
+	bash installer/package-test.sh
 
 # schemathesis against the live local API (`api serve` on a fresh vault); needs `make build`.
 test-api:

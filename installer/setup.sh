@@ -30,7 +30,8 @@ fi
 # recordings) and libopus (their playback sound), Debian's royalty-free builds, and ffmpeg for the
 # encoder comparison in `make bench`. Reports: poppler (pdfsig, pdftoppm, pdftotext) checks and
 # renders the signed PDFs in tests, NSS's certutil gives pdfsig a trust store holding the
-# organisation's root, and openssl makes the agency-style PKCS#12 files the import is tested with.
+# organisation's root, and openssl makes the agency-style PKCS#12 files the import is tested with
+# (and signs the package's SHA256SUMS; `make package` also uses build-essential's objdump and dpkg).
 APT_PACKAGES=(
   build-essential pkg-config curl file
   libssl-dev libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev

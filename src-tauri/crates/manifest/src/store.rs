@@ -22,29 +22,48 @@ impl Location {
         Location { manifest: root.join("models/manifest.toml"), dir: root.join(".cache/assets") }
     }
 
+    /// The installed layout around an executable, if its manifest exists: the .deb's
+    /// (`<prefix>/bin/interview-kiosk` with `<prefix>/lib/interview-kiosk/{manifest.toml,assets/}`),
+    /// a macOS bundle's (`Contents/MacOS/…` with `Contents/Resources/…`) or the Windows
+    /// installers' (everything beside the executable). The files are always in `assets/` next
+    /// to the manifest.
+    pub fn installed_beside(exe: &Path) -> Option<Location> {
+        let bin = exe.parent()?;
+        let prefix = bin.parent();
+        [prefix.map(|p| p.join("lib").join(INSTALLED_DIR)), prefix.map(|p| p.join("Resources")), Some(bin.to_owned())]
+            .into_iter()
+            .flatten()
+            .map(|dir| Location { manifest: dir.join("manifest.toml"), dir: dir.join("assets") })
+            .find(|location| location.manifest.is_file())
+    }
+
     /// The location to use: the environment overrides (both variables, or the manifest's own
-    /// directory for the files), else the development tree. Installed layouts are added by
-    /// packaging, in front of the development tree.
+    /// directory for the files); else the installed layout beside the running executable; else
+    /// the development tree.
     pub fn resolve() -> Location {
+        let installed = std::env::current_exe().ok().and_then(|exe| Location::installed_beside(&exe));
         Self::resolve_from(
             std::env::var_os(MANIFEST_ENV).map(PathBuf::from),
             std::env::var_os(ASSETS_DIR_ENV).map(PathBuf::from),
+            installed,
         )
     }
 
-    fn resolve_from(manifest: Option<PathBuf>, dir: Option<PathBuf>) -> Location {
-        let dev = Location::dev_tree();
+    fn resolve_from(manifest: Option<PathBuf>, dir: Option<PathBuf>, installed: Option<Location>) -> Location {
         match (manifest, dir) {
             (Some(manifest), Some(dir)) => Location { manifest, dir },
             (Some(manifest), None) => {
                 let dir = manifest.parent().map(Path::to_owned).unwrap_or_default();
                 Location { manifest, dir }
             }
-            (None, Some(dir)) => Location { manifest: dev.manifest, dir },
-            (None, None) => dev,
+            (None, Some(dir)) => Location { manifest: installed.unwrap_or_else(Location::dev_tree).manifest, dir },
+            (None, None) => installed.unwrap_or_else(Location::dev_tree),
         }
     }
 }
+
+/// The package's directory under `<prefix>/lib`.
+pub const INSTALLED_DIR: &str = "interview-kiosk";
 
 /// The outcome of checking one asset.
 #[derive(Debug)]
@@ -233,12 +252,32 @@ card = "models/cards/tiny.md"
     fn environment_overrides_resolve() {
         let m = PathBuf::from("/opt/ik/manifest.toml");
         assert_eq!(
-            Location::resolve_from(Some(m.clone()), None),
+            Location::resolve_from(Some(m.clone()), None, None),
             Location { manifest: m.clone(), dir: "/opt/ik".into() }
         );
         let d = PathBuf::from("/var/ik");
-        assert_eq!(Location::resolve_from(Some(m.clone()), Some(d.clone())), Location { manifest: m, dir: d.clone() });
-        assert_eq!(Location::resolve_from(None, Some(d.clone())).dir, d);
-        assert_eq!(Location::resolve_from(None, None), Location::dev_tree());
+        assert_eq!(
+            Location::resolve_from(Some(m.clone()), Some(d.clone()), None),
+            Location { manifest: m, dir: d.clone() }
+        );
+        assert_eq!(Location::resolve_from(None, Some(d.clone()), None).dir, d);
+        assert_eq!(Location::resolve_from(None, None, None), Location::dev_tree());
+    }
+
+    #[test]
+    fn an_installed_layout_beside_the_executable_comes_before_the_development_tree() {
+        let root = tempfile::tempdir().unwrap();
+        let exe = root.path().join("usr/bin/interview-kiosk");
+        assert_eq!(Location::installed_beside(&exe), None, "no manifest installed");
+        let lib = root.path().join("usr/lib/interview-kiosk");
+        std::fs::create_dir_all(lib.join("assets")).unwrap();
+        std::fs::write(lib.join("manifest.toml"), "").unwrap();
+        let installed = Location::installed_beside(&exe).unwrap();
+        assert_eq!(installed, Location { manifest: lib.join("manifest.toml"), dir: lib.join("assets") });
+        assert_eq!(Location::resolve_from(None, None, Some(installed.clone())), installed);
+        // The environment still wins.
+        let d = PathBuf::from("/var/ik");
+        assert_eq!(Location::resolve_from(None, Some(d.clone()), Some(installed.clone())).manifest, installed.manifest);
+        assert_eq!(Location::resolve_from(None, Some(d.clone()), Some(installed)).dir, d);
     }
 }

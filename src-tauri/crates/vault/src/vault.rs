@@ -391,6 +391,9 @@ impl Vault {
     ) -> Result<Vault> {
         let backup = paths.dir.join(format!("vault.db.before-v{}", schema::CURRENT_VERSION));
         db::migrate(&mut conn, &key, Some(&backup))?;
+        // A vault copied by a tool that drops empty directories (an archive, a version control
+        // system) still opens: its recordings directory is simply empty.
+        std::fs::create_dir_all(paths.media()).map_err(VaultError::io(&paths.dir))?;
         let setting = |name: &str| -> Result<SecretKey> {
             let value: String = conn.query_row("SELECT value FROM settings WHERE key = ?1", [name], |r| r.get(0))?;
             let bytes = zeroize::Zeroizing::new(
