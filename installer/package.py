@@ -18,14 +18,15 @@ Usage: installer/package.py [--debug] [--out DIR]
 """
 
 import argparse
-import hashlib
 import json
 import os
 import shutil
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from fetch_assets import load_manifest, sha256_of  # noqa: E402 (the installer's own module)
 
 ROOT = Path(__file__).resolve().parent.parent
 PREFIX_LIB = "/usr/lib/interview-kiosk"
@@ -41,24 +42,15 @@ RUNTIME_DEPENDS = [
 ]
 
 
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def shipped_assets() -> list[dict]:
     """The manifest's runtime libraries and models (not conversion inputs or test fixtures),
     each checked against its pinned checksum and size."""
-    manifest = tomllib.loads((ROOT / "models/manifest.toml").read_text(encoding="utf-8"))
-    assets = [a for a in manifest["asset"] if a["kind"] in ("runtime", "model")]
+    assets = [a for a in load_manifest(ROOT / "models/manifest.toml") if a["kind"] in ("runtime", "model")]
     for asset in assets:
         path = ROOT / ".cache/assets" / asset["file"]
         if not path.is_file():
             sys.exit(f"package: {path} is missing: run installer/setup.sh")
-        if path.stat().st_size != asset["size"] or sha256(path) != asset["sha256"]:
+        if path.stat().st_size != asset["size"] or sha256_of(path) != asset["sha256"]:
             sys.exit(f"package: {path} does not match models/manifest.toml")
     return assets
 
@@ -157,7 +149,7 @@ def main() -> None:
     shutil.copy2(debs[0], deb)
 
     sums = args.out / "SHA256SUMS"
-    lines = [f"{sha256(deb)}  {deb.name}"]
+    lines = [f"{sha256_of(deb)}  {deb.name}"]
     lines += [f"{a['sha256']}  {PREFIX_LIB.lstrip('/')}/assets/{a['file']}" for a in assets]
     sums.write_text("\n".join(lines) + "\n")
     release = sign(sums, args.out)
