@@ -9,7 +9,9 @@
 //!
 //! Import and export parse and format only; the vault writes (one transaction per import).
 
+#[cfg(feature = "api")]
 pub mod api;
 pub mod export;
 pub mod import;
+#[cfg(feature = "api")]
 pub mod tls;
