@@ -352,15 +352,20 @@ fn import_candidates_from_an_hrms_export() -> Result<()> {
     Ok(())
 }
 
+/// A new vault and an API token named HRMS for `results:read`, as `api token create` prints it.
+fn vault_with_results_token(cli: &Cli) -> Result<String> {
+    cli.ok(&["vault", "init", "--admin", "admin"])?;
+    let created =
+        cli.ok(&["api", "token", "create", "--name", "HRMS", "--scope", "results:read", "--user", "admin"])?;
+    Ok(created.lines().map(str::trim).find(|l| l.starts_with("ikt_")).context(created.clone())?.to_owned())
+}
+
 /// API tokens: shown once at creation, listed without the secret, revoked at once; an unknown
 /// scope is refused in plain words.
 #[test]
 fn api_tokens_through_the_cli() -> Result<()> {
     let (_root, cli) = tempdirs()?;
-    cli.ok(&["vault", "init", "--admin", "admin"])?;
-    let created =
-        cli.ok(&["api", "token", "create", "--name", "HRMS", "--scope", "results:read", "--user", "admin"])?;
-    let token = created.lines().map(str::trim).find(|l| l.starts_with("ikt_")).context(created.clone())?.to_owned();
+    let token = vault_with_results_token(&cli)?;
     let list = cli.ok(&["api", "token", "list", "--user", "admin"])?;
     assert!(list.contains("HRMS") && list.contains("active") && !list.contains(&token), "{list}");
     cli.ok(&["api", "token", "revoke", "1", "--user", "admin"])?;
@@ -387,10 +392,7 @@ fn http_status(port: u16, path: &str, token: Option<&str>) -> Result<u16> {
 #[test]
 fn the_local_api_listens_only_while_served_and_only_on_loopback() -> Result<()> {
     let (_root, cli) = tempdirs()?;
-    cli.ok(&["vault", "init", "--admin", "admin"])?;
-    let created =
-        cli.ok(&["api", "token", "create", "--name", "HRMS", "--scope", "results:read", "--user", "admin"])?;
-    let token = created.lines().map(str::trim).find(|l| l.starts_with("ikt_")).context(created.clone())?.to_owned();
+    let token = vault_with_results_token(&cli)?;
     let lan = cli.run(&["api", "serve", "--listen", "0.0.0.0:8787", "--user", "admin"], "")?;
     ensure!(!lan.status.success() && String::from_utf8_lossy(&lan.stderr).contains("TLS"), "{lan:?}");
 
@@ -458,10 +460,7 @@ fn curl_status(url: &str, ca: &Path, token: &str) -> Result<u16> {
 fn a_lan_address_is_served_only_over_tls() -> Result<()> {
     use std::os::unix::fs::PermissionsExt as _;
     let (root, cli) = tempdirs()?;
-    cli.ok(&["vault", "init", "--admin", "admin"])?;
-    let created =
-        cli.ok(&["api", "token", "create", "--name", "HRMS", "--scope", "results:read", "--user", "admin"])?;
-    let token = created.lines().map(str::trim).find(|l| l.starts_with("ikt_")).context(created.clone())?.to_owned();
+    let token = vault_with_results_token(&cli)?;
     let port = std::net::TcpListener::bind("0.0.0.0:0")?.local_addr()?.port();
     let listen = format!("0.0.0.0:{port}");
 
