@@ -62,6 +62,8 @@ pub(crate) async fn enter_code(app: &App, code: &str) -> Result<()> {
 }
 
 /// An attribute read in one script (the element may be re-rendered between two WebDriver calls).
+/// A page that unloads while the script runs (the kiosk reloads between candidates) reads as an
+/// empty value, which callers polling for a value simply read again.
 pub(crate) async fn attr(app: &App, css: &str, name: &str) -> Result<String> {
     let value = app
         .client
@@ -69,8 +71,13 @@ pub(crate) async fn attr(app: &App, css: &str, name: &str) -> Result<String> {
             "const e = document.querySelector(arguments[0]); return e ? e.getAttribute(arguments[1]) : null;",
             vec![serde_json::json!(css), serde_json::json!(name)],
         )
-        .await?;
-    Ok(value.as_str().unwrap_or_default().to_owned())
+        .await;
+    match value {
+        Ok(value) => Ok(value.as_str().unwrap_or_default().to_owned()),
+        // WebKitWebDriver: "Callback was not called before the unload event."
+        Err(error) if error.to_string().contains("unload event") => Ok(String::new()),
+        Err(error) => Err(error.into()),
+    }
 }
 
 pub(crate) async fn screen(app: &App) -> Result<String> {
