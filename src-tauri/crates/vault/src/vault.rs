@@ -628,11 +628,10 @@ impl Vault {
             self.batch.hold(now, entry.clone());
             return Ok(());
         }
+        // Batching is off, so nothing is held: `set_audit_batching(false)` flushed it.
         let tx = self.conn.transaction()?;
-        self.batch.append_to(&tx, &self.chain)?;
         let (seq, head) = audit::append(&tx, &self.chain, now, entry)?;
         tx.commit()?;
-        self.batch.clear();
         self.store_checkpoint(seq, &head, now)
     }
 

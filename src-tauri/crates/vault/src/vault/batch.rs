@@ -6,8 +6,9 @@
 //! API's worker answers a batch only after flushing it, so no answer is ever given whose audit
 //! entry could still be lost.
 //!
-//! Order is kept: anything else that writes to the chain first commits what is held (`write` and
-//! `append_only` in the same transaction, the rest through `flush_audit`).
+//! Order is kept: anything else that writes to the chain first commits what is held (`write` in
+//! its own transaction, the other direct writers through `flush_audit`); `append_only` holds its
+//! entry too while batching is on.
 
 use rusqlite::{Transaction, params};
 

@@ -147,7 +147,6 @@ impl Vault {
             self.batch.hold(now, entry);
             return Ok(ApiCaller { token_id: id, name });
         }
-        self.flush_audit()?;
         let tx = self.conn.transaction()?;
         tx.execute("UPDATE api_tokens SET last_used_at = ?2 WHERE id = ?1", params![id, now])?;
         let (seq, head) = crate::audit::append(&tx, &self.chain, now, &entry)?;
