@@ -11,6 +11,7 @@ use interview::Lang;
 use pinyin::ToPinyin;
 use scoring::audio::Audio;
 use scoring::eval::{Agreement, LabelledSet, agreement, errors};
+use scoring::rubric::GenericPhrasing;
 use scoring::whisper::{Language, Segment};
 
 use crate::error::ShellError;
@@ -38,6 +39,23 @@ struct Report {
     overall: Agreement,
     /// Word error rate (English) or character error rate (Chinese), where references exist.
     error_rate: Option<f64>,
+    /// Every (answer, dimension) where the AI's level is two or more from the person's: what a
+    /// rubric author looks at first.
+    disagreements: Vec<Disagreement>,
+    /// The rubric's phrasings that unrelated sentences also match (`scoring::rubric::generic_phrasings`).
+    generic_phrasings: Vec<GenericPhrasing>,
+}
+
+#[derive(Debug, serde::Serialize)]
+struct Disagreement {
+    item: String,
+    dimension: String,
+    human: u8,
+    ai: f32,
+    /// What speech recognition heard, when the answer was scored from audio.
+    heard: Option<String>,
+    /// The key points found: (phrasing, the stretch of the answer it matched).
+    found: Vec<(String, String)>,
 }
 
 fn read_set(dir: &Path) -> Result<LabelledSet, ShellError> {
@@ -85,35 +103,55 @@ pub fn run(args: EvalArgs, lang: Lang) -> Result<(), ShellError> {
     let spoken = tempfile::tempdir().map_err(|e| ShellError::Internal(e.to_string()))?;
     let mut pairs: BTreeMap<String, Vec<(f32, u8)>> = BTreeMap::new();
     let (mut edits, mut reference_units, mut from_audio) = (0usize, 0usize, 0usize);
+    let mut disagreements = Vec::new();
     for item in &set.items {
         let audio_path = match (&item.audio, &item.text) {
             (Some(audio), _) => Some(args.set.join(audio)),
             (None, Some(text)) if args.speak => Some(speak(text, language, spoken.path(), &item.id)?),
             _ => None,
         };
-        let dimensions = match (&audio_path, &mut scorer) {
+        let (dimensions, heard) = match (&audio_path, &mut scorer) {
             (Some(path), Some(scorer)) => {
                 let result = scorer.score_answer(&Audio::read_wav(path)?, &rubric, language)?;
                 from_audio += 1;
+                let heard: String = result.transcript.iter().map(|s| s.text.as_str()).collect::<Vec<_>>().join(" ");
                 if let Some(reference) = item.reference.as_ref().or(item.text.as_ref()) {
-                    let heard: String = result.transcript.iter().map(|s| s.text.as_str()).collect::<Vec<_>>().join(" ");
                     let (e, n) = errors(reference, &heard, language);
                     edits += e;
                     reference_units += n;
                 }
-                result.dimensions
+                (result.dimensions, Some(heard))
             }
             _ => {
                 let text = item.text.clone().ok_or_else(|| ShellError::SetInvalid {
                     path: args.set.join("set.toml"),
                     detail: format!("item {} has neither text nor audio", item.id),
                 })?;
-                scoring::rubric::score(&rubric, &[Segment { start_ms: 0, end_ms: 0, text }], language)
+                (scoring::rubric::score(&rubric, &[Segment { start_ms: 0, end_ms: 0, text }], language), None)
             }
         };
         for (dimension, &human) in &item.levels {
-            let ai = dimensions.iter().find(|d| &d.dimension == dimension).map_or(1.0, |d| d.level);
+            let scored = dimensions.iter().find(|d| &d.dimension == dimension);
+            let ai = scored.map_or(1.0, |d| d.level);
             pairs.entry(dimension.clone()).or_default().push((ai, human));
+            if ai.round().clamp(1.0, 5.0) as u8 >= human + 2 || ai.round() as u8 + 2 <= human {
+                disagreements.push(Disagreement {
+                    item: item.id.clone(),
+                    dimension: dimension.clone(),
+                    human,
+                    ai,
+                    heard: heard.clone(),
+                    found: scored
+                        .map(|d| {
+                            d.evidence
+                                .iter()
+                                .filter(|e| e.covered)
+                                .map(|e| (e.phrasing.clone(), e.quote.clone()))
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                });
+            }
         }
     }
     let all: Vec<(f32, u8)> = pairs.values().flatten().copied().collect();
@@ -123,6 +161,8 @@ pub fn run(args: EvalArgs, lang: Lang) -> Result<(), ShellError> {
         dimensions: pairs.iter().map(|(d, p)| agreement(d, p)).collect(),
         overall: agreement("*", &all),
         error_rate: (reference_units > 0).then(|| edits as f64 / reference_units as f64),
+        disagreements,
+        generic_phrasings: scoring::rubric::generic_phrasings(&rubric, language),
     };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report).map_err(|e| ShellError::Internal(e.to_string()))?);
@@ -160,6 +200,43 @@ pub fn run(args: EvalArgs, lang: Lang) -> Result<(), ShellError> {
             Language::English => t(lang, "词错误率 WER", "word error rate (WER)"),
         };
         println!("{name}: {:.1}%", rate * 100.0);
+    }
+    if !report.disagreements.is_empty() {
+        println!("{}", t(lang, "AI 与人工相差两级及以上：", "Where the AI is two or more levels from the person:"));
+    }
+    for d in &report.disagreements {
+        println!("  {} {}: {} {}, AI {:.1}", d.item, d.dimension, t(lang, "人工", "human"), d.human, d.ai);
+        if let Some(heard) = &d.heard {
+            println!("    {} {heard}", t(lang, "识别结果：", "heard:"));
+        }
+        let found: Vec<String> = d.found.iter().map(|(phrasing, quote)| format!("{phrasing} ← {quote}")).collect();
+        let none = t(lang, "（无）", "(none)");
+        println!(
+            "    {} {}",
+            t(lang, "找到的要点：", "key points found:"),
+            if found.is_empty() { none.to_owned() } else { found.join("; ") }
+        );
+    }
+    if !report.generic_phrasings.is_empty() {
+        println!(
+            "{}",
+            t(
+                lang,
+                "以下说法在与题目无关的句子里也能匹配到，过于笼统，请改得更具体：",
+                "These phrasings also match sentences unrelated to the question; make them longer or more specific:"
+            )
+        );
+    }
+    for g in &report.generic_phrasings {
+        println!(
+            "  {} ({}): {}/{} {} “{}”",
+            g.phrasing,
+            g.key_point,
+            g.matched,
+            g.sentences,
+            t(lang, "句，例如", "sentences, e.g."),
+            g.example
+        );
     }
     Ok(())
 }

@@ -229,7 +229,8 @@ fn backup_rekey_restore_and_retention_through_the_cli() -> Result<()> {
 }
 
 /// The shipped labelled sets, scored as text: the AI's levels must rank the answers as the
-/// people did (Spearman ≥ 0.7 per language), and a malformed set is a clear error.
+/// people did (Spearman ≥ 0.7 per language) and their rubrics hold no generic phrasing; a trial
+/// set shows its disagreements and generic phrasings; a malformed set is a clear error.
 #[test]
 fn eval_reports_agreement_on_the_shipped_labelled_sets() -> Result<()> {
     let (_root, cli) = tempdirs()?;
@@ -240,7 +241,31 @@ fn eval_reports_agreement_on_the_shipped_labelled_sets() -> Result<()> {
         let rho = report["overall"]["spearman"].as_f64().context("no overall Spearman")?;
         assert!(rho >= 0.7, "{language}: Spearman {rho:.2} < 0.7\n{out}");
         assert_eq!(report["items"], 10);
+        assert_eq!(report["generic_phrasings"], serde_json::json!([]), "{language}");
     }
+    // A rubric author trying a rubric sees the answers the AI disagrees with (and what it found
+    // in them) and the phrasings too generic to be evidence.
+    let trial = tempfile::tempdir()?;
+    std::fs::write(
+        trial.path().join("rubric.json"),
+        r#"{"key_points": [{"id": "help", "dimension": "服务", "text": "主动帮助群众", "synonyms": ["比较"]}]}"#,
+    )?;
+    std::fs::write(
+        trial.path().join("set.toml"),
+        "language = \"zh\"\nrubric = \"rubric.json\"\n\
+         [[item]]\nid = \"good\"\ntext = \"我会主动帮助群众。\"\nlevels = { \"服务\" = 5 }\n\
+         [[item]]\nid = \"missed\"\ntext = \"我会热心地替他办好手续。\"\nlevels = { \"服务\" = 4 }\n",
+    )?;
+    let out = cli.ok(&["eval", &trial.path().display().to_string()])?;
+    for expected in [
+        "missed 服务: human 4, AI 1.0",
+        "key points found: (none)",
+        "These phrasings also match sentences unrelated to the question",
+        "比较 (help): ",
+    ] {
+        assert!(out.contains(expected), "{expected:?} missing in\n{out}");
+    }
+    assert!(!out.contains("good 服务"), "{out}");
     let broken = tempfile::tempdir()?;
     std::fs::write(broken.path().join("set.toml"), "language = \"fr\"\n")?;
     let out = cli.run(&["eval", &broken.path().display().to_string()], "")?;

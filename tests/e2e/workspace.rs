@@ -145,6 +145,27 @@ async fn clerk_prepares(cli: &Cli, exports: &Path) -> Result<String> {
     app.click("[data-testid=try-run]").await?;
     let tried = app.wait_text("[data-testid=try-result]", |t| t.contains("服务意识")).await?;
     ensure!(tried.contains("耐心讲解") && tried.contains("主动帮助"), "try panel: {tried}");
+    let generic = script(&app, "return document.querySelectorAll('[data-testid=try-generic]').length").await?;
+    ensure!(generic == 0, "this rubric's phrasings are specific, yet the panel warns");
+    // A phrasing so generic that unrelated sentences match it is pointed out, with an example.
+    type_nth(&app, "[data-testid=keypoint-synonyms]", 2, "比较").await?;
+    app.click("[data-testid=try-run]").await?;
+    let warned = app.wait_text("[data-testid=try-generic]", |t| t.contains("比较")).await?;
+    ensure!(warned.contains("冷静处理") && warned.contains("过于笼统"), "generic warning: {warned}");
+    script(&app, "document.querySelector('[data-testid=try-generic]').scrollIntoView()").await?;
+    app.screenshot(&screenshot_path("clerk-rubric-generic-zh")).await?;
+    script(
+        &app,
+        "const s = document.querySelectorAll('[data-testid=keypoint-synonyms]')[2]; s.value = ''; s.dispatchEvent(new Event('input', { bubbles: true }));",
+    )
+    .await?;
+    app.click("[data-testid=try-run]").await?;
+    let mut polls = 0;
+    while script(&app, "return document.querySelectorAll('[data-testid=try-generic]').length").await? != 0 {
+        polls += 1;
+        ensure!(polls < 100, "the generic phrasing was removed, yet the panel still warns");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     app.screenshot(&screenshot_path("clerk-rubric-try-zh")).await?;
     // Short times keep the kiosk part of this test quick.
     for (css, value) in [("[data-testid=question-form] input[type=number]", "5")] {

@@ -13,9 +13,9 @@ use super::blocking;
 use super::guard::require;
 use crate::error::ShellError;
 use crate::ipc::{
-    ActiveInterviewDto, CandidatePageDto, CandidateQuery, CandidateRowDto, DimensionDto, EvidenceDto, InviteDto,
-    IpcError, JobDto, KeyPointDto, LevelDto, NewCandidateDto, NewJobDto, QuestionDto, RubricDto, SlipsDto,
-    StatusBoardDto, TryScoreDto,
+    ActiveInterviewDto, CandidatePageDto, CandidateQuery, CandidateRowDto, DimensionDto, EvidenceDto,
+    GenericPhrasingDto, InviteDto, IpcError, JobDto, KeyPointDto, LevelDto, NewCandidateDto, NewJobDto, QuestionDto,
+    RubricDto, SlipsDto, StatusBoardDto, TryRubricDto, TryScoreDto,
 };
 use crate::report_cli::{now, write_new};
 use crate::state::{AppState, Mode};
@@ -248,7 +248,7 @@ pub async fn clerk_try_rubric(
     rubric: RubricDto,
     answer: String,
     language: String,
-) -> Result<Vec<TryScoreDto>, IpcError> {
+) -> Result<TryRubricDto, IpcError> {
     let state = state.inner().clone();
     require(&state, &window, Mode::Staff, "clerk_try_rubric")?;
     blocking(move || {
@@ -261,7 +261,7 @@ pub async fn clerk_try_rubric(
         };
         let chars = answer.chars().count() as u32;
         let segments = [Segment { start_ms: 0, end_ms: chars * 250, text: answer }];
-        Ok(scoring::rubric::score(&rubric, &segments, language)
+        let scores = scoring::rubric::score(&rubric, &segments, language)
             .into_iter()
             .map(|d| TryScoreDto {
                 dimension: d.dimension,
@@ -279,7 +279,18 @@ pub async fn clerk_try_rubric(
                     })
                     .collect(),
             })
-            .collect())
+            .collect();
+        let generic = scoring::rubric::generic_phrasings(&rubric, language)
+            .into_iter()
+            .map(|g| GenericPhrasingDto {
+                point: g.point,
+                phrasing: g.phrasing,
+                matched: g.matched as u32,
+                sentences: g.sentences as u32,
+                example: g.example,
+            })
+            .collect();
+        Ok(TryRubricDto { scores, generic })
     })
     .await
 }

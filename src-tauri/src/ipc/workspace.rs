@@ -84,6 +84,27 @@ pub struct QuestionDto {
     pub frozen: bool,
 }
 
+/// What the "try this rubric" panel shows: the levels the typed answer would get, and the
+/// rubric's phrasings that unrelated text also matches.
+#[derive(Clone, Debug, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct TryRubricDto {
+    pub scores: Vec<TryScoreDto>,
+    pub generic: Vec<GenericPhrasingDto>,
+}
+
+/// A phrasing too generic to be evidence (`scoring::rubric::generic_phrasings`).
+#[derive(Clone, Debug, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct GenericPhrasingDto {
+    /// The key point it belongs to, as the clerk stated it.
+    pub point: String,
+    pub phrasing: String,
+    pub matched: u32,
+    pub sentences: u32,
+    pub example: String,
+}
+
 /// What the "try this rubric" panel shows for one dimension.
 #[derive(Clone, Debug, PartialEq, Serialize, Type)]
 #[serde(rename_all = "camelCase")]

@@ -2,7 +2,7 @@
 // bank with its rubric editor and the "try this rubric" panel.
 import { useEffect, useState } from "preact/hooks";
 import { commands } from "../shared/api";
-import type { JobDto, KeyPointDto, LevelDto, QuestionDto_Serialize as QuestionDto, RubricDto, TryScoreDto_Serialize as TryScore } from "../shared/bindings";
+import type { JobDto, KeyPointDto, LevelDto, QuestionDto_Serialize as QuestionDto, RubricDto, TryRubricDto_Serialize as TryResult } from "../shared/bindings";
 import { runCommand } from "../shared/call";
 import { formatText, useT } from "../shared/i18n";
 import { JobExport } from "../shared/job-export";
@@ -394,12 +394,12 @@ function QuestionEditor(props: { job: JobDto; question: QuestionDto | null; onSa
 function TryPanel(props: { rubric: RubricDto; language: string }) {
   const { t, lang } = useT();
   const [answer, setAnswer] = useState("");
-  const [scores, setScores] = useState<TryScore[] | null>(null);
+  const [result, setResult] = useState<TryResult | null>(null);
   const [error, setError] = useState<string | null>(null);
   const run = async () => {
     const r = await runCommand(() => commands.clerkTryRubric(props.rubric, answer, props.language), lang);
     if (r.ok) {
-      setScores(r.data);
+      setResult(r.data);
       setError(null);
     } else setError(r.error);
   };
@@ -415,9 +415,27 @@ function TryPanel(props: { rubric: RubricDto; language: string }) {
         {t("try.run")}
       </button>
       <Alert text={error} />
-      {scores !== null && (
+      {result !== null && result.generic.length > 0 && (
+        <div class="caution" role="status" data-testid="try-generic">
+          <p>{t("try.generic")}</p>
+          <ul>
+            {result.generic.map((g) => (
+              <li key={`${g.point}/${g.phrasing}`}>
+                {formatText(t("try.genericItem"), {
+                  phrasing: g.phrasing,
+                  point: g.point,
+                  matched: String(g.matched),
+                  sentences: String(g.sentences),
+                  example: g.example,
+                })}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+      {result !== null && (
         <ul data-testid="try-result" aria-live="polite">
-          {scores.map((s) => (
+          {result.scores.map((s) => (
             <li key={s.dimension}>
               <strong>{s.dimension}</strong> {formatText(t("review.level"), { level: (s.level ?? 0).toFixed(1) })}
               <ul class="evidence">

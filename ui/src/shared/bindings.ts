@@ -72,7 +72,7 @@ export const commands = {
 	 *  Scores a typed sample answer against a rubric being edited, exactly as the scoring of a
 	 *  recorded answer's transcript does (no recording, no model: the rubric's own matching).
 	 */
-	clerkTryRubric: (rubric: RubricDto, answer: string, language: string) => typedError<TryScoreDto_Serialize[], IpcError>(__TAURI_INVOKE("clerk_try_rubric", { rubric, answer, language })),
+	clerkTryRubric: (rubric: RubricDto, answer: string, language: string) => typedError<TryRubricDto_Serialize, IpcError>(__TAURI_INVOKE("clerk_try_rubric", { rubric, answer, language })),
 	/**  One page of candidates, filtered by job, name prefix and interview state. */
 	clerkCandidates: (query: CandidateQuery_Deserialize) => typedError<CandidatePageDto_Serialize, IpcError>(__TAURI_INVOKE("clerk_candidates", { query })),
 	/**  Adds one candidate; returns their id. */
@@ -480,6 +480,16 @@ export type FlagDto_Serialize = {
 	endMs: number | null,
 	/**  `open`, `confirmed` or `dismissed`. */
 	status: string,
+};
+
+/**  A phrasing too generic to be evidence (`scoring::rubric::generic_phrasings`). */
+export type GenericPhrasingDto = {
+	/**  The key point it belongs to, as the clerk stated it. */
+	point: string,
+	phrasing: string,
+	matched: number,
+	sentences: number,
+	example: string,
 };
 
 /**  Which column (0-based) of an imported file holds what. */
@@ -965,6 +975,30 @@ export type TranscriptLineDto = {
 	startMs: number,
 	endMs: number,
 	text: string,
+};
+
+/**
+ *  What the "try this rubric" panel shows: the levels the typed answer would get, and the
+ *  rubric's phrasings that unrelated text also matches.
+ */
+export type TryRubricDto = TryRubricDto_Serialize | TryRubricDto_Deserialize;
+
+/**
+ *  What the "try this rubric" panel shows: the levels the typed answer would get, and the
+ *  rubric's phrasings that unrelated text also matches.
+ */
+export type TryRubricDto_Deserialize = {
+	scores: TryScoreDto_Deserialize[],
+	generic: GenericPhrasingDto[],
+};
+
+/**
+ *  What the "try this rubric" panel shows: the levels the typed answer would get, and the
+ *  rubric's phrasings that unrelated text also matches.
+ */
+export type TryRubricDto_Serialize = {
+	scores: TryScoreDto_Serialize[],
+	generic: GenericPhrasingDto[],
 };
 
 /**  What the "try this rubric" panel shows for one dimension. */

@@ -266,6 +266,62 @@ fn best_match(kp: &KeyPoint, segments: &[Segment], language: Language, threshold
     best
 }
 
+/// A phrasing that ordinary text, unrelated to any interview question, also matches: too generic
+/// to be evidence of anything (a two-character phrase, a word every answer uses).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct GenericPhrasing {
+    pub key_point: String,
+    /// The key point as the clerk stated it.
+    pub point: String,
+    pub phrasing: String,
+    /// How many of the unrelated sentences it matched, of how many.
+    pub matched: usize,
+    pub sentences: usize,
+    /// The first stretch of unrelated text it matched.
+    pub example: String,
+}
+
+/// Sentences unrelated to any question's key points (answers to other questions, everyday talk),
+/// written for this project.
+fn unrelated_sentences(language: Language) -> impl Iterator<Item = &'static str> {
+    let text = match language {
+        Language::Chinese => include_str!("unrelated/zh.txt"),
+        Language::English => include_str!("unrelated/en.txt"),
+    };
+    text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#'))
+}
+
+/// The phrasings of `rubric` that unrelated sentences match at its `match_threshold` — what a
+/// rubric author should make longer or more specific. `interview-kiosk eval` lists them.
+pub fn generic_phrasings(rubric: &Rubric, language: Language) -> Vec<GenericPhrasing> {
+    let sentences: Vec<&str> = unrelated_sentences(language).collect();
+    let mut out = Vec::new();
+    for kp in &rubric.key_points {
+        for phrasing in std::iter::once(&kp.text).chain(&kp.synonyms) {
+            let hits: Vec<String> = sentences
+                .iter()
+                .map(|s| match language {
+                    Language::Chinese => match_chinese(phrasing, s),
+                    Language::English => match_english(phrasing, s),
+                })
+                .filter(|(similarity, _)| *similarity >= rubric.tuning.match_threshold)
+                .map(|(_, quote)| quote)
+                .collect();
+            if let Some(example) = hits.first() {
+                out.push(GenericPhrasing {
+                    key_point: kp.id.clone(),
+                    point: kp.text.clone(),
+                    phrasing: phrasing.clone(),
+                    matched: hits.len(),
+                    sentences: sentences.len(),
+                    example: example.clone(),
+                });
+            }
+        }
+    }
+    out
+}
+
 /// Chinese text reduced to what matching looks at: CJK characters, letters and digits.
 fn chinese_chars(text: &str) -> Vec<char> {
     crate::chinese::to_simplified(text).chars().filter(|c| c.is_alphanumeric()).collect()
@@ -333,8 +389,11 @@ fn edit_similarity(a: &[char], b: &[char]) -> f32 {
     (1.0 - crate::eval::edit_distance(a, b) as f32 / a.len().max(1) as f32).max(0.0)
 }
 
+/// Function words and pronouns: "hear *them* out" must not match "fry *them* over a high heat".
 const STOP_WORDS: &[&str] = &[
-    "a", "an", "the", "to", "of", "and", "or", "in", "on", "at", "for", "is", "are", "be", "i", "would", "will", "it",
+    "a", "an", "the", "to", "of", "and", "or", "in", "on", "at", "for", "with", "by", "is", "are", "be", "i", "would",
+    "will", "it", "me", "my", "you", "your", "he", "him", "his", "she", "her", "we", "us", "our", "they", "them",
+    "their", "this", "that",
 ];
 
 fn english_words(text: &str) -> Vec<String> {
@@ -498,6 +557,37 @@ mod tests {
         assert_eq!(s.level, 5.0);
         let none = &score(&rubric, &[seg(0, "I do not know.")], Language::English)[0];
         assert_eq!(none.level, 1.0);
+    }
+
+    #[test]
+    fn the_shipped_rubrics_have_no_phrasing_that_unrelated_text_matches() {
+        for (json, language) in [
+            (include_str!("../../../../tests/labelled/zh/rubric.json"), Language::Chinese),
+            (include_str!("../../../../tests/labelled/en/rubric.json"), Language::English),
+            (include_str!("../../../../assets/samples/demo/q1-rubric.json"), Language::Chinese),
+            (include_str!("../../../../assets/samples/demo/q2-rubric.json"), Language::Chinese),
+        ] {
+            let rubric = Rubric::parse(json).unwrap();
+            assert_eq!(generic_phrasings(&rubric, language), [], "{json}");
+        }
+    }
+
+    #[test]
+    fn generic_phrasings_are_named_with_what_they_matched() {
+        let rubric = Rubric::parse(
+            r#"{"key_points": [
+                {"id": "help", "dimension": "服务", "text": "主动帮助群众", "synonyms": ["比较"]},
+                {"id": "work", "dimension": "服务", "text": "工作"}
+            ]}"#,
+        )
+        .unwrap();
+        let generic = generic_phrasings(&rubric, Language::Chinese);
+        let phrasings: Vec<&str> = generic.iter().map(|g| g.phrasing.as_str()).collect();
+        assert_eq!(phrasings, ["比较", "工作"], "{generic:?}");
+        assert!(generic.iter().all(|g| g.matched >= 1 && g.sentences >= 40 && !g.example.is_empty()));
+        let english =
+            Rubric::parse(r#"{"key_points": [{"id": "x", "dimension": "d", "text": "every morning"}]}"#).unwrap();
+        assert_eq!(generic_phrasings(&english, Language::English)[0].example, "half past six every morning");
     }
 
     #[test]
