@@ -244,26 +244,58 @@ fn best_match(kp: &KeyPoint, segments: &[Segment], language: Language, threshold
         covered: false,
     };
     for phrasing in std::iter::once(&kp.text).chain(&kp.synonyms) {
-        for segment in segments {
-            let (similarity, quote) = match language {
-                Language::Chinese => match_chinese(phrasing, &segment.text),
-                Language::English => match_english(phrasing, &segment.text),
-            };
-            if similarity > best.similarity {
-                best = Evidence {
-                    key_point: kp.id.clone(),
-                    point: kp.text.clone(),
-                    phrasing: phrasing.clone(),
-                    quote,
-                    start_ms: segment.start_ms,
-                    end_ms: segment.end_ms,
-                    similarity,
-                    covered: similarity >= threshold,
-                };
+        for (i, segment) in segments.iter().enumerate() {
+            let mut found = vec![(find(phrasing, &segment.text, language), segment.start_ms, segment.end_ms)];
+            // Recognisers cut segments where they like, sometimes inside a phrase (安抚他, | 的情绪):
+            // a window across the boundary with the next segment counts too, timed over both.
+            if let Some(next) = segments.get(i + 1) {
+                let boundary = units(&segment.text, language);
+                let joined = find(phrasing, &format!("{} {}", segment.text, next.text), language);
+                if joined.start < boundary && joined.end > boundary {
+                    found.push((joined, segment.start_ms, next.end_ms));
+                }
+            }
+            for (m, start_ms, end_ms) in found {
+                if m.similarity > best.similarity {
+                    best = Evidence {
+                        key_point: kp.id.clone(),
+                        point: kp.text.clone(),
+                        phrasing: phrasing.clone(),
+                        quote: m.quote,
+                        start_ms,
+                        end_ms,
+                        similarity: m.similarity,
+                        covered: m.similarity >= threshold,
+                    };
+                }
             }
         }
     }
     best
+}
+
+/// The best window of a text for a phrasing: its similarity, its words, and where it lies in
+/// the text's matching units (characters for Chinese, words for English).
+struct Match {
+    similarity: f32,
+    quote: String,
+    start: usize,
+    end: usize,
+}
+
+fn find(phrasing: &str, text: &str, language: Language) -> Match {
+    match language {
+        Language::Chinese => match_chinese(phrasing, text),
+        Language::English => match_english(phrasing, text),
+    }
+}
+
+/// How many matching units `text` has.
+fn units(text: &str, language: Language) -> usize {
+    match language {
+        Language::Chinese => chinese_chars(text).len(),
+        Language::English => english_words(text).len(),
+    }
 }
 
 /// A phrasing that ordinary text, unrelated to any interview question, also matches: too generic
@@ -300,12 +332,9 @@ pub fn generic_phrasings(rubric: &Rubric, language: Language) -> Vec<GenericPhra
         for phrasing in std::iter::once(&kp.text).chain(&kp.synonyms) {
             let hits: Vec<String> = sentences
                 .iter()
-                .map(|s| match language {
-                    Language::Chinese => match_chinese(phrasing, s),
-                    Language::English => match_english(phrasing, s),
-                })
-                .filter(|(similarity, _)| *similarity >= rubric.tuning.match_threshold)
-                .map(|(_, quote)| quote)
+                .map(|s| find(phrasing, s, language))
+                .filter(|m| m.similarity >= rubric.tuning.match_threshold)
+                .map(|m| m.quote)
                 .collect();
             if let Some(example) = hits.first() {
                 out.push(GenericPhrasing {
@@ -351,16 +380,16 @@ fn dice<T: PartialEq + Clone>(a: &[T], b: &[T]) -> f32 {
 
 /// The best bigram-Dice similarity between `phrase` and any window of `text` about its length,
 /// and that window.
-fn match_chinese(phrase: &str, text: &str) -> (f32, String) {
+fn match_chinese(phrase: &str, text: &str) -> Match {
     let p = chinese_chars(phrase);
     let t = chinese_chars(text);
+    let mut best = Match { similarity: 0.0, quote: String::new(), start: 0, end: 0 };
     if p.is_empty() || t.is_empty() {
-        return (0.0, String::new());
+        return best;
     }
     let pb = bigrams(&p);
     let ps: Vec<String> = p.iter().copied().map(crate::chinese::sound).collect();
     let ts: Vec<String> = t.iter().copied().map(crate::chinese::sound).collect();
-    let mut best = (0.0f32, String::new());
     for width in [p.len().saturating_sub(1).max(1), p.len(), p.len() + 1, p.len() + 2] {
         if width > t.len() {
             continue;
@@ -373,13 +402,13 @@ fn match_chinese(phrase: &str, text: &str) -> (f32, String) {
             let s = dice(&pb, &bigrams(window))
                 .max(edit_similarity(&p, window))
                 .max(crate::chinese::sound_similarity(&ps, &ts[start..start + width]));
-            if s > best.0 {
-                best = (s, window.iter().collect());
+            if s > best.similarity {
+                best = Match { similarity: s, quote: window.iter().collect(), start, end: start + width };
             }
         }
     }
-    if best.0 == 0.0 && t.len() < p.len() {
-        best = (dice(&pb, &bigrams(&t)), t.iter().collect());
+    if best.similarity == 0.0 && t.len() < p.len() {
+        best = Match { similarity: dice(&pb, &bigrams(&t)), quote: t.iter().collect(), start: 0, end: t.len() };
     }
     best
 }
@@ -426,21 +455,21 @@ fn word_similarity(a: &str, b: &str) -> f32 {
 
 /// For each content word of `phrase`, its best match in a window of `text`; the mean over the
 /// phrase's words, maximised over windows.
-fn match_english(phrase: &str, text: &str) -> (f32, String) {
+fn match_english(phrase: &str, text: &str) -> Match {
     let p: Vec<String> = english_words(phrase).into_iter().filter(|w| !STOP_WORDS.contains(&w.as_str())).collect();
     let t = english_words(text);
+    let mut best = Match { similarity: 0.0, quote: String::new(), start: 0, end: 0 };
     if p.is_empty() || t.is_empty() {
-        return (0.0, String::new());
+        return best;
     }
     let width = (p.len() + 3).min(t.len());
-    let mut best = (0.0f32, String::new());
     for start in 0..=t.len() - width {
         let window = &t[start..start + width];
         let score =
             p.iter().map(|pw| window.iter().map(|tw| word_similarity(pw, tw)).fold(0.0f32, f32::max)).sum::<f32>()
                 / p.len() as f32;
-        if score > best.0 {
-            best = (score, window.join(" "));
+        if score > best.similarity {
+            best = Match { similarity: score, quote: window.join(" "), start, end: start + width };
         }
     }
     best
@@ -528,6 +557,29 @@ mod tests {
         assert!(!emergency.evidence.iter().find(|e| e.key_point == "escalate").unwrap().covered);
         assert!((emergency.coverage - 1.0 / 1.5).abs() < 1e-6);
         assert_eq!(emergency.key_point_level, 4);
+    }
+
+    #[test]
+    fn a_phrase_cut_by_a_segment_boundary_is_found_across_it() {
+        let segments = [seg(0, "我会先安抚他"), seg(4000, "的情绪，然后再说")];
+        let alone = score(&rubric_zh(), &segments[..1], Language::Chinese);
+        assert!(!alone[0].evidence.iter().find(|e| e.key_point == "calm").unwrap().covered);
+        let scores = score(&rubric_zh(), &segments, Language::Chinese);
+        let calm = scores[0].evidence.iter().find(|e| e.key_point == "calm").unwrap();
+        assert!(calm.covered, "{calm:?}");
+        assert_eq!((calm.start_ms, calm.end_ms, calm.quote.as_str()), (0, 8000, "安抚他的情绪"));
+        // A phrase wholly inside one segment keeps that segment's times.
+        let listen = &score(&rubric_zh(), &[seg(0, "你好"), seg(4000, "我会认真倾听")], Language::Chinese)[1];
+        let listen = listen.evidence.iter().find(|e| e.key_point == "listen").unwrap();
+        assert_eq!((listen.start_ms, listen.end_ms), (4000, 8000));
+        // English too: "walk them | through the steps".
+        let rubric = Rubric::parse(
+            r#"{"key_points": [{"id": "steps", "dimension": "d", "text": "walk them through the steps"}]}"#,
+        )
+        .unwrap();
+        let english = [seg(0, "First I would walk them"), seg(4000, "through the steps, one by one.")];
+        let steps = &score(&rubric, &english, Language::English)[0].evidence[0];
+        assert!(steps.covered && (steps.start_ms, steps.end_ms) == (0, 8000), "{steps:?}");
     }
 
     #[test]
