@@ -200,3 +200,37 @@ fn progress_goes_through_every_stage_in_order() {
     assert!(seen.iter().any(|p| p.stage == Stage::SpeechRecognition && p.percent == 100), "{seen:?}");
     assert_eq!(seen.last(), Some(&Progress { stage: Stage::Done, percent: 100 }));
 }
+
+/// A model file that does not match its pinned checksum, or is missing, is refused before ONNX
+/// Runtime sees it, with a sentence that names the file and says how to get it back.
+#[test]
+fn a_damaged_or_missing_model_is_refused_naming_the_file() {
+    use interview::UserFacing;
+    let real = manifest::AssetStore::locate().unwrap();
+    let copy = tempfile::tempdir().unwrap();
+    for asset in &real.manifest().assets {
+        let from = real.location().dir.join(&asset.file);
+        if from.exists() {
+            std::os::unix::fs::symlink(&from, copy.path().join(&asset.file)).unwrap();
+        }
+    }
+    let encoder = copy.path().join("whisper-base-encoder.onnx");
+    let mut bytes = std::fs::read(&encoder).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x01;
+    std::fs::remove_file(&encoder).unwrap();
+    std::fs::write(&encoder, &bytes).unwrap();
+    let location = manifest::Location { manifest: real.location().manifest.clone(), dir: copy.path().to_owned() };
+    let runtime = Runtime::load(manifest::AssetStore::open(location.clone()).unwrap()).unwrap();
+
+    let error = scoring::Scorer::load(&runtime, 2).err().expect("a damaged encoder must be refused");
+    assert_eq!(error.code(), "assets.mismatch");
+    let message = error.user_message();
+    assert!(message.en.contains("whisper-base-encoder.onnx") && message.en.contains("reinstall"), "{message:?}");
+    assert!(message.zh_cn.contains("whisper-base-encoder.onnx"), "{message:?}");
+
+    std::fs::remove_file(&encoder).unwrap();
+    let error = scoring::Scorer::load(&runtime, 2).err().expect("a missing encoder must be refused");
+    assert_eq!(error.code(), "assets.missing");
+    assert!(error.user_message().en.contains("whisper-base-encoder.onnx"), "{:?}", error.user_message());
+}
