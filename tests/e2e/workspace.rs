@@ -14,7 +14,7 @@ use anyhow::{Context, Result, bail, ensure};
 
 use crate::cli::{Cli, PASSWORD, tempdirs};
 use crate::harness::App;
-use crate::kiosk::{KEYRING_PASSWORD, answer, audit, enter_code, log_tail, sign_in_station, wait_screen};
+use crate::kiosk::{KEYRING_PASSWORD, answer, audit, count, enter_code, log_tail, sign_in_station, wait_screen};
 use crate::screenshot_path;
 
 const JOB: &str = "综合窗口受理岗";
@@ -145,8 +145,10 @@ async fn clerk_prepares(cli: &Cli, exports: &Path) -> Result<String> {
     app.click("[data-testid=try-run]").await?;
     let tried = app.wait_text("[data-testid=try-result]", |t| t.contains("服务意识")).await?;
     ensure!(tried.contains("耐心讲解") && tried.contains("主动帮助"), "try panel: {tried}");
-    let generic = script(&app, "return document.querySelectorAll('[data-testid=try-generic]').length").await?;
-    ensure!(generic == 0, "this rubric's phrasings are specific, yet the panel warns");
+    ensure!(
+        count(&app, "[data-testid=try-generic]").await? == 0,
+        "this rubric's phrasings are specific, yet the panel warns"
+    );
     // A phrasing so generic that unrelated sentences match it is pointed out, with an example.
     type_nth(&app, "[data-testid=keypoint-synonyms]", 2, "比较").await?;
     app.click("[data-testid=try-run]").await?;
@@ -161,7 +163,7 @@ async fn clerk_prepares(cli: &Cli, exports: &Path) -> Result<String> {
     .await?;
     app.click("[data-testid=try-run]").await?;
     let mut polls = 0;
-    while script(&app, "return document.querySelectorAll('[data-testid=try-generic]').length").await? != 0 {
+    while count(&app, "[data-testid=try-generic]").await? != 0 {
         polls += 1;
         ensure!(polls < 100, "the generic phrasing was removed, yet the panel still warns");
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
@@ -178,10 +180,7 @@ async fn clerk_prepares(cli: &Cli, exports: &Path) -> Result<String> {
     app.click("[data-testid=question-save]").await?;
     let row = app.wait_text("[data-testid=question-row]", |t| t.contains("耐心帮助")).await?;
     ensure!(row.contains("准备 5 秒") && row.contains("作答 30 秒"), "saved question: {row}");
-    ensure!(
-        app.client.find_all(fantoccini::Locator::Css("[data-testid=bank-uncovered]")).await?.is_empty(),
-        "still uncovered"
-    );
+    ensure!(count(&app, "[data-testid=bank-uncovered]").await? == 0, "still uncovered");
 
     // A candidate and the invitation; the slip PDF holds the code.
     app.click("[data-testid=tab-candidates]").await?;
@@ -310,10 +309,10 @@ async fn a_clerk_hires_through_the_workspace_and_an_auditor_checks_it() -> Resul
     wait_played(&app, 2.5).await.with_context(|| log_tail(&cli))?;
     script(&app, "document.querySelector('[data-testid^=answer-]').scrollIntoView()").await?;
     app.screenshot(&screenshot_path("clerk-review-answer-zh")).await?;
-    if !app.client.find_all(fantoccini::Locator::Css("[data-testid=transcript-line]")).await?.is_empty() {
+    if count(&app, "[data-testid=transcript-line]").await? != 0 {
         app.click("[data-testid=transcript-line]").await?;
     }
-    if !app.client.find_all(fantoccini::Locator::Css("[data-testid=flag-dismiss]")).await?.is_empty() {
+    if count(&app, "[data-testid=flag-dismiss]").await? != 0 {
         app.click("[data-testid=flag-dismiss]").await?;
         app.wait_text("[data-testid=review-notice]", |t| t.contains("已处理")).await?;
     }
@@ -356,10 +355,7 @@ async fn a_clerk_hires_through_the_workspace_and_an_auditor_checks_it() -> Resul
     app.screenshot(&screenshot_path("auditor-interviews-zh")).await?;
     app.click("[data-testid=candidate-open]").await?;
     app.wait_text("[data-testid=review-decision]", |t| t.starts_with("推荐")).await?;
-    ensure!(
-        app.client.find_all(fantoccini::Locator::Css("[data-testid=decide]")).await?.is_empty(),
-        "decision form shown to an auditor"
-    );
+    ensure!(count(&app, "[data-testid=decide]").await? == 0, "decision form shown to an auditor");
     let interview = app.client.current_url().await?;
     ensure!(interview.as_str().contains("#/auditor/review/c"), "{interview}");
     let refused = app
@@ -431,10 +427,7 @@ async fn a_clerk_hires_through_the_workspace_and_an_auditor_checks_it() -> Resul
     app.find("[data-testid=candidates]").await?;
     tokio::time::sleep(Duration::from_secs(IDLE_SECONDS + 2)).await;
     app.find("[data-testid=unlock-dialog]").await?;
-    ensure!(
-        app.client.find_all(fantoccini::Locator::Css("[data-testid=candidates]")).await?.is_empty(),
-        "content shown while locked"
-    );
+    ensure!(count(&app, "[data-testid=candidates]").await? == 0, "content shown while locked");
     app.screenshot(&screenshot_path("staff-locked-zh")).await?;
     app.type_into("[data-testid=unlock-password]", PASSWORD).await?;
     app.click("[data-testid=unlock-submit]").await?;
