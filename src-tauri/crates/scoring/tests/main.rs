@@ -223,14 +223,14 @@ fn a_damaged_or_missing_model_is_refused_naming_the_file() {
     let location = manifest::Location { manifest: real.location().manifest.clone(), dir: copy.path().to_owned() };
     let runtime = Runtime::load(manifest::AssetStore::open(location.clone()).unwrap()).unwrap();
 
-    let error = scoring::Scorer::load(&runtime, 2).err().expect("a damaged encoder must be refused");
+    let Err(error) = scoring::Scorer::load(&runtime, 2) else { panic!("a damaged encoder must be refused") };
     assert_eq!(error.code(), "assets.mismatch");
     let message = error.user_message();
     assert!(message.en.contains("whisper-base-encoder.onnx") && message.en.contains("reinstall"), "{message:?}");
     assert!(message.zh_cn.contains("whisper-base-encoder.onnx"), "{message:?}");
 
     std::fs::remove_file(&encoder).unwrap();
-    let error = scoring::Scorer::load(&runtime, 2).err().expect("a missing encoder must be refused");
+    let Err(error) = scoring::Scorer::load(&runtime, 2) else { panic!("a missing encoder must be refused") };
     assert_eq!(error.code(), "assets.missing");
     assert!(error.user_message().en.contains("whisper-base-encoder.onnx"), "{:?}", error.user_message());
 }
