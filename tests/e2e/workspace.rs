@@ -149,26 +149,14 @@ async fn clerk_prepares(cli: &Cli, exports: &Path) -> Result<String> {
         count(&app, "[data-testid=try-generic]").await? == 0,
         "this rubric's phrasings are specific, yet the panel warns"
     );
-    // A phrasing so generic that unrelated sentences match it is pointed out, with an example.
+    app.screenshot(&screenshot_path("clerk-rubric-try-zh")).await?;
+    // A phrasing so generic that unrelated sentences match it is pointed out, with an example…
     type_nth(&app, "[data-testid=keypoint-synonyms]", 2, "比较").await?;
     app.click("[data-testid=try-run]").await?;
     let warned = app.wait_text("[data-testid=try-generic]", |t| t.contains("比较")).await?;
     ensure!(warned.contains("冷静处理") && warned.contains("过于笼统"), "generic warning: {warned}");
     script(&app, "document.querySelector('[data-testid=try-generic]').scrollIntoView()").await?;
     app.screenshot(&screenshot_path("clerk-rubric-generic-zh")).await?;
-    script(
-        &app,
-        "const s = document.querySelectorAll('[data-testid=keypoint-synonyms]')[2]; s.value = ''; s.dispatchEvent(new Event('input', { bubbles: true }));",
-    )
-    .await?;
-    app.click("[data-testid=try-run]").await?;
-    let mut polls = 0;
-    while count(&app, "[data-testid=try-generic]").await? != 0 {
-        polls += 1;
-        ensure!(polls < 100, "the generic phrasing was removed, yet the panel still warns");
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    app.screenshot(&screenshot_path("clerk-rubric-try-zh")).await?;
     // Short times keep the kiosk part of this test quick.
     for (css, value) in [("[data-testid=question-form] input[type=number]", "5")] {
         let fields = app.client.find_all(fantoccini::Locator::Css(css)).await?;
@@ -180,6 +168,25 @@ async fn clerk_prepares(cli: &Cli, exports: &Path) -> Result<String> {
     app.click("[data-testid=question-save]").await?;
     let row = app.wait_text("[data-testid=question-row]", |t| t.contains("耐心帮助")).await?;
     ensure!(row.contains("准备 5 秒") && row.contains("作答 30 秒"), "saved question: {row}");
+    // …and, once saved, in the question bank too, until the clerk edits it away.
+    let flagged = app.text_of("[data-testid=question-generic]").await?;
+    ensure!(flagged.contains("比较"), "the bank does not point out the generic phrasing: {flagged}");
+    app.click("[data-testid=question-edit]").await?;
+    app.find("[data-testid=question-form]").await?;
+    script(
+        &app,
+        "const s = document.querySelectorAll('[data-testid=keypoint-synonyms]')[2]; s.value = ''; s.dispatchEvent(new Event('input', { bubbles: true }));",
+    )
+    .await?;
+    app.click("[data-testid=question-save]").await?;
+    let mut polls = 0;
+    while count(&app, "[data-testid=question-form]").await? != 0
+        || count(&app, "[data-testid=question-generic]").await? != 0
+    {
+        polls += 1;
+        ensure!(polls < 100, "the generic phrasing was removed, yet the bank still points it out");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     ensure!(count(&app, "[data-testid=bank-uncovered]").await? == 0, "still uncovered");
 
     // A candidate and the invitation; the slip PDF holds the code.

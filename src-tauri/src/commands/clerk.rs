@@ -93,9 +93,38 @@ fn rubric_dto(rubric: &Rubric) -> RubricDto {
     }
 }
 
-fn question_dto(q: vault::QuestionInfo) -> Result<QuestionDto, ShellError> {
+/// The scoring language of a job's language setting.
+fn scoring_language(lang: Lang) -> Language {
+    match lang {
+        Lang::En => Language::English,
+        Lang::ZhCn => Language::Chinese,
+    }
+}
+
+/// The rubric's phrasings too generic to be evidence, as the UI shows them.
+fn generic_dto(rubric: &Rubric, language: Language) -> Vec<GenericPhrasingDto> {
+    scoring::rubric::generic_phrasings(rubric, language)
+        .into_iter()
+        .map(|g| GenericPhrasingDto {
+            point: g.point,
+            phrasing: g.phrasing,
+            matched: g.matched as u32,
+            sentences: g.sentences as u32,
+            example: g.example,
+        })
+        .collect()
+}
+
+/// A job's questions as the bank shows them.
+fn bank(vault: &mut vault::Vault, s: &vault::Session, job_id: i64) -> Result<Vec<QuestionDto>, ShellError> {
+    let language = scoring_language(vault.job(s, job_id)?.language);
+    vault.job_questions(s, job_id)?.into_iter().map(|q| question_dto(q, language)).collect()
+}
+
+fn question_dto(q: vault::QuestionInfo, language: Language) -> Result<QuestionDto, ShellError> {
     let rubric = Rubric::parse(&q.rubric_json)?;
     Ok(QuestionDto {
+        generic: generic_dto(&rubric, language),
         id: Some(q.id as u32),
         situational: q.situational,
         text: q.text,
@@ -170,11 +199,7 @@ pub async fn clerk_questions(
 ) -> Result<Vec<QuestionDto>, IpcError> {
     let state = state.inner().clone();
     require(&state, &window, Mode::Staff, "clerk_questions")?;
-    blocking(move || {
-        state
-            .with_session(|vault, s| vault.job_questions(s, i64::from(job_id))?.into_iter().map(question_dto).collect())
-    })
-    .await
+    blocking(move || state.with_session(|vault, s| bank(vault, s, i64::from(job_id)))).await
 }
 
 /// Adds a question to a job (no id) or changes one (a used rubric becomes a new version).
@@ -231,7 +256,7 @@ pub async fn clerk_save_question(
                     vault.add_question(s, new)?;
                 }
             }
-            vault.job_questions(s, job_id)?.into_iter().map(question_dto).collect()
+            bank(vault, s, job_id)
         })
     })
     .await
@@ -280,17 +305,7 @@ pub async fn clerk_try_rubric(
                     .collect(),
             })
             .collect();
-        let generic = scoring::rubric::generic_phrasings(&rubric, language)
-            .into_iter()
-            .map(|g| GenericPhrasingDto {
-                point: g.point,
-                phrasing: g.phrasing,
-                matched: g.matched as u32,
-                sentences: g.sentences as u32,
-                example: g.example,
-            })
-            .collect();
-        Ok(TryRubricDto { scores, generic })
+        Ok(TryRubricDto { scores, generic: generic_dto(&rubric, language) })
     })
     .await
 }

@@ -82,6 +82,9 @@ pub struct QuestionDto {
     /// becomes a new version).
     pub version: u32,
     pub frozen: bool,
+    /// The rubric's phrasings that unrelated sentences match (shown in the bank; never sent back).
+    #[serde(default, skip_deserializing)]
+    pub generic: Vec<GenericPhrasingDto>,
 }
 
 /// What the "try this rubric" panel shows: the levels the typed answer would get, and the

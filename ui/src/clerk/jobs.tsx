@@ -210,6 +210,11 @@ function QuestionBank(props: { job: JobDto; onChanged: () => void }) {
                 </small>
               </p>
               <p class="hint">{q.rubric.keyPoints.map((k) => `${k.dimension}：${k.text}`).join("；")}</p>
+              {q.generic.length > 0 && (
+                <p class="caution" role="status" data-testid="question-generic">
+                  {formatText(t("bank.generic"), { phrasings: q.generic.map((g) => `“${g.phrasing}”`).join("、") })}
+                </p>
+              )}
               <button type="button" class="button button--quiet" onClick={() => setEditing(q)} data-testid="question-edit">
                 {t("bank.edit")}
               </button>

@@ -764,6 +764,8 @@ export type QuestionDto_Serialize = {
 	 */
 	version: number,
 	frozen: boolean,
+	/**  The rubric's phrasings that unrelated sentences match (shown in the bank; never sent back). */
+	generic: GenericPhrasingDto[],
 };
 
 export type RatingDto = RatingDto_Serialize | RatingDto_Deserialize;
