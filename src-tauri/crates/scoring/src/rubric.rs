@@ -2,8 +2,9 @@
 //! competency dimension, with the phrasings clerks expect — synonyms included) and *level
 //! examples* (typical answers at levels 1–5). An answer is scored per dimension:
 //!
-//! 1. **Key points**: every phrasing is looked for in every transcript segment with a fuzzy
-//!    match that tolerates recognition errors — character bigrams for Chinese, word stems with
+//! 1. **Key points**: every phrasing is looked for in every transcript segment (and across the
+//!    cut between two neighbouring segments) with a fuzzy match that tolerates recognition
+//!    errors — characters, bigrams and pinyin sound for Chinese, word stems with
 //!    character-trigram similarity for English. A key point is *covered* when its best match
 //!    reaches `match_threshold`; the covered share of the dimension's key-point weight maps to a
 //!    level through `coverage_levels` (e.g. 0.2 / 0.4 / 0.6 / 0.8 → levels 2 / 3 / 4 / 5).
@@ -12,6 +13,9 @@
 //!    reaches `example_min`, is a second signal.
 //! 3. The level is `key_point_weight × key-point level + example_weight × example level` (or the
 //!    key-point level alone when no example is close enough), rounded to one decimal.
+//!
+//! [`generic_phrasings`] matches a rubric against sentences unrelated to any question, to point
+//! out phrasings that would be "found" in almost any answer.
 //!
 //! Every number comes with its evidence: which phrasing matched which stretch of which segment
 //! (with its time in the recording), and which example was closest. All weights and thresholds
