@@ -22,7 +22,7 @@ pub fn sound(c: char) -> String {
 
 /// `1 - alignment cost / len(a)` over syllables, where `a` is the phrase looked for and `b` the
 /// stretch of transcript: a character that sounds the same costs nothing, a *near* syllable
-/// costs 0.5 ([`near`]), one that merely shares its initial or its final costs 0.85 (so that half
+/// costs 0.5 (see `near`), one that merely shares its initial or its final costs 0.85 (so that half
 /// of a phrase heard only that roughly is not enough: 解是什么 is not 解释政策, nor 板推 帮他), a
 /// syllable of `a` missing from `b` costs 1, and an extra syllable in `b` (安抚*他的*情绪 for
 /// 安抚情绪) costs 0.3.
