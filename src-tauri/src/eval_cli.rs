@@ -134,7 +134,8 @@ pub fn run(args: EvalArgs, lang: Lang) -> Result<(), ShellError> {
             let scored = dimensions.iter().find(|d| &d.dimension == dimension);
             let ai = scored.map_or(1.0, |d| d.level);
             pairs.entry(dimension.clone()).or_default().push((ai, human));
-            if ai.round().clamp(1.0, 5.0) as u8 >= human + 2 || ai.round() as u8 + 2 <= human {
+            // Rounded as the agreement figures round it.
+            if (ai.round().clamp(1.0, 5.0) as u8).abs_diff(human) >= 2 {
                 disagreements.push(Disagreement {
                     item: item.id.clone(),
                     dimension: dimension.clone(),

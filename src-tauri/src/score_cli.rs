@@ -247,8 +247,9 @@ pub fn print_answer(r: &AnswerResult, lang: Lang) {
     print!("{}", answer_report(r, lang));
 }
 
-fn language_of(job: &vault::JobInfo) -> Language {
-    match job.language {
+/// The language answers are scored in, from a job's language setting.
+pub(crate) fn scoring_language(lang: Lang) -> Language {
+    match lang {
         Lang::ZhCn => Language::Chinese,
         Lang::En => Language::English,
     }
@@ -348,7 +349,7 @@ pub fn score_interview(
 ) -> Result<(Vec<(AnswerInfo, AnswerResult)>, InterviewScore), ShellError> {
     let (job_id, answers) = vault.interview_answers(reader, interview_id)?;
     let job = vault.job(reader, job_id)?;
-    let language = language_of(&job);
+    let language = scoring_language(job.language);
     let mut results = Vec::with_capacity(answers.len());
     for answer in answers {
         let mut read = |media: i64| {
@@ -449,7 +450,7 @@ fn run_job(
 ) -> Result<QueueEvent, ShellError> {
     if job.answer_id.is_some() {
         let (job_id, answer) = vault.job_answer(job)?;
-        let language = language_of(&vault.job_info(job_id)?);
+        let language = scoring_language(vault.job_info(job_id)?.language);
         let mut read = |media: i64| {
             let mut bytes = Vec::new();
             vault.read_media_for_scoring(media, &mut bytes).map(|_| bytes)

@@ -18,6 +18,7 @@ use crate::ipc::{
     RubricDto, SlipsDto, StatusBoardDto, TryRubricDto, TryScoreDto,
 };
 use crate::report_cli::{now, write_new};
+use crate::score_cli::scoring_language;
 use crate::state::{AppState, Mode};
 
 fn job_dto(j: vault::JobSummary) -> JobDto {
@@ -90,14 +91,6 @@ fn rubric_dto(rubric: &Rubric) -> RubricDto {
                 examples: l.examples.clone(),
             })
             .collect(),
-    }
-}
-
-/// The scoring language of a job's language setting.
-fn scoring_language(lang: Lang) -> Language {
-    match lang {
-        Lang::En => Language::English,
-        Lang::ZhCn => Language::Chinese,
     }
 }
 
@@ -280,10 +273,7 @@ pub async fn clerk_try_rubric(
         // Only those who write rubrics try them (a live session; a refusal is audited).
         state.with_session(|vault, s| Ok(vault.authorize(s, interview::Action::ManageQuestions)?))?;
         let rubric = rubric_from_dto(&rubric, None)?;
-        let language = match language.parse::<Lang>() {
-            Ok(Lang::En) => Language::English,
-            _ => Language::Chinese,
-        };
+        let language = scoring_language(language.parse::<Lang>().unwrap_or_default());
         let chars = answer.chars().count() as u32;
         let segments = [Segment { start_ms: 0, end_ms: chars * 250, text: answer }];
         let scores = scoring::rubric::score(&rubric, &segments, language)
