@@ -4,7 +4,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 APP := target/debug/interview-kiosk
 
-.PHONY: package package-test setup ui build run demo test test-rust test-ui test-e2e lint bindings bench bench-python bench-report bench-app bench-workspace screenshots fuzz test-api
+.PHONY: package package-test setup ui build run demo test test-rust test-ui test-e2e test-egress lint bindings bench bench-python bench-report bench-app bench-workspace screenshots fuzz test-api
 
 setup:
 	bash installer/setup.sh
@@ -33,11 +33,13 @@ test: setup
 	$(MAKE) lint
 	$(MAKE) test-rust
 	$(MAKE) test-e2e
+	$(MAKE) test-egress
 	$(MAKE) test-api
 	$(MAKE) package-test
 	$(MAKE) fuzz
 
-# Also checks an architecture invariant: no domain crate depends on Tauri or WebKit.
+# Also checks two architecture invariants: no domain crate depends on Tauri or WebKit; every
+# Python file that imports onnxruntime switches its telemetry off first.
 lint:
 	$(CARGO) fmt --all --check
 	@! $(CARGO) tree -e normal --prefix none -p capture -p hrms -p interview -p manifest -p report -p scoring -p vault 2>/dev/null \
@@ -45,6 +47,9 @@ lint:
 	  || { echo "lint: a domain crate depends on Tauri/WebKit (see above)"; exit 1; }
 	$(CARGO) clippy --workspace --all-targets --quiet -- -D warnings
 	$(CARGO) clippy -p vault --all-targets --features bench-internals --quiet -- -D warnings
+	python3 tests/egress/lint_telemetry_switch.py
+	@! git grep -n 'ort::init' -- '*.rs' ':!src-tauri/crates/scoring/src/runtime.rs' ':!src-tauri/crates/scoring/tests/main.rs' \
+	  || { echo "lint: ONNX Runtime is initialised outside scoring::runtime (which checks the telemetry switch)"; exit 1; }
 
 test-ui:
 	cd ui && npm run --silent check && npm test --silent
@@ -56,6 +61,13 @@ test-rust:
 # The real app under Xvfb over WebDriver; needs `make build` first.
 test-e2e:
 	$(CARGO) test -p e2e
+
+# Zero egress: the demo, `score --queue`, `eval --speak`, the staff and kiosk windows through a
+# whole interview, and `api serve`, each inside a network namespace whose default route leads
+# into a sink that sees every attempt; fails on any packet or connection beyond loopback, and on
+# any file created outside the data directory and the keyring. Needs root and `make build`.
+test-egress:
+	python3 tests/egress/zero_egress.py
 
 # The .deb for offices with no internet: a release build, packaged with Tauri's bundler, with
 # SHA256SUMS and its signature (INTERVIEW_KIOSK_RELEASE_KEY, else a throwaway test key), in

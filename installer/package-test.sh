@@ -3,7 +3,8 @@
 # build, checks its signed SHA256SUMS, installs it on this machine with dpkg inside `unshare -n`
 # (no network at all), runs the installed app headless against fresh data directories — `selftest`
 # (every bundled model and library against the installed manifest) and the whole demo — with no
-# INTERVIEW_KIOSK_* variable pointing back into the checkout; then installs a newer version over
+# INTERVIEW_KIOSK_* variable pointing back into the checkout, and the zero-egress test on the
+# installed binary (tests/egress/zero_egress.py); then installs a newer version over
 # it and checks that the vault made before opens with its keys and data; then removes and purges
 # the package and checks that the vault is still there. Needs root and `make build`.
 set -euo pipefail
@@ -50,6 +51,17 @@ grep -q "all .* components verified" <<<"$selftest"
 say "the demo on the installed app"
 installed --data-dir "$work/data" demo | tail -n 12
 installed --data-dir "$work/data" vault status --user admin | tee "$work/status-before"
+
+say "zero egress of the installed app (the demo, score --queue, api serve in a namespace with a sink)"
+python3 "$root/tests/egress/zero_egress.py" --app /usr/bin/interview-kiosk \
+  --with-keyring /usr/lib/interview-kiosk/with-keyring --workloads demo,score-queue,api
+[ -f /usr/share/doc/interview-kiosk/UPGRADING.md ] || { echo "package-test: no upgrade notes" >&2; exit 1; }
+
+say "an earlier version's ONNX Runtime telemetry cache is removed at the next start"
+leftover="$work/home/.cache/Microsoft/DeveloperTools/.onnxruntime"
+mkdir -p "$leftover" && echo "device" >"$leftover/deviceid" && echo "events" >"$leftover/onnxruntime.db"
+installed --data-dir "$work/data" vault status --user admin >/dev/null
+[ ! -e "$work/home/.cache/Microsoft" ] || { echo "package-test: the telemetry cache was not removed" >&2; exit 1; }
 
 say "a vault made by the previous release (schema 8) opens, migrated, with its key restored"
 fixture="$root/tests/fixtures/vault-schema8"

@@ -118,7 +118,8 @@ def main() -> None:
     assets = shipped_assets()
     files = {f"{PREFIX_LIB}/manifest.toml": str(ROOT / "models/manifest.toml"),
              f"{PREFIX_LIB}/with-keyring": str(ROOT / "installer/with-keyring"),
-             f"{DOC}/README.md": str(ROOT / "README.md")}
+             f"{DOC}/README.md": str(ROOT / "README.md"),
+             f"{DOC}/UPGRADING.md": str(ROOT / "installer/UPGRADING.md")}
     for asset in assets:
         files[f"{PREFIX_LIB}/assets/{asset['file']}"] = str(ROOT / ".cache/assets" / asset["file"])
         files[f"{DOC}/model-cards/{Path(asset['card']).name}"] = str(ROOT / asset["card"])

@@ -51,7 +51,7 @@ enum Command {
     /// Open the candidates' kiosk: full screen, always on top, kiosk commands only.
     Kiosk,
     /// Run the end-to-end demo headless and print each stage with its timing.
-    Demo,
+    Demo(demo::DemoArgs),
     /// Check that the bundled runtime library and models match the manifest.
     Selftest,
     /// The encrypted vault: init, status, check, recover.
@@ -101,6 +101,7 @@ enum Command {
 }
 
 pub fn main() -> ExitCode {
+    prepare_environment();
     report_cli::capture_local_offset();
     let cli = Cli::parse();
     let lang = cli.lang.unwrap_or_else(lang_from_locale);
@@ -121,11 +122,17 @@ fn run(cli: Cli, lang: Lang) -> Result<(), ShellError> {
     let command = cli.command.unwrap_or(Command::App);
     let data_dir = match (cli.data_dir, &command) {
         (Some(dir), _) => dir,
-        (None, Command::Demo) => PathBuf::from("demo-data"),
+        (None, Command::Demo(_)) => PathBuf::from("demo-data"),
         (None, _) => dirs::data_dir().ok_or(ShellError::NoDataDir)?.join("interview-kiosk"),
     };
     let data_dir = prepare_data_dir(&data_dir)?;
+    let leftovers = scoring::runtime::telemetry_cache_dir(
+        std::env::var_os("XDG_CACHE_HOME").as_deref(),
+        std::env::var_os("HOME").as_deref(),
+    );
+    keep_caches_in(&data_dir);
     let _log_guard = logging::init(&data_dir, cli.verbose);
+    remove_telemetry_leftovers(leftovers);
     tracing::info!(version = env!("CARGO_PKG_VERSION"), command = ?command, "interview-kiosk started");
     match command {
         Command::App => {
@@ -134,7 +141,7 @@ fn run(cli: Cli, lang: Lang) -> Result<(), ShellError> {
         Command::Kiosk => {
             app::run(data_dir, crate::state::Mode::Kiosk).map_err(|e| ShellError::Internal(format!("{e:#}")))
         }
-        Command::Demo => demo::run(&data_dir, lang),
+        Command::Demo(args) => demo::run(&data_dir, &args, lang),
         Command::Selftest => selftest::run(lang),
         Command::Vault(command) => vault_cli::run_vault(command, &data_dir, lang),
         Command::Audit(command) => vault_cli::run_audit(command, &data_dir, lang),
@@ -159,6 +166,41 @@ fn run(cli: Cli, lang: Lang) -> Result<(), ShellError> {
         Command::Job(command) => staff_cli::run_job(command, &data_dir, lang),
         Command::Candidate(command) => staff_cli::run_candidate(command, &data_dir, lang),
         Command::Invite(args) => staff_cli::run_invite(args, &data_dir, lang),
+    }
+}
+
+/// Sets what must be in this process's environment before any library reads it: ONNX Runtime's
+/// telemetry switch ([`scoring::runtime::TELEMETRY_OPT_OUT`]), whatever the caller's environment
+/// says. Every entry point (the desktop app, the kiosk, each subcommand and the scoring worker)
+/// passes through here first; the scoring crate refuses to load the library without it.
+#[allow(unsafe_code)]
+fn prepare_environment() {
+    let (name, value) = scoring::runtime::TELEMETRY_OPT_OUT;
+    // SAFETY: called first thing in `main`, before this process has started any thread, so no
+    // other thread can be reading the environment while it is written (`set_var`'s condition).
+    unsafe { std::env::set_var(name, value) };
+}
+
+/// Points the caches of the libraries the app runs on (GStreamer's plugin registry, dconf's,
+/// fontconfig's, WebKit's) into `<data dir>/cache` instead of `~/.cache`, so an installation
+/// creates nothing outside its data directory and the credential store. Must run before the
+/// first thread starts (logging starts one).
+#[allow(unsafe_code)]
+fn keep_caches_in(data_dir: &Path) {
+    let cache = data_dir.join("cache");
+    // SAFETY: called from `run` after parsing the command line and before logging (the first
+    // thread) starts, so no other thread can be reading the environment while it is written.
+    unsafe { std::env::set_var("XDG_CACHE_HOME", cache) };
+}
+
+/// Removes the device id and queued events ONNX Runtime's telemetry kept for this account when
+/// an earlier version ran without the switch (README, "Data residency"). `dir` is where the
+/// library kept them, read before [`keep_caches_in`] changed `XDG_CACHE_HOME`.
+fn remove_telemetry_leftovers(dir: Option<PathBuf>) {
+    match dir.map(|dir| scoring::runtime::remove_telemetry_leftovers(&dir)) {
+        None | Some(Ok(0)) => {}
+        Some(Ok(files)) => tracing::info!(files, "removed ONNX Runtime's telemetry cache left by an earlier version"),
+        Some(Err(error)) => tracing::warn!(%error, "could not remove ONNX Runtime's telemetry cache"),
     }
 }
 

@@ -48,7 +48,16 @@ fn seconds(d: Duration) -> String {
     format!("{:.2} s", d.as_secs_f64())
 }
 
-pub fn run(data_dir: &Path, lang: Lang) -> Result<(), ShellError> {
+/// `interview-kiosk demo [--stop-after-recording]`.
+#[derive(Debug, clap::Args)]
+pub struct DemoArgs {
+    /// Stop once the interview is recorded, leaving its answers in the scoring queue (for
+    /// `interview-kiosk score --queue --user clerk`; the demo's password is demo-password-2026).
+    #[arg(long)]
+    pub stop_after_recording: bool,
+}
+
+pub fn run(data_dir: &Path, args: &DemoArgs, lang: Lang) -> Result<(), ShellError> {
     let mut stages = Stages { lang, done: 0, started: Instant::now() };
     println!(
         "{} {}",
@@ -261,6 +270,20 @@ pub fn run(data_dir: &Path, lang: Lang) -> Result<(), ShellError> {
             ))
         },
     )?;
+
+    if args.stop_after_recording {
+        let (waiting, _) = vault.scoring_queue_counts()?;
+        println!(
+            "{} {waiting} {}",
+            t(lang, "演示在录制后停止；评分队列中有", "demo stopped after recording;"),
+            t(
+                lang,
+                "个任务等待（interview-kiosk score --queue）",
+                "scoring jobs wait in the queue (interview-kiosk score --queue)"
+            )
+        );
+        return Ok(());
+    }
 
     let mut events = Vec::new();
     stages.run(Localized::new("离线评分（评分队列）", "offline scoring (queue)"), || {

@@ -8,13 +8,20 @@ script measure the same work. Run by `make bench` in a private venv (.cache/benc
 Usage: asr_python.py ASSETS_DIR SAMPLES_DIR
 """
 
+import os
 import sys
 import time
 import wave
 from pathlib import Path
 
-import numpy as np
-import onnxruntime as ort
+# ONNX Runtime's telemetry reads this when the library initialises, i.e. at import: it must be
+# set first, whatever the caller's environment says (see src-tauri/crates/scoring/src/runtime.rs).
+os.environ["ORT_DISABLE_TELEMETRY"] = "1"
+
+import numpy as np  # noqa: E402 (after the telemetry switch)
+import onnxruntime as ort  # noqa: E402
+
+ort.disable_telemetry_events()
 
 
 def read(path: Path) -> np.ndarray:

@@ -16,6 +16,10 @@ pub enum ScoringError {
     Audio { what: String, detail: String },
     #[error("tokenizer: {0}")]
     Tokenizer(String),
+    /// ONNX Runtime would start its telemetry: the process did not set `ORT_DISABLE_TELEMETRY=1`
+    /// before loading it (see `runtime::TELEMETRY_OPT_OUT`).
+    #[error("ORT_DISABLE_TELEMETRY is not 1 in this process ({found:?}); ONNX Runtime was not loaded")]
+    TelemetryNotDisabled { found: Option<String> },
 }
 
 impl ScoringError {
@@ -32,6 +36,7 @@ impl UserFacing for ScoringError {
             ScoringError::Model { .. } => "scoring.model",
             ScoringError::Audio { .. } => "scoring.audio",
             ScoringError::Tokenizer(_) => "scoring.tokenizer",
+            ScoringError::TelemetryNotDisabled { .. } => "scoring.telemetry",
         }
     }
 
@@ -63,6 +68,10 @@ impl UserFacing for ScoringError {
             ScoringError::Tokenizer(_) => Localized::new(
                 "语音识别的词表文件已损坏。请重新运行安装程序（installer/setup.sh）。",
                 "The speech recognition vocabulary file is damaged. Run the installer again (installer/setup.sh).",
+            ),
+            ScoringError::TelemetryNotDisabled { .. } => Localized::new(
+                "推理引擎未加载：本进程未关闭 ONNX Runtime 的遥测（ORT_DISABLE_TELEMETRY=1），加载它可能向外发送数据。请用 interview-kiosk 程序本身运行评分；面试记录未受影响。",
+                "The inference engine was not loaded: this process had not switched off ONNX Runtime's telemetry (ORT_DISABLE_TELEMETRY=1), so loading it could send data out. Run scoring through the interview-kiosk program itself; no interview data was affected.",
             ),
         }
     }
