@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use interview::{Lang, UserFacing};
+use tracing_appender::non_blocking::WorkerGuard;
 
 use crate::error::ShellError;
 use crate::vault_cli::{self, AuditCommand, VaultCommand};
@@ -105,7 +106,10 @@ pub fn main() -> ExitCode {
     report_cli::capture_local_offset();
     let cli = Cli::parse();
     let lang = cli.lang.unwrap_or_else(lang_from_locale);
-    match run(cli, lang) {
+    // The log writer's guard outlives `run`, so that the failure below reaches the log file
+    // before the process exits (dropping the guard flushes it).
+    let mut log_guard = None;
+    let code = match run(cli, lang, &mut log_guard) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             tracing::error!(code = error.code(), detail = %error, "command failed");
@@ -115,10 +119,12 @@ pub fn main() -> ExitCode {
             }
             ExitCode::FAILURE
         }
-    }
+    };
+    drop(log_guard);
+    code
 }
 
-fn run(cli: Cli, lang: Lang) -> Result<(), ShellError> {
+fn run(cli: Cli, lang: Lang, log_guard: &mut Option<WorkerGuard>) -> Result<(), ShellError> {
     let command = cli.command.unwrap_or(Command::App);
     let data_dir = match (cli.data_dir, &command) {
         (Some(dir), _) => dir,
@@ -131,7 +137,7 @@ fn run(cli: Cli, lang: Lang) -> Result<(), ShellError> {
         std::env::var_os("HOME").as_deref(),
     );
     keep_caches_in(&data_dir);
-    let _log_guard = logging::init(&data_dir, cli.verbose);
+    *log_guard = logging::init(&data_dir, cli.verbose);
     remove_telemetry_leftovers(leftovers);
     tracing::info!(version = env!("CARGO_PKG_VERSION"), command = ?command, "interview-kiosk started");
     match command {

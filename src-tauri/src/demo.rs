@@ -488,6 +488,8 @@ fn clear_previous_demo(data_dir: &Path) -> Result<(), ShellError> {
     if std::fs::read_to_string(&marker).ok().as_deref() != Some(id.as_str()) {
         return Err(ShellError::NotADemoVault(data_dir.to_owned()));
     }
+    // Never under a process that has this vault open (another demo recording into it, the app).
+    let _alone = vault::lock::VaultLock::exclusive(&paths.dir, vault::lock::Exclusive::Reset)?;
     vault::keys::credential::delete(&id)?;
     let reports = data_dir.join("reports");
     if reports.exists() {

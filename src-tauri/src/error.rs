@@ -33,6 +33,8 @@ pub enum ShellError {
     NotPng(PathBuf),
     #[error("the report is not valid")]
     ReportInvalid,
+    #[error("vault check: {orphans} media files without a record")]
+    OrphanMedia { orphans: usize },
     #[error("not signed in")]
     NotSignedIn,
     #[error("rubric {path}: {error}")]
@@ -99,6 +101,7 @@ impl UserFacing for ShellError {
             ShellError::Write { .. } => "app.write_failed",
             ShellError::NotPng(_) => "app.not_png",
             ShellError::ReportInvalid => "verify.invalid",
+            ShellError::OrphanMedia { .. } => "vault.orphan_media",
             ShellError::NotSignedIn => "auth.not_signed_in",
             ShellError::Rubric { error, .. } => error.code(),
             ShellError::Read { .. } => "app.read",
@@ -154,6 +157,14 @@ impl UserFacing for ShellError {
             ShellError::ReportInvalid => Localized::new(
                 "核验未通过：该文件不是有效的正式报告（原因见上）。",
                 "Verification failed: this file is not a valid final report (reasons above).",
+            ),
+            ShellError::OrphanMedia { orphans } => Localized::new(
+                format!(
+                    "检查未通过：录像目录中有 {orphans} 个没有记录的加密文件（见上），多为录制中断所留。没有记录它们就无法读取；保存期限任务会在一天后删除它们。"
+                ),
+                format!(
+                    "Check failed: the recordings folder holds {orphans} encrypted files without a record (listed above), most likely left by an interrupted recording. Without a record they cannot be read; the retention job removes them after a day."
+                ),
             ),
             ShellError::NotPng(path) => Localized::new(
                 format!("{} 不是 PNG 图片：徽标请使用 PNG 格式。", path.display()),

@@ -155,6 +155,16 @@ pub fn run_vault(command: VaultCommand, data_dir: &Path, lang: Lang) -> Result<(
         VaultCommand::Check { user } => {
             let (mut vault, session) = sign_in(data_dir, &user, lang)?;
             let report = vault.check(&session)?;
+            if !report.orphans.is_empty() {
+                println!(
+                    "{}",
+                    t(lang, "没有记录的录像文件（vault/media/）：", "media files without a record (vault/media/):")
+                );
+                for name in &report.orphans {
+                    println!("  {name}");
+                }
+                return Err(ShellError::OrphanMedia { orphans: report.orphans.len() });
+            }
             println!(
                 "{}",
                 match lang {

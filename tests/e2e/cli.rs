@@ -702,3 +702,109 @@ fn reports_and_verification_through_the_cli() -> Result<()> {
     ensure!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("is not a PNG image"));
     Ok(())
 }
+
+/// POSTs one candidate to the local API on `port`; the status code and, on 201, the new id.
+fn post_candidate(port: u16, token: &str, name: &str) -> Result<(u16, Option<i64>)> {
+    use std::io::{Read, Write};
+    let body = serde_json::json!({ "job_id": 1, "name": name }).to_string();
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port))?;
+    write!(
+        stream,
+        "POST /api/v1/candidates HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response)?;
+    let status: u16 = response.split_whitespace().nth(1).context("no status line")?.parse()?;
+    let id = response
+        .split("\r\n\r\n")
+        .nth(1)
+        .and_then(|b| serde_json::from_str::<serde_json::Value>(b.trim()).ok())
+        .and_then(|v| v["id"].as_i64());
+    Ok((status, id))
+}
+
+/// One vault, several processes (issue: one owner per vault). Two `api serve` on the same vault
+/// take writes at the same time: every acknowledged write is there, once, with its own id.
+/// Meanwhile a re-key, a restore over the vault and a second demo's reset are refused with a
+/// sentence naming the process that has the vault open, and change nothing. Once the servers
+/// stop, the re-key runs, and the vault checks clean.
+#[test]
+fn processes_share_a_vault_and_what_replaces_it_waits_for_them() -> Result<()> {
+    let (_root, cli) = tempdirs()?;
+    crate::kiosk::seed(&cli)?;
+    let created =
+        cli.ok(&["api", "token", "create", "--name", "HRMS", "--scope", "candidates:write", "--user", "admin"])?;
+    let token = created.lines().map(str::trim).find(|l| l.starts_with("ikt_")).context(created.clone())?.to_owned();
+    let backup = cli.data.with_file_name("before.ikb");
+    cli.ok(&["vault", "backup", "--user", "admin", &backup.display().to_string()])?;
+
+    let mut servers = Vec::new();
+    let mut ports = Vec::new();
+    for _ in 0..2 {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let mut child =
+            cli.spawn_as(&["api", "serve", "--listen", &format!("127.0.0.1:{port}"), "--user", "admin"], PASSWORD)?;
+        wait_for_api(&mut child, port)?;
+        servers.push(child);
+        ports.push(port);
+    }
+    // Writers on both servers at once (bounded: 4 writers × 25 writes).
+    let acknowledged: Vec<i64> = std::thread::scope(|scope| {
+        let writers: Vec<_> = (0..4)
+            .map(|w| {
+                let (port, token) = (ports[w % 2], token.clone());
+                scope.spawn(move || -> Result<Vec<i64>> {
+                    let mut ids = Vec::new();
+                    for i in 0..25 {
+                        let (status, id) = post_candidate(port, &token, &format!("并发{w}-{i}"))?;
+                        ensure!(status == 201, "writer {w}, write {i}: status {status}");
+                        ids.push(id.context("no id in a 201")?);
+                    }
+                    Ok(ids)
+                })
+            })
+            .collect();
+        writers.into_iter().map(|h| h.join().expect("writer thread")).collect::<Result<Vec<_>>>()
+    })?
+    .into_iter()
+    .flatten()
+    .collect();
+    let mut distinct = acknowledged.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    ensure!(distinct.len() == 100, "{} distinct ids for 100 acknowledged writes", distinct.len());
+
+    // What replaces the vault is refused while the servers have it open, naming them.
+    let rekey = cli.run(&["vault", "rekey", "--user", "admin"], "")?;
+    let said = String::from_utf8_lossy(&rekey.stderr);
+    ensure!(!rekey.status.success(), "the re-key ran under a live server");
+    ensure!(said.contains("cannot be re-keyed") && said.contains("interview-kiosk api serve"), "{said}");
+    let restore = cli.run(&["vault", "restore", "--replace", &backup.display().to_string()], "")?;
+    ensure!(!restore.status.success() && String::from_utf8_lossy(&restore.stderr).contains("api serve"), "{restore:?}");
+    let header = std::fs::read(cli.data.join("vault/vault.json"))?;
+    for (child, port) in servers.into_iter().zip(ports) {
+        stop_api(child, port)?;
+    }
+    ensure!(std::fs::read(cli.data.join("vault/vault.json"))? == header, "a refused re-key changed the header");
+    let status = cli.ok(&["vault", "status", "--user", "admin"])?;
+    ensure!(status.lines().any(|l| l.trim_start().starts_with("candidates") && l.contains("100")), "{status}");
+    cli.ok(&["vault", "rekey", "--user", "admin"])?;
+    cli.ok(&["vault", "check", "--user", "admin"])?;
+    Ok(())
+}
+
+/// A failing command's detail is in the log file when the process has exited (the log writer
+/// used to be dropped before the failure was logged).
+#[test]
+fn a_failing_command_leaves_its_detail_in_the_log() -> Result<()> {
+    let (_root, cli) = tempdirs()?;
+    let out = cli.run(&["vault", "check", "--user", "admin"], "")?;
+    ensure!(!out.status.success());
+    let logs: String = std::fs::read_dir(cli.data.join("logs"))?
+        .filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok())
+        .collect();
+    ensure!(logs.contains("command failed") && logs.contains("vault.not_found"), "log:\n{logs}");
+    Ok(())
+}

@@ -40,7 +40,7 @@ pub(crate) fn open_keyed(path: &Path, keying: Keying<'_>, create: bool) -> Resul
     } else if !path.is_file() {
         return Err(VaultError::NotFound(path.to_owned()));
     }
-    let conn = Connection::open_with_flags(path, flags)?;
+    let mut conn = Connection::open_with_flags(path, flags)?;
     // SQLCipher prints "hmac check failed" to stderr on a wrong key; our error says it better.
     let _ = conn.execute_batch("PRAGMA cipher_log_level = NONE;");
     conn.execute_batch("PRAGMA cipher_memory_security = ON;")?;
@@ -58,6 +58,11 @@ pub(crate) fn open_keyed(path: &Path, keying: Keying<'_>, create: bool) -> Resul
         Err(other) => return Err(other.into()),
     }
     conn.busy_timeout(BUSY_TIMEOUT)?;
+    // Several processes may write one vault (see `lock`): every transaction takes the write
+    // lock when it begins, so a transaction that read first never fails to upgrade (in WAL mode
+    // that failure is immediate, the busy timeout does not wait for it) and what it read (the
+    // audit chain's head, the next id) stays true until it commits.
+    conn.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
     let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
     conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA temp_store = MEMORY; PRAGMA foreign_keys = ON;")?;
     // Every page read from disk is decrypted and authenticated; a page cache large enough for

@@ -96,9 +96,31 @@ pub enum VaultError {
     Io { path: PathBuf, source: std::io::Error },
     #[error("cryptographic failure: {0}")]
     Crypto(&'static str),
+    /// Another process has the vault open (`operation`: what needed it alone; `None`: opening
+    /// it while another process had it alone).
+    #[error("the vault is in use by {holders:?}; refused: {op}", op = operation.map(|o| o.as_str()).unwrap_or("open"))]
+    InUse { operation: Option<crate::lock::Exclusive>, holders: Vec<String> },
+    /// `vault.json`'s copy of the database key no longer matches what the database recorded:
+    /// the printed recovery key would not restore access.
+    #[error("vault header {path} differs from the digest recorded in the database")]
+    RecoveryCopyDamaged { path: PathBuf },
 }
 
 impl VaultError {
+    /// Whether the disk (or the file-size limit) ran out: SQLite's "database or disk is full",
+    /// or an I/O error of that kind.
+    pub fn is_disk_full(&self) -> bool {
+        match self {
+            VaultError::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => e.code == rusqlite::ErrorCode::DiskFull,
+            VaultError::Io { source, .. } => {
+                source.kind() == std::io::ErrorKind::StorageFull
+                    || source.kind() == std::io::ErrorKind::FileTooLarge
+                    || source.raw_os_error() == Some(28)
+            }
+            _ => false,
+        }
+    }
+
     pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> VaultError {
         let path = path.into();
         move |source| VaultError::Io { path, source }
@@ -152,6 +174,8 @@ impl UserFacing for VaultError {
             VaultError::Sqlite(_) => "vault.database",
             VaultError::Io { .. } => "vault.io",
             VaultError::Crypto(_) => "vault.crypto",
+            VaultError::InUse { .. } => "vault.in_use",
+            VaultError::RecoveryCopyDamaged { .. } => "vault.recovery_copy_damaged",
         }
     }
 
@@ -185,10 +209,16 @@ impl UserFacing for VaultError {
                 "恢复密钥格式不正确：应为 13 组、每组 4 个字符。",
                 "The recovery key is malformed: it has 13 groups of 4 characters.",
             ),
-            VaultError::Header { .. } => Localized::new(
-                "保险库的描述文件（vault.json）已损坏，无法打开。请从备份恢复。",
-                "The vault's description file (vault.json) is damaged and the vault cannot be opened. Restore it from a backup.",
-            ),
+            VaultError::Header { path, .. } => {
+                let file = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+                Localized::new(
+                    format!("保险库的文件 {file} 已损坏，无法打开保险库（{}）。请从备份恢复。", path.display()),
+                    format!(
+                        "The vault's file {file} is damaged, so the vault cannot be opened ({}). Restore it from a backup.",
+                        path.display()
+                    ),
+                )
+            }
             VaultError::Corrupt(_) => Localized::new(
                 "数据库已损坏，无法安全读取。请从备份恢复，并联系管理员。",
                 "The database is damaged and cannot be read safely. Restore it from a backup and contact your administrator.",
@@ -316,13 +346,73 @@ impl UserFacing for VaultError {
                 Localized::new("这条提示已经处理过了。", "This flag has already been dealt with.")
             }
             VaultError::Rule(rule) => rule.user_message(),
+            _ if self.is_disk_full() => Localized::new(
+                "磁盘已满，操作未完成，未做任何更改。请释放磁盘空间（或请管理员扩容）后重试。",
+                "The disk is full, so the operation did not complete and nothing was changed. Free some disk space (or ask your administrator to) and try again.",
+            ),
             VaultError::Sqlite(_) | VaultError::Crypto(_) => Localized::new(
                 "保险库操作失败，未做任何更改。详细信息已写入日志。",
                 "The vault operation failed and nothing was changed. The details are in the log.",
             ),
-            VaultError::Io { .. } => Localized::new(
-                "读写磁盘失败（可能磁盘已满或权限不足），操作未完成，未做任何更改。",
-                "Reading or writing the disk failed (the disk may be full or permissions wrong); nothing was changed.",
+            VaultError::Io { path, .. } => Localized::new(
+                format!(
+                    "读写 {} 失败（可能权限不足或磁盘故障），操作未完成，未做任何更改。详细信息已写入日志。",
+                    path.display()
+                ),
+                format!(
+                    "Reading or writing {} failed (permissions, or a failing disk); the operation did not complete and nothing was changed. The details are in the log.",
+                    path.display()
+                ),
+            ),
+            VaultError::InUse { operation, holders } => {
+                let (who_zh, who_en) = if holders.is_empty() {
+                    ("另一个程序".to_owned(), "Another program".to_owned())
+                } else {
+                    (
+                        format!("另一个程序（进程 {}）", holders.join("、")),
+                        format!("Another program (process {})", holders.join(", ")),
+                    )
+                };
+                let (what_zh, what_en) = match operation {
+                    None => (
+                        "正在独占保险库（重新加密、恢复或升级），暂时无法打开。请稍候再试",
+                        "has the vault to itself (re-keying, restoring or upgrading it), so it cannot be opened now. Try again in a moment",
+                    ),
+                    Some(crate::lock::Exclusive::Create) => (
+                        "正在使用此数据目录，不能在这里新建保险库",
+                        "is using this data directory, so no vault can be created here",
+                    ),
+                    Some(crate::lock::Exclusive::Rekey) => (
+                        "正在使用保险库，不能重新加密。请先关闭它（桌面程序、面试终端或 api serve），再重试",
+                        "has the vault open, so it cannot be re-keyed. Close that program (the desktop app, the kiosk or api serve) first, then try again",
+                    ),
+                    Some(crate::lock::Exclusive::Restore) => (
+                        "正在使用保险库，不能用备份替换它。请先关闭它，再重试",
+                        "has the vault open, so it cannot be replaced by a backup. Close that program first, then try again",
+                    ),
+                    Some(crate::lock::Exclusive::Migrate) => (
+                        "正在使用保险库，不能升级其数据库结构。请先关闭旧版本的程序，再重试",
+                        "has the vault open, so its database cannot be upgraded to this version. Close that program first, then try again",
+                    ),
+                    Some(crate::lock::Exclusive::Reset) => (
+                        "正在使用演示保险库，不能重置它。请先关闭它，再重试",
+                        "has the demo's vault open, so it cannot be reset. Close that program first, then try again",
+                    ),
+                };
+                Localized::new(
+                    format!("{who_zh}{what_zh}。未做任何更改。"),
+                    format!("{who_en} {what_en}. Nothing was changed."),
+                )
+            }
+            VaultError::RecoveryCopyDamaged { path } => Localized::new(
+                format!(
+                    "保险库描述文件 {} 与数据库中的记录不一致（已被改动或损坏）：打印的恢复密钥可能已无法恢复本保险库。保险库本身完好。请管理员立即生成新的恢复密钥（interview-kiosk vault rekey）并妥善保存；在此之前不会制作备份，以免复制损坏。",
+                    path.display()
+                ),
+                format!(
+                    "The vault's description file {} differs from what the database recorded (it was altered or damaged): the printed recovery key may no longer restore this vault. The vault itself is intact. An administrator should make a new recovery key now (interview-kiosk vault rekey) and keep it safe; until then no backup is made, so the damage is not copied.",
+                    path.display()
+                ),
             ),
         }
     }

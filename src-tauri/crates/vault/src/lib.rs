@@ -16,6 +16,7 @@ mod db;
 mod error;
 mod files;
 pub mod keys;
+pub mod lock;
 pub mod media;
 mod schema;
 mod vault;

@@ -21,6 +21,7 @@ use crate::accounts::{self, SessionToken};
 use crate::audit::{self, Chain, Checkpoint, Entry, Outcome};
 use crate::error::{Result, VaultError};
 use crate::keys::{self, RecoveryKey, SecretKey, credential};
+use crate::lock::{Exclusive, VaultLock};
 use crate::media::{self, MediaWriter, StoredMedia};
 use crate::{db, files, schema};
 
@@ -90,7 +91,29 @@ impl Header {
     fn to_json(&self) -> Result<Vec<u8>> {
         serde_json::to_vec_pretty(self).map_err(|_| VaultError::Crypto("header encoding"))
     }
+
+    /// What the database records of this header (setting [`HEADER_DIGEST`]): a SHA-256 over
+    /// every field. The database is encrypted and authenticated, so the copy there cannot be
+    /// changed without the key; a header whose recovery copy of the key was altered (one
+    /// character is enough to make the printed recovery key useless) no longer matches it.
+    fn digest(&self) -> String {
+        let mut h = Sha256::new();
+        for field in [
+            self.format.to_string().as_str(),
+            &self.vault_id,
+            &self.created_at_ms.to_string(),
+            &self.recovery_wrapped_key,
+            &self.checkpoint_public_key,
+        ] {
+            h.update((field.len() as u64).to_be_bytes());
+            h.update(field.as_bytes());
+        }
+        hex::encode(h.finalize())
+    }
 }
+
+/// The setting that holds [`Header::digest`] of the header that goes with the database.
+const HEADER_DIGEST: &str = "header_digest";
 
 /// Paths of a vault inside a data directory.
 #[derive(Clone, Debug)]
@@ -256,6 +279,8 @@ pub struct CheckReport {
     /// a file and committing its record). They cannot be read without a record; the retention
     /// job removes them after a day.
     pub orphan_files: i64,
+    /// Their names (random, never personal data).
+    pub orphans: Vec<String>,
 }
 
 /// An open vault. One writer: the connection is owned here and every write goes through
@@ -271,6 +296,8 @@ pub struct Vault {
     clock: Clock,
     /// Audit entries held for group commit (the local API); empty unless batching is on.
     batch: batch::AuditBatch,
+    /// This process's hold on the vault (shared; exclusive while re-keying or migrating).
+    lock: VaultLock,
 }
 
 impl std::fmt::Debug for Vault {
@@ -298,6 +325,12 @@ impl Vault {
 
     pub fn create_with_clock(data_dir: &Path, admin: NewUser, clock: Clock) -> Result<(Vault, RecoveryKey)> {
         let paths = VaultPaths::in_data_dir(data_dir);
+        // Two `vault init` at once: one creates, the other is told a vault exists (or is being
+        // created), never that its key is wrong.
+        let mut lock = match VaultLock::exclusive(&paths.dir, Exclusive::Create) {
+            Err(VaultError::InUse { .. }) => return Err(VaultError::AlreadyExists(paths.dir)),
+            other => other?,
+        };
         if paths.exists() {
             return Err(VaultError::AlreadyExists(paths.dir));
         }
@@ -337,9 +370,11 @@ impl Vault {
                     params![name, hex::encode(value.expose())],
                 )?;
             }
+            tx.execute("INSERT INTO settings (key, value) VALUES (?1, ?2)", params![HEADER_DIGEST, header.digest()])?;
             tx.commit()?;
         }
         files::write_atomic(&paths.header(), &header.to_json()?)?;
+        lock.downgrade()?;
         let mut vault = Vault {
             chain: Chain::new(&vault_id, signing),
             paths,
@@ -350,6 +385,7 @@ impl Vault {
             lookup_key,
             clock,
             batch: batch::AuditBatch::default(),
+            lock,
         };
         let system = vault.system_actor();
         vault.write(&system, "vault.create", "vault", |_| Ok(()))?;
@@ -378,8 +414,9 @@ impl Vault {
     }
 
     fn open_with_key(paths: VaultPaths, header: Header, key: SecretKey, clock: Clock) -> Result<Vault> {
+        let lock = VaultLock::shared(&paths.dir)?;
         let conn = db::open(&paths.db(), &key, false)?;
-        Self::from_connection(paths, header, key, conn, clock)
+        Self::from_connection(paths, header, key, conn, clock, lock)
     }
 
     fn from_connection(
@@ -388,9 +425,19 @@ impl Vault {
         key: SecretKey,
         mut conn: Connection,
         clock: Clock,
+        mut lock: VaultLock,
     ) -> Result<Vault> {
         let backup = paths.dir.join(format!("vault.db.before-v{}", schema::CURRENT_VERSION));
+        // A migration rewrites the database: only with the vault to this process alone.
+        let migrating = db::schema_version(&conn)? < schema::CURRENT_VERSION;
+        if migrating {
+            lock.upgrade(Exclusive::Migrate)?;
+        }
         db::migrate(&mut conn, &key, Some(&backup))?;
+        if migrating {
+            lock.downgrade()?;
+        }
+        files::remove_stale_temporaries(&paths.dir);
         // A vault copied by a tool that drops empty directories (an archive, a version control
         // system) still opens: its recordings directory is simply empty.
         std::fs::create_dir_all(paths.media()).map_err(VaultError::io(&paths.dir))?;
@@ -407,7 +454,7 @@ impl Vault {
         if hex::encode(signing.verifying_key().to_bytes()) != header.checkpoint_public_key {
             return Err(VaultError::Header { path: paths.header(), detail: "checkpoint key does not match".into() });
         }
-        let vault = Vault {
+        let mut vault = Vault {
             chain: Chain::new(&header.vault_id, signing),
             paths,
             header,
@@ -417,8 +464,23 @@ impl Vault {
             lookup_key,
             clock,
             batch: batch::AuditBatch::default(),
+            lock,
         };
         vault.check_not_rolled_back()?;
+        match vault.check_header() {
+            Ok(true) => {}
+            // A vault made before the digest was kept: it is recorded now, once.
+            Ok(false) => {
+                let (system, digest) = (vault.system_actor(), vault.header.digest());
+                vault.write(&system, "vault.header_recorded", "vault", |tx| {
+                    tx.execute("INSERT INTO settings (key, value) VALUES (?1, ?2)", params![HEADER_DIGEST, digest])?;
+                    Ok(())
+                })?;
+            }
+            // The vault works (its key came from the credential store); `vault check` fails and
+            // backups are refused until an administrator makes a new recovery key.
+            Err(error) => tracing::error!(code = interview::UserFacing::code(&error), "{error}"),
+        }
         tracing::info!("vault opened");
         Ok(vault)
     }
@@ -485,18 +547,40 @@ impl Vault {
         object: &str,
         change: impl FnOnce(&Transaction<'_>) -> Result<T>,
     ) -> Result<T> {
+        self.write_naming(actor, action, |tx| Ok((object.to_owned(), change(tx)?)))
+    }
+
+    /// [`Vault::write`] for a change whose audit object is known only inside the transaction —
+    /// a new row, whose id [`next_id`] allocates there (so two processes writing one vault never
+    /// pick the same id).
+    fn write_naming<T>(
+        &mut self,
+        actor: &Session,
+        action: &str,
+        change: impl FnOnce(&Transaction<'_>) -> Result<(String, T)>,
+    ) -> Result<T> {
         let now = self.now();
         let tx = self.conn.transaction()?;
         // Entries held for group commit go first, in the same transaction: the chain stays in
         // the order things happened.
         self.batch.append_to(&tx, &self.chain)?;
-        let value = change(&tx)?;
-        let entry = audit_entry(actor, action, object, Outcome::Ok);
+        let (object, value) = change(&tx)?;
+        let entry = audit_entry(actor, action, &object, Outcome::Ok);
         let (seq, head) = audit::append(&tx, &self.chain, now, &entry)?;
         tx.commit()?;
         self.batch.clear();
-        self.store_checkpoint(seq, &head, now)?;
+        self.checkpoint_after_commit(seq, &head, now);
         Ok(value)
+    }
+
+    /// Moves the checkpoint outside the database forward after a commit. The change is already
+    /// committed, so a failure here (a full disk) must not be reported as the change failing: a
+    /// checkpoint that lags behind is safe (the roll-back check compares it with the database,
+    /// which is ahead), and the next write moves it forward again.
+    fn checkpoint_after_commit(&self, seq: i64, head: &[u8; 32], now: i64) {
+        if let Err(error) = self.store_checkpoint(seq, head, now) {
+            tracing::warn!(%error, seq, "the checkpoint outside the database was not moved forward; the change is committed");
+        }
     }
 
     // --- accounts ---------------------------------------------------------------------------
@@ -550,7 +634,7 @@ impl Vault {
             let (seq, head) =
                 audit::append(&tx, &self.chain, now, &audit_entry(&actor, "auth.login", &object, Outcome::Failed))?;
             tx.commit()?;
-            self.store_checkpoint(seq, &head, now)?;
+            self.checkpoint_after_commit(seq, &head, now);
             return Err(match lock {
                 Some(until) => VaultError::Locked { until },
                 None => VaultError::BadCredentials,
@@ -632,7 +716,8 @@ impl Vault {
         let tx = self.conn.transaction()?;
         let (seq, head) = audit::append(&tx, &self.chain, now, entry)?;
         tx.commit()?;
-        self.store_checkpoint(seq, &head, now)
+        self.checkpoint_after_commit(seq, &head, now);
+        Ok(())
     }
 
     /// Moves the signed checkpoint outside the database to the head just committed.
@@ -650,13 +735,13 @@ impl Vault {
         if taken {
             return Err(VaultError::UsernameTaken(user.username));
         }
-        let next: i64 = self.conn.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM users", [], |r| r.get(0))?;
-        self.write(session, "user.create", &format!("user:{next}"), |tx| {
+        self.write_naming(session, "user.create", |tx| {
+            let next = next_id(tx, "users")?;
             tx.execute(
                 "INSERT INTO users (id, username, display_name, role, password_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![next, user.username, user.display_name, user.role.as_str(), hash, now],
             )?;
-            Ok(next)
+            Ok((format!("user:{next}"), next))
         })
     }
 
@@ -685,8 +770,8 @@ impl Vault {
         self.authorize(session, Action::ManageJobs)?;
         check_weights(&job.dimensions)?;
         let now = self.now();
-        let next: i64 = self.conn.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM jobs", [], |r| r.get(0))?;
-        self.write(session, "job.create", &format!("job:{next}"), |tx| {
+        self.write_naming(session, "job.create", |tx| {
+            let next = next_id(tx, "jobs")?;
             tx.execute(
                 "INSERT INTO jobs (id, title, language, recommend_threshold, hold_threshold, created_at, created_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 params![next, job.title, job.language.tag(), job.bands.recommend, job.bands.hold, now, session.user_id],
@@ -697,7 +782,7 @@ impl Vault {
                     params![next, w.dimension.trim(), w.basis_points, position as i64],
                 )?;
             }
-            Ok(next)
+            Ok((format!("job:{next}"), next))
         })
     }
 
@@ -716,8 +801,8 @@ impl Vault {
         if let Some(unknown) = q.dimensions.iter().find(|d| !dims.contains(d)) {
             return Err(VaultError::Rule(interview::RuleError::DuplicateDimension(unknown.clone())));
         }
-        let next: i64 = self.conn.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM questions", [], |r| r.get(0))?;
-        self.write(session, "question.create", &format!("question:{next}"), |tx| {
+        self.write_naming(session, "question.create", |tx| {
+            let next = next_id(tx, "questions")?;
             let position: i64 = tx.query_row("SELECT COUNT(*) FROM questions WHERE job_id = ?1", [q.job_id], |r| r.get(0))?;
             tx.execute(
                 "INSERT INTO questions (id, job_id, kind, position, prep_seconds, answer_seconds, retakes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -727,7 +812,7 @@ impl Vault {
                 "INSERT INTO question_versions (question_id, version, text, rubric_json, dimensions, created_at) VALUES (?1, 1, ?2, ?3, ?4, ?5)",
                 params![next, q.text, q.rubric_json, serde_json::to_string(&q.dimensions).unwrap_or_default(), now],
             )?;
-            Ok(next)
+            Ok((format!("question:{next}"), next))
         })
     }
 
@@ -747,10 +832,10 @@ impl Vault {
         }
         let row = self.candidate_row(&c)?;
         let now = self.now();
-        let next: i64 = self.conn.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM candidates", [], |r| r.get(0))?;
-        self.write(session, "candidate.create", &format!("candidate:{next}"), |tx| {
+        self.write_naming(session, "candidate.create", |tx| {
+            let next = next_id(tx, "candidates")?;
             insert_candidate(tx, next, &c, &row, now)?;
-            Ok(next)
+            Ok((format!("candidate:{next}"), next))
         })
     }
 
@@ -767,8 +852,8 @@ impl Vault {
         self.job_info(job_id)?;
         let rows = candidates.iter().map(|c| self.candidate_row(c)).collect::<Result<Vec<_>>>()?;
         let now = self.now();
-        let first: i64 = self.conn.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM candidates", [], |r| r.get(0))?;
         let tx = self.conn.transaction()?;
+        let first = next_id(&tx, "candidates")?;
         let mut ids = Vec::with_capacity(candidates.len());
         for (offset, (c, row)) in candidates.iter().zip(&rows).enumerate() {
             let id = first + offset as i64;
@@ -788,7 +873,7 @@ impl Vault {
             &audit_entry(session, "candidate.import", &format!("job:{job_id}"), Outcome::Ok),
         )?;
         tx.commit()?;
-        self.store_checkpoint(seq, &head, now)?;
+        self.checkpoint_after_commit(seq, &head, now);
         Ok(ids)
     }
 
@@ -857,8 +942,8 @@ impl Vault {
         let code = new_access_code();
         let hash = self.lookup_hash("access-code", code.as_str());
         let now = self.now();
-        let next: i64 = self.conn.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM invitations", [], |r| r.get(0))?;
-        let interview = self.write(session, "invitation.create", &format!("invitation:{next}"), |tx| {
+        let interview = self.write_naming(session, "invitation.create", |tx| {
+            let next = next_id(tx, "invitations")?;
             tx.execute(
                 "INSERT INTO invitations (id, candidate_id, code_hash, valid_from, valid_until, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![next, candidate_id, hash, valid_from_ms, valid_until_ms, now],
@@ -867,7 +952,7 @@ impl Vault {
                 "INSERT INTO interviews (invitation_id, candidate_id, job_id, state, updated_at) VALUES (?1, ?2, ?3, 'invited', ?4)",
                 params![next, candidate_id, job_id, now],
             )?;
-            Ok(tx.last_insert_rowid())
+            Ok((format!("invitation:{next}"), tx.last_insert_rowid()))
         })?;
         Ok((interview, code))
     }
@@ -999,8 +1084,8 @@ impl Vault {
             .optional()?
             .ok_or(VaultError::NoSuchObject { what: "question", id: question_id })?;
         let now = self.now();
-        let next: i64 = self.conn.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM answers", [], |r| r.get(0))?;
-        self.write(session, "answer.begin", &format!("answer:{next}"), |tx| {
+        self.write_naming(session, "answer.begin", |tx| {
+            let next = next_id(tx, "answers")?;
             let attempt: i64 = tx.query_row(
                 "SELECT COALESCE(MAX(attempt), 0) + 1 FROM answers WHERE interview_id = ?1 AND question_version_id = ?2",
                 params![interview_id, version],
@@ -1011,7 +1096,7 @@ impl Vault {
                 "INSERT INTO answers (id, interview_id, question_version_id, attempt, practice, state, started_at) VALUES (?1, ?2, ?3, ?4, ?5, 'recording', ?6)",
                 params![next, interview_id, version, attempt, practice, now],
             )?;
-            Ok(next)
+            Ok((format!("answer:{next}"), next))
         })
     }
 
@@ -1096,8 +1181,8 @@ impl Vault {
         }
         let stored = writer.finish(&self.media_key)?;
         let now = self.now();
-        let next: i64 = self.conn.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM media", [], |r| r.get(0))?;
-        let result = self.write(session, "media.store", &format!("media:{next}"), |tx| {
+        let result = self.write_naming(session, "media.store", |tx| {
+            let next = next_id(tx, "media")?;
             let seq: i64 = tx.query_row(
                 "SELECT COALESCE(MAX(seq), -1) + 1 FROM media WHERE answer_id = ?1",
                 [answer_id],
@@ -1107,7 +1192,7 @@ impl Vault {
                 "INSERT INTO media (id, answer_id, kind, seq, file, wrapped_key, sha256, plain_size, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 params![next, answer_id, kind, seq, stored.file, stored.wrapped_key, stored.sha256.as_slice(), stored.plain_size as i64, now],
             )?;
-            Ok(next)
+            Ok((format!("media:{next}"), next))
         });
         if result.is_err() {
             // Without its record the file can never be read; do not leave it behind.
@@ -1174,10 +1259,25 @@ impl Vault {
     /// hash, and the audit chain.
     pub fn check(&mut self, session: &Session) -> Result<CheckReport> {
         self.authorize(session, Action::VerifyAudit)?;
-        let report = self.verify_contents();
+        let report = self.check_header().and_then(|_| self.verify_contents());
         let outcome = if report.is_ok() { Outcome::Ok } else { Outcome::Failed };
         self.audit_only(session, "vault.check", "vault", outcome)?;
         report
+    }
+
+    /// Whether `vault.json` is the header the database recorded: `Ok(false)` when the database
+    /// recorded none (a vault made before it did), [`VaultError::RecoveryCopyDamaged`] when they
+    /// differ.
+    fn check_header(&self) -> Result<bool> {
+        let recorded: Option<String> = self
+            .conn
+            .query_row("SELECT value FROM settings WHERE key = ?1", [HEADER_DIGEST], |r| r.get(0))
+            .optional()?;
+        match recorded {
+            None => Ok(false),
+            Some(digest) if digest == self.header.digest() => Ok(true),
+            Some(_) => Err(VaultError::RecoveryCopyDamaged { path: self.paths.header() }),
+        }
     }
 
     fn verify_contents(&self) -> Result<CheckReport> {
@@ -1196,8 +1296,12 @@ impl Vault {
         }
         let outside = Checkpoint::load(&self.paths.checkpoint())?;
         let audit = audit::verify(&self.conn, &self.chain, outside.as_ref())?;
-        let orphan_files = self.orphan_media_files(None)?.len() as i64;
-        Ok(CheckReport { audit, media_files: files.len() as i64, orphan_files })
+        let orphans: Vec<String> = self
+            .orphan_media_files(None)?
+            .iter()
+            .filter_map(|p| Some(p.file_name()?.to_string_lossy().into_owned()))
+            .collect();
+        Ok(CheckReport { audit, media_files: files.len() as i64, orphan_files: orphans.len() as i64, orphans })
     }
 
     /// Encrypted files in `media/` without a live record; with `older_than_ms`, only those last
@@ -1297,6 +1401,12 @@ struct Redemption {
     interview: i64,
     job_id: i64,
     state: String,
+}
+
+/// The next id of `table`, inside the caller's transaction (which holds the write lock from its
+/// start, see `db::open_keyed`), so no other writer can take it before the commit.
+fn next_id(tx: &Transaction<'_>, table: &'static str) -> Result<i64> {
+    Ok(tx.query_row(&format!("SELECT COALESCE(MAX(id), 0) + 1 FROM {table}"), [], |r| r.get(0))?)
 }
 
 fn audit_entry(actor: &Session, action: &str, object: &str, outcome: Outcome) -> Entry {

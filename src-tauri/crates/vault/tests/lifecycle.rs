@@ -775,3 +775,171 @@ fn batched_audit_entries_are_committed_in_order_and_never_lost() {
     let mut vault = Vault::open(&data).unwrap();
     vault.check(&auditor).unwrap_or_else(|e| panic!("chain broken: {e}"));
 }
+
+/// What replaces the vault waits until it is this process's alone: while another handle (as
+/// another process would) has it open, a re-key and a restore over it are refused with the
+/// reason and change nothing; both handles go on working; once the other is closed, they run.
+#[test]
+fn rekey_and_restore_are_refused_while_another_process_has_the_vault_open() {
+    let (mut f, _) = with_media();
+    let backup = f.data.join("backup.ikb");
+    f.vault.backup(&f.admin, &backup).unwrap();
+    let mut other = Vault::open_with_clock(&f.data, f.clock.boxed()).unwrap();
+    let key = f.key();
+    let header = std::fs::read(f.data.join("vault/vault.json")).unwrap();
+
+    let refused = f.vault.rekey(&f.admin).unwrap_err();
+    assert_eq!(refused.code(), "vault.in_use", "{refused:?}");
+    assert!(refused.user_message().en.contains("cannot be re-keyed"), "{}", refused.user_message().en);
+    assert!(refused.user_message().en.contains("Nothing was changed"));
+    let refused = Vault::restore_with_clock(&f.data, &backup, None, true, f.clock.boxed()).unwrap_err();
+    assert_eq!(refused.code(), "vault.in_use", "{refused:?}");
+    assert_eq!(f.key(), key);
+    assert_eq!(std::fs::read(f.data.join("vault/vault.json")).unwrap(), header);
+    assert!(!f.data.read_dir().unwrap().any(|e| e.unwrap().file_name().to_string_lossy().contains("replaced")));
+    // Both go on working on the same vault.
+    let clerk = other.login("clerk", PASSWORD, "desk-9").unwrap();
+    let job = f.job();
+    other
+        .add_candidate(
+            &clerk,
+            NewCandidate { job_id: job, name: "王五".into(), id_number: None, phone: None, email: None, group: None },
+        )
+        .unwrap();
+    f.named_candidate(job, "赵六", None);
+
+    drop(other);
+    f.vault.rekey(&f.admin).unwrap();
+    f.vault.check(&f.auditor).unwrap();
+}
+
+/// Two handles (two processes) writing one vault at once: ids are taken inside the
+/// transaction, so nothing collides, every write is there once, and the audit chain is whole.
+#[test]
+fn two_processes_writing_one_vault_never_collide() {
+    let mut f = Fixture::new();
+    let job = f.job();
+    let mut other = Vault::open_with_clock(&f.data, f.clock.boxed()).unwrap();
+    let other_clerk = other.login("clerk", PASSWORD, "desk-9").unwrap();
+    const EACH: usize = 40;
+    let add = |vault: &mut Vault, clerk: &vault::Session, who: &str| -> Vec<i64> {
+        (0..EACH)
+            .map(|i| {
+                let c = NewCandidate {
+                    job_id: job,
+                    name: format!("{who}{i}"),
+                    id_number: None,
+                    phone: None,
+                    email: None,
+                    group: None,
+                };
+                vault.add_candidate(clerk, c).unwrap()
+            })
+            .collect()
+    };
+    let (mut mine, theirs) = std::thread::scope(|scope| {
+        let theirs = scope.spawn(|| add(&mut other, &other_clerk, "乙"));
+        let mine = add(&mut f.vault, &f.clerk, "甲");
+        (mine, theirs.join().unwrap())
+    });
+    mine.extend(theirs);
+    mine.sort_unstable();
+    mine.dedup();
+    assert_eq!(mine.len(), 2 * EACH, "an id was handed out twice");
+    assert_eq!(f.vault.status().unwrap().candidates, 2 * EACH as i64);
+    let report = f.vault.check(&f.auditor).unwrap();
+    assert!(report.audit.entries > 2 * EACH as i64);
+    drop(other);
+    assert!(
+        !f.data.join("vault").read_dir().unwrap().any(|e| e.unwrap().file_name().to_string_lossy().ends_with(".tmp")),
+        "a temporary file was left behind"
+    );
+}
+
+/// Two `vault init` at once on one data directory: one creates it, the other is told a vault
+/// exists there (never that a key is wrong), and the vault opens with the winner's key.
+#[test]
+fn two_creations_at_once_make_one_vault() {
+    super::mock_store();
+    for _ in 0..5 {
+        let dir = tempfile::tempdir().unwrap();
+        let results: Vec<Result<String, VaultError>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..2)
+                .map(|_| {
+                    scope.spawn(|| {
+                        Vault::create(dir.path(), super::user("admin", interview::Role::Admin))
+                            .map(|(v, _)| v.vault_id().to_owned())
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let created: Vec<&String> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
+        assert_eq!(created.len(), 1, "{results:?}");
+        let refused = results.iter().find_map(|r| r.as_ref().err()).unwrap();
+        assert_eq!(refused.code(), "vault.already_exists", "{refused:?}");
+        assert_eq!(Vault::open(dir.path()).unwrap().vault_id(), created[0]);
+    }
+}
+
+/// The recovery copy of the key is checked before it is needed: one changed character in
+/// `vault.json` is found by `vault check`, a backup is refused (it would copy the damage), and
+/// a re-key (a new recovery key) puts it right. Every other field of `vault.json` and
+/// `checkpoint.json` damaged is named by its file.
+#[test]
+fn a_damaged_header_is_found_before_recovery_needs_it() {
+    let f = Fixture::new();
+    let header_path = f.data.join("vault/vault.json");
+    let original = std::fs::read_to_string(&header_path).unwrap();
+    let header: serde_json::Value = serde_json::from_str(&original).unwrap();
+    let wrapped = header["recovery_wrapped_key"].as_str().unwrap().to_owned();
+    let flipped = format!("{}{}", &wrapped[..10], if &wrapped[10..11] == "0" { "1" } else { "0" }) + &wrapped[11..];
+    std::fs::write(&header_path, original.replace(&wrapped, &flipped)).unwrap();
+
+    let Fixture { vault, data, clock, .. } = f;
+    drop(vault);
+    let mut vault = Vault::open_with_clock(&data, clock.boxed()).unwrap();
+    let admin = vault.login("admin", PASSWORD, "desk-1").unwrap();
+    let err = vault.check(&admin).unwrap_err();
+    assert_eq!(err.code(), "vault.recovery_copy_damaged", "{err:?}");
+    assert!(err.user_message().en.contains("vault rekey"), "{}", err.user_message().en);
+    let backup = data.join("backup.ikb");
+    assert_eq!(vault.backup(&admin, &backup).unwrap_err().code(), "vault.recovery_copy_damaged");
+    assert!(!backup.exists());
+    let recovery = vault.rekey(&admin).unwrap();
+    vault.check(&admin).unwrap();
+    vault.backup(&admin, &backup).unwrap();
+    let vault_id = vault.vault_id().to_owned();
+    drop(vault);
+    credential::delete(&vault_id).unwrap();
+    Vault::recover(&data, &recovery).unwrap();
+
+    // Each field: the error names the file it is in.
+    let original = std::fs::read_to_string(&header_path).unwrap();
+    let header: serde_json::Value = serde_json::from_str(&original).unwrap();
+    for field in ["format", "vault_id", "created_at_ms", "checkpoint_public_key"] {
+        let value = header[field].to_string();
+        let changed = if value.ends_with("0\"") || value.ends_with('0') {
+            value.replacen('0', "1", 1)
+        } else {
+            value.replacen(|c: char| c.is_ascii_alphanumeric() && c != 'x', "0", 1)
+        };
+        assert_ne!(value, changed, "{field}");
+        std::fs::write(&header_path, original.replacen(&value, &changed, 1)).unwrap();
+        let outcome = Vault::open_with_clock(&data, clock.boxed()).and_then(|mut v| {
+            let admin = v.login("admin", PASSWORD, "desk-1")?;
+            v.check(&admin).map(|_| ())
+        });
+        let err = outcome.unwrap_err();
+        let said = err.user_message().en;
+        assert!(said.contains("vault.json") || err.code() == "vault.key_missing", "{field}: {err:?} said {said:?}");
+        std::fs::write(&header_path, &original).unwrap();
+    }
+    let checkpoint = data.join("vault/checkpoint.json");
+    let original = std::fs::read_to_string(&checkpoint).unwrap();
+    std::fs::write(&checkpoint, original.replacen('"', "'", 1)).unwrap();
+    let err = Vault::open_with_clock(&data, clock.boxed()).unwrap_err();
+    assert!(err.user_message().en.contains("checkpoint.json"), "{err:?}");
+    std::fs::write(&checkpoint, &original).unwrap();
+    Vault::open_with_clock(&data, clock.boxed()).unwrap();
+}

@@ -141,6 +141,8 @@ impl Vault {
     }
 
     fn write_backup(&self, dest: &Path) -> Result<BackupReport> {
+        // A header whose recovery copy is damaged would be copied into every backup.
+        self.check_header()?;
         if dest.exists() {
             return Err(VaultError::TargetExists(dest.to_owned()));
         }
@@ -279,6 +281,13 @@ impl Vault {
         if target.exists() && !replace {
             return Err(VaultError::AlreadyExists(target.dir));
         }
+        // The vault replaced must not be open anywhere (a process would go on writing into the
+        // copy moved aside): held until the restored one is in its place.
+        let _target_lock = if target.exists() {
+            Some(crate::lock::VaultLock::exclusive(&target.dir, crate::lock::Exclusive::Restore)?)
+        } else {
+            None
+        };
         std::fs::create_dir_all(data_dir).map_err(VaultError::io(data_dir))?;
         let mut suffix = [0u8; 6];
         rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut suffix);

@@ -84,10 +84,10 @@ impl Vault {
         let head = self.batch.append_to(&tx, &self.chain)?;
         tx.commit()?;
         self.batch.clear();
-        match head {
-            Some((seq, hash, at)) => self.store_checkpoint(seq, &hash, at),
-            None => Ok(()),
+        if let Some((seq, hash, at)) = head {
+            self.checkpoint_after_commit(seq, &hash, at);
         }
+        Ok(())
     }
 }
 

@@ -100,7 +100,8 @@ impl Vault {
         let paths = VaultPaths::in_data_dir(data_dir);
         let header = read_header(&paths)?;
         let key = credential::load(&header.vault_id)?;
+        let lock = crate::lock::VaultLock::shared(&paths.dir)?;
         let conn = db::open_keyed(&paths.db(), Keying::Plain, false)?;
-        Self::from_connection(paths, header, key, conn, system_clock())
+        Self::from_connection(paths, header, key, conn, system_clock(), lock)
     }
 }

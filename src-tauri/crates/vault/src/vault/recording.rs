@@ -111,9 +111,9 @@ impl Vault {
             }
         }
         let now = self.now();
-        let first: i64 = self.conn.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM media", [], |r| r.get(0))?;
         let object = format!("answer:{answer_id}/segment:{}", segment.index);
         let result = self.write(session, "media.segment", &object, |tx| {
+            let first = super::next_id(tx, "media")?;
             let seq: i64 = tx.query_row(
                 "SELECT COALESCE(MAX(seq), -1) + 1 FROM media WHERE answer_id = ?1",
                 [answer_id],

@@ -17,6 +17,7 @@ use super::{Header, Session, Vault, VaultPaths, audit_entry, read_header};
 use crate::audit::{self, Outcome};
 use crate::error::{Result, VaultError};
 use crate::keys::{RecoveryKey, SecretKey, credential};
+use crate::lock::Exclusive;
 use crate::{db, files};
 use interview::Action;
 
@@ -26,7 +27,12 @@ impl Vault {
     /// wrapped by the media key inside the database, so they are not rewritten.
     pub fn rekey(&mut self, session: &Session) -> Result<RecoveryKey> {
         self.authorize(session, Action::ManageSettings)?;
-        let result = self.rekey_inner(session);
+        // The database file is replaced: never while another process has it open (it would
+        // go on writing into the file this replaces).
+        let result = self.lock.upgrade(Exclusive::Rekey).and_then(|()| self.rekey_inner(session));
+        if let Err(error) = self.lock.downgrade() {
+            tracing::warn!(%error, "the vault lock could not be shared again after the re-key");
+        }
         if let Err(error) = &result {
             tracing::warn!(%error, "re-key failed; the vault keeps its old key");
             if let Err(audit_error) = self.audit_only(session, "vault.rekey", "vault", Outcome::Failed) {
@@ -48,16 +54,21 @@ impl Vault {
         let staged = (|| -> Result<(i64, [u8; 32], i64)> {
             db::export_rekeyed(&self.conn, &new_key, &paths.pending_db())?;
             let now = self.now();
-            let mut next = db::open(&paths.pending_db(), &new_key, false)?;
-            let tx = next.transaction()?;
-            let (seq, head) =
-                audit::append(&tx, &self.chain, now, &audit_entry(session, "vault.rekey", "vault", Outcome::Ok))?;
-            tx.commit()?;
-            next.close().map_err(|(_, e)| VaultError::from(e))?;
             let header = Header {
                 recovery_wrapped_key: super::wrap_for_recovery(&new_key, &recovery, &vault_id)?,
                 ..self.header.clone()
             };
+            let mut next = db::open(&paths.pending_db(), &new_key, false)?;
+            let tx = next.transaction()?;
+            // The new database records the new header, which goes with it from the commit on.
+            tx.execute(
+                "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                rusqlite::params![super::HEADER_DIGEST, header.digest()],
+            )?;
+            let (seq, head) =
+                audit::append(&tx, &self.chain, now, &audit_entry(session, "vault.rekey", "vault", Outcome::Ok))?;
+            tx.commit()?;
+            next.close().map_err(|(_, e)| VaultError::from(e))?;
             files::write_atomic(&paths.pending_header(), &header.to_json()?)?;
             Ok((seq, head, now))
         })();
@@ -89,13 +100,20 @@ impl Vault {
             let _ = credential::delete_pending(&vault_id);
             return Err(error);
         }
-        self.conn = db::open(&paths.db(), &new_key, false)?;
+        // Committed: from here on the new recovery key is the one that counts and must be shown,
+        // whatever fails next; a step left undone is finished at the next open (`resolve_key`).
         self.key = new_key.clone();
-        files::sync_dir(&paths.dir)?;
-        // From here on a failure is finished at the next open.
-        finish(&paths, &vault_id, &new_key)?;
-        self.header = read_header(&paths)?;
-        self.store_checkpoint(seq, &head, now)?;
+        let finished = (|| -> Result<()> {
+            self.conn = db::open(&paths.db(), &new_key, false)?;
+            files::sync_dir(&paths.dir)?;
+            finish(&paths, &vault_id, &new_key)?;
+            self.header = read_header(&paths)?;
+            Ok(())
+        })();
+        match finished {
+            Ok(()) => self.checkpoint_after_commit(seq, &head, now),
+            Err(error) => tracing::warn!(%error, "the re-key committed; its last steps are finished at the next open"),
+        }
         tracing::info!("vault re-keyed");
         Ok(recovery)
     }

@@ -379,7 +379,8 @@ impl Vault {
             &super::audit_entry(&system, "score.failed", &object, crate::audit::Outcome::Failed),
         )?;
         tx.commit()?;
-        self.store_checkpoint(seq, &head, now)
+        self.checkpoint_after_commit(seq, &head, now);
+        Ok(())
     }
 
     /// How many jobs are waiting or running, and how many failed for good.

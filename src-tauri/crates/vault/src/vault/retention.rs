@@ -175,7 +175,7 @@ impl Vault {
             &audit_entry(actor, "retention.run", &format!("retention_run:{run}"), Outcome::Ok),
         )?;
         tx.commit()?;
-        self.store_checkpoint(seq, &hash, now)?;
+        self.checkpoint_after_commit(seq, &hash, now);
 
         // After the commit: the records no longer lead to these files, and their keys are gone.
         // Files of records purged by an earlier run that crashed before deleting are included.

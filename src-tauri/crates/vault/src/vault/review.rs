@@ -427,7 +427,7 @@ impl Vault {
         let (seq, head) =
             audit::append(&tx, &self.chain, now, &audit_entry(session, "auth.reauth", &object, Outcome::Failed))?;
         tx.commit()?;
-        self.store_checkpoint(seq, &head, now)?;
+        self.checkpoint_after_commit(seq, &head, now);
         Err(VaultError::BadCredentials)
     }
 }

@@ -60,14 +60,14 @@ impl Vault {
         let token = zeroize::Zeroizing::new(format!("ikt_{}", hex::encode(secret)));
         let hash = self.lookup_hash("api-token", &token);
         let now = self.now();
-        let next: i64 = self.conn.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM api_tokens", [], |r| r.get(0))?;
         let expires = now + i64::from(days) * DAY_MS;
-        self.write(session, "api_token.create", &format!("api_token:{next}"), |tx| {
+        let next = self.write_naming(session, "api_token.create", |tx| {
+            let next = super::next_id(tx, "api_tokens")?;
             tx.execute(
                 "INSERT INTO api_tokens (id, name, token_hash, prefix, scopes, created_at, created_by, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 params![next, name.trim(), hash, &token[..12], scopes.join(" "), now, session.user_id, expires],
             )?;
-            Ok(())
+            Ok((format!("api_token:{next}"), next))
         })?;
         Ok((next, token))
     }
@@ -151,7 +151,7 @@ impl Vault {
         tx.execute("UPDATE api_tokens SET last_used_at = ?2 WHERE id = ?1", params![id, now])?;
         let (seq, head) = crate::audit::append(&tx, &self.chain, now, &entry)?;
         tx.commit()?;
-        self.store_checkpoint(seq, &head, now)?;
+        self.checkpoint_after_commit(seq, &head, now);
         Ok(ApiCaller { token_id: id, name })
     }
 
