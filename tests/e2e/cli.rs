@@ -703,15 +703,17 @@ fn reports_and_verification_through_the_cli() -> Result<()> {
     Ok(())
 }
 
-/// POSTs one candidate to the local API on `port`; the status code and, on 201, the new id.
-fn post_candidate(port: u16, token: &str, name: &str) -> Result<(u16, Option<i64>)> {
+/// POSTs one candidate to the local API on `port` (with `key` as its Idempotency-Key); the
+/// status code, on 201 the new id, and whether the answer says it was replayed.
+fn post_candidate(port: u16, token: &str, name: &str, key: Option<&str>) -> Result<(u16, Option<i64>, bool)> {
     use std::io::{Read, Write};
     let body = serde_json::json!({ "job_id": 1, "name": name }).to_string();
+    let key = key.map(|k| format!("Idempotency-Key: {k}\r\n")).unwrap_or_default();
     let mut stream = std::net::TcpStream::connect(("127.0.0.1", port))?;
     write!(
         stream,
         "POST /api/v1/candidates HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nAuthorization: Bearer {token}\r\n\
-         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+         {key}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
     )?;
     let mut response = String::new();
@@ -722,7 +724,8 @@ fn post_candidate(port: u16, token: &str, name: &str) -> Result<(u16, Option<i64
         .nth(1)
         .and_then(|b| serde_json::from_str::<serde_json::Value>(b.trim()).ok())
         .and_then(|v| v["id"].as_i64());
-    Ok((status, id))
+    let replayed = response.to_ascii_lowercase().contains("\r\nidempotent-replayed: true");
+    Ok((status, id, replayed))
 }
 
 /// One vault, several processes (issue: one owner per vault). Two `api serve` on the same vault
@@ -758,7 +761,7 @@ fn processes_share_a_vault_and_what_replaces_it_waits_for_them() -> Result<()> {
                 scope.spawn(move || -> Result<Vec<i64>> {
                     let mut ids = Vec::new();
                     for i in 0..25 {
-                        let (status, id) = post_candidate(port, &token, &format!("并发{w}-{i}"))?;
+                        let (status, id, _) = post_candidate(port, &token, &format!("并发{w}-{i}"), None)?;
                         ensure!(status == 201, "writer {w}, write {i}: status {status}");
                         ids.push(id.context("no id in a 201")?);
                     }
@@ -775,6 +778,14 @@ fn processes_share_a_vault_and_what_replaces_it_waits_for_them() -> Result<()> {
     distinct.sort_unstable();
     distinct.dedup();
     ensure!(distinct.len() == 100, "{} distinct ids for 100 acknowledged writes", distinct.len());
+    // A client that retries (the connection dropped after the commit) with its Idempotency-Key
+    // gets the first answer, from either server, and no second candidate.
+    let first = post_candidate(ports[0], &token, "重试", Some("hrms-req-1"))?;
+    let retry = post_candidate(ports[1], &token, "重试", Some("hrms-req-1"))?;
+    ensure!(first.0 == 201 && !first.2, "{first:?}");
+    ensure!(retry == (201, first.1, true), "retry answered {retry:?}, first {first:?}");
+    let reused = post_candidate(ports[0], &token, "别人", Some("hrms-req-1"))?;
+    ensure!(reused.0 == 422, "the key with another request: {reused:?}");
 
     // What replaces the vault is refused while the servers have it open, naming them.
     let rekey = cli.run(&["vault", "rekey", "--user", "admin"], "")?;
@@ -789,7 +800,7 @@ fn processes_share_a_vault_and_what_replaces_it_waits_for_them() -> Result<()> {
     }
     ensure!(std::fs::read(cli.data.join("vault/vault.json"))? == header, "a refused re-key changed the header");
     let status = cli.ok(&["vault", "status", "--user", "admin"])?;
-    ensure!(status.lines().any(|l| l.trim_start().starts_with("candidates") && l.contains("100")), "{status}");
+    ensure!(status.lines().any(|l| l.trim_start().starts_with("candidates") && l.contains("101")), "{status}");
     cli.ok(&["vault", "rekey", "--user", "admin"])?;
     cli.ok(&["vault", "check", "--user", "admin"])?;
     Ok(())

@@ -131,7 +131,7 @@ pub struct ErrorBody {
     pub en: String,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CandidateIn {
     #[serde(deserialize_with = "integer")]
@@ -181,7 +181,7 @@ pub struct CandidatePageOut {
     pub has_more: bool,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InvitationIn {
     #[serde(deserialize_with = "integer")]
@@ -330,7 +330,7 @@ impl From<VaultError> for Failure {
         let status = match &error {
             VaultError::ApiTokenRefused => StatusCode::UNAUTHORIZED,
             VaultError::NoSuchObject { .. } => StatusCode::NOT_FOUND,
-            VaultError::Rule(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            VaultError::Rule(_) | VaultError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };
         if status == StatusCode::INTERNAL_SERVER_ERROR {
@@ -375,6 +375,35 @@ fn bad_body(rejection: JsonRejection) -> Failure {
         );
     }
     bad_request(rejection)
+}
+
+/// The request's `Idempotency-Key`, if it has one, bound to a digest of the parsed request
+/// (`operation` and its JSON): a retry with the same key returns the first result.
+fn idempotency<T: Serialize>(headers: &HeaderMap, request: &T) -> Result<Option<vault::Idempotency>, Failure> {
+    let Some(value) = headers.get(IDEMPOTENCY_KEY) else { return Ok(None) };
+    let key = value
+        .to_str()
+        .ok()
+        .filter(|k| (1..=255).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic()))
+        .ok_or_else(|| bad_request("Idempotency-Key is not 1 to 255 visible ASCII characters"))?;
+    let json = serde_json::to_vec(request).map_err(|_| internal())?;
+    Ok(Some(vault::Idempotency {
+        key: key.to_owned(),
+        request_sha256: <sha2::Sha256 as sha2::Digest>::digest(&json).into(),
+    }))
+}
+
+/// The header a creating call may carry (draft-ietf-httpapi-idempotency-key-header).
+const IDEMPOTENCY_KEY: &str = "idempotency-key";
+
+/// Headers of a created resource: `Idempotent-Replayed: true` when it is the stored result of an
+/// earlier call with the same key.
+fn created_headers(replayed: bool) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    if replayed {
+        headers.insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    headers
 }
 
 fn bearer(headers: &HeaderMap) -> String {
@@ -476,8 +505,11 @@ async fn list_candidates(
     }))
 }
 
-/// Add a candidate.
+/// Add a candidate. With an `Idempotency-Key`, a retry of the same request within 24 hours
+/// returns the first result (header `Idempotent-Replayed: true`) instead of adding the candidate
+/// again; the same key with another request is refused (422).
 #[utoipa::path(post, path = "/api/v1/candidates", request_body = CandidateIn, security(("token" = ["candidates:write"])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first result (1–255 visible ASCII characters, kept 24 hours).")),
     responses((status = 201, body = Created), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn add_candidate(
@@ -485,8 +517,9 @@ async fn add_candidate(
     ConnectInfo(peer): Peer,
     headers: HeaderMap,
     body: Result<Json<CandidateIn>, JsonRejection>,
-) -> Result<(StatusCode, Json<Created>), Failure> {
+) -> Result<(StatusCode, HeaderMap, Json<Created>), Failure> {
     let Json(c) = body.map_err(bad_body)?;
+    let idem = idempotency(&headers, &c);
     let candidate = NewCandidate {
         job_id: c.job_id,
         name: c.name,
@@ -495,12 +528,25 @@ async fn add_candidate(
         email: c.email,
         group: c.group,
     };
-    let id = state.call(&headers, peer, move |v, t, d| v.api_add_candidate(t, d, candidate)).await?;
-    Ok((StatusCode::CREATED, Json(Created { id })))
+    let created = state
+        .call(&headers, peer, move |v, t, d| -> Result<_, Failure> {
+            // The caller is authenticated (and audited) before a malformed key is refused.
+            let idem = match idem {
+                Ok(idem) => idem,
+                Err(refused) => {
+                    return Err(v.api_session(t, "candidates:write", d).map_or_else(Failure::from, |_| refused));
+                }
+            };
+            Ok(v.api_add_candidate(t, d, candidate, idem.as_ref())?)
+        })
+        .await?;
+    Ok((StatusCode::CREATED, created_headers(created.replayed), Json(Created { id: created.value })))
 }
 
-/// Invite a candidate: returns the access code for the printed slip (this once only).
+/// Invite a candidate: returns the access code for the printed slip (this once only, and to
+/// retries of the same call with its `Idempotency-Key` within 24 hours).
 #[utoipa::path(post, path = "/api/v1/invitations", request_body = InvitationIn, security(("token" = ["invitations:write"])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first result (1–255 visible ASCII characters, kept 24 hours).")),
     responses((status = 201, body = InvitationOut), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn issue_invitation(
@@ -508,14 +554,26 @@ async fn issue_invitation(
     ConnectInfo(peer): Peer,
     headers: HeaderMap,
     body: Result<Json<InvitationIn>, JsonRejection>,
-) -> Result<(StatusCode, Json<InvitationOut>), Failure> {
+) -> Result<(StatusCode, HeaderMap, Json<InvitationOut>), Failure> {
     let Json(i) = body.map_err(bad_body)?;
-    let (interview_id, code) = state
-        .call(&headers, peer, move |v, t, d| {
-            v.api_issue_invitation(t, d, i.candidate_id, i.valid_from_ms, i.valid_until_ms)
+    let idem = idempotency(&headers, &i);
+    let created = state
+        .call(&headers, peer, move |v, t, d| -> Result<_, Failure> {
+            let idem = match idem {
+                Ok(idem) => idem,
+                Err(refused) => {
+                    return Err(v.api_session(t, "invitations:write", d).map_or_else(Failure::from, |_| refused));
+                }
+            };
+            Ok(v.api_issue_invitation(t, d, i.candidate_id, i.valid_from_ms, i.valid_until_ms, idem.as_ref())?)
         })
         .await?;
-    Ok((StatusCode::CREATED, Json(InvitationOut { interview_id, access_code: code.display() })))
+    let (interview_id, code) = created.value;
+    Ok((
+        StatusCode::CREATED,
+        created_headers(created.replayed),
+        Json(InvitationOut { interview_id, access_code: code.display() }),
+    ))
 }
 
 /// An interview's state.

@@ -102,6 +102,8 @@ pub enum VaultError {
     InUse { operation: Option<crate::lock::Exclusive>, holders: Vec<String> },
     /// `vault.json`'s copy of the database key no longer matches what the database recorded:
     /// the printed recovery key would not restore access.
+    #[error("an Idempotency-Key was used again with a different request")]
+    IdempotencyKeyReused,
     #[error("vault header {path} differs from the digest recorded in the database")]
     RecoveryCopyDamaged { path: PathBuf },
 }
@@ -175,6 +177,7 @@ impl UserFacing for VaultError {
             VaultError::Io { .. } => "vault.io",
             VaultError::Crypto(_) => "vault.crypto",
             VaultError::InUse { .. } => "vault.in_use",
+            VaultError::IdempotencyKeyReused => "api.idempotency_key_reused",
             VaultError::RecoveryCopyDamaged { .. } => "vault.recovery_copy_damaged",
         }
     }
@@ -404,6 +407,10 @@ impl UserFacing for VaultError {
                     format!("{who_en} {what_en}. Nothing was changed."),
                 )
             }
+            VaultError::IdempotencyKeyReused => Localized::new(
+                "此 Idempotency-Key 已用于另一个不同的请求（24 小时内）。重试请使用原请求；新请求请使用新的键。未做任何更改。",
+                "This Idempotency-Key was already used with a different request (within 24 hours). Retry with the original request, or use a new key for a new one. Nothing was changed.",
+            ),
             VaultError::RecoveryCopyDamaged { path } => Localized::new(
                 format!(
                     "保险库描述文件 {} 与数据库中的记录不一致（已被改动或损坏）：打印的恢复密钥可能已无法恢复本保险库。保险库本身完好。请管理员立即生成新的恢复密钥（interview-kiosk vault rekey）并妥善保存；在此之前不会制作备份，以免复制损坏。",

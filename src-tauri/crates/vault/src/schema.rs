@@ -4,7 +4,7 @@
 
 /// Migration `i` brings the schema from version `i` to `i + 1`. Append only; never edit one
 /// that has shipped.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10];
 
 pub const CURRENT_VERSION: u32 = MIGRATIONS.len() as u32;
 
@@ -385,4 +385,20 @@ INSERT INTO reports_v9 (id, kind, object, sha256, size, signer_fingerprint, audi
 DROP TABLE reports;
 ALTER TABLE reports_v9 RENAME TO reports;
 CREATE INDEX reports_object ON reports (object);
+"#;
+
+/// Version 10: the first result of an API call that carried an `Idempotency-Key`, kept a day so
+/// that a retried call returns it instead of creating the candidate or invitation again. The
+/// response is sealed (an invitation's holds the access code).
+const V10: &str = r#"
+CREATE TABLE api_idempotency (
+    token_id   INTEGER NOT NULL REFERENCES api_tokens (id),
+    key        TEXT NOT NULL,
+    operation  TEXT NOT NULL,
+    request    BLOB NOT NULL,
+    response   BLOB NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (token_id, key)
+);
+CREATE INDEX api_idempotency_created ON api_idempotency (created_at);
 "#;

@@ -40,7 +40,7 @@ mod retention;
 mod review;
 mod tokens;
 
-pub use api::InterviewStatus;
+pub use api::{Created, IDEMPOTENCY_WINDOW_MS, Idempotency, InterviewStatus};
 pub use backup::{BackupReport, RestoreReport};
 pub use kiosk::{KioskPlan, KioskQuestion, MAX_EXTRA_TIME_PCT, UserInfo};
 pub use query::{AuditRow, CandidateFilter, CandidatePage, CandidateRow};
@@ -825,6 +825,16 @@ impl Vault {
 
     /// The same for an actor already authorised.
     pub(crate) fn add_candidate_as(&mut self, session: &Session, c: NewCandidate) -> Result<i64> {
+        self.add_candidate_then(session, c, |_, _| Ok(()))
+    }
+
+    /// [`Vault::add_candidate_as`], running `then` with the new id inside the same transaction.
+    pub(crate) fn add_candidate_then(
+        &mut self,
+        session: &Session,
+        c: NewCandidate,
+        then: impl FnOnce(&Transaction<'_>, i64) -> Result<()>,
+    ) -> Result<i64> {
         let job: Option<i64> =
             self.conn.query_row("SELECT id FROM jobs WHERE id = ?1", [c.job_id], |r| r.get(0)).optional()?;
         if job.is_none() {
@@ -835,6 +845,7 @@ impl Vault {
         self.write_naming(session, "candidate.create", |tx| {
             let next = next_id(tx, "candidates")?;
             insert_candidate(tx, next, &c, &row, now)?;
+            then(tx, next)?;
             Ok((format!("candidate:{next}"), next))
         })
     }
@@ -929,6 +940,19 @@ impl Vault {
         valid_from_ms: i64,
         valid_until_ms: i64,
     ) -> Result<(i64, AccessCode)> {
+        self.issue_invitation_then(session, candidate_id, valid_from_ms, valid_until_ms, |_, _, _| Ok(()))
+    }
+
+    /// [`Vault::issue_invitation_as`], running `then` with the new interview and its code
+    /// inside the same transaction.
+    pub(crate) fn issue_invitation_then(
+        &mut self,
+        session: &Session,
+        candidate_id: i64,
+        valid_from_ms: i64,
+        valid_until_ms: i64,
+        then: impl FnOnce(&Transaction<'_>, i64, &AccessCode) -> Result<()>,
+    ) -> Result<(i64, AccessCode)> {
         if valid_until_ms <= valid_from_ms {
             return Err(interview::RuleError::CodeWindowEmpty.into());
         }
@@ -952,7 +976,9 @@ impl Vault {
                 "INSERT INTO interviews (invitation_id, candidate_id, job_id, state, updated_at) VALUES (?1, ?2, ?3, 'invited', ?4)",
                 params![next, candidate_id, job_id, now],
             )?;
-            Ok((format!("invitation:{next}"), tx.last_insert_rowid()))
+            let interview = tx.last_insert_rowid();
+            then(tx, interview, &code)?;
+            Ok((format!("invitation:{next}"), interview))
         })?;
         Ok((interview, code))
     }

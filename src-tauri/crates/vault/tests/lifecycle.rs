@@ -648,7 +648,7 @@ fn api_calls_act_within_their_scopes_and_are_attributed_to_the_calling_system() 
     let (_, token) = f.vault.create_api_token(&f.admin, "HRMS", &scopes, 90).unwrap();
     let candidate =
         NewCandidate { job_id: job, name: "赵六".into(), id_number: None, phone: None, email: None, group: None };
-    let id = f.vault.api_add_candidate(&token, "127.0.0.1", candidate).unwrap();
+    let id = f.vault.api_add_candidate(&token, "127.0.0.1", candidate, None).unwrap().value;
     let page = f
         .vault
         .api_list_candidates(
@@ -660,7 +660,7 @@ fn api_calls_act_within_their_scopes_and_are_attributed_to_the_calling_system() 
     assert!(page.rows.iter().any(|r| r.id == id));
     // Not in its scopes: refused, nothing issued.
     let now = f.clock.now();
-    let refused = f.vault.api_issue_invitation(&token, "127.0.0.1", id, now, now + HOUR).unwrap_err();
+    let refused = f.vault.api_issue_invitation(&token, "127.0.0.1", id, now, now + HOUR, None).unwrap_err();
     assert_eq!(refused.code(), "api.token_refused");
     // A clerk issues the invitation; the system reads the interview's state and the results.
     let (interview, _) = f.vault.issue_invitation(&f.clerk, id, now, now + HOUR).unwrap();
@@ -942,4 +942,67 @@ fn a_damaged_header_is_found_before_recovery_needs_it() {
     assert!(err.user_message().en.contains("checkpoint.json"), "{err:?}");
     std::fs::write(&checkpoint, &original).unwrap();
     Vault::open_with_clock(&data, clock.boxed()).unwrap();
+}
+
+/// A retried creating call with its `Idempotency-Key` returns the first result and creates
+/// nothing more (one candidate, one audit entry; the same interview and access code); the same
+/// key with another request is refused; another system's key is its own; after a day the key
+/// is free again.
+#[test]
+fn api_retries_with_an_idempotency_key_return_the_first_result() {
+    let mut f = Fixture::new();
+    let job = f.job();
+    let scopes: Vec<String> = ["candidates:write", "invitations:write"].iter().map(|s| s.to_string()).collect();
+    let (_, token) = f.vault.create_api_token(&f.admin, "HRMS", &scopes, 90).unwrap();
+    let (_, other_token) = f.vault.create_api_token(&f.admin, "OA", &scopes, 90).unwrap();
+    let candidate =
+        || NewCandidate { job_id: job, name: "孙七".into(), id_number: None, phone: None, email: None, group: None };
+    let key = |k: &str, request: &[u8]| vault::Idempotency {
+        key: k.into(),
+        request_sha256: sha2::Digest::finalize(sha2::Digest::chain_update(sha2::Sha256::default(), request)).into(),
+    };
+    let creates = |f: &Fixture| {
+        raw(&f.db_path(), &f.key())
+            .query_row("SELECT COUNT(*) FROM audit_log WHERE action = 'candidate.create'", [], |r| r.get::<_, i64>(0))
+            .unwrap()
+    };
+    let before = f.vault.status().unwrap().candidates;
+    let k1 = key("retry-1", b"sun qi");
+    let first = f.vault.api_add_candidate(&token, "10.0.0.9", candidate(), Some(&k1)).unwrap();
+    assert!(!first.replayed);
+    let audited = creates(&f);
+    for _ in 0..3 {
+        let again = f.vault.api_add_candidate(&token, "10.0.0.9", candidate(), Some(&k1)).unwrap();
+        assert_eq!((again.value, again.replayed), (first.value, true));
+    }
+    assert_eq!(f.vault.status().unwrap().candidates, before + 1);
+    assert_eq!(creates(&f), audited, "a replay wrote a second candidate.create");
+    // The same key with another request: refused, nothing added.
+    let other = key("retry-1", b"someone else");
+    let refused = f.vault.api_add_candidate(&token, "10.0.0.9", candidate(), Some(&other)).unwrap_err();
+    assert_eq!(refused.code(), "api.idempotency_key_reused");
+    // Another system's key of the same name is its own.
+    let theirs = f.vault.api_add_candidate(&other_token, "10.0.0.9", candidate(), Some(&k1)).unwrap();
+    assert!(!theirs.replayed && theirs.value != first.value);
+
+    // An invitation: the same interview and the same access code again.
+    let now = f.clock.now();
+    let ki = key("invite-1", b"invitation");
+    let issued = f.vault.api_issue_invitation(&token, "10.0.0.9", first.value, now, now + HOUR, Some(&ki)).unwrap();
+    let again = f.vault.api_issue_invitation(&token, "10.0.0.9", first.value, now, now + HOUR, Some(&ki)).unwrap();
+    assert!(again.replayed);
+    assert_eq!(again.value.0, issued.value.0);
+    assert_eq!(again.value.1.as_str(), issued.value.1.as_str());
+    // The code is not stored in clear.
+    let stored: Vec<u8> = raw(&f.db_path(), &f.key())
+        .query_row("SELECT response FROM api_idempotency WHERE key = 'invite-1'", [], |r| r.get(0))
+        .unwrap();
+    assert!(!stored.windows(4).any(|w| w == &issued.value.1.as_str().as_bytes()[..4]));
+
+    // A day later the key is free again: a new candidate.
+    f.clock.advance(vault::IDEMPOTENCY_WINDOW_MS + 1);
+    let later = f.vault.api_add_candidate(&token, "10.0.0.9", candidate(), Some(&k1)).unwrap();
+    assert!(!later.replayed && later.value != first.value);
+    let auditor = f.vault.login("auditor", PASSWORD, "desk-3").unwrap();
+    f.vault.check(&auditor).unwrap();
 }

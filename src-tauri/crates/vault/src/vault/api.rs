@@ -2,12 +2,62 @@
 //! token's scope and audited (`api.<scope>`), and every change attributed to the calling system
 //! (`api:<token name>`) in the audit log.
 
-use rusqlite::OptionalExtension;
+use rusqlite::{OptionalExtension, Transaction, params};
 use serde::Serialize;
 
 use super::{AccessCode, CandidateFilter, CandidatePage, ExportedResult, NewCandidate, Session, Vault};
 use crate::accounts::SessionToken;
 use crate::error::{Result, VaultError};
+use crate::keys::{self, SecretKey};
+
+/// How long the first result of a call with an `Idempotency-Key` is kept for its retries.
+pub const IDEMPOTENCY_WINDOW_MS: i64 = 24 * 3_600_000;
+
+/// A client's `Idempotency-Key` on a creating call, with a digest of the request it came
+/// with: a retry with the same key and the same request gets the first result; the same key
+/// with another request is refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Idempotency {
+    pub key: String,
+    pub request_sha256: [u8; 32],
+}
+
+/// What a creating call answered, and whether it is the stored answer of an earlier call.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Created<T> {
+    pub value: T,
+    pub replayed: bool,
+}
+
+/// The first results, sealed: an invitation's holds an access code, which the vault otherwise
+/// keeps only as a hash.
+fn seal_key(lookup_key: &SecretKey) -> SecretKey {
+    lookup_key.derive("api idempotency v1")
+}
+
+fn context(token_id: i64, key: &str, operation: &str) -> Vec<u8> {
+    format!("{token_id}\0{operation}\0{key}").into_bytes()
+}
+
+/// Records the first result inside the creating transaction (so it exists exactly when the
+/// change does) and drops what is older than the window.
+fn remember(
+    tx: &Transaction<'_>,
+    sealer: &SecretKey,
+    token_id: i64,
+    idem: &Idempotency,
+    operation: &str,
+    response: &[u8],
+    now: i64,
+) -> Result<()> {
+    tx.execute("DELETE FROM api_idempotency WHERE created_at < ?1", [now - IDEMPOTENCY_WINDOW_MS])?;
+    let sealed = keys::seal(sealer, response, &context(token_id, &idem.key, operation))?;
+    tx.execute(
+        "INSERT INTO api_idempotency (token_id, key, operation, request, response, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![token_id, idem.key, operation, idem.request_sha256.as_slice(), sealed, now],
+    )?;
+    Ok(())
+}
 
 /// An interview's state as the HRMS sees it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -35,9 +85,56 @@ impl Vault {
         })
     }
 
-    pub fn api_add_candidate(&mut self, token: &str, device: &str, candidate: NewCandidate) -> Result<i64> {
+    pub fn api_add_candidate(
+        &mut self,
+        token: &str,
+        device: &str,
+        candidate: NewCandidate,
+        idempotency: Option<&Idempotency>,
+    ) -> Result<Created<i64>> {
+        const OPERATION: &str = "candidates.create";
         let actor = self.api_session(token, "candidates:write", device)?;
-        self.add_candidate_as(&actor, candidate)
+        let Some((idem, token_id)) = idempotency.zip(actor.api_token_id) else {
+            return Ok(Created { value: self.add_candidate_as(&actor, candidate)?, replayed: false });
+        };
+        let decode = |bytes: &[u8]| -> Result<i64> {
+            Ok(i64::from_be_bytes(bytes.try_into().map_err(|_| VaultError::Corrupt("idempotency record".into()))?))
+        };
+        if let Some(first) = self.first_result(token_id, idem, OPERATION)? {
+            return Ok(Created { value: decode(&first)?, replayed: true });
+        }
+        let (sealer, now) = (seal_key(&self.lookup_key), self.now());
+        let created = self.add_candidate_then(&actor, candidate, |tx, id| {
+            remember(tx, &sealer, token_id, idem, OPERATION, &id.to_be_bytes(), now)
+        });
+        match created {
+            Ok(id) => Ok(Created { value: id, replayed: false }),
+            // A twin of this call committed first (the client retried while it was running).
+            Err(error) => match self.first_result(token_id, idem, OPERATION)? {
+                Some(first) => Ok(Created { value: decode(&first)?, replayed: true }),
+                None => Err(error),
+            },
+        }
+    }
+
+    /// The stored first result for `idem`, if a call with that key committed within the window;
+    /// refused when the key came with another request.
+    fn first_result(&self, token_id: i64, idem: &Idempotency, operation: &str) -> Result<Option<Vec<u8>>> {
+        let row: Option<(String, Vec<u8>, Vec<u8>)> = self
+            .conn
+            .query_row(
+                "SELECT operation, request, response FROM api_idempotency WHERE token_id = ?1 AND key = ?2 AND created_at >= ?3",
+                params![token_id, idem.key, self.now() - IDEMPOTENCY_WINDOW_MS],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        let Some((stored_operation, request, sealed)) = row else { return Ok(None) };
+        if stored_operation != operation || request != idem.request_sha256 {
+            return Err(VaultError::IdempotencyKeyReused);
+        }
+        let plain = keys::open(&seal_key(&self.lookup_key), &sealed, &context(token_id, &idem.key, operation))
+            .ok_or_else(|| VaultError::Corrupt("idempotency record".into()))?;
+        Ok(Some(plain.to_vec()))
     }
 
     pub fn api_list_candidates(
@@ -58,9 +155,35 @@ impl Vault {
         candidate_id: i64,
         valid_from_ms: i64,
         valid_until_ms: i64,
-    ) -> Result<(i64, AccessCode)> {
+        idempotency: Option<&Idempotency>,
+    ) -> Result<Created<(i64, AccessCode)>> {
+        const OPERATION: &str = "invitations.create";
         let actor = self.api_session(token, "invitations:write", device)?;
-        self.issue_invitation_as(&actor, candidate_id, valid_from_ms, valid_until_ms)
+        let Some((idem, token_id)) = idempotency.zip(actor.api_token_id) else {
+            let value = self.issue_invitation_as(&actor, candidate_id, valid_from_ms, valid_until_ms)?;
+            return Ok(Created { value, replayed: false });
+        };
+        let decode = |bytes: &[u8]| -> Result<(i64, AccessCode)> {
+            let corrupt = || VaultError::Corrupt("idempotency record".into());
+            let (id, code) = bytes.split_at_checked(8).ok_or_else(corrupt)?;
+            let id = i64::from_be_bytes(id.try_into().map_err(|_| corrupt())?);
+            Ok((id, AccessCode::parse(std::str::from_utf8(code).map_err(|_| corrupt())?)))
+        };
+        if let Some(first) = self.first_result(token_id, idem, OPERATION)? {
+            return Ok(Created { value: decode(&first)?, replayed: true });
+        }
+        let (sealer, now) = (seal_key(&self.lookup_key), self.now());
+        let issued = self.issue_invitation_then(&actor, candidate_id, valid_from_ms, valid_until_ms, |tx, id, code| {
+            let response = zeroize::Zeroizing::new([id.to_be_bytes().as_slice(), code.as_str().as_bytes()].concat());
+            remember(tx, &sealer, token_id, idem, OPERATION, &response, now)
+        });
+        match issued {
+            Ok(value) => Ok(Created { value, replayed: false }),
+            Err(error) => match self.first_result(token_id, idem, OPERATION)? {
+                Some(first) => Ok(Created { value: decode(&first)?, replayed: true }),
+                None => Err(error),
+            },
+        }
     }
 
     pub fn api_interview_status(&mut self, token: &str, device: &str, interview_id: i64) -> Result<InterviewStatus> {
