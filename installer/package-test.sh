@@ -52,9 +52,9 @@ say "the demo on the installed app"
 installed --data-dir "$work/data" demo | tail -n 12
 installed --data-dir "$work/data" vault status --user admin | tee "$work/status-before"
 
-say "zero egress of the installed app (the demo, score --queue, api serve in a namespace with a sink)"
+say "zero egress of the installed app (every workload of make test-egress, in a namespace with a sink)"
 python3 "$root/tests/egress/zero_egress.py" --app /usr/bin/interview-kiosk \
-  --with-keyring /usr/lib/interview-kiosk/with-keyring --workloads demo,score-queue,api
+  --with-keyring /usr/lib/interview-kiosk/with-keyring
 [ -f /usr/share/doc/interview-kiosk/UPGRADING.md ] || { echo "package-test: no upgrade notes" >&2; exit 1; }
 
 say "an earlier version's ONNX Runtime telemetry cache is removed at the next start"

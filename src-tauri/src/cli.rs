@@ -181,6 +181,7 @@ fn run(cli: Cli, lang: Lang, log_guard: &mut Option<WorkerGuard>) -> Result<(), 
 /// passes through here first; the scoring crate refuses to load the library without it.
 #[allow(unsafe_code)]
 fn prepare_environment() {
+    debug_assert!(single_threaded(), "the environment must be set before any thread starts");
     let (name, value) = scoring::runtime::TELEMETRY_OPT_OUT;
     // SAFETY: called first thing in `main`, before this process has started any thread, so no
     // other thread can be reading the environment while it is written (`set_var`'s condition).
@@ -193,10 +194,16 @@ fn prepare_environment() {
 /// first thread starts (logging starts one).
 #[allow(unsafe_code)]
 fn keep_caches_in(data_dir: &Path) {
+    debug_assert!(single_threaded(), "the environment must be set before any thread starts");
     let cache = data_dir.join("cache");
     // SAFETY: called from `run` after parsing the command line and before logging (the first
     // thread) starts, so no other thread can be reading the environment while it is written.
     unsafe { std::env::set_var("XDG_CACHE_HOME", cache) };
+}
+
+/// Whether this process has one thread (Linux: `/proc/self/task`; elsewhere it cannot be told).
+fn single_threaded() -> bool {
+    std::fs::read_dir("/proc/self/task").map(|tasks| tasks.count() == 1).unwrap_or(true)
 }
 
 /// Removes the device id and queued events ONNX Runtime's telemetry kept for this account when

@@ -32,4 +32,6 @@ mod state;
 mod vault_cli;
 mod worker;
 
+/// The process's entry point (`src/main.rs` calls nothing else): it sets the environment the
+/// libraries read before any thread starts, so it must be the first thing `main` does.
 pub use cli::main;

@@ -48,6 +48,8 @@ SINK_V4, APP_V4 = "10.203.0.1", "10.203.0.2"
 SINK_V6, APP_V6 = "fd00:203::1", "fd00:203::2"
 CANARY_HOST = "canary.zero-egress.test"
 CANARY_ADDR = ("192.0.2.7", 9)
+CANARY_TCP = ("192.0.2.8", 443)
+CANARY_V6 = ("2001:db8::1", 443)
 KEYRING_PASSWORD = "zero egress keyring"
 ADMIN_PASSWORD = "a long enough admin password"
 # ICMPv6 the kernel sends by itself when an interface comes up (router and neighbour
@@ -179,9 +181,13 @@ class Network:
     sink_process: subprocess.Popen | None = None
 
     @staticmethod
-    def create(workdir: Path) -> "Network":
+    def named(workdir: Path) -> "Network":
         tag = f"{os.getpid() % 100000}"
-        net = Network(app=f"ik-egress-{tag}", sink=f"ik-sink-{tag}", sink_log=workdir / "sink.jsonl")
+        return Network(app=f"ik-egress-{tag}", sink=f"ik-sink-{tag}", sink_log=workdir / "sink.jsonl")
+
+    def create(self) -> None:
+        """Makes the namespaces, the link and the sink ([`destroy`] undoes whatever was made)."""
+        net, tag = self, self.app.rsplit("-", 1)[-1]
         veth_app, veth_sink = f"ikea{tag}", f"ikes{tag}"
         run("ip", "netns", "add", net.app)
         run("ip", "netns", "add", net.sink)
@@ -208,7 +214,6 @@ class Network:
             if time.monotonic() > deadline or net.sink_process.poll() is not None:
                 raise RuntimeError("the sink did not start")
             time.sleep(0.05)
-        return net
 
     def frames(self) -> list[dict]:
         lines = self.sink_log.read_text().splitlines() if self.sink_log.exists() else []
@@ -229,10 +234,14 @@ class Network:
 # --- the trace ------------------------------------------------------------------------------
 
 SYSCALLS = ("connect", "sendto", "sendmsg", "sendmmsg")
-LINE = re.compile(r"^(\d+)<([^>]*)> (.*)$")
+# `PID<comm> call(…)`; strace prints the bare (padded) pid when it could not read the name.
+LINE = re.compile(r"^(\d+)(?:<([^>]*)>)?\s+(.*)$")
 CALL = re.compile(r"^(?:<\.\.\. )?(\w+)(?:\(| resumed>)(.*)$")
 INET = re.compile(r'sa_family=AF_INET, sin_port=htons\((\d+)\), sin_addr=inet_addr\("([^"]+)"\)')
 INET6 = re.compile(r'sa_family=AF_INET6, sin6_port=htons\((\d+)\),.*?inet_pton\(AF_INET6, "([^"]+)"')
+UNIX = re.compile(r'sa_family=AF_UNIX, sun_path=(@?)"([^"]*)"')
+# Sockets of this run (its own D-Bus, keyring, X server, sound server) and their prefixes.
+LOCAL_SOCKETS = ("/tmp/dbus-", "/tmp/.X11-unix/")
 NEW_TASK = re.compile(r"= (\d+)(?:<[^>]*>)?$")
 
 
@@ -259,6 +268,7 @@ class TraceSummary:
     unix_or_netlink: int = 0
     loopback: int = 0
     violations: list[Attempt] = field(default_factory=list)
+    unparsed: list[str] = field(default_factory=list)
 
 
 def is_loopback(address: str) -> bool:
@@ -268,26 +278,69 @@ def is_loopback(address: str) -> bool:
     return ip.is_loopback
 
 
-def judge_trace(path: Path, allowed: set[tuple[str, int]] | None) -> TraceSummary:
-    """Every socket address a traced task sent to or connected to; those outside loopback (or,
-    when `allowed` is given, outside those exact addresses) are violations."""
+def connected(result: str) -> bool:
+    """Whether a connect/send got through (0 or a byte count, or a non-blocking connect under
+    way) rather than being refused."""
+    result = result.strip()
+    return not result.startswith("-1") or "EINPROGRESS" in result
+
+
+def judge_trace(path: Path, allowed: set[tuple[str, int]] | None, workdir: Path) -> TraceSummary:
+    """Every socket address a traced task sent to or connected to. Internet addresses outside
+    loopback (or, when `allowed` is given, outside those exact addresses) are violations; so is
+    a Unix socket outside this run's own (its D-Bus, keyring, X server, files under `workdir`)
+    that accepted the connection — a daemon of the host (nscd, resolved, the system bus) could
+    reach the network on the caller's behalf. A traced call that cannot be read is a failure too
+    (the trace must not fail open)."""
     summary = TraceSummary()
     tgid: dict[int, int] = {}
     exe: dict[int, str] = {}
     pending: dict[int, str] = {}
+
+    def judge(tid: int, comm: str, rest: str, finished: bool) -> None:
+        name = CALL.match(rest)[1]  # type: ignore[index]
+        summary.calls += 1
+        result = rest.rsplit("= ", 1)[-1] if finished and "= " in rest else "? (never returned)"
+        process = exe.get(tgid[tid], f"pid {tgid[tid]}")
+        found = [(a, int(p)) for p, a in INET.findall(rest)] + [(a, int(p)) for p, a in INET6.findall(rest)]
+        for abstract, sun_path in UNIX.findall(rest):
+            summary.unix_or_netlink += 1
+            ours = sun_path.startswith(LOCAL_SOCKETS) or sun_path.startswith(str(workdir))
+            if not ours and connected(result):
+                summary.violations.append(
+                    Attempt(process, comm, tid, name, f"unix socket {abstract}{sun_path} (a daemon of the host)", 0, result.strip())
+                )
+        if not found and not UNIX.search(rest):
+            summary.unix_or_netlink += 1  # a connected socket (no address), netlink, AF_UNSPEC
+            return
+        for address, port in found:
+            ok = (address, port) in allowed if allowed is not None else is_loopback(address)
+            if ok:
+                summary.loopback += 1
+            else:
+                summary.violations.append(Attempt(process, comm, tid, name, address, port, result.strip()))
+
     for raw in path.read_text(errors="replace").splitlines():
         m = LINE.match(raw)
         if not m:
+            if any(f"{call}(" in raw for call in SYSCALLS):
+                summary.unparsed.append(raw)
             continue
-        tid, comm, rest = int(m[1]), m[2], m[3]
+        tid, comm, rest = int(m[1]), m[2] or "?", m[3]
         tgid.setdefault(tid, tid)
         if rest.endswith("<unfinished ...>"):
             pending[tid] = rest[: -len("<unfinished ...>")]
             continue
         if rest.startswith("<... "):
-            rest = pending.pop(tid, "") + rest.split("resumed>", 1)[-1]
+            if tid not in pending:
+                if any(f"<... {call} resumed>" in rest for call in SYSCALLS):
+                    summary.unparsed.append(raw)
+                continue
+            rest = pending.pop(tid) + rest.split("resumed>", 1)[-1]
         call = CALL.match(rest)
         if not call:
+            if any(rest.startswith(f"{c}(") for c in SYSCALLS):
+                summary.unparsed.append(raw)
             continue
         name = call[1]
         if name in ("clone", "clone3", "fork", "vfork"):
@@ -305,22 +358,26 @@ def judge_trace(path: Path, allowed: set[tuple[str, int]] | None) -> TraceSummar
             if target and rest.rstrip().endswith("= 0"):
                 exe[tgid[tid]] = target[1]
             continue
-        if name not in SYSCALLS:
-            continue
-        summary.calls += 1
-        result = rest.rsplit("= ", 1)[-1] if "= " in rest else "?"
-        found = [(a, int(p)) for p, a in INET.findall(rest)] + [(a, int(p)) for p, a in INET6.findall(rest)]
-        if not found:
-            summary.unix_or_netlink += 1
-            continue
-        for address, port in found:
-            ok = (address, port) in allowed if allowed is not None else is_loopback(address)
-            if ok:
-                summary.loopback += 1
-            else:
-                process = exe.get(tgid[tid], f"pid {tgid[tid]}")
-                summary.violations.append(Attempt(process, comm, tid, name, address, port, result.strip()))
+        if name in SYSCALLS:
+            judge(tid, comm, rest, finished=True)
+    # A call still blocked when its process ended (a connect to an address that never answers)
+    # is judged all the same.
+    for tid, rest in pending.items():
+        call = CALL.match(rest)
+        if call and call[1] in SYSCALLS:
+            judge(tid, "?", rest, finished=False)
     return summary
+
+
+TELEMETRY_FILES = re.compile(r"(^|/)(Microsoft/DeveloperTools|\.onnxruntime)(/|$)|(^|/)onnxruntime\.db")
+
+
+def telemetry_traces(root: Path) -> list[str]:
+    """ONNX Runtime's telemetry files (device id, event queue) anywhere under `root`: in a
+    home, a data directory's cache, a temporary directory."""
+    return sorted(
+        str(p.relative_to(root)) for p in root.rglob("*") if TELEMETRY_FILES.search(str(p.relative_to(root)))
+    )
 
 
 # --- workloads ------------------------------------------------------------------------------
@@ -370,28 +427,41 @@ def traced(
         "-o", str(trace), "--",
         "env", "-i", *[f"{k}={v}" for k, v in {**base, **env}.items()], *argv,
     ]  # fmt: skip
+    # Its own process group, so that a time-out stops everything it started.
+    child = subprocess.Popen(
+        command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+    )
     try:
-        done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=seconds)
-        status, output = done.returncode, done.stdout + done.stderr
-    except subprocess.TimeoutExpired as expired:
-        status, output = -1, f"timed out after {seconds} s\n{expired.stdout or ''}{expired.stderr or ''}"
+        output, _ = child.communicate(timeout=seconds)
+        status = child.returncode
+    except subprocess.TimeoutExpired:
+        os.killpg(child.pid, signal.SIGKILL)
+        output, _ = child.communicate()
+        status, output = -1, f"timed out after {seconds} s\n{output}"
     elapsed = time.monotonic() - started
-    summary = judge_trace(trace, allowed)
+    summary = judge_trace(trace, allowed, ctx.workdir)
+    time.sleep(1.0)  # frames still on their way to the sink belong to this workload
     frames = ctx.net.frames()[frames_before:]
     keyring = home / ".local/share/keyrings"
     data = {Path(v) for k, v in env.items() if k == "INTERVIEW_KIOSK_DATA_DIR"}
+    keep = {keyring, *data}
     left = sorted(
         str(p.relative_to(ctx.workdir))
         for base_dir in (home, cwd)
         for p in base_dir.rglob("*")
-        if p.is_file() and keyring not in p.parents and not any(d in p.parents for d in data)
+        # A directory counts unless it leads to what may be there (the keyring, a data dir).
+        if not any(k == p or k in p.parents or p in k.parents for k in keep)
     )
+    left += [f"{t} (ONNX Runtime's telemetry)" for t in telemetry_traces(ctx.workdir / name)]
+    left += [f"{t} (ONNX Runtime's telemetry)" for d in data for t in telemetry_traces(d)]
     ctx.rows.append((name, f"{elapsed:.1f}", summary.calls, summary.unix_or_netlink, summary.loopback,
                      len(summary.violations), len(frames), len(left)))  # fmt: skip
     if status != 0:
         ctx.failures.append(f"{name}: exited with {status}\n{output[-3000:]}")
     for attempt in summary.violations:
         ctx.failures.append(f"{name}: {attempt}")
+    for line in summary.unparsed:
+        ctx.failures.append(f"{name}: a traced call could not be read (the check would miss it): {line}")
     for frame in frames:
         ctx.failures.append(f"{name}: a packet left the namespace: {frame}")
     for path in left:
@@ -400,25 +470,51 @@ def traced(
 
 
 def canary(ctx: Context) -> None:
-    """The sink and the trace must see an attempt; otherwise nothing this test says is proof."""
+    """The sink and the trace must see every kind of attempt the product could make — a
+    datagram, a DNS lookup, a TCP connect from another thread, an IPv6 connect from a forked
+    process — each named with its process; otherwise nothing this test says is proof."""
     probe = (
-        "import socket\n"
+        "import os, socket, threading\n"
         f"s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.sendto(b'canary', {CANARY_ADDR!r})\n"
         f"print(socket.gethostbyname({CANARY_HOST!r}))\n"
+        "def tcp():\n"
+        "    import ctypes; ctypes.CDLL(None).prctl(15, b'canary-tcp', 0, 0, 0)  # PR_SET_NAME\n"
+        "    c = socket.socket(); c.settimeout(1)\n"
+        f"    try: c.connect(({CANARY_TCP[0]!r}, {CANARY_TCP[1]}))\n"
+        "    except OSError: pass\n"
+        "t = threading.Thread(target=tcp, name='canary-tcp'); t.start(); t.join()\n"
+        "pid = os.fork()\n"
+        "if pid == 0:\n"
+        "    c = socket.socket(socket.AF_INET6); c.settimeout(1)\n"
+        f"    try: c.connect(({CANARY_V6[0]!r}, {CANARY_V6[1]}))\n"
+        "    except OSError: pass\n"
+        "    os._exit(0)\n"
+        "os.waitpid(pid, 0)\n"
     )
     inner = Context(ctx.app, ctx.with_keyring, ctx.net, ctx.workdir)
     status, output = traced(inner, "canary", [sys.executable, "-c", probe], {}, 30)
     seen = ctx.net.frames()
-    datagram = any(f.get("dst") == CANARY_ADDR[0] and f.get("dport") == CANARY_ADDR[1] for f in seen)
-    lookup = any(f.get("dns") == CANARY_HOST for f in seen)
-    traced_attempts = [f for f in inner.failures if "sendto to 192.0.2.7 port 9" in f]
-    answered = SINK_V4 in output
-    if not (status == 0 and datagram and lookup and traced_attempts and answered):
+    checks = {
+        "datagram at the sink": any(f.get("dst") == CANARY_ADDR[0] and f.get("dport") == CANARY_ADDR[1] for f in seen),
+        "DNS query at the sink": any(f.get("dns") == CANARY_HOST for f in seen),
+        "TCP connect at the sink": any(f.get("dst") == CANARY_TCP[0] and f.get("dport") == CANARY_TCP[1] for f in seen),
+        "IPv6 connect at the sink": any(f.get("dst") == CANARY_V6[0] and f.get("dport") == CANARY_V6[1] for f in seen),
+        "datagram in the trace": any(f"sendto to {CANARY_ADDR[0]} port {CANARY_ADDR[1]}" in x for x in inner.failures),
+        "TCP connect in the trace, by its thread": any(
+            f"connect to {CANARY_TCP[0]} port {CANARY_TCP[1]}" in x and "canary-tcp" in x for x in inner.failures
+        ),
+        "IPv6 connect in the trace, by the forked process": any(
+            f"connect to {CANARY_V6[0]} port {CANARY_V6[1]}" in x and "python" in x for x in inner.failures
+        ),
+        "the lookup answered by the sink": SINK_V4 in output,
+    }
+    missing = [what for what, ok in checks.items() if not ok]
+    if status != 0 or missing:
         raise SystemExit(
-            f"zero-egress: FAILED: the canary was not seen (datagram {datagram}, lookup {lookup}, "
-            f"traced {bool(traced_attempts)}, answered {answered}); this run proves nothing\n{output}"
+            f"zero-egress: FAILED: the canary was not seen ({', '.join(missing) or f'exit {status}'}); "
+            f"this run proves nothing\n{output}\n" + "\n".join(inner.failures)
         )
-    say(f"canary seen by the sink (datagram and DNS query) and by the trace ({traced_attempts[0].split(': ', 1)[1]})")
+    say(f"canary seen by sink and trace: {', '.join(checks)}")
     ctx.net.sink_log.write_text("")
 
 
@@ -537,9 +633,10 @@ def main() -> int:
         return 2
     workdir = Path(tempfile.mkdtemp(prefix="zero-egress-"))
     os.chmod(workdir, 0o755)
-    net = Network.create(workdir)
+    net = Network.named(workdir)
     ctx = Context(args.app.resolve(), args.with_keyring.resolve(), net, workdir)
     try:
+        net.create()
         canary(ctx)
         for name in chosen:
             say(f"{name} …")

@@ -145,7 +145,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_cache_is_where_the_library_puts_it() {
+    fn telemetry_cache_is_where_the_library_puts_it() {
         let home = OsStr::new("/home/kiosk");
         let expected = Path::new("/home/kiosk/.cache/Microsoft/DeveloperTools/.onnxruntime");
         assert_eq!(telemetry_cache_dir(None, Some(home)).unwrap(), expected);
@@ -158,7 +158,7 @@ mod tests {
     }
 
     #[test]
-    fn leftovers_are_removed_and_nothing_else() {
+    fn telemetry_leftovers_are_removed_and_nothing_else() {
         let home = tempfile::tempdir().unwrap();
         let dir = telemetry_cache_dir(None, Some(home.path().as_os_str())).unwrap();
         std::fs::create_dir_all(&dir).unwrap();

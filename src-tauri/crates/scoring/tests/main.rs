@@ -243,18 +243,33 @@ fn telemetry_files(home: &Path) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Runs `test` of this binary in a child process with its own $HOME and the telemetry switch
-/// set to `switch` (None: absent), as a test cannot change its own process's environment.
-fn child(test: &str, home: &Path, switch: Option<&str>) -> std::process::Output {
-    let mut command = Command::new(std::env::current_exe().unwrap());
-    command.args([test, "--exact", "--ignored", "--nocapture"]).env("HOME", home).env_remove("XDG_CACHE_HOME");
+/// Set in the child processes of the telemetry tests: what the child does.
+const CHILD: &str = "SCORING_TELEMETRY_CHILD";
+
+/// Runs `test` of this binary again in a child process acting as `role`, with its own $HOME and
+/// the telemetry switch set to `switch` (None: absent), as a test cannot change its own
+/// process's environment. The child has no network at all (`unshare -rn`: its own user and
+/// network namespace), so the telemetry it may start cannot reach anyone.
+fn child(test: &str, role: &str, home: &Path, switch: Option<&str>) {
+    let mut command = Command::new("unshare");
+    command
+        .args(["-rn", "--"])
+        .arg(std::env::current_exe().unwrap())
+        .args([test, "--exact", "--nocapture"])
+        .env(CHILD, role)
+        .env("HOME", home)
+        .env_remove("XDG_CACHE_HOME");
     match switch {
         Some(value) => command.env(scoring::runtime::TELEMETRY_OPT_OUT.0, value),
         None => command.env_remove(scoring::runtime::TELEMETRY_OPT_OUT.0),
     };
-    let output = command.output().unwrap();
-    assert!(output.status.success(), "{test}: {}", String::from_utf8_lossy(&output.stdout));
-    output
+    let output = command.output().expect("unshare (util-linux) runs the child without a network");
+    assert!(
+        output.status.success(),
+        "{test} as {role}: {}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 /// The pinned library's telemetry is alive unless the switch is set before it initialises: with
@@ -263,44 +278,40 @@ fn child(test: &str, home: &Path, switch: Option<&str>) -> std::process::Output 
 /// writing them, the first half fails, and the zero-egress test's file check would need another
 /// sign of life.
 #[test]
-fn the_pinned_library_keeps_telemetry_files_only_without_the_switch() {
+fn telemetry_files_appear_only_without_the_switch() {
+    if std::env::var_os(CHILD).is_some() {
+        // The child: the library initialised by hand, bypassing `Runtime::load`'s check.
+        let store = manifest::AssetStore::locate().unwrap();
+        let library = store.verify("onnxruntime").unwrap();
+        let env =
+            ort::init_from(&library.path).unwrap().with_name("telemetry-probe").with_telemetry(false).build().unwrap();
+        let model = store.verify("silero-vad").unwrap();
+        let _session = ort::session::Session::builder(&env).unwrap().commit_from_file(&model.path).unwrap();
+        return;
+    }
+    let test = "telemetry_files_appear_only_without_the_switch";
     let home = tempfile::tempdir().unwrap();
-    child("child_initialises_the_library_directly", home.path(), None);
+    child(test, "direct", home.path(), None);
     let files = telemetry_files(home.path());
     assert!(files.iter().any(|f| f == "deviceid"), "no device id without the switch: {files:?}");
 
     let home = tempfile::tempdir().unwrap();
-    child("child_initialises_the_library_directly", home.path(), Some("1"));
+    child(test, "direct", home.path(), Some("1"));
     assert_eq!(telemetry_files(home.path()), Vec::<String>::new(), "telemetry files with the switch on");
 }
 
 /// Without the switch, `Runtime::load` refuses (naming it) and never initialises the library.
 #[test]
-fn the_runtime_refuses_to_load_without_the_switch() {
+fn telemetry_switch_missing_means_the_runtime_is_not_loaded() {
+    if std::env::var_os(CHILD).is_some() {
+        let error = Runtime::load(manifest::AssetStore::locate().unwrap()).unwrap_err();
+        assert!(matches!(error, scoring::ScoringError::TelemetryNotDisabled { .. }), "{error}");
+        assert!(error.to_string().contains("ORT_DISABLE_TELEMETRY"), "{error}");
+        return;
+    }
     for switch in [None, Some("0")] {
         let home = tempfile::tempdir().unwrap();
-        child("child_loads_the_runtime_without_the_switch", home.path(), switch);
+        child("telemetry_switch_missing_means_the_runtime_is_not_loaded", "runtime", home.path(), switch);
         assert_eq!(telemetry_files(home.path()), Vec::<String>::new(), "telemetry files after a refusal ({switch:?})");
     }
-}
-
-/// Child of the test above: the library initialised by hand, bypassing `Runtime::load`'s check.
-#[test]
-#[ignore = "run by the_pinned_library_keeps_telemetry_files_only_without_the_switch"]
-fn child_initialises_the_library_directly() {
-    let store = manifest::AssetStore::locate().unwrap();
-    let library = store.verify("onnxruntime").unwrap();
-    let env =
-        ort::init_from(&library.path).unwrap().with_name("telemetry-probe").with_telemetry(false).build().unwrap();
-    let model = store.verify("silero-vad").unwrap();
-    let _session = ort::session::Session::builder(&env).unwrap().commit_from_file(&model.path).unwrap();
-}
-
-/// Child of the test above.
-#[test]
-#[ignore = "run by the_runtime_refuses_to_load_without_the_switch"]
-fn child_loads_the_runtime_without_the_switch() {
-    let error = Runtime::load(manifest::AssetStore::locate().unwrap()).unwrap_err();
-    assert!(matches!(error, scoring::ScoringError::TelemetryNotDisabled { .. }), "{error}");
-    assert!(error.to_string().contains("ORT_DISABLE_TELEMETRY"), "{error}");
 }
