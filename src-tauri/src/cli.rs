@@ -2,6 +2,7 @@
 //! auditors and scripts. Parsing happens before anything touches a display, so `--help` and
 //! every subcommand work on a headless server.
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -102,7 +103,6 @@ enum Command {
 }
 
 pub fn main() -> ExitCode {
-    prepare_environment();
     report_cli::capture_local_offset();
     let cli = Cli::parse();
     let lang = cli.lang.unwrap_or_else(lang_from_locale);
@@ -132,11 +132,13 @@ fn run(cli: Cli, lang: Lang, log_guard: &mut Option<WorkerGuard>) -> Result<(), 
         (None, _) => dirs::data_dir().ok_or(ShellError::NoDataDir)?.join("interview-kiosk"),
     };
     let data_dir = prepare_data_dir(&data_dir)?;
+    ensure_environment(&data_dir)?;
+    // Where ONNX Runtime kept its telemetry for this account: under the caller's cache
+    // directory, which `ensure_environment` replaced.
     let leftovers = scoring::runtime::telemetry_cache_dir(
-        std::env::var_os("XDG_CACHE_HOME").as_deref(),
+        std::env::var_os(USER_CACHE_ENV).as_deref(),
         std::env::var_os("HOME").as_deref(),
     );
-    keep_caches_in(&data_dir);
     *log_guard = logging::init(&data_dir, cli.verbose);
     remove_telemetry_leftovers(leftovers);
     tracing::info!(version = env!("CARGO_PKG_VERSION"), command = ?command, "interview-kiosk started");
@@ -175,40 +177,62 @@ fn run(cli: Cli, lang: Lang, log_guard: &mut Option<WorkerGuard>) -> Result<(), 
     }
 }
 
-/// Sets what must be in this process's environment before any library reads it: ONNX Runtime's
-/// telemetry switch ([`scoring::runtime::TELEMETRY_OPT_OUT`]), whatever the caller's environment
-/// says. Every entry point (the desktop app, the kiosk, each subcommand and the scoring worker)
-/// passes through here first; the scoring crate refuses to load the library without it.
-#[allow(unsafe_code)]
-fn prepare_environment() {
-    debug_assert!(single_threaded(), "the environment must be set before any thread starts");
-    let (name, value) = scoring::runtime::TELEMETRY_OPT_OUT;
-    // SAFETY: called first thing in `main`, before this process has started any thread, so no
-    // other thread can be reading the environment while it is written (`set_var`'s condition).
-    unsafe { std::env::set_var(name, value) };
+/// Set by [`ensure_environment`] in the program it runs again: the data directory it did so
+/// for (so it never does twice), and the caller's own `XDG_CACHE_HOME`, if any.
+const REEXEC_ENV: &str = "INTERVIEW_KIOSK_ENVIRONMENT_FOR";
+const USER_CACHE_ENV: &str = "INTERVIEW_KIOSK_USER_CACHE_HOME";
+
+/// What must be in the environment before any library reads it: ONNX Runtime's telemetry switch
+/// ([`scoring::runtime::TELEMETRY_OPT_OUT`]), whatever the caller's environment says, and the
+/// libraries' cache directory inside the data directory (GStreamer's plugin registry, dconf's,
+/// fontconfig's), so an installation creates nothing outside its data directory and the
+/// credential store.
+fn required_environment(data_dir: &Path) -> [(&'static str, OsString); 2] {
+    let (switch, on) = scoring::runtime::TELEMETRY_OPT_OUT;
+    [(switch, OsString::from(on)), ("XDG_CACHE_HOME", data_dir.join("cache").into_os_string())]
 }
 
-/// Points the caches of the libraries the app runs on (GStreamer's plugin registry, dconf's,
-/// fontconfig's, WebKit's) into `<data dir>/cache` instead of `~/.cache`, so an installation
-/// creates nothing outside its data directory and the credential store. Must run before the
-/// first thread starts (logging starts one).
-#[allow(unsafe_code)]
-fn keep_caches_in(data_dir: &Path) {
-    debug_assert!(single_threaded(), "the environment must be set before any thread starts");
-    let cache = data_dir.join("cache");
-    // SAFETY: called from `run` after parsing the command line and before logging (the first
-    // thread) starts, so no other thread can be reading the environment while it is written.
-    unsafe { std::env::set_var("XDG_CACHE_HOME", cache) };
-}
-
-/// Whether this process has one thread (Linux: `/proc/self/task`; elsewhere it cannot be told).
-fn single_threaded() -> bool {
-    std::fs::read_dir("/proc/self/task").map(|tasks| tasks.count() == 1).unwrap_or(true)
+/// Makes sure this process started with [`required_environment`]: if it did not, it runs
+/// itself again with it — on Unix by `exec`, so it stays the same process (same id, same
+/// standard streams) — before any library has read the environment. The environment of a
+/// running process is never written: WebKit's libraries start a thread before `main` (the
+/// memory scavenger of its allocator), so no point of this program is single-threaded, and a
+/// library may read the environment when it initialises (ONNX Runtime does, for its telemetry).
+fn ensure_environment(data_dir: &Path) -> Result<(), ShellError> {
+    let wanted = required_environment(data_dir);
+    if wanted.iter().all(|(name, value)| std::env::var_os(name).as_ref() == Some(value)) {
+        return Ok(());
+    }
+    let failed = |detail: String| ShellError::Internal(format!("setting the environment: {detail}"));
+    if std::env::var_os(REEXEC_ENV).is_some_and(|done| done == data_dir.as_os_str()) {
+        return Err(failed("it was set, but the program started without it".into()));
+    }
+    let exe = std::env::current_exe().map_err(|e| failed(e.to_string()))?;
+    let mut command = std::process::Command::new(exe);
+    command.args(std::env::args_os().skip(1)).envs(wanted).env(REEXEC_ENV, data_dir);
+    match std::env::var_os(USER_CACHE_ENV).or_else(|| std::env::var_os("XDG_CACHE_HOME")) {
+        Some(cache) => command.env(USER_CACHE_ENV, cache),
+        None => command.env_remove(USER_CACHE_ENV),
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        if let Some(name) = std::env::args_os().next() {
+            command.arg0(name);
+        }
+        // Returns only if the program could not be run again.
+        Err(failed(command.exec().to_string()))
+    }
+    #[cfg(not(unix))]
+    {
+        let status = command.status().map_err(|e| failed(e.to_string()))?;
+        std::process::exit(status.code().unwrap_or(1));
+    }
 }
 
 /// Removes the device id and queued events ONNX Runtime's telemetry kept for this account when
 /// an earlier version ran without the switch (README, "Data residency"). `dir` is where the
-/// library kept them, read before [`keep_caches_in`] changed `XDG_CACHE_HOME`.
+/// library kept them, under the caller's cache directory.
 fn remove_telemetry_leftovers(dir: Option<PathBuf>) {
     match dir.map(|dir| scoring::runtime::remove_telemetry_leftovers(&dir)) {
         None | Some(Ok(0)) => {}

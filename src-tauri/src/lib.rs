@@ -32,6 +32,6 @@ mod state;
 mod vault_cli;
 mod worker;
 
-/// The process's entry point (`src/main.rs` calls nothing else): it sets the environment the
-/// libraries read before any thread starts, so it must be the first thing `main` does.
+/// The process's entry point (`src/main.rs` calls nothing else): it makes sure the process
+/// started with the environment the libraries must read (see `cli::ensure_environment`).
 pub use cli::main;

@@ -819,3 +819,107 @@ fn a_failing_command_leaves_its_detail_in_the_log() -> Result<()> {
     ensure!(logs.contains("command failed") && logs.contains("vault.not_found"), "log:\n{logs}");
     Ok(())
 }
+
+/// A tmpfs of `mib` MiB mounted for one test (root only), unmounted when dropped.
+struct Tmpfs(tempfile::TempDir);
+
+impl Tmpfs {
+    fn new(mib: u32) -> Result<Tmpfs> {
+        let dir = tempfile::tempdir()?;
+        let status = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={mib}m,mode=0700"), "tmpfs"])
+            .arg(dir.path())
+            .status()?;
+        ensure!(status.success(), "mount -t tmpfs needs root");
+        Ok(Tmpfs(dir))
+    }
+
+    fn path(&self) -> &Path {
+        self.0.path()
+    }
+
+    /// Takes every free byte with one file (`fallocate`), or frees it again.
+    fn fill(&self, full: bool) -> Result<()> {
+        let filler = self.path().join("filler");
+        if !full {
+            std::fs::remove_file(&filler)?;
+            return Ok(());
+        }
+        let df = Command::new("df").args(["--output=avail", "-B1"]).arg(self.path()).output()?;
+        let avail: u64 = String::from_utf8(df.stdout)?.lines().nth(1).context("df")?.trim().parse()?;
+        let status = Command::new("fallocate").args(["-l", &avail.to_string()]).arg(&filler).status()?;
+        ensure!(status.success(), "fallocate");
+        Ok(())
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").args(["-l"]).arg(self.0.path()).status();
+    }
+}
+
+/// The disk fills up under the command line (bounded: each command once): every command that
+/// needed to write says the disk is full — not a generic failure, not "nothing was changed"
+/// after a commit — leaves no partial file, and once there is room again the vault checks clean
+/// and holds exactly what was reported saved.
+#[test]
+fn a_full_disk_is_named_and_nothing_reported_failed_was_saved() -> Result<()> {
+    let disk = Tmpfs::new(48)?;
+    let keyring = tempfile::tempdir()?;
+    let cli = Cli { keyring: keyring.path().to_owned(), data: disk.path().join("data") };
+    crate::kiosk::seed(&cli)?;
+    let count = |cli: &Cli| -> Result<String> {
+        let status = cli.ok(&["vault", "status", "--user", "admin"])?;
+        Ok(status.lines().find(|l| l.trim_start().starts_with("candidates")).unwrap_or_default().to_owned())
+    };
+    let before = count(&cli)?;
+    let csv = keyring.path().join("people.csv");
+    std::fs::write(&csv, "姓名,身份证号,手机号\n李四,110101199003074776,13900000000\n")?;
+    let backup = disk.path().join("backup.ikb");
+    let commands: Vec<Vec<String>> = vec![
+        vec![
+            "candidate".into(),
+            "add".into(),
+            "--user".into(),
+            "clerk".into(),
+            "--job".into(),
+            "1".into(),
+            "--name".into(),
+            "满盘".into(),
+        ],
+        vec![
+            "import".into(),
+            "candidates".into(),
+            csv.display().to_string(),
+            "--job".into(),
+            "1".into(),
+            "--user".into(),
+            "clerk".into(),
+        ],
+        vec!["vault".into(), "backup".into(), "--user".into(), "admin".into(), backup.display().to_string()],
+        vec!["vault".into(), "rekey".into(), "--user".into(), "admin".into()],
+    ];
+    let key = std::fs::read(cli.data.join("vault/vault.json"))?;
+    disk.fill(true)?;
+    for command in &commands {
+        let args: Vec<&str> = command.iter().map(String::as_str).collect();
+        let out = cli.run(&args, "")?;
+        let said = String::from_utf8_lossy(&out.stderr);
+        ensure!(!out.status.success(), "{args:?} succeeded on a full disk");
+        ensure!(said.contains("disk is full"), "{args:?} said: {said}");
+    }
+    disk.fill(false)?;
+    ensure!(!backup.exists(), "a failed backup left its file");
+    let leftovers: Vec<String> = std::fs::read_dir(disk.path())?
+        .chain(std::fs::read_dir(cli.data.join("vault"))?)
+        .chain(std::fs::read_dir(cli.data.join("vault/media"))?)
+        .filter_map(|e| Some(e.ok()?.file_name().to_string_lossy().into_owned()))
+        .filter(|n| n.ends_with(".partial") || n.ends_with(".part") || n.ends_with(".tmp") || n.ends_with(".next"))
+        .collect();
+    ensure!(leftovers.is_empty(), "partial files left: {leftovers:?}");
+    ensure!(std::fs::read(cli.data.join("vault/vault.json"))? == key, "a failed re-key changed the header");
+    ensure!(count(&cli)? == before, "a command reported as failed changed the vault: {} vs {before}", count(&cli)?);
+    cli.ok(&["vault", "check", "--user", "admin"])?;
+    Ok(())
+}

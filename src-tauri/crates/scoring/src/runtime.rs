@@ -38,9 +38,9 @@ impl std::fmt::Debug for Runtime {
 static ENVIRONMENT: OnceLock<std::result::Result<Environment, (std::path::PathBuf, String)>> = OnceLock::new();
 
 /// ONNX Runtime's telemetry switch: this variable with this value must be in the process's
-/// environment before the library initialises. `interview-kiosk` sets it first thing in `main`,
-/// before any thread exists; cargo sets it for tests and benchmarks (`.cargo/config.toml`); the
-/// Python benchmark peer sets it before importing onnxruntime.
+/// environment before the library initialises. `interview-kiosk` starts every process with it
+/// (its `main` runs itself again when it is missing); cargo sets it for tests and benchmarks
+/// (`.cargo/config.toml`); the Python benchmark peer sets it before importing onnxruntime.
 pub const TELEMETRY_OPT_OUT: (&str, &str) = ("ORT_DISABLE_TELEMETRY", "1");
 
 /// Whether this process switched ONNX Runtime's telemetry off (see [`TELEMETRY_OPT_OUT`]).

@@ -1,4 +1,4 @@
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use interview::{Action, Localized, RuleError, UserFacing};
 
@@ -102,6 +102,9 @@ pub enum VaultError {
     InUse { operation: Option<crate::lock::Exclusive>, holders: Vec<String> },
     /// `vault.json`'s copy of the database key no longer matches what the database recorded:
     /// the printed recovery key would not restore access.
+    /// A write failed on a disk with no room left (`detail`: what failed, for the log).
+    #[error("the disk holding {path} is full: {detail}")]
+    DiskFull { path: PathBuf, detail: String },
     #[error("an Idempotency-Key was used again with a different request")]
     IdempotencyKeyReused,
     #[error("vault header {path} differs from the digest recorded in the database")]
@@ -113,6 +116,7 @@ impl VaultError {
     /// or an I/O error of that kind.
     pub fn is_disk_full(&self) -> bool {
         match self {
+            VaultError::DiskFull { .. } => true,
             VaultError::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => e.code == rusqlite::ErrorCode::DiskFull,
             VaultError::Io { source, .. } => {
                 source.kind() == std::io::ErrorKind::StorageFull
@@ -121,6 +125,24 @@ impl VaultError {
             }
             _ => false,
         }
+    }
+
+    /// A write that failed on `dir`'s disk, named for what it is when that disk has (almost) no
+    /// room left: SQLite reports a full disk as a generic I/O error in some paths (the shared
+    /// memory file, a file-size limit), so the free space decides.
+    pub(crate) fn on_disk_of(self, dir: &Path) -> VaultError {
+        let io_like = match &self {
+            VaultError::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => {
+                matches!(e.code, rusqlite::ErrorCode::SystemIoFailure | rusqlite::ErrorCode::DiskFull)
+            }
+            VaultError::Io { .. } => true,
+            _ => false,
+        };
+        const ALMOST_NOTHING: u64 = 1024 * 1024;
+        if io_like && fs4::available_space(dir).is_ok_and(|free| free < ALMOST_NOTHING) {
+            return VaultError::DiskFull { path: dir.to_owned(), detail: self.to_string() };
+        }
+        self
     }
 
     pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> VaultError {
@@ -177,6 +199,7 @@ impl UserFacing for VaultError {
             VaultError::Io { .. } => "vault.io",
             VaultError::Crypto(_) => "vault.crypto",
             VaultError::InUse { .. } => "vault.in_use",
+            VaultError::DiskFull { .. } => "vault.disk_full",
             VaultError::IdempotencyKeyReused => "api.idempotency_key_reused",
             VaultError::RecoveryCopyDamaged { .. } => "vault.recovery_copy_damaged",
         }
@@ -349,10 +372,8 @@ impl UserFacing for VaultError {
                 Localized::new("这条提示已经处理过了。", "This flag has already been dealt with.")
             }
             VaultError::Rule(rule) => rule.user_message(),
-            _ if self.is_disk_full() => Localized::new(
-                "磁盘已满，操作未完成，未做任何更改。请释放磁盘空间（或请管理员扩容）后重试。",
-                "The disk is full, so the operation did not complete and nothing was changed. Free some disk space (or ask your administrator to) and try again.",
-            ),
+            VaultError::DiskFull { .. } => disk_full(),
+            _ if self.is_disk_full() => disk_full(),
             VaultError::Sqlite(_) | VaultError::Crypto(_) => Localized::new(
                 "保险库操作失败，未做任何更改。详细信息已写入日志。",
                 "The vault operation failed and nothing was changed. The details are in the log.",
@@ -423,6 +444,14 @@ impl UserFacing for VaultError {
             ),
         }
     }
+}
+
+/// What a person reads when the disk is full, wherever it happened.
+fn disk_full() -> Localized {
+    Localized::new(
+        "磁盘已满：这一步没有保存，也没有改动任何内容（此前已保存的内容不受影响）。请释放磁盘空间（或请管理员扩容）后重试。",
+        "The disk is full: this step was not saved and nothing was changed by it (what was saved before is kept). Free some disk space (or ask your administrator to) and try again.",
+    )
 }
 
 pub type Result<T, E = VaultError> = std::result::Result<T, E>;

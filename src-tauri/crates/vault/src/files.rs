@@ -12,6 +12,8 @@ use std::path::{Path, PathBuf};
 use crate::error::{Result, VaultError};
 
 const TMP_SUFFIX: &str = ".tmp";
+/// A recording being written: `.<name>.<pid>.part` (see `media::MediaWriter`).
+pub(crate) const PART_SUFFIX: &str = ".part";
 
 /// `.<name>.<pid>.<random>.tmp` next to `path`.
 fn temporary_for(path: &Path) -> Result<PathBuf> {
@@ -44,22 +46,33 @@ pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
     File::open(dir).and_then(|d| d.sync_all()).map_err(VaultError::io(dir))
 }
 
-/// Removes the temporaries of [`write_atomic`] in `dir` whose writer process no longer runs
-/// (Linux: no `/proc/<pid>`; elsewhere nothing is removed, as liveness cannot be told).
-pub(crate) fn remove_stale_temporaries(dir: &Path) {
-    if !Path::new("/proc/self").exists() {
-        return;
+/// The writing process of a temporary file in `dir`: `.<name>.<pid>.<random>.tmp` of
+/// [`write_atomic`] or `.<name>.<pid>.part` of a recording being written.
+fn writer_of(file_name: &str) -> Option<u32> {
+    let hidden = file_name.strip_prefix('.')?;
+    if let Some(stem) = hidden.strip_suffix(TMP_SUFFIX) {
+        return stem.rsplit('.').nth(1)?.parse().ok();
     }
+    hidden.strip_suffix(PART_SUFFIX)?.rsplit('.').next()?.parse().ok()
+}
+
+/// Whether `file_name` is a temporary file whose writer no longer runs: its process id is not
+/// in `/proc` (Linux; elsewhere liveness cannot be told and the file is kept), or it is a
+/// recording's `.<name>.ikm.part` of a version that did not name the writer.
+pub(crate) fn is_stale_temporary(file_name: &str) -> bool {
+    if file_name.starts_with('.') && file_name.ends_with(".ikm.part") {
+        return true;
+    }
+    let Some(pid) = writer_of(file_name) else { return false };
+    Path::new("/proc/self").exists() && !Path::new(&format!("/proc/{pid}")).exists()
+}
+
+/// Removes the temporaries of [`write_atomic`] and of recordings in `dir` whose writer no
+/// longer runs ([`is_stale_temporary`]); another process's file being written now is left alone.
+pub(crate) fn remove_stale_temporaries(dir: &Path) {
     let Ok(entries) = std::fs::read_dir(dir) else { return };
     for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let Some(stem) = name.strip_prefix('.').and_then(|n| n.strip_suffix(TMP_SUFFIX)) else { continue };
-        let mut parts = stem.rsplitn(3, '.');
-        let (_random, pid) = (parts.next(), parts.next().and_then(|p| p.parse::<u32>().ok()));
-        if let Some(pid) = pid
-            && !Path::new(&format!("/proc/{pid}")).exists()
-            && std::fs::remove_file(entry.path()).is_ok()
-        {
+        if is_stale_temporary(&entry.file_name().to_string_lossy()) && std::fs::remove_file(entry.path()).is_ok() {
             tracing::info!("removed a temporary file a stopped process left in the vault");
         }
     }
@@ -78,14 +91,17 @@ mod tests {
         assert_ne!(a, b);
         write_atomic(&target, b"one").unwrap();
         assert_eq!(std::fs::read(&target).unwrap(), b"one");
-        // One left by a process that is gone (no process has the largest pid), one of ours.
+        // Left by a process that is gone (no process has the largest pid), and ours.
         let stale = dir.path().join(format!(".checkpoint.json.{}.abcdef{TMP_SUFFIX}", u32::MAX));
+        let stale_part = dir.path().join(format!(".0123abcd.ikm.{}{PART_SUFFIX}", u32::MAX));
         let live = temporary_for(&target).unwrap();
-        std::fs::write(&stale, b"x").unwrap();
-        std::fs::write(&live, b"x").unwrap();
+        let live_part = dir.path().join(format!(".4567abcd.ikm.{}{PART_SUFFIX}", std::process::id()));
+        for file in [&stale, &stale_part, &live, &live_part] {
+            std::fs::write(file, b"x").unwrap();
+        }
         remove_stale_temporaries(dir.path());
-        assert!(!stale.exists());
-        assert!(live.exists());
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+        assert!(!stale.exists() && !stale_part.exists());
+        assert!(live.exists() && live_part.exists());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 3);
     }
 }

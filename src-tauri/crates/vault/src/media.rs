@@ -35,6 +35,8 @@ pub struct MediaWriter {
     buffer: Vec<u8>,
     hasher: Sha256,
     plain_size: u64,
+    /// Set once the file is under its final name; until then dropping the writer removes it.
+    renamed: bool,
 }
 
 /// What was written: the row the database keeps.
@@ -59,7 +61,9 @@ impl MediaWriter {
     pub(crate) fn create(dir: &Path, name: &str) -> Result<MediaWriter> {
         std::fs::create_dir_all(dir).map_err(VaultError::io(dir))?;
         let dest = dir.join(name);
-        let tmp = dir.join(format!(".{name}.part"));
+        // Named after the writing process, so that the next open can tell a dead writer's
+        // leftover from a live one's (`files::remove_stale_temporaries`).
+        let tmp = dir.join(format!(".{name}.{}{}", std::process::id(), files::PART_SUFFIX));
         let mut file = OpenOptions::new().write(true).create_new(true).open(&tmp).map_err(VaultError::io(&tmp))?;
         let key = SecretKey::random();
         let mut prefix = [0u8; NONCE_PREFIX];
@@ -79,6 +83,7 @@ impl MediaWriter {
             buffer: Vec::with_capacity(CHUNK),
             hasher,
             plain_size: 0,
+            renamed: false,
         })
     }
 
@@ -118,6 +123,7 @@ impl MediaWriter {
         self.flush_chunk(true)?;
         self.file.sync_all().map_err(VaultError::io(&self.tmp))?;
         std::fs::rename(&self.tmp, &self.dest).map_err(VaultError::io(&self.dest))?;
+        self.renamed = true;
         if let Some(dir) = self.dest.parent() {
             files::sync_dir(dir)?;
         }
@@ -130,8 +136,9 @@ impl MediaWriter {
 
 impl Drop for MediaWriter {
     fn drop(&mut self) {
-        // An unfinished writer leaves nothing behind under the final name.
-        if self.encryptor.is_some() {
+        // An unfinished writer (an error, a full disk at the last chunk or the fsync) leaves
+        // nothing behind, under the final name or the temporary one.
+        if !self.renamed {
             let _ = std::fs::remove_file(&self.tmp);
         }
     }

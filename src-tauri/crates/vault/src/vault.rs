@@ -414,9 +414,13 @@ impl Vault {
     }
 
     fn open_with_key(paths: VaultPaths, header: Header, key: SecretKey, clock: Clock) -> Result<Vault> {
-        let lock = VaultLock::shared(&paths.dir)?;
-        let conn = db::open(&paths.db(), &key, false)?;
-        Self::from_connection(paths, header, key, conn, clock, lock)
+        let dir = paths.dir.clone();
+        (|| {
+            let lock = VaultLock::shared(&paths.dir)?;
+            let conn = db::open(&paths.db(), &key, false)?;
+            Self::from_connection(paths, header, key, conn, clock, lock)
+        })()
+        .map_err(|error| error.on_disk_of(&dir))
     }
 
     fn from_connection(
@@ -438,6 +442,7 @@ impl Vault {
             lock.downgrade()?;
         }
         files::remove_stale_temporaries(&paths.dir);
+        files::remove_stale_temporaries(&paths.media());
         // A vault copied by a tool that drops empty directories (an archive, a version control
         // system) still opens: its recordings directory is simply empty.
         std::fs::create_dir_all(paths.media()).map_err(VaultError::io(&paths.dir))?;
@@ -560,14 +565,18 @@ impl Vault {
         change: impl FnOnce(&Transaction<'_>) -> Result<(String, T)>,
     ) -> Result<T> {
         let now = self.now();
-        let tx = self.conn.transaction()?;
-        // Entries held for group commit go first, in the same transaction: the chain stays in
-        // the order things happened.
-        self.batch.append_to(&tx, &self.chain)?;
-        let (object, value) = change(&tx)?;
-        let entry = audit_entry(actor, action, &object, Outcome::Ok);
-        let (seq, head) = audit::append(&tx, &self.chain, now, &entry)?;
-        tx.commit()?;
+        let committed = (|| {
+            let tx = self.conn.transaction()?;
+            // Entries held for group commit go first, in the same transaction: the chain stays
+            // in the order things happened.
+            self.batch.append_to(&tx, &self.chain)?;
+            let (object, value) = change(&tx)?;
+            let entry = audit_entry(actor, action, &object, Outcome::Ok);
+            let (seq, head) = audit::append(&tx, &self.chain, now, &entry)?;
+            tx.commit()?;
+            Ok((seq, head, value))
+        })();
+        let (seq, head, value) = committed.map_err(|error: VaultError| error.on_disk_of(&self.paths.dir))?;
         self.batch.clear();
         self.checkpoint_after_commit(seq, &head, now);
         Ok(value)
@@ -587,6 +596,10 @@ impl Vault {
 
     /// Signs in. Five failures lock the account for 15 minutes; every attempt is audited.
     pub fn login(&mut self, username: &str, password: &str, device: &str) -> Result<Session> {
+        self.login_inner(username, password, device).map_err(|error| error.on_disk_of(&self.paths.dir))
+    }
+
+    fn login_inner(&mut self, username: &str, password: &str, device: &str) -> Result<Session> {
         self.flush_audit()?; // held entries first: the chain keeps the order of events
         let now = self.now();
         let row: Option<(i64, String, String, bool, i64, Option<i64>)> = self
@@ -713,9 +726,13 @@ impl Vault {
             return Ok(());
         }
         // Batching is off, so nothing is held: `set_audit_batching(false)` flushed it.
-        let tx = self.conn.transaction()?;
-        let (seq, head) = audit::append(&tx, &self.chain, now, entry)?;
-        tx.commit()?;
+        let (seq, head) = (|| {
+            let tx = self.conn.transaction()?;
+            let head = audit::append(&tx, &self.chain, now, entry)?;
+            tx.commit()?;
+            Ok(head)
+        })()
+        .map_err(|error: VaultError| error.on_disk_of(&self.paths.dir))?;
         self.checkpoint_after_commit(seq, &head, now);
         Ok(())
     }
@@ -853,6 +870,15 @@ impl Vault {
     /// Imports candidates in **one transaction** with one audit entry each: either all of them
     /// are added or, on any error, none.
     pub fn import_candidates(
+        &mut self,
+        session: &Session,
+        job_id: i64,
+        candidates: &[NewCandidate],
+    ) -> Result<Vec<i64>> {
+        self.import_candidates_inner(session, job_id, candidates).map_err(|error| error.on_disk_of(&self.paths.dir))
+    }
+
+    fn import_candidates_inner(
         &mut self,
         session: &Session,
         job_id: i64,

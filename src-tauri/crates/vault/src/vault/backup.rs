@@ -131,7 +131,10 @@ impl Vault {
     /// administrator; the backup (or its failure) is recorded in the audit log.
     pub fn backup(&mut self, session: &Session, dest: &Path) -> Result<BackupReport> {
         self.authorize(session, Action::BackupVault)?;
-        let result = self.write_backup(dest);
+        let result = self.write_backup(dest).map_err(|error| {
+            let on = dest.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+            error.on_disk_of(on)
+        });
         let outcome = if result.is_ok() { Outcome::Ok } else { Outcome::Failed };
         self.audit_only(session, "vault.backup", "vault", outcome)?;
         if let Ok(report) = &result {

@@ -232,8 +232,9 @@ impl Vault {
 }
 
 impl Vault {
-    /// Removes media files whose writing never finished (`.<name>.part`, left by a crash while a
-    /// segment was being written). They hold no committed data. Returns how many were removed.
+    /// Removes media files whose writing never finished (`.<name>.<pid>.part`, left by a crash
+    /// while a segment was being written; a live writer's are kept). They hold no committed
+    /// data. Returns how many were removed.
     pub fn remove_unfinished_media_files(&mut self, session: &Session) -> Result<usize> {
         self.authorize(session, Action::RecordAnswer)?;
         let dir = self.paths.media();
@@ -246,7 +247,7 @@ impl Vault {
         for entry in entries {
             let entry = entry.map_err(VaultError::io(&dir))?;
             let name = entry.file_name().to_string_lossy().into_owned();
-            if name.starts_with('.') && name.ends_with(".ikm.part") {
+            if name.ends_with(crate::files::PART_SUFFIX) && crate::files::is_stale_temporary(&name) {
                 std::fs::remove_file(entry.path()).map_err(VaultError::io(&entry.path()))?;
                 removed += 1;
             }

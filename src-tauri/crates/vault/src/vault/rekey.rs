@@ -29,7 +29,11 @@ impl Vault {
         self.authorize(session, Action::ManageSettings)?;
         // The database file is replaced: never while another process has it open (it would
         // go on writing into the file this replaces).
-        let result = self.lock.upgrade(Exclusive::Rekey).and_then(|()| self.rekey_inner(session));
+        let result = self
+            .lock
+            .upgrade(Exclusive::Rekey)
+            .and_then(|()| self.rekey_inner(session))
+            .map_err(|error| error.on_disk_of(&self.paths.dir));
         if let Err(error) = self.lock.downgrade() {
             tracing::warn!(%error, "the vault lock could not be shared again after the re-key");
         }
