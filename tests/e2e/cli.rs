@@ -706,6 +706,16 @@ fn reports_and_verification_through_the_cli() -> Result<()> {
 /// POSTs one candidate to the local API on `port` (with `key` as its Idempotency-Key); the
 /// status code, on 201 the new id, and whether the answer says it was replayed.
 fn post_candidate(port: u16, token: &str, name: &str, key: Option<&str>) -> Result<(u16, Option<i64>, bool)> {
+    post_candidate_raw(port, token, name, key).map(|(status, id, replayed, _)| (status, id, replayed))
+}
+
+/// The same, with the response's body.
+fn post_candidate_raw(
+    port: u16,
+    token: &str,
+    name: &str,
+    key: Option<&str>,
+) -> Result<(u16, Option<i64>, bool, String)> {
     use std::io::{Read, Write};
     let body = serde_json::json!({ "job_id": 1, "name": name }).to_string();
     let key = key.map(|k| format!("Idempotency-Key: {k}\r\n")).unwrap_or_default();
@@ -725,7 +735,8 @@ fn post_candidate(port: u16, token: &str, name: &str, key: Option<&str>) -> Resu
         .and_then(|b| serde_json::from_str::<serde_json::Value>(b.trim()).ok())
         .and_then(|v| v["id"].as_i64());
     let replayed = response.to_ascii_lowercase().contains("\r\nidempotent-replayed: true");
-    Ok((status, id, replayed))
+    let body = response.split("\r\n\r\n").nth(1).unwrap_or_default().to_owned();
+    Ok((status, id, replayed, body))
 }
 
 /// One vault, several processes (issue: one owner per vault). Two `api serve` on the same vault
@@ -753,8 +764,15 @@ fn processes_share_a_vault_and_what_replaces_it_waits_for_them() -> Result<()> {
         servers.push(child);
         ports.push(port);
     }
-    // Writers on both servers at once (bounded: 4 writers × 25 writes).
+    // Writers on both servers at once (bounded: 4 writers × 25 writes), and a backup taken
+    // while they write (a consistent snapshot; it used to fail with "database is locked" and
+    // leave an unusable file).
+    let live_backup = cli.data.with_file_name("during.ikb");
     let acknowledged: Vec<i64> = std::thread::scope(|scope| {
+        let backup = scope.spawn(|| {
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            cli.ok(&["vault", "backup", "--user", "admin", &live_backup.display().to_string()])
+        });
         let writers: Vec<_> = (0..4)
             .map(|w| {
                 let (port, token) = (ports[w % 2], token.clone());
@@ -769,7 +787,9 @@ fn processes_share_a_vault_and_what_replaces_it_waits_for_them() -> Result<()> {
                 })
             })
             .collect();
-        writers.into_iter().map(|h| h.join().expect("writer thread")).collect::<Result<Vec<_>>>()
+        let written = writers.into_iter().map(|h| h.join().expect("writer thread")).collect::<Result<Vec<_>>>();
+        backup.join().expect("backup thread")?;
+        written
     })?
     .into_iter()
     .flatten()
@@ -801,6 +821,11 @@ fn processes_share_a_vault_and_what_replaces_it_waits_for_them() -> Result<()> {
     ensure!(std::fs::read(cli.data.join("vault/vault.json"))? == header, "a refused re-key changed the header");
     let status = cli.ok(&["vault", "status", "--user", "admin"])?;
     ensure!(status.lines().any(|l| l.trim_start().starts_with("candidates") && l.contains("101")), "{status}");
+    // The backup taken during the writes restores (this machine's keyring holds its key) and
+    // checks clean.
+    let restored = Cli { keyring: cli.keyring.clone(), data: cli.data.with_file_name("restored") };
+    restored.ok(&["vault", "restore", &live_backup.display().to_string()])?;
+    restored.ok(&["vault", "check", "--user", "admin"])?;
     cli.ok(&["vault", "rekey", "--user", "admin"])?;
     cli.ok(&["vault", "check", "--user", "admin"])?;
     Ok(())
@@ -921,5 +946,117 @@ fn a_full_disk_is_named_and_nothing_reported_failed_was_saved() -> Result<()> {
     ensure!(std::fs::read(cli.data.join("vault/vault.json"))? == key, "a failed re-key changed the header");
     ensure!(count(&cli)? == before, "a command reported as failed changed the vault: {} vs {before}", count(&cli)?);
     cli.ok(&["vault", "check", "--user", "admin"])?;
+    Ok(())
+}
+
+/// The local API when the disk fills up: every write is answered 507 with the sentence that
+/// the disk is full (not 500 "nothing was changed" after a commit), and once there is room
+/// again the vault holds exactly the candidates that were answered 201, and checks clean.
+#[test]
+fn the_api_on_a_full_disk_says_so_and_keeps_what_it_acknowledged() -> Result<()> {
+    let disk = Tmpfs::new(48)?;
+    let keyring = tempfile::tempdir()?;
+    let cli = Cli { keyring: keyring.path().to_owned(), data: disk.path().join("data") };
+    crate::kiosk::seed(&cli)?;
+    let created =
+        cli.ok(&["api", "token", "create", "--name", "HRMS", "--scope", "candidates:write", "--user", "admin"])?;
+    let token = created.lines().map(str::trim).find(|l| l.starts_with("ikt_")).context(created.clone())?.to_owned();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let mut child =
+        cli.spawn_as(&["api", "serve", "--listen", &format!("127.0.0.1:{port}"), "--user", "admin"], PASSWORD)?;
+    wait_for_api(&mut child, port)?;
+    let mut acknowledged = 0;
+    for i in 0..5 {
+        ensure!(post_candidate(port, &token, &format!("有空间{i}"), None)?.0 == 201);
+        acknowledged += 1;
+    }
+    disk.fill(true)?;
+    for i in 0..5 {
+        let (status, _, _, body) = post_candidate_raw(port, &token, &format!("满盘{i}"), None)?;
+        if status == 201 {
+            acknowledged += 1;
+            continue;
+        }
+        ensure!(status == 507, "a write on a full disk answered {status}: {body}");
+        ensure!(body.contains("disk is full"), "{body}");
+    }
+    disk.fill(false)?;
+    ensure!(post_candidate(port, &token, "又有空间", None)?.0 == 201, "the API did not recover once there was room");
+    acknowledged += 1;
+    stop_api(child, port)?;
+    let status = cli.ok(&["vault", "status", "--user", "admin"])?;
+    let line = status.lines().find(|l| l.trim_start().starts_with("candidates")).unwrap_or_default();
+    ensure!(
+        line.split_whitespace().last() == Some(acknowledged.to_string().as_str()),
+        "{line} vs {acknowledged} acknowledged"
+    );
+    cli.ok(&["vault", "check", "--user", "admin"])?;
+    Ok(())
+}
+
+/// The demo when the disk fills up while it records: it stops at that stage with the sentence
+/// that the disk is full, leaves no partial file, and once there is room its vault checks clean
+/// with every segment it had saved.
+#[test]
+fn the_demo_stopped_by_a_full_disk_says_so_and_its_vault_checks_clean() -> Result<()> {
+    const DEMO_PASSWORD: &str = "demo-password-2026";
+    let disk = Tmpfs::new(256)?;
+    let keyring = tempfile::tempdir()?;
+    let cli = Cli { keyring: keyring.path().to_owned(), data: disk.path().join("data") };
+    let binary = workspace_root().join("target/debug/interview-kiosk");
+    let demo = Command::new(workspace_root().join("installer/with-keyring"))
+        .arg(&binary)
+        .args(["demo", "--data-dir", &cli.data.display().to_string(), "--lang", "en"])
+        .env("INTERVIEW_KIOSK_KEYRING_PASSWORD", "test keyring password")
+        .env("XDG_DATA_HOME", &cli.keyring)
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    // Fill the disk once a few segments are saved (bounded: 120 s).
+    let media = cli.data.join("vault/media");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while std::fs::read_dir(&media).map(|d| d.count()).unwrap_or(0) < 9 {
+        ensure!(std::time::Instant::now() < deadline, "the demo saved no segments");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    disk.fill(true)?;
+    let out = demo.wait_with_output()?;
+    let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    ensure!(!out.status.success(), "the demo succeeded on a full disk:\n{said}");
+    ensure!(said.contains("FAIL") && said.contains("disk is full"), "{said}");
+    disk.fill(false)?;
+    let check = cli.run_as(&["vault", "check", "--user", "auditor"], "", DEMO_PASSWORD)?;
+    ensure!(
+        check.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&check.stdout),
+        String::from_utf8_lossy(&check.stderr)
+    );
+    let audit = cli.run_as(&["audit", "verify", "--user", "auditor"], "", DEMO_PASSWORD)?;
+    ensure!(audit.status.success(), "{}", String::from_utf8_lossy(&audit.stderr));
+    Ok(())
+}
+
+/// A keyring password that does not unlock the keyring is named as the cause (it used to be
+/// told to "use installer/with-keyring" while using it), and the vault is not touched.
+#[test]
+fn a_wrong_keyring_password_is_named() -> Result<()> {
+    let (_root, cli) = tempdirs()?;
+    cli.ok(&["vault", "init", "--admin", "admin"])?;
+    let header = std::fs::read(cli.data.join("vault/vault.json"))?;
+    let out = Command::new(workspace_root().join("installer/with-keyring"))
+        .arg(workspace_root().join("target/debug/interview-kiosk"))
+        .args(["vault", "status", "--user", "admin", "--data-dir", &cli.data.display().to_string(), "--lang", "en"])
+        .env("INTERVIEW_KIOSK_KEYRING_PASSWORD", "not the keyring's password")
+        .env("XDG_DATA_HOME", &cli.keyring)
+        .env("INTERVIEW_KIOSK_PASSWORD", PASSWORD)
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .output()?;
+    let said = String::from_utf8_lossy(&out.stderr);
+    ensure!(!out.status.success(), "opened with a wrong keyring password");
+    ensure!(said.contains("is locked") && said.contains("INTERVIEW_KIOSK_KEYRING_PASSWORD"), "{said}");
+    ensure!(!said.contains("gcr-prompter") && !said.contains("SystemPrompter"), "the daemon's noise: {said}");
+    ensure!(std::fs::read(cli.data.join("vault/vault.json"))? == header);
     Ok(())
 }

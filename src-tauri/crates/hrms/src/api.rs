@@ -279,6 +279,10 @@ fn vault_worker(mut vault: Vault, jobs: std::sync::mpsc::Receiver<Job>) {
     }
     while let Ok(first) = jobs.recv() {
         let mut finishers = Vec::new();
+        // The calls up to this one have their audit entries committed already: a change commits
+        // the entries held before it in its own transaction. They are answered as they ran,
+        // whatever the flush below does (a change that committed is never reported as failed).
+        let mut committed = 0;
         let mut next = Some(first);
         while let Some(job) = next.take() {
             // A panicking call drops its answer (the handler then reports an internal error);
@@ -286,6 +290,9 @@ fn vault_worker(mut vault: Vault, jobs: std::sync::mpsc::Receiver<Job>) {
             match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&mut vault))) {
                 Ok(finish) => finishers.push(finish),
                 Err(_) => tracing::error!("API call panicked"),
+            }
+            if !vault.audit_held() {
+                committed = finishers.len();
             }
             if finishers.len() < MAX_BATCH {
                 next = jobs.try_recv().ok();
@@ -295,9 +302,13 @@ fn vault_worker(mut vault: Vault, jobs: std::sync::mpsc::Receiver<Job>) {
         if let Err(error) = &flushed {
             tracing::error!(code = error.code(), detail = %error, calls = finishers.len(), "API: audit entries could not be committed");
         }
-        for finish in finishers {
+        for (index, finish) in finishers.into_iter().enumerate() {
             finish(match &flushed {
+                _ if index < committed => Ok(()),
                 Ok(()) => Ok(()),
+                Err(error) if error.is_disk_full() => {
+                    Err(failure(StatusCode::INSUFFICIENT_STORAGE, error.code(), error.user_message()))
+                }
                 Err(_) => Err(failure(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "api.audit_failed",
@@ -331,6 +342,8 @@ impl From<VaultError> for Failure {
             VaultError::ApiTokenRefused => StatusCode::UNAUTHORIZED,
             VaultError::NoSuchObject { .. } => StatusCode::NOT_FOUND,
             VaultError::Rule(_) | VaultError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+            // Not the caller's fault and not a bug: the hub's disk is full (the sentence says so).
+            _ if error.is_disk_full() => StatusCode::INSUFFICIENT_STORAGE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };
         if status == StatusCode::INTERNAL_SERVER_ERROR {
@@ -511,7 +524,8 @@ async fn list_candidates(
 #[utoipa::path(post, path = "/api/v1/candidates", request_body = CandidateIn, security(("token" = ["candidates:write"])),
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first result (1–255 visible ASCII characters, kept 24 hours).")),
     responses((status = 201, body = Created), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+        (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody),
+        (status = 507, body = ErrorBody, description = "The disk is full; nothing was changed.")))]
 async fn add_candidate(
     State(state): Shared,
     ConnectInfo(peer): Peer,
@@ -548,7 +562,8 @@ async fn add_candidate(
 #[utoipa::path(post, path = "/api/v1/invitations", request_body = InvitationIn, security(("token" = ["invitations:write"])),
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first result (1–255 visible ASCII characters, kept 24 hours).")),
     responses((status = 201, body = InvitationOut), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+        (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody),
+        (status = 507, body = ErrorBody, description = "The disk is full; nothing was changed.")))]
 async fn issue_invitation(
     State(state): Shared,
     ConnectInfo(peer): Peer,

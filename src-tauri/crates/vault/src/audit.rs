@@ -151,6 +151,12 @@ impl Checkpoint {
         key.verify(&checkpoint_message(&chain.genesis, self.seq, &head, self.at_ms), &sig).is_ok()
     }
 
+    /// Whether this checkpoint was signed by the vault's checkpoint key (a damaged or forged file
+    /// is not).
+    pub(crate) fn is_authentic(&self, chain: &Chain) -> bool {
+        self.verify(chain, &chain.signing.verifying_key())
+    }
+
     pub fn load(path: &Path) -> Result<Option<Checkpoint>> {
         match std::fs::read(path) {
             Ok(bytes) => serde_json::from_slice(&bytes)

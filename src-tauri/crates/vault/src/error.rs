@@ -14,6 +14,8 @@ pub enum VaultError {
     KeyMissing { vault_id: String },
     #[error("the credential store is unavailable: {0}")]
     CredentialStore(String),
+    #[error("the credential store is locked and could not be unlocked: {0}")]
+    CredentialStoreLocked(String),
     #[error("the key does not open the database")]
     WrongKey,
     #[error("the recovery key is not valid for this vault")]
@@ -158,6 +160,7 @@ impl UserFacing for VaultError {
             VaultError::AlreadyExists(_) => "vault.already_exists",
             VaultError::KeyMissing { .. } => "vault.key_missing",
             VaultError::CredentialStore(_) => "vault.credential_store",
+            VaultError::CredentialStoreLocked(_) => "vault.credential_store_locked",
             VaultError::WrongKey => "vault.wrong_key",
             VaultError::WrongRecoveryKey => "vault.wrong_recovery_key",
             VaultError::MalformedRecoveryKey => "vault.malformed_recovery_key",
@@ -222,6 +225,10 @@ impl UserFacing for VaultError {
             VaultError::CredentialStore(_) => Localized::new(
                 "无法访问系统凭据库（密钥环）。请确认已登录桌面会话并已解锁密钥环；在无桌面的服务器上请使用 installer/with-keyring。",
                 "The system's credential store (keyring) cannot be reached. Make sure a desktop session is running and its keyring is unlocked; on a server without a desktop, use installer/with-keyring.",
+            ),
+            VaultError::CredentialStoreLocked(_) => Localized::new(
+                "保存保险库密钥的系统凭据库（密钥环）已锁定，且无法解锁。使用 installer/with-keyring 时，请检查 INTERVIEW_KIOSK_KEYRING_PASSWORD 是否为创建该密钥环时的密码；在桌面上，请先解锁密钥环。保险库未被改动。",
+                "The system's credential store (keyring) holding the vault key is locked and could not be unlocked. Under installer/with-keyring, check that INTERVIEW_KIOSK_KEYRING_PASSWORD is the password the keyring was made with; on a desktop, unlock the keyring first. The vault was not changed.",
             ),
             VaultError::WrongKey => Localized::new(
                 "密钥无法打开数据库：密钥不正确或数据库文件已损坏。数据库文件未被改动。",

@@ -160,7 +160,13 @@ pub mod credential {
     }
 
     fn store_error(error: keyring_core::Error) -> VaultError {
-        VaultError::CredentialStore(error.to_string())
+        let detail = error.to_string();
+        // A locked keyring that cannot ask for its password (no desktop to show the prompt, or
+        // with-keyring given the wrong password) answers "prompt dismissed".
+        if detail.contains("prompt dismissed") || detail.contains("is locked") {
+            return VaultError::CredentialStoreLocked(detail);
+        }
+        VaultError::CredentialStore(detail)
     }
 
     /// The entry of a re-key in progress: holds the new key until the new database is in place.

@@ -325,12 +325,6 @@ impl Vault {
 
     pub fn create_with_clock(data_dir: &Path, admin: NewUser, clock: Clock) -> Result<(Vault, RecoveryKey)> {
         let paths = VaultPaths::in_data_dir(data_dir);
-        // Two `vault init` at once: one creates, the other is told a vault exists (or is being
-        // created), never that its key is wrong.
-        let mut lock = match VaultLock::exclusive(&paths.dir, Exclusive::Create) {
-            Err(VaultError::InUse { .. }) => return Err(VaultError::AlreadyExists(paths.dir)),
-            other => other?,
-        };
         if paths.exists() {
             return Err(VaultError::AlreadyExists(paths.dir));
         }
@@ -338,6 +332,31 @@ impl Vault {
             return Err(VaultError::Denied { role: admin.role.as_str(), action: Action::ManageUsers });
         }
         let password_hash = accounts::hash_password(&admin.password)?;
+        let fresh = !paths.dir.exists();
+        // Two `vault init` at once: one creates, the other is told a vault exists (or is being
+        // created), never that its key is wrong.
+        let lock = match VaultLock::exclusive(&paths.dir, Exclusive::Create) {
+            Err(VaultError::InUse { .. }) => return Err(VaultError::AlreadyExists(paths.dir)),
+            other => other?,
+        };
+        if paths.exists() {
+            return Err(VaultError::AlreadyExists(paths.dir));
+        }
+        // From here on everything in the directory is this call's: a failure leaves nothing.
+        let created = Self::create_locked(paths.clone(), admin, password_hash, clock, lock);
+        if created.is_err() && fresh {
+            let _ = std::fs::remove_dir_all(&paths.dir);
+        }
+        created
+    }
+
+    fn create_locked(
+        paths: VaultPaths,
+        admin: NewUser,
+        password_hash: String,
+        clock: Clock,
+        mut lock: VaultLock,
+    ) -> Result<(Vault, RecoveryKey)> {
         std::fs::create_dir_all(paths.media()).map_err(VaultError::io(&paths.dir))?;
         let mut id = [0u8; 16];
         rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut id);
@@ -505,6 +524,14 @@ impl Vault {
 
     fn check_not_rolled_back(&self) -> Result<()> {
         let Some(outside) = Checkpoint::load(&self.paths.checkpoint())? else { return Ok(()) };
+        // A file whose signature fails is damaged (or forged): named as such, before its numbers
+        // are compared with the database's.
+        if !outside.is_authentic(&self.chain) {
+            return Err(VaultError::Header {
+                path: self.paths.checkpoint(),
+                detail: "the checkpoint's signature does not verify".into(),
+            });
+        }
         let (seq, _) = audit::head(&self.conn, &self.chain)?;
         if seq < outside.seq {
             return Err(VaultError::RolledBack { db_seq: seq, checkpoint_seq: outside.seq });

@@ -935,11 +935,29 @@ fn a_damaged_header_is_found_before_recovery_needs_it() {
         assert!(said.contains("vault.json") || err.code() == "vault.key_missing", "{field}: {err:?} said {said:?}");
         std::fs::write(&header_path, &original).unwrap();
     }
+    // checkpoint.json: unreadable, and each field changed; every time the file is named.
     let checkpoint = data.join("vault/checkpoint.json");
     let original = std::fs::read_to_string(&checkpoint).unwrap();
-    std::fs::write(&checkpoint, original.replacen('"', "'", 1)).unwrap();
-    let err = Vault::open_with_clock(&data, clock.boxed()).unwrap_err();
-    assert!(err.user_message().en.contains("checkpoint.json"), "{err:?}");
+    let fields: serde_json::Value = serde_json::from_str(&original).unwrap();
+    let mut damaged = vec![("syntax".to_owned(), original.replacen('"', "'", 1))];
+    for field in ["seq", "head_hash", "at_ms", "signature"] {
+        let mut copy = fields.clone();
+        copy[field] = match &fields[field] {
+            serde_json::Value::Number(n) => serde_json::json!(n.as_i64().unwrap() - 1),
+            serde_json::Value::String(s) => {
+                let flipped = if s.starts_with('0') { "1" } else { "0" };
+                serde_json::json!(format!("{flipped}{}", &s[1..]))
+            }
+            other => panic!("{field}: {other}"),
+        };
+        damaged.push((field.to_owned(), serde_json::to_string_pretty(&copy).unwrap()));
+    }
+    for (what, text) in damaged {
+        std::fs::write(&checkpoint, text).unwrap();
+        let err = Vault::open_with_clock(&data, clock.boxed()).unwrap_err();
+        assert!(err.user_message().en.contains("checkpoint.json"), "{what}: {err:?}");
+        assert!(!err.user_message().en.contains("vault.json"), "{what}: {err:?}");
+    }
     std::fs::write(&checkpoint, &original).unwrap();
     Vault::open_with_clock(&data, clock.boxed()).unwrap();
 }

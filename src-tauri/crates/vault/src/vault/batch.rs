@@ -74,15 +74,25 @@ impl Vault {
         Ok(())
     }
 
+    /// Whether audit entries are held for the next [`Vault::flush_audit`] (a change commits
+    /// those held before it in its own transaction).
+    pub fn audit_held(&self) -> bool {
+        !self.batch.is_empty()
+    }
+
     /// Commits the held audit entries in one transaction and moves the checkpoint outside the
     /// database once. A no-op when nothing is held. On failure the entries stay held.
     pub fn flush_audit(&mut self) -> Result<()> {
         if self.batch.is_empty() {
             return Ok(());
         }
-        let tx = self.conn.transaction()?;
-        let head = self.batch.append_to(&tx, &self.chain)?;
-        tx.commit()?;
+        let head = (|| {
+            let tx = self.conn.transaction()?;
+            let head = self.batch.append_to(&tx, &self.chain)?;
+            tx.commit()?;
+            Ok(head)
+        })()
+        .map_err(|error: crate::VaultError| error.on_disk_of(&self.paths.dir))?;
         self.batch.clear();
         if let Some((seq, hash, at)) = head {
             self.checkpoint_after_commit(seq, &hash, at);
