@@ -250,19 +250,28 @@ const CHILD: &str = "SCORING_TELEMETRY_CHILD";
 /// the telemetry switch set to `switch` (None: absent), as a test cannot change its own
 /// process's environment. The child has no network at all (`unshare -rn`: its own user and
 /// network namespace), so the telemetry it may start cannot reach anyone.
+///
+/// The child starts from an empty environment, as an agency's desktop session would look to the
+/// library: the pinned ONNX Runtime keeps its telemetry quiet when it sees a CI system's
+/// variable (`CI`, `GITHUB_ACTIONS`, `TF_BUILD`, `JENKINS_URL`, … — see the model card), so a
+/// child that inherited the CI runner's environment would prove nothing about a real machine.
 fn child(test: &str, role: &str, home: &Path, switch: Option<&str>) {
     let mut command = Command::new("unshare");
+    command.env_clear();
+    for kept in ["PATH", "RUST_BACKTRACE", manifest::MANIFEST_ENV, manifest::ASSETS_DIR_ENV] {
+        if let Some(value) = std::env::var_os(kept) {
+            command.env(kept, value);
+        }
+    }
     command
         .args(["-rn", "--"])
         .arg(std::env::current_exe().unwrap())
         .args([test, "--exact", "--nocapture"])
         .env(CHILD, role)
-        .env("HOME", home)
-        .env_remove("XDG_CACHE_HOME");
-    match switch {
-        Some(value) => command.env(scoring::runtime::TELEMETRY_OPT_OUT.0, value),
-        None => command.env_remove(scoring::runtime::TELEMETRY_OPT_OUT.0),
-    };
+        .env("HOME", home);
+    if let Some(value) = switch {
+        command.env(scoring::runtime::TELEMETRY_OPT_OUT.0, value);
+    }
     let output = command.output().expect("unshare (util-linux) runs the child without a network");
     assert!(
         output.status.success(),
