@@ -2,6 +2,7 @@
 //! agency's systems that call it (shown once; the vault keeps only a keyed hash), and a
 //! self-signed certificate for serving it on a LAN address when the agency has no PKI of its own.
 
+use flow::FlowError;
 use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
@@ -155,12 +156,12 @@ fn tls_certificate(
         use std::os::unix::fs::OpenOptionsExt as _;
         let failed = |path: &Path| {
             let path = path.to_owned();
-            move |source| ShellError::Write { path, source }
+            move |source| FlowError::Write { path, source }
         };
         std::fs::create_dir_all(out).map_err(failed(out))?;
         let mut file =
             std::fs::OpenOptions::new().write(true).create_new(true).mode(mode).open(path).map_err(failed(path))?;
-        file.write_all(text.as_bytes()).map_err(failed(path))
+        Ok(file.write_all(text.as_bytes()).map_err(failed(path))?)
     };
     write(&key_path, made.key_pem.as_str(), 0o600)?;
     write(&cert_path, &made.certificate_pem, 0o644)?;
@@ -200,7 +201,7 @@ fn serve(
         listen,
         requests_per_second: rate,
         tls,
-        now: crate::report_cli::now,
+        now: flow::reports::now,
         ..Default::default()
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()

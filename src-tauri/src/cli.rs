@@ -103,7 +103,7 @@ enum Command {
 }
 
 pub fn main() -> ExitCode {
-    report_cli::capture_local_offset();
+    flow::reports::capture_local_offset();
     let cli = Cli::parse();
     let lang = cli.lang.unwrap_or_else(lang_from_locale);
     // The log writer's guard outlives `run`, so that the failure below reaches the log file

@@ -4,19 +4,21 @@
 //! listed. The stages grow with the product: vault → job and questions → candidate and access
 //! code → kiosk interview from sample media → scoring → signed report → verification.
 
+use flow::FlowError;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use interview::{Band, Bands, InterviewEvent, Lang, Localized, Role, UserFacing, Weight};
+use interview::{Band, Bands, Lang, Localized, Role, UserFacing, Weight};
 use manifest::AssetStore;
 use vault::{NewCandidate, NewJob, NewQuestion, NewUser, Vault, VaultPaths};
 
-use capture::kiosk::{Controls, Limits};
+use capture::kiosk::Controls;
 use capture::{Capture, CaptureError, CaptureSettings, SyntheticCamera, SyntheticControl, SyntheticMicrophone};
 
 use crate::error::ShellError;
+use crate::score_cli;
 use crate::selftest::t;
-use crate::{report_cli, score_cli};
+use flow::scoring::QueueEvent;
 
 struct Stages {
     lang: Lang,
@@ -125,7 +127,7 @@ pub fn run(data_dir: &Path, args: &DemoArgs, lang: Lang) -> Result<(), ShellErro
             let org = vault::Organisation { name: DEMO_ORGANISATION.into(), logo_png: None, report_lang: lang };
             vault.set_organisation(&admin, &org)?;
             let identity = report::SigningIdentity::generate(DEMO_ORGANISATION)?;
-            report_cli::install(&mut vault, &admin, &identity, false)?;
+            flow::reports::install_signing_identity(&mut vault, &admin, &identity, false)?;
             vault.logout(&admin)?;
             Ok(format!("ECDSA P-256, {} {}…", t(lang, "根证书", "root"), &identity.root_fingerprint()[..16]))
         },
@@ -175,7 +177,7 @@ pub fn run(data_dir: &Path, args: &DemoArgs, lang: Lang) -> Result<(), ShellErro
             NewCandidate {
                 job_id,
                 name: "张三".into(),
-                id_number: Some("11010519491231002X".into()),
+                id_number: Some(DEMO_ID_NUMBER.into()),
                 phone: Some("13800000000".into()),
                 email: None,
                 group: None,
@@ -199,10 +201,11 @@ pub fn run(data_dir: &Path, args: &DemoArgs, lang: Lang) -> Result<(), ShellErro
     stages.run(
         Localized::new("考场面试（模拟摄像头与麦克风）", "kiosk interview (synthetic camera and microphone)"),
         || {
-            let kiosk = vault.login("kiosk-1", DEMO_PASSWORD, "kiosk-1")?;
+            // The station's steps, as the kiosk window runs them (`flow::station`).
+            let flow::station::SignedIn { session: kiosk, recovered } =
+                flow::station::sign_in(&mut vault, "kiosk-1", DEMO_PASSWORD, "kiosk-1")?;
             // Capture as at a real kiosk: the camera shows the bundled picture, the microphone
             // "hears" the sample answers at 48 kHz, in real time; the backend owns the clocks.
-            let recovered = capture::kiosk::recover(&mut vault, &kiosk)?;
             let control = SyntheticControl::new();
             let microphone = SyntheticMicrophone::new(48_000, 0.0, control.clone());
             let clips = SAMPLES
@@ -214,19 +217,15 @@ pub fn run(data_dir: &Path, args: &DemoArgs, lang: Lang) -> Result<(), ShellErro
                 .map_err(CaptureError::from)?;
             let settings = CaptureSettings::default();
             let capture = Capture::start(Box::new(camera), Box::new(microphone), settings.clone())?;
-            let check_in = vault.redeem_access_code(&kiosk, &code)?;
-            vault.advance_interview(&kiosk, check_in.interview_id, InterviewEvent::GiveConsent)?;
-            let limits: Vec<Limits> = QUESTION_LIMITS
-                .iter()
-                .map(|&(prep, answer, retakes)| Limits::new(prep, answer, retakes, check_in.extra_time_pct))
-                .collect();
+            let plan = flow::station::check_in(&mut vault, &kiosk, &code, Some(DEMO_ID_LAST4))?;
+            flow::station::consent(&mut vault, &kiosk, plan.interview_id, true)?;
+            let limits = flow::station::limits(&plan);
             capture::kiosk::preflight(data_dir, &capture, &limits, &settings)?;
             let (mut segments, mut bytes, mut dropped, mut drift, mut seconds) = (0, 0, 0, 0.0f64, 0.0);
-            for ((&question, limit), clip) in questions.iter().zip(&limits).zip(clips) {
+            for ((question, limit), clip) in plan.questions.iter().zip(&limits).zip(clips) {
                 let controls = std::sync::Arc::new(Controls::default());
                 // The candidate is ready at once, speaks the answer, then presses "finished".
                 controls.start_now();
-                capture::kiosk::prepare(limit, &controls, &mut |_| {});
                 let (speaker, finisher) = (control.clone(), controls.clone());
                 let candidate = std::thread::spawn(move || {
                     std::thread::sleep(Duration::from_millis(300));
@@ -237,17 +236,20 @@ pub fn run(data_dir: &Path, args: &DemoArgs, lang: Lang) -> Result<(), ShellErro
                     std::thread::sleep(Duration::from_millis(500));
                     finisher.finish();
                 });
-                let outcome = capture::kiosk::record_answer(
+                let done = flow::station::answer(
                     &mut vault,
                     &kiosk,
                     &capture,
-                    check_in.interview_id,
-                    question,
+                    plan.interview_id,
+                    question.question_id,
                     limit,
                     &controls,
                     &mut |_| {},
                 )?;
                 let _ = candidate.join();
+                let Some(flow::station::AnswerDone { outcome, .. }) = done else {
+                    return Err(ShellError::Internal("the demo's answer was abandoned".into()));
+                };
                 segments += outcome.segments;
                 bytes += outcome.stats.video_bytes + outcome.stats.audio_bytes + outcome.stats.still_bytes;
                 dropped += outcome.stats.frames_dropped;
@@ -255,7 +257,7 @@ pub fn run(data_dir: &Path, args: &DemoArgs, lang: Lang) -> Result<(), ShellErro
                 seconds += outcome.stats.recorded_ms as f64 / 1000.0;
             }
             capture.shutdown();
-            vault.advance_interview(&kiosk, check_in.interview_id, InterviewEvent::Finish)?;
+            flow::station::finish(&mut vault, &kiosk, plan.interview_id)?;
             vault.logout(&kiosk)?;
             Ok(format!(
                 "{} {}: {:.0} s, {segments} {}, {:.1} MB, {dropped} {}, {} {drift:.0} ms{}",
@@ -287,10 +289,10 @@ pub fn run(data_dir: &Path, args: &DemoArgs, lang: Lang) -> Result<(), ShellErro
 
     let mut events = Vec::new();
     stages.run(Localized::new("离线评分（评分队列）", "offline scoring (queue)"), || {
-        let (mut scorer, load_ms) = score_cli::load_scorer()?;
+        let (mut scorer, load_ms) = flow::scoring::load_scorer()?;
         let mut updates = 0;
-        let jobs = score_cli::drain_queue(&mut vault, &mut scorer, |event| match event {
-            score_cli::QueueEvent::Progress { .. } => updates += 1,
+        let jobs = flow::scoring::drain_queue(&mut vault, &mut scorer, |event| match event {
+            QueueEvent::Progress { .. } => updates += 1,
             other => events.push(format_event(other, lang)),
         })?;
         let (waiting, failed) = vault.scoring_queue_counts()?;
@@ -339,7 +341,7 @@ pub fn run(data_dir: &Path, args: &DemoArgs, lang: Lang) -> Result<(), ShellErro
         std::fs::create_dir_all(&reports_dir)
             .map_err(|source| ShellError::DataDir { path: reports_dir.clone(), source })?;
         let (interview_id, _) = demo_interview(&mut vault, &clerk, job_id)?;
-        let now = report_cli::now();
+        let now = flow::reports::now();
         let candidate = report::export::export_candidate(&mut vault, &clerk, interview_id, None, now)?;
         candidate_pdf = reports_dir.join(format!("{}.pdf", candidate.report_id));
         write_demo_file(&candidate_pdf, &candidate.pdf)?;
@@ -366,7 +368,7 @@ pub fn run(data_dir: &Path, args: &DemoArgs, lang: Lang) -> Result<(), ShellErro
 
     stages.run(Localized::new("报告核验", "report verified"), || {
         let bytes =
-            std::fs::read(&candidate_pdf).map_err(|source| ShellError::Read { path: candidate_pdf.clone(), source })?;
+            std::fs::read(&candidate_pdf).map_err(|source| FlowError::Read { path: candidate_pdf.clone(), source })?;
         let verdict = report::export::verify_with_vault(&bytes, Some((&mut vault, &clerk)), &[])?;
         if !verdict.is_valid() {
             return Err(ShellError::ReportInvalid);
@@ -424,9 +426,9 @@ pub fn run(data_dir: &Path, args: &DemoArgs, lang: Lang) -> Result<(), ShellErro
 }
 
 /// The demo's report of one scoring job.
-fn format_event(event: &score_cli::QueueEvent, lang: Lang) -> String {
+fn format_event(event: &QueueEvent, lang: Lang) -> String {
     match event {
-        score_cli::QueueEvent::AnswerScored { answer, result, .. } => {
+        QueueEvent::AnswerScored { answer, result, .. } => {
             format!(
                 "    {} {}\n{}",
                 t(lang, "题目：", "question:"),
@@ -434,11 +436,11 @@ fn format_event(event: &score_cli::QueueEvent, lang: Lang) -> String {
                 score_cli::answer_report(result, lang)
             )
         }
-        score_cli::QueueEvent::TotalScored { interview_id, score } => {
+        QueueEvent::TotalScored { interview_id, score } => {
             format!("    {} {interview_id}:\n{}", t(lang, "面试", "interview"), score_cli::total_report(score, lang))
         }
-        score_cli::QueueEvent::Failed { job, code } => format!("    job {} failed: {code}\n", job.id),
-        score_cli::QueueEvent::Progress { .. } => String::new(),
+        QueueEvent::Failed { job, code } => format!("    job {} failed: {code}\n", job.id),
+        QueueEvent::Progress { .. } => String::new(),
     }
 }
 
@@ -453,7 +455,7 @@ fn demo_interview(vault: &mut Vault, clerk: &vault::Session, job_id: i64) -> Res
 }
 
 fn write_demo_file(path: &Path, bytes: &[u8]) -> Result<(), ShellError> {
-    std::fs::write(path, bytes).map_err(|source| ShellError::Write { path: path.to_owned(), source })
+    Ok(std::fs::write(path, bytes).map_err(|source| FlowError::Write { path: path.to_owned(), source })?)
 }
 
 /// The demo's organisation, printed on its reports.
@@ -464,6 +466,9 @@ const DEMO_MARKER: &str = ".interview-kiosk-demo";
 const DEMO_BACKUP: &str = "demo-backup.ikb";
 /// Demo accounts only. Real installations choose their own in the first-run wizard.
 const DEMO_PASSWORD: &str = "demo-password-2026";
+/// The demo candidate's (fictitious) resident ID number; the kiosk asks for its last four.
+const DEMO_ID_NUMBER: &str = "11010519491231002X";
+const DEMO_ID_LAST4: &str = "002X";
 /// The bundled sample answers (spoken with espeak-ng; see assets/samples/demo/answers.tsv) and
 /// the rubrics of the two demo questions.
 const SAMPLES: [(&[u8], &str); 2] = [

@@ -9,6 +9,23 @@ use scoring::ScoringError;
 use scoring::rubric::RubricError;
 use vault::VaultError;
 
+use flow::FlowError;
+
+/// A domain error keeps its own variant whichever way it came (directly, or through a use
+/// case), so that matching on, say, a full disk sees it either way.
+impl From<FlowError> for ShellError {
+    fn from(error: FlowError) -> ShellError {
+        match error {
+            FlowError::Assets(inner) => ShellError::Assets(inner),
+            FlowError::Vault(inner) => ShellError::Vault(inner),
+            FlowError::Scoring(inner) => ShellError::Scoring(inner),
+            FlowError::Capture(inner) => ShellError::Capture(inner),
+            FlowError::Report(inner) => ShellError::Report(inner),
+            other => ShellError::Flow(other),
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ShellError {
     #[error("no data directory: the platform has none and --data-dir was not given")]
@@ -19,6 +36,9 @@ pub enum ShellError {
     Assets(#[from] AssetError),
     #[error(transparent)]
     Vault(#[from] VaultError),
+    /// A use case's own failure (its domain errors arrive as the variants above).
+    #[error(transparent)]
+    Flow(FlowError),
     #[error(transparent)]
     Scoring(#[from] ScoringError),
     #[error(transparent)]
@@ -27,20 +47,12 @@ pub enum ShellError {
     Api(#[from] hrms::api::ApiError),
     #[error(transparent)]
     Report(#[from] report::ReportError),
-    #[error("cannot write {path}: {source}")]
-    Write { path: PathBuf, source: std::io::Error },
     #[error("{0} is not a PNG image")]
     NotPng(PathBuf),
     #[error("the report is not valid")]
     ReportInvalid,
     #[error("vault check: {orphans} media files without a record")]
     OrphanMedia { orphans: usize },
-    #[error("not signed in")]
-    NotSignedIn,
-    #[error("rubric {path}: {error}")]
-    Rubric { path: PathBuf, error: RubricError },
-    #[error("cannot read {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
     #[error(transparent)]
     Import(#[from] ImportError),
     #[error("not a date: {0:?}")]
@@ -94,17 +106,14 @@ impl UserFacing for ShellError {
             ShellError::DataDir { .. } => "app.data_dir",
             ShellError::Assets(inner) => inner.code(),
             ShellError::Vault(inner) => inner.code(),
+            ShellError::Flow(inner) => inner.code(),
             ShellError::Scoring(inner) => inner.code(),
             ShellError::Capture(inner) => inner.code(),
             ShellError::Api(inner) => inner.code(),
             ShellError::Report(inner) => inner.code(),
-            ShellError::Write { .. } => "app.write_failed",
             ShellError::NotPng(_) => "app.not_png",
             ShellError::ReportInvalid => "verify.invalid",
             ShellError::OrphanMedia { .. } => "vault.orphan_media",
-            ShellError::NotSignedIn => "auth.not_signed_in",
-            ShellError::Rubric { error, .. } => error.code(),
-            ShellError::Read { .. } => "app.read",
             ShellError::SetInvalid { .. } => "scoring.set_invalid",
             ShellError::Import(inner) => inner.code(),
             ShellError::ImportRefused { .. } => "import.refused",
@@ -145,15 +154,11 @@ impl UserFacing for ShellError {
             ),
             ShellError::Assets(inner) => inner.user_message(),
             ShellError::Vault(inner) => inner.user_message(),
+            ShellError::Flow(inner) => inner.user_message(),
             ShellError::Scoring(inner) => inner.user_message(),
             ShellError::Capture(inner) => inner.user_message(),
             ShellError::Api(inner) => inner.user_message(),
             ShellError::Report(inner) => inner.user_message(),
-            ShellError::Write { path, .. } => Localized::new(
-                format!("无法写入 {}（磁盘已满或没有权限？）。", path.display()),
-                format!("{} could not be written (is the disk full, or is permission missing?).", path.display()),
-            ),
-            ShellError::NotSignedIn => Localized::new("请先登录。", "Please sign in first."),
             ShellError::ReportInvalid => Localized::new(
                 "核验未通过：该文件不是有效的正式报告（原因见上）。",
                 "Verification failed: this file is not a valid final report (reasons above).",
@@ -169,17 +174,6 @@ impl UserFacing for ShellError {
             ShellError::NotPng(path) => Localized::new(
                 format!("{} 不是 PNG 图片：徽标请使用 PNG 格式。", path.display()),
                 format!("{} is not a PNG image: the logo must be a PNG.", path.display()),
-            ),
-            ShellError::Rubric { path, error } => {
-                let inner = error.user_message();
-                Localized::new(
-                    format!("{}（{}）", inner.zh_cn, path.display()),
-                    format!("{} ({})", inner.en, path.display()),
-                )
-            }
-            ShellError::Read { path, .. } => Localized::new(
-                format!("无法读取文件 {}，请检查路径和权限。", path.display()),
-                format!("The file {} cannot be read; check the path and the permissions.", path.display()),
             ),
             ShellError::Import(inner) => inner.user_message(),
             ShellError::BadDate(text) => Localized::new(

@@ -2,6 +2,7 @@
 //! the people's (see `scoring::eval` for the set format). HR staff use it to try a rubric before
 //! using it; the project uses it to report accuracy.
 
+use flow::FlowError;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -15,8 +16,9 @@ use scoring::rubric::GenericPhrasing;
 use scoring::whisper::{Language, Segment};
 
 use crate::error::ShellError;
-use crate::score_cli::{load_scorer, read_rubric};
+use crate::score_cli::read_rubric;
 use crate::selftest::t;
+use flow::scoring::load_scorer;
 
 #[derive(Debug, Args)]
 pub struct EvalArgs {
@@ -60,7 +62,7 @@ struct Disagreement {
 
 fn read_set(dir: &Path) -> Result<LabelledSet, ShellError> {
     let path = dir.join("set.toml");
-    let text = std::fs::read_to_string(&path).map_err(|source| ShellError::Read { path: path.clone(), source })?;
+    let text = std::fs::read_to_string(&path).map_err(|source| FlowError::Read { path: path.clone(), source })?;
     toml::from_str(&text).map_err(|e| ShellError::SetInvalid { path, detail: e.to_string() })
 }
 

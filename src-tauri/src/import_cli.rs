@@ -2,12 +2,12 @@
 //! candidates from an HRMS export (CSV in UTF-8 or GB18030, comma or tab; or XLSX), every row
 //! validated first, then written in one transaction.
 
+use flow::FlowError;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand, ValueEnum};
 use hrms::import::{self, Mapping};
 use interview::Lang;
-use vault::NewCandidate;
 
 use crate::error::ShellError;
 use crate::selftest::t;
@@ -54,7 +54,7 @@ pub struct CandidatesArgs {
 
 pub fn run(command: ImportCommand, data_dir: &Path, lang: Lang) -> Result<(), ShellError> {
     let ImportCommand::Candidates(args) = command;
-    let bytes = std::fs::read(&args.file).map_err(|source| ShellError::Read { path: args.file.clone(), source })?;
+    let bytes = std::fs::read(&args.file).map_err(|source| FlowError::Read { path: args.file.clone(), source })?;
     let table = import::read_table(&bytes)?;
     let mut mapping = Mapping::guess(&table.headers);
     let column = |n: Option<usize>| n.map(|n| n.saturating_sub(1));
@@ -101,25 +101,10 @@ pub fn run(command: ImportCommand, data_dir: &Path, lang: Lang) -> Result<(), Sh
     if args.mode == Mode::All && !checked.errors.is_empty() {
         return Err(ShellError::ImportRefused { problems: checked.errors.len() });
     }
-    let candidates = new_candidates(args.job, checked.good);
+    let candidates = flow::import::new_candidates(args.job, checked.good);
     let ids = vault.import_candidates(&session, args.job, &candidates)?;
     println!("{} {}", ids.len(), t(lang, "名候选人已导入（一次事务）。", "candidates imported (one transaction)."));
     Ok(())
-}
-
-/// The rows that passed the checks, as candidates of `job_id` (the CLI and the clerk's import
-/// screen both import through this).
-pub(crate) fn new_candidates(job_id: i64, good: Vec<import::CandidateRow>) -> Vec<NewCandidate> {
-    good.into_iter()
-        .map(|r| NewCandidate {
-            job_id,
-            name: r.name,
-            id_number: r.id_number,
-            phone: r.phone,
-            email: r.email,
-            group: r.group,
-        })
-        .collect()
 }
 
 #[derive(Debug, Subcommand)]

@@ -21,7 +21,6 @@ use interview::UserFacing;
 
 use crate::error::ShellError;
 use crate::ipc::{KioskSignal, Text};
-use crate::state::Staff;
 
 /// Where the runner's signals go (the page's channel).
 pub type SignalSink = Arc<dyn Fn(KioskSignal) + Send + Sync>;
@@ -162,6 +161,7 @@ enum Job {
         limits: Limits,
     },
     Question {
+        station: vault::Session,
         interview_id: i64,
         question_id: i64,
         limits: Limits,
@@ -170,10 +170,11 @@ enum Job {
     Stop,
 }
 
-/// The station: a runner thread and the controls of the question in progress.
+/// The station: a runner thread and the controls of the question in progress. The runner
+/// records into a vault handle of its own, so the page's other calls never wait for an answer.
 pub struct Station {
     data_dir: PathBuf,
-    staff: Arc<Mutex<Option<Staff>>>,
+    /// Guards the line to the runner thread (started on first use).
     jobs: Mutex<Option<Sender<Job>>>,
     /// The controls the candidate's buttons act on; the runner replaces them per countdown.
     controls: Arc<Mutex<Arc<Controls>>>,
@@ -188,10 +189,9 @@ impl std::fmt::Debug for Station {
 }
 
 impl Station {
-    pub fn new(data_dir: PathBuf, staff: Arc<Mutex<Option<Staff>>>) -> Station {
+    pub fn new(data_dir: PathBuf) -> Station {
         Station {
             data_dir,
-            staff,
             jobs: Mutex::new(None),
             controls: Arc::new(Mutex::new(Arc::new(Controls::default()))),
             busy: Arc::new(AtomicBool::new(false)),
@@ -221,9 +221,16 @@ impl Station {
         self.begin(Job::Practice { limits })
     }
 
-    /// One attempt at a question: preparation, then the recorded answer.
-    pub fn question(&self, interview_id: i64, question_id: i64, limits: Limits) -> Result<(), ShellError> {
-        self.begin(Job::Question { interview_id, question_id, limits })
+    /// One attempt at a question: preparation, then the recorded answer, under the station's
+    /// session `station`.
+    pub fn question(
+        &self,
+        station: vault::Session,
+        interview_id: i64,
+        question_id: i64,
+        limits: Limits,
+    ) -> Result<(), ShellError> {
+        self.begin(Job::Question { station, interview_id, question_id, limits })
     }
 
     /// "I am ready": ends the preparation early.
@@ -275,7 +282,7 @@ impl Station {
             let (tx, rx) = mpsc::channel();
             let runner = Runner {
                 data_dir: self.data_dir.clone(),
-                staff: self.staff.clone(),
+                vault: None,
                 sink: self.sink.clone(),
                 busy: self.busy.clone(),
                 controls: self.controls.clone(),
@@ -308,21 +315,47 @@ fn current_controls(slot: &Mutex<Arc<Controls>>) -> Arc<Controls> {
 
 struct Runner {
     data_dir: PathBuf,
-    staff: Arc<Mutex<Option<Staff>>>,
+    /// The runner's own vault handle, opened at the first question.
+    vault: Option<vault::Vault>,
     sink: Arc<Mutex<Option<SignalSink>>>,
     busy: Arc<AtomicBool>,
     controls: Arc<Mutex<Arc<Controls>>>,
 }
 
-impl Runner {
-    fn emit(&self, signal: KioskSignal) {
-        let sink = self.sink.lock().ok().and_then(|s| s.clone());
-        if let Some(sink) = sink {
-            sink(signal);
+/// Sends `signal` to the page, if one is watching.
+fn emit_to(sink: &Mutex<Option<SignalSink>>, signal: KioskSignal) {
+    let sink = sink.lock().ok().and_then(|s| s.clone());
+    if let Some(sink) = sink {
+        sink(signal);
+    }
+}
+
+/// Forwards what the devices report while no answer is being recorded.
+fn pump(capture: &Capture, sink: &Mutex<Option<SignalSink>>, wait: Duration) {
+    let mut wait = wait;
+    while let Ok(Some(event)) = capture.next_event(wait) {
+        wait = Duration::ZERO;
+        match event {
+            CaptureEvent::Feedback(feedback) => emit_to(sink, feedback_signal(feedback)),
+            CaptureEvent::DeviceLost { kind, .. } => emit_to(
+                sink,
+                KioskSignal::Paused {
+                    device: kind.as_str().to_owned(),
+                    message: capture::kiosk::lost_message(kind).into(),
+                },
+            ),
+            CaptureEvent::DeviceBack { .. } => emit_to(sink, KioskSignal::Resumed),
+            CaptureEvent::Segment(_) | CaptureEvent::Stopped(_) | CaptureEvent::Failed(_) => {}
         }
     }
+}
 
-    fn run(self, jobs: Receiver<Job>) {
+impl Runner {
+    fn emit(&self, signal: KioskSignal) {
+        emit_to(&self.sink, signal);
+    }
+
+    fn run(mut self, jobs: Receiver<Job>) {
         let mut running: Option<Running> = None;
         loop {
             // Between jobs the preview keeps streaming while the devices are open.
@@ -373,10 +406,11 @@ impl Runner {
                     }
                     self.busy.store(false, Ordering::SeqCst);
                 }
-                Job::Question { interview_id, question_id, limits } => {
+                Job::Question { station, interview_id, question_id, limits } => {
                     match &running {
                         Some(r) => {
-                            if let Err(error) = self.question(&r.capture, interview_id, question_id, &limits) {
+                            if let Err(error) = self.question(&r.capture, &station, interview_id, question_id, &limits)
+                            {
                                 tracing::warn!(code = error.code(), detail = %error, "kiosk question failed");
                                 self.emit(error_signal(&error));
                             }
@@ -397,21 +431,8 @@ impl Runner {
         }
     }
 
-    /// Forwards what the devices report while no answer is being recorded.
     fn pump(&self, capture: &Capture, wait: Duration) {
-        let mut wait = wait;
-        while let Ok(Some(event)) = capture.next_event(wait) {
-            wait = Duration::ZERO;
-            match event {
-                CaptureEvent::Feedback(feedback) => self.emit(feedback_signal(feedback)),
-                CaptureEvent::DeviceLost { kind, .. } => self.emit(KioskSignal::Paused {
-                    device: kind.as_str().to_owned(),
-                    message: capture::kiosk::lost_message(kind).into(),
-                }),
-                CaptureEvent::DeviceBack { .. } => self.emit(KioskSignal::Resumed),
-                CaptureEvent::Segment(_) | CaptureEvent::Stopped(_) | CaptureEvent::Failed(_) => {}
-            }
-        }
+        pump(capture, &self.sink, wait);
     }
 
     /// The practice: preparation and answer countdowns with the preview; nothing recorded.
@@ -439,39 +460,45 @@ impl Runner {
 
     /// One attempt: preparation (with the preview), then recording into the vault.
     fn question(
-        &self,
+        &mut self,
         capture: &Capture,
+        station: &vault::Session,
         interview_id: i64,
         question_id: i64,
         limits: &Limits,
     ) -> Result<(), ShellError> {
-        let controls = current_controls(&self.controls);
-        capture::kiosk::prepare(limits, &controls, &mut |event| {
-            self.pump(capture, Duration::ZERO);
-            self.emit(kiosk_event_signal(event));
-        });
-        if controls.is_abandoned() {
-            return Ok(());
+        if self.vault.is_none() {
+            self.vault = Some(vault::Vault::open(&self.data_dir)?);
         }
-        let mut guard = self.staff.lock().map_err(|_| ShellError::Internal("staff lock poisoned".into()))?;
-        let Some(Staff { vault, session: Some(session) }) = guard.as_mut() else {
-            return Err(ShellError::NotSignedIn);
-        };
-        let outcome = capture::kiosk::record_answer(
+        let controls = current_controls(&self.controls);
+        let (sink, vault) = (&self.sink, self.vault.as_mut().ok_or(ShellError::Internal("no vault".into()))?);
+        let emit = |signal| emit_to(sink, signal);
+        let done = flow::station::answer(
             vault,
-            session,
+            station,
             capture,
             interview_id,
             question_id,
             limits,
             &controls,
-            &mut |event| self.emit(kiosk_event_signal(event)),
-        )?;
-        let attempts = vault.attempts(session, interview_id, question_id)?;
-        self.emit(KioskSignal::AnswerDone {
-            committed: outcome.committed,
-            attempts_left: limits.attempts.saturating_sub(attempts.committed),
-        });
+            &mut |event| {
+                if matches!(event, KioskEvent::Countdown { phase: Phase::Preparing, .. }) {
+                    pump(capture, sink, Duration::ZERO);
+                }
+                emit(kiosk_event_signal(event));
+            },
+        );
+        let done = match done {
+            Ok(done) => done,
+            Err(error) => {
+                // The handle may be what failed (a restored or re-keyed vault): open it afresh.
+                self.vault = None;
+                return Err(error.into());
+            }
+        };
+        if let Some(done) = done {
+            emit(KioskSignal::AnswerDone { committed: done.outcome.committed, attempts_left: done.attempts_left });
+        }
         Ok(())
     }
 }

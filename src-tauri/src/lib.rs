@@ -30,7 +30,6 @@ mod selftest;
 mod staff_cli;
 mod state;
 mod vault_cli;
-mod worker;
 
 /// The process's entry point (`src/main.rs` calls nothing else): it makes sure the process
 /// started with the environment the libraries must read (see `cli::ensure_environment`).

@@ -2,14 +2,14 @@
 //! `org`: signed PDF reports from the command line. The work is in the `report` crate; this
 //! signs in, writes files (never over an existing one) and prints what happened.
 
-use std::io::Write;
+use flow::FlowError;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
+use flow::reports::{install_signing_identity, now, write_new};
 use interview::Lang;
 use report::{SigningIdentity, VerifyReport};
-use time::OffsetDateTime;
-use vault::{NewSigningIdentity, Organisation};
+use vault::Organisation;
 
 use crate::error::ShellError;
 use crate::import_cli::day_start_ms;
@@ -113,35 +113,6 @@ pub struct OrgArgs {
 
 const P12_PASSWORD_ENV: &str = "INTERVIEW_KIOSK_P12_PASSWORD";
 
-/// The machine's UTC offset, read once at start-up: the `time` crate reads it only while the
-/// process has a single thread (the zone database is not thread-safe to consult on Unix), and
-/// logging starts a thread right after.
-static LOCAL_OFFSET: std::sync::OnceLock<time::UtcOffset> = std::sync::OnceLock::new();
-
-/// Call first thing in `main`, before any thread starts.
-pub fn capture_local_offset() {
-    let _ = LOCAL_OFFSET.set(time::UtcOffset::current_local_offset().unwrap_or(time::UtcOffset::UTC));
-}
-
-/// Now, in the machine's zone (UTC when it could not be read).
-pub fn now() -> OffsetDateTime {
-    OffsetDateTime::now_utc().to_offset(LOCAL_OFFSET.get().copied().unwrap_or(time::UtcOffset::UTC))
-}
-
-/// Writes a new file (refusing to replace one) and syncs it.
-pub fn write_new(path: &Path, bytes: &[u8]) -> Result<(), ShellError> {
-    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(path).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::AlreadyExists {
-            ShellError::Vault(vault::VaultError::TargetExists(path.to_owned()))
-        } else {
-            ShellError::Write { path: path.to_owned(), source: e }
-        }
-    })?;
-    file.write_all(bytes)
-        .and_then(|()| file.sync_all())
-        .map_err(|e| ShellError::Write { path: path.to_owned(), source: e })
-}
-
 pub fn run(command: ReportCommand, data_dir: &Path, lang: Lang) -> Result<(), ShellError> {
     let (exported, common, csv) = match command {
         ReportCommand::Candidate { interview, candidate, common } => {
@@ -196,10 +167,10 @@ pub fn run(command: ReportCommand, data_dir: &Path, lang: Lang) -> Result<(), Sh
 
 /// `verify FILE`: exit status 0 only for a valid report (and, with --user, one this vault holds).
 pub fn run_verify(args: VerifyArgs, data_dir: &Path, lang: Lang) -> Result<bool, ShellError> {
-    let bytes = std::fs::read(&args.file).map_err(|source| ShellError::Read { path: args.file.clone(), source })?;
+    let bytes = std::fs::read(&args.file).map_err(|source| FlowError::Read { path: args.file.clone(), source })?;
     let roots = match &args.trust {
         Some(path) => {
-            let pem = std::fs::read(path).map_err(|source| ShellError::Read { path: path.clone(), source })?;
+            let pem = std::fs::read(path).map_err(|source| FlowError::Read { path: path.clone(), source })?;
             report::certificates_from_pem(&pem)?
         }
         None => Vec::new(),
@@ -250,17 +221,17 @@ pub fn run_signing(command: SigningCommand, data_dir: &Path, lang: Lang) -> Resu
             let (mut vault, session) = sign_in(data_dir, &user, lang)?;
             let name = vault.organisation()?.name;
             let identity = SigningIdentity::generate(&name)?;
-            install(&mut vault, &session, &identity, false)?;
+            install_signing_identity(&mut vault, &session, &identity, false)?;
             println!("{} {}", t(lang, "已生成签名证书：", "Signing certificate generated:"), identity.subject());
             println!("  SHA-256 {}", identity.fingerprint());
             println!("  {} {}", t(lang, "根证书 SHA-256", "Root SHA-256"), identity.root_fingerprint());
         }
         SigningCommand::Import { file, user } => {
-            let bytes = std::fs::read(&file).map_err(|source| ShellError::Read { path: file.clone(), source })?;
+            let bytes = std::fs::read(&file).map_err(|source| FlowError::Read { path: file.clone(), source })?;
             let password = zeroize::Zeroizing::new(std::env::var(P12_PASSWORD_ENV).unwrap_or_default());
             let identity = SigningIdentity::from_pkcs12(&bytes, &password)?;
             let (mut vault, session) = sign_in(data_dir, &user, lang)?;
-            install(&mut vault, &session, &identity, true)?;
+            install_signing_identity(&mut vault, &session, &identity, true)?;
             println!("{} {}", t(lang, "已导入签名证书：", "Signing certificate imported:"), identity.subject());
         }
         SigningCommand::Export { out, user } => {
@@ -273,30 +244,10 @@ pub fn run_signing(command: SigningCommand, data_dir: &Path, lang: Lang) -> Resu
     Ok(())
 }
 
-pub fn install(
-    vault: &mut vault::Vault,
-    session: &vault::Session,
-    identity: &SigningIdentity,
-    imported: bool,
-) -> Result<(), ShellError> {
-    vault.set_signing_identity(
-        session,
-        &NewSigningIdentity {
-            key_pkcs8: identity.key_pkcs8()?,
-            chain_der: identity.chain_der().to_vec(),
-            imported,
-            subject: identity.subject(),
-            fingerprint: identity.fingerprint(),
-            root_fingerprint: identity.root_fingerprint(),
-        },
-    )?;
-    Ok(())
-}
-
 pub fn run_org(args: OrgArgs, data_dir: &Path, lang: Lang) -> Result<(), ShellError> {
     let logo_png = match &args.logo {
         Some(path) => {
-            let bytes = std::fs::read(path).map_err(|source| ShellError::Read { path: path.clone(), source })?;
+            let bytes = std::fs::read(path).map_err(|source| FlowError::Read { path: path.clone(), source })?;
             if !bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
                 return Err(ShellError::NotPng(path.clone()));
             }

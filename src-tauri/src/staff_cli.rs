@@ -2,6 +2,7 @@
 //! `user create`, `job create FILE.toml`, `candidate add`, `invite`. The desktop app's screens
 //! call the same vault operations; each is authorised and audited there.
 
+use flow::FlowError;
 use std::io::{BufRead, IsTerminal};
 use std::path::{Path, PathBuf};
 
@@ -138,15 +139,15 @@ pub fn run_user(command: UserCommand, data_dir: &Path, lang: Lang) -> Result<(),
 
 pub fn run_job(command: JobCommand, data_dir: &Path, lang: Lang) -> Result<(), ShellError> {
     let JobCommand::Create { user, file } = command;
-    let text = std::fs::read_to_string(&file).map_err(|source| ShellError::Read { path: file.clone(), source })?;
+    let text = std::fs::read_to_string(&file).map_err(|source| FlowError::Read { path: file.clone(), source })?;
     let job: JobFile = toml::from_str(&text)
         .map_err(|e| ShellError::BadFile { path: file.clone(), detail: e.message().to_owned() })?;
     let base = file.parent().unwrap_or(Path::new("."));
     let mut rubrics = Vec::new();
     for q in &job.question {
         let path = base.join(&q.rubric);
-        let json = std::fs::read_to_string(&path).map_err(|source| ShellError::Read { path: path.clone(), source })?;
-        scoring::rubric::Rubric::parse(&json).map_err(|error| ShellError::Rubric { path: path.clone(), error })?;
+        let json = std::fs::read_to_string(&path).map_err(|source| FlowError::Read { path: path.clone(), source })?;
+        scoring::rubric::Rubric::parse(&json).map_err(|error| FlowError::Rubric { path: path.clone(), error })?;
         rubrics.push(json);
     }
     let dimensions = job

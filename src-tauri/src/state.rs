@@ -1,5 +1,6 @@
 //! What the running app holds between IPC calls.
 
+use flow::FlowError;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -7,8 +8,9 @@ use manifest::{AssetCheck, AssetStore};
 use zeroize::Zeroizing;
 
 use crate::error::ShellError;
+use flow::worker::ScoringWorker;
+
 use crate::kiosk::Station;
-use crate::worker::ScoringWorker;
 
 /// The outcome of verifying every bundled component, shared between calls.
 pub type ComponentChecks = Arc<Result<Vec<AssetCheck>, ShellError>>;
@@ -20,9 +22,11 @@ pub enum Mode {
     Kiosk,
 }
 
-/// The vault, opened at the first sign-in, and the signed-in member of staff or kiosk station.
+/// The IPC calls' vault handle, opened at the first sign-in, and who is signed in on it (a
+/// member of staff, or the kiosk station's account). The station's recordings and the scoring
+/// worker use handles of their own, so this lock is held only for one call's vault work.
 #[derive(Debug)]
-pub struct Staff {
+pub struct SignedIn {
     pub vault: vault::Vault,
     pub session: Option<vault::Session>,
 }
@@ -45,8 +49,10 @@ pub struct Visit {
 pub struct AppState {
     pub data_dir: PathBuf,
     pub mode: Mode,
-    pub staff: Arc<Mutex<Option<Staff>>>,
+    /// Guards the IPC calls' vault handle and session (held for one call's vault work).
+    pub signed_in: Arc<Mutex<Option<SignedIn>>>,
     pub recovery: Arc<Mutex<Option<PendingRecovery>>>,
+    /// Guards the candidate at the kiosk, if any (the scoring worker waits while one is).
     pub visit: Arc<Mutex<Option<Visit>>>,
     pub station: Arc<Station>,
     pub scoring: Arc<ScoringWorker>,
@@ -60,14 +66,16 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(data_dir: PathBuf, mode: Mode) -> AppState {
-        let staff = Arc::new(Mutex::new(None));
-        let visit = Arc::new(Mutex::new(None));
+        let visit: Arc<Mutex<Option<Visit>>> = Arc::new(Mutex::new(None));
+        let present = visit.clone();
+        // A poisoned lock counts as "a candidate is here": scoring waits rather than competing.
+        let candidate_present = Arc::new(move || present.lock().map(|v| v.is_some()).unwrap_or(true));
         AppState {
-            station: Arc::new(Station::new(data_dir.clone(), staff.clone())),
-            scoring: Arc::new(ScoringWorker::new(staff.clone(), visit.clone())),
+            station: Arc::new(Station::new(data_dir.clone())),
+            scoring: Arc::new(ScoringWorker::new(data_dir.clone(), candidate_present)),
             data_dir,
             mode,
-            staff,
+            signed_in: Arc::new(Mutex::new(None)),
             recovery: Arc::new(Mutex::new(None)),
             reauth_at: Arc::new(Mutex::new(None)),
             visit,
@@ -87,10 +95,20 @@ impl AppState {
         &self,
         f: impl FnOnce(&mut vault::Vault, &vault::Session) -> Result<T, ShellError>,
     ) -> Result<T, ShellError> {
-        let mut guard = self.staff.lock().map_err(|_| ShellError::Internal("staff lock poisoned".into()))?;
-        let Some(Staff { vault, session: Some(session) }) = guard.as_mut() else {
-            return Err(ShellError::NotSignedIn);
+        let mut guard = self.signed_in.lock().map_err(|_| ShellError::Internal("sign-in lock poisoned".into()))?;
+        let Some(SignedIn { vault, session: Some(session) }) = guard.as_mut() else {
+            return Err(FlowError::NotSignedIn.into());
         };
         f(vault, session)
+    }
+
+    /// A copy of the signed-in session, for work done on another vault handle (the station's
+    /// recordings): the lock is held only to copy it.
+    pub fn session(&self) -> Result<vault::Session, ShellError> {
+        let guard = self.signed_in.lock().map_err(|_| ShellError::Internal("sign-in lock poisoned".into()))?;
+        match guard.as_ref() {
+            Some(SignedIn { session: Some(session), .. }) => Ok(session.clone()),
+            _ => Err(FlowError::NotSignedIn.into()),
+        }
     }
 }

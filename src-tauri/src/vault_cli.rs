@@ -327,7 +327,7 @@ pub fn run_audit(command: AuditCommand, data_dir: &Path, lang: Lang) -> Result<(
                     println!(
                         "{:>6}  {:<24} {:<10} {:<8} {:<28} {:<22} {}",
                         row.seq,
-                        report::text::timestamp(row.at_ms, crate::report_cli::now().offset()),
+                        report::text::timestamp(row.at_ms, flow::reports::now().offset()),
                         row.actor,
                         row.role,
                         row.action,

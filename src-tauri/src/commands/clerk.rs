@@ -3,6 +3,7 @@
 //! status board. Auditors may read jobs, candidates and the board; the vault refuses them the
 //! rest.
 
+use flow::FlowError;
 use interview::{Bands, InterviewState, Lang, Weight};
 use scoring::rubric::{KeyPoint, LevelExample, Rubric, RubricError};
 use scoring::whisper::{Language, Segment};
@@ -17,9 +18,9 @@ use crate::ipc::{
     GenericPhrasingDto, InviteDto, IpcError, JobDto, KeyPointDto, LevelDto, NewCandidateDto, NewJobDto, QuestionDto,
     RubricDto, SlipsDto, StatusBoardDto, TryRubricDto, TryScoreDto,
 };
-use crate::report_cli::{now, write_new};
-use crate::score_cli::scoring_language;
 use crate::state::{AppState, Mode};
+use flow::reports::{now, write_new};
+use flow::scoring::scoring_language;
 
 fn job_dto(j: vault::JobSummary) -> JobDto {
     JobDto {
@@ -434,7 +435,7 @@ pub async fn clerk_invite(
             let at = now();
             let batch = format!("SLIPS-{}", at.unix_timestamp());
             let pdf = report::render_slips(&org.name, &slips, org.report_lang, at.offset(), &batch, at)?;
-            std::fs::create_dir_all(&folder).map_err(|source| ShellError::Write { path: folder.clone(), source })?;
+            std::fs::create_dir_all(&folder).map_err(|source| FlowError::Write { path: folder.clone(), source })?;
             let path = folder.join(format!("{batch}.pdf"));
             write_new(&path, &pdf)?;
             tracing::info!(count = slips.len(), "access slips written");

@@ -3,6 +3,7 @@
 //! to the export folder: `INTERVIEW_KIOSK_EXPORT_DIR`, else `Documents/InterviewKiosk`, else
 //! `exports/` in the data directory.
 
+use flow::FlowError;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -14,8 +15,8 @@ use super::blocking;
 use super::guard::require;
 use crate::error::ShellError;
 use crate::ipc::{ExportProgress, ExportedDto, IpcError, JobExportDto, Text};
-use crate::report_cli::{now, write_new};
 use crate::state::{AppState, Mode};
+use flow::reports::{now, write_new};
 
 /// How long a re-authentication counts for sensitive actions.
 pub const REAUTH_WINDOW: Duration = Duration::from_secs(5 * 60);
@@ -84,7 +85,7 @@ pub async fn export_candidate_report(
         require_recent_reauth(&state)?;
         state.with_session(|vault, s| {
             let exported = report::export::export_candidate(vault, s, i64::from(interview_id), None, now())?;
-            std::fs::create_dir_all(&folder).map_err(|source| ShellError::Write { path: folder.clone(), source })?;
+            std::fs::create_dir_all(&folder).map_err(|source| FlowError::Write { path: folder.clone(), source })?;
             let path = folder.join(format!("{}.pdf", exported.report_id));
             write_new(&path, &exported.pdf)?;
             Ok(exported_dto(&path, &exported))
@@ -122,7 +123,7 @@ pub async fn export_job_reports(
         })?;
         let at = now();
         let folder = base.join(format!("{}-{}", file_safe(&title), at.unix_timestamp()));
-        std::fs::create_dir_all(&folder).map_err(|source| ShellError::Write { path: folder.clone(), source })?;
+        std::fs::create_dir_all(&folder).map_err(|source| FlowError::Write { path: folder.clone(), source })?;
         let total = interviews.len() as u32 + 1;
         let send = |done: u32| {
             if let Err(error) = progress.send(ExportProgress { done, total }) {
@@ -173,7 +174,7 @@ pub async fn export_audit_log(
         let from_ms = to_ms - i64::from(days.clamp(1, 3660)) * 86_400_000;
         state.with_session(|vault, s| {
             let (exported, csv) = report::export::export_audit(vault, s, from_ms, to_ms, None, at)?;
-            std::fs::create_dir_all(&folder).map_err(|source| ShellError::Write { path: folder.clone(), source })?;
+            std::fs::create_dir_all(&folder).map_err(|source| FlowError::Write { path: folder.clone(), source })?;
             let path = folder.join(format!("{}.pdf", exported.report_id));
             write_new(&path, &exported.pdf)?;
             write_new(&folder.join(format!("{}.csv", exported.report_id)), csv.as_bytes())?;

@@ -26,7 +26,7 @@ pub fn require<R: tauri::Runtime>(
         return Ok(());
     }
     tracing::warn!(window = label, command, "command refused for this window");
-    if let Ok(mut guard) = state.staff.lock()
+    if let Ok(mut guard) = state.signed_in.lock()
         && let Some(staff) = guard.as_mut()
         && let Err(error) = staff.vault.audit_refused_call(staff.session.as_ref(), label, command)
     {
@@ -40,7 +40,7 @@ mod tests {
     use interview::{Role, UserFacing};
 
     use super::*;
-    use crate::state::Staff;
+    use crate::state::SignedIn;
 
     /// A kiosk window that reaches a staff command (were a capability file ever wrong) is
     /// refused by the backend, and the attempt is in the vault's audit log with the window,
@@ -71,7 +71,7 @@ mod tests {
             .unwrap();
         let kiosk = vault.login("kiosk-1", "a long enough password", "kiosk-1").unwrap();
         let state = AppState::new(data.path().to_owned(), Mode::Kiosk);
-        *state.staff.lock().unwrap() = Some(Staff { vault, session: Some(kiosk) });
+        *state.signed_in.lock().unwrap() = Some(SignedIn { vault, session: Some(kiosk) });
 
         let app = tauri::test::mock_app();
         let window = tauri::WebviewWindowBuilder::new(&app, KIOSK_WINDOW, Default::default()).build().unwrap();
@@ -81,8 +81,8 @@ mod tests {
         assert_eq!(error.code(), "auth.wrong_window");
         assert!(error.user_message().en.contains("audit log"));
 
-        let mut guard = state.staff.lock().unwrap();
-        let Staff { vault, .. } = guard.as_mut().unwrap();
+        let mut guard = state.signed_in.lock().unwrap();
+        let SignedIn { vault, .. } = guard.as_mut().unwrap();
         let auditor = vault.login("admin", "a long enough password", "test").unwrap();
         let rows = vault.audit_log(&auditor, Some("command:"), 10).unwrap();
         assert_eq!(rows.len(), 1, "{rows:?}");

@@ -132,7 +132,7 @@ pub async fn clerk_import(
             if !checked.errors.is_empty() && !skip_problem_rows {
                 return Err(ShellError::ImportRefused { problems: checked.errors.len() });
             }
-            let candidates = crate::import_cli::new_candidates(job_id, checked.good);
+            let candidates = flow::import::new_candidates(job_id, checked.good);
             let ids = vault.import_candidates(s, job_id, &candidates)?;
             tracing::info!(count = ids.len(), "candidates imported");
             Ok(ids.len() as u32)

@@ -2,10 +2,11 @@
 //! candidate: access code, identity, consent, devices, practice, questions, the end. What the
 //! page may show comes from the backend; nothing about a candidate outlives the visit.
 
+use flow::FlowError;
 use std::sync::Arc;
 
-use capture::kiosk::Limits;
-use interview::{Action, InterviewEvent};
+use flow::station;
+use interview::Action;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, State};
 use zeroize::Zeroizing;
@@ -14,27 +15,17 @@ use super::blocking;
 use super::guard::require;
 use crate::error::ShellError;
 use crate::ipc::{CodeCheckDto, IpcError, KioskPlanDto, KioskQuestionDto, KioskSignal, KioskStatusDto};
-use crate::state::{AppState, Mode, Staff, Visit};
-
-/// The practice question's countdowns (seconds), before the candidate's extra time.
-const PRACTICE: (u32, u32) = (10, 30);
-
-fn limits_of(plan: &vault::KioskPlan) -> Vec<Limits> {
-    plan.questions
-        .iter()
-        .map(|q| Limits::new(q.prep_seconds, q.answer_seconds, q.retakes, plan.extra_time_pct))
-        .collect()
-}
+use crate::state::{AppState, Mode, SignedIn, Visit};
 
 fn plan_dto(plan: &vault::KioskPlan) -> KioskPlanDto {
-    let practice = Limits::new(PRACTICE.0, PRACTICE.1, 0, plan.extra_time_pct);
+    let practice = station::practice_limits(plan);
     KioskPlanDto {
         masked_name: plan.masked_name.clone(),
         job_title: plan.job_title.clone(),
         questions: plan
             .questions
             .iter()
-            .zip(limits_of(plan))
+            .zip(station::limits(plan))
             .map(|(q, l)| KioskQuestionDto {
                 text: q.text.clone(),
                 situational: q.situational,
@@ -64,8 +55,8 @@ pub async fn kiosk_status(window: tauri::Window, state: State<'_, AppState>) -> 
     let state = state.inner().clone();
     require(&state, &window, Mode::Kiosk, "kiosk_status")?;
     blocking(move || {
-        let mut guard = state.staff.lock().map_err(|_| ShellError::Internal("lock".into()))?;
-        let Some(Staff { vault, session }) = guard.as_mut() else {
+        let mut guard = state.signed_in.lock().map_err(|_| ShellError::Internal("lock".into()))?;
+        let Some(SignedIn { vault, session }) = guard.as_mut() else {
             return Ok(KioskStatusDto {
                 station: None,
                 organisation: None,
@@ -106,24 +97,13 @@ pub async fn kiosk_sign_in(
     require(&state_inner, &window, Mode::Kiosk, "kiosk_sign_in")?;
     let password = Zeroizing::new(password);
     blocking(move || {
-        let mut guard = state_inner.staff.lock().map_err(|_| ShellError::Internal("lock".into()))?;
+        let mut guard = state_inner.signed_in.lock().map_err(|_| ShellError::Internal("lock".into()))?;
         if guard.is_none() {
             vault::keys::credential::use_platform_store()?;
-            *guard = Some(Staff { vault: vault::Vault::open(&state_inner.data_dir)?, session: None });
+            *guard = Some(SignedIn { vault: vault::Vault::open(&state_inner.data_dir)?, session: None });
         }
         let Some(staff) = guard.as_mut() else { return Err(ShellError::Internal("no vault".into())) };
-        let session = staff.vault.login(&username, &password, &username)?;
-        // Only a kiosk account runs a station: anyone else is refused (and audited).
-        if let Err(error) = staff.vault.authorize(&session, Action::RedeemAccessCode) {
-            staff.vault.logout(&session)?;
-            return Err(error.into());
-        }
-        // An answer a crash or power cut interrupted at this station is closed as interrupted
-        // (kept, and retakeable) before the first candidate of the day.
-        let recovered = capture::kiosk::recover(&mut staff.vault, &session)?;
-        if !recovered.is_empty() {
-            tracing::warn!(answers = recovered.len(), "interrupted answers recovered at station sign-in");
-        }
+        let station::SignedIn { session, .. } = station::sign_in(&mut staff.vault, &username, &password, &username)?;
         if let Some(old) = staff.session.replace(session) {
             let _ = staff.vault.logout(&old);
         }
@@ -163,7 +143,7 @@ pub async fn kiosk_check_code(
     require(&state, &window, Mode::Kiosk, "kiosk_check_code")?;
     blocking(move || {
         let code = vault::AccessCode::parse(&code);
-        state.with_session(|vault, s| Ok(CodeCheckDto { needs_identity: vault.access_code_needs_identity(s, &code)? }))
+        state.with_session(|vault, s| Ok(CodeCheckDto { needs_identity: station::needs_identity(vault, s, &code)? }))
     })
     .await
 }
@@ -182,10 +162,7 @@ pub async fn kiosk_check_in(
     require(&state, &window, Mode::Kiosk, "kiosk_check_in")?;
     blocking(move || {
         let code = vault::AccessCode::parse(&code);
-        let plan = state.with_session(|vault, s| {
-            let check_in = vault.check_in(s, &code, id_last4.as_deref())?;
-            Ok(vault.kiosk_plan(s, check_in.interview_id)?)
-        })?;
+        let plan = state.with_session(|vault, s| Ok(station::check_in(vault, s, &code, id_last4.as_deref())?))?;
         let dto = plan_dto(&plan);
         *state.visit.lock().map_err(|_| ShellError::Internal("lock".into()))? = Some(Visit { plan });
         Ok(dto)
@@ -207,8 +184,7 @@ pub async fn kiosk_consent(window: tauri::Window, state: State<'_, AppState>, gi
     require(&state, &window, Mode::Kiosk, "kiosk_consent")?;
     blocking(move || {
         let interview = visit_interview(&state)?;
-        let event = if given { InterviewEvent::GiveConsent } else { InterviewEvent::DeclineConsent };
-        state.with_session(|vault, s| Ok(vault.advance_interview(s, interview, event).map(|_| ())?))?;
+        state.with_session(|vault, s| Ok(station::consent(vault, s, interview, given)?))?;
         if !given {
             end_visit(&state);
         }
@@ -228,7 +204,7 @@ pub async fn kiosk_start_devices(window: tauri::Window, state: State<'_, AppStat
     blocking(move || {
         let limits = {
             let visit = state.visit.lock().map_err(|_| ShellError::Internal("lock".into()))?;
-            limits_of(&visit.as_ref().ok_or(ShellError::NoVisit)?.plan)
+            station::limits(&visit.as_ref().ok_or(ShellError::NoVisit)?.plan)
         };
         state.station.start(limits)
     })
@@ -243,11 +219,11 @@ pub async fn kiosk_practice(window: tauri::Window, state: State<'_, AppState>) -
     let state = state.inner().clone();
     require(&state, &window, Mode::Kiosk, "kiosk_practice")?;
     blocking(move || {
-        let extra = {
+        let limits = {
             let visit = state.visit.lock().map_err(|_| ShellError::Internal("lock".into()))?;
-            visit.as_ref().ok_or(ShellError::NoVisit)?.plan.extra_time_pct
+            station::practice_limits(&visit.as_ref().ok_or(ShellError::NoVisit)?.plan)
         };
-        state.station.practice(Limits::new(PRACTICE.0, PRACTICE.1, 0, extra))
+        state.station.practice(limits)
     })
     .await
 }
@@ -263,14 +239,14 @@ pub async fn kiosk_question(window: tauri::Window, state: State<'_, AppState>, i
         let (interview, question, limits) = {
             let visit = state.visit.lock().map_err(|_| ShellError::Internal("lock".into()))?;
             let plan = &visit.as_ref().ok_or(ShellError::NoVisit)?.plan;
-            let limits = limits_of(plan);
+            let limits = station::limits(plan);
             let at = index as usize;
             let (Some(q), Some(l)) = (plan.questions.get(at), limits.get(at)) else {
                 return Err(ShellError::BadArgument(format!("question {index}")));
             };
             (plan.interview_id, q.question_id, *l)
         };
-        state.station.question(interview, question, limits)
+        state.station.question(state.session()?, interview, question, limits)
     })
     .await
 }
@@ -306,9 +282,7 @@ pub async fn kiosk_complete(window: tauri::Window, state: State<'_, AppState>) -
             return Err(ShellError::KioskBusy);
         }
         let interview = visit_interview(&state)?;
-        state.with_session(|vault, s| {
-            Ok(vault.advance_interview(s, interview, InterviewEvent::Finish).map(|_| ())?)
-        })?;
+        state.with_session(|vault, s| Ok(station::finish(vault, s, interview)?))?;
         end_visit(&state);
         state.scoring.wake();
         Ok(())
@@ -356,13 +330,11 @@ pub async fn kiosk_exit(
     let password = Zeroizing::new(password);
     blocking(move || {
         end_visit(&state);
-        let mut guard = state.staff.lock().map_err(|_| ShellError::Internal("lock".into()))?;
-        let Some(Staff { vault, session: Some(session) }) = guard.as_mut() else {
-            return Err(ShellError::NotSignedIn);
+        let mut guard = state.signed_in.lock().map_err(|_| ShellError::Internal("lock".into()))?;
+        let Some(SignedIn { vault, session: Some(session) }) = guard.as_mut() else {
+            return Err(FlowError::NotSignedIn.into());
         };
-        let check = vault.login(&session.username, &password, &session.device)?;
-        vault.logout(&check)?;
-        vault.logout(session)?;
+        station::sign_out(vault, session, &password)?;
         tracing::info!("kiosk closed by staff");
         Ok(())
     })

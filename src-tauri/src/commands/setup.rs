@@ -11,7 +11,7 @@ use super::blocking;
 use super::guard::require;
 use crate::error::ShellError;
 use crate::ipc::{IpcError, RecoveryKeyDto, SettingsDto, SigningDto, StaffDto};
-use crate::state::{AppState, Mode, PendingRecovery, Staff};
+use crate::state::{AppState, Mode, PendingRecovery, SignedIn};
 
 /// Creates the vault and its first administrator, signs the administrator in, and returns the
 /// recovery key — shown this once — with the groups to type back.
@@ -47,8 +47,8 @@ pub async fn setup_create_vault(
         let dto = RecoveryKeyDto { groups: groups.iter().map(|g| g.to_string()).collect(), confirm: confirm.clone() };
         *state.recovery.lock().map_err(|_| ShellError::Internal("lock".into()))? =
             Some(PendingRecovery { groups, confirm });
-        *state.staff.lock().map_err(|_| ShellError::Internal("lock".into()))? =
-            Some(Staff { vault, session: Some(session) });
+        *state.signed_in.lock().map_err(|_| ShellError::Internal("lock".into()))? =
+            Some(SignedIn { vault, session: Some(session) });
         tracing::info!("vault created by the first-run wizard");
         Ok(dto)
     })
@@ -205,7 +205,7 @@ pub async fn settings_signing_generate(
         as_admin(&state, |vault, session| {
             let name = vault.organisation()?.name;
             let identity = report::SigningIdentity::generate(&name)?;
-            crate::report_cli::install(vault, session, &identity, false)?;
+            flow::reports::install_signing_identity(vault, session, &identity, false)?;
             settings(vault, session)
         })
     })
@@ -228,7 +228,7 @@ pub async fn settings_signing_import(
     blocking(move || {
         as_admin(&state, |vault, session| {
             let identity = report::SigningIdentity::from_pkcs12(&p12, &password)?;
-            crate::report_cli::install(vault, session, &identity, true)?;
+            flow::reports::install_signing_identity(vault, session, &identity, true)?;
             settings(vault, session)
         })
     })
@@ -243,7 +243,7 @@ pub async fn staff_whoami(window: tauri::Window, state: State<'_, AppState>) -> 
     let state = state.inner().clone();
     require(&state, &window, Mode::Staff, "staff_whoami")?;
     blocking(move || {
-        let guard = state.staff.lock().map_err(|_| ShellError::Internal("lock".into()))?;
+        let guard = state.signed_in.lock().map_err(|_| ShellError::Internal("lock".into()))?;
         Ok(guard
             .as_ref()
             .and_then(|s| s.session.as_ref())

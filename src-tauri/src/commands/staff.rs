@@ -1,13 +1,14 @@
 //! Staff sign-in, and the first thing the auditor's area does with it: verify a report PDF
 //! (signature, coverage, signer, and whether this vault issued exactly this file).
 
+use flow::FlowError;
 use tauri::State;
 use zeroize::Zeroizing;
 
 use super::guard::require;
 use crate::error::ShellError;
 use crate::ipc::{IpcError, StaffDto, VerifyReportDto};
-use crate::state::{AppState, Mode, Staff};
+use crate::state::{AppState, Mode, SignedIn};
 
 /// Signs a member of staff in (opening the vault on first use). Every attempt is audited by
 /// the vault; a wrong password gets the vault's sentence.
@@ -27,10 +28,10 @@ pub async fn staff_sign_in(
         if let Ok(mut reauth) = state.reauth_at.lock() {
             *reauth = None;
         }
-        let mut guard = state.staff.lock().map_err(|_| ShellError::Internal("staff lock poisoned".into()))?;
+        let mut guard = state.signed_in.lock().map_err(|_| ShellError::Internal("staff lock poisoned".into()))?;
         let mut vault = match guard.take() {
             // Signing in again ends the earlier session (a sign-out the page may have missed).
-            Some(Staff { mut vault, session }) => {
+            Some(SignedIn { mut vault, session }) => {
                 if let Some(session) = session
                     && let Err(error) = vault.logout(&session)
                 {
@@ -46,12 +47,12 @@ pub async fn staff_sign_in(
         let session = match vault.login(&username, &password, "desktop") {
             Ok(session) => session,
             Err(error) => {
-                *guard = Some(Staff { vault, session: None });
+                *guard = Some(SignedIn { vault, session: None });
                 return Err(error.into());
             }
         };
         let dto = StaffDto { username: session.username.clone(), role: session.role.as_str().to_owned() };
-        *guard = Some(Staff { vault, session: Some(session) });
+        *guard = Some(SignedIn { vault, session: Some(session) });
         Ok(dto)
     })
     .await
@@ -70,7 +71,7 @@ pub async fn staff_sign_out(window: tauri::Window, state: State<'_, AppState>) -
         if let Ok(mut reauth) = state.reauth_at.lock() {
             *reauth = None;
         }
-        let mut guard = state.staff.lock().map_err(|_| ShellError::Internal("staff lock poisoned".into()))?;
+        let mut guard = state.signed_in.lock().map_err(|_| ShellError::Internal("staff lock poisoned".into()))?;
         if let Some(staff) = guard.as_mut()
             && let Some(session) = staff.session.take()
         {
@@ -95,9 +96,9 @@ pub async fn verify_report(
     let state = state.inner().clone();
     require(&state, &window, Mode::Staff, "verify_report")?;
     let dto = tauri::async_runtime::spawn_blocking(move || -> Result<VerifyReportDto, ShellError> {
-        let mut guard = state.staff.lock().map_err(|_| ShellError::Internal("staff lock poisoned".into()))?;
-        let Some(Staff { vault, session: Some(session) }) = guard.as_mut() else {
-            return Err(ShellError::NotSignedIn);
+        let mut guard = state.signed_in.lock().map_err(|_| ShellError::Internal("staff lock poisoned".into()))?;
+        let Some(SignedIn { vault, session: Some(session) }) = guard.as_mut() else {
+            return Err(FlowError::NotSignedIn.into());
         };
         let report = report::export::verify_with_vault(&pdf, Some((vault, session)), &[])?;
         Ok(VerifyReportDto::from(&report))

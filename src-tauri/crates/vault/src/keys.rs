@@ -160,7 +160,10 @@ pub mod credential {
     }
 
     fn store_error(error: keyring_core::Error) -> VaultError {
-        let detail = error.to_string();
+        store_error_from(error.to_string())
+    }
+
+    fn store_error_from(detail: String) -> VaultError {
         // A locked keyring that cannot ask for its password (no desktop to show the prompt, or
         // with-keyring given the wrong password) answers "prompt dismissed".
         if detail.contains("prompt dismissed") || detail.contains("is locked") {
@@ -222,14 +225,12 @@ pub mod credential {
         if keyring_core::get_default_store().is_some() {
             return Ok(());
         }
-        #[cfg(target_os = "linux")]
-        let store = zbus_secret_service_keyring_store::Store::new().map_err(store_error)?;
-        #[cfg(target_os = "windows")]
-        let store = windows_native_keyring_store::Store::new().map_err(store_error)?;
-        #[cfg(target_os = "macos")]
-        let store = apple_native_keyring_store::keychain::Store::new().map_err(store_error)?;
-        keyring_core::set_default_store(store);
-        Ok(())
+        // `keyring` makes its platform store the default the first time it is asked for it
+        // (once per process; the result is kept).
+        match keyring::Entry::store_status() {
+            Ok(()) => Ok(()),
+            Err(error) => Err(store_error_from(error.to_string())),
+        }
     }
 }
 

@@ -1,0 +1,120 @@
+//! A candidate's visit at a kiosk station, step by step: the station's sign-in (with crash
+//! recovery), the access code and identity, consent, the practice's and each question's
+//! limits, each recorded answer, and the end. The kiosk window's commands and the demo run
+//! these same steps; the window adds the devices' thread and the page's signals around them.
+
+use capture::Capture;
+use capture::kiosk::{AnswerOutcome, Controls, KioskEvent, Limits};
+use interview::{Action, InterviewEvent};
+use vault::{AccessCode, KioskPlan, Session, UnfinishedAnswer, Vault};
+
+use crate::FlowError;
+
+/// The practice question's countdowns (seconds), before the candidate's extra time.
+pub const PRACTICE: (u32, u32) = (10, 30);
+
+/// A station signed in: its session, and the answers a crash or power cut had interrupted
+/// here, now closed as interrupted (kept, and retakeable).
+#[derive(Debug)]
+pub struct SignedIn {
+    pub session: Session,
+    pub recovered: Vec<UnfinishedAnswer>,
+}
+
+/// A member of staff signs the station in with its kiosk account. Anyone else is refused (and
+/// audited, and signed out again). An answer a crash interrupted at this station is closed as
+/// interrupted before the first candidate of the day.
+pub fn sign_in(vault: &mut Vault, username: &str, password: &str, device: &str) -> Result<SignedIn, FlowError> {
+    let session = vault.login(username, password, device)?;
+    if let Err(error) = vault.authorize(&session, Action::RedeemAccessCode) {
+        vault.logout(&session)?;
+        return Err(error.into());
+    }
+    let recovered = capture::kiosk::recover(vault, &session)?;
+    if !recovered.is_empty() {
+        tracing::warn!(answers = recovered.len(), "interrupted answers recovered at station sign-in");
+    }
+    Ok(SignedIn { session, recovered })
+}
+
+/// Whether the code is usable now and the ID number's end is asked for next.
+pub fn needs_identity(vault: &mut Vault, station: &Session, code: &AccessCode) -> Result<bool, FlowError> {
+    Ok(vault.access_code_needs_identity(station, code)?)
+}
+
+/// Checks the candidate in (the code is spent) and returns what the kiosk may show.
+pub fn check_in(
+    vault: &mut Vault,
+    station: &Session,
+    code: &AccessCode,
+    id_last4: Option<&str>,
+) -> Result<KioskPlan, FlowError> {
+    let check_in = vault.check_in(station, code, id_last4)?;
+    Ok(vault.kiosk_plan(station, check_in.interview_id)?)
+}
+
+/// The candidate's consent, recorded either way; declining ends the interview.
+pub fn consent(vault: &mut Vault, station: &Session, interview_id: i64, given: bool) -> Result<(), FlowError> {
+    let event = if given { InterviewEvent::GiveConsent } else { InterviewEvent::DeclineConsent };
+    vault.advance_interview(station, interview_id, event)?;
+    Ok(())
+}
+
+/// Each question's countdowns and attempts, with the candidate's extra time.
+pub fn limits(plan: &KioskPlan) -> Vec<Limits> {
+    plan.questions
+        .iter()
+        .map(|q| Limits::new(q.prep_seconds, q.answer_seconds, q.retakes, plan.extra_time_pct))
+        .collect()
+}
+
+/// The practice question's countdowns, with the candidate's extra time; nothing is recorded.
+pub fn practice_limits(plan: &KioskPlan) -> Limits {
+    Limits::new(PRACTICE.0, PRACTICE.1, 0, plan.extra_time_pct)
+}
+
+/// One recorded attempt, and how many attempts are left for the question.
+#[derive(Debug)]
+pub struct AnswerDone {
+    pub outcome: AnswerOutcome,
+    pub attempts_left: u32,
+}
+
+/// One attempt at a question: the preparation countdown (ended early by "ready" on
+/// `controls`), then the answer recorded into the vault until the time is up or "finished".
+/// `None` when the visit was abandoned during the preparation (nothing recorded).
+#[allow(clippy::too_many_arguments)]
+pub fn answer(
+    vault: &mut Vault,
+    station: &Session,
+    capture: &Capture,
+    interview_id: i64,
+    question_id: i64,
+    limits: &Limits,
+    controls: &Controls,
+    on_event: &mut dyn FnMut(KioskEvent),
+) -> Result<Option<AnswerDone>, FlowError> {
+    capture::kiosk::prepare(limits, controls, on_event);
+    if controls.is_abandoned() {
+        return Ok(None);
+    }
+    let outcome =
+        capture::kiosk::record_answer(vault, station, capture, interview_id, question_id, limits, controls, on_event)?;
+    let attempts = vault.attempts(station, interview_id, question_id)?;
+    Ok(Some(AnswerDone { outcome, attempts_left: limits.attempts.saturating_sub(attempts.committed) }))
+}
+
+/// The last question is done: the interview is finished and its total queued for scoring.
+pub fn finish(vault: &mut Vault, station: &Session, interview_id: i64) -> Result<(), FlowError> {
+    vault.advance_interview(station, interview_id, InterviewEvent::Finish)?;
+    Ok(())
+}
+
+/// A member of staff closes the station: the station account's password is checked again,
+/// then the station's session ends.
+pub fn sign_out(vault: &mut Vault, station: &Session, password: &str) -> Result<(), FlowError> {
+    let check = vault.login(&station.username, password, &station.device)?;
+    vault.logout(&check)?;
+    vault.logout(station)?;
+    Ok(())
+}

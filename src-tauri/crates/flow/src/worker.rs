@@ -1,0 +1,128 @@
+//! The kiosk's background scoring: works through the vault's durable queue one job at a time,
+//! and only while no candidate is at the station, so recording never competes with the models
+//! for the two cores. It has its own vault handle (the vault takes several), so a candidate's
+//! request never waits behind a Whisper run. The models are loaded when there is work and
+//! dropped when the queue is empty, so an idle kiosk does not hold them in memory.
+
+use std::path::PathBuf;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use interview::UserFacing;
+use vault::Vault;
+
+use crate::FlowError;
+use crate::scoring::{self, QueueEvent};
+
+/// How often the worker looks at the queue without being woken.
+const POLL: Duration = Duration::from_secs(30);
+
+/// Whether a candidate is at the station now (the worker waits while one is).
+pub type CandidatePresent = Arc<dyn Fn() -> bool + Send + Sync>;
+
+pub struct ScoringWorker {
+    data_dir: PathBuf,
+    candidate_present: CandidatePresent,
+    /// The worker thread's wake-up line, once it runs.
+    wake: Mutex<Option<Sender<()>>>,
+}
+
+impl std::fmt::Debug for ScoringWorker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScoringWorker").field("data_dir", &self.data_dir).finish_non_exhaustive()
+    }
+}
+
+impl ScoringWorker {
+    /// A worker for the vault in `data_dir`; it starts at the first [`wake`](Self::wake) (a
+    /// sign-in: by then the vault exists and its key is in the credential store).
+    pub fn new(data_dir: PathBuf, candidate_present: CandidatePresent) -> ScoringWorker {
+        ScoringWorker { data_dir, candidate_present, wake: Mutex::new(None) }
+    }
+
+    /// Starts the worker (once) or wakes it: there may be work.
+    pub fn wake(&self) {
+        let Ok(mut wake) = self.wake.lock() else { return };
+        if let Some(tx) = wake.as_ref()
+            && tx.send(()).is_ok()
+        {
+            return;
+        }
+        let (tx, rx) = mpsc::channel();
+        let (data_dir, present) = (self.data_dir.clone(), self.candidate_present.clone());
+        match std::thread::Builder::new().name("scoring-worker".into()).spawn(move || run(&rx, &data_dir, &*present)) {
+            Ok(_) => *wake = Some(tx),
+            Err(error) => tracing::error!(%error, "cannot start the scoring worker"),
+        }
+    }
+}
+
+/// What the worker keeps between jobs.
+#[derive(Default)]
+struct Worker {
+    vault: Option<Vault>,
+    scorer: Option<::scoring::Scorer>,
+    resumed: bool,
+}
+
+fn run(wake: &Receiver<()>, data_dir: &std::path::Path, candidate_present: &(dyn Fn() -> bool + Send + Sync)) {
+    let mut worker = Worker::default();
+    loop {
+        let mut idle = true;
+        if !candidate_present() {
+            match worker.step(data_dir) {
+                Ok(true) => idle = false,
+                Ok(false) => {}
+                Err(error) => {
+                    tracing::warn!(code = error.code(), detail = %error, "background scoring stopped");
+                    // Open the vault afresh next time (it may have been restored or re-keyed).
+                    worker.vault = None;
+                }
+            }
+        }
+        if idle {
+            // Nothing to do (or a candidate is here): free the models and wait.
+            if worker.scorer.take().is_some() {
+                tracing::info!("scoring queue empty: models unloaded");
+            }
+            match wake.recv_timeout(POLL) {
+                Ok(()) | Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => return,
+            }
+        }
+    }
+}
+
+impl Worker {
+    /// Runs one job if there is one; `Ok(true)` when a job ran.
+    fn step(&mut self, data_dir: &std::path::Path) -> Result<bool, FlowError> {
+        if self.vault.is_none() {
+            self.vault = Some(Vault::open(data_dir)?);
+        }
+        let Some(vault) = self.vault.as_mut() else { return Ok(false) };
+        if !self.resumed {
+            let count = vault.resume_scoring_jobs()?;
+            if count > 0 {
+                tracing::info!(count, "scoring jobs resumed after a restart");
+            }
+            self.resumed = true;
+        }
+        if vault.scoring_queue_counts()?.0 == 0 {
+            return Ok(false);
+        }
+        if self.scorer.is_none() {
+            let (loaded, ms) = scoring::load_scorer()?;
+            tracing::info!(ms, "scoring models loaded");
+            self.scorer = Some(loaded);
+        }
+        let Some(scorer) = self.scorer.as_mut() else { return Ok(false) };
+        let ran = scoring::score_next(vault, scorer, &mut |event| match event {
+            QueueEvent::AnswerScored { answer, .. } => tracing::info!(answer = answer.answer_id, "answer scored"),
+            QueueEvent::TotalScored { interview_id, .. } => tracing::info!(interview_id, "interview scored"),
+            QueueEvent::Failed { job, code } => tracing::warn!(job = job.id, code, "scoring job failed"),
+            QueueEvent::Progress { .. } => {}
+        })?;
+        Ok(ran.is_some())
+    }
+}
