@@ -214,7 +214,7 @@ pub fn run(data_dir: &Path, args: &DemoArgs, lang: Lang) -> Result<(), ShellErro
                 .map_err(CaptureError::from)?;
             let settings = CaptureSettings::default();
             let capture = Capture::start(Box::new(camera), Box::new(microphone), settings.clone())?;
-            let check_in = vault.redeem_access_code(&kiosk, &code)?;
+            let check_in = vault.check_in(&kiosk, &code, Some("002X"))?;
             vault.advance_interview(&kiosk, check_in.interview_id, InterviewEvent::GiveConsent)?;
             let limits: Vec<Limits> = QUESTION_LIMITS
                 .iter()
