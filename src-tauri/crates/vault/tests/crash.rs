@@ -190,7 +190,7 @@ fn set_up(dir: &Path) -> (i64, i64) {
         .unwrap();
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
     let (interview, code) = vault.issue_invitation(&clerk, candidate, now - 1000, now + 3_600_000).unwrap();
-    vault.redeem_access_code(&kiosk, &code).unwrap();
+    vault.check_in(&kiosk, &code, None).unwrap();
     vault.advance_interview(&kiosk, interview, InterviewEvent::GiveConsent).unwrap();
     let answer = vault.begin_answer(&kiosk, interview, question, false).unwrap();
     vault.close().unwrap();

@@ -266,7 +266,7 @@ fn retention_purges_personal_data_after_the_period_and_records_it() {
     f.vault.issue_invitation(&f.clerk, absent, now, now + DAY).unwrap();
     let busy = f.named_candidate(1, "赵六", None);
     let (busy_interview, code) = f.vault.issue_invitation(&f.clerk, busy, now, now + DAY).unwrap();
-    f.vault.redeem_access_code(&f.kiosk, &code).unwrap();
+    f.vault.check_in(&f.kiosk, &code, None).unwrap();
 
     // Within the period nothing goes.
     f.clock.advance(89 * DAY);

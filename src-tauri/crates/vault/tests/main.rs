@@ -18,6 +18,9 @@ mod review;
 
 const PASSWORD: &str = "correct horse battery staple";
 const HOUR: i64 = 3_600_000;
+/// The last four characters of the ID number of [`Fixture::candidate`], which the kiosk's
+/// identity check asks for at check-in.
+const ID_LAST4: &str = "002X";
 
 fn mock_store() {
     static ONCE: Once = Once::new();
@@ -136,7 +139,7 @@ impl Fixture {
         let candidate = self.candidate(job);
         let now = self.clock.now();
         let (interview, code) = self.vault.issue_invitation(&self.clerk, candidate, now - HOUR, now + HOUR).unwrap();
-        self.vault.redeem_access_code(&self.kiosk, &code).unwrap();
+        self.vault.check_in(&self.kiosk, &code, Some(ID_LAST4)).unwrap();
         self.vault.advance_interview(&self.kiosk, interview, InterviewEvent::GiveConsent).unwrap();
         let answer = self.vault.begin_answer(&self.kiosk, interview, question, false).unwrap();
         (interview, answer)
@@ -365,23 +368,23 @@ fn access_codes_unknown_reused_expired_and_early() {
     let (interview, code) = f.invitation();
     let conn = raw(&f.db_path(), &f.key());
     let before = audit_count(&conn);
-    let err = f.vault.redeem_access_code(&f.kiosk, &AccessCode::parse("ZZZZ-ZZZZ")).unwrap_err();
+    let err = f.vault.check_in(&f.kiosk, &AccessCode::parse("ZZZZ-ZZZZ"), None).unwrap_err();
     assert!(matches!(err, VaultError::UnknownAccessCode));
     assert_eq!(audit_count(&conn), before + 1);
     // Typed with a dash and in lower case: still the same code.
     let typed = AccessCode::parse(&format!("{}-{}", &code.as_str()[..4].to_lowercase(), &code.as_str()[4..]));
-    let check_in = f.vault.redeem_access_code(&f.kiosk, &typed).unwrap();
+    let check_in = f.vault.check_in(&f.kiosk, &typed, Some(ID_LAST4)).unwrap();
     assert_eq!(check_in.interview_id, interview);
-    assert_eq!(f.vault.redeem_access_code(&f.kiosk, &code).unwrap_err().code(), "rules.code_used");
+    assert_eq!(f.vault.check_in(&f.kiosk, &code, Some(ID_LAST4)).unwrap_err().code(), "rules.code_used");
 
     let job = f.job();
     let candidate = f.named_candidate(job, "李四", None);
     let now = f.clock.now();
     let (_, early) = f.vault.issue_invitation(&f.clerk, candidate, now + HOUR, now + 2 * HOUR).unwrap();
-    assert_eq!(f.vault.redeem_access_code(&f.kiosk, &early).unwrap_err().code(), "rules.code_not_yet_valid");
+    assert_eq!(f.vault.check_in(&f.kiosk, &early, None).unwrap_err().code(), "rules.code_not_yet_valid");
     f.clock.advance(3 * HOUR);
     let kiosk = f.vault.login("kiosk-1", PASSWORD, "kiosk-1").unwrap();
-    assert_eq!(f.vault.redeem_access_code(&kiosk, &early).unwrap_err().code(), "rules.code_expired");
+    assert_eq!(f.vault.check_in(&kiosk, &early, None).unwrap_err().code(), "rules.code_expired");
     let outcomes: Vec<String> = conn
         .prepare("SELECT outcome FROM audit_log WHERE action = 'kiosk.redeem' ORDER BY seq")
         .unwrap()
@@ -398,7 +401,7 @@ fn the_interview_state_machine_is_enforced_and_consent_recorded() {
     let (interview, code) = f.invitation();
     let err = f.vault.advance_interview(&f.kiosk, interview, InterviewEvent::GiveConsent).unwrap_err();
     assert_eq!(err.code(), "rules.transition");
-    f.vault.redeem_access_code(&f.kiosk, &code).unwrap();
+    f.vault.check_in(&f.kiosk, &code, Some(ID_LAST4)).unwrap();
     f.vault.advance_interview(&f.kiosk, interview, InterviewEvent::GiveConsent).unwrap();
     f.vault.advance_interview(&f.kiosk, interview, InterviewEvent::Finish).unwrap();
     let conn = raw(&f.db_path(), &f.key());

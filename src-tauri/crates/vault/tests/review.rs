@@ -4,7 +4,7 @@
 use interview::{InterviewEvent, Role, UserFacing};
 use vault::{NewFlag, NewQuestion, NewScore, NewTranscript, ScoringRecord, VaultError};
 
-use super::{Fixture, PASSWORD, audit_count, audit_outcomes, raw, user};
+use super::{Fixture, ID_LAST4, PASSWORD, audit_count, audit_outcomes, raw, user};
 
 /// An interview with one committed answer (a video segment), scored, with one open flag.
 fn scored(f: &mut Fixture) -> (i64, i64, i64) {
@@ -72,7 +72,7 @@ fn jobs_list_their_questions_and_an_edited_question_keeps_used_versions() {
     let candidate = f.candidate(job);
     let now = f.clock.now();
     let (interview, code) = f.vault.issue_invitation(&f.clerk, candidate, now - 1000, now + 100_000).unwrap();
-    f.vault.redeem_access_code(&f.kiosk, &code).unwrap();
+    f.vault.check_in(&f.kiosk, &code, Some(ID_LAST4)).unwrap();
     f.vault.advance_interview(&f.kiosk, interview, InterviewEvent::GiveConsent).unwrap();
     f.vault.begin_answer(&f.kiosk, interview, question, false).unwrap();
     assert_eq!(f.vault.update_question(&f.clerk, question, &edit("第二版")).unwrap(), 2);

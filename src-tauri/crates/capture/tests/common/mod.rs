@@ -66,7 +66,7 @@ pub fn interview_in_progress(
         .unwrap();
     let (interview, code) = vault.issue_invitation(&clerk, candidate, now_ms() - 1000, now_ms() + 3_600_000).unwrap();
     let kiosk = vault.login("kiosk-1", PASSWORD, "kiosk-1").unwrap();
-    vault.redeem_access_code(&kiosk, &code).unwrap();
+    vault.check_in(&kiosk, &code, None).unwrap();
     vault.advance_interview(&kiosk, interview, InterviewEvent::GiveConsent).unwrap();
     (vault, interview, questions)
 }

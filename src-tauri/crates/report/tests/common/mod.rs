@@ -144,7 +144,7 @@ impl World {
             .unwrap();
         let now = now_ms();
         let (interview, code) = self.vault.issue_invitation(&self.clerk, candidate, now - HOUR, now + HOUR).unwrap();
-        self.vault.redeem_access_code(&self.kiosk, &code).unwrap();
+        self.vault.check_in(&self.kiosk, &code, None).unwrap();
         self.vault.advance_interview(&self.kiosk, interview, InterviewEvent::GiveConsent).unwrap();
         let mut answers = Vec::new();
         for &question in &self.questions.clone() {

@@ -5,8 +5,7 @@
 use rusqlite::{OptionalExtension, Transaction, params};
 use serde::Serialize;
 
-use super::{AccessCode, CandidateFilter, CandidatePage, ExportedResult, NewCandidate, Session, Vault};
-use crate::accounts::SessionToken;
+use super::{AccessCode, CandidateFilter, CandidatePage, ExportedResult, NewCandidate, Session, Vault, tokens};
 use crate::error::{Result, VaultError};
 use crate::keys::{self, SecretKey};
 
@@ -75,14 +74,7 @@ impl Vault {
     /// against the token's scopes again.
     pub fn api_session(&mut self, token: &str, scope: &str, device: &str) -> Result<Session> {
         let caller = self.authenticate_api_token(token, scope, device)?;
-        Ok(Session {
-            token: SessionToken::from_string(String::new()),
-            user_id: 0,
-            username: format!("api:{}", caller.name),
-            role: interview::Role::Clerk,
-            device: device.to_owned(),
-            api_token_id: Some(caller.token_id),
-        })
+        Ok(tokens::caller_session(&caller.name, device, Some(caller.token_id)))
     }
 
     pub fn api_add_candidate(

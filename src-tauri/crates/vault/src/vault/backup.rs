@@ -19,7 +19,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::{Clock, Session, Vault, VaultPaths, read_header, system_clock};
+use super::lifecycle::read_header;
+use super::{Clock, Session, Vault, VaultPaths, system_clock};
 use crate::audit::{self, Checkpoint, Outcome};
 use crate::error::{Result, VaultError};
 use crate::keys::{RecoveryKey, credential};

@@ -8,7 +8,8 @@ use interview::InterviewState;
 use rand::{Rng, SeedableRng};
 use rusqlite::params;
 
-use super::{Vault, VaultPaths, audit_entry, read_header, system_clock};
+use super::lifecycle::read_header;
+use super::{Vault, VaultPaths, audit_entry, system_clock};
 use crate::audit::{self, Outcome};
 use crate::db::{self, Keying};
 use crate::error::{Result, VaultError};

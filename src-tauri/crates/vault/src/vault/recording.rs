@@ -1,15 +1,20 @@
-//! Recorded answers in segments: the capture pipeline hands over a few seconds of an answer at a
-//! time (video, audio, a still), and each segment is encrypted, fsynced and committed with one
-//! audit entry before the next one closes. A crash loses at most the segment in progress; on the
-//! next start the answers still marked "recording" are found here and closed as interrupted.
+//! Answers and their recordings: an answer begun, recorded in segments, finished or left
+//! interrupted; reading media back (playback is audited), and clean-up after a crash.
+//!
+//! The capture pipeline hands over a few seconds of an answer at a time (video, audio, a still),
+//! and each segment is encrypted, fsynced and committed with one audit entry before the next one
+//! closes. A crash loses at most the segment in progress; on the next start the answers still
+//! marked "recording" are found here and closed as interrupted.
 
-use rusqlite::{OptionalExtension, params};
+use std::io::{Read, Write};
+
+use interview::{Action, InterviewEvent, InterviewState};
+use rusqlite::{OptionalExtension, Transaction, params};
 use serde::Serialize;
 
-use super::{Session, Vault};
+use super::{Session, Vault, next_id};
 use crate::error::{Result, VaultError};
-use crate::media::MediaWriter;
-use interview::Action;
+use crate::media::{self, MediaWriter, StoredMedia};
 
 /// Formats of recorded media (the `format` column).
 pub mod format {
@@ -83,6 +88,134 @@ pub struct Attempts {
 }
 
 impl Vault {
+    /// Starts recording an answer to `question_id` in an interview that is in progress. The
+    /// question's current rubric version is frozen from here on: scores always refer to the
+    /// exact text and rubric the candidate saw.
+    pub fn begin_answer(
+        &mut self,
+        session: &Session,
+        interview_id: i64,
+        question_id: i64,
+        practice: bool,
+    ) -> Result<i64> {
+        self.authorize(session, Action::RecordAnswer)?;
+        let from = self.interview_state(interview_id)?;
+        if from != InterviewState::InProgress {
+            return Err(interview::RuleError::Transition { from, event: InterviewEvent::Finish }.into());
+        }
+        let version: i64 = self
+            .conn
+            .query_row(
+                "SELECT qv.id FROM question_versions qv JOIN questions q ON q.id = qv.question_id
+                 JOIN interviews v ON v.job_id = q.job_id
+                 WHERE qv.question_id = ?1 AND v.id = ?2 ORDER BY qv.version DESC LIMIT 1",
+                params![question_id, interview_id],
+                |r| r.get(0),
+            )
+            .optional()?
+            .ok_or(VaultError::NoSuchObject { what: "question", id: question_id })?;
+        let now = self.now();
+        self.write_naming(session, "answer.begin", |tx| {
+            let next = next_id(tx, "answers")?;
+            let attempt: i64 = tx.query_row(
+                "SELECT COALESCE(MAX(attempt), 0) + 1 FROM answers WHERE interview_id = ?1 AND question_version_id = ?2",
+                params![interview_id, version],
+                |r| r.get(0),
+            )?;
+            tx.execute("UPDATE question_versions SET frozen = 1 WHERE id = ?1", [version])?;
+            tx.execute(
+                "INSERT INTO answers (id, interview_id, question_version_id, attempt, practice, state, started_at) VALUES (?1, ?2, ?3, ?4, ?5, 'recording', ?6)",
+                params![next, interview_id, version, attempt, practice, now],
+            )?;
+            Ok((format!("answer:{next}"), next))
+        })
+    }
+
+    /// Ends the recording of an answer: `committed` keeps it for scoring; otherwise it is
+    /// marked interrupted (a camera unplugged, the kiosk restarted) and kept as evidence.
+    pub fn finish_answer(&mut self, session: &Session, answer_id: i64, committed: bool) -> Result<()> {
+        self.authorize(session, Action::RecordAnswer)?;
+        let now = self.now();
+        self.check_recording(answer_id)?;
+        self.write(session, "answer.finish", &format!("answer:{answer_id}"), |tx| {
+            tx.execute(
+                "UPDATE answers SET state = ?2, committed_at = ?3 WHERE id = ?1",
+                params![answer_id, if committed { "committed" } else { "interrupted" }, now],
+            )?;
+            let practice: bool =
+                tx.query_row("SELECT practice FROM answers WHERE id = ?1", [answer_id], |r| r.get(0))?;
+            if committed && !practice {
+                // Scored as soon as it is committed; queued in the same transaction.
+                tx.execute(
+                    "INSERT INTO scoring_jobs (interview_id, answer_id, state, created_at, updated_at)
+                     SELECT interview_id, id, 'queued', ?2, ?2 FROM answers WHERE id = ?1",
+                    params![answer_id, now],
+                )?;
+                // A retake replaces the earlier attempt: its scoring job, if still waiting (or
+                // failed), is closed as superseded rather than scored.
+                tx.execute(
+                    "UPDATE scoring_jobs SET state = 'done', error_code = 'superseded', updated_at = ?2
+                     WHERE state IN ('queued', 'failed') AND answer_id IN (
+                         SELECT a.id FROM answers a
+                         JOIN question_versions qv ON qv.id = a.question_version_id
+                         JOIN answers this ON this.id = ?1
+                         JOIN question_versions tqv ON tqv.id = this.question_version_id
+                         WHERE a.interview_id = this.interview_id AND qv.question_id = tqv.question_id AND a.id <> ?1)",
+                    params![answer_id, now],
+                )?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Refuses unless the answer exists and is still being recorded.
+    fn check_recording(&self, answer_id: i64) -> Result<()> {
+        let state: String = self
+            .conn
+            .query_row("SELECT state FROM answers WHERE id = ?1", [answer_id], |r| r.get(0))
+            .optional()?
+            .ok_or(VaultError::NoSuchObject { what: "answer", id: answer_id })?;
+        if state == "recording" { Ok(()) } else { Err(VaultError::AnswerClosed { answer_id }) }
+    }
+
+    /// Stores one media file of an answer being recorded from `source` (streamed, encrypted in
+    /// chunks) and records it with the next segment number.
+    pub fn store_media(
+        &mut self,
+        session: &Session,
+        answer_id: i64,
+        kind: &str,
+        source: &mut impl Read,
+    ) -> Result<i64> {
+        self.authorize(session, Action::RecordAnswer)?;
+        self.check_recording(answer_id)?;
+        let mut writer = MediaWriter::create(&self.paths.media(), &new_file_name())?;
+        let mut buf = vec![0u8; media::CHUNK];
+        loop {
+            let n = source.read(&mut buf).map_err(VaultError::io(&self.paths.media()))?;
+            if n == 0 {
+                break;
+            }
+            writer.write(&buf[..n])?;
+        }
+        let stored = writer.finish(&self.media_key)?;
+        let now = self.now();
+        let result = self.write_naming(session, "media.store", |tx| {
+            let next = next_id(tx, "media")?;
+            let seq = next_seq(tx, answer_id)?;
+            tx.execute(
+                "INSERT INTO media (id, answer_id, kind, seq, file, wrapped_key, sha256, plain_size, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![next, answer_id, kind, seq, stored.file, stored.wrapped_key, stored.sha256.as_slice(), stored.plain_size as i64, now],
+            )?;
+            Ok((format!("media:{next}"), next))
+        });
+        if result.is_err() {
+            // Without its record the file can never be read; do not leave it behind.
+            let _ = std::fs::remove_file(self.paths.media().join(&stored.file));
+        }
+        result
+    }
+
     /// Stores one closed segment: every part is encrypted to its own file and fsynced, then all
     /// rows and one audit entry are committed together. If anything fails nothing is recorded
     /// and the files are removed; the answer stays open for the next segment.
@@ -97,9 +230,7 @@ impl Vault {
             }
         };
         for part in &segment.parts {
-            let mut name = [0u8; 16];
-            rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut name);
-            let written = MediaWriter::create(&media_dir, &format!("{}.ikm", hex::encode(name)))
+            let written = MediaWriter::create(&media_dir, &new_file_name())
                 .and_then(|mut w| w.write(part.bytes).map(|()| w))
                 .and_then(|w| w.finish(&self.media_key));
             match written {
@@ -114,11 +245,7 @@ impl Vault {
         let object = format!("answer:{answer_id}/segment:{}", segment.index);
         let result = self.write(session, "media.segment", &object, |tx| {
             let first = super::next_id(tx, "media")?;
-            let seq: i64 = tx.query_row(
-                "SELECT COALESCE(MAX(seq), -1) + 1 FROM media WHERE answer_id = ?1",
-                [answer_id],
-                |r| r.get(0),
-            )?;
+            let seq = next_seq(tx, answer_id)?;
             let mut ids = Vec::with_capacity(stored.len());
             for (i, (part, s)) in segment.parts.iter().zip(&stored).enumerate() {
                 let (id, seq) = (first + i as i64, seq + i as i64);
@@ -151,6 +278,36 @@ impl Vault {
         self.write(session, &format!("capture.{event}"), &format!("answer:{answer_id}"), |_| Ok(()))
     }
 
+    /// Decrypts a media file into `out`, checking every chunk.
+    pub fn read_media(&mut self, session: &Session, media_id: i64, out: &mut impl Write) -> Result<u64> {
+        self.authorize(session, Action::ViewInterviews)?;
+        self.read_media_for_scoring(media_id, out)
+    }
+
+    /// Reads a media file for the scoring job (the system reads recordings to score them).
+    pub fn read_media_for_scoring(&mut self, media_id: i64, out: &mut impl Write) -> Result<u64> {
+        let stored = self.stored_media(media_id)?;
+        media::read(&self.paths.media(), &stored, &self.media_key, out)
+    }
+
+    fn stored_media(&self, media_id: i64) -> Result<StoredMedia> {
+        self.conn
+            .query_row(
+                "SELECT file, wrapped_key, sha256, plain_size FROM media WHERE id = ?1 AND purged_at IS NULL",
+                [media_id],
+                |r| {
+                    Ok(StoredMedia {
+                        file: r.get(0)?,
+                        wrapped_key: r.get(1)?,
+                        sha256: r.get::<_, Vec<u8>>(2)?.try_into().unwrap_or([0; 32]),
+                        plain_size: r.get::<_, i64>(3)? as u64,
+                    })
+                },
+            )
+            .optional()?
+            .ok_or(VaultError::NoSuchObject { what: "media", id: media_id })
+    }
+
     /// The media of an answer in the order they were recorded.
     pub fn answer_media(&mut self, session: &Session, answer_id: i64) -> Result<Vec<MediaInfo>> {
         self.authorize(session, Action::ViewInterviews)?;
@@ -174,6 +331,28 @@ impl Vault {
             })?
             .collect::<rusqlite::Result<_>>()?;
         Ok(rows)
+    }
+
+    /// The video segments of an answer, in order, for playback. Opening a recording is audited
+    /// (who watched which answer); the segments themselves are then read with `read_media`.
+    pub fn playback(&mut self, session: &Session, answer_id: i64) -> Result<Vec<MediaInfo>> {
+        self.authorize(session, Action::ViewInterviews)?;
+        let media = self.answer_media(session, answer_id)?;
+        let video: Vec<MediaInfo> = media.into_iter().filter(|m| m.kind == "video").collect();
+        self.write(session, "media.play", &format!("answer:{answer_id}"), |_| Ok(()))?;
+        Ok(video)
+    }
+
+    /// Whether `media_id` is a video segment of a live interview (what the playback protocol may
+    /// serve), read without touching the session (the protocol checks that itself).
+    pub fn is_playable(&self, media_id: i64) -> Result<bool> {
+        Ok(self
+            .conn
+            .query_row("SELECT 1 FROM media WHERE id = ?1 AND kind = 'video' AND purged_at IS NULL", [media_id], |_| {
+                Ok(())
+            })
+            .optional()?
+            .is_some())
     }
 
     /// Answers still marked "recording": after a restart, each one was interrupted.
@@ -229,9 +408,7 @@ impl Vault {
             .optional()?
             .ok_or(VaultError::NoSuchObject { what: "answer", id: answer_id })
     }
-}
 
-impl Vault {
     /// Removes media files whose writing never finished (`.<name>.<pid>.part`, left by a crash
     /// while a segment was being written; a live writer's are kept). They hold no committed
     /// data. Returns how many were removed.
@@ -254,4 +431,16 @@ impl Vault {
         }
         Ok(removed)
     }
+}
+
+/// A new media file's name: random, so it says nothing about what it holds.
+fn new_file_name() -> String {
+    let mut name = [0u8; 16];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut name);
+    format!("{}.ikm", hex::encode(name))
+}
+
+/// The next `seq` of an answer's media, inside the caller's transaction.
+fn next_seq(tx: &Transaction<'_>, answer_id: i64) -> Result<i64> {
+    Ok(tx.query_row("SELECT COALESCE(MAX(seq), -1) + 1 FROM media WHERE answer_id = ?1", [answer_id], |r| r.get(0))?)
 }

@@ -13,7 +13,8 @@
 //! still opens `vault.db`, the re-key never committed and its leftovers are removed; if only
 //! the pending key opens it, steps 5 are completed.
 
-use super::{Header, Session, Vault, VaultPaths, audit_entry, read_header};
+use super::lifecycle::{HEADER_DIGEST, Header, read_header, wrap_for_recovery};
+use super::{Session, Vault, VaultPaths, audit_entry};
 use crate::audit::{self, Outcome};
 use crate::error::{Result, VaultError};
 use crate::keys::{RecoveryKey, SecretKey, credential};
@@ -59,7 +60,7 @@ impl Vault {
             db::export_rekeyed(&self.conn, &new_key, &paths.pending_db())?;
             let now = self.now();
             let header = Header {
-                recovery_wrapped_key: super::wrap_for_recovery(&new_key, &recovery, &vault_id)?,
+                recovery_wrapped_key: wrap_for_recovery(&new_key, &recovery, &vault_id)?,
                 ..self.header.clone()
             };
             let mut next = db::open(&paths.pending_db(), &new_key, false)?;
@@ -67,7 +68,7 @@ impl Vault {
             // The new database records the new header, which goes with it from the commit on.
             tx.execute(
                 "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                rusqlite::params![super::HEADER_DIGEST, header.digest()],
+                rusqlite::params![HEADER_DIGEST, header.digest()],
             )?;
             let (seq, head) =
                 audit::append(&tx, &self.chain, now, &audit_entry(session, "vault.rekey", "vault", Outcome::Ok))?;

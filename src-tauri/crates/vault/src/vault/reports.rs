@@ -1,14 +1,13 @@
-//! What signed reports need from the vault: the organisation (name, logo) and its signing
-//! identity, the human review (ratings and decisions), everything one interview's report shows,
-//! a job's candidates for the job report, a period of the audit log, and the register of signed
-//! reports that `verify` checks a file against.
+//! What signed reports need from the vault: the organisation (name, logo, language) and its
+//! signing identity, everything one interview's report shows, a job's candidates for the job
+//! report, and the register of signed reports that `verify` checks a file against.
 
-use interview::{Action, Band, InterviewEvent, InterviewState, Lang};
+use interview::{Action, Band, InterviewState, Lang};
 use rusqlite::{OptionalExtension, params};
 use zeroize::Zeroizing;
 
-use super::query::{AuditRow, audit_row};
-use super::results::{JobInfo, band_str, parse_band};
+use super::jobs::JobInfo;
+use super::results::parse_band;
 use super::{Session, Vault};
 use crate::audit::Outcome;
 use crate::error::{Result, VaultError};
@@ -162,34 +161,13 @@ pub struct ReportRecord {
     pub created_by: String,
 }
 
-/// The audit chain's head: the latest entry and its hash.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AuditHead {
-    pub seq: i64,
-    pub hash_hex: String,
-}
-
-impl AuditHead {
-    /// `#1234 9f86d081884c7d65` — what reports print and sign.
-    pub fn label(&self) -> String {
-        format!("#{} {}", self.seq, &self.hash_hex[..self.hash_hex.len().min(16)])
-    }
-}
-
 const ORG_NAME: &str = "org.name";
+
 const ORG_LOGO: &str = "org.logo_png";
+
 const REPORT_LANG: &str = "report.lang";
 
 impl Vault {
-    /// Authorises the first of `actions` the session's role may do (or, when none, the first,
-    /// which is then denied and audited once).
-    fn authorize_any(&mut self, session: &Session, actions: &[Action]) -> Result<()> {
-        let action = actions.iter().copied().find(|a| session.role.may(*a)).unwrap_or(actions[0]);
-        self.authorize(session, action)
-    }
-
-    // --- the organisation -----------------------------------------------------------------
-
     pub fn organisation(&self) -> Result<Organisation> {
         let get = |key: &str| -> Result<Option<String>> {
             Ok(self.conn.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0)).optional()?)
@@ -221,8 +199,6 @@ impl Vault {
             Ok(())
         })
     }
-
-    // --- the signing identity ---------------------------------------------------------------
 
     /// Installs a signing identity (administrator); the previous one is retired, not deleted.
     pub fn set_signing_identity(&mut self, session: &Session, identity: &NewSigningIdentity) -> Result<()> {
@@ -312,93 +288,6 @@ impl Vault {
             .collect::<rusqlite::Result<_>>()?;
         Ok(rows)
     }
-
-    // --- the human review -------------------------------------------------------------------
-
-    /// A rater's level (1–5) for one dimension of a scored interview.
-    pub fn record_rating(
-        &mut self,
-        session: &Session,
-        interview_id: i64,
-        dimension: &str,
-        level: i64,
-        note: Option<&str>,
-    ) -> Result<()> {
-        self.authorize(session, Action::RecordRating)?;
-        let object = format!("interview:{interview_id}");
-        let state = self.interview_state(interview_id)?;
-        if !matches!(state, InterviewState::Scored | InterviewState::Reviewed) {
-            self.audit_only(session, "review.rate", &object, Outcome::Failed)?;
-            return Err(VaultError::NotScored { interview_id });
-        }
-        if !(1..=5).contains(&level) {
-            self.audit_only(session, "review.rate", &object, Outcome::Failed)?;
-            return Err(VaultError::RatingOutOfRange);
-        }
-        let dimension_id: Option<i64> = self
-            .conn
-            .query_row(
-                "SELECT d.id FROM dimensions d JOIN interviews i ON i.job_id = d.job_id WHERE i.id = ?1 AND d.name = ?2",
-                params![interview_id, dimension],
-                |r| r.get(0),
-            )
-            .optional()?;
-        let Some(dimension_id) = dimension_id else {
-            self.audit_only(session, "review.rate", &object, Outcome::Failed)?;
-            return Err(VaultError::UnknownDimension(dimension.to_owned()));
-        };
-        let now = self.now();
-        let rater = session.user_id;
-        self.write(session, "review.rate", &object, |tx| {
-            tx.execute(
-                "INSERT INTO ratings (interview_id, dimension_id, rater_id, level, note, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![interview_id, dimension_id, rater, level, note.map(str::trim).filter(|n| !n.is_empty()), now],
-            )?;
-            tx.execute(
-                "UPDATE review_requests SET done_at = ?3 WHERE interview_id = ?1 AND rater_id = ?2 AND done_at IS NULL",
-                params![interview_id, rater, now],
-            )?;
-            Ok(())
-        })
-    }
-
-    /// The decision on a scored interview, with its reason; the interview becomes "reviewed".
-    /// A later decision supersedes an earlier one (both are kept).
-    pub fn record_decision(&mut self, session: &Session, interview_id: i64, band: Band, reason: &str) -> Result<()> {
-        self.authorize(session, Action::RecordDecision)?;
-        let object = format!("interview:{interview_id}");
-        let state = self.interview_state(interview_id)?;
-        let to = match state {
-            InterviewState::Reviewed => InterviewState::Reviewed,
-            other => match other.apply(InterviewEvent::Review) {
-                Ok(to) => to,
-                Err(_) => {
-                    self.audit_only(session, "review.decide", &object, Outcome::Failed)?;
-                    return Err(VaultError::NotScored { interview_id });
-                }
-            },
-        };
-        let reason = reason.trim();
-        if reason.is_empty() {
-            self.audit_only(session, "review.decide", &object, Outcome::Failed)?;
-            return Err(VaultError::DecisionReasonMissing);
-        }
-        let now = self.now();
-        let decider = session.user_id;
-        self.write(session, "review.decide", &object, |tx| {
-            tx.execute(
-                "INSERT INTO decisions (interview_id, decider_id, band, reason, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![interview_id, decider, band_str(band), reason, now],
-            )?;
-            tx.execute(
-                "UPDATE interviews SET state = ?2, updated_at = ?3, decided_at = ?3 WHERE id = ?1",
-                params![interview_id, to.as_str(), now],
-            )?;
-            Ok(())
-        })
-    }
-
-    // --- what reports read ------------------------------------------------------------------
 
     /// Everything one interview's report shows.
     pub fn interview_record(&mut self, session: &Session, interview_id: i64) -> Result<InterviewRecord> {
@@ -554,19 +443,6 @@ impl Vault {
         })
     }
 
-    /// The interview of a candidate (the latest one), for `report candidate --candidate`.
-    pub fn interview_of_candidate(&mut self, session: &Session, candidate_id: i64) -> Result<i64> {
-        self.authorize(session, Action::ViewInterviews)?;
-        self.conn
-            .query_row(
-                "SELECT id FROM interviews WHERE candidate_id = ?1 ORDER BY id DESC LIMIT 1",
-                [candidate_id],
-                |r| r.get(0),
-            )
-            .optional()?
-            .ok_or(VaultError::NoSuchObject { what: "interview of candidate", id: candidate_id })
-    }
-
     /// A job's candidates with their scores, ratings and decisions, for the job report.
     pub fn job_candidates(&mut self, session: &Session, job_id: i64) -> Result<(JobInfo, Vec<JobCandidateRecord>)> {
         self.authorize(session, Action::ViewInterviews)?;
@@ -630,31 +506,6 @@ impl Vault {
         }
         Ok((job, candidates.into_iter().map(|(c, _)| c).collect()))
     }
-
-    /// The audit log between two instants (inclusive, oldest first), for the audit export.
-    pub fn audit_period(&mut self, session: &Session, from_ms: i64, to_ms: i64) -> Result<Vec<AuditRow>> {
-        self.authorize(session, Action::ViewAudit)?;
-        let rows = self
-            .conn
-            .prepare(
-                "SELECT seq, at_ms, actor, role, action, object, outcome, device FROM audit_log
-                 WHERE at_ms BETWEEN ?1 AND ?2 ORDER BY seq",
-            )?
-            .query_map(params![from_ms, to_ms], audit_row)?
-            .collect::<rusqlite::Result<_>>()?;
-        Ok(rows)
-    }
-
-    /// The head of the audit chain now.
-    pub fn audit_head(&self) -> Result<AuditHead> {
-        let (seq, hash): (i64, Vec<u8>) =
-            self.conn.query_row("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", [], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })?;
-        Ok(AuditHead { seq, hash_hex: hex::encode(hash) })
-    }
-
-    // --- the register of signed reports -----------------------------------------------------
 
     /// Records a signed report (and audits the export) in one transaction.
     pub fn register_report(&mut self, session: &Session, report: &NewReport) -> Result<()> {

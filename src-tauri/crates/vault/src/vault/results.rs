@@ -1,23 +1,14 @@
-//! What scoring reads from the vault (a job's weights and bands, an interview's answers with
-//! their frozen rubric versions and recordings) and what it writes back (transcripts, scores
-//! with their evidence and model versions, flags) — as plain data and JSON, so the vault does
-//! not depend on the scoring crate.
+//! Scoring and its results: what scoring reads from the vault (an interview's answers with their
+//! frozen rubric versions and recordings) and writes back (transcripts, scores with their evidence
+//! and model versions, flags) as plain data and JSON, so the vault does not depend on the scoring
+//! crate; the scoring queue; and the result export.
 
-use interview::{Action, Band, Bands, InterviewEvent, Lang, Weight};
+use interview::{Action, Band, InterviewEvent};
 use rusqlite::{OptionalExtension, params};
 
 use super::{Session, Vault};
 use crate::audit::Outcome;
 use crate::error::{Result, VaultError};
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct JobInfo {
-    pub id: i64,
-    pub title: String,
-    pub language: Lang,
-    pub dimensions: Vec<Weight>,
-    pub bands: Bands,
-}
 
 /// One committed answer of an interview, as scoring needs it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -92,36 +83,6 @@ pub(crate) fn band_str(band: Band) -> &'static str {
 }
 
 impl Vault {
-    pub fn job(&mut self, session: &Session, job_id: i64) -> Result<JobInfo> {
-        self.authorize(session, Action::ViewInterviews)?;
-        self.job_info(job_id)
-    }
-
-    /// A job's weights and bands for the system's scoring job (no session: the queue is the system).
-    pub fn job_info(&self, job_id: i64) -> Result<JobInfo> {
-        let (title, language, recommend, hold): (String, String, u8, u8) = self
-            .conn
-            .query_row(
-                "SELECT title, language, recommend_threshold, hold_threshold FROM jobs WHERE id = ?1",
-                [job_id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-            )
-            .optional()?
-            .ok_or(VaultError::NoSuchObject { what: "job", id: job_id })?;
-        let dimensions = self
-            .conn
-            .prepare("SELECT name, weight_bp FROM dimensions WHERE job_id = ?1 ORDER BY position")?
-            .query_map([job_id], |r| Ok(Weight { dimension: r.get(0)?, basis_points: r.get(1)? }))?
-            .collect::<rusqlite::Result<_>>()?;
-        Ok(JobInfo {
-            id: job_id,
-            title,
-            language: language.parse::<Lang>().map_err(|_| VaultError::Corrupt(format!("language of job {job_id}")))?,
-            dimensions,
-            bands: Bands::new(recommend, hold)?,
-        })
-    }
-
     /// The committed answers of an interview, in question order, with their frozen rubrics.
     pub fn interview_answers(&mut self, session: &Session, interview_id: i64) -> Result<(i64, Vec<AnswerInfo>)> {
         self.authorize(session, Action::ViewInterviews)?;
@@ -298,12 +259,6 @@ impl Vault {
             .find(|a| a.answer_id == answer_id)
             .ok_or(VaultError::NoSuchObject { what: "answer", id: answer_id })?;
         Ok((job_id, answer))
-    }
-
-    /// Reads a media file for the scoring job (the system reads recordings to score them).
-    pub fn read_media_for_scoring(&mut self, media_id: i64, out: &mut impl std::io::Write) -> Result<u64> {
-        let stored = self.stored_media(media_id)?;
-        crate::media::read(&self.paths.media(), &stored, &self.media_key, out)
     }
 
     /// Records one answer's transcript, scores and flags, and closes its job — one transaction.

@@ -121,21 +121,14 @@ impl Vault {
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
             )
             .optional()?;
-        let caller = |name: &str| Session {
-            token: crate::accounts::SessionToken::from_string(String::new()),
-            user_id: 0,
-            username: format!("api:{name}"),
-            role: Role::Clerk,
-            device: device.to_owned(),
-            api_token_id: None,
-        };
+        let caller = |name: &str| caller_session(name, device, None);
         let Some((id, name, scopes, expires, revoked)) = row else {
             let mut entry = audit_entry(&caller("?"), &format!("api.{scope}"), "api_token:?", Outcome::Denied);
             entry.role = "-".into();
             self.append_only(&entry)?;
             return Err(VaultError::ApiTokenRefused);
         };
-        let actor = Session { api_token_id: Some(id), ..caller(&name) };
+        let actor = caller_session(&name, device, Some(id));
         let object = format!("api_token:{id}");
         if revoked.is_some() || expires <= now || !scopes.split(' ').any(|s| s == scope) {
             self.append_only(&audit_entry(&actor, &format!("api.{scope}"), &object, Outcome::Denied))?;
@@ -186,6 +179,12 @@ impl Vault {
         }
         Ok(())
     }
+}
+
+/// The session a system calling the local API acts as: `api:<token name>`, with the token's id
+/// once the token is accepted (`None` while it is being checked).
+pub(super) fn caller_session(name: &str, device: &str, token_id: Option<i64>) -> Session {
+    Session { api_token_id: token_id, ..Session::unsigned(format!("api:{name}"), Role::Clerk, device.to_owned()) }
 }
 
 /// What a scope lets an API session do beyond its own endpoints: `reports:read` reads an
