@@ -42,12 +42,15 @@ test: setup
 # Python file that imports onnxruntime switches its telemetry off first.
 lint:
 	$(CARGO) fmt --all --check
-	@! $(CARGO) tree -e normal --prefix none -p capture -p hrms -p interview -p manifest -p report -p scoring -p vault 2>/dev/null \
+	@! $(CARGO) tree -e normal --prefix none -p capture -p flow -p hrms -p interview -p manifest -p report -p scoring -p vault 2>/dev/null \
 	  | grep -E '^(tauri|tauri-[a-z-]+|wry|webkit2gtk[a-z0-9-]*) ' \
 	  || { echo "lint: a domain crate depends on Tauri/WebKit (see above)"; exit 1; }
 	$(CARGO) clippy --workspace --all-targets --quiet -- -D warnings
 	$(CARGO) clippy -p vault --all-targets --features bench-internals --quiet -- -D warnings
 	python3 tests/egress/lint_telemetry_switch.py
+	@! git grep -n -E 'rusqlite|"(SELECT|INSERT|UPDATE|DELETE) |printpdf|lopdf|render_(slips|candidate|job|audit)|report::export::export_|Scorer\b|score_answer|rubric::score\(' \
+	  -- 'src-tauri/src/commands' 'src-tauri/src/ipc' src-tauri/src/state.rs src-tauri/src/kiosk.rs src-tauri/src/app.rs src-tauri/src/media_protocol.rs \
+	  || { echo "lint: the IPC side of the shell holds SQL, scoring or PDF code (above); it belongs in a library crate (flow or a domain crate)"; exit 1; }
 	@! git grep -n 'ort::init' -- '*.rs' ':!src-tauri/crates/scoring/src/runtime.rs' ':!src-tauri/crates/scoring/tests/main.rs' \
 	  || { echo "lint: ONNX Runtime is initialised outside scoring::runtime (which checks the telemetry switch)"; exit 1; }
 

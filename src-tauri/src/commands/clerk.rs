@@ -3,10 +3,9 @@
 //! status board. Auditors may read jobs, candidates and the board; the vault refuses them the
 //! rest.
 
-use flow::FlowError;
 use interview::{Bands, InterviewState, Lang, Weight};
 use scoring::rubric::{KeyPoint, LevelExample, Rubric, RubricError};
-use scoring::whisper::{Language, Segment};
+use scoring::whisper::Language;
 use tauri::{Manager, State};
 use time::{OffsetDateTime, PrimitiveDateTime};
 
@@ -19,7 +18,7 @@ use crate::ipc::{
     RubricDto, SlipsDto, StatusBoardDto, TryRubricDto, TryScoreDto,
 };
 use crate::state::{AppState, Mode};
-use flow::reports::{now, write_new};
+use flow::reports::now;
 use flow::scoring::scoring_language;
 
 fn job_dto(j: vault::JobSummary) -> JobDto {
@@ -275,9 +274,7 @@ pub async fn clerk_try_rubric(
         state.with_session(|vault, s| Ok(vault.authorize(s, interview::Action::ManageQuestions)?))?;
         let rubric = rubric_from_dto(&rubric, None)?;
         let language = scoring_language(language.parse::<Lang>().unwrap_or_default());
-        let chars = answer.chars().count() as u32;
-        let segments = [Segment { start_ms: 0, end_ms: chars * 250, text: answer }];
-        let scores = scoring::rubric::score(&rubric, &segments, language)
+        let scores = flow::scoring::try_rubric(&rubric, &answer, language)
             .into_iter()
             .map(|d| TryScoreDto {
                 dimension: d.dimension,
@@ -403,43 +400,18 @@ pub async fn clerk_invite(
         if invite.candidate_ids.is_empty() {
             return Err(ShellError::BadArgument("no candidates".into()));
         }
-        // Checked before the first code is issued: a refusal half-way would leave codes that no
-        // slip shows.
-        if invite.extra_time_pct > vault::MAX_EXTRA_TIME_PCT {
-            return Err(vault::VaultError::ExtraTimeOutOfRange { pct: invite.extra_time_pct }.into());
-        }
         let from = local_time(&invite.valid_from)?;
         let until = local_time(&invite.valid_until)?;
-        let (from_ms, until_ms) =
-            ((from.unix_timestamp_nanos() / 1_000_000) as i64, (until.unix_timestamp_nanos() / 1_000_000) as i64);
+        let invitations = flow::reports::Invitations {
+            candidate_ids: invite.candidate_ids.iter().map(|&c| i64::from(c)).collect(),
+            from_ms: (from.unix_timestamp_nanos() / 1_000_000) as i64,
+            until_ms: (until.unix_timestamp_nanos() / 1_000_000) as i64,
+            extra_time_pct: invite.extra_time_pct,
+            large_text: invite.large_text,
+        };
         state.with_session(|vault, s| {
-            let org = vault.organisation()?;
-            let mut slips = Vec::new();
-            for &candidate in &invite.candidate_ids {
-                let candidate = i64::from(candidate);
-                let (interview, code) = vault.issue_invitation(s, candidate, from_ms, until_ms)?;
-                if invite.extra_time_pct > 0 || invite.large_text {
-                    vault.set_accommodations(s, interview, invite.extra_time_pct, invite.large_text)?;
-                }
-                let record = vault.interview_record(s, interview)?;
-                slips.push(report::Slip {
-                    candidate: record.candidate_name,
-                    job: record.job.title,
-                    code: code.display(),
-                    valid_from_ms: from_ms,
-                    valid_until_ms: until_ms,
-                    extra_time_pct: invite.extra_time_pct,
-                    identity_check: record.id_last4.is_some(),
-                });
-            }
-            let at = now();
-            let batch = format!("SLIPS-{}", at.unix_timestamp());
-            let pdf = report::render_slips(&org.name, &slips, org.report_lang, at.offset(), &batch, at)?;
-            std::fs::create_dir_all(&folder).map_err(|source| FlowError::Write { path: folder.clone(), source })?;
-            let path = folder.join(format!("{batch}.pdf"));
-            write_new(&path, &pdf)?;
-            tracing::info!(count = slips.len(), "access slips written");
-            Ok(SlipsDto { path: path.display().to_string(), count: slips.len() as u32 })
+            let (path, count) = flow::reports::issue_invitations(vault, s, &invitations, &folder)?;
+            Ok(SlipsDto { path: path.display().to_string(), count: count as u32 })
         })
     })
     .await
@@ -531,17 +503,10 @@ mod tests {
     #[test]
     fn a_typed_answer_is_scored_with_its_evidence() {
         let rubric = rubric_from_dto(&dto(), None).unwrap();
-        let segments = [Segment {
-            start_ms: 0, end_ms: 4000, text: "我会耐心解释政策，然后主动帮助他办理。".into()
-        }];
-        let scores = scoring::rubric::score(&rubric, &segments, Language::Chinese);
+        let scores = flow::scoring::try_rubric(&rubric, "我会耐心解释政策，然后主动帮助他办理。", Language::Chinese);
         assert_eq!(scores.len(), 2);
         assert!(scores.iter().all(|d| d.evidence.iter().all(|e| e.covered)), "{scores:?}");
-        let none = scoring::rubric::score(
-            &rubric,
-            &[Segment { start_ms: 0, end_ms: 1000, text: "不知道".into() }],
-            Language::Chinese,
-        );
+        let none = flow::scoring::try_rubric(&rubric, "不知道", Language::Chinese);
         assert!(none.iter().all(|d| d.level < scores[0].level));
     }
 

@@ -3,7 +3,6 @@
 //! to the export folder: `INTERVIEW_KIOSK_EXPORT_DIR`, else `Documents/InterviewKiosk`, else
 //! `exports/` in the data directory.
 
-use flow::FlowError;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -16,7 +15,7 @@ use super::guard::require;
 use crate::error::ShellError;
 use crate::ipc::{ExportProgress, ExportedDto, IpcError, JobExportDto, Text};
 use crate::state::{AppState, Mode};
-use flow::reports::{now, write_new};
+use flow::reports;
 
 /// How long a re-authentication counts for sensitive actions.
 pub const REAUTH_WINDOW: Duration = Duration::from_secs(5 * 60);
@@ -84,10 +83,7 @@ pub async fn export_candidate_report(
     blocking(move || {
         require_recent_reauth(&state)?;
         state.with_session(|vault, s| {
-            let exported = report::export::export_candidate(vault, s, i64::from(interview_id), None, now())?;
-            std::fs::create_dir_all(&folder).map_err(|source| FlowError::Write { path: folder.clone(), source })?;
-            let path = folder.join(format!("{}.pdf", exported.report_id));
-            write_new(&path, &exported.pdf)?;
+            let (path, exported) = reports::export_candidate_to(vault, s, i64::from(interview_id), &folder, false)?;
             Ok(exported_dto(&path, &exported))
         })
     })
@@ -121,9 +117,9 @@ pub async fn export_job_reports(
             }
             Ok((job.title, interviews))
         })?;
-        let at = now();
+        let at = reports::now();
         let folder = base.join(format!("{}-{}", file_safe(&title), at.unix_timestamp()));
-        std::fs::create_dir_all(&folder).map_err(|source| FlowError::Write { path: folder.clone(), source })?;
+        reports::create_folder(&folder)?;
         let total = interviews.len() as u32 + 1;
         let send = |done: u32| {
             if let Err(error) = progress.send(ExportProgress { done, total }) {
@@ -133,11 +129,8 @@ pub async fn export_job_reports(
         send(0);
         let (mut signed, mut drafts) = (0, 0);
         for (i, interview) in interviews.iter().enumerate() {
-            let exported = state
-                .with_session(|vault, s| Ok(report::export::export_candidate(vault, s, *interview, None, now())?))?;
-            let name =
-                if exported.signed { exported.report_id.clone() } else { format!("{}-draft", exported.report_id) };
-            write_new(&folder.join(format!("{name}.pdf")), &exported.pdf)?;
+            let (_, exported) = state
+                .with_session(|vault, s| Ok(reports::export_candidate_to(vault, s, *interview, &folder, true)?))?;
             if exported.signed {
                 signed += 1;
             } else {
@@ -145,8 +138,7 @@ pub async fn export_job_reports(
             }
             send(i as u32 + 1);
         }
-        let job = state.with_session(|vault, s| Ok(report::export::export_job(vault, s, job_id, None, now())?))?;
-        write_new(&folder.join(format!("{}.pdf", job.report_id)), &job.pdf)?;
+        state.with_session(|vault, s| Ok(reports::export_job_to(vault, s, job_id, &folder)?))?;
         signed += 1;
         send(total);
         tracing::info!(signed, drafts, "job export written");
@@ -169,15 +161,10 @@ pub async fn export_audit_log(
     let folder = export_folder(window.app_handle(), &state.data_dir);
     blocking(move || {
         require_recent_reauth(&state)?;
-        let at = now();
-        let to_ms = (at.unix_timestamp_nanos() / 1_000_000) as i64;
+        let to_ms = (reports::now().unix_timestamp_nanos() / 1_000_000) as i64;
         let from_ms = to_ms - i64::from(days.clamp(1, 3660)) * 86_400_000;
         state.with_session(|vault, s| {
-            let (exported, csv) = report::export::export_audit(vault, s, from_ms, to_ms, None, at)?;
-            std::fs::create_dir_all(&folder).map_err(|source| FlowError::Write { path: folder.clone(), source })?;
-            let path = folder.join(format!("{}.pdf", exported.report_id));
-            write_new(&path, &exported.pdf)?;
-            write_new(&folder.join(format!("{}.csv", exported.report_id)), csv.as_bytes())?;
+            let (path, exported) = reports::export_audit_to(vault, s, from_ms, to_ms, &folder)?;
             Ok(exported_dto(&path, &exported))
         })
     })

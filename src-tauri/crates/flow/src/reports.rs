@@ -1,10 +1,10 @@
-//! Reports: the organisation's signing identity, the time a report is dated with, and writing
-//! what was exported.
+//! Reports: the organisation's signing identity, the time a report is dated with, exporting
+//! candidate, job and audit reports and access slips into a folder, and writing files.
 
 use std::io::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use report::SigningIdentity;
+use report::{Exported, SigningIdentity};
 use time::OffsetDateTime;
 use vault::{NewSigningIdentity, Session, Vault};
 
@@ -58,4 +58,114 @@ pub fn write_new(path: &Path, bytes: &[u8]) -> Result<(), FlowError> {
     file.write_all(bytes)
         .and_then(|()| file.sync_all())
         .map_err(|e| FlowError::Write { path: path.to_owned(), source: e })
+}
+
+/// Creates `folder` (and its parents) for exported files.
+pub fn create_folder(folder: &Path) -> Result<(), FlowError> {
+    std::fs::create_dir_all(folder).map_err(|source| FlowError::Write { path: folder.to_owned(), source })
+}
+
+/// One candidate's report — signed when the interview is decided, otherwise a marked draft —
+/// written into `folder` (created if need be) as `<report id>.pdf`, or `<report id>-draft.pdf`
+/// when `mark_drafts`. Returns the file and what was exported.
+pub fn export_candidate_to(
+    vault: &mut Vault,
+    session: &Session,
+    interview_id: i64,
+    folder: &Path,
+    mark_drafts: bool,
+) -> Result<(PathBuf, Exported), FlowError> {
+    let exported = report::export::export_candidate(vault, session, interview_id, None, now())?;
+    create_folder(folder)?;
+    let name = if mark_drafts && !exported.signed {
+        format!("{}-draft", exported.report_id)
+    } else {
+        exported.report_id.clone()
+    };
+    let path = folder.join(format!("{name}.pdf"));
+    write_new(&path, &exported.pdf)?;
+    Ok((path, exported))
+}
+
+/// A job's report (always signed) written into `folder` as `<report id>.pdf`.
+pub fn export_job_to(
+    vault: &mut Vault,
+    session: &Session,
+    job_id: i64,
+    folder: &Path,
+) -> Result<(PathBuf, Exported), FlowError> {
+    let exported = report::export::export_job(vault, session, job_id, None, now())?;
+    create_folder(folder)?;
+    let path = folder.join(format!("{}.pdf", exported.report_id));
+    write_new(&path, &exported.pdf)?;
+    Ok((path, exported))
+}
+
+/// The audit log between `from_ms` and `to_ms` as a signed PDF plus the same rows as CSV, both
+/// written into `folder` (`<report id>.pdf`, `<report id>.csv`). Returns the PDF's path.
+pub fn export_audit_to(
+    vault: &mut Vault,
+    session: &Session,
+    from_ms: i64,
+    to_ms: i64,
+    folder: &Path,
+) -> Result<(PathBuf, Exported), FlowError> {
+    let (exported, csv) = report::export::export_audit(vault, session, from_ms, to_ms, None, now())?;
+    create_folder(folder)?;
+    let path = folder.join(format!("{}.pdf", exported.report_id));
+    write_new(&path, &exported.pdf)?;
+    write_new(&folder.join(format!("{}.csv", exported.report_id)), csv.as_bytes())?;
+    Ok((path, exported))
+}
+
+/// The invitations a clerk issues at once: who, when the codes are valid, and the candidates'
+/// accommodations.
+#[derive(Clone, Debug)]
+pub struct Invitations {
+    pub candidate_ids: Vec<i64>,
+    pub from_ms: i64,
+    pub until_ms: i64,
+    pub extra_time_pct: u32,
+    pub large_text: bool,
+}
+
+/// Issues an access code to each candidate and writes one PDF of access slips (one per
+/// candidate) into `folder`. The accommodation is checked before the first code is issued, so a
+/// refusal never leaves codes that no slip shows. Returns the file and the number of slips.
+pub fn issue_invitations(
+    vault: &mut Vault,
+    session: &Session,
+    invitations: &Invitations,
+    folder: &Path,
+) -> Result<(PathBuf, usize), FlowError> {
+    if invitations.extra_time_pct > vault::MAX_EXTRA_TIME_PCT {
+        return Err(vault::VaultError::ExtraTimeOutOfRange { pct: invitations.extra_time_pct }.into());
+    }
+    let org = vault.organisation()?;
+    let mut slips = Vec::with_capacity(invitations.candidate_ids.len());
+    for &candidate in &invitations.candidate_ids {
+        let (interview, code) =
+            vault.issue_invitation(session, candidate, invitations.from_ms, invitations.until_ms)?;
+        if invitations.extra_time_pct > 0 || invitations.large_text {
+            vault.set_accommodations(session, interview, invitations.extra_time_pct, invitations.large_text)?;
+        }
+        let record = vault.interview_record(session, interview)?;
+        slips.push(report::Slip {
+            candidate: record.candidate_name,
+            job: record.job.title,
+            code: code.display(),
+            valid_from_ms: invitations.from_ms,
+            valid_until_ms: invitations.until_ms,
+            extra_time_pct: invitations.extra_time_pct,
+            identity_check: record.id_last4.is_some(),
+        });
+    }
+    let at = now();
+    let batch = format!("SLIPS-{}", at.unix_timestamp());
+    let pdf = report::render_slips(&org.name, &slips, org.report_lang, at.offset(), &batch, at)?;
+    create_folder(folder)?;
+    let path = folder.join(format!("{batch}.pdf"));
+    write_new(&path, &pdf)?;
+    tracing::info!(count = slips.len(), "access slips written");
+    Ok((path, slips.len()))
 }

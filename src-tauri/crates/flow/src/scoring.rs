@@ -32,6 +32,15 @@ pub fn scoring_language(lang: Lang) -> Language {
     }
 }
 
+/// Scores a typed sample answer against a rubric being edited, exactly as a recorded answer's
+/// transcript is scored (the rubric's own matching; no recording, no model). The answer is
+/// timed as if spoken at four characters a second.
+pub fn try_rubric(rubric: &Rubric, answer: &str, language: Language) -> Vec<scoring::rubric::DimensionScore> {
+    let chars = answer.chars().count() as u32;
+    let segments = [scoring::whisper::Segment { start_ms: 0, end_ms: chars * 250, text: answer.to_owned() }];
+    scoring::rubric::score(rubric, &segments, language)
+}
+
 /// Scores one answer from its recordings, read through `read` (media id → decrypted bytes): the
 /// 16 kHz audio of every segment in order, and the proctoring stills for the face flags.
 fn score_one(

@@ -919,11 +919,10 @@ fn a_damaged_header_is_found_before_recovery_needs_it() {
     let header: serde_json::Value = serde_json::from_str(&original).unwrap();
     for field in ["format", "vault_id", "created_at_ms", "checkpoint_public_key"] {
         let value = header[field].to_string();
-        let changed = if value.ends_with("0\"") || value.ends_with('0') {
-            value.replacen('0', "1", 1)
-        } else {
-            value.replacen(|c: char| c.is_ascii_alphanumeric() && c != 'x', "0", 1)
-        };
+        // The first digit or letter (never the `x` of a format name) becomes another one.
+        let at = value.find(|c: char| c.is_ascii_alphanumeric() && c != 'x').unwrap();
+        let other = if value[at..].starts_with('0') { "1" } else { "0" };
+        let changed = format!("{}{other}{}", &value[..at], &value[at + 1..]);
         assert_ne!(value, changed, "{field}");
         std::fs::write(&header_path, original.replacen(&value, &changed, 1)).unwrap();
         let outcome = Vault::open_with_clock(&data, clock.boxed()).and_then(|mut v| {
