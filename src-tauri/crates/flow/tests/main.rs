@@ -1,6 +1,7 @@
 //! The use cases on real parts: a real SQLCipher vault, the real models, recordings made through
 //! the capture pipeline from synthetic devices (the only simulated part) speaking the bundled
 //! sample answer.
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
