@@ -226,16 +226,8 @@ pub fn run(data_dir: &Path, args: &DemoArgs, lang: Lang) -> Result<(), ShellErro
                 let controls = std::sync::Arc::new(Controls::default());
                 // The candidate is ready at once, speaks the answer, then presses "finished".
                 controls.start_now();
-                let (speaker, finisher) = (control.clone(), controls.clone());
-                let candidate = std::thread::spawn(move || {
-                    std::thread::sleep(Duration::from_millis(300));
-                    speaker.say(clip);
-                    while !speaker.quiet() {
-                        std::thread::sleep(Duration::from_millis(50));
-                    }
-                    std::thread::sleep(Duration::from_millis(500));
-                    finisher.finish();
-                });
+                let finisher = controls.clone();
+                let candidate = control.answer_then(clip, move || finisher.finish());
                 let done = flow::station::answer(
                     &mut vault,
                     &kiosk,

@@ -52,6 +52,26 @@ impl SyntheticControl {
     pub fn quiet(&self) -> bool {
         self.clips.lock().unwrap_or_else(|e| e.into_inner()).is_empty()
     }
+
+    /// A candidate answering, on a thread of its own: after a moment says `clip`, waits until
+    /// the microphone has delivered all of it, pauses, then does `finished` (presses "I have
+    /// finished"). The demo and the tests answer through this.
+    pub fn answer_then(
+        self: &Arc<Self>,
+        clip: Vec<f32>,
+        finished: impl FnOnce() + Send + 'static,
+    ) -> std::thread::JoinHandle<()> {
+        let speaker = self.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            speaker.say(clip);
+            while !speaker.quiet() {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(500));
+            finished();
+        })
+    }
     fn take(&self, n: usize, out: &mut Vec<f32>) {
         let mut clips = self.clips.lock().unwrap_or_else(|e| e.into_inner());
         while out.len() < n {

@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Once};
 use std::time::{Duration, Instant};
 
@@ -110,16 +110,8 @@ fn answer(vault: &mut Vault, station_session: &Session, plan: &vault::KioskPlan,
     let capture = Capture::start(Box::new(camera), Box::new(microphone), CaptureSettings::default()).unwrap();
     let controls = Arc::new(Controls::default());
     controls.start_now();
-    let (speaker, finisher) = (control.clone(), controls.clone());
-    let candidate = std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(300));
-        speaker.say(clip);
-        while !speaker.quiet() {
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        std::thread::sleep(Duration::from_millis(300));
-        finisher.finish();
-    });
+    let finisher = controls.clone();
+    let candidate = control.answer_then(clip, move || finisher.finish());
     let limits = station::limits(plan);
     let done = station::answer(
         vault,
@@ -296,12 +288,24 @@ fn the_worker_scores_on_its_own_vault_handle_and_waits_while_a_candidate_is_pres
     answer(&mut vault, &kiosk, &plan, 0, 3.0);
     station::finish(&mut vault, &kiosk, plan.interview_id).unwrap();
 
+    // The probe counts how often the worker asked. A worker that scored regardless would run
+    // both jobs between its first and third question, and the queue would be empty by then.
     let present = Arc::new(AtomicBool::new(true));
-    let probe = present.clone();
-    let worker =
-        flow::worker::ScoringWorker::new(dir.path().to_owned(), Arc::new(move || probe.load(Ordering::SeqCst)));
-    worker.wake();
-    std::thread::sleep(Duration::from_secs(2));
+    let asked = Arc::new(AtomicUsize::new(0));
+    let (probe, count) = (present.clone(), asked.clone());
+    let worker = flow::worker::ScoringWorker::new(
+        dir.path().to_owned(),
+        Arc::new(move || {
+            count.fetch_add(1, Ordering::SeqCst);
+            probe.load(Ordering::SeqCst)
+        }),
+    );
+    let started = Instant::now();
+    while asked.load(Ordering::SeqCst) < 3 {
+        assert!(started.elapsed() < Duration::from_secs(300), "the worker never asked");
+        worker.wake();
+        std::thread::sleep(Duration::from_millis(100));
+    }
     assert_eq!(vault.scoring_queue_counts().unwrap(), (2, 0), "nothing is scored while a candidate is present");
 
     present.store(false, Ordering::SeqCst);
