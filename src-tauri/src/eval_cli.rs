@@ -2,21 +2,21 @@
 //! the people's (see `scoring::eval` for the set format). HR staff use it to try a rubric before
 //! using it; the project uses it to report accuracy.
 
-use flow::FlowError;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use clap::Args;
+use flow::FlowError;
+use flow::scoring::read_rubric;
 use interview::Lang;
 use pinyin::ToPinyin;
 use scoring::audio::Audio;
 use scoring::eval::{Agreement, LabelledSet, agreement, errors};
 use scoring::rubric::GenericPhrasing;
-use scoring::whisper::{Language, Segment};
+use scoring::whisper::Segment;
 
 use crate::error::ShellError;
-use crate::score_cli::read_rubric;
 use crate::selftest::t;
 use flow::scoring::load_scorer;
 
@@ -78,11 +78,11 @@ fn to_pinyin(text: &str) -> String {
         .collect()
 }
 
-fn speak(text: &str, language: Language, dir: &Path, id: &str) -> Result<PathBuf, ShellError> {
+fn speak(text: &str, language: Lang, dir: &Path, id: &str) -> Result<PathBuf, ShellError> {
     let path = dir.join(format!("{id}.wav"));
     let (voice, input) = match language {
-        Language::Chinese => ("cmn-latn-pinyin", to_pinyin(text)),
-        Language::English => ("en-us", text.to_owned()),
+        Lang::ZhCn => ("cmn-latn-pinyin", to_pinyin(text)),
+        Lang::En => ("en-us", text.to_owned()),
     };
     let status = Command::new("espeak-ng")
         .args(["-v", voice, "-s", "150", "-w"])
@@ -199,8 +199,8 @@ pub fn run(args: EvalArgs, lang: Lang) -> Result<(), ShellError> {
     }
     if let Some(rate) = report.error_rate {
         let name = match language {
-            Language::Chinese => t(lang, "字错误率 CER", "character error rate (CER)"),
-            Language::English => t(lang, "词错误率 WER", "word error rate (WER)"),
+            Lang::ZhCn => t(lang, "字错误率 CER", "character error rate (CER)"),
+            Lang::En => t(lang, "词错误率 WER", "word error rate (WER)"),
         };
         println!("{name}: {:.1}%", rate * 100.0);
     }

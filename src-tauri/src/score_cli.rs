@@ -3,36 +3,18 @@
 //! metrics, the flags and the time per stage. HR staff use it to try a rubric; the demo prints
 //! the same report.
 
-use flow::FlowError;
 use std::fmt::Write as _;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
-use clap::{Args, ValueEnum};
-use flow::scoring::{QueueEvent, drain_queue, load_scorer, score_interview};
+use clap::Args;
+use flow::scoring::{QueueEvent, drain_queue, load_scorer, read_rubric, score_interview};
 use interview::Lang;
 use scoring::audio::Audio;
-use scoring::rubric::Rubric;
-use scoring::whisper::Language;
 use scoring::{AnswerResult, Flag, InterviewScore};
 
 use crate::error::ShellError;
 use crate::selftest::t;
-
-#[derive(Clone, Copy, Debug, ValueEnum)]
-pub enum SpokenLanguage {
-    Zh,
-    En,
-}
-
-impl From<SpokenLanguage> for Language {
-    fn from(value: SpokenLanguage) -> Language {
-        match value {
-            SpokenLanguage::Zh => Language::Chinese,
-            SpokenLanguage::En => Language::English,
-        }
-    }
-}
 
 #[derive(Debug, Args)]
 pub struct ScoreArgs {
@@ -104,22 +86,17 @@ pub struct ScoreFileArgs {
     rubric: PathBuf,
     /// The language the answer is spoken in (the job's language).
     #[arg(long, value_enum)]
-    language: SpokenLanguage,
+    language: Lang,
     /// Print the result as JSON instead of text.
     #[arg(long)]
     json: bool,
-}
-
-pub fn read_rubric(path: &Path) -> Result<Rubric, ShellError> {
-    let text = std::fs::read_to_string(path).map_err(|source| FlowError::Read { path: path.to_owned(), source })?;
-    Ok(Rubric::parse(&text).map_err(|error| FlowError::Rubric { path: path.to_owned(), error })?)
 }
 
 pub fn run(args: ScoreFileArgs, lang: Lang) -> Result<(), ShellError> {
     let rubric = read_rubric(&args.rubric)?;
     let audio = Audio::read_wav(&args.wav)?;
     let (mut scorer, load_ms) = load_scorer()?;
-    let result = scorer.score_answer(&audio, &rubric, args.language.into())?;
+    let result = scorer.score_answer(&audio, &rubric, args.language)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&result).map_err(|e| ShellError::Internal(e.to_string()))?);
     } else {
@@ -191,7 +168,7 @@ pub fn answer_report(r: &AnswerResult, lang: Lang) -> String {
         dl.speaking_ms as f64 / 1000.0,
         dl.duration_ms as f64 / 1000.0,
         dl.speech_rate,
-        dl.rate_unit,
+        dl.rate_unit.as_str(),
         dl.long_pauses.len(),
         t(lang, "次长停顿", "long pauses"),
         dl.fillers,

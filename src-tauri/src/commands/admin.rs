@@ -18,7 +18,7 @@ fn user_dto(u: vault::UserInfo) -> UserDto {
         id: u.id as u32,
         username: u.username,
         display_name: u.display_name,
-        role: u.role.as_str().to_owned(),
+        role: u.role,
         disabled: u.disabled,
         locked: u.locked,
     }
@@ -43,14 +43,13 @@ pub async fn admin_create_user(
     state: State<'_, AppState>,
     username: String,
     display_name: String,
-    role: String,
+    role: Role,
     password: String,
 ) -> Result<Vec<UserDto>, IpcError> {
     let state = state.inner().clone();
     require(&state, &window, Mode::Staff, "admin_create_user")?;
     let password = Zeroizing::new(password);
     blocking(move || {
-        let role = Role::parse(&role).ok_or_else(|| ShellError::BadArgument(role.clone()))?;
         state.with_session(|vault, s| {
             let username = username.trim().to_owned();
             if username.is_empty() {

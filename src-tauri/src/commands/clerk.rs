@@ -3,9 +3,8 @@
 //! status board. Auditors may read jobs, candidates and the board; the vault refuses them the
 //! rest.
 
-use interview::{Bands, InterviewState, Lang, Weight};
+use interview::{Bands, Lang, Weight};
 use scoring::rubric::{KeyPoint, LevelExample, Rubric, RubricError};
-use scoring::whisper::Language;
 use tauri::{Manager, State};
 use time::{OffsetDateTime, PrimitiveDateTime};
 
@@ -19,13 +18,12 @@ use crate::ipc::{
 };
 use crate::state::{AppState, Mode};
 use flow::reports::now;
-use flow::scoring::scoring_language;
 
 fn job_dto(j: vault::JobSummary) -> JobDto {
     JobDto {
         id: j.id as u32,
         title: j.title,
-        language: j.language.tag().to_owned(),
+        language: j.language,
         dimensions: j
             .dimensions
             .into_iter()
@@ -95,7 +93,7 @@ fn rubric_dto(rubric: &Rubric) -> RubricDto {
 }
 
 /// The rubric's phrasings too generic to be evidence, as the UI shows them.
-fn generic_dto(rubric: &Rubric, language: Language) -> Vec<GenericPhrasingDto> {
+fn generic_dto(rubric: &Rubric, language: Lang) -> Vec<GenericPhrasingDto> {
     scoring::rubric::generic_phrasings(rubric, language)
         .into_iter()
         .map(|g| GenericPhrasingDto {
@@ -110,11 +108,11 @@ fn generic_dto(rubric: &Rubric, language: Language) -> Vec<GenericPhrasingDto> {
 
 /// A job's questions as the bank shows them.
 fn bank(vault: &mut vault::Vault, s: &vault::Session, job_id: i64) -> Result<Vec<QuestionDto>, ShellError> {
-    let language = scoring_language(vault.job(s, job_id)?.language);
+    let language = vault.job(s, job_id)?.language;
     vault.job_questions(s, job_id)?.into_iter().map(|q| question_dto(q, language)).collect()
 }
 
-fn question_dto(q: vault::QuestionInfo, language: Language) -> Result<QuestionDto, ShellError> {
+fn question_dto(q: vault::QuestionInfo, language: Lang) -> Result<QuestionDto, ShellError> {
     let rubric = Rubric::parse(&q.rubric_json)?;
     Ok(QuestionDto {
         generic: generic_dto(&rubric, language),
@@ -157,7 +155,7 @@ pub async fn clerk_create_job(
         if title.is_empty() {
             return Err(ShellError::BadArgument("title".into()));
         }
-        let language: Lang = job.language.parse().map_err(|_| ShellError::BadArgument(job.language.clone()))?;
+        let language = job.language;
         let dimensions: Vec<Weight> = job
             .dimensions
             .iter()
@@ -265,7 +263,7 @@ pub async fn clerk_try_rubric(
     state: State<'_, AppState>,
     rubric: RubricDto,
     answer: String,
-    language: String,
+    language: Lang,
 ) -> Result<TryRubricDto, IpcError> {
     let state = state.inner().clone();
     require(&state, &window, Mode::Staff, "clerk_try_rubric")?;
@@ -273,7 +271,6 @@ pub async fn clerk_try_rubric(
         // Only those who write rubrics try them (a live session; a refusal is audited).
         state.with_session(|vault, s| Ok(vault.authorize(s, interview::Action::ManageQuestions)?))?;
         let rubric = rubric_from_dto(&rubric, None)?;
-        let language = scoring_language(language.parse::<Lang>().unwrap_or_default());
         let scores = flow::scoring::try_rubric(&rubric, &answer, language)
             .into_iter()
             .map(|d| TryScoreDto {
@@ -313,10 +310,7 @@ pub async fn clerk_candidates(
         let filter = vault::CandidateFilter {
             job_id: query.job_id.map(i64::from),
             name_prefix: query.name_prefix.map(|p| p.trim().to_owned()).filter(|p| !p.is_empty()),
-            state: match query.state.as_deref() {
-                None | Some("") => None,
-                Some(s) => Some(InterviewState::parse(s).ok_or_else(|| ShellError::BadArgument(s.to_owned()))?),
-            },
+            state: query.state,
             offset: query.offset,
             limit: query.limit,
         };
@@ -331,7 +325,7 @@ pub async fn clerk_candidates(
                         job_id: r.job_id as u32,
                         name: r.name,
                         id_last4: r.id_last4,
-                        state: r.state.map(|s| s.as_str().to_owned()),
+                        state: r.state,
                     })
                     .collect(),
                 has_more: page.has_more,
@@ -448,7 +442,7 @@ pub async fn clerk_status(
                         interview_id: a.interview_id as u32,
                         candidate_name: a.candidate_name,
                         job_title: a.job_title,
-                        state: a.state.as_str().to_owned(),
+                        state: a.state,
                         device: a.device,
                         answers: a.answers as u32,
                         questions: a.questions as u32,
@@ -503,10 +497,10 @@ mod tests {
     #[test]
     fn a_typed_answer_is_scored_with_its_evidence() {
         let rubric = rubric_from_dto(&dto(), None).unwrap();
-        let scores = flow::scoring::try_rubric(&rubric, "我会耐心解释政策，然后主动帮助他办理。", Language::Chinese);
+        let scores = flow::scoring::try_rubric(&rubric, "我会耐心解释政策，然后主动帮助他办理。", Lang::ZhCn);
         assert_eq!(scores.len(), 2);
         assert!(scores.iter().all(|d| d.evidence.iter().all(|e| e.covered)), "{scores:?}");
-        let none = flow::scoring::try_rubric(&rubric, "不知道", Language::Chinese);
+        let none = flow::scoring::try_rubric(&rubric, "不知道", Lang::ZhCn);
         assert!(none.iter().all(|d| d.level < scores[0].level));
     }
 

@@ -3,7 +3,6 @@
 //! second rater. Auditors open the same screen read-only (the vault refuses their actions).
 
 use interview::{Action, Band, InterviewState};
-use serde::Deserialize;
 use tauri::State;
 
 use super::blocking;
@@ -15,43 +14,7 @@ use crate::ipc::{
 };
 use crate::state::{AppState, Mode};
 
-#[derive(Deserialize)]
-struct LineJson {
-    #[serde(default)]
-    start_ms: u32,
-    #[serde(default)]
-    end_ms: u32,
-    #[serde(default)]
-    text: String,
-}
-
-fn band_str(band: Band) -> String {
-    match band {
-        Band::Recommend => "recommend",
-        Band::Hold => "hold",
-        Band::NotRecommended => "not_recommended",
-    }
-    .to_owned()
-}
-
-fn parse_band(text: &str) -> Result<Band, ShellError> {
-    match text {
-        "recommend" => Ok(Band::Recommend),
-        "hold" => Ok(Band::Hold),
-        "not_recommended" => Ok(Band::NotRecommended),
-        other => Err(ShellError::BadArgument(other.to_owned())),
-    }
-}
-
 pub(crate) fn review_dto(record: vault::InterviewRecord, role: interview::Role) -> ReviewDto {
-    let transcript = |json: &Option<String>| -> Vec<TranscriptLineDto> {
-        json.as_deref()
-            .and_then(|j| serde_json::from_str::<Vec<LineJson>>(j).ok())
-            .unwrap_or_default()
-            .into_iter()
-            .map(|l| TranscriptLineDto { start_ms: l.start_ms, end_ms: l.end_ms, text: l.text })
-            .collect()
-    };
     let answers = record
         .answers
         .iter()
@@ -60,20 +23,25 @@ pub(crate) fn review_dto(record: vault::InterviewRecord, role: interview::Role) 
             position: a.question_position as u32 + 1,
             question: a.question_text.clone(),
             duration_ms: a.duration_ms as u32,
-            transcript: transcript(&a.transcript_json),
+            transcript: a
+                .transcript
+                .iter()
+                .map(|l| TranscriptLineDto { start_ms: l.start_ms, end_ms: l.end_ms, text: l.text.clone() })
+                .collect(),
             scores: a
                 .scores
                 .iter()
-                .map(|(dimension, level, evidence)| AnswerScoreDto {
-                    dimension: dimension.clone(),
-                    level: *level,
-                    evidence: report::ScoreExplanation::parse(evidence)
-                        .map(|d| d.evidence)
-                        .unwrap_or_default()
-                        .into_iter()
+                .map(|score| AnswerScoreDto {
+                    dimension: score.dimension.clone(),
+                    level: score.level,
+                    // Purged: the level stays, the quotes are gone.
+                    evidence: score
+                        .explanation
+                        .iter()
+                        .flat_map(|x| &x.evidence)
                         .map(|e| EvidenceDto {
-                            point: e.point,
-                            quote: e.quote,
+                            point: e.point.clone(),
+                            quote: e.quote.clone(),
                             start_ms: e.start_ms,
                             end_ms: e.end_ms,
                             covered: e.covered,
@@ -86,7 +54,7 @@ pub(crate) fn review_dto(record: vault::InterviewRecord, role: interview::Role) 
     let scored = matches!(record.state, InterviewState::Scored | InterviewState::Reviewed);
     ReviewDto {
         interview_id: record.interview_id as u32,
-        state: record.state.as_str().to_owned(),
+        state: record.state,
         candidate_name: record.candidate_name,
         id_last4: record.id_last4,
         job_id: record.job.id as u32,
@@ -99,13 +67,13 @@ pub(crate) fn review_dto(record: vault::InterviewRecord, role: interview::Role) 
             .collect(),
         answers,
         total: record.total,
-        ai_band: record.band.map(band_str),
+        ai_band: record.band,
         model_versions: record.model_versions,
         flags: record
             .flags
             .into_iter()
             .map(|f| {
-                let name = report::text::flag_name(&f.kind);
+                let name = report::text::flag_name(f.kind);
                 FlagDto {
                     id: f.id as u32,
                     answer_id: f.answer_id.map(|a| a as u32),
@@ -130,7 +98,7 @@ pub(crate) fn review_dto(record: vault::InterviewRecord, role: interview::Role) 
             .collect(),
         decision: record.decision.map(|d| DecisionDto {
             decider: d.decider,
-            band: band_str(d.band),
+            band: d.band,
             reason: d.reason,
             at_ms: d.at_ms as f64,
         }),
@@ -235,13 +203,12 @@ pub async fn review_decide(
     window: tauri::Window,
     state: State<'_, AppState>,
     interview_id: u32,
-    band: String,
+    band: Band,
     reason: String,
 ) -> Result<ReviewDto, IpcError> {
     let state = state.inner().clone();
     require(&state, &window, Mode::Staff, "review_decide")?;
     blocking(move || {
-        let band = parse_band(&band)?;
         state.with_session(|vault, s| {
             let id = i64::from(interview_id);
             vault.record_decision(s, id, band, &reason)?;

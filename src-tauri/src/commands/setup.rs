@@ -131,7 +131,7 @@ fn settings(vault: &mut vault::Vault, session: &vault::Session) -> Result<Settin
     Ok(SettingsDto {
         organisation: org.name,
         has_logo: org.logo_png.is_some(),
-        report_lang: org.report_lang.tag().to_owned(),
+        report_lang: org.report_lang,
         retention_days: vault.retention_days()?,
         signing,
     })
@@ -146,12 +146,11 @@ pub async fn settings_organisation(
     state: State<'_, AppState>,
     name: String,
     logo_png: Option<Vec<u8>>,
-    report_lang: String,
+    report_lang: Lang,
 ) -> Result<SettingsDto, IpcError> {
     let state = state.inner().clone();
     require(&state, &window, Mode::Staff, "settings_organisation")?;
     blocking(move || {
-        let report_lang: Lang = report_lang.parse().map_err(|_| ShellError::BadArgument(report_lang.clone()))?;
         if logo_png.as_ref().is_some_and(|png| !png.starts_with(b"\x89PNG\r\n\x1a\n")) {
             return Err(ShellError::LogoNotPng);
         }
@@ -247,7 +246,7 @@ pub async fn staff_whoami(window: tauri::Window, state: State<'_, AppState>) -> 
         Ok(guard
             .as_ref()
             .and_then(|s| s.session.as_ref())
-            .map(|s| StaffDto { username: s.username.clone(), role: s.role.as_str().to_owned() }))
+            .map(|s| StaffDto { username: s.username.clone(), role: s.role }))
     })
     .await
 }

@@ -51,7 +51,7 @@ pub async fn staff_sign_in(
                 return Err(error.into());
             }
         };
-        let dto = StaffDto { username: session.username.clone(), role: session.role.as_str().to_owned() };
+        let dto = StaffDto { username: session.username.clone(), role: session.role };
         *guard = Some(SignedIn { vault, session: Some(session) });
         Ok(dto)
     })

@@ -2,7 +2,7 @@
 //! `ui/src/shared/bindings.ts`. Domain types never cross IPC themselves: each DTO carries only
 //! what its window may see, so a role's screen cannot receive a field it must not show.
 
-use interview::{Localized, UserFacing};
+use interview::{Lang, Localized, Role, UserFacing};
 use serde::Serialize;
 use specta::Type;
 
@@ -82,8 +82,7 @@ pub struct AppStatus {
 #[serde(rename_all = "camelCase")]
 pub struct StaffDto {
     pub username: String,
-    /// `admin`, `clerk`, `auditor` or `kiosk`.
-    pub role: String,
+    pub role: Role,
 }
 
 /// What verifying a report PDF found (see `report::Verification`).
@@ -164,8 +163,7 @@ pub struct RecoveryKeyDto {
 pub struct SettingsDto {
     pub organisation: String,
     pub has_logo: bool,
-    /// `zh-CN` or `en`.
-    pub report_lang: String,
+    pub report_lang: Lang,
     pub retention_days: u32,
     pub signing: Option<SigningDto>,
 }
@@ -188,8 +186,7 @@ pub struct UserDto {
     pub id: u32,
     pub username: String,
     pub display_name: String,
-    /// `admin`, `clerk`, `auditor` or `kiosk`.
-    pub role: String,
+    pub role: Role,
     pub disabled: bool,
     pub locked: bool,
 }

@@ -2,6 +2,7 @@
 //! what a role may do with it is the backend's decision (`canReview`), enforced again by the
 //! vault on every action.
 
+use interview::{Band, FlagKind, FlagStatus, InterviewState, Lang};
 use serde::{Deserialize, Serialize};
 use specta::Type;
 
@@ -20,8 +21,8 @@ pub struct DimensionDto {
 pub struct JobDto {
     pub id: u32,
     pub title: String,
-    /// `zh-CN` or `en`: the language candidates answer in.
-    pub language: String,
+    /// The language candidates answer in.
+    pub language: Lang,
     pub dimensions: Vec<DimensionDto>,
     /// Total (0–100) from which the AI suggests 推荐 (recommend), and 待定 (hold).
     pub recommend: u32,
@@ -35,7 +36,7 @@ pub struct JobDto {
 #[serde(rename_all = "camelCase")]
 pub struct NewJobDto {
     pub title: String,
-    pub language: String,
+    pub language: Lang,
     pub dimensions: Vec<DimensionDto>,
     pub recommend: u32,
     pub hold: u32,
@@ -134,8 +135,8 @@ pub struct EvidenceDto {
 pub struct CandidateQuery {
     pub job_id: Option<u32>,
     pub name_prefix: Option<String>,
-    /// An interview state (`invited`, `scored`, …) or `None` for all.
-    pub state: Option<String>,
+    /// Only candidates whose latest interview is in this state; `None` for all.
+    pub state: Option<InterviewState>,
     pub offset: u32,
     pub limit: u32,
 }
@@ -147,7 +148,7 @@ pub struct CandidateRowDto {
     pub job_id: u32,
     pub name: String,
     pub id_last4: Option<String>,
-    pub state: Option<String>,
+    pub state: Option<InterviewState>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Type)]
@@ -195,7 +196,7 @@ pub struct ActiveInterviewDto {
     pub interview_id: u32,
     pub candidate_name: String,
     pub job_title: String,
-    pub state: String,
+    pub state: InterviewState,
     pub device: Option<String>,
     pub answers: u32,
     pub questions: u32,
@@ -250,12 +251,11 @@ pub struct ReviewAnswerDto {
 pub struct FlagDto {
     pub id: u32,
     pub answer_id: Option<u32>,
-    pub kind: String,
+    pub kind: FlagKind,
     pub label: Text,
     pub start_ms: Option<u32>,
     pub end_ms: Option<u32>,
-    /// `open`, `confirmed` or `dismissed`.
-    pub status: String,
+    pub status: FlagStatus,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Type)]
@@ -272,8 +272,7 @@ pub struct RatingDto {
 #[serde(rename_all = "camelCase")]
 pub struct DecisionDto {
     pub decider: String,
-    /// `recommend`, `hold` or `not_recommended`.
-    pub band: String,
+    pub band: Band,
     pub reason: String,
     pub at_ms: f64,
 }
@@ -283,7 +282,7 @@ pub struct DecisionDto {
 #[serde(rename_all = "camelCase")]
 pub struct ReviewDto {
     pub interview_id: u32,
-    pub state: String,
+    pub state: InterviewState,
     pub candidate_name: String,
     pub id_last4: Option<String>,
     pub job_id: u32,
@@ -291,7 +290,7 @@ pub struct ReviewDto {
     pub dimensions: Vec<DimensionDto>,
     pub answers: Vec<ReviewAnswerDto>,
     pub total: Option<f64>,
-    pub ai_band: Option<String>,
+    pub ai_band: Option<Band>,
     pub model_versions: Option<String>,
     pub flags: Vec<FlagDto>,
     pub ratings: Vec<RatingDto>,

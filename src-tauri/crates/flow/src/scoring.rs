@@ -7,10 +7,10 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use interview::Lang;
+use interview::stored::{StoredDelivery, StoredLine, StoredScore};
 use scoring::audio::Audio;
 use scoring::rubric::Rubric;
-use scoring::whisper::Language;
-use scoring::{AnswerResult, Flag, InterviewScore, Runtime, Scorer};
+use scoring::{AnswerResult, InterviewScore, Runtime, Scorer};
 use vault::{AnswerInfo, NewFlag, NewScore, NewTranscript, ScoringJob, ScoringRecord, Session, Vault};
 
 use crate::FlowError;
@@ -24,18 +24,16 @@ pub fn load_scorer() -> Result<(Scorer, u128), FlowError> {
     Ok((Scorer::load(&runtime, threads)?, started.elapsed().as_millis()))
 }
 
-/// The language answers are scored in, from a job's language setting.
-pub fn scoring_language(lang: Lang) -> Language {
-    match lang {
-        Lang::ZhCn => Language::Chinese,
-        Lang::En => Language::English,
-    }
+/// A rubric file, read and checked (the command line's `--rubric`, evaluation sets).
+pub fn read_rubric(path: &std::path::Path) -> Result<Rubric, FlowError> {
+    let text = std::fs::read_to_string(path).map_err(|source| FlowError::Read { path: path.to_owned(), source })?;
+    Rubric::parse(&text).map_err(|error| FlowError::Rubric { path: path.to_owned(), error })
 }
 
 /// Scores a typed sample answer against a rubric being edited, exactly as a recorded answer's
 /// transcript is scored (the rubric's own matching; no recording, no model). The answer is
 /// timed as if spoken at four characters a second.
-pub fn try_rubric(rubric: &Rubric, answer: &str, language: Language) -> Vec<scoring::rubric::DimensionScore> {
+pub fn try_rubric(rubric: &Rubric, answer: &str, language: Lang) -> Vec<scoring::rubric::DimensionScore> {
     let chars = answer.chars().count() as u32;
     let segments = [scoring::whisper::Segment { start_ms: 0, end_ms: chars * 250, text: answer.to_owned() }];
     scoring::rubric::score(rubric, &segments, language)
@@ -47,7 +45,7 @@ fn score_one(
     scorer: &mut Scorer,
     answer: &AnswerInfo,
     read: &mut dyn FnMut(i64) -> Result<Vec<u8>, vault::VaultError>,
-    language: Language,
+    language: Lang,
     progress: &mut dyn FnMut(scoring::Progress),
 ) -> Result<AnswerResult, FlowError> {
     let what = format!("answer {}", answer.answer_id);
@@ -70,15 +68,12 @@ fn score_one(
 }
 
 /// The rows one answer's result is recorded as.
-fn answer_rows(answer: &AnswerInfo, result: &AnswerResult, language: Language, record: &mut ScoringRecord) {
+fn answer_rows(answer: &AnswerInfo, result: &AnswerResult, language: Lang, record: &mut ScoringRecord) {
     record.transcripts.push(NewTranscript {
         answer_id: answer.answer_id,
-        language: match language {
-            Language::Chinese => "zh".into(),
-            Language::English => "en".into(),
-        },
-        segments_json: to_json(&result.transcript),
-        delivery_json: Some(to_json(&result.delivery)),
+        language,
+        lines: result.transcript.iter().map(StoredLine::from).collect(),
+        delivery: Some(StoredDelivery::from(&result.delivery)),
     });
     for d in &result.dimensions {
         record.scores.push(NewScore {
@@ -87,25 +82,17 @@ fn answer_rows(answer: &AnswerInfo, result: &AnswerResult, language: Language, r
             level: Some(f64::from(d.level)),
             total: None,
             band: None,
-            evidence_json: to_json(d),
+            evidence_json: StoredScore::from(d).to_json(),
             rubric_version: Some(answer.rubric_version),
         });
     }
     for flag in &result.flags {
-        let (kind, start_ms, end_ms) = match flag {
-            Flag::NoSpeech => ("no_speech", None, None),
-            Flag::WrongLanguage { .. } => ("wrong_language", None, None),
-            Flag::LongSilence { start_ms, end_ms } => {
-                ("long_silence", Some(i64::from(*start_ms)), Some(i64::from(*end_ms)))
-            }
-            Flag::FaceAbsent { at_ms, .. } => ("face_absent", Some(i64::from(*at_ms)), Some(i64::from(*at_ms))),
-            Flag::MultipleFaces { at_ms, .. } => ("multiple_faces", Some(i64::from(*at_ms)), Some(i64::from(*at_ms))),
-        };
+        let span = flag.span_ms();
         record.flags.push(NewFlag {
             answer_id: Some(answer.answer_id),
-            kind: kind.into(),
-            start_ms,
-            end_ms,
+            kind: flag.kind(),
+            start_ms: span.map(|(start, _)| i64::from(start)),
+            end_ms: span.map(|(_, end)| i64::from(end)),
             detail_json: to_json(flag),
         });
     }
@@ -135,7 +122,7 @@ pub fn score_interview(
 ) -> Result<(Vec<(AnswerInfo, AnswerResult)>, InterviewScore), FlowError> {
     let (job_id, answers) = vault.interview_answers(reader, interview_id)?;
     let job = vault.job(reader, job_id)?;
-    let language = scoring_language(job.language);
+    let language = job.language;
     let mut results = Vec::with_capacity(answers.len());
     for answer in answers {
         let mut read = |media: i64| {
@@ -237,7 +224,7 @@ fn run_job(
 ) -> Result<QueueEvent, FlowError> {
     if job.answer_id.is_some() {
         let (job_id, answer) = vault.job_answer(job)?;
-        let language = scoring_language(vault.job_info(job_id)?.language);
+        let language = vault.job_info(job_id)?.language;
         let mut read = |media: i64| {
             let mut bytes = Vec::new();
             vault.read_media_for_scoring(media, &mut bytes).map(|_| bytes)

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// Who acts. The kiosk is a device role, not a person.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     Admin,

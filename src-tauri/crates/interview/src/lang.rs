@@ -6,11 +6,15 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 /// An interface language. Every user-facing string exists in both.
+///
+/// The one language type of the product: interface, reports, the language a job's answers are
+/// spoken in and transcribed as. It reaches TypeScript as `"zh-CN" | "en"`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub enum Lang {
     /// 简体中文, the default for the agencies we serve.
     #[default]
-    #[serde(rename = "zh-CN")]
+    #[serde(rename = "zh-CN", alias = "zh")]
     ZhCn,
     #[serde(rename = "en")]
     En,
@@ -108,5 +112,8 @@ mod tests {
         assert_eq!(text, r#"{"zh-CN":"你好","en":"hello"}"#);
         assert_eq!(serde_json::to_string(&Lang::ZhCn).unwrap(), r#""zh-CN""#);
         assert_eq!(serde_json::from_str::<Lang>(r#""en""#).unwrap(), Lang::En);
+        // Evaluation sets and older rows name Chinese as Whisper does.
+        assert_eq!(serde_json::from_str::<Lang>(r#""zh""#).unwrap(), Lang::ZhCn);
+        assert!(serde_json::from_str::<Lang>(r#""fr""#).is_err());
     }
 }

@@ -4,14 +4,18 @@
 //! and the rules every other crate shares: the two interface languages and the contract for
 //! errors a person can meet ([`UserFacing`]); roles and the authorisation matrix ([`Role::may`]);
 //! weights, bands, the interview state machine, access-code validity and ID-number checks; and
-//! the agreement and selection-rate statistics ([`stats`]).
+//! the agreement and selection-rate statistics ([`stats`]); integrity flags; and the stored shape
+//! of scoring results ([`stored`]).
 
 mod access;
+mod flags;
 mod lang;
 mod rules;
 pub mod stats;
+pub mod stored;
 
 pub use access::{Action, Role};
+pub use flags::{FlagKind, FlagStatus};
 pub use lang::{Lang, Localized, UserFacing};
 pub use rules::{
     Band, Bands, CodeWindow, InterviewEvent, InterviewState, RuleError, Weight, check_resident_id, check_weights,

@@ -119,12 +119,30 @@ pub fn check_weights(weights: &[Weight]) -> Result<(), RuleError> {
 }
 
 /// 推荐 / 待定 / 不推荐.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum Band {
     Recommend,
     Hold,
     NotRecommended,
+}
+
+impl Band {
+    pub const ALL: [Band; 3] = [Band::Recommend, Band::Hold, Band::NotRecommended];
+
+    /// The stored and serialised name (the vault's `band` columns, IPC, the API).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Band::Recommend => "recommend",
+            Band::Hold => "hold",
+            Band::NotRecommended => "not_recommended",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Band> {
+        Band::ALL.into_iter().find(|b| b.as_str() == s)
+    }
 }
 
 /// A job's thresholds on the weighted total (0–100): at or above `recommend` → 推荐, at or
@@ -157,6 +175,7 @@ impl Bands {
 
 /// 已邀请 → 已签到 → 面试中 → 已完成 → 已评分 → 已复核.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum InterviewState {
     Invited,

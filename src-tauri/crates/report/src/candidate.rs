@@ -1,7 +1,7 @@
 //! The candidate report: one interview, with every score explained by its evidence.
 
+use interview::stored::RateUnit;
 use interview::{InterviewState, Lang};
-use serde::Deserialize;
 use time::OffsetDateTime;
 use vault::{InterviewRecord, Organisation};
 
@@ -23,59 +23,6 @@ pub struct SigningNote {
     pub signer: String,
     pub signing_time: OffsetDateTime,
     pub audit_checkpoint: String,
-}
-
-/// One key point of a score's evidence as scoring recorded it (`scoring::rubric::Evidence`
-/// serialised; read here without depending on scoring): what was said, where, or that it was not.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-pub struct ScoreEvidence {
-    #[serde(default)]
-    pub point: String,
-    #[serde(default)]
-    pub quote: String,
-    #[serde(default)]
-    pub start_ms: u32,
-    #[serde(default)]
-    pub end_ms: u32,
-    #[serde(default)]
-    pub covered: bool,
-}
-
-/// A dimension's score explanation as recorded: the evidence per key point and the closest
-/// level example.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-pub struct ScoreExplanation {
-    #[serde(default)]
-    pub evidence: Vec<ScoreEvidence>,
-    #[serde(default)]
-    closest_example: Option<ExampleJson>,
-}
-
-impl ScoreExplanation {
-    /// The explanation in a score's evidence JSON, if it is one.
-    pub fn parse(json: &str) -> Option<ScoreExplanation> {
-        serde_json::from_str(json).ok()
-    }
-}
-
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-struct ExampleJson {
-    level: u8,
-    example: String,
-}
-
-#[derive(Deserialize)]
-struct DeliveryJson {
-    #[serde(default)]
-    speaking_ms: u32,
-    #[serde(default)]
-    speech_rate: f32,
-    #[serde(default)]
-    rate_unit: String,
-    #[serde(default)]
-    long_pauses: Vec<serde_json::Value>,
-    #[serde(default)]
-    fillers: u32,
 }
 
 /// Why a report is a draft, if it is: not scored yet, or scored but not reviewed by a person.
@@ -181,10 +128,10 @@ pub fn render(
         w.paragraph(&answer.question_text, Style::BODY.with_color((0.25, 0.25, 0.3)), 0.0);
         w.paragraph(&format!("{} {}", t(text::DURATION), clock(answer.duration_ms.max(0) as u32)), Style::SMALL, 0.0);
         w.space(2.0);
-        for (dimension, level, evidence) in &answer.scores {
+        for score in &answer.scores {
             w.ensure(Style::LABEL.line_height() * 2.0);
-            w.paragraph(&format!("{dimension}  {level:.1} / 5"), Style::LABEL, 0.0);
-            let Some(parsed) = ScoreExplanation::parse(evidence) else { continue };
+            w.paragraph(&format!("{}  {:.1} / 5", score.dimension, score.level), Style::LABEL, 0.0);
+            let Some(parsed) = &score.explanation else { continue };
             for e in &parsed.evidence {
                 let line = if e.covered {
                     format!("● {} — “{}” ({}–{})", e.point, e.quote, clock(e.start_ms), clock(e.end_ms))
@@ -194,7 +141,7 @@ pub fn render(
                 let style = if e.covered { Style::BODY } else { Style::BODY.with_color((0.5, 0.5, 0.55)) };
                 w.paragraph(&line, style, 10.0);
             }
-            if let Some(example) = parsed.closest_example {
+            if let Some(example) = &parsed.closest_example {
                 w.paragraph(
                     &format!("{} {}: {}", t(text::CLOSEST_EXAMPLE), example.level, example.example),
                     Style::SMALL,
@@ -202,14 +149,12 @@ pub fn render(
                 );
             }
         }
-        if let Some(delivery) =
-            answer.delivery_json.as_deref().and_then(|d| serde_json::from_str::<DeliveryJson>(d).ok())
-        {
-            let unit = match (lang, delivery.rate_unit.as_str()) {
-                (Lang::ZhCn, "chars/min") => "字/分钟",
-                (Lang::ZhCn, _) => "词/分钟",
-                (Lang::En, "chars/min") => "characters/min",
-                (Lang::En, _) => "words/min",
+        if let Some(delivery) = &answer.delivery {
+            let unit = match (lang, delivery.rate_unit) {
+                (Lang::ZhCn, RateUnit::CharsPerMinute) => "字/分钟",
+                (Lang::ZhCn, RateUnit::WordsPerMinute) => "词/分钟",
+                (Lang::En, RateUnit::CharsPerMinute) => "characters/min",
+                (Lang::En, RateUnit::WordsPerMinute) => "words/min",
             };
             w.paragraph(
                 &format!(
@@ -247,14 +192,14 @@ pub fn render(
             .iter()
             .map(|f| {
                 vec![
-                    flag_name(&f.kind).get(lang).to_owned(),
+                    flag_name(f.kind).get(lang).to_owned(),
                     question_of(f.answer_id),
                     match (f.start_ms, f.end_ms) {
                         (Some(s), Some(e)) if e > s => format!("{}–{}", clock(s as u32), clock(e as u32)),
                         (Some(s), _) => clock(s as u32),
                         _ => "—".into(),
                     },
-                    text::flag_status(&f.status).get(lang).to_owned(),
+                    text::flag_status(f.status).get(lang).to_owned(),
                 ]
             })
             .collect();
@@ -396,7 +341,7 @@ fn chart(w: &mut Writer, record: &InterviewRecord, lang: Lang) {
         let ai: Vec<f64> = record
             .answers
             .iter()
-            .flat_map(|a| a.scores.iter().filter(|(d, _, _)| d == &dim.dimension).map(|(_, l, _)| *l))
+            .flat_map(|a| a.scores.iter().filter(|s| s.dimension == dim.dimension).map(|s| s.level))
             .collect();
         let ai = (!ai.is_empty()).then(|| ai.iter().sum::<f64>() / ai.len() as f64);
         let human: Vec<f64> =

@@ -17,7 +17,7 @@ mod summary;
 pub mod text;
 mod verify;
 
-pub use candidate::{Rendered, ScoreEvidence, ScoreExplanation, SigningNote, draft_reason, render as render_candidate};
+pub use candidate::{Rendered, SigningNote, draft_reason, render as render_candidate};
 pub use error::{ReportError, Result};
 pub use export::{Exported, VaultMatch, VerifyReport};
 pub use identity::{SigningIdentity, certificates_from_pem, chain_pem};

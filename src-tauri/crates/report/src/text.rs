@@ -1,6 +1,6 @@
 //! Every sentence a report prints, in zh-CN and en, and the formatting of times and names.
 
-use interview::{Band, InterviewState, Lang};
+use interview::{Band, FlagKind, FlagStatus, InterviewState, Lang};
 use time::UtcOffset;
 
 /// A phrase in both languages.
@@ -149,23 +149,21 @@ pub fn state_name(state: InterviewState) -> T {
     }
 }
 
-pub fn flag_name(kind: &str) -> T {
+pub fn flag_name(kind: FlagKind) -> T {
     match kind {
-        "no_speech" => T("未检测到语音", "No speech detected"),
-        "wrong_language" => T("作答语言与岗位不符", "Answer not in the job's language"),
-        "long_silence" => T("长时间沉默", "Long silence"),
-        "face_absent" => T("画面中无人脸", "No face in view"),
-        "multiple_faces" => T("画面中有多人", "More than one face in view"),
-        "device_fault" => T("设备故障", "Device fault"),
-        _ => T("其他提示", "Other flag"),
+        FlagKind::NoSpeech => T("未检测到语音", "No speech detected"),
+        FlagKind::WrongLanguage => T("作答语言与岗位不符", "Answer not in the job's language"),
+        FlagKind::LongSilence => T("长时间沉默", "Long silence"),
+        FlagKind::FaceAbsent => T("画面中无人脸", "No face in view"),
+        FlagKind::MultipleFaces => T("画面中有多人", "More than one face in view"),
     }
 }
 
-pub fn flag_status(status: &str) -> T {
+pub fn flag_status(status: FlagStatus) -> T {
     match status {
-        "confirmed" => T("已确认", "confirmed"),
-        "dismissed" => T("已排除", "dismissed"),
-        _ => T("待复核", "open"),
+        FlagStatus::Confirmed => T("已确认", "confirmed"),
+        FlagStatus::Dismissed => T("已排除", "dismissed"),
+        FlagStatus::Open => T("待复核", "open"),
     }
 }
 

@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use scoring::audio::Audio;
 use scoring::rubric::Rubric;
-use scoring::whisper::Language;
+use interview::Lang;
 use scoring::{Runtime, Scorer};
 
 const ANSWER_SECONDS: usize = 100;
@@ -56,7 +56,7 @@ fn main() {
     let started = Instant::now();
     for n in 1..=ANSWERS {
         let t = Instant::now();
-        let result = scorer.score_answer(&answer, &rubric, Language::Chinese).unwrap();
+        let result = scorer.score_answer(&answer, &rubric, Lang::ZhCn).unwrap();
         let total = t.elapsed().as_secs_f64();
         let a = result.times.asr;
         println!(

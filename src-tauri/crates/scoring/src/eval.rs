@@ -20,14 +20,13 @@
 
 use std::collections::BTreeMap;
 
+use interview::Lang;
 use serde::{Deserialize, Serialize};
-
-use crate::whisper::Language;
 
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LabelledSet {
-    pub language: Language,
+    pub language: Lang,
     pub rubric: String,
     #[serde(rename = "item")]
     pub items: Vec<LabelledItem>,
@@ -84,13 +83,13 @@ pub fn agreement(dimension: &str, pairs: &[(f32, u8)]) -> Agreement {
 pub use interview::stats::spearman;
 
 /// Edits and reference length for WER (English words) or CER (Chinese characters).
-pub fn errors(reference: &str, hypothesis: &str, language: Language) -> (usize, usize) {
+pub fn errors(reference: &str, hypothesis: &str, language: Lang) -> (usize, usize) {
     let units = |text: &str| -> Vec<String> {
         match language {
-            Language::Chinese => {
+            Lang::ZhCn => {
                 crate::chinese::to_simplified(text).chars().filter(|c| c.is_alphanumeric()).map(String::from).collect()
             }
-            Language::English => text
+            Lang::En => text
                 .split_whitespace()
                 .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase())
                 .filter(|w| !w.is_empty())
@@ -139,8 +138,8 @@ mod tests {
 
     #[test]
     fn error_rates_count_words_or_characters() {
-        assert_eq!(errors("I would listen carefully", "I would listen care fully", Language::English), (2, 4));
-        assert_eq!(errors("认真倾听", "认真清听", Language::Chinese), (1, 4));
-        assert_eq!(errors("認真", "认真", Language::Chinese), (0, 2));
+        assert_eq!(errors("I would listen carefully", "I would listen care fully", Lang::En), (2, 4));
+        assert_eq!(errors("认真倾听", "认真清听", Lang::ZhCn), (1, 4));
+        assert_eq!(errors("認真", "认真", Lang::ZhCn), (0, 2));
     }
 }

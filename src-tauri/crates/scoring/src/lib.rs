@@ -23,6 +23,7 @@ pub mod mel;
 pub mod metrics;
 pub mod pipeline;
 pub mod rubric;
+pub mod stored;
 pub mod runtime;
 pub mod tokenizer;
 pub mod vad;

@@ -7,6 +7,7 @@
 
 use std::time::Instant;
 
+use interview::{FlagKind, Lang};
 use interview::{Band, Bands, Weight};
 use serde::Serialize;
 
@@ -17,7 +18,8 @@ use crate::metrics::{self, Delivery};
 use crate::rubric::{DimensionScore, Rubric};
 use crate::runtime::Runtime;
 use crate::vad::{SpeechSpan, Vad};
-use crate::whisper::{Language, Segment, WHISPER_BASE, Whisper, WhisperAssets};
+
+use crate::whisper::{Segment, WHISPER_BASE, Whisper, WhisperAssets};
 
 /// A silence at least this long inside an answer is flagged.
 pub const LONG_SILENCE_MS: u32 = 10_000;
@@ -36,6 +38,28 @@ pub enum Flag {
     FaceAbsent { at_ms: u32, media_id: Option<i64> },
     /// A still with more than one face (someone else may be present).
     MultipleFaces { at_ms: u32, media_id: Option<i64>, count: u32 },
+}
+
+impl Flag {
+    /// The flag's kind in the product's vocabulary (its `kind` tag when serialised).
+    pub fn kind(&self) -> FlagKind {
+        match self {
+            Flag::NoSpeech => FlagKind::NoSpeech,
+            Flag::LongSilence { .. } => FlagKind::LongSilence,
+            Flag::WrongLanguage { .. } => FlagKind::WrongLanguage,
+            Flag::FaceAbsent { .. } => FlagKind::FaceAbsent,
+            Flag::MultipleFaces { .. } => FlagKind::MultipleFaces,
+        }
+    }
+
+    /// Where in the answer it was seen, in milliseconds, if it is tied to a moment.
+    pub fn span_ms(&self) -> Option<(u32, u32)> {
+        match self {
+            Flag::NoSpeech | Flag::WrongLanguage { .. } => None,
+            Flag::LongSilence { start_ms, end_ms } => Some((*start_ms, *end_ms)),
+            Flag::FaceAbsent { at_ms, .. } | Flag::MultipleFaces { at_ms, .. } => Some((*at_ms, *at_ms)),
+        }
+    }
 }
 
 /// Below this probability for the job's language, the answer is flagged.
@@ -113,7 +137,7 @@ impl Scorer {
         crate::faces::still_flags(&mut self.faces, stills)
     }
 
-    pub fn score_answer(&mut self, audio: &Audio, rubric: &Rubric, language: Language) -> Result<AnswerResult> {
+    pub fn score_answer(&mut self, audio: &Audio, rubric: &Rubric, language: Lang) -> Result<AnswerResult> {
         self.score_answer_with_progress(audio, rubric, language, &mut |_| {})
     }
 
@@ -122,7 +146,7 @@ impl Scorer {
         &mut self,
         audio: &Audio,
         rubric: &Rubric,
-        language: Language,
+        language: Lang,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<AnswerResult> {
         progress(Progress { stage: Stage::VoiceActivity, percent: 0 });
@@ -232,7 +256,7 @@ mod tests {
         AnswerResult {
             speech: Vec::new(),
             transcript: Vec::new(),
-            delivery: metrics::delivery(&[], &[], Language::Chinese, 0),
+            delivery: metrics::delivery(&[], &[], Lang::ZhCn, 0),
             dimensions: levels
                 .iter()
                 .map(|&(d, level)| DimensionScore {

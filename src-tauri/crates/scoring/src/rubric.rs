@@ -21,9 +21,10 @@
 //! (with its time in the recording), and which example was closest. All weights and thresholds
 //! are per rubric (`tuning`), so HR can tune them per job and try them with `interview-kiosk eval`.
 
+use interview::Lang;
 use serde::{Deserialize, Serialize};
 
-use crate::whisper::{Language, Segment};
+use crate::whisper::Segment;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -191,7 +192,7 @@ pub struct DimensionScore {
 }
 
 /// Scores one answer's transcript against its rubric.
-pub fn score(rubric: &Rubric, segments: &[Segment], language: Language) -> Vec<DimensionScore> {
+pub fn score(rubric: &Rubric, segments: &[Segment], language: Lang) -> Vec<DimensionScore> {
     let t = &rubric.tuning;
     rubric
         .dimensions()
@@ -236,7 +237,7 @@ pub fn score(rubric: &Rubric, segments: &[Segment], language: Language) -> Vec<D
         .collect()
 }
 
-fn best_match(kp: &KeyPoint, segments: &[Segment], language: Language, threshold: f32) -> Evidence {
+fn best_match(kp: &KeyPoint, segments: &[Segment], language: Lang, threshold: f32) -> Evidence {
     let mut best = Evidence {
         key_point: kp.id.clone(),
         point: kp.text.clone(),
@@ -287,18 +288,18 @@ struct Match {
     end: usize,
 }
 
-fn find(phrasing: &str, text: &str, language: Language) -> Match {
+fn find(phrasing: &str, text: &str, language: Lang) -> Match {
     match language {
-        Language::Chinese => match_chinese(phrasing, text),
-        Language::English => match_english(phrasing, text),
+        Lang::ZhCn => match_chinese(phrasing, text),
+        Lang::En => match_english(phrasing, text),
     }
 }
 
 /// How many matching units `text` has.
-fn units(text: &str, language: Language) -> usize {
+fn units(text: &str, language: Lang) -> usize {
     match language {
-        Language::Chinese => chinese_chars(text).len(),
-        Language::English => english_words(text).len(),
+        Lang::ZhCn => chinese_chars(text).len(),
+        Lang::En => english_words(text).len(),
     }
 }
 
@@ -319,17 +320,17 @@ pub struct GenericPhrasing {
 
 /// Sentences unrelated to any question's key points (answers to other questions, everyday talk),
 /// written for this project.
-fn unrelated_sentences(language: Language) -> impl Iterator<Item = &'static str> {
+fn unrelated_sentences(language: Lang) -> impl Iterator<Item = &'static str> {
     let text = match language {
-        Language::Chinese => include_str!("unrelated/zh.txt"),
-        Language::English => include_str!("unrelated/en.txt"),
+        Lang::ZhCn => include_str!("unrelated/zh.txt"),
+        Lang::En => include_str!("unrelated/en.txt"),
     };
     text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#'))
 }
 
 /// The phrasings of `rubric` that unrelated sentences match at its `match_threshold` — what a
 /// rubric author should make longer or more specific. `interview-kiosk eval` lists them.
-pub fn generic_phrasings(rubric: &Rubric, language: Language) -> Vec<GenericPhrasing> {
+pub fn generic_phrasings(rubric: &Rubric, language: Lang) -> Vec<GenericPhrasing> {
     let sentences: Vec<&str> = unrelated_sentences(language).collect();
     let mut out = Vec::new();
     for kp in &rubric.key_points {
@@ -481,9 +482,9 @@ fn match_english(phrase: &str, text: &str) -> Match {
 
 /// The share of `example`'s n-grams (character bigrams for Chinese, word stems for English)
 /// found in `answer`.
-fn containment(example: &str, answer: &str, language: Language) -> f32 {
+fn containment(example: &str, answer: &str, language: Lang) -> f32 {
     match language {
-        Language::Chinese => {
+        Lang::ZhCn => {
             let e = bigrams(&chinese_chars(example));
             let a = bigrams(&chinese_chars(answer));
             if e.is_empty() {
@@ -499,7 +500,7 @@ fn containment(example: &str, answer: &str, language: Language) -> f32 {
             }
             found as f32 / e.len() as f32
         }
-        Language::English => {
+        Lang::En => {
             let stems = |text: &str| -> Vec<String> {
                 english_words(text)
                     .iter()
@@ -546,7 +547,7 @@ mod tests {
     #[test]
     fn chinese_key_points_match_despite_recognition_errors_and_name_their_evidence() {
         let segments = [seg(0, "我会先请他到旁边坐下，让他冷静下来"), seg(4000, "然后认真清听他的诉求，说明流程")];
-        let scores = score(&rubric_zh(), &segments, Language::Chinese);
+        let scores = score(&rubric_zh(), &segments, Lang::ZhCn);
         assert_eq!(scores.iter().map(|s| s.dimension.as_str()).collect::<Vec<_>>(), ["应急处理", "沟通能力"]);
         let comm = &scores[1];
         // 清听 for 倾听 is a recognition error; the bigram match still covers the point.
@@ -566,14 +567,14 @@ mod tests {
     #[test]
     fn a_phrase_cut_by_a_segment_boundary_is_found_across_it() {
         let segments = [seg(0, "我会先安抚他"), seg(4000, "的情绪，然后再说")];
-        let alone = score(&rubric_zh(), &segments[..1], Language::Chinese);
+        let alone = score(&rubric_zh(), &segments[..1], Lang::ZhCn);
         assert!(!alone[0].evidence.iter().find(|e| e.key_point == "calm").unwrap().covered);
-        let scores = score(&rubric_zh(), &segments, Language::Chinese);
+        let scores = score(&rubric_zh(), &segments, Lang::ZhCn);
         let calm = scores[0].evidence.iter().find(|e| e.key_point == "calm").unwrap();
         assert!(calm.covered, "{calm:?}");
         assert_eq!((calm.start_ms, calm.end_ms, calm.quote.as_str()), (0, 8000, "安抚他的情绪"));
         // A phrase wholly inside one segment keeps that segment's times.
-        let listen = &score(&rubric_zh(), &[seg(0, "你好"), seg(4000, "我会认真倾听")], Language::Chinese)[1];
+        let listen = &score(&rubric_zh(), &[seg(0, "你好"), seg(4000, "我会认真倾听")], Lang::ZhCn)[1];
         let listen = listen.evidence.iter().find(|e| e.key_point == "listen").unwrap();
         assert_eq!((listen.start_ms, listen.end_ms), (4000, 8000));
         // English too: "walk them | through the steps".
@@ -582,13 +583,13 @@ mod tests {
         )
         .unwrap();
         let english = [seg(0, "First I would walk them"), seg(4000, "through the steps, one by one.")];
-        let steps = &score(&rubric, &english, Language::English)[0].evidence[0];
+        let steps = &score(&rubric, &english, Lang::En)[0].evidence[0];
         assert!(steps.covered && (steps.start_ms, steps.end_ms) == (0, 8000), "{steps:?}");
     }
 
     #[test]
     fn an_answer_that_covers_nothing_scores_level_one() {
-        let scores = score(&rubric_zh(), &[seg(0, "我不太清楚，让他排队等着吧")], Language::Chinese);
+        let scores = score(&rubric_zh(), &[seg(0, "我不太清楚，让他排队等着吧")], Lang::ZhCn);
         assert!(scores.iter().all(|s| s.key_point_level == 1), "{scores:?}");
         let example = scores[0].closest_example.as_ref().unwrap();
         assert_eq!(example.level, 1);
@@ -608,20 +609,20 @@ mod tests {
             seg(0, "First I listened very carefully to the citizen."),
             seg(4000, "Then I explain the procedures tab by step."),
         ];
-        let s = &score(&rubric, &segments, Language::English)[0];
+        let s = &score(&rubric, &segments, Lang::En)[0];
         assert_eq!(s.coverage, 1.0, "{s:?}");
         assert_eq!(s.level, 5.0);
-        let none = &score(&rubric, &[seg(0, "I do not know.")], Language::English)[0];
+        let none = &score(&rubric, &[seg(0, "I do not know.")], Lang::En)[0];
         assert_eq!(none.level, 1.0);
     }
 
     #[test]
     fn the_shipped_rubrics_have_no_phrasing_that_unrelated_text_matches() {
         for (json, language) in [
-            (include_str!("../../../../tests/labelled/zh/rubric.json"), Language::Chinese),
-            (include_str!("../../../../tests/labelled/en/rubric.json"), Language::English),
-            (include_str!("../../../../assets/samples/demo/q1-rubric.json"), Language::Chinese),
-            (include_str!("../../../../assets/samples/demo/q2-rubric.json"), Language::Chinese),
+            (include_str!("../../../../tests/labelled/zh/rubric.json"), Lang::ZhCn),
+            (include_str!("../../../../tests/labelled/en/rubric.json"), Lang::En),
+            (include_str!("../../../../assets/samples/demo/q1-rubric.json"), Lang::ZhCn),
+            (include_str!("../../../../assets/samples/demo/q2-rubric.json"), Lang::ZhCn),
         ] {
             let rubric = Rubric::parse(json).unwrap();
             assert_eq!(generic_phrasings(&rubric, language), [], "{json}");
@@ -637,13 +638,13 @@ mod tests {
             ]}"#,
         )
         .unwrap();
-        let generic = generic_phrasings(&rubric, Language::Chinese);
+        let generic = generic_phrasings(&rubric, Lang::ZhCn);
         let phrasings: Vec<&str> = generic.iter().map(|g| g.phrasing.as_str()).collect();
         assert_eq!(phrasings, ["比较", "工作"], "{generic:?}");
         assert!(generic.iter().all(|g| g.matched >= 1 && g.sentences >= 40 && !g.example.is_empty()));
         let english =
             Rubric::parse(r#"{"key_points": [{"id": "x", "dimension": "d", "text": "every morning"}]}"#).unwrap();
-        assert_eq!(generic_phrasings(&english, Language::English)[0].example, "half past six every morning");
+        assert_eq!(generic_phrasings(&english, Lang::En)[0].example, "half past six every morning");
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! Decoding is greedy (temperature 0) and therefore deterministic: the same audio and the same
 //! model files give the same transcript.
 
+use interview::Lang;
 use ort::session::Session;
 use ort::value::{DynValue, Tensor};
 
@@ -47,13 +48,13 @@ const TIMESTAMP_MS: u32 = 20;
 /// The first timestamp may be at most 1 s into the window.
 const MAX_INITIAL_TIMESTAMP: u32 = 50;
 
-/// The language the decoder is told to transcribe (never detected: the job says which).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum Language {
-    #[serde(rename = "zh")]
-    Chinese,
-    #[serde(rename = "en")]
-    English,
+/// Whisper's code for the language the decoder is told to transcribe (never detected: the job
+/// says which; the product's one language type is [`Lang`]).
+pub fn language_code(language: Lang) -> &'static str {
+    match language {
+        Lang::ZhCn => "zh",
+        Lang::En => "en",
+    }
 }
 
 /// A stretch of the transcript with its place in the recording.
@@ -78,7 +79,7 @@ pub const WHISPER_BASE: WhisperAssets =
 /// tokens), checked against the language the job expects.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct LanguageCheck {
-    pub expected: Language,
+    pub expected: Lang,
     pub expected_probability: f32,
     pub most_likely: String,
     pub most_likely_probability: f32,
@@ -164,7 +165,7 @@ impl Whisper {
     }
 
     /// Transcribes a recording, 30 seconds at a time, in `language`.
-    pub fn transcribe(&mut self, audio: &Audio, language: Language) -> Result<Vec<Segment>> {
+    pub fn transcribe(&mut self, audio: &Audio, language: Lang) -> Result<Vec<Segment>> {
         self.transcribe_with_progress(audio, language, &mut |_| {})
     }
 
@@ -172,7 +173,7 @@ impl Whisper {
     pub fn transcribe_with_progress(
         &mut self,
         audio: &Audio,
-        language: Language,
+        language: Lang,
         progress: &mut dyn FnMut(f32),
     ) -> Result<Vec<Segment>> {
         self.stats = AsrStats::default();
@@ -192,7 +193,7 @@ impl Whisper {
             progress((seek as f32 / mel.frames.max(1) as f32).min(1.0));
         }
         segments.retain(|s| !s.text.trim().is_empty());
-        if language == Language::Chinese {
+        if language == Lang::ZhCn {
             for segment in &mut segments {
                 segment.text = crate::chinese::to_simplified(&segment.text);
             }
@@ -200,7 +201,7 @@ impl Whisper {
         Ok(segments)
     }
 
-    fn decode_window(&mut self, mel: &[f32], language: Language) -> Result<Vec<u32>> {
+    fn decode_window(&mut self, mel: &[f32], language: Lang) -> Result<Vec<u32>> {
         let specials = self.tokenizer.specials;
         let encoder_name = "whisper encoder";
         let input = Tensor::from_array(([1usize, N_MELS, FRAMES_PER_WINDOW], mel.to_vec()))
@@ -227,8 +228,8 @@ impl Whisper {
             self.language_check = Some(self.check_language(&cross, language)?);
         }
         let language_token = match language {
-            Language::Chinese => specials.chinese,
-            Language::English => specials.english,
+            Lang::ZhCn => specials.chinese,
+            Lang::En => specials.english,
         };
         let prompt = vec![specials.start_of_transcript, language_token, specials.transcribe];
         let sample_begin = prompt.len();
@@ -297,7 +298,7 @@ impl Whisper {
 
     /// One decoder step after `<|startoftranscript|>` alone: the distribution over language
     /// tokens is Whisper's language identification.
-    fn check_language(&mut self, cross: &[(String, DynValue)], expected: Language) -> Result<LanguageCheck> {
+    fn check_language(&mut self, cross: &[(String, DynValue)], expected: Lang) -> Result<LanguageCheck> {
         let decoder_name = "whisper decoder";
         let specials = self.tokenizer.specials;
         let mut inputs: Vec<(std::borrow::Cow<'_, str>, ort::session::SessionInputValue<'_>)> = vec![
@@ -334,8 +335,8 @@ impl Whisper {
         let sum: f32 = scores.iter().map(|s| (s.1 - max).exp()).sum();
         let probability = |id: u32| scores.iter().find(|s| s.0 == id).map_or(0.0, |s| (s.1 - max).exp() / sum);
         let expected_token = match expected {
-            Language::Chinese => specials.chinese,
-            Language::English => specials.english,
+            Lang::ZhCn => specials.chinese,
+            Lang::En => specials.english,
         };
         let (top, _) = scores.iter().copied().fold((0, f32::NEG_INFINITY), |b, s| if s.1 > b.1 { s } else { b });
         let code =

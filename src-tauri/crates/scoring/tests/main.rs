@@ -8,7 +8,8 @@ use std::process::Command;
 
 use scoring::Runtime;
 use scoring::audio::Audio;
-use scoring::whisper::{Language, WHISPER_BASE, Whisper};
+use interview::Lang;
+use scoring::whisper::{WHISPER_BASE, Whisper};
 
 /// Speaks `text` with espeak-ng voice `voice` into a WAV file.
 fn speak(dir: &Path, voice: &str, text: &str) -> Audio {
@@ -21,7 +22,7 @@ fn speak(dir: &Path, voice: &str, text: &str) -> Audio {
 
 /// Word error rate: edit distance over words / reference length.
 fn wer(reference: &str, hypothesis: &str) -> f64 {
-    let (edits, words) = scoring::eval::errors(reference, hypothesis, Language::English);
+    let (edits, words) = scoring::eval::errors(reference, hypothesis, Lang::En);
     edits as f64 / words as f64
 }
 
@@ -36,7 +37,7 @@ fn english_speech_is_transcribed_with_timestamps() {
     let reference = "Good morning. I would first listen carefully to the citizen, stay calm, and explain the procedure step by step.";
     let audio = speak(dir.path(), "en-us", reference);
     let mut whisper = whisper();
-    let segments = whisper.transcribe(&audio, Language::English).unwrap();
+    let segments = whisper.transcribe(&audio, Lang::En).unwrap();
     let text: String = segments.iter().map(|s| s.text.as_str()).collect();
     let error = wer(reference, &text);
     println!("{text:?} WER {error:.2}");
@@ -45,7 +46,7 @@ fn english_speech_is_transcribed_with_timestamps() {
     assert!(segments.windows(2).all(|w| w[0].start_ms <= w[1].start_ms));
     assert!(u64::from(last.end_ms) <= audio.duration_ms() + 1000, "{segments:?}");
     // Deterministic: the same audio gives the same transcript.
-    assert_eq!(whisper.transcribe(&audio, Language::English).unwrap(), segments);
+    assert_eq!(whisper.transcribe(&audio, Lang::En).unwrap(), segments);
 }
 
 #[test]
@@ -58,7 +59,7 @@ fn mandarin_speech_comes_out_in_simplified_characters() {
         "cmn-latn-pinyin",
         "wo3 hui4 xian1 qing3 ta1 dao4 pang2 bian1 zuo4 xia4, ren4 zhen1 qing1 ting1.",
     );
-    let segments = whisper().transcribe(&audio, Language::Chinese).unwrap();
+    let segments = whisper().transcribe(&audio, Lang::ZhCn).unwrap();
     let text: String = segments.iter().map(|s| s.text.as_str()).collect();
     println!("{text:?}");
     let hanzi = text.chars().filter(|c| ('\u{4e00}'..='\u{9fff}').contains(c)).count();
@@ -90,7 +91,7 @@ fn an_answer_is_scored_with_evidence_timed_in_the_recording() {
         "Good morning. I would first listen carefully to the citizen, stay calm, and explain the procedure step by step.",
     );
     let rubric = scoring::rubric::Rubric::parse(RUBRIC_EN).unwrap();
-    let result = scorer().score_answer(&audio, &rubric, Language::English).unwrap();
+    let result = scorer().score_answer(&audio, &rubric, Lang::En).unwrap();
     assert!(!result.withheld && result.flags.is_empty(), "{:?}", result.flags);
     assert!(result.delivery.speaking_ms > 3000 && result.delivery.speech_rate > 60.0, "{:?}", result.delivery);
     let communication = result.dimensions.iter().find(|d| d.dimension == "communication").unwrap();
@@ -107,7 +108,7 @@ fn an_answer_is_scored_with_evidence_timed_in_the_recording() {
 fn silence_gets_the_no_speech_flag_and_no_score() {
     let audio = Audio { samples: vec![0.0; 16_000 * 5] };
     let rubric = scoring::rubric::Rubric::parse(RUBRIC_EN).unwrap();
-    let result = scorer().score_answer(&audio, &rubric, Language::English).unwrap();
+    let result = scorer().score_answer(&audio, &rubric, Lang::En).unwrap();
     assert!(result.withheld);
     assert_eq!(result.flags, [scoring::Flag::NoSpeech]);
     assert!(result.dimensions.is_empty() && result.transcript.is_empty());
@@ -132,7 +133,7 @@ fn an_answer_in_another_language_is_flagged() {
     let audio = speak(dir.path(), "en-us", "I would listen carefully to the citizen and explain the procedure.");
     let rubric = scoring::rubric::Rubric::parse(RUBRIC_EN).unwrap();
     // Scored for a Chinese-language job, the English answer gets the wrong-language flag.
-    let result = scorer().score_answer(&audio, &rubric, Language::Chinese).unwrap();
+    let result = scorer().score_answer(&audio, &rubric, Lang::ZhCn).unwrap();
     assert!(
         result.flags.iter().any(|f| matches!(f, scoring::Flag::WrongLanguage { detected, .. } if detected == "en")),
         "{:?}",
@@ -188,7 +189,7 @@ fn progress_goes_through_every_stage_in_order() {
     let audio = speak(dir.path(), "en-us", "I would stay calm and call the supervisor.");
     let rubric = scoring::rubric::Rubric::parse(RUBRIC_EN).unwrap();
     let mut seen: Vec<Progress> = Vec::new();
-    scorer().score_answer_with_progress(&audio, &rubric, Language::English, &mut |p| seen.push(p)).unwrap();
+    scorer().score_answer_with_progress(&audio, &rubric, Lang::En, &mut |p| seen.push(p)).unwrap();
     let stages: Vec<Stage> =
         seen.iter().map(|p| p.stage).collect::<Vec<_>>().into_iter().fold(Vec::new(), |mut v, s| {
             if v.last() != Some(&s) {

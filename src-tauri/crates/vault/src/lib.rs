@@ -34,6 +34,6 @@ pub use vault::{
 };
 pub use vault::{ActiveInterview, JobSummary, QuestionInfo, ReviewRequest, StatusBoard};
 pub use vault::{
-    AnswerRecord, AuditHead, DecisionRecord, FlagRecord, InterviewRecord, JobCandidateRecord, NewReport,
+    AnswerRecord, AnswerScore, AuditHead, DecisionRecord, FlagRecord, InterviewRecord, JobCandidateRecord, NewReport,
     NewSigningIdentity, Organisation, RatingRecord, ReportRecord, SigningIdentityInfo, StoredSigningIdentity,
 };

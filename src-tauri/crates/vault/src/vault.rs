@@ -54,7 +54,7 @@ pub use jobs::{JobInfo, JobSummary, NewJob, NewQuestion, QuestionInfo};
 pub use lifecycle::{CheckReport, VaultPaths, VaultStatus, vault_id_at};
 pub use recording::{Attempts, MediaInfo, NewSegment, SegmentPart, UnfinishedAnswer, format as media_format};
 pub use reports::{
-    AnswerRecord, DecisionRecord, FlagRecord, InterviewRecord, JobCandidateRecord, NewReport, NewSigningIdentity,
+    AnswerRecord, AnswerScore, DecisionRecord, FlagRecord, InterviewRecord, JobCandidateRecord, NewReport, NewSigningIdentity,
     Organisation, RatingRecord, ReportRecord, SigningIdentityInfo, StoredSigningIdentity,
 };
 pub use results::{

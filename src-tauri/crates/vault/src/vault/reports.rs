@@ -2,12 +2,13 @@
 //! signing identity, everything one interview's report shows, a job's candidates for the job
 //! report, and the register of signed reports that `verify` checks a file against.
 
-use interview::{Action, Band, InterviewState, Lang};
+use interview::stored::{StoredDelivery, StoredLine, StoredScore, transcript_from_json};
+use interview::{Action, Band, FlagKind, FlagStatus, InterviewState, Lang};
 use rusqlite::{OptionalExtension, params};
 use zeroize::Zeroizing;
 
 use super::jobs::JobInfo;
-use super::results::parse_band;
+use super::results::{stored, stored_opt};
 use super::{Session, Vault};
 use crate::audit::Outcome;
 use crate::error::{Result, VaultError};
@@ -64,20 +65,31 @@ pub struct AnswerRecord {
     pub started_at_ms: i64,
     /// The recording's length, from its segments.
     pub duration_ms: i64,
-    pub transcript_json: Option<String>,
-    pub delivery_json: Option<String>,
-    /// (dimension, level 1–5, evidence JSON), current scores only.
-    pub scores: Vec<(String, f64, String)>,
+    /// The latest transcript (empty when not transcribed yet, or purged).
+    pub transcript: Vec<StoredLine>,
+    pub delivery: Option<StoredDelivery>,
+    /// The current scores, in the job's dimension order.
+    pub scores: Vec<AnswerScore>,
+}
+
+/// One dimension of one answer as scored.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AnswerScore {
+    pub dimension: String,
+    /// 1–5.
+    pub level: f64,
+    /// The evidence behind the level; `None` once the candidate's personal data was purged.
+    pub explanation: Option<StoredScore>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FlagRecord {
     pub id: i64,
     pub answer_id: Option<i64>,
-    pub kind: String,
+    pub kind: FlagKind,
     pub start_ms: Option<i64>,
     pub end_ms: Option<i64>,
-    pub status: String,
+    pub status: FlagStatus,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -310,11 +322,10 @@ impl Vault {
             )
             .optional()?
             .ok_or(VaultError::NoSuchObject { what: "interview", id: interview_id })?;
-        let state = InterviewState::parse(&state)
-            .ok_or_else(|| VaultError::Corrupt(format!("state of interview {interview_id}")))?;
+        let state = stored(&state, InterviewState::parse, || format!("state of interview {interview_id}"))?;
         let job = self.job_info(job_id)?;
 
-        let mut answers: Vec<AnswerRecord> = self
+        let mut rows: Vec<(AnswerRecord, Option<String>, Option<String>)> = self
             .conn
             .prepare(
                 "SELECT a.id, q.position, v.text, v.version, a.attempt, a.started_at,
@@ -326,38 +337,62 @@ impl Vault {
                  ORDER BY q.position, a.attempt",
             )?
             .query_map([interview_id], |r| {
-                Ok(AnswerRecord {
-                    answer_id: r.get(0)?,
-                    question_position: r.get(1)?,
-                    question_text: r.get(2)?,
-                    rubric_version: r.get(3)?,
-                    attempt: r.get(4)?,
-                    started_at_ms: r.get(5)?,
-                    duration_ms: r.get(6)?,
-                    transcript_json: r.get(7)?,
-                    delivery_json: r.get(8)?,
-                    scores: Vec::new(),
-                })
+                Ok((
+                    AnswerRecord {
+                        answer_id: r.get(0)?,
+                        question_position: r.get(1)?,
+                        question_text: r.get(2)?,
+                        rubric_version: r.get(3)?,
+                        attempt: r.get(4)?,
+                        started_at_ms: r.get(5)?,
+                        duration_ms: r.get(6)?,
+                        transcript: Vec::new(),
+                        delivery: None,
+                        scores: Vec::new(),
+                    },
+                    r.get(7)?,
+                    r.get(8)?,
+                ))
             })?
             .collect::<rusqlite::Result<_>>()?;
         // Only the last committed attempt of each question counts.
-        answers.dedup_by(|later, earlier| {
-            if later.question_position == earlier.question_position {
+        rows.dedup_by(|later, earlier| {
+            if later.0.question_position == earlier.0.question_position {
                 std::mem::swap(later, earlier);
                 true
             } else {
                 false
             }
         });
-        for answer in &mut answers {
-            answer.scores = self
+        let corrupt = |what: &str, id: i64, e: interview::stored::StoredShapeError| {
+            VaultError::Corrupt(format!("{what} of answer {id}: {e}"))
+        };
+        let mut answers = Vec::with_capacity(rows.len());
+        for (mut answer, transcript, delivery) in rows {
+            let id = answer.answer_id;
+            if let Some(json) = transcript {
+                answer.transcript = transcript_from_json(&json).map_err(|e| corrupt("transcript", id, e))?;
+            }
+            if let Some(json) = delivery {
+                answer.delivery = Some(StoredDelivery::from_json(&json).map_err(|e| corrupt("delivery", id, e))?);
+            }
+            let scores: Vec<(String, f64, String)> = self
                 .conn
                 .prepare(
                     "SELECT d.name, s.level, s.evidence_json FROM scores s JOIN dimensions d ON d.id = s.dimension_id
                      WHERE s.answer_id = ?1 AND s.superseded_at IS NULL AND s.level IS NOT NULL ORDER BY d.position",
                 )?
-                .query_map([answer.answer_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
                 .collect::<rusqlite::Result<_>>()?;
+            for (dimension, level, evidence) in scores {
+                // Purging keeps the levels (statistics) and shreds the evidence (quotes).
+                let explanation = match purged {
+                    Some(_) => None,
+                    None => Some(StoredScore::from_json(&evidence).map_err(|e| corrupt("score", id, e))?),
+                };
+                answer.scores.push(AnswerScore { dimension, level, explanation });
+            }
+            answers.push(answer);
         }
         let started_at_ms = answers.iter().map(|a| a.started_at_ms).min();
         let total: Option<(Option<f64>, Option<String>, String)> = self
@@ -370,7 +405,9 @@ impl Vault {
             )
             .optional()?;
         let (total, band) = match total {
-            Some((total, band, _)) => (total, band.as_deref().and_then(parse_band)),
+            Some((total, band, _)) => {
+                (total, stored_opt(band.as_deref(), Band::parse, || format!("band of interview {interview_id}"))?)
+            }
             None => (None, None),
         };
         // The models that produced the current scores (the answers' rows name them).
@@ -382,15 +419,26 @@ impl Vault {
             .query_map([interview_id], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
         let model_versions = (!models.is_empty()).then(|| models.join("; "));
-        let flags = self
+        let flags: Vec<(Option<i64>, String, Option<i64>, Option<i64>, String, i64)> = self
             .conn
             .prepare(
                 "SELECT answer_id, kind, start_ms, end_ms, status, id FROM flags WHERE interview_id = ?1 ORDER BY answer_id, start_ms, id",
             )?
-            .query_map([interview_id], |r| {
-                Ok(FlagRecord { id: r.get(5)?, answer_id: r.get(0)?, kind: r.get(1)?, start_ms: r.get(2)?, end_ms: r.get(3)?, status: r.get(4)? })
-            })?
+            .query_map([interview_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))?
             .collect::<rusqlite::Result<_>>()?;
+        let flags = flags
+            .into_iter()
+            .map(|(answer_id, kind, start_ms, end_ms, status, id)| {
+                Ok(FlagRecord {
+                    id,
+                    answer_id,
+                    kind: stored(&kind, FlagKind::parse, || format!("kind of flag {id}"))?,
+                    start_ms,
+                    end_ms,
+                    status: stored(&status, FlagStatus::parse, || format!("status of flag {id}"))?,
+                })
+            })
+            .collect::<Result<_>>()?;
         let ratings = self
             .conn
             .prepare(
@@ -418,9 +466,8 @@ impl Vault {
             )
             .optional()?
             .map(|(decider, band, reason, at_ms)| {
-                parse_band(&band)
+                stored(&band, Band::parse, || format!("decision of interview {interview_id}"))
                     .map(|band| DecisionRecord { decider, band, reason, at_ms })
-                    .ok_or_else(|| VaultError::Corrupt(format!("decision of interview {interview_id}")))
             })
             .transpose()?;
         Ok(InterviewRecord {
@@ -467,22 +514,30 @@ impl Vault {
                 let state: Option<String> = r.get(4)?;
                 let band: Option<String> = r.get(6)?;
                 let decision: Option<String> = r.get(7)?;
-                Ok((
-                    JobCandidateRecord {
-                        candidate_id: r.get(0)?,
-                        name: r.get(1)?,
-                        group_label: r.get(2)?,
-                        state: state.as_deref().and_then(InterviewState::parse),
-                        total: r.get(5)?,
-                        band: band.as_deref().and_then(parse_band),
-                        ai_levels: Vec::new(),
-                        human_levels: Vec::new(),
-                        decision: decision.as_deref().and_then(parse_band),
-                    },
-                    r.get(3)?,
-                ))
+                let interview: Option<i64> = r.get(3)?;
+                let record = JobCandidateRecord {
+                    candidate_id: r.get(0)?,
+                    name: r.get(1)?,
+                    group_label: r.get(2)?,
+                    state: None,
+                    total: r.get(5)?,
+                    band: None,
+                    ai_levels: Vec::new(),
+                    human_levels: Vec::new(),
+                    decision: None,
+                };
+                Ok((record, interview, state, band, decision))
             })?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<rusqlite::Result<Vec<_>>>()?
+            .into_iter()
+            .map(|(mut record, interview, state, band, decision)| {
+                let of = |what: &str| format!("{what} of interview {}", interview.unwrap_or_default());
+                record.state = stored_opt(state.as_deref(), InterviewState::parse, || of("state"))?;
+                record.band = stored_opt(band.as_deref(), Band::parse, || of("band"))?;
+                record.decision = stored_opt(decision.as_deref(), Band::parse, || of("decision"))?;
+                Ok((record, interview))
+            })
+            .collect::<Result<_>>()?;
         let mut ai = self.conn.prepare(
             "SELECT s.dimension_id, AVG(s.level) FROM scores s WHERE s.interview_id = ?1 AND s.answer_id IS NOT NULL
              AND s.superseded_at IS NULL AND s.level IS NOT NULL GROUP BY s.dimension_id",

@@ -1,9 +1,10 @@
 //! Scoring and its results: what scoring reads from the vault (an interview's answers with their
 //! frozen rubric versions and recordings) and writes back (transcripts, scores with their evidence
-//! and model versions, flags) as plain data and JSON, so the vault does not depend on the scoring
-//! crate; the scoring queue; and the result export.
+//! and model versions, flags) in the stored shapes of `interview::stored`, so the vault does not
+//! depend on the scoring crate; the scoring queue; and the result export.
 
-use interview::{Action, Band, InterviewEvent};
+use interview::stored::{StoredDelivery, StoredLine};
+use interview::{Action, Band, FlagKind, InterviewEvent, Lang};
 use rusqlite::{OptionalExtension, params};
 
 use super::{Session, Vault};
@@ -28,10 +29,11 @@ pub struct AnswerInfo {
 #[derive(Clone, Debug, PartialEq)]
 pub struct NewTranscript {
     pub answer_id: i64,
-    pub language: String,
-    pub segments_json: String,
-    /// The delivery metrics (speaking time, rate, pauses, fillers), JSON; shown in reports.
-    pub delivery_json: Option<String>,
+    /// The language the answer was transcribed as (the job's).
+    pub language: Lang,
+    pub lines: Vec<StoredLine>,
+    /// The delivery metrics (speaking time, rate, pauses, fillers); shown in reports.
+    pub delivery: Option<StoredDelivery>,
 }
 
 /// A score row: per answer and dimension (`answer_id` and `dimension` set), or the interview's
@@ -43,6 +45,7 @@ pub struct NewScore {
     pub level: Option<f64>,
     pub total: Option<f64>,
     pub band: Option<Band>,
+    /// An answer's row: its [`StoredScore`] as JSON. The total's row: the aggregation's detail.
     pub evidence_json: String,
     pub rubric_version: Option<i64>,
 }
@@ -50,7 +53,7 @@ pub struct NewScore {
 #[derive(Clone, Debug, PartialEq)]
 pub struct NewFlag {
     pub answer_id: Option<i64>,
-    pub kind: String,
+    pub kind: FlagKind,
     pub start_ms: Option<i64>,
     pub end_ms: Option<i64>,
     pub detail_json: String,
@@ -65,21 +68,20 @@ pub struct ScoringRecord {
     pub flags: Vec<NewFlag>,
 }
 
-pub(crate) fn parse_band(text: &str) -> Option<Band> {
-    match text {
-        "recommend" => Some(Band::Recommend),
-        "hold" => Some(Band::Hold),
-        "not_recommended" => Some(Band::NotRecommended),
-        _ => None,
-    }
+/// A vocabulary value read back from its column (band, state, flag kind…). The vault wrote
+/// it through the same type; anything else means the file was changed outside this program,
+/// and is refused with the row named, never read as a default.
+pub(crate) fn stored<T>(text: &str, parse: impl Fn(&str) -> Option<T>, what: impl FnOnce() -> String) -> Result<T> {
+    parse(text).ok_or_else(|| VaultError::Corrupt(what()))
 }
 
-pub(crate) fn band_str(band: Band) -> &'static str {
-    match band {
-        Band::Recommend => "recommend",
-        Band::Hold => "hold",
-        Band::NotRecommended => "not_recommended",
-    }
+/// [`stored`] for a column that may be empty.
+pub(crate) fn stored_opt<T>(
+    text: Option<&str>,
+    parse: impl Fn(&str) -> Option<T>,
+    what: impl FnOnce() -> String,
+) -> Result<Option<T>> {
+    text.map(|t| stored(t, parse, what)).transpose()
 }
 
 impl Vault {
@@ -374,7 +376,14 @@ fn insert_rows(
     for t in &record.transcripts {
         tx.execute(
             "INSERT INTO transcripts (answer_id, language, segments_json, model_versions, created_at, delivery_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![t.answer_id, t.language, t.segments_json, record.model_versions, now, t.delivery_json],
+            params![
+                t.answer_id,
+                t.language.tag(),
+                interview::stored::transcript_to_json(&t.lines),
+                record.model_versions,
+                now,
+                t.delivery.as_ref().map(StoredDelivery::to_json)
+            ],
         )?;
     }
     for s in &record.scores {
@@ -387,7 +396,7 @@ fn insert_rows(
                 s.dimension.as_ref().and_then(|d| dimension_ids.get(d)),
                 s.level,
                 s.total,
-                s.band.map(band_str),
+                s.band.map(Band::as_str),
                 s.evidence_json,
                 record.model_versions,
                 s.rubric_version,
@@ -398,7 +407,7 @@ fn insert_rows(
     for f in &record.flags {
         tx.execute(
             "INSERT INTO flags (interview_id, answer_id, kind, start_ms, end_ms, detail_json, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![interview_id, f.answer_id, f.kind, f.start_ms, f.end_ms, f.detail_json, now],
+            params![interview_id, f.answer_id, f.kind.as_str(), f.start_ms, f.end_ms, f.detail_json, now],
         )?;
     }
     Ok(())

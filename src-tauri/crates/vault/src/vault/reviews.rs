@@ -4,7 +4,6 @@
 use interview::{Action, Band, InterviewState, Role};
 use rusqlite::{OptionalExtension, params};
 
-use super::results::band_str;
 use super::{Session, Vault};
 use crate::audit::Outcome;
 use crate::error::{Result, VaultError};
@@ -173,7 +172,7 @@ impl Vault {
         self.write(session, "review.decide", &object, |tx| {
             tx.execute(
                 "INSERT INTO decisions (interview_id, decider_id, band, reason, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![interview_id, decider, band_str(band), reason, now],
+                params![interview_id, decider, band.as_str(), reason, now],
             )?;
             tx.execute(
                 "UPDATE interviews SET state = ?2, updated_at = ?3, decided_at = ?3 WHERE id = ?1",
