@@ -2,10 +2,11 @@ import { useEffect, useState } from "preact/hooks";
 import { commands } from "../shared/api";
 import { type Outcome, runCommand } from "../shared/call";
 import { AreaFrame } from "../shared/area";
-import type { DeviceTestDto, DevicesDto, SettingsDto, StaffDto, UserDto } from "../shared/bindings";
-import { type Key, formatText, useT } from "../shared/i18n";
+import type { DeviceTestDto, DevicesDto, Lang, Role, SettingsDto, StaffDto, UserDto } from "../shared/bindings";
+import { formatText, useT } from "../shared/i18n";
 import { SignIn } from "../shared/signin";
 import { useStaff } from "../shared/staff";
+import { LANG_NAME, LANG_OPTIONS, ROLES, ROLE_LABEL, member } from "../shared/vocabulary";
 import { Components } from "./components";
 import { RetentionForm, SigningStep } from "./wizard";
 
@@ -75,13 +76,11 @@ function useCall() {
   return { call, busy, alert };
 }
 
-const ROLES = ["clerk", "auditor", "kiosk", "admin"] as const;
-
 function Accounts() {
   const { t } = useT();
   const { call, busy, alert } = useCall();
   const [users, setUsers] = useState<UserDto[]>([]);
-  const [form, setForm] = useState({ username: "", displayName: "", role: "clerk", password: "" });
+  const [form, setForm] = useState<{ username: string; displayName: string; role: Role; password: string }>({ username: "", displayName: "", role: "clerk", password: "" });
   const [resetting, setResetting] = useState<UserDto | null>(null);
   const [newPassword, setNewPassword] = useState("");
   useEffect(() => void call(() => commands.adminUsers(), setUsers), []);
@@ -106,7 +105,7 @@ function Accounts() {
             <tr key={u.id} data-testid={`user-${u.username}`}>
               <th scope="row">{u.username}</th>
               <td>{u.displayName}</td>
-              <td>{t(`role.${u.role}` as Key)}</td>
+              <td>{t(ROLE_LABEL[u.role])}</td>
               <td data-testid="user-state">{u.disabled ? t("admin.accounts.disabled") : u.locked ? t("admin.accounts.locked") : t("admin.accounts.active")}</td>
               <td>
                 {!u.disabled && (
@@ -180,10 +179,10 @@ function Accounts() {
         </label>
         <label>
           {t("admin.accounts.role")}
-          <select value={form.role} onChange={(e) => setForm({ ...form, role: e.currentTarget.value })} data-testid="create-user-role">
+          <select value={form.role} onChange={(e) => setForm({ ...form, role: member(ROLES, e.currentTarget.value) })} data-testid="create-user-role">
             {ROLES.map((r) => (
               <option key={r} value={r}>
-                {t(`role.${r}` as Key)}
+                {t(ROLE_LABEL[r])}
               </option>
             ))}
           </select>
@@ -267,7 +266,7 @@ function Settings() {
   const { call, busy, alert } = useCall();
   const [settings, setSettings] = useState<SettingsDto | null>(null);
   const [name, setName] = useState("");
-  const [reportLang, setReportLang] = useState("zh-CN");
+  const [reportLang, setReportLang] = useState<Lang>("zh-CN");
   useEffect(
     () =>
       void call(
@@ -297,9 +296,12 @@ function Settings() {
         </label>
         <label>
           {t("wizard.organisation.reportLang")}
-          <select value={reportLang} onChange={(e) => setReportLang(e.currentTarget.value)}>
-            <option value="zh-CN">简体中文</option>
-            <option value="en">English</option>
+          <select value={reportLang} onChange={(e) => setReportLang(member(LANG_OPTIONS, e.currentTarget.value))}>
+            {LANG_OPTIONS.map((l) => (
+              <option key={l} value={l}>
+                {LANG_NAME[l]}
+              </option>
+            ))}
           </select>
         </label>
         <button type="submit" class="button button--primary" disabled={busy}>

@@ -5,8 +5,9 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { commands } from "../shared/api";
 import { type Outcome, runCommand } from "../shared/call";
-import type { RecoveryKeyDto, SettingsDto, StaffDto } from "../shared/bindings";
+import type { Lang, RecoveryKeyDto, SettingsDto, StaffDto } from "../shared/bindings";
 import { type Key, formatText, useT } from "../shared/i18n";
+import { LANG_NAME, LANG_OPTIONS, member } from "../shared/vocabulary";
 import { Components } from "./components";
 
 type Step = "welcome" | "admin" | "recovery" | "organisation" | "signing" | "retention" | "done";
@@ -259,12 +260,12 @@ function RecoveryStep(props: { recovery: RecoveryKeyDto; busy: boolean; alert: p
 function OrganisationForm(props: {
   busy: boolean;
   alert: preact.JSX.Element | false;
-  onSubmit: (name: string, logo: number[] | null, reportLang: string) => void;
+  onSubmit: (name: string, logo: number[] | null, reportLang: Lang) => void;
 }) {
   const { t, lang } = useT();
   const [name, setName] = useState("");
   const [logo, setLogo] = useState<number[] | null>(null);
-  const [reportLang, setReportLang] = useState<string>(lang);
+  const [reportLang, setReportLang] = useState<Lang>(lang);
   return (
     <form
       class="card form"
@@ -293,9 +294,12 @@ function OrganisationForm(props: {
       </label>
       <label>
         {t("wizard.organisation.reportLang")}
-        <select value={reportLang} onChange={(e) => setReportLang(e.currentTarget.value)} data-testid="wizard-org-lang">
-          <option value="zh-CN">简体中文</option>
-          <option value="en">English</option>
+        <select value={reportLang} onChange={(e) => setReportLang(member(LANG_OPTIONS, e.currentTarget.value))} data-testid="wizard-org-lang">
+          {LANG_OPTIONS.map((l) => (
+            <option key={l} value={l}>
+              {LANG_NAME[l]}
+            </option>
+          ))}
         </select>
       </label>
       {props.alert}

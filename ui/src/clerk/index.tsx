@@ -7,7 +7,8 @@ import type { JobDto, ReviewRequestDto, StatusBoardDto } from "../shared/binding
 import { runCommand } from "../shared/call";
 import { CandidateBrowser } from "../shared/candidates";
 import { type Key, formatText, useT } from "../shared/i18n";
-import { ReviewScreen, stateKey } from "../shared/review";
+import { ReviewScreen } from "../shared/review";
+import { stateKey } from "../shared/vocabulary";
 import { go, useRest } from "../shared/router";
 import { SignIn, SignedIn } from "../shared/signin";
 import { useStaff } from "../shared/staff";

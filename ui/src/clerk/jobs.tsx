@@ -2,11 +2,12 @@
 // bank with its rubric editor and the "try this rubric" panel.
 import { useEffect, useState } from "preact/hooks";
 import { commands } from "../shared/api";
-import type { JobDto, KeyPointDto, LevelDto, QuestionDto_Serialize as QuestionDto, RubricDto, TryRubricDto_Serialize as TryResult } from "../shared/bindings";
+import type { JobDto, KeyPointDto, Lang, LevelDto, QuestionDto_Serialize as QuestionDto, RubricDto, TryRubricDto_Serialize as TryResult } from "../shared/bindings";
 import { runCommand } from "../shared/call";
 import { formatText, useT } from "../shared/i18n";
 import { JobExport } from "../shared/job-export";
 import { Alert } from "../shared/notice";
+import { LANG_NAME, LANG_OPTIONS, member } from "../shared/vocabulary";
 
 /// The weights' sum in percent, to two decimals (what the backend checks in basis points).
 export function weightSum(weights: number[]): number {
@@ -79,7 +80,7 @@ export function JobsPanel(props: { jobs: JobDto[]; onJobs: (jobs: JobDto[]) => v
 function NewJobForm(props: { onCreated: (jobs: JobDto[]) => void; onCancel?: () => void }) {
   const { t, lang } = useT();
   const [title, setTitle] = useState("");
-  const [language, setLanguage] = useState("zh-CN");
+  const [language, setLanguage] = useState<Lang>("zh-CN");
   const [dims, setDims] = useState<{ name: string; weight: string }[]>([
     { name: "", weight: "" },
     { name: "", weight: "" },
@@ -116,9 +117,12 @@ function NewJobForm(props: { onCreated: (jobs: JobDto[]) => void; onCancel?: () 
         </label>
         <label>
           {t("jobs.language")}
-          <select value={language} onChange={(e) => setLanguage(e.currentTarget.value)} data-testid="job-language">
-            <option value="zh-CN">中文</option>
-            <option value="en">English</option>
+          <select value={language} onChange={(e) => setLanguage(member(LANG_OPTIONS, e.currentTarget.value))} data-testid="job-language">
+            {LANG_OPTIONS.map((l) => (
+              <option key={l} value={l}>
+                {LANG_NAME[l]}
+              </option>
+            ))}
           </select>
         </label>
         <fieldset>
@@ -396,7 +400,7 @@ function QuestionEditor(props: { job: JobDto; question: QuestionDto | null; onSa
 
 /// Type an answer a candidate might give and see what this rubric would score, with the
 /// evidence it would cite: the same matching that scores a recorded answer's transcript.
-function TryPanel(props: { rubric: RubricDto; language: string }) {
+function TryPanel(props: { rubric: RubricDto; language: Lang }) {
   const { t, lang } = useT();
   const [answer, setAnswer] = useState("");
   const [result, setResult] = useState<TryResult | null>(null);

@@ -36,7 +36,7 @@ export const commands = {
 	/**  The organisation's settings and signing certificate. */
 	settingsGet: () => typedError<SettingsDto_Serialize, IpcError>(__TAURI_INVOKE("settings_get")),
 	/**  The organisation's name, logo (PNG; `None` keeps the current one) and report language. */
-	settingsOrganisation: (name: string, logoPng: number[] | null, reportLang: string) => typedError<SettingsDto_Serialize, IpcError>(__TAURI_INVOKE("settings_organisation", { name, logoPng, reportLang })),
+	settingsOrganisation: (name: string, logoPng: number[] | null, reportLang: Lang) => typedError<SettingsDto_Serialize, IpcError>(__TAURI_INVOKE("settings_organisation", { name, logoPng, reportLang })),
 	/**  How many days recordings and personal data are kept after the decision. */
 	settingsRetention: (days: number) => typedError<SettingsDto_Serialize, IpcError>(__TAURI_INVOKE("settings_retention", { days })),
 	/**
@@ -49,7 +49,7 @@ export const commands = {
 	/**  Every account. */
 	adminUsers: () => typedError<UserDto[], IpcError>(__TAURI_INVOKE("admin_users")),
 	/**  Creates an account (a kiosk station is an account with the `kiosk` role). */
-	adminCreateUser: (username: string, displayName: string, role: string, password: string) => typedError<UserDto[], IpcError>(__TAURI_INVOKE("admin_create_user", { username, displayName, role, password })),
+	adminCreateUser: (username: string, displayName: string, role: Role, password: string) => typedError<UserDto[], IpcError>(__TAURI_INVOKE("admin_create_user", { username, displayName, role, password })),
 	/**  Disables an account; its sessions end at once. */
 	adminDisableUser: (userId: number) => typedError<UserDto[], IpcError>(__TAURI_INVOKE("admin_disable_user", { userId })),
 	/**  Sets a new password (lifting a lockout; the account's sessions end). */
@@ -72,7 +72,7 @@ export const commands = {
 	 *  Scores a typed sample answer against a rubric being edited, exactly as the scoring of a
 	 *  recorded answer's transcript does (no recording, no model: the rubric's own matching).
 	 */
-	clerkTryRubric: (rubric: RubricDto, answer: string, language: string) => typedError<TryRubricDto_Serialize, IpcError>(__TAURI_INVOKE("clerk_try_rubric", { rubric, answer, language })),
+	clerkTryRubric: (rubric: RubricDto, answer: string, language: Lang) => typedError<TryRubricDto_Serialize, IpcError>(__TAURI_INVOKE("clerk_try_rubric", { rubric, answer, language })),
 	/**  One page of candidates, filtered by job, name prefix and interview state. */
 	clerkCandidates: (query: CandidateQuery_Deserialize) => typedError<CandidatePageDto_Serialize, IpcError>(__TAURI_INVOKE("clerk_candidates", { query })),
 	/**  Adds one candidate; returns their id. */
@@ -100,7 +100,7 @@ export const commands = {
 	/**  The clerk's own levels for some dimensions (each an entry of its own; a later one counts). */
 	reviewRate: (interviewId: number, ratings: RatingInput_Deserialize[]) => typedError<ReviewDto_Serialize, IpcError>(__TAURI_INVOKE("review_rate", { interviewId, ratings })),
 	/**  The hiring decision with its reason. */
-	reviewDecide: (interviewId: number, band: string, reason: string) => typedError<ReviewDto_Serialize, IpcError>(__TAURI_INVOKE("review_decide", { interviewId, band, reason })),
+	reviewDecide: (interviewId: number, band: Band, reason: string) => typedError<ReviewDto_Serialize, IpcError>(__TAURI_INVOKE("review_decide", { interviewId, band, reason })),
 	/**  Confirms or dismisses an integrity flag. */
 	reviewFlag: (interviewId: number, flagId: number, confirm: boolean) => typedError<ReviewDto_Serialize, IpcError>(__TAURI_INVOKE("review_flag", { interviewId, flagId, confirm })),
 	/**  Asks another clerk to rate this interview independently. */
@@ -167,7 +167,7 @@ export type ActiveInterviewDto_Deserialize = {
 	interviewId: number,
 	candidateName: string,
 	jobTitle: string,
-	state: string,
+	state: InterviewState,
 	device?: string | null,
 	answers: number,
 	questions: number,
@@ -178,7 +178,7 @@ export type ActiveInterviewDto_Serialize = {
 	interviewId: number,
 	candidateName: string,
 	jobTitle: string,
-	state: string,
+	state: InterviewState,
 	device: string | null,
 	answers: number,
 	questions: number,
@@ -275,6 +275,9 @@ export type AuditEntryDto = {
 	device: string,
 };
 
+/**  推荐 / 待定 / 不推荐. */
+export type Band = "recommend" | "hold" | "not_recommended";
+
 export type CandidatePageDto = CandidatePageDto_Serialize | CandidatePageDto_Deserialize;
 
 export type CandidatePageDto_Deserialize = {
@@ -292,8 +295,8 @@ export type CandidateQuery = CandidateQuery_Serialize | CandidateQuery_Deseriali
 export type CandidateQuery_Deserialize = {
 	jobId?: number | null,
 	namePrefix?: string | null,
-	/**  An interview state (`invited`, `scored`, …) or `None` for all. */
-	state?: string | null,
+	/**  Only candidates whose latest interview is in this state; `None` for all. */
+	state?: InterviewState | null,
 	offset: number,
 	limit: number,
 };
@@ -301,8 +304,8 @@ export type CandidateQuery_Deserialize = {
 export type CandidateQuery_Serialize = {
 	jobId: number | null,
 	namePrefix: string | null,
-	/**  An interview state (`invited`, `scored`, …) or `None` for all. */
-	state: string | null,
+	/**  Only candidates whose latest interview is in this state; `None` for all. */
+	state: InterviewState | null,
 	offset: number,
 	limit: number,
 };
@@ -314,7 +317,7 @@ export type CandidateRowDto_Deserialize = {
 	jobId: number,
 	name: string,
 	idLast4?: string | null,
-	state?: string | null,
+	state?: InterviewState | null,
 };
 
 export type CandidateRowDto_Serialize = {
@@ -322,7 +325,7 @@ export type CandidateRowDto_Serialize = {
 	jobId: number,
 	name: string,
 	idLast4: string | null,
-	state: string | null,
+	state: InterviewState | null,
 };
 
 /**  After the access code: whether the ID number's last four characters are asked for. */
@@ -366,8 +369,7 @@ export type ComponentStatus_Serialize = {
 
 export type DecisionDto = {
 	decider: string,
-	/**  `recommend`, `hold` or `not_recommended`. */
-	band: string,
+	band: Band,
 	reason: string,
 	atMs: number | null,
 };
@@ -463,24 +465,40 @@ export type FlagDto = FlagDto_Serialize | FlagDto_Deserialize;
 export type FlagDto_Deserialize = {
 	id: number,
 	answerId?: number | null,
-	kind: string,
+	kind: FlagKind,
 	label: Text,
 	startMs?: number | null,
 	endMs?: number | null,
-	/**  `open`, `confirmed` or `dismissed`. */
-	status: string,
+	status: FlagStatus,
 };
 
 export type FlagDto_Serialize = {
 	id: number,
 	answerId: number | null,
-	kind: string,
+	kind: FlagKind,
 	label: Text,
 	startMs: number | null,
 	endMs: number | null,
-	/**  `open`, `confirmed` or `dismissed`. */
-	status: string,
+	status: FlagStatus,
 };
+
+/**  What an integrity flag says. Scoring raises them; a clerk confirms or dismisses each. */
+export type FlagKind = 
+/**  The recording holds no speech. */
+"no_speech" | 
+/**  The answer does not sound like the job's language. */
+"wrong_language" | 
+/**  A silence longer than the rubric allows. */
+"long_silence" | 
+/**  No face in a proctoring still. */
+"face_absent" | 
+/**  More than one face in a proctoring still. */
+"multiple_faces";
+
+/**  Where a flag stands in the human review. */
+export type FlagStatus = 
+/**  Not looked at yet. */
+"open" | "confirmed" | "dismissed";
 
 /**  A phrasing too generic to be evidence (`scoring::rubric::generic_phrasings`). */
 export type GenericPhrasingDto = {
@@ -577,6 +595,11 @@ export type ImportRowDto_Serialize = {
 	group: string | null,
 };
 
+/**  已邀请 → 已签到 → 面试中 → 已完成 → 已评分 → 已复核. */
+export type InterviewState = "invited" | "checked_in" | "in_progress" | "completed" | "scored" | "reviewed" | 
+/**  The candidate declined consent; nothing was recorded. */
+"declined";
+
 /**  Invitations for some candidates, all valid in the same window. */
 export type InviteDto = {
 	candidateIds: number[],
@@ -599,8 +622,8 @@ export type IpcError = {
 export type JobDto = {
 	id: number,
 	title: string,
-	/**  `zh-CN` or `en`: the language candidates answer in. */
-	language: string,
+	/**  The language candidates answer in. */
+	language: Lang,
 	dimensions: DimensionDto[],
 	/**  Total (0–100) from which the AI suggests 推荐 (recommend), and 待定 (hold). */
 	recommend: number,
@@ -692,6 +715,16 @@ export type KioskStatusDto_Serialize = {
 	idleSeconds: number,
 };
 
+/**
+ *  An interface language. Every user-facing string exists in both.
+ * 
+ *  The one language type of the product: interface, reports, the language a job's answers are
+ *  spoken in and transcribed as. It reaches TypeScript as `"zh-CN" | "en"`.
+ */
+export type Lang = 
+/**  简体中文, the default for the agencies we serve. */
+"zh-CN" | "en";
+
 /**  What an answer at one level (1–5) looks like. */
 export type LevelDto = {
 	level: number,
@@ -722,7 +755,7 @@ export type NewCandidateDto_Serialize = {
 /**  A job as the clerk's form sends it. */
 export type NewJobDto = {
 	title: string,
-	language: string,
+	language: Lang,
 	dimensions: DimensionDto[],
 	recommend: number,
 	hold: number,
@@ -826,7 +859,7 @@ export type ReviewDto = ReviewDto_Serialize | ReviewDto_Deserialize;
 /**  One interview as the review screen shows it. */
 export type ReviewDto_Deserialize = {
 	interviewId: number,
-	state: string,
+	state: InterviewState,
 	candidateName: string,
 	idLast4?: string | null,
 	jobId: number,
@@ -834,7 +867,7 @@ export type ReviewDto_Deserialize = {
 	dimensions: DimensionDto[],
 	answers: ReviewAnswerDto[],
 	total?: number | null,
-	aiBand?: string | null,
+	aiBand?: Band | null,
 	modelVersions?: string | null,
 	flags: FlagDto_Deserialize[],
 	ratings: RatingDto_Deserialize[],
@@ -849,7 +882,7 @@ export type ReviewDto_Deserialize = {
 /**  One interview as the review screen shows it. */
 export type ReviewDto_Serialize = {
 	interviewId: number,
-	state: string,
+	state: InterviewState,
 	candidateName: string,
 	idLast4: string | null,
 	jobId: number,
@@ -857,7 +890,7 @@ export type ReviewDto_Serialize = {
 	dimensions: DimensionDto[],
 	answers: ReviewAnswerDto[],
 	total: number | null,
-	aiBand: string | null,
+	aiBand: Band | null,
 	modelVersions: string | null,
 	flags: FlagDto_Serialize[],
 	ratings: RatingDto_Serialize[],
@@ -875,6 +908,9 @@ export type ReviewRequestDto = {
 	jobTitle: string,
 	requestedBy: string,
 };
+
+/**  Who acts. The kiosk is a device role, not a person. */
+export type Role = "admin" | "clerk" | "auditor" | "kiosk";
 
 export type RubricDto = {
 	keyPoints: KeyPointDto[],
@@ -895,8 +931,7 @@ export type SettingsDto = SettingsDto_Serialize | SettingsDto_Deserialize;
 export type SettingsDto_Deserialize = {
 	organisation: string,
 	hasLogo: boolean,
-	/**  `zh-CN` or `en`. */
-	reportLang: string,
+	reportLang: Lang,
 	retentionDays: number,
 	signing?: SigningDto | null,
 };
@@ -905,8 +940,7 @@ export type SettingsDto_Deserialize = {
 export type SettingsDto_Serialize = {
 	organisation: string,
 	hasLogo: boolean,
-	/**  `zh-CN` or `en`. */
-	reportLang: string,
+	reportLang: Lang,
 	retentionDays: number,
 	signing: SigningDto | null,
 };
@@ -932,8 +966,7 @@ export type SlipsDto = {
 /**  The signed-in member of staff. */
 export type StaffDto = {
 	username: string,
-	/**  `admin`, `clerk`, `auditor` or `kiosk`. */
-	role: string,
+	role: Role,
 };
 
 /**  已邀请 / 已签到 / 面试中 / 已完成 / 已评分 / 已复核, the scoring queue, and who is at a kiosk. */
@@ -1027,8 +1060,7 @@ export type UserDto = {
 	id: number,
 	username: string,
 	displayName: string,
-	/**  `admin`, `clerk`, `auditor` or `kiosk`. */
-	role: string,
+	role: Role,
 	disabled: boolean,
 	locked: boolean,
 };

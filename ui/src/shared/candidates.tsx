@@ -3,15 +3,14 @@
 // an answer to an older query is dropped, so the table always shows the latest filter.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { commands } from "./api";
-import type { CandidateRowDto, JobDto } from "./bindings";
+import type { CandidateRowDto, InterviewState, JobDto } from "./bindings";
 import { runCommand } from "./call";
 import { formatText, useT } from "./i18n";
-import { stateKey } from "./review";
 import { Alert } from "./notice";
 import { JobSelect } from "./job-select";
+import { STATES, member, stateKey } from "./vocabulary";
 
 export const PAGE_SIZE = 50;
-const STATES = ["invited", "checked_in", "in_progress", "completed", "scored", "reviewed", "declined"] as const;
 
 export function CandidateBrowser(props: {
   jobs: JobDto[];
@@ -23,7 +22,7 @@ export function CandidateBrowser(props: {
   const { t, lang } = useT();
   const [jobId, setJobId] = useState<number | null>(null);
   const [prefix, setPrefix] = useState("");
-  const [state, setState] = useState("");
+  const [state, setState] = useState<InterviewState | null>(null);
   const [offset, setOffset] = useState(0);
   const [rows, setRows] = useState<CandidateRowDto[]>([]);
   const [hasMore, setHasMore] = useState(false);
@@ -31,7 +30,7 @@ export function CandidateBrowser(props: {
   const latest = useRef(0);
   useEffect(() => {
     const ticket = ++latest.current;
-    void runCommand(() => commands.clerkCandidates({ jobId, namePrefix: prefix, state: state === "" ? null : state, offset, limit: PAGE_SIZE }), lang).then((r) => {
+    void runCommand(() => commands.clerkCandidates({ jobId, namePrefix: prefix, state, offset, limit: PAGE_SIZE }), lang).then((r) => {
       if (ticket !== latest.current) return;
       if (r.ok) {
         setRows(r.data.rows);
@@ -81,9 +80,9 @@ export function CandidateBrowser(props: {
         <label>
           {t("candidates.state")}
           <select
-            value={state}
+            value={state ?? ""}
             onChange={(e) => {
-              setState(e.currentTarget.value);
+              setState(e.currentTarget.value === "" ? null : member(STATES, e.currentTarget.value));
               setOffset(0);
             }}
             data-testid="candidates-state"

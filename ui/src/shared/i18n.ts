@@ -4,7 +4,9 @@ import { createContext } from "preact";
 import { useContext } from "preact/hooks";
 import { enWorkspace, zhWorkspace } from "./i18n-workspace";
 
-export type Lang = "zh-CN" | "en";
+import type { Lang } from "./bindings";
+
+export type { Lang };
 export const LANGS: readonly Lang[] = ["zh-CN", "en"];
 
 const zhCN = {

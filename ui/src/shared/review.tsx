@@ -3,38 +3,12 @@
 import { convertFileSrc } from "@tauri-apps/api/core";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { commands, textIn } from "./api";
-import type { ReviewAnswerDto, ReviewDto_Serialize as ReviewDto, SegmentDto } from "./bindings";
+import type { Band, ReviewAnswerDto, ReviewDto_Serialize as ReviewDto, SegmentDto } from "./bindings";
 import { runCommand } from "./call";
 import { type Key, formatText, useT } from "./i18n";
 import { useSensitive } from "./reauth";
 import { Alert, Done } from "./notice";
-
-const BANDS = ["recommend", "hold", "not_recommended"] as const;
-
-export function bandKey(band: string): Key {
-  return band === "recommend" ? "band.recommend" : band === "hold" ? "band.hold" : "band.not_recommended";
-}
-
-export function stateKey(state: string | null): Key {
-  switch (state) {
-    case "invited":
-      return "state.invited";
-    case "checked_in":
-      return "state.checked_in";
-    case "in_progress":
-      return "state.in_progress";
-    case "completed":
-      return "state.completed";
-    case "scored":
-      return "state.scored";
-    case "reviewed":
-      return "state.reviewed";
-    case "declined":
-      return "state.declined";
-    default:
-      return "state.none";
-  }
-}
+import { BANDS, BAND_LABEL, stateKey } from "./vocabulary";
 
 /// `83500` → `1:23`.
 export function clock(ms: number): string {
@@ -277,11 +251,11 @@ export function ReviewScreen(props: { interviewId?: number; candidateId?: number
               <dd data-testid="review-state">{t(stateKey(review.state))}</dd>
               <dt>{t("review.total")}</dt>
               <dd data-testid="review-total">
-                {review.total === null ? "—" : `${review.total.toFixed(1)} · ${t("review.aiSuggests")} ${review.aiBand ? t(bandKey(review.aiBand)) : "—"}`}
+                {review.total === null ? "—" : `${review.total.toFixed(1)} · ${t("review.aiSuggests")} ${review.aiBand ? t(BAND_LABEL[review.aiBand]) : "—"}`}
               </dd>
               <dt>{t("review.decision")}</dt>
               <dd data-testid="review-decision">
-                {review.decision === null ? t("review.decision.none") : `${t(bandKey(review.decision.band))} · ${review.decision.reason} (${review.decision.decider})`}
+                {review.decision === null ? t("review.decision.none") : `${t(BAND_LABEL[review.decision.band])} · ${review.decision.reason} (${review.decision.decider})`}
               </dd>
             </dl>
             <p class="hint">{t("review.aiAdvice")}</p>
@@ -358,7 +332,7 @@ function RateAndDecide(props: { review: ReviewDto; act: Act }) {
   const r = props.review;
   const [levels, setLevels] = useState<Record<string, number>>({});
   const [note, setNote] = useState("");
-  const [band, setBand] = useState<string>(r.decision?.band ?? r.aiBand ?? "hold");
+  const [band, setBand] = useState<Band>(r.decision?.band ?? r.aiBand ?? "hold");
   const [reason, setReason] = useState("");
   const [rater, setRater] = useState("");
   const rated = Object.keys(levels).length;
@@ -409,7 +383,7 @@ function RateAndDecide(props: { review: ReviewDto; act: Act }) {
             {BANDS.map((b) => (
               <label key={b} class="inline">
                 <input type="radio" name="band" checked={band === b} onChange={() => setBand(b)} data-testid={`decide-${b}`} />
-                {t(bandKey(b))}
+                {t(BAND_LABEL[b])}
                 {r.aiBand === b && <small>{` (${t("review.decide.ai")})`}</small>}
               </label>
             ))}

@@ -16,7 +16,7 @@ pub mod stored;
 
 pub use access::{Action, Role};
 pub use flags::{FlagKind, FlagStatus};
-pub use lang::{Lang, Localized, UserFacing};
+pub use lang::{Lang, Localized, UserFacing, deserialize_lenient as deserialize_lang};
 pub use rules::{
     Band, Bands, CodeWindow, InterviewEvent, InterviewState, RuleError, Weight, check_resident_id, check_weights,
 };

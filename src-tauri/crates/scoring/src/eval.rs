@@ -26,6 +26,8 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LabelledSet {
+    /// `zh` or `en` (or any spelling `Lang` parses).
+    #[serde(deserialize_with = "interview::deserialize_lang")]
     pub language: Lang,
     pub rubric: String,
     #[serde(rename = "item")]

@@ -1,0 +1,52 @@
+// The product's vocabulary as the screens show it. The unions come from the generated bindings
+// (one Rust enum each); every table here is a Record over its union, so a state, band or role
+// added in Rust fails `npm run check` until it has a label, instead of showing a blank.
+import type { Band, InterviewState, Lang, Role } from "./bindings";
+import type { Key } from "./i18n";
+
+export const BAND_LABEL: Record<Band, Key> = {
+  recommend: "band.recommend",
+  hold: "band.hold",
+  not_recommended: "band.not_recommended",
+};
+
+export const STATE_LABEL: Record<InterviewState, Key> = {
+  invited: "state.invited",
+  checked_in: "state.checked_in",
+  in_progress: "state.in_progress",
+  completed: "state.completed",
+  scored: "state.scored",
+  reviewed: "state.reviewed",
+  declined: "state.declined",
+};
+
+export const ROLE_LABEL: Record<Role, Key> = {
+  clerk: "role.clerk",
+  auditor: "role.auditor",
+  kiosk: "role.kiosk",
+  admin: "role.admin",
+};
+
+/// A language's own name, as language pickers show it whatever the interface language.
+export const LANG_NAME: Record<Lang, string> = { "zh-CN": "简体中文", en: "English" };
+
+const keys = <T extends string>(record: Record<T, unknown>): T[] => Object.keys(record) as T[];
+
+/// In the order the screens list them.
+export const BANDS: Band[] = keys(BAND_LABEL);
+export const STATES: InterviewState[] = keys(STATE_LABEL);
+export const ROLES: Role[] = keys(ROLE_LABEL);
+export const LANG_OPTIONS: Lang[] = keys(LANG_NAME);
+
+/// The label of a candidate's state; `null` is a candidate not invited yet.
+export function stateKey(state: InterviewState | null): Key {
+  return state === null ? "state.none" : STATE_LABEL[state];
+}
+
+/// Reads a `<select>`'s value back into the union it was filled from (the options are the
+/// union's members, so anything else is a programming error, reported as such).
+export function member<T extends string>(all: readonly T[], value: string): T {
+  const found = all.find((v) => v === value);
+  if (found === undefined) throw new Error(`not one of ${all.join(", ")}: ${value}`);
+  return found;
+}
