@@ -169,18 +169,23 @@ fn a_recorded_answer_is_scored_from_the_queue_with_evidence_and_its_total_follow
     assert_eq!(record.state, InterviewState::Scored);
     let recorded = &record.answers[0];
     assert_eq!(recorded.answer_id, answer_id);
-    let transcript = recorded.transcript_json.as_deref().expect("transcript recorded");
+    let transcript: String = recorded.transcript.iter().map(|l| l.text.as_str()).collect();
     assert!(transcript.contains("旁边"), "the sample answer's words are in the transcript: {transcript}");
-    let dimensions: Vec<&str> = recorded.scores.iter().map(|(d, _, _)| d.as_str()).collect();
+    let dimensions: Vec<&str> = recorded.scores.iter().map(|s| s.dimension.as_str()).collect();
     assert_eq!(dimensions, ["应急处理", "沟通能力"]);
-    for (dimension, level, _) in &recorded.scores {
-        assert!((1.0..=5.0).contains(level), "{dimension}: level {level}");
+    for s in &recorded.scores {
+        assert!((1.0..=5.0).contains(&s.level), "{}: level {}", s.dimension, s.level);
     }
     // The sample answer asks the person to sit down and reports to a superior: evidence quoted
-    // from the transcript, with its time in the recording.
-    let (_, level, evidence) = &recorded.scores[0];
-    assert!(*level > 1.0, "应急处理 is evidenced: {evidence}");
-    assert!(evidence.contains("\"covered\":true") && evidence.contains("\"quote\":\""), "{evidence}");
+    // from the transcript, with its time in the recording, read back through the stored shape.
+    let first = &recorded.scores[0];
+    let explanation = first.explanation.as_ref().expect("the evidence is kept");
+    assert!(first.level > 1.0, "应急处理 is evidenced: {explanation:?}");
+    let quoted = explanation.evidence.iter().find(|e| e.covered).expect("a key point is covered");
+    assert!(!quoted.quote.is_empty() && quoted.end_ms > quoted.start_ms, "{quoted:?}");
+    assert!(transcript.contains(quoted.quote.as_str()), "the quote is from the transcript: {quoted:?}");
+    let delivery = recorded.delivery.as_ref().expect("delivery metrics recorded");
+    assert!(delivery.speaking_ms > 0 && delivery.speaking_ms <= delivery.duration_ms, "{delivery:?}");
     assert!(record.total.is_some() && record.band.is_some(), "a total and a band: {record:?}");
 }
 

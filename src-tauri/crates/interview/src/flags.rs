@@ -20,8 +20,13 @@ pub enum FlagKind {
 }
 
 impl FlagKind {
-    pub const ALL: [FlagKind; 5] =
-        [FlagKind::NoSpeech, FlagKind::WrongLanguage, FlagKind::LongSilence, FlagKind::FaceAbsent, FlagKind::MultipleFaces];
+    pub const ALL: [FlagKind; 5] = [
+        FlagKind::NoSpeech,
+        FlagKind::WrongLanguage,
+        FlagKind::LongSilence,
+        FlagKind::FaceAbsent,
+        FlagKind::MultipleFaces,
+    ];
 
     /// The stored and serialised name (the vault's `flags.kind` column, IPC).
     pub fn as_str(self) -> &'static str {

@@ -10,9 +10,9 @@
 use std::path::Path;
 use std::time::Instant;
 
+use interview::Lang;
 use scoring::audio::Audio;
 use scoring::rubric::Rubric;
-use interview::Lang;
 use scoring::{Runtime, Scorer};
 
 const ANSWER_SECONDS: usize = 100;

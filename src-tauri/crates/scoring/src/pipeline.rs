@@ -7,8 +7,8 @@
 
 use std::time::Instant;
 
-use interview::{FlagKind, Lang};
 use interview::{Band, Bands, Weight};
+use interview::{FlagKind, Lang};
 use serde::Serialize;
 
 use crate::audio::Audio;

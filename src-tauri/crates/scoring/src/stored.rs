@@ -89,7 +89,11 @@ mod tests {
     fn a_scored_answer_round_trips_through_the_stored_shape() {
         let rubric = crate::rubric::Rubric::parse(include_str!("../../../../assets/samples/demo/q2-rubric.json"))
             .expect("the sample rubric parses");
-        let segments = [Segment { start_ms: 0, end_ms: 6000, text: "我会先请他坐下安抚情绪，认真倾听他的诉求，再报告上级。".into() }];
+        let segments = [Segment {
+            start_ms: 0,
+            end_ms: 6000,
+            text: "我会先请他坐下安抚情绪，认真倾听他的诉求，再报告上级。".into(),
+        }];
         let scores = crate::rubric::score(&rubric, &segments, Lang::ZhCn);
         assert!(scores.iter().any(|s| s.evidence.iter().any(|e| e.covered)), "the sample answer covers a key point");
         for score in &scores {

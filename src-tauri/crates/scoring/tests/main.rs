@@ -6,9 +6,9 @@
 use std::path::Path;
 use std::process::Command;
 
+use interview::Lang;
 use scoring::Runtime;
 use scoring::audio::Audio;
-use interview::Lang;
 use scoring::whisper::{WHISPER_BASE, Whisper};
 
 /// Speaks `text` with espeak-ng voice `voice` into a WAV file.

@@ -54,8 +54,8 @@ pub use jobs::{JobInfo, JobSummary, NewJob, NewQuestion, QuestionInfo};
 pub use lifecycle::{CheckReport, VaultPaths, VaultStatus, vault_id_at};
 pub use recording::{Attempts, MediaInfo, NewSegment, SegmentPart, UnfinishedAnswer, format as media_format};
 pub use reports::{
-    AnswerRecord, AnswerScore, DecisionRecord, FlagRecord, InterviewRecord, JobCandidateRecord, NewReport, NewSigningIdentity,
-    Organisation, RatingRecord, ReportRecord, SigningIdentityInfo, StoredSigningIdentity,
+    AnswerRecord, AnswerScore, DecisionRecord, FlagRecord, InterviewRecord, JobCandidateRecord, NewReport,
+    NewSigningIdentity, Organisation, RatingRecord, ReportRecord, SigningIdentityInfo, StoredSigningIdentity,
 };
 pub use results::{
     AnswerInfo, ExportedResult, MAX_ATTEMPTS, NewFlag, NewScore, NewTranscript, ScoringJob, ScoringRecord,

@@ -396,9 +396,9 @@ fn scoring_is_recorded_with_its_versions_and_rescoring_supersedes() {
         model_versions: "whisper-base-encoder base (converted, v1); silero-vad 5".into(),
         transcripts: vec![NewTranscript {
             answer_id: 1,
-            language: "zh".into(),
-            segments_json: "[]".into(),
-            delivery_json: None,
+            language: interview::Lang::ZhCn,
+            lines: Vec::new(),
+            delivery: None,
         }],
         scores: vec![
             NewScore {
@@ -407,7 +407,7 @@ fn scoring_is_recorded_with_its_versions_and_rescoring_supersedes() {
                 level: Some(level),
                 total: None,
                 band: None,
-                evidence_json: "[]".into(),
+                evidence_json: super::stored_score("应急处理", level as f32),
                 rubric_version: Some(1),
             },
             NewScore {
@@ -422,7 +422,7 @@ fn scoring_is_recorded_with_its_versions_and_rescoring_supersedes() {
         ],
         flags: vec![NewFlag {
             answer_id: Some(1),
-            kind: "long_silence".into(),
+            kind: interview::FlagKind::LongSilence,
             start_ms: Some(1000),
             end_ms: Some(12_000),
             detail_json: "{}".into(),

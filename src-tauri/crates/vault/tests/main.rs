@@ -154,6 +154,29 @@ impl Fixture {
     }
 }
 
+/// A dimension's score as scoring stores it (one covered key point).
+fn stored_score(dimension: &str, level: f32) -> String {
+    interview::stored::StoredScore {
+        version: interview::stored::VERSION,
+        dimension: dimension.into(),
+        level,
+        coverage: 1.0,
+        key_point_level: 3,
+        closest_example: None,
+        evidence: vec![interview::stored::StoredEvidence {
+            key_point: "calm".into(),
+            point: "安抚情绪".into(),
+            phrasing: "安抚".into(),
+            quote: "先安抚他".into(),
+            start_ms: 1000,
+            end_ms: 2500,
+            similarity: 0.9,
+            covered: true,
+        }],
+    }
+    .to_json()
+}
+
 /// Opens the database the way an attacker who holds the key would, bypassing the vault.
 fn raw(path: &Path, key: &vault::keys::SecretKey) -> Connection {
     let conn = Connection::open(path).unwrap();

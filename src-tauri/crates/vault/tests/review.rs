@@ -1,7 +1,7 @@
 //! The clerk's and the auditor's workspaces: jobs and the question bank, the status board,
 //! integrity flags, second raters, playback (audited), and re-authentication.
 
-use interview::{InterviewEvent, Role, UserFacing};
+use interview::{FlagKind, FlagStatus, InterviewEvent, Role, UserFacing};
 use vault::{NewFlag, NewQuestion, NewScore, NewTranscript, ScoringRecord, VaultError};
 
 use super::{Fixture, ID_LAST4, PASSWORD, audit_count, audit_outcomes, raw, user};
@@ -16,9 +16,9 @@ fn scored(f: &mut Fixture) -> (i64, i64, i64) {
         model_versions: "test".into(),
         transcripts: vec![NewTranscript {
             answer_id: answer,
-            language: "zh".into(),
-            segments_json: "[]".into(),
-            delivery_json: None,
+            language: interview::Lang::ZhCn,
+            lines: vec![interview::stored::StoredLine { start_ms: 0, end_ms: 3000, text: "我会先安抚他".into() }],
+            delivery: None,
         }],
         scores: vec![NewScore {
             answer_id: Some(answer),
@@ -26,12 +26,12 @@ fn scored(f: &mut Fixture) -> (i64, i64, i64) {
             level: Some(3.0),
             total: None,
             band: None,
-            evidence_json: "[]".into(),
+            evidence_json: super::stored_score("应急处理", 3.0),
             rubric_version: Some(1),
         }],
         flags: vec![NewFlag {
             answer_id: Some(answer),
-            kind: "no_face".into(),
+            kind: FlagKind::FaceAbsent,
             start_ms: Some(1000),
             end_ms: Some(4000),
             detail_json: "{}".into(),
@@ -118,10 +118,10 @@ fn flags_are_confirmed_or_dismissed_once_by_a_clerk_and_never_by_an_auditor() {
     let (interview, _, _) = scored(&mut f);
     let record = f.vault.interview_record(&f.clerk, interview).unwrap();
     let flag = record.flags[0].id;
-    assert_eq!(record.flags[0].status, "open");
+    assert_eq!(record.flags[0].status, FlagStatus::Open);
     assert!(matches!(f.vault.review_flag(&f.auditor, flag, false), Err(VaultError::Denied { .. })));
     f.vault.review_flag(&f.clerk, flag, false).unwrap();
-    assert_eq!(f.vault.interview_record(&f.auditor, interview).unwrap().flags[0].status, "dismissed");
+    assert_eq!(f.vault.interview_record(&f.auditor, interview).unwrap().flags[0].status, FlagStatus::Dismissed);
     assert_eq!(f.vault.review_flag(&f.clerk, flag, true).unwrap_err().code(), "review.flag_not_open");
     assert_eq!(f.vault.review_flag(&f.clerk, 999, true).unwrap_err().code(), "vault.no_such_object");
     assert_eq!(audit_outcomes(&f, "review.flag_dismiss"), ["ok"]);
@@ -175,4 +175,49 @@ fn reauthentication_checks_the_password_and_locks_after_five_failures() {
     assert!(matches!(f.vault.login("clerk", PASSWORD, "desk-2"), Err(VaultError::Locked { .. })));
     assert_eq!(audit_outcomes(&f, "auth.reauth"), ["ok", "failed", "failed", "failed", "failed"]);
     assert_eq!(audit_outcomes(&f, "auth.reauth_locked"), ["ok"]);
+}
+
+/// What the vault reads back of scoring goes through one declaration of each shape and each
+/// vocabulary: a row changed outside this program (a renamed evidence field, an unknown flag kind
+/// or band) is refused with the row named, never shown blank or as a default.
+#[test]
+fn a_stored_row_this_program_did_not_write_is_refused_not_blanked() {
+    let mut f = Fixture::new();
+    let (interview, answer, _) = scored(&mut f);
+    let record = f.vault.interview_record(&f.clerk, interview).unwrap();
+    let score = &record.answers[0].scores[0];
+    assert_eq!(score.explanation.as_ref().unwrap().evidence[0].quote, "先安抚他");
+    assert_eq!(record.answers[0].transcript[0].text, "我会先安抚他");
+    assert_eq!(record.flags[0].kind, FlagKind::FaceAbsent);
+    drop(record);
+
+    let cases = [
+        ("UPDATE scores SET evidence_json = replace(evidence_json, '\"quote\"', '\"citation\"')", "score of answer"),
+        ("UPDATE scores SET evidence_json = replace(evidence_json, '\"version\":1', '\"version\":9')", "version 9"),
+        ("UPDATE transcripts SET segments_json = '{\"lines\":[]}'", "transcript of answer"),
+        ("UPDATE flags SET kind = 'no_face'", "kind of flag"),
+    ];
+    for (change, named) in cases {
+        let conn = raw(&f.db_path(), &f.key());
+        let saved: (String, String, String) = conn
+            .query_row(
+                "SELECT (SELECT evidence_json FROM scores WHERE answer_id = ?1), (SELECT segments_json FROM transcripts WHERE answer_id = ?1), (SELECT kind FROM flags WHERE answer_id = ?1)",
+                [answer],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        conn.execute(change, []).unwrap();
+        let err = f.vault.interview_record(&f.clerk, interview).unwrap_err();
+        assert_eq!(err.code(), "vault.corrupt", "{change}");
+        assert!(err.to_string().contains(named), "{change}: {err}");
+        conn.execute("UPDATE scores SET evidence_json = ?1 WHERE answer_id = ?2", rusqlite::params![saved.0, answer])
+            .unwrap();
+        conn.execute(
+            "UPDATE transcripts SET segments_json = ?1 WHERE answer_id = ?2",
+            rusqlite::params![saved.1, answer],
+        )
+        .unwrap();
+        conn.execute("UPDATE flags SET kind = ?1 WHERE answer_id = ?2", rusqlite::params![saved.2, answer]).unwrap();
+        f.vault.interview_record(&f.clerk, interview).expect("restored");
+    }
 }

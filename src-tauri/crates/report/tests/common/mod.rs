@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Once;
 
-use interview::{Band, Bands, InterviewEvent, Lang, Role, Weight};
+use interview::stored::{RateUnit, StoredDelivery, StoredEvidence, StoredExample, StoredLine, StoredScore};
+use interview::{Band, Bands, FlagKind, InterviewEvent, Lang, Role, Weight};
 use vault::{
     NewCandidate, NewFlag, NewJob, NewQuestion, NewScore, NewSigningIdentity, NewTranscript, NewUser, Organisation,
     ScoringRecord, Session, Vault,
@@ -192,17 +193,27 @@ impl World {
                 .iter()
                 .map(|&a| NewTranscript {
                     answer_id: a,
-                    language: "zh".into(),
-                    segments_json: r#"[{"start_ms":0,"end_ms":8000,"text":"我会先请他到旁边坐下，安抚他的情绪。"}]"#.into(),
-                    delivery_json: Some(
-                        r#"{"duration_ms":20000,"speaking_ms":15000,"speech_rate":180.0,"rate_unit":"chars/min","long_pauses":[],"fillers":1}"#.into(),
-                    ),
+                    language: Lang::ZhCn,
+                    lines: vec![StoredLine {
+                        start_ms: 0,
+                        end_ms: 8000,
+                        text: "我会先请他到旁边坐下，安抚他的情绪。".into(),
+                    }],
+                    delivery: Some(StoredDelivery {
+                        version: interview::stored::VERSION,
+                        duration_ms: 20_000,
+                        speaking_ms: 15_000,
+                        speech_rate: 180.0,
+                        rate_unit: RateUnit::CharsPerMinute,
+                        long_pauses: Vec::new(),
+                        fillers: 1,
+                    }),
                 })
                 .collect(),
             scores,
             flags: vec![NewFlag {
                 answer_id: Some(answers[1]),
-                kind: "face_absent".into(),
+                kind: FlagKind::FaceAbsent,
                 start_ms: Some(12_000),
                 end_ms: Some(12_000),
                 detail_json: "{}".into(),
@@ -259,16 +270,28 @@ pub fn install(vault: &mut Vault, admin: &Session, identity: &report::SigningIde
 }
 
 fn evidence(dimension: &str) -> String {
-    serde_json::json!({
-        "dimension": dimension,
-        "level": 3.0,
-        "evidence": [
-            {"point": "安抚情绪", "quote": "安抚他的情绪", "start_ms": 2000, "end_ms": 8000, "covered": true},
-            {"point": "报告上级", "quote": "", "start_ms": 0, "end_ms": 0, "covered": false}
-        ],
-        "closest_example": {"level": 3, "example": "先安抚，再了解诉求。"}
-    })
-    .to_string()
+    let point = |point: &str, quote: &str, start_ms: u32, end_ms: u32, covered: bool| StoredEvidence {
+        key_point: point.into(),
+        point: point.into(),
+        phrasing: if covered { point.into() } else { String::new() },
+        quote: quote.into(),
+        start_ms,
+        end_ms,
+        similarity: if covered { 0.9 } else { 0.1 },
+        covered,
+    };
+    StoredScore {
+        version: interview::stored::VERSION,
+        dimension: dimension.into(),
+        level: 3.0,
+        coverage: 0.5,
+        key_point_level: 3,
+        closest_example: Some(StoredExample {
+            level: 3, example: "先安抚，再了解诉求。".into(), similarity: 0.7
+        }),
+        evidence: vec![point("安抚情绪", "安抚他的情绪", 2000, 8000, true), point("报告上级", "", 0, 0, false)],
+    }
+    .to_json()
 }
 
 /// A 4×2 PNG logo (red and green: no blue, so the chart test counts only the chart's bars),

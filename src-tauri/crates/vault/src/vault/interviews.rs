@@ -213,7 +213,9 @@ impl Vault {
             interview_id,
             masked_name: mask_name(&name),
             job_title,
-            job_language: language.parse().map_err(|_| VaultError::Corrupt(format!("language of interview {interview_id}")))?,
+            job_language: language
+                .parse()
+                .map_err(|_| VaultError::Corrupt(format!("language of interview {interview_id}")))?,
             questions,
             extra_time_pct: extra as u32,
             large_text,
