@@ -122,8 +122,11 @@ fn html_report(r: &vault::InterviewRecord) -> String {
     let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;");
     let mut bars = String::new();
     for (i, d) in r.job.dimensions.iter().enumerate() {
-        let ai: Vec<f64> =
-            r.answers.iter().flat_map(|a| a.scores.iter().filter(|s| s.0 == d.dimension).map(|s| s.1)).collect();
+        let ai: Vec<f64> = r
+            .answers
+            .iter()
+            .flat_map(|a| a.scores.iter().filter(|s| s.dimension == d.dimension).map(|s| s.level))
+            .collect();
         let level = ai.iter().sum::<f64>() / ai.len().max(1) as f64;
         bars.push_str(&format!(
             r##"<text x="0" y="{y}" font-size="11">{}</text><rect x="130" y="{ry}" width="{w}" height="8" fill="#3373cc"/>"##,
@@ -141,15 +144,10 @@ fn html_report(r: &vault::InterviewRecord) -> String {
             a.rubric_version,
             esc(&a.question_text)
         ));
-        for (dim, level, evidence) in &a.scores {
-            answers.push_str(&format!("<p><b>{} {level:.1} / 5</b></p><ul>", esc(dim)));
-            let v: serde_json::Value = serde_json::from_str(evidence).unwrap_or_default();
-            for e in v["evidence"].as_array().into_iter().flatten() {
-                answers.push_str(&format!(
-                    "<li>{} — “{}”</li>",
-                    esc(e["point"].as_str().unwrap_or("")),
-                    esc(e["quote"].as_str().unwrap_or(""))
-                ));
+        for score in &a.scores {
+            answers.push_str(&format!("<p><b>{} {:.1} / 5</b></p><ul>", esc(&score.dimension), score.level));
+            for e in score.explanation.iter().flat_map(|x| &x.evidence) {
+                answers.push_str(&format!("<li>{} — “{}”</li>", esc(&e.point), esc(&e.quote)));
             }
             answers.push_str("</ul>");
         }
@@ -157,7 +155,9 @@ fn html_report(r: &vault::InterviewRecord) -> String {
     let flags: String = r
         .flags
         .iter()
-        .map(|f| format!("<tr><td>{}</td><td>{:?}</td><td>{}</td></tr>", f.kind, f.start_ms, f.status))
+        .map(|f| {
+            format!("<tr><td>{}</td><td>{:?}</td><td>{}</td></tr>", f.kind.as_str(), f.start_ms, f.status.as_str())
+        })
         .collect();
     let ratings: String = r
         .ratings

@@ -92,6 +92,14 @@ pub struct FlagRecord {
     pub status: FlagStatus,
 }
 
+/// A flag row's numbers, before its kind and status are checked.
+struct FlagRecordIds {
+    id: i64,
+    answer_id: Option<i64>,
+    start_ms: Option<i64>,
+    end_ms: Option<i64>,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RatingRecord {
     pub rater: String,
@@ -419,16 +427,21 @@ impl Vault {
             .query_map([interview_id], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
         let model_versions = (!models.is_empty()).then(|| models.join("; "));
-        let flags: Vec<(Option<i64>, String, Option<i64>, Option<i64>, String, i64)> = self
+        // Read as text first: the kind and status are checked against the vocabulary below.
+        type FlagRow = (FlagRecordIds, String, String);
+        let flags: Vec<FlagRow> = self
             .conn
             .prepare(
                 "SELECT answer_id, kind, start_ms, end_ms, status, id FROM flags WHERE interview_id = ?1 ORDER BY answer_id, start_ms, id",
             )?
-            .query_map([interview_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))?
+            .query_map([interview_id], |r| {
+                let ids = FlagRecordIds { id: r.get(5)?, answer_id: r.get(0)?, start_ms: r.get(2)?, end_ms: r.get(3)? };
+                Ok((ids, r.get(1)?, r.get(4)?))
+            })?
             .collect::<rusqlite::Result<_>>()?;
         let flags = flags
             .into_iter()
-            .map(|(answer_id, kind, start_ms, end_ms, status, id)| {
+            .map(|(FlagRecordIds { id, answer_id, start_ms, end_ms }, kind, status)| {
                 Ok(FlagRecord {
                     id,
                     answer_id,
