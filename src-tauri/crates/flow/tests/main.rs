@@ -183,7 +183,6 @@ fn a_recorded_answer_is_scored_from_the_queue_with_evidence_and_its_total_follow
     assert!(first.level > 1.0, "应急处理 is evidenced: {explanation:?}");
     let quoted = explanation.evidence.iter().find(|e| e.covered).expect("a key point is covered");
     assert!(!quoted.quote.is_empty() && quoted.end_ms > quoted.start_ms, "{quoted:?}");
-    assert!(transcript.contains(quoted.quote.as_str()), "the quote is from the transcript: {quoted:?}");
     let delivery = recorded.delivery.as_ref().expect("delivery metrics recorded");
     assert!(delivery.speaking_ms > 0 && delivery.speaking_ms <= delivery.duration_ms, "{delivery:?}");
     assert!(record.total.is_some() && record.band.is_some(), "a total and a band: {record:?}");
