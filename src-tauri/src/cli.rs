@@ -6,7 +6,7 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use interview::{Lang, UserFacing};
 use tracing_appender::non_blocking::WorkerGuard;
 
@@ -104,12 +104,16 @@ enum Command {
 
 pub fn main() -> ExitCode {
     flow::reports::capture_local_offset();
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    // Only the command's name reaches the log: its arguments can be a candidate's name, ID
+    // number or phone, or a file path holding them.
+    let name = command_name(&matches);
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     let lang = cli.lang.unwrap_or_else(lang_from_locale);
     // The log writer's guard outlives `run`, so that the failure below reaches the log file
     // before the process exits (dropping the guard flushes it).
     let mut log_guard = None;
-    let code = match run(cli, lang, &mut log_guard) {
+    let code = match run(cli, &name, lang, &mut log_guard) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             tracing::error!(code = error.code(), detail = %error, "command failed");
@@ -124,7 +128,18 @@ pub fn main() -> ExitCode {
     code
 }
 
-fn run(cli: Cli, lang: Lang, log_guard: &mut Option<WorkerGuard>) -> Result<(), ShellError> {
+/// `candidate add`, `vault status`, `app`…: the subcommands' names, never an argument.
+fn command_name(matches: &clap::ArgMatches) -> String {
+    let mut names = Vec::new();
+    let mut level = matches;
+    while let Some((name, sub)) = level.subcommand() {
+        names.push(name.to_owned());
+        level = sub;
+    }
+    if names.is_empty() { "app".into() } else { names.join(" ") }
+}
+
+fn run(cli: Cli, name: &str, lang: Lang, log_guard: &mut Option<WorkerGuard>) -> Result<(), ShellError> {
     let command = cli.command.unwrap_or(Command::App);
     let data_dir = match (cli.data_dir, &command) {
         (Some(dir), _) => dir,
@@ -141,7 +156,7 @@ fn run(cli: Cli, lang: Lang, log_guard: &mut Option<WorkerGuard>) -> Result<(), 
     );
     *log_guard = logging::init(&data_dir, cli.verbose);
     remove_telemetry_leftovers(leftovers);
-    tracing::info!(version = env!("CARGO_PKG_VERSION"), command = ?command, "interview-kiosk started");
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), command = name, "interview-kiosk started");
     match command {
         Command::App => {
             app::run(data_dir, crate::state::Mode::Staff).map_err(|e| ShellError::Internal(format!("{e:#}")))
@@ -264,13 +279,40 @@ fn lang_from_locale() -> Lang {
 
 #[cfg(test)]
 mod tests {
-    use clap::CommandFactory;
-
     use super::*;
 
     #[test]
     fn cli_is_well_formed() {
         Cli::command().debug_assert();
+    }
+
+    /// The attack pass found `candidate add`'s name, ID number and phone in `logs/` (the parsed
+    /// command was logged whole). Only the subcommands' names are logged now.
+    #[test]
+    fn the_log_names_the_command_and_none_of_its_arguments() {
+        let args = [
+            "interview-kiosk",
+            "--lang",
+            "en",
+            "candidate",
+            "add",
+            "--user",
+            "clerk",
+            "--job",
+            "1",
+            "--name",
+            "王小明",
+            "--id-number",
+            "11010519491231002X",
+            "--phone",
+            "13800000000",
+        ];
+        let name = command_name(&Cli::command().try_get_matches_from(args).unwrap());
+        assert_eq!(name, "candidate add");
+        let name = command_name(&Cli::command().try_get_matches_from(["interview-kiosk"]).unwrap());
+        assert_eq!(name, "app");
+        let name = command_name(&Cli::command().try_get_matches_from(["interview-kiosk", "vault", "status"]).unwrap());
+        assert_eq!(name, "vault status");
     }
 
     #[test]

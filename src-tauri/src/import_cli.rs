@@ -91,8 +91,8 @@ pub fn run(command: ImportCommand, data_dir: &Path, lang: Lang) -> Result<(), Sh
         println!("  {} {}: {}", t(lang, "第", "line"), e.line, m.get(lang));
     }
     if let Some(path) = &args.errors {
-        std::fs::write(path, import::errors_csv(&checked.errors))
-            .map_err(|source| ShellError::DataDir { path: path.clone(), source })?;
+        // A new file only: never the input file, an earlier list, or through a planted symlink.
+        flow::reports::write_new(path, import::errors_csv(&checked.errors).as_bytes())?;
     }
     if args.dry_run {
         println!("{}", t(lang, "仅检查，未导入。", "checked only; nothing imported."));
@@ -159,9 +159,6 @@ pub(crate) fn day_start_ms(day: &str) -> Result<i64, ShellError> {
 
 pub fn run_export(command: ExportCommand, data_dir: &Path, lang: Lang) -> Result<(), ShellError> {
     let ExportCommand::Results(args) = command;
-    if args.out.exists() {
-        return Err(vault::VaultError::TargetExists(args.out.clone()).into());
-    }
     let from = args.from.as_deref().map(day_start_ms).transpose()?.unwrap_or(0);
     let to = args.to.as_deref().map(day_start_ms).transpose()?.map_or(i64::MAX, |d| d + 86_400_000);
     let (mut vault, session) = crate::vault_cli::sign_in(data_dir, &args.user, lang)?;
@@ -188,7 +185,7 @@ pub fn run_export(command: ExportCommand, data_dir: &Path, lang: Lang) -> Result
         ExportFormat::Json => hrms::export::Format::Json,
     };
     let bytes = hrms::export::write(&rows, format).map_err(|e| ShellError::Internal(e.to_string()))?;
-    std::fs::write(&args.out, bytes).map_err(|source| ShellError::DataDir { path: args.out.clone(), source })?;
+    flow::reports::write_new(&args.out, &bytes)?;
     println!("{} {} → {}", rows.len(), t(lang, "场面试已导出", "interviews exported"), args.out.display());
     Ok(())
 }

@@ -53,9 +53,13 @@ pub enum VaultCommand {
         /// Read the recovery key from standard input (restoring on a new machine).
         #[arg(long)]
         recovery_key: bool,
-        /// Replace an existing vault (it is moved aside, not deleted).
-        #[arg(long)]
+        /// Replace an existing vault (it is moved aside, not deleted); an administrator of that
+        /// vault authorises it with --user and their password.
+        #[arg(long, requires = "user")]
         replace: bool,
+        /// The administrator of the vault being replaced (with --replace).
+        #[arg(long, value_name = "ADMIN", requires = "replace")]
+        user: Option<String>,
     },
     /// Re-encrypt the database under a new key; prints the new one-time recovery key.
     Rekey {
@@ -215,10 +219,18 @@ pub fn run_vault(command: VaultCommand, data_dir: &Path, lang: Lang) -> Result<(
                 }
             );
         }
-        VaultCommand::Restore { file, recovery_key, replace } => {
+        VaultCommand::Restore { file, recovery_key, replace, user } => {
             vault::keys::credential::use_platform_store()?;
             let recovery = if recovery_key { Some(read_recovery_key(lang)?) } else { None };
-            let (_, report) = Vault::restore(data_dir, &file, recovery.as_ref(), replace)?;
+            let password = match (&user, replace) {
+                (Some(_), true) => Some(password(lang)?),
+                _ => None,
+            };
+            let replacing = user
+                .as_deref()
+                .zip(password.as_deref())
+                .map(|(username, password)| vault::Replacing { username, password: password.as_str() });
+            let (_, report) = Vault::restore(data_dir, &file, recovery.as_ref(), replacing)?;
             println!(
                 "{}",
                 match lang {

@@ -812,7 +812,7 @@ fn processes_share_a_vault_and_what_replaces_it_waits_for_them() -> Result<()> {
     let said = String::from_utf8_lossy(&rekey.stderr);
     ensure!(!rekey.status.success(), "the re-key ran under a live server");
     ensure!(said.contains("cannot be re-keyed") && said.contains("interview-kiosk api serve"), "{said}");
-    let restore = cli.run(&["vault", "restore", "--replace", &backup.display().to_string()], "")?;
+    let restore = cli.run(&["vault", "restore", "--replace", "--user", "admin", &backup.display().to_string()], "")?;
     ensure!(!restore.status.success() && String::from_utf8_lossy(&restore.stderr).contains("api serve"), "{restore:?}");
     let header = std::fs::read(cli.data.join("vault/vault.json"))?;
     for (child, port) in servers.into_iter().zip(ports) {

@@ -329,12 +329,16 @@ pub async fn kiosk_exit(
     require(&state, &window, Mode::Kiosk, "kiosk_exit")?;
     let password = Zeroizing::new(password);
     blocking(move || {
+        // The password first: a wrong one leaves the candidate's visit as it was (the attack
+        // pass saw a passer-by end a visit by typing anything here).
+        {
+            let mut guard = state.signed_in.lock().map_err(|_| ShellError::Internal("lock".into()))?;
+            let Some(SignedIn { vault, session: Some(session) }) = guard.as_mut() else {
+                return Err(FlowError::NotSignedIn.into());
+            };
+            station::sign_out(vault, session, &password)?;
+        }
         end_visit(&state);
-        let mut guard = state.signed_in.lock().map_err(|_| ShellError::Internal("lock".into()))?;
-        let Some(SignedIn { vault, session: Some(session) }) = guard.as_mut() else {
-            return Err(FlowError::NotSignedIn.into());
-        };
-        station::sign_out(vault, session, &password)?;
         tracing::info!("kiosk closed by staff");
         Ok(())
     })

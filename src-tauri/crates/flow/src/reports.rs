@@ -46,9 +46,17 @@ pub fn now() -> OffsetDateTime {
     OffsetDateTime::now_utc().to_offset(LOCAL_OFFSET.get().copied().unwrap_or(time::UtcOffset::UTC))
 }
 
-/// Writes a new file (refusing to replace one) and syncs it.
+/// Writes a new file and syncs it: every file the product exports (reports, slips, result
+/// files, import error lists) goes through here. It refuses to replace anything at `path` — a
+/// file, or a symlink even when dangling (`O_EXCL` does not follow links), so a planted link
+/// cannot redirect an export — and on Unix the file is readable by its owner only (0600):
+/// exports hold personal data.
 pub fn write_new(path: &Path, bytes: &[u8]) -> Result<(), FlowError> {
-    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(path).map_err(|e| {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::AlreadyExists {
             FlowError::Vault(vault::VaultError::TargetExists(path.to_owned()))
         } else {
@@ -60,9 +68,14 @@ pub fn write_new(path: &Path, bytes: &[u8]) -> Result<(), FlowError> {
         .map_err(|e| FlowError::Write { path: path.to_owned(), source: e })
 }
 
-/// Creates `folder` (and its parents) for exported files.
+/// Creates `folder` (and its parents) for exported files; folders it creates are the owner's
+/// only (0700) on Unix. An existing folder is used as it is.
 pub fn create_folder(folder: &Path) -> Result<(), FlowError> {
-    std::fs::create_dir_all(folder).map_err(|source| FlowError::Write { path: folder.to_owned(), source })
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(folder).map_err(|source| FlowError::Write { path: folder.to_owned(), source })
 }
 
 /// One candidate's report — signed when the interview is decided, otherwise a marked draft —
@@ -168,4 +181,43 @@ pub fn issue_invitations(
     write_new(&path, &pdf)?;
     tracing::info!(count = slips.len(), "access slips written");
     Ok((path, slips.len()))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)] // a test: a failed unwrap is a failed test
+
+    use super::{create_folder, write_new};
+
+    /// The attack pass wrote an export through a planted (even dangling) symlink and over the
+    /// import's own input file; exports were world-readable.
+    #[cfg(unix)]
+    #[test]
+    fn exports_are_new_owner_only_files_never_written_through_a_link() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("exports/2026");
+        create_folder(&folder).unwrap();
+        assert_eq!(std::fs::metadata(&folder).unwrap().permissions().mode() & 0o777, 0o700);
+        create_folder(&folder).unwrap(); // an existing folder is fine
+
+        let report = folder.join("R-1.pdf");
+        write_new(&report, b"%PDF").unwrap();
+        assert_eq!(std::fs::metadata(&report).unwrap().permissions().mode() & 0o777, 0o600);
+        let again = write_new(&report, b"other").unwrap_err();
+        assert!(matches!(again, crate::FlowError::Vault(vault::VaultError::TargetExists(_))), "{again:?}");
+        assert_eq!(std::fs::read(&report).unwrap(), b"%PDF", "the first file is untouched");
+
+        let victim = dir.path().join("victim.txt");
+        let dangling = folder.join("dangling.csv");
+        std::os::unix::fs::symlink(&victim, &dangling).unwrap();
+        assert!(write_new(&dangling, b"rows").is_err());
+        assert!(!victim.exists(), "nothing was created through the dangling link");
+
+        std::fs::write(&victim, b"mine").unwrap();
+        let planted = folder.join("planted.csv");
+        std::os::unix::fs::symlink(&victim, &planted).unwrap();
+        assert!(write_new(&planted, b"rows").is_err());
+        assert_eq!(std::fs::read(&victim).unwrap(), b"mine", "the link's target is untouched");
+    }
 }

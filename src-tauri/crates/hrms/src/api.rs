@@ -1,8 +1,9 @@
 //! The opt-in local HTTP API the agency's own systems call (`interview-kiosk api serve`). Off
 //! unless an administrator starts it; on 127.0.0.1 unless the administrator gives a LAN address,
 //! which is served only over TLS ([`crate::tls`]). Every call presents a token (`Authorization: Bearer …`) that the vault
-//! checks against the operation's scope and audits; requests are rate-limited per token and
-//! size-limited; errors are JSON with a sentence in zh-CN and en. The OpenAPI document is
+//! checks against the operation's scope and audits; requests are rate-limited per token (keyed
+//! on its digest) and, for refused tokens, per address; connections idle out and are capped
+//! ([`crate::guard`]); bodies are size-limited; errors are JSON with a sentence in zh-CN and en. The OpenAPI document is
 //! generated from this file ([`openapi_json`]), served at `/api/v1/openapi.json` and committed
 //! as `openapi.json` next to this crate (a test fails when it is stale).
 
@@ -26,6 +27,7 @@ use time::OffsetDateTime;
 use utoipa::{OpenApi, ToSchema};
 use vault::{CandidateFilter, NewCandidate, Vault, VaultError};
 
+use crate::guard::Guarded;
 use crate::tls::{TlsFiles, TlsListener};
 
 /// How the API runs.
@@ -39,6 +41,11 @@ pub struct ApiSettings {
     pub tls: Option<TlsFiles>,
     /// The clock reports are dated by (in the machine's zone).
     pub now: fn() -> OffsetDateTime,
+    /// A connection with no byte moving for this long is closed (a half-sent request, an idle
+    /// keep-alive).
+    pub idle_timeout: std::time::Duration,
+    /// The most connections one client address may hold open.
+    pub connections_per_address: usize,
 }
 
 impl Default for ApiSettings {
@@ -49,6 +56,8 @@ impl Default for ApiSettings {
             max_body_bytes: 64 * 1024,
             tls: None,
             now: OffsetDateTime::now_utc,
+            idle_timeout: crate::guard::IDLE,
+            connections_per_address: crate::guard::PER_ADDRESS,
         }
     }
 }
@@ -252,6 +261,32 @@ struct Bucket {
     at: Instant,
 }
 
+/// What a rate-limit bucket is kept for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Limited {
+    /// The calls of one token, keyed by a digest of the whole token: knowing the prefix that
+    /// `api token list` prints is not enough to use up a real token's calls.
+    Token([u8; 32]),
+    /// Calls from one address whose token was refused (none, wrong, revoked).
+    Refused(std::net::IpAddr),
+}
+
+/// Refused attempts allowed per address: a second's worth sustained, this many in a burst.
+const REFUSED_PER_SECOND: f64 = 2.0;
+const REFUSED_BURST: f64 = 10.0;
+/// Buckets kept before the full ones (equal to none at all) are dropped.
+const BUCKETS_PRUNE_AT: usize = 4_096;
+/// Beyond this many partly used buckets, a caller without one waits until some refill.
+const BUCKETS_MAX: usize = 65_536;
+
+fn too_many() -> Failure {
+    failure(
+        StatusCode::TOO_MANY_REQUESTS,
+        "api.rate_limited",
+        Localized::new("请求过于频繁，请稍后再试。", "Too many requests; try again in a moment."),
+    )
+}
+
 /// Calls waiting for the vault worker; beyond this many, a call is answered 503 at once.
 const QUEUE: usize = 1024;
 /// The most calls one audit flush answers.
@@ -264,7 +299,7 @@ type Job = Box<dyn FnOnce(&mut Vault) -> Finish + Send>;
 
 struct ApiState {
     jobs: std::sync::mpsc::SyncSender<Job>,
-    buckets: Mutex<HashMap<String, Bucket>>,
+    buckets: Mutex<HashMap<Limited, Bucket>>,
     settings: ApiSettings,
 }
 
@@ -342,6 +377,7 @@ impl From<VaultError> for Failure {
             VaultError::ApiTokenRefused => StatusCode::UNAUTHORIZED,
             VaultError::NoSuchObject { .. } => StatusCode::NOT_FOUND,
             VaultError::Rule(_) | VaultError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+            VaultError::DuplicateCandidate => StatusCode::CONFLICT,
             // Not the caller's fault and not a bug: the hub's disk is full (the sentence says so).
             _ if error.is_disk_full() => StatusCode::INSUFFICIENT_STORAGE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
@@ -366,8 +402,10 @@ impl From<ReportError> for Failure {
     }
 }
 
-fn bad_request(rejection: impl std::fmt::Display) -> Failure {
-    tracing::info!(%rejection, "API request refused");
+/// A malformed request. What was wrong is logged by kind only: a rejection's text (serde's
+/// message) can quote the value sent, such as a candidate's name or ID number.
+fn bad_request<R>(_rejection: R) -> Failure {
+    tracing::info!(kind = std::any::type_name::<R>(), "API request refused");
     failure(
         StatusCode::BAD_REQUEST,
         "api.bad_request",
@@ -430,23 +468,55 @@ fn bearer(headers: &HeaderMap) -> String {
 }
 
 impl ApiState {
-    /// A token bucket per presented token (or per address without one).
-    fn admit(&self, key: &str) -> Result<(), Failure> {
-        let rate = f64::from(self.settings.requests_per_second.max(1));
+    /// The rate and burst of a bucket.
+    fn limits(&self, key: Limited) -> (f64, f64) {
+        match key {
+            Limited::Token(_) => {
+                let rate = f64::from(self.settings.requests_per_second.max(1));
+                (rate, rate * 2.0)
+            }
+            Limited::Refused(_) => (REFUSED_PER_SECOND, REFUSED_BURST),
+        }
+    }
+
+    /// Takes one call from `key`'s bucket (`take`), or only checks one is left. The map stays
+    /// bounded: full buckets are dropped when it grows, and a new key is refused while it is at
+    /// its cap.
+    fn bucket(&self, key: Limited, take: bool) -> Result<(), Failure> {
+        let (rate, burst) = self.limits(key);
         let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
         let now = Instant::now();
-        let bucket = buckets.entry(key.to_owned()).or_insert(Bucket { tokens: rate * 2.0, at: now });
-        bucket.tokens = (bucket.tokens + now.duration_since(bucket.at).as_secs_f64() * rate).min(rate * 2.0);
+        if !buckets.contains_key(&key) {
+            if !take {
+                return Ok(()); // no bucket is a full one
+            }
+            if buckets.len() >= BUCKETS_PRUNE_AT {
+                buckets.retain(|k, b| {
+                    let (rate, burst) = self.limits(*k);
+                    b.tokens + now.duration_since(b.at).as_secs_f64() * rate < burst
+                });
+            }
+            if buckets.len() >= BUCKETS_MAX {
+                return Err(too_many());
+            }
+        }
+        let bucket = buckets.entry(key).or_insert(Bucket { tokens: burst, at: now });
+        bucket.tokens = (bucket.tokens + now.duration_since(bucket.at).as_secs_f64() * rate).min(burst);
         bucket.at = now;
         if bucket.tokens < 1.0 {
-            return Err(failure(
-                StatusCode::TOO_MANY_REQUESTS,
-                "api.rate_limited",
-                Localized::new("请求过于频繁，请稍后再试。", "Too many requests; try again in a moment."),
-            ));
+            return Err(too_many());
         }
-        bucket.tokens -= 1.0;
+        if take {
+            bucket.tokens -= 1.0;
+        }
         Ok(())
+    }
+
+    /// A call's token was refused: the address pays for the attempt, and the bucket taken under
+    /// the presented (unknown) token is dropped, so random tokens leave nothing behind.
+    fn refused(&self, token: Limited, address: std::net::IpAddr) {
+        self.buckets.lock().unwrap_or_else(|e| e.into_inner()).remove(&token);
+        let _ = self.bucket(Limited::Refused(address), true);
     }
 
     /// Runs `call` on the vault worker after the rate limit, and answers once the round it ran
@@ -458,8 +528,16 @@ impl ApiState {
         call: impl FnOnce(&mut Vault, &str, &str) -> Result<T, E> + Send + 'static,
     ) -> Result<T, Failure> {
         let token = bearer(headers);
-        let key = if token.is_empty() { peer.ip().to_string() } else { token.chars().take(12).collect() };
-        self.admit(&key)?;
+        // An address whose recent tokens were refused waits before it may try again; then the
+        // presented token's own bucket.
+        let key = Limited::Token(<sha2::Sha256 as sha2::Digest>::digest(token.as_bytes()).into());
+        // A token that was accepted before has a bucket (refused ones lose theirs): it is not
+        // held up by bad attempts from its address.
+        let known = self.buckets.lock().unwrap_or_else(|e| e.into_inner()).contains_key(&key);
+        if !known {
+            self.bucket(Limited::Refused(peer.ip()), false)?;
+        }
+        self.bucket(key, true)?;
         let device = peer.ip().to_string();
         let (answer, answered) = tokio::sync::oneshot::channel();
         let job: Job = Box::new(move |vault: &mut Vault| {
@@ -476,7 +554,11 @@ impl ApiState {
             ),
             std::sync::mpsc::TrySendError::Disconnected(_) => internal(),
         })?;
-        answered.await.map_err(|_| internal())?
+        let answer = answered.await.map_err(|_| internal())?;
+        if matches!(&answer, Err(Failure(StatusCode::UNAUTHORIZED, _))) {
+            self.refused(key, peer.ip());
+        }
+        answer
     }
 }
 
@@ -504,7 +586,7 @@ async fn list_candidates(
     let offset = q.offset.unwrap_or(0);
     let limit = q.limit.unwrap_or(100);
     if !(0..=1_000_000_000).contains(&offset) || !(1..=500).contains(&limit) {
-        return Err(bad_request(format!("offset {offset} or limit {limit} out of range")));
+        return Err(bad_request("offset or limit out of range"));
     }
     let filter = CandidateFilter { job_id: q.job_id, offset: offset as u32, limit: limit as u32, ..Default::default() };
     let page = state.call(&headers, peer, move |v, t, d| v.api_list_candidates(t, d, &filter)).await?;
@@ -524,7 +606,7 @@ async fn list_candidates(
 #[utoipa::path(post, path = "/api/v1/candidates", request_body = CandidateIn, security(("token" = ["candidates:write"])),
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first result (1–255 visible ASCII characters, kept 24 hours).")),
     responses((status = 201, body = Created), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "A candidate of this job already has this ID number."), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody),
         (status = 507, body = ErrorBody, description = "The disk is full; nothing was changed.")))]
 async fn add_candidate(
     State(state): Shared,
@@ -676,7 +758,7 @@ async fn interview_report(
     let lang = match q.lang.as_deref() {
         None => None,
         Some(l @ ("zh-CN" | "en")) => l.parse::<interview::Lang>().ok(),
-        Some(other) => return Err(bad_request(format!("unknown report language {other:?}"))),
+        Some(_) => return Err(bad_request("unknown report language")),
     };
     let now = (state.settings.now)();
     let exported = state
@@ -786,19 +868,27 @@ pub async fn serve(
     let bound = listener.local_addr().map_err(ApiError::Serve)?;
     tracing::info!(%bound, tls = tls.is_some(), "API listening");
     on_listening(bound);
-    let (router, worker) = router(vault, settings)?;
+    let guard = |listener| {
+        Guarded::with_limits(listener, settings.idle_timeout, settings.connections_per_address, crate::guard::TOTAL)
+    };
+    let (router, worker) = router(vault, settings.clone())?;
     let app = router.into_make_service_with_connect_info::<SocketAddr>();
     match tls {
+        // Every connection idles out and is capped per address and in all (`guard`).
         None => {
-            let listener = listener.tap_io(|tcp| {
+            let listener = guard(listener.tap_io(|tcp| {
                 let _ = tcp.set_nodelay(true);
-            });
+            }));
             axum::serve(listener, app).with_graceful_shutdown(shutdown).await.map_err(ApiError::Serve)?
         }
         Some(config) => {
-            // No-delay is set before the handshake; the tap only makes the peer address
-            // available to handlers, as for plain TCP.
-            let listener = TlsListener::new(listener, config).map_err(ApiError::Serve)?.tap_io(|_| {});
+            // No-delay is set before the handshake (which has its own deadline).
+            let listener = Guarded::with_limits(
+                TlsListener::new(listener, config).map_err(ApiError::Serve)?,
+                settings.idle_timeout,
+                settings.connections_per_address,
+                crate::guard::TOTAL,
+            );
             axum::serve(listener, app).with_graceful_shutdown(shutdown).await.map_err(ApiError::Serve)?
         }
     }

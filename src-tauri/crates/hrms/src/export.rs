@@ -33,15 +33,25 @@ pub enum Format {
 #[error("writing the export: {0}")]
 pub struct ExportError(String);
 
-/// Neutralises spreadsheet formulas (OWASP "CSV injection").
+/// Neutralises spreadsheet formulas (OWASP "CSV injection"), also behind leading spaces.
 pub fn safe_text(value: &str) -> String {
-    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{value}") } else { value.to_owned() }
+    if value.trim_start_matches(' ').starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}")
+    } else {
+        value.to_owned()
+    }
 }
 
-/// A CSV field: formula-safe, quoted when needed.
+/// A CSV field: formula-safe, and quoted when it holds a separator of any locale (`,`, or `;`
+/// where the decimal comma makes spreadsheets split on semicolons, or a tab), so no part of it
+/// can become a cell of its own that starts a formula.
 pub fn csv_cell(value: &str) -> String {
     let value = safe_text(value);
-    if value.contains([',', '"', '\n', '\r']) { format!("\"{}\"", value.replace('"', "\"\"")) } else { value }
+    if value.contains([',', ';', '\t', '"', '\n', '\r']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value
+    }
 }
 
 fn headers(rows: &[ResultRow]) -> Vec<String> {
@@ -122,9 +132,12 @@ mod tests {
 
     #[test]
     fn formulas_never_reach_a_spreadsheet() {
-        for evil in ["=cmd|' /C calc'!A0", "+1+1", "-2", "@SUM(A1)", "\t=1"] {
+        for evil in ["=cmd|' /C calc'!A0", "+1+1", "-2", "@SUM(A1)", "\t=1", "  =1+1"] {
             assert!(safe_text(evil).starts_with('\''), "{evil}");
         }
+        // Opened where `;` separates cells: the field stays one quoted cell.
+        assert_eq!(csv_cell("张三;=cmd|' /C calc'!A0"), "\"张三;=cmd|' /C calc'!A0\"");
+        assert_eq!(csv_cell("a\t=1"), "\"a\t=1\"");
         assert_eq!(safe_text("张三"), "张三");
         let csv = String::from_utf8(write(&[row("=HYPERLINK(\"http://x\")")], Format::Csv).unwrap()).unwrap();
         assert!(csv.contains("\"'=HYPERLINK(\"\"http://x\"\")\""), "{csv}");

@@ -16,6 +16,12 @@ use serde::Serialize;
 pub const MAX_BYTES: usize = 64 * 1024 * 1024;
 /// The most rows accepted in one import.
 pub const MAX_ROWS: usize = 200_000;
+/// The most columns a sheet may use (an HRMS export has a handful; a cell far to the right is a
+/// hostile or broken file, not data).
+pub const MAX_COLUMNS: usize = 256;
+/// The most cells a sheet may span once its rows are laid out (rows × the columns each uses):
+/// what bounds the memory an XLSX file can make the reader take, whatever its cell references.
+pub const MAX_CELLS: usize = 4_000_000;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ImportError {
@@ -25,6 +31,8 @@ pub enum ImportError {
     TooLarge,
     #[error("the file has more than {MAX_ROWS} rows")]
     TooManyRows,
+    #[error("a cell lies beyond column {MAX_COLUMNS}, or the sheet spans more than {MAX_CELLS} cells")]
+    TooWide,
     #[error("the text is neither UTF-8 nor GB18030")]
     Encoding,
     #[error("CSV: {0}")]
@@ -43,6 +51,7 @@ impl interview::UserFacing for ImportError {
             ImportError::Empty => "import.empty",
             ImportError::TooLarge => "import.too_large",
             ImportError::TooManyRows => "import.too_many_rows",
+            ImportError::TooWide => "import.too_wide",
             ImportError::Encoding => "import.encoding",
             ImportError::Csv(_) => "import.csv",
             ImportError::Xlsx(_) => "import.xlsx",
@@ -62,6 +71,10 @@ impl interview::UserFacing for ImportError {
             ImportError::TooManyRows => L::new(
                 "文件超过 200,000 行，没有导入任何内容。请分批导入。",
                 "The file has more than 200,000 rows; nothing was imported. Import it in parts.",
+            ),
+            ImportError::TooWide => L::new(
+                "表格中有单元格远在第 256 列之后（或表格范围过大），不像候选人名单，没有导入任何内容。请删除多余的列后再导入。",
+                "The sheet has cells far beyond column 256 (or spans too many cells); it does not look like a candidate list, and nothing was imported. Remove the extra columns and import again.",
             ),
             ImportError::Encoding => L::new(
                 "无法识别文件编码（支持 UTF-8 和 GB18030/GBK），没有导入任何内容。",
@@ -151,26 +164,63 @@ fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, ImportError> {
         .unwrap_or_else(|_| Err(ImportError::Xlsx("the XLSX reader failed on a malformed part".into())))
 }
 
+/// Reads the first sheet cell by cell. Never through calamine's `Range`: that allocates the
+/// rectangle between the first and the last cell reference, so a 1.6 KB file with cells at A1
+/// and XFD1048576 asked for 512 GiB and aborted the process (an abort `catch_unwind` cannot
+/// catch). Rows are kept as long as their own last cell, like a ragged CSV, and the span is
+/// bounded by [`MAX_ROWS`], [`MAX_COLUMNS`] and [`MAX_CELLS`] before anything is allocated.
 fn read_xlsx_unguarded(bytes: &[u8]) -> Result<Vec<Vec<String>>, ImportError> {
-    let mut book = calamine::Xlsx::new(Cursor::new(bytes.to_vec())).map_err(|e| ImportError::Xlsx(e.to_string()))?;
-    let range = book
-        .worksheet_range_at(0)
-        .ok_or_else(|| ImportError::Xlsx("no worksheet".into()))?
-        .map_err(|e| ImportError::Xlsx(e.to_string()))?;
-    Ok(range
-        .rows()
-        .map(|row| {
-            row.iter()
-                .map(|cell| match cell {
-                    Data::Empty => String::new(),
-                    Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
-                    // ID numbers typed as numbers lose nothing up to 15 digits; longer ones must be text.
-                    Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
-                    other => other.to_string(),
-                })
-                .collect()
-        })
-        .collect())
+    let xlsx = |e: calamine::XlsxError| ImportError::Xlsx(e.to_string());
+    let mut book = calamine::Xlsx::new(Cursor::new(bytes.to_vec())).map_err(xlsx)?;
+    let first = book.sheet_names().into_iter().next().ok_or_else(|| ImportError::Xlsx("no worksheet".into()))?;
+    let mut cells = book.worksheet_cells_reader(&first).map_err(xlsx)?;
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    let mut spanned = 0usize;
+    while let Some(cell) = cells.next_cell().map_err(xlsx)? {
+        let (row, column) = cell.get_position();
+        let (row, column) = (row as usize, column as usize);
+        if row > MAX_ROWS {
+            return Err(ImportError::TooManyRows);
+        }
+        if column >= MAX_COLUMNS {
+            return Err(ImportError::TooWide);
+        }
+        let text = cell_text(Data::from(cell.get_value().clone()));
+        if text.is_empty() {
+            continue;
+        }
+        if rows.len() <= row {
+            rows.resize_with(row + 1, Vec::new);
+        }
+        let line = &mut rows[row];
+        if line.len() <= column {
+            spanned += column + 1 - line.len();
+            if spanned > MAX_CELLS {
+                return Err(ImportError::TooWide);
+            }
+            line.resize(column + 1, String::new());
+        }
+        line[column] = text;
+    }
+    // A table that starts to the right of column A reads as if it started there (as calamine's
+    // range did), so headers are the table's, not empty columns before it.
+    let first_column = rows.iter().filter_map(|r| r.iter().position(|c| !c.is_empty())).min().unwrap_or(0);
+    if first_column > 0 {
+        for row in &mut rows {
+            row.drain(..first_column.min(row.len()));
+        }
+    }
+    Ok(rows)
+}
+
+fn cell_text(cell: Data) -> String {
+    match cell {
+        Data::Empty => String::new(),
+        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s,
+        // ID numbers typed as numbers lose nothing up to 15 digits; longer ones must be text.
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", f as i64),
+        other => other.to_string(),
+    }
 }
 
 /// Which column holds what (0-based).
@@ -237,7 +287,10 @@ impl RowProblem {
         use interview::Localized as L;
         match self {
             RowProblem::MissingName => L::new("缺少姓名", "name missing"),
-            RowProblem::NameTooLong => L::new("姓名过长（超过 100 个字符）", "name longer than 100 characters"),
+            RowProblem::NameTooLong => L::new(
+                "姓名无效（超过 100 个字符或含控制字符）",
+                "name longer than 100 characters or holding control characters",
+            ),
             RowProblem::InvalidIdNumber => {
                 L::new("身份证号无效（位数或校验位不对）", "ID number invalid (length or check digit)")
             }
@@ -265,26 +318,6 @@ pub struct Checked {
     pub errors: Vec<RowError>,
 }
 
-fn valid_phone(p: &str) -> bool {
-    let digits: String = p.chars().filter(|c| !matches!(c, ' ' | '-' | '(' | ')')).collect();
-    let digits = digits.strip_prefix("+86").unwrap_or(&digits);
-    let mobile = digits.len() == 11 && digits.starts_with('1') && digits.chars().all(|c| c.is_ascii_digit());
-    let landline =
-        (7..=12).contains(&digits.len()) && digits.starts_with('0') && digits.chars().all(|c| c.is_ascii_digit());
-    mobile || landline
-}
-
-fn valid_email(e: &str) -> bool {
-    let Some((local, domain)) = e.split_once('@') else { return false };
-    !local.is_empty()
-        && local.len() <= 64
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !e.contains(char::is_whitespace)
-        && domain.chars().all(|c| c.is_alphanumeric() || c == '.' || c == '-')
-}
-
 /// Validates every row. `in_vault` says whether a (normalised, upper-case) ID number is already
 /// a candidate of the job.
 pub fn check(table: &Table, mapping: &Mapping, in_vault: &mut dyn FnMut(&str) -> bool) -> Result<Checked, ImportError> {
@@ -306,7 +339,9 @@ pub fn check(table: &Table, mapping: &Mapping, in_vault: &mut dyn FnMut(&str) ->
         let email = cell(row, mapping.email);
         match &name {
             None => problems.push((mapping.name, RowProblem::MissingName)),
-            Some(n) if n.chars().count() > 100 => problems.push((mapping.name, RowProblem::NameTooLong)),
+            Some(n) if interview::check_candidate_name(n).is_err() => {
+                problems.push((mapping.name, RowProblem::NameTooLong))
+            }
             _ => {}
         }
         if let Some(id) = &id_number {
@@ -319,12 +354,12 @@ pub fn check(table: &Table, mapping: &Mapping, in_vault: &mut dyn FnMut(&str) ->
             }
         }
         if let Some(p) = &phone
-            && !valid_phone(p)
+            && interview::check_phone(p).is_err()
         {
             problems.push((mapping.phone, RowProblem::InvalidPhone));
         }
         if let Some(e) = &email
-            && !valid_email(e)
+            && interview::check_email(e).is_err()
         {
             problems.push((mapping.email, RowProblem::InvalidEmail));
         }

@@ -12,6 +12,8 @@
 #[cfg(feature = "api")]
 pub mod api;
 pub mod export;
+#[cfg(feature = "api")]
+pub mod guard;
 pub mod import;
 #[cfg(feature = "api")]
 pub mod tls;

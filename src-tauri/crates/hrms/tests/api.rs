@@ -46,6 +46,10 @@ struct Served {
 }
 
 async fn start(requests_per_second: u32) -> Served {
+    start_with(requests_per_second, |_| {}).await
+}
+
+async fn start_with(requests_per_second: u32, adjust: impl FnOnce(&mut ApiSettings)) -> Served {
     keyring_core::set_default_store(keyring_core::mock::Store::new().unwrap());
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().to_owned();
@@ -68,12 +72,13 @@ async fn start(requests_per_second: u32) -> Served {
     let all: Vec<String> = vault::API_SCOPES.iter().map(|s| s.to_string()).collect();
     let (_, token) = vault.create_api_token(&admin, "HRMS", &all, 30).unwrap();
     let (_, narrow) = vault.create_api_token(&admin, "Reader", &["results:read".to_owned()], 30).unwrap();
-    let settings = ApiSettings {
+    let mut settings = ApiSettings {
         listen: "127.0.0.1:0".parse().unwrap(),
         requests_per_second,
         max_body_bytes: 4096,
         ..ApiSettings::default()
     };
+    adjust(&mut settings);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let (bound_tx, bound_rx) = tokio::sync::oneshot::channel();
     let task = tokio::spawn(async move {
@@ -162,6 +167,20 @@ async fn the_api_serves_scoped_token_holders_and_refuses_everyone_else() {
         assert_eq!(status, want, "{method} {path}: {body}");
         assert!(body.contains("\"code\""), "{method} {path}: {body}");
     }
+    // What the attack pass got in that the importer refuses: one rule for both now (422), and
+    // the same ID number twice in a job is a conflict (409), not a server error.
+    let job = s.job;
+    for (body, want) in [
+        (format!(r#"{{"job_id":{job},"name":"   "}}"#), 422),
+        (format!(r#"{{"job_id":{job},"name":""}}"#), 422),
+        (format!(r#"{{"job_id":{job},"name":"x","phone":"not a phone; DROP TABLE"}}"#), 422),
+        (format!(r#"{{"job_id":{job},"name":"x","email":"@@@"}}"#), 422),
+        (body.clone(), 409),
+    ] {
+        let (status, answer) = request(addr, "POST", "/api/v1/candidates", Some(&token), Some(&body)).await;
+        assert_eq!(status, want, "{body}: {answer}");
+        assert!(answer.contains("\"code\""), "{body}: {answer}");
+    }
     let huge = format!(r#"{{"job_id":1,"name":"{}"}}"#, "x".repeat(10_000));
     let (status, _) = request(addr, "POST", "/api/v1/candidates", Some(&token), Some(&huge)).await;
     assert_eq!(status, 413);
@@ -187,6 +206,68 @@ async fn a_token_that_calls_too_often_is_slowed_down() {
     assert!(statuses[..10].iter().all(|s| *s == 200), "{statuses:?}");
     assert!(statuses.contains(&429), "{statuses:?}");
     // Other callers are not affected.
+    assert_eq!(request(s.addr, "GET", "/api/v1/results", Some(&s.token), None).await.0, 200);
+    s.stop().await;
+}
+
+/// The attack pass: the limit was keyed on the first 12 characters of whatever token was sent,
+/// so random tokens were never limited (and each wrote an audit row), and the prefix that
+/// `api token list` prints let anyone use up a real token's calls.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn random_tokens_are_limited_per_address_and_cannot_starve_a_real_one() {
+    let s = start(5).await;
+    assert_eq!(request(s.addr, "GET", "/api/v1/results", Some(&s.narrow), None).await.0, 200);
+    let prefix: String = s.narrow.chars().take(12).collect();
+    let mut statuses = Vec::new();
+    for i in 0..200 {
+        let fake = format!("{prefix}{i:032}");
+        statuses.push(request(s.addr, "GET", "/api/v1/results", Some(&fake), None).await.0);
+    }
+    let refused = statuses.iter().filter(|s| **s == 401).count();
+    let limited = statuses.iter().filter(|s| **s == 429).count();
+    assert!(refused <= 20 && refused + limited == 200, "{refused} refused, {limited} limited: {statuses:?}");
+    // The real token, whose listed prefix every fake one shared, still has its calls.
+    for _ in 0..5 {
+        assert_eq!(request(s.addr, "GET", "/api/v1/results", Some(&s.narrow), None).await.0, 200);
+    }
+    let (mut vault, _dir) = s.stop().await;
+    let admin = vault.login("admin", PASSWORD, "desk").unwrap();
+    let log = vault.audit_log(&admin, None, 1000).unwrap();
+    let denied = log.iter().filter(|r| r.action.starts_with("api.") && r.outcome == "denied").count();
+    assert_eq!(denied, refused, "only the attempts that reached the vault are audited");
+}
+
+/// The attack pass held every file descriptor with ~1,000 half-sent requests: nothing timed
+/// out, and one address could open any number of connections.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn half_sent_requests_time_out_and_one_address_cannot_take_every_connection() {
+    let s = start_with(50, |settings| {
+        settings.idle_timeout = std::time::Duration::from_millis(800);
+        settings.connections_per_address = 3;
+    })
+    .await;
+    let started = std::time::Instant::now();
+    let mut slow = tokio::net::TcpStream::connect(s.addr).await.unwrap();
+    slow.write_all(b"GET /api/v1/results HTTP/1.1\r\nHost: x\r\n").await.unwrap();
+    let mut buf = [0u8; 64];
+    let read = tokio::time::timeout(std::time::Duration::from_secs(5), slow.read(&mut buf)).await;
+    assert!(matches!(read, Ok(Ok(0)) | Ok(Err(_))), "the half-sent request was not closed: {read:?}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(3), "closed after {:?}", started.elapsed());
+
+    // Three open connections from this address; a fourth is closed at once.
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        let mut c = tokio::net::TcpStream::connect(s.addr).await.unwrap();
+        c.write_all(b"GET /api/v1/results HTTP/1.1\r\n").await.unwrap();
+        held.push(c);
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let mut fourth = tokio::net::TcpStream::connect(s.addr).await.unwrap();
+    let read = tokio::time::timeout(std::time::Duration::from_millis(500), fourth.read(&mut buf)).await;
+    assert!(matches!(read, Ok(Ok(0)) | Ok(Err(_))), "a fourth connection was served: {read:?}");
+    // Once they are gone (closed by the client, or idle), calls are served again.
+    drop(held);
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     assert_eq!(request(s.addr, "GET", "/api/v1/results", Some(&s.token), None).await.0, 200);
     s.stop().await;
 }

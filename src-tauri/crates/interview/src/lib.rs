@@ -18,5 +18,6 @@ pub use access::{Action, Role};
 pub use flags::{FlagKind, FlagStatus};
 pub use lang::{Lang, Localized, UserFacing, deserialize_lenient as deserialize_lang};
 pub use rules::{
-    Band, Bands, CodeWindow, InterviewEvent, InterviewState, RuleError, Weight, check_resident_id, check_weights,
+    Band, Bands, CodeWindow, InterviewEvent, InterviewState, MAX_NAME_CHARS, RuleError, Weight, check_candidate_name,
+    check_email, check_phone, check_resident_id, check_weights,
 };

@@ -58,6 +58,8 @@ pub enum VaultError {
     AnswerClosed { answer_id: i64 },
     #[error("{0} already exists")]
     TargetExists(PathBuf),
+    #[error("a candidate of this job already has this ID number")]
+    DuplicateCandidate,
     #[error("backup {path} is unusable: {reason}")]
     BackupDamaged { path: PathBuf, reason: String },
     #[error("API token refused")]
@@ -181,6 +183,7 @@ impl UserFacing for VaultError {
             VaultError::WeakPassword => "auth.weak_password",
             VaultError::AnswerClosed { .. } => "vault.answer_closed",
             VaultError::TargetExists(_) => "vault.target_exists",
+            VaultError::DuplicateCandidate => "vault.duplicate_candidate",
             VaultError::BackupDamaged { .. } => "vault.backup_damaged",
             VaultError::RetentionOutOfRange { .. } => "vault.retention_out_of_range",
             VaultError::ApiTokenRefused => "api.token_refused",
@@ -306,6 +309,10 @@ impl UserFacing for VaultError {
             VaultError::AnswerClosed { .. } => Localized::new(
                 "该题的录制已经结束，不能再追加内容。",
                 "Recording of this answer has already ended; nothing more can be added to it.",
+            ),
+            VaultError::DuplicateCandidate => Localized::new(
+                "该岗位已有使用此身份证号的候选人，未重复添加。",
+                "A candidate of this job already has this ID number; nothing was added.",
             ),
             VaultError::TargetExists(path) => Localized::new(
                 format!("{} 已存在，不会覆盖。请换一个文件名。", path.display()),

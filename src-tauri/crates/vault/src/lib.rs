@@ -29,8 +29,8 @@ pub use vault::{
     CandidatePage, CandidateRow, CheckIn, CheckReport, Clock, Created, DEFAULT_RETENTION_DAYS, ExportedResult,
     IDEMPOTENCY_WINDOW_MS, IdLookup, Idempotency, InterviewStatus, JobInfo, KioskPlan, KioskQuestion, MAX_ATTEMPTS,
     MAX_EXTRA_TIME_PCT, MediaInfo, NewCandidate, NewFlag, NewJob, NewQuestion, NewScore, NewSegment, NewTranscript,
-    NewUser, PurgeReport, RestoreReport, ScoringJob, ScoringRecord, SegmentPart, Session, UnfinishedAnswer, UserInfo,
-    Vault, VaultPaths, VaultStatus, media_format, vault_id_at,
+    NewUser, PurgeReport, Replacing, RestoreReport, ScoringJob, ScoringRecord, SegmentPart, Session, UnfinishedAnswer,
+    UserInfo, Vault, VaultPaths, VaultStatus, media_format, vault_id_at,
 };
 pub use vault::{ActiveInterview, JobSummary, QuestionInfo, ReviewRequest, StatusBoard};
 pub use vault::{

@@ -46,7 +46,7 @@ mod users;
 
 pub use api::{Created, IDEMPOTENCY_WINDOW_MS, Idempotency, InterviewStatus};
 pub use audit_log::{AuditHead, AuditRow};
-pub use backup::{BackupReport, RestoreReport};
+pub use backup::{BackupReport, Replacing, RestoreReport};
 pub use candidates::{CandidateFilter, CandidatePage, CandidateRow, IdLookup, NewCandidate};
 pub use interviews::{ActiveInterview, CheckIn, KioskPlan, KioskQuestion, StatusBoard};
 pub use invitations::{AccessCode, MAX_EXTRA_TIME_PCT};

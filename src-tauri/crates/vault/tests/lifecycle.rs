@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use interview::{Action, InterviewEvent, InterviewState, UserFacing};
 use vault::keys::credential;
-use vault::{CandidateFilter, NewCandidate, Vault, VaultError};
+use vault::{CandidateFilter, NewCandidate, Replacing, Vault, VaultError};
 
 use super::{Fixture, HOUR, PASSWORD, raw};
 
@@ -61,15 +61,15 @@ fn a_backup_restores_on_a_new_machine_with_the_recovery_key() {
     // A new machine: no credential, another data directory.
     let other = tempfile::tempdir().unwrap();
     credential::delete(f.vault.vault_id()).unwrap();
-    let err = Vault::restore_with_clock(other.path(), &backup, None, false, f.clock.boxed()).unwrap_err();
+    let err = Vault::restore_with_clock(other.path(), &backup, None, None, f.clock.boxed()).unwrap_err();
     assert_eq!(err.code(), "vault.key_missing");
     let wrong = vault::RecoveryKey::random();
-    let err = Vault::restore_with_clock(other.path(), &backup, Some(&wrong), false, f.clock.boxed()).unwrap_err();
+    let err = Vault::restore_with_clock(other.path(), &backup, Some(&wrong), None, f.clock.boxed()).unwrap_err();
     assert_eq!(err.code(), "vault.wrong_recovery_key");
     assert!(snapshot(other.path()).is_empty(), "a refused restore left files behind");
 
     let (mut restored, restore) =
-        Vault::restore_with_clock(other.path(), &backup, Some(&f.recovery), false, f.clock.boxed()).unwrap();
+        Vault::restore_with_clock(other.path(), &backup, Some(&f.recovery), None, f.clock.boxed()).unwrap();
     assert_eq!(restore.media_files, 2);
     assert_eq!(restore.replaced_vault, None);
     let after = restored.status().unwrap();
@@ -97,13 +97,30 @@ fn restoring_over_a_vault_needs_replace_and_keeps_the_old_one_aside() {
     f.vault.backup(&f.admin, &backup).unwrap();
     f.named_candidate(1, "李四", None);
     let before = snapshot(&f.data.join("vault"));
-    let err = Vault::restore_with_clock(&f.data, &backup, None, false, f.clock.boxed()).unwrap_err();
+    let err = Vault::restore_with_clock(&f.data, &backup, None, None, f.clock.boxed()).unwrap_err();
     assert_eq!(err.code(), "vault.already_exists");
     assert_eq!(snapshot(&f.data.join("vault")), before);
 
     let Fixture { vault, data, clock, .. } = f;
     drop(vault);
-    let (restored, report) = Vault::restore_with_clock(&data, &backup, None, true, clock.boxed()).unwrap();
+    // The attack pass rolled the vault back with no credential of it. Now an administrator of
+    // the vault being replaced must sign in: a wrong password or a clerk changes nothing.
+    let as_ = |username, password| Some(Replacing { username, password });
+    let err =
+        Vault::restore_with_clock(&data, &backup, None, as_("admin", "wrong password!!"), clock.boxed()).unwrap_err();
+    assert_eq!(err.code(), "auth.bad_credentials", "{err:?}");
+    let err = Vault::restore_with_clock(&data, &backup, None, as_("clerk", PASSWORD), clock.boxed()).unwrap_err();
+    assert_eq!(err.code(), "auth.denied", "{err:?}");
+    let aside =
+        |data: &Path| data.read_dir().unwrap().any(|e| e.unwrap().file_name().to_string_lossy().contains("replaced"));
+    assert!(!aside(&data), "a refused restore moves nothing aside");
+    assert_eq!(
+        Vault::open_with_clock(&data, clock.boxed()).unwrap().status().unwrap().candidates,
+        2,
+        "nor rolls anything back"
+    );
+    let (restored, report) =
+        Vault::restore_with_clock(&data, &backup, None, as_("admin", PASSWORD), clock.boxed()).unwrap();
     assert_eq!(restored.status().unwrap().candidates, 1, "the candidate added after the backup is not in it");
     let aside = report.replaced_vault.unwrap();
     assert!(aside.file_name().unwrap().to_string_lossy().starts_with("vault.replaced-"));
@@ -140,7 +157,7 @@ fn a_damaged_backup_is_refused_and_changes_nothing() {
     for (what, bytes) in cases {
         std::fs::write(&damaged, &bytes).unwrap();
         let data = target.path().join("data");
-        let err = Vault::restore_with_clock(&data, &damaged, Some(&f.recovery), false, f.clock.boxed()).unwrap_err();
+        let err = Vault::restore_with_clock(&data, &damaged, Some(&f.recovery), None, f.clock.boxed()).unwrap_err();
         assert_eq!(err.code(), "vault.backup_damaged", "{what}: {err:?}");
         assert!(err.user_message().en.contains("damaged.ikb"), "{what}");
         assert!(snapshot(&data).is_empty(), "{what}: files were left behind");
@@ -792,7 +809,8 @@ fn rekey_and_restore_are_refused_while_another_process_has_the_vault_open() {
     assert_eq!(refused.code(), "vault.in_use", "{refused:?}");
     assert!(refused.user_message().en.contains("cannot be re-keyed"), "{}", refused.user_message().en);
     assert!(refused.user_message().en.contains("Nothing was changed"));
-    let refused = Vault::restore_with_clock(&f.data, &backup, None, true, f.clock.boxed()).unwrap_err();
+    let admin = Some(Replacing { username: "admin", password: PASSWORD });
+    let refused = Vault::restore_with_clock(&f.data, &backup, None, admin, f.clock.boxed()).unwrap_err();
     assert_eq!(refused.code(), "vault.in_use", "{refused:?}");
     assert_eq!(f.key(), key);
     assert_eq!(std::fs::read(f.data.join("vault/vault.json")).unwrap(), header);

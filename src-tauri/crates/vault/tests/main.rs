@@ -326,6 +326,30 @@ fn lockout_after_five_failures_and_idle_sessions_expire() {
     assert!(matches!(f.vault.login("nobody", PASSWORD, "d").unwrap_err(), VaultError::BadCredentials));
 }
 
+/// A password typed into the username field was kept verbatim in the audit log (attack pass).
+/// Unknown names are logged as a keyed hash: the same name twice is recognisable, its text is not.
+#[test]
+fn an_unknown_username_never_reaches_the_audit_log_as_typed() {
+    let mut f = Fixture::new();
+    let typed = "Correct-Horse-Battery-9";
+    for _ in 0..2 {
+        assert!(matches!(f.vault.login(typed, PASSWORD, "d").unwrap_err(), VaultError::BadCredentials));
+    }
+    assert!(matches!(f.vault.login("someone-else", PASSWORD, "d").unwrap_err(), VaultError::BadCredentials));
+    let conn = raw(&f.db_path(), &f.key());
+    let actors: Vec<String> = conn
+        .prepare("SELECT actor FROM audit_log WHERE action = 'auth.login' AND object = 'user:?' ORDER BY seq")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(actors.len(), 3);
+    assert!(actors.iter().all(|a| a.starts_with("unknown user #") && !a.contains("Horse")), "{actors:?}");
+    assert_eq!(actors[0], actors[1], "the same name tried twice is recognisable");
+    assert_ne!(actors[0], actors[2]);
+}
+
 #[test]
 fn disabling_a_user_ends_their_sessions() {
     let mut f = Fixture::new();

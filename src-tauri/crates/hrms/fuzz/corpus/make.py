@@ -26,8 +26,9 @@ seeds = {
 }
 
 
-def xlsx(cells):
-    """A minimal XLSX with inline strings (what Excel and WPS open)."""
+def xlsx(cells, extra_rows=""):
+    """A minimal XLSX with inline strings (what Excel and WPS open); `extra_rows` is raw
+    `<row>` XML appended after the cells."""
     sheet_rows = []
     for r, row in enumerate(cells, 1):
         cs = "".join(
@@ -41,6 +42,7 @@ def xlsx(cells):
         "xl/_rels/workbook.xml.rels": '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>',
         "xl/worksheets/sheet1.xml": '<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
         + "".join(sheet_rows)
+        + extra_rows
         + "</sheetData></worksheet>",
     }
     buf = io.BytesIO()
@@ -55,6 +57,11 @@ good = xlsx([["姓名", "身份证号", "手机"], ["张三", "11010519491231002
 seeds["good.xlsx"] = good
 seeds["truncated.xlsx"] = good[: len(good) // 2]
 seeds["zip-not-xlsx.xlsx"] = good.replace(b"xl/workbook.xml", b"xl/workbook.xmm")
+# The attack pass's 1.6 KB file: one cell at A1 and one at the sheet's last cell made calamine's
+# Range allocate the whole span (512 GiB) and abort the process.
+cells = [["姓名", "身份证号", "手机"], ["张三", "11010519491231002X", "13800000000"]]
+seeds["span-bomb.xlsx"] = xlsx(cells, '<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row>')
+seeds["far-column.xlsx"] = xlsx(cells, '<row r="3"><c r="XFD3" t="inlineStr"><is><t>x</t></is></c></row>')
 
 for name, data in sorted(seeds.items()):
     (out / name).write_bytes(data)

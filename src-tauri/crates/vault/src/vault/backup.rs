@@ -269,21 +269,30 @@ impl Vault {
         data_dir: &Path,
         backup: &Path,
         recovery: Option<&RecoveryKey>,
-        replace: bool,
+        replacing: Option<Replacing<'_>>,
     ) -> Result<(Vault, RestoreReport)> {
-        Self::restore_with_clock(data_dir, backup, recovery, replace, system_clock())
+        Self::restore_with_clock(data_dir, backup, recovery, replacing, system_clock())
     }
 
+    /// Restores a backup into `data_dir`. Over an existing vault only with `replacing`: an
+    /// administrator of **that** vault signs in to it and the authorisation is audited there
+    /// (the entry stays in the copy moved aside) — otherwise anyone with the operating-system
+    /// account could roll the vault back, bringing back revoked tokens and undoing lockouts.
     pub fn restore_with_clock(
         data_dir: &Path,
         backup: &Path,
         recovery: Option<&RecoveryKey>,
-        replace: bool,
+        replacing: Option<Replacing<'_>>,
         clock: Clock,
     ) -> Result<(Vault, RestoreReport)> {
         let target = VaultPaths::in_data_dir(data_dir);
-        if target.exists() && !replace {
-            return Err(VaultError::AlreadyExists(target.dir));
+        if target.exists() {
+            let Some(by) = replacing else { return Err(VaultError::AlreadyExists(target.dir)) };
+            let mut current = Vault::open_with_clock(data_dir, clock.clone())?;
+            let session = current.login(by.username, by.password, "restore")?;
+            current.authorize(&session, Action::BackupVault)?;
+            current.audit_only(&session, "vault.replace_authorised", "vault", Outcome::Ok)?;
+            current.close()?;
         }
         // The vault replaced must not be open anywhere (a process would go on writing into the
         // copy moved aside): held until the restored one is in its place.
@@ -313,6 +322,11 @@ impl Vault {
             let report = vault.verify_contents()?;
             if report.audit.entries < manifest.audit_seq {
                 return Err(damaged(backup, "the audit log is shorter than the manifest says"));
+            }
+            // A backup holds only the media its database lists (see `backup`): anything more was
+            // added after it was written.
+            if report.orphan_files > 0 {
+                return Err(damaged(backup, format!("{} media files the database does not list", report.orphan_files)));
             }
             // Sessions of the machine the backup came from end here.
             let system = vault.system_actor();
@@ -353,6 +367,13 @@ impl Vault {
         tracing::info!(media = report.media_files, "vault restored from a backup");
         Ok((vault, report))
     }
+}
+
+/// The administrator of the vault a restore replaces, who authorises it.
+#[derive(Clone, Copy, Debug)]
+pub struct Replacing<'a> {
+    pub username: &'a str,
+    pub password: &'a str,
 }
 
 enum Source {

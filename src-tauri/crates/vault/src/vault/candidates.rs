@@ -35,9 +35,14 @@ struct CandidateColumns {
 fn insert_candidate(tx: &Transaction<'_>, id: i64, c: &NewCandidate, row: &CandidateColumns, now: i64) -> Result<()> {
     tx.execute(
         "INSERT INTO candidates (id, job_id, name, id_hash, id_last4, phone, email, group_label, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        params![id, c.job_id, c.name, row.id_hash, row.last4, c.phone, c.email, c.group, now],
+        params![id, c.job_id, c.name.trim(), row.id_hash, row.last4, given(&c.phone), given(&c.email), c.group, now],
     )?;
     Ok(())
+}
+
+/// An optional field as stored: trimmed, and absent when blank.
+fn given(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
 }
 
 /// Whether an ID number already belongs to a candidate of a job (see [`Vault::id_lookup`]).
@@ -183,7 +188,35 @@ impl Vault {
         Ok(IdLookup { key: self.lookup_key.derive("id"), hashes })
     }
 
+    /// Checks a new candidate against the rules every way in shares (name, phone, e-mail, ID
+    /// number; a second candidate of the job with the same ID number is refused) and computes the
+    /// stored ID columns.
     fn candidate_row(&self, c: &NewCandidate) -> Result<CandidateColumns> {
+        interview::check_candidate_name(&c.name)?;
+        if let Some(phone) = given(&c.phone) {
+            interview::check_phone(phone)?;
+        }
+        if let Some(email) = given(&c.email) {
+            interview::check_email(email)?;
+        }
+        let row = self.id_columns(c)?;
+        if let Some(hash) = &row.id_hash {
+            let taken: Option<i64> = self
+                .conn
+                .query_row(
+                    "SELECT 1 FROM candidates WHERE job_id = ?1 AND id_hash = ?2",
+                    params![c.job_id, hash],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if taken.is_some() {
+                return Err(VaultError::DuplicateCandidate);
+            }
+        }
+        Ok(row)
+    }
+
+    fn id_columns(&self, c: &NewCandidate) -> Result<CandidateColumns> {
         Ok(match c.id_number.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             Some(id) => {
                 check_resident_id(id)?;

@@ -94,7 +94,11 @@ impl Vault {
                 password,
                 "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHQ$RdescudvJCsgt3ub+b+dWRWJTmaaJObG",
             );
+            // Not the text typed: it may be a password typed into the wrong field. A keyed hash
+            // still lets an auditor see that the same unknown name was tried again and again.
+            let tried = hex::encode(&self.lookup_hash("unknown-username", username)[..4]);
             let mut entry = audit_entry(&anonymous, "auth.login", "user:?", Outcome::Failed);
+            entry.actor = format!("unknown user #{tried}");
             entry.role = "-".to_owned();
             self.append_only(&entry)?;
             return Err(VaultError::BadCredentials);
