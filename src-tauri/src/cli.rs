@@ -311,7 +311,9 @@ mod tests {
         assert_eq!(name, "candidate add");
         let name = command_name(&Cli::command().try_get_matches_from(["interview-kiosk"]).unwrap());
         assert_eq!(name, "app");
-        let name = command_name(&Cli::command().try_get_matches_from(["interview-kiosk", "vault", "status"]).unwrap());
+        let name = command_name(
+            &Cli::command().try_get_matches_from(["interview-kiosk", "vault", "status", "--user", "admin"]).unwrap(),
+        );
         assert_eq!(name, "vault status");
     }
 

@@ -876,9 +876,12 @@ pub async fn serve(
     match tls {
         // Every connection idles out and is capped per address and in all (`guard`).
         None => {
+            // The outer tap makes the peer address available to handlers (axum's `ConnectInfo`
+            // is implemented for tapped listeners).
             let listener = guard(listener.tap_io(|tcp| {
                 let _ = tcp.set_nodelay(true);
-            }));
+            }))
+            .tap_io(|_| {});
             axum::serve(listener, app).with_graceful_shutdown(shutdown).await.map_err(ApiError::Serve)?
         }
         Some(config) => {
@@ -888,7 +891,8 @@ pub async fn serve(
                 settings.idle_timeout,
                 settings.connections_per_address,
                 crate::guard::TOTAL,
-            );
+            )
+            .tap_io(|_| {});
             axum::serve(listener, app).with_graceful_shutdown(shutdown).await.map_err(ApiError::Serve)?
         }
     }

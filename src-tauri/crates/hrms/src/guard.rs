@@ -23,7 +23,7 @@ pub const PER_ADDRESS: usize = 32;
 pub const TOTAL: usize = 512;
 
 /// Counts open connections per address.
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct Open {
     per_address: HashMap<IpAddr, usize>,
     total: usize,
@@ -31,6 +31,7 @@ struct Open {
 
 /// Wraps a listener: refuses a connection beyond the caps (closing it at once) and hands out the
 /// others with an idle deadline.
+#[derive(Debug)]
 pub struct Guarded<L> {
     inner: L,
     open: Arc<Mutex<Open>>,
@@ -86,6 +87,7 @@ where
 }
 
 /// Gives a connection's place back when it closes.
+#[derive(Debug)]
 struct Slot {
     open: Arc<Mutex<Open>>,
     address: IpAddr,
@@ -105,6 +107,7 @@ impl Drop for Slot {
 }
 
 /// A connection that fails with `TimedOut` once no byte has moved for its idle time.
+#[derive(Debug)]
 pub struct Idle<I> {
     inner: I,
     idle: Duration,

@@ -50,7 +50,10 @@ async fn start(requests_per_second: u32) -> Served {
 }
 
 async fn start_with(requests_per_second: u32, adjust: impl FnOnce(&mut ApiSettings)) -> Served {
-    keyring_core::set_default_store(keyring_core::mock::Store::new().unwrap());
+    // One mock credential store for every test of this file: a store set per test replaced
+    // another test's while it still had to reopen its vault (tests run in parallel).
+    static STORE: std::sync::Once = std::sync::Once::new();
+    STORE.call_once(|| keyring_core::set_default_store(keyring_core::mock::Store::new().unwrap()));
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().to_owned();
     let user = |n: &str, role| NewUser { username: n.into(), display_name: n.into(), role, password: PASSWORD.into() };

@@ -296,11 +296,19 @@ fn full_disk_child() {
     assert!(said.contains("The disk is full") && said.contains("nothing was changed"), "{said}");
     assert_eq!(listing(), files_before, "a partial media file was left behind");
 
-    let huge_name = "名".repeat(400_000);
+    // A row larger than the space left (names are bounded now, so a long group label).
+    let huge = "名".repeat(400_000);
     let err = vault
         .add_candidate(
             &clerk,
-            NewCandidate { job_id: job, name: huge_name, id_number: None, phone: None, email: None, group: None },
+            NewCandidate {
+                job_id: job,
+                name: "张三".into(),
+                id_number: None,
+                phone: None,
+                email: None,
+                group: Some(huge),
+            },
         )
         .unwrap_err();
     // SQLite reports a write past the file-size limit as a generic I/O error; on a really full
