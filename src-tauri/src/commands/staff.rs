@@ -96,11 +96,12 @@ pub async fn verify_report(
     let state = state.inner().clone();
     require(&state, &window, Mode::Staff, "verify_report")?;
     let dto = tauri::async_runtime::spawn_blocking(move || -> Result<VerifyReportDto, ShellError> {
-        let mut guard = state.signed_in.lock().map_err(|_| ShellError::Internal("staff lock poisoned".into()))?;
-        let Some(SignedIn { vault, session: Some(session) }) = guard.as_mut() else {
-            return Err(FlowError::NotSignedIn.into());
-        };
-        let report = report::export::verify_with_vault(&pdf, Some((vault, session)), &[])?;
+        // The file is taken apart without the vault: a hostile PDF holds up no one else's work.
+        let signers = state.with_session(|vault, session| Ok(report::export::vault_signers(vault, session)?))?;
+        let verification = report::export::verify_against(&pdf, &signers, &[]);
+        let report = state.with_session(|vault, session| {
+            Ok(report::export::match_register(vault, session, verification, &signers)?)
+        })?;
         Ok(VerifyReportDto::from(&report))
     })
     .await

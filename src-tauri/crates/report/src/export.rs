@@ -229,12 +229,45 @@ pub fn verify_with_vault(
     let Some((vault, session)) = vault else {
         return Ok(VerifyReport { verification: verify_pdf(bytes, trusted_roots), vault: None });
     };
+    let signers = vault_signers(vault, session)?;
+    let verification = verify_against(bytes, &signers, trusted_roots);
+    match_register(vault, session, verification, &signers)
+}
+
+/// Every identity a vault has signed with: their roots to verify against, and their
+/// fingerprints. Read with the vault; the verification itself needs no vault
+/// ([`verify_against`]), so a hostile file never holds the vault while it is taken apart.
+#[derive(Clone, Debug)]
+pub struct VaultSigners {
+    roots: Vec<Vec<u8>>,
+    fingerprints: Vec<String>,
+}
+
+pub fn vault_signers(vault: &mut Vault, session: &Session) -> Result<VaultSigners> {
     let identities = vault.signing_identities(session).map_err(ReportError::Vault)?;
+    Ok(VaultSigners {
+        roots: identities.iter().filter_map(|i| i.chain_der.last().cloned()).collect(),
+        fingerprints: identities.into_iter().map(|i| i.fingerprint).collect(),
+    })
+}
+
+/// [`verify_pdf`] against `trusted_roots` and the vault's own roots.
+pub fn verify_against(bytes: &[u8], signers: &VaultSigners, trusted_roots: &[Vec<u8>]) -> Verification {
     let mut roots = trusted_roots.to_vec();
-    roots.extend(identities.iter().filter_map(|i| i.chain_der.last().cloned()));
-    let verification = verify_pdf(bytes, &roots);
+    roots.extend(signers.roots.iter().cloned());
+    verify_pdf(bytes, &roots)
+}
+
+/// Whether the verified file is in the vault's register, identical and signed by the vault
+/// (the lookup is audited as `report.verify`).
+pub fn match_register(
+    vault: &mut Vault,
+    session: &Session,
+    verification: Verification,
+    signers: &VaultSigners,
+) -> Result<VerifyReport> {
     let our_signer =
-        verification.signer_fingerprint.as_ref().is_some_and(|f| identities.iter().any(|i| &i.fingerprint == f));
+        verification.signer_fingerprint.as_ref().is_some_and(|f| signers.fingerprints.iter().any(|s| s == f));
     let record = match &verification.report_id {
         Some(id) => vault.lookup_report(session, id).map_err(ReportError::Vault)?,
         None => None,

@@ -157,8 +157,19 @@ impl Verification {
     }
 }
 
+/// The most a single object or cross-reference stream may inflate to while the file is read.
+/// Our reports have none (their only compressed streams are fonts, images and page contents,
+/// which verifying never inflates); the attack pass inflated 255 KB into 582 MB.
+pub const MAX_STREAM_BYTES: usize = 1024 * 1024;
+/// The most object streams a file may hold (so that all of them together stay small).
+pub const MAX_OBJECT_STREAMS: usize = 32;
+/// The most certificates a signature may carry (ours carry two: the signing certificate and
+/// the organisation's CA); the attack pass sent 3,000 and verification took 73 s.
+pub const MAX_CERTIFICATES: usize = 8;
+
 /// Verifies a file's bytes against the roots (DER certificates) the verifier trusts. Always
-/// returns a verdict.
+/// returns a verdict, in bounded time and memory: a file built to inflate or to carry a huge
+/// certificate chain is refused as damaged before the expensive part.
 pub fn verify_pdf(bytes: &[u8], trusted_roots: &[Vec<u8>]) -> Verification {
     let mut v =
         Verification { sha256: hex::encode(Sha256::digest(bytes)), size: bytes.len() as u64, ..Default::default() };
@@ -166,7 +177,13 @@ pub fn verify_pdf(bytes: &[u8], trusted_roots: &[Vec<u8>]) -> Verification {
         v.problems.push(Problem::NotPdf);
         return v;
     }
-    let doc = match std::panic::catch_unwind(|| lopdf::Document::load_mem(bytes)) {
+    let object_streams = count(bytes, b"/ObjStm");
+    if object_streams > MAX_OBJECT_STREAMS {
+        v.problems.push(Problem::Damaged(format!("{object_streams} object streams")));
+        return v;
+    }
+    let options = || lopdf::LoadOptions { max_decompressed_size: Some(MAX_STREAM_BYTES), ..Default::default() };
+    let doc = match std::panic::catch_unwind(|| lopdf::Document::load_mem_with_options(bytes, options())) {
         Ok(Ok(doc)) => doc,
         Ok(Err(e)) => {
             v.problems.push(Problem::Damaged(e.to_string()));
@@ -240,6 +257,17 @@ pub fn verify_pdf(bytes: &[u8], trusted_roots: &[Vec<u8>]) -> Verification {
         v.problems.push(problem);
     }
     v
+}
+
+/// How often `needle` occurs in `haystack` (non-overlapping).
+fn count(haystack: &[u8], needle: &[u8]) -> usize {
+    let mut n = 0;
+    let mut rest = haystack;
+    while let Some(at) = rest.windows(needle.len()).position(|w| w == needle) {
+        n += 1;
+        rest = &rest[at + needle.len()..];
+    }
+    n
 }
 
 fn read_info(doc: &lopdf::Document, v: &mut Verification) {
@@ -332,6 +360,9 @@ fn check_container(der: &[u8], digest: &[u8; 32], roots: &[Certificate], v: &mut
                 .collect()
         })
         .unwrap_or_default();
+    if certs.len() > MAX_CERTIFICATES {
+        return Err(Problem::ChainBroken(format!("{} certificates", certs.len())));
+    }
     let cms::signed_data::SignerIdentifier::IssuerAndSerialNumber(sid) = &signer.sid else {
         return Err(malformed("signer not named by issuer and serial number"));
     };
@@ -487,6 +518,48 @@ mod tests {
         assert_eq!(parse_pdf_date("D:19700101080000+08'00'"), Some(0));
         assert_eq!(parse_pdf_date("D:19700101000000Z"), Some(0));
         assert_eq!(parse_pdf_date("nonsense"), None);
+    }
+
+    #[test]
+    #[allow(clippy::print_stdout)] // what the bound answered, for the log
+    /// The attack pass: object streams that inflate to hundreds of megabytes (11 s, 582 MB) and
+    /// many of them. Refused as damaged, quickly and without inflating them.
+    fn inflating_files_are_refused_within_bounds() {
+        use std::io::Write as _;
+        let mut deflate = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+        deflate.write_all(b"2 0 << /Type /Catalog >>").unwrap();
+        deflate.write_all(&vec![b' '; 64 * 1024 * 1024]).unwrap();
+        let stream = deflate.finish().unwrap();
+        let mut pdf = b"%PDF-1.5\n".to_vec();
+        let obj1 = pdf.len();
+        pdf.extend(
+            format!(
+                "1 0 obj\n<< /Type /ObjStm /N 1 /First 4 /Filter /FlateDecode /Length {} >>\nstream\n",
+                stream.len()
+            )
+            .as_bytes(),
+        );
+        pdf.extend(&stream);
+        pdf.extend(b"\nendstream\nendobj\n");
+        // A cross-reference stream would name object 2 as compressed in object 1; a classic
+        // table is enough for a reader that loads object streams it finds.
+        let xref = pdf.len();
+        pdf.extend(format!("xref\n0 2\n0000000000 65535 f \n{obj1:010} 00000 n \ntrailer\n<< /Size 3 /Root 2 0 R >>\nstartxref\n{xref}\n%%EOF\n").as_bytes());
+        let started = std::time::Instant::now();
+        let v = verify_pdf(&pdf, &[]);
+        // Refused by the reader's bound (an inflated file would read, and be merely "unsigned").
+        assert!(matches!(&v.problems[..], [Problem::Damaged(_)]), "{:?}", v.problems);
+        assert!(started.elapsed() < std::time::Duration::from_secs(5), "took {:?}", started.elapsed());
+        println!("{} bytes → {:?} in {:?}", pdf.len(), v.problems, started.elapsed());
+
+        let mut many = b"%PDF-1.7\n".to_vec();
+        many.extend("/ObjStm ".repeat(MAX_OBJECT_STREAMS + 1).as_bytes());
+        let v = verify_pdf(&many, &[]);
+        assert!(
+            matches!(&v.problems[..], [Problem::Damaged(why)] if why.contains("object streams")),
+            "{:?}",
+            v.problems
+        );
     }
 
     #[test]

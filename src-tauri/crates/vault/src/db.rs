@@ -64,7 +64,11 @@ pub(crate) fn open_keyed(path: &Path, keying: Keying<'_>, create: bool) -> Resul
     // audit chain's head, the next id) stays true until it commits.
     conn.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
     let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
-    conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA temp_store = MEMORY; PRAGMA foreign_keys = ON;")?;
+    // `secure_delete`: a deleted row's page space is overwritten, so what retention purges is
+    // not left in free pages that anyone holding the key could still read.
+    conn.execute_batch(
+        "PRAGMA synchronous = FULL; PRAGMA temp_store = MEMORY; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;",
+    )?;
     // Every page read from disk is decrypted and authenticated; a page cache large enough for
     // the working set keeps that to once per page (see the benchmark in benches/vault.rs).
     conn.execute_batch(&format!("PRAGMA cache_size = -{};", CACHE_KIB))?;
@@ -115,6 +119,7 @@ fn assert_pragmas(conn: &Connection, journal_mode: &str) -> Result<()> {
         ("synchronous", get("synchronous")?, "2"),
         ("temp_store", get("temp_store")?, "2"),
         ("foreign_keys", get("foreign_keys")?, "1"),
+        ("secure_delete", get("secure_delete")?, "1"),
         ("cipher_memory_security", get("cipher_memory_security")?, "1"),
     ];
     for (name, actual, expected) in checks {
