@@ -1,7 +1,6 @@
 //! Staff sign-in, and the first thing the auditor's area does with it: verify a report PDF
 //! (signature, coverage, signer, and whether this vault issued exactly this file).
 
-use flow::FlowError;
 use tauri::State;
 use zeroize::Zeroizing;
 
