@@ -868,9 +868,6 @@ pub async fn serve(
     let bound = listener.local_addr().map_err(ApiError::Serve)?;
     tracing::info!(%bound, tls = tls.is_some(), "API listening");
     on_listening(bound);
-    let guard = |listener| {
-        Guarded::with_limits(listener, settings.idle_timeout, settings.connections_per_address, crate::guard::TOTAL)
-    };
     let (router, worker) = router(vault, settings.clone())?;
     let app = router.into_make_service_with_connect_info::<SocketAddr>();
     match tls {
@@ -878,9 +875,15 @@ pub async fn serve(
         None => {
             // The outer tap makes the peer address available to handlers (axum's `ConnectInfo`
             // is implemented for tapped listeners).
-            let listener = guard(listener.tap_io(|tcp| {
+            let tapped = listener.tap_io(|tcp| {
                 let _ = tcp.set_nodelay(true);
-            }))
+            });
+            let listener = Guarded::with_limits(
+                tapped,
+                settings.idle_timeout,
+                settings.connections_per_address,
+                crate::guard::TOTAL,
+            )
             .tap_io(|_| {});
             axum::serve(listener, app).with_graceful_shutdown(shutdown).await.map_err(ApiError::Serve)?
         }

@@ -41,10 +41,6 @@ pub struct Guarded<L> {
 }
 
 impl<L> Guarded<L> {
-    pub fn new(inner: L) -> Guarded<L> {
-        Guarded::with_limits(inner, IDLE, PER_ADDRESS, TOTAL)
-    }
-
     pub fn with_limits(inner: L, idle: Duration, per_address: usize, total: usize) -> Guarded<L> {
         Guarded { inner, open: Arc::default(), idle, per_address, total }
     }

@@ -48,15 +48,6 @@ const TIMESTAMP_MS: u32 = 20;
 /// The first timestamp may be at most 1 s into the window.
 const MAX_INITIAL_TIMESTAMP: u32 = 50;
 
-/// Whisper's code for the language the decoder is told to transcribe (never detected: the job
-/// says which; the product's one language type is [`Lang`]).
-pub fn language_code(language: Lang) -> &'static str {
-    match language {
-        Lang::ZhCn => "zh",
-        Lang::En => "en",
-    }
-}
-
 /// A stretch of the transcript with its place in the recording.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Segment {
