@@ -12,7 +12,7 @@ use tracing_appender::non_blocking::WorkerGuard;
 
 use crate::error::ShellError;
 use crate::vault_cli::{self, AuditCommand, VaultCommand};
-use crate::{api_cli, devices_cli, eval_cli, import_cli, report_cli, score_cli, staff_cli};
+use crate::{api_cli, devices_cli, eval_cli, import_cli, office_cli, report_cli, score_cli, staff_cli};
 use crate::{app, demo, logging, selftest};
 
 /// Selects where everything lives (vault, recordings, logs).
@@ -79,6 +79,13 @@ enum Command {
     /// The opt-in local API: access tokens for the agency's systems.
     #[command(subcommand)]
     Api(api_cli::ApiCommand),
+    /// An office of several machines, at the hub: serve the stations, enrolment codes, the
+    /// stations' list, rename, revoke.
+    #[command(subcommand)]
+    Hub(office_cli::HubCommand),
+    /// An office of several machines, at a kiosk station: enrol with a hub, status, forward.
+    #[command(subcommand)]
+    Station(office_cli::StationCommand),
     /// Signed PDF reports: candidate, job, audit.
     #[command(subcommand)]
     Report(report_cli::ReportCommand),
@@ -175,6 +182,8 @@ fn run(cli: Cli, name: &str, lang: Lang, log_guard: &mut Option<WorkerGuard>) ->
         Command::Export(command) => import_cli::run_export(command, &data_dir, lang),
         Command::Api(command) => api_cli::run(command, &data_dir, lang),
         Command::Devices(args) => devices_cli::run(args, &data_dir, lang),
+        Command::Hub(command) => office_cli::run_hub(command, &data_dir, lang),
+        Command::Station(command) => office_cli::run_station(command, &data_dir, lang),
         Command::Report(command) => report_cli::run(command, &data_dir, lang),
         Command::Verify(args) => {
             if report_cli::run_verify(args, &data_dir, lang)? {

@@ -457,19 +457,19 @@ const DEMO_MARKER: &str = ".interview-kiosk-demo";
 /// The demo's backup, replaced by the next run.
 const DEMO_BACKUP: &str = "demo-backup.ikb";
 /// Demo accounts only. Real installations choose their own in the first-run wizard.
-const DEMO_PASSWORD: &str = "demo-password-2026";
+pub(crate) const DEMO_PASSWORD: &str = "demo-password-2026";
 /// The demo candidate's (fictitious) resident ID number; the kiosk asks for its last four.
 const DEMO_ID_NUMBER: &str = "11010519491231002X";
-const DEMO_ID_LAST4: &str = "002X";
+pub(crate) const DEMO_ID_LAST4: &str = "002X";
 /// The bundled sample answers (spoken with espeak-ng; see assets/samples/demo/answers.tsv) and
 /// the rubrics of the two demo questions.
-const SAMPLES: [(&[u8], &str); 2] = [
+pub(crate) const SAMPLES: [(&[u8], &str); 2] = [
     (include_bytes!("../../assets/samples/demo/q1.wav"), include_str!("../../assets/samples/demo/q1-rubric.json")),
     (include_bytes!("../../assets/samples/demo/q2.wav"), include_str!("../../assets/samples/demo/q2-rubric.json")),
 ];
 
 /// What the synthetic camera shows: NASA's astronaut portrait (public domain), see make.sh there.
-const CANDIDATE_PICTURE: &[u8] = include_bytes!("../../assets/samples/demo/candidate.jpg");
+pub(crate) const CANDIDATE_PICTURE: &[u8] = include_bytes!("../../assets/samples/demo/candidate.jpg");
 /// Preparation seconds, answer seconds and retakes of each demo question.
 const QUESTION_LIMITS: [(u32, u32, u32); 2] = [(30, 120, 1), (30, 120, 1)];
 

@@ -26,6 +26,16 @@ impl From<FlowError> for ShellError {
     }
 }
 
+/// The office's vault errors stay vault errors (as through a use case).
+impl From<office::OfficeError> for ShellError {
+    fn from(error: office::OfficeError) -> ShellError {
+        match error {
+            office::OfficeError::Vault(inner) => ShellError::Vault(inner),
+            other => ShellError::Office(other),
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ShellError {
     #[error("no data directory: the platform has none and --data-dir was not given")]
@@ -45,6 +55,8 @@ pub enum ShellError {
     Capture(#[from] capture::CaptureError),
     #[error(transparent)]
     Api(#[from] hrms::api::ApiError),
+    #[error(transparent)]
+    Office(office::OfficeError),
     #[error(transparent)]
     Report(#[from] report::ReportError),
     #[error("{0} is not a PNG image")]
@@ -110,6 +122,7 @@ impl UserFacing for ShellError {
             ShellError::Scoring(inner) => inner.code(),
             ShellError::Capture(inner) => inner.code(),
             ShellError::Api(inner) => inner.code(),
+            ShellError::Office(inner) => inner.code(),
             ShellError::Report(inner) => inner.code(),
             ShellError::NotPng(_) => "app.not_png",
             ShellError::ReportInvalid => "verify.invalid",
@@ -158,6 +171,7 @@ impl UserFacing for ShellError {
             ShellError::Scoring(inner) => inner.user_message(),
             ShellError::Capture(inner) => inner.user_message(),
             ShellError::Api(inner) => inner.user_message(),
+            ShellError::Office(inner) => inner.user_message(),
             ShellError::Report(inner) => inner.user_message(),
             ShellError::ReportInvalid => Localized::new(
                 "核验未通过：该文件不是有效的正式报告（原因见上）。",

@@ -24,6 +24,7 @@ pub mod ipc;
 mod kiosk;
 mod logging;
 mod media_protocol;
+mod office_cli;
 mod report_cli;
 mod score_cli;
 mod selftest;

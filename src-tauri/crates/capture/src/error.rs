@@ -24,6 +24,9 @@ pub enum CaptureError {
     Io { path: PathBuf, source: std::io::Error },
     #[error(transparent)]
     Vault(#[from] vault::VaultError),
+    /// The answer store (a station's spool) could not keep a step; the detail is for the log.
+    #[error("the answer store: {0}")]
+    Store(String),
 }
 
 impl CaptureError {
@@ -61,6 +64,7 @@ impl UserFacing for CaptureError {
             CaptureError::PipelineGone => "capture.pipeline_gone",
             CaptureError::Io { .. } => "capture.io",
             CaptureError::Vault(e) => e.code(),
+            CaptureError::Store(_) => "capture.store",
         }
     }
 
@@ -103,10 +107,12 @@ impl UserFacing for CaptureError {
                 format!("本题最多可作答 {allowed} 次，已全部用完。"),
                 format!("This question allows {allowed} attempt(s), and all have been used."),
             ),
-            CaptureError::Encode(_) | CaptureError::PipelineGone | CaptureError::Io { .. } => Localized::new(
-                "录制出现内部错误，已保存的部分不受影响。请工作人员查看日志。",
-                "Recording hit an internal error; what was already saved is safe. Ask the clerk to check the log.",
-            ),
+            CaptureError::Encode(_) | CaptureError::PipelineGone | CaptureError::Io { .. } | CaptureError::Store(_) => {
+                Localized::new(
+                    "录制出现内部错误，已保存的部分不受影响。请工作人员查看日志。",
+                    "Recording hit an internal error; what was already saved is safe. Ask the clerk to check the log.",
+                )
+            }
             CaptureError::Vault(e) => e.user_message(),
         }
     }

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use interview::Localized;
 use serde::Serialize;
-use vault::{NewSegment, SegmentPart, Session, UnfinishedAnswer, Vault, media_format};
+use vault::{Attempts, NewSegment, SegmentPart, Session, UnfinishedAnswer, Vault, media_format};
 
 use crate::error::CaptureError;
 use crate::pipeline::{Capture, CaptureEvent, CaptureSettings, Feedback, RecordingStats, SCORING_RATE, Segment};
@@ -132,11 +132,55 @@ pub fn prepare(limits: &Limits, controls: &Controls, on_event: &mut dyn FnMut(Ki
     }
 }
 
-/// Records one answer to `question_id` into the vault and closes it.
+/// Where an answer's recording goes: the vault on this machine ([`VaultStore`]), or a kiosk
+/// station's journal for its hub (the `office` crate). The recording loop is the same for both.
+pub trait AnswerStore {
+    /// The attempts made so far at the question.
+    fn attempts(&mut self, interview_id: i64, question_id: i64) -> Result<Attempts, CaptureError>;
+    /// Begins an answer and returns its id (the store's own).
+    fn begin_answer(&mut self, interview_id: i64, question_id: i64) -> Result<i64, CaptureError>;
+    /// Keeps a closed segment durably before returning.
+    fn store_segment(&mut self, answer_id: i64, segment: &NewSegment<'_>) -> Result<(), CaptureError>;
+    /// Records a capture event (`device_lost`, `clerk_called`, …) of the answer.
+    fn capture_event(&mut self, answer_id: i64, event: &str) -> Result<(), CaptureError>;
+    /// Closes the answer: `committed` keeps it for scoring, otherwise it is interrupted.
+    fn finish_answer(&mut self, answer_id: i64, committed: bool) -> Result<(), CaptureError>;
+}
+
+/// Answers recorded straight into the vault on this machine, as `session`.
+#[derive(Debug)]
+pub struct VaultStore<'a> {
+    pub vault: &'a mut Vault,
+    pub session: &'a Session,
+}
+
+impl AnswerStore for VaultStore<'_> {
+    fn attempts(&mut self, interview_id: i64, question_id: i64) -> Result<Attempts, CaptureError> {
+        Ok(self.vault.attempts(self.session, interview_id, question_id)?)
+    }
+
+    fn begin_answer(&mut self, interview_id: i64, question_id: i64) -> Result<i64, CaptureError> {
+        Ok(self.vault.begin_answer(self.session, interview_id, question_id, false)?)
+    }
+
+    fn store_segment(&mut self, answer_id: i64, segment: &NewSegment<'_>) -> Result<(), CaptureError> {
+        self.vault.store_segment(self.session, answer_id, segment)?;
+        Ok(())
+    }
+
+    fn capture_event(&mut self, answer_id: i64, event: &str) -> Result<(), CaptureError> {
+        Ok(self.vault.record_capture_event(self.session, answer_id, event)?)
+    }
+
+    fn finish_answer(&mut self, answer_id: i64, committed: bool) -> Result<(), CaptureError> {
+        Ok(self.vault.finish_answer(self.session, answer_id, committed)?)
+    }
+}
+
+/// Records one answer to `question_id` into `store` and closes it.
 #[allow(clippy::too_many_arguments)]
 pub fn record_answer(
-    vault: &mut Vault,
-    session: &Session,
+    store: &mut dyn AnswerStore,
     capture: &Capture,
     interview_id: i64,
     question_id: i64,
@@ -144,11 +188,11 @@ pub fn record_answer(
     controls: &Controls,
     on_event: &mut dyn FnMut(KioskEvent),
 ) -> Result<AnswerOutcome, CaptureError> {
-    let attempts = vault.attempts(session, interview_id, question_id)?;
+    let attempts = store.attempts(interview_id, question_id)?;
     if attempts.committed >= limits.attempts {
         return Err(CaptureError::NoAttemptsLeft { question_id, allowed: limits.attempts });
     }
-    let answer_id = vault.begin_answer(session, interview_id, question_id, false)?;
+    let answer_id = store.begin_answer(interview_id, question_id)?;
     controls.reset();
     capture.record()?;
     let mut run = Run { answer_id, down: HashSet::new(), paused_at: None, clerk_called: false, faults: 0, saved: 0 };
@@ -182,7 +226,7 @@ pub fn record_answer(
             && since.elapsed() >= CALL_CLERK_AFTER
         {
             run.clerk_called = true;
-            vault.record_capture_event(session, answer_id, "clerk_called")?;
+            store.capture_event(answer_id, "clerk_called")?;
             on_event(KioskEvent::CallClerk {
                 message: Localized::new(
                     "设备仍未恢复。请举手示意工作人员，已录制的内容已安全保存。",
@@ -197,7 +241,7 @@ pub fn record_answer(
                 if failure.is_some() {
                     continue;
                 }
-                match store(vault, session, answer_id, &segment) {
+                match store_segment(store, answer_id, &segment) {
                     Ok(()) => {
                         run.saved += 1;
                         on_event(KioskEvent::SegmentSaved { index: segment.index });
@@ -220,12 +264,12 @@ pub fn record_answer(
                 if run.down.insert(kind) && run.paused_at.is_none() {
                     run.paused_at = Some(Instant::now());
                 }
-                vault.record_capture_event(session, answer_id, &format!("{}_lost", kind.as_str()))?;
+                store.capture_event(answer_id, &format!("{}_lost", kind.as_str()))?;
                 on_event(KioskEvent::Paused { device: kind, message: lost_message(kind) });
             }
             CaptureEvent::DeviceBack { kind } => {
                 run.down.remove(&kind);
-                vault.record_capture_event(session, answer_id, &format!("{}_back", kind.as_str()))?;
+                store.capture_event(answer_id, &format!("{}_back", kind.as_str()))?;
                 if run.down.is_empty() {
                     run.paused_at = None;
                     run.clerk_called = false;
@@ -234,14 +278,14 @@ pub fn record_answer(
             }
             CaptureEvent::Stopped(stats) => break stats,
             CaptureEvent::Failed(detail) => {
-                let _ = vault.record_capture_event(session, answer_id, "encoder_failed");
-                vault.finish_answer(session, answer_id, false)?;
+                let _ = store.capture_event(answer_id, "encoder_failed");
+                store.finish_answer(answer_id, false)?;
                 return Err(CaptureError::Encode(detail));
             }
         }
     };
     let committed = failure.is_none() && !abandoned && run.saved > 0;
-    vault.finish_answer(session, answer_id, committed)?;
+    store.finish_answer(answer_id, committed)?;
     tracing::info!(answer_id, committed, segments = run.saved, "answer closed");
     if let Some(error) = failure {
         return Err(error);
@@ -278,8 +322,8 @@ pub fn lost_message(kind: DeviceKind) -> Localized {
     }
 }
 
-/// One segment into the vault: its parts in one transaction.
-fn store(vault: &mut Vault, session: &Session, answer_id: i64, segment: &Segment) -> Result<(), CaptureError> {
+/// One segment into the store: its parts together.
+fn store_segment(store: &mut dyn AnswerStore, answer_id: i64, segment: &Segment) -> Result<(), CaptureError> {
     let ms = |us: i64| us / 1000;
     let mut parts = Vec::with_capacity(4);
     if let Some(video) = &segment.video {
@@ -307,8 +351,7 @@ fn store(vault: &mut Vault, session: &Session, answer_id: i64, segment: &Segment
             bytes: jpeg,
         });
     }
-    vault.store_segment(session, answer_id, &NewSegment { index: segment.index, parts })?;
-    Ok(())
+    store.store_segment(answer_id, &NewSegment { index: segment.index, parts })
 }
 
 /// After a crash or power cut: every answer still marked "recording" keeps the segments that

@@ -182,14 +182,21 @@ fn recorder(dir: &Path) {
             finisher.finish();
         });
         let mut announced = false;
-        let outcome =
-            kiosk::record_answer(&mut vault, &session, &capture, interview, question, &limits, &controls, &mut |e| {
+        let outcome = kiosk::record_answer(
+            &mut kiosk::VaultStore { vault: &mut vault, session: &session },
+            &capture,
+            interview,
+            question,
+            &limits,
+            &controls,
+            &mut |e| {
                 if !announced && matches!(e, KioskEvent::Countdown { phase: Phase::Answering, .. }) {
                     announced = true;
                     println!("recording {}", now_ms());
                 }
-            })
-            .unwrap();
+            },
+        )
+        .unwrap();
         println!("committed {} {}", outcome.answer_id, outcome.segments);
     }
 }

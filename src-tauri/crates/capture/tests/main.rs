@@ -42,8 +42,7 @@ impl Fixture {
         on_event: &mut dyn FnMut(KioskEvent),
     ) -> Result<capture::AnswerOutcome, capture::CaptureError> {
         kiosk::record_answer(
-            &mut self.vault,
-            &self.kiosk,
+            &mut kiosk::VaultStore { vault: &mut self.vault, session: &self.kiosk },
             capture,
             self.interview,
             self.questions[index],

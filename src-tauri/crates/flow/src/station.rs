@@ -98,8 +98,9 @@ pub fn answer(
     if controls.is_abandoned() {
         return Ok(None);
     }
+    let mut store = capture::kiosk::VaultStore { vault, session: station };
     let outcome =
-        capture::kiosk::record_answer(vault, station, capture, interview_id, question_id, limits, controls, on_event)?;
+        capture::kiosk::record_answer(&mut store, capture, interview_id, question_id, limits, controls, on_event)?;
     let attempts = vault.attempts(station, interview_id, question_id)?;
     Ok(Some(AnswerDone { outcome, attempts_left: limits.attempts.saturating_sub(attempts.committed) }))
 }

@@ -116,6 +116,11 @@ impl<I> Idle<I> {
         Idle { inner, idle, deadline: Box::pin(tokio::time::sleep(idle)), _slot: slot }
     }
 
+    /// The connection inside (the hub reads the TLS session's client certificate from it).
+    pub fn get_ref(&self) -> &I {
+        &self.inner
+    }
+
     fn moved(&mut self) {
         self.deadline.as_mut().reset(Instant::now() + self.idle);
     }

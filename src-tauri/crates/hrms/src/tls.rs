@@ -92,14 +92,16 @@ pub fn self_signed(hosts: &[String], organisation: &str, days: u32) -> Result<Se
     })
 }
 
-/// A listener that hands axum connections whose TLS handshake has finished.
-pub(crate) struct TlsListener {
+/// A listener that hands axum connections whose TLS handshake has finished (the local API's,
+/// and the office hub's with client certificates).
+#[derive(Debug)]
+pub struct TlsListener {
     ready: mpsc::Receiver<(TlsStream<TcpStream>, SocketAddr)>,
     local: SocketAddr,
 }
 
 impl TlsListener {
-    pub(crate) fn new(tcp: TcpListener, config: Arc<ServerConfig>) -> std::io::Result<TlsListener> {
+    pub fn new(tcp: TcpListener, config: Arc<ServerConfig>) -> std::io::Result<TlsListener> {
         let local = tcp.local_addr()?;
         let (send, ready) = mpsc::channel(QUEUE);
         let acceptor = TlsAcceptor::from(config);

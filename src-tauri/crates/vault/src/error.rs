@@ -113,6 +113,24 @@ pub enum VaultError {
     IdempotencyKeyReused,
     #[error("vault header {path} differs from the digest recorded in the database")]
     RecoveryCopyDamaged { path: PathBuf },
+    #[error("the office authority could not be made: {0}")]
+    Office(String),
+    #[error("enrolment codes are only for enabled kiosk accounts")]
+    NotAKioskAccount(String),
+    #[error("enrolment refused (unknown, expired, used or guessed-at code, or a proof that did not match)")]
+    EnrolmentRefused,
+    #[error("no station is enrolled with this certificate")]
+    UnknownStation,
+    #[error("the station has been revoked")]
+    StationRevoked,
+    #[error("journal entry out of order; the hub expects {expected}")]
+    JournalOutOfOrder { expected: i64 },
+    #[error("a segment's content does not match the hash the station recorded")]
+    SegmentHashMismatch,
+    #[error("the interview or answer does not belong to this station")]
+    NotThisStation,
+    #[error("a station name must be 1 to 64 characters without control characters")]
+    BadStationName,
 }
 
 impl VaultError {
@@ -208,6 +226,15 @@ impl UserFacing for VaultError {
             VaultError::DiskFull { .. } => "vault.disk_full",
             VaultError::IdempotencyKeyReused => "api.idempotency_key_reused",
             VaultError::RecoveryCopyDamaged { .. } => "vault.recovery_copy_damaged",
+            VaultError::Office(_) => "office.authority",
+            VaultError::NotAKioskAccount(_) => "office.not_a_kiosk_account",
+            VaultError::EnrolmentRefused => "office.enrolment_refused",
+            VaultError::UnknownStation => "office.unknown_station",
+            VaultError::StationRevoked => "office.station_revoked",
+            VaultError::JournalOutOfOrder { .. } => "office.journal_out_of_order",
+            VaultError::SegmentHashMismatch => "office.segment_hash_mismatch",
+            VaultError::NotThisStation => "office.not_this_station",
+            VaultError::BadStationName => "office.bad_station_name",
         }
     }
 
@@ -455,6 +482,44 @@ impl UserFacing for VaultError {
                     "The vault's description file {} differs from what the database recorded (it was altered or damaged): the printed recovery key may no longer restore this vault. The vault itself is intact. An administrator should make a new recovery key now (interview-kiosk vault rekey) and keep it safe; until then no backup is made, so the damage is not copied.",
                     path.display()
                 ),
+            ),
+            VaultError::Office(_) => Localized::new(
+                "无法生成办公网络的证书颁发机构，未做任何更改。详情见日志。",
+                "The office network's certificate authority could not be made; nothing was changed. See the log for details.",
+            ),
+            VaultError::NotAKioskAccount(name) => Localized::new(
+                format!("“{name}”不是已启用的面试终端账户。注册码只能绑定面试终端账户，请先在“账户”中创建。"),
+                format!(
+                    "“{name}” is not an enabled kiosk account. An enrolment code can only be bound to a kiosk account; create one under Accounts first."
+                ),
+            ),
+            VaultError::EnrolmentRefused => Localized::new(
+                "注册码无效：可能输错、已过期（15 分钟有效）或已使用，也可能本机与中心主机之间有其他设备拦截。请在中心主机上生成新的注册码后重试，并确认输入的中心主机地址正确。",
+                "The enrolment code was refused: it may be mistyped, expired (codes last 15 minutes) or already used, or something between this machine and the hub intercepted the connection. Create a new code on the hub and try again, and check the hub's address.",
+            ),
+            VaultError::UnknownStation => Localized::new(
+                "中心主机不认识本终端。请管理员重新注册本终端。",
+                "The hub does not know this station. Ask the administrator to enrol it again.",
+            ),
+            VaultError::StationRevoked => Localized::new(
+                "本终端已被管理员从办公网络中移除，不能再使用。如需继续使用，请管理员重新注册。",
+                "This station was removed from the office network by the administrator and can no longer be used. Ask the administrator to enrol it again.",
+            ),
+            VaultError::JournalOutOfOrder { .. } => Localized::new(
+                "录制内容的上传顺序不连续，终端会自动从中断处重新发送。",
+                "Recordings arrived out of order; the station sends again from where it stopped.",
+            ),
+            VaultError::SegmentHashMismatch => Localized::new(
+                "收到的录制片段与终端记录的校验值不一致，未保存。",
+                "A recording segment did not match the checksum the station recorded, so it was not stored.",
+            ),
+            VaultError::NotThisStation => Localized::new(
+                "该面试不是在本终端签到的，拒绝接收其录制内容。",
+                "This interview was not checked in at this station, so its recordings are refused.",
+            ),
+            VaultError::BadStationName => Localized::new(
+                "终端名称须为 1 到 64 个字符，且不含控制字符。",
+                "A station name must be 1 to 64 characters, without control characters.",
             ),
         }
     }

@@ -57,7 +57,7 @@ impl fmt::Debug for SecretKey {
 }
 
 /// Encrypts `plain` under `key` with XChaCha20-Poly1305; output is nonce ‖ ciphertext.
-pub(crate) fn seal(key: &SecretKey, plain: &[u8], aad: &[u8]) -> Result<Vec<u8>> {
+pub fn seal(key: &SecretKey, plain: &[u8], aad: &[u8]) -> Result<Vec<u8>> {
     let mut nonce = [0u8; 24];
     rand::rngs::OsRng.fill_bytes(&mut nonce);
     let cipher = XChaCha20Poly1305::new(key.expose().into());
@@ -68,7 +68,7 @@ pub(crate) fn seal(key: &SecretKey, plain: &[u8], aad: &[u8]) -> Result<Vec<u8>>
 }
 
 /// Reverses [`seal`]; `None` if the key is wrong or the bytes were altered.
-pub(crate) fn open(key: &SecretKey, sealed: &[u8], aad: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+pub fn open(key: &SecretKey, sealed: &[u8], aad: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
     if sealed.len() < 24 + 16 {
         return None;
     }
@@ -218,6 +218,25 @@ pub mod credential {
             Ok(()) | Err(keyring_core::Error::NoEntry) => Ok(()),
             Err(other) => Err(store_error(other)),
         }
+    }
+
+    /// A secret of this installation other than a vault key (a station's TLS key, its spool
+    /// key), under its own `name` in the same service.
+    pub fn store_named(name: &str, secret: &[u8]) -> Result<()> {
+        keyring_core::Entry::new(KEYRING_SERVICE, name).map_err(store_error)?.set_secret(secret).map_err(store_error)
+    }
+
+    /// Reads a secret [`store_named`] kept; `None` if there is none.
+    pub fn load_named(name: &str) -> Result<Option<Zeroizing<Vec<u8>>>> {
+        match keyring_core::Entry::new(KEYRING_SERVICE, name).map_err(store_error)?.get_secret() {
+            Ok(bytes) => Ok(Some(Zeroizing::new(bytes))),
+            Err(keyring_core::Error::NoEntry) => Ok(None),
+            Err(other) => Err(store_error(other)),
+        }
+    }
+
+    pub fn delete_named(name: &str) -> Result<()> {
+        delete_entry(keyring_core::Entry::new(KEYRING_SERVICE, name).map_err(store_error)?)
     }
 
     /// Makes the platform's credential store the default. Call once at start-up.

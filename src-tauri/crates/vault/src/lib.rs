@@ -37,3 +37,6 @@ pub use vault::{
     AnswerRecord, AnswerScore, AuditHead, DecisionRecord, FlagRecord, InterviewRecord, JobCandidateRecord, NewReport,
     NewSigningIdentity, Organisation, RatingRecord, ReportRecord, SigningIdentityInfo, StoredSigningIdentity,
 };
+pub use vault::{
+    Applied, ENROLMENT_CODE_TTL_MS, MAX_ENROLMENT_FAILURES, OfficeAuthority, StationEntry, StationInfo, StationPresence,
+};

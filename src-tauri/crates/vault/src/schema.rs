@@ -4,7 +4,7 @@
 
 /// Migration `i` brings the schema from version `i` to `i + 1`. Append only; never edit one
 /// that has shipped.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11];
 
 pub const CURRENT_VERSION: u32 = MIGRATIONS.len() as u32;
 
@@ -401,4 +401,49 @@ CREATE TABLE api_idempotency (
     PRIMARY KEY (token_id, key)
 );
 CREATE INDEX api_idempotency_created ON api_idempotency (created_at);
+"#;
+
+/// Version 11: the office. A hub is the certificate authority of its stations (`office_authority`:
+/// the CA's key, only here); an administrator's one-time enrolment codes (bound to a kiosk
+/// account, valid 15 minutes, kept as the key the code derives, never as the code); the enrolled
+/// stations (their certificate's SHA-256, revocation, what they last reported, and how far the
+/// hub has applied their journal); which answer each station-local answer key became.
+const V11: &str = r#"
+CREATE TABLE office_authority (
+    id         INTEGER PRIMARY KEY CHECK (id = 1),
+    key_pkcs8  BLOB NOT NULL,
+    cert_der   BLOB NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE enrolment_codes (
+    id          INTEGER PRIMARY KEY,
+    lookup      TEXT NOT NULL UNIQUE,
+    proof_key   BLOB NOT NULL,
+    user_id     INTEGER NOT NULL REFERENCES users (id),
+    created_by  INTEGER NOT NULL REFERENCES users (id),
+    created_at  INTEGER NOT NULL,
+    expires_at  INTEGER NOT NULL,
+    failures    INTEGER NOT NULL DEFAULT 0,
+    used_at     INTEGER
+);
+CREATE TABLE stations (
+    id              INTEGER PRIMARY KEY,
+    name            TEXT NOT NULL,
+    user_id         INTEGER NOT NULL REFERENCES users (id),
+    cert_sha256     BLOB NOT NULL UNIQUE,
+    code_id         INTEGER NOT NULL REFERENCES enrolment_codes (id),
+    enrolled_at     INTEGER NOT NULL,
+    revoked_at      INTEGER,
+    applied_seq     INTEGER NOT NULL DEFAULT 0,
+    last_seen_at    INTEGER,
+    clock_offset_ms INTEGER,
+    backlog         INTEGER,
+    versions        TEXT
+);
+CREATE TABLE station_answers (
+    station_id INTEGER NOT NULL REFERENCES stations (id),
+    answer_key INTEGER NOT NULL,
+    answer_id  INTEGER NOT NULL UNIQUE REFERENCES answers (id),
+    PRIMARY KEY (station_id, answer_key)
+);
 "#;

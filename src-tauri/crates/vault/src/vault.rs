@@ -35,6 +35,7 @@ mod interviews;
 mod invitations;
 mod jobs;
 mod lifecycle;
+mod office;
 mod recording;
 mod rekey;
 mod reports;
@@ -52,6 +53,9 @@ pub use interviews::{ActiveInterview, CheckIn, KioskPlan, KioskQuestion, StatusB
 pub use invitations::{AccessCode, MAX_EXTRA_TIME_PCT};
 pub use jobs::{JobInfo, JobSummary, NewJob, NewQuestion, QuestionInfo};
 pub use lifecycle::{CheckReport, VaultPaths, VaultStatus, vault_id_at};
+pub use office::{
+    Applied, ENROLMENT_CODE_TTL_MS, MAX_ENROLMENT_FAILURES, OfficeAuthority, StationEntry, StationInfo, StationPresence,
+};
 pub use recording::{Attempts, MediaInfo, NewSegment, SegmentPart, UnfinishedAnswer, format as media_format};
 pub use reports::{
     AnswerRecord, AnswerScore, DecisionRecord, FlagRecord, InterviewRecord, JobCandidateRecord, NewReport,
@@ -89,6 +93,9 @@ pub struct Vault {
     batch: batch::AuditBatch,
     /// This process's hold on the vault (shared; exclusive while re-keying or migrating).
     lock: VaultLock,
+    /// The station journal entry the next [`Vault::write_naming`] applies (the hub): its
+    /// position moves in the same transaction as the change it records.
+    station_step: Option<office::StationStep>,
 }
 
 impl std::fmt::Debug for Vault {
@@ -139,6 +146,9 @@ impl Vault {
             // in the order things happened.
             self.batch.append_to(&tx, &self.chain)?;
             let (object, value) = change(&tx)?;
+            if let Some(step) = self.station_step.take() {
+                step.record(&tx, &object)?;
+            }
             let entry = audit_entry(actor, action, &object, Outcome::Ok);
             let (seq, head) = audit::append(&tx, &self.chain, now, &entry)?;
             tx.commit()?;

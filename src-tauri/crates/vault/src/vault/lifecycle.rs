@@ -227,6 +227,7 @@ impl Vault {
             lookup_key,
             clock,
             batch: batch::AuditBatch::default(),
+            station_step: None,
             lock,
         };
         let system = vault.system_actor();
@@ -311,6 +312,7 @@ impl Vault {
             lookup_key,
             clock,
             batch: batch::AuditBatch::default(),
+            station_step: None,
             lock,
         };
         vault.check_not_rolled_back()?;

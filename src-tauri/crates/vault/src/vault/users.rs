@@ -31,6 +31,11 @@ pub struct Session {
     /// only what the token's scopes grant ([`super::tokens::scope_grants`]), checked again on every
     /// operation. Only the vault makes sessions, so this cannot be forged.
     pub(crate) api_token_id: Option<i64>,
+    /// Set when the session is an enrolled kiosk station of this hub (its id), authenticated by
+    /// its certificate: it acts as the kiosk account its enrolment code was bound to, and
+    /// `authorize` checks on every operation that the station is not revoked and the account
+    /// not disabled. Only the vault makes sessions, so this cannot be forged.
+    pub(crate) station_id: Option<i64>,
 }
 
 impl Session {
@@ -44,12 +49,18 @@ impl Session {
             role,
             device,
             api_token_id: None,
+            station_id: None,
         }
     }
 
     /// Whether the session is a system calling the local API rather than a person or a kiosk.
     pub fn is_api(&self) -> bool {
         self.api_token_id.is_some()
+    }
+
+    /// The enrolled station this session is, if it is one.
+    pub fn station(&self) -> Option<i64> {
+        self.station_id
     }
 }
 
@@ -155,6 +166,9 @@ impl Vault {
     pub fn authorize(&mut self, session: &Session, action: Action) -> Result<()> {
         if let Some(token_id) = session.api_token_id {
             return self.authorize_api(session, token_id, action);
+        }
+        if let Some(station_id) = session.station_id {
+            return self.authorize_station(session, station_id, action);
         }
         let now = self.now();
         let live: Option<(i64, bool)> = self

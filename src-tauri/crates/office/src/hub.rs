@@ -1,0 +1,494 @@
+//! The hub: serves the office's stations over HTTPS with mutual TLS (TLS 1.3 only) on the
+//! address the administrator gave. One thread owns the vault and runs every request's vault
+//! work in turn; the HTTP side (axum, as the local API) only parses, checks the caller's
+//! certificate and answers.
+//!
+//! Requests: `enrol` (no client certificate yet; the enrolment code's proofs instead), and, with
+//! a client certificate the office authority issued to a station still enrolled, `hello`,
+//! `needs-identity`, `check-in`, `consent` and `journal`.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::connect_info::Connected;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Json, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::serve::IncomingStream;
+use hrms::guard::Guarded;
+use hrms::tls::TlsListener;
+use interview::{Localized, UserFacing};
+use rustls::server::WebPkiClientVerifier;
+use rustls::{RootCertStore, ServerConfig};
+use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use sha2::{Digest, Sha256};
+use vault::{AccessCode, Session, StationEntry, StationPresence, Vault, VaultError};
+
+use crate::ca::{self, HubIdentity};
+use crate::enrol;
+use crate::error::OfficeError;
+use crate::wire::{self, ErrorBody};
+
+/// The largest request body: a journal entry holds one 2-second segment (a few hundred KB at
+/// 640×480), in base64.
+pub const MAX_BODY: usize = 16 * 1024 * 1024;
+/// Requests waiting for the vault thread.
+const QUEUE: usize = 256;
+
+/// Where and as what the hub serves.
+#[derive(Clone, Debug)]
+pub struct HubSettings {
+    pub listen: SocketAddr,
+    /// Names or addresses stations use to reach the hub besides the listening address (its
+    /// certificate names them all).
+    pub names: Vec<String>,
+    pub organisation: String,
+    pub idle_timeout: Duration,
+}
+
+impl HubSettings {
+    pub fn new(listen: SocketAddr) -> HubSettings {
+        HubSettings { listen, names: Vec::new(), organisation: String::new(), idle_timeout: hrms::guard::IDLE }
+    }
+
+    fn hosts(&self) -> Vec<String> {
+        let mut hosts = vec![self.listen.ip().to_string()];
+        for name in &self.names {
+            if !hosts.contains(name) {
+                hosts.push(name.clone());
+            }
+        }
+        hosts
+    }
+}
+
+/// The TLS configuration: the hub's certificate, and client certificates from the office
+/// authority (optional at the TLS level, so that a station can enrol; every other request
+/// requires one).
+fn server_config(authority: &vault::OfficeAuthority, identity: &HubIdentity) -> Result<Arc<ServerConfig>, OfficeError> {
+    let tls = |e: &dyn std::fmt::Display| OfficeError::Tls(e.to_string());
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut roots = RootCertStore::empty();
+    roots.add(CertificateDer::from(authority.cert_der.clone())).map_err(|e| tls(&e))?;
+    let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+        .allow_unauthenticated()
+        .build()
+        .map_err(|e| tls(&e))?;
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(identity.key_pkcs8.to_vec()));
+    let mut config = ServerConfig::builder_with_provider(provider)
+        .with_protocol_versions(&[&rustls::version::TLS13])
+        .map_err(|e| tls(&e))?
+        .with_client_cert_verifier(verifier)
+        .with_single_cert(vec![CertificateDer::from(identity.cert_der.clone())], key)
+        .map_err(|e| tls(&e))?;
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(Arc::new(config))
+}
+
+/// Who is calling: the address, and the SHA-256 of the client certificate the TLS handshake
+/// verified against the office authority (none while enrolling).
+#[derive(Clone, Debug)]
+pub struct HubPeer {
+    pub addr: SocketAddr,
+    pub cert_sha256: Option<[u8; 32]>,
+}
+
+type Listener = Guarded<TlsListener>;
+
+impl Connected<IncomingStream<'_, Listener>> for HubPeer {
+    fn connect_info(stream: IncomingStream<'_, Listener>) -> HubPeer {
+        let (_, session) = stream.io().get_ref().get_ref();
+        let cert_sha256 = session.peer_certificates().and_then(|c| c.first()).map(|c| Sha256::digest(c).into());
+        HubPeer { addr: *stream.remote_addr(), cert_sha256 }
+    }
+}
+
+type Job = Box<dyn FnOnce(&mut Vault) + Send>;
+
+struct HubState {
+    jobs: std::sync::mpsc::SyncSender<Job>,
+    hub_cert_sha256: [u8; 32],
+    authority_cert_der: Vec<u8>,
+    authority: Arc<vault::OfficeAuthority>,
+}
+
+/// A refusal as the station reads it.
+#[derive(Debug)]
+pub struct Failure(StatusCode, ErrorBody);
+
+impl IntoResponse for Failure {
+    fn into_response(self) -> Response {
+        (self.0, Json(self.1)).into_response()
+    }
+}
+
+fn failure(status: StatusCode, code: &str, message: Localized) -> Failure {
+    Failure(status, ErrorBody { code: code.to_owned(), message, expected: None })
+}
+
+impl From<VaultError> for Failure {
+    fn from(error: VaultError) -> Failure {
+        let status = match &error {
+            VaultError::EnrolmentRefused | VaultError::UnknownStation | VaultError::StationRevoked => {
+                StatusCode::FORBIDDEN
+            }
+            VaultError::Denied { .. } | VaultError::SessionExpired => StatusCode::FORBIDDEN,
+            VaultError::JournalOutOfOrder { .. } => StatusCode::CONFLICT,
+            e if e.is_disk_full() => StatusCode::INSUFFICIENT_STORAGE,
+            VaultError::Sqlite(_) | VaultError::Io { .. } | VaultError::Crypto(_) | VaultError::Corrupt(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+            _ => StatusCode::UNPROCESSABLE_ENTITY,
+        };
+        if status == StatusCode::INTERNAL_SERVER_ERROR {
+            tracing::error!(code = error.code(), detail = %error, "hub request failed");
+        } else {
+            tracing::info!(code = error.code(), "hub request refused");
+        }
+        let expected = match error {
+            VaultError::JournalOutOfOrder { expected } => Some(expected),
+            _ => None,
+        };
+        Failure(status, ErrorBody { code: error.code().to_owned(), message: error.user_message(), expected })
+    }
+}
+
+impl From<OfficeError> for Failure {
+    fn from(error: OfficeError) -> Failure {
+        match error {
+            OfficeError::Vault(e) => e.into(),
+            other => {
+                tracing::error!(code = other.code(), detail = %other, "hub request failed");
+                failure(StatusCode::INTERNAL_SERVER_ERROR, other.code(), other.user_message())
+            }
+        }
+    }
+}
+
+impl From<flow::FlowError> for Failure {
+    fn from(error: flow::FlowError) -> Failure {
+        match error {
+            flow::FlowError::Vault(e) => e.into(),
+            other => {
+                tracing::error!(code = other.code(), detail = %other, "hub request failed");
+                failure(StatusCode::INTERNAL_SERVER_ERROR, other.code(), other.user_message())
+            }
+        }
+    }
+}
+
+fn internal() -> Failure {
+    failure(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "office.internal",
+        Localized::new("中心主机内部错误，详情见其日志。", "Internal error at the hub; see its log."),
+    )
+}
+
+fn no_certificate() -> Failure {
+    failure(
+        StatusCode::UNAUTHORIZED,
+        "office.no_certificate",
+        Localized::new(
+            "请求没有附带终端证书。只有已注册的面试终端才能访问中心主机。",
+            "The request carried no station certificate. Only enrolled stations may use the hub.",
+        ),
+    )
+}
+
+fn bad_body<R: std::fmt::Display>(rejection: R) -> Failure {
+    tracing::info!(detail = %rejection, "hub request body refused");
+    failure(
+        StatusCode::BAD_REQUEST,
+        "office.bad_request",
+        Localized::new(
+            "请求格式不正确（终端与中心主机的版本可能不一致）。",
+            "The request is malformed (the station's and the hub's versions may differ).",
+        ),
+    )
+}
+
+impl HubState {
+    /// Runs `call` on the vault thread and waits for its answer.
+    async fn call<T: Send + 'static>(
+        &self,
+        call: impl FnOnce(&mut Vault) -> Result<T, Failure> + Send + 'static,
+    ) -> Result<T, Failure> {
+        let (answer, answered) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move |vault: &mut Vault| {
+            let _ = answer.send(call(vault));
+        });
+        self.jobs.try_send(job).map_err(|e| match e {
+            std::sync::mpsc::TrySendError::Full(_) => failure(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "office.busy",
+                Localized::new("中心主机繁忙，稍后自动重试。", "The hub is busy; the station tries again shortly."),
+            ),
+            std::sync::mpsc::TrySendError::Disconnected(_) => internal(),
+        })?;
+        answered.await.map_err(|_| internal())?
+    }
+
+    /// Runs `call` as the station whose certificate the peer presented.
+    async fn as_station<T: Send + 'static>(
+        &self,
+        peer: &HubPeer,
+        call: impl FnOnce(&mut Vault, &Session) -> Result<T, Failure> + Send + 'static,
+    ) -> Result<T, Failure> {
+        let cert = peer.cert_sha256.ok_or_else(no_certificate)?;
+        let from = peer.addr.ip().to_string();
+        self.call(move |vault| {
+            let station = vault.station_session(&cert, &from)?;
+            call(vault, &station)
+        })
+        .await
+    }
+}
+
+type Shared = State<Arc<HubState>>;
+type Peer = ConnectInfo<HubPeer>;
+type Body<T> = Result<Json<T>, axum::extract::rejection::JsonRejection>;
+
+async fn enrol(
+    State(state): Shared,
+    ConnectInfo(peer): Peer,
+    body: Body<wire::EnrolRequest>,
+) -> Result<Json<wire::EnrolResponse>, Failure> {
+    let Json(request) = body.map_err(bad_body)?;
+    let from = peer.addr.ip().to_string();
+    let hub = state.hub_cert_sha256;
+    let authority = state.authority.clone();
+    let authority_cert = state.authority_cert_der.clone();
+    state
+        .call(move |vault| {
+            let (code_id, key) = vault.enrolment_proof_key(&request.lookup, &from)?;
+            if !enrol::check_station_proof(&key, &hub, &request.csr_der, &request.name, &request.proof) {
+                tracing::warn!(code_id, "enrolment proof did not match");
+                vault.enrolment_failed(code_id, &from)?;
+                return Err(VaultError::EnrolmentRefused.into());
+            }
+            let cert = ca::issue_station_certificate(&authority, &request.csr_der)?;
+            let station_id = vault.enrol_station(code_id, &request.name, &Sha256::digest(&cert).into(), &from)?;
+            tracing::info!(station_id, "station enrolled");
+            let proof = enrol::hub_proof(&key, &hub, &cert, &authority_cert);
+            Ok(wire::EnrolResponse { station_id, station_cert_der: cert, authority_cert_der: authority_cert, proof })
+        })
+        .await
+        .map(Json)
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+async fn hello(
+    State(state): Shared,
+    ConnectInfo(peer): Peer,
+    body: Body<wire::Hello>,
+) -> Result<Json<wire::HelloResponse>, Failure> {
+    let Json(hello) = body.map_err(bad_body)?;
+    state
+        .as_station(&peer, move |vault, station| {
+            let hub_time_ms = now_ms();
+            let presence = StationPresence {
+                last_seen_at_ms: Some(hub_time_ms),
+                clock_offset_ms: Some(hello.station_time_ms - hub_time_ms),
+                backlog: Some(hello.backlog),
+                versions: hello.versions,
+            };
+            vault.note_station_presence(station, &presence)?;
+            let applied_seq = vault.station_applied_seq(station)?;
+            Ok(wire::HelloResponse { station_id: station.station().unwrap_or_default(), hub_time_ms, applied_seq })
+        })
+        .await
+        .map(Json)
+}
+
+async fn needs_identity(
+    State(state): Shared,
+    ConnectInfo(peer): Peer,
+    body: Body<wire::CodeRequest>,
+) -> Result<Json<wire::NeedsIdentity>, Failure> {
+    let Json(request) = body.map_err(bad_body)?;
+    state
+        .as_station(&peer, move |vault, station| {
+            let code = AccessCode::parse(&request.code);
+            Ok(wire::NeedsIdentity { needs_identity: flow::station::needs_identity(vault, station, &code)? })
+        })
+        .await
+        .map(Json)
+}
+
+async fn check_in(
+    State(state): Shared,
+    ConnectInfo(peer): Peer,
+    body: Body<wire::CodeRequest>,
+) -> Result<Json<wire::CheckInResponse>, Failure> {
+    let Json(request) = body.map_err(bad_body)?;
+    state
+        .as_station(&peer, move |vault, station| {
+            let code = AccessCode::parse(&request.code);
+            let plan = flow::station::check_in(vault, station, &code, request.id_last4.as_deref())?;
+            Ok(wire::CheckInResponse { plan: plan.into() })
+        })
+        .await
+        .map(Json)
+}
+
+async fn consent(
+    State(state): Shared,
+    ConnectInfo(peer): Peer,
+    body: Body<wire::ConsentRequest>,
+) -> Result<StatusCode, Failure> {
+    let Json(request) = body.map_err(bad_body)?;
+    state
+        .as_station(&peer, move |vault, station| {
+            flow::station::consent(vault, station, request.interview_id, request.given)?;
+            Ok(StatusCode::NO_CONTENT)
+        })
+        .await
+}
+
+async fn journal(
+    State(state): Shared,
+    ConnectInfo(peer): Peer,
+    body: Body<wire::JournalRequest>,
+) -> Result<Json<wire::JournalResponse>, Failure> {
+    let Json(request) = body.map_err(bad_body)?;
+    state
+        .as_station(&peer, move |vault, station| {
+            let seq = request.seq;
+            let outcome = match &request.entry {
+                wire::Entry::AnswerBegin { interview_id, question_id } => vault.apply_station_entry(
+                    station,
+                    seq,
+                    StationEntry::AnswerBegin {
+                        interview_id: *interview_id,
+                        question_id: *question_id,
+                        answer_key: seq,
+                    },
+                ),
+                wire::Entry::Segment { answer_key, index, parts } => {
+                    let segment = vault::NewSegment {
+                        index: *index,
+                        parts: parts
+                            .iter()
+                            .map(|p| vault::SegmentPart {
+                                kind: &p.kind,
+                                format: &p.format,
+                                offset_ms: p.offset_ms,
+                                duration_ms: p.duration_ms,
+                                bytes: &p.bytes,
+                            })
+                            .collect(),
+                    };
+                    let sha256 = parts.iter().map(|p| p.sha256).collect();
+                    vault.apply_station_entry(
+                        station,
+                        seq,
+                        StationEntry::Segment { answer_key: *answer_key, segment, sha256 },
+                    )
+                }
+                wire::Entry::CaptureEvent { answer_key, event } => vault.apply_station_entry(
+                    station,
+                    seq,
+                    StationEntry::CaptureEvent { answer_key: *answer_key, event },
+                ),
+                wire::Entry::AnswerFinish { answer_key, committed } => vault.apply_station_entry(
+                    station,
+                    seq,
+                    StationEntry::AnswerFinish { answer_key: *answer_key, committed: *committed },
+                ),
+                wire::Entry::InterviewFinish { interview_id } => vault.apply_station_entry(
+                    station,
+                    seq,
+                    StationEntry::InterviewFinish { interview_id: *interview_id },
+                ),
+            }?;
+            let applied_seq = vault.station_applied_seq(station)?;
+            Ok(wire::JournalResponse { applied_seq, outcome })
+        })
+        .await
+        .map(Json)
+}
+
+/// Answers without touching the vault: lets an enrolling station see the hub's certificate
+/// before it makes its proof.
+async fn ping() -> StatusCode {
+    StatusCode::NO_CONTENT
+}
+
+async fn not_found() -> Failure {
+    failure(StatusCode::NOT_FOUND, "office.not_found", Localized::new("没有这个地址。", "No such address."))
+}
+
+/// The one thread that owns the vault.
+fn vault_worker(mut vault: Vault, jobs: std::sync::mpsc::Receiver<Job>) {
+    while let Ok(job) = jobs.recv() {
+        if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&mut vault))).is_err() {
+            tracing::error!("hub request panicked");
+        }
+    }
+}
+
+/// The office authority (made the first time), then serves on `settings.listen` until
+/// `shutdown` completes. `admin` is the administrator who started the hub. `on_listening` is
+/// told the bound address and the SHA-256 of the office authority's certificate.
+pub async fn serve(
+    mut vault: Vault,
+    admin: &Session,
+    settings: HubSettings,
+    on_listening: impl FnOnce(SocketAddr, &[u8; 32]),
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), OfficeError> {
+    let organisation = settings.organisation.clone();
+    let authority = vault.office_authority(admin, || ca::new_authority(&organisation).map_err(|e| e.to_string()))?;
+    let identity = ca::hub_identity(&authority, &settings.hosts())?;
+    let config = server_config(&authority, &identity)?;
+    let listener = tokio::net::TcpListener::bind(settings.listen)
+        .await
+        .map_err(|source| OfficeError::Bind { addr: settings.listen, source })?;
+    let bound = listener.local_addr().map_err(OfficeError::Serve)?;
+    let authority_sha256: [u8; 32] = Sha256::digest(&authority.cert_der).into();
+    tracing::info!(%bound, "office hub listening");
+    on_listening(bound, &authority_sha256);
+    let (jobs, queue) = std::sync::mpsc::sync_channel(QUEUE);
+    let worker = std::thread::Builder::new()
+        .name("hub-vault".into())
+        .spawn(move || vault_worker(vault, queue))
+        .map_err(OfficeError::Serve)?;
+    let state = Arc::new(HubState {
+        jobs,
+        hub_cert_sha256: identity.cert_sha256,
+        authority_cert_der: authority.cert_der.clone(),
+        authority: Arc::new(authority),
+    });
+    let p = |path: &str| format!("{}{path}", wire::PREFIX);
+    let app = Router::new()
+        .route(&p("/ping"), post(ping))
+        .route(&p("/enrol"), post(enrol))
+        .route(&p("/hello"), post(hello))
+        .route(&p("/needs-identity"), post(needs_identity))
+        .route(&p("/check-in"), post(check_in))
+        .route(&p("/consent"), post(consent))
+        .route(&p("/journal"), post(journal))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(state);
+    let listener = Guarded::with_limits(
+        TlsListener::new(listener, config).map_err(OfficeError::Serve)?,
+        settings.idle_timeout,
+        hrms::guard::PER_ADDRESS,
+        hrms::guard::TOTAL,
+    );
+    axum::serve(listener, app.into_make_service_with_connect_info::<HubPeer>())
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(OfficeError::Serve)?;
+    let _ = tokio::task::spawn_blocking(move || worker.join()).await;
+    tracing::info!("office hub stopped");
+    Ok(())
+}

@@ -1,0 +1,237 @@
+//! What crosses the office network: JSON bodies over HTTPS (binary fields in base64), defined
+//! once here for both the hub and the station. Every request is idempotent or carries an id
+//! that makes a replay harmless (a journal entry's position).
+
+use interview::Localized;
+use serde::{Deserialize, Serialize};
+
+/// The path prefix of every office request.
+pub const PREFIX: &str = "/office/v1";
+
+/// Binary fields as standard base64 strings.
+pub mod b64 {
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD;
+
+    pub fn serialize<S: serde::Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&STANDARD.encode(bytes))
+    }
+
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        let text: std::borrow::Cow<'de, str> = serde::Deserialize::deserialize(d)?;
+        STANDARD.decode(text.as_bytes()).map_err(serde::de::Error::custom)
+    }
+}
+
+/// Hashes as hex strings.
+pub mod hex32 {
+    pub fn serialize<S: serde::Serializer>(bytes: &[u8; 32], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&hex::encode(bytes))
+    }
+
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<[u8; 32], D::Error> {
+        let text: std::borrow::Cow<'de, str> = serde::Deserialize::deserialize(d)?;
+        let mut out = [0u8; 32];
+        hex::decode_to_slice(text.as_bytes(), &mut out).map_err(serde::de::Error::custom)?;
+        Ok(out)
+    }
+}
+
+/// A station asks to join (no client certificate yet).
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnrolRequest {
+    /// The code's public part.
+    pub lookup: String,
+    pub name: String,
+    #[serde(with = "b64")]
+    pub csr_der: Vec<u8>,
+    /// HMAC over the hub certificate the station saw, its CSR and the name (see `enrol`).
+    #[serde(with = "hex32")]
+    pub proof: [u8; 32],
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnrolResponse {
+    pub station_id: i64,
+    #[serde(with = "b64")]
+    pub station_cert_der: Vec<u8>,
+    #[serde(with = "b64")]
+    pub authority_cert_der: Vec<u8>,
+    #[serde(with = "hex32")]
+    pub proof: [u8; 32],
+}
+
+/// A station says hello (on start, and with every forwarding round): its clock, its backlog and
+/// the versions it runs.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Hello {
+    pub station_time_ms: i64,
+    pub backlog: i64,
+    pub versions: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HelloResponse {
+    pub station_id: i64,
+    pub hub_time_ms: i64,
+    /// How far the hub has applied this station's journal.
+    pub applied_seq: i64,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodeRequest {
+    pub code: String,
+    pub id_last4: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NeedsIdentity {
+    pub needs_identity: bool,
+}
+
+/// A checked-in candidate's plan: the masked name, the job title, the questions.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckInResponse {
+    pub plan: Plan,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Plan {
+    pub interview_id: i64,
+    pub masked_name: String,
+    pub job_title: String,
+    pub job_language: interview::Lang,
+    pub questions: Vec<PlanQuestion>,
+    pub extra_time_pct: u32,
+    pub large_text: bool,
+    pub retention_days: u32,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanQuestion {
+    pub question_id: i64,
+    pub text: String,
+    pub situational: bool,
+    pub prep_seconds: u32,
+    pub answer_seconds: u32,
+    pub retakes: u32,
+}
+
+impl From<vault::KioskPlan> for Plan {
+    fn from(p: vault::KioskPlan) -> Plan {
+        Plan {
+            interview_id: p.interview_id,
+            masked_name: p.masked_name,
+            job_title: p.job_title,
+            job_language: p.job_language,
+            questions: p
+                .questions
+                .into_iter()
+                .map(|q| PlanQuestion {
+                    question_id: q.question_id,
+                    text: q.text,
+                    situational: q.situational,
+                    prep_seconds: q.prep_seconds,
+                    answer_seconds: q.answer_seconds,
+                    retakes: q.retakes,
+                })
+                .collect(),
+            extra_time_pct: p.extra_time_pct,
+            large_text: p.large_text,
+            retention_days: p.retention_days,
+        }
+    }
+}
+
+impl From<Plan> for vault::KioskPlan {
+    fn from(p: Plan) -> vault::KioskPlan {
+        vault::KioskPlan {
+            interview_id: p.interview_id,
+            masked_name: p.masked_name,
+            job_title: p.job_title,
+            job_language: p.job_language,
+            questions: p
+                .questions
+                .into_iter()
+                .map(|q| vault::KioskQuestion {
+                    question_id: q.question_id,
+                    text: q.text,
+                    situational: q.situational,
+                    prep_seconds: q.prep_seconds,
+                    answer_seconds: q.answer_seconds,
+                    retakes: q.retakes,
+                })
+                .collect(),
+            extra_time_pct: p.extra_time_pct,
+            large_text: p.large_text,
+            retention_days: p.retention_days,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentRequest {
+    pub interview_id: i64,
+    pub given: bool,
+}
+
+/// One part of a segment (video, audio, still) with the SHA-256 the station computed when it
+/// recorded it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Part {
+    pub kind: String,
+    pub format: String,
+    pub offset_ms: i64,
+    pub duration_ms: i64,
+    #[serde(with = "hex32")]
+    pub sha256: [u8; 32],
+    #[serde(with = "b64")]
+    pub bytes: Vec<u8>,
+}
+
+/// An entry of a station's journal.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Entry {
+    AnswerBegin { interview_id: i64, question_id: i64 },
+    Segment { answer_key: i64, index: u32, parts: Vec<Part> },
+    CaptureEvent { answer_key: i64, event: String },
+    AnswerFinish { answer_key: i64, committed: bool },
+    InterviewFinish { interview_id: i64 },
+}
+
+/// Entry `seq` of the sending station's journal.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JournalRequest {
+    pub seq: i64,
+    pub entry: Entry,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JournalResponse {
+    pub applied_seq: i64,
+    pub outcome: vault::Applied,
+}
+
+/// Every refusal: a stable code and the sentence in both languages; `expected` for a journal
+/// entry out of order.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub code: String,
+    pub message: Localized,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected: Option<i64>,
+}

@@ -1,0 +1,403 @@
+//! `interview-kiosk hub …` and `interview-kiosk station …`: an office of several machines. The
+//! hub serves its stations (mutual TLS on the address given) and the administrator enrols,
+//! lists, renames and revokes them; a station enrols with a one-time code, records interviews
+//! into its journal and hands it to the hub.
+
+use std::io::IsTerminal;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use capture::kiosk::Controls;
+use capture::{Capture, CaptureError, CaptureSettings, SyntheticCamera, SyntheticControl, SyntheticMicrophone};
+use clap::Subcommand;
+use interview::{Lang, UserFacing};
+use office::EnrolmentCode;
+use office::station::Station;
+
+use crate::error::ShellError;
+use crate::selftest::t;
+
+/// Where the enrolment code may come from instead of a prompt (scripts, tests).
+const ENROLMENT_CODE_ENV: &str = "INTERVIEW_KIOSK_ENROLMENT_CODE";
+
+#[derive(Debug, Subcommand)]
+pub enum HubCommand {
+    /// Serve this installation's vault to the office's stations until stopped (Ctrl-C or
+    /// SIGTERM): HTTPS with mutual TLS on the address given. Off unless this runs.
+    Serve {
+        /// Address to listen on, e.g. 192.168.10.20:8788 (one of this machine's addresses).
+        #[arg(long)]
+        listen: SocketAddr,
+        /// Another name or address stations use to reach the hub (repeat).
+        #[arg(long = "name")]
+        names: Vec<String>,
+        /// The administrator starting it.
+        #[arg(long, value_name = "USER")]
+        user: String,
+    },
+    /// Create a one-time enrolment code for a station (valid 15 minutes), bound to the kiosk
+    /// account the station will act as.
+    Code {
+        /// The kiosk account.
+        #[arg(long, value_name = "KIOSK_ACCOUNT")]
+        kiosk_account: String,
+        #[arg(long, value_name = "USER")]
+        user: String,
+    },
+    /// The enrolled stations: online or not, last seen, backlog, versions, clock offset.
+    Stations {
+        #[arg(long, value_name = "USER")]
+        user: String,
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Rename a station.
+    Rename {
+        id: i64,
+        name: String,
+        #[arg(long, value_name = "USER")]
+        user: String,
+    },
+    /// Revoke a station: its next request is refused.
+    Revoke {
+        id: i64,
+        #[arg(long, value_name = "USER")]
+        user: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StationCommand {
+    /// Make this installation a kiosk station of a hub. The one-time code is read from the
+    /// terminal (or standard input).
+    Enrol {
+        /// The hub's address as HOST:PORT.
+        #[arg(long)]
+        hub: String,
+        /// This station's name at the hub, e.g. "Booth 2".
+        #[arg(long)]
+        name: String,
+    },
+    /// The link to the hub and what this station still holds for it.
+    Status,
+    /// Hand everything this station holds to the hub, waiting up to the given seconds.
+    Forward {
+        #[arg(long, default_value_t = 120)]
+        wait: u64,
+    },
+    /// Run one candidate's interview headless with the synthetic camera and microphone (the
+    /// bundled sample answers): for demonstrations and tests of an office without hardware.
+    Interview {
+        /// The candidate's access code.
+        #[arg(long)]
+        code: String,
+        /// The last four characters of the candidate's ID number, when the hub asks for them.
+        #[arg(long)]
+        id_last4: Option<String>,
+        /// Seconds to wait at the end for the hub to have everything.
+        #[arg(long, default_value_t = 120)]
+        wait: u64,
+    },
+}
+
+pub fn run_hub(command: HubCommand, data_dir: &Path, lang: Lang) -> Result<(), ShellError> {
+    match command {
+        HubCommand::Serve { listen, names, user } => serve(data_dir, listen, names, &user, lang),
+        HubCommand::Code { kiosk_account, user } => {
+            let (mut vault, session) = crate::vault_cli::sign_in(data_dir, &user, lang)?;
+            let code = EnrolmentCode::random();
+            vault.create_enrolment_code(&session, &kiosk_account, code.lookup(), &code.proof_key())?;
+            println!(
+                "{}",
+                t(
+                    lang,
+                    "终端注册码（15 分钟内有效，只能使用一次）：",
+                    "station enrolment code (valid 15 minutes, once):"
+                )
+            );
+            println!();
+            println!("    {}", code.display().as_str());
+            println!();
+            println!(
+                "{}",
+                t(
+                    lang,
+                    "请在终端上运行 interview-kiosk station enrol --hub 地址:端口 --name 名称 并输入此码。",
+                    "On the station, run interview-kiosk station enrol --hub HOST:PORT --name NAME and type this code."
+                )
+            );
+            Ok(())
+        }
+        HubCommand::Stations { user, json } => {
+            let (mut vault, session) = crate::vault_cli::sign_in(data_dir, &user, lang)?;
+            let stations = vault.list_stations(&session)?;
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_millis() as i64)
+                .unwrap_or(0);
+            for station in stations {
+                if json {
+                    println!("{}", serde_json::to_string(&station).map_err(|e| ShellError::Internal(e.to_string()))?);
+                    continue;
+                }
+                let state = if station.revoked_at_ms.is_some() {
+                    t(lang, "已吊销", "revoked")
+                } else if station.presence.last_seen_at_ms.is_some_and(|at| now - at < 15_000) {
+                    t(lang, "在线", "online")
+                } else {
+                    t(lang, "离线", "offline")
+                };
+                let seen = station
+                    .presence
+                    .last_seen_at_ms
+                    .map(|at| format!("{} s", (now - at).max(0) / 1000))
+                    .unwrap_or_else(|| "-".into());
+                let offset = station.presence.clock_offset_ms.map(|ms| {
+                    let warn = if ms.abs() > 120_000 {
+                        t(lang, "（时钟偏差过大！）", " (clock too far off!)")
+                    } else {
+                        ""
+                    };
+                    format!("{:+.1} s{warn}", ms as f64 / 1000.0)
+                });
+                println!(
+                    "  {:>3}  {:<16} {:<10} {:<8} {} {:>6}  {} {:>5}  {} {}  {} {}",
+                    station.id,
+                    station.name,
+                    station.account,
+                    state,
+                    t(lang, "上次联系", "seen"),
+                    seen,
+                    t(lang, "积压", "backlog"),
+                    station.presence.backlog.map(|b| b.to_string()).unwrap_or_else(|| "-".into()),
+                    t(lang, "时钟", "clock"),
+                    offset.unwrap_or_else(|| "-".into()),
+                    t(lang, "版本", "versions"),
+                    station.presence.versions.as_deref().unwrap_or("-"),
+                );
+            }
+            Ok(())
+        }
+        HubCommand::Rename { id, name, user } => {
+            let (mut vault, session) = crate::vault_cli::sign_in(data_dir, &user, lang)?;
+            vault.rename_station(&session, id, &name)?;
+            println!("{} {id}", t(lang, "已重命名终端", "station renamed"));
+            Ok(())
+        }
+        HubCommand::Revoke { id, user } => {
+            let (mut vault, session) = crate::vault_cli::sign_in(data_dir, &user, lang)?;
+            vault.revoke_station(&session, id)?;
+            println!("{} {id}", t(lang, "已吊销终端", "station revoked"));
+            Ok(())
+        }
+    }
+}
+
+fn serve(data_dir: &Path, listen: SocketAddr, names: Vec<String>, user: &str, lang: Lang) -> Result<(), ShellError> {
+    let (mut vault, session) = crate::vault_cli::sign_in(data_dir, user, lang)?;
+    vault.authorize(&session, interview::Action::ManageDevices)?;
+    let mut settings = office::hub::HubSettings::new(listen);
+    settings.names = names;
+    settings.organisation = vault.organisation()?.name;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| ShellError::Internal(e.to_string()))?;
+    runtime.block_on(async move {
+        let stop = async {
+            let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending::<()>().await } } => {}
+            }
+        };
+        office::hub::serve(
+            vault,
+            &session,
+            settings,
+            |addr, authority| {
+                println!(
+                    "{} https://{addr}  ({} {}; {})",
+                    t(lang, "办公网络中心主机已开启：", "office hub listening on"),
+                    t(lang, "证书颁发机构 SHA-256", "authority SHA-256"),
+                    hex_colon(authority),
+                    t(lang, "Ctrl-C 停止", "Ctrl-C stops it")
+                );
+            },
+            stop,
+        )
+        .await
+    })?;
+    println!("{}", t(lang, "办公网络中心主机已停止。", "office hub stopped."));
+    Ok(())
+}
+
+fn hex_colon(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02X}")).collect::<Vec<_>>().join(":")
+}
+
+fn read_code(lang: Lang) -> Result<EnrolmentCode, ShellError> {
+    if let Ok(code) = std::env::var(ENROLMENT_CODE_ENV) {
+        return Ok(EnrolmentCode::parse(&code)?);
+    }
+    let line = if std::io::stdin().is_terminal() {
+        rpassword::prompt_password(t(lang, "注册码：", "Enrolment code: ")).map_err(|_| ShellError::NoPassword)?
+    } else {
+        let mut line = String::new();
+        std::io::BufRead::read_line(&mut std::io::stdin().lock(), &mut line).map_err(|_| ShellError::NoPassword)?;
+        line
+    };
+    Ok(EnrolmentCode::parse(&zeroize::Zeroizing::new(line))?)
+}
+
+/// What a station reports it runs (the hub compares it before handing out scoring work).
+fn versions() -> Option<String> {
+    Some(format!("interview-kiosk {}", env!("CARGO_PKG_VERSION")))
+}
+
+pub fn run_station(command: StationCommand, data_dir: &Path, lang: Lang) -> Result<(), ShellError> {
+    vault::keys::credential::use_platform_store()?;
+    match command {
+        StationCommand::Enrol { hub, name } => {
+            if let Ok(existing) = office::station::load_config(data_dir) {
+                return Err(office::OfficeError::AlreadyAStation { hub: existing.hub }.into());
+            }
+            let code = read_code(lang)?;
+            let config = office::station::enrol(data_dir, &hub, &code, &name)?;
+            println!(
+                "{} {} ({} {}, {} {})",
+                t(lang, "本机已注册为面试终端：", "this machine is now a station:"),
+                config.name,
+                t(lang, "编号", "id"),
+                config.station_id,
+                t(lang, "中心主机", "hub"),
+                config.hub
+            );
+            let station = Station::open(data_dir, versions())?;
+            if station.wait_for_contact(Duration::from_secs(10)).connected {
+                println!("{}", t(lang, "与中心主机的连接正常。", "the link to the hub works."));
+            }
+            Ok(())
+        }
+        StationCommand::Status => {
+            let station = Station::open(data_dir, versions())?;
+            // One round of the forwarder (a hello) before reporting.
+            station.wait_for_contact(Duration::from_secs(6));
+            print_status(&station, lang)
+        }
+        StationCommand::Forward { wait } => {
+            let station = Station::open(data_dir, versions())?;
+            let done = station.drain(Duration::from_secs(wait))?;
+            print_status(&station, lang)?;
+            if done {
+                Ok(())
+            } else {
+                Err(office::OfficeError::Unreachable { hub: station.config.hub.clone(), detail: "backlog left".into() }
+                    .into())
+            }
+        }
+        StationCommand::Interview { code, id_last4, wait } => {
+            interview(data_dir, &code, id_last4.as_deref(), wait, lang)
+        }
+    }
+}
+
+fn print_status(station: &Station, lang: Lang) -> Result<(), ShellError> {
+    let status = station.status()?;
+    let link = if status.link.revoked {
+        t(lang, "已被中心主机吊销", "revoked by the hub")
+    } else if status.link.connected {
+        t(lang, "已连接", "connected")
+    } else {
+        t(lang, "未连接", "not connected")
+    };
+    println!("{} {} ({})", t(lang, "中心主机", "hub"), station.config.hub, link);
+    println!(
+        "{} {} ({:.1} MB, {} {} s)",
+        t(lang, "待送达条目", "entries waiting for the hub"),
+        status.backlog_entries,
+        status.backlog_bytes as f64 / 1e6,
+        t(lang, "最早等待", "oldest waiting"),
+        status.oldest_waiting_s
+    );
+    if let Some(offset) = status.link.clock_offset_ms {
+        println!("{} {:+.1} s", t(lang, "本机时钟与中心主机相差", "clock offset to the hub"), offset as f64 / 1000.0);
+    }
+    Ok(())
+}
+
+/// One candidate's interview at this station with the synthetic devices, as the kiosk window
+/// runs it: check-in and consent at the hub, every answer into the journal.
+fn interview(data_dir: &Path, code: &str, id_last4: Option<&str>, wait: u64, lang: Lang) -> Result<(), ShellError> {
+    let station = Station::open(data_dir, versions())?;
+    let started = Instant::now();
+    let needs = station.needs_identity(code)?;
+    let plan = station.check_in(code, if needs { id_last4 } else { None })?;
+    station.consent(plan.interview_id, true)?;
+    println!(
+        "{} {} ({} {}, {} {})",
+        t(lang, "已签到：", "checked in:"),
+        plan.masked_name,
+        t(lang, "面试", "interview"),
+        plan.interview_id,
+        plan.questions.len(),
+        t(lang, "题", "questions")
+    );
+    let control = SyntheticControl::new();
+    let microphone = SyntheticMicrophone::new(48_000, 0.0, control.clone());
+    let clips = crate::demo::SAMPLES
+        .iter()
+        .map(|(wav, _)| microphone.load_wav(wav))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(CaptureError::from)?;
+    let camera =
+        SyntheticCamera::picture("candidate.jpg", crate::demo::CANDIDATE_PICTURE, 640, 480, 30, control.clone())
+            .map_err(CaptureError::from)?;
+    let settings = CaptureSettings::default();
+    let capture = Capture::start(Box::new(camera), Box::new(microphone), settings.clone())?;
+    let limits = flow::station::limits(&plan);
+    capture::kiosk::preflight(data_dir, &capture, &limits, &settings)?;
+    let mut store = station.store();
+    let (mut segments, mut dropped) = (0, 0);
+    for ((question, limit), clip) in plan.questions.iter().zip(&limits).zip(clips.into_iter().cycle()) {
+        let controls = std::sync::Arc::new(Controls::default());
+        controls.start_now();
+        let finisher = controls.clone();
+        let candidate = control.answer_then(clip, move || finisher.finish());
+        capture::kiosk::prepare(limit, &controls, &mut |_| {});
+        let outcome = capture::kiosk::record_answer(
+            &mut store,
+            &capture,
+            plan.interview_id,
+            question.question_id,
+            limit,
+            &controls,
+            &mut |_| {},
+        )?;
+        let _ = candidate.join();
+        segments += outcome.segments;
+        dropped += outcome.stats.frames_dropped;
+    }
+    capture.shutdown();
+    station.finish(plan.interview_id)?;
+    println!(
+        "{} {segments} {}, {dropped} {} ({:.1} s)",
+        t(lang, "录制完成：", "recorded:"),
+        t(lang, "段", "segments"),
+        t(lang, "帧丢失", "frames dropped"),
+        started.elapsed().as_secs_f64()
+    );
+    let done = station.drain(Duration::from_secs(wait))?;
+    print_status(&station, lang)?;
+    if done {
+        println!("{}", t(lang, "中心主机已收到全部内容。", "the hub has everything."));
+        Ok(())
+    } else {
+        let error = office::OfficeError::Unreachable { hub: station.config.hub.clone(), detail: "backlog left".into() };
+        tracing::warn!(code = error.code(), "interview recorded, hub still missing entries");
+        Err(error.into())
+    }
+}
