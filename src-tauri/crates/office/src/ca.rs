@@ -142,9 +142,10 @@ mod tests {
         let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
         let mut roots = rustls::RootCertStore::empty();
         roots.add(CertificateDer::from(authority.cert_der.clone())).unwrap();
-        let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(std::sync::Arc::new(roots), provider)
-            .build()
-            .unwrap();
+        let verifier =
+            rustls::server::WebPkiClientVerifier::builder_with_provider(std::sync::Arc::new(roots), provider)
+                .build()
+                .unwrap();
         verifier.verify_client_cert(&CertificateDer::from(cert), &[], rustls_pki_types::UnixTime::now()).is_ok()
     }
 

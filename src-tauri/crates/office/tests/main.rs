@@ -1,0 +1,482 @@
+//! The hub's refusals, against a real hub: a real vault (SQLCipher, its audit log), the real
+//! server (axum over rustls with client certificates) on loopback, and the station's own client
+//! and enrolment code. The hub runs in this process so the test can move its clock (an expired
+//! code) and speak to it as a station would and as an attacker would. The credential store is
+//! keyring-core's mock; hub and stations as separate processes, link faults and kills are in
+//! `tests/e2e/office.rs`.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+
+use interview::{Bands, Lang, Role, Weight};
+use office::client::HubClient;
+use office::wire;
+use office::{EnrolmentCode, OfficeError};
+use sha2::{Digest, Sha256};
+use vault::{Applied, NewCandidate, NewJob, NewQuestion, NewUser, Session, Vault};
+
+const PASSWORD: &str = "correct horse battery staple";
+const RUBRIC: &str = include_str!("../../../../assets/samples/demo/q1-rubric.json");
+
+fn mock_store() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| keyring_core::set_default_store(keyring_core::mock::Store::new().unwrap()));
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64
+}
+
+/// A hub serving on loopback over a vault whose clock the test moves.
+struct Hub {
+    dir: tempfile::TempDir,
+    addr: SocketAddr,
+    authority_sha256: [u8; 32],
+    clock: Arc<AtomicI64>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Hub {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Hub {
+    fn start() -> Hub {
+        mock_store();
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Arc::new(AtomicI64::new(now_ms()));
+        let (mut vault, _) = Vault::create_with_clock(
+            dir.path(),
+            NewUser {
+                username: "admin".into(),
+                display_name: "Admin".into(),
+                role: Role::Admin,
+                password: PASSWORD.into(),
+            },
+            Hub::clock_fn(&clock),
+        )
+        .unwrap();
+        let admin = vault.login("admin", PASSWORD, "test").unwrap();
+        for (name, role) in [("clerk", Role::Clerk), ("kiosk-1", Role::Kiosk), ("kiosk-2", Role::Kiosk)] {
+            vault
+                .create_user(
+                    &admin,
+                    NewUser { username: name.into(), display_name: name.into(), role, password: PASSWORD.into() },
+                )
+                .unwrap();
+        }
+        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+            runtime.block_on(async move {
+                let settings = office::hub::HubSettings::new("127.0.0.1:0".parse().unwrap());
+                office::hub::serve(
+                    vault,
+                    &admin,
+                    settings,
+                    |addr, authority| addr_tx.send((addr, *authority)).unwrap(),
+                    async move {
+                        let _ = stopped.await;
+                    },
+                )
+                .await
+                .unwrap();
+            });
+        });
+        let (addr, authority_sha256) = addr_rx.recv_timeout(Duration::from_secs(30)).unwrap();
+        Hub { dir, addr, authority_sha256, clock, stop: Some(stop), thread: Some(thread) }
+    }
+
+    fn clock_fn(clock: &Arc<AtomicI64>) -> vault::Clock {
+        let clock = clock.clone();
+        Arc::new(move || clock.load(Ordering::SeqCst))
+    }
+
+    /// A second handle on the hub's vault (as an administrator's desktop app would have).
+    fn vault(&self) -> Vault {
+        Vault::open_with_clock(self.dir.path(), Hub::clock_fn(&self.clock)).unwrap()
+    }
+
+    fn sign_in(&self, vault: &mut Vault, user: &str) -> Session {
+        vault.login(user, PASSWORD, "test").unwrap()
+    }
+
+    fn code(&self, account: &str) -> EnrolmentCode {
+        let mut vault = self.vault();
+        let admin = self.sign_in(&mut vault, "admin");
+        let code = EnrolmentCode::random();
+        vault.create_enrolment_code(&admin, account, code.lookup(), &code.proof_key()).unwrap();
+        code
+    }
+
+    fn hub(&self) -> String {
+        self.addr.to_string()
+    }
+
+    /// A job with one question, a candidate and an access code for them.
+    fn invitation(&self) -> (i64, String) {
+        let mut vault = self.vault();
+        let clerk = self.sign_in(&mut vault, "clerk");
+        let job = vault
+            .create_job(
+                &clerk,
+                NewJob {
+                    title: "窗口岗".into(),
+                    language: Lang::ZhCn,
+                    dimensions: vec![
+                        Weight { dimension: "沟通能力".into(), basis_points: 6000 },
+                        Weight { dimension: "服务意识".into(), basis_points: 4000 },
+                    ],
+                    bands: Bands::new(80, 60).unwrap(),
+                },
+            )
+            .unwrap();
+        let question = vault
+            .add_question(
+                &clerk,
+                NewQuestion {
+                    job_id: job,
+                    situational: false,
+                    text: "请介绍一次你耐心帮助他人解决问题的经历。".into(),
+                    rubric_json: RUBRIC.into(),
+                    dimensions: vec!["沟通能力".into(), "服务意识".into()],
+                    prep_seconds: 10,
+                    answer_seconds: 60,
+                    retakes: 1,
+                },
+            )
+            .unwrap();
+        let candidate = vault
+            .add_candidate(
+                &clerk,
+                NewCandidate {
+                    job_id: job,
+                    name: "张三".into(),
+                    id_number: None,
+                    phone: None,
+                    email: None,
+                    group: None,
+                },
+            )
+            .unwrap();
+        let now = self.clock.load(Ordering::SeqCst);
+        let (_, code) = vault.issue_invitation(&clerk, candidate, now - 60_000, now + 3_600_000).unwrap();
+        (question, code.as_str().to_owned())
+    }
+
+    /// How many audit entries of `action` with outcome `denied`.
+    fn denials(&self, action: &str) -> usize {
+        let mut vault = self.vault();
+        let auditor = self.sign_in(&mut vault, "admin");
+        vault
+            .audit_log(&auditor, None, 100_000)
+            .unwrap()
+            .iter()
+            .filter(|r| r.action == action && r.outcome == "denied")
+            .count()
+    }
+}
+
+/// An enrolled station in `dir`, and its client made from what enrolment stored.
+fn enrolled(hub: &Hub, dir: &Path, account: &str, name: &str) -> (office::station::StationConfig, HubClient) {
+    let config = office::station::enrol(dir, &hub.hub(), &hub.code(account), name).unwrap();
+    (config.clone(), client_of(&config))
+}
+
+fn client_of(config: &office::station::StationConfig) -> HubClient {
+    let key = vault::keys::credential::load_named(&format!("station-{}-tls", config.installation)).unwrap().unwrap();
+    HubClient::for_station(&config.hub, &config.authority_cert_der, &config.station_cert_der, &key).unwrap()
+}
+
+fn refused_code(result: Result<impl std::fmt::Debug, OfficeError>) -> String {
+    match result {
+        Err(OfficeError::Refused { code, .. }) => code,
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+fn hello(client: &HubClient) -> Result<wire::HelloResponse, OfficeError> {
+    client.post("/hello", &wire::Hello { station_time_ms: now_ms(), backlog: 0, versions: None })
+}
+
+fn journal(client: &HubClient, seq: i64, entry: wire::Entry) -> Result<wire::JournalResponse, OfficeError> {
+    client.post("/journal", &wire::JournalRequest { seq, entry })
+}
+
+fn segment(answer_key: i64, index: u32, bytes: &[u8]) -> wire::Entry {
+    wire::Entry::Segment {
+        answer_key,
+        index,
+        parts: vec![wire::Part {
+            kind: "audio".into(),
+            format: vault::media_format::WAV_16K.into(),
+            offset_ms: i64::from(index) * 2000,
+            duration_ms: 2000,
+            sha256: Sha256::digest(bytes).into(),
+            bytes: bytes.to_vec(),
+        }],
+    }
+}
+
+#[test]
+fn enrolment_needs_the_right_unexpired_unused_code_and_the_hub_shows_the_authority_it_was_made_with() {
+    let hub = Hub::start();
+    let dir = tempfile::tempdir().unwrap();
+    // A code no one made.
+    let wrong = office::station::enrol(&dir.path().join("a"), &hub.hub(), &EnrolmentCode::random(), "Booth 1");
+    assert_eq!(refused_code(wrong), "office.enrolment_refused");
+    // The right lookup with the wrong secret: a wrong proof, counted; after three the code is
+    // refused even when typed right.
+    let code = hub.code("kiosk-1");
+    let shown = code.display();
+    let mut tampered = shown.to_string();
+    tampered.replace_range(23..24, if shown.ends_with('0') { "1" } else { "0" });
+    for _ in 0..vault::MAX_ENROLMENT_FAILURES {
+        let attempt =
+            office::station::enrol(&dir.path().join("b"), &hub.hub(), &EnrolmentCode::parse(&tampered).unwrap(), "B");
+        assert_eq!(refused_code(attempt), "office.enrolment_refused");
+    }
+    let burnt = office::station::enrol(&dir.path().join("b"), &hub.hub(), &code, "Booth 2");
+    assert_eq!(refused_code(burnt), "office.enrolment_refused");
+    assert_eq!(hub.denials("office.enrol"), 2, "the unknown and the burnt code are audited as refused");
+    // An expired code: made, then 15 minutes and a second pass on the hub's clock.
+    let late = hub.code("kiosk-1");
+    hub.clock.fetch_add(vault::ENROLMENT_CODE_TTL_MS + 1000, Ordering::SeqCst);
+    let expired = office::station::enrol(&dir.path().join("c"), &hub.hub(), &late, "Booth 3");
+    assert_eq!(refused_code(expired), "office.enrolment_refused");
+    // A code bound to an account that is not a kiosk is not made at all.
+    let mut vault = hub.vault();
+    let admin = hub.sign_in(&mut vault, "admin");
+    let refused = vault.create_enrolment_code(&admin, "clerk", "ABCD", &[0; 32]);
+    assert!(matches!(refused, Err(vault::VaultError::NotAKioskAccount(_))));
+    // A good code enrols once; the station learns the authority the hub printed.
+    let good = hub.code("kiosk-1");
+    let config = office::station::enrol(&dir.path().join("d"), &hub.hub(), &good, "Booth 4").unwrap();
+    assert_eq!(<[u8; 32]>::from(Sha256::digest(&config.authority_cert_der)), hub.authority_sha256);
+    let again = office::station::enrol(&dir.path().join("e"), &hub.hub(), &good, "Booth 5");
+    assert_eq!(refused_code(again), "office.enrolment_refused");
+    let stations = vault.list_stations(&admin).unwrap();
+    assert_eq!(stations.len(), 1);
+    assert_eq!((stations[0].name.as_str(), stations[0].account.as_str()), ("Booth 4", "kiosk-1"));
+    // Without the code's proof, enrolling over a second connection is the same as none.
+    assert!(hello(&client_of(&config)).is_ok());
+}
+
+/// A relay that terminates TLS with its own certificate and passes the bytes on to the hub: the
+/// man in the middle of an enrolment. Returns its address.
+fn start_relay(hub: SocketAddr) -> SocketAddr {
+    use tokio::io::copy_bidirectional;
+    let (key_pkcs8, cert_der) = office::ca::new_authority("relay").unwrap();
+    let authority = vault::OfficeAuthority { key_pkcs8, cert_der };
+    let identity = office::ca::hub_identity(&authority, &["127.0.0.1".into()]).unwrap();
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let server = rustls::ServerConfig::builder_with_provider(provider.clone())
+        .with_protocol_versions(&[&rustls::version::TLS13])
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![identity.cert_der.clone().into()],
+            rustls_pki_types::PrivateKeyDer::Pkcs8(identity.key_pkcs8.to_vec().into()),
+        )
+        .unwrap();
+    let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            addr_tx.send(listener.local_addr().unwrap()).unwrap();
+            let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(server));
+            loop {
+                let (tcp, _) = listener.accept().await.unwrap();
+                let acceptor = acceptor.clone();
+                tokio::spawn(async move {
+                    let Ok(mut inbound) = acceptor.accept(tcp).await else { return };
+                    // Onwards to the hub, accepting whatever certificate it shows.
+                    let config = relay_client_config();
+                    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+                    let Ok(tcp) = tokio::net::TcpStream::connect(hub).await else { return };
+                    let name = rustls_pki_types::ServerName::try_from("127.0.0.1").unwrap();
+                    let Ok(mut outbound) = connector.connect(name, tcp).await else { return };
+                    let _ = copy_bidirectional(&mut inbound, &mut outbound).await;
+                });
+            }
+        });
+    });
+    addr_rx.recv_timeout(Duration::from_secs(10)).unwrap()
+}
+
+/// The relay's own client side: accepts the hub's certificate, whatever it is.
+fn relay_client_config() -> rustls::ClientConfig {
+    #[derive(Debug)]
+    struct AnyCert(Arc<rustls::crypto::CryptoProvider>);
+    impl rustls::client::danger::ServerCertVerifier for AnyCert {
+        fn verify_server_cert(
+            &self,
+            _: &rustls_pki_types::CertificateDer<'_>,
+            _: &[rustls_pki_types::CertificateDer<'_>],
+            _: &rustls_pki_types::ServerName<'_>,
+            _: &[u8],
+            _: rustls_pki_types::UnixTime,
+        ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+            Ok(rustls::client::danger::ServerCertVerified::assertion())
+        }
+        fn verify_tls12_signature(
+            &self,
+            _: &[u8],
+            _: &rustls_pki_types::CertificateDer<'_>,
+            _: &rustls::DigitallySignedStruct,
+        ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+            Err(rustls::Error::General("TLS 1.3 only".into()))
+        }
+        fn verify_tls13_signature(
+            &self,
+            message: &[u8],
+            cert: &rustls_pki_types::CertificateDer<'_>,
+            dss: &rustls::DigitallySignedStruct,
+        ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+            rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+        }
+        fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+            self.0.signature_verification_algorithms.supported_schemes()
+        }
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ClientConfig::builder_with_provider(provider.clone())
+        .with_protocol_versions(&[&rustls::version::TLS13])
+        .unwrap()
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(AnyCert(provider)))
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    config
+}
+
+#[test]
+fn a_relay_in_the_middle_of_an_enrolment_is_refused_by_the_hub_and_learns_nothing_it_can_use() {
+    let hub = Hub::start();
+    let relay = start_relay(hub.addr);
+    let dir = tempfile::tempdir().unwrap();
+    let code = hub.code("kiosk-1");
+    // Through the relay: the station proves the relay's certificate, which the hub refuses (and
+    // counts against the code).
+    let through = office::station::enrol(&dir.path().join("a"), &relay.to_string(), &code, "Booth 1");
+    assert_eq!(refused_code(through), "office.enrolment_refused");
+    assert!(!office::station::is_station(&dir.path().join("a")), "nothing kept after a refused enrolment");
+    let mut vault = hub.vault();
+    let admin = hub.sign_in(&mut vault, "admin");
+    assert!(vault.list_stations(&admin).unwrap().is_empty());
+    assert_eq!(hub.denials("office.enrol_proof_failed"), 0, "a failed proof is counted, not a denial");
+    // The relay check is the proof, not the network: straight to the hub, the same code works.
+    office::station::enrol(&dir.path().join("b"), &hub.hub(), &code, "Booth 1").unwrap();
+    assert_eq!(vault.list_stations(&admin).unwrap().len(), 1);
+}
+
+#[test]
+fn a_forged_certificate_a_missing_one_and_a_revoked_station_are_refused() {
+    let hub = Hub::start();
+    let dir = tempfile::tempdir().unwrap();
+    let (config, client) = enrolled(&hub, dir.path(), "kiosk-1", "Booth 1");
+    assert!(hello(&client).is_ok());
+    // A station certificate from another office's authority: the TLS handshake fails.
+    let (key_pkcs8, cert_der) = office::ca::new_authority("elsewhere").unwrap();
+    let other = vault::OfficeAuthority { key_pkcs8, cert_der };
+    let (key, csr) = office::ca::station_request("forged").unwrap();
+    let forged_cert = office::ca::issue_station_certificate(&other, &csr).unwrap();
+    let forged = HubClient::for_station(&hub.hub(), &config.authority_cert_der, &forged_cert, &key).unwrap();
+    assert!(hello(&forged).unwrap_err().is_unreachable(), "the handshake itself is refused");
+    // No certificate at all: the enrolment connection reaches only `enrol` and `ping`.
+    let (anonymous, _) = HubClient::for_enrolment(&hub.hub()).unwrap();
+    assert_eq!(refused_code(hello(&anonymous)), "office.no_certificate");
+    // Revoked: the next request is refused, and audited.
+    let mut vault = hub.vault();
+    let admin = hub.sign_in(&mut vault, "admin");
+    vault.revoke_station(&admin, config.station_id).unwrap();
+    assert_eq!(refused_code(hello(&client)), "office.station_revoked");
+    assert!(hub.denials("office.station_refused") >= 1);
+    // Renaming is audited and shown; a name with control characters is refused.
+    vault.rename_station(&admin, config.station_id, "Booth 1 (old)").unwrap();
+    assert!(vault.rename_station(&admin, config.station_id, "bad\nname").is_err());
+    assert_eq!(vault.list_stations(&admin).unwrap()[0].name, "Booth 1 (old)");
+}
+
+#[test]
+fn journal_entries_are_applied_once_in_order_and_only_for_this_stations_interviews() {
+    let hub = Hub::start();
+    let dir = tempfile::tempdir().unwrap();
+    let (_, one) = enrolled(&hub, &dir.path().join("1"), "kiosk-1", "Booth 1");
+    let (_, two) = enrolled(&hub, &dir.path().join("2"), "kiosk-2", "Booth 2");
+    let (question, code) = hub.invitation();
+    // Checked in and consented at station one, through the hub.
+    let plan: wire::CheckInResponse =
+        one.post("/check-in", &wire::CodeRequest { code: code.clone(), id_last4: None }).unwrap();
+    let interview_id = plan.plan.interview_id;
+    one.post_empty("/consent", &wire::ConsentRequest { interview_id, given: true }).unwrap();
+    // A spent code is refused at the other station.
+    let again: Result<wire::CheckInResponse, _> = two.post("/check-in", &wire::CodeRequest { code, id_last4: None });
+    assert!(matches!(again, Err(OfficeError::Refused { .. })));
+
+    let begin = wire::Entry::AnswerBegin { interview_id, question_id: question };
+    // Out of order: the hub says where it is.
+    match journal(&one, 2, begin.clone()) {
+        Err(OfficeError::Refused { status: 409, expected: Some(1), .. }) => {}
+        other => panic!("expected 409 expecting 1, got {other:?}"),
+    }
+    assert_eq!(journal(&one, 1, begin.clone()).unwrap().outcome, Applied::Stored);
+    // The same request again (a retry, or a replay of a recorded request): refused, audited,
+    // nothing stored twice.
+    assert_eq!(journal(&one, 1, begin.clone()).unwrap().outcome, Applied::Duplicate);
+    let wav = b"RIFF....WAVEfmt not really audio";
+    assert_eq!(journal(&one, 2, segment(1, 0, wav)).unwrap().outcome, Applied::Stored);
+    assert_eq!(journal(&one, 2, segment(1, 0, wav)).unwrap().outcome, Applied::Duplicate);
+    assert_eq!(hub.denials("station.duplicate"), 2);
+    // A segment whose bytes do not match the hash recorded with them: refused, not stored, and
+    // the journal moves past it.
+    let mut bad = segment(1, 1, wav);
+    if let wire::Entry::Segment { parts, .. } = &mut bad {
+        parts[0].bytes[0] ^= 1;
+    }
+    let refused = journal(&one, 3, bad).unwrap();
+    assert_eq!((refused.outcome, refused.applied_seq), (Applied::Refused, 3));
+    // Station two may not add to station one's interview, nor to its answer.
+    let two_begin = wire::Entry::AnswerBegin { interview_id, question_id: question };
+    assert_eq!(journal(&two, 1, two_begin).unwrap().outcome, Applied::Refused);
+    assert_eq!(journal(&two, 2, segment(1, 5, wav)).unwrap().outcome, Applied::Refused);
+    assert!(hub.denials("station.foreign_interview") >= 1);
+    assert!(hub.denials("station.foreign_answer") >= 1);
+    // Station one finishes; the hub has one segment of one committed answer, the interview is
+    // completed and queued for scoring.
+    assert_eq!(
+        journal(&one, 4, wire::Entry::AnswerFinish { answer_key: 1, committed: true }).unwrap().outcome,
+        Applied::Stored
+    );
+    assert_eq!(journal(&one, 5, wire::Entry::InterviewFinish { interview_id }).unwrap().outcome, Applied::Stored);
+    let mut vault = hub.vault();
+    let clerk = hub.sign_in(&mut vault, "clerk");
+    let (_, answers) = vault.interview_answers(&clerk, interview_id).unwrap();
+    assert_eq!(answers.len(), 1);
+    let media = vault.answer_media(&clerk, answers[0].answer_id).unwrap();
+    assert_eq!(media.len(), 1, "one segment, stored once: {media:?}");
+    let mut stored = Vec::new();
+    vault.read_media(&clerk, media[0].id, &mut stored).unwrap();
+    assert_eq!(stored, wav);
+    let (waiting, _) = vault.scoring_queue_counts().unwrap();
+    assert_eq!(waiting, 2, "the answer and the interview's total");
+    let admin = hub.sign_in(&mut vault, "admin");
+    let check = vault.check(&admin).unwrap();
+    assert_eq!((check.media_files, check.orphan_files), (1, 0), "{check:?}");
+    // The hello says how far the hub has applied each station's journal.
+    assert_eq!(hello(&one).unwrap().applied_seq, 5);
+    assert_eq!(hello(&two).unwrap().applied_seq, 2);
+}
