@@ -31,20 +31,36 @@ impl Cli {
 
     /// Starts `interview-kiosk ARGS` under with-keyring, its standard streams piped.
     fn spawn_as(&self, args: &[&str], password: &str) -> Result<std::process::Child> {
+        self.command(None, args, password)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .context("running installer/with-keyring")
+    }
+
+    /// `interview-kiosk ARGS` under with-keyring (inside network namespace `netns`, if given),
+    /// signing in with `password`.
+    pub(crate) fn command(&self, netns: Option<&str>, args: &[&str], password: &str) -> Command {
         let binary = workspace_root().join("target/debug/interview-kiosk");
-        Command::new(workspace_root().join("installer/with-keyring"))
+        let with_keyring = workspace_root().join("installer/with-keyring");
+        let mut command = match netns {
+            Some(ns) => {
+                let mut command = Command::new("ip");
+                command.args(["netns", "exec", ns]).arg(with_keyring);
+                command
+            }
+            None => Command::new(with_keyring),
+        };
+        command
             .arg(binary)
             .args(args)
             .args(["--data-dir", &self.data.display().to_string(), "--lang", "en"])
             .env("INTERVIEW_KIOSK_KEYRING_PASSWORD", "test keyring password")
             .env("XDG_DATA_HOME", &self.keyring)
             .env("INTERVIEW_KIOSK_PASSWORD", password)
-            .env_remove("DBUS_SESSION_BUS_ADDRESS")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .context("running installer/with-keyring")
+            .env_remove("DBUS_SESSION_BUS_ADDRESS");
+        command
     }
 
     pub(crate) fn ok(&self, args: &[&str]) -> Result<String> {

@@ -34,7 +34,7 @@ pub(crate) fn seed(cli: &Cli) -> Result<()> {
 }
 
 /// Adds a candidate and returns a fresh access code (`extra` are more `invite` arguments).
-fn invite(cli: &Cli, name: &str, id_number: Option<&str>, extra: &[&str]) -> Result<String> {
+pub(crate) fn invite(cli: &Cli, name: &str, id_number: Option<&str>, extra: &[&str]) -> Result<String> {
     let mut args = vec!["candidate", "add", "--user", "clerk", "--job", "1", "--name", name];
     if let Some(id) = id_number {
         args.extend(["--id-number", id]);

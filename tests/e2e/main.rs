@@ -4,6 +4,7 @@
 mod cli;
 mod harness;
 mod kiosk;
+mod office;
 mod reports;
 mod sockets;
 mod workspace;

@@ -34,6 +34,8 @@ pub enum OfficeError {
     SpoolDamaged(String),
     #[error("the spool holds {entries} entries, the oldest {age_s} s old; new visits wait")]
     SpoolFull { entries: u64, age_s: u64 },
+    #[error("another process has this station open")]
+    StationBusy,
     #[error("the hub's answer could not be read: {0}")]
     BadAnswer(String),
     #[error(transparent)]
@@ -68,6 +70,7 @@ impl UserFacing for OfficeError {
             OfficeError::AlreadyAStation { .. } => "office.already_a_station",
             OfficeError::SpoolDamaged(_) => "office.spool_damaged",
             OfficeError::SpoolFull { .. } => "office.spool_full",
+            OfficeError::StationBusy => "office.station_busy",
             OfficeError::BadAnswer(_) => "office.bad_answer",
             OfficeError::Vault(e) => e.code(),
         }
@@ -127,6 +130,10 @@ impl UserFacing for OfficeError {
                     "This station holds {entries} recordings the hub has not received yet (the oldest waiting {} minutes), so no new interview starts. Check the network connection.",
                     age_s / 60
                 ),
+            ),
+            OfficeError::StationBusy => Localized::new(
+                "本终端正被另一个程序使用（面试终端窗口或另一个 station 命令）。请先关闭它再重试。",
+                "This station is in use by another program (the kiosk window or another station command). Close it first, then try again.",
             ),
             OfficeError::BadAnswer(_) => Localized::new(
                 "中心主机的回复无法识别（版本可能不一致），详情见日志。",

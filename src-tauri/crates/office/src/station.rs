@@ -346,6 +346,8 @@ fn forwarder(shared: Arc<Shared>) {
 /// An open station: its configuration, the connection, the spool and the forwarder.
 pub struct Station {
     pub config: StationConfig,
+    /// Held while open: one process per station forwards its spool.
+    _lock: std::fs::File,
     data_dir: PathBuf,
     open_answers: Mutex<Vec<i64>>,
     shared: Arc<Shared>,
@@ -382,6 +384,18 @@ impl Station {
     /// reports it runs (its manifest digest).
     pub fn open(data_dir: &Path, versions: Option<String>) -> Result<Station, OfficeError> {
         let config = load_config(data_dir)?;
+        let lock_path = station_dir(data_dir).join("station.lock");
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(OfficeError::io(&lock_path))?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => return Err(OfficeError::StationBusy),
+            Err(std::fs::TryLockError::Error(e)) => return Err(OfficeError::io(&lock_path)(e)),
+        }
         let missing = |name: &str| OfficeError::Vault(vault::VaultError::KeyMissing { vault_id: name.to_owned() });
         let tls_key = credential::load_named(&config.tls_key_name())?.ok_or_else(|| missing(&config.tls_key_name()))?;
         let spool_key =
@@ -407,6 +421,7 @@ impl Station {
         };
         let station = Station {
             config,
+            _lock: lock,
             data_dir: data_dir.to_owned(),
             open_answers: Mutex::new(Vec::new()),
             shared,

@@ -1,0 +1,509 @@
+//! An office on one machine: the hub and its stations as separate `interview-kiosk` processes,
+//! each with its own data directory and its own Secret Service (installer/with-keyring), the
+//! stations recording with the synthetic camera and microphone (`station interview`). Faults are
+//! real: processes killed with SIGKILL at random points, and a link cut inside network
+//! namespaces joined by a veth pair the test makes itself (only addresses inside them).
+//!
+//! Every loop is bounded and says how many times it ran; the random points come from a seed the
+//! test prints.
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail, ensure};
+
+use crate::cli::{Cli, PASSWORD, tempdirs};
+use crate::kiosk::{invite, seed};
+
+/// A small xorshift, seeded from the clock and printed, so a failing run can be repeated.
+struct Random(u64);
+
+impl Random {
+    fn new(name: &str) -> Random {
+        let seed = std::env::var("OFFICE_TEST_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos() as u64 | 1
+        });
+        println!("{name}: OFFICE_TEST_SEED={seed}");
+        Random(seed)
+    }
+
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    /// A duration between `low` and `high` milliseconds.
+    fn ms(&mut self, low: u64, high: u64) -> Duration {
+        Duration::from_millis(low + self.next() % (high - low).max(1))
+    }
+}
+
+fn free_port() -> Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// A process of the office, in its own process group (with-keyring's bus and keyring go with
+/// it): killed with SIGKILL when dropped, if still running.
+struct Proc(Child);
+
+impl Proc {
+    fn spawn(mut command: Command) -> Result<Proc> {
+        use std::os::unix::process::CommandExt;
+        let child =
+            command.process_group(0).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn()?;
+        Ok(Proc(child))
+    }
+
+    fn signal(&self, signal: &str) {
+        let group = format!("-{}", self.0.id());
+        let _ = Command::new("kill").args([signal, "--", &group]).stderr(Stdio::null()).status();
+    }
+
+    fn kill(&mut self) {
+        self.signal("-KILL");
+        let _ = self.0.wait();
+    }
+
+    fn running(&mut self) -> Result<bool> {
+        Ok(self.0.try_wait()?.is_none())
+    }
+
+    /// Waits for the process to end (at most `limit`) and returns whether it succeeded and what
+    /// it printed.
+    fn finish(mut self, limit: Duration) -> Result<(bool, String, String)> {
+        use std::io::Read;
+        // The hub's output is read by its own thread (`Hub::start`).
+        let stdout = self.0.stdout.take();
+        let stderr = self.0.stderr.take();
+        let reader = std::thread::spawn(move || {
+            let mut text = String::new();
+            if let Some(mut stderr) = stderr {
+                let _ = stderr.read_to_string(&mut text);
+            }
+            text
+        });
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            if let Some(mut stdout) = stdout {
+                let _ = stdout.read_to_string(&mut text);
+            }
+            let _ = tx.send(text);
+        });
+        let Ok(out) = rx.recv_timeout(limit) else {
+            self.kill();
+            bail!("still running after {limit:?}");
+        };
+        let status = self.0.wait()?;
+        let err = reader.join().unwrap_or_default();
+        Ok((status.success(), out, err))
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        if matches!(self.0.try_wait(), Ok(None)) {
+            self.kill();
+        }
+    }
+}
+
+/// The hub: a seeded vault, serving on `listen` (in `netns`, if given) until stopped.
+struct Hub {
+    cli: Cli,
+    listen: String,
+    netns: Option<String>,
+    process: Option<Proc>,
+}
+
+impl Hub {
+    fn new(cli: Cli, listen: String, netns: Option<String>) -> Result<Hub> {
+        seed(&cli)?;
+        Ok(Hub { cli, listen, netns, process: None })
+    }
+
+    /// Starts `hub serve` and waits until it listens.
+    fn start(&mut self) -> Result<()> {
+        let command = self.cli.command(
+            self.netns.as_deref(),
+            &["hub", "serve", "--listen", &self.listen, "--user", "admin"],
+            PASSWORD,
+        );
+        let mut process = Proc::spawn(command)?;
+        let stdout = process.0.stdout.take().context("stdout")?;
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if line.contains("listening") {
+                    let _ = tx.send(());
+                }
+            }
+        });
+        rx.recv_timeout(Duration::from_secs(60)).context("the hub did not start listening")?;
+        self.process = Some(process);
+        Ok(())
+    }
+
+    fn kill(&mut self) {
+        if let Some(mut process) = self.process.take() {
+            process.kill();
+        }
+    }
+
+    /// Stops the hub gracefully (SIGTERM) and waits for it.
+    fn stop(&mut self) -> Result<()> {
+        if let Some(process) = self.process.take() {
+            process.signal("-TERM");
+            process.finish(Duration::from_secs(30))?;
+        }
+        Ok(())
+    }
+
+    fn code(&self) -> Result<String> {
+        let out = self.cli.ok(&["hub", "code", "--kiosk-account", "kiosk-1", "--user", "admin"])?;
+        Ok(out
+            .lines()
+            .map(str::trim)
+            .find(|l| l.len() == 24 && l.split('-').count() == 5)
+            .context("no code")?
+            .to_owned())
+    }
+
+    fn stations(&self) -> Result<Vec<serde_json::Value>> {
+        let out = self.cli.ok(&["hub", "stations", "--user", "admin", "--json"])?;
+        out.lines().map(|l| Ok(serde_json::from_str(l)?)).collect()
+    }
+
+    /// The vault check's count of media files (and that it passed).
+    fn check(&self) -> Result<u64> {
+        let out = self.cli.ok(&["vault", "check", "--user", "admin"])?;
+        let count = out
+            .split(',')
+            .find_map(|part| part.trim().strip_suffix(" media files intact"))
+            .context(format!("no media count in {out:?}"))?;
+        Ok(count.trim().parse()?)
+    }
+}
+
+/// A station machine.
+struct Station {
+    cli: Cli,
+    netns: Option<String>,
+}
+
+impl Station {
+    fn command(&self, args: &[&str]) -> Command {
+        self.cli.command(self.netns.as_deref(), args, PASSWORD)
+    }
+
+    fn enrol(&self, hub: &Hub, address: &str, name: &str) -> Result<()> {
+        let code = hub.code()?;
+        let mut command = self.command(&["station", "enrol", "--hub", address, "--name", name]);
+        command.env("INTERVIEW_KIOSK_ENROLMENT_CODE", code);
+        let (ok, out, err) = Proc::spawn(command)?.finish(Duration::from_secs(60))?;
+        ensure!(ok, "enrol failed: {out}{err}");
+        Ok(())
+    }
+
+    fn interview(&self, code: &str) -> Result<Proc> {
+        Proc::spawn(self.command(&["station", "interview", "--code", code, "--wait", "180"]))
+    }
+
+    /// The last journal position the hub acknowledged to this station.
+    fn acked(&self) -> Result<i64> {
+        Ok(std::fs::read_to_string(self.cli.data.join("station/spool/acked"))
+            .unwrap_or_else(|_| "0".into())
+            .trim()
+            .parse()?)
+    }
+
+    fn pending(&self) -> Result<usize> {
+        Ok(std::fs::read_dir(self.cli.data.join("station/spool"))?
+            .filter(|e| e.as_ref().is_ok_and(|e| e.file_name().to_string_lossy().ends_with(".entry")))
+            .count())
+    }
+}
+
+fn machine(root: &std::path::Path, name: &str) -> Result<Cli> {
+    let cli = Cli { keyring: root.join(name).join("keyring"), data: root.join(name).join("data") };
+    std::fs::create_dir_all(&cli.keyring)?;
+    Ok(cli)
+}
+
+/// The segments a finished `station interview` reports.
+fn segments_of(out: &str) -> Result<u64> {
+    let line = out.lines().find(|l| l.starts_with("recorded:")).context(format!("no recording line in {out:?}"))?;
+    Ok(line.split_whitespace().nth(1).context("count")?.parse()?)
+}
+
+/// Everything under `dir`, as bytes, searched for `needles`; returns what was found where.
+fn find_in_files(dir: &std::path::Path, needles: &[(&str, &[u8])]) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if let Ok(bytes) = std::fs::read(&path) {
+                for (what, needle) in needles {
+                    if bytes.windows(needle.len()).any(|w| w == *needle) {
+                        found.push(format!("{what} in {}", path.display()));
+                    }
+                }
+            }
+        }
+    }
+    found
+}
+
+/// Two stations record at the same time; the hub holds every segment once, both interviews
+/// complete and are scored, both vaults check clean, and nothing of the candidates is left in
+/// a station's files.
+#[test]
+fn two_stations_record_at_once_and_the_hub_holds_every_segment_once() -> Result<()> {
+    let (root, hub_cli) = tempdirs()?;
+    let address = format!("127.0.0.1:{}", free_port()?);
+    let mut hub = Hub::new(hub_cli, address.clone(), None)?;
+    hub.start()?;
+    let stations = [machine(root.path(), "st1")?, machine(root.path(), "st2")?].map(|cli| Station { cli, netns: None });
+    for (i, station) in stations.iter().enumerate() {
+        station.enrol(&hub, &address, &format!("Booth {}", i + 1))?;
+    }
+    let codes = [invite(&hub.cli, "王小明", None, &[])?, invite(&hub.cli, "李大华", None, &[])?];
+    let runs: Vec<Proc> = stations.iter().zip(&codes).map(|(s, c)| s.interview(c)).collect::<Result<_>>()?;
+    let mut segments = 0;
+    for run in runs {
+        let (ok, out, err) = run.finish(Duration::from_secs(240))?;
+        ensure!(ok, "interview failed: {out}{err}");
+        ensure!(out.contains("the hub has everything"), "{out}");
+        ensure!(out.contains(", 0 frames dropped"), "forwarding cost frames: {out}");
+        segments += segments_of(&out)?;
+    }
+    let listed = hub.stations()?;
+    ensure!(listed.len() == 2, "{listed:?}");
+    for (station, listed) in stations.iter().zip(&listed) {
+        ensure!(listed["applied_seq"].as_i64() == Some(station.acked()?), "{listed} vs acked {}", station.acked()?);
+        ensure!(station.pending()? == 0);
+    }
+    hub.stop()?;
+    // Three parts (video, audio, still) per segment, each stored once.
+    let media = hub.check()?;
+    ensure!(media == 3 * segments, "{media} media files for {segments} segments");
+    let scored = hub.cli.ok(&["score", "--queue", "--user", "clerk"])?;
+    ensure!(scored.contains("6 scoring jobs done"), "{scored}");
+    let needles: [(&str, &[u8]); 6] = [
+        ("a candidate's name", "王小明".as_bytes()),
+        ("a candidate's name", "李大华".as_bytes()),
+        ("an access code", codes[0].as_bytes()),
+        ("a WAV", b"WAVEfmt "),
+        ("a WebM", &[0x1a, 0x45, 0xdf, 0xa3]),
+        ("a JPEG", &[0xff, 0xd8, 0xff, 0xe0]),
+    ];
+    for station in &stations {
+        let found = find_in_files(&station.cli.data, &needles);
+        ensure!(found.is_empty(), "left at the station after the visit: {found:?}");
+    }
+    Ok(())
+}
+
+/// The hub is killed with SIGKILL at random points of an interview and restarted on the same
+/// address; the interview goes on untouched, every segment reaches the hub once, the interview
+/// completes, and the hub's vault checks clean.
+#[test]
+fn the_hub_killed_at_random_points_loses_nothing_the_station_recorded() -> Result<()> {
+    let mut random = Random::new("hub kills");
+    let (root, hub_cli) = tempdirs()?;
+    let address = format!("127.0.0.1:{}", free_port()?);
+    let mut hub = Hub::new(hub_cli, address.clone(), None)?;
+    hub.start()?;
+    let station = Station { cli: machine(root.path(), "st")?, netns: None };
+    station.enrol(&hub, &address, "Booth 1")?;
+    let code = invite(&hub.cli, "赵六", None, &[])?;
+    let mut run = station.interview(&code)?;
+    let mut kills = 0;
+    while kills < 4 && run.running()? {
+        std::thread::sleep(random.ms(2000, 7000));
+        hub.kill();
+        kills += 1;
+        std::thread::sleep(random.ms(200, 2500));
+        hub.start()?;
+    }
+    println!("hub killed {kills} times");
+    ensure!(kills >= 2, "the interview ended before the hub was killed twice");
+    let (ok, out, err) = run.finish(Duration::from_secs(240))?;
+    ensure!(ok, "interview failed: {out}{err}");
+    let segments = segments_of(&out)?;
+    ensure!(hub.stations()?[0]["applied_seq"].as_i64() == Some(station.acked()?));
+    hub.stop()?;
+    let media = hub.check()?;
+    ensure!(media == 3 * segments, "{media} media files for {segments} segments");
+    let scored = hub.cli.ok(&["score", "--queue", "--user", "clerk"])?;
+    ensure!(scored.contains("3 scoring jobs done"), "the interview did not complete at the hub: {scored}");
+    Ok(())
+}
+
+/// A station is killed with SIGKILL at random points (while recording or forwarding), then
+/// started again: it hands over what it holds, closes the answer it was recording as
+/// interrupted, and the hub has applied exactly what the station holds as acknowledged.
+#[test]
+fn a_station_killed_at_random_points_hands_over_everything_once_when_restarted() -> Result<()> {
+    let mut random = Random::new("station kills");
+    let (root, hub_cli) = tempdirs()?;
+    let address = format!("127.0.0.1:{}", free_port()?);
+    let mut hub = Hub::new(hub_cli, address.clone(), None)?;
+    hub.start()?;
+    let station = Station { cli: machine(root.path(), "st")?, netns: None };
+    station.enrol(&hub, &address, "Booth 1")?;
+    let rounds = 4;
+    for round in 0..rounds {
+        let code = invite(&hub.cli, &format!("候选人{round}"), None, &[])?;
+        let mut run = station.interview(&code)?;
+        // Every other round the hub goes first, so the station dies holding a backlog.
+        let hub_down = round % 2 == 0;
+        if hub_down {
+            std::thread::sleep(random.ms(2000, 10000));
+            hub.kill();
+        }
+        std::thread::sleep(random.ms(3000, 20000));
+        run.kill();
+        let held = station.pending()?;
+        ensure!(!hub_down || held > 0, "round {round}: the station held nothing while the hub was down");
+        if hub_down {
+            hub.start()?;
+        }
+        let (ok, out, err) =
+            Proc::spawn(station.command(&["station", "forward", "--wait", "60"]))?.finish(Duration::from_secs(90))?;
+        ensure!(ok, "round {round}: forward failed: {out}{err}");
+        ensure!(station.pending()? == 0, "round {round}: entries left after forwarding");
+        let applied = hub.stations()?[0]["applied_seq"].as_i64().context("applied")?;
+        ensure!(
+            applied == station.acked()?,
+            "round {round}: hub applied {applied}, station acknowledged {}",
+            station.acked()?
+        );
+        println!("round {round}: killed holding {held} entries (hub down: {hub_down}); hub at {applied}");
+    }
+    println!("station killed {rounds} times");
+    hub.stop()?;
+    hub.check()?;
+    Ok(())
+}
+
+/// Network namespaces joined by a veth pair, removed when dropped.
+struct Link {
+    hub_ns: String,
+    station_ns: String,
+    station_end: String,
+}
+
+impl Link {
+    fn new() -> Result<Link> {
+        let id = std::process::id() % 10_000;
+        let link = Link {
+            hub_ns: format!("ik-hub-{id}"),
+            station_ns: format!("ik-st-{id}"),
+            station_end: format!("ik-s{id}"),
+        };
+        let hub_end = format!("ik-h{id}");
+        let ip = |args: &[&str]| -> Result<()> {
+            let status = Command::new("ip").args(args).status()?;
+            ensure!(status.success(), "ip {args:?} failed");
+            Ok(())
+        };
+        ip(&["netns", "add", &link.hub_ns])?;
+        ip(&["netns", "add", &link.station_ns])?;
+        ip(&["link", "add", &hub_end, "type", "veth", "peer", "name", &link.station_end])?;
+        ip(&["link", "set", &hub_end, "netns", &link.hub_ns])?;
+        ip(&["link", "set", &link.station_end, "netns", &link.station_ns])?;
+        ip(&["-n", &link.hub_ns, "addr", "add", "10.231.7.1/24", "dev", &hub_end])?;
+        ip(&["-n", &link.station_ns, "addr", "add", "10.231.7.2/24", "dev", &link.station_end])?;
+        for (ns, dev) in [(&link.hub_ns, &hub_end), (&link.station_ns, &link.station_end)] {
+            ip(&["-n", ns, "link", "set", dev, "up"])?;
+            ip(&["-n", ns, "link", "set", "lo", "up"])?;
+        }
+        Ok(link)
+    }
+
+    fn set(&self, up: bool) -> Result<()> {
+        let status = Command::new("ip")
+            .args(["-n", &self.station_ns, "link", "set", &self.station_end, if up { "up" } else { "down" }])
+            .status()?;
+        ensure!(status.success());
+        Ok(())
+    }
+}
+
+impl Drop for Link {
+    fn drop(&mut self) {
+        for ns in [&self.hub_ns, &self.station_ns] {
+            let _ = Command::new("ip").args(["netns", "del", ns]).status();
+        }
+    }
+}
+
+/// The link between a station and the hub is cut mid-upload and restored, twice: the interview
+/// goes on, the hub receives nothing while the link is down, and once it is back everything
+/// arrives once and the interview completes.
+#[test]
+fn a_link_cut_mid_upload_is_bridged_by_the_spool() -> Result<()> {
+    let mut random = Random::new("link cuts");
+    let link = Link::new()?;
+    let (root, hub_cli) = tempdirs()?;
+    let address = "10.231.7.1:8788".to_owned();
+    let mut hub = Hub::new(hub_cli, address.clone(), Some(link.hub_ns.clone()))?;
+    hub.start()?;
+    let station = Station { cli: machine(root.path(), "st")?, netns: Some(link.station_ns.clone()) };
+    station.enrol(&hub, &address, "Booth 1")?;
+    let code = invite(&hub.cli, "孙七", None, &[])?;
+    let run = station.interview(&code)?;
+    let mut cuts = 0;
+    for _ in 0..2 {
+        std::thread::sleep(random.ms(3000, 8000));
+        link.set(false)?;
+        cuts += 1;
+        let before = hub.stations()?[0]["applied_seq"].as_i64().context("applied")?;
+        std::thread::sleep(random.ms(4000, 7000));
+        let during = hub.stations()?[0]["applied_seq"].as_i64().context("applied")?;
+        let held = station.pending()?;
+        link.set(true)?;
+        ensure!(before == during, "entries reached the hub over a cut link ({before} → {during})");
+        ensure!(held > 0, "the station's spool held nothing while the link was cut");
+        println!("cut {cuts}: the spool held {held} entries");
+    }
+    println!("link cut {cuts} times");
+    let (ok, out, err) = run.finish(Duration::from_secs(240))?;
+    ensure!(ok, "interview failed: {out}{err}");
+    ensure!(out.contains(", 0 frames dropped"), "{out}");
+    let segments = segments_of(&out)?;
+    hub.stop()?;
+    ensure!(hub.check()? == 3 * segments);
+    let scored = hub.cli.ok(&["score", "--queue", "--user", "clerk"])?;
+    ensure!(scored.contains("3 scoring jobs done"), "{scored}");
+    Ok(())
+}
+
+/// A revoked station is refused on its next request and says so to staff.
+#[test]
+fn a_revoked_station_is_refused_at_its_next_request() -> Result<()> {
+    let (root, hub_cli) = tempdirs()?;
+    let address = format!("127.0.0.1:{}", free_port()?);
+    let mut hub = Hub::new(hub_cli, address.clone(), None)?;
+    hub.start()?;
+    let station = Station { cli: machine(root.path(), "st")?, netns: None };
+    station.enrol(&hub, &address, "Booth 1")?;
+    let id = hub.stations()?[0]["id"].as_i64().context("id")?.to_string();
+    hub.cli.ok(&["hub", "revoke", &id, "--user", "admin"])?;
+    let code = invite(&hub.cli, "周八", None, &[])?;
+    let (ok, out, err) =
+        Proc::spawn(station.command(&["station", "interview", "--code", &code]))?.finish(Duration::from_secs(60))?;
+    ensure!(!ok, "a revoked station ran an interview: {out}");
+    ensure!(err.contains("removed from the office network"), "{err}");
+    hub.stop()?;
+    Ok(())
+}
