@@ -4,6 +4,7 @@
 //! code) and speak to it as a station would and as an attacker would. The credential store is
 //! keyring-core's mock; hub and stations as separate processes, link faults and kills are in
 //! `tests/e2e/office.rs`.
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
 use std::net::SocketAddr;
 use std::path::Path;
