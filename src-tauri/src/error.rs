@@ -31,6 +31,7 @@ impl From<office::OfficeError> for ShellError {
     fn from(error: office::OfficeError) -> ShellError {
         match error {
             office::OfficeError::Vault(inner) => ShellError::Vault(inner),
+            office::OfficeError::Flow(inner) => ShellError::from(inner),
             other => ShellError::Office(other),
         }
     }

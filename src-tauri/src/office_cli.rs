@@ -32,6 +32,12 @@ pub enum HubCommand {
         /// Another name or address stations use to reach the hub (repeat).
         #[arg(long = "name")]
         names: Vec<String>,
+        /// Leave all scoring to the stations (the hub scores too by default).
+        #[arg(long)]
+        no_scoring: bool,
+        /// Seconds a worker holds an answer before another may take it.
+        #[arg(long, default_value_t = 600, value_parser = clap::value_parser!(u64).range(5..=86_400))]
+        lease_seconds: u64,
         /// The administrator starting it.
         #[arg(long, value_name = "USER")]
         user: String,
@@ -89,6 +95,16 @@ pub enum StationCommand {
     },
     /// Run one candidate's interview headless with the synthetic camera and microphone (the
     /// bundled sample answers): for demonstrations and tests of an office without hardware.
+    /// Score answers the hub hands out, until it has none left (or until stopped, with
+    /// --keep-going): how the office's idle machines help score.
+    Work {
+        /// Wait for more work instead of stopping when the hub has none.
+        #[arg(long)]
+        keep_going: bool,
+        /// Threads the models run on.
+        #[arg(long, default_value_t = 1)]
+        threads: usize,
+    },
     Interview {
         /// The candidate's access code.
         #[arg(long)]
@@ -104,7 +120,13 @@ pub enum StationCommand {
 
 pub fn run_hub(command: HubCommand, data_dir: &Path, lang: Lang) -> Result<(), ShellError> {
     match command {
-        HubCommand::Serve { listen, names, user } => serve(data_dir, listen, names, &user, lang),
+        HubCommand::Serve { listen, names, no_scoring, lease_seconds, user } => {
+            let mut settings = office::hub::HubSettings::new(listen);
+            settings.names = names;
+            settings.lease = Duration::from_secs(lease_seconds);
+            settings.local_scoring = (!no_scoring).then(|| data_dir.to_owned());
+            serve(data_dir, settings, &user, lang)
+        }
         HubCommand::Code { kiosk_account, user } => {
             let (mut vault, session) = crate::vault_cli::sign_in(data_dir, &user, lang)?;
             let code = EnrolmentCode::random();
@@ -195,12 +217,11 @@ pub fn run_hub(command: HubCommand, data_dir: &Path, lang: Lang) -> Result<(), S
     }
 }
 
-fn serve(data_dir: &Path, listen: SocketAddr, names: Vec<String>, user: &str, lang: Lang) -> Result<(), ShellError> {
+fn serve(data_dir: &Path, mut settings: office::hub::HubSettings, user: &str, lang: Lang) -> Result<(), ShellError> {
     let (mut vault, session) = crate::vault_cli::sign_in(data_dir, user, lang)?;
     vault.authorize(&session, interview::Action::ManageDevices)?;
-    let mut settings = office::hub::HubSettings::new(listen);
-    settings.names = names;
     settings.organisation = vault.organisation()?.name;
+    settings.versions = flow::scoring::worker_versions()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -301,6 +322,27 @@ pub fn run_station(command: StationCommand, data_dir: &Path, lang: Lang) -> Resu
         }
         StationCommand::Interview { code, id_last4, wait } => {
             interview(data_dir, &code, id_last4.as_deref(), wait, lang)
+        }
+        StationCommand::Work { keep_going, threads } => {
+            let client = office::station::client(data_dir)?;
+            let versions = flow::scoring::worker_versions()?;
+            let until = if keep_going {
+                office::worker::Until::Stopped { poll: Duration::from_secs(5) }
+            } else {
+                office::worker::Until::Idle
+            };
+            let stats = office::worker::work(&client, &versions, threads, until, &|| false)?;
+            println!(
+                "{} {} ({} {}, {} {}; {:.1} s)",
+                t(lang, "已评分回答：", "answers scored:"),
+                stats.scored,
+                stats.dropped,
+                t(lang, "份因他机先完成而丢弃", "dropped as scored elsewhere first"),
+                stats.failed,
+                t(lang, "份失败", "failed"),
+                stats.busy.as_secs_f64()
+            );
+            Ok(())
         }
     }
 }

@@ -18,10 +18,67 @@ use crate::FlowError;
 /// Loads ONNX Runtime and the models (verified against the manifest); with the time it took
 /// in milliseconds.
 pub fn load_scorer() -> Result<(Scorer, u128), FlowError> {
+    load_scorer_with_threads(std::thread::available_parallelism().map_or(2, usize::from))
+}
+
+/// [`load_scorer`] with the models on `threads` threads (a worker of the office beside
+/// others on one machine uses one).
+pub fn load_scorer_with_threads(threads: usize) -> Result<(Scorer, u128), FlowError> {
     let started = Instant::now();
     let runtime = Runtime::load(manifest::AssetStore::locate()?)?;
-    let threads = std::thread::available_parallelism().map_or(2, usize::from);
-    Ok((Scorer::load(&runtime, threads)?, started.elapsed().as_millis()))
+    Ok((Scorer::load(&runtime, threads.max(1))?, started.elapsed().as_millis()))
+}
+
+/// What a scoring worker runs: the program's version and a digest of every pinned asset
+/// (runtime library and models) in the manifest. Two machines with the same string score an
+/// answer the same way; the hub gives work only to workers that match it.
+pub fn worker_versions() -> Result<String, FlowError> {
+    use sha2::Digest;
+    let store = manifest::AssetStore::locate()?;
+    let mut digest = sha2::Sha256::new();
+    for asset in &store.manifest().assets {
+        digest.update(asset.name.as_bytes());
+        digest.update([0]);
+        digest.update(asset.sha256.as_bytes());
+        digest.update([0]);
+    }
+    Ok(format!("interview-kiosk {}; assets {}", env!("CARGO_PKG_VERSION"), hex::encode(&digest.finalize()[..8])))
+}
+
+/// Scores one answer a worker of the office leased, reading its media through `read` (from the
+/// hub, kept in memory), into the record the hub stores.
+pub fn score_leased(
+    scorer: &mut Scorer,
+    answer: &AnswerInfo,
+    language: Lang,
+    read: &mut dyn FnMut(i64) -> Result<Vec<u8>, vault::VaultError>,
+) -> Result<ScoringRecord, FlowError> {
+    let result = score_one(scorer, answer, read, language, &mut |_| {})?;
+    let mut record = ScoringRecord {
+        model_versions: result.model_versions.clone(),
+        transcripts: Vec::new(),
+        scores: Vec::new(),
+        flags: Vec::new(),
+    };
+    answer_rows(answer, &result, language, &mut record);
+    Ok(record)
+}
+
+/// Records every interview total that is ready (all its answers scored): no models needed, so
+/// the hub does it itself as workers hand in answers. Returns how many.
+pub fn record_ready_totals(vault: &mut Vault) -> Result<usize, FlowError> {
+    let mut done = 0;
+    while let Some(job) = vault.next_total_job()? {
+        match run_total(vault, &job) {
+            Ok(_) => done += 1,
+            Err(error) => {
+                use interview::UserFacing as _;
+                tracing::warn!(job = job.id, code = error.code(), "interview total failed");
+                vault.fail_scoring_job(&job, error.code())?;
+            }
+        }
+    }
+    Ok(done)
 }
 
 /// A rubric file, read and checked (the command line's `--rubric`, evaluation sets).
@@ -205,6 +262,11 @@ pub fn score_next(
             on_event(&event);
             Ok(Some(true))
         }
+        // Another worker of the office finished it first: nothing to record, nothing failed.
+        Err(FlowError::Vault(vault::VaultError::AlreadyScored { job_id })) => {
+            tracing::info!(job = job_id, "scored elsewhere first; this result was dropped");
+            Ok(Some(false))
+        }
         Err(error) => {
             use interview::UserFacing as _;
             tracing::warn!(job = job.id, code = error.code(), detail = %error, "scoring job failed");
@@ -240,20 +302,26 @@ fn run_job(
         vault.record_answer_scoring(job, &record)?;
         Ok(QueueEvent::AnswerScored { answer: Box::new(answer), result: Box::new(result) })
     } else {
-        let (job_id, _) = vault.interview_answers_for_scoring(job.interview_id)?;
-        let info = vault.job_info(job_id)?;
-        let levels: Vec<(String, f32)> =
-            vault.answer_levels(job.interview_id)?.into_iter().map(|(d, l)| (d, l as f32)).collect();
-        let score = scoring::aggregate_levels(&levels, &info.dimensions, info.bands);
-        let record = ScoringRecord {
-            model_versions: String::new(),
-            transcripts: Vec::new(),
-            scores: vec![total_row(&score)],
-            flags: Vec::new(),
-        };
-        vault.record_interview_total(job, &record)?;
+        let score = run_total(vault, job)?;
         Ok(QueueEvent::TotalScored { interview_id: job.interview_id, score })
     }
+}
+
+/// An interview's total from its answers' current levels, recorded.
+fn run_total(vault: &mut Vault, job: &ScoringJob) -> Result<InterviewScore, FlowError> {
+    let (job_id, _) = vault.interview_answers_for_scoring(job.interview_id)?;
+    let info = vault.job_info(job_id)?;
+    let levels: Vec<(String, f32)> =
+        vault.answer_levels(job.interview_id)?.into_iter().map(|(d, l)| (d, l as f32)).collect();
+    let score = scoring::aggregate_levels(&levels, &info.dimensions, info.bands);
+    let record = ScoringRecord {
+        model_versions: String::new(),
+        transcripts: Vec::new(),
+        scores: vec![total_row(&score)],
+        flags: Vec::new(),
+    };
+    vault.record_interview_total(job, &record)?;
+    Ok(score)
 }
 
 /// What scoring produced, as JSON for the vault's columns.

@@ -176,6 +176,15 @@ impl HubClient {
         })
     }
 
+    /// POSTs `body` to `path` and returns the bytes of the answer.
+    pub fn post_bytes<T: Serialize>(&self, path: &str, body: &T) -> Result<Vec<u8>, OfficeError> {
+        let response = self.send(path, body)?;
+        response
+            .bytes()
+            .map(|b| b.to_vec())
+            .map_err(|e| OfficeError::Unreachable { hub: self.hub.clone(), detail: e.to_string() })
+    }
+
     /// POSTs `body` to `path`, expecting no content back.
     pub fn post_empty<T: Serialize>(&self, path: &str, body: &T) -> Result<(), OfficeError> {
         self.send(path, body).map(drop)

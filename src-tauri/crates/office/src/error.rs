@@ -40,6 +40,9 @@ pub enum OfficeError {
     BadAnswer(String),
     #[error(transparent)]
     Vault(#[from] VaultError),
+    /// A use case's failure (the scoring models of a worker).
+    #[error(transparent)]
+    Flow(#[from] flow::FlowError),
 }
 
 impl OfficeError {
@@ -73,6 +76,7 @@ impl UserFacing for OfficeError {
             OfficeError::StationBusy => "office.station_busy",
             OfficeError::BadAnswer(_) => "office.bad_answer",
             OfficeError::Vault(e) => e.code(),
+            OfficeError::Flow(e) => e.code(),
         }
     }
 
@@ -140,6 +144,7 @@ impl UserFacing for OfficeError {
                 "The hub's answer could not be understood (the versions may differ); see the log.",
             ),
             OfficeError::Vault(e) => e.user_message(),
+            OfficeError::Flow(e) => e.user_message(),
         }
     }
 }

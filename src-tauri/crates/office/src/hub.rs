@@ -42,6 +42,13 @@ const QUEUE: usize = 256;
 #[derive(Clone, Debug)]
 pub struct HubSettings {
     pub listen: SocketAddr,
+    /// What this hub runs (`flow::scoring::worker_versions`): workers that differ get no work.
+    pub versions: String,
+    /// How long a worker holds a leased answer before another may take it.
+    pub lease: Duration,
+    /// The vault's data directory, for the hub's own scoring worker (none: the hub does not
+    /// score itself).
+    pub local_scoring: Option<std::path::PathBuf>,
     /// Names or addresses stations use to reach the hub besides the listening address (its
     /// certificate names them all).
     pub names: Vec<String>,
@@ -51,7 +58,15 @@ pub struct HubSettings {
 
 impl HubSettings {
     pub fn new(listen: SocketAddr) -> HubSettings {
-        HubSettings { listen, names: Vec::new(), organisation: String::new(), idle_timeout: hrms::guard::IDLE }
+        HubSettings {
+            listen,
+            versions: String::new(),
+            lease: Duration::from_secs(600),
+            local_scoring: None,
+            names: Vec::new(),
+            organisation: String::new(),
+            idle_timeout: hrms::guard::IDLE,
+        }
     }
 
     fn hosts(&self) -> Vec<String> {
@@ -110,6 +125,10 @@ type Job = Box<dyn FnOnce(&mut Vault) + Send>;
 
 struct HubState {
     jobs: std::sync::mpsc::SyncSender<Job>,
+    versions: String,
+    lease_ms: i64,
+    /// The hub's own scoring worker, woken when an answer or interview arrives.
+    local: Option<flow::worker::ScoringWorker>,
     hub_cert_sha256: [u8; 32],
     authority_cert_der: Vec<u8>,
     authority: Arc<vault::OfficeAuthority>,
@@ -358,7 +377,7 @@ async fn journal(
     body: Body<wire::JournalRequest>,
 ) -> Result<Json<wire::JournalResponse>, Failure> {
     let Json(request) = body.map_err(bad_body)?;
-    state
+    let answer = state
         .as_station(&peer, move |vault, station| {
             let seq = request.seq;
             let outcome = match &request.entry {
@@ -411,8 +430,91 @@ async fn journal(
             let applied_seq = vault.station_applied_seq(station)?;
             Ok(wire::JournalResponse { applied_seq, outcome })
         })
+        .await?;
+    if let Some(local) = &state.local {
+        local.wake();
+    }
+    Ok(Json(answer))
+}
+
+async fn work(
+    State(state): Shared,
+    ConnectInfo(peer): Peer,
+    body: Body<wire::WorkRequest>,
+) -> Result<Json<wire::WorkResponse>, Failure> {
+    let Json(request) = body.map_err(bad_body)?;
+    let (versions, lease_ms) = (state.versions.clone(), state.lease_ms);
+    state
+        .as_station(&peer, move |vault, worker| {
+            if request.versions != versions {
+                tracing::warn!("a worker with other versions asked for work");
+                vault.refuse_worker(worker)?;
+                return Err(failure(
+                    StatusCode::CONFLICT,
+                    "office.version_mismatch",
+                    Localized::new(
+                        "本机的程序或模型版本与中心主机不同，因此不参与评分。请把本机更新到与中心主机相同的版本。",
+                        "This machine's program or models differ from the hub's, so it takes no part in scoring. Update it to the hub's version.",
+                    ),
+                ));
+            }
+            let work = vault.lease_scoring_job(worker, lease_ms)?.map(|lease| wire::Work {
+                job_id: lease.job.id,
+                token: lease.token,
+                answer: lease.answer,
+                language: lease.language,
+                lease_until_ms: lease.until_ms,
+            });
+            Ok(wire::WorkResponse { work })
+        })
         .await
         .map(Json)
+}
+
+async fn work_media(
+    State(state): Shared,
+    ConnectInfo(peer): Peer,
+    body: Body<wire::MediaRequest>,
+) -> Result<Vec<u8>, Failure> {
+    let Json(request) = body.map_err(bad_body)?;
+    state
+        .as_station(&peer, move |vault, worker| {
+            let mut bytes = Vec::new();
+            vault.leased_media(worker, request.job_id, &request.token, request.media_id, &mut bytes)?;
+            Ok(bytes)
+        })
+        .await
+}
+
+async fn work_result(
+    State(state): Shared,
+    ConnectInfo(peer): Peer,
+    body: Body<wire::ResultRequest>,
+) -> Result<Json<wire::ResultResponse>, Failure> {
+    let Json(request) = body.map_err(bad_body)?;
+    state
+        .as_station(&peer, move |vault, worker| {
+            let completion = vault.complete_leased_job(worker, request.job_id, &request.token, &request.record)?;
+            // Totals need no models: the hub records them as soon as their answers are in.
+            flow::scoring::record_ready_totals(vault)?;
+            Ok(wire::ResultResponse { completion })
+        })
+        .await
+        .map(Json)
+}
+
+async fn work_failed(
+    State(state): Shared,
+    ConnectInfo(peer): Peer,
+    body: Body<wire::FailedRequest>,
+) -> Result<StatusCode, Failure> {
+    let Json(request) = body.map_err(bad_body)?;
+    state
+        .as_station(&peer, move |vault, worker| {
+            vault.fail_leased_job(worker, request.job_id, &request.token, &request.code)?;
+            Ok(StatusCode::NO_CONTENT)
+        })
+        .await
 }
 
 /// Answers without touching the vault: lets an enrolling station see the hub's certificate
@@ -460,8 +562,16 @@ pub async fn serve(
         .name("hub-vault".into())
         .spawn(move || vault_worker(vault, queue))
         .map_err(OfficeError::Serve)?;
+    let local = settings.local_scoring.clone().map(|data_dir| {
+        let worker = flow::worker::ScoringWorker::new(data_dir, Arc::new(|| false));
+        worker.wake();
+        worker
+    });
     let state = Arc::new(HubState {
         jobs,
+        versions: settings.versions.clone(),
+        lease_ms: settings.lease.as_millis() as i64,
+        local,
         hub_cert_sha256: identity.cert_sha256,
         authority_cert_der: authority.cert_der.clone(),
         authority: Arc::new(authority),
@@ -475,6 +585,10 @@ pub async fn serve(
         .route(&p("/check-in"), post(check_in))
         .route(&p("/consent"), post(consent))
         .route(&p("/journal"), post(journal))
+        .route(&p("/work"), post(work))
+        .route(&p("/work/media"), post(work_media))
+        .route(&p("/work/result"), post(work_result))
+        .route(&p("/work/failed"), post(work_failed))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(state);

@@ -7,7 +7,8 @@
 //! - [`hub`]: the hub's server over its vault;
 //! - [`client`]: the station's connection to the hub;
 //! - [`spool`]: the station's journal on disk, sealed, until the hub acknowledges it;
-//! - [`station`]: enrolment, the visit's steps through the hub, the forwarder.
+//! - [`station`]: enrolment, the visit's steps through the hub, the forwarder;
+//! - [`worker`]: scoring answers the hub leases out, on any machine of the office.
 
 pub mod ca;
 pub mod client;
@@ -17,6 +18,7 @@ pub mod hub;
 pub mod spool;
 pub mod station;
 pub mod wire;
+pub mod worker;
 
 pub use enrol::EnrolmentCode;
 pub use error::OfficeError;

@@ -184,6 +184,14 @@ pub fn load_config(data_dir: &Path) -> Result<StationConfig, OfficeError> {
     serde_json::from_slice(&text).map_err(|e| OfficeError::SpoolDamaged(format!("{}: {e}", path.display())))
 }
 
+/// A connection to the hub as this station, for work beside the kiosk (scoring).
+pub fn client(data_dir: &Path) -> Result<HubClient, OfficeError> {
+    let config = load_config(data_dir)?;
+    let key = credential::load_named(&config.tls_key_name())?
+        .ok_or_else(|| OfficeError::Vault(vault::VaultError::KeyMissing { vault_id: config.tls_key_name() }))?;
+    HubClient::for_station(&config.hub, &config.authority_cert_der, &config.station_cert_der, &key)
+}
+
 /// How the link to the hub is, for staff (never for the candidate).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct LinkStatus {

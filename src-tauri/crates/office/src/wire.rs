@@ -37,6 +37,20 @@ pub mod hex32 {
     }
 }
 
+/// Lease tokens as hex strings.
+pub mod hex16 {
+    pub fn serialize<S: serde::Serializer>(bytes: &[u8; 16], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&hex::encode(bytes))
+    }
+
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<[u8; 16], D::Error> {
+        let text: std::borrow::Cow<'de, str> = serde::Deserialize::deserialize(d)?;
+        let mut out = [0u8; 16];
+        hex::decode_to_slice(text.as_bytes(), &mut out).map_err(serde::de::Error::custom)?;
+        Ok(out)
+    }
+}
+
 /// A station asks to join (no client certificate yet).
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -224,6 +238,66 @@ pub struct JournalRequest {
 pub struct JournalResponse {
     pub applied_seq: i64,
     pub outcome: vault::Applied,
+}
+
+/// A worker asks for an answer to score, saying what it runs.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkRequest {
+    pub versions: String,
+}
+
+/// An answer leased to the asking worker until `lease_until_ms` (hub time).
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Work {
+    pub job_id: i64,
+    #[serde(with = "hex16")]
+    pub token: [u8; 16],
+    pub answer: vault::AnswerInfo,
+    pub language: interview::Lang,
+    pub lease_until_ms: i64,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkResponse {
+    /// `None`: nothing waits.
+    pub work: Option<Work>,
+}
+
+/// One media file of a leased answer (the response is its bytes).
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MediaRequest {
+    pub job_id: i64,
+    #[serde(with = "hex16")]
+    pub token: [u8; 16],
+    pub media_id: i64,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResultRequest {
+    pub job_id: i64,
+    #[serde(with = "hex16")]
+    pub token: [u8; 16],
+    pub record: vault::ScoringRecord,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResultResponse {
+    pub completion: vault::Completion,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FailedRequest {
+    pub job_id: i64,
+    #[serde(with = "hex16")]
+    pub token: [u8; 16],
+    pub code: String,
 }
 
 /// Every refusal: a stable code and the sentence in both languages; `expected` for a journal

@@ -20,6 +20,7 @@ use sha2::{Digest, Sha256};
 use vault::{Applied, NewCandidate, NewJob, NewQuestion, NewUser, Session, Vault};
 
 const PASSWORD: &str = "correct horse battery staple";
+const HUB_VERSIONS: &str = "interview-kiosk test; assets 0123456789abcdef";
 const RUBRIC: &str = include_str!("../../../../assets/samples/demo/q1-rubric.json");
 
 fn mock_store() {
@@ -82,7 +83,9 @@ impl Hub {
         let thread = std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
             runtime.block_on(async move {
-                let settings = office::hub::HubSettings::new("127.0.0.1:0".parse().unwrap());
+                let mut settings = office::hub::HubSettings::new("127.0.0.1:0".parse().unwrap());
+                settings.versions = HUB_VERSIONS.into();
+                settings.lease = Duration::from_secs(60);
                 office::hub::serve(
                     vault,
                     &admin,
@@ -480,4 +483,83 @@ fn journal_entries_are_applied_once_in_order_and_only_for_this_stations_intervie
     // The hello says how far the hub has applied each station's journal.
     assert_eq!(hello(&one).unwrap().applied_seq, 5);
     assert_eq!(hello(&two).unwrap().applied_seq, 2);
+}
+
+fn lease(client: &HubClient, versions: &str) -> Result<wire::WorkResponse, OfficeError> {
+    client.post("/work", &wire::WorkRequest { versions: versions.into() })
+}
+
+/// What a worker hands in for an answer (no model needed to test the hub's rules): its
+/// transcript, empty.
+fn record_for(answer_id: i64) -> vault::ScoringRecord {
+    vault::ScoringRecord {
+        model_versions: "test".into(),
+        transcripts: vec![vault::NewTranscript { answer_id, language: Lang::ZhCn, lines: Vec::new(), delivery: None }],
+        scores: Vec::new(),
+        flags: Vec::new(),
+    }
+}
+
+#[test]
+fn scoring_is_leased_to_one_worker_at_a_time_the_first_result_wins_and_other_versions_get_nothing() {
+    let hub = Hub::start();
+    let dir = tempfile::tempdir().unwrap();
+    let (_, one) = enrolled(&hub, &dir.path().join("1"), "kiosk-1", "Booth 1");
+    let (_, two) = enrolled(&hub, &dir.path().join("2"), "kiosk-2", "Booth 2");
+    let (question, code) = hub.invitation();
+    let plan: wire::CheckInResponse = one.post("/check-in", &wire::CodeRequest { code, id_last4: None }).unwrap();
+    let interview_id = plan.plan.interview_id;
+    one.post_empty("/consent", &wire::ConsentRequest { interview_id, given: true }).unwrap();
+    let wav = b"RIFF-pretend-WAVE";
+    for (seq, entry) in [
+        wire::Entry::AnswerBegin { interview_id, question_id: question },
+        segment(1, 0, wav),
+        wire::Entry::AnswerFinish { answer_key: 1, committed: true },
+        wire::Entry::InterviewFinish { interview_id },
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        assert_eq!(journal(&one, seq as i64 + 1, entry).unwrap().outcome, Applied::Stored);
+    }
+    // A worker running other models or another program gets nothing, and it is audited.
+    let other = lease(&two, "interview-kiosk 0.0.1; assets ffffffffffffffff");
+    assert_eq!(refused_code(other), "office.version_mismatch");
+    assert_eq!(hub.denials("score.worker_refused"), 1);
+
+    // Worker one leases the answer and reads its audio — only its own job's media.
+    let first = lease(&one, HUB_VERSIONS).unwrap().work.expect("an answer to score");
+    let media = first.answer.audio_media[0];
+    let fetched = one.post_bytes("/work/media", &wire::MediaRequest { job_id: first.job_id, token: first.token, media_id: media });
+    assert_eq!(fetched.unwrap(), wav);
+    let forged = wire::MediaRequest { job_id: first.job_id, token: [7; 16], media_id: media };
+    assert!(matches!(two.post_bytes("/work/media", &forged), Err(OfficeError::Refused { .. })));
+    // Leased, so not handed out again until the lease expires…
+    assert!(lease(&two, HUB_VERSIONS).unwrap().work.is_none());
+    // …as if worker one stopped: then worker two gets it.
+    hub.clock.fetch_add(61_000, Ordering::SeqCst);
+    let second = lease(&two, HUB_VERSIONS).unwrap().work.expect("the expired lease's answer");
+    assert_eq!(second.job_id, first.job_id);
+    assert_ne!(second.token, first.token);
+    // Worker two finishes first and is recorded; worker one's late result is dropped.
+    let answer_id = first.answer.answer_id;
+    let done: wire::ResultResponse = two
+        .post("/work/result", &wire::ResultRequest { job_id: second.job_id, token: second.token, record: record_for(answer_id) })
+        .unwrap();
+    assert_eq!(done.completion, vault::Completion::Recorded);
+    let late: wire::ResultResponse = one
+        .post("/work/result", &wire::ResultRequest { job_id: first.job_id, token: first.token, record: record_for(answer_id) })
+        .unwrap();
+    assert_eq!(late.completion, vault::Completion::Dropped);
+    assert_eq!(hub.denials("score.duplicate_dropped"), 1);
+    // A result that speaks of another answer is refused.
+    let mut wrong = record_for(answer_id + 100);
+    wrong.transcripts[0].answer_id = answer_id + 100;
+    let refused: Result<wire::ResultResponse, _> =
+        one.post("/work/result", &wire::ResultRequest { job_id: first.job_id, token: first.token, record: wrong });
+    assert!(refused.is_err());
+    // The hub recorded the interview's total itself once its answer was in: nothing waits.
+    let vault = hub.vault();
+    assert_eq!(vault.scoring_queue_counts().unwrap(), (0, 0));
+    assert!(lease(&one, HUB_VERSIONS).unwrap().work.is_none());
 }

@@ -131,6 +131,8 @@ pub enum VaultError {
     NotThisStation,
     #[error("a station name must be 1 to 64 characters without control characters")]
     BadStationName,
+    #[error("scoring job {job_id} was already done by another worker")]
+    AlreadyScored { job_id: i64 },
 }
 
 impl VaultError {
@@ -235,6 +237,7 @@ impl UserFacing for VaultError {
             VaultError::SegmentHashMismatch => "office.segment_hash_mismatch",
             VaultError::NotThisStation => "office.not_this_station",
             VaultError::BadStationName => "office.bad_station_name",
+            VaultError::AlreadyScored { .. } => "score.already_scored",
         }
     }
 
@@ -520,6 +523,10 @@ impl UserFacing for VaultError {
             VaultError::BadStationName => Localized::new(
                 "终端名称须为 1 到 64 个字符，且不含控制字符。",
                 "A station name must be 1 to 64 characters, without control characters.",
+            ),
+            VaultError::AlreadyScored { .. } => Localized::new(
+                "该回答已由办公网络中的另一台机器评分，本次结果未重复记录。",
+                "Another machine of the office scored this answer first; this result was not recorded twice.",
             ),
         }
     }

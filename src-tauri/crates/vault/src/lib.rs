@@ -38,5 +38,6 @@ pub use vault::{
     NewSigningIdentity, Organisation, RatingRecord, ReportRecord, SigningIdentityInfo, StoredSigningIdentity,
 };
 pub use vault::{
-    Applied, ENROLMENT_CODE_TTL_MS, MAX_ENROLMENT_FAILURES, OfficeAuthority, StationEntry, StationInfo, StationPresence,
+    Applied, Completion, ENROLMENT_CODE_TTL_MS, Lease, MAX_ENROLMENT_FAILURES, OfficeAuthority, StationEntry,
+    StationInfo, StationPresence,
 };

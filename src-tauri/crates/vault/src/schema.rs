@@ -407,7 +407,10 @@ CREATE INDEX api_idempotency_created ON api_idempotency (created_at);
 /// the CA's key, only here); an administrator's one-time enrolment codes (bound to a kiosk
 /// account, valid 15 minutes, kept as the key the code derives, never as the code); the enrolled
 /// stations (their certificate's SHA-256, revocation, what they last reported, and how far the
-/// hub has applied their journal); which answer each station-local answer key became.
+/// hub has applied their journal); which answer each station-local answer key became; and the
+/// leases under which workers of the office score answers (a job's lease expires, and another
+/// worker may take it; every lease ever given is kept, so the first completion under any of them
+/// is recorded and a late one dropped).
 const V11: &str = r#"
 CREATE TABLE office_authority (
     id         INTEGER PRIMARY KEY CHECK (id = 1),
@@ -446,4 +449,13 @@ CREATE TABLE station_answers (
     answer_id  INTEGER NOT NULL UNIQUE REFERENCES answers (id),
     PRIMARY KEY (station_id, answer_key)
 );
+ALTER TABLE scoring_jobs ADD COLUMN lease_until INTEGER;
+CREATE TABLE scoring_leases (
+    token     BLOB PRIMARY KEY,
+    job_id    INTEGER NOT NULL REFERENCES scoring_jobs (id),
+    holder    TEXT NOT NULL,
+    leased_at INTEGER NOT NULL,
+    until     INTEGER NOT NULL
+);
+CREATE INDEX scoring_leases_job ON scoring_leases (job_id);
 "#;

@@ -54,7 +54,8 @@ pub use invitations::{AccessCode, MAX_EXTRA_TIME_PCT};
 pub use jobs::{JobInfo, JobSummary, NewJob, NewQuestion, QuestionInfo};
 pub use lifecycle::{CheckReport, VaultPaths, VaultStatus, vault_id_at};
 pub use office::{
-    Applied, ENROLMENT_CODE_TTL_MS, MAX_ENROLMENT_FAILURES, OfficeAuthority, StationEntry, StationInfo, StationPresence,
+    Applied, Completion, ENROLMENT_CODE_TTL_MS, Lease, MAX_ENROLMENT_FAILURES, OfficeAuthority, StationEntry,
+    StationInfo, StationPresence,
 };
 pub use recording::{Attempts, MediaInfo, NewSegment, SegmentPart, UnfinishedAnswer, format as media_format};
 pub use reports::{

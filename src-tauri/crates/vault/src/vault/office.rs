@@ -12,7 +12,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
-use super::{NewSegment, Session, Vault, next_id};
+use super::{AnswerInfo, MAX_ATTEMPTS, NewSegment, ScoringJob, ScoringRecord, Session, Vault, next_id};
 use crate::audit::Outcome;
 use crate::error::{Result, VaultError};
 
@@ -529,6 +529,177 @@ impl Vault {
                 )?;
                 Err(VaultError::NotThisStation)
             }
+        }
+    }
+}
+
+/// An answer's scoring job handed to a worker of the office until `until_ms`.
+#[derive(Clone, Debug)]
+pub struct Lease {
+    pub job: ScoringJob,
+    /// Names this lease; the worker presents it to fetch the answer's media and to hand in
+    /// the result.
+    pub token: [u8; 16],
+    pub answer: AnswerInfo,
+    /// The job's language (what the answer is transcribed as).
+    pub language: interview::Lang,
+    pub until_ms: i64,
+}
+
+/// What became of a result handed in under a lease.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Completion {
+    Recorded,
+    /// The job was done already (another worker finished first): dropped, and logged.
+    Dropped,
+}
+
+impl Vault {
+    /// Leases the oldest answer waiting to be scored (or one whose lease expired: its worker
+    /// stopped) to `worker` for `lease_ms`. A job whose leases ran out [`MAX_ATTEMPTS`] times
+    /// is left failed for a person instead. Audited.
+    pub fn lease_scoring_job(&mut self, worker: &Session, lease_ms: i64) -> Result<Option<Lease>> {
+        self.authorize(worker, Action::RecordAnswer)?;
+        let now = self.now();
+        loop {
+            let row: Option<(i64, i64, i64, i64)> = self
+                .conn
+                .query_row(
+                    "SELECT id, interview_id, answer_id, attempts FROM scoring_jobs
+                     WHERE answer_id IS NOT NULL
+                       AND (state = 'queued' OR (state = 'running' AND lease_until IS NOT NULL AND lease_until < ?1))
+                     ORDER BY id LIMIT 1",
+                    [now],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                )
+                .optional()?;
+            let Some((id, interview_id, answer_id, attempts)) = row else { return Ok(None) };
+            let job = ScoringJob { id, interview_id, answer_id: Some(answer_id), attempts: attempts + 1 };
+            if attempts >= MAX_ATTEMPTS {
+                self.fail_scoring_job(&ScoringJob { attempts, ..job }, "office.lease_expired")?;
+                continue;
+            }
+            let mut token = [0u8; 16];
+            rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut token);
+            let until = now + lease_ms;
+            self.write(worker, "score.leased", &format!("answer:{answer_id}"), |tx| {
+                tx.execute(
+                    "UPDATE scoring_jobs SET state = 'running', attempts = attempts + 1, lease_until = ?2, updated_at = ?3 WHERE id = ?1",
+                    params![id, until, now],
+                )?;
+                tx.execute(
+                    "INSERT INTO scoring_leases (token, job_id, holder, leased_at, until) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![token.as_slice(), id, worker.device, now, until],
+                )?;
+                Ok(())
+            })?;
+            let (job_id, answer) = self.job_answer(&job)?;
+            let language = self.job_info(job_id)?.language;
+            return Ok(Some(Lease { job, token, answer, language, until_ms: until }));
+        }
+    }
+
+    /// The job a lease token was given for, if it was (and the job is not done yet, unless
+    /// `done_ok`).
+    fn leased_job(&self, job_id: i64, token: &[u8; 16]) -> Result<Option<(ScoringJob, String)>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT j.id, j.interview_id, j.answer_id, j.attempts, j.state FROM scoring_leases l
+                 JOIN scoring_jobs j ON j.id = l.job_id WHERE l.token = ?1 AND l.job_id = ?2",
+                params![token.as_slice(), job_id],
+                |r| {
+                    Ok((
+                        ScoringJob {
+                            id: r.get(0)?,
+                            interview_id: r.get(1)?,
+                            answer_id: r.get(2)?,
+                            attempts: r.get(3)?,
+                        },
+                        r.get::<_, String>(4)?,
+                    ))
+                },
+            )
+            .optional()?)
+    }
+
+    /// A media file of the answer a lease is for, decrypted into `out` (the worker keeps it in
+    /// memory only). Anything else is refused.
+    pub fn leased_media(
+        &mut self,
+        worker: &Session,
+        job_id: i64,
+        token: &[u8; 16],
+        media_id: i64,
+        out: &mut impl std::io::Write,
+    ) -> Result<u64> {
+        self.authorize(worker, Action::RecordAnswer)?;
+        let belongs: bool = match self.leased_job(job_id, token)? {
+            Some((job, state)) if state != "done" => self.conn.query_row(
+                "SELECT EXISTS (SELECT 1 FROM media WHERE id = ?1 AND answer_id = ?2)",
+                params![media_id, job.answer_id],
+                |r| r.get(0),
+            )?,
+            _ => false,
+        };
+        if !belongs {
+            self.audit_only(worker, "score.media_refused", &format!("media:{media_id}"), Outcome::Denied)?;
+            return Err(VaultError::NoSuchObject { what: "media", id: media_id });
+        }
+        self.read_media_for_scoring(media_id, out)
+    }
+
+    /// Records a worker's result for a leased job: the first completion under any lease of the
+    /// job wins; a later one is dropped (audited, logged). The record may speak only of the
+    /// job's answer.
+    pub fn complete_leased_job(
+        &mut self,
+        worker: &Session,
+        job_id: i64,
+        token: &[u8; 16],
+        record: &ScoringRecord,
+    ) -> Result<Completion> {
+        self.authorize(worker, Action::RecordAnswer)?;
+        let Some((job, state)) = self.leased_job(job_id, token)? else {
+            self.audit_only(worker, "score.result_refused", &format!("scoring_job:{job_id}"), Outcome::Denied)?;
+            return Err(VaultError::NoSuchObject { what: "scoring job", id: job_id });
+        };
+        let answer = job.answer_id;
+        let only_this_answer = record.transcripts.iter().all(|t| Some(t.answer_id) == answer)
+            && record.scores.iter().all(|s| s.answer_id == answer && s.total.is_none())
+            && record.flags.iter().all(|f| f.answer_id == answer);
+        if !only_this_answer {
+            self.audit_only(worker, "score.result_refused", &format!("scoring_job:{job_id}"), Outcome::Denied)?;
+            return Err(VaultError::Corrupt(format!("a worker's result for job {job_id} names another answer")));
+        }
+        let dropped = |vault: &mut Vault| -> Result<Completion> {
+            tracing::info!(job_id, "a late scoring result was dropped");
+            vault.audit_only(worker, "score.duplicate_dropped", &format!("scoring_job:{job_id}"), Outcome::Denied)?;
+            Ok(Completion::Dropped)
+        };
+        if state == "done" {
+            return dropped(self);
+        }
+        match self.record_answer_scoring(&job, record) {
+            Ok(()) => Ok(Completion::Recorded),
+            Err(VaultError::AlreadyScored { .. }) => dropped(self),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// A worker whose models or program differ from the hub's asked for work: refused, audited.
+    pub fn refuse_worker(&mut self, worker: &Session) -> Result<()> {
+        self.audit_only(worker, "score.worker_refused", &format!("worker:{}", worker.device), Outcome::Denied)
+    }
+
+    /// A worker could not score a leased job: queued again, or left failed after
+    /// [`MAX_ATTEMPTS`].
+    pub fn fail_leased_job(&mut self, worker: &Session, job_id: i64, token: &[u8; 16], code: &str) -> Result<()> {
+        self.authorize(worker, Action::RecordAnswer)?;
+        match self.leased_job(job_id, token)? {
+            Some((job, state)) if state == "running" => self.fail_scoring_job(&job, code),
+            _ => Ok(()),
         }
     }
 }

@@ -12,7 +12,7 @@ use crate::audit::Outcome;
 use crate::error::{Result, VaultError};
 
 /// One committed answer of an interview, as scoring needs it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AnswerInfo {
     pub answer_id: i64,
     pub question_id: i64,
@@ -26,7 +26,7 @@ pub struct AnswerInfo {
     pub still_media: Vec<(i64, i64)>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NewTranscript {
     pub answer_id: i64,
     /// The language the answer was transcribed as (the job's).
@@ -38,7 +38,7 @@ pub struct NewTranscript {
 
 /// A score row: per answer and dimension (`answer_id` and `dimension` set), or the interview's
 /// total (both `None`, with `total` and `band`).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NewScore {
     pub answer_id: Option<i64>,
     pub dimension: Option<String>,
@@ -50,7 +50,7 @@ pub struct NewScore {
     pub rubric_version: Option<i64>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NewFlag {
     pub answer_id: Option<i64>,
     pub kind: FlagKind,
@@ -60,7 +60,7 @@ pub struct NewFlag {
 }
 
 /// A complete scoring of one interview, recorded in one transaction.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ScoringRecord {
     pub model_versions: String,
     pub transcripts: Vec<NewTranscript>,
@@ -206,27 +206,42 @@ impl Vault {
     /// worker starts.
     pub fn resume_scoring_jobs(&mut self) -> Result<usize> {
         let now = self.now();
-        Ok(self
-            .conn
-            .execute("UPDATE scoring_jobs SET state = 'queued', updated_at = ?1 WHERE state = 'running'", [now])?)
+        Ok(self.conn.execute(
+            "UPDATE scoring_jobs SET state = 'queued', updated_at = ?1
+                 WHERE state = 'running' AND (lease_until IS NULL OR lease_until < ?1)",
+            [now],
+        )?)
     }
 
     /// The next job, marked running: answers first (oldest first), then totals of completed
     /// interviews whose answers are all scored.
     pub fn next_scoring_job(&mut self) -> Result<Option<ScoringJob>> {
+        self.next_job(true)
+    }
+
+    /// The next interview total that is ready (every answer scored), marked running. The hub
+    /// computes totals itself; answers go to the office's workers under leases.
+    pub fn next_total_job(&mut self) -> Result<Option<ScoringJob>> {
+        self.next_job(false)
+    }
+
+    fn next_job(&mut self, answers: bool) -> Result<Option<ScoringJob>> {
         let now = self.now();
         let row = |r: &rusqlite::Row<'_>| -> rusqlite::Result<ScoringJob> {
             Ok(ScoringJob { id: r.get(0)?, interview_id: r.get(1)?, answer_id: r.get(2)?, attempts: r.get(3)? })
         };
-        let job = self
-            .conn
-            .query_row(
-                "SELECT id, interview_id, answer_id, attempts FROM scoring_jobs
-                 WHERE state = 'queued' AND answer_id IS NOT NULL ORDER BY id LIMIT 1",
-                [],
-                row,
-            )
-            .optional()?;
+        let job = if answers {
+            self.conn
+                .query_row(
+                    "SELECT id, interview_id, answer_id, attempts FROM scoring_jobs
+                     WHERE state = 'queued' AND answer_id IS NOT NULL ORDER BY id LIMIT 1",
+                    [],
+                    row,
+                )
+                .optional()?
+        } else {
+            None
+        };
         let job = match job {
             Some(job) => Some(job),
             None => self
@@ -244,10 +259,15 @@ impl Vault {
                 .optional()?,
         };
         if let Some(job) = &job {
-            self.conn.execute(
-                "UPDATE scoring_jobs SET state = 'running', attempts = attempts + 1, updated_at = ?2 WHERE id = ?1",
+            // Taken only if still waiting: another handle (a worker of the office) may have
+            // leased it since the select.
+            let taken = self.conn.execute(
+                "UPDATE scoring_jobs SET state = 'running', attempts = attempts + 1, updated_at = ?2 WHERE id = ?1 AND state = 'queued'",
                 params![job.id, now],
             )?;
+            if taken == 0 {
+                return self.next_job(answers);
+            }
         }
         Ok(job.map(|j| ScoringJob { attempts: j.attempts + 1, ..j }))
     }
@@ -270,12 +290,19 @@ impl Vault {
         let answer_id = job.answer_id.ok_or(VaultError::NoSuchObject { what: "answer", id: 0 })?;
         let dimension_ids = self.dimension_ids(job.interview_id)?;
         self.write(&system, "answer.score", &format!("answer:{answer_id}"), |tx| {
+            // Recorded once: a job another worker finished first is left as it is.
+            let closed = tx.execute(
+                "UPDATE scoring_jobs SET state = 'done', updated_at = ?2 WHERE id = ?1 AND state <> 'done'",
+                params![job.id, now],
+            )?;
+            if closed == 0 {
+                return Err(VaultError::AlreadyScored { job_id: job.id });
+            }
             tx.execute(
                 "UPDATE scores SET superseded_at = ?2 WHERE answer_id = ?1 AND superseded_at IS NULL",
                 params![answer_id, now],
             )?;
             insert_rows(tx, job.interview_id, record, &dimension_ids, now)?;
-            tx.execute("UPDATE scoring_jobs SET state = 'done', updated_at = ?2 WHERE id = ?1", params![job.id, now])?;
             Ok(())
         })
     }

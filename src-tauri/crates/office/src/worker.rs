@@ -1,0 +1,100 @@
+//! A scoring worker of the office: asks the hub for an answer to score (a lease that expires,
+//! so a worker that stops loses the answer to another), fetches its audio and stills over the
+//! same mutual TLS and keeps them in memory only, scores them, and hands in the record. The
+//! hub records the first result for each answer and drops a late one.
+
+use std::time::{Duration, Instant};
+
+use interview::UserFacing;
+use vault::Completion;
+
+use crate::client::HubClient;
+use crate::error::OfficeError;
+use crate::wire;
+
+/// What a worker did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WorkerStats {
+    pub scored: u64,
+    /// Results the hub dropped because another worker finished first.
+    pub dropped: u64,
+    pub failed: u64,
+    /// Time spent scoring (fetching included), for throughput.
+    pub busy: Duration,
+}
+
+/// When the worker stops.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Until {
+    /// As soon as the hub has nothing to lease.
+    Idle,
+    /// When `stop` says so; an idle worker asks again every `poll`.
+    Stopped { poll: Duration },
+}
+
+/// Scores answers from the hub until `until`. `versions` is what this machine runs
+/// (`flow::scoring::worker_versions`); the models load at the first answer, on `threads`
+/// threads. A hub that refuses the versions ends the worker with that refusal.
+pub fn work(
+    client: &HubClient,
+    versions: &str,
+    threads: usize,
+    until: Until,
+    stop: &dyn Fn() -> bool,
+) -> Result<WorkerStats, OfficeError> {
+    let mut stats = WorkerStats::default();
+    let mut scorer = None;
+    while !stop() {
+        let answer: wire::WorkResponse = client.post("/work", &wire::WorkRequest { versions: versions.to_owned() })?;
+        let Some(work) = answer.work else {
+            match until {
+                Until::Idle => break,
+                Until::Stopped { poll } => {
+                    // The models are dropped while idle, as at a kiosk.
+                    scorer = None;
+                    let until = Instant::now() + poll;
+                    while Instant::now() < until && !stop() {
+                        std::thread::sleep(Duration::from_millis(100));
+                    }
+                    continue;
+                }
+            }
+        };
+        let started = Instant::now();
+        if scorer.is_none() {
+            let (loaded, ms) = flow::scoring::load_scorer_with_threads(threads)?;
+            tracing::info!(ms, "worker models loaded");
+            scorer = Some(loaded);
+        }
+        let Some(models) = scorer.as_mut() else { continue };
+        let (job_id, token) = (work.job_id, work.token);
+        let mut read = |media_id: i64| {
+            client.post_bytes("/work/media", &wire::MediaRequest { job_id, token, media_id }).map_err(|e| {
+                vault::VaultError::Io {
+                    path: std::path::PathBuf::from(format!("hub media {media_id}")),
+                    source: std::io::Error::other(e.to_string()),
+                }
+            })
+        };
+        match flow::scoring::score_leased(models, &work.answer, work.language, &mut read) {
+            Ok(record) => {
+                let done: wire::ResultResponse =
+                    client.post("/work/result", &wire::ResultRequest { job_id, token, record })?;
+                match done.completion {
+                    Completion::Recorded => stats.scored += 1,
+                    Completion::Dropped => stats.dropped += 1,
+                }
+            }
+            Err(error) => {
+                tracing::warn!(job_id, code = error.code(), detail = %error, "a leased answer could not be scored");
+                stats.failed += 1;
+                client.post_empty(
+                    "/work/failed",
+                    &wire::FailedRequest { job_id, token, code: error.code().to_owned() },
+                )?;
+            }
+        }
+        stats.busy += started.elapsed();
+    }
+    Ok(stats)
+}
