@@ -117,22 +117,22 @@ struct Hub {
     cli: Cli,
     listen: String,
     netns: Option<String>,
+    /// More `hub serve` arguments.
+    serve: Vec<&'static str>,
     process: Option<Proc>,
 }
 
 impl Hub {
     fn new(cli: Cli, listen: String, netns: Option<String>) -> Result<Hub> {
         seed(&cli)?;
-        Ok(Hub { cli, listen, netns, process: None })
+        Ok(Hub { cli, listen, netns, serve: Vec::new(), process: None })
     }
 
     /// Starts `hub serve` and waits until it listens.
     fn start(&mut self) -> Result<()> {
-        let command = self.cli.command(
-            self.netns.as_deref(),
-            &["hub", "serve", "--listen", &self.listen, "--user", "admin"],
-            PASSWORD,
-        );
+        let mut args = vec!["hub", "serve", "--listen", &self.listen, "--user", "admin"];
+        args.extend(&self.serve);
+        let command = self.cli.command(self.netns.as_deref(), &args, PASSWORD);
         let mut process = Proc::spawn(command)?;
         let stdout = process.0.stdout.take().context("stdout")?;
         let (tx, rx) = std::sync::mpsc::channel();
@@ -262,14 +262,16 @@ fn find_in_files(dir: &std::path::Path, needles: &[(&str, &[u8])]) -> Vec<String
     found
 }
 
-/// Two stations record at the same time; the hub holds every segment once, both interviews
-/// complete and are scored, both vaults check clean, and nothing of the candidates is left in
-/// a station's files.
+/// Two stations record at the same time; the hub holds every segment once; the stations then
+/// score the answers between visits (the hub leaves scoring to them here), each answer once;
+/// both interviews complete and are scored, both vaults check clean, and nothing of the
+/// candidates is left in a station's files.
 #[test]
-fn two_stations_record_at_once_and_the_hub_holds_every_segment_once() -> Result<()> {
+fn two_stations_record_at_once_score_between_visits_and_the_hub_holds_everything_once() -> Result<()> {
     let (root, hub_cli) = tempdirs()?;
     let address = format!("127.0.0.1:{}", free_port()?);
     let mut hub = Hub::new(hub_cli, address.clone(), None)?;
+    hub.serve = vec!["--no-scoring"];
     hub.start()?;
     let stations = [machine(root.path(), "st1")?, machine(root.path(), "st2")?].map(|cli| Station { cli, netns: None });
     for (i, station) in stations.iter().enumerate() {
@@ -291,12 +293,29 @@ fn two_stations_record_at_once_and_the_hub_holds_every_segment_once() -> Result<
         ensure!(listed["applied_seq"].as_i64() == Some(station.acked()?), "{listed} vs acked {}", station.acked()?);
         ensure!(station.pending()? == 0);
     }
+    // Both stations score at once, one thread each; each of the four answers is scored once.
+    let workers: Vec<Proc> =
+        stations.iter().map(|s| Proc::spawn(s.command(&["station", "work"]))).collect::<Result<_>>()?;
+    let mut scored = 0;
+    for worker in workers {
+        let (ok, out, err) = worker.finish(Duration::from_secs(300))?;
+        ensure!(ok, "station work failed: {out}{err}");
+        let line = out.lines().find(|l| l.starts_with("answers scored:")).context(format!("no count in {out:?}"))?;
+        scored += line.split_whitespace().nth(2).context("count")?.parse::<u64>()?;
+    }
+    ensure!(scored == 4, "{scored} answers scored by the stations, expected 4");
     hub.stop()?;
     // Three parts (video, audio, still) per segment, each stored once.
     let media = hub.check()?;
     ensure!(media == 3 * segments, "{media} media files for {segments} segments");
-    let scored = hub.cli.ok(&["score", "--queue", "--user", "clerk"])?;
-    ensure!(scored.contains("6 scoring jobs done"), "{scored}");
+    let queue = hub.cli.ok(&["score", "--queue", "--user", "clerk"])?;
+    ensure!(queue.contains("0 scoring jobs done; 0 waiting"), "work was left for the hub: {queue}");
+    let results = root.path().join("results.json");
+    let results_arg = results.display().to_string();
+    hub.cli.ok(&["export", "results", "--job", "1", "--format", "json", "--out", &results_arg, "--user", "clerk"])?;
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&std::fs::read_to_string(&results)?)?;
+    let totals = rows.iter().filter(|r| r["status"] == "scored" && r["total"].is_number()).count();
+    ensure!(totals == 2, "both interviews scored with a total: {rows:?}");
     let needles: [(&str, &[u8]); 6] = [
         ("a candidate's name", "王小明".as_bytes()),
         ("a candidate's name", "李大华".as_bytes()),

@@ -530,7 +530,8 @@ fn scoring_is_leased_to_one_worker_at_a_time_the_first_result_wins_and_other_ver
     // Worker one leases the answer and reads its audio — only its own job's media.
     let first = lease(&one, HUB_VERSIONS).unwrap().work.expect("an answer to score");
     let media = first.answer.audio_media[0];
-    let fetched = one.post_bytes("/work/media", &wire::MediaRequest { job_id: first.job_id, token: first.token, media_id: media });
+    let fetched = one
+        .post_bytes("/work/media", &wire::MediaRequest { job_id: first.job_id, token: first.token, media_id: media });
     assert_eq!(fetched.unwrap(), wav);
     let forged = wire::MediaRequest { job_id: first.job_id, token: [7; 16], media_id: media };
     assert!(matches!(two.post_bytes("/work/media", &forged), Err(OfficeError::Refused { .. })));
@@ -544,11 +545,17 @@ fn scoring_is_leased_to_one_worker_at_a_time_the_first_result_wins_and_other_ver
     // Worker two finishes first and is recorded; worker one's late result is dropped.
     let answer_id = first.answer.answer_id;
     let done: wire::ResultResponse = two
-        .post("/work/result", &wire::ResultRequest { job_id: second.job_id, token: second.token, record: record_for(answer_id) })
+        .post(
+            "/work/result",
+            &wire::ResultRequest { job_id: second.job_id, token: second.token, record: record_for(answer_id) },
+        )
         .unwrap();
     assert_eq!(done.completion, vault::Completion::Recorded);
     let late: wire::ResultResponse = one
-        .post("/work/result", &wire::ResultRequest { job_id: first.job_id, token: first.token, record: record_for(answer_id) })
+        .post(
+            "/work/result",
+            &wire::ResultRequest { job_id: first.job_id, token: first.token, record: record_for(answer_id) },
+        )
         .unwrap();
     assert_eq!(late.completion, vault::Completion::Dropped);
     assert_eq!(hub.denials("score.duplicate_dropped"), 1);
