@@ -4,7 +4,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 APP := target/debug/interview-kiosk
 
-.PHONY: package package-test setup ui build run demo test test-rust test-ui test-e2e test-egress lint bindings bench bench-python bench-report bench-app bench-workspace screenshots fuzz test-api
+.PHONY: package package-test setup ui build run demo demo-office test test-rust test-ui test-e2e test-egress lint bindings bench bench-python bench-report bench-app bench-workspace screenshots fuzz test-api
 
 setup:
 	bash installer/setup.sh
@@ -26,6 +26,11 @@ DEMO_KEYRING_PASSWORD ?= interview-kiosk-demo
 demo: setup build
 	INTERVIEW_KIOSK_KEYRING_PASSWORD="$${INTERVIEW_KIOSK_KEYRING_PASSWORD:-$(DEMO_KEYRING_PASSWORD)}" \
 	  installer/with-keyring $(APP) demo
+
+# An office on this machine: a hub and two kiosk stations as separate processes, each with its
+# own data directory and its own headless Secret Service (installer/with-keyring), on loopback.
+demo-office: setup build
+	INTERVIEW_KIOSK_WITH_KEYRING=installer/with-keyring $(APP) demo --office
 
 test: setup
 	$(MAKE) test-ui

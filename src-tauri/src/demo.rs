@@ -57,9 +57,17 @@ pub struct DemoArgs {
     /// `interview-kiosk score --queue --user clerk`; the demo's password is demo-password-2026).
     #[arg(long)]
     pub stop_after_recording: bool,
+    /// Run an office instead: a hub and two kiosk stations as separate processes on this
+    /// machine (loopback), with enrolment, two interviews at once, a link cut and restored,
+    /// scoring spread over the machines and the hub's vault check.
+    #[arg(long, conflicts_with = "stop_after_recording")]
+    pub office: bool,
 }
 
 pub fn run(data_dir: &Path, args: &DemoArgs, lang: Lang) -> Result<(), ShellError> {
+    if args.office {
+        return crate::office_demo::run(data_dir, lang);
+    }
     let mut stages = Stages { lang, done: 0, started: Instant::now() };
     println!(
         "{} {}",

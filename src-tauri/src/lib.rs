@@ -25,6 +25,7 @@ mod kiosk;
 mod logging;
 mod media_protocol;
 mod office_cli;
+mod office_demo;
 mod report_cli;
 mod score_cli;
 mod selftest;
