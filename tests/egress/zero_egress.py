@@ -21,7 +21,7 @@ attempt: one UDP datagram to 192.0.2.7 (TEST-NET-1) and one DNS lookup, which mu
 as violations by the same code that judges the product.
 
 Usage (root; `make test-egress` runs it; `make package-test` runs it on the installed .deb):
-  zero_egress.py [--app BIN] [--with-keyring PATH] [--workloads demo,score-queue,eval,windows,api]
+  zero_egress.py [--app BIN] [--with-keyring PATH] [--workloads demo,score-queue,eval,windows,api,office]
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ ADMIN_PASSWORD = "a long enough admin password"
 # ICMPv6 the kernel sends by itself when an interface comes up (router and neighbour
 # solicitations, MLD reports): link housekeeping, not an attempt by any program.
 KERNEL_ICMPV6 = {130, 131, 132, 133, 134, 135, 136, 143}
-WORKLOADS = ["demo", "score-queue", "eval", "windows", "api"]
+WORKLOADS = ["demo", "score-queue", "eval", "windows", "api", "office"]
 
 
 def say(message: str) -> None:
@@ -583,6 +583,17 @@ echo "answered $ok $refused"
         ctx.failures.append(f"api-serve: the API did not answer as expected\n{output[-2000:]}")
 
 
+def wl_office(ctx: Context) -> None:
+    """The office demo: a hub and two stations as separate processes, each with its own data
+    directory and Secret Service (under the data directory), talking mutual TLS on loopback;
+    reqwest, rustls and their platform verifier are new code that could reach out."""
+    data = ctx.workdir / "office-data"
+    env = {**cli_env(ctx, data), "INTERVIEW_KIOSK_WITH_KEYRING": str(ctx.with_keyring)}
+    status, output = traced(ctx, "office", [str(ctx.app), "--lang", "en", "demo", "--office"], env, 600)
+    if status == 0 and "hub stopped, its vault checked" not in output:
+        ctx.failures.append(f"office: the demo did not reach its last stage\n{output[-2000:]}")
+
+
 def e2e_binary() -> Path:
     out = subprocess.run(
         ["cargo", "test", "-p", "e2e", "--no-run", "--message-format=json"],
@@ -607,7 +618,14 @@ def wl_windows(ctx: Context) -> None:
         ctx.failures.append(f"windows: the end-to-end test did not run\n{output[-2000:]}")
 
 
-RUNNERS = {"demo": wl_demo, "score-queue": wl_score_queue, "eval": wl_eval, "windows": wl_windows, "api": wl_api}
+RUNNERS = {
+    "demo": wl_demo,
+    "score-queue": wl_score_queue,
+    "eval": wl_eval,
+    "windows": wl_windows,
+    "api": wl_api,
+    "office": wl_office,
+}
 
 
 def main() -> int:
