@@ -159,25 +159,27 @@ pub fn run_hub(command: HubCommand, data_dir: &Path, lang: Lang) -> Result<(), S
                 .duration_since(std::time::UNIX_EPOCH)
                 .map(|d| d.as_millis() as i64)
                 .unwrap_or(0);
+            let versions = flow::scoring::worker_versions()?;
             for station in stations {
                 if json {
                     println!("{}", serde_json::to_string(&station).map_err(|e| ShellError::Internal(e.to_string()))?);
                     continue;
                 }
+                let seen = office::hub::seen(&station, now, &versions);
                 let state = if station.revoked_at_ms.is_some() {
                     t(lang, "已吊销", "revoked")
-                } else if station.presence.last_seen_at_ms.is_some_and(|at| now - at < 15_000) {
+                } else if seen.online {
                     t(lang, "在线", "online")
                 } else {
                     t(lang, "离线", "offline")
                 };
-                let seen = station
+                let last = station
                     .presence
                     .last_seen_at_ms
                     .map(|at| format!("{} s", (now - at).max(0) / 1000))
                     .unwrap_or_else(|| "-".into());
                 let offset = station.presence.clock_offset_ms.map(|ms| {
-                    let warn = if ms.abs() > 120_000 {
+                    let warn = if seen.clock_warning {
                         t(lang, "（时钟偏差过大！）", " (clock too far off!)")
                     } else {
                         ""
@@ -191,7 +193,7 @@ pub fn run_hub(command: HubCommand, data_dir: &Path, lang: Lang) -> Result<(), S
                     station.account,
                     state,
                     t(lang, "上次联系", "seen"),
-                    seen,
+                    last,
                     t(lang, "积压", "backlog"),
                     station.presence.backlog.map(|b| b.to_string()).unwrap_or_else(|| "-".into()),
                     t(lang, "时钟", "clock"),
@@ -274,9 +276,9 @@ fn read_code(lang: Lang) -> Result<EnrolmentCode, ShellError> {
     Ok(EnrolmentCode::parse(&zeroize::Zeroizing::new(line))?)
 }
 
-/// What a station reports it runs (the hub compares it before handing out scoring work).
+/// What a station reports it runs: what the hub compares before handing out scoring work.
 fn versions() -> Option<String> {
-    Some(format!("interview-kiosk {}", env!("CARGO_PKG_VERSION")))
+    flow::scoring::worker_versions().ok()
 }
 
 pub fn run_station(command: StationCommand, data_dir: &Path, lang: Lang) -> Result<(), ShellError> {

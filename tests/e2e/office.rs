@@ -526,3 +526,59 @@ fn a_revoked_station_is_refused_at_its_next_request() -> Result<()> {
     hub.stop()?;
     Ok(())
 }
+
+/// Administration → Office network in the staff window, on a hub that is serving: the page says
+/// the hub runs, makes a one-time code a station enrols with (on the command line), shows the
+/// station online, renames it, and revokes it after an in-page confirmation — and the station's
+/// next request is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_administrator_enrols_renames_and_revokes_a_station_in_the_window() -> Result<()> {
+    use crate::harness::App;
+    let (root, hub_cli) = tempdirs()?;
+    let address = format!("127.0.0.1:{}", free_port()?);
+    let mut hub = Hub::new(hub_cli, address.clone(), None)?;
+    hub.start()?;
+    let app = App::launch_staff(&hub.cli.data, &hub.cli.keyring, crate::kiosk::KEYRING_PASSWORD, &[]).await?;
+    app.click("[data-testid=lang-switch]").await?;
+    app.click("[data-testid=nav-admin]").await?;
+    app.type_into("[data-testid=sign-in-username]", "admin").await?;
+    app.type_into("[data-testid=sign-in-password]", PASSWORD).await?;
+    app.click("[data-testid=sign-in-submit]").await?;
+    app.wait_text("[data-testid=office-hub]", |t| t.contains("running")).await?;
+    app.find("[data-testid=office-none]").await?;
+
+    app.click("[data-testid=office-code-submit]").await?;
+    let code = app.wait_text("[data-testid=office-code-value]", |t| t.len() == 24).await?;
+    let station = Station { cli: machine(root.path(), "st")?, netns: None };
+    let mut command = station.command(&["station", "enrol", "--hub", &address, "--name", "Booth 7"]);
+    command.env("INTERVIEW_KIOSK_ENROLMENT_CODE", code.trim());
+    let (ok, out, err) = Proc::spawn(command)?.finish(Duration::from_secs(60))?;
+    ensure!(ok, "enrol with the window's code failed: {out}{err}");
+    // The page refreshes itself; the station says hello every 5 s while a process has it open.
+    let forwarder = Proc::spawn(station.command(&["station", "forward", "--wait", "30"]))?;
+    app.wait_text("[data-testid=station-1] [data-testid=station-name]", |t| t == "Booth 7").await?;
+    drop(forwarder);
+    let row = app.text_of("[data-testid=station-1]").await?;
+    ensure!(!row.contains("differs"), "the station reports other versions than the hub's: {row}");
+    app.screenshot(&crate::screenshot_path("admin-office-network-en")).await.ok();
+
+    app.click("[data-testid=station-1] [data-testid=station-rename]").await?;
+    let input = app.find("[data-testid=station-rename-input]").await?;
+    input.clear().await?;
+    input.send_keys("Booth 7 (north)").await?;
+    app.click("[data-testid=station-rename-form] button[type=submit]").await?;
+    app.wait_text("[data-testid=station-1] [data-testid=station-name]", |t| t == "Booth 7 (north)").await?;
+
+    app.click("[data-testid=station-1] [data-testid=station-revoke]").await?;
+    app.find("[data-testid=station-revoke-confirm]").await?;
+    app.click("[data-testid=station-revoke-yes]").await?;
+    app.wait_text("[data-testid=station-1] [data-testid=station-state]", |t| t == "revoked").await?;
+    app.close().await?;
+
+    let code = invite(&hub.cli, "吴九", None, &[])?;
+    let (ok, _, err) =
+        Proc::spawn(station.command(&["station", "interview", "--code", &code]))?.finish(Duration::from_secs(60))?;
+    ensure!(!ok && err.contains("removed from the office network"), "a revoked station was not refused: {err}");
+    hub.stop()?;
+    Ok(())
+}

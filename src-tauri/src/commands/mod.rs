@@ -10,6 +10,7 @@ mod exports;
 pub mod guard;
 mod import;
 mod kiosk;
+mod office;
 mod review;
 mod setup;
 mod staff;
@@ -43,6 +44,10 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         admin::admin_devices,
         admin::admin_choose_devices,
         admin::admin_test_devices,
+        office::admin_office,
+        office::admin_enrolment_code,
+        office::admin_rename_station,
+        office::admin_revoke_station,
         clerk::clerk_jobs,
         clerk::clerk_create_job,
         clerk::clerk_questions,

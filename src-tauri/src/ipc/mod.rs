@@ -191,6 +191,46 @@ pub struct UserDto {
     pub locked: bool,
 }
 
+/// The office network as the administrator sees it from the hub's vault.
+#[derive(Clone, Debug, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct OfficeDto {
+    /// A `hub serve` process has this vault open now.
+    pub hub_running: bool,
+    /// What this installation runs; a station that differs is given no scoring work.
+    pub versions: String,
+    pub stations: Vec<StationDto>,
+}
+
+/// One enrolled station.
+#[derive(Clone, Debug, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct StationDto {
+    pub id: u32,
+    pub name: String,
+    /// The kiosk account it acts as.
+    pub account: String,
+    pub revoked: bool,
+    pub online: bool,
+    /// Seconds since it last said hello (none: never).
+    pub last_seen_s: Option<f64>,
+    /// Journal entries it still holds for the hub.
+    pub backlog: Option<u32>,
+    pub clock_offset_s: Option<f64>,
+    pub clock_warning: bool,
+    pub versions: Option<String>,
+    pub other_versions: bool,
+}
+
+/// A one-time enrolment code, shown once.
+#[derive(Clone, Debug, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct EnrolmentCodeDto {
+    pub code: String,
+    pub kiosk_account: String,
+    pub valid_minutes: u32,
+}
+
 /// A camera or microphone this machine offers.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Type)]
 #[serde(rename_all = "camelCase")]

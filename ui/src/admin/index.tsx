@@ -8,6 +8,7 @@ import { SignIn } from "../shared/signin";
 import { useStaff } from "../shared/staff";
 import { LANG_NAME, LANG_OPTIONS, ROLES, ROLE_LABEL, member } from "../shared/vocabulary";
 import { Components } from "./components";
+import { OfficeNetwork } from "./office";
 import { RetentionForm, SigningStep } from "./wizard";
 
 export function AdminArea() {
@@ -26,6 +27,7 @@ export function AdminArea() {
           <SignedIn staff={staff} onSignedOut={() => setStaff(null)} />
           <Accounts />
           <Devices />
+          <OfficeNetwork />
           <Settings />
         </>
       )}

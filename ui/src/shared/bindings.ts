@@ -60,6 +60,14 @@ export const commands = {
 	adminChooseDevices: (camera: string | null, microphone: string | null) => typedError<DevicesDto_Serialize, IpcError>(__TAURI_INVOKE("admin_choose_devices", { camera, microphone })),
 	/**  Opens the chosen camera and microphone for two seconds: a picture and a sound level. */
 	adminTestDevices: () => typedError<DeviceTestDto_Serialize, IpcError>(__TAURI_INVOKE("admin_test_devices")),
+	/**  The office network: the hub's state and every station. */
+	adminOffice: () => typedError<OfficeDto_Serialize, IpcError>(__TAURI_INVOKE("admin_office")),
+	/**  A one-time enrolment code for a station that will act as `kiosk_account` (valid 15 minutes). */
+	adminEnrolmentCode: (kioskAccount: string) => typedError<EnrolmentCodeDto, IpcError>(__TAURI_INVOKE("admin_enrolment_code", { kioskAccount })),
+	/**  Renames a station. */
+	adminRenameStation: (stationId: number, name: string) => typedError<OfficeDto_Serialize, IpcError>(__TAURI_INVOKE("admin_rename_station", { stationId, name })),
+	/**  Revokes a station: its next request to the hub is refused. */
+	adminRevokeStation: (stationId: number) => typedError<OfficeDto_Serialize, IpcError>(__TAURI_INVOKE("admin_revoke_station", { stationId })),
 	/**  Every job, newest first. */
 	clerkJobs: () => typedError<JobDto[], IpcError>(__TAURI_INVOKE("clerk_jobs")),
 	/**  Creates a job. The weights must add up to exactly 100% and the bands be in order. */
@@ -424,6 +432,13 @@ export type DimensionDto = {
 	weightPct: number | null,
 };
 
+/**  A one-time enrolment code, shown once. */
+export type EnrolmentCodeDto = {
+	code: string,
+	kioskAccount: string,
+	validMinutes: number,
+};
+
 /**  One key point and where the answer said it (or that it did not). */
 export type EvidenceDto = {
 	point: string,
@@ -761,6 +776,27 @@ export type NewJobDto = {
 	hold: number,
 };
 
+/**  The office network as the administrator sees it from the hub's vault. */
+export type OfficeDto = OfficeDto_Serialize | OfficeDto_Deserialize;
+
+/**  The office network as the administrator sees it from the hub's vault. */
+export type OfficeDto_Deserialize = {
+	/**  A `hub serve` process has this vault open now. */
+	hubRunning: boolean,
+	/**  What this installation runs; a station that differs is given no scoring work. */
+	versions: string,
+	stations: StationDto_Deserialize[],
+};
+
+/**  The office network as the administrator sees it from the hub's vault. */
+export type OfficeDto_Serialize = {
+	/**  A `hub serve` process has this vault open now. */
+	hubRunning: boolean,
+	/**  What this installation runs; a station that differs is given no scoring work. */
+	versions: string,
+	stations: StationDto_Serialize[],
+};
+
 export type QuestionDto = QuestionDto_Serialize | QuestionDto_Deserialize;
 
 export type QuestionDto_Deserialize = {
@@ -967,6 +1003,45 @@ export type SlipsDto = {
 export type StaffDto = {
 	username: string,
 	role: Role,
+};
+
+/**  One enrolled station. */
+export type StationDto = StationDto_Serialize | StationDto_Deserialize;
+
+/**  One enrolled station. */
+export type StationDto_Deserialize = {
+	id: number,
+	name: string,
+	/**  The kiosk account it acts as. */
+	account: string,
+	revoked: boolean,
+	online: boolean,
+	/**  Seconds since it last said hello (none: never). */
+	lastSeenS?: number | null,
+	/**  Journal entries it still holds for the hub. */
+	backlog?: number | null,
+	clockOffsetS?: number | null,
+	clockWarning: boolean,
+	versions?: string | null,
+	otherVersions: boolean,
+};
+
+/**  One enrolled station. */
+export type StationDto_Serialize = {
+	id: number,
+	name: string,
+	/**  The kiosk account it acts as. */
+	account: string,
+	revoked: boolean,
+	online: boolean,
+	/**  Seconds since it last said hello (none: never). */
+	lastSeenS: number | null,
+	/**  Journal entries it still holds for the hub. */
+	backlog: number | null,
+	clockOffsetS: number | null,
+	clockWarning: boolean,
+	versions: string | null,
+	otherVersions: boolean,
 };
 
 /**  已邀请 / 已签到 / 面试中 / 已完成 / 已评分 / 已复核, the scoring queue, and who is at a kiosk. */

@@ -32,6 +32,31 @@ use crate::enrol;
 use crate::error::OfficeError;
 use crate::wire::{self, ErrorBody};
 
+/// A station not heard from for this long is shown as offline (it says hello every 5 s).
+pub const ONLINE_WITHIN_MS: i64 = 15_000;
+/// A station's clock this far from the hub's is shown with a warning.
+pub const CLOCK_WARNING_MS: i64 = 120_000;
+
+/// How a station is doing, as the administrator is shown it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Seen {
+    pub online: bool,
+    pub clock_warning: bool,
+    /// Its program or models differ from the hub's: it is given no scoring work.
+    pub other_versions: bool,
+}
+
+/// What `station`'s last report means at `now_ms`, for a hub running `versions`.
+pub fn seen(station: &vault::StationInfo, now_ms: i64, versions: &str) -> Seen {
+    let presence = &station.presence;
+    Seen {
+        online: station.revoked_at_ms.is_none()
+            && presence.last_seen_at_ms.is_some_and(|at| now_ms - at < ONLINE_WITHIN_MS),
+        clock_warning: presence.clock_offset_ms.is_some_and(|ms| ms.abs() > CLOCK_WARNING_MS),
+        other_versions: presence.versions.as_deref().is_some_and(|v| v != versions),
+    }
+}
+
 /// The largest request body: a journal entry holds one 2-second segment (a few hundred KB at
 /// 640×480), in base64.
 pub const MAX_BODY: usize = 16 * 1024 * 1024;
