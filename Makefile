@@ -118,6 +118,7 @@ bench: setup
 	$(CARGO) bench -p capture
 	$(CARGO) bench -p hrms
 	$(CARGO) bench -p scoring
+	$(CARGO) bench -p office
 	$(MAKE) bench-python
 	$(MAKE) bench-report
 	$(CARGO) bench -p vault --features bench-internals
