@@ -129,8 +129,7 @@ pub fn run_hub(command: HubCommand, data_dir: &Path, lang: Lang) -> Result<(), S
         }
         HubCommand::Code { kiosk_account, user } => {
             let (mut vault, session) = crate::vault_cli::sign_in(data_dir, &user, lang)?;
-            let code = EnrolmentCode::random();
-            vault.create_enrolment_code(&session, &kiosk_account, code.lookup(), &code.proof_key())?;
+            let code = office::hub::new_enrolment_code(&mut vault, &session, &kiosk_account)?;
             println!(
                 "{}",
                 t(

@@ -65,8 +65,7 @@ pub async fn admin_enrolment_code(
     require(&state, &window, Mode::Staff, "admin_enrolment_code")?;
     blocking(move || {
         state.with_session(|vault, session| {
-            let code = office::EnrolmentCode::random();
-            vault.create_enrolment_code(session, &kiosk_account, code.lookup(), &code.proof_key())?;
+            let code = office::hub::new_enrolment_code(vault, session, &kiosk_account)?;
             Ok(EnrolmentCodeDto {
                 code: code.display().to_string(),
                 kiosk_account,

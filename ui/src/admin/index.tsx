@@ -1,6 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
 import { commands } from "../shared/api";
-import { type Outcome, runCommand } from "../shared/call";
 import { AreaFrame } from "../shared/area";
 import type { DeviceTestDto, DevicesDto, Lang, Role, SettingsDto, StaffDto, UserDto } from "../shared/bindings";
 import { formatText, useT } from "../shared/i18n";
@@ -9,6 +8,7 @@ import { useStaff } from "../shared/staff";
 import { LANG_NAME, LANG_OPTIONS, ROLES, ROLE_LABEL, member } from "../shared/vocabulary";
 import { Components } from "./components";
 import { OfficeNetwork } from "./office";
+import { useCall } from "./use-call";
 import { RetentionForm, SigningStep } from "./wizard";
 
 export function AdminArea() {
@@ -54,28 +54,6 @@ function SignedIn(props: { staff: StaffDto; onSignedOut: () => void }) {
       </button>
     </p>
   );
-}
-
-/// Runs a command and reports its sentence on failure.
-function useCall() {
-  const { lang } = useT();
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  async function call<T>(run: () => Promise<Outcome<T>>, then: (data: T) => void) {
-    setBusy(true);
-    setError(null);
-    const result = await runCommand(run, lang);
-    setBusy(false);
-    if (result.ok) then(result.data);
-    else setError(result.error);
-  }
-  const alert = (testId: string) =>
-    error !== null && (
-      <p role="alert" class="bad" data-testid={testId}>
-        {error}
-      </p>
-    );
-  return { call, busy, alert };
 }
 
 function Accounts() {

@@ -1,8 +1,9 @@
 import { useEffect, useState } from "preact/hooks";
 import { commands } from "../shared/api";
-import { type Outcome, runCommand } from "../shared/call";
+import { runCommand } from "../shared/call";
 import type { EnrolmentCodeDto, OfficeDto, StationDto, UserDto } from "../shared/bindings";
 import { formatText, useT } from "../shared/i18n";
+import { useCall } from "./use-call";
 
 /// Administration → Office network: whether this vault's hub is serving, the enrolled stations
 /// (rename, revoke) and one-time enrolment codes for new ones.
@@ -14,17 +15,7 @@ export function OfficeNetwork() {
   const [code, setCode] = useState<EnrolmentCodeDto | null>(null);
   const [renaming, setRenaming] = useState<{ id: number; name: string } | null>(null);
   const [revoking, setRevoking] = useState<StationDto | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-
-  async function call<T>(run: () => Promise<Outcome<T>>, then: (data: T) => void) {
-    setBusy(true);
-    setError(null);
-    const result = await runCommand(run, lang);
-    setBusy(false);
-    if (result.ok) then(result.data);
-    else setError(result.error);
-  }
+  const { call, busy, alert } = useCall();
 
   useEffect(() => {
     void call(() => commands.adminOffice(), setOffice);
@@ -199,11 +190,7 @@ export function OfficeNetwork() {
           <p>{formatText(t("admin.office.codeNote"), { account: code.kioskAccount, minutes: number(code.validMinutes) })}</p>
         </div>
       )}
-      {error !== null && (
-        <p role="alert" class="bad" data-testid="office-error">
-          {error}
-        </p>
-      )}
+      {alert("office-error")}
     </section>
   );
 }

@@ -34,6 +34,10 @@ pub enum OfficeError {
     SpoolDamaged(String),
     #[error("the spool holds {entries} entries, the oldest {age_s} s old; new visits wait")]
     SpoolFull { entries: u64, age_s: u64 },
+    #[error("{0}: an unspecified address needs --name (what stations type to reach the hub)")]
+    UnspecifiedListen(std::net::SocketAddr),
+    #[error("the hub's journal position does not fit this station's ({0})")]
+    JournalMismatch(String),
     #[error("another process has this station open")]
     StationBusy,
     #[error("the hub's answer could not be read: {0}")]
@@ -74,6 +78,8 @@ impl UserFacing for OfficeError {
             OfficeError::SpoolDamaged(_) => "office.spool_damaged",
             OfficeError::SpoolFull { .. } => "office.spool_full",
             OfficeError::StationBusy => "office.station_busy",
+            OfficeError::UnspecifiedListen(_) => "office.unspecified_listen",
+            OfficeError::JournalMismatch(_) => "office.journal_mismatch",
             OfficeError::BadAnswer(_) => "office.bad_answer",
             OfficeError::Vault(e) => e.code(),
             OfficeError::Flow(e) => e.code(),
@@ -134,6 +140,16 @@ impl UserFacing for OfficeError {
                     "This station holds {entries} recordings the hub has not received yet (the oldest waiting {} minutes), so no new interview starts. Check the network connection.",
                     age_s / 60
                 ),
+            ),
+            OfficeError::UnspecifiedListen(addr) => Localized::new(
+                format!("在 {addr} 上提供服务时，请用 --name 写明终端用来连接中心主机的地址或名称（证书上要写明它）。"),
+                format!(
+                    "Serving on {addr} needs --name with the address or name stations type to reach the hub (its certificate names it)."
+                ),
+            ),
+            OfficeError::JournalMismatch(_) => Localized::new(
+                "中心主机记录的本终端上传进度与本终端不一致（中心主机可能从备份恢复过）。本终端暂停上传，暂存的录像保留在本机。请立即联系管理员。",
+                "The hub's record of what this station delivered does not match the station's (the hub may have been restored from a backup). Forwarding is paused and the recordings held here are kept. Call the administrator now.",
             ),
             OfficeError::StationBusy => Localized::new(
                 "本终端正被另一个程序使用（面试终端窗口或另一个 station 命令）。请先关闭它再重试。",

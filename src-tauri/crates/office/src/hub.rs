@@ -32,6 +32,24 @@ use crate::enrol;
 use crate::error::OfficeError;
 use crate::wire::{self, ErrorBody};
 
+/// A new one-time enrolment code for a station acting as `kiosk_account`, recorded in the
+/// hub's vault (a fresh code when its lookup part clashes with an earlier code's).
+pub fn new_enrolment_code(
+    vault: &mut Vault,
+    admin: &Session,
+    kiosk_account: &str,
+) -> Result<crate::EnrolmentCode, OfficeError> {
+    let mut tries = 0;
+    loop {
+        let code = crate::EnrolmentCode::random();
+        match vault.create_enrolment_code(admin, kiosk_account, code.lookup(), &code.proof_key()) {
+            Ok(_) => return Ok(code),
+            Err(VaultError::CodeLookupTaken) if tries < 8 => tries += 1,
+            Err(error) => return Err(error.into()),
+        }
+    }
+}
+
 /// A station not heard from for this long is shown as offline (it says hello every 5 s).
 pub const ONLINE_WITHIN_MS: i64 = 15_000;
 /// A station's clock this far from the hub's is shown with a warning.
@@ -60,6 +78,12 @@ pub fn seen(station: &vault::StationInfo, now_ms: i64, versions: &str) -> Seen {
 /// The largest request body: a journal entry holds one 2-second segment (a few hundred KB at
 /// 640×480), in base64.
 pub const MAX_BODY: usize = 16 * 1024 * 1024;
+/// A worker's result (transcript, scores, evidence).
+const RESULT_BODY: usize = 2 * 1024 * 1024;
+/// Every other request.
+const SMALL_BODY: usize = 64 * 1024;
+/// Enrolment attempts an address may make a minute.
+const ENROLMENTS_PER_MINUTE: u32 = 10;
 /// Requests waiting for the vault thread.
 const QUEUE: usize = 256;
 
@@ -150,6 +174,8 @@ type Job = Box<dyn FnOnce(&mut Vault) + Send>;
 
 struct HubState {
     jobs: std::sync::mpsc::SyncSender<Job>,
+    /// Enrolment attempts per address in the current minute.
+    enrolments: std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, (std::time::Instant, u32)>>,
     versions: String,
     lease_ms: i64,
     /// The hub's own scoring worker, woken when an answer or interview arrives.
@@ -243,8 +269,9 @@ fn no_certificate() -> Failure {
     )
 }
 
-fn bad_body<R: std::fmt::Display>(rejection: R) -> Failure {
-    tracing::info!(detail = %rejection, "hub request body refused");
+fn bad_body(rejection: axum::extract::rejection::JsonRejection) -> Failure {
+    // Only the kind of rejection: its text can quote the offending value.
+    tracing::info!(status = rejection.status().as_u16(), "hub request body refused");
     failure(
         StatusCode::BAD_REQUEST,
         "office.bad_request",
@@ -296,11 +323,43 @@ type Shared = State<Arc<HubState>>;
 type Peer = ConnectInfo<HubPeer>;
 type Body<T> = Result<Json<T>, axum::extract::rejection::JsonRejection>;
 
+/// Refuses a request to a station's route without a client certificate before its body is read.
+async fn require_certificate(
+    ConnectInfo(peer): Peer,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if peer.cert_sha256.is_none() {
+        return no_certificate().into_response();
+    }
+    next.run(request).await
+}
+
+impl HubState {
+    /// At most [`ENROLMENTS_PER_MINUTE`] from one address (guessing codes is slow, and a flood
+    /// does not fill the audit log).
+    fn enrolment_allowed(&self, from: std::net::IpAddr) -> bool {
+        let mut counts = self.enrolments.lock().unwrap_or_else(|e| e.into_inner());
+        let now = std::time::Instant::now();
+        counts.retain(|_, (since, _)| now.duration_since(*since) < Duration::from_secs(60));
+        let entry = counts.entry(from).or_insert((now, 0));
+        entry.1 += 1;
+        entry.1 <= ENROLMENTS_PER_MINUTE
+    }
+}
+
 async fn enrol(
     State(state): Shared,
     ConnectInfo(peer): Peer,
     body: Body<wire::EnrolRequest>,
 ) -> Result<Json<wire::EnrolResponse>, Failure> {
+    if !state.enrolment_allowed(peer.addr.ip()) {
+        return Err(failure(
+            StatusCode::TOO_MANY_REQUESTS,
+            "office.enrol_rate",
+            Localized::new("注册尝试过于频繁，请一分钟后再试。", "Too many enrolment attempts; try again in a minute."),
+        ));
+    }
     let Json(request) = body.map_err(bad_body)?;
     let from = peer.addr.ip().to_string();
     let hub = state.hub_cert_sha256;
@@ -452,6 +511,8 @@ async fn journal(
                     StationEntry::InterviewFinish { interview_id: *interview_id },
                 ),
             }?;
+            // An interview finished after its answers were scored elsewhere: its total now.
+            flow::scoring::record_ready_totals(vault)?;
             let applied_seq = vault.station_applied_seq(station)?;
             Ok(wire::JournalResponse { applied_seq, outcome })
         })
@@ -557,6 +618,7 @@ fn vault_worker(mut vault: Vault, jobs: std::sync::mpsc::Receiver<Job>) {
     while let Ok(job) = jobs.recv() {
         if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&mut vault))).is_err() {
             tracing::error!("hub request panicked");
+            vault.forget_pending_station_step();
         }
     }
 }
@@ -571,8 +633,15 @@ pub async fn serve(
     on_listening: impl FnOnce(SocketAddr, &[u8; 32]),
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), OfficeError> {
+    if settings.listen.ip().is_unspecified() && settings.names.is_empty() {
+        return Err(OfficeError::UnspecifiedListen(settings.listen));
+    }
     let organisation = settings.organisation.clone();
     let authority = vault.office_authority(admin, || ca::new_authority(&organisation).map_err(|e| e.to_string()))?;
+    // What a hub killed mid-store left behind (its stations send those entries again), and
+    // totals that became ready while it was down.
+    vault.remove_orphan_media(admin)?;
+    flow::scoring::record_ready_totals(&mut vault)?;
     let identity = ca::hub_identity(&authority, &settings.hosts())?;
     let config = server_config(&authority, &identity)?;
     let listener = tokio::net::TcpListener::bind(settings.listen)
@@ -594,6 +663,7 @@ pub async fn serve(
     });
     let state = Arc::new(HubState {
         jobs,
+        enrolments: std::sync::Mutex::default(),
         versions: settings.versions.clone(),
         lease_ms: settings.lease.as_millis() as i64,
         local,
@@ -602,20 +672,25 @@ pub async fn serve(
         authority: Arc::new(authority),
     });
     let p = |path: &str| format!("{}{path}", wire::PREFIX);
-    let app = Router::new()
-        .route(&p("/ping"), post(ping))
-        .route(&p("/enrol"), post(enrol))
+    // A station's routes: a client certificate first, then the body (small unless it carries a
+    // segment or a result).
+    let stations = Router::new()
         .route(&p("/hello"), post(hello))
         .route(&p("/needs-identity"), post(needs_identity))
         .route(&p("/check-in"), post(check_in))
         .route(&p("/consent"), post(consent))
-        .route(&p("/journal"), post(journal))
+        .route(&p("/journal"), post(journal).layer(DefaultBodyLimit::max(MAX_BODY)))
         .route(&p("/work"), post(work))
         .route(&p("/work/media"), post(work_media))
-        .route(&p("/work/result"), post(work_result))
+        .route(&p("/work/result"), post(work_result).layer(DefaultBodyLimit::max(RESULT_BODY)))
         .route(&p("/work/failed"), post(work_failed))
+        .route_layer(axum::middleware::from_fn(require_certificate));
+    let app = Router::new()
+        .route(&p("/ping"), post(ping))
+        .route(&p("/enrol"), post(enrol))
+        .merge(stations)
         .fallback(not_found)
-        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(DefaultBodyLimit::max(SMALL_BODY))
         .with_state(state);
     let listener = Guarded::with_limits(
         TlsListener::new(listener, config).map_err(OfficeError::Serve)?,

@@ -62,7 +62,7 @@ fn entry_seq(path: &Path) -> Option<i64> {
 }
 
 /// Writes `bytes` to `path` durably: temporary file, fsync, rename, fsync of the directory.
-fn write_durably(dir: &Path, path: &Path, bytes: &[u8]) -> Result<(), OfficeError> {
+pub(crate) fn write_durably(dir: &Path, path: &Path, bytes: &[u8]) -> Result<(), OfficeError> {
     let temp = path.with_extension("tmp");
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
@@ -125,9 +125,13 @@ impl Spool {
         let mut positions = self.positions();
         let seq = positions.next;
         let sealed = vault::keys::seal(&self.key, &plain, &aad(seq))?;
-        write_durably(&self.dir, &self.path(seq), &sealed)?;
-        positions.next = seq + 1;
-        Ok(seq)
+        let written = write_durably(&self.dir, &self.path(seq), &sealed);
+        // Once the file is in place (even if the directory's fsync failed after the rename) the
+        // position is taken: never written twice.
+        if written.is_ok() || self.path(seq).exists() {
+            positions.next = seq + 1;
+        }
+        written.map(|()| seq)
     }
 
     /// The position the next [`Spool::append`] takes (one writer appends at a time).

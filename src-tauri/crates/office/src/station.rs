@@ -102,22 +102,7 @@ fn write_config(data_dir: &Path, config: &StationConfig) -> Result<(), OfficeErr
         std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).map_err(OfficeError::io(&dir))?;
     }
     let text = serde_json::to_vec_pretty(config).map_err(|e| OfficeError::BadAnswer(e.to_string()))?;
-    write_file(&config_path(data_dir), &text)
-}
-
-/// `path` replaced durably: temporary file (0600), fsync, rename, fsync of the directory.
-fn write_file(path: &Path, text: &[u8]) -> Result<(), OfficeError> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let path = path.to_owned();
-    let temp = path.with_extension("tmp");
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(&temp).map_err(OfficeError::io(&temp))?;
-    std::io::Write::write_all(&mut file, text).and_then(|()| file.sync_all()).map_err(OfficeError::io(&temp))?;
-    std::fs::rename(&temp, &path).map_err(OfficeError::io(&path))?;
-    std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(OfficeError::io(dir))
+    crate::spool::write_durably(&station_dir(data_dir), &config_path(data_dir), &text)
 }
 
 /// Makes this installation a station of the hub at `hub` with the administrator's one-time
@@ -167,6 +152,11 @@ pub fn enrol(data_dir: &Path, hub: &str, code: &EnrolmentCode, name: &str) -> Re
         spool_max_bytes: default_max_bytes(),
         spool_max_age_minutes: default_max_age_minutes(),
     };
+    // The hub's certificate must chain to the authority it sent and name the address typed:
+    // one request as the station it now is, before anything is kept.
+    let station = HubClient::for_station(hub, &config.authority_cert_der, &config.station_cert_der, &key_pkcs8)?;
+    let _: wire::HelloResponse =
+        station.post("/hello", &wire::Hello { station_time_ms: now_ms(), backlog: 0, versions: None })?;
     credential::store_named(&config.tls_key_name(), &key_pkcs8)?;
     credential::store_named(&config.spool_key_name(), SecretKey::random().expose())?;
     write_config(data_dir, &config)?;
@@ -276,6 +266,10 @@ impl Shared {
             },
         )?;
         self.state().link.clock_offset_ms = Some(now_ms() - answer.hub_time_ms);
+        if answer.applied_seq >= self.spool.next_seq() || answer.applied_seq < self.spool.acked() {
+            tracing::error!(applied = answer.applied_seq, "the hub's journal position does not fit this station's");
+            return Err(OfficeError::JournalMismatch(format!("hub at {}", answer.applied_seq)));
+        }
         // The hub may have applied entries whose acknowledgement this station never received
         // (it was cut off, or killed, in between).
         self.spool.acknowledge(answer.applied_seq.min(self.spool.pending()?.last().copied().unwrap_or(0)))?;
@@ -302,9 +296,19 @@ impl Shared {
                         tracing::warn!(seq, "the hub refused a journal entry");
                     }
                 }
-                // The hub has more than this station knew it had: skip to where it is.
-                Err(OfficeError::Refused { status: 409, expected: Some(expected), .. }) if expected > seq => {
+                // The hub applied more than this station knew (its acknowledgement was lost to
+                // a cut link or a kill): skip to where the hub is — never beyond what this
+                // station wrote.
+                Err(OfficeError::Refused { status: 409, expected: Some(expected), .. })
+                    if expected > seq && expected - 1 < self.spool.next_seq() =>
+                {
                     self.spool.acknowledge(expected - 1)?;
+                }
+                // The hub is ahead of anything written here, or behind what it acknowledged
+                // (restored from a backup): stop, keep everything, alarm.
+                Err(OfficeError::Refused { status: 409, expected: Some(expected), .. }) => {
+                    tracing::error!(expected, seq, "the hub's journal position does not fit this station's");
+                    return Err(OfficeError::JournalMismatch(format!("hub expects {expected}, station at {seq}")));
                 }
                 Err(error) => return Err(error),
             }
@@ -463,7 +467,7 @@ impl Station {
         let mut answers = self.open_answers.lock().unwrap_or_else(|e| e.into_inner());
         change(&mut answers);
         let text = serde_json::to_vec(&*answers).map_err(|e| OfficeError::SpoolDamaged(e.to_string()))?;
-        write_file(&open_answers_path(&self.data_dir), &text)
+        crate::spool::write_durably(&station_dir(&self.data_dir), &open_answers_path(&self.data_dir), &text)
     }
 
     /// Waits until the forwarder has reached the hub or failed to, up to `timeout`.

@@ -45,7 +45,22 @@ pub fn work(
     let mut stats = WorkerStats::default();
     let mut scorer = None;
     while !stop() {
-        let answer: wire::WorkResponse = client.post("/work", &wire::WorkRequest { versions: versions.to_owned() })?;
+        let answer: wire::WorkResponse =
+            match client.post("/work", &wire::WorkRequest { versions: versions.to_owned() }) {
+                Ok(answer) => answer,
+                // A worker that keeps going outlasts a hub restart or a cut link.
+                Err(error) if error.is_unreachable() && matches!(until, Until::Stopped { .. }) => {
+                    tracing::info!("the hub is not reachable; the worker waits");
+                    if let Until::Stopped { poll } = until {
+                        let until = Instant::now() + poll;
+                        while Instant::now() < until && !stop() {
+                            std::thread::sleep(Duration::from_millis(100));
+                        }
+                    }
+                    continue;
+                }
+                Err(error) => return Err(error),
+            };
         let Some(work) = answer.work else {
             match until {
                 Until::Idle => break,

@@ -169,7 +169,7 @@ fn a_relay_in_the_middle_of_an_enrolment_is_refused_by_the_hub_and_learns_nothin
     let mut vault = hub.vault();
     let admin = hub.sign_in(&mut vault, "admin");
     assert!(vault.list_stations(&admin).unwrap().is_empty());
-    assert_eq!(hub.denials("office.enrol_proof_failed"), 0, "a failed proof is counted, not a denial");
+    assert_eq!(hub.audited("office.enrol_proof_failed"), 1, "the relay's failed proof counted against the code");
     // The relay check is the proof, not the network: straight to the hub, the same code works.
     office::station::enrol(&dir.path().join("b"), &hub.hub(), &code, "Booth 1").unwrap();
     assert_eq!(vault.list_stations(&admin).unwrap().len(), 1);
@@ -218,6 +218,9 @@ fn journal_entries_are_applied_once_in_order_and_only_for_this_stations_intervie
     // A spent code is refused at the other station.
     let again: Result<wire::CheckInResponse, _> = two.post("/check-in", &wire::CodeRequest { code, id_last4: None });
     assert!(matches!(again, Err(OfficeError::Refused { .. })));
+    // Nor may it record consent for (or end) an interview checked in at station one.
+    let forged = two.post_empty("/consent", &wire::ConsentRequest { interview_id, given: false });
+    assert!(matches!(forged, Err(OfficeError::Refused { .. })), "{forged:?}");
 
     let begin = wire::Entry::AnswerBegin { interview_id, question_id: question };
     // Out of order: the hub says where it is.
@@ -226,6 +229,12 @@ fn journal_entries_are_applied_once_in_order_and_only_for_this_stations_intervie
         other => panic!("expected 409 expecting 1, got {other:?}"),
     }
     assert_eq!(journal(&one, 1, begin.clone()).unwrap().outcome, Applied::Stored);
+    // A kiosk signing in on the hub's own machine does not close a station's open answer.
+    {
+        let mut vault = hub.vault();
+        let kiosk = hub.sign_in(&mut vault, "kiosk-1");
+        assert!(vault.unfinished_answers(&kiosk).unwrap().is_empty());
+    }
     // The same request again (a retry, or a replay of a recorded request): refused, audited,
     // nothing stored twice.
     assert_eq!(journal(&one, 1, begin.clone()).unwrap().outcome, Applied::Duplicate);
@@ -247,13 +256,26 @@ fn journal_entries_are_applied_once_in_order_and_only_for_this_stations_intervie
     assert_eq!(journal(&two, 2, segment(1, 5, wav)).unwrap().outcome, Applied::Refused);
     assert!(hub.denials("station.foreign_interview") >= 1);
     assert!(hub.denials("station.foreign_answer") >= 1);
+    // A part of a kind the hub does not store is refused for good, as is a device event with
+    // a name that is not one (the journal moves on, nothing is stored).
+    let mut odd = segment(1, 2, wav);
+    if let wire::Entry::Segment { parts, .. } = &mut odd {
+        parts[0].kind = "script".into();
+    }
+    let refused = journal(&one, 4, odd).unwrap();
+    assert_eq!((refused.outcome, refused.applied_seq), (Applied::Refused, 4));
+    let shouted = wire::Entry::CaptureEvent { answer_key: 1, event: "DROP TABLE".into() };
+    assert_eq!(journal(&one, 5, shouted).unwrap().outcome, Applied::Refused);
     // Station one finishes; the hub has one segment of one committed answer, the interview is
     // completed and queued for scoring.
     assert_eq!(
-        journal(&one, 4, wire::Entry::AnswerFinish { answer_key: 1, committed: true }).unwrap().outcome,
+        journal(&one, 6, wire::Entry::AnswerFinish { answer_key: 1, committed: true }).unwrap().outcome,
         Applied::Stored
     );
-    assert_eq!(journal(&one, 5, wire::Entry::InterviewFinish { interview_id }).unwrap().outcome, Applied::Stored);
+    // A device event for the answer now closed (a station's late "recovered") is refused.
+    let late = wire::Entry::CaptureEvent { answer_key: 1, event: "recovered".into() };
+    assert_eq!(journal(&one, 7, late).unwrap().outcome, Applied::Refused);
+    assert_eq!(journal(&one, 8, wire::Entry::InterviewFinish { interview_id }).unwrap().outcome, Applied::Stored);
     let mut vault = hub.vault();
     let clerk = hub.sign_in(&mut vault, "clerk");
     let (_, answers) = vault.interview_answers(&clerk, interview_id).unwrap();
@@ -269,7 +291,7 @@ fn journal_entries_are_applied_once_in_order_and_only_for_this_stations_intervie
     let check = vault.check(&admin).unwrap();
     assert_eq!((check.media_files, check.orphan_files), (1, 0), "{check:?}");
     // The hello says how far the hub has applied each station's journal.
-    assert_eq!(hello(&one).unwrap().applied_seq, 5);
+    assert_eq!(hello(&one).unwrap().applied_seq, 8);
     assert_eq!(hello(&two).unwrap().applied_seq, 2);
 }
 
@@ -299,9 +321,22 @@ fn scoring_is_leased_to_one_worker_at_a_time_the_first_result_wins_and_other_ver
     let interview_id = plan.plan.interview_id;
     one.post_empty("/consent", &wire::ConsentRequest { interview_id, given: true }).unwrap();
     let wav = b"RIFF-pretend-WAVE";
+    // A segment of audio and video: the video's media row comes right after the audio's.
+    let mut both = segment(1, 0, wav);
+    if let wire::Entry::Segment { parts, .. } = &mut both {
+        let webm = b"webm, pretend".to_vec();
+        parts.push(wire::Part {
+            kind: "video".into(),
+            format: vault::media_format::WEBM_VP9.into(),
+            offset_ms: 0,
+            duration_ms: 2000,
+            sha256: Sha256::digest(&webm).into(),
+            bytes: webm,
+        });
+    }
     for (seq, entry) in [
         wire::Entry::AnswerBegin { interview_id, question_id: question },
-        segment(1, 0, wav),
+        both,
         wire::Entry::AnswerFinish { answer_key: 1, committed: true },
         wire::Entry::InterviewFinish { interview_id },
     ]
@@ -323,6 +358,9 @@ fn scoring_is_leased_to_one_worker_at_a_time_the_first_result_wins_and_other_ver
     assert_eq!(fetched.unwrap(), wav);
     let forged = wire::MediaRequest { job_id: first.job_id, token: [7; 16], media_id: media };
     assert!(matches!(two.post_bytes("/work/media", &forged), Err(OfficeError::Refused { .. })));
+    // Under its own lease a worker gets the audio and stills only, not the answer's video.
+    let other = wire::MediaRequest { job_id: first.job_id, token: first.token, media_id: media + 1 };
+    assert!(matches!(one.post_bytes("/work/media", &other), Err(OfficeError::Refused { .. })));
     // Leased, so not handed out again until the lease expires…
     assert!(lease(&two, HUB_VERSIONS).unwrap().work.is_none());
     // …as if worker one stopped: then worker two gets it.
@@ -330,6 +368,12 @@ fn scoring_is_leased_to_one_worker_at_a_time_the_first_result_wins_and_other_ver
     let second = lease(&two, HUB_VERSIONS).unwrap().work.expect("the expired lease's answer");
     assert_eq!(second.job_id, first.job_id);
     assert_ne!(second.token, first.token);
+    // The first lease is no longer the job's: it reads nothing and gives up nothing.
+    let stale = wire::MediaRequest { job_id: first.job_id, token: first.token, media_id: media };
+    assert!(matches!(one.post_bytes("/work/media", &stale), Err(OfficeError::Refused { .. })));
+    one.post_empty("/work/failed", &wire::FailedRequest { job_id: first.job_id, token: first.token, code: "x".into() })
+        .unwrap();
+    assert!(lease(&one, HUB_VERSIONS).unwrap().work.is_none(), "a stale lease's failure requeued the job");
     // Worker two finishes first and is recorded; worker one's late result is dropped.
     let answer_id = first.answer.answer_id;
     let done: wire::ResultResponse = two

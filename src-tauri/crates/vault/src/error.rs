@@ -133,6 +133,10 @@ pub enum VaultError {
     BadStationName,
     #[error("scoring job {job_id} was already done by another worker")]
     AlreadyScored { job_id: i64 },
+    #[error("an enrolment code with this lookup exists already")]
+    CodeLookupTaken,
+    #[error("a journal entry the hub cannot store: bad {0}")]
+    BadJournalEntry(&'static str),
 }
 
 impl VaultError {
@@ -238,6 +242,8 @@ impl UserFacing for VaultError {
             VaultError::NotThisStation => "office.not_this_station",
             VaultError::BadStationName => "office.bad_station_name",
             VaultError::AlreadyScored { .. } => "score.already_scored",
+            VaultError::BadJournalEntry(_) => "office.bad_journal_entry",
+            VaultError::CodeLookupTaken => "office.code_lookup_taken",
         }
     }
 
@@ -523,6 +529,14 @@ impl UserFacing for VaultError {
             VaultError::BadStationName => Localized::new(
                 "终端名称须为 1 到 64 个字符，且不含控制字符。",
                 "A station name must be 1 to 64 characters, without control characters.",
+            ),
+            VaultError::CodeLookupTaken => Localized::new(
+                "生成注册码时发生冲突，请再试一次。",
+                "The enrolment code could not be made (a clash with an earlier one); try again.",
+            ),
+            VaultError::BadJournalEntry(_) => Localized::new(
+                "终端发来的一条记录格式不正确，未保存（已记入审计日志）。",
+                "A record the station sent was malformed and was not stored (it is in the audit log).",
             ),
             VaultError::AlreadyScored { .. } => Localized::new(
                 "该回答已由办公网络中的另一台机器评分，本次结果未重复记录。",

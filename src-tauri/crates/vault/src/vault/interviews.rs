@@ -238,6 +238,10 @@ impl Vault {
             InterviewEvent::Review => Action::RecordDecision,
         };
         self.authorize(session, action)?;
+        if session.station().is_some() {
+            // A station moves only the interviews checked in at it.
+            self.check_station_interview(session, interview_id)?;
+        }
         let now = self.now();
         let from = self.interview_state(interview_id)?;
         let object = format!("interview:{interview_id}");

@@ -175,6 +175,27 @@ impl Vault {
         Ok(OfficeAuthority { key_pkcs8, cert_der })
     }
 
+    /// Removes recording files that have no record: what a hub killed between storing a
+    /// station's segment and committing it left (the station sends that entry again). With no
+    /// other process holding the vault, every such file goes; otherwise only those older than a
+    /// minute (a live writer commits within milliseconds). Administrators only; audited when
+    /// anything was removed.
+    pub fn remove_orphan_media(&mut self, session: &Session) -> Result<usize> {
+        self.authorize(session, Action::ManageDevices)?;
+        let others = crate::lock::holders(&self.paths.dir.join(crate::lock::LOCK_FILE));
+        let cutoff = if others.is_empty() { None } else { Some(self.now() - 60_000) };
+        let orphans = self.orphan_media_files(cutoff)?;
+        for path in &orphans {
+            std::fs::remove_file(path).map_err(VaultError::io(path))?;
+        }
+        if !orphans.is_empty() {
+            let count = orphans.len();
+            self.write(session, "media.orphans_removed", &format!("media:{count}"), |_| Ok(()))?;
+            tracing::warn!(count, "recording files without a record removed at hub start");
+        }
+        Ok(orphans.len())
+    }
+
     /// Records a one-time enrolment code for a station that will act as the kiosk account
     /// `kiosk_username`. The code itself is not kept: only its public `lookup` part and the key
     /// its secret derives (`proof_key`), which checks the station's proof. Valid
@@ -197,6 +218,12 @@ impl Vault {
             Some((id, role, false)) if role == Role::Kiosk.as_str() => id,
             _ => return Err(VaultError::NotAKioskAccount(kiosk_username.to_owned())),
         };
+        let taken: bool =
+            self.conn
+                .query_row("SELECT EXISTS (SELECT 1 FROM enrolment_codes WHERE lookup = ?1)", [lookup], |r| r.get(0))?;
+        if taken {
+            return Err(VaultError::CodeLookupTaken);
+        }
         let now = self.now();
         self.write_naming(session, "office.code_created", |tx| {
             let id = next_id(tx, "enrolment_codes")?;
@@ -409,6 +436,12 @@ impl Vault {
         Ok(())
     }
 
+    /// After a request panicked (the hub's vault thread catches it): a journal step it left
+    /// pending must not attach to the next, unrelated write.
+    pub fn forget_pending_station_step(&mut self) {
+        self.station_step = None;
+    }
+
     /// How far the hub has applied the station's journal.
     pub fn station_applied_seq(&self, station: &Session) -> Result<i64> {
         let Some(station_id) = station.station_id else { return Err(VaultError::UnknownStation) };
@@ -464,6 +497,18 @@ impl Vault {
             }
             StationEntry::Segment { answer_key, segment, sha256 } => {
                 let answer_id = self.station_answer(station, station_id, answer_key)?;
+                let known = |part: &super::SegmentPart<'_>| {
+                    matches!(
+                        (part.kind, part.format),
+                        ("audio", super::media_format::WAV_16K)
+                            | ("video", super::media_format::WEBM_VP9)
+                            | ("still", super::media_format::JPEG)
+                    ) && part.offset_ms >= 0
+                        && part.duration_ms >= 0
+                };
+                if segment.parts.is_empty() || !segment.parts.iter().all(known) {
+                    return Err(VaultError::BadJournalEntry("segment part"));
+                }
                 let matches = segment.parts.len() == sha256.len()
                     && segment
                         .parts
@@ -478,6 +523,11 @@ impl Vault {
             }
             StationEntry::CaptureEvent { answer_key, event } => {
                 let answer_id = self.station_answer(station, station_id, answer_key)?;
+                if event.is_empty() || event.len() > 40 || !event.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
+                    return Err(VaultError::BadJournalEntry("capture event"));
+                }
+                // Only while the answer records (a late "recovered" after a commit is refused).
+                self.check_recording(answer_id)?;
                 self.station_step = step(None);
                 self.record_capture_event(station, answer_id, event)
             }
@@ -495,7 +545,7 @@ impl Vault {
     }
 
     /// Refuses (and audits) an interview that was not checked in at this station.
-    fn check_station_interview(&mut self, station: &Session, interview_id: i64) -> Result<()> {
+    pub(super) fn check_station_interview(&mut self, station: &Session, interview_id: i64) -> Result<()> {
         let device: Option<Option<String>> = self
             .conn
             .query_row("SELECT device FROM interviews WHERE id = ?1", [interview_id], |r| r.get(0))
@@ -583,25 +633,44 @@ impl Vault {
             let mut token = [0u8; 16];
             rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut token);
             let until = now + lease_ms;
-            self.write(worker, "score.leased", &format!("answer:{answer_id}"), |tx| {
-                tx.execute(
-                    "UPDATE scoring_jobs SET state = 'running', attempts = attempts + 1, lease_until = ?2, updated_at = ?3 WHERE id = ?1",
+            let taken = self.write(worker, "score.leased", &format!("answer:{answer_id}"), |tx| {
+                // Still free (another handle — the hub's own worker — may have taken it since).
+                let taken = tx.execute(
+                    "UPDATE scoring_jobs SET state = 'running', attempts = attempts + 1, lease_until = ?2, updated_at = ?3
+                     WHERE id = ?1 AND (state = 'queued' OR (state = 'running' AND lease_until IS NOT NULL AND lease_until < ?3))",
                     params![id, until, now],
                 )?;
+                if taken == 0 {
+                    return Ok(false);
+                }
                 tx.execute(
                     "INSERT INTO scoring_leases (token, job_id, holder, leased_at, until) VALUES (?1, ?2, ?3, ?4, ?5)",
                     params![token.as_slice(), id, worker.device, now, until],
                 )?;
-                Ok(())
+                Ok(true)
             })?;
+            if !taken {
+                continue;
+            }
             let (job_id, answer) = self.job_answer(&job)?;
             let language = self.job_info(job_id)?.language;
             return Ok(Some(Lease { job, token, answer, language, until_ms: until }));
         }
     }
 
-    /// The job a lease token was given for, if it was (and the job is not done yet, unless
-    /// `done_ok`).
+    /// Whether `token` is the job's newest lease and has not expired: only it may read the
+    /// answer's media or give the job up.
+    fn current_lease(&self, job_id: i64, token: &[u8; 16]) -> Result<bool> {
+        let now = self.now();
+        Ok(self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM scoring_leases l WHERE l.token = ?1 AND l.job_id = ?2 AND l.until >= ?3
+                 AND l.leased_at = (SELECT MAX(leased_at) FROM scoring_leases WHERE job_id = ?2))",
+            params![token.as_slice(), job_id, now],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// The job a lease token was given for, if it was, and the job's state.
     fn leased_job(&self, job_id: i64, token: &[u8; 16]) -> Result<Option<(ScoringJob, String)>> {
         Ok(self
             .conn
@@ -635,9 +704,10 @@ impl Vault {
         out: &mut impl std::io::Write,
     ) -> Result<u64> {
         self.authorize(worker, Action::RecordAnswer)?;
+        // Only the audio and the stills scoring reads, and only under the job's current lease.
         let belongs: bool = match self.leased_job(job_id, token)? {
-            Some((job, state)) if state != "done" => self.conn.query_row(
-                "SELECT EXISTS (SELECT 1 FROM media WHERE id = ?1 AND answer_id = ?2)",
+            Some((job, state)) if state != "done" && self.current_lease(job_id, token)? => self.conn.query_row(
+                "SELECT EXISTS (SELECT 1 FROM media WHERE id = ?1 AND answer_id = ?2 AND kind IN ('audio', 'still'))",
                 params![media_id, job.answer_id],
                 |r| r.get(0),
             )?,
@@ -666,8 +736,14 @@ impl Vault {
             return Err(VaultError::NoSuchObject { what: "scoring job", id: job_id });
         };
         let answer = job.answer_id;
+        // Levels are on the rubric's 1–5 scale (0 when withheld).
         let only_this_answer = record.transcripts.iter().all(|t| Some(t.answer_id) == answer)
-            && record.scores.iter().all(|s| s.answer_id == answer && s.total.is_none())
+            && record.scores.iter().all(|s| {
+                s.answer_id == answer
+                    && s.total.is_none()
+                    && s.band.is_none()
+                    && s.level.is_none_or(|l| (0.0..=5.0).contains(&l))
+            })
             && record.flags.iter().all(|f| f.answer_id == answer);
         if !only_this_answer {
             self.audit_only(worker, "score.result_refused", &format!("scoring_job:{job_id}"), Outcome::Denied)?;
@@ -698,7 +774,9 @@ impl Vault {
     pub fn fail_leased_job(&mut self, worker: &Session, job_id: i64, token: &[u8; 16], code: &str) -> Result<()> {
         self.authorize(worker, Action::RecordAnswer)?;
         match self.leased_job(job_id, token)? {
-            Some((job, state)) if state == "running" => self.fail_scoring_job(&job, code),
+            Some((job, state)) if state == "running" && self.current_lease(job_id, token)? => {
+                self.fail_scoring_job(&job, code)
+            }
             _ => Ok(()),
         }
     }
@@ -710,6 +788,7 @@ fn is_permanent(error: &VaultError) -> bool {
     matches!(
         error,
         VaultError::SegmentHashMismatch
+            | VaultError::BadJournalEntry(_)
             | VaultError::NotThisStation
             | VaultError::Rule(_)
             | VaultError::AnswerClosed { .. }

@@ -169,7 +169,7 @@ impl Vault {
     }
 
     /// Refuses unless the answer exists and is still being recorded.
-    fn check_recording(&self, answer_id: i64) -> Result<()> {
+    pub(super) fn check_recording(&self, answer_id: i64) -> Result<()> {
         let state: String = self
             .conn
             .query_row("SELECT state FROM answers WHERE id = ?1", [answer_id], |r| r.get(0))
@@ -364,7 +364,10 @@ impl Vault {
                 "SELECT a.id, a.interview_id, qv.question_id, a.started_at,
                         (SELECT COUNT(DISTINCT m.segment) FROM media m WHERE m.answer_id = a.id AND m.purged_at IS NULL)
                  FROM answers a JOIN question_versions qv ON qv.id = a.question_version_id
-                 WHERE a.state = 'recording' ORDER BY a.id",
+                 WHERE a.state = 'recording'
+                   -- A station's answer is closed by that station (its journal), not here.
+                   AND NOT EXISTS (SELECT 1 FROM station_answers s WHERE s.answer_id = a.id)
+                 ORDER BY a.id",
             )?
             .query_map([], |r| {
                 Ok(UnfinishedAnswer {

@@ -262,7 +262,7 @@ impl Vault {
             // Taken only if still waiting: another handle (a worker of the office) may have
             // leased it since the select.
             let taken = self.conn.execute(
-                "UPDATE scoring_jobs SET state = 'running', attempts = attempts + 1, updated_at = ?2 WHERE id = ?1 AND state = 'queued'",
+                "UPDATE scoring_jobs SET state = 'running', attempts = attempts + 1, lease_until = NULL, updated_at = ?2 WHERE id = ?1 AND state = 'queued'",
                 params![job.id, now],
             )?;
             if taken == 0 {
@@ -353,7 +353,7 @@ impl Vault {
         };
         let tx = self.conn.transaction()?;
         tx.execute(
-            "UPDATE scoring_jobs SET state = ?2, error_code = ?3, updated_at = ?4 WHERE id = ?1",
+            "UPDATE scoring_jobs SET state = ?2, error_code = ?3, lease_until = NULL, updated_at = ?4 WHERE id = ?1",
             params![job.id, state, code, now],
         )?;
         let (seq, head) = crate::audit::append(
