@@ -204,19 +204,7 @@ fn serve(
         now: flow::reports::now,
         ..Default::default()
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| ShellError::Internal(e.to_string()))?;
-    runtime.block_on(async move {
-        let stop = async {
-            let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending::<()>().await } } => {}
-            }
-        };
+    crate::cli::serve_until_stopped(|stop| async move {
         hrms::api::serve(
             vault,
             settings,

@@ -286,6 +286,33 @@ fn lang_from_locale() -> Lang {
     }
 }
 
+/// Runs a server (`api serve`, `hub serve`) on a two-thread runtime until Ctrl-C or SIGTERM:
+/// `serve` gets the future that completes then, for its graceful shutdown.
+pub fn serve_until_stopped<F, E>(
+    serve: impl FnOnce(std::pin::Pin<Box<dyn Future<Output = ()> + Send>>) -> F,
+) -> Result<(), ShellError>
+where
+    F: Future<Output = Result<(), E>>,
+    ShellError: From<E>,
+{
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| ShellError::Internal(e.to_string()))?;
+    runtime.block_on(async move {
+        let stop = Box::pin(async {
+            let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending::<()>().await } } => {}
+            }
+        });
+        serve(stop).await
+    })?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -214,17 +214,7 @@ pub fn run(data_dir: &Path, args: &DemoArgs, lang: Lang) -> Result<(), ShellErro
                 flow::station::sign_in(&mut vault, "kiosk-1", DEMO_PASSWORD, "kiosk-1")?;
             // Capture as at a real kiosk: the camera shows the bundled picture, the microphone
             // "hears" the sample answers at 48 kHz, in real time; the backend owns the clocks.
-            let control = SyntheticControl::new();
-            let microphone = SyntheticMicrophone::new(48_000, 0.0, control.clone());
-            let clips = SAMPLES
-                .iter()
-                .map(|(wav, _)| microphone.load_wav(wav))
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(CaptureError::from)?;
-            let camera = SyntheticCamera::picture("candidate.jpg", CANDIDATE_PICTURE, 640, 480, 30, control.clone())
-                .map_err(CaptureError::from)?;
-            let settings = CaptureSettings::default();
-            let capture = Capture::start(Box::new(camera), Box::new(microphone), settings.clone())?;
+            let SyntheticCandidate { control, clips, capture, settings } = synthetic_candidate()?;
             let plan = flow::station::check_in(&mut vault, &kiosk, &code, Some(DEMO_ID_LAST4))?;
             flow::station::consent(&mut vault, &kiosk, plan.interview_id, true)?;
             let limits = flow::station::limits(&plan);
@@ -468,18 +458,43 @@ const DEMO_BACKUP: &str = "demo-backup.ikb";
 pub(crate) const DEMO_PASSWORD: &str = "demo-password-2026";
 /// The demo candidate's (fictitious) resident ID number; the kiosk asks for its last four.
 const DEMO_ID_NUMBER: &str = "11010519491231002X";
-pub(crate) const DEMO_ID_LAST4: &str = "002X";
+const DEMO_ID_LAST4: &str = "002X";
 /// The bundled sample answers (spoken with espeak-ng; see assets/samples/demo/answers.tsv) and
 /// the rubrics of the two demo questions.
-pub(crate) const SAMPLES: [(&[u8], &str); 2] = [
+const SAMPLES: [(&[u8], &str); 2] = [
     (include_bytes!("../../assets/samples/demo/q1.wav"), include_str!("../../assets/samples/demo/q1-rubric.json")),
     (include_bytes!("../../assets/samples/demo/q2.wav"), include_str!("../../assets/samples/demo/q2-rubric.json")),
 ];
 
 /// What the synthetic camera shows: NASA's astronaut portrait (public domain), see make.sh there.
-pub(crate) const CANDIDATE_PICTURE: &[u8] = include_bytes!("../../assets/samples/demo/candidate.jpg");
+const CANDIDATE_PICTURE: &[u8] = include_bytes!("../../assets/samples/demo/candidate.jpg");
 /// Preparation seconds, answer seconds and retakes of each demo question.
 const QUESTION_LIMITS: [(u32, u32, u32); 2] = [(30, 120, 1), (30, 120, 1)];
+
+/// A candidate at a kiosk without hardware: the bundled portrait on a synthetic camera, and a
+/// microphone that "says" the bundled sample answers (`clips`, one per question) when told to
+/// through `control`; the capture running at the default settings.
+pub(crate) struct SyntheticCandidate {
+    pub control: std::sync::Arc<SyntheticControl>,
+    pub clips: Vec<Vec<f32>>,
+    pub capture: Capture,
+    pub settings: CaptureSettings,
+}
+
+pub(crate) fn synthetic_candidate() -> Result<SyntheticCandidate, ShellError> {
+    let control = SyntheticControl::new();
+    let microphone = SyntheticMicrophone::new(48_000, 0.0, control.clone());
+    let clips = SAMPLES
+        .iter()
+        .map(|(wav, _)| microphone.load_wav(wav))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(CaptureError::from)?;
+    let camera = SyntheticCamera::picture("candidate.jpg", CANDIDATE_PICTURE, 640, 480, 30, control.clone())
+        .map_err(CaptureError::from)?;
+    let settings = CaptureSettings::default();
+    let capture = Capture::start(Box::new(camera), Box::new(microphone), settings.clone())?;
+    Ok(SyntheticCandidate { control, clips, capture, settings })
+}
 
 /// Removes the vault of an earlier demo run (and its key in the credential store). A vault the
 /// demo did not create is never touched.

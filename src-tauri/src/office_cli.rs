@@ -9,7 +9,6 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use capture::kiosk::Controls;
-use capture::{Capture, CaptureError, CaptureSettings, SyntheticCamera, SyntheticControl, SyntheticMicrophone};
 use clap::Subcommand;
 use interview::{Lang, UserFacing};
 use office::EnrolmentCode;
@@ -223,19 +222,7 @@ fn serve(data_dir: &Path, mut settings: office::hub::HubSettings, user: &str, la
     vault.authorize(&session, interview::Action::ManageDevices)?;
     settings.organisation = vault.organisation()?.name;
     settings.versions = flow::scoring::worker_versions()?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| ShellError::Internal(e.to_string()))?;
-    runtime.block_on(async move {
-        let stop = async {
-            let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending::<()>().await } } => {}
-            }
-        };
+    crate::cli::serve_until_stopped(|stop| async move {
         office::hub::serve(
             vault,
             &session,
@@ -389,18 +376,7 @@ fn interview(data_dir: &Path, code: &str, id_last4: Option<&str>, wait: u64, lan
         plan.questions.len(),
         t(lang, "题", "questions")
     );
-    let control = SyntheticControl::new();
-    let microphone = SyntheticMicrophone::new(48_000, 0.0, control.clone());
-    let clips = crate::demo::SAMPLES
-        .iter()
-        .map(|(wav, _)| microphone.load_wav(wav))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(CaptureError::from)?;
-    let camera =
-        SyntheticCamera::picture("candidate.jpg", crate::demo::CANDIDATE_PICTURE, 640, 480, 30, control.clone())
-            .map_err(CaptureError::from)?;
-    let settings = CaptureSettings::default();
-    let capture = Capture::start(Box::new(camera), Box::new(microphone), settings.clone())?;
+    let crate::demo::SyntheticCandidate { control, clips, capture, settings } = crate::demo::synthetic_candidate()?;
     let limits = flow::station::limits(&plan);
     capture::kiosk::preflight(data_dir, &capture, &limits, &settings)?;
     let mut store = station.store();

@@ -435,7 +435,7 @@ async fn check_in(
         .as_station(&peer, move |vault, station| {
             let code = AccessCode::parse(&request.code);
             let plan = flow::station::check_in(vault, station, &code, request.id_last4.as_deref())?;
-            Ok(wire::CheckInResponse { plan: plan.into() })
+            Ok(wire::CheckInResponse { plan })
         })
         .await
         .map(Json)

@@ -518,7 +518,7 @@ impl Station {
             .shared
             .client
             .post("/check-in", &wire::CodeRequest { code: code.to_owned(), id_last4: id_last4.map(str::to_owned) })?;
-        Ok(answer.plan.into())
+        Ok(answer.plan)
     }
 
     pub fn consent(&self, interview_id: i64, given: bool) -> Result<(), OfficeError> {

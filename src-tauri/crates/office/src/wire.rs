@@ -109,87 +109,12 @@ pub struct NeedsIdentity {
     pub needs_identity: bool,
 }
 
-/// A checked-in candidate's plan: the masked name, the job title, the questions.
+/// A checked-in candidate's plan: the masked name, the job title, the questions (the vault's
+/// `KioskPlan`, as the kiosk window gets it on a standalone machine).
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CheckInResponse {
-    pub plan: Plan,
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Plan {
-    pub interview_id: i64,
-    pub masked_name: String,
-    pub job_title: String,
-    pub job_language: interview::Lang,
-    pub questions: Vec<PlanQuestion>,
-    pub extra_time_pct: u32,
-    pub large_text: bool,
-    pub retention_days: u32,
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PlanQuestion {
-    pub question_id: i64,
-    pub text: String,
-    pub situational: bool,
-    pub prep_seconds: u32,
-    pub answer_seconds: u32,
-    pub retakes: u32,
-}
-
-impl From<vault::KioskPlan> for Plan {
-    fn from(p: vault::KioskPlan) -> Plan {
-        Plan {
-            interview_id: p.interview_id,
-            masked_name: p.masked_name,
-            job_title: p.job_title,
-            job_language: p.job_language,
-            questions: p
-                .questions
-                .into_iter()
-                .map(|q| PlanQuestion {
-                    question_id: q.question_id,
-                    text: q.text,
-                    situational: q.situational,
-                    prep_seconds: q.prep_seconds,
-                    answer_seconds: q.answer_seconds,
-                    retakes: q.retakes,
-                })
-                .collect(),
-            extra_time_pct: p.extra_time_pct,
-            large_text: p.large_text,
-            retention_days: p.retention_days,
-        }
-    }
-}
-
-impl From<Plan> for vault::KioskPlan {
-    fn from(p: Plan) -> vault::KioskPlan {
-        vault::KioskPlan {
-            interview_id: p.interview_id,
-            masked_name: p.masked_name,
-            job_title: p.job_title,
-            job_language: p.job_language,
-            questions: p
-                .questions
-                .into_iter()
-                .map(|q| vault::KioskQuestion {
-                    question_id: q.question_id,
-                    text: q.text,
-                    situational: q.situational,
-                    prep_seconds: q.prep_seconds,
-                    answer_seconds: q.answer_seconds,
-                    retakes: q.retakes,
-                })
-                .collect(),
-            extra_time_pct: p.extra_time_pct,
-            large_text: p.large_text,
-            retention_days: p.retention_days,
-        }
-    }
+    pub plan: vault::KioskPlan,
 }
 
 #[derive(Debug, Serialize, Deserialize)]

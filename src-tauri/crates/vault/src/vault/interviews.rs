@@ -23,7 +23,7 @@ pub struct CheckIn {
 pub const MAX_IDENTITY_FAILURES: i64 = 5;
 
 /// What the kiosk shows a candidate who has checked in: no more than the candidate may see.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct KioskPlan {
     pub interview_id: i64,
     /// The name with all but its first character masked (张*, A****).
@@ -37,7 +37,7 @@ pub struct KioskPlan {
     pub retention_days: u32,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct KioskQuestion {
     pub question_id: i64,
     pub text: String,
