@@ -599,3 +599,38 @@ async fn the_administrator_enrols_renames_and_revokes_a_station_in_the_window() 
     hub.stop()?;
     Ok(())
 }
+
+/// The first-run wizard's other way: a fresh installation becomes a station of a hub with the
+/// administrator's code, through the window; the window then says what it is, and the hub lists
+/// it. A wrong code is refused with the sentence, and nothing is kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_run_wizard_makes_a_fresh_installation_a_station() -> Result<()> {
+    use crate::harness::App;
+    let (root, hub_cli) = tempdirs()?;
+    let address = format!("127.0.0.1:{}", free_port()?);
+    let mut hub = Hub::new(hub_cli, address.clone(), None)?;
+    hub.start()?;
+    let station = machine(root.path(), "st")?;
+    let app = App::launch_staff(&station.data, &station.keyring, crate::kiosk::KEYRING_PASSWORD, &[]).await?;
+    app.click("[data-testid=lang-switch]").await?;
+    app.click("[data-testid=wizard-station]").await?;
+    app.type_into("[data-testid=wizard-station-hub]", &address).await?;
+    app.type_into("[data-testid=wizard-station-name]", "Booth 9").await?;
+    app.type_into("[data-testid=wizard-station-code]", "ABCD-EFGH-JKMN-PQRS-TVWX").await?;
+    app.click("[data-testid=wizard-station-submit]").await?;
+    app.wait_text("[data-testid=wizard-error]", |t| t.contains("enrolment code was refused")).await?;
+    ensure!(!station.data.join("station/station.json").exists(), "a refused enrolment kept something");
+
+    let code = hub.code()?;
+    let input = app.find("[data-testid=wizard-station-code]").await?;
+    input.clear().await?;
+    input.send_keys(&code).await?;
+    app.click("[data-testid=wizard-station-submit]").await?;
+    app.wait_text("[data-testid=station-home-what]", |t| t.contains("Booth 9") && t.contains(&address)).await?;
+    app.screenshot(&crate::screenshot_path("wizard-station-en")).await.ok();
+    app.close().await?;
+    let listed = hub.stations()?;
+    ensure!(listed.len() == 1 && listed[0]["name"] == "Booth 9", "{listed:?}");
+    hub.stop()?;
+    Ok(())
+}

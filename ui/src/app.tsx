@@ -1,11 +1,11 @@
 // The staff window's shell: header, role navigation, language switch, the routed area, status.
 import { useEffect, useState } from "preact/hooks";
 import { AdminArea } from "./admin";
-import { FirstRunWizard } from "./admin/wizard";
+import { FirstRunWizard, StationHome } from "./admin/wizard";
 import { AuditorArea } from "./auditor";
 import { ClerkArea } from "./clerk";
 import { commands } from "./shared/api";
-import type { StaffDto } from "./shared/bindings";
+import type { StaffDto, StationSetupDto } from "./shared/bindings";
 import { IdleLock } from "./shared/reauth";
 import { StaffContext } from "./shared/staff";
 import { type Key, type Lang, LangContext, parseLang, translate } from "./shared/i18n";
@@ -40,7 +40,9 @@ export function App() {
       .then((r) => r.status === "ok" && setStaff(r.data))
       .catch(() => undefined);
   }, []);
-  const firstRun = status.kind === "ready" && !status.status.vaultExists && !wizardDone;
+  const [enrolled, setEnrolled] = useState<StationSetupDto | null>(null);
+  const station = enrolled ?? (status.kind === "ready" ? (status.status.station ?? null) : null);
+  const firstRun = status.kind === "ready" && !status.status.vaultExists && station === null && !wizardDone;
   useEffect(() => {
     if (status.kind !== "loading") markInteractive();
   }, [status.kind]);
@@ -67,7 +69,11 @@ export function App() {
               {t("lang.switch")}
             </button>
           </header>
-          {firstRun ? (
+          {station !== null ? (
+            <main class="shell__main" id="main" data-area="station">
+              <StationHome station={station} />
+            </main>
+          ) : firstRun ? (
             <main class="shell__main" id="main" data-area="setup">
               <FirstRunWizard
                 onFinished={(admin) => {
@@ -75,6 +81,7 @@ export function App() {
                   setWizardDone(true);
                   window.location.hash = hrefOf("admin");
                 }}
+                onStation={setEnrolled}
               />
             </main>
           ) : (

@@ -32,6 +32,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         setup::staff_whoami,
         setup::setup_create_vault,
         setup::setup_confirm_recovery,
+        setup::setup_enrol_station,
         setup::settings_get,
         setup::settings_organisation,
         setup::settings_retention,

@@ -11,6 +11,7 @@ pub const COMMANDS: &[(&str, WindowKind)] = &[
     ("staff_whoami", WindowKind::Staff),
     ("setup_create_vault", WindowKind::Staff),
     ("setup_confirm_recovery", WindowKind::Staff),
+    ("setup_enrol_station", WindowKind::Staff),
     ("settings_get", WindowKind::Staff),
     ("settings_organisation", WindowKind::Staff),
     ("settings_retention", WindowKind::Staff),

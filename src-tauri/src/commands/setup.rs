@@ -29,7 +29,7 @@ pub async fn setup_create_vault(
     require(&state, &window, Mode::Staff, "setup_create_vault")?;
     let password = Zeroizing::new(password);
     blocking(move || {
-        if vault::VaultPaths::in_data_dir(&state.data_dir).exists() {
+        if vault::VaultPaths::in_data_dir(&state.data_dir).exists() || office::station::is_station(&state.data_dir) {
             return Err(ShellError::AlreadySetUp);
         }
         vault::keys::credential::use_platform_store()?;
@@ -264,4 +264,32 @@ mod tests {
             assert!(p.iter().all(|&g| (1..=13).contains(&g)), "{p:?}");
         }
     }
+}
+
+/// The first run's other way: this installation becomes a kiosk station of the hub at `hub`
+/// with the administrator's one-time `code` (both ends proved; see the office crate). Refused
+/// where a vault or a station exists already.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip_all)]
+pub async fn setup_enrol_station(
+    window: tauri::Window,
+    state: State<'_, AppState>,
+    hub: String,
+    name: String,
+    code: String,
+) -> Result<crate::ipc::StationSetupDto, IpcError> {
+    let state = state.inner().clone();
+    require(&state, &window, Mode::Staff, "setup_enrol_station")?;
+    let code = Zeroizing::new(code);
+    blocking(move || {
+        if vault::VaultPaths::in_data_dir(&state.data_dir).exists() || office::station::is_station(&state.data_dir) {
+            return Err(ShellError::AlreadySetUp);
+        }
+        vault::keys::credential::use_platform_store()?;
+        let code = office::EnrolmentCode::parse(&code)?;
+        let config = office::station::enrol(&state.data_dir, hub.trim(), &code, name.trim())?;
+        Ok(crate::ipc::StationSetupDto { hub: config.hub, name: config.name, station_id: config.station_id as u32 })
+    })
+    .await
 }

@@ -72,9 +72,21 @@ pub struct AppStatus {
     pub components_error: Option<Text>,
     /// Whether this data directory holds a vault (if not, the first-run wizard is shown).
     pub vault_exists: bool,
+    /// Set when this installation is a kiosk station of a hub (it holds no vault).
+    pub station: Option<StationSetupDto>,
     /// Seconds without input after which the staff window locks until the password is typed
     /// again (`INTERVIEW_KIOSK_STAFF_IDLE_SECONDS`, default 600).
     pub staff_idle_seconds: u32,
+}
+
+/// This installation as a station of a hub.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct StationSetupDto {
+    /// The hub's address as it was typed.
+    pub hub: String,
+    pub name: String,
+    pub station_id: u32,
 }
 
 /// The signed-in member of staff.

@@ -5,15 +5,15 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { commands } from "../shared/api";
 import { type Outcome, runCommand } from "../shared/call";
-import type { Lang, RecoveryKeyDto, SettingsDto, StaffDto } from "../shared/bindings";
+import type { Lang, RecoveryKeyDto, SettingsDto, StaffDto, StationSetupDto } from "../shared/bindings";
 import { type Key, formatText, useT } from "../shared/i18n";
 import { LANG_NAME, LANG_OPTIONS, member } from "../shared/vocabulary";
 import { Components } from "./components";
 
-type Step = "welcome" | "admin" | "recovery" | "organisation" | "signing" | "retention" | "done";
+type Step = "welcome" | "admin" | "recovery" | "organisation" | "signing" | "retention" | "done" | "station";
 const STEPS: Step[] = ["welcome", "admin", "recovery", "organisation", "signing", "retention", "done"];
 
-export function FirstRunWizard(props: { onFinished: (staff: StaffDto) => void }) {
+export function FirstRunWizard(props: { onFinished: (staff: StaffDto) => void; onStation: (station: StationSetupDto) => void }) {
   const { t, lang, setLang } = useT();
   const [step, setStep] = useState<Step>("welcome");
   const [error, setError] = useState<string | null>(null);
@@ -44,7 +44,7 @@ export function FirstRunWizard(props: { onFinished: (staff: StaffDto) => void })
   );
   return (
     <section class="wizard" aria-labelledby="wizard-title" data-testid="wizard" data-step={step}>
-      <p class="wizard__progress">{formatText(t("wizard.progress"), { n: String(index + 1), total: String(STEPS.length) })}</p>
+      {step !== "station" && <p class="wizard__progress">{formatText(t("wizard.progress"), { n: String(index + 1), total: String(STEPS.length) })}</p>}
       <h2 id="wizard-title" tabIndex={-1} ref={heading}>
         {t(`wizard.${step}.title` as Key)}
       </h2>
@@ -62,10 +62,14 @@ export function FirstRunWizard(props: { onFinished: (staff: StaffDto) => void })
           </fieldset>
           <button type="button" class="button button--primary" data-testid="wizard-next" onClick={() => setStep("admin")}>
             {t("wizard.begin")}
+          </button>{" "}
+          <button type="button" class="button" data-testid="wizard-station" onClick={() => setStep("station")}>
+            {t("wizard.station.choose")}
           </button>
           <Components />
         </div>
       )}
+      {step === "station" && <StationForm busy={busy} alert={alert} onSubmit={(hub, name, code) => run(() => commands.setupEnrolStation(hub, name, code), props.onStation)} onBack={() => setStep("welcome")} />}
       {step === "admin" && (
         <AdminForm
           busy={busy}
@@ -400,5 +404,58 @@ export function RetentionForm(props: { busy: boolean; alert: preact.JSX.Element 
         {t("wizard.save")}
       </button>
     </form>
+  );
+}
+
+/// The first run's other way: this machine becomes a kiosk station of a hub, with the hub's
+/// address, a name for the station and the administrator's one-time code.
+function StationForm(props: { busy: boolean; alert: preact.JSX.Element | false; onSubmit: (hub: string, name: string, code: string) => void; onBack: () => void }) {
+  const { t } = useT();
+  const [hub, setHub] = useState("");
+  const [name, setName] = useState("");
+  const [code, setCode] = useState("");
+  return (
+    <form
+      class="form card"
+      data-testid="wizard-station-form"
+      noValidate
+      onSubmit={(e) => {
+        e.preventDefault();
+        props.onSubmit(hub, name, code);
+      }}
+    >
+      <p>{t("wizard.station.lead")}</p>
+      <label>
+        {t("wizard.station.hub")}
+        <input value={hub} onInput={(e) => setHub(e.currentTarget.value)} placeholder="192.168.10.20:8788" data-testid="wizard-station-hub" />
+      </label>
+      <label>
+        {t("wizard.station.name")}
+        <input value={name} onInput={(e) => setName(e.currentTarget.value)} data-testid="wizard-station-name" />
+      </label>
+      <label>
+        {t("wizard.station.code")}
+        <input value={code} onInput={(e) => setCode(e.currentTarget.value)} autocomplete="off" class="kiosk__code" data-testid="wizard-station-code" />
+      </label>
+      {props.alert}
+      <button type="submit" class="button button--primary" disabled={props.busy} data-testid="wizard-station-submit">
+        {props.busy ? t("wizard.station.joining") : t("wizard.station.submit")}
+      </button>{" "}
+      <button type="button" class="button button--quiet" onClick={props.onBack}>
+        {t("kiosk.back")}
+      </button>
+    </form>
+  );
+}
+
+/// What the staff window of a station shows: which hub it belongs to, and how to open the kiosk.
+export function StationHome(props: { station: StationSetupDto }) {
+  const { t } = useT();
+  return (
+    <section class="card" data-testid="station-home" aria-labelledby="station-home-title">
+      <h2 id="station-home-title">{t("station.home.title")}</h2>
+      <p data-testid="station-home-what">{formatText(t("station.home.what"), { name: props.station.name, hub: props.station.hub, id: String(props.station.stationId) })}</p>
+      <p>{t("station.home.kiosk")}</p>
+    </section>
   );
 }

@@ -33,6 +33,12 @@ export const commands = {
 	setupCreateVault: (username: string, displayName: string, password: string) => typedError<RecoveryKeyDto, IpcError>(__TAURI_INVOKE("setup_create_vault", { username, displayName, password })),
 	/**  Checks the groups typed back; the wizard goes on only once they match. */
 	setupConfirmRecovery: (typed: string[]) => typedError<null, IpcError>(__TAURI_INVOKE("setup_confirm_recovery", { typed })),
+	/**
+	 *  The first run's other way: this installation becomes a kiosk station of the hub at `hub`
+	 *  with the administrator's one-time `code` (both ends proved; see the office crate). Refused
+	 *  where a vault or a station exists already.
+	 */
+	setupEnrolStation: (hub: string, name: string, code: string) => typedError<StationSetupDto, IpcError>(__TAURI_INVOKE("setup_enrol_station", { hub, name, code })),
 	/**  The organisation's settings and signing certificate. */
 	settingsGet: () => typedError<SettingsDto_Serialize, IpcError>(__TAURI_INVOKE("settings_get")),
 	/**  The organisation's name, logo (PNG; `None` keeps the current one) and report language. */
@@ -216,6 +222,8 @@ export type AppStatus_Deserialize = {
 	componentsError?: Text | null,
 	/**  Whether this data directory holds a vault (if not, the first-run wizard is shown). */
 	vaultExists: boolean,
+	/**  Set when this installation is a kiosk station of a hub (it holds no vault). */
+	station?: StationSetupDto | null,
 	/**
 	 *  Seconds without input after which the staff window locks until the password is typed
 	 *  again (`INTERVIEW_KIOSK_STAFF_IDLE_SECONDS`, default 600).
@@ -237,6 +245,8 @@ export type AppStatus_Serialize = {
 	componentsError: Text | null,
 	/**  Whether this data directory holds a vault (if not, the first-run wizard is shown). */
 	vaultExists: boolean,
+	/**  Set when this installation is a kiosk station of a hub (it holds no vault). */
+	station: StationSetupDto | null,
 	/**
 	 *  Seconds without input after which the staff window locks until the password is typed
 	 *  again (`INTERVIEW_KIOSK_STAFF_IDLE_SECONDS`, default 600).
@@ -1042,6 +1052,14 @@ export type StationDto_Serialize = {
 	clockWarning: boolean,
 	versions: string | null,
 	otherVersions: boolean,
+};
+
+/**  This installation as a station of a hub. */
+export type StationSetupDto = {
+	/**  The hub's address as it was typed. */
+	hub: string,
+	name: string,
+	stationId: number,
 };
 
 /**  已邀请 / 已签到 / 面试中 / 已完成 / 已评分 / 已复核, the scoring queue, and who is at a kiosk. */
