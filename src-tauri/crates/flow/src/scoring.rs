@@ -33,6 +33,17 @@ pub fn load_scorer_with_threads(threads: usize) -> Result<(Scorer, u128), FlowEr
 /// (runtime library and models) in the manifest. Two machines with the same string score an
 /// answer the same way; the hub gives work only to workers that match it.
 pub fn worker_versions() -> Result<String, FlowError> {
+    // The manifest does not change while the program runs: read it once (the admin page asks
+    // every few seconds).
+    static VERSIONS: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    if let Some(known) = VERSIONS.get() {
+        return Ok(known.clone());
+    }
+    let versions = read_worker_versions()?;
+    Ok(VERSIONS.get_or_init(|| versions).clone())
+}
+
+fn read_worker_versions() -> Result<String, FlowError> {
     use sha2::Digest;
     let store = manifest::AssetStore::locate()?;
     let mut digest = sha2::Sha256::new();

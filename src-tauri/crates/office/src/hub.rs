@@ -511,8 +511,11 @@ async fn journal(
                     StationEntry::InterviewFinish { interview_id: *interview_id },
                 ),
             }?;
-            // An interview finished after its answers were scored elsewhere: its total now.
-            flow::scoring::record_ready_totals(vault)?;
+            // An interview finished after its answers were scored elsewhere: its total now
+            // (only then — not on every segment, the hub's busiest path).
+            if matches!(request.entry, wire::Entry::InterviewFinish { .. }) {
+                flow::scoring::record_ready_totals(vault)?;
+            }
             let applied_seq = vault.station_applied_seq(station)?;
             Ok(wire::JournalResponse { applied_seq, outcome })
         })
