@@ -67,7 +67,7 @@ pub fn run(data_dir: PathBuf, mode: Mode) -> anyhow::Result<()> {
                     }
                     window.build()?;
                     // The kiosk stays signed in across an idle day; scoring runs between visits.
-                    app.state::<AppState>().scoring.wake();
+                    app.state::<AppState>().wake_scoring();
                 }
             }
             Ok(())

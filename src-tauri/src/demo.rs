@@ -227,8 +227,7 @@ pub fn run(data_dir: &Path, args: &DemoArgs, lang: Lang) -> Result<(), ShellErro
                 let finisher = controls.clone();
                 let candidate = control.answer_then(clip, move || finisher.finish());
                 let done = flow::station::answer(
-                    &mut vault,
-                    &kiosk,
+                    &mut capture::kiosk::VaultStore { vault: &mut vault, session: &kiosk },
                     &capture,
                     plan.interview_id,
                     question.question_id,

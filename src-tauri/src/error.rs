@@ -98,6 +98,10 @@ pub enum ShellError {
     NoVisit,
     #[error("the kiosk is busy with a question")]
     KioskBusy,
+    /// A station of a hub could not reach it for a candidate's step (the technical detail is
+    /// logged; the candidate is told what to do, not where the hub is).
+    #[error("the hub could not be reached for a candidate's step")]
+    BoothOffline,
     #[error("this window may not call {command}")]
     WrongWindow { command: &'static str },
     #[error("internal error: {0}")]
@@ -148,6 +152,7 @@ impl UserFacing for ShellError {
             ShellError::ReauthRequired => "auth.reauth_required",
             ShellError::WeightsNot100 { .. } => "job.weights",
             ShellError::KioskBusy => "kiosk.busy",
+            ShellError::BoothOffline => "kiosk.booth_offline",
             ShellError::WrongWindow { .. } => "auth.wrong_window",
             ShellError::Internal(_) => "app.internal",
         }
@@ -262,6 +267,10 @@ impl UserFacing for ShellError {
             ShellError::KioskBusy => Localized::new(
                 "上一步仍在进行中，请稍候。",
                 "The previous step is still running; please wait a moment.",
+            ),
+            ShellError::BoothOffline => Localized::new(
+                "本面试终端暂时连不上办公系统。请稍候再试一次；如仍不行，请找工作人员。",
+                "This booth cannot reach the office system just now. Please try again in a moment, or ask a member of staff.",
             ),
             ShellError::WrongWindow { .. } => Localized::new(
                 "此窗口无权执行该操作。此次尝试已记入审计日志。",

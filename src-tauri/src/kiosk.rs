@@ -149,6 +149,15 @@ fn speak(control: Arc<SyntheticControl>, clips: Vec<Vec<f32>>) -> Helper {
     Helper { stop, thread }
 }
 
+/// Where the answers of a visit are recorded.
+#[derive(Debug)]
+pub enum Recording {
+    /// Into this machine's vault, as the station's session.
+    Vault(vault::Session),
+    /// Into the journal of this station of a hub, which hands it on.
+    Journal(Arc<office::station::Station>),
+}
+
 /// What the page asks the runner to do.
 enum Job {
     /// Open the devices (if closed), stream the preview, and reply once both deliver and the
@@ -161,7 +170,7 @@ enum Job {
         limits: Limits,
     },
     Question {
-        station: vault::Session,
+        into: Recording,
         interview_id: i64,
         question_id: i64,
         limits: Limits,
@@ -221,16 +230,16 @@ impl Station {
         self.begin(Job::Practice { limits })
     }
 
-    /// One attempt at a question: preparation, then the recorded answer, under the station's
-    /// session `station`.
+    /// One attempt at a question: preparation, then the answer recorded `into` the vault or
+    /// the journal.
     pub fn question(
         &self,
-        station: vault::Session,
+        into: Recording,
         interview_id: i64,
         question_id: i64,
         limits: Limits,
     ) -> Result<(), ShellError> {
-        self.begin(Job::Question { station, interview_id, question_id, limits })
+        self.begin(Job::Question { into, interview_id, question_id, limits })
     }
 
     /// "I am ready": ends the preparation early.
@@ -283,6 +292,7 @@ impl Station {
             let runner = Runner {
                 data_dir: self.data_dir.clone(),
                 vault: None,
+                journal: None,
                 sink: self.sink.clone(),
                 busy: self.busy.clone(),
                 controls: self.controls.clone(),
@@ -317,6 +327,8 @@ struct Runner {
     data_dir: PathBuf,
     /// The runner's own vault handle, opened at the first question.
     vault: Option<vault::Vault>,
+    /// On a station of a hub: the visit's journal (it counts the attempts), per interview.
+    journal: Option<(i64, office::station::JournalStore)>,
     sink: Arc<Mutex<Option<SignalSink>>>,
     busy: Arc<AtomicBool>,
     controls: Arc<Mutex<Arc<Controls>>>,
@@ -406,11 +418,10 @@ impl Runner {
                     }
                     self.busy.store(false, Ordering::SeqCst);
                 }
-                Job::Question { station, interview_id, question_id, limits } => {
+                Job::Question { into, interview_id, question_id, limits } => {
                     match &running {
                         Some(r) => {
-                            if let Err(error) = self.question(&r.capture, &station, interview_id, question_id, &limits)
-                            {
+                            if let Err(error) = self.question(&r.capture, into, interview_id, question_id, &limits) {
                                 tracing::warn!(code = error.code(), detail = %error, "kiosk question failed");
                                 self.emit(error_signal(&error));
                             }
@@ -420,6 +431,7 @@ impl Runner {
                     self.busy.store(false, Ordering::SeqCst);
                 }
                 Job::Stop => {
+                    self.journal = None;
                     if let Some(r) = running.take() {
                         r.capture.shutdown();
                     }
@@ -458,42 +470,53 @@ impl Runner {
         self.emit(KioskSignal::PracticeDone);
     }
 
-    /// One attempt: preparation (with the preview), then recording into the vault.
+    /// One attempt: preparation (with the preview), then recording into the vault or the
+    /// journal.
     fn question(
         &mut self,
         capture: &Capture,
-        station: &vault::Session,
+        into: Recording,
         interview_id: i64,
         question_id: i64,
         limits: &Limits,
     ) -> Result<(), ShellError> {
-        if self.vault.is_none() {
-            self.vault = Some(vault::Vault::open(&self.data_dir)?);
-        }
         let controls = current_controls(&self.controls);
-        let (sink, vault) = (&self.sink, self.vault.as_mut().ok_or(ShellError::Internal("no vault".into()))?);
+        let sink = &self.sink;
         let emit = |signal| emit_to(sink, signal);
-        let done = flow::station::answer(
-            vault,
-            station,
-            capture,
-            interview_id,
-            question_id,
-            limits,
-            &controls,
-            &mut |event| {
-                if matches!(event, KioskEvent::Countdown { phase: Phase::Preparing, .. }) {
-                    pump(capture, sink, Duration::ZERO);
+        let mut on_event = |event| {
+            if matches!(event, KioskEvent::Countdown { phase: Phase::Preparing, .. }) {
+                pump(capture, sink, Duration::ZERO);
+            }
+            emit(kiosk_event_signal(event));
+        };
+        let done = match into {
+            Recording::Vault(session) => {
+                if self.vault.is_none() {
+                    self.vault = Some(vault::Vault::open(&self.data_dir)?);
                 }
-                emit(kiosk_event_signal(event));
-            },
-        );
-        let done = match done {
-            Ok(done) => done,
-            Err(error) => {
-                // The handle may be what failed (a restored or re-keyed vault): open it afresh.
-                self.vault = None;
-                return Err(error.into());
+                let vault = self.vault.as_mut().ok_or(ShellError::Internal("no vault".into()))?;
+                let mut store = capture::kiosk::VaultStore { vault, session: &session };
+                let done = flow::station::answer(
+                    &mut store,
+                    capture,
+                    interview_id,
+                    question_id,
+                    limits,
+                    &controls,
+                    &mut on_event,
+                );
+                if done.is_err() {
+                    // The handle may be what failed (a restored or re-keyed vault): open it afresh.
+                    self.vault = None;
+                }
+                done?
+            }
+            Recording::Journal(station) => {
+                if self.journal.as_ref().is_none_or(|(visit, _)| *visit != interview_id) {
+                    self.journal = Some((interview_id, station.store()));
+                }
+                let (_, store) = self.journal.as_mut().ok_or(ShellError::Internal("no journal".into()))?;
+                flow::station::answer(store, capture, interview_id, question_id, limits, &controls, &mut on_event)?
             }
         };
         if let Some(done) = done {

@@ -362,7 +362,7 @@ fn print_status(station: &Station, lang: Lang) -> Result<(), ShellError> {
 /// One candidate's interview at this station with the synthetic devices, as the kiosk window
 /// runs it: check-in and consent at the hub, every answer into the journal.
 fn interview(data_dir: &Path, code: &str, id_last4: Option<&str>, wait: u64, lang: Lang) -> Result<(), ShellError> {
-    let station = Station::open(data_dir, versions())?;
+    let station = std::sync::Arc::new(Station::open(data_dir, versions())?);
     let started = Instant::now();
     let needs = station.needs_identity(code)?;
     let plan = station.check_in(code, if needs { id_last4 } else { None })?;

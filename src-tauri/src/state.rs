@@ -45,6 +45,16 @@ pub struct Visit {
     pub plan: vault::KioskPlan,
 }
 
+/// On a kiosk station of a hub (no vault here): the station, opened once per process (its lock,
+/// its forwarder), and the member of staff who signed the kiosk window in at the hub.
+#[derive(Debug, Default)]
+pub struct HubLink {
+    pub station: Option<Arc<office::station::Station>>,
+    pub staff: Option<office::station::StaffSignIn>,
+    /// Scoring for the hub between visits, from the first sign-in on.
+    pub scoring: Option<office::worker::BetweenVisits>,
+}
+
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub data_dir: PathBuf,
@@ -55,6 +65,8 @@ pub struct AppState {
     /// Guards the candidate at the kiosk, if any (the scoring worker waits while one is).
     pub visit: Arc<Mutex<Option<Visit>>>,
     pub station: Arc<Station>,
+    /// Set on a kiosk station of a hub (see [`AppState::hub_station`]).
+    pub hub: Arc<Mutex<HubLink>>,
     pub scoring: Arc<ScoringWorker>,
     /// When the signed-in member of staff last typed their password again (exports need it
     /// within `commands::exports::REAUTH_WINDOW`). Cleared at every sign-in and sign-out.
@@ -76,6 +88,7 @@ impl AppState {
             data_dir,
             mode,
             signed_in: Arc::new(Mutex::new(None)),
+            hub: Arc::new(Mutex::new(HubLink::default())),
             recovery: Arc::new(Mutex::new(None)),
             reauth_at: Arc::new(Mutex::new(None)),
             visit,
@@ -100,6 +113,55 @@ impl AppState {
             return Err(FlowError::NotSignedIn.into());
         };
         f(vault, session)
+    }
+
+    /// Whether this installation is a kiosk station of a hub (its visits go to the hub).
+    pub fn is_hub_station(&self) -> bool {
+        office::station::is_station(&self.data_dir)
+    }
+
+    /// This station of a hub, opened at the first call (one process per station: the kiosk
+    /// window holds its lock and forwards its journal while it runs).
+    pub fn hub_station(&self) -> Result<Arc<office::station::Station>, ShellError> {
+        let mut link = self.hub.lock().map_err(|_| ShellError::Internal("hub lock poisoned".into()))?;
+        if let Some(station) = link.station.as_ref() {
+            return Ok(station.clone());
+        }
+        vault::keys::credential::use_platform_store()?;
+        let station = Arc::new(office::station::Station::open(&self.data_dir, flow::scoring::worker_versions().ok())?);
+        link.station = Some(station.clone());
+        Ok(station)
+    }
+
+    /// The station of a hub, once a member of staff has signed its kiosk window in.
+    pub fn hub_signed_in(&self) -> Result<Arc<office::station::Station>, ShellError> {
+        let station = self.hub_station()?;
+        let link = self.hub.lock().map_err(|_| ShellError::Internal("hub lock poisoned".into()))?;
+        if link.staff.is_none() {
+            return Err(FlowError::NotSignedIn.into());
+        }
+        Ok(station)
+    }
+
+    /// There may be scoring to do: on a standalone kiosk, the vault's queue; a station of a hub
+    /// asks its hub between visits on its own.
+    pub fn wake_scoring(&self) {
+        if self.is_hub_station() {
+            return;
+        }
+        self.scoring.wake();
+    }
+
+    /// Starts scoring for the hub between visits (once), on a station of a hub.
+    pub fn score_for_hub(&self) -> Result<(), ShellError> {
+        let mut link = self.hub.lock().map_err(|_| ShellError::Internal("hub lock poisoned".into()))?;
+        if link.scoring.is_none() {
+            let visit = self.visit.clone();
+            let present = Arc::new(move || visit.lock().map(|v| v.is_some()).unwrap_or(true));
+            let threads = std::thread::available_parallelism().map_or(2, usize::from);
+            link.scoring = Some(office::worker::BetweenVisits::start(self.data_dir.clone(), threads, present)?);
+        }
+        Ok(())
     }
 
     /// A copy of the signed-in session, for work done on another vault handle (the station's

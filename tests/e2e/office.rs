@@ -634,3 +634,176 @@ async fn the_first_run_wizard_makes_a_fresh_installation_a_station() -> Result<(
     hub.stop()?;
     Ok(())
 }
+
+/// The kiosk window on a station, a whole visit: staff sign the window in with the kiosk
+/// account the station is bound to (checked at the hub; another valid account is refused); a
+/// candidate checks in, consents and answers both questions in the window; the hub is killed
+/// mid-answer — the answer goes on into the journal, the staff line says the link is down, the
+/// visit ends normally — and the next candidate is told politely that the booth cannot reach
+/// the office. The hub comes back and receives everything; the station scores the answers
+/// between visits (the hub leaves scoring to stations here). With the hub down again, staff
+/// close the kiosk with the password (a wrong one is refused), which releases the station.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_candidate_takes_a_whole_interview_in_a_stations_kiosk_window() -> Result<()> {
+    use crate::harness::App;
+    use crate::kiosk::{KEYRING_PASSWORD, answer, attr, enter_code, log_tail, wait_phase, wait_screen};
+    let (root, hub_cli) = tempdirs()?;
+    let address = format!("127.0.0.1:{}", free_port()?);
+    let mut hub = Hub::new(hub_cli, address.clone(), None)?;
+    hub.serve = vec!["--no-scoring"];
+    hub.start()?;
+    let station = Station { cli: machine(root.path(), "st")?, netns: None };
+    station.enrol(&hub, &address, "Booth 5")?;
+    station.cli.ok(&["devices", "--camera", "synthetic:portrait", "--microphone", "synthetic:voice"])?;
+    let first = invite(&hub.cli, "赵六", Some("11010519491231002X"), &[])?;
+    let second = invite(&hub.cli, "钱七", None, &[])?;
+
+    let app = App::launch_kiosk(&station.cli.data, &station.cli.keyring, KEYRING_PASSWORD, &[]).await?;
+    wait_screen(&app, "station", 60).await?;
+    app.click("[data-testid=kiosk-lang-en]").await?;
+    // The window holds the station: no second process may forward its journal meanwhile.
+    let busy = station.cli.run(&["station", "status"], "")?;
+    ensure!(
+        !busy.status.success() && String::from_utf8_lossy(&busy.stderr).contains("in use by another program"),
+        "the station was not held by its kiosk window: {}",
+        String::from_utf8_lossy(&busy.stderr)
+    );
+    app.type_into("[data-testid=kiosk-station-username]", "clerk").await?;
+    app.type_into("[data-testid=kiosk-station-password]", PASSWORD).await?;
+    app.click("[data-testid=kiosk-station-submit]").await?;
+    app.wait_text("[data-testid=kiosk-error]", |t| t.contains("works as the kiosk account kiosk-1")).await?;
+    let username = app.find("[data-testid=kiosk-station-username]").await?;
+    username.clear().await?;
+    username.send_keys("kiosk-1").await?;
+    app.type_into("[data-testid=kiosk-station-password]", PASSWORD).await?;
+    app.click("[data-testid=kiosk-station-submit]").await?;
+    wait_screen(&app, "welcome", 30).await?;
+    app.wait_text("[data-testid=kiosk-station]", |t| t == "Booth 5 · kiosk-1").await?;
+    ensure!(attr(&app, "[data-testid=kiosk-hub]", "data-connected").await? == "true", "the staff line: not connected");
+
+    enter_code(&app, &first).await?;
+    wait_screen(&app, "identity", 20).await?;
+    app.type_into("[data-testid=kiosk-identity-input]", "002X").await?;
+    app.click("[data-testid=kiosk-identity-submit]").await?;
+    wait_screen(&app, "confirm", 20).await?;
+    ensure!(app.text_of("[data-testid=kiosk-confirm] h1").await?.contains("赵*"), "not the masked name");
+    app.click("[data-testid=kiosk-confirm-yes]").await?;
+    wait_screen(&app, "consent", 10).await?;
+    app.click("[data-testid=kiosk-consent-yes]").await?;
+    wait_screen(&app, "devices", 10).await?;
+    app.find_within("[data-testid=kiosk-preview]", 20).await?;
+    app.click("[data-testid=kiosk-devices-ok]").await?;
+    wait_screen(&app, "practiceIntro", 10).await?;
+    app.click("[data-testid=kiosk-practice-start]").await?;
+    wait_phase(&app, "preparing", 20).await?;
+    app.click("[data-testid=kiosk-ready]").await?;
+    wait_phase(&app, "answering", 10).await?;
+    app.click("[data-testid=kiosk-finish]").await?;
+    wait_phase(&app, "done", 10).await?;
+    app.click("[data-testid=kiosk-next]").await?;
+    answer(&app, 8).await?;
+    app.find("[data-testid=kiosk-saved]").await?;
+    app.click("[data-testid=kiosk-next]").await?;
+
+    // Question 2: the hub goes away while the candidate answers.
+    wait_phase(&app, "preparing", 20).await?;
+    app.click("[data-testid=kiosk-ready]").await?;
+    wait_phase(&app, "answering", 10).await?;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    hub.kill();
+    let deadline = std::time::Instant::now() + Duration::from_secs(45);
+    while attr(&app, "[data-testid=kiosk-hub]", "data-connected").await? != "false" {
+        ensure!(std::time::Instant::now() < deadline, "the staff line did not say the link is down");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    ensure!(attr(&app, "[data-testid=kiosk-question]", "data-phase").await? == "answering", "the answer stopped");
+    app.screenshot(&crate::screenshot_path("kiosk-station-link-down-en")).await.ok();
+    app.click("[data-testid=kiosk-finish]").await?;
+    wait_phase(&app, "done", 20).await?;
+    app.find("[data-testid=kiosk-saved]").await?;
+    app.click("[data-testid=kiosk-next]").await?;
+    wait_screen(&app, "thanks", 20).await?;
+    app.click("[data-testid=kiosk-thanks-done]").await?;
+    wait_screen(&app, "welcome", 20).await?;
+    ensure!(station.pending()? > 0, "nothing waits for the hub while it is down");
+
+    // The next candidate, while the hub is still down (the welcome screen is back in Chinese
+    // for them): told what to do, not where the hub is.
+    enter_code(&app, &second).await?;
+    let told = app.wait_text("[data-testid=kiosk-error]", |t| !t.is_empty()).await?;
+    ensure!(told.contains("连不上办公系统") && !told.contains(&address), "{told}");
+    app.click("[data-testid=kiosk-back]").await?;
+    wait_screen(&app, "welcome", 10).await?;
+
+    // The hub is back: everything reaches it, and the station scores between visits.
+    hub.start()?;
+    let deadline = std::time::Instant::now() + Duration::from_secs(90);
+    while !(station.pending()? == 0 && attr(&app, "[data-testid=kiosk-hub]", "data-connected").await? == "true") {
+        ensure!(std::time::Instant::now() < deadline, "the journal did not reach the hub: {}", log_tail(&station.cli));
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let deadline = std::time::Instant::now() + Duration::from_secs(420);
+    loop {
+        let results = root.path().join("results.json");
+        let _ = std::fs::remove_file(&results);
+        hub.cli.ok(&[
+            "export",
+            "results",
+            "--job",
+            "1",
+            "--format",
+            "json",
+            "--out",
+            &results.display().to_string(),
+            "--user",
+            "clerk",
+        ])?;
+        let rows: Vec<serde_json::Value> = serde_json::from_str(&std::fs::read_to_string(&results)?)?;
+        if rows.iter().any(|r| r["status"] == "scored" && r["total"].is_number()) {
+            break;
+        }
+        ensure!(
+            std::time::Instant::now() < deadline,
+            "the station did not score the visit: {rows:?}\n{}",
+            log_tail(&station.cli)
+        );
+        tokio::time::sleep(Duration::from_secs(3)).await;
+    }
+
+    // Closing the kiosk works without the hub: a wrong password is refused, the right one ends
+    // the window and releases the station.
+    hub.kill();
+    app.click("[data-testid=kiosk-staff]").await?;
+    app.type_into("[data-testid=kiosk-staff-exit] input[type=password]", "not the password").await?;
+    app.click("[data-testid=kiosk-staff-exit] button[type=submit]").await?;
+    app.wait_text("[data-testid=kiosk-error]", |t| t.contains("不正确")).await?;
+    app.type_into("[data-testid=kiosk-staff-exit] input[type=password]", PASSWORD).await?;
+    app.click("[data-testid=kiosk-staff-exit] button[type=submit]").await?;
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let status = station.cli.run(&["station", "status"], "")?;
+        if status.status.success() {
+            break;
+        }
+        ensure!(
+            std::time::Instant::now() < deadline,
+            "the kiosk did not close: {}",
+            String::from_utf8_lossy(&status.stderr)
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let _ = app.close().await;
+    hub.start()?;
+    let listed = hub.stations()?;
+    ensure!(listed[0]["applied_seq"].as_i64() == Some(station.acked()?), "{listed:?}");
+    hub.stop()?;
+    let needles: [(&str, &[u8]); 4] = [
+        ("a candidate's name", "赵六".as_bytes()),
+        ("an access code", first.as_bytes()),
+        ("a WebM", &[0x1a, 0x45, 0xdf, 0xa3]),
+        ("a JPEG", &[0xff, 0xd8, 0xff, 0xe0]),
+    ];
+    let found = find_in_files(&station.cli.data, &needles);
+    ensure!(found.is_empty(), "left at the station after the visit: {found:?}");
+    Ok(())
+}

@@ -14,7 +14,8 @@ use zeroize::Zeroizing;
 use super::blocking;
 use super::guard::require;
 use crate::error::ShellError;
-use crate::ipc::{CodeCheckDto, IpcError, KioskPlanDto, KioskQuestionDto, KioskSignal, KioskStatusDto};
+use crate::ipc::{CodeCheckDto, HubLinkDto, IpcError, KioskPlanDto, KioskQuestionDto, KioskSignal, KioskStatusDto};
+use crate::kiosk::Recording;
 use crate::state::{AppState, Mode, SignedIn, Visit};
 
 fn plan_dto(plan: &vault::KioskPlan) -> KioskPlanDto {
@@ -55,6 +56,9 @@ pub async fn kiosk_status(window: tauri::Window, state: State<'_, AppState>) -> 
     let state = state.inner().clone();
     require(&state, &window, Mode::Kiosk, "kiosk_status")?;
     blocking(move || {
+        if state.is_hub_station() {
+            return hub_status(&state);
+        }
         let mut guard = state.signed_in.lock().map_err(|_| ShellError::Internal("lock".into()))?;
         let Some(SignedIn { vault, session }) = guard.as_mut() else {
             return Ok(KioskStatusDto {
@@ -63,6 +67,7 @@ pub async fn kiosk_status(window: tauri::Window, state: State<'_, AppState>) -> 
                 scoring_waiting: 0,
                 scoring_failed: 0,
                 idle_seconds: idle_seconds(),
+                hub: None,
             });
         };
         // A station whose session ended (disabled, expired) must be signed in again.
@@ -78,9 +83,34 @@ pub async fn kiosk_status(window: tauri::Window, state: State<'_, AppState>) -> 
             scoring_waiting: waiting as u32,
             scoring_failed: failed as u32,
             idle_seconds: idle_seconds(),
+            hub: None,
         })
     })
     .await
+}
+
+/// A station of a hub: who signed it in (checked at the hub), and the link and what waits to
+/// be handed on, for staff.
+fn hub_status(state: &AppState) -> Result<KioskStatusDto, ShellError> {
+    let station = state.hub_station()?;
+    let status = station.status()?;
+    let link = state.hub.lock().map_err(|_| ShellError::Internal("lock".into()))?;
+    let staff = link.staff.as_ref();
+    Ok(KioskStatusDto {
+        station: staff.map(|s| s.username.clone()),
+        organisation: staff.map(|s| s.organisation.clone()).filter(|n| !n.is_empty()),
+        scoring_waiting: 0,
+        scoring_failed: 0,
+        idle_seconds: idle_seconds(),
+        hub: Some(HubLinkDto {
+            hub: station.config.hub.clone(),
+            name: station.config.name.clone(),
+            connected: status.link.connected,
+            revoked: status.link.revoked,
+            waiting: status.backlog_entries.min(u32::MAX as u64) as u32,
+            oldest_waiting_s: status.oldest_waiting_s.min(u32::MAX as u64) as u32,
+        }),
+    })
 }
 
 /// A member of staff signs the station in with its kiosk account.
@@ -97,6 +127,12 @@ pub async fn kiosk_sign_in(
     require(&state_inner, &window, Mode::Kiosk, "kiosk_sign_in")?;
     let password = Zeroizing::new(password);
     blocking(move || {
+        if state_inner.is_hub_station() {
+            // Checked at the hub (the lock is not held over the network).
+            let staff = state_inner.hub_station()?.check_staff(&username, &password)?;
+            state_inner.hub.lock().map_err(|_| ShellError::Internal("lock".into()))?.staff = Some(staff);
+            return state_inner.score_for_hub();
+        }
         let mut guard = state_inner.signed_in.lock().map_err(|_| ShellError::Internal("lock".into()))?;
         if guard.is_none() {
             vault::keys::credential::use_platform_store()?;
@@ -110,7 +146,7 @@ pub async fn kiosk_sign_in(
         Ok(())
     })
     .await?;
-    state.scoring.wake();
+    state.wake_scoring();
     kiosk_status(window, state).await
 }
 
@@ -142,6 +178,10 @@ pub async fn kiosk_check_code(
     let state = state.inner().clone();
     require(&state, &window, Mode::Kiosk, "kiosk_check_code")?;
     blocking(move || {
+        if state.is_hub_station() {
+            let needs = state.hub_signed_in()?.needs_identity(&code).map_err(for_candidate)?;
+            return Ok(CodeCheckDto { needs_identity: needs });
+        }
         let code = vault::AccessCode::parse(&code);
         state.with_session(|vault, s| Ok(CodeCheckDto { needs_identity: station::needs_identity(vault, s, &code)? }))
     })
@@ -161,13 +201,27 @@ pub async fn kiosk_check_in(
     let state = state.inner().clone();
     require(&state, &window, Mode::Kiosk, "kiosk_check_in")?;
     blocking(move || {
-        let code = vault::AccessCode::parse(&code);
-        let plan = state.with_session(|vault, s| Ok(station::check_in(vault, s, &code, id_last4.as_deref())?))?;
+        let plan = if state.is_hub_station() {
+            state.hub_signed_in()?.check_in(&code, id_last4.as_deref()).map_err(for_candidate)?
+        } else {
+            let code = vault::AccessCode::parse(&code);
+            state.with_session(|vault, s| Ok(station::check_in(vault, s, &code, id_last4.as_deref())?))?
+        };
         let dto = plan_dto(&plan);
         *state.visit.lock().map_err(|_| ShellError::Internal("lock".into()))? = Some(Visit { plan });
         Ok(dto)
     })
     .await
+}
+
+/// A station's step for a candidate: an unreachable hub, or a spool too full to take another
+/// visit, is told to the candidate as what to do (the detail goes to the log and the staff line).
+fn for_candidate(error: office::OfficeError) -> ShellError {
+    if error.is_unreachable() || matches!(error, office::OfficeError::SpoolFull { .. }) {
+        tracing::warn!(detail = %error, "the hub could not be reached for a candidate's step");
+        return ShellError::BoothOffline;
+    }
+    error.into()
 }
 
 fn visit_interview(state: &AppState) -> Result<i64, ShellError> {
@@ -184,7 +238,11 @@ pub async fn kiosk_consent(window: tauri::Window, state: State<'_, AppState>, gi
     require(&state, &window, Mode::Kiosk, "kiosk_consent")?;
     blocking(move || {
         let interview = visit_interview(&state)?;
-        state.with_session(|vault, s| Ok(station::consent(vault, s, interview, given)?))?;
+        if state.is_hub_station() {
+            state.hub_signed_in()?.consent(interview, given).map_err(for_candidate)?;
+        } else {
+            state.with_session(|vault, s| Ok(station::consent(vault, s, interview, given)?))?;
+        }
         if !given {
             end_visit(&state);
         }
@@ -246,7 +304,12 @@ pub async fn kiosk_question(window: tauri::Window, state: State<'_, AppState>, i
             };
             (plan.interview_id, q.question_id, *l)
         };
-        state.station.question(state.session()?, interview, question, limits)
+        let into = if state.is_hub_station() {
+            Recording::Journal(state.hub_signed_in()?)
+        } else {
+            Recording::Vault(state.session()?)
+        };
+        state.station.question(into, interview, question, limits)
     })
     .await
 }
@@ -282,9 +345,14 @@ pub async fn kiosk_complete(window: tauri::Window, state: State<'_, AppState>) -
             return Err(ShellError::KioskBusy);
         }
         let interview = visit_interview(&state)?;
-        state.with_session(|vault, s| Ok(station::finish(vault, s, interview)?))?;
+        if state.is_hub_station() {
+            // Journalled after every answer: it reaches the hub after them, link or not.
+            state.hub_signed_in()?.finish(interview)?;
+        } else {
+            state.with_session(|vault, s| Ok(station::finish(vault, s, interview)?))?;
+        }
         end_visit(&state);
-        state.scoring.wake();
+        state.wake_scoring();
         Ok(())
     })
     .await
@@ -300,7 +368,7 @@ pub async fn kiosk_leave(window: tauri::Window, state: State<'_, AppState>) -> R
     require(&state, &window, Mode::Kiosk, "kiosk_leave")?;
     blocking(move || {
         end_visit(&state);
-        state.scoring.wake();
+        state.wake_scoring();
         Ok(())
     })
     .await
@@ -331,7 +399,19 @@ pub async fn kiosk_exit(
     blocking(move || {
         // The password first: a wrong one leaves the candidate's visit as it was (the attack
         // pass saw a passer-by end a visit by typing anything here).
-        {
+        if state.is_hub_station() {
+            // Recognised here, so that staff can close a station whose link is down.
+            let mut link = state.hub.lock().map_err(|_| ShellError::Internal("lock".into()))?;
+            let Some(staff) = link.staff.as_ref() else { return Err(FlowError::NotSignedIn.into()) };
+            if !staff.password_matches(&password) {
+                drop(link);
+                tracing::warn!("a wrong password closing a station's kiosk");
+                // Guessing is slow.
+                std::thread::sleep(std::time::Duration::from_secs(1));
+                return Err(ShellError::Vault(vault::VaultError::BadCredentials));
+            }
+            link.staff = None;
+        } else {
             let mut guard = state.signed_in.lock().map_err(|_| ShellError::Internal("lock".into()))?;
             let Some(SignedIn { vault, session: Some(session) }) = guard.as_mut() else {
                 return Err(FlowError::NotSignedIn.into());

@@ -288,6 +288,26 @@ pub struct KioskStatusDto {
     /// After this many seconds without a touch or key, the kiosk returns to its welcome
     /// screen (`INTERVIEW_KIOSK_IDLE_SECONDS`, default 120).
     pub idle_seconds: u32,
+    /// On a kiosk station of a hub: the link and what waits to be handed on (staff's facts).
+    pub hub: Option<HubLinkDto>,
+}
+
+/// A kiosk station's link to its hub, for the staff line of the kiosk window.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct HubLinkDto {
+    /// The hub's address, as enrolled.
+    pub hub: String,
+    /// This station's name at the hub.
+    pub name: String,
+    /// The last request reached the hub.
+    pub connected: bool,
+    /// The hub refused this station as revoked: it can take no more candidates.
+    pub revoked: bool,
+    /// Journal entries (answer steps, segments) not yet handed to the hub.
+    pub waiting: u32,
+    /// How long the oldest of them has waited, seconds.
+    pub oldest_waiting_s: u32,
 }
 
 /// After the access code: whether the ID number's last four characters are asked for.

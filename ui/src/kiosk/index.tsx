@@ -89,6 +89,8 @@ function Kiosk() {
   const [status, setStatus] = useState<KioskStatusDto | null>(null);
   const [live, setLive] = useState<Live>(QUIET);
   const [error, setError] = useState<string | null>(null);
+  /// Why the kiosk cannot start, if it cannot (shown to staff on the sign-in screen).
+  const [fault, setFault] = useState<string | null>(null);
   const heading = useRef<HTMLHeadingElement>(null);
 
   // The station's signals, subscribed once per page.
@@ -97,8 +99,15 @@ function Kiosk() {
     channel.onmessage = (signal) => setLive((current) => applySignal(current, signal));
     void commands.kioskWatch(channel);
     const load = () =>
-      commands.kioskStatus().then((result) => {
-        if (result.status !== "ok") return;
+      runCommand(() => commands.kioskStatus(), lang).then((result) => {
+        if (!result.ok) {
+          // The station cannot start (another program has it open, a damaged spool): staff
+          // see why on the sign-in screen.
+          setScreen((current) => (current.name === "loading" ? { name: "station" } : current));
+          setFault(result.error);
+          return;
+        }
+        setFault(null);
         setStatus(result.data);
         setScreen((current) =>
           current.name === "loading" || (current.name === "welcome" && result.data.station === null)
@@ -107,8 +116,8 @@ function Kiosk() {
         );
       });
     void load();
-    // Keeps the station's session alive and the queue count fresh while idle.
-    const timer = window.setInterval(() => void load(), 60_000);
+    // Keeps the station's session alive and the queue count and the hub's link fresh while idle.
+    const timer = window.setInterval(() => void load(), 15_000);
     return () => window.clearInterval(timer);
   }, []);
 
@@ -164,6 +173,7 @@ function Kiosk() {
   };
 
   const large = "plan" in screen && screen.plan.largeText;
+  const hub = status?.hub ?? null;
   const alert = error !== null && (
     <p role="alert" class="kiosk__error" data-testid="kiosk-error">
       {error}
@@ -181,7 +191,7 @@ function Kiosk() {
       body = <p aria-busy="true">{t("kiosk.loading")}</p>;
       break;
     case "station":
-      body = <StationSignIn heading={h("kiosk.station.title")} error={alert} onDone={(s) => { setStatus(s); setScreen({ name: "welcome" }); }} step={step} />;
+      body = <StationSignIn heading={h("kiosk.station.title")} error={alert || (fault !== null && <p role="alert" class="kiosk__error" data-testid="kiosk-fault">{fault}</p>)} onDone={(s) => { setStatus(s); setScreen({ name: "welcome" }); }} step={step} />;
       break;
     case "welcome":
       body = (
@@ -395,11 +405,24 @@ function Kiosk() {
         <LangButtons />
       </header>
       <main class="kiosk__main">{body}</main>
-      {status !== null && status.station !== null && (
+      {status !== null && status.station !== null && hub === null && (
         <footer class="kiosk__footer" data-testid="kiosk-footer">
           <span data-testid="kiosk-station">{status.station}</span>
           <span data-testid="kiosk-queue" data-waiting={status.scoringWaiting}>
             {formatText(t("kiosk.footer.queue"), { n: num(status.scoringWaiting, lang) })}
+          </span>
+        </footer>
+      )}
+      {status !== null && status.station !== null && hub !== null && (
+        <footer class="kiosk__footer" data-testid="kiosk-footer">
+          <span data-testid="kiosk-station">{`${hub.name} · ${status.station}`}</span>
+          <span data-testid="kiosk-hub" data-connected={String(hub.connected)} data-revoked={String(hub.revoked)}>
+            {hub.revoked
+              ? t("kiosk.footer.hubRevoked")
+              : formatText(t(hub.connected ? "kiosk.footer.hub" : "kiosk.footer.hubDown"), { hub: hub.hub })}
+          </span>
+          <span data-testid="kiosk-waiting" data-waiting={hub.waiting}>
+            {formatText(t("kiosk.footer.waiting"), { n: num(hub.waiting, lang) })}
           </span>
         </footer>
       )}

@@ -535,6 +535,22 @@ export type GenericPhrasingDto = {
 	example: string,
 };
 
+/**  A kiosk station's link to its hub, for the staff line of the kiosk window. */
+export type HubLinkDto = {
+	/**  The hub's address, as enrolled. */
+	hub: string,
+	/**  This station's name at the hub. */
+	name: string,
+	/**  The last request reached the hub. */
+	connected: boolean,
+	/**  The hub refused this station as revoked: it can take no more candidates. */
+	revoked: boolean,
+	/**  Journal entries (answer steps, segments) not yet handed to the hub. */
+	waiting: number,
+	/**  How long the oldest of them has waited, seconds. */
+	oldestWaitingS: number,
+};
+
 /**  Which column (0-based) of an imported file holds what. */
 export type ImportMappingDto = ImportMappingDto_Serialize | ImportMappingDto_Deserialize;
 
@@ -723,6 +739,8 @@ export type KioskStatusDto_Deserialize = {
 	 *  screen (`INTERVIEW_KIOSK_IDLE_SECONDS`, default 120).
 	 */
 	idleSeconds: number,
+	/**  On a kiosk station of a hub: the link and what waits to be handed on (staff's facts). */
+	hub?: HubLinkDto | null,
 };
 
 /**  What the kiosk shows when it is idle (nothing about any candidate). */
@@ -738,6 +756,8 @@ export type KioskStatusDto_Serialize = {
 	 *  screen (`INTERVIEW_KIOSK_IDLE_SECONDS`, default 120).
 	 */
 	idleSeconds: number,
+	/**  On a kiosk station of a hub: the link and what waits to be handed on (staff's facts). */
+	hub: HubLinkDto | null,
 };
 
 /**

@@ -117,7 +117,7 @@ const zhCN = {
   "wizard.station.joining": "正在与中心主机相互验证…",
   "station.home.title": "本机是面试终端",
   "station.home.what": "本机是中心主机 {hub} 的面试终端“{name}”（编号 {id}）。这台电脑上没有保险库，人员与记录都在中心主机上管理。",
-  "station.home.kiosk": "本版本还不能在终端上打开考场窗口（下一版提供）。与中心主机的连接和待送达的录像：interview-kiosk station status。",
+  "station.home.kiosk": "考场窗口用 interview-kiosk kiosk 打开：工作人员用本终端绑定的终端账户登录（在中心主机上验证），候选人的签到、录像都交给中心主机。空闲时本机也帮中心主机评分。与中心主机的连接和待送达的录像：interview-kiosk station status。",
   "admin.office.title": "办公网络",
   "admin.office.intro": "本机的保险库可作为中心主机：其他电脑上的面试终端把每段录像交给它，并在空闲时帮助评分。中心主机以服务方式运行（interview-kiosk hub serve），与是否有人登录无关。",
   "admin.office.hubRunning": "中心主机服务正在运行，终端可以连接。",
@@ -280,6 +280,10 @@ const zhCN = {
   "kiosk.thanks.lead": "您的回答已全部安全保存。面试结果将由工作人员通知您。",
   "kiosk.thanks.human": "AI 评分只作为参考，最终决定由工作人员作出。",
   "kiosk.footer.queue": "待评分：{n}",
+  "kiosk.footer.hub": "中心主机 {hub}：已连接",
+  "kiosk.footer.hubDown": "中心主机 {hub}：连接中断，录像暂存本机",
+  "kiosk.footer.hubRevoked": "本终端已被中心主机吊销，不能再接待候选人。请联系管理员。",
+  "kiosk.footer.waiting": "待送达：{n}",
 } as const;
 
 export type Key = keyof typeof zhCN;
@@ -392,7 +396,7 @@ const en: Record<Key, string> = {
   "wizard.station.joining": "Verifying each other with the hub…",
   "station.home.title": "This machine is a kiosk station",
   "station.home.what": "This machine is the station “{name}” (no. {id}) of the hub at {hub}. It holds no vault: people and records are managed at the hub.",
-  "station.home.kiosk": "This version cannot open the kiosk window on a station yet (the next one will). The link to the hub and what waits for it: interview-kiosk station status.",
+  "station.home.kiosk": "Open the kiosk window with interview-kiosk kiosk: staff sign in with the kiosk account this station is bound to (checked at the hub), and every check-in and recording goes to the hub. Between visits this machine helps the hub score. The link to the hub and what waits for it: interview-kiosk station status.",
   "admin.office.title": "Office network",
   "admin.office.intro": "This machine's vault can be the hub of an office: kiosk stations on other computers hand it every recording, and help score when idle. The hub runs as a service (interview-kiosk hub serve), whether or not anyone is signed in.",
   "admin.office.hubRunning": "The hub service is running; stations can connect.",
@@ -555,6 +559,10 @@ const en: Record<Key, string> = {
   "kiosk.thanks.lead": "All your answers are safely saved. The staff will let you know the result.",
   "kiosk.thanks.human": "The AI's score is advice only; a person makes the final decision.",
   "kiosk.footer.queue": "Waiting to be scored: {n}",
+  "kiosk.footer.hub": "Hub {hub}: connected",
+  "kiosk.footer.hubDown": "Hub {hub}: link down, recordings kept here",
+  "kiosk.footer.hubRevoked": "The hub has revoked this station: it can take no more candidates. Call the administrator.",
+  "kiosk.footer.waiting": "Waiting to be sent: {n}",
 };
 
 export const DICTIONARIES: Record<Lang, Record<Key, string>> = { "zh-CN": zhCN, en };

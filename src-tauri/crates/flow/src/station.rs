@@ -4,7 +4,7 @@
 //! these same steps; the window adds the devices' thread and the page's signals around them.
 
 use capture::Capture;
-use capture::kiosk::{AnswerOutcome, Controls, KioskEvent, Limits};
+use capture::kiosk::{AnswerOutcome, AnswerStore, Controls, KioskEvent, Limits};
 use interview::{Action, InterviewEvent};
 use vault::{AccessCode, KioskPlan, Session, UnfinishedAnswer, Vault};
 
@@ -81,12 +81,11 @@ pub struct AnswerDone {
 }
 
 /// One attempt at a question: the preparation countdown (ended early by "ready" on
-/// `controls`), then the answer recorded into the vault until the time is up or "finished".
-/// `None` when the visit was abandoned during the preparation (nothing recorded).
-#[allow(clippy::too_many_arguments)]
+/// `controls`), then the answer recorded into `store` (the vault, or a station's journal)
+/// until the time is up or "finished". `None` when the visit was abandoned during the
+/// preparation (nothing recorded).
 pub fn answer(
-    vault: &mut Vault,
-    station: &Session,
+    store: &mut dyn AnswerStore,
     capture: &Capture,
     interview_id: i64,
     question_id: i64,
@@ -98,10 +97,8 @@ pub fn answer(
     if controls.is_abandoned() {
         return Ok(None);
     }
-    let mut store = capture::kiosk::VaultStore { vault, session: station };
-    let outcome =
-        capture::kiosk::record_answer(&mut store, capture, interview_id, question_id, limits, controls, on_event)?;
-    let attempts = vault.attempts(station, interview_id, question_id)?;
+    let outcome = capture::kiosk::record_answer(store, capture, interview_id, question_id, limits, controls, on_event)?;
+    let attempts = store.attempts(interview_id, question_id)?;
     Ok(Some(AnswerDone { outcome, attempts_left: limits.attempts.saturating_sub(attempts.committed) }))
 }
 

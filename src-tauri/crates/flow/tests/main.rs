@@ -114,8 +114,7 @@ fn answer(vault: &mut Vault, station_session: &Session, plan: &vault::KioskPlan,
     let candidate = control.answer_then(clip, move || finisher.finish());
     let limits = station::limits(plan);
     let done = station::answer(
-        vault,
-        station_session,
+        &mut capture::kiosk::VaultStore { vault, session: station_session },
         &capture,
         plan.interview_id,
         plan.questions[at].question_id,

@@ -284,7 +284,7 @@ fn forwarding(versions: &str) {
     // On: a station's journal, forwarded while it records.
     let dir = tempfile::tempdir().unwrap();
     office::station::enrol(dir.path(), &hub.hub(), &hub.code("kiosk-1"), "Booth R").unwrap();
-    let station = office::station::Station::open(dir.path(), None).unwrap();
+    let station = std::sync::Arc::new(office::station::Station::open(dir.path(), None).unwrap());
     let (question, code) = hub.invitation();
     let plan = station.check_in(&code, None).unwrap();
     station.consent(plan.interview_id, true).unwrap();

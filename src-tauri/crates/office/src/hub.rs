@@ -410,6 +410,45 @@ async fn hello(
         .map(Json)
 }
 
+/// A member of staff signs the station's kiosk window in: the password of the kiosk account
+/// this station acts as, checked (and counted towards its lockout) here. Another account, even
+/// a valid one, is refused: the station records only as the account its code was bound to.
+async fn staff_check(
+    State(state): Shared,
+    ConnectInfo(peer): Peer,
+    body: Body<wire::StaffCheck>,
+) -> Result<Json<wire::StaffCheckResponse>, Failure> {
+    let Json(wire::StaffCheck { username, password }) = body.map_err(bad_body)?;
+    let password = zeroize::Zeroizing::new(password);
+    state
+        .as_station(&peer, move |vault, station| {
+            let device = format!("station {}", station.station().unwrap_or_default());
+            let staff = vault.login(&username, &password, &device)?;
+            let same = staff.user_id == station.user_id;
+            vault.logout(&staff)?;
+            if !same {
+                tracing::warn!("a station's kiosk window was signed in with another account");
+                return Err(failure(
+                    StatusCode::FORBIDDEN,
+                    "office.wrong_account",
+                    Localized::new(
+                        format!("本终端以面试终端账号 {} 工作，请用该账号登录。", station.username),
+                        format!(
+                            "This station works as the kiosk account {}; sign in with that account.",
+                            station.username
+                        ),
+                    ),
+                ));
+            }
+            Ok(wire::StaffCheckResponse {
+                username: station.username.clone(),
+                organisation: vault.organisation()?.name,
+            })
+        })
+        .await
+        .map(Json)
+}
+
 async fn needs_identity(
     State(state): Shared,
     ConnectInfo(peer): Peer,
@@ -679,6 +718,7 @@ pub async fn serve(
     // segment or a result).
     let stations = Router::new()
         .route(&p("/hello"), post(hello))
+        .route(&p("/staff-check"), post(staff_check))
         .route(&p("/needs-identity"), post(needs_identity))
         .route(&p("/check-in"), post(check_in))
         .route(&p("/consent"), post(consent))

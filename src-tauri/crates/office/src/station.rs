@@ -525,9 +525,24 @@ impl Station {
         self.shared.client.post_empty("/consent", &wire::ConsentRequest { interview_id, given })
     }
 
-    /// Where this visit's answers are recorded: the journal.
-    pub fn store(&self) -> JournalStore<'_> {
-        JournalStore { station: self, attempts: HashMap::new(), questions: HashMap::new() }
+    /// Where a visit's answers are recorded: the journal. Keep one store for the whole visit
+    /// (it counts the attempts at each question).
+    pub fn store(self: &Arc<Self>) -> JournalStore {
+        JournalStore { station: self.clone(), attempts: HashMap::new(), questions: HashMap::new() }
+    }
+
+    /// A member of staff signs the kiosk window in with the password of the kiosk account this
+    /// station acts as, checked at the hub. What is kept is only enough to recognise the same
+    /// password when the kiosk is closed (which must work while the link is down).
+    pub fn check_staff(&self, username: &str, password: &str) -> Result<StaffSignIn, OfficeError> {
+        let answer: wire::StaffCheckResponse = self
+            .shared
+            .client
+            .post("/staff-check", &wire::StaffCheck { username: username.to_owned(), password: password.to_owned() })?;
+        let mut key = zeroize::Zeroizing::new([0u8; 32]);
+        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, key.as_mut());
+        let tag = StaffSignIn::tag(&key, password);
+        Ok(StaffSignIn { username: answer.username, organisation: answer.organisation, key, tag })
     }
 
     /// The last question is done: journalled, so it reaches the hub after every answer.
@@ -558,16 +573,51 @@ impl Station {
     }
 }
 
+/// The member of staff who signed a station's kiosk window in (checked at the hub). Holds a
+/// keyed hash of the password under a key that lives only in this process, so that the kiosk
+/// can be closed with the same password while the hub is out of reach; never the password.
+pub struct StaffSignIn {
+    /// The kiosk account the station acts as.
+    pub username: String,
+    pub organisation: String,
+    key: zeroize::Zeroizing<[u8; 32]>,
+    tag: [u8; 32],
+}
+
+impl std::fmt::Debug for StaffSignIn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StaffSignIn").field("username", &self.username).finish_non_exhaustive()
+    }
+}
+
+impl StaffSignIn {
+    fn tag(key: &[u8; 32], password: &str) -> [u8; 32] {
+        use hmac::Mac;
+        let mut mac = <hmac::Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key length");
+        mac.update(password.as_bytes());
+        mac.finalize().into_bytes().into()
+    }
+
+    /// Whether `password` is the one the hub accepted at sign-in (compared in constant time).
+    pub fn password_matches(&self, password: &str) -> bool {
+        use hmac::Mac;
+        let mut mac =
+            <hmac::Hmac<Sha256> as Mac>::new_from_slice(self.key.as_ref()).expect("HMAC takes any key length");
+        mac.update(password.as_bytes());
+        mac.verify_slice(&self.tag).is_ok()
+    }
+}
+
 /// A visit's answers as journal entries: each step is on disk before the call returns, and
 /// the forwarder is woken to hand it on.
-pub struct JournalStore<'a> {
-    station: &'a Station,
+pub struct JournalStore {
+    station: Arc<Station>,
     attempts: HashMap<(i64, i64), Attempts>,
     /// The question of each answer begun here.
     questions: HashMap<i64, (i64, i64)>,
 }
 
-impl std::fmt::Debug for JournalStore<'_> {
+impl std::fmt::Debug for JournalStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("JournalStore").field("answers", &self.questions.len()).finish()
     }
@@ -580,7 +630,7 @@ fn store_error(error: OfficeError) -> CaptureError {
     }
 }
 
-impl AnswerStore for JournalStore<'_> {
+impl AnswerStore for JournalStore {
     fn attempts(&mut self, interview_id: i64, question_id: i64) -> Result<Attempts, CaptureError> {
         Ok(self.attempts.get(&(interview_id, question_id)).copied().unwrap_or_default())
     }

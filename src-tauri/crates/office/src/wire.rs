@@ -109,6 +109,30 @@ pub struct NeedsIdentity {
     pub needs_identity: bool,
 }
 
+/// A member of staff signs a station's kiosk window in: checked at the hub against the kiosk
+/// account the station acts as (a wrong password counts towards that account's lockout there).
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffCheck {
+    pub username: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for StaffCheck {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StaffCheck").finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffCheckResponse {
+    /// The station's kiosk account (the name the window shows).
+    pub username: String,
+    /// The organisation's name, for the kiosk's welcome screen (may be empty).
+    pub organisation: String,
+}
+
 /// A checked-in candidate's plan: the masked name, the job title, the questions (the vault's
 /// `KioskPlan`, as the kiosk window gets it on a standalone machine).
 #[derive(Debug, Serialize, Deserialize)]

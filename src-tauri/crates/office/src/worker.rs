@@ -113,3 +113,79 @@ pub fn work(
     }
     Ok(stats)
 }
+
+/// A kiosk station's scoring for the hub between visits: never while a candidate is at the
+/// kiosk (recording keeps the cores), the models loaded only while there is work. Stops when
+/// dropped (an answer being scored is finished first, or lost to its lease).
+pub struct BetweenVisits {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl std::fmt::Debug for BetweenVisits {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BetweenVisits").finish_non_exhaustive()
+    }
+}
+
+impl Drop for BetweenVisits {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// How long a station waits before asking again after the hub refused its work (other
+/// versions) or could not be reached.
+const RETRY: Duration = Duration::from_secs(60);
+
+impl BetweenVisits {
+    /// Starts scoring for the hub of the station in `data_dir`, on `threads` threads, whenever
+    /// `candidate_present` says no one is at the kiosk.
+    pub fn start(
+        data_dir: std::path::PathBuf,
+        threads: usize,
+        candidate_present: std::sync::Arc<dyn Fn() -> bool + Send + Sync>,
+    ) -> Result<BetweenVisits, OfficeError> {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let stop = std::sync::Arc::new(AtomicBool::new(false));
+        let stopped = stop.clone();
+        std::thread::Builder::new()
+            .name("station-scoring".into())
+            .spawn(move || {
+                let quiet = |wait: Duration| {
+                    let until = Instant::now() + wait;
+                    while Instant::now() < until && !stopped.load(Ordering::SeqCst) {
+                        std::thread::sleep(Duration::from_millis(200));
+                    }
+                };
+                while !stopped.load(Ordering::SeqCst) {
+                    if candidate_present() {
+                        quiet(Duration::from_secs(1));
+                        continue;
+                    }
+                    let ran = crate::station::client(&data_dir).and_then(|client| {
+                        let versions = flow::scoring::worker_versions()?;
+                        let until = Until::Stopped { poll: Duration::from_secs(10) };
+                        work(&client, &versions, threads, until, &|| {
+                            stopped.load(Ordering::SeqCst) || candidate_present()
+                        })
+                    });
+                    match ran {
+                        Ok(stats) if stats.scored + stats.dropped + stats.failed > 0 => {
+                            tracing::info!(
+                                scored = stats.scored,
+                                failed = stats.failed,
+                                "scored for the hub between visits"
+                            );
+                        }
+                        Ok(_) => {}
+                        Err(error) => {
+                            tracing::warn!(code = error.code(), detail = %error, "scoring for the hub paused");
+                            quiet(RETRY);
+                        }
+                    }
+                }
+            })
+            .map_err(|e| OfficeError::Io { path: "station-scoring thread".into(), source: e })?;
+        Ok(BetweenVisits { stop })
+    }
+}

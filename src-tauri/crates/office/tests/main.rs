@@ -20,7 +20,7 @@ use office::{EnrolmentCode, OfficeError};
 use sha2::{Digest, Sha256};
 use vault::Applied;
 
-use support::{HUB_VERSIONS, Hub, client_of, enrolled, hello, journal, refused_code, segment};
+use support::{HUB_VERSIONS, Hub, PASSWORD, client_of, enrolled, hello, journal, refused_code, segment};
 
 #[test]
 fn enrolment_needs_the_right_unexpired_unused_code_and_the_hub_shows_the_authority_it_was_made_with() {
@@ -201,6 +201,35 @@ fn a_forged_certificate_a_missing_one_and_a_revoked_station_are_refused() {
     vault.rename_station(&admin, config.station_id, "Booth 1 (old)").unwrap();
     assert!(vault.rename_station(&admin, config.station_id, "bad\nname").is_err());
     assert_eq!(vault.list_stations(&admin).unwrap()[0].name, "Booth 1 (old)");
+}
+
+/// A station's kiosk window is signed in at the hub with the kiosk account the station is bound
+/// to: a wrong password is refused (and counted there), another valid account is refused, and
+/// the password accepted is recognised again for closing the kiosk while the hub is away.
+#[test]
+fn staff_sign_in_at_a_station_is_checked_at_the_hub_against_the_bound_account() {
+    let hub = Hub::start();
+    let dir = tempfile::tempdir().unwrap();
+    enrolled(&hub, dir.path(), "kiosk-1", "Booth 1");
+    let station = office::station::Station::open(dir.path(), None).unwrap();
+    assert_eq!(refused_code(station.check_staff("kiosk-1", "not the password")), "auth.bad_credentials");
+    let failed = {
+        let mut vault = hub.vault();
+        let admin = hub.sign_in(&mut vault, "admin");
+        let log = vault.audit_log(&admin, None, 100_000).unwrap();
+        log.iter().filter(|r| r.action == "auth.login" && r.outcome == "failed").count()
+    };
+    assert_eq!(failed, 1, "the wrong password was not counted at the hub");
+    // kiosk-2 is a valid kiosk account of the hub, but not the one this station acts as.
+    let other = station.check_staff("kiosk-2", PASSWORD).unwrap_err();
+    assert!(matches!(&other, OfficeError::Refused { code, .. } if code == "office.wrong_account"), "{other:?}");
+    assert!(interview::UserFacing::user_message(&other).en.contains("kiosk-1"));
+    let staff = station.check_staff("kiosk-1", PASSWORD).unwrap();
+    assert_eq!(staff.username, "kiosk-1");
+    drop(hub);
+    assert!(staff.password_matches(PASSWORD));
+    assert!(!staff.password_matches("not the password"));
+    assert!(!staff.password_matches(""));
 }
 
 #[test]
