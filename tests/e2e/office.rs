@@ -655,6 +655,12 @@ async fn a_candidate_takes_a_whole_interview_in_a_stations_kiosk_window() -> Res
     let station = Station { cli: machine(root.path(), "st")?, netns: None };
     station.enrol(&hub, &address, "Booth 5")?;
     station.cli.ok(&["devices", "--camera", "synthetic:portrait", "--microphone", "synthetic:voice"])?;
+    // Any backlog at all stops new visits here (the limit is 4 GiB by default), so that the
+    // staff line's reason can be seen.
+    let config_path = station.cli.data.join("station/station.json");
+    let mut config: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&config_path)?)?;
+    config["spool_max_bytes"] = serde_json::json!(1);
+    std::fs::write(&config_path, serde_json::to_vec_pretty(&config)?)?;
     let first = invite(&hub.cli, "赵六", Some("11010519491231002X"), &[])?;
     let second = invite(&hub.cli, "钱七", None, &[])?;
 
@@ -726,6 +732,14 @@ async fn a_candidate_takes_a_whole_interview_in_a_stations_kiosk_window() -> Res
     app.click("[data-testid=kiosk-thanks-done]").await?;
     wait_screen(&app, "welcome", 20).await?;
     ensure!(station.pending()? > 0, "nothing waits for the hub while it is down");
+    // Staff read why no new visit starts (the staff line refreshes every 15 s).
+    let deadline = std::time::Instant::now() + Duration::from_secs(40);
+    while crate::kiosk::count(&app, "[data-testid=kiosk-refusing]").await? == 0 {
+        ensure!(std::time::Instant::now() < deadline, "the staff line does not say why visits wait");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let why = app.text_of("[data-testid=kiosk-refusing]").await?;
+    ensure!(why.contains("尚未送达中心主机"), "{why}");
 
     // The next candidate, while the hub is still down (the welcome screen is back in Chinese
     // for them): told what to do, not where the hub is.
@@ -738,7 +752,10 @@ async fn a_candidate_takes_a_whole_interview_in_a_stations_kiosk_window() -> Res
     // The hub is back: everything reaches it, and the station scores between visits.
     hub.start()?;
     let deadline = std::time::Instant::now() + Duration::from_secs(90);
-    while !(station.pending()? == 0 && attr(&app, "[data-testid=kiosk-hub]", "data-connected").await? == "true") {
+    while !(station.pending()? == 0
+        && attr(&app, "[data-testid=kiosk-hub]", "data-connected").await? == "true"
+        && crate::kiosk::count(&app, "[data-testid=kiosk-refusing]").await? == 0)
+    {
         ensure!(std::time::Instant::now() < deadline, "the journal did not reach the hub: {}", log_tail(&station.cli));
         tokio::time::sleep(Duration::from_millis(500)).await;
     }

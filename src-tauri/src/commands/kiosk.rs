@@ -14,9 +14,12 @@ use zeroize::Zeroizing;
 use super::blocking;
 use super::guard::require;
 use crate::error::ShellError;
-use crate::ipc::{CodeCheckDto, HubLinkDto, IpcError, KioskPlanDto, KioskQuestionDto, KioskSignal, KioskStatusDto};
+use crate::ipc::{
+    CodeCheckDto, HubLinkDto, IpcError, KioskPlanDto, KioskQuestionDto, KioskSignal, KioskStatusDto, Text,
+};
 use crate::kiosk::Recording;
 use crate::state::{AppState, Mode, SignedIn, Visit};
+use interview::UserFacing;
 
 fn plan_dto(plan: &vault::KioskPlan) -> KioskPlanDto {
     let practice = station::practice_limits(plan);
@@ -109,6 +112,7 @@ fn hub_status(state: &AppState) -> Result<KioskStatusDto, ShellError> {
             revoked: status.link.revoked,
             waiting: status.backlog_entries.min(u32::MAX as u64) as u32,
             oldest_waiting_s: status.oldest_waiting_s.min(u32::MAX as u64) as u32,
+            refusing_visits: station.ready_for_visit().err().map(|e| Text::from(e.user_message())),
         }),
     })
 }

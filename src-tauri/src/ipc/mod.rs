@@ -308,6 +308,8 @@ pub struct HubLinkDto {
     pub waiting: u32,
     /// How long the oldest of them has waited, seconds.
     pub oldest_waiting_s: u32,
+    /// Why no new visit starts now (the spool holds too much or too old), for staff.
+    pub refusing_visits: Option<Text>,
 }
 
 /// After the access code: whether the ID number's last four characters are asked for.

@@ -424,6 +424,7 @@ function Kiosk() {
           <span data-testid="kiosk-waiting" data-waiting={hub.waiting}>
             {formatText(t("kiosk.footer.waiting"), { n: num(hub.waiting, lang) })}
           </span>
+          {hub.refusingVisits != null && <span data-testid="kiosk-refusing">{textIn(hub.refusingVisits, lang)}</span>}
         </footer>
       )}
     </div>

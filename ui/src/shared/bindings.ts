@@ -536,7 +536,10 @@ export type GenericPhrasingDto = {
 };
 
 /**  A kiosk station's link to its hub, for the staff line of the kiosk window. */
-export type HubLinkDto = {
+export type HubLinkDto = HubLinkDto_Serialize | HubLinkDto_Deserialize;
+
+/**  A kiosk station's link to its hub, for the staff line of the kiosk window. */
+export type HubLinkDto_Deserialize = {
 	/**  The hub's address, as enrolled. */
 	hub: string,
 	/**  This station's name at the hub. */
@@ -549,6 +552,26 @@ export type HubLinkDto = {
 	waiting: number,
 	/**  How long the oldest of them has waited, seconds. */
 	oldestWaitingS: number,
+	/**  Why no new visit starts now (the spool holds too much or too old), for staff. */
+	refusingVisits?: Text | null,
+};
+
+/**  A kiosk station's link to its hub, for the staff line of the kiosk window. */
+export type HubLinkDto_Serialize = {
+	/**  The hub's address, as enrolled. */
+	hub: string,
+	/**  This station's name at the hub. */
+	name: string,
+	/**  The last request reached the hub. */
+	connected: boolean,
+	/**  The hub refused this station as revoked: it can take no more candidates. */
+	revoked: boolean,
+	/**  Journal entries (answer steps, segments) not yet handed to the hub. */
+	waiting: number,
+	/**  How long the oldest of them has waited, seconds. */
+	oldestWaitingS: number,
+	/**  Why no new visit starts now (the spool holds too much or too old), for staff. */
+	refusingVisits: Text | null,
 };
 
 /**  Which column (0-based) of an imported file holds what. */
@@ -740,7 +763,7 @@ export type KioskStatusDto_Deserialize = {
 	 */
 	idleSeconds: number,
 	/**  On a kiosk station of a hub: the link and what waits to be handed on (staff's facts). */
-	hub?: HubLinkDto | null,
+	hub?: HubLinkDto_Deserialize | null,
 };
 
 /**  What the kiosk shows when it is idle (nothing about any candidate). */
@@ -757,7 +780,7 @@ export type KioskStatusDto_Serialize = {
 	 */
 	idleSeconds: number,
 	/**  On a kiosk station of a hub: the link and what waits to be handed on (staff's facts). */
-	hub: HubLinkDto | null,
+	hub: HubLinkDto_Serialize | null,
 };
 
 /**
