@@ -86,6 +86,9 @@ enum Command {
     /// An office of several machines, at a kiosk station: enrol with a hub, status, forward.
     #[command(subcommand)]
     Station(office_cli::StationCommand),
+    /// An office of several machines, at a staff workstation: enrol with a hub, status.
+    #[command(subcommand)]
+    Workstation(office_cli::WorkstationCommand),
     /// Signed PDF reports: candidate, job, audit.
     #[command(subcommand)]
     Report(report_cli::ReportCommand),
@@ -184,6 +187,7 @@ fn run(cli: Cli, name: &str, lang: Lang, log_guard: &mut Option<WorkerGuard>) ->
         Command::Devices(args) => devices_cli::run(args, &data_dir, lang),
         Command::Hub(command) => office_cli::run_hub(command, &data_dir, lang),
         Command::Station(command) => office_cli::run_station(command, &data_dir, lang),
+        Command::Workstation(command) => office_cli::run_workstation(command, &data_dir, lang),
         Command::Report(command) => report_cli::run(command, &data_dir, lang),
         Command::Verify(args) => {
             if report_cli::run_verify(args, &data_dir, lang)? {

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use capture::kiosk::Controls;
 use clap::Subcommand;
-use interview::{Lang, UserFacing};
+use interview::{Lang, MachineRole, UserFacing};
 use office::EnrolmentCode;
 use office::station::Station;
 
@@ -41,12 +41,20 @@ pub enum HubCommand {
         #[arg(long, value_name = "USER")]
         user: String,
     },
-    /// Create a one-time enrolment code for a station (valid 15 minutes), bound to the kiosk
-    /// account the station will act as.
+    /// Create a one-time enrolment code (valid 15 minutes): for a kiosk station, bound to the
+    /// kiosk account it will act as; or, with --workstation, for a staff workstation.
     Code {
-        /// The kiosk account.
-        #[arg(long, value_name = "KIOSK_ACCOUNT")]
-        kiosk_account: String,
+        /// The kiosk account a station will act as.
+        #[arg(
+            long,
+            value_name = "KIOSK_ACCOUNT",
+            required_unless_present = "workstation",
+            conflicts_with = "workstation"
+        )]
+        kiosk_account: Option<String>,
+        /// The code is for a staff workstation.
+        #[arg(long)]
+        workstation: bool,
         #[arg(long, value_name = "USER")]
         user: String,
     },
@@ -71,6 +79,71 @@ pub enum HubCommand {
         #[arg(long, value_name = "USER")]
         user: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WorkstationCommand {
+    /// Make this installation a staff workstation of a hub, with a workstation code (read from
+    /// the terminal or standard input).
+    Enrol {
+        /// The hub's address as HOST:PORT.
+        #[arg(long)]
+        hub: String,
+        /// This workstation's name at the hub, e.g. "HR office, desk 3".
+        #[arg(long)]
+        name: String,
+    },
+    /// Whether the hub answers this workstation.
+    Status,
+}
+
+pub fn run_workstation(command: WorkstationCommand, data_dir: &Path, lang: Lang) -> Result<(), ShellError> {
+    vault::keys::credential::use_platform_store()?;
+    match command {
+        WorkstationCommand::Enrol { hub, name } => {
+            if let Ok(existing) = office::station::load_config(data_dir) {
+                return Err(office::OfficeError::AlreadyAStation { hub: existing.hub }.into());
+            }
+            if vault::VaultPaths::in_data_dir(data_dir).exists() {
+                return Err(ShellError::AlreadySetUp);
+            }
+            let code = read_code(lang)?;
+            let config = office::workstation::enrol(data_dir, &hub, &code, &name)?;
+            println!(
+                "{} {} ({} {}, {} {})",
+                t(lang, "本机已注册为工作人员工作站：", "this machine is now a staff workstation:"),
+                config.name,
+                t(lang, "编号", "id"),
+                config.station_id,
+                t(lang, "中心主机", "hub"),
+                config.hub
+            );
+            Ok(())
+        }
+        WorkstationCommand::Status => {
+            let config = office::station::load_config(data_dir)?;
+            let answer = office::workstation::hello(data_dir)?;
+            let offset = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_millis() as i64)
+                .unwrap_or(0)
+                - answer.hub_time_ms;
+            println!(
+                "{} {} ({} {}): {}",
+                t(lang, "中心主机", "hub"),
+                config.hub,
+                t(lang, "工作站编号", "workstation id"),
+                answer.station_id,
+                t(lang, "已连接", "connected")
+            );
+            println!(
+                "{} {:+.1} s",
+                t(lang, "本机时钟与中心主机相差", "clock offset to the hub"),
+                offset as f64 / 1000.0
+            );
+            Ok(())
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -126,28 +199,45 @@ pub fn run_hub(command: HubCommand, data_dir: &Path, lang: Lang) -> Result<(), S
             settings.local_scoring = (!no_scoring).then(|| data_dir.to_owned());
             serve(data_dir, settings, &user, lang)
         }
-        HubCommand::Code { kiosk_account, user } => {
+        HubCommand::Code { kiosk_account, workstation, user } => {
             let (mut vault, session) = crate::vault_cli::sign_in(data_dir, &user, lang)?;
-            let code = office::hub::new_enrolment_code(&mut vault, &session, &kiosk_account)?;
-            println!(
-                "{}",
-                t(
-                    lang,
-                    "终端注册码（15 分钟内有效，只能使用一次）：",
-                    "station enrolment code (valid 15 minutes, once):"
+            let made_for = match (&kiosk_account, workstation) {
+                (Some(kiosk_account), false) => office::hub::CodeFor::Station { kiosk_account },
+                _ => office::hub::CodeFor::Workstation,
+            };
+            let code = office::hub::new_enrolment_code(&mut vault, &session, made_for)?;
+            let (what, how) = if workstation {
+                (
+                    t(
+                        lang,
+                        "工作站注册码（15 分钟内有效，只能使用一次）：",
+                        "workstation enrolment code (valid 15 minutes, once):",
+                    ),
+                    t(
+                        lang,
+                        "请在工作站上运行 interview-kiosk workstation enrol --hub 地址:端口 --name 名称 并输入此码。",
+                        "On the workstation, run interview-kiosk workstation enrol --hub HOST:PORT --name NAME and type this code.",
+                    ),
                 )
-            );
+            } else {
+                (
+                    t(
+                        lang,
+                        "终端注册码（15 分钟内有效，只能使用一次）：",
+                        "station enrolment code (valid 15 minutes, once):",
+                    ),
+                    t(
+                        lang,
+                        "请在终端上运行 interview-kiosk station enrol --hub 地址:端口 --name 名称 并输入此码。",
+                        "On the station, run interview-kiosk station enrol --hub HOST:PORT --name NAME and type this code.",
+                    ),
+                )
+            };
+            println!("{what}");
             println!();
             println!("    {}", code.display().as_str());
             println!();
-            println!(
-                "{}",
-                t(
-                    lang,
-                    "请在终端上运行 interview-kiosk station enrol --hub 地址:端口 --name 名称 并输入此码。",
-                    "On the station, run interview-kiosk station enrol --hub HOST:PORT --name NAME and type this code."
-                )
-            );
+            println!("{how}");
             Ok(())
         }
         HubCommand::Stations { user, json } => {
@@ -184,11 +274,16 @@ pub fn run_hub(command: HubCommand, data_dir: &Path, lang: Lang) -> Result<(), S
                     };
                     format!("{:+.1} s{warn}", ms as f64 / 1000.0)
                 });
+                let (kind, account) = match station.role {
+                    MachineRole::Station => (t(lang, "终端", "station"), station.account.as_str()),
+                    MachineRole::Workstation => (t(lang, "工作站", "workstation"), "-"),
+                };
                 println!(
-                    "  {:>3}  {:<16} {:<10} {:<8} {} {:>6}  {} {:>5}  {} {}  {} {}",
+                    "  {:>3}  {:<11} {:<16} {:<10} {:<8} {} {:>6}  {} {:>5}  {} {}  {} {}",
                     station.id,
+                    kind,
                     station.name,
-                    station.account,
+                    account,
                     state,
                     t(lang, "上次联系", "seen"),
                     last,
@@ -275,7 +370,7 @@ pub fn run_station(command: StationCommand, data_dir: &Path, lang: Lang) -> Resu
                 return Err(office::OfficeError::AlreadyAStation { hub: existing.hub }.into());
             }
             let code = read_code(lang)?;
-            let config = office::station::enrol(data_dir, &hub, &code, &name)?;
+            let config = office::station::enrol(data_dir, &hub, &code, &name, MachineRole::Station)?;
             println!(
                 "{} {} ({} {}, {} {})",
                 t(lang, "本机已注册为面试终端：", "this machine is now a station:"),

@@ -29,11 +29,10 @@ pub async fn app_status(state: State<'_, AppState>) -> Result<AppStatus, IpcErro
         components,
         components_error,
         vault_exists,
-        station: office::station::load_config(&state.data_dir).ok().map(|c| crate::ipc::StationSetupDto {
-            hub: c.hub,
-            name: c.name,
-            station_id: c.station_id as u32,
-        }),
+        station: office::station::load_config(&state.data_dir)
+            .ok()
+            .filter(|c| c.role == interview::MachineRole::Station)
+            .map(|c| crate::ipc::StationSetupDto { hub: c.hub, name: c.name, station_id: c.station_id as u32 }),
         staff_idle_seconds: staff_idle_seconds(),
     })
 }

@@ -27,7 +27,7 @@ fn office(vault: &mut vault::Vault, session: &vault::Session) -> Result<OfficeDt
             StationDto {
                 id: s.id as u32,
                 name: s.name,
-                account: s.account,
+                account: (s.role == interview::MachineRole::Station).then_some(s.account),
                 revoked: s.revoked_at_ms.is_some(),
                 online: seen.online,
                 last_seen_s: s.presence.last_seen_at_ms.map(|at| ((now - at).max(0) / 1000) as f64),
@@ -65,7 +65,11 @@ pub async fn admin_enrolment_code(
     require(&state, &window, Mode::Staff, "admin_enrolment_code")?;
     blocking(move || {
         state.with_session(|vault, session| {
-            let code = office::hub::new_enrolment_code(vault, session, &kiosk_account)?;
+            let code = office::hub::new_enrolment_code(
+                vault,
+                session,
+                office::hub::CodeFor::Station { kiosk_account: &kiosk_account },
+            )?;
             Ok(EnrolmentCodeDto {
                 code: code.display().to_string(),
                 kiosk_account,

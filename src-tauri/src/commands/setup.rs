@@ -29,7 +29,9 @@ pub async fn setup_create_vault(
     require(&state, &window, Mode::Staff, "setup_create_vault")?;
     let password = Zeroizing::new(password);
     blocking(move || {
-        if vault::VaultPaths::in_data_dir(&state.data_dir).exists() || office::station::is_station(&state.data_dir) {
+        if vault::VaultPaths::in_data_dir(&state.data_dir).exists()
+            || office::station::enrolled_as(&state.data_dir).is_some()
+        {
             return Err(ShellError::AlreadySetUp);
         }
         vault::keys::credential::use_platform_store()?;
@@ -283,12 +285,15 @@ pub async fn setup_enrol_station(
     require(&state, &window, Mode::Staff, "setup_enrol_station")?;
     let code = Zeroizing::new(code);
     blocking(move || {
-        if vault::VaultPaths::in_data_dir(&state.data_dir).exists() || office::station::is_station(&state.data_dir) {
+        if vault::VaultPaths::in_data_dir(&state.data_dir).exists()
+            || office::station::enrolled_as(&state.data_dir).is_some()
+        {
             return Err(ShellError::AlreadySetUp);
         }
         vault::keys::credential::use_platform_store()?;
         let code = office::EnrolmentCode::parse(&code)?;
-        let config = office::station::enrol(&state.data_dir, hub.trim(), &code, name.trim())?;
+        let config =
+            office::station::enrol(&state.data_dir, hub.trim(), &code, name.trim(), interview::MachineRole::Station)?;
         Ok(crate::ipc::StationSetupDto { hub: config.hub, name: config.name, station_id: config.station_id as u32 })
     })
     .await

@@ -220,8 +220,8 @@ pub struct OfficeDto {
 pub struct StationDto {
     pub id: u32,
     pub name: String,
-    /// The kiosk account it acts as.
-    pub account: String,
+    /// The kiosk account it acts as; none for a staff workstation (people sign in at it).
+    pub account: Option<String>,
     pub revoked: bool,
     pub online: bool,
     /// Seconds since it last said hello (none: never).

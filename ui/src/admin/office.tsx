@@ -76,7 +76,7 @@ export function OfficeNetwork() {
                 <th scope="row" data-testid="station-name">
                   {s.name}
                 </th>
-                <td>{s.account}</td>
+                <td>{s.account ?? t("admin.office.workstation")}</td>
                 <td data-testid="station-state">{s.revoked ? t("admin.office.revoked") : s.online ? t("admin.office.online") : t("admin.office.offline")}</td>
                 <td>{s.lastSeenS == null ? "—" : formatText(t("admin.office.secondsAgo"), { s: number(s.lastSeenS) })}</td>
                 <td>{s.backlog == null ? "—" : number(s.backlog)}</td>

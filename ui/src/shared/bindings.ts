@@ -1065,8 +1065,8 @@ export type StationDto = StationDto_Serialize | StationDto_Deserialize;
 export type StationDto_Deserialize = {
 	id: number,
 	name: string,
-	/**  The kiosk account it acts as. */
-	account: string,
+	/**  The kiosk account it acts as; none for a staff workstation (people sign in at it). */
+	account?: string | null,
 	revoked: boolean,
 	online: boolean,
 	/**  Seconds since it last said hello (none: never). */
@@ -1083,8 +1083,8 @@ export type StationDto_Deserialize = {
 export type StationDto_Serialize = {
 	id: number,
 	name: string,
-	/**  The kiosk account it acts as. */
-	account: string,
+	/**  The kiosk account it acts as; none for a staff workstation (people sign in at it). */
+	account: string | null,
 	revoked: boolean,
 	online: boolean,
 	/**  Seconds since it last said hello (none: never). */

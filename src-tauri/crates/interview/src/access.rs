@@ -3,6 +3,32 @@
 
 use serde::{Deserialize, Serialize};
 
+/// What an enrolled machine of an office is to its hub: a kiosk station (records candidates as
+/// the kiosk account its code was bound to) or a staff workstation (acts as no account: people
+/// sign in at it with their own).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "lowercase")]
+pub enum MachineRole {
+    Station,
+    Workstation,
+}
+
+impl MachineRole {
+    pub const ALL: [MachineRole; 2] = [MachineRole::Station, MachineRole::Workstation];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MachineRole::Station => "station",
+            MachineRole::Workstation => "workstation",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<MachineRole> {
+        MachineRole::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
 /// Who acts. The kiosk is a device role, not a person.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]

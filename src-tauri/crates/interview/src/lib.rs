@@ -14,7 +14,7 @@ mod rules;
 pub mod stats;
 pub mod stored;
 
-pub use access::{Action, Role};
+pub use access::{Action, MachineRole, Role};
 pub use flags::{FlagKind, FlagStatus};
 pub use lang::{Lang, Localized, UserFacing, deserialize_lenient as deserialize_lang};
 pub use rules::{

@@ -109,7 +109,8 @@ fn recorded_segment() -> Vec<wire::Part> {
 /// A station of `hub` with an interview checked in, consented and an answer begun (journal
 /// position 1).
 fn station_with_answer(hub: &Hub, dir: &std::path::Path, name: &str) -> office::client::HubClient {
-    let config = office::station::enrol(dir, &hub.hub(), &hub.code("kiosk-1"), name).unwrap();
+    let config =
+        office::station::enrol(dir, &hub.hub(), &hub.code("kiosk-1"), name, interview::MachineRole::Station).unwrap();
     let client = client_of(&config);
     let (question, code) = hub.invitation();
     let plan: wire::CheckInResponse = client.post("/check-in", &wire::CodeRequest { code, id_last4: None }).unwrap();
@@ -283,7 +284,8 @@ fn forwarding(versions: &str) {
     );
     // On: a station's journal, forwarded while it records.
     let dir = tempfile::tempdir().unwrap();
-    office::station::enrol(dir.path(), &hub.hub(), &hub.code("kiosk-1"), "Booth R").unwrap();
+    office::station::enrol(dir.path(), &hub.hub(), &hub.code("kiosk-1"), "Booth R", interview::MachineRole::Station)
+        .unwrap();
     let station = std::sync::Arc::new(office::station::Station::open(dir.path(), None).unwrap());
     let (question, code) = hub.invitation();
     let plan = station.check_in(&code, None).unwrap();

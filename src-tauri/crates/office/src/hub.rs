@@ -32,17 +32,32 @@ use crate::enrol;
 use crate::error::OfficeError;
 use crate::wire::{self, ErrorBody};
 
-/// A new one-time enrolment code for a station acting as `kiosk_account`, recorded in the
-/// hub's vault (a fresh code when its lookup part clashes with an earlier code's).
+/// What an enrolment code is for.
+#[derive(Clone, Copy, Debug)]
+pub enum CodeFor<'a> {
+    /// A kiosk station acting as this kiosk account.
+    Station { kiosk_account: &'a str },
+    /// A staff workstation (people sign in at it with their own accounts).
+    Workstation,
+}
+
+/// A new one-time enrolment code, recorded in the hub's vault (a fresh code when its lookup part
+/// clashes with an earlier code's).
 pub fn new_enrolment_code(
     vault: &mut Vault,
     admin: &Session,
-    kiosk_account: &str,
+    made_for: CodeFor<'_>,
 ) -> Result<crate::EnrolmentCode, OfficeError> {
     let mut tries = 0;
     loop {
         let code = crate::EnrolmentCode::random();
-        match vault.create_enrolment_code(admin, kiosk_account, code.lookup(), &code.proof_key()) {
+        let made = match made_for {
+            CodeFor::Station { kiosk_account } => {
+                vault.create_enrolment_code(admin, kiosk_account, code.lookup(), &code.proof_key())
+            }
+            CodeFor::Workstation => vault.create_workstation_code(admin, code.lookup(), &code.proof_key()),
+        };
+        match made {
             Ok(_) => return Ok(code),
             Err(VaultError::CodeLookupTaken) if tries < 8 => tries += 1,
             Err(error) => return Err(error.into()),
@@ -202,9 +217,10 @@ fn failure(status: StatusCode, code: &str, message: Localized) -> Failure {
 impl From<VaultError> for Failure {
     fn from(error: VaultError) -> Failure {
         let status = match &error {
-            VaultError::EnrolmentRefused | VaultError::UnknownStation | VaultError::StationRevoked => {
-                StatusCode::FORBIDDEN
-            }
+            VaultError::EnrolmentRefused
+            | VaultError::UnknownStation
+            | VaultError::StationRevoked
+            | VaultError::NotAStationMachine => StatusCode::FORBIDDEN,
             VaultError::Denied { .. } | VaultError::SessionExpired => StatusCode::FORBIDDEN,
             VaultError::JournalOutOfOrder { .. } => StatusCode::CONFLICT,
             e if e.is_disk_full() => StatusCode::INSUFFICIENT_STORAGE,
@@ -374,7 +390,8 @@ async fn enrol(
                 return Err(VaultError::EnrolmentRefused.into());
             }
             let cert = ca::issue_station_certificate(&authority, &request.csr_der)?;
-            let station_id = vault.enrol_station(code_id, &request.name, &Sha256::digest(&cert).into(), &from)?;
+            let station_id =
+                vault.enrol_station(code_id, request.role, &request.name, &Sha256::digest(&cert).into(), &from)?;
             tracing::info!(station_id, "station enrolled");
             let proof = enrol::hub_proof(&key, &hub, &cert, &authority_cert);
             Ok(wire::EnrolResponse { station_id, station_cert_der: cert, authority_cert_der: authority_cert, proof })
@@ -393,6 +410,24 @@ async fn hello(
     body: Body<wire::Hello>,
 ) -> Result<Json<wire::HelloResponse>, Failure> {
     let Json(hello) = body.map_err(bad_body)?;
+    if hello.role == interview::MachineRole::Workstation {
+        let cert = peer.cert_sha256.ok_or_else(no_certificate)?;
+        let from = peer.addr.ip().to_string();
+        return state
+            .call(move |vault| {
+                let hub_time_ms = now_ms();
+                let presence = StationPresence {
+                    last_seen_at_ms: Some(hub_time_ms),
+                    clock_offset_ms: Some(hello.station_time_ms - hub_time_ms),
+                    backlog: None,
+                    versions: hello.versions,
+                };
+                let station_id = vault.workstation_hello(&cert, &from, &presence)?;
+                Ok(wire::HelloResponse { station_id, hub_time_ms, applied_seq: 0 })
+            })
+            .await
+            .map(Json);
+    }
     state
         .as_station(&peer, move |vault, station| {
             let hub_time_ms = now_ms();

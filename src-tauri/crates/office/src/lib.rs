@@ -8,7 +8,8 @@
 //! - [`client`]: the station's connection to the hub;
 //! - [`spool`]: the station's journal on disk, sealed, until the hub acknowledges it;
 //! - [`station`]: enrolment, the visit's steps through the hub, the forwarder;
-//! - [`worker`]: scoring answers the hub leases out, on any machine of the office.
+//! - [`worker`]: scoring answers the hub leases out, on any machine of the office;
+//! - [`workstation`]: a staff workstation's enrolment and hello (it acts as no account).
 
 pub mod ca;
 pub mod client;
@@ -19,6 +20,7 @@ pub mod spool;
 pub mod station;
 pub mod wire;
 pub mod worker;
+pub mod workstation;
 
 pub use enrol::EnrolmentCode;
 pub use error::OfficeError;

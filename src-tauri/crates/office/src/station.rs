@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use capture::CaptureError;
 use capture::kiosk::AnswerStore;
+use interview::MachineRole;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use vault::keys::{SecretKey, credential};
@@ -43,9 +44,18 @@ fn open_answers_path(data_dir: &Path) -> PathBuf {
     station_dir(data_dir).join("open-answers.json")
 }
 
-/// Whether this installation is a station of a hub.
+/// Whether this installation is a kiosk station of a hub.
 pub fn is_station(data_dir: &Path) -> bool {
-    config_path(data_dir).exists()
+    enrolled_as(data_dir) == Some(MachineRole::Station)
+}
+
+/// What this installation is enrolled at a hub as, if it is (an unreadable configuration counts
+/// as a station's, so that nothing treats the machine as standalone).
+pub fn enrolled_as(data_dir: &Path) -> Option<MachineRole> {
+    if !config_path(data_dir).exists() {
+        return None;
+    }
+    Some(load_config(data_dir).map(|c| c.role).unwrap_or(MachineRole::Station))
 }
 
 fn default_max_bytes() -> u64 {
@@ -77,6 +87,13 @@ pub struct StationConfig {
     /// …or its oldest entry has waited longer than this.
     #[serde(default = "default_max_age_minutes")]
     pub spool_max_age_minutes: u64,
+    /// A kiosk station, or a staff workstation.
+    #[serde(default = "station_role")]
+    pub role: MachineRole,
+}
+
+fn station_role() -> MachineRole {
+    MachineRole::Station
 }
 
 impl StationConfig {
@@ -109,7 +126,13 @@ fn write_config(data_dir: &Path, config: &StationConfig) -> Result<(), OfficeErr
 /// `code`. Both sides prove the code over the certificate the station saw (a relay in between
 /// is refused by both); the station's key goes to the credential store, the office authority
 /// and its certificate to `station.json`.
-pub fn enrol(data_dir: &Path, hub: &str, code: &EnrolmentCode, name: &str) -> Result<StationConfig, OfficeError> {
+pub fn enrol(
+    data_dir: &Path,
+    hub: &str,
+    code: &EnrolmentCode,
+    name: &str,
+    role: MachineRole,
+) -> Result<StationConfig, OfficeError> {
     if let Ok(existing) = load_config(data_dir) {
         return Err(OfficeError::AlreadyAStation { hub: existing.hub });
     }
@@ -123,7 +146,7 @@ pub fn enrol(data_dir: &Path, hub: &str, code: &EnrolmentCode, name: &str) -> Re
     let proof = enrol::station_proof(&proof_key, &hub_cert, &csr_der, name);
     let answer: wire::EnrolResponse = client.post(
         "/enrol",
-        &wire::EnrolRequest { lookup: code.lookup().to_owned(), name: name.to_owned(), csr_der, proof },
+        &wire::EnrolRequest { lookup: code.lookup().to_owned(), name: name.to_owned(), csr_der, proof, role },
     )?;
     // The request may have gone over a new connection: it must have shown the same certificate.
     let still = *seen.lock().unwrap_or_else(|e| e.into_inner());
@@ -151,12 +174,13 @@ pub fn enrol(data_dir: &Path, hub: &str, code: &EnrolmentCode, name: &str) -> Re
         enrolled_at_ms: now_ms(),
         spool_max_bytes: default_max_bytes(),
         spool_max_age_minutes: default_max_age_minutes(),
+        role,
     };
     // The hub's certificate must chain to the authority it sent and name the address typed:
     // one request as the station it now is, before anything is kept.
     let station = HubClient::for_station(hub, &config.authority_cert_der, &config.station_cert_der, &key_pkcs8)?;
     let _: wire::HelloResponse =
-        station.post("/hello", &wire::Hello { station_time_ms: now_ms(), backlog: 0, versions: None })?;
+        station.post("/hello", &wire::Hello { station_time_ms: now_ms(), backlog: 0, versions: None, role })?;
     credential::store_named(&config.tls_key_name(), &key_pkcs8)?;
     credential::store_named(&config.spool_key_name(), SecretKey::random().expose())?;
     write_config(data_dir, &config)?;
@@ -263,6 +287,7 @@ impl Shared {
                 station_time_ms: now_ms(),
                 backlog: backlog.entries as i64,
                 versions: self.versions.clone(),
+                role: MachineRole::Station,
             },
         )?;
         self.state().link.clock_offset_ms = Some(now_ms() - answer.hub_time_ms);
@@ -396,6 +421,9 @@ impl Station {
     /// reports it runs (its manifest digest).
     pub fn open(data_dir: &Path, versions: Option<String>) -> Result<Station, OfficeError> {
         let config = load_config(data_dir)?;
+        if config.role != MachineRole::Station {
+            return Err(OfficeError::NotAStation(config_path(data_dir)));
+        }
         let lock_path = station_dir(data_dir).join("station.lock");
         let lock = std::fs::OpenOptions::new()
             .create(true)

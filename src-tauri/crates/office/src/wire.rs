@@ -63,6 +63,13 @@ pub struct EnrolRequest {
     /// HMAC over the hub certificate the station saw, its CSR and the name (see `enrol`).
     #[serde(with = "hex32")]
     pub proof: [u8; 32],
+    /// What this machine joins as; the hub refuses a code made for the other kind.
+    #[serde(default = "station_role")]
+    pub role: interview::MachineRole,
+}
+
+fn station_role() -> interview::MachineRole {
+    interview::MachineRole::Station
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -85,6 +92,9 @@ pub struct Hello {
     pub station_time_ms: i64,
     pub backlog: i64,
     pub versions: Option<String>,
+    /// What the machine saying hello is (a station's journal position is in the answer).
+    #[serde(default = "station_role")]
+    pub role: interview::MachineRole,
 }
 
 #[derive(Debug, Serialize, Deserialize)]

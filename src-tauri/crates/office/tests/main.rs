@@ -27,7 +27,13 @@ fn enrolment_needs_the_right_unexpired_unused_code_and_the_hub_shows_the_authori
     let hub = Hub::start();
     let dir = tempfile::tempdir().unwrap();
     // A code no one made.
-    let wrong = office::station::enrol(&dir.path().join("a"), &hub.hub(), &EnrolmentCode::random(), "Booth 1");
+    let wrong = office::station::enrol(
+        &dir.path().join("a"),
+        &hub.hub(),
+        &EnrolmentCode::random(),
+        "Booth 1",
+        interview::MachineRole::Station,
+    );
     assert_eq!(refused_code(wrong), "office.enrolment_refused");
     // The right lookup with the wrong secret: a wrong proof, counted; after three the code is
     // refused even when typed right.
@@ -36,17 +42,24 @@ fn enrolment_needs_the_right_unexpired_unused_code_and_the_hub_shows_the_authori
     let mut tampered = shown.to_string();
     tampered.replace_range(23..24, if shown.ends_with('0') { "1" } else { "0" });
     for _ in 0..vault::MAX_ENROLMENT_FAILURES {
-        let attempt =
-            office::station::enrol(&dir.path().join("b"), &hub.hub(), &EnrolmentCode::parse(&tampered).unwrap(), "B");
+        let attempt = office::station::enrol(
+            &dir.path().join("b"),
+            &hub.hub(),
+            &EnrolmentCode::parse(&tampered).unwrap(),
+            "B",
+            interview::MachineRole::Station,
+        );
         assert_eq!(refused_code(attempt), "office.enrolment_refused");
     }
-    let burnt = office::station::enrol(&dir.path().join("b"), &hub.hub(), &code, "Booth 2");
+    let burnt =
+        office::station::enrol(&dir.path().join("b"), &hub.hub(), &code, "Booth 2", interview::MachineRole::Station);
     assert_eq!(refused_code(burnt), "office.enrolment_refused");
     assert_eq!(hub.denials("office.enrol"), 2, "the unknown and the burnt code are audited as refused");
     // An expired code: made, then 15 minutes and a second pass on the hub's clock.
     let late = hub.code("kiosk-1");
     hub.clock.fetch_add(vault::ENROLMENT_CODE_TTL_MS + 1000, Ordering::SeqCst);
-    let expired = office::station::enrol(&dir.path().join("c"), &hub.hub(), &late, "Booth 3");
+    let expired =
+        office::station::enrol(&dir.path().join("c"), &hub.hub(), &late, "Booth 3", interview::MachineRole::Station);
     assert_eq!(refused_code(expired), "office.enrolment_refused");
     // A code bound to an account that is not a kiosk is not made at all.
     let mut vault = hub.vault();
@@ -55,9 +68,12 @@ fn enrolment_needs_the_right_unexpired_unused_code_and_the_hub_shows_the_authori
     assert!(matches!(refused, Err(vault::VaultError::NotAKioskAccount(_))));
     // A good code enrols once; the station learns the authority the hub printed.
     let good = hub.code("kiosk-1");
-    let config = office::station::enrol(&dir.path().join("d"), &hub.hub(), &good, "Booth 4").unwrap();
+    let config =
+        office::station::enrol(&dir.path().join("d"), &hub.hub(), &good, "Booth 4", interview::MachineRole::Station)
+            .unwrap();
     assert_eq!(<[u8; 32]>::from(Sha256::digest(&config.authority_cert_der)), hub.authority_sha256);
-    let again = office::station::enrol(&dir.path().join("e"), &hub.hub(), &good, "Booth 5");
+    let again =
+        office::station::enrol(&dir.path().join("e"), &hub.hub(), &good, "Booth 5", interview::MachineRole::Station);
     assert_eq!(refused_code(again), "office.enrolment_refused");
     let stations = vault.list_stations(&admin).unwrap();
     assert_eq!(stations.len(), 1);
@@ -163,7 +179,13 @@ fn a_relay_in_the_middle_of_an_enrolment_is_refused_by_the_hub_and_learns_nothin
     let code = hub.code("kiosk-1");
     // Through the relay: the station proves the relay's certificate, which the hub refuses (and
     // counts against the code).
-    let through = office::station::enrol(&dir.path().join("a"), &relay.to_string(), &code, "Booth 1");
+    let through = office::station::enrol(
+        &dir.path().join("a"),
+        &relay.to_string(),
+        &code,
+        "Booth 1",
+        interview::MachineRole::Station,
+    );
     assert_eq!(refused_code(through), "office.enrolment_refused");
     assert!(!office::station::is_station(&dir.path().join("a")), "nothing kept after a refused enrolment");
     let mut vault = hub.vault();
@@ -171,7 +193,8 @@ fn a_relay_in_the_middle_of_an_enrolment_is_refused_by_the_hub_and_learns_nothin
     assert!(vault.list_stations(&admin).unwrap().is_empty());
     assert_eq!(hub.audited("office.enrol_proof_failed"), 1, "the relay's failed proof counted against the code");
     // The relay check is the proof, not the network: straight to the hub, the same code works.
-    office::station::enrol(&dir.path().join("b"), &hub.hub(), &code, "Booth 1").unwrap();
+    office::station::enrol(&dir.path().join("b"), &hub.hub(), &code, "Booth 1", interview::MachineRole::Station)
+        .unwrap();
     assert_eq!(vault.list_stations(&admin).unwrap().len(), 1);
 }
 
@@ -230,6 +253,69 @@ fn staff_sign_in_at_a_station_is_checked_at_the_hub_against_the_bound_account() 
     assert!(staff.password_matches(PASSWORD));
     assert!(!staff.password_matches("not the password"));
     assert!(!staff.password_matches(""));
+}
+
+/// A staff workstation enrols with a workstation code (a station's code does not make one, nor
+/// the other way round, and a code typed on the wrong kind of machine stays usable); the hub
+/// lists it as a workstation and notes its hello, but refuses it every kiosk station's route —
+/// it acts as no account — and refuses it once revoked.
+#[test]
+fn a_workstation_enrols_with_its_own_code_and_cannot_act_as_a_station() {
+    use interview::MachineRole;
+    let hub = Hub::start();
+    let dir = tempfile::tempdir().unwrap();
+    let workstation_code = {
+        let mut vault = hub.vault();
+        let admin = hub.sign_in(&mut vault, "admin");
+        office::hub::new_enrolment_code(&mut vault, &admin, office::hub::CodeFor::Workstation).unwrap()
+    };
+    // Typed on a station: refused, and the code is still good for the workstation.
+    let wrong =
+        office::station::enrol(&dir.path().join("s"), &hub.hub(), &workstation_code, "Booth", MachineRole::Station);
+    assert_eq!(refused_code(wrong), "office.code_for_other_machine");
+    assert!(!dir.path().join("s/station/station.json").exists(), "a refused enrolment kept something");
+    let station_code = hub.code("kiosk-1");
+    let wrong = office::workstation::enrol(&dir.path().join("w0"), &hub.hub(), &station_code, "Desk 0");
+    assert_eq!(refused_code(wrong), "office.code_for_other_machine");
+
+    let config = office::workstation::enrol(&dir.path().join("w"), &hub.hub(), &workstation_code, "Desk 3").unwrap();
+    assert_eq!(config.role, MachineRole::Workstation);
+    assert_eq!(office::station::enrolled_as(&dir.path().join("w")), Some(MachineRole::Workstation));
+    assert!(!office::station::is_station(&dir.path().join("w")));
+    assert!(matches!(office::station::Station::open(&dir.path().join("w"), None), Err(OfficeError::NotAStation(_))));
+    let said = office::workstation::hello(&dir.path().join("w")).unwrap();
+    assert_eq!(said.station_id, config.station_id);
+    let listed = {
+        let mut vault = hub.vault();
+        let admin = hub.sign_in(&mut vault, "admin");
+        vault.list_stations(&admin).unwrap()
+    };
+    let row = listed.iter().find(|s| s.id == config.station_id).unwrap();
+    assert_eq!(row.role, MachineRole::Workstation);
+    assert!(row.presence.last_seen_at_ms.is_some(), "the hello was not noted");
+
+    // Its certificate on a station's routes: refused and audited, whatever it asks.
+    let client = client_of(&config);
+    let (_, code) = hub.invitation();
+    let check_in: Result<wire::CheckInResponse, _> =
+        client.post("/check-in", &wire::CodeRequest { code: code.clone(), id_last4: None });
+    assert_eq!(refused_code(check_in), "office.wrong_machine");
+    assert_eq!(refused_code(hello(&client)), "office.wrong_machine");
+    assert_eq!(refused_code(journal(&client, 1, segment(1, 0, b"x"))), "office.wrong_machine");
+    let work: Result<wire::WorkResponse, _> =
+        client.post("/work", &wire::WorkRequest { versions: HUB_VERSIONS.into() });
+    assert_eq!(refused_code(work), "office.wrong_machine");
+    assert!(hub.denials("office.station_refused") >= 4);
+    // The code is spent; revoked, the workstation is refused.
+    let again = office::workstation::enrol(&dir.path().join("w2"), &hub.hub(), &workstation_code, "Desk 4");
+    assert_eq!(refused_code(again), "office.enrolment_refused");
+    {
+        let mut vault = hub.vault();
+        let admin = hub.sign_in(&mut vault, "admin");
+        vault.revoke_station(&admin, config.station_id).unwrap();
+    }
+    assert_eq!(refused_code(office::workstation::hello(&dir.path().join("w"))), "office.station_revoked");
+    assert!(hub.denials("office.workstation_refused") >= 1);
 }
 
 #[test]

@@ -119,6 +119,10 @@ pub enum VaultError {
     NotAKioskAccount(String),
     #[error("enrolment refused (unknown, expired, used or guessed-at code, or a proof that did not match)")]
     EnrolmentRefused,
+    #[error("the enrolment code is for a {code}, not a {asked}")]
+    CodeForOtherMachine { code: String, asked: String },
+    #[error("this machine is not a kiosk station of the hub (a workstation, or the other way round)")]
+    NotAStationMachine,
     #[error("no station is enrolled with this certificate")]
     UnknownStation,
     #[error("the station has been revoked")]
@@ -235,6 +239,8 @@ impl UserFacing for VaultError {
             VaultError::Office(_) => "office.authority",
             VaultError::NotAKioskAccount(_) => "office.not_a_kiosk_account",
             VaultError::EnrolmentRefused => "office.enrolment_refused",
+            VaultError::CodeForOtherMachine { .. } => "office.code_for_other_machine",
+            VaultError::NotAStationMachine => "office.wrong_machine",
             VaultError::UnknownStation => "office.unknown_station",
             VaultError::StationRevoked => "office.station_revoked",
             VaultError::JournalOutOfOrder { .. } => "office.journal_out_of_order",
@@ -505,6 +511,25 @@ impl UserFacing for VaultError {
             VaultError::EnrolmentRefused => Localized::new(
                 "注册码无效：可能输错、已过期（15 分钟有效）或已使用，也可能本机与中心主机之间有其他设备拦截。请在中心主机上生成新的注册码后重试，并确认输入的中心主机地址正确。",
                 "The enrolment code was refused: it may be mistyped, expired (codes last 15 minutes) or already used, or something between this machine and the hub intercepted the connection. Create a new code on the hub and try again, and check the hub's address.",
+            ),
+            VaultError::CodeForOtherMachine { code, .. } => {
+                let (zh, en) = if code == "workstation" {
+                    ("工作人员工作站", "a staff workstation")
+                } else {
+                    ("面试终端", "a kiosk station")
+                };
+                Localized::new(
+                    format!(
+                        "这个注册码是给{zh}用的，不能用于本机要加入的方式。注册码仍然有效：请在正确的机器上使用，或让管理员生成对应的注册码。"
+                    ),
+                    format!(
+                        "This enrolment code is for {en}, not for the kind of machine this one is joining as. The code is still valid: use it on the right machine, or ask the administrator for the right kind of code."
+                    ),
+                )
+            }
+            VaultError::NotAStationMachine => Localized::new(
+                "这台机器在中心主机登记的身份与本次请求不符（面试终端与工作人员工作站不能互换）。请求已拒绝并记入审计日志。",
+                "This machine is enrolled at the hub as another kind of machine (a kiosk station and a staff workstation cannot stand in for each other). The request was refused and audited.",
             ),
             VaultError::UnknownStation => Localized::new(
                 "中心主机不认识本终端。请管理员重新注册本终端。",

@@ -4,7 +4,7 @@
 
 /// Migration `i` brings the schema from version `i` to `i + 1`. Append only; never edit one
 /// that has shipped.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12];
 
 pub const CURRENT_VERSION: u32 = MIGRATIONS.len() as u32;
 
@@ -458,4 +458,13 @@ CREATE TABLE scoring_leases (
     until     INTEGER NOT NULL
 );
 CREATE INDEX scoring_leases_job ON scoring_leases (job_id);
+"#;
+
+/// Version 12: staff workstations. An enrolment code, and the machine enrolled with it, is for a
+/// kiosk station or a staff workstation. A station's `user_id` is the kiosk account it acts as; a
+/// workstation acts as no account (people sign in at it with their own), and its `user_id` is the
+/// administrator who made its code.
+const V12: &str = r#"
+ALTER TABLE enrolment_codes ADD COLUMN role TEXT NOT NULL DEFAULT 'station' CHECK (role IN ('station', 'workstation'));
+ALTER TABLE stations ADD COLUMN role TEXT NOT NULL DEFAULT 'station' CHECK (role IN ('station', 'workstation'));
 "#;

@@ -204,7 +204,8 @@ impl Hub {
 
 /// An enrolled station in `dir`, and its client made from what enrolment stored.
 pub fn enrolled(hub: &Hub, dir: &Path, account: &str, name: &str) -> (office::station::StationConfig, HubClient) {
-    let config = office::station::enrol(dir, &hub.hub(), &hub.code(account), name).unwrap();
+    let config =
+        office::station::enrol(dir, &hub.hub(), &hub.code(account), name, interview::MachineRole::Station).unwrap();
     (config.clone(), client_of(&config))
 }
 
@@ -221,7 +222,10 @@ pub fn refused_code(result: Result<impl std::fmt::Debug, OfficeError>) -> String
 }
 
 pub fn hello(client: &HubClient) -> Result<wire::HelloResponse, OfficeError> {
-    client.post("/hello", &wire::Hello { station_time_ms: now_ms(), backlog: 0, versions: None })
+    client.post(
+        "/hello",
+        &wire::Hello { station_time_ms: now_ms(), backlog: 0, versions: None, role: interview::MachineRole::Station },
+    )
 }
 
 pub fn journal(client: &HubClient, seq: i64, entry: wire::Entry) -> Result<wire::JournalResponse, OfficeError> {

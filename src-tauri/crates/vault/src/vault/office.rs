@@ -6,7 +6,7 @@
 //! The vault does no X.509 and no TLS (that is the `office` crate); it keeps the keys, decides
 //! who a certificate is, and records every step in the audit log.
 
-use interview::{Action, InterviewEvent, Role};
+use interview::{Action, InterviewEvent, MachineRole, Role};
 use rusqlite::{OptionalExtension, Transaction, params};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -41,7 +41,10 @@ impl std::fmt::Debug for OfficeAuthority {
 pub struct StationInfo {
     pub id: i64,
     pub name: String,
-    /// The kiosk account the station acts as.
+    /// A kiosk station or a staff workstation.
+    pub role: MachineRole,
+    /// The kiosk account the station acts as (for a workstation: the administrator who made its
+    /// code).
     pub account: String,
     pub cert_sha256: String,
     pub enrolled_at_ms: i64,
@@ -218,6 +221,24 @@ impl Vault {
             Some((id, role, false)) if role == Role::Kiosk.as_str() => id,
             _ => return Err(VaultError::NotAKioskAccount(kiosk_username.to_owned())),
         };
+        self.insert_enrolment_code(session, MachineRole::Station, user_id, lookup, proof_key)
+    }
+
+    /// A one-time enrolment code for a staff workstation (it acts as no account: people sign in
+    /// at it with their own; the code records the administrator who made it).
+    pub fn create_workstation_code(&mut self, session: &Session, lookup: &str, proof_key: &[u8; 32]) -> Result<i64> {
+        self.authorize(session, Action::ManageDevices)?;
+        self.insert_enrolment_code(session, MachineRole::Workstation, session.user_id, lookup, proof_key)
+    }
+
+    fn insert_enrolment_code(
+        &mut self,
+        session: &Session,
+        role: MachineRole,
+        user_id: i64,
+        lookup: &str,
+        proof_key: &[u8; 32],
+    ) -> Result<i64> {
         let taken: bool =
             self.conn
                 .query_row("SELECT EXISTS (SELECT 1 FROM enrolment_codes WHERE lookup = ?1)", [lookup], |r| r.get(0))?;
@@ -228,11 +249,20 @@ impl Vault {
         self.write_naming(session, "office.code_created", |tx| {
             let id = next_id(tx, "enrolment_codes")?;
             tx.execute(
-                "INSERT INTO enrolment_codes (id, lookup, proof_key, user_id, created_by, created_at, expires_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![id, lookup, proof_key.as_slice(), user_id, session.user_id, now, now + ENROLMENT_CODE_TTL_MS],
+                "INSERT INTO enrolment_codes (id, lookup, proof_key, user_id, created_by, created_at, expires_at, role)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    id,
+                    lookup,
+                    proof_key.as_slice(),
+                    user_id,
+                    session.user_id,
+                    now,
+                    now + ENROLMENT_CODE_TTL_MS,
+                    role.as_str()
+                ],
             )?;
-            Ok((format!("enrolment_code:{id}/user:{user_id}"), id))
+            Ok((format!("enrolment_code:{id}/{}/user:{user_id}", role.as_str()), id))
         })
     }
 
@@ -278,9 +308,28 @@ impl Vault {
 
     /// Spends the code and enrols the station whose certificate (issued by the office authority
     /// for the key the station proved it holds) has `cert_sha256`. Audited.
-    pub fn enrol_station(&mut self, code_id: i64, name: &str, cert_sha256: &[u8; 32], from: &str) -> Result<i64> {
+    pub fn enrol_station(
+        &mut self,
+        code_id: i64,
+        role: MachineRole,
+        name: &str,
+        cert_sha256: &[u8; 32],
+        from: &str,
+    ) -> Result<i64> {
         let name = check_station_name(name)?;
         let now = self.now();
+        let made_for: String =
+            self.conn.query_row("SELECT role FROM enrolment_codes WHERE id = ?1", [code_id], |r| r.get(0))?;
+        if made_for != role.as_str() {
+            // The code stays usable: the administrator typed it on the wrong kind of machine.
+            self.audit_only(
+                &Self::enrolling(from),
+                "office.enrol",
+                &format!("enrolment_code:{code_id}"),
+                Outcome::Denied,
+            )?;
+            return Err(VaultError::CodeForOtherMachine { code: made_for, asked: role.as_str().to_owned() });
+        }
         self.write_naming(&Self::enrolling(from), "office.enrol", |tx| {
             let spent = tx.execute(
                 "UPDATE enrolment_codes SET used_at = ?2 WHERE id = ?1 AND used_at IS NULL AND expires_at > ?2",
@@ -291,11 +340,11 @@ impl Vault {
             }
             let id = next_id(tx, "stations")?;
             tx.execute(
-                "INSERT INTO stations (id, name, user_id, cert_sha256, code_id, enrolled_at)
-                 SELECT ?1, ?2, user_id, ?3, id, ?4 FROM enrolment_codes WHERE id = ?5",
+                "INSERT INTO stations (id, name, user_id, cert_sha256, code_id, enrolled_at, role)
+                 SELECT ?1, ?2, user_id, ?3, id, ?4, role FROM enrolment_codes WHERE id = ?5",
                 params![id, name, cert_sha256.as_slice(), now, code_id],
             )?;
-            Ok((format!("station:{id}/enrolment_code:{code_id}"), id))
+            Ok((format!("{}:{id}/enrolment_code:{code_id}", role.as_str()), id))
         })
     }
 
@@ -307,16 +356,25 @@ impl Vault {
     /// The session the station presenting a certificate with `cert_sha256` acts as. An unknown
     /// or revoked station is refused and audited.
     pub fn station_session(&mut self, cert_sha256: &[u8; 32], from: &str) -> Result<Session> {
-        let row: Option<(i64, Option<i64>, i64, String, bool)> = self
+        /// id, revoked, account id, account name, account disabled, machine role.
+        type MachineRow = (i64, Option<i64>, i64, String, bool, String);
+        let row: Option<MachineRow> = self
             .conn
             .query_row(
-                "SELECT s.id, s.revoked_at, u.id, u.username, u.disabled FROM stations s JOIN users u ON u.id = s.user_id
+                "SELECT s.id, s.revoked_at, u.id, u.username, u.disabled, s.role FROM stations s JOIN users u ON u.id = s.user_id
                  WHERE s.cert_sha256 = ?1",
                 [cert_sha256.as_slice()],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
             )
             .optional()?;
         let anonymous = Session::unsigned("station".into(), Role::Kiosk, from.to_owned());
+        // A staff workstation acts as no account: a station's routes are not for it.
+        if let Some((id, None, .., role)) = &row
+            && role != MachineRole::Station.as_str()
+        {
+            self.audit_only(&anonymous, "office.station_refused", &format!("{role}:{id}"), Outcome::Denied)?;
+            return Err(VaultError::NotAStationMachine);
+        }
         match row {
             None => {
                 self.audit_only(&anonymous, "office.station_refused", "station:unknown", Outcome::Denied)?;
@@ -326,7 +384,7 @@ impl Vault {
                 self.audit_only(&anonymous, "office.station_refused", &format!("station:{id}"), Outcome::Denied)?;
                 Err(VaultError::StationRevoked)
             }
-            Some((id, None, user_id, username, _)) => Ok(Session {
+            Some((id, None, user_id, username, ..)) => Ok(Session {
                 user_id,
                 station_id: Some(id),
                 ..Session::unsigned(username, Role::Kiosk, station_device(id))
@@ -368,14 +426,23 @@ impl Vault {
         self.authorize(session, Action::ManageDevices)?;
         let mut stmt = self.conn.prepare(
             "SELECT s.id, s.name, u.username, s.cert_sha256, s.enrolled_at, s.revoked_at, s.applied_seq,
-                    s.last_seen_at, s.clock_offset_ms, s.backlog, s.versions
+                    s.last_seen_at, s.clock_offset_ms, s.backlog, s.versions, s.role
              FROM stations s JOIN users u ON u.id = s.user_id ORDER BY s.id",
         )?;
         let rows = stmt
             .query_map([], |r| {
+                let role: String = r.get(11)?;
+                let role = MachineRole::parse(&role).ok_or_else(|| {
+                    rusqlite::Error::FromSqlConversionFailure(
+                        11,
+                        rusqlite::types::Type::Text,
+                        format!("machine role {role:?}").into(),
+                    )
+                })?;
                 Ok(StationInfo {
                     id: r.get(0)?,
                     name: r.get(1)?,
+                    role,
                     account: r.get(2)?,
                     cert_sha256: hex::encode(r.get::<_, Vec<u8>>(3)?),
                     enrolled_at_ms: r.get(4)?,
@@ -421,6 +488,37 @@ impl Vault {
 
     /// What a station reports about itself on each request: kept as bookkeeping (no audit entry;
     /// see [`StationPresence`]).
+    /// A staff workstation of this hub says hello: refused if unknown, revoked or a kiosk
+    /// station; otherwise its presence is noted (bookkeeping, as for stations) and its id returned.
+    pub fn workstation_hello(&mut self, cert_sha256: &[u8; 32], from: &str, presence: &StationPresence) -> Result<i64> {
+        let row: Option<(i64, Option<i64>, String)> = self
+            .conn
+            .query_row(
+                "SELECT id, revoked_at, role FROM stations WHERE cert_sha256 = ?1",
+                [cert_sha256.as_slice()],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        let anonymous = Session::unsigned("workstation".into(), Role::Kiosk, from.to_owned());
+        let id = match row {
+            Some((id, None, role)) if role == MachineRole::Workstation.as_str() => id,
+            other => {
+                let (object, error) = match other {
+                    None => ("workstation:unknown".to_owned(), VaultError::UnknownStation),
+                    Some((id, Some(_), _)) => (format!("workstation:{id}"), VaultError::StationRevoked),
+                    Some((id, None, role)) => (format!("{role}:{id}"), VaultError::NotAStationMachine),
+                };
+                self.audit_only(&anonymous, "office.workstation_refused", &object, Outcome::Denied)?;
+                return Err(error);
+            }
+        };
+        self.conn.execute(
+            "UPDATE stations SET last_seen_at = ?2, clock_offset_ms = ?3, versions = COALESCE(?4, versions) WHERE id = ?1",
+            params![id, self.now(), presence.clock_offset_ms, presence.versions],
+        )?;
+        Ok(id)
+    }
+
     pub fn note_station_presence(&mut self, station: &Session, presence: &StationPresence) -> Result<()> {
         let Some(station_id) = station.station_id else { return Err(VaultError::UnknownStation) };
         self.conn.execute(
