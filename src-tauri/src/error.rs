@@ -172,6 +172,11 @@ impl UserFacing for ShellError {
                 ),
             ),
             ShellError::Assets(inner) => inner.user_message(),
+            // Who changed it and when, in the reader's zone.
+            ShellError::Vault(vault::VaultError::ChangedMeanwhile { by, at_ms, .. }) => {
+                let at = flow::reports::local_time(*at_ms);
+                vault::changed_meanwhile(by, &format!("{:02}:{:02}", at.hour(), at.minute()))
+            }
             ShellError::Vault(inner) => inner.user_message(),
             ShellError::Flow(inner) => inner.user_message(),
             ShellError::Scoring(inner) => inner.user_message(),

@@ -223,6 +223,14 @@ async fn the_first_run_sets_up_the_machine() -> Result<()> {
     let current = app.text_of("[data-testid=signing-current]").await?;
     ensure!(current.contains("Springfield Civil Service Bureau") && current.contains("generated here"), "{current}");
     app.screenshot(&screenshot_path("wizard-signing-en")).await?;
+    // A second click would replace the certificate: the page asks first (in its own words, not
+    // the browser's dialog), and "cancel" keeps the one just made.
+    app.click("[data-testid=wizard-signing-generate]").await?;
+    let asked = app.text_of("[data-testid=signing-replace-confirm]").await?;
+    ensure!(asked.contains("fingerprint changes") && asked.contains("Cancel"), "{asked}");
+    app.click("[data-testid=signing-replace-confirm] .button--quiet").await?;
+    ensure!(count(&app, "[data-testid=signing-replace-confirm]").await? == 0, "the confirmation stayed open");
+    ensure!(app.text_of("[data-testid=signing-current]").await? == current, "cancel replaced the certificate");
     app.click("[data-testid=wizard-signing-next]").await?;
     app.find("[data-testid=wizard-retention-days]").await?.clear().await?;
     app.type_into("[data-testid=wizard-retention-days]", "365").await?;
@@ -239,6 +247,11 @@ async fn the_first_run_sets_up_the_machine() -> Result<()> {
         app.type_into("[data-testid=create-user-password]", PASSWORD).await?;
         app.click("[data-testid=create-user-submit]").await?;
         app.find(&format!("[data-testid=user-{username}]")).await?;
+        // Said where the administrator is looking; the role list starts again from "clerk".
+        app.wait_text("[data-testid=accounts-done]", |t| t.contains(username) && t.contains("created")).await?;
+        let role_now =
+            app.client.execute("return document.querySelector('[data-testid=create-user-role]').value", vec![]).await?;
+        ensure!(role_now == "clerk", "the role list kept the last choice: {role_now}");
     }
     // The same username again: the vault's sentence.
     app.type_into("[data-testid=create-user-username]", "clerk").await?;
@@ -246,6 +259,20 @@ async fn the_first_run_sets_up_the_machine() -> Result<()> {
     app.type_into("[data-testid=create-user-password]", PASSWORD).await?;
     app.click("[data-testid=create-user-submit]").await?;
     ensure!(app.text_of("[data-testid=accounts-error]").await?.contains("already taken"));
+    // One's own account offers no "disable" (the vault would refuse it).
+    ensure!(
+        count(&app, "[data-testid=user-admin] [data-testid=user-disable]").await? == 0,
+        "disable offered on one's own account"
+    );
+    // Disabling an account is confirmed in the page; cancelled, the account stays active.
+    app.click("[data-testid=user-clerk] [data-testid=user-disable]").await?;
+    let asked = app.text_of("[data-testid=user-disable-confirm]").await?;
+    ensure!(asked.contains("clerk"), "{asked}");
+    app.click("[data-testid=user-disable-confirm] .button--quiet").await?;
+    ensure!(
+        app.text_of("[data-testid=user-clerk] [data-testid=user-state]").await? == "Active",
+        "cancel disabled the account"
+    );
     app.client.execute("document.querySelector('[data-testid=accounts]').scrollIntoView()", vec![]).await?;
     app.screenshot(&screenshot_path("admin-accounts-en")).await?;
 
@@ -335,6 +362,10 @@ async fn a_candidate_takes_a_full_interview_at_the_kiosk() -> Result<()> {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     app.screenshot(&screenshot_path("kiosk-devices-zh")).await?;
+    // "Something is wrong" has a way out: the candidate is told to fetch staff, nothing starts.
+    app.click("[data-testid=kiosk-devices-help]").await?;
+    let help = app.wait_text("[data-testid=kiosk-devices-help-text]", |t| !t.is_empty()).await?;
+    ensure!(help.contains("工作人员"), "the device check's help does not say to fetch staff: {help}");
     app.click("[data-testid=kiosk-devices-ok]").await?;
     wait_screen(&app, "practiceIntro", 10).await?;
     app.click("[data-testid=kiosk-practice-start]").await?;
@@ -484,7 +515,11 @@ async fn the_kiosk_refuses_bad_codes_records_a_refusal_and_keeps_to_its_commands
     wait_screen(&app, "identity", 10).await?;
     app.type_into("[data-testid=kiosk-identity-input]", "9999").await?;
     app.click("[data-testid=kiosk-identity-submit]").await?;
-    ensure!(app.text_of("[data-testid=kiosk-error]").await?.contains("后四位"));
+    let refused = app.text_of("[data-testid=kiosk-error]").await?;
+    ensure!(
+        refused.contains("后四位") && refused.contains("还可以再试 4 次"),
+        "the tries left are not said: {refused}"
+    );
     app.find("[data-testid=kiosk-identity-input]").await?.clear().await?;
     app.type_into("[data-testid=kiosk-identity-input]", "002X").await?;
     app.click("[data-testid=kiosk-identity-submit]").await?;

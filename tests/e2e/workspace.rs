@@ -326,13 +326,39 @@ async fn a_clerk_hires_through_the_workspace_and_an_auditor_checks_it() -> Resul
     script(&app, "document.querySelectorAll('[data-testid=rate-dimension]').forEach((f) => f.querySelector('[data-testid=rate-4]').click())").await?;
     app.click("[data-testid=rate-save]").await?;
     app.wait_text("[data-testid=review-notice]", |t| t.contains("评分已保存")).await?;
+    // Saving does not look like losing: "saved" is beside the button, in view, and the levels
+    // chosen are still chosen.
+    app.wait_text("[data-testid=rate-saved]", |t| t.contains("评分已保存")).await?;
+    let in_view = script(
+        &app,
+        "const r = document.querySelector('[data-testid=rate-saved]').getBoundingClientRect(); return r.top >= 0 && r.bottom <= window.innerHeight;",
+    )
+    .await?;
+    ensure!(in_view == true, "the saved notice is out of view");
+    let kept = script(
+        &app,
+        "return document.querySelectorAll('[data-testid=rate-dimension] [data-testid=rate-4]:checked').length",
+    )
+    .await?;
+    ensure!(kept.as_u64() == Some(3), "the chosen levels were cleared after saving: {kept}");
     ensure!(app.text_of("[data-testid=ratings]").await?.contains("clerk"), "ratings not listed");
     app.type_into("[data-testid=second-rater-name]", "clerk2").await?;
     app.click("[data-testid=second-rater-ask]").await?;
     app.wait_text("[data-testid=review-notice]", |t| t.contains("已发出请求")).await?;
+    // No band is chosen for the reviewer, not even the AI's.
+    let chosen =
+        script(&app, "return document.querySelectorAll('[data-testid=decide] input[type=radio]:checked').length")
+            .await?;
+    ensure!(chosen.as_u64() == Some(0), "a decision band was pre-selected");
     app.click("[data-testid=decide-recommend]").await?;
     app.type_into("[data-testid=decide-reason]", "经历具体，服务意识强，面试官复核后同意推荐。").await?;
     app.click("[data-testid=decide-save]").await?;
+    app.wait_text("[data-testid=decide-saved]", |t| !t.is_empty()).await?;
+    let reason = script(&app, "return document.querySelector('[data-testid=decide-reason]').value").await?;
+    ensure!(
+        reason.as_str().is_some_and(|r| r.starts_with("经历具体")),
+        "the reason was cleared after saving: {reason}"
+    );
     app.wait_text("[data-testid=review-decision]", |t| t.starts_with("推荐")).await?;
     top(&app).await?;
     app.screenshot(&screenshot_path("clerk-review-zh")).await?;
@@ -453,5 +479,61 @@ async fn a_clerk_hires_through_the_workspace_and_an_auditor_checks_it() -> Resul
         all.iter().any(|e| e["action"] == "auth.reauth" && e["outcome"] == "failed"),
         "the wrong password is not audited"
     );
+    Ok(())
+}
+
+/// Two clerks in two staff windows on one vault (as at two desks) open the same question. The
+/// first saves; the second's save is refused with the first clerk's name, the second's text stays
+/// in the form, and the question holds the first clerk's change. Opened again, the second clerk's
+/// change stands.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_clerks_editing_the_same_question_cannot_undo_each_other() -> Result<()> {
+    let (_root, cli) = tempdirs()?;
+    seed(&cli)?;
+    let job = crate::harness::workspace_root().join("assets/samples/demo/job.toml");
+    cli.ok(&["job", "create", "--user", "clerk", &job.display().to_string()])?;
+    let first = App::launch_staff(&cli.data, &cli.keyring, KEYRING_PASSWORD, &[]).await?;
+    let second = App::launch_staff(&cli.data, &cli.keyring, KEYRING_PASSWORD, &[]).await?;
+    for (app, user) in [(&first, "clerk"), (&second, "clerk2")] {
+        app.click("[data-testid=nav-clerk]").await?;
+        sign_in(app, user).await?;
+        app.click("[data-testid=tab-jobs]").await?;
+        app.click("[data-testid=job-open]").await?;
+        app.click("[data-testid=question-edit]").await?;
+        app.find("[data-testid=question-form]").await?;
+    }
+    let text = first.find("[data-testid=question-text]").await?;
+    text.clear().await?;
+    text.send_keys("第一位专员改过的题目").await?;
+    first.click("[data-testid=question-save]").await?;
+    first.wait_text("[data-testid=question-row]", |t| t.contains("第一位专员改过的题目")).await?;
+
+    let text = second.find("[data-testid=question-text]").await?;
+    text.clear().await?;
+    text.send_keys("第二位专员改过的题目").await?;
+    second.click("[data-testid=question-save]").await?;
+    let refused = second.wait_text("[data-testid=question-error]", |t| !t.is_empty()).await?;
+    ensure!(refused.contains("clerk") && refused.contains("修改"), "the refusal does not name who: {refused}");
+    let kept = script(&second, "return document.querySelector('[data-testid=question-text]').value").await?;
+    ensure!(kept == "第二位专员改过的题目", "the form lost the second clerk's text: {kept}");
+    second.screenshot(&screenshot_path("clerk-question-changed-meanwhile-zh")).await.ok();
+
+    // Opened again, the second clerk edits the current question; that change stands.
+    second.click("[data-testid=tab-candidates]").await?;
+    second.click("[data-testid=tab-jobs]").await?;
+    second.click("[data-testid=job-open]").await?;
+    second.wait_text("[data-testid=question-row]", |t| t.contains("第一位专员改过的题目")).await?;
+    second.click("[data-testid=question-edit]").await?;
+    let text = second.find("[data-testid=question-text]").await?;
+    text.clear().await?;
+    text.send_keys("第二位专员改过的题目").await?;
+    second.click("[data-testid=question-save]").await?;
+    second.wait_text("[data-testid=question-row]", |t| t.contains("第二位专员改过的题目")).await?;
+    first.close().await?;
+    second.close().await?;
+    let changes = audit(&cli, "question:")?;
+    let outcomes: Vec<&str> =
+        changes.iter().filter(|e| e["action"] == "question.update").filter_map(|e| e["outcome"].as_str()).collect();
+    ensure!(outcomes == ["ok", "failed", "ok"], "question.update outcomes: {outcomes:?}");
     Ok(())
 }

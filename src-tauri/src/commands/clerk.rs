@@ -126,6 +126,7 @@ fn question_dto(q: vault::QuestionInfo, language: Lang) -> Result<QuestionDto, S
         retakes: q.retakes,
         version: q.version as u32,
         frozen: q.frozen,
+        revision: q.revision.clamp(0, i64::from(u32::MAX)) as u32,
     })
 }
 
@@ -241,7 +242,7 @@ pub async fn clerk_save_question(
             };
             match question.id {
                 Some(id) => {
-                    vault.update_question(s, i64::from(id), &new)?;
+                    vault.update_question(s, i64::from(id), &new, Some(i64::from(question.revision)))?;
                 }
                 None => {
                     vault.add_question(s, new)?;

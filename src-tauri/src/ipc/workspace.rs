@@ -83,6 +83,10 @@ pub struct QuestionDto {
     /// becomes a new version).
     pub version: u32,
     pub frozen: bool,
+    /// The revision the editor loaded; sent back with a change, which the vault refuses if
+    /// someone changed the question since (no lost update).
+    #[serde(default)]
+    pub revision: u32,
     /// The rubric's phrasings that unrelated sentences match (shown in the bank; never sent back).
     #[serde(default, skip_deserializing)]
     pub generic: Vec<GenericPhrasingDto>,

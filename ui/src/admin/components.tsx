@@ -47,3 +47,21 @@ export function Components() {
     </section>
   );
 }
+
+/// An in-page confirmation (never the browser's own dialog, whose language and title are the
+/// webview's): the question, the action named on its button, and a way back.
+export function ConfirmBox(props: { testId: string; question: string; yes: string; busy: boolean; onYes: () => void; onNo: () => void }) {
+  const { t } = useT();
+  const id = `${props.testId}-question`;
+  return (
+    <div class="confirm" role="alertdialog" aria-labelledby={id} data-testid={props.testId}>
+      <p id={id}>{props.question}</p>
+      <button type="button" class="button button--primary" disabled={props.busy} data-testid={props.testId.replace(/-confirm$/, "-yes")} onClick={props.onYes}>
+        {props.yes}
+      </button>{" "}
+      <button type="button" class="button button--quiet" onClick={props.onNo}>
+        {t("common.cancel")}
+      </button>
+    </div>
+  );
+}

@@ -3,10 +3,11 @@ import { commands } from "../shared/api";
 import { AreaFrame } from "../shared/area";
 import type { DeviceTestDto, DevicesDto, Lang, Role, SettingsDto, StaffDto, UserDto } from "../shared/bindings";
 import { formatText, useT } from "../shared/i18n";
+import { Done } from "../shared/notice";
 import { SignIn } from "../shared/signin";
 import { useStaff } from "../shared/staff";
 import { LANG_NAME, LANG_OPTIONS, ROLES, ROLE_LABEL, member } from "../shared/vocabulary";
-import { Components } from "./components";
+import { Components, ConfirmBox } from "./components";
 import { OfficeNetwork } from "./office";
 import { useCall } from "./use-call";
 import { RetentionForm, SigningStep } from "./wizard";
@@ -58,10 +59,15 @@ function SignedIn(props: { staff: StaffDto; onSignedOut: () => void }) {
 
 function Accounts() {
   const { t } = useT();
+  const { staff } = useStaff();
   const { call, busy, alert } = useCall();
   const [users, setUsers] = useState<UserDto[]>([]);
   const [form, setForm] = useState<{ username: string; displayName: string; role: Role; password: string }>({ username: "", displayName: "", role: "clerk", password: "" });
   const [resetting, setResetting] = useState<UserDto | null>(null);
+  /// The account whose disabling waits for the administrator's in-page confirmation.
+  const [disabling, setDisabling] = useState<UserDto | null>(null);
+  /// What the last creation did, said where the administrator is looking.
+  const [created, setCreated] = useState<string | null>(null);
   const [newPassword, setNewPassword] = useState("");
   useEffect(() => void call(() => commands.adminUsers(), setUsers), []);
   return (
@@ -93,18 +99,12 @@ function Accounts() {
                     <button type="button" class="button button--quiet" onClick={() => setResetting(u)} data-testid="user-reset">
                       {t("admin.accounts.reset")}
                     </button>{" "}
-                    <button
-                      type="button"
-                      class="button button--quiet"
-                      data-testid="user-disable"
-                      onClick={() => {
-                        if (window.confirm(formatText(t("admin.accounts.confirmDisable"), { user: u.username }))) {
-                          void call(() => commands.adminDisableUser(u.id), setUsers);
-                        }
-                      }}
-                    >
-                      {t("admin.accounts.disable")}
-                    </button>
+                    {/* One's own account is disabled by another administrator (the vault refuses it). */}
+                    {u.username !== staff?.username && (
+                      <button type="button" class="button button--quiet" data-testid="user-disable" onClick={() => setDisabling(u)}>
+                        {t("admin.accounts.disable")}
+                      </button>
+                    )}
                   </>
                 )}
               </td>
@@ -112,6 +112,21 @@ function Accounts() {
           ))}
         </tbody>
       </table>
+      {disabling !== null && (
+        <ConfirmBox
+          testId="user-disable-confirm"
+          question={formatText(t("admin.accounts.confirmDisable"), { user: disabling.username })}
+          yes={t("admin.accounts.disable")}
+          busy={busy}
+          onYes={() =>
+            call(() => commands.adminDisableUser(disabling.id), (list) => {
+              setUsers(list);
+              setDisabling(null);
+            })
+          }
+          onNo={() => setDisabling(null)}
+        />
+      )}
       {resetting !== null && (
         <form
           class="form"
@@ -142,9 +157,12 @@ function Accounts() {
         data-testid="create-user"
         onSubmit={(e) => {
           e.preventDefault();
+          setCreated(null);
           void call(() => commands.adminCreateUser(form.username, form.displayName, form.role, form.password), (list) => {
             setUsers(list);
-            setForm({ username: "", displayName: "", role: form.role, password: "" });
+            setCreated(formatText(t("admin.accounts.created"), { user: form.username, role: t(ROLE_LABEL[form.role]) }));
+            // The next account starts from the common case, not from the last choice.
+            setForm({ username: "", displayName: "", role: "clerk", password: "" });
           });
         }}
       >
@@ -172,6 +190,7 @@ function Accounts() {
           <input type="password" value={form.password} onInput={(e) => setForm({ ...form, password: e.currentTarget.value })} required minLength={12} autocomplete="new-password" data-testid="create-user-password" />
         </label>
         {alert("accounts-error")}
+        <Done text={created} testId="accounts-done" />
         <button type="submit" class="button button--primary" disabled={busy} data-testid="create-user-submit">
           {t("admin.accounts.createSubmit")}
         </button>
@@ -245,6 +264,8 @@ function Settings() {
   const { t, lang } = useT();
   const { call, busy, alert } = useCall();
   const [settings, setSettings] = useState<SettingsDto | null>(null);
+  /// Replacing the signing certificate waits for an in-page confirmation.
+  const [replacing, setReplacing] = useState(false);
   const [name, setName] = useState("");
   const [reportLang, setReportLang] = useState<Lang>("zh-CN");
   useEffect(
@@ -294,10 +315,26 @@ function Settings() {
         alert={false}
         settings={settings}
         onGenerate={() => {
-          if (settings.signing === null || window.confirm(t("admin.settings.replaceSigning"))) void call(() => commands.settingsSigningGenerate(), setSettings);
+          if (settings.signing === null) void call(() => commands.settingsSigningGenerate(), setSettings);
+          else setReplacing(true);
         }}
         onImport={(p12, password) => call(() => commands.settingsSigningImport(p12, password), setSettings)}
       />
+      {replacing && (
+        <ConfirmBox
+          testId="signing-replace-confirm"
+          question={t("admin.settings.replaceSigning")}
+          yes={t("admin.settings.replaceSigningYes")}
+          busy={busy}
+          onYes={() =>
+            call(() => commands.settingsSigningGenerate(), (next) => {
+              setSettings(next);
+              setReplacing(false);
+            })
+          }
+          onNo={() => setReplacing(false)}
+        />
+      )}
       {alert("settings-error")}
       <p class="intro">{formatText(t("admin.settings.lang"), { lang: lang === "en" ? "English" : "简体中文" })}</p>
     </section>

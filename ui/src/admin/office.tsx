@@ -3,6 +3,7 @@ import { commands } from "../shared/api";
 import { runCommand } from "../shared/call";
 import type { EnrolmentCodeDto, OfficeDto, StationDto, UserDto } from "../shared/bindings";
 import { formatText, useT } from "../shared/i18n";
+import { ConfirmBox } from "./components";
 import { useCall } from "./use-call";
 
 /// Administration → Office network: whether this vault's hub is serving, the enrolled stations
@@ -131,26 +132,19 @@ export function OfficeNetwork() {
         </form>
       )}
       {revoking !== null && (
-        <div class="confirm" role="alertdialog" aria-labelledby="revoke-question" data-testid="station-revoke-confirm">
-          <p id="revoke-question">{formatText(t("admin.office.confirmRevoke"), { name: revoking.name })}</p>
-          <button
-            type="button"
-            class="button button--primary"
-            disabled={busy}
-            data-testid="station-revoke-yes"
-            onClick={() =>
-              call(() => commands.adminRevokeStation(revoking.id), (o) => {
-                setOffice(o);
-                setRevoking(null);
-              })
-            }
-          >
-            {t("admin.office.revoke")}
-          </button>{" "}
-          <button type="button" class="button button--quiet" onClick={() => setRevoking(null)}>
-            {t("kiosk.back")}
-          </button>
-        </div>
+        <ConfirmBox
+          testId="station-revoke-confirm"
+          question={formatText(t("admin.office.confirmRevoke"), { name: revoking.name })}
+          yes={t("admin.office.revoke")}
+          busy={busy}
+          onYes={() =>
+            call(() => commands.adminRevokeStation(revoking.id), (o) => {
+              setOffice(o);
+              setRevoking(null);
+            })
+          }
+          onNo={() => setRevoking(null)}
+        />
       )}
 
       <h4>{t("admin.office.enrol")}</h4>

@@ -8,7 +8,7 @@ import { type Outcome, runCommand } from "../shared/call";
 import type { Lang, RecoveryKeyDto, SettingsDto, StaffDto, StationSetupDto } from "../shared/bindings";
 import { type Key, formatText, useT } from "../shared/i18n";
 import { LANG_NAME, LANG_OPTIONS, member } from "../shared/vocabulary";
-import { Components } from "./components";
+import { Components, ConfirmBox } from "./components";
 
 type Step = "welcome" | "admin" | "recovery" | "organisation" | "signing" | "retention" | "done" | "station";
 const STEPS: Step[] = ["welcome", "admin", "recovery", "organisation", "signing", "retention", "done"];
@@ -20,6 +20,8 @@ export function FirstRunWizard(props: { onFinished: (staff: StaffDto) => void; o
   const [busy, setBusy] = useState(false);
   const [recovery, setRecovery] = useState<RecoveryKeyDto | null>(null);
   const [settings, setSettings] = useState<SettingsDto | null>(null);
+  /// Generating a second signing certificate waits for an in-page confirmation.
+  const [replacing, setReplacing] = useState(false);
   const [admin, setAdmin] = useState<StaffDto | null>(null);
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
@@ -123,9 +125,28 @@ export function FirstRunWizard(props: { onFinished: (staff: StaffDto) => void; o
           busy={busy}
           alert={alert}
           settings={settings}
-          onGenerate={() => run(() => commands.settingsSigningGenerate(), setSettings)}
+          onGenerate={() => {
+            // A second click would replace the certificate just made: ask first.
+            if (settings?.signing == null) run(() => commands.settingsSigningGenerate(), setSettings);
+            else setReplacing(true);
+          }}
           onImport={(p12, password) => run(() => commands.settingsSigningImport(p12, password), setSettings)}
           onNext={() => setStep("retention")}
+        />
+      )}
+      {step === "signing" && replacing && (
+        <ConfirmBox
+          testId="signing-replace-confirm"
+          question={t("admin.settings.replaceSigning")}
+          yes={t("admin.settings.replaceSigningYes")}
+          busy={busy}
+          onYes={() =>
+            run(() => commands.settingsSigningGenerate(), (next) => {
+              setSettings(next);
+              setReplacing(false);
+            })
+          }
+          onNo={() => setReplacing(false)}
         />
       )}
       {step === "retention" && (

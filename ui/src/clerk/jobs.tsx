@@ -297,6 +297,7 @@ function QuestionEditor(props: { job: JobDto; question: QuestionDto | null; onSa
           retakes: Number(retakes),
           version: q?.version ?? 1,
           frozen: q?.frozen ?? false,
+          revision: q?.revision ?? 0,
         }),
       lang,
     );

@@ -173,7 +173,6 @@ function Kiosk() {
   };
 
   const large = "plan" in screen && screen.plan.largeText;
-  const hub = status?.hub ?? null;
   const alert = error !== null && (
     <p role="alert" class="kiosk__error" data-testid="kiosk-error">
       {error}
@@ -394,7 +393,11 @@ function Kiosk() {
       );
       break;
     case "staffExit":
-      body = <StaffExit heading={h("kiosk.staff.title")} error={alert} onBack={() => setScreen({ name: "welcome" })} step={step} />;
+      body = (
+        <StaffExit heading={h("kiosk.staff.title")} error={alert} onBack={() => setScreen({ name: "welcome" })} step={step}>
+          {status !== null && <StaffFacts status={status} />}
+        </StaffExit>
+      );
       break;
   }
 
@@ -405,28 +408,6 @@ function Kiosk() {
         <LangButtons />
       </header>
       <main class="kiosk__main">{body}</main>
-      {status !== null && status.station !== null && hub === null && (
-        <footer class="kiosk__footer" data-testid="kiosk-footer">
-          <span data-testid="kiosk-station">{status.station}</span>
-          <span data-testid="kiosk-queue" data-waiting={status.scoringWaiting}>
-            {formatText(t("kiosk.footer.queue"), { n: num(status.scoringWaiting, lang) })}
-          </span>
-        </footer>
-      )}
-      {status !== null && status.station !== null && hub !== null && (
-        <footer class="kiosk__footer" data-testid="kiosk-footer">
-          <span data-testid="kiosk-station">{`${hub.name} · ${status.station}`}</span>
-          <span data-testid="kiosk-hub" data-connected={String(hub.connected)} data-revoked={String(hub.revoked)}>
-            {hub.revoked
-              ? t("kiosk.footer.hubRevoked")
-              : formatText(t(hub.connected ? "kiosk.footer.hub" : "kiosk.footer.hubDown"), { hub: hub.hub })}
-          </span>
-          <span data-testid="kiosk-waiting" data-waiting={hub.waiting}>
-            {formatText(t("kiosk.footer.waiting"), { n: num(hub.waiting, lang) })}
-          </span>
-          {hub.refusingVisits != null && <span data-testid="kiosk-refusing">{textIn(hub.refusingVisits, lang)}</span>}
-        </footer>
-      )}
     </div>
   );
 }
@@ -607,6 +588,8 @@ function DeviceCheck(props: { heading: preact.JSX.Element; live: Live; error: pr
   const { t } = useT();
   const [started, setStarted] = useState(false);
   const [busy, setBusy] = useState(true);
+  /// The candidate says something is wrong (no picture of them, no sound): staff are asked for.
+  const [help, setHelp] = useState(false);
   const run = async () => {
     setBusy(true);
     await props.start();
@@ -632,7 +615,15 @@ function DeviceCheck(props: { heading: preact.JSX.Element; live: Live; error: pr
             {t("kiosk.devices.retry")}
           </button>
         )}
+        <button type="button" class="kiosk__secondary" data-testid="kiosk-devices-help" onClick={() => setHelp(true)}>
+          {t("kiosk.devices.wrong")}
+        </button>
       </div>
+      {help && (
+        <p role="alert" class="kiosk__callout" data-testid="kiosk-devices-help-text">
+          {t("kiosk.devices.wrongHelp")}
+        </p>
+      )}
     </div>
   );
 }
@@ -719,7 +710,37 @@ function QuestionScreen(props: {
   );
 }
 
-function StaffExit(props: { heading: preact.JSX.Element; error: preact.JSX.Element | false; onBack: () => void; step: Step }) {
+/// What staff need to know about the station (never shown to candidates: only in the staff
+/// panel): its account, and the scoring queue — or, on a station of a hub, the link, what waits
+/// to be sent and why no new visit starts.
+function StaffFacts(props: { status: KioskStatusDto }) {
+  const { t, lang } = useT();
+  const { status } = props;
+  const hub = status.hub ?? null;
+  if (status.station === null) return null;
+  return (
+    <ul class="kiosk__facts" data-testid="kiosk-facts">
+      <li data-testid="kiosk-station">{hub === null ? status.station : `${hub.name} · ${status.station}`}</li>
+      {hub === null ? (
+        <li data-testid="kiosk-queue" data-waiting={status.scoringWaiting}>
+          {formatText(t("kiosk.footer.queue"), { n: num(status.scoringWaiting, lang) })}
+        </li>
+      ) : (
+        <>
+          <li data-testid="kiosk-hub" data-connected={String(hub.connected)} data-revoked={String(hub.revoked)}>
+            {hub.revoked ? t("kiosk.footer.hubRevoked") : formatText(t(hub.connected ? "kiosk.footer.hub" : "kiosk.footer.hubDown"), { hub: hub.hub })}
+          </li>
+          <li data-testid="kiosk-waiting" data-waiting={hub.waiting}>
+            {formatText(t("kiosk.footer.waiting"), { n: num(hub.waiting, lang) })}
+          </li>
+          {hub.refusingVisits != null && <li data-testid="kiosk-refusing">{textIn(hub.refusingVisits, lang)}</li>}
+        </>
+      )}
+    </ul>
+  );
+}
+
+function StaffExit(props: { heading: preact.JSX.Element; error: preact.JSX.Element | false; onBack: () => void; step: Step; children?: preact.ComponentChildren }) {
   const { t } = useT();
   const [password, setPassword] = useState("");
   return (
@@ -733,6 +754,7 @@ function StaffExit(props: { heading: preact.JSX.Element; error: preact.JSX.Eleme
       }}
     >
       {props.heading}
+      {props.children}
       <p class="kiosk__lead">{t("kiosk.staff.lead")}</p>
       <label>
         {t("signin.password")}
@@ -743,7 +765,7 @@ function StaffExit(props: { heading: preact.JSX.Element; error: preact.JSX.Eleme
         <button type="submit" class="kiosk__primary">
           {t("kiosk.staff.exit")}
         </button>
-        <button type="button" class="kiosk__secondary" onClick={props.onBack}>
+        <button type="button" class="kiosk__secondary" onClick={props.onBack} data-testid="kiosk-back">
           {t("kiosk.back")}
         </button>
       </div>

@@ -868,6 +868,11 @@ export type QuestionDto_Deserialize = {
 	 */
 	version: number,
 	frozen: boolean,
+	/**
+	 *  The revision the editor loaded; sent back with a change, which the vault refuses if
+	 *  someone changed the question since (no lost update).
+	 */
+	revision?: number,
 };
 
 export type QuestionDto_Serialize = {
@@ -886,6 +891,11 @@ export type QuestionDto_Serialize = {
 	 */
 	version: number,
 	frozen: boolean,
+	/**
+	 *  The revision the editor loaded; sent back with a change, which the vault refuses if
+	 *  someone changed the question since (no lost update).
+	 */
+	revision: number,
 	/**  The rubric's phrasings that unrelated sentences match (shown in the bank; never sent back). */
 	generic: GenericPhrasingDto[],
 };

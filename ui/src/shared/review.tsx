@@ -213,6 +213,7 @@ export function ReviewScreen(props: { interviewId?: number; candidateId?: number
       setError(null);
       setNotice(t(done));
     } else setError(r.error);
+    return r.ok;
   };
   const exportReport = async () => {
     if (review === null) return;
@@ -275,7 +276,8 @@ export function ReviewScreen(props: { interviewId?: number; candidateId?: number
   );
 }
 
-type Act = (call: () => Promise<{ status: "ok"; data: ReviewDto } | { status: "error"; error: unknown }>, done: Key) => Promise<void>;
+/// Runs a review step; resolves to whether it was saved.
+type Act = (call: () => Promise<{ status: "ok"; data: ReviewDto } | { status: "error"; error: unknown }>, done: Key) => Promise<boolean>;
 
 function Flags(props: { review: ReviewDto; act: Act }) {
   const { t, lang } = useT();
@@ -332,8 +334,20 @@ function RateAndDecide(props: { review: ReviewDto; act: Act }) {
   const r = props.review;
   const [levels, setLevels] = useState<Record<string, number>>({});
   const [note, setNote] = useState("");
-  const [band, setBand] = useState<Band>(r.decision?.band ?? r.aiBand ?? "hold");
+  // No band is chosen for the reviewer (not even the AI's): the decision is theirs to make.
+  const [band, setBand] = useState<Band | null>(r.decision?.band ?? null);
   const [reason, setReason] = useState("");
+  // "Saved" said beside the button pressed, with what was saved still shown.
+  const [rateSaved, setRateSaved] = useState(false);
+  const [decideSaved, setDecideSaved] = useState(false);
+  const rateSavedAt = useRef<HTMLDivElement>(null);
+  const decideSavedAt = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (rateSaved) rateSavedAt.current?.scrollIntoView({ block: "nearest" });
+  }, [rateSaved]);
+  useEffect(() => {
+    if (decideSaved) decideSavedAt.current?.scrollIntoView({ block: "nearest" });
+  }, [decideSaved]);
   const [rater, setRater] = useState("");
   const rated = Object.keys(levels).length;
   return (
@@ -346,7 +360,7 @@ function RateAndDecide(props: { review: ReviewDto; act: Act }) {
           onSubmit={(e) => {
             e.preventDefault();
             const ratings = Object.entries(levels).map(([dimension, level]) => ({ dimension, level, note: note.trim() === "" ? null : note }));
-            void props.act(() => commands.reviewRate(r.interviewId, ratings), "review.rate.saved").then(() => setLevels({}));
+            void props.act(() => commands.reviewRate(r.interviewId, ratings), "review.rate.saved").then(setRateSaved);
           }}
         >
           {r.dimensions.map((d) => (
@@ -354,7 +368,10 @@ function RateAndDecide(props: { review: ReviewDto; act: Act }) {
               <legend>{`${d.name} (${d.weightPct}%)`}</legend>
               {[1, 2, 3, 4, 5].map((level) => (
                 <label key={level} class="inline">
-                  <input type="radio" name={`level-${d.name}`} checked={levels[d.name] === level} onChange={() => setLevels({ ...levels, [d.name]: level })} data-testid={`rate-${level}`} />
+                  <input type="radio" name={`level-${d.name}`} checked={levels[d.name] === level} onChange={() => {
+                      setLevels({ ...levels, [d.name]: level });
+                      setRateSaved(false);
+                    }} data-testid={`rate-${level}`} />
                   {level}
                 </label>
               ))}
@@ -367,6 +384,9 @@ function RateAndDecide(props: { review: ReviewDto; act: Act }) {
           <button type="submit" class="button button--primary" disabled={rated === 0} data-testid="rate-save">
             {t("review.rate.save")}
           </button>
+          <div ref={rateSavedAt}>
+            <Done text={rateSaved ? t("review.rate.saved") : null} testId="rate-saved" />
+          </div>
         </form>
       </section>
       <section class="card" aria-labelledby="decide-title" data-testid="decide">
@@ -375,14 +395,24 @@ function RateAndDecide(props: { review: ReviewDto; act: Act }) {
           class="form"
           onSubmit={(e) => {
             e.preventDefault();
-            void props.act(() => commands.reviewDecide(r.interviewId, band, reason), "review.decide.saved").then(() => setReason(""));
+            if (band === null) return;
+            void props.act(() => commands.reviewDecide(r.interviewId, band, reason), "review.decide.saved").then(setDecideSaved);
           }}
         >
           <fieldset class="levels">
             <legend>{t("review.decide.band")}</legend>
             {BANDS.map((b) => (
               <label key={b} class="inline">
-                <input type="radio" name="band" checked={band === b} onChange={() => setBand(b)} data-testid={`decide-${b}`} />
+                <input
+                  type="radio"
+                  name="band"
+                  checked={band === b}
+                  onChange={() => {
+                    setBand(b);
+                    setDecideSaved(false);
+                  }}
+                  data-testid={`decide-${b}`}
+                />
                 {t(BAND_LABEL[b])}
                 {r.aiBand === b && <small>{` (${t("review.decide.ai")})`}</small>}
               </label>
@@ -390,11 +420,23 @@ function RateAndDecide(props: { review: ReviewDto; act: Act }) {
           </fieldset>
           <label>
             {t("review.decide.reason")}
-            <textarea value={reason} onInput={(e) => setReason(e.currentTarget.value)} rows={3} required data-testid="decide-reason" />
+            <textarea
+              value={reason}
+              onInput={(e) => {
+                setReason(e.currentTarget.value);
+                setDecideSaved(false);
+              }}
+              rows={3}
+              required
+              data-testid="decide-reason"
+            />
           </label>
-          <button type="submit" class="button button--primary" disabled={reason.trim() === ""} data-testid="decide-save">
+          <button type="submit" class="button button--primary" disabled={band === null || reason.trim() === ""} data-testid="decide-save">
             {t("review.decide.save")}
           </button>
+          <div ref={decideSavedAt}>
+            <Done text={decideSaved ? t("review.decide.saved") : null} testId="decide-saved" />
+          </div>
         </form>
       </section>
       <section class="card" aria-labelledby="second-title" data-testid="second-rater">

@@ -46,6 +46,13 @@ pub fn now() -> OffsetDateTime {
     OffsetDateTime::now_utc().to_offset(LOCAL_OFFSET.get().copied().unwrap_or(time::UtcOffset::UTC))
 }
 
+/// A moment given in milliseconds since the epoch, in the machine's zone.
+pub fn local_time(ms: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000))
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+        .to_offset(LOCAL_OFFSET.get().copied().unwrap_or(time::UtcOffset::UTC))
+}
+
 /// Writes a new file and syncs it: every file the product exports (reports, slips, result
 /// files, import error lists) goes through here. It refuses to replace anything at `path` — a
 /// file, or a symlink even when dangling (`O_EXCL` does not follow links), so a planted link

@@ -48,6 +48,8 @@ pub enum VaultError {
     SessionExpired,
     #[error("{what} {id} not found")]
     NoSuchObject { what: &'static str, id: i64 },
+    #[error("the {what} was changed by {by} meanwhile (at {at_ms})")]
+    ChangedMeanwhile { what: &'static str, by: String, at_ms: i64 },
     #[error("unknown access code")]
     UnknownAccessCode,
     #[error("username {0:?} is taken")]
@@ -81,7 +83,7 @@ pub enum VaultError {
     #[error("interview {interview_id} has not been scored")]
     NotScored { interview_id: i64 },
     #[error("identity check failed")]
-    IdentityMismatch,
+    IdentityMismatch { left: u32 },
     #[error("identity check failed too often; access code blocked")]
     IdentityLocked,
     #[error("extra time of {pct}% is out of range")]
@@ -206,6 +208,7 @@ impl UserFacing for VaultError {
             VaultError::Locked { .. } => "auth.locked",
             VaultError::SessionExpired => "auth.session_expired",
             VaultError::NoSuchObject { .. } => "vault.no_such_object",
+            VaultError::ChangedMeanwhile { .. } => "vault.changed_meanwhile",
             VaultError::UnknownAccessCode => "kiosk.unknown_access_code",
             VaultError::UsernameTaken(_) => "auth.username_taken",
             VaultError::WeakPassword => "auth.weak_password",
@@ -222,7 +225,7 @@ impl UserFacing for VaultError {
             VaultError::RatingOutOfRange => "review.rating_out_of_range",
             VaultError::DecisionReasonMissing => "review.reason_missing",
             VaultError::NotScored { .. } => "review.not_scored",
-            VaultError::IdentityMismatch => "kiosk.identity_mismatch",
+            VaultError::IdentityMismatch { .. } => "kiosk.identity_mismatch",
             VaultError::IdentityLocked => "kiosk.identity_locked",
             VaultError::ExtraTimeOutOfRange { .. } => "invitation.extra_time",
             VaultError::CannotDisableSelf => "user.disable_self",
@@ -335,6 +338,12 @@ impl UserFacing for VaultError {
             VaultError::SessionExpired => {
                 Localized::new("登录已过期，请重新登录。", "Your session has expired; please sign in again.")
             }
+            VaultError::ChangedMeanwhile { by, at_ms, .. } => {
+                let at = time::OffsetDateTime::from_unix_timestamp(at_ms / 1000)
+                    .map(|t| format!("{:02}:{:02} UTC", t.hour(), t.minute()))
+                    .unwrap_or_default();
+                changed_meanwhile(by, &at)
+            }
             VaultError::NoSuchObject { .. } => Localized::new(
                 "找不到所请求的记录，它可能已被删除。",
                 "The requested record does not exist; it may have been deleted.",
@@ -405,9 +414,14 @@ impl UserFacing for VaultError {
                 "该面试尚未完成评分，暂不能复核或决定。",
                 "This interview has not been scored yet, so it cannot be reviewed or decided.",
             ),
-            VaultError::IdentityMismatch => Localized::new(
-                "身份证号后四位与登记的信息不一致。请核对后重试，或请工作人员协助。",
-                "The last four characters do not match the ID number on record. Please check them, or ask a member of staff.",
+            VaultError::IdentityMismatch { left } => Localized::new(
+                format!(
+                    "身份证号后四位与登记的信息不一致。请核对后重试，或请工作人员协助。还可以再试 {left} 次，之后此邀请码将停用。"
+                ),
+                format!(
+                    "The last four characters do not match the ID number on record. Please check them, or ask a member of staff. {left} more {} before this access code is blocked.",
+                    if *left == 1 { "try" } else { "tries" }
+                ),
             ),
             VaultError::IdentityLocked => Localized::new(
                 "身份核对多次未通过，此邀请码已停用。请到服务台请工作人员帮助。",
@@ -580,3 +594,18 @@ fn disk_full() -> Localized {
 }
 
 pub type Result<T, E = VaultError> = std::result::Result<T, E>;
+
+/// "Someone changed this meanwhile": who and when (`at` already written in the reader's zone),
+/// and that their own text is kept.
+pub fn changed_meanwhile(by: &str, at: &str) -> Localized {
+    let by_zh = if by.is_empty() { "其他人" } else { by };
+    let by_en = if by.is_empty() { "someone else" } else { by };
+    Localized::new(
+        format!(
+            "您编辑期间，{by_zh}已于 {at} 修改了这一项，您的保存未生效，以免覆盖对方的修改。您填写的内容仍在表单中：请复制需要保留的部分，重新打开这一项后再修改。"
+        ),
+        format!(
+            "{by_en} changed this at {at} while you were editing it, so your save was not applied (it would have undone their change). Your text is still in the form: copy what you want to keep, open the item again and make your change there."
+        ),
+    )
+}

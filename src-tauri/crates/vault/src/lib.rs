@@ -21,7 +21,7 @@ pub mod media;
 mod schema;
 mod vault;
 
-pub use error::{Result, VaultError};
+pub use error::{Result, VaultError, changed_meanwhile};
 pub use keys::RecoveryKey;
 pub use schema::CURRENT_VERSION as SCHEMA_VERSION;
 pub use vault::{

@@ -463,8 +463,13 @@ CREATE INDEX scoring_leases_job ON scoring_leases (job_id);
 /// Version 12: staff workstations. An enrolment code, and the machine enrolled with it, is for a
 /// kiosk station or a staff workstation. A station's `user_id` is the kiosk account it acts as; a
 /// workstation acts as no account (people sign in at it with their own), and its `user_id` is the
-/// administrator who made its code.
+/// administrator who made its code. Two people at once: a question carries a revision, moved by
+/// every change, with who made the last change and when, so that a save over a change made
+/// meanwhile is refused instead of silently undoing it.
 const V12: &str = r#"
+ALTER TABLE questions ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE questions ADD COLUMN changed_by INTEGER REFERENCES users (id);
+ALTER TABLE questions ADD COLUMN changed_at INTEGER;
 ALTER TABLE enrolment_codes ADD COLUMN role TEXT NOT NULL DEFAULT 'station' CHECK (role IN ('station', 'workstation'));
 ALTER TABLE stations ADD COLUMN role TEXT NOT NULL DEFAULT 'station' CHECK (role IN ('station', 'workstation'));
 "#;

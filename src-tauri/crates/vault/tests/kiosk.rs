@@ -14,6 +14,14 @@ fn check_in_needs_the_last_four_of_the_id_number_on_record() {
     // Wrong last four: refused, audited, the code is not spent.
     let err = f.vault.check_in(&f.kiosk, &code, Some("1234")).unwrap_err();
     assert_eq!(err.code(), "kiosk.identity_mismatch");
+    // The candidate is told how many tries remain before the code is blocked.
+    assert!(matches!(err, vault::VaultError::IdentityMismatch { left: 4 }), "{err:?}");
+    assert!(
+        err.user_message().en.ends_with("4 more tries before this access code is blocked."),
+        "{}",
+        err.user_message().en
+    );
+    assert!(err.user_message().zh_cn.contains("还可以再试 4 次"));
     assert_eq!(f.vault.check_in(&f.kiosk, &code, None).unwrap_err().code(), "kiosk.identity_mismatch");
     assert_eq!(audit_outcomes(&f, "kiosk.identity"), ["denied", "denied"]);
     // Typed in lower case: the check ignores case (the X of a Chinese ID number).
@@ -28,7 +36,11 @@ fn check_in_needs_the_last_four_of_the_id_number_on_record() {
     let now = f.clock.now();
     let (_, guessed) = f.vault.issue_invitation(&f.clerk, candidate, now - HOUR, now + HOUR).unwrap();
     for attempt in 1..=5 {
-        let code = f.vault.check_in(&f.kiosk, &guessed, Some(&format!("{attempt:04}"))).unwrap_err().code();
+        let error = f.vault.check_in(&f.kiosk, &guessed, Some(&format!("{attempt:04}"))).unwrap_err();
+        if attempt == 4 {
+            assert!(error.user_message().en.contains("1 more try before"), "{}", error.user_message().en);
+        }
+        let code = error.code();
         assert_eq!(
             code,
             if attempt < 5 { "kiosk.identity_mismatch" } else { "kiosk.identity_locked" },

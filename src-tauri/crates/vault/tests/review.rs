@@ -41,6 +41,49 @@ fn scored(f: &mut Fixture) -> (i64, i64, i64) {
     (interview, answer, video)
 }
 
+/// Two clerks, each on their own vault handle (as at two workstations of one hub), open the same
+/// question; the first saves; the second's save, made from what they loaded, is refused with the
+/// first clerk's name and the time, and changes nothing; made again from the current revision it
+/// stands.
+#[test]
+fn a_save_over_a_change_made_meanwhile_is_refused_naming_who_and_when() {
+    let mut f = Fixture::new();
+    let job = f.job();
+    let question = f.question(job);
+    f.vault.create_user(&f.admin, user("clerk-2", Role::Clerk)).unwrap();
+    let mut other = vault::Vault::open_with_clock(&f.data, f.clock.boxed()).unwrap();
+    let second = other.login("clerk-2", PASSWORD, "desk 2").unwrap();
+    let loaded = f.vault.job_questions(&f.clerk, job).unwrap()[0].clone();
+    assert_eq!((loaded.revision, loaded.changed_by.as_deref()), (0, None));
+    let edit = |text: &str| NewQuestion {
+        job_id: job,
+        situational: false,
+        text: text.into(),
+        rubric_json: r#"{"key_points":[]}"#.into(),
+        dimensions: vec!["沟通能力".into()],
+        prep_seconds: 20,
+        answer_seconds: 90,
+        retakes: 0,
+    };
+    f.clock.advance(60_000);
+    f.vault.update_question(&f.clerk, question, &edit("第一位专员的修改"), Some(loaded.revision)).unwrap();
+    let error = other.update_question(&second, question, &edit("第二位专员的修改"), Some(loaded.revision)).unwrap_err();
+    let VaultError::ChangedMeanwhile { by, at_ms, .. } = &error else { panic!("{error:?}") };
+    assert_eq!((by.as_str(), *at_ms), ("CLERK", f.clock.now()));
+    assert_eq!(error.code(), "vault.changed_meanwhile");
+    assert!(error.user_message().en.starts_with("CLERK changed this at "), "{}", error.user_message().en);
+    let now = other.job_questions(&second, job).unwrap()[0].clone();
+    assert_eq!(now.text, "第一位专员的修改", "the refused save changed the question");
+    assert_eq!((now.revision, now.changed_by.as_deref()), (1, Some("CLERK")));
+    assert!(audit_outcomes(&f, "question.update").contains(&"failed".to_owned()));
+    other.update_question(&second, question, &edit("第二位专员的修改"), Some(now.revision)).unwrap();
+    let last = f.vault.job_questions(&f.clerk, job).unwrap()[0].clone();
+    assert_eq!(
+        (last.text.as_str(), last.revision, last.changed_by.as_deref()),
+        ("第二位专员的修改", 2, Some("CLERK-2"))
+    );
+}
+
 #[test]
 fn jobs_list_their_questions_and_an_edited_question_keeps_used_versions() {
     let mut f = Fixture::new();
@@ -62,7 +105,7 @@ fn jobs_list_their_questions_and_an_edited_question_keeps_used_versions() {
         retakes: 0,
     };
     // Not yet used: edited in place.
-    assert_eq!(f.vault.update_question(&f.clerk, question, &edit("第一版修改")).unwrap(), 1);
+    assert_eq!(f.vault.update_question(&f.clerk, question, &edit("第一版修改"), None).unwrap(), 1);
     let questions = f.vault.job_questions(&f.clerk, job).unwrap();
     assert_eq!(questions[0].text, "第一版修改");
     assert_eq!((questions[0].prep_seconds, questions[0].answer_seconds, questions[0].retakes), (20, 90, 0));
@@ -75,7 +118,7 @@ fn jobs_list_their_questions_and_an_edited_question_keeps_used_versions() {
     f.vault.check_in(&f.kiosk, &code, Some(ID_LAST4)).unwrap();
     f.vault.advance_interview(&f.kiosk, interview, InterviewEvent::GiveConsent).unwrap();
     f.vault.begin_answer(&f.kiosk, interview, question, false).unwrap();
-    assert_eq!(f.vault.update_question(&f.clerk, question, &edit("第二版")).unwrap(), 2);
+    assert_eq!(f.vault.update_question(&f.clerk, question, &edit("第二版"), None).unwrap(), 2);
     let conn = raw(&f.db_path(), &f.key());
     let first: String =
         conn.query_row("SELECT text FROM question_versions WHERE version = 1", [], |r| r.get(0)).unwrap();
@@ -83,11 +126,11 @@ fn jobs_list_their_questions_and_an_edited_question_keeps_used_versions() {
     assert_eq!(f.vault.job_questions(&f.clerk, job).unwrap()[0].version, 2);
 
     // Only clerks edit; an unknown dimension is refused and changes nothing.
-    assert!(matches!(f.vault.update_question(&f.auditor, question, &edit("x")), Err(VaultError::Denied { .. })));
+    assert!(matches!(f.vault.update_question(&f.auditor, question, &edit("x"), None), Err(VaultError::Denied { .. })));
     let mut bad = edit("x");
     bad.dimensions = vec!["不存在".into()];
     let before = audit_count(&conn);
-    assert_eq!(f.vault.update_question(&f.clerk, question, &bad).unwrap_err().code(), "review.unknown_dimension");
+    assert_eq!(f.vault.update_question(&f.clerk, question, &bad, None).unwrap_err().code(), "review.unknown_dimension");
     assert_eq!(f.vault.job_questions(&f.clerk, job).unwrap()[0].text, "第二版");
     assert_eq!(audit_count(&conn), before + 1, "the refusal is audited");
 }

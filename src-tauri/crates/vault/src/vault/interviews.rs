@@ -153,7 +153,7 @@ impl Vault {
             return Err(if failures + 1 >= MAX_IDENTITY_FAILURES {
                 VaultError::IdentityLocked
             } else {
-                VaultError::IdentityMismatch
+                VaultError::IdentityMismatch { left: (MAX_IDENTITY_FAILURES - failures - 1) as u32 }
             });
         }
         Ok(())

@@ -67,6 +67,12 @@ pub struct QuestionInfo {
     pub version: i64,
     /// Used by an interview: its text and rubric can no longer change.
     pub frozen: bool,
+    /// Moved by every change; a save names the revision it was made from (see
+    /// [`Vault::update_question`]).
+    pub revision: i64,
+    /// Who made the last change, and when (none before the first change).
+    pub changed_by: Option<String>,
+    pub changed_at_ms: Option<i64>,
 }
 
 impl Vault {
@@ -193,8 +199,9 @@ impl Vault {
             .conn
             .prepare(
                 "SELECT q.id, q.position, q.kind, v.text, v.rubric_json, v.dimensions, q.prep_seconds,
-                        q.answer_seconds, q.retakes, v.version, v.frozen
+                        q.answer_seconds, q.retakes, v.version, v.frozen, q.revision, u.display_name, q.changed_at
                  FROM questions q JOIN question_versions v ON v.question_id = q.id
+                 LEFT JOIN users u ON u.id = q.changed_by
                  WHERE q.job_id = ?1
                    AND v.version = (SELECT MAX(version) FROM question_versions WHERE question_id = q.id)
                  ORDER BY q.position",
@@ -213,6 +220,9 @@ impl Vault {
                         retakes: r.get(8)?,
                         version: r.get(9)?,
                         frozen: r.get(10)?,
+                        revision: r.get(11)?,
+                        changed_by: r.get(12)?,
+                        changed_at_ms: r.get(13)?,
                     },
                     r.get::<_, String>(5)?,
                 ))
@@ -230,22 +240,46 @@ impl Vault {
     /// Changes a question. Its latest rubric version is edited in place while no interview has
     /// used it; once used (frozen), the change becomes a new version and interviews already
     /// held keep the version they were scored with. Returns the version now current.
-    pub fn update_question(&mut self, session: &Session, question_id: i64, q: &super::NewQuestion) -> Result<i64> {
+    ///
+    /// `from_revision` is the revision the change was made from (what the editor loaded): if
+    /// someone changed the question since, the save is refused with who and when, and nothing
+    /// changes — no lost update. `None` saves regardless (the command line's "replace").
+    pub fn update_question(
+        &mut self,
+        session: &Session,
+        question_id: i64,
+        q: &super::NewQuestion,
+        from_revision: Option<i64>,
+    ) -> Result<i64> {
         self.authorize(session, Action::ManageQuestions)?;
         let object = format!("question:{question_id}");
-        let row: Option<(i64, i64, bool)> = self
+        /// job, latest version, frozen, revision, who changed it last, when.
+        type Row = (i64, i64, bool, i64, Option<String>, Option<i64>);
+        let row: Option<Row> = self
             .conn
             .query_row(
-                "SELECT q.job_id, v.version, v.frozen FROM questions q JOIN question_versions v ON v.question_id = q.id
+                "SELECT q.job_id, v.version, v.frozen, q.revision, u.display_name, q.changed_at
+                 FROM questions q JOIN question_versions v ON v.question_id = q.id
+                 LEFT JOIN users u ON u.id = q.changed_by
                  WHERE q.id = ?1 ORDER BY v.version DESC LIMIT 1",
                 [question_id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
             )
             .optional()?;
-        let Some((job_id, version, frozen)) = row else {
+        let Some((job_id, version, frozen, revision, changed_by, changed_at)) = row else {
             self.audit_only(session, "question.update", &object, Outcome::Failed)?;
             return Err(VaultError::NoSuchObject { what: "question", id: question_id });
         };
+        if let Some(from) = from_revision
+            && from != revision
+        {
+            self.audit_only(session, "question.update", &object, Outcome::Failed)?;
+            return Err(VaultError::ChangedMeanwhile {
+                what: "question",
+                by: changed_by.unwrap_or_default(),
+                at_ms: changed_at.unwrap_or_default(),
+            });
+        }
         let dims = self.dimension_names(job_id)?;
         if let Some(unknown) = q.dimensions.iter().find(|d| !dims.contains(d)) {
             self.audit_only(session, "question.update", &object, Outcome::Failed)?;
@@ -254,16 +288,26 @@ impl Vault {
         let now = self.now();
         let dimensions = serde_json::to_string(&q.dimensions).unwrap_or_default();
         self.write(session, "question.update", &object, |tx| {
-            tx.execute(
-                "UPDATE questions SET kind = ?2, prep_seconds = ?3, answer_seconds = ?4, retakes = ?5 WHERE id = ?1",
+            // The revision read above must still be current: a change committed in between (by
+            // another handle on the vault) refuses this one inside the same transaction.
+            let moved = tx.execute(
+                "UPDATE questions SET kind = ?2, prep_seconds = ?3, answer_seconds = ?4, retakes = ?5,
+                        revision = revision + 1, changed_by = ?7, changed_at = ?8
+                 WHERE id = ?1 AND revision = ?6",
                 params![
                     question_id,
                     if q.situational { "situational" } else { "structured" },
                     q.prep_seconds,
                     q.answer_seconds,
-                    q.retakes
+                    q.retakes,
+                    revision,
+                    session.user_id,
+                    now
                 ],
             )?;
+            if moved != 1 {
+                return Err(VaultError::ChangedMeanwhile { what: "question", by: String::new(), at_ms: now });
+            }
             if frozen {
                 tx.execute(
                     "INSERT INTO question_versions (question_id, version, text, rubric_json, dimensions, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
