@@ -133,6 +133,28 @@ pub(crate) async fn answer(app: &App, speak: u64) -> Result<()> {
     wait_phase(app, "done", 20).await
 }
 
+/// Consent given, the device check passed as soon as the preview shows: the practice's intro.
+pub(crate) async fn consent_and_devices(app: &App) -> Result<()> {
+    wait_screen(app, "consent", 10).await?;
+    app.click("[data-testid=kiosk-consent-yes]").await?;
+    wait_screen(app, "devices", 10).await?;
+    app.find_within("[data-testid=kiosk-preview]", 20).await?;
+    app.click("[data-testid=kiosk-devices-ok]").await?;
+    wait_screen(app, "practiceIntro", 10).await
+}
+
+/// The unscored practice from its intro: ready at once, finished at once, on to question 1.
+pub(crate) async fn practice(app: &App) -> Result<()> {
+    wait_screen(app, "practiceIntro", 10).await?;
+    app.click("[data-testid=kiosk-practice-start]").await?;
+    wait_phase(app, "preparing", 20).await?;
+    app.click("[data-testid=kiosk-ready]").await?;
+    wait_phase(app, "answering", 10).await?;
+    app.click("[data-testid=kiosk-finish]").await?;
+    wait_phase(app, "done", 10).await?;
+    app.click("[data-testid=kiosk-next]").await
+}
+
 /// The warnings and errors of the app's log, for a failure message.
 pub(crate) fn log_tail(cli: &Cli) -> String {
     let mut out = String::new();
@@ -367,14 +389,7 @@ async fn a_candidate_takes_a_full_interview_at_the_kiosk() -> Result<()> {
     let help = app.wait_text("[data-testid=kiosk-devices-help-text]", |t| !t.is_empty()).await?;
     ensure!(help.contains("工作人员"), "the device check's help does not say to fetch staff: {help}");
     app.click("[data-testid=kiosk-devices-ok]").await?;
-    wait_screen(&app, "practiceIntro", 10).await?;
-    app.click("[data-testid=kiosk-practice-start]").await?;
-    wait_phase(&app, "preparing", 20).await?;
-    app.click("[data-testid=kiosk-ready]").await?;
-    wait_phase(&app, "answering", 10).await?;
-    app.click("[data-testid=kiosk-finish]").await?;
-    wait_phase(&app, "done", 10).await?;
-    app.click("[data-testid=kiosk-next]").await?;
+    practice(&app).await?;
 
     // Question 1: the screenshot while recording.
     wait_phase(&app, "preparing", 20).await?;

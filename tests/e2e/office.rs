@@ -183,6 +183,11 @@ impl Hub {
     fn scored(&self, root: &std::path::Path) -> Result<usize> {
         let queue = self.cli.ok(&["score", "--queue", "--user", "clerk"])?;
         ensure!(queue.contains("0 waiting, 0 failed"), "scoring left work: {queue}");
+        Ok(self.results(root)?.iter().filter(|r| r["status"] == "scored" && r["total"].is_number()).count())
+    }
+
+    /// The job's results as exported (works while the hub serves: another handle on its vault).
+    fn results(&self, root: &std::path::Path) -> Result<Vec<serde_json::Value>> {
         let results = root.join("results.json");
         let results_arg = results.display().to_string();
         let _ = std::fs::remove_file(&results);
@@ -198,8 +203,7 @@ impl Hub {
             "--user",
             "clerk",
         ])?;
-        let rows: Vec<serde_json::Value> = serde_json::from_str(&std::fs::read_to_string(&results)?)?;
-        Ok(rows.iter().filter(|r| r["status"] == "scored" && r["total"].is_number()).count())
+        Ok(serde_json::from_str(&std::fs::read_to_string(&results)?)?)
     }
 
     /// The vault check's count of media files (and that it passed).
@@ -646,7 +650,9 @@ async fn the_first_run_wizard_makes_a_fresh_installation_a_station() -> Result<(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_candidate_takes_a_whole_interview_in_a_stations_kiosk_window() -> Result<()> {
     use crate::harness::App;
-    use crate::kiosk::{KEYRING_PASSWORD, answer, attr, enter_code, log_tail, wait_phase, wait_screen};
+    use crate::kiosk::{
+        KEYRING_PASSWORD, answer, attr, consent_and_devices, enter_code, log_tail, practice, wait_phase, wait_screen,
+    };
     let (root, hub_cli) = tempdirs()?;
     let address = format!("127.0.0.1:{}", free_port()?);
     let mut hub = Hub::new(hub_cli, address.clone(), None)?;
@@ -699,19 +705,8 @@ async fn a_candidate_takes_a_whole_interview_in_a_stations_kiosk_window() -> Res
     wait_screen(&app, "confirm", 20).await?;
     ensure!(app.text_of("[data-testid=kiosk-confirm] h1").await?.contains("赵*"), "not the masked name");
     app.click("[data-testid=kiosk-confirm-yes]").await?;
-    wait_screen(&app, "consent", 10).await?;
-    app.click("[data-testid=kiosk-consent-yes]").await?;
-    wait_screen(&app, "devices", 10).await?;
-    app.find_within("[data-testid=kiosk-preview]", 20).await?;
-    app.click("[data-testid=kiosk-devices-ok]").await?;
-    wait_screen(&app, "practiceIntro", 10).await?;
-    app.click("[data-testid=kiosk-practice-start]").await?;
-    wait_phase(&app, "preparing", 20).await?;
-    app.click("[data-testid=kiosk-ready]").await?;
-    wait_phase(&app, "answering", 10).await?;
-    app.click("[data-testid=kiosk-finish]").await?;
-    wait_phase(&app, "done", 10).await?;
-    app.click("[data-testid=kiosk-next]").await?;
+    consent_and_devices(&app).await?;
+    practice(&app).await?;
     answer(&app, 8).await?;
     app.find("[data-testid=kiosk-saved]").await?;
     app.click("[data-testid=kiosk-next]").await?;
@@ -776,21 +771,7 @@ async fn a_candidate_takes_a_whole_interview_in_a_stations_kiosk_window() -> Res
     }
     let deadline = std::time::Instant::now() + Duration::from_secs(420);
     loop {
-        let results = root.path().join("results.json");
-        let _ = std::fs::remove_file(&results);
-        hub.cli.ok(&[
-            "export",
-            "results",
-            "--job",
-            "1",
-            "--format",
-            "json",
-            "--out",
-            &results.display().to_string(),
-            "--user",
-            "clerk",
-        ])?;
-        let rows: Vec<serde_json::Value> = serde_json::from_str(&std::fs::read_to_string(&results)?)?;
+        let rows = hub.results(root.path())?;
         if rows.iter().any(|r| r["status"] == "scored" && r["total"].is_number()) {
             break;
         }

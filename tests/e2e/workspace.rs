@@ -14,7 +14,9 @@ use anyhow::{Context, Result, bail, ensure};
 
 use crate::cli::{Cli, PASSWORD, tempdirs};
 use crate::harness::App;
-use crate::kiosk::{KEYRING_PASSWORD, answer, audit, count, enter_code, log_tail, sign_in_station, wait_screen};
+use crate::kiosk::{
+    KEYRING_PASSWORD, answer, audit, consent_and_devices, count, enter_code, log_tail, sign_in_station, wait_screen,
+};
 use crate::screenshot_path;
 
 const JOB: &str = "综合窗口受理岗";
@@ -242,12 +244,7 @@ async fn candidate_interviews(cli: &Cli, code: &str) -> Result<()> {
     app.click("[data-testid=kiosk-identity-submit]").await?;
     wait_screen(&app, "confirm", 15).await?;
     app.click("[data-testid=kiosk-confirm-yes]").await?;
-    wait_screen(&app, "consent", 10).await?;
-    app.click("[data-testid=kiosk-consent-yes]").await?;
-    wait_screen(&app, "devices", 10).await?;
-    app.find_within("[data-testid=kiosk-preview]", 20).await?;
-    app.click("[data-testid=kiosk-devices-ok]").await?;
-    wait_screen(&app, "practiceIntro", 10).await?;
+    consent_and_devices(&app).await?;
     app.click("[data-testid=kiosk-practice-skip]").await?;
     answer(&app, 10).await?;
     app.click("[data-testid=kiosk-next]").await?;

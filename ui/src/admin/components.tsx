@@ -65,3 +65,18 @@ export function ConfirmBox(props: { testId: string; question: string; yes: strin
     </div>
   );
 }
+
+/// Asks before a second signing certificate replaces the current one (the wizard and Settings).
+export function ReplaceSigningConfirm(props: { busy: boolean; onYes: () => void; onNo: () => void }) {
+  const { t } = useT();
+  return (
+    <ConfirmBox
+      testId="signing-replace-confirm"
+      question={t("admin.settings.replaceSigning")}
+      yes={t("admin.settings.replaceSigningYes")}
+      busy={props.busy}
+      onYes={props.onYes}
+      onNo={props.onNo}
+    />
+  );
+}

@@ -7,7 +7,7 @@ import { Done } from "../shared/notice";
 import { SignIn } from "../shared/signin";
 import { useStaff } from "../shared/staff";
 import { LANG_NAME, LANG_OPTIONS, ROLES, ROLE_LABEL, member } from "../shared/vocabulary";
-import { Components, ConfirmBox } from "./components";
+import { Components, ConfirmBox, ReplaceSigningConfirm } from "./components";
 import { OfficeNetwork } from "./office";
 import { useCall } from "./use-call";
 import { RetentionForm, SigningStep } from "./wizard";
@@ -321,10 +321,7 @@ function Settings() {
         onImport={(p12, password) => call(() => commands.settingsSigningImport(p12, password), setSettings)}
       />
       {replacing && (
-        <ConfirmBox
-          testId="signing-replace-confirm"
-          question={t("admin.settings.replaceSigning")}
-          yes={t("admin.settings.replaceSigningYes")}
+        <ReplaceSigningConfirm
           busy={busy}
           onYes={() =>
             call(() => commands.settingsSigningGenerate(), (next) => {

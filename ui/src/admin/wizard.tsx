@@ -8,7 +8,7 @@ import { type Outcome, runCommand } from "../shared/call";
 import type { Lang, RecoveryKeyDto, SettingsDto, StaffDto, StationSetupDto } from "../shared/bindings";
 import { type Key, formatText, useT } from "../shared/i18n";
 import { LANG_NAME, LANG_OPTIONS, member } from "../shared/vocabulary";
-import { Components, ConfirmBox } from "./components";
+import { Components, ReplaceSigningConfirm } from "./components";
 
 type Step = "welcome" | "admin" | "recovery" | "organisation" | "signing" | "retention" | "done" | "station";
 const STEPS: Step[] = ["welcome", "admin", "recovery", "organisation", "signing", "retention", "done"];
@@ -135,10 +135,7 @@ export function FirstRunWizard(props: { onFinished: (staff: StaffDto) => void; o
         />
       )}
       {step === "signing" && replacing && (
-        <ConfirmBox
-          testId="signing-replace-confirm"
-          question={t("admin.settings.replaceSigning")}
-          yes={t("admin.settings.replaceSigningYes")}
+        <ReplaceSigningConfirm
           busy={busy}
           onYes={() =>
             run(() => commands.settingsSigningGenerate(), (next) => {

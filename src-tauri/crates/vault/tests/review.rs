@@ -41,6 +41,20 @@ fn scored(f: &mut Fixture) -> (i64, i64, i64) {
     (interview, answer, video)
 }
 
+/// A question of `job` with `text`, as an edit sends it.
+fn edited(job: i64, text: &str) -> NewQuestion {
+    NewQuestion {
+        job_id: job,
+        situational: false,
+        text: text.into(),
+        rubric_json: r#"{"key_points":[]}"#.into(),
+        dimensions: vec!["沟通能力".into()],
+        prep_seconds: 20,
+        answer_seconds: 90,
+        retakes: 0,
+    }
+}
+
 /// Two clerks, each on their own vault handle (as at two workstations of one hub), open the same
 /// question; the first saves; the second's save, made from what they loaded, is refused with the
 /// first clerk's name and the time, and changes nothing; made again from the current revision it
@@ -55,16 +69,7 @@ fn a_save_over_a_change_made_meanwhile_is_refused_naming_who_and_when() {
     let second = other.login("clerk-2", PASSWORD, "desk 2").unwrap();
     let loaded = f.vault.job_questions(&f.clerk, job).unwrap()[0].clone();
     assert_eq!((loaded.revision, loaded.changed_by.as_deref()), (0, None));
-    let edit = |text: &str| NewQuestion {
-        job_id: job,
-        situational: false,
-        text: text.into(),
-        rubric_json: r#"{"key_points":[]}"#.into(),
-        dimensions: vec!["沟通能力".into()],
-        prep_seconds: 20,
-        answer_seconds: 90,
-        retakes: 0,
-    };
+    let edit = |text: &str| edited(job, text);
     f.clock.advance(60_000);
     f.vault.update_question(&f.clerk, question, &edit("第一位专员的修改"), Some(loaded.revision)).unwrap();
     let error = other.update_question(&second, question, &edit("第二位专员的修改"), Some(loaded.revision)).unwrap_err();
@@ -94,16 +99,7 @@ fn jobs_list_their_questions_and_an_edited_question_keeps_used_versions() {
     assert_eq!((jobs[0].id, jobs[0].questions, jobs[0].candidates), (job, 1, 0));
     assert_eq!(jobs[0].dimensions.len(), 3);
 
-    let edit = |text: &str| NewQuestion {
-        job_id: job,
-        situational: false,
-        text: text.into(),
-        rubric_json: r#"{"key_points":[]}"#.into(),
-        dimensions: vec!["沟通能力".into()],
-        prep_seconds: 20,
-        answer_seconds: 90,
-        retakes: 0,
-    };
+    let edit = |text: &str| edited(job, text);
     // Not yet used: edited in place.
     assert_eq!(f.vault.update_question(&f.clerk, question, &edit("第一版修改"), None).unwrap(), 1);
     let questions = f.vault.job_questions(&f.clerk, job).unwrap();
