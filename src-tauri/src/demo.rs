@@ -179,7 +179,7 @@ pub fn run(data_dir: &Path, args: &DemoArgs, lang: Lang) -> Result<(), ShellErro
     })?;
 
     let mut invitation = None;
-    stages.run(Localized::new("候选人与邀请码", "candidate and access code"), || {
+    stages.run(Localized::new("候选人与准入码", "candidate and access code"), || {
         let candidate = vault.add_candidate(
             &clerk,
             NewCandidate {
@@ -198,7 +198,7 @@ pub fn run(data_dir: &Path, args: &DemoArgs, lang: Lang) -> Result<(), ShellErro
         let (interview, code) = vault.issue_invitation(&clerk, candidate, now, now + 24 * 3_600_000)?;
         let summary = format!(
             "candidate {candidate}, interview {interview}, {} {}",
-            t(lang, "邀请码", "access code"),
+            t(lang, "准入码", "access code"),
             code.display()
         );
         invitation = Some((interview, code));

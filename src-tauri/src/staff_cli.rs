@@ -210,7 +210,7 @@ pub fn run_invite(args: InviteArgs, data_dir: &Path, lang: Lang) -> Result<(), S
     } else {
         println!(
             "{} {} ({} {interview})",
-            t(lang, "邀请码", "access code"),
+            t(lang, "准入码", "access code"),
             code.display(),
             t(lang, "面试", "interview")
         );

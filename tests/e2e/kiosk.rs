@@ -517,7 +517,7 @@ async fn the_kiosk_refuses_bad_codes_records_a_refusal_and_keeps_to_its_commands
 
     enter_code(&app, "ZZZZ-ZZZZ").await?;
     let error = app.text_of("[data-testid=kiosk-error]").await?;
-    ensure!(error.contains("邀请码无效"), "unknown code: {error}");
+    ensure!(error.contains("准入码无效"), "unknown code: {error}");
     app.screenshot(&screenshot_path("kiosk-wrong-code-zh")).await?;
     app.find("[data-testid=kiosk-code-input]").await?.clear().await?;
     app.type_into("[data-testid=kiosk-code-input]", &expired).await?;

@@ -79,19 +79,19 @@ impl UserFacing for RuleError {
                 "This cannot be done at the interview's current stage.",
             ),
             RuleError::CodeNotYetValid => Localized::new(
-                "该邀请码尚未生效，请在通知的面试时间内使用。",
+                "该准入码尚未生效，请在通知的面试时间内使用。",
                 "This access code is not valid yet; please use it at the time given in your invitation.",
             ),
             RuleError::CodeExpired => Localized::new(
-                "该邀请码已过期，请联系工作人员。",
+                "该准入码已过期，请联系工作人员。",
                 "This access code has expired; please ask a member of staff.",
             ),
             RuleError::CodeWindowEmpty => Localized::new(
-                "邀请码的有效期结束时间必须晚于开始时间。",
+                "准入码的有效期结束时间必须晚于开始时间。",
                 "An access code must stop being valid after it starts being valid.",
             ),
             RuleError::CodeUsed => Localized::new(
-                "该邀请码已使用过，每个邀请码只能使用一次。请联系工作人员。",
+                "该准入码已使用过，每个准入码只能使用一次。请联系工作人员。",
                 "This access code has already been used; each code works only once. Please ask a member of staff.",
             ),
             RuleError::IdNumber => Localized::new(

@@ -349,7 +349,7 @@ impl UserFacing for VaultError {
                 "The requested record does not exist; it may have been deleted.",
             ),
             VaultError::UnknownAccessCode => Localized::new(
-                "邀请码无效，请核对后重新输入，或联系工作人员。",
+                "准入码无效，请核对后重新输入，或联系工作人员。",
                 "This access code is not recognised. Please check it and try again, or ask a member of staff.",
             ),
             VaultError::UsernameTaken(_) => Localized::new("该用户名已被使用。", "This username is already taken."),
@@ -416,7 +416,7 @@ impl UserFacing for VaultError {
             ),
             VaultError::IdentityMismatch { left } => Localized::new(
                 format!(
-                    "身份证号后四位与登记的信息不一致。请核对后重试，或请工作人员协助。还可以再试 {left} 次，之后此邀请码将停用。"
+                    "身份证号后四位与登记的信息不一致。请核对后重试，或请工作人员协助。还可以再试 {left} 次，之后此准入码将停用。"
                 ),
                 format!(
                     "The last four characters do not match the ID number on record. Please check them, or ask a member of staff. {left} more {} before this access code is blocked.",
@@ -424,7 +424,7 @@ impl UserFacing for VaultError {
                 ),
             ),
             VaultError::IdentityLocked => Localized::new(
-                "身份核对多次未通过，此邀请码已停用。请到服务台请工作人员帮助。",
+                "身份核对多次未通过，此准入码已停用。请到服务台请工作人员帮助。",
                 "The identity check failed too many times, so this access code is now blocked. Please ask a member of staff at the desk.",
             ),
             VaultError::ExtraTimeOutOfRange { .. } => {
