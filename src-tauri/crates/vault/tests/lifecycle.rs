@@ -255,6 +255,18 @@ fn an_interrupted_rekey_is_undone_or_finished_at_the_next_open() {
     assert!(!pending_exists(&vault_id));
     let auditor = vault.login("auditor", PASSWORD, "desk").unwrap();
     vault.check(&auditor).unwrap();
+    drop(vault);
+
+    // Crashed after the header's rename, before the new key became the main entry: no file is
+    // left to say so, only the pending key (the crash test's "the key does not open the
+    // database" at the next open).
+    credential::store(&vault_id, &old_key).unwrap();
+    set_pending(&vault_id, &new_key);
+    let mut vault = open().unwrap();
+    assert_eq!(credential::load(&vault_id).unwrap(), new_key);
+    assert!(!pending_exists(&vault_id));
+    let auditor = vault.login("auditor", PASSWORD, "desk").unwrap();
+    vault.check(&auditor).unwrap();
 
     // Neither key opens it: refused, nothing touched.
     std::fs::write(dir.join("vault.db.next"), &new_db).unwrap();
