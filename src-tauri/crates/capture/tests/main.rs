@@ -227,8 +227,12 @@ fn a_camera_pulled_mid_answer_pauses_audits_and_resumes_in_a_new_segment() {
     }
     let media = f.vault.answer_media(&f.auditor, outcome.answer_id).unwrap();
     let video: Vec<i64> = media.iter().filter(|m| m.kind == "video").map(|m| m.offset_ms.unwrap()).collect();
+    // Without the pause consecutive segments start 1 s apart; the camera was out for 2 s, so the
+    // segment it cut and the first after it start at least 2 s apart. (Not 2.5 s: the saboteur's
+    // clock starts before the answer's, so under load the pull lands earlier in the segment —
+    // a make test run saw [0, 1000, 3484, 4484].)
     let gap = video.windows(2).map(|w| w[1] - w[0]).max().unwrap();
-    assert!(gap >= 2500, "no pause between video segments: {video:?}");
+    assert!(gap >= 2000, "no pause between video segments: {video:?}");
 }
 
 #[test]
