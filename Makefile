@@ -58,6 +58,8 @@ lint:
 	  || { echo "lint: the IPC side of the shell holds SQL, scoring or PDF code (above); it belongs in a library crate (flow or a domain crate)"; exit 1; }
 	@! git grep -n -E '(window|globalThis|self)\.(confirm|alert|prompt)\s*\(' -- 'ui/src/*.ts' 'ui/src/*.tsx' ':!ui/src/**/*.test.ts' \
 	  || { echo "lint: the page opens a browser dialog (above): its language is the webview's; use an in-page confirmation (admin/components.tsx ConfirmBox)"; exit 1; }
+	@! git grep -n -E '<form([ >]|$$)|type="(file|date|time|datetime-local)"' -- 'ui/src/*.tsx' ':!ui/src/shared/form.tsx' \
+	  || { echo "lint: a browser form or picker (above) shows the webview's language: use Form / FileInput (ui/src/shared/form.tsx) and our own date fields"; exit 1; }
 	@! git grep -n -E '邀请码|[Ii]nvitation code' -- src-tauri ui/src tests ':!*.md' \
 	  || { echo "lint: a retired synonym (above): the glossary in README.md says 准入码 / access code"; exit 1; }
 	@! git grep -n 'ort::init' -- '*.rs' ':!src-tauri/crates/scoring/src/runtime.rs' ':!src-tauri/crates/scoring/tests/main.rs' \

@@ -88,12 +88,20 @@ pub enum ShellError {
     PasswordsDiffer,
     #[error("not a time: {0:?}")]
     BadTime(String),
+    #[error("not a local date and time: {0}")]
+    BadLocalTime(String),
+    #[error("the print dialog could not be opened")]
+    PrintUnavailable,
+    #[error("not a file in the export folder: {0}")]
+    NotAnExport(String),
+    #[error("no program opens files here ({0})")]
+    NoOpener(String),
     #[error("the vault already exists; the first-run set-up is over")]
     AlreadySetUp,
     #[error("the recovery key has not been confirmed")]
     RecoveryNotConfirmed,
-    #[error("the typed recovery key group does not match")]
-    RecoveryMismatch,
+    #[error("the typed recovery key groups at {0:?} do not match")]
+    RecoveryMismatch(Vec<u32>),
     #[error("no candidate is at the kiosk")]
     NoVisit,
     #[error("the kiosk is busy with a question")]
@@ -143,10 +151,13 @@ impl UserFacing for ShellError {
             ShellError::BadFile { .. } => "app.bad_file",
             ShellError::PasswordsDiffer => "app.passwords_differ",
             ShellError::LogoNotPng => "app.not_png",
-            ShellError::BadTime(_) => "app.bad_time",
+            ShellError::BadTime(_) | ShellError::BadLocalTime(_) => "app.bad_time",
+            ShellError::NotAnExport(_) => "app.not_an_export",
+            ShellError::PrintUnavailable => "app.print_unavailable",
+            ShellError::NoOpener(_) => "app.no_opener",
             ShellError::AlreadySetUp => "setup.already_done",
             ShellError::RecoveryNotConfirmed => "setup.recovery_not_confirmed",
-            ShellError::RecoveryMismatch => "setup.recovery_mismatch",
+            ShellError::RecoveryMismatch(_) => "setup.recovery_mismatch",
             ShellError::NoVisit => "kiosk.no_visit",
             ShellError::RubricInvalid(inner) => inner.code(),
             ShellError::ReauthRequired => "auth.reauth_required",
@@ -245,6 +256,22 @@ impl UserFacing for ShellError {
                 format!("“{text}”不是有效时间，请按 RFC 3339 填写，例如 2026-12-02T09:00:00+08:00。"),
                 format!("“{text}” is not a time; write it in RFC 3339, for example 2026-12-02T09:00:00+08:00."),
             ),
+            ShellError::PrintUnavailable => Localized::new(
+                "打印窗口未能打开。请把恢复密钥工整地抄在纸上，核对一遍后妥善保管。",
+                "The print dialog could not be opened. Copy the recovery key onto paper carefully, check it once, and keep it safe.",
+            ),
+            ShellError::NotAnExport(_) => Localized::new(
+                "只能打开导出文件夹里的文件，这个文件不在其中或已被移走。",
+                "Only files in the export folder can be opened from here; this one is not there (or was moved).",
+            ),
+            ShellError::NoOpener(_) => Localized::new(
+                "这台电脑上没有能打开它的程序。文件已保存好，可以在文件管理器里按上面的位置找到它。",
+                "No program on this computer can open it. The file is saved; find it in a file manager at the location above.",
+            ),
+            ShellError::BadLocalTime(text) => Localized::new(
+                format!("“{text}”不是有效的日期和时间，请按“2026-12-05 09:00”的格式填写。"),
+                format!("“{text}” is not a date and time; write it as 2026-12-05 09:00."),
+            ),
             ShellError::AlreadySetUp => Localized::new(
                 "本机已完成首次配置。请用管理员账户登录后在“系统管理”中修改设置。",
                 "This machine has already been set up. Sign in as an administrator to change the settings.",
@@ -253,10 +280,18 @@ impl UserFacing for ShellError {
                 "请先确认已妥善保存恢复密钥，再继续下一步。",
                 "Please confirm that you have kept the recovery key safe before going on.",
             ),
-            ShellError::RecoveryMismatch => Localized::new(
-                "输入的内容与恢复密钥不一致。请对照打印或抄写的恢复密钥重新输入。",
-                "What you typed does not match the recovery key. Check it against the printed or written copy and type it again.",
-            ),
+            ShellError::RecoveryMismatch(groups) => {
+                let n: Vec<String> = groups.iter().map(u32::to_string).collect();
+                let en = match n.split_last() {
+                    Some((last, [])) => format!("Group {last} does not"),
+                    Some((last, rest)) => format!("Groups {} and {last} do not", rest.join(", ")),
+                    None => "What you typed does not".to_owned(),
+                };
+                Localized::new(
+                    format!("第 {} 组与恢复密钥不一致。请对照打印或抄写的恢复密钥，重新输入。", n.join("、")),
+                    format!("{en} match the recovery key. Check against the printed or written copy and type again."),
+                )
+            }
             ShellError::RubricInvalid(inner) => inner.user_message(),
             ShellError::ReauthRequired => {
                 Localized::new("此操作需要再次输入您的密码。", "This action needs your password again.")

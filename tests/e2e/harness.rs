@@ -247,6 +247,41 @@ impl App {
         if !status.success() {
             bail!("screenshot failed ({status}); are x11-apps and netpbm installed? run installer/setup.sh");
         }
+        // Every screen shot in Chinese is also checked for English left in it.
+        if path.file_stem().is_some_and(|s| s.to_string_lossy().ends_with("-zh")) {
+            self.ensure_no_english(&path.display().to_string()).await?;
+        }
+        Ok(())
+    }
+
+    /// The names of the top-level windows on this app's display (`xwininfo -tree`).
+    pub fn window_names(&self) -> Result<String> {
+        let out = Command::new("xwininfo").args(["-root", "-tree", "-display", &self.display]).output()?;
+        if !out.status.success() {
+            bail!("xwininfo failed; is x11-utils installed? run installer/setup.sh");
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
+    /// Fails when the page shows a phrase of the English interface (from the i18n tables) or
+    /// of the browser's own controls: a Chinese screen speaks Chinese throughout.
+    pub async fn ensure_no_english(&self, screen: &str) -> Result<()> {
+        let text = self
+            .client
+            .execute(
+                "const parts = [document.body.innerText];
+                 for (const e of document.querySelectorAll('[placeholder], [aria-label], [alt]')) {
+                   parts.push(e.getAttribute('placeholder') ?? '', e.getAttribute('aria-label') ?? '', e.getAttribute('alt') ?? '');
+                 }
+                 return parts.join('\\n');",
+                vec![],
+            )
+            .await?;
+        let text = text.as_str().unwrap_or_default();
+        let found: Vec<&String> = english_phrases().iter().filter(|p| text.contains(p.as_str())).collect();
+        if !found.is_empty() {
+            bail!("English on the Chinese screen {screen}: {found:?}");
+        }
         Ok(())
     }
 
@@ -257,6 +292,50 @@ impl App {
         drop(children);
         Ok(())
     }
+}
+
+/// Phrases of the English interface that a Chinese screen must not show: each English string
+/// of the i18n tables cut at its placeholders, the pieces of two words or more that no Chinese
+/// string contains too (the product's name is the same in both), and the browser's own
+/// strings for its controls.
+fn english_phrases() -> &'static [String] {
+    static PHRASES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    PHRASES.get_or_init(|| {
+        let mut zh = String::new();
+        let mut en = Vec::new();
+        for file in ["ui/src/shared/i18n.ts", "ui/src/shared/i18n-workspace.ts"] {
+            let source = std::fs::read_to_string(workspace_root().join(file)).expect("the i18n tables");
+            let mut in_en = false;
+            for line in source.lines() {
+                if line.starts_with("const en") || line.starts_with("export const enWorkspace") {
+                    in_en = true;
+                } else if line.starts_with("const zh") || line.starts_with("export const zhWorkspace") {
+                    in_en = false;
+                }
+                let Some((_, value)) = line.trim().split_once("\": \"") else { continue };
+                let value = value.trim_end_matches(',').trim_end_matches('"').replace("\\\"", "\"");
+                if in_en {
+                    en.push(value);
+                } else {
+                    zh.push_str(&value);
+                    zh.push('\n');
+                }
+            }
+        }
+        let mut phrases: Vec<String> = en
+            .iter()
+            .flat_map(|v| v.split(['{', '}']).step_by(2).map(str::trim).map(str::to_owned).collect::<Vec<_>>())
+            .filter(|p| p.split_whitespace().filter(|w| w.chars().any(|c| c.is_ascii_alphabetic())).count() >= 2)
+            .filter(|p| !zh.contains(p.as_str()))
+            .collect();
+        phrases.extend(
+            ["Choose File", "No file selected", "no file selected", "Please fill", "Use at least", "Value must be"]
+                .map(str::to_owned),
+        );
+        phrases.sort();
+        phrases.dedup();
+        phrases
+    })
 }
 
 pub fn workspace_root() -> PathBuf {
@@ -317,4 +396,16 @@ fn wait_for_port(port: u16, timeout: Duration) -> Result<()> {
         std::thread::sleep(Duration::from_millis(50));
     }
     bail!("nothing listens on port {port} after {timeout:?}")
+}
+
+/// The check of Chinese screens reads the real tables: an English phrase is in; placeholders,
+/// single words ("PDF") and what the Chinese strings say too ("SHA-256 …") are not.
+#[test]
+fn english_phrases_come_from_the_i18n_tables() {
+    let phrases = english_phrases();
+    assert!(phrases.iter().any(|p| p == "Export the audit log"), "{phrases:?}");
+    assert!(phrases.iter().any(|p| p == "Choose a file…"));
+    let wrong: Vec<_> = phrases.iter().filter(|p| p.contains(['{', '}']) || !p.contains(' ')).collect();
+    assert!(wrong.is_empty(), "{wrong:?}");
+    assert!(phrases.len() > 300, "only {} phrases", phrases.len());
 }

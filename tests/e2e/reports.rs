@@ -4,6 +4,7 @@
 //! invalid, with the reason.
 
 use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use anyhow::{Context, Result, ensure};
 
@@ -93,17 +94,78 @@ async fn an_auditor_verifies_a_signed_report_and_sees_a_tampered_copy_rejected()
         outcomes.as_array().is_some_and(|o| !o.is_empty() && o.iter().all(|v| v != "ok")),
         "the refusals filter shows {outcomes}"
     );
+    // In people's words: no recorded code in the action or object column, and the entry each
+    // saved video segment makes summed up in one line rather than listed.
+    app.click("[data-testid=audit-problems]").await?;
+    let hidden = app.wait_text("[data-testid=audit-hidden-segments]", |t| !t.is_empty()).await?;
+    ensure!(hidden.contains("video segments"), "segments: {hidden}");
+    let column = |n: usize| {
+        format!(
+            "return [...document.querySelectorAll('[data-testid=audit-entries] tbody tr')].map((r) => r.children[{n}].textContent)"
+        )
+    };
+    let cells = |v: serde_json::Value| -> Vec<String> {
+        v.as_array().into_iter().flatten().filter_map(|c| c.as_str().map(str::to_owned)).collect()
+    };
+    let is_code = |c: &String| {
+        c.is_empty()
+            || (c.contains(['.', ':'])
+                && c.chars().all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || "._:/-".contains(ch)))
+    };
+    let actions = cells(app.client.execute(&column(3), vec![]).await?);
+    let objects = cells(app.client.execute(&column(4), vec![]).await?);
+    ensure!(actions.len() > 10, "entries: {actions:?}");
+    ensure!(!actions.iter().chain(&objects).any(is_code), "codes shown: {actions:?} {objects:?}");
+    ensure!(!actions.iter().any(|a| a == "Video segment saved"), "segment entries listed: {actions:?}");
+    // Until the list shows what `ok` wants (the filter answers asynchronously).
+    let until = |script: String, ok: fn(&[String]) -> bool| {
+        let app = &app;
+        async move {
+            let deadline = std::time::Instant::now() + Duration::from_secs(10);
+            loop {
+                let now = cells(app.client.execute(&script, vec![]).await?);
+                if ok(&now) {
+                    return Ok::<_, anyhow::Error>(now);
+                }
+                ensure!(std::time::Instant::now() < deadline, "the filtered list shows {now:?}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    };
+    // By object: one interview and its parts.
+    app.find("[data-testid=audit-kind]").await?.select_by_value("interview").await?;
+    app.type_into("[data-testid=audit-object-id]", "1").await?;
+    app.click("[data-testid=audit-apply]").await?;
+    until(column(4), |o| !o.is_empty() && o.iter().all(|o| o == "interview 1")).await?;
+    // By account.
+    app.find("[data-testid=audit-kind]").await?.select_by_value("").await?;
+    app.type_into("[data-testid=audit-who]", "clerk").await?;
+    app.click("[data-testid=audit-apply]").await?;
+    // Entries by the account, and about it (an administrator creating it).
+    let by_and_about = "return [...document.querySelectorAll('[data-testid=audit-entries] tbody tr')]\
+        .map((r) => r.children[2].textContent + '|' + r.children[4].textContent)";
+    until(by_and_about.to_owned(), |a| {
+        !a.is_empty() && a.iter().all(|a| a.starts_with("clerk") || a.ends_with("|account clerk"))
+    })
+    .await?;
     app.client.execute("document.querySelector('[data-testid=audit-log]').scrollIntoView()", vec![]).await?;
     app.screenshot(&screenshot_path("auditor-audit-log-en")).await?;
 
-    // A clerk cannot open the audit log: the backend refuses, and the refusal is audited.
+    // A clerk in the auditor's area is told whose area it is and how to get in; asked anyway,
+    // the backend refuses the audit log, and the refusal is audited.
     app.click("[data-testid=sign-out]").await?;
     app.type_into("[data-testid=sign-in-username]", "clerk").await?;
     app.type_into("[data-testid=sign-in-password]", DEMO_PASSWORD).await?;
     app.click("[data-testid=sign-in-submit]").await?;
-    app.click("[data-testid=tab-audit]").await?;
-    let refused = app.text_of("[data-testid=audit-error]").await?;
-    ensure!(refused.contains("not allowed") && refused.contains("audit log"), "clerk: {refused}");
+    let told = app.text_of("[data-testid=area-other-role]").await?;
+    ensure!(told.contains("for the Auditor") && told.contains("clerk (HR clerk)"), "clerk: {told}");
+    let query = serde_json::json!({ "who": "", "object": "", "problemsOnly": false, "showSegments": false });
+    let refused = app.invoke("audit_entries", serde_json::json!({ "query": query, "limit": 10 })).await?;
+    let refused = refused.err().context("a clerk read the audit log")?;
+    ensure!(
+        refused["message"]["en"].as_str().is_some_and(|m| m.contains("not allowed") && m.contains("audit log")),
+        "{refused}"
+    );
     app.close().await?;
     let list = Command::new(workspace_root().join("installer/with-keyring"))
         .arg(workspace_root().join("target/debug/interview-kiosk"))

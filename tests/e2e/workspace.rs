@@ -223,12 +223,13 @@ async fn clerk_prepares(cli: &Cli, exports: &Path) -> Result<String> {
     app.wait_text("[data-testid=candidates-range]", |t| t.contains("1–1")).await?;
     app.click("[data-testid=candidate-select]").await?;
     app.click("[data-testid=invite-save]").await?;
-    let done = app.wait_text("[data-testid=invite-done]", |t| t.contains(".pdf")).await?;
+    app.wait_text("[data-testid=invite-done]", |t| t.contains("准入凭条")).await?;
+    let slip = app.find("[data-testid=invite-slips]").await?.attr("data-path").await?.context("slip path")?;
+    let file = app.text_of("[data-testid=invite-slips]").await?;
+    ensure!(file.contains("准入凭条-") && file.contains("1人.pdf"), "the slip's file name: {file}");
     app.wait_text("[data-testid=candidate-state]", |t| t == "已邀请").await?;
     app.screenshot(&screenshot_path("clerk-candidates-zh")).await?;
     app.close().await?;
-    let slip =
-        done.split_whitespace().next_back().and_then(|w| w.split('：').next_back()).context("slip path")?.to_owned();
     ensure!(slip.starts_with(&exports_env), "the slip is not in the export folder: {slip}");
     code_on_slip(Path::new(&slip))
 }
@@ -294,9 +295,20 @@ async fn a_clerk_hires_through_the_workspace_and_an_auditor_checks_it() -> Resul
     candidate_interviews(&cli, &code).await?;
 
     let exports_env = exports.display().to_string();
-    let app =
-        App::launch_staff(&cli.data, &cli.keyring, KEYRING_PASSWORD, &[("INTERVIEW_KIOSK_EXPORT_DIR", &exports_env)])
-            .await?;
+    // The desktop's opener, stood in for by a script that writes down what it was asked to open.
+    let bin = root.path().join("bin");
+    std::fs::create_dir_all(&bin)?;
+    let opened = root.path().join("opened.txt");
+    std::fs::write(bin.join("xdg-open"), format!("#!/bin/sh\nprintf '%s\\n' \"$1\" >> '{}'\n", opened.display()))?;
+    std::fs::set_permissions(bin.join("xdg-open"), std::os::unix::fs::PermissionsExt::from_mode(0o755))?;
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let app = App::launch_staff(
+        &cli.data,
+        &cli.keyring,
+        KEYRING_PASSWORD,
+        &[("INTERVIEW_KIOSK_EXPORT_DIR", &exports_env), ("PATH", &path)],
+    )
+    .await?;
     app.click("[data-testid=nav-clerk]").await?;
     sign_in(&app, "clerk").await?;
     app.wait_text("[data-testid=board-scored] strong", |t| t == "1").await?;
@@ -367,9 +379,39 @@ async fn a_clerk_hires_through_the_workspace_and_an_auditor_checks_it() -> Resul
     app.find("[data-testid=reauth-error]").await?;
     app.type_into("[data-testid=reauth-password]", PASSWORD).await?;
     app.click("[data-testid=reauth-submit]").await?;
-    let exported = app.wait_text("[data-testid=review-notice]", |t| t.contains("数字签名")).await?;
-    let report = exported.split('：').next_back().context("report path")?.trim().to_owned();
+    app.wait_text("[data-testid=review-notice]", |t| t.contains("数字签名")).await?;
+    let report = app.find("[data-testid=review-exported]").await?.attr("data-path").await?.context("report path")?;
     ensure!(Path::new(&report).is_file(), "no report at {report}");
+    let name = Path::new(&report).file_name().unwrap_or_default().to_string_lossy().into_owned();
+    ensure!(name.starts_with("面试报告-") && name.contains(CANDIDATE), "the report's file name: {name}");
+    // "Show in folder" hands the report's folder to the desktop's opener; the file itself too.
+    let asked_for = |lines: usize| {
+        let opened = opened.clone();
+        async move {
+            let deadline = Instant::now() + Duration::from_secs(10);
+            loop {
+                let asked = std::fs::read_to_string(&opened).unwrap_or_default();
+                if asked.lines().count() >= lines || Instant::now() > deadline {
+                    return asked;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    };
+    app.click("[data-testid=review-exported-show]").await?;
+    asked_for(1).await;
+    app.click("[data-testid=review-exported-open]").await?;
+    let asked = asked_for(2).await;
+    let folder = Path::new(&report).parent().context("report folder")?.canonicalize()?;
+    let file = Path::new(&report).canonicalize()?;
+    ensure!(
+        asked.lines().collect::<Vec<_>>() == [folder.to_string_lossy(), file.to_string_lossy()],
+        "the opener was asked for {asked:?}"
+    );
+    // The page cannot make the app open anything outside the export folder.
+    let refused = app.invoke("open_export", serde_json::json!({ "path": "/etc/passwd", "showFolder": false })).await?;
+    ensure!(refused.err().is_some_and(|e| e["code"] == "app.not_an_export"), "opened a file outside the exports");
+    ensure!(std::fs::read_to_string(&opened)?.lines().count() == 2, "the opener was called for /etc/passwd");
     sign_out(&app).await?;
 
     // The second rater sees the request on the board.
@@ -405,7 +447,7 @@ async fn a_clerk_hires_through_the_workspace_and_an_auditor_checks_it() -> Resul
     app.type_into("[data-testid=reauth-password]", PASSWORD).await?;
     app.click("[data-testid=reauth-submit]").await?;
     let done = app.wait_text("[data-testid=export-notice]", |t| t.contains("导出完成")).await?;
-    ensure!(done.contains("2 份签名报告"), "job export: {done}");
+    ensure!(done.contains("1 份候选人签名报告") && done.contains("岗位汇总报告"), "job export: {done}");
     // The progress messages travel on their own channel and may land just after the result.
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
@@ -424,11 +466,19 @@ async fn a_clerk_hires_through_the_workspace_and_an_auditor_checks_it() -> Resul
 
     // Every report the auditor exported verifies, and so does the clerk's; a copy of one of the
     // auditor's with one byte changed does not.
-    let folder = done.rsplit("位于 ").next().context("export folder")?.trim().to_owned();
+    let folder =
+        app.find("[data-testid=export-job-exported]").await?.attr("data-path").await?.context("export folder")?;
     let mut exported: Vec<String> =
         std::fs::read_dir(&folder)?.map(|e| Ok(e?.path().display().to_string())).collect::<std::io::Result<_>>()?;
     exported.sort();
     ensure!(exported.len() == 2, "the job folder holds {exported:?}");
+    // Named for what they are: the candidate's report and the job's summary.
+    let names: Vec<&str> = exported.iter().filter_map(|f| Path::new(f).file_name()?.to_str()).collect();
+    ensure!(
+        names.iter().any(|n| n.starts_with("面试报告-") && n.contains(CANDIDATE))
+            && names.iter().any(|n| n.starts_with("岗位汇总报告-")),
+        "the job folder's names: {names:?}"
+    );
     exported.push(report.clone());
     app.click("[data-testid=tab-verify]").await?;
     for file in &exported {

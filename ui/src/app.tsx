@@ -11,6 +11,7 @@ import { StaffContext } from "./shared/staff";
 import { type Key, type Lang, LangContext, parseLang, translate } from "./shared/i18n";
 import { AREAS, type Area, hrefOf, useArea } from "./shared/router";
 import { StatusBar, StatusContext, markInteractive, useStatusLoader } from "./shared/status";
+import { AREA_ROLES } from "./shared/signin";
 
 const LANG_KEY = "interview-kiosk.lang";
 
@@ -93,6 +94,8 @@ export function App() {
                 href={hrefOf(name)}
                 data-testid={`nav-${name}`}
                 aria-current={name === area ? "page" : undefined}
+                // Signed in, the areas of other roles are marked (and say so on arrival).
+                class={staff !== null && !AREA_ROLES[name].includes(staff.role) ? "nav--other" : undefined}
               >
                 {t(`nav.${name}`)}
               </a>

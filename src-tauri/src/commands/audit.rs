@@ -2,46 +2,53 @@
 //! The vault authorises both (auditors and administrators); anyone else is refused and the
 //! attempt itself is audited.
 
+use interview::{Role, audit_words};
 use tauri::State;
 
 use super::blocking;
 use super::guard::require;
 use crate::error::ShellError;
-use crate::ipc::{AuditChainDto, AuditEntryDto, IpcError};
+use crate::ipc::{AuditChainDto, AuditEntryDto, AuditListDto, AuditQueryDto, IpcError, Text};
 use crate::state::{AppState, Mode};
 
-/// The latest audit entries, newest first: those whose object starts with `object` (all when
-/// empty), only refusals and failures when `problems_only`; at most `limit` (≤ 1,000).
+/// The latest audit entries that match `query`, newest first, at most `limit` (≤ 1,000), in
+/// people's words beside the recorded codes.
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all)]
 pub async fn audit_entries(
     window: tauri::Window,
     state: State<'_, AppState>,
-    object: String,
-    problems_only: bool,
+    query: AuditQueryDto,
     limit: u32,
-) -> Result<Vec<AuditEntryDto>, IpcError> {
+) -> Result<AuditListDto, IpcError> {
     let state = state.inner().clone();
     require(&state, &window, Mode::Staff, "audit_entries")?;
     blocking(move || {
         state.with_session(|vault, session| {
-            let prefix = Some(object.trim()).filter(|p| !p.is_empty());
-            let rows = vault.audit_log(session, prefix, limit.clamp(1, 1000))?;
-            Ok(rows
+            let filter = vault::AuditFilter {
+                who: Some(query.who),
+                object: Some(query.object),
+                problems_only: query.problems_only,
+                hide_segments: !query.show_segments,
+            };
+            let (rows, hidden) = vault.audit_search(session, &filter, limit.clamp(1, 1000))?;
+            let entries = rows
                 .into_iter()
-                .filter(|r| !problems_only || r.outcome != "ok")
                 .map(|r| AuditEntryDto {
                     seq: r.seq as u32,
                     at_ms: r.at_ms as f64,
+                    role: Role::parse(&r.role),
+                    action_text: audit_words::action_words(&r.action).map(Text::from),
+                    object_text: audit_words::object_words(&r.object, r.object_user.as_deref()).into(),
                     actor: r.actor,
-                    role: r.role,
                     action: r.action,
                     object: r.object,
                     outcome: r.outcome,
                     device: r.device,
                 })
-                .collect())
+                .collect();
+            Ok(AuditListDto { entries, hidden_segments: hidden.min(u32::MAX as u64) as u32 })
         })
     })
     .await
@@ -60,6 +67,7 @@ pub async fn audit_chain(window: tauri::Window, state: State<'_, AppState>) -> R
                 intact: true,
                 entries: v.entries as u32,
                 checkpoints: v.checkpoints as u32,
+                checkpoint_every: vault::audit::CHECKPOINT_EVERY as u32,
                 head: v.head_hash.iter().take(8).map(|b| format!("{b:02x}")).collect(),
                 problem: None,
             }),
@@ -70,6 +78,7 @@ pub async fn audit_chain(window: tauri::Window, state: State<'_, AppState>) -> R
                     intact: false,
                     entries: 0,
                     checkpoints: 0,
+                    checkpoint_every: vault::audit::CHECKPOINT_EVERY as u32,
                     head: String::new(),
                     problem: Some(problem),
                 })

@@ -69,7 +69,7 @@ pub(crate) fn rubric_from_dto(dto: &RubricDto, tuning: Option<scoring::rubric::T
     Ok(Rubric::parse(&json)?)
 }
 
-fn rubric_dto(rubric: &Rubric) -> RubricDto {
+pub(crate) fn rubric_dto(rubric: &Rubric) -> RubricDto {
     RubricDto {
         key_points: rubric
             .key_points
@@ -372,9 +372,12 @@ pub async fn clerk_add_candidate(
 }
 
 /// A local date-time from a form (`YYYY-MM-DDTHH:MM`) in the machine's zone.
+/// A date and time on this machine's clock, as people write it (`2026-12-05 09:00`; a `T` for the
+/// space is accepted too).
 fn local_time(text: &str) -> Result<OffsetDateTime, ShellError> {
-    let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]");
-    let naive = PrimitiveDateTime::parse(text.trim(), &format).map_err(|_| ShellError::BadTime(text.to_owned()))?;
+    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
+    let naive = PrimitiveDateTime::parse(&text.trim().replacen('T', " ", 1), &format)
+        .map_err(|_| ShellError::BadLocalTime(text.to_owned()))?;
     Ok(naive.assume_offset(now().offset()))
 }
 
@@ -507,6 +510,7 @@ mod tests {
 
     #[test]
     fn form_times_are_read_in_the_local_zone() {
+        assert_eq!(local_time("2026-12-02 09:30").unwrap(), local_time("2026-12-02T09:30").unwrap());
         let t = local_time("2026-12-02T09:30").unwrap();
         assert_eq!((t.hour(), t.minute()), (9, 30));
         assert!(local_time("tomorrow").is_err());

@@ -36,11 +36,6 @@ fn require_recent_reauth(state: &AppState) -> Result<(), ShellError> {
     }
 }
 
-/// A file name from a title: path separators and control characters replaced.
-fn file_safe(text: &str) -> String {
-    text.chars().map(|c| if c.is_control() || "/\\:*?\"<>|".contains(c) { '_' } else { c }).collect()
-}
-
 /// Checks the signed-in person's password again (before an export, or to unlock an idle
 /// screen). Five wrong passwords lock the account and end the session.
 #[tauri::command]
@@ -118,7 +113,7 @@ pub async fn export_job_reports(
             Ok((job.title, interviews))
         })?;
         let at = reports::now();
-        let folder = base.join(format!("{}-{}", file_safe(&title), at.unix_timestamp()));
+        let folder = base.join(format!("{}-{}", reports::file_safe(&title), reports::file_time(at)));
         reports::create_folder(&folder)?;
         let total = interviews.len() as u32 + 1;
         let send = |done: u32| {
@@ -139,10 +134,50 @@ pub async fn export_job_reports(
             send(i as u32 + 1);
         }
         state.with_session(|vault, s| Ok(reports::export_job_to(vault, s, job_id, &folder)?))?;
-        signed += 1;
         send(total);
         tracing::info!(signed, drafts, "job export written");
         Ok(JobExportDto { folder: folder.display().to_string(), signed, drafts })
+    })
+    .await
+}
+
+/// Opens an exported file — or, with `show_folder`, the folder that holds it — with the desktop's
+/// program for it (`xdg-open`). Only files and folders inside the export folder: the page cannot
+/// make the app open anything else.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip_all, fields(show_folder))]
+pub async fn open_export(
+    window: tauri::Window,
+    state: State<'_, AppState>,
+    path: String,
+    show_folder: bool,
+) -> Result<(), IpcError> {
+    let state = state.inner().clone();
+    require(&state, &window, Mode::Staff, "open_export")?;
+    let folder = export_folder(window.app_handle(), &state.data_dir);
+    blocking(move || {
+        let inside = |p: &Path| -> Option<PathBuf> {
+            let p = p.canonicalize().ok()?;
+            p.starts_with(folder.canonicalize().ok()?).then_some(p)
+        };
+        let target = inside(Path::new(&path)).ok_or_else(|| ShellError::NotAnExport(path.clone()))?;
+        let target = if show_folder && target.is_file() {
+            target.parent().map(Path::to_owned).unwrap_or(target)
+        } else {
+            target
+        };
+        std::process::Command::new("xdg-open")
+            .arg(&target)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .map(|mut child| {
+                // The opener runs on its own; a thread reaps it when it ends.
+                std::thread::spawn(move || child.wait());
+            })
+            .map_err(|error| ShellError::NoOpener(error.to_string()))
     })
     .await
 }
@@ -177,11 +212,6 @@ mod tests {
     use interview::UserFacing;
 
     use super::*;
-
-    #[test]
-    fn file_names_from_titles_are_safe() {
-        assert_eq!(file_safe("岗位/A:B"), "岗位_A_B");
-    }
 
     #[test]
     fn reauth_required_is_a_sentence() {

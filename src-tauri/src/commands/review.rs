@@ -9,8 +9,8 @@ use super::blocking;
 use super::guard::require;
 use crate::error::ShellError;
 use crate::ipc::{
-    AnswerScoreDto, DecisionDto, DimensionDto, EvidenceDto, FlagDto, IpcError, RatingDto, RatingInput, ReviewAnswerDto,
-    ReviewDto, ReviewRequestDto, SegmentDto, TranscriptLineDto,
+    AnswerScoreDto, DecisionDto, EvidenceDto, FlagDto, IpcError, RatingDto, RatingInput, ReviewAnswerDto,
+    ReviewDimensionDto, ReviewDto, ReviewRequestDto, SegmentDto, TranscriptLineDto,
 };
 use crate::state::{AppState, Mode};
 
@@ -49,9 +49,29 @@ pub(crate) fn review_dto(record: vault::InterviewRecord, role: interview::Role) 
                         .collect(),
                 })
                 .collect(),
+            // What the levels mean, when the rubric describes them.
+            levels: scoring::rubric::Rubric::parse(&a.rubric_json)
+                .map(|rubric| super::clerk::rubric_dto(&rubric).levels)
+                .unwrap_or_else(|error| {
+                    tracing::warn!(%error, "a stored rubric could not be read for its level descriptions");
+                    Vec::new()
+                })
+                .into_iter()
+                .filter(|l| !l.description.trim().is_empty() || !l.examples.is_empty())
+                .collect(),
         })
         .collect();
     let scored = matches!(record.state, InterviewState::Scored | InterviewState::Reviewed);
+    let dimensions = record
+        .job
+        .dimensions
+        .iter()
+        .map(|w| ReviewDimensionDto {
+            ai_level: record.ai_level(&w.dimension),
+            name: w.dimension.clone(),
+            weight_pct: f64::from(w.basis_points) / 100.0,
+        })
+        .collect();
     ReviewDto {
         interview_id: record.interview_id as u32,
         state: record.state,
@@ -59,12 +79,7 @@ pub(crate) fn review_dto(record: vault::InterviewRecord, role: interview::Role) 
         id_last4: record.id_last4,
         job_id: record.job.id as u32,
         job_title: record.job.title,
-        dimensions: record
-            .job
-            .dimensions
-            .into_iter()
-            .map(|w| DimensionDto { name: w.dimension, weight_pct: f64::from(w.basis_points) / 100.0 })
-            .collect(),
+        dimensions,
         answers,
         total: record.total,
         ai_band: record.band,

@@ -68,6 +68,25 @@ fn confirm_positions(groups: usize) -> Vec<u32> {
     out
 }
 
+/// Opens the desktop's print dialog for the page as it is (the wizard's print style shows the
+/// recovery key alone). `window.print()` does nothing in this webview; the dialog is GTK's, in the
+/// system's language.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip_all)]
+pub async fn print_page(
+    window: tauri::Window,
+    webview: tauri::Webview,
+    state: State<'_, AppState>,
+) -> Result<(), IpcError> {
+    let state = state.inner().clone();
+    require(&state, &window, Mode::Staff, "print_page")?;
+    webview.print().map_err(|error| {
+        tracing::warn!(%error, "the print dialog did not open");
+        IpcError::from(ShellError::PrintUnavailable)
+    })
+}
+
 /// Checks the groups typed back; the wizard goes on only once they match.
 #[tauri::command]
 #[specta::specta]
@@ -83,13 +102,21 @@ pub async fn setup_confirm_recovery(
         let mut pending = state.recovery.lock().map_err(|_| ShellError::Internal("lock".into()))?;
         let Some(p) = pending.as_ref() else { return Ok(()) };
         let normal = |s: &str| s.trim().to_ascii_uppercase().replace(['I', 'L'], "1").replace('O', "0");
-        let matches = typed.len() == p.confirm.len()
-            && p.confirm
+        // The positions (1-based) of the groups typed wrongly, or all of them when the count is off.
+        let wrong: Vec<u32> = if typed.len() == p.confirm.len() {
+            p.confirm
                 .iter()
                 .zip(&typed)
-                .all(|(&at, typed)| p.groups.get(at as usize - 1).is_some_and(|group| normal(group) == normal(typed)));
-        if !matches {
-            return Err(ShellError::RecoveryMismatch);
+                .filter(|&(&at, typed)| {
+                    p.groups.get(at as usize - 1).is_none_or(|group| normal(group) != normal(typed))
+                })
+                .map(|(&at, _)| at)
+                .collect()
+        } else {
+            p.confirm.clone()
+        };
+        if !wrong.is_empty() {
+            return Err(ShellError::RecoveryMismatch(wrong));
         }
         *pending = None;
         tracing::info!("recovery key confirmed");

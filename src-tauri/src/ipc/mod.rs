@@ -3,7 +3,7 @@
 //! what its window may see, so a role's screen cannot receive a field it must not show.
 
 use interview::{Lang, Localized, Role, UserFacing};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use specta::Type;
 
 mod workspace;
@@ -401,12 +401,40 @@ pub struct AuditEntryDto {
     /// Milliseconds since the epoch (UTC).
     pub at_ms: f64,
     pub actor: String,
-    pub role: String,
+    /// The actor's role, or `None` for a call through the local API.
+    pub role: Option<Role>,
+    /// The recorded code (`review.decide`), as exports carry it.
     pub action: String,
+    /// What people call it; `None` for a code this version does not know.
+    pub action_text: Option<Text>,
+    /// The recorded object (`interview:12`).
     pub object: String,
+    /// What people call it (面试 12; an account by its name).
+    pub object_text: Text,
     /// `ok`, `denied` or `failed`.
     pub outcome: String,
     pub device: String,
+}
+
+/// Which audit entries to list. Empty strings mean "any".
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditQueryDto {
+    /// Entries by an account or about it (the start of the username).
+    pub who: String,
+    /// `interview:` for every interview, `interview:12` for one (and its parts).
+    pub object: String,
+    pub problems_only: bool,
+    /// Also list an entry for every saved video segment.
+    pub show_segments: bool,
+}
+
+/// The latest matching entries, and how many segment entries were left out.
+#[derive(Clone, Debug, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditListDto {
+    pub entries: Vec<AuditEntryDto>,
+    pub hidden_segments: u32,
 }
 
 /// The result of recomputing the audit chain.
@@ -416,6 +444,8 @@ pub struct AuditChainDto {
     pub intact: bool,
     pub entries: u32,
     pub checkpoints: u32,
+    /// A signed checkpoint is made every this many entries.
+    pub checkpoint_every: u32,
     /// The first 8 bytes of the head hash, hex.
     pub head: String,
     /// Where it is broken, for a person.

@@ -248,6 +248,18 @@ pub struct ReviewAnswerDto {
     pub duration_ms: u32,
     pub transcript: Vec<TranscriptLineDto>,
     pub scores: Vec<AnswerScoreDto>,
+    /// What each level means for this question (its rubric's descriptions and examples).
+    pub levels: Vec<LevelDto>,
+}
+
+/// A dimension as the review shows it: its weight and the AI's level over the interview.
+#[derive(Clone, Debug, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ReviewDimensionDto {
+    pub name: String,
+    pub weight_pct: f64,
+    /// The mean of the answers' AI levels for it (as the report's chart), when scored.
+    pub ai_level: Option<f64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Type)]
@@ -291,7 +303,7 @@ pub struct ReviewDto {
     pub id_last4: Option<String>,
     pub job_id: u32,
     pub job_title: String,
-    pub dimensions: Vec<DimensionDto>,
+    pub dimensions: Vec<ReviewDimensionDto>,
     pub answers: Vec<ReviewAnswerDto>,
     pub total: Option<f64>,
     pub ai_band: Option<Band>,
@@ -354,7 +366,9 @@ pub struct ExportProgress {
 #[serde(rename_all = "camelCase")]
 pub struct JobExportDto {
     pub folder: String,
+    /// Candidates' signed reports (the job's summary report, always signed, comes on top).
     pub signed: u32,
+    /// Candidates' draft reports (not decided yet).
     pub drafts: u32,
 }
 

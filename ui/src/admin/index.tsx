@@ -1,16 +1,17 @@
 import { useEffect, useState } from "preact/hooks";
 import { commands } from "../shared/api";
 import { AreaFrame } from "../shared/area";
-import type { DeviceTestDto, DevicesDto, Lang, Role, SettingsDto, StaffDto, UserDto } from "../shared/bindings";
+import type { DeviceTestDto, DevicesDto, Lang, Role, SettingsDto, UserDto } from "../shared/bindings";
 import { formatText, useT } from "../shared/i18n";
 import { Done } from "../shared/notice";
-import { SignIn } from "../shared/signin";
+import { AREA_ROLES, OtherRole, SignIn, SignedIn } from "../shared/signin";
 import { useStaff } from "../shared/staff";
 import { LANG_NAME, LANG_OPTIONS, ROLES, ROLE_LABEL, member } from "../shared/vocabulary";
 import { Components, ConfirmBox, ReplaceSigningConfirm } from "./components";
 import { OfficeNetwork } from "./office";
 import { useCall } from "./use-call";
 import { RetentionForm, SigningStep } from "./wizard";
+import { Form } from "../shared/form";
 
 export function AdminArea() {
   const { t } = useT();
@@ -19,13 +20,11 @@ export function AdminArea() {
     <AreaFrame testId="area-admin" title={t("admin.title")} intro={t("admin.intro")}>
       {staff === null ? (
         <SignIn onSignedIn={setStaff} />
-      ) : staff.role !== "admin" ? (
-        <p class="card" role="alert">
-          {t("admin.notAdmin")}
-        </p>
+      ) : !AREA_ROLES.admin.includes(staff.role) ? (
+        <OtherRole area="admin" />
       ) : (
         <>
-          <SignedIn staff={staff} onSignedOut={() => setStaff(null)} />
+          <SignedIn />
           <Accounts />
           <Devices />
           <OfficeNetwork />
@@ -34,26 +33,6 @@ export function AdminArea() {
       )}
       <Components />
     </AreaFrame>
-  );
-}
-
-function SignedIn(props: { staff: StaffDto; onSignedOut: () => void }) {
-  const { t } = useT();
-  return (
-    <p class="signed-in">
-      <span data-testid="signed-in-as">{`${t("signin.as")} ${props.staff.username}`}</span>{" "}
-      <button
-        type="button"
-        class="button button--quiet"
-        data-testid="sign-out"
-        onClick={async () => {
-          await commands.staffSignOut().catch(() => undefined);
-          props.onSignedOut();
-        }}
-      >
-        {t("signin.out")}
-      </button>
-    </p>
   );
 }
 
@@ -128,7 +107,7 @@ function Accounts() {
         />
       )}
       {resetting !== null && (
-        <form
+        <Form
           class="form"
           data-testid="reset-form"
           onSubmit={(e) => {
@@ -150,9 +129,9 @@ function Accounts() {
           <button type="button" class="button button--quiet" onClick={() => setResetting(null)}>
             {t("kiosk.back")}
           </button>
-        </form>
+        </Form>
       )}
-      <form
+      <Form
         class="form"
         data-testid="create-user"
         onSubmit={(e) => {
@@ -194,23 +173,28 @@ function Accounts() {
         <button type="submit" class="button button--primary" disabled={busy} data-testid="create-user-submit">
           {t("admin.accounts.createSubmit")}
         </button>
-      </form>
+      </Form>
     </section>
   );
 }
 
 function Devices() {
-  const { t, lang } = useT();
+  const { t } = useT();
   const { call, busy, alert } = useCall();
   const [devices, setDevices] = useState<DevicesDto | null>(null);
   const [test, setTest] = useState<DeviceTestDto | null>(null);
+  const [saved, setSaved] = useState(false);
   useEffect(() => void call(() => commands.adminDevices(), setDevices), []);
   if (devices === null) return alert("devices-error") || null;
   const choose = (kind: "camera" | "microphone", id: string) => {
     const camera = kind === "camera" ? id || null : (devices.camera ?? null);
     const microphone = kind === "microphone" ? id || null : (devices.microphone ?? null);
     setTest(null);
-    void call(() => commands.adminChooseDevices(camera, microphone), setDevices);
+    setSaved(false);
+    void call(() => commands.adminChooseDevices(camera, microphone), (next) => {
+      setDevices(next);
+      setSaved(true);
+    });
   };
   const options = (kind: string) =>
     devices.devices
@@ -240,23 +224,51 @@ function Devices() {
           </select>
         </label>
       </div>
-      <button type="button" class="button button--primary" disabled={busy} data-testid="devices-test" onClick={() => call(() => commands.adminTestDevices(), setTest)}>
-        {busy ? t("admin.devices.testing") : t("admin.devices.test")}
+      <Done text={saved ? t("admin.devices.saved") : null} testId="devices-saved" />
+      <button
+        type="button"
+        class="button button--primary"
+        disabled={busy}
+        data-testid="devices-test"
+        onClick={() => {
+          setSaved(false);
+          setTest(null);
+          void call(() => commands.adminTestDevices(), setTest);
+        }}
+      >
+        {t("admin.devices.test")}
       </button>
+      {busy && <p aria-live="polite">{t("admin.devices.testing")}</p>}
       {alert("devices-error")}
-      {test !== null && (
-        <div class="device-test" data-testid="devices-result" aria-live="polite">
-          {test.preview !== null && <img src={test.preview} alt={t("kiosk.devices.previewAlt")} />}
-          <p>
-            {formatText(t("admin.devices.result"), {
-              frames: new Intl.NumberFormat(lang).format(test.frames),
-              level: new Intl.NumberFormat(lang, { maximumFractionDigits: 0 }).format(test.loudestDbfs ?? -120),
-            })}
-          </p>
-        </div>
-      )}
+      {test !== null && <DeviceVerdict test={test} />}
       <p class="intro">{t("admin.devices.kiosk")}</p>
     </section>
+  );
+}
+
+/// Below this loudest level (dBFS) over the test, a microphone counts as silent; below the
+/// second, as too quiet for speech to be transcribed well.
+const SILENT_DBFS = -90;
+const QUIET_DBFS = -50;
+
+/// What the device test found, as a verdict per device.
+function DeviceVerdict(props: { test: DeviceTestDto }) {
+  const { t, lang } = useT();
+  const frames = props.test.frames;
+  const level = props.test.loudestDbfs ?? -120;
+  const dbfs = new Intl.NumberFormat(lang, { maximumFractionDigits: 0 }).format(level);
+  const camera = frames > 0 ? formatText(t("admin.devices.cameraOk"), { frames: new Intl.NumberFormat(lang).format(frames) }) : t("admin.devices.cameraNone");
+  const mic = level < SILENT_DBFS ? t("admin.devices.micNone") : level < QUIET_DBFS ? formatText(t("admin.devices.micQuiet"), { level: dbfs }) : formatText(t("admin.devices.micOk"), { level: dbfs });
+  return (
+    <div class="device-test" data-testid="devices-result" aria-live="polite">
+      {props.test.preview !== null && <img src={props.test.preview} alt={t("kiosk.devices.previewAlt")} />}
+      <p class={frames > 0 ? "ok" : "bad"} data-testid="devices-camera-verdict">
+        {camera}
+      </p>
+      <p class={level >= QUIET_DBFS ? "ok" : "bad"} data-testid="devices-microphone-verdict">
+        {mic}
+      </p>
+    </div>
   );
 }
 
@@ -280,15 +292,24 @@ function Settings() {
       ),
     [],
   );
+  /// "Saved", said under the part just saved.
+  const [saved, setSaved] = useState<"organisation" | "retention" | "signing" | null>(null);
+  const save = (part: "organisation" | "retention" | "signing") => (next: SettingsDto) => {
+    setSettings(next);
+    setSaved(part);
+  };
   if (settings === null) return alert("settings-error") || null;
+  const done = (part: typeof saved) => <Done text={saved === part ? t("admin.settings.saved") : null} testId={`settings-saved-${part}`} />;
   return (
     <section class="card" aria-labelledby="settings-title" data-testid="settings">
       <h3 id="settings-title">{t("admin.settings.title")}</h3>
-      <form
+      <h4>{t("admin.settings.organisation")}</h4>
+      <Form
         class="form"
         onSubmit={(e) => {
           e.preventDefault();
-          void call(() => commands.settingsOrganisation(name, null, reportLang), setSettings);
+          setSaved(null);
+          void call(() => commands.settingsOrganisation(name, null, reportLang), save("organisation"));
         }}
       >
         <label>
@@ -305,27 +326,45 @@ function Settings() {
             ))}
           </select>
         </label>
-        <button type="submit" class="button button--primary" disabled={busy}>
-          {t("wizard.save")}
+        <button type="submit" class="button button--primary" disabled={busy} data-testid="settings-org-save">
+          {t("admin.settings.saveOrganisation")}
         </button>
-      </form>
-      <RetentionForm busy={busy} alert={false} initial={settings.retentionDays} onSubmit={(days) => call(() => commands.settingsRetention(days), setSettings)} />
+        {done("organisation")}
+      </Form>
+      <h4>{t("admin.settings.retention")}</h4>
+      <RetentionForm
+        busy={busy}
+        alert={false}
+        initial={settings.retentionDays}
+        submitLabel={t("admin.settings.saveRetention")}
+        onSubmit={(days) => {
+          setSaved(null);
+          void call(() => commands.settingsRetention(days), save("retention"));
+        }}
+      />
+      {done("retention")}
+      <h4>{t("admin.settings.signing")}</h4>
       <SigningStep
         busy={busy}
         alert={false}
         settings={settings}
         onGenerate={() => {
-          if (settings.signing === null) void call(() => commands.settingsSigningGenerate(), setSettings);
+          setSaved(null);
+          if (settings.signing === null) void call(() => commands.settingsSigningGenerate(), save("signing"));
           else setReplacing(true);
         }}
-        onImport={(p12, password) => call(() => commands.settingsSigningImport(p12, password), setSettings)}
+        onImport={(p12, password) => {
+          setSaved(null);
+          void call(() => commands.settingsSigningImport(p12, password), save("signing"));
+        }}
       />
+      {done("signing")}
       {replacing && (
         <ReplaceSigningConfirm
           busy={busy}
           onYes={() =>
             call(() => commands.settingsSigningGenerate(), (next) => {
-              setSettings(next);
+              save("signing")(next);
               setReplacing(false);
             })
           }

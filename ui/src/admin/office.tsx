@@ -5,6 +5,7 @@ import type { EnrolmentCodeDto, OfficeDto, StationDto, UserDto } from "../shared
 import { formatText, useT } from "../shared/i18n";
 import { ConfirmBox } from "./components";
 import { useCall } from "./use-call";
+import { Form } from "../shared/form";
 
 /// Administration → Office network: whether this vault's hub is serving, the enrolled stations
 /// (rename, revoke) and one-time enrolment codes for new ones.
@@ -107,10 +108,9 @@ export function OfficeNetwork() {
         </table>
       )}
       {renaming !== null && (
-        <form
+        <Form
           class="form"
           data-testid="station-rename-form"
-          noValidate
           onSubmit={(e) => {
             e.preventDefault();
             void call(() => commands.adminRenameStation(renaming.id, renaming.name), (o) => {
@@ -129,7 +129,7 @@ export function OfficeNetwork() {
           <button type="button" class="button button--quiet" onClick={() => setRenaming(null)}>
             {t("kiosk.back")}
           </button>
-        </form>
+        </Form>
       )}
       {revoking !== null && (
         <ConfirmBox
@@ -152,10 +152,9 @@ export function OfficeNetwork() {
       {kiosks.length === 0 ? (
         <p data-testid="office-no-kiosk">{t("admin.office.noKiosk")}</p>
       ) : (
-        <form
+        <Form
           class="form"
           data-testid="office-code-form"
-          noValidate
           onSubmit={(e) => {
             e.preventDefault();
             void call(() => commands.adminEnrolmentCode(account), setCode);
@@ -174,7 +173,7 @@ export function OfficeNetwork() {
           <button type="submit" class="button button--primary" disabled={busy} data-testid="office-code-submit">
             {t("admin.office.makeCode")}
           </button>
-        </form>
+        </Form>
       )}
       {code !== null && (
         <div class="code-shown" aria-live="polite" data-testid="office-code">

@@ -9,9 +9,13 @@ import type { Lang, RecoveryKeyDto, SettingsDto, StaffDto, StationSetupDto } fro
 import { type Key, formatText, useT } from "../shared/i18n";
 import { LANG_NAME, LANG_OPTIONS, member } from "../shared/vocabulary";
 import { Components, ReplaceSigningConfirm } from "./components";
+import { FileInput, Form } from "../shared/form";
 
 type Step = "welcome" | "admin" | "recovery" | "organisation" | "signing" | "retention" | "done" | "station";
 const STEPS: Step[] = ["welcome", "admin", "recovery", "organisation", "signing", "retention", "done"];
+/// Where "Back" leads. Not past what cannot be undone: the vault once created, the recovery
+/// key once confirmed.
+const BACK: Partial<Record<Step, Step>> = { admin: "welcome", signing: "organisation", retention: "signing" };
 
 export function FirstRunWizard(props: { onFinished: (staff: StaffDto) => void; onStation: (station: StationSetupDto) => void }) {
   const { t, lang, setLang } = useT();
@@ -109,6 +113,7 @@ export function FirstRunWizard(props: { onFinished: (staff: StaffDto) => void; o
         <OrganisationForm
           busy={busy}
           alert={alert}
+          settings={settings}
           onSubmit={(name, logo, reportLang) =>
             run(
               () => commands.settingsOrganisation(name, logo, reportLang),
@@ -162,6 +167,13 @@ export function FirstRunWizard(props: { onFinished: (staff: StaffDto) => void; o
           }
         />
       )}
+      {BACK[step] !== undefined && (
+        <p>
+          <button type="button" class="button button--quiet" disabled={busy} onClick={() => setStep(BACK[step] ?? step)} data-testid="wizard-back">
+            {t("wizard.back")}
+          </button>
+        </p>
+      )}
       {step === "done" && (
         <div class="card" data-testid="wizard-done">
           <p>{t("wizard.done.lead")}</p>
@@ -179,6 +191,15 @@ export function FirstRunWizard(props: { onFinished: (staff: StaffDto) => void; o
   );
 }
 
+/// `CN=Interview Report Signing,O=某市人社局` → `Interview Report Signing · 某市人社局`: the
+/// names a certificate's subject carries, without the X.500 attribute codes.
+export function subjectText(subject: string): string {
+  const parts = subject.split(/,(?=\s*[A-Za-z.0-9]+=)/).map((p) => p.trim());
+  const value = (key: string) => parts.find((p) => p.toUpperCase().startsWith(`${key}=`))?.slice(key.length + 1).trim();
+  const names = ["CN", "O", "OU", "L", "ST", "C"].map(value).filter((v): v is string => v !== undefined && v !== "");
+  return names.length > 0 ? names.join(" · ") : subject;
+}
+
 function AdminForm(props: {
   busy: boolean;
   alert: preact.JSX.Element | false;
@@ -191,7 +212,7 @@ function AdminForm(props: {
   const [password, setPassword] = useState("");
   const [again, setAgain] = useState("");
   return (
-    <form
+    <Form
       class="card form"
       data-testid="wizard-admin"
       onSubmit={(e) => {
@@ -224,15 +245,17 @@ function AdminForm(props: {
       <button type="submit" class="button button--primary" disabled={props.busy} data-testid="wizard-admin-submit">
         {t("wizard.admin.submit")}
       </button>
-    </form>
+    </Form>
   );
 }
 
 function RecoveryStep(props: { recovery: RecoveryKeyDto; busy: boolean; alert: preact.JSX.Element | false; onSubmit: (typed: string[]) => void }) {
-  const { t } = useT();
+  const { t, lang } = useT();
+  /// What became of "Print": the dialog opened, or why not.
+  const [print, setPrint] = useState<string | null>(null);
   const [typed, setTyped] = useState<string[]>(props.recovery.confirm.map(() => ""));
   return (
-    <form
+    <Form
       class="card form"
       data-testid="wizard-recovery"
       onSubmit={(e) => {
@@ -249,9 +272,22 @@ function RecoveryStep(props: { recovery: RecoveryKeyDto; busy: boolean; alert: p
           </span>
         ))}
       </p>
-      <button type="button" class="button button--quiet no-print" onClick={() => window.print()} data-testid="wizard-print">
+      <button
+        type="button"
+        class="button button--quiet no-print"
+        onClick={async () => {
+          const r = await runCommand(() => commands.printPage(), lang);
+          setPrint(r.ok ? t("wizard.recovery.printing") : r.error);
+        }}
+        data-testid="wizard-print"
+      >
         {t("wizard.recovery.print")}
       </button>
+      {print !== null && (
+        <p class="hint no-print" role="status" data-testid="wizard-print-status">
+          {print}
+        </p>
+      )}
       <p class="no-print">{t("wizard.recovery.confirm")}</p>
       {props.recovery.confirm.map((position, i) => (
         <label key={position} class="no-print">
@@ -275,21 +311,23 @@ function RecoveryStep(props: { recovery: RecoveryKeyDto; busy: boolean; alert: p
       <button type="submit" class="button button--primary no-print" disabled={props.busy} data-testid="wizard-recovery-submit">
         {t("wizard.recovery.submit")}
       </button>
-    </form>
+    </Form>
   );
 }
 
 function OrganisationForm(props: {
   busy: boolean;
   alert: preact.JSX.Element | false;
+  /// What was saved already (when the person came back to this step).
+  settings: SettingsDto | null;
   onSubmit: (name: string, logo: number[] | null, reportLang: Lang) => void;
 }) {
   const { t, lang } = useT();
-  const [name, setName] = useState("");
+  const [name, setName] = useState(props.settings?.organisation ?? "");
   const [logo, setLogo] = useState<number[] | null>(null);
-  const [reportLang, setReportLang] = useState<Lang>(lang);
+  const [reportLang, setReportLang] = useState<Lang>(props.settings?.reportLang ?? lang);
   return (
-    <form
+    <Form
       class="card form"
       data-testid="wizard-organisation"
       onSubmit={(e) => {
@@ -302,18 +340,15 @@ function OrganisationForm(props: {
         {t("wizard.organisation.name")}
         <input value={name} onInput={(e) => setName(e.currentTarget.value)} required data-testid="wizard-org-name" />
       </label>
-      <label class="file">
-        {t("wizard.organisation.logo")}
-        <input
-          type="file"
-          accept="image/png,.png"
-          data-testid="wizard-org-logo"
-          onChange={async (e) => {
-            const file = e.currentTarget.files?.[0];
-            setLogo(file ? Array.from(new Uint8Array(await file.arrayBuffer())) : null);
-          }}
-        />
-      </label>
+      <FileInput
+        label={t("wizard.organisation.logo")}
+        accept="image/png,.png"
+        testId="wizard-org-logo"
+        onChange={async (e) => {
+          const file = e.currentTarget.files?.[0];
+          setLogo(file ? Array.from(new Uint8Array(await file.arrayBuffer())) : null);
+        }}
+      />
       <label>
         {t("wizard.organisation.reportLang")}
         <select value={reportLang} onChange={(e) => setReportLang(member(LANG_OPTIONS, e.currentTarget.value))} data-testid="wizard-org-lang">
@@ -328,7 +363,7 @@ function OrganisationForm(props: {
       <button type="submit" class="button button--primary" disabled={props.busy} data-testid="wizard-org-submit">
         {t("wizard.save")}
       </button>
-    </form>
+    </Form>
   );
 }
 
@@ -350,7 +385,9 @@ export function SigningStep(props: {
       {signing !== null && (
         <dl class="facts" data-testid="signing-current">
           <dt>{t("wizard.signing.subject")}</dt>
-          <dd>{signing.subject}</dd>
+          <dd title={signing.subject} data-testid="signing-subject">
+            {subjectText(signing.subject)}
+          </dd>
           <dt>{t("wizard.signing.fingerprint")}</dt>
           <dd>
             <code>{signing.rootFingerprint}</code>
@@ -363,24 +400,21 @@ export function SigningStep(props: {
         <button type="button" class="button button--primary" disabled={props.busy} data-testid="wizard-signing-generate" onClick={props.onGenerate}>
           {t("wizard.signing.generate")}
         </button>
-        <form
+        <Form
           class="form"
           onSubmit={(e) => {
             e.preventDefault();
             if (p12 !== null) props.onImport(p12, password);
           }}
         >
-          <label class="file">
-            {t("wizard.signing.file")}
-            <input
-              type="file"
-              accept=".p12,.pfx,application/x-pkcs12"
-              onChange={async (e) => {
-                const file = e.currentTarget.files?.[0];
-                setP12(file ? Array.from(new Uint8Array(await file.arrayBuffer())) : null);
-              }}
-            />
-          </label>
+          <FileInput
+            label={t("wizard.signing.file")}
+            accept=".p12,.pfx,application/x-pkcs12"
+            onChange={async (e) => {
+              const file = e.currentTarget.files?.[0];
+              setP12(file ? Array.from(new Uint8Array(await file.arrayBuffer())) : null);
+            }}
+          />
           <label>
             {t("wizard.signing.password")}
             <input type="password" value={password} onInput={(e) => setPassword(e.currentTarget.value)} autocomplete="off" />
@@ -388,7 +422,7 @@ export function SigningStep(props: {
           <button type="submit" class="button" disabled={props.busy || p12 === null}>
             {t("wizard.signing.import")}
           </button>
-        </form>
+        </Form>
       </div>
       {props.alert}
       {props.onNext && (
@@ -400,11 +434,12 @@ export function SigningStep(props: {
   );
 }
 
-export function RetentionForm(props: { busy: boolean; alert: preact.JSX.Element | false; initial: number; onSubmit: (days: number) => void }) {
+/// `submitLabel`: the button's words where the form is not a wizard step (Settings).
+export function RetentionForm(props: { busy: boolean; alert: preact.JSX.Element | false; initial: number; onSubmit: (days: number) => void; submitLabel?: string }) {
   const { t } = useT();
   const [days, setDays] = useState(String(props.initial));
   return (
-    <form
+    <Form
       class="card form"
       data-testid="wizard-retention"
       onSubmit={(e) => {
@@ -419,9 +454,9 @@ export function RetentionForm(props: { busy: boolean; alert: preact.JSX.Element 
       </label>
       {props.alert}
       <button type="submit" class="button button--primary" disabled={props.busy} data-testid="wizard-retention-submit">
-        {t("wizard.save")}
+        {props.submitLabel ?? t("wizard.save")}
       </button>
-    </form>
+    </Form>
   );
 }
 
@@ -433,10 +468,9 @@ function StationForm(props: { busy: boolean; alert: preact.JSX.Element | false; 
   const [name, setName] = useState("");
   const [code, setCode] = useState("");
   return (
-    <form
+    <Form
       class="form card"
       data-testid="wizard-station-form"
-      noValidate
       onSubmit={(e) => {
         e.preventDefault();
         props.onSubmit(hub, name, code);
@@ -462,7 +496,7 @@ function StationForm(props: { busy: boolean; alert: preact.JSX.Element | false; 
       <button type="button" class="button button--quiet" onClick={props.onBack}>
         {t("kiosk.back")}
       </button>
-    </form>
+    </Form>
   );
 }
 

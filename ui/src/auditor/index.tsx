@@ -1,5 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
-import { SignIn, SignedIn } from "../shared/signin";
+import { AREA_ROLES, OtherRole, SignIn, SignedIn } from "../shared/signin";
 import { CandidateBrowser } from "../shared/candidates";
 import { JobExport } from "../shared/job-export";
 import { useSensitive } from "../shared/reauth";
@@ -8,27 +8,39 @@ import { go, useRest } from "../shared/router";
 import { useStaff } from "../shared/staff";
 import { commands, errorText, textIn } from "../shared/api";
 import { runCommand } from "../shared/call";
-import type { AuditChainDto, AuditEntryDto, JobDto } from "../shared/bindings";
+import type { AuditChainDto, AuditListDto, JobDto } from "../shared/bindings";
+import { ROLE_LABEL } from "../shared/vocabulary";
 import { type Key, formatText } from "../shared/i18n";
 import { AreaFrame } from "../shared/area";
 import type { VerifyReportDto_Serialize as VerifyReport } from "../shared/bindings";
 import { useT } from "../shared/i18n";
 import { Alert, Done } from "../shared/notice";
+import { FileInput, Form } from "../shared/form";
+import { ExportedFile } from "../shared/exported";
 
 const TABS = ["interviews", "exports", "verify", "audit"] as const;
 type Tab = (typeof TABS)[number];
+const ADMIN_TABS: readonly Tab[] = ["audit", "verify"];
 
 export function AuditorArea() {
   const { t } = useT();
   const { staff, setStaff } = useStaff();
   return (
     <AreaFrame testId="area-auditor" title={t("auditor.title")} intro={t("auditor.intro")}>
-      {staff === null ? <SignIn onSignedIn={setStaff} /> : <AuditorWorkspace />}
+      {staff === null ? (
+        <SignIn onSignedIn={setStaff} />
+      ) : !AREA_ROLES.auditor.includes(staff.role) ? (
+        <OtherRole area="auditor" />
+      ) : (
+        <AuditorWorkspace admin={staff.role === "admin"} />
+      )}
     </AreaFrame>
   );
 }
 
-function AuditorWorkspace() {
+/// `admin`: an administrator, who answers for the installation, reads and verifies the audit
+/// log and verifies reports here, but does not see candidates.
+function AuditorWorkspace(props: { admin: boolean }) {
   const { t, lang } = useT();
   const rest = useRest();
   const [jobs, setJobs] = useState<JobDto[]>([]);
@@ -54,13 +66,14 @@ function AuditorWorkspace() {
       window.removeEventListener("drop", drop);
     };
   }, []);
-  const tab: Tab = (TABS as readonly string[]).includes(rest[0] ?? "") ? (rest[0] as Tab) : "interviews";
+  const tabs: readonly Tab[] = props.admin ? ADMIN_TABS : TABS;
+  const tab: Tab = (tabs as readonly string[]).includes(rest[0] ?? "") ? (rest[0] as Tab) : tabs[0] ?? "audit";
   const review = rest[0] === "review" ? rest[1] ?? "" : null;
   return (
     <>
       <SignedIn />
       <nav class="tabs" aria-label={t("clerk.tabs")}>
-        {TABS.map((name) => (
+        {tabs.map((name) => (
           <a key={name} href={`#/auditor/${name}`} aria-current={review === null && name === tab ? "page" : undefined} data-testid={`tab-${name}`}>
             {t(`auditor.tab.${name}` as Key)}
           </a>
@@ -92,13 +105,17 @@ function Exports(props: { jobs: JobDto[] }) {
   const sensitive = useSensitive();
   const [days, setDays] = useState("30");
   const [notice, setNotice] = useState<string | null>(null);
+  const [auditPath, setAuditPath] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const exportAudit = async () => {
     setNotice(null);
+    setAuditPath(null);
     setError(null);
     const r = await sensitive.run(() => commands.exportAuditLog(Number(days) || 30));
-    if (r.ok) setNotice(formatText(t("export.signed"), { path: r.data.path, id: r.data.reportId }));
-    else if (r.error !== "") setError(r.error);
+    if (r.ok) {
+      setNotice(formatText(t("export.audit.done"), { id: r.data.reportId }));
+      setAuditPath(r.data.path);
+    } else if (r.error !== "") setError(r.error);
   };
   return (
     <>
@@ -118,6 +135,7 @@ function Exports(props: { jobs: JobDto[] }) {
         </div>
         <Alert text={error} testId="export-error" />
         <Done text={notice} testId="export-notice" />
+        {auditPath !== null && <ExportedFile path={auditPath} testId="export-audit-exported" />}
       </section>
     </>
   );
@@ -163,10 +181,7 @@ function VerifyReportCard(props: { dropped: File | null }) {
       <h3 id="verify-title">{t("verify.title")}</h3>
       <p>{t("verify.intro")}</p>
       <p class="hint">{t("verify.drop")}</p>
-      <label class="file">
-        {t("verify.choose")}
-        <input type="file" accept="application/pdf,.pdf" onChange={choose} disabled={busy} data-testid="verify-file" />
-      </label>
+      <FileInput label={t("verify.choose")} accept="application/pdf,.pdf" onChange={choose} disabled={busy} testId="verify-file" />
       {busy && <p aria-live="polite">{t("verify.busy")}</p>}
       <Alert text={error} testId="verify-error" />
       {result !== null && (
@@ -216,19 +231,32 @@ export function formatPdfDate(value: string | null, lang: string): string {
   return new Intl.DateTimeFormat(lang, { dateStyle: "long", timeStyle: "medium", timeZone: sign ? undefined : "UTC" }).format(date);
 }
 
+/// The kinds of object the log can be filtered by (the codes the vault records).
+const OBJECT_KINDS = ["interview", "candidate", "answer", "job", "question", "user", "report", "station", "invitation"] as const;
+
 /// The audit log: the chain's state (recomputed on request; the check is itself audited) and
-/// the latest entries, filtered by object and to refusals. The backend decides who may read it.
+/// the latest entries in people's words, filtered by account, object and refusals. The entry
+/// each saved video segment makes is left out unless asked for. The backend decides who may read it.
 function AuditLog() {
   const { t, lang } = useT();
-  const [entries, setEntries] = useState<AuditEntryDto[] | null>(null);
+  const [list, setList] = useState<AuditListDto | null>(null);
   const [chain, setChain] = useState<AuditChainDto | null>(null);
-  const [object, setObject] = useState("");
+  const [who, setWho] = useState("");
+  const [kind, setKind] = useState("");
+  const [objectId, setObjectId] = useState("");
   const [problemsOnly, setProblemsOnly] = useState(false);
+  const [showSegments, setShowSegments] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const load = async () => {
-    const result = await runCommand(() => commands.auditEntries(object, problemsOnly, 200), lang);
+    const id = objectId.trim();
+    if (id !== "" && !/^[0-9]+$/.test(id)) {
+      setError(t("audit.filter.idInvalid"));
+      return;
+    }
+    const object = kind === "" ? "" : `${kind}:${id}`;
+    const result = await runCommand(() => commands.auditEntries({ who, object, problemsOnly, showSegments }, 200), lang);
     if (result.ok) {
-      setEntries(result.data);
+      setList(result.data);
       setError(null);
     } else setError(result.error);
   };
@@ -237,8 +265,9 @@ function AuditLog() {
     if (result.ok) setChain(result.data);
     else setError(result.error);
   };
-  useEffect(() => void load(), [problemsOnly]);
-  const time = new Intl.DateTimeFormat(lang, { dateStyle: "short", timeStyle: "medium" });
+  useEffect(() => void load(), [problemsOnly, showSegments]);
+  const time = new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeStyle: "medium" });
+  const number = new Intl.NumberFormat(lang);
   return (
     <section class="card" aria-labelledby="audit-title" data-testid="audit-log">
       <h3 id="audit-title">{t("audit.title")}</h3>
@@ -250,12 +279,16 @@ function AuditLog() {
         {chain !== null && (
           <span class={chain.intact ? "ok" : "bad"} role="status" data-testid="audit-chain">
             {chain.intact
-              ? formatText(t("audit.chain.ok"), { entries: new Intl.NumberFormat(lang).format(chain.entries), checkpoints: String(chain.checkpoints), head: chain.head })
+              ? `${formatText(t("audit.chain.ok"), { entries: number.format(chain.entries), head: chain.head })} ${
+                  chain.checkpoints === 0
+                    ? formatText(t("audit.chain.noCheckpointYet"), { every: number.format(chain.checkpointEvery) })
+                    : formatText(t("audit.chain.checkpoints"), { checkpoints: number.format(chain.checkpoints) })
+                }`
               : `${t("audit.chain.bad")} ${chain.problem ? textIn(chain.problem, lang) : ""}`}
           </span>
         )}
       </p>
-      <form
+      <Form
         class="form audit-filters"
         onSubmit={(e) => {
           e.preventDefault();
@@ -263,24 +296,48 @@ function AuditLog() {
         }}
       >
         <label>
-          {t("audit.filter.object")}
-          <input value={object} onInput={(e) => setObject(e.currentTarget.value)} placeholder="interview:12" data-testid="audit-object" />
+          {t("audit.filter.who")}
+          <input value={who} onInput={(e) => setWho(e.currentTarget.value)} data-testid="audit-who" />
+        </label>
+        <label>
+          {t("audit.filter.kind")}
+          <select value={kind} onChange={(e) => setKind(e.currentTarget.value)} data-testid="audit-kind">
+            <option value="">{t("audit.filter.kind.any")}</option>
+            {OBJECT_KINDS.map((k) => (
+              <option key={k} value={k}>
+                {t(`audit.kind.${k}` as Key)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          {t("audit.filter.id")}
+          <input value={objectId} inputMode="numeric" disabled={kind === ""} onInput={(e) => setObjectId(e.currentTarget.value)} data-testid="audit-object-id" />
         </label>
         <label class="inline">
           <input type="checkbox" checked={problemsOnly} onChange={(e) => setProblemsOnly(e.currentTarget.checked)} data-testid="audit-problems" />
           {t("audit.filter.problems")}
         </label>
-        <button type="submit" class="button button--quiet">
+        <label class="inline">
+          <input type="checkbox" checked={showSegments} onChange={(e) => setShowSegments(e.currentTarget.checked)} data-testid="audit-segments" />
+          {t("audit.filter.segments")}
+        </label>
+        <button type="submit" class="button button--quiet" data-testid="audit-apply">
           {t("audit.filter.apply")}
         </button>
-      </form>
+      </Form>
       <Alert text={error} testId="audit-error" />
-      {entries !== null && entries.length === 0 && <p>{t("audit.empty")}</p>}
-      {entries !== null && entries.length > 0 && (
+      {list !== null && list.hiddenSegments > 0 && (
+        <p class="hint" data-testid="audit-hidden-segments">
+          {formatText(t("audit.segmentsHidden"), { n: number.format(list.hiddenSegments) })}
+        </p>
+      )}
+      {list !== null && list.entries.length === 0 && <p>{t("audit.empty")}</p>}
+      {list !== null && list.entries.length > 0 && (
         <table data-testid="audit-entries">
           <thead>
             <tr>
-              <th scope="col">#</th>
+              <th scope="col">{t("audit.col.seq")}</th>
               <th scope="col">{t("audit.col.time")}</th>
               <th scope="col">{t("audit.col.actor")}</th>
               <th scope="col">{t("audit.col.action")}</th>
@@ -290,17 +347,13 @@ function AuditLog() {
             </tr>
           </thead>
           <tbody>
-            {entries.map((e) => (
-              <tr key={e.seq} data-outcome={e.outcome}>
+            {list.entries.map((e) => (
+              <tr key={e.seq} data-outcome={e.outcome} data-action={e.action}>
                 <td>{e.seq}</td>
                 <td>{time.format(new Date(e.atMs ?? 0))}</td>
-                <td>{`${e.actor} (${e.role})`}</td>
-                <td>
-                  <code>{e.action}</code>
-                </td>
-                <td>
-                  <code>{e.object}</code>
-                </td>
+                <td>{formatText(t("audit.actor"), { name: e.actor === "-" ? t("audit.actor.nobody") : e.actor, role: e.role == null ? t("audit.role.api") : t(ROLE_LABEL[e.role]) })}</td>
+                <td title={e.action}>{e.actionText == null ? e.action : textIn(e.actionText, lang)}</td>
+                <td title={e.object}>{textIn(e.objectText, lang)}</td>
                 <td class={e.outcome === "ok" ? "ok" : "bad"}>{t(e.outcome === "ok" ? "audit.outcome.ok" : e.outcome === "denied" ? "audit.outcome.denied" : "audit.outcome.failed")}</td>
                 <td>{e.device}</td>
               </tr>

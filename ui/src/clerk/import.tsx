@@ -9,6 +9,7 @@ import { textIn } from "../shared/api";
 import { type Key, formatText, useT } from "../shared/i18n";
 import { Alert, Done } from "../shared/notice";
 import { JobSelect } from "../shared/job-select";
+import { FileInput } from "../shared/form";
 
 const FIELDS: { key: keyof ImportMappingDto; label: Key }[] = [
   { key: "name", label: "candidates.name" },
@@ -77,10 +78,12 @@ export function ImportCard(props: { jobs: JobDto[]; onImported: () => void }) {
           }}
           testId="import-job"
         />
-        <label class="file">
-          {t("import.choose")}
-          <input type="file" accept=".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" onChange={choose} data-testid="import-file" />
-        </label>
+        <FileInput
+          label={t("import.choose")}
+          accept=".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+          onChange={choose}
+          testId="import-file"
+        />
       </div>
       {preview !== null && file !== null && (
         <div data-testid="import-preview">

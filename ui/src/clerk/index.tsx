@@ -3,19 +3,21 @@
 import { useEffect, useState } from "preact/hooks";
 import { AreaFrame } from "../shared/area";
 import { commands } from "../shared/api";
-import type { JobDto, ReviewRequestDto, StatusBoardDto } from "../shared/bindings";
+import type { InterviewState, JobDto, ReviewRequestDto, StatusBoardDto } from "../shared/bindings";
 import { runCommand } from "../shared/call";
 import { CandidateBrowser } from "../shared/candidates";
 import { type Key, formatText, useT } from "../shared/i18n";
 import { ReviewScreen } from "../shared/review";
-import { stateKey } from "../shared/vocabulary";
+import { STATES, STATE_LABEL, stateKey } from "../shared/vocabulary";
 import { go, useRest } from "../shared/router";
-import { SignIn, SignedIn } from "../shared/signin";
+import { AREA_ROLES, OtherRole, SignIn, SignedIn } from "../shared/signin";
 import { useStaff } from "../shared/staff";
 import { ImportCard } from "./import";
 import { JobsPanel } from "./jobs";
 import { Alert, Done } from "../shared/notice";
 import { JobSelect } from "../shared/job-select";
+import { Form } from "../shared/form";
+import { ExportedFile } from "../shared/exported";
 
 const TABS = ["board", "jobs", "candidates"] as const;
 type Tab = (typeof TABS)[number];
@@ -25,7 +27,7 @@ export function ClerkArea() {
   const { staff, setStaff } = useStaff();
   return (
     <AreaFrame testId="area-clerk" title={t("clerk.title")} intro={t("clerk.intro")}>
-      {staff === null ? <SignIn onSignedIn={setStaff} /> : <Workspace />}
+      {staff === null ? <SignIn onSignedIn={setStaff} /> : !AREA_ROLES.clerk.includes(staff.role) ? <OtherRole area="clerk" /> : <Workspace />}
     </AreaFrame>
   );
 }
@@ -62,7 +64,7 @@ function Workspace() {
         ) : tab === "jobs" ? (
           <JobsPanel jobs={jobs} onJobs={setJobs} />
         ) : tab === "candidates" ? (
-          <Candidates jobs={jobs} />
+          <Candidates key={rest[1] ?? ""} jobs={jobs} state={STATES.find((st) => st === rest[1]) ?? null} />
         ) : (
           <Board />
         ))}
@@ -70,7 +72,8 @@ function Workspace() {
   );
 }
 
-function Candidates(props: { jobs: JobDto[] }) {
+/// `state`: show only the candidates in that state (the board's tiles link here).
+function Candidates(props: { jobs: JobDto[]; state: InterviewState | null }) {
   const { t } = useT();
   const [selected, setSelected] = useState<Set<number>>(new Set());
   const [reload, setReload] = useState(0);
@@ -86,7 +89,7 @@ function Candidates(props: { jobs: JobDto[] }) {
       )}
       <section class="card" aria-labelledby="candidates-title">
         <h3 id="candidates-title">{t("candidates.title")}</h3>
-        <CandidateBrowser jobs={props.jobs} selected={selected} onSelect={setSelected} onOpen={(id) => go("clerk", "review", `c${id}`)} reload={reload} />
+        <CandidateBrowser jobs={props.jobs} initialState={props.state} selected={selected} onSelect={setSelected} onOpen={(id) => go("clerk", "review", `c${id}`)} reload={reload} />
       </section>
       <Invite
         selected={selected}
@@ -124,7 +127,7 @@ function AddCandidate(props: { jobs: JobDto[]; onAdded: () => void }) {
     <section class="card" aria-labelledby="add-candidate-title" data-testid="add-candidate">
       <h3 id="add-candidate-title">{t("candidates.add")}</h3>
       <p class="hint">{t("candidates.add.lead")}</p>
-      <form class="form form--row" onSubmit={submit}>
+      <Form class="form form--row" onSubmit={submit}>
         <JobSelect jobs={props.jobs} value={jobId} onChange={(job) => job !== null && setJobId(job)} testId="add-job" />
         <label>
           {t("candidates.name")}
@@ -145,17 +148,18 @@ function AddCandidate(props: { jobs: JobDto[]; onAdded: () => void }) {
         <button type="submit" class="button button--primary" data-testid="add-save">
           {t("candidates.add.save")}
         </button>
-      </form>
+      </Form>
       <Alert text={error} testId="add-error" />
       <Done text={notice} />
     </section>
   );
 }
 
-/// `Date` → the value of an `<input type="datetime-local">` in the machine's zone.
+/// `Date` → `2026-12-05 09:00` on this machine's clock: one way to write a time in both
+/// languages, typed in our own field (the browser's date picker speaks the webview's language).
 export function localInput(date: Date): string {
   const pad = (n: number) => String(n).padStart(2, "0");
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}`;
 }
 
 function Invite(props: { selected: Set<number>; onInvited: () => void }) {
@@ -166,6 +170,7 @@ function Invite(props: { selected: Set<number>; onInvited: () => void }) {
   const [largeText, setLargeText] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  const [slips, setSlips] = useState<string | null>(null);
   const submit = async (e: Event) => {
     e.preventDefault();
     const r = await runCommand(
@@ -173,7 +178,8 @@ function Invite(props: { selected: Set<number>; onInvited: () => void }) {
       lang,
     );
     if (r.ok) {
-      setNotice(formatText(t("invite.done"), { n: String(r.data.count), path: r.data.path }));
+      setNotice(formatText(t("invite.done"), { n: String(r.data.count) }));
+      setSlips(r.data.path);
       setError(null);
       props.onInvited();
     } else setError(r.error);
@@ -182,14 +188,14 @@ function Invite(props: { selected: Set<number>; onInvited: () => void }) {
     <section class="card" aria-labelledby="invite-title" data-testid="invite">
       <h3 id="invite-title">{t("invite.title")}</h3>
       <p class="hint">{t("invite.lead")}</p>
-      <form class="form form--row" onSubmit={submit}>
+      <Form class="form form--row" onSubmit={submit}>
         <label>
           {t("invite.from")}
-          <input type="datetime-local" value={from} onInput={(e) => setFrom(e.currentTarget.value)} required data-testid="invite-from" />
+          <input value={from} onInput={(e) => setFrom(e.currentTarget.value)} aria-describedby="invite-format" data-testid="invite-from" />
         </label>
         <label>
           {t("invite.until")}
-          <input type="datetime-local" value={until} onInput={(e) => setUntil(e.currentTarget.value)} required data-testid="invite-until" />
+          <input value={until} onInput={(e) => setUntil(e.currentTarget.value)} aria-describedby="invite-format" data-testid="invite-until" />
         </label>
         <label>
           {t("invite.extra")}
@@ -199,23 +205,25 @@ function Invite(props: { selected: Set<number>; onInvited: () => void }) {
           <input type="checkbox" checked={largeText} onChange={(e) => setLargeText(e.currentTarget.checked)} />
           {t("invite.largeText")}
         </label>
+        <p class="hint" id="invite-format">{t("invite.format")}</p>
         <button type="submit" class="button button--primary" disabled={props.selected.size === 0} data-testid="invite-save">
           {formatText(t("invite.save"), { n: String(props.selected.size) })}
         </button>
-      </form>
+      </Form>
       <Alert text={error} testId="invite-error" />
       <Done text={notice} testId="invite-done" />
+      {slips !== null && <ExportedFile path={slips} testId="invite-slips" />}
     </section>
   );
 }
 
-const BOARD: { key: keyof StatusBoardDto; label: Key }[] = [
-  { key: "invited", label: "state.invited" },
-  { key: "checkedIn", label: "state.checked_in" },
-  { key: "inProgress", label: "state.in_progress" },
-  { key: "completed", label: "state.completed" },
-  { key: "scored", label: "state.scored" },
-  { key: "reviewed", label: "state.reviewed" },
+const BOARD: { key: keyof StatusBoardDto; state: InterviewState }[] = [
+  { key: "invited", state: "invited" },
+  { key: "checkedIn", state: "checked_in" },
+  { key: "inProgress", state: "in_progress" },
+  { key: "completed", state: "completed" },
+  { key: "scored", state: "scored" },
+  { key: "reviewed", state: "reviewed" },
 ];
 
 /// Counts per state, the scoring queue, who is at a kiosk now, and the interviews colleagues
@@ -245,8 +253,10 @@ function Board() {
           <ul class="tiles">
             {BOARD.map((b) => (
               <li key={b.key} data-testid={`board-${b.key}`}>
-                <strong>{number.format(board[b.key] as number)}</strong>
-                <span>{t(b.label)}</span>
+                <a href={`#/clerk/candidates/${b.state}`} title={t("board.open")}>
+                  <strong>{number.format(board[b.key] as number)}</strong>
+                  <span>{t(STATE_LABEL[b.state])}</span>
+                </a>
               </li>
             ))}
           </ul>

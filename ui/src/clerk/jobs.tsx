@@ -8,6 +8,7 @@ import { formatText, useT } from "../shared/i18n";
 import { JobExport } from "../shared/job-export";
 import { Alert } from "../shared/notice";
 import { LANG_NAME, LANG_OPTIONS, member } from "../shared/vocabulary";
+import { Form } from "../shared/form";
 
 /// The weights' sum in percent, to two decimals (what the backend checks in basis points).
 export function weightSum(weights: number[]): number {
@@ -110,7 +111,7 @@ function NewJobForm(props: { onCreated: (jobs: JobDto[]) => void; onCancel?: () 
   return (
     <section class="card" aria-labelledby="job-new-title" data-testid="job-form">
       <h3 id="job-new-title">{t("jobs.new")}</h3>
-      <form class="form" onSubmit={submit}>
+      <Form class="form" onSubmit={submit}>
         <label>
           {t("jobs.name")}
           <input value={title} onInput={(e) => setTitle(e.currentTarget.value)} required data-testid="job-title" />
@@ -178,7 +179,7 @@ function NewJobForm(props: { onCreated: (jobs: JobDto[]) => void; onCancel?: () 
             </button>
           )}
         </p>
-      </form>
+      </Form>
     </section>
   );
 }
@@ -305,7 +306,7 @@ function QuestionEditor(props: { job: JobDto; question: QuestionDto | null; onSa
     else setError(r.error);
   };
   return (
-    <form class="form editor" onSubmit={submit} data-testid="question-form">
+    <Form class="form editor" onSubmit={submit} data-testid="question-form">
       <h4>{q === null ? t("bank.new") : t("bank.edit")}</h4>
       {q?.frozen && <p class="hint">{t("bank.frozenHint")}</p>}
       <label>
@@ -333,6 +334,7 @@ function QuestionEditor(props: { job: JobDto; question: QuestionDto | null; onSa
       <fieldset>
         <legend>{t("rubric.keyPoints")}</legend>
         <p class="hint">{t("rubric.keyPoints.lead")}</p>
+        <p class="hint" data-testid="synonyms-hint">{t("rubric.synonyms.hint")}</p>
         {keyPoints.map((k, i) => (
           <div class="form--row" key={i} data-testid="keypoint">
             <label>
@@ -351,7 +353,8 @@ function QuestionEditor(props: { job: JobDto; question: QuestionDto | null; onSa
             </label>
             <label>
               {t("rubric.synonyms")}
-              <input
+              <textarea
+                rows={2}
                 value={k.synonyms.join("、")}
                 onInput={(e) => setKp(i, { synonyms: e.currentTarget.value.split(/[、,，;；]/) })}
                 placeholder={t("rubric.synonyms.placeholder")}
@@ -395,7 +398,7 @@ function QuestionEditor(props: { job: JobDto; question: QuestionDto | null; onSa
           {t("common.cancel")}
         </button>
       </p>
-    </form>
+    </Form>
   );
 }
 
@@ -451,13 +454,16 @@ function TryPanel(props: { rubric: RubricDto; language: Lang }) {
               <ul class="evidence">
                 {s.evidence.map((e) => (
                   <li key={e.point} class={e.covered ? "ok" : "missing"}>
-                    {e.point}：{e.covered ? <mark>{e.quote}</mark> : t("review.evidence.missing")}
+                    <span class="evidence__point">{e.point}</span> {e.covered ? <mark>{e.quote}</mark> : t("review.evidence.missing")}
                   </li>
                 ))}
               </ul>
             </li>
           ))}
         </ul>
+      )}
+      {result !== null && result.scores.some((s) => s.evidence.some((e) => !e.covered)) && (
+        <p class="hint" data-testid="try-missed">{t("try.missed")}</p>
       )}
     </fieldset>
   );

@@ -9,6 +9,7 @@ import { type Outcome, runCommand } from "../shared/call";
 import type { KioskPlanDto, KioskSignal, KioskStatusDto } from "../shared/bindings";
 import { type Key, type Lang, LangContext, formatText, parseLang, translate, useT } from "../shared/i18n";
 import { markInteractive } from "../shared/status";
+import { Form } from "../shared/form";
 
 const LANG_KEY = "interview-kiosk.kiosk-lang";
 
@@ -485,7 +486,7 @@ function StationSignIn(props: { heading: preact.JSX.Element; error: preact.JSX.E
   const [username, setUsername] = useState("");
   const [password, setPassword] = useState("");
   return (
-    <form
+    <Form
       class="kiosk__form"
       data-testid="kiosk-station"
       onSubmit={(e) => {
@@ -508,7 +509,7 @@ function StationSignIn(props: { heading: preact.JSX.Element; error: preact.JSX.E
       <button type="submit" class="kiosk__primary" data-testid="kiosk-station-submit">
         {t("kiosk.station.submit")}
       </button>
-    </form>
+    </Form>
   );
 }
 
@@ -528,7 +529,7 @@ function OneFieldForm(props: {
   const { t } = useT();
   const [value, setValue] = useState("");
   return (
-    <form
+    <Form
       class="kiosk__form"
       data-testid={props.testId}
       onSubmit={(e) => {
@@ -563,7 +564,7 @@ function OneFieldForm(props: {
           {t("kiosk.back")}
         </button>
       </div>
-    </form>
+    </Form>
   );
 }
 
@@ -744,7 +745,7 @@ function StaffExit(props: { heading: preact.JSX.Element; error: preact.JSX.Eleme
   const { t } = useT();
   const [password, setPassword] = useState("");
   return (
-    <form
+    <Form
       class="kiosk__form"
       data-testid="kiosk-staff-exit"
       onSubmit={(e) => {
@@ -769,6 +770,6 @@ function StaffExit(props: { heading: preact.JSX.Element; error: preact.JSX.Eleme
           {t("kiosk.back")}
         </button>
       </div>
-    </form>
+    </Form>
   );
 }

@@ -18,10 +18,10 @@ export const commands = {
 	/**  Verifies a report's bytes against its signature and this vault's register (audited). */
 	verifyReport: (pdf: number[]) => typedError<VerifyReportDto_Serialize, IpcError>(__TAURI_INVOKE("verify_report", { pdf })),
 	/**
-	 *  The latest audit entries, newest first: those whose object starts with `object` (all when
-	 *  empty), only refusals and failures when `problems_only`; at most `limit` (≤ 1,000).
+	 *  The latest audit entries that match `query`, newest first, at most `limit` (≤ 1,000), in
+	 *  people's words beside the recorded codes.
 	 */
-	auditEntries: (object: string, problemsOnly: boolean, limit: number) => typedError<AuditEntryDto[], IpcError>(__TAURI_INVOKE("audit_entries", { object, problemsOnly, limit })),
+	auditEntries: (query: AuditQueryDto, limit: number) => typedError<AuditListDto_Serialize, IpcError>(__TAURI_INVOKE("audit_entries", { query, limit })),
 	/**  Recomputes the audit chain and its signed checkpoints (the check is itself audited). */
 	auditChain: () => typedError<AuditChainDto_Serialize, IpcError>(__TAURI_INVOKE("audit_chain")),
 	/**  Who is signed in at the staff window, if anyone (after a reload, the page asks). */
@@ -31,6 +31,12 @@ export const commands = {
 	 *  recovery key — shown this once — with the groups to type back.
 	 */
 	setupCreateVault: (username: string, displayName: string, password: string) => typedError<RecoveryKeyDto, IpcError>(__TAURI_INVOKE("setup_create_vault", { username, displayName, password })),
+	/**
+	 *  Opens the desktop's print dialog for the page as it is (the wizard's print style shows the
+	 *  recovery key alone). `window.print()` does nothing in this webview; the dialog is GTK's, in the
+	 *  system's language.
+	 */
+	printPage: () => typedError<null, IpcError>(__TAURI_INVOKE("print_page")),
 	/**  Checks the groups typed back; the wizard goes on only once they match. */
 	setupConfirmRecovery: (typed: string[]) => typedError<null, IpcError>(__TAURI_INVOKE("setup_confirm_recovery", { typed })),
 	/**
@@ -135,6 +141,12 @@ export const commands = {
 	exportJobReports: (jobId: number, progress: Channel<ExportProgress>) => typedError<JobExportDto, IpcError>(__TAURI_INVOKE("export_job_reports", { jobId, progress })),
 	/**  The audit log of the last `days` days as a signed PDF plus the same rows as CSV. */
 	exportAuditLog: (days: number) => typedError<ExportedDto_Serialize, IpcError>(__TAURI_INVOKE("export_audit_log", { days })),
+	/**
+	 *  Opens an exported file — or, with `show_folder`, the folder that holds it — with the desktop's
+	 *  program for it (`xdg-open`). Only files and folders inside the export folder: the page cannot
+	 *  make the app open anything else.
+	 */
+	openExport: (path: string, showFolder: boolean) => typedError<null, IpcError>(__TAURI_INVOKE("open_export", { path, showFolder })),
 	/**  The idle screen's facts; keeps the station's session alive while it waits. */
 	kioskStatus: () => typedError<KioskStatusDto_Serialize, IpcError>(__TAURI_INVOKE("kiosk_status")),
 	/**  A member of staff signs the station in with its kiosk account. */
@@ -262,6 +274,8 @@ export type AuditChainDto_Deserialize = {
 	intact: boolean,
 	entries: number,
 	checkpoints: number,
+	/**  A signed checkpoint is made every this many entries. */
+	checkpointEvery: number,
 	/**  The first 8 bytes of the head hash, hex. */
 	head: string,
 	/**  Where it is broken, for a person. */
@@ -273,6 +287,8 @@ export type AuditChainDto_Serialize = {
 	intact: boolean,
 	entries: number,
 	checkpoints: number,
+	/**  A signed checkpoint is made every this many entries. */
+	checkpointEvery: number,
 	/**  The first 8 bytes of the head hash, hex. */
 	head: string,
 	/**  Where it is broken, for a person. */
@@ -280,17 +296,74 @@ export type AuditChainDto_Serialize = {
 };
 
 /**  One audit entry (no personal data: actors are usernames, objects are ids). */
-export type AuditEntryDto = {
+export type AuditEntryDto = AuditEntryDto_Serialize | AuditEntryDto_Deserialize;
+
+/**  One audit entry (no personal data: actors are usernames, objects are ids). */
+export type AuditEntryDto_Deserialize = {
 	seq: number,
 	/**  Milliseconds since the epoch (UTC). */
 	atMs: number | null,
 	actor: string,
-	role: string,
+	/**  The actor's role, or `None` for a call through the local API. */
+	role?: Role | null,
+	/**  The recorded code (`review.decide`), as exports carry it. */
 	action: string,
+	/**  What people call it; `None` for a code this version does not know. */
+	actionText?: Text | null,
+	/**  The recorded object (`interview:12`). */
 	object: string,
+	/**  What people call it (面试 12; an account by its name). */
+	objectText: Text,
 	/**  `ok`, `denied` or `failed`. */
 	outcome: string,
 	device: string,
+};
+
+/**  One audit entry (no personal data: actors are usernames, objects are ids). */
+export type AuditEntryDto_Serialize = {
+	seq: number,
+	/**  Milliseconds since the epoch (UTC). */
+	atMs: number | null,
+	actor: string,
+	/**  The actor's role, or `None` for a call through the local API. */
+	role: Role | null,
+	/**  The recorded code (`review.decide`), as exports carry it. */
+	action: string,
+	/**  What people call it; `None` for a code this version does not know. */
+	actionText: Text | null,
+	/**  The recorded object (`interview:12`). */
+	object: string,
+	/**  What people call it (面试 12; an account by its name). */
+	objectText: Text,
+	/**  `ok`, `denied` or `failed`. */
+	outcome: string,
+	device: string,
+};
+
+/**  The latest matching entries, and how many segment entries were left out. */
+export type AuditListDto = AuditListDto_Serialize | AuditListDto_Deserialize;
+
+/**  The latest matching entries, and how many segment entries were left out. */
+export type AuditListDto_Deserialize = {
+	entries: AuditEntryDto_Deserialize[],
+	hiddenSegments: number,
+};
+
+/**  The latest matching entries, and how many segment entries were left out. */
+export type AuditListDto_Serialize = {
+	entries: AuditEntryDto_Serialize[],
+	hiddenSegments: number,
+};
+
+/**  Which audit entries to list. Empty strings mean "any". */
+export type AuditQueryDto = {
+	/**  Entries by an account or about it (the start of the username). */
+	who: string,
+	/**  `interview:` for every interview, `interview:12` for one (and its parts). */
+	object: string,
+	problemsOnly: boolean,
+	/**  Also list an entry for every saved video segment. */
+	showSegments: boolean,
 };
 
 /**  推荐 / 待定 / 不推荐. */
@@ -699,7 +772,9 @@ export type JobDto = {
 /**  What a whole-job export wrote. */
 export type JobExportDto = {
 	folder: string,
+	/**  Candidates' signed reports (the job's summary report, always signed, comes on top). */
 	signed: number,
+	/**  Candidates' draft reports (not decided yet). */
 	drafts: number,
 };
 
@@ -950,6 +1025,27 @@ export type ReviewAnswerDto = {
 	durationMs: number,
 	transcript: TranscriptLineDto[],
 	scores: AnswerScoreDto[],
+	/**  What each level means for this question (its rubric's descriptions and examples). */
+	levels: LevelDto[],
+};
+
+/**  A dimension as the review shows it: its weight and the AI's level over the interview. */
+export type ReviewDimensionDto = ReviewDimensionDto_Serialize | ReviewDimensionDto_Deserialize;
+
+/**  A dimension as the review shows it: its weight and the AI's level over the interview. */
+export type ReviewDimensionDto_Deserialize = {
+	name: string,
+	weightPct: number | null,
+	/**  The mean of the answers' AI levels for it (as the report's chart), when scored. */
+	aiLevel?: number | null,
+};
+
+/**  A dimension as the review shows it: its weight and the AI's level over the interview. */
+export type ReviewDimensionDto_Serialize = {
+	name: string,
+	weightPct: number | null,
+	/**  The mean of the answers' AI levels for it (as the report's chart), when scored. */
+	aiLevel: number | null,
 };
 
 /**  One interview as the review screen shows it. */
@@ -963,7 +1059,7 @@ export type ReviewDto_Deserialize = {
 	idLast4?: string | null,
 	jobId: number,
 	jobTitle: string,
-	dimensions: DimensionDto[],
+	dimensions: ReviewDimensionDto_Deserialize[],
 	answers: ReviewAnswerDto[],
 	total?: number | null,
 	aiBand?: Band | null,
@@ -986,7 +1082,7 @@ export type ReviewDto_Serialize = {
 	idLast4: string | null,
 	jobId: number,
 	jobTitle: string,
-	dimensions: DimensionDto[],
+	dimensions: ReviewDimensionDto_Serialize[],
 	answers: ReviewAnswerDto[],
 	total: number | null,
 	aiBand: Band | null,

@@ -9,6 +9,7 @@ import { formatText, useT } from "./i18n";
 import { Alert } from "./notice";
 import { JobSelect } from "./job-select";
 import { STATES, member, stateKey } from "./vocabulary";
+import { Form } from "./form";
 
 export const PAGE_SIZE = 50;
 
@@ -18,11 +19,13 @@ export function CandidateBrowser(props: {
   onSelect?: (selected: Set<number>) => void;
   onOpen: (candidateId: number) => void;
   reload?: number;
+  /// The state filter to start with.
+  initialState?: InterviewState | null;
 }) {
   const { t, lang } = useT();
   const [jobId, setJobId] = useState<number | null>(null);
   const [prefix, setPrefix] = useState("");
-  const [state, setState] = useState<InterviewState | null>(null);
+  const [state, setState] = useState<InterviewState | null>(props.initialState ?? null);
   const [offset, setOffset] = useState(0);
   const [rows, setRows] = useState<CandidateRowDto[]>([]);
   const [hasMore, setHasMore] = useState(false);
@@ -54,7 +57,7 @@ export function CandidateBrowser(props: {
   };
   return (
     <div data-testid="candidates">
-      <form class="form form--row" onSubmit={(e) => e.preventDefault()} role="search">
+      <Form class="form form--row" onSubmit={(e) => e.preventDefault()} role="search">
         <JobSelect
           jobs={props.jobs}
           value={jobId}
@@ -95,7 +98,7 @@ export function CandidateBrowser(props: {
             ))}
           </select>
         </label>
-      </form>
+      </Form>
       <Alert text={error} />
       <table data-testid="candidates-table">
         <thead>

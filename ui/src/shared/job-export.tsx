@@ -9,6 +9,7 @@ import { formatText, useT } from "./i18n";
 import { Alert, Done } from "./notice";
 import { useSensitive } from "./reauth";
 import { JobSelect } from "./job-select";
+import { ExportedFile } from "./exported";
 
 export function JobExport(props: { jobs: JobDto[] }) {
   const { t } = useT();
@@ -16,11 +17,13 @@ export function JobExport(props: { jobs: JobDto[] }) {
   const [jobId, setJobId] = useState<number | null>(null);
   const [progress, setProgress] = useState<ExportProgress | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  const [folder, setFolder] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const job = jobId ?? props.jobs[0]?.id ?? null;
   const run = async () => {
     if (job === null) return;
     setNotice(null);
+    setFolder(null);
     setError(null);
     setProgress(null);
     // A channel per attempt: the backend closes a channel when its call returns, so the retry
@@ -30,8 +33,10 @@ export function JobExport(props: { jobs: JobDto[] }) {
       channel.onmessage = setProgress;
       return commands.exportJobReports(job, channel);
     });
-    if (r.ok) setNotice(formatText(t("export.job.done"), { signed: String(r.data.signed), drafts: String(r.data.drafts), folder: r.data.folder }));
-    else if (r.error !== "") setError(r.error);
+    if (r.ok) {
+      setNotice(formatText(t("export.job.done"), { signed: String(r.data.signed), drafts: String(r.data.drafts) }));
+      setFolder(r.data.folder);
+    } else if (r.error !== "") setError(r.error);
   };
   return (
     <section class="card" aria-labelledby="export-job-title" data-testid="export-job">
@@ -52,6 +57,7 @@ export function JobExport(props: { jobs: JobDto[] }) {
       )}
       <Alert text={error} testId="export-error" />
       <Done text={notice} testId="export-notice" />
+      {folder !== null && <ExportedFile path={folder} folder testId="export-job-exported" />}
     </section>
   );
 }

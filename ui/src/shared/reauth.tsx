@@ -7,6 +7,7 @@ import { commands } from "./api";
 import { runCommand } from "./call";
 import { useT } from "./i18n";
 import { useStaff } from "./staff";
+import { Form } from "./form";
 
 type Result<T> = { ok: true; data: T } | { ok: false; error: string; code?: string };
 
@@ -51,7 +52,7 @@ function PasswordDialog(props: { purpose: "reauth" | "unlock"; onDone: (ok: bool
   };
   return (
     <div class="overlay" role="dialog" aria-modal="true" aria-labelledby="password-dialog-title" data-testid={`${props.purpose}-dialog`}>
-      <form class="card dialog form" onSubmit={submit}>
+      <Form class="card dialog form" onSubmit={submit}>
         <h3 id="password-dialog-title">{t(props.purpose === "unlock" ? "lock.title" : "reauth.title")}</h3>
         <p>{t(props.purpose === "unlock" ? "lock.lead" : "reauth.lead")}</p>
         <label>
@@ -77,7 +78,7 @@ function PasswordDialog(props: { purpose: "reauth" | "unlock"; onDone: (ok: bool
             </button>
           )}
         </p>
-      </form>
+      </Form>
     </div>
   );
 }

@@ -9,6 +9,8 @@ import { type Key, formatText, useT } from "./i18n";
 import { useSensitive } from "./reauth";
 import { Alert, Done } from "./notice";
 import { BANDS, BAND_LABEL, stateKey } from "./vocabulary";
+import { Form } from "./form";
+import { ExportedFile } from "./exported";
 
 /// `83500` → `1:23`.
 export function clock(ms: number): string {
@@ -31,8 +33,9 @@ export interface PlayerHandle {
   seek: (ms: number) => void;
 }
 
-function Player(props: { answerId: number; handle: { current: PlayerHandle | null }; onTime: (ms: number) => void }) {
+function Player(props: { answerId: number; durationMs: number; handle: { current: PlayerHandle | null }; onTime: (ms: number) => void }) {
   const { t, lang } = useT();
+  const [position, setPosition] = useState(0);
   const video = useRef<HTMLVideoElement>(null);
   const [segments, setSegments] = useState<SegmentDto[] | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -117,6 +120,7 @@ function Player(props: { answerId: number; handle: { current: PlayerHandle | nul
       const position = segment.offsetMs + v.currentTime * 1000;
       // Where in the whole answer the player is (segments are played one after another).
       v.dataset.positionMs = String(Math.round(position));
+      setPosition(position);
       props.onTime(position);
     }
   };
@@ -125,13 +129,37 @@ function Player(props: { answerId: number; handle: { current: PlayerHandle | nul
     <div class="player" data-testid={`player-${props.answerId}`}>
       <video ref={video} onError={() => setError(`${t("review.player.error")} (media error ${video.current?.error?.code ?? "?"})`)} onLoadedMetadata={onLoaded} onEnded={onEnded} onTimeUpdate={onTime} controls={false} playsInline aria-label={t("review.player.label")} data-testid="player-video" />
       <p class="actions">
-        <button type="button" class="button" onClick={() => (segments === null || video.current?.paused ? props.handle.current?.seek(0) : video.current?.pause())} data-testid="player-play">
+        <button
+          type="button"
+          class="button"
+          onClick={() => {
+            const v = video.current;
+            // Resume where it was paused; from the start when nothing was played or it ended.
+            if (v !== null && segments !== null && v.paused && v.src !== "" && !v.ended) void v.play().catch(() => undefined);
+            else if (segments === null || v?.paused) props.handle.current?.seek(0);
+            else v?.pause();
+          }}
+          data-testid="player-play"
+        >
           {t("review.player.play")}
         </button>{" "}
         <button type="button" class="button button--quiet" onClick={() => video.current?.pause()}>
           {t("review.player.pause")}
         </button>
         {segments !== null && segments.length === 0 && <span> {t("review.player.none")}</span>}
+      </p>
+      <p class="player__time">
+        <input
+          type="range"
+          min={0}
+          max={Math.max(1, props.durationMs)}
+          step={100}
+          value={Math.min(position, props.durationMs)}
+          onInput={(e) => props.handle.current?.seek(Number(e.currentTarget.value))}
+          aria-label={t("review.player.position")}
+          data-testid="player-position"
+        />{" "}
+        <span data-testid="player-clock">{`${clock(position)} / ${clock(props.durationMs)}`}</span>
       </p>
       <Alert text={error} testId="player-error" />
     </div>
@@ -147,7 +175,7 @@ function AnswerView(props: { answer: ReviewAnswerDto }) {
     <section class="card answer" aria-labelledby={`answer-${a.answerId}`} data-testid={`answer-${a.answerId}`}>
       <h3 id={`answer-${a.answerId}`}>{formatText(t("review.answer.title"), { n: String(a.position), q: a.question })}</h3>
       <div class="answer__grid">
-        <Player answerId={a.answerId} handle={handle} onTime={setNow} />
+        <Player answerId={a.answerId} durationMs={a.durationMs} handle={handle} onTime={setNow} />
         <div>
           <h4>{t("review.transcript")}</h4>
           {a.transcript.length === 0 ? (
@@ -189,6 +217,22 @@ function AnswerView(props: { answer: ReviewAnswerDto }) {
           </ul>
         </div>
       ))}
+      {a.levels.length > 0 && (
+        <details class="levels-meaning" data-testid="rubric-levels">
+          <summary>{t("review.levels")}</summary>
+          <dl>
+            {a.levels.map((l) => (
+              <div key={l.level}>
+                <dt>{formatText(t("review.levels.level"), { level: String(l.level) })}</dt>
+                <dd>
+                  {l.description}
+                  {l.examples.length > 0 && <small>{` ${t("review.levels.example")} “${l.examples[0]}”`}</small>}
+                </dd>
+              </div>
+            ))}
+          </dl>
+        </details>
+      )}
     </section>
   );
 }
@@ -198,6 +242,7 @@ export function ReviewScreen(props: { interviewId?: number; candidateId?: number
   const [review, setReview] = useState<ReviewDto | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  const [exportedPath, setExportedPath] = useState<string | null>(null);
   const sensitive = useSensitive();
   useEffect(() => {
     void runCommand(
@@ -207,6 +252,7 @@ export function ReviewScreen(props: { interviewId?: number; candidateId?: number
   }, [props.interviewId, props.candidateId]);
   const act = async (call: () => Promise<{ status: "ok"; data: ReviewDto } | { status: "error"; error: unknown }>, done: Key) => {
     setNotice(null);
+    setExportedPath(null);
     const r = await runCommand(call, lang);
     if (r.ok) {
       setReview(r.data);
@@ -218,14 +264,16 @@ export function ReviewScreen(props: { interviewId?: number; candidateId?: number
   const exportReport = async () => {
     if (review === null) return;
     setNotice(null);
+    setExportedPath(null);
     const r = await sensitive.run(() => commands.exportCandidateReport(review.interviewId));
     if (r.ok) {
       setError(null);
       setNotice(
         r.data.signed
-          ? formatText(t("export.signed"), { path: r.data.path, id: r.data.reportId })
-          : formatText(t("export.draft"), { path: r.data.path, why: r.data.draftReason ? textIn(r.data.draftReason, lang) : "" }),
+          ? formatText(t("export.signed"), { id: r.data.reportId })
+          : formatText(t("export.draft"), { why: r.data.draftReason ? textIn(r.data.draftReason, lang) : "" }),
       );
+      setExportedPath(r.data.path);
     } else if (r.error !== "") setError(r.error);
   };
   return (
@@ -237,6 +285,7 @@ export function ReviewScreen(props: { interviewId?: number; candidateId?: number
       </p>
       <Alert text={error} testId="review-error" />
       <Done text={notice} testId="review-notice" />
+      {exportedPath !== null && <ExportedFile path={exportedPath} testId="review-exported" />}
       {sensitive.dialog}
       {review !== null && (
         <>
@@ -246,6 +295,8 @@ export function ReviewScreen(props: { interviewId?: number; candidateId?: number
               {review.idLast4 !== null && <small>{` · ${t("review.idLast4")} ${review.idLast4}`}</small>}
             </h3>
             <dl class="facts">
+              <dt>{t("review.interviewNo")}</dt>
+              <dd data-testid="review-interview-no">{review.interviewId}</dd>
               <dt>{t("review.job")}</dt>
               <dd>{review.jobTitle}</dd>
               <dt>{t("review.state")}</dt>
@@ -355,7 +406,7 @@ function RateAndDecide(props: { review: ReviewDto; act: Act }) {
       <section class="card" aria-labelledby="rate-title" data-testid="rate">
         <h3 id="rate-title">{t("review.rate")}</h3>
         <p>{t("review.rate.lead")}</p>
-        <form
+        <Form
           class="form"
           onSubmit={(e) => {
             e.preventDefault();
@@ -365,7 +416,12 @@ function RateAndDecide(props: { review: ReviewDto; act: Act }) {
         >
           {r.dimensions.map((d) => (
             <fieldset key={d.name} class="levels" data-testid="rate-dimension">
-              <legend>{`${d.name} (${d.weightPct}%)`}</legend>
+              <legend>
+                {`${d.name} (${d.weightPct}%)`}{" "}
+                <small data-testid="rate-ai-level">
+                  {d.aiLevel == null ? t("review.rate.aiNone") : formatText(t("review.rate.ai"), { level: d.aiLevel.toFixed(1) })}
+                </small>
+              </legend>
               {[1, 2, 3, 4, 5].map((level) => (
                 <label key={level} class="inline">
                   <input type="radio" name={`level-${d.name}`} checked={levels[d.name] === level} onChange={() => {
@@ -387,11 +443,11 @@ function RateAndDecide(props: { review: ReviewDto; act: Act }) {
           <div ref={rateSavedAt}>
             <Done text={rateSaved ? t("review.rate.saved") : null} testId="rate-saved" />
           </div>
-        </form>
+        </Form>
       </section>
       <section class="card" aria-labelledby="decide-title" data-testid="decide">
         <h3 id="decide-title">{t("review.decide")}</h3>
-        <form
+        <Form
           class="form"
           onSubmit={(e) => {
             e.preventDefault();
@@ -437,12 +493,12 @@ function RateAndDecide(props: { review: ReviewDto; act: Act }) {
           <div ref={decideSavedAt}>
             <Done text={decideSaved ? t("review.decide.saved") : null} testId="decide-saved" />
           </div>
-        </form>
+        </Form>
       </section>
       <section class="card" aria-labelledby="second-title" data-testid="second-rater">
         <h3 id="second-title">{t("review.second")}</h3>
         <p>{t("review.second.lead")}</p>
-        <form
+        <Form
           class="form form--row"
           onSubmit={(e) => {
             e.preventDefault();
@@ -459,7 +515,7 @@ function RateAndDecide(props: { review: ReviewDto; act: Act }) {
           <button type="submit" class="button" disabled={rater.trim() === ""} data-testid="second-rater-ask">
             {t("review.second.ask")}
           </button>
-        </form>
+        </Form>
       </section>
     </>
   );

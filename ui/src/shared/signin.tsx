@@ -1,10 +1,12 @@
 // Staff sign-in, shared by the staff areas.
 import { useState } from "preact/hooks";
 import { commands, errorText } from "./api";
-import type { StaffDto } from "./bindings";
-import { useT } from "./i18n";
-import { hrefOf, parseArea } from "./router";
+import type { Role, StaffDto } from "./bindings";
+import { formatText, useT } from "./i18n";
+import { type Area, hrefOf, parseArea } from "./router";
+import { ROLE_LABEL } from "./vocabulary";
 import { useStaff } from "./staff";
+import { Form } from "./form";
 
 /// Staff sign-in: the vault checks the password, counts failures and audits every attempt.
 export function SignIn(props: { onSignedIn: (staff: StaffDto) => void }) {
@@ -29,7 +31,7 @@ export function SignIn(props: { onSignedIn: (staff: StaffDto) => void }) {
     }
   };
   return (
-    <form class="card form" onSubmit={submit} aria-labelledby="sign-in-title" data-testid="sign-in">
+    <Form class="card form" onSubmit={submit} aria-labelledby="sign-in-title" data-testid="sign-in">
       <h3 id="sign-in-title">{t("signin.title")}</h3>
       <label>
         {t("signin.username")}
@@ -47,7 +49,7 @@ export function SignIn(props: { onSignedIn: (staff: StaffDto) => void }) {
       <button type="submit" class="button button--primary" disabled={busy} data-testid="sign-in-submit">
         {t("signin.submit")}
       </button>
-    </form>
+    </Form>
   );
 }
 
@@ -70,5 +72,29 @@ export function SignedIn() {
         {t("signin.out")}
       </button>
     </p>
+  );
+}
+
+/// The roles each staff area is for. The backend decides what each role may do; this spares a
+/// person signed in with another role a screen of refusals, and says what to do instead.
+export const AREA_ROLES: Record<Area, readonly Role[]> = { admin: ["admin"], clerk: ["clerk"], auditor: ["auditor", "admin"] };
+
+/// Shown in an area that is not for the signed-in person's role: whose area it is, who is
+/// signed in, and the way out (signing out, then in with the right account).
+export function OtherRole(props: { area: Area }) {
+  const { t } = useT();
+  const { staff } = useStaff();
+  if (staff === null) return null;
+  return (
+    <div class="card" role="status" data-testid="area-other-role">
+      <p>
+        {formatText(t("area.otherRole"), {
+          needed: AREA_ROLES[props.area].map((r) => t(ROLE_LABEL[r])).join(t("area.or")),
+          who: staff.username,
+          role: t(ROLE_LABEL[staff.role]),
+        })}
+      </p>
+      <SignedIn />
+    </div>
   );
 }

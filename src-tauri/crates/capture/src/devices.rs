@@ -39,13 +39,38 @@ pub fn list() -> Vec<DeviceInfo> {
         Ok(devices) => {
             for device in devices {
                 let Ok(id) = device.id() else { continue };
-                let name = device.description().map(|d| d.name().to_owned()).unwrap_or_else(|_| id.to_string());
-                out.push(DeviceInfo { id: id.to_string(), name, kind: DeviceKind::Microphone, synthetic: false });
+                let id = id.to_string();
+                let description = device.description().map(|d| d.name().to_owned()).unwrap_or_default();
+                if !is_microphone(&id, &description) {
+                    continue;
+                }
+                let name = microphone_name(&id, &description);
+                out.push(DeviceInfo { id, name, kind: DeviceKind::Microphone, synthetic: false });
             }
         }
         Err(error) => tracing::warn!(%error, "cannot list microphones"),
     }
     out
+}
+
+/// Whether an input device is worth offering as a microphone: ALSA's `null` device ("Discard
+/// all samples (playback) or generate zero samples (capture)") records silence and is not.
+fn is_microphone(id: &str, description: &str) -> bool {
+    !(id.ends_with(":null") || description.starts_with("Discard all samples"))
+}
+
+/// A microphone's name as a person reads it: the description's first line ("HDA Intel PCH,
+/// ALC892 Analog" rather than all of "…\nFront microphone"), else for a bare ALSA id the card's
+/// name (`alsa:sysdefault:CARD=PCH` → "PCH"), else the id without its host.
+fn microphone_name(id: &str, description: &str) -> String {
+    if let Some(first) = description.lines().map(str::trim).find(|l| !l.is_empty()) {
+        return first.to_owned();
+    }
+    let bare = id.split_once(':').map_or(id, |(_, rest)| rest);
+    match bare.split_once("CARD=") {
+        Some((_, card)) => card.split(',').next().unwrap_or(card).to_owned(),
+        None => bare.to_owned(),
+    }
 }
 
 /// The camera and microphone chosen for this kiosk, kept in its data directory (not the vault:
@@ -390,5 +415,22 @@ impl AudioSource for CpalMicrophone {
 impl Drop for CpalMicrophone {
     fn drop(&mut self) {
         self.close();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_alsa_null_device_is_not_offered_and_names_read_as_words() {
+        assert!(!is_microphone("alsa:null", "Discard all samples (playback) or generate zero samples (capture)"));
+        assert!(is_microphone("alsa:default", "Default ALSA Output"));
+        assert_eq!(
+            microphone_name("alsa:hw:CARD=PCH,DEV=0", "HDA Intel PCH, ALC892 Analog\nFront microphone"),
+            "HDA Intel PCH, ALC892 Analog"
+        );
+        assert_eq!(microphone_name("alsa:sysdefault:CARD=PCH", ""), "PCH");
+        assert_eq!(microphone_name("alsa:pulse", ""), "pulse");
     }
 }

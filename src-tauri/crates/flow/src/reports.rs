@@ -4,6 +4,7 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
+use interview::Lang;
 use report::{Exported, SigningIdentity};
 use time::OffsetDateTime;
 use vault::{NewSigningIdentity, Session, Vault};
@@ -85,9 +86,67 @@ pub fn create_folder(folder: &Path) -> Result<(), FlowError> {
     builder.create(folder).map_err(|source| FlowError::Write { path: folder.to_owned(), source })
 }
 
+/// A file name from a person's text (a name, a job title): path separators, control characters
+/// and characters file managers refuse replaced, no leading dot, at most 40 characters.
+pub fn file_safe(text: &str) -> String {
+    let safe: String = text
+        .trim()
+        .chars()
+        .map(|c| if c.is_control() || "/\\:*?\"<>|".contains(c) { '_' } else { c })
+        .take(40)
+        .collect();
+    let safe = safe.trim_start_matches('.').trim().to_owned();
+    if safe.is_empty() { "_".to_owned() } else { safe }
+}
+
+/// `20261205-091300`: a time in a file name, to the second (two batches of one day apart).
+pub fn file_time(at: OffsetDateTime) -> String {
+    format!(
+        "{:04}{:02}{:02}-{:02}{:02}{:02}",
+        at.year(),
+        u8::from(at.month()),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second()
+    )
+}
+
+/// What an exported file is, at the start of its name, in the organisation's report language.
+#[derive(Clone, Copy, Debug)]
+enum FileKind {
+    Candidate,
+    Job,
+    Audit,
+    Slips,
+}
+
+fn file_kind(kind: FileKind, lang: Lang) -> &'static str {
+    match (kind, lang) {
+        (FileKind::Candidate, Lang::ZhCn) => "面试报告",
+        (FileKind::Candidate, Lang::En) => "interview-report",
+        (FileKind::Job, Lang::ZhCn) => "岗位汇总报告",
+        (FileKind::Job, Lang::En) => "job-summary",
+        (FileKind::Audit, Lang::ZhCn) => "审计日志",
+        (FileKind::Audit, Lang::En) => "audit-log",
+        (FileKind::Slips, Lang::ZhCn) => "准入凭条",
+        (FileKind::Slips, Lang::En) => "access-slips",
+    }
+}
+
+/// `<what>-<whose>-<report id>`: a person finds the file by candidate or job, and the report id
+/// (what `verify` and the audit log name) stays in it.
+fn file_stem(kind: FileKind, lang: Lang, whose: &[&str], id: &str) -> String {
+    let mut parts = vec![file_kind(kind, lang).to_owned()];
+    parts.extend(whose.iter().map(|w| file_safe(w)));
+    parts.push(id.to_owned());
+    parts.join("-")
+}
+
 /// One candidate's report — signed when the interview is decided, otherwise a marked draft —
-/// written into `folder` (created if need be) as `<report id>.pdf`, or `<report id>-draft.pdf`
-/// when `mark_drafts`. Returns the file and what was exported.
+/// written into `folder` (created if need be) as `面试报告-<candidate>-<job>-<report id>.pdf`
+/// (in the report language; `-draft` added when `mark_drafts`). Returns the file and what was
+/// exported.
 pub fn export_candidate_to(
     vault: &mut Vault,
     session: &Session,
@@ -97,11 +156,10 @@ pub fn export_candidate_to(
 ) -> Result<(PathBuf, Exported), FlowError> {
     let exported = report::export::export_candidate(vault, session, interview_id, None, now())?;
     create_folder(folder)?;
-    let name = if mark_drafts && !exported.signed {
-        format!("{}-draft", exported.report_id)
-    } else {
-        exported.report_id.clone()
-    };
+    let record = vault.interview_record(session, interview_id)?;
+    let lang = vault.organisation()?.report_lang;
+    let stem = file_stem(FileKind::Candidate, lang, &[&record.candidate_name, &record.job.title], &exported.report_id);
+    let name = if mark_drafts && !exported.signed { format!("{stem}-draft") } else { stem };
     let path = folder.join(format!("{name}.pdf"));
     write_new(&path, &exported.pdf)?;
     Ok((path, exported))
@@ -116,7 +174,9 @@ pub fn export_job_to(
 ) -> Result<(PathBuf, Exported), FlowError> {
     let exported = report::export::export_job(vault, session, job_id, None, now())?;
     create_folder(folder)?;
-    let path = folder.join(format!("{}.pdf", exported.report_id));
+    let title = vault.job(session, job_id)?.title;
+    let lang = vault.organisation()?.report_lang;
+    let path = folder.join(format!("{}.pdf", file_stem(FileKind::Job, lang, &[&title], &exported.report_id)));
     write_new(&path, &exported.pdf)?;
     Ok((path, exported))
 }
@@ -132,9 +192,10 @@ pub fn export_audit_to(
 ) -> Result<(PathBuf, Exported), FlowError> {
     let (exported, csv) = report::export::export_audit(vault, session, from_ms, to_ms, None, now())?;
     create_folder(folder)?;
-    let path = folder.join(format!("{}.pdf", exported.report_id));
+    let stem = file_stem(FileKind::Audit, vault.organisation()?.report_lang, &[], &exported.report_id);
+    let path = folder.join(format!("{stem}.pdf"));
     write_new(&path, &exported.pdf)?;
-    write_new(&folder.join(format!("{}.csv", exported.report_id)), csv.as_bytes())?;
+    write_new(&folder.join(format!("{stem}.csv")), csv.as_bytes())?;
     Ok((path, exported))
 }
 
@@ -184,7 +245,12 @@ pub fn issue_invitations(
     let batch = format!("SLIPS-{}", at.unix_timestamp());
     let pdf = report::render_slips(&org.name, &slips, org.report_lang, at.offset(), &batch, at)?;
     create_folder(folder)?;
-    let path = folder.join(format!("{batch}.pdf"));
+    let when = file_time(at);
+    let count = match org.report_lang {
+        Lang::ZhCn => format!("{}人", slips.len()),
+        Lang::En => format!("{}-candidates", slips.len()),
+    };
+    let path = folder.join(format!("{}.pdf", file_stem(FileKind::Slips, org.report_lang, &[&when], &count)));
     write_new(&path, &pdf)?;
     tracing::info!(count = slips.len(), "access slips written");
     Ok((path, slips.len()))
@@ -194,7 +260,15 @@ pub fn issue_invitations(
 mod tests {
     #![allow(clippy::unwrap_used)] // a test: a failed unwrap is a failed test
 
-    use super::{create_folder, write_new};
+    use super::{create_folder, file_safe, write_new};
+
+    #[test]
+    fn file_names_from_peoples_text_are_safe() {
+        assert_eq!(file_safe("岗位/A:B"), "岗位_A_B");
+        assert_eq!(file_safe("../.."), "_..");
+        assert_eq!(file_safe("  "), "_");
+        assert_eq!(file_safe(&"长".repeat(100)).chars().count(), 40);
+    }
 
     /// The attack pass wrote an export through a planted (even dangling) symlink and over the
     /// import's own input file; exports were world-readable.

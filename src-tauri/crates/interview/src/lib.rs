@@ -8,6 +8,7 @@
 //! of scoring results ([`stored`]).
 
 mod access;
+pub mod audit_words;
 mod flags;
 mod lang;
 mod rules;

@@ -338,12 +338,7 @@ fn chart(w: &mut Writer, record: &InterviewRecord, lang: Lang) {
         let weight = f64::from(dim.basis_points) / 100.0;
         w.text_at(MARGIN, y - 11.0, &dim.dimension, Style::LABEL);
         w.text_at(MARGIN, y - 21.0, &format!("{} {weight:.0}%", t(text::WEIGHT)), Style::SMALL);
-        let ai: Vec<f64> = record
-            .answers
-            .iter()
-            .flat_map(|a| a.scores.iter().filter(|s| s.dimension == dim.dimension).map(|s| s.level))
-            .collect();
-        let ai = (!ai.is_empty()).then(|| ai.iter().sum::<f64>() / ai.len() as f64);
+        let ai = record.ai_level(&dim.dimension);
         let human: Vec<f64> =
             record.ratings.iter().filter(|r| r.dimension == dim.dimension).map(|r| r.level as f64).collect();
         let human = (!human.is_empty()).then(|| human.iter().sum::<f64>() / human.len() as f64);

@@ -25,12 +25,12 @@ pub use error::{Result, VaultError, changed_meanwhile};
 pub use keys::RecoveryKey;
 pub use schema::CURRENT_VERSION as SCHEMA_VERSION;
 pub use vault::{
-    API_SCOPES, AccessCode, AnswerInfo, ApiCaller, ApiTokenInfo, Attempts, AuditRow, BackupReport, CandidateFilter,
-    CandidatePage, CandidateRow, CheckIn, CheckReport, Clock, Created, DEFAULT_RETENTION_DAYS, ExportedResult,
-    IDEMPOTENCY_WINDOW_MS, IdLookup, Idempotency, InterviewStatus, JobInfo, KioskPlan, KioskQuestion, MAX_ATTEMPTS,
-    MAX_EXTRA_TIME_PCT, MediaInfo, NewCandidate, NewFlag, NewJob, NewQuestion, NewScore, NewSegment, NewTranscript,
-    NewUser, PurgeReport, Replacing, RestoreReport, ScoringJob, ScoringRecord, SegmentPart, Session, UnfinishedAnswer,
-    UserInfo, Vault, VaultPaths, VaultStatus, media_format, vault_id_at,
+    API_SCOPES, AccessCode, AnswerInfo, ApiCaller, ApiTokenInfo, Attempts, AuditFilter, AuditRow, BackupReport,
+    CandidateFilter, CandidatePage, CandidateRow, CheckIn, CheckReport, Clock, Created, DEFAULT_RETENTION_DAYS,
+    ExportedResult, IDEMPOTENCY_WINDOW_MS, IdLookup, Idempotency, InterviewStatus, JobInfo, KioskPlan, KioskQuestion,
+    MAX_ATTEMPTS, MAX_EXTRA_TIME_PCT, MediaInfo, NewCandidate, NewFlag, NewJob, NewQuestion, NewScore, NewSegment,
+    NewTranscript, NewUser, PurgeReport, Replacing, RestoreReport, ScoringJob, ScoringRecord, SegmentPart, Session,
+    UnfinishedAnswer, UserInfo, Vault, VaultPaths, VaultStatus, media_format, vault_id_at,
 };
 pub use vault::{ActiveInterview, JobSummary, QuestionInfo, ReviewRequest, StatusBoard};
 pub use vault::{

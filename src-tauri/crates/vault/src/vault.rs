@@ -46,7 +46,7 @@ mod tokens;
 mod users;
 
 pub use api::{Created, IDEMPOTENCY_WINDOW_MS, Idempotency, InterviewStatus};
-pub use audit_log::{AuditHead, AuditRow};
+pub use audit_log::{AuditFilter, AuditHead, AuditRow};
 pub use backup::{BackupReport, Replacing, RestoreReport};
 pub use candidates::{CandidateFilter, CandidatePage, CandidateRow, IdLookup, NewCandidate};
 pub use interviews::{ActiveInterview, CheckIn, KioskPlan, KioskQuestion, StatusBoard};
@@ -216,6 +216,11 @@ fn next_id(tx: &Transaction<'_>, table: &'static str) -> Result<i64> {
 }
 
 fn audit_entry(actor: &Session, action: &str, object: &str, outcome: Outcome) -> Entry {
+    // The auditor reads every action in words (interview::audit_words); a new one needs them.
+    debug_assert!(
+        interview::audit_words::is_known_action(action),
+        "audit action {action:?} has no words in interview::audit_words"
+    );
     Entry {
         actor_id: (actor.user_id > 0).then_some(actor.user_id),
         actor: actor.username.clone(),

@@ -61,6 +61,8 @@ pub struct AnswerRecord {
     pub question_position: i64,
     pub question_text: String,
     pub rubric_version: i64,
+    /// The rubric the answer was scored against (that version of the question).
+    pub rubric_json: String,
     pub attempt: i64,
     pub started_at_ms: i64,
     /// The recording's length, from its segments.
@@ -137,6 +139,20 @@ pub struct InterviewRecord {
     pub flags: Vec<FlagRecord>,
     pub ratings: Vec<RatingRecord>,
     pub decision: Option<DecisionRecord>,
+}
+
+impl InterviewRecord {
+    /// The AI's level for `dimension` over the whole interview: the mean of the answers' levels
+    /// for it (what the report's chart and the rating form show), or `None` when no answer
+    /// was scored on it.
+    pub fn ai_level(&self, dimension: &str) -> Option<f64> {
+        let levels: Vec<f64> = self
+            .answers
+            .iter()
+            .flat_map(|a| a.scores.iter().filter(|s| s.dimension == dimension).map(|s| s.level))
+            .collect();
+        (!levels.is_empty()).then(|| levels.iter().sum::<f64>() / levels.len() as f64)
+    }
 }
 
 /// One candidate of a job, for the job report.
@@ -339,7 +355,8 @@ impl Vault {
                 "SELECT a.id, q.position, v.text, v.version, a.attempt, a.started_at,
                         COALESCE((SELECT SUM(m.duration_ms) FROM media m WHERE m.answer_id = a.id AND m.kind = 'audio'), 0),
                         (SELECT t.segments_json FROM transcripts t WHERE t.answer_id = a.id ORDER BY t.id DESC LIMIT 1),
-                        (SELECT t.delivery_json FROM transcripts t WHERE t.answer_id = a.id ORDER BY t.id DESC LIMIT 1)
+                        (SELECT t.delivery_json FROM transcripts t WHERE t.answer_id = a.id ORDER BY t.id DESC LIMIT 1),
+                        v.rubric_json
                  FROM answers a JOIN question_versions v ON v.id = a.question_version_id JOIN questions q ON q.id = v.question_id
                  WHERE a.interview_id = ?1 AND a.state = 'committed' AND a.practice = 0
                  ORDER BY q.position, a.attempt",
@@ -351,6 +368,7 @@ impl Vault {
                         question_position: r.get(1)?,
                         question_text: r.get(2)?,
                         rubric_version: r.get(3)?,
+                        rubric_json: r.get(9)?,
                         attempt: r.get(4)?,
                         started_at_ms: r.get(5)?,
                         duration_ms: r.get(6)?,
