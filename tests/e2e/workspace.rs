@@ -15,7 +15,7 @@ use anyhow::{Context, Result, bail, ensure};
 use crate::cli::{Cli, PASSWORD, tempdirs};
 use crate::harness::App;
 use crate::kiosk::{
-    KEYRING_PASSWORD, answer, audit, consent_and_devices, count, enter_code, log_tail, sign_in_station, wait_screen,
+    KEYRING_PASSWORD, answer, audit, consent_and_devices, count, log_tail, sign_in_station, wait_screen,
 };
 use crate::screenshot_path;
 
@@ -75,6 +75,8 @@ fn code_on_slip(pdf: &Path) -> Result<String> {
     let out = std::process::Command::new("pdftotext").args([&pdf.display().to_string(), "-"]).output()?;
     ensure!(out.status.success(), "pdftotext failed");
     let text = String::from_utf8(out.stdout)?;
+    // The glossary's words (README), as the kiosk asks for them.
+    ensure!(text.contains("面试准入凭条") && text.contains("准入码"), "the slip's words:\n{text}");
     text.split_whitespace()
         .find(|w| {
             w.len() == 9
@@ -239,7 +241,13 @@ async fn candidate_interviews(cli: &Cli, code: &str) -> Result<()> {
     let app = App::launch_kiosk(&cli.data, &cli.keyring, KEYRING_PASSWORD, &[]).await?;
     wait_screen(&app, "station", 20).await?;
     sign_in_station(&app).await?;
-    enter_code(&app, code).await?;
+    app.click("[data-testid=kiosk-start]").await?;
+    // The kiosk asks for what the slip calls it (the glossary: 准入码, on the 面试准入凭条).
+    wait_screen(&app, "code", 15).await?;
+    let asked = app.text_of("[data-testid=kiosk]").await?;
+    ensure!(asked.contains("准入码") && asked.contains("面试准入凭条"), "the kiosk asks: {asked}");
+    app.type_into("[data-testid=kiosk-code-input]", code).await?;
+    app.click("[data-testid=kiosk-code-submit]").await?;
     wait_screen(&app, "identity", 15).await?;
     app.type_into("[data-testid=kiosk-identity-input]", "002X").await?;
     app.click("[data-testid=kiosk-identity-submit]").await?;

@@ -156,9 +156,8 @@ pub fn export_candidate_to(
 ) -> Result<(PathBuf, Exported), FlowError> {
     let exported = report::export::export_candidate(vault, session, interview_id, None, now())?;
     create_folder(folder)?;
-    let record = vault.interview_record(session, interview_id)?;
-    let lang = vault.organisation()?.report_lang;
-    let stem = file_stem(FileKind::Candidate, lang, &[&record.candidate_name, &record.job.title], &exported.report_id);
+    let about: Vec<&str> = exported.about.iter().map(String::as_str).collect();
+    let stem = file_stem(FileKind::Candidate, exported.lang, &about, &exported.report_id);
     let name = if mark_drafts && !exported.signed { format!("{stem}-draft") } else { stem };
     let path = folder.join(format!("{name}.pdf"));
     write_new(&path, &exported.pdf)?;
@@ -174,9 +173,8 @@ pub fn export_job_to(
 ) -> Result<(PathBuf, Exported), FlowError> {
     let exported = report::export::export_job(vault, session, job_id, None, now())?;
     create_folder(folder)?;
-    let title = vault.job(session, job_id)?.title;
-    let lang = vault.organisation()?.report_lang;
-    let path = folder.join(format!("{}.pdf", file_stem(FileKind::Job, lang, &[&title], &exported.report_id)));
+    let about: Vec<&str> = exported.about.iter().map(String::as_str).collect();
+    let path = folder.join(format!("{}.pdf", file_stem(FileKind::Job, exported.lang, &about, &exported.report_id)));
     write_new(&path, &exported.pdf)?;
     Ok((path, exported))
 }
@@ -192,7 +190,7 @@ pub fn export_audit_to(
 ) -> Result<(PathBuf, Exported), FlowError> {
     let (exported, csv) = report::export::export_audit(vault, session, from_ms, to_ms, None, now())?;
     create_folder(folder)?;
-    let stem = file_stem(FileKind::Audit, vault.organisation()?.report_lang, &[], &exported.report_id);
+    let stem = file_stem(FileKind::Audit, exported.lang, &[], &exported.report_id);
     let path = folder.join(format!("{stem}.pdf"));
     write_new(&path, &exported.pdf)?;
     write_new(&folder.join(format!("{stem}.csv")), csv.as_bytes())?;

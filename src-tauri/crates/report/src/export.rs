@@ -24,6 +24,11 @@ pub struct Exported {
     pub signed: bool,
     /// Why it is a draft, in the report's language.
     pub draft_reason: Option<&'static str>,
+    /// The language it is written in.
+    pub lang: Lang,
+    /// Whom and what it concerns, for its file name: the candidate and the job, the job, or
+    /// nothing (the audit log).
+    pub about: Vec<String>,
 }
 
 /// `R-20261202-K7M3Q9XA`: the date and 40 random bits in Crockford base 32.
@@ -67,6 +72,7 @@ fn sign_and_register(
     signer: Signer,
     kind: &str,
     object: String,
+    (lang, about): (Lang, Vec<String>),
 ) -> Result<Exported> {
     let (block_page, block_rect) =
         rendered.signature_block.ok_or_else(|| ReportError::Data("a final report has a signature block".into()))?;
@@ -89,7 +95,7 @@ fn sign_and_register(
     };
     vault.register_report(session, &record).map_err(ReportError::Vault)?;
     tracing::info!(report = %signer.report_id, kind, bytes = pdf.len(), "report signed and registered");
-    Ok(Exported { report_id: signer.report_id, pdf, signed: true, draft_reason: None })
+    Ok(Exported { report_id: signer.report_id, pdf, signed: true, draft_reason: None, lang, about })
 }
 
 /// The candidate report of one interview. A final report (scored, reviewed and decided) is
@@ -134,11 +140,19 @@ fn candidate_report(
         let report_id = new_report_id(now);
         let rendered = candidate::render(&record, &org, lang, &report_id, now, None)?;
         vault.record_draft_export(session, interview_id).map_err(ReportError::Vault)?;
-        return Ok(Exported { report_id, pdf: rendered.pdf, signed: false, draft_reason: Some(reason.get(lang)) });
+        return Ok(Exported {
+            report_id,
+            pdf: rendered.pdf,
+            signed: false,
+            draft_reason: Some(reason.get(lang)),
+            lang,
+            about: vec![record.candidate_name, record.job.title],
+        });
     }
     let signer = signer(vault, session, now)?;
     let rendered = candidate::render(&record, &org, lang, &signer.report_id, now, Some(&signer.note))?;
-    sign_and_register(vault, session, rendered, signer, "candidate", format!("interview:{interview_id}"))
+    let about = vec![record.candidate_name, record.job.title];
+    sign_and_register(vault, session, rendered, signer, "candidate", format!("interview:{interview_id}"), (lang, about))
 }
 
 /// The job report, signed and registered.
@@ -154,7 +168,7 @@ pub fn export_job(
     let lang = lang.unwrap_or(org.report_lang);
     let signer = signer(vault, session, now)?;
     let rendered = summary::render_job(&job, &candidates, &org, lang, &signer.report_id, now, &signer.note)?;
-    sign_and_register(vault, session, rendered, signer, "job", format!("job:{job_id}"))
+    sign_and_register(vault, session, rendered, signer, "job", format!("job:{job_id}"), (lang, vec![job.title]))
 }
 
 /// The audit log between two instants as a signed PDF, and the same rows as CSV. The chain is
@@ -187,7 +201,15 @@ pub fn export_audit(
     let rendered =
         summary::render_audit(&rows, (from_ms, to_ms), &chain, &org, lang, &signer.report_id, now, &signer.note)?;
     let csv = summary::audit_csv(&rows, &signer.note.audit_checkpoint);
-    let exported = sign_and_register(vault, session, rendered, signer, "audit", format!("audit:{from_ms}-{to_ms}"))?;
+    let exported = sign_and_register(
+        vault,
+        session,
+        rendered,
+        signer,
+        "audit",
+        format!("audit:{from_ms}-{to_ms}"),
+        (lang, Vec::new()),
+    )?;
     Ok((exported, csv))
 }
 
