@@ -322,6 +322,12 @@ async fn a_clerk_hires_through_the_workspace_and_an_auditor_checks_it() -> Resul
     app.wait_text("[data-testid=board-scored] strong", |t| t == "1").await?;
     app.screenshot(&screenshot_path("clerk-board-zh")).await?;
 
+    // A tile of the board opens the candidates in its state.
+    app.click("[data-testid=board-scored] a").await?;
+    app.wait_text("[data-testid=candidate-state]", |t| t == "已评分").await?;
+    let state = script(&app, "return document.querySelector('[data-testid=candidates-state]').value").await?;
+    ensure!(state == "scored", "the board's tile opened the list filtered by {state}");
+
     // The review: the recording plays from the vault through media://, nothing in the clear on disk.
     app.click("[data-testid=tab-candidates]").await?;
     app.type_into("[data-testid=candidates-search]", "李").await?;
@@ -329,8 +335,15 @@ async fn a_clerk_hires_through_the_workspace_and_an_auditor_checks_it() -> Resul
     app.click("[data-testid=candidate-open]").await?;
     let total = app.wait_text("[data-testid=review-total]", |t| t != "—").await?;
     ensure!(total.contains("AI 建议"), "total: {total}");
+    // The interview number the audit log uses; the AI's level beside each dimension to rate.
+    ensure!(app.text_of("[data-testid=review-interview-no]").await? == "1", "no interview number");
+    let ai = app.text_of("[data-testid=rate-ai-level]").await?;
+    ensure!(ai.starts_with("AI：") && ai.contains("级"), "the AI's level in the rating form: {ai}");
     app.click("[data-testid=player-play]").await?;
     wait_played(&app, 2.5).await.with_context(|| log_tail(&cli))?;
+    // The player shows where it is in the answer, and how long the answer is.
+    let clock = app.text_of("[data-testid=player-clock]").await?;
+    ensure!(clock.contains(" / ") && !clock.ends_with("0:00"), "the player's clock: {clock}");
     script(&app, "document.querySelector('[data-testid^=answer-]').scrollIntoView()").await?;
     app.screenshot(&screenshot_path("clerk-review-answer-zh")).await?;
     if count(&app, "[data-testid=transcript-line]").await? != 0 {

@@ -18,9 +18,11 @@ describe("i18n", () => {
     const en = DICTIONARIES.en as Record<string, string>;
     // Language-switch labels name the other language, so they are the exception.
     const keys = Object.keys(zh).filter((k) => !k.startsWith("lang.switch"));
+    // Chinese: ideographs, or for a pure pattern ("{name}（{role}）") Chinese punctuation.
+    const chinese = /[\u3000-\u303f\u4e00-\u9fff\uff01-\uff5e]/;
     for (const key of keys) {
-      expect(/[\u4e00-\u9fff]/.test(zh[key]!), `zh-CN ${key}`).toBe(true);
-      expect(/[\u4e00-\u9fff]/.test(en[key]!), `en ${key}`).toBe(false);
+      expect(chinese.test(zh[key]!), `zh-CN ${key}`).toBe(true);
+      expect(chinese.test(en[key]!), `en ${key}`).toBe(false);
     }
   });
 
