@@ -195,6 +195,12 @@ pub fn object_words(object: &str, user_name: Option<&str>) -> Localized {
     let (mut zh, mut en) = (Vec::new(), Vec::new());
     for part in object.split('/') {
         let (kind, id) = part.split_once(':').unwrap_or((part, ""));
+        // Refusals counted rather than written one by one (`api_token:?/repeated:49`).
+        if kind == "repeated" {
+            zh.push(format!("同一分钟内又拒绝 {id} 次"));
+            en.push(format!("{id} more refusals that minute"));
+            continue;
+        }
         match OBJECTS.iter().find(|(c, _, _)| *c == kind) {
             Some((_, z, e)) => {
                 let id = match (kind, user_name) {
@@ -241,6 +247,7 @@ mod tests {
         assert_eq!(object_words("answer:3/segment:4", None), Localized::new("答题 3 · 片段 4", "answer 3 · segment 4"));
         assert_eq!(object_words("user:3", Some("zhang.wei")), Localized::new("账户 zhang.wei", "account zhang.wei"));
         assert_eq!(object_words("audit_log", None).en, "the audit log");
+        assert_eq!(object_words("api_token:?/repeated:49", None).en, "API token ? · 49 more refusals that minute");
         // Unknown parts stay as written rather than vanish.
         assert_eq!(object_words("gadget:7", None).en, "gadget:7");
     }

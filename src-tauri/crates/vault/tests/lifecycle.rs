@@ -168,10 +168,32 @@ fn a_damaged_backup_is_refused_and_changes_nothing() {
 fn rekey_replaces_both_keys_and_keeps_everything_readable() {
     let (mut f, stored) = with_media();
     let old_key = f.key();
+    let media_key = |conn: &rusqlite::Connection| -> String {
+        conn.query_row("SELECT value FROM settings WHERE key = 'media_key'", [], |r| r.get(0)).unwrap()
+    };
+    let wrapped = |conn: &rusqlite::Connection| -> Vec<Vec<u8>> {
+        conn.prepare("SELECT wrapped_key FROM media ORDER BY id").unwrap().query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+    };
+    let (old_media_key, old_wrapped) = {
+        let conn = raw(&f.db_path(), &old_key);
+        (media_key(&conn), wrapped(&conn))
+    };
+    // A migration's copy of the database, under the old key.
+    let copy = f.data.join("vault/vault.db.before-v11");
+    std::fs::copy(f.db_path(), &copy).unwrap();
     assert_eq!(f.vault.rekey(&f.clerk).unwrap_err().code(), "auth.denied");
     let new_recovery = f.vault.rekey(&f.admin).unwrap();
     let new_key = f.key();
     assert_ne!(new_key, old_key);
+    // No key of the old database is left in the new one (the recordings' keys are wrapped
+    // again under a new media key), and no copy under the old key is left beside it.
+    {
+        let conn = raw(&f.db_path(), &new_key);
+        assert_ne!(media_key(&conn), old_media_key);
+        let now = wrapped(&conn);
+        assert!(now.len() == old_wrapped.len() && now.iter().zip(&old_wrapped).all(|(a, b)| a != b));
+    }
+    assert!(!copy.exists(), "the migration's copy under the old key outlived the re-key");
     let db = f.db_path();
     assert!(raw(&db, &old_key).query_row("SELECT COUNT(*) FROM users", [], |r| r.get::<_, i64>(0)).is_err());
     let conn = raw(&db, &new_key);
@@ -289,12 +311,12 @@ fn retention_purges_personal_data_after_the_period_and_records_it() {
     f.vault.advance_interview(&f.kiosk, 1, InterviewEvent::Finish).unwrap();
     f.vault.advance_interview(&f.clerk, 1, InterviewEvent::Score).unwrap();
     f.vault.advance_interview(&f.clerk, 1, InterviewEvent::Review).unwrap();
-    // A second candidate never came; a third is in the middle of an interview.
+    // A second candidate never came; a third checked in and left before the first question.
     let now = f.clock.now();
     let absent = f.named_candidate(1, "王五", None);
     f.vault.issue_invitation(&f.clerk, absent, now, now + DAY).unwrap();
-    let busy = f.named_candidate(1, "赵六", None);
-    let (busy_interview, code) = f.vault.issue_invitation(&f.clerk, busy, now, now + DAY).unwrap();
+    let abandoned = f.named_candidate(1, "赵六", None);
+    let (_, code) = f.vault.issue_invitation(&f.clerk, abandoned, now, now + DAY).unwrap();
     f.vault.check_in(&f.kiosk, &code, None).unwrap();
 
     // Within the period nothing goes.
@@ -308,9 +330,17 @@ fn retention_purges_personal_data_after_the_period_and_records_it() {
     let files = || std::fs::read_dir(&media_dir).unwrap().count();
     assert_eq!(files(), 2);
 
+    // A fourth is checked in now, in the middle of an interview.
+    f.clerk = f.vault.login("clerk", PASSWORD, "desk-2").unwrap();
+    let (clerk, kiosk) = (f.clerk.clone(), f.vault.login("kiosk-1", PASSWORD, "kiosk-1").unwrap());
+    let busy = f.named_candidate(1, "孙七", None);
+    let now = f.clock.now();
+    let (busy_interview, code) = f.vault.issue_invitation(&clerk, busy, now, now + DAY).unwrap();
+    f.vault.check_in(&kiosk, &code, None).unwrap();
+
     f.clock.advance(3 * DAY);
     let report = f.vault.run_retention_job().unwrap();
-    assert_eq!((report.candidates, report.interviews, report.media_files), (2, 2, 2));
+    assert_eq!((report.candidates, report.interviews, report.media_files), (3, 3, 2));
     assert_eq!(report.media_bytes, stored.iter().map(|(_, p)| p.len() as i64).sum::<i64>());
     assert_eq!(files(), 0, "purged recordings must be deleted");
     let clerk = f.vault.login("clerk", PASSWORD, "desk-2").unwrap();
@@ -327,7 +357,12 @@ fn retention_purges_personal_data_after_the_period_and_records_it() {
         .unwrap();
     assert_eq!(
         names,
-        [(1, String::new(), None, true), (absent, String::new(), None, true), (busy, "赵六".into(), None, false)]
+        [
+            (1, String::new(), None, true),
+            (absent, String::new(), None, true),
+            (abandoned, String::new(), None, true),
+            (busy, "孙七".into(), None, false)
+        ]
     );
     let shredded: i64 =
         conn.query_row("SELECT COUNT(*) FROM media WHERE length(wrapped_key) = 0", [], |r| r.get(0)).unwrap();
@@ -339,13 +374,13 @@ fn retention_purges_personal_data_after_the_period_and_records_it() {
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .unwrap();
-    assert_eq!((runs, ids.as_str()), (2, format!("[1,{absent}]").as_str()));
+    assert_eq!((runs, ids.as_str()), (2, format!("[1,{absent},{abandoned}]").as_str()));
     let purges: i64 = conn
         .query_row("SELECT COUNT(*) FROM audit_log WHERE action = 'candidate.purge' AND actor = 'system'", [], |r| {
             r.get(0)
         })
         .unwrap();
-    assert_eq!(purges, 2);
+    assert_eq!(purges, 3);
     // The interview in progress is untouched, and the vault checks clean.
     let state: String =
         conn.query_row("SELECT state FROM interviews WHERE id = ?1", [busy_interview], |r| r.get(0)).unwrap();
@@ -609,6 +644,43 @@ fn an_import_is_one_transaction_with_an_audit_entry_per_candidate() {
         .unwrap();
     assert_eq!((groups, creates, imports), (2, 3, 1));
     f.vault.check(&f.auditor).unwrap();
+}
+
+/// The attack pass: 1,200 random tokens wrote 2,500 audit rows. Unknown tokens from one address
+/// now leave one entry a minute, and the rest of that minute is counted into one entry (written
+/// when the minute ends, or when the vault closes); another address gets entries of its own.
+#[test]
+fn repeated_unknown_tokens_are_counted_not_written_one_by_one() {
+    let mut f = Fixture::new();
+    let guess = |f: &mut Fixture, i: usize, from: &str| {
+        let refused = f.vault.authenticate_api_token(&format!("ikt_guess{i}"), "results:read", from).unwrap_err();
+        assert_eq!(refused.code(), "api.token_refused");
+    };
+    for i in 0..50 {
+        guess(&mut f, i, "10.0.0.9");
+    }
+    guess(&mut f, 50, "10.0.0.7");
+    let refusals = |f: &mut Fixture| -> Vec<(String, String)> {
+        let log = f.vault.audit_log(&f.auditor, Some("api_token:?"), 100).unwrap();
+        log.into_iter().rev().map(|r| (r.object, r.device)).collect()
+    };
+    assert_eq!(
+        refusals(&mut f),
+        [("api_token:?".to_owned(), "10.0.0.9".to_owned()), ("api_token:?".to_owned(), "10.0.0.7".to_owned())]
+    );
+    // A minute later: the count of the first minute, then a new minute's first entry.
+    f.clock.advance(61_000);
+    guess(&mut f, 51, "10.0.0.9");
+    guess(&mut f, 52, "10.0.0.9");
+    let now = refusals(&mut f);
+    assert_eq!(now[2..], [("api_token:?/repeated:49".to_owned(), "10.0.0.9".to_owned()), ("api_token:?".to_owned(), "10.0.0.9".to_owned())]);
+    // Closing the vault writes the count of the minute still open.
+    let (db, key) = (f.db_path(), f.key());
+    let Fixture { vault, .. } = f;
+    drop(vault);
+    let conn = raw(&db, &key);
+    let last: String = conn.query_row("SELECT object FROM audit_log ORDER BY seq DESC LIMIT 1", [], |r| r.get(0)).unwrap();
+    assert_eq!(last, "api_token:?/repeated:1");
 }
 
 #[test]

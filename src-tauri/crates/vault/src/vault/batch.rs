@@ -10,18 +10,27 @@
 //! its own transaction, the other direct writers through `flush_audit`); `append_only` holds its
 //! entry too while batching is on.
 
+use std::collections::HashMap;
+
 use rusqlite::{Transaction, params};
 
 use super::Vault;
 use crate::audit::{self, Chain, Entry};
 use crate::error::Result;
 
-/// Entries (with their own time) and token uses waiting to be committed.
+/// How long repeated refusals from one place are counted into one audit entry.
+pub(crate) const REPEAT_WINDOW_MS: i64 = 60_000;
+
+/// Entries (with their own time) and token uses waiting to be committed; and refusals being
+/// counted rather than written one by one.
 #[derive(Default)]
 pub(crate) struct AuditBatch {
     pub(crate) enabled: bool,
     entries: Vec<(i64, Entry)>,
     tokens_used: Vec<(i64, i64)>,
+    /// Per (action, device): when the window began, the refusals after the first, and the
+    /// first one's entry (the pattern of the summary).
+    repeated: HashMap<(String, String), (i64, u64, Entry)>,
 }
 
 /// The head after appending the held entries: (seq, hash, at_ms).
@@ -60,6 +69,44 @@ impl AuditBatch {
     pub(crate) fn clear(&mut self) {
         self.entries.clear();
         self.tokens_used.clear();
+    }
+
+    /// A refusal that repeats (an unknown token from the same address): whether it gets an
+    /// audit entry of its own — the first of its window does — or is only counted. A brute
+    /// force thus leaves one entry a minute and a count, not a row per attempt. Call
+    /// [`AuditBatch::repeats_due`] first, so that a window that has ended is summed up.
+    pub(crate) fn refused(&mut self, at_ms: i64, entry: &Entry) -> bool {
+        match self.repeated.entry((entry.action.clone(), entry.device.clone())) {
+            std::collections::hash_map::Entry::Occupied(mut window) => {
+                window.get_mut().1 += 1;
+                false
+            }
+            std::collections::hash_map::Entry::Vacant(window) => {
+                window.insert((at_ms, 0, entry.clone()));
+                true
+            }
+        }
+    }
+
+    /// The summaries of windows that have ended by `at_ms` (all of them when `all`): one entry
+    /// per window, its object naming how many refusals it counts (`api_token:?/repeated:37`).
+    pub(crate) fn repeats_due(&mut self, at_ms: i64, all: bool) -> Vec<Entry> {
+        let ended: Vec<_> = self
+            .repeated
+            .iter()
+            .filter(|(_, (first, _, _))| all || at_ms - *first >= REPEAT_WINDOW_MS)
+            .map(|(key, _)| key.clone())
+            .collect();
+        let mut due = Vec::new();
+        for key in ended {
+            if let Some((_, count, mut entry)) = self.repeated.remove(&key)
+                && count > 0
+            {
+                entry.object = format!("{}/repeated:{count}", entry.object);
+                due.push(entry);
+            }
+        }
+        due
     }
 }
 
@@ -103,6 +150,11 @@ impl Vault {
 
 impl Drop for Vault {
     fn drop(&mut self) {
+        for entry in self.batch.repeats_due(0, true) {
+            if let Err(error) = self.append_only(&entry) {
+                tracing::error!(code = interview::UserFacing::code(&error), "a count of repeated refusals could not be recorded on close");
+            }
+        }
         if let Err(error) = self.flush_audit() {
             tracing::error!(code = interview::UserFacing::code(&error), detail = %error, "held audit entries could not be committed on close");
         }

@@ -56,6 +56,7 @@ impl Vault {
         let recovery = RecoveryKey::random();
         credential::store_pending(&vault_id, &new_key)?;
 
+        let new_media_key = SecretKey::random();
         let staged = (|| -> Result<(i64, [u8; 32], i64)> {
             db::export_rekeyed(&self.conn, &new_key, &paths.pending_db())?;
             let now = self.now();
@@ -65,6 +66,9 @@ impl Vault {
             };
             let mut next = db::open(&paths.pending_db(), &new_key, false)?;
             let tx = next.transaction()?;
+            // Every recording's own key is wrapped again under a new media key, in the same
+            // commit: the new database holds no key that the old one held.
+            rewrap_media(&tx, &self.media_key, &new_media_key)?;
             // The new database records the new header, which goes with it from the commit on.
             tx.execute(
                 "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -108,8 +112,11 @@ impl Vault {
         // Committed: from here on the new recovery key is the one that counts and must be shown,
         // whatever fails next; a step left undone is finished at the next open (`resolve_key`).
         self.key = new_key.clone();
+        self.media_key = new_media_key;
         let finished = (|| -> Result<()> {
             self.conn = db::open(&paths.db(), &new_key, false)?;
+            // A migration's copy of the database is under the old key: it goes too.
+            remove_migration_copies(&paths)?;
             files::sync_dir(&paths.dir)?;
             finish(&paths, &vault_id, &new_key)?;
             self.header = read_header(&paths)?;
@@ -188,6 +195,35 @@ fn finish(paths: &VaultPaths, vault_id: &str, new_key: &SecretKey) -> Result<()>
     }
     credential::store(vault_id, new_key)?;
     credential::delete_pending(vault_id)
+}
+
+/// Wraps each recording's key (`media.wrapped_key`, sealed with the media key and the file's
+/// name) under `new` instead of `old`, and stores `new` as the media key. Purged recordings
+/// (an empty wrapped key) stay as they are.
+fn rewrap_media(tx: &rusqlite::Transaction<'_>, old: &SecretKey, new: &SecretKey) -> Result<()> {
+    let rows: Vec<(i64, String, Vec<u8>)> = tx
+        .prepare("SELECT id, file, wrapped_key FROM media WHERE length(wrapped_key) > 0")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (id, file, wrapped) in rows {
+        let key = crate::keys::open(old, &wrapped, file.as_bytes())
+            .ok_or_else(|| VaultError::Corrupt(format!("media {id}: its key does not unwrap")))?;
+        let again = crate::keys::seal(new, &key, file.as_bytes())?;
+        tx.execute("UPDATE media SET wrapped_key = ?2 WHERE id = ?1", rusqlite::params![id, again])?;
+    }
+    tx.execute("UPDATE settings SET value = ?1 WHERE key = 'media_key'", [hex::encode(new.expose())])?;
+    Ok(())
+}
+
+/// Removes `vault.db.before-vN`, the copies a schema migration keeps of the database.
+fn remove_migration_copies(paths: &VaultPaths) -> Result<()> {
+    let entries = std::fs::read_dir(&paths.dir).map_err(VaultError::io(&paths.dir))?;
+    for entry in entries.flatten() {
+        if entry.file_name().to_string_lossy().starts_with("vault.db.before-v") {
+            std::fs::remove_file(entry.path()).map_err(VaultError::io(entry.path()))?;
+        }
+    }
+    Ok(())
 }
 
 fn remove_pending_files(paths: &VaultPaths) -> Result<()> {

@@ -93,7 +93,10 @@ impl Vault {
                    WHERE v.candidate_id = c.id AND NOT (
                         (v.state = 'reviewed' AND v.decided_at < ?1)
                      OR (v.state = 'declined' AND v.updated_at < ?1)
-                     OR (v.state = 'invited' AND i.valid_until < ?1)))
+                     OR (v.state = 'invited' AND i.valid_until < ?1)
+                     -- checked in, then abandoned: nothing happened since, and the code is long
+                     -- expired (a completed interview waits for a person's decision instead)
+                     OR (v.state IN ('checked_in', 'in_progress') AND v.updated_at < ?1 AND i.valid_until < ?1)))
                  ORDER BY c.id",
             )?
             .query_map([cutoff], |r| r.get(0))?

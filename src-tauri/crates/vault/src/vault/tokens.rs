@@ -122,10 +122,17 @@ impl Vault {
             )
             .optional()?;
         let caller = |name: &str| caller_session(name, device, None);
+        for summary in self.batch.repeats_due(now, false) {
+            self.append_only(&summary)?;
+        }
         let Some((id, name, scopes, expires, revoked)) = row else {
             let mut entry = audit_entry(&caller("?"), &format!("api.{scope}"), "api_token:?", Outcome::Denied);
             entry.role = "-".into();
-            self.append_only(&entry)?;
+            // Repeated unknown tokens from one address: the first a minute is written, the
+            // rest counted into one entry when the minute ends.
+            if self.batch.refused(now, &entry) {
+                self.append_only(&entry)?;
+            }
             return Err(VaultError::ApiTokenRefused);
         };
         let actor = caller_session(&name, device, Some(id));
