@@ -12,6 +12,21 @@ use crate::commands;
 use crate::commands::guard::{KIOSK_WINDOW, STAFF_WINDOW};
 use crate::state::{AppState, Mode};
 
+/// The navigation guard of both windows: a window shows the app's own pages only — no link,
+/// dropped file, script or typed address takes it elsewhere (a file, another site). The app's
+/// pages are `tauri://localhost/…` (Linux, macOS) or `http(s)://tauri.localhost/…` (Windows).
+fn stays_in_app(url: &tauri::Url) -> bool {
+    let allowed = match url.scheme() {
+        "tauri" => url.host_str() == Some("localhost"),
+        "http" | "https" => url.host_str() == Some("tauri.localhost"),
+        _ => false,
+    };
+    if !allowed {
+        tracing::warn!(scheme = url.scheme(), "navigation away from the app refused");
+    }
+    allowed
+}
+
 pub fn run(data_dir: PathBuf, mode: Mode) -> anyhow::Result<()> {
     let builder = commands::specta_builder();
     // The webview's own storage (local storage, caches) lives inside the data directory too,
@@ -46,6 +61,7 @@ pub fn run(data_dir: PathBuf, mode: Mode) -> anyhow::Result<()> {
                         .center()
                         // HTML drag and drop reaches the page (the auditor drops PDFs to verify).
                         .disable_drag_drop_handler()
+                        .on_navigation(stays_in_app)
                         .data_directory(webview_dir)
                         .build()?;
                 }
@@ -58,6 +74,7 @@ pub fn run(data_dir: PathBuf, mode: Mode) -> anyhow::Result<()> {
                             .always_on_top(true)
                             .resizable(false)
                             .devtools(cfg!(debug_assertions))
+                            .on_navigation(stays_in_app)
                             .data_directory(webview_dir);
                     // Without a window manager (a bare kiosk session) "full screen" is not
                     // honoured: cover the monitor explicitly.
@@ -74,4 +91,19 @@ pub fn run(data_dir: PathBuf, mode: Mode) -> anyhow::Result<()> {
         })
         .run(tauri::generate_context!())?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::stays_in_app;
+
+    #[test]
+    fn a_window_stays_on_the_apps_own_pages() {
+        let url = |u: &str| tauri::Url::parse(u).unwrap();
+        assert!(stays_in_app(&url("tauri://localhost/index.html?window=kiosk")));
+        assert!(stays_in_app(&url("http://tauri.localhost/index.html")));
+        for away in ["file:///etc/passwd", "https://example.org/", "tauri://elsewhere/", "data:text/html,hi", "about:blank"] {
+            assert!(!stays_in_app(&url(away)), "{away}");
+        }
+    }
 }

@@ -1,7 +1,8 @@
 //! `media://localhost/<media id>`: recording segments for the review screen's player, decrypted
 //! in memory on request and never written to disk in the clear. Only the staff window may ask,
-//! only while someone who may view interviews is signed in, and only for video segments; the
-//! vault audited the opening of the answer's playlist (`media.play`).
+//! only while someone who may view interviews is signed in, only for video segments, and only
+//! for segments of a playlist that person opened in this session (`review_playlist`, which the
+//! vault audited as `media.play`): knowing a media id is not enough.
 //!
 //! The page fetches each ~2 s segment and plays it from a blob URL: WebKitGTK does not stream
 //! `<video src>` from a custom scheme (WebKit bug 146351), but fetch() works.
@@ -20,11 +21,32 @@ fn media_id(request: &Request<Vec<u8>>) -> Option<i64> {
     request.uri().path().trim_start_matches('/').parse().ok().filter(|&id: &i64| id > 0)
 }
 
-fn status(code: StatusCode) -> Response<Vec<u8>> {
-    Response::builder().status(code).header(header::CACHE_CONTROL, "no-store").body(Vec::new()).unwrap_or_default()
+/// A response to the app's page (`origin`), which may read it — a refusal too, so the player can
+/// say that it was refused rather than that the network failed.
+fn respond(code: StatusCode, origin: &'static str, body: Vec<u8>) -> Response<Vec<u8>> {
+    let mut builder = Response::builder()
+        .status(code)
+        .header(header::CACHE_CONTROL, "no-store")
+        .header(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin)
+        .header(header::VARY, "Origin");
+    if code == StatusCode::OK {
+        builder = builder.header(header::CONTENT_TYPE, "video/webm");
+    }
+    builder.body(body).unwrap_or_default()
+}
+
+/// The app's own page origins (Linux and macOS; Windows).
+const APP_ORIGINS: [&str; 2] = ["tauri://localhost", "http://tauri.localhost"];
+
+/// The one origin a response names as allowed: the app page's own. WebKitGTK does not always
+/// send an Origin header with custom-scheme requests; then the app's origin on this platform.
+fn allowed_origin(origin: Option<&str>) -> &'static str {
+    APP_ORIGINS.into_iter().find(|o| Some(*o) == origin).unwrap_or(APP_ORIGINS[0])
 }
 
 pub fn handle(ctx: UriSchemeContext<'_, Wry>, request: Request<Vec<u8>>, responder: UriSchemeResponder) {
+    let origin = allowed_origin(request.headers().get(header::ORIGIN).and_then(|o| o.to_str().ok()));
+    let status = |code| respond(code, origin, Vec::new());
     if ctx.webview_label() != STAFF_WINDOW {
         tracing::warn!(webview = ctx.webview_label(), "media refused to a window that is not the staff window");
         responder.respond(status(StatusCode::FORBIDDEN));
@@ -35,6 +57,11 @@ pub fn handle(ctx: UriSchemeContext<'_, Wry>, request: Request<Vec<u8>>, respond
         return;
     };
     let state = ctx.app_handle().state::<AppState>().inner().clone();
+    if !state.may_play(id) {
+        tracing::warn!("media refused: not in a playlist opened in this session");
+        responder.respond(status(StatusCode::FORBIDDEN));
+        return;
+    }
     std::thread::spawn(move || {
         let result = state.with_session(|vault, session| {
             if !vault.is_playable(id)? {
@@ -45,17 +72,7 @@ pub fn handle(ctx: UriSchemeContext<'_, Wry>, request: Request<Vec<u8>>, respond
             Ok::<_, ShellError>(Some(bytes))
         });
         let response = match result {
-            Ok(Some(bytes)) => {
-                // Any origin, as Tauri's own `ipc:` protocol answers: only this app's webviews
-                // can reach the scheme, and the window was checked above (WebKitGTK does not
-                // always send an Origin header with custom-scheme requests).
-                let builder = Response::builder()
-                    .status(StatusCode::OK)
-                    .header(header::CONTENT_TYPE, "video/webm")
-                    .header(header::CACHE_CONTROL, "no-store")
-                    .header(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*");
-                builder.body(bytes).unwrap_or_else(|_| status(StatusCode::INTERNAL_SERVER_ERROR))
-            }
+            Ok(Some(bytes)) => respond(StatusCode::OK, origin, bytes),
             Ok(None) => status(StatusCode::NOT_FOUND),
             Err(error) => {
                 tracing::warn!(code = interview::UserFacing::code(&error), "media request refused");
@@ -77,5 +94,13 @@ mod tests {
         assert_eq!(media_id(&req("http://media.localhost/7")), Some(7));
         assert_eq!(media_id(&req("media://localhost/../vault.db")), None);
         assert_eq!(media_id(&req("media://localhost/0")), None);
+    }
+
+    #[test]
+    fn only_the_apps_own_page_is_named_as_an_allowed_origin() {
+        assert_eq!(allowed_origin(Some("tauri://localhost")), "tauri://localhost");
+        assert_eq!(allowed_origin(Some("http://tauri.localhost")), "http://tauri.localhost");
+        assert_eq!(allowed_origin(Some("https://evil.example")), "tauri://localhost");
+        assert_eq!(allowed_origin(None), "tauri://localhost");
     }
 }

@@ -56,9 +56,17 @@ pub enum CandidateCommand {
         user: String,
         #[arg(long, value_name = "ID")]
         job: i64,
-        #[arg(long)]
-        name: String,
+        /// The candidate's details as JSON (`{"name": …, "id_number": …, "phone": …, "email": …}`)
+        /// from this file, or `-` for standard input (the password then comes from
+        /// INTERVIEW_KIOSK_PASSWORD or the terminal). Unlike the flags below, they appear in no
+        /// process list and no shell history.
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["name", "id_number", "phone"])]
+        details: Option<PathBuf>,
+        /// Visible to every user of this machine while the command runs (use --details).
+        #[arg(long, required_unless_present = "details")]
+        name: Option<String>,
         /// The resident ID number; only a keyed hash and its last four characters are kept.
+        /// Visible in the process list while the command runs (use --details).
         #[arg(long)]
         id_number: Option<String>,
         #[arg(long)]
@@ -179,11 +187,60 @@ pub fn run_job(command: JobCommand, data_dir: &Path, lang: Lang) -> Result<(), S
     Ok(())
 }
 
+/// A candidate's details as `candidate add --details` reads them.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CandidateDetails {
+    name: String,
+    #[serde(default)]
+    id_number: Option<String>,
+    #[serde(default)]
+    phone: Option<String>,
+    #[serde(default)]
+    email: Option<String>,
+}
+
+impl CandidateDetails {
+    /// From `path`, or standard input for `-`; at most 64 KiB. A malformed file is named by its
+    /// line and column only: the parser's own message can quote a value.
+    fn read(path: &Path) -> Result<CandidateDetails, ShellError> {
+        use std::io::Read;
+        const MAX: u64 = 64 * 1024;
+        let bad = |detail: String| ShellError::BadFile { path: path.to_owned(), detail };
+        let mut text = String::new();
+        let read = if path == Path::new("-") {
+            std::io::stdin().take(MAX + 1).read_to_string(&mut text)
+        } else {
+            std::fs::File::open(path).and_then(|f| f.take(MAX + 1).read_to_string(&mut text))
+        };
+        read.map_err(|e| bad(e.kind().to_string()))?;
+        if text.len() as u64 > MAX {
+            return Err(bad("larger than 64 KiB".into()));
+        }
+        serde_json::from_str(&text).map_err(|e| {
+            bad(format!(
+                "line {}, column {}: expected {{\"name\": …, \"id_number\": …, \"phone\": …, \"email\": …}}",
+                e.line(),
+                e.column()
+            ))
+        })
+    }
+}
+
 pub fn run_candidate(command: CandidateCommand, data_dir: &Path, lang: Lang) -> Result<(), ShellError> {
-    let CandidateCommand::Add { user, job, name, id_number, phone } = command;
+    let CandidateCommand::Add { user, job, details, name, id_number, phone } = command;
+    let details = match details {
+        Some(path) => CandidateDetails::read(&path)?,
+        None => CandidateDetails {
+            name: name.ok_or_else(|| ShellError::BadArgument("--name".into()))?,
+            id_number,
+            phone,
+            email: None,
+        },
+    };
     let (mut vault, session) = sign_in(data_dir, &user, lang)?;
-    let id = vault
-        .add_candidate(&session, NewCandidate { job_id: job, name, id_number, phone, email: None, group: None })?;
+    let CandidateDetails { name, id_number, phone, email } = details;
+    let id = vault.add_candidate(&session, NewCandidate { job_id: job, name, id_number, phone, email, group: None })?;
     vault.logout(&session)?;
     println!("{} {id}", t(lang, "已添加候选人", "candidate added:"));
     Ok(())

@@ -71,6 +71,9 @@ pub struct AppState {
     /// When the signed-in member of staff last typed their password again (exports need it
     /// within `commands::exports::REAUTH_WINDOW`). Cleared at every sign-in and sign-out.
     pub reauth_at: Arc<Mutex<Option<std::time::Instant>>>,
+    /// The media the signed-in person opened (and the vault audited) through a playlist: the
+    /// only ones `media://` serves. Emptied at every sign-in and sign-out.
+    playable: Arc<Mutex<std::collections::HashSet<i64>>>,
     /// The result of verifying the bundled components, computed once (hashing ~30 MB+ of
     /// files is too slow to repeat on every status call).
     components: Arc<OnceLock<ComponentChecks>>,
@@ -93,6 +96,26 @@ impl AppState {
             reauth_at: Arc::new(Mutex::new(None)),
             visit,
             components: Arc::new(OnceLock::new()),
+            playable: Arc::new(Mutex::new(std::collections::HashSet::new())),
+        }
+    }
+
+    /// Lets `media://` serve these media (a playlist just opened and audited).
+    pub fn allow_playback(&self, media: impl IntoIterator<Item = i64>) {
+        if let Ok(mut playable) = self.playable.lock() {
+            playable.extend(media);
+        }
+    }
+
+    /// Whether `media://` may serve this media (a poisoned lock answers no).
+    pub fn may_play(&self, media_id: i64) -> bool {
+        self.playable.lock().is_ok_and(|playable| playable.contains(&media_id))
+    }
+
+    /// Forgets every playlist opened (sign-in, sign-out).
+    pub fn forget_playback(&self) {
+        if let Ok(mut playable) = self.playable.lock() {
+            playable.clear();
         }
     }
 

@@ -13,9 +13,15 @@ pub(crate) const PASSWORD: &str = "a long enough admin password";
 pub(crate) struct Cli {
     pub(crate) keyring: PathBuf,
     pub(crate) data: PathBuf,
+    /// The personal data given to commands so far: no log may ever hold it.
+    given: std::sync::Mutex<Vec<String>>,
 }
 
 impl Cli {
+    pub(crate) fn new(keyring: PathBuf, data: PathBuf) -> Cli {
+        Cli { keyring, data, given: std::sync::Mutex::new(Vec::new()) }
+    }
+
     /// Runs `interview-kiosk ARGS` under with-keyring with `stdin` as standard input.
     pub(crate) fn run(&self, args: &[&str], stdin: &str) -> Result<Output> {
         self.run_as(args, stdin, PASSWORD)
@@ -26,7 +32,26 @@ impl Cli {
         use std::io::Write;
         let mut child = self.spawn_as(args, password)?;
         child.stdin.take().context("stdin")?.write_all(stdin.as_bytes())?;
-        Ok(child.wait_with_output()?)
+        let out = child.wait_with_output()?;
+        let given = {
+            let mut given = self.given.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
+            given.extend(personal_data(args, stdin));
+            given.clone()
+        };
+        self.ensure_logs_hold_none_of(&given)?;
+        Ok(out)
+    }
+
+    /// After every command: the logs hold none of the personal data it was given.
+    fn ensure_logs_hold_none_of(&self, personal: &[String]) -> Result<()> {
+        let Ok(dir) = std::fs::read_dir(self.data.join("logs")) else { return Ok(()) };
+        for entry in dir.flatten() {
+            let log = std::fs::read_to_string(entry.path()).unwrap_or_default();
+            if let Some(found) = personal.iter().find(|p| log.contains(p.as_str())) {
+                anyhow::bail!("the log {} holds personal data: {found:?}", entry.path().display());
+            }
+        }
+        Ok(())
     }
 
     /// Starts `interview-kiosk ARGS` under with-keyring, its standard streams piped.
@@ -70,9 +95,31 @@ impl Cli {
     }
 }
 
+/// The personal data a command was given: a candidate's `--name`, `--id-number`, `--phone` and
+/// `--email`, and what `--details -` read from standard input. (Other commands' `--name` is an
+/// account's, a token's or the organisation's.)
+fn personal_data(args: &[&str], stdin: &str) -> Vec<String> {
+    if !args.starts_with(&["candidate", "add"]) {
+        return Vec::new();
+    }
+    let mut found: Vec<String> = args
+        .windows(2)
+        .filter(|w| matches!(w[0], "--name" | "--id-number" | "--phone" | "--email"))
+        .map(|w| w[1].to_owned())
+        .collect();
+    if args.windows(2).any(|w| w == ["--details", "-"])
+        && let Ok(serde_json::Value::Object(details)) = serde_json::from_str(stdin)
+    {
+        found.extend(details.values().filter_map(|v| v.as_str().map(str::to_owned)));
+    }
+    // Too short to mean anything in a log ("1", a job number) is not personal data.
+    found.retain(|v| v.chars().count() >= 2);
+    found
+}
+
 pub(crate) fn tempdirs() -> Result<(tempfile::TempDir, Cli)> {
     let root = tempfile::tempdir()?;
-    let cli = Cli { keyring: root.path().join("keyring"), data: root.path().join("data") };
+    let cli = Cli::new(root.path().join("keyring"), root.path().join("data"));
     std::fs::create_dir_all(&cli.keyring)?;
     Ok((root, cli))
 }
@@ -839,7 +886,7 @@ fn processes_share_a_vault_and_what_replaces_it_waits_for_them() -> Result<()> {
     ensure!(status.lines().any(|l| l.trim_start().starts_with("candidates") && l.contains("101")), "{status}");
     // The backup taken during the writes restores (this machine's keyring holds its key) and
     // checks clean.
-    let restored = Cli { keyring: cli.keyring.clone(), data: cli.data.with_file_name("restored") };
+    let restored = Cli::new(cli.keyring.clone(), cli.data.with_file_name("restored"));
     restored.ok(&["vault", "restore", &live_backup.display().to_string()])?;
     restored.ok(&["vault", "check", "--user", "admin"])?;
     cli.ok(&["vault", "rekey", "--user", "admin"])?;
@@ -908,7 +955,7 @@ impl Drop for Tmpfs {
 fn a_full_disk_is_named_and_nothing_reported_failed_was_saved() -> Result<()> {
     let disk = Tmpfs::new(48)?;
     let keyring = tempfile::tempdir()?;
-    let cli = Cli { keyring: keyring.path().to_owned(), data: disk.path().join("data") };
+    let cli = Cli::new(keyring.path().to_owned(), disk.path().join("data"));
     crate::kiosk::seed(&cli)?;
     let count = |cli: &Cli| -> Result<String> {
         let status = cli.ok(&["vault", "status", "--user", "admin"])?;
@@ -972,7 +1019,7 @@ fn a_full_disk_is_named_and_nothing_reported_failed_was_saved() -> Result<()> {
 fn the_api_on_a_full_disk_says_so_and_keeps_what_it_acknowledged() -> Result<()> {
     let disk = Tmpfs::new(48)?;
     let keyring = tempfile::tempdir()?;
-    let cli = Cli { keyring: keyring.path().to_owned(), data: disk.path().join("data") };
+    let cli = Cli::new(keyring.path().to_owned(), disk.path().join("data"));
     crate::kiosk::seed(&cli)?;
     let created =
         cli.ok(&["api", "token", "create", "--name", "HRMS", "--scope", "candidates:write", "--user", "admin"])?;
@@ -1018,7 +1065,7 @@ fn the_demo_stopped_by_a_full_disk_says_so_and_its_vault_checks_clean() -> Resul
     const DEMO_PASSWORD: &str = "demo-password-2026";
     let disk = Tmpfs::new(256)?;
     let keyring = tempfile::tempdir()?;
-    let cli = Cli { keyring: keyring.path().to_owned(), data: disk.path().join("data") };
+    let cli = Cli::new(keyring.path().to_owned(), disk.path().join("data"));
     let binary = workspace_root().join("target/debug/interview-kiosk");
     let demo = Command::new(workspace_root().join("installer/with-keyring"))
         .arg(&binary)
@@ -1074,5 +1121,23 @@ fn a_wrong_keyring_password_is_named() -> Result<()> {
     ensure!(said.contains("is locked") && said.contains("INTERVIEW_KIOSK_KEYRING_PASSWORD"), "{said}");
     ensure!(!said.contains("gcr-prompter") && !said.contains("SystemPrompter"), "the daemon's noise: {said}");
     ensure!(std::fs::read(cli.data.join("vault/vault.json"))? == header);
+    Ok(())
+}
+
+/// A candidate's details can come from standard input (no process list or shell history shows
+/// them); they are stored, and no log holds them. A malformed file is refused by line and
+/// column, without quoting what it holds.
+#[test]
+fn a_candidates_details_come_from_standard_input() -> Result<()> {
+    let (_root, cli) = tempdirs()?;
+    crate::kiosk::seed(&cli)?;
+    let details = r#"{"name": "赵静怡", "id_number": "11010519491231002X", "phone": "13800138000"}"#;
+    let out = cli.run(&["candidate", "add", "--user", "clerk", "--job", "1", "--details", "-"], details)?;
+    ensure!(out.status.success(), "candidate add --details -: {}", String::from_utf8_lossy(&out.stderr));
+    let candidate = String::from_utf8(out.stdout)?.split_whitespace().last().context("candidate id")?.to_owned();
+    cli.ok(&["invite", "--user", "clerk", "--candidate", &candidate])?;
+    let bad = cli.run(&["candidate", "add", "--user", "clerk", "--job", "1", "--details", "-"], r#"{"name": "钱多多", "id": 1}"#)?;
+    let said = String::from_utf8_lossy(&bad.stderr);
+    ensure!(!bad.status.success() && said.contains("line 1") && !said.contains("钱多多"), "malformed details: {said}");
     Ok(())
 }

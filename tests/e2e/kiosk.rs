@@ -621,6 +621,14 @@ async fn the_kiosk_refuses_bad_codes_records_a_refusal_and_keeps_to_its_commands
         let Err(reason) = refused else { bail!("{command} was allowed from the kiosk window") };
         ensure!(reason.to_string().contains("not allowed"), "{command}: {reason}");
     }
+    // Nothing takes the window away from the app's pages: a file address is refused by the
+    // navigation guard (only local addresses are tried; a web one would leave the machine).
+    let before = app.client.current_url().await?;
+    app.client.execute("window.location.href = 'file:///etc/hostname'", vec![]).await?;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let after = app.client.current_url().await?;
+    ensure!(after == before && after.scheme() == "tauri", "the kiosk window navigated to {after}");
+    app.find("[data-testid=kiosk]").await?;
     app.close().await?;
 
     let refusals: Vec<String> = audit(&cli, "invitation:")?

@@ -257,7 +257,7 @@ impl Station {
 }
 
 fn machine(root: &std::path::Path, name: &str) -> Result<Cli> {
-    let cli = Cli { keyring: root.join(name).join("keyring"), data: root.join(name).join("data") };
+    let cli = Cli::new(root.join(name).join("keyring"), root.join(name).join("data"));
     std::fs::create_dir_all(&cli.keyring)?;
     Ok(cli)
 }

@@ -319,6 +319,11 @@ async fn a_clerk_hires_through_the_workspace_and_an_auditor_checks_it() -> Resul
     .await?;
     app.click("[data-testid=nav-clerk]").await?;
     sign_in(&app, "clerk").await?;
+    // A wrong password typed by someone else does not end the clerk's session.
+    let wrong = app.invoke("staff_sign_in", serde_json::json!({ "username": "clerk2", "password": "not it" })).await?;
+    ensure!(wrong.is_err(), "a wrong password signed in");
+    let who = app.invoke("staff_whoami", serde_json::json!({})).await?;
+    ensure!(who.as_ref().is_ok_and(|w| w["username"] == "clerk"), "after a failed sign-in: {who:?}");
     app.wait_text("[data-testid=board-scored] strong", |t| t == "1").await?;
     app.screenshot(&screenshot_path("clerk-board-zh")).await?;
 
@@ -433,6 +438,10 @@ async fn a_clerk_hires_through_the_workspace_and_an_auditor_checks_it() -> Resul
     let refused = app.invoke("open_export", serde_json::json!({ "path": "/etc/passwd", "showFolder": false })).await?;
     ensure!(refused.err().is_some_and(|e| e["code"] == "app.not_an_export"), "opened a file outside the exports");
     ensure!(std::fs::read_to_string(&opened)?.lines().count() == 2, "the opener was called for /etc/passwd");
+    // A segment the clerk's playlist named, for the auditor's turn below.
+    let answer = script(&app, "return Number(document.querySelector('[data-testid^=player-]').dataset.testid.slice(7))").await?;
+    let playlist = app.invoke("review_playlist", serde_json::json!({ "answerId": answer })).await?;
+    let segment = playlist.ok().and_then(|p| p[0]["mediaId"].as_u64()).context("a segment of the clerk's playlist")?;
     sign_out(&app).await?;
 
     // The second rater sees the request on the board.
@@ -443,11 +452,20 @@ async fn a_clerk_hires_through_the_workspace_and_an_auditor_checks_it() -> Resul
     // The auditor: read-only, refused a decision by the backend.
     app.click("[data-testid=nav-auditor]").await?;
     sign_in(&app, "auditor").await?;
+    // media:// serves only what the signed-in person opened: the clerk's segment, asked for by id
+    // before the auditor opened that answer, is refused; after, it plays.
+    let fetch = format!("return fetch('media://localhost/{segment}').then((r) => r.status, () => 0)");
+    let status = script(&app, &fetch).await?;
+    ensure!(status == 403, "a segment fetched by id without its playlist: {status}");
     app.type_into("[data-testid=candidates-search]", "李").await?;
     app.wait_text("[data-testid=candidate-state]", |t| t == "已复核").await?;
     app.screenshot(&screenshot_path("auditor-interviews-zh")).await?;
     app.click("[data-testid=candidate-open]").await?;
     app.wait_text("[data-testid=review-decision]", |t| t.starts_with("推荐")).await?;
+    app.click("[data-testid=player-play]").await?;
+    wait_played(&app, 0.5).await?;
+    let status = script(&app, &fetch).await?;
+    ensure!(status == 200, "a segment of the playlist the auditor opened: {status}");
     ensure!(count(&app, "[data-testid=decide]").await? == 0, "decision form shown to an auditor");
     let interview = app.client.current_url().await?;
     ensure!(interview.as_str().contains("#/auditor/review/c"), "{interview}");
@@ -525,6 +543,9 @@ async fn a_clerk_hires_through_the_workspace_and_an_auditor_checks_it() -> Resul
             .await?;
     app.click("[data-testid=nav-auditor]").await?;
     sign_in(&app, "auditor").await?;
+    // A new sign-in starts with nothing opened: the segment played before is refused again.
+    let status = script(&app, &fetch).await?;
+    ensure!(status == 403, "a segment of the last session's playlist: {status}");
     app.find("[data-testid=candidates]").await?;
     tokio::time::sleep(Duration::from_secs(IDLE_SECONDS + 2)).await;
     app.find("[data-testid=unlock-dialog]").await?;

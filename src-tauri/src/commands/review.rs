@@ -171,17 +171,17 @@ pub async fn review_playlist(
     let state = state.inner().clone();
     require(&state, &window, Mode::Staff, "review_playlist")?;
     blocking(move || {
-        state.with_session(|vault, s| {
-            Ok(vault
-                .playback(s, i64::from(answer_id))?
-                .into_iter()
-                .map(|m| SegmentDto {
-                    media_id: m.id as u32,
-                    offset_ms: m.offset_ms.unwrap_or(0) as u32,
-                    duration_ms: m.duration_ms.unwrap_or(0) as u32,
-                })
-                .collect())
-        })
+        let segments = state.with_session(|vault, s| Ok(vault.playback(s, i64::from(answer_id))?))?;
+        // The player may now fetch exactly these (the vault audited the opening).
+        state.allow_playback(segments.iter().map(|m| m.id));
+        Ok(segments
+            .into_iter()
+            .map(|m| SegmentDto {
+                media_id: m.id as u32,
+                offset_ms: m.offset_ms.unwrap_or(0) as u32,
+                duration_ms: m.duration_ms.unwrap_or(0) as u32,
+            })
+            .collect())
     })
     .await
 }

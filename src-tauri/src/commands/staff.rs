@@ -24,32 +24,34 @@ pub async fn staff_sign_in(
     require(&state, &window, Mode::Staff, "staff_sign_in")?;
     let password = Zeroizing::new(password);
     let staff = tauri::async_runtime::spawn_blocking(move || -> Result<StaffDto, ShellError> {
-        if let Ok(mut reauth) = state.reauth_at.lock() {
-            *reauth = None;
-        }
         let mut guard = state.signed_in.lock().map_err(|_| ShellError::Internal("staff lock poisoned".into()))?;
-        let mut vault = match guard.take() {
-            // Signing in again ends the earlier session (a sign-out the page may have missed).
-            Some(SignedIn { mut vault, session }) => {
-                if let Some(session) = session
-                    && let Err(error) = vault.logout(&session)
-                {
-                    tracing::warn!(code = interview::UserFacing::code(&error), "ending the earlier session failed");
-                }
-                vault
-            }
+        let mut signed_in = match guard.take() {
+            Some(signed_in) => signed_in,
             None => {
                 vault::keys::credential::use_platform_store()?;
-                vault::Vault::open(&state.data_dir)?
+                SignedIn { vault: vault::Vault::open(&state.data_dir)?, session: None }
             }
         };
-        let session = match vault.login(&username, &password, "desktop") {
+        // A failed attempt changes nothing: whoever was signed in stays signed in (a passer-by
+        // typing a wrong password does not end a clerk's session).
+        let session = match signed_in.vault.login(&username, &password, "desktop") {
             Ok(session) => session,
             Err(error) => {
-                *guard = Some(SignedIn { vault, session: None });
+                *guard = Some(signed_in);
                 return Err(error.into());
             }
         };
+        // Signing in again ends the earlier session (a sign-out the page may have missed).
+        if let Some(earlier) = signed_in.session.take()
+            && let Err(error) = signed_in.vault.logout(&earlier)
+        {
+            tracing::warn!(code = interview::UserFacing::code(&error), "ending the earlier session failed");
+        }
+        if let Ok(mut reauth) = state.reauth_at.lock() {
+            *reauth = None;
+        }
+        state.forget_playback();
+        let vault = signed_in.vault;
         let dto = StaffDto { username: session.username.clone(), role: session.role };
         *guard = Some(SignedIn { vault, session: Some(session) });
         Ok(dto)
@@ -70,6 +72,7 @@ pub async fn staff_sign_out(window: tauri::Window, state: State<'_, AppState>) -
         if let Ok(mut reauth) = state.reauth_at.lock() {
             *reauth = None;
         }
+        state.forget_playback();
         let mut guard = state.signed_in.lock().map_err(|_| ShellError::Internal("staff lock poisoned".into()))?;
         if let Some(staff) = guard.as_mut()
             && let Some(session) = staff.session.take()
