@@ -46,8 +46,9 @@ pub enum VaultCommand {
         /// The backup file to create; never overwritten.
         file: PathBuf,
     },
-    /// Restore the vault from a backup FILE. The key comes from this machine's credential store
-    /// or, with --recovery-key, from the recovery key read from standard input.
+    /// Restore the vault from a backup FILE. Where there is no vault, the backup's recovery key
+    /// is required (--recovery-key, read from standard input); over a vault (--replace) the key
+    /// may come from this machine's credential store.
     Restore {
         file: PathBuf,
         /// Read the recovery key from standard input (restoring on a new machine).

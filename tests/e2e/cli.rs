@@ -125,7 +125,7 @@ pub(crate) fn tempdirs() -> Result<(tempfile::TempDir, Cli)> {
 }
 
 /// The recovery key as printed (13 groups of 4).
-fn recovery_key_in(output: &str) -> Result<String> {
+pub(crate) fn recovery_key_in(output: &str) -> Result<String> {
     Ok(output
         .lines()
         .map(str::trim)
@@ -810,7 +810,7 @@ fn post_candidate_raw(
 #[test]
 fn processes_share_a_vault_and_what_replaces_it_waits_for_them() -> Result<()> {
     let (_root, cli) = tempdirs()?;
-    crate::kiosk::seed(&cli)?;
+    let recovery = crate::kiosk::seed(&cli)?;
     let created =
         cli.ok(&["api", "token", "create", "--name", "HRMS", "--scope", "candidates:write", "--user", "admin"])?;
     let token = created.lines().map(str::trim).find(|l| l.starts_with("ikt_")).context(created.clone())?.to_owned();
@@ -884,10 +884,17 @@ fn processes_share_a_vault_and_what_replaces_it_waits_for_them() -> Result<()> {
     ensure!(std::fs::read(cli.data.join("vault/vault.json"))? == header, "a refused re-key changed the header");
     let status = cli.ok(&["vault", "status", "--user", "admin"])?;
     ensure!(status.lines().any(|l| l.trim_start().starts_with("candidates") && l.contains("101")), "{status}");
-    // The backup taken during the writes restores (this machine's keyring holds its key) and
-    // checks clean.
+    // The backup taken during the writes restores and checks clean. Where there is no vault,
+    // this machine's keyring is not enough: the recovery key is asked for.
     let restored = Cli::new(cli.keyring.clone(), cli.data.with_file_name("restored"));
-    restored.ok(&["vault", "restore", &live_backup.display().to_string()])?;
+    let live_backup = live_backup.display().to_string();
+    let refused = restored.run(&["vault", "restore", &live_backup], "")?;
+    ensure!(
+        !refused.status.success() && String::from_utf8_lossy(&refused.stderr).contains("recovery key"),
+        "{refused:?}"
+    );
+    let out = restored.run(&["vault", "restore", &live_backup, "--recovery-key"], &format!("{recovery}\n"))?;
+    ensure!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     restored.ok(&["vault", "check", "--user", "admin"])?;
     cli.ok(&["vault", "rekey", "--user", "admin"])?;
     cli.ok(&["vault", "check", "--user", "admin"])?;

@@ -18,8 +18,9 @@ const CANDIDATE_NAME: &str = "王小明";
 const ID_NUMBER: &str = "11010519491231002X";
 
 /// A vault with a clerk, a kiosk account, the demo job and the synthetic devices chosen.
-pub(crate) fn seed(cli: &Cli) -> Result<()> {
-    cli.ok(&["vault", "init", "--admin", "admin"])?;
+/// A vault with staff, the demo job and synthetic devices; returns the vault's recovery key.
+pub(crate) fn seed(cli: &Cli) -> Result<String> {
+    let recovery = crate::cli::recovery_key_in(&cli.ok(&["vault", "init", "--admin", "admin"])?)?;
     for (username, role) in [("clerk", "clerk"), ("kiosk-1", "kiosk"), ("auditor", "auditor")] {
         let out = cli.run(
             &["user", "create", "--user", "admin", "--username", username, "--name", username, "--role", role],
@@ -30,7 +31,7 @@ pub(crate) fn seed(cli: &Cli) -> Result<()> {
     let job = workspace_root().join("assets/samples/demo/job.toml");
     cli.ok(&["job", "create", "--user", "clerk", &job.display().to_string()])?;
     cli.ok(&["devices", "--camera", "synthetic:portrait", "--microphone", "synthetic:voice"])?;
-    Ok(())
+    Ok(recovery)
 }
 
 /// Adds a candidate and returns a fresh access code (`extra` are more `invite` arguments).

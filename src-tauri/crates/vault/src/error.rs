@@ -20,6 +20,8 @@ pub enum VaultError {
     WrongKey,
     #[error("the recovery key is not valid for this vault")]
     WrongRecoveryKey,
+    #[error("a restore where there is no vault needs the backup's recovery key")]
+    RecoveryKeyRequired,
     #[error("the recovery key is malformed")]
     MalformedRecoveryKey,
     #[error("vault header {path} is invalid: {detail}")]
@@ -195,6 +197,7 @@ impl UserFacing for VaultError {
             VaultError::CredentialStoreLocked(_) => "vault.credential_store_locked",
             VaultError::WrongKey => "vault.wrong_key",
             VaultError::WrongRecoveryKey => "vault.wrong_recovery_key",
+            VaultError::RecoveryKeyRequired => "vault.recovery_key_required",
             VaultError::MalformedRecoveryKey => "vault.malformed_recovery_key",
             VaultError::Header { .. } => "vault.header",
             VaultError::Corrupt(_) => "vault.corrupt",
@@ -281,6 +284,10 @@ impl UserFacing for VaultError {
             VaultError::WrongKey => Localized::new(
                 "密钥无法打开数据库：密钥不正确或数据库文件已损坏。数据库文件未被改动。",
                 "The key does not open the database: either the key is wrong or the database file is damaged. The database file was not changed.",
+            ),
+            VaultError::RecoveryKeyRequired => Localized::new(
+                "此数据目录中没有保险库：从备份恢复需要该备份所属保险库的恢复密钥（--recovery-key）。仅凭本机凭据库中的密钥不能恢复，以免有人删除保险库后用旧备份回滚。",
+                "There is no vault in this data directory: restoring a backup here needs the recovery key of the backup's vault (--recovery-key). The key in this machine's credential store alone is not enough, so that nobody can delete the vault and roll it back to an old backup.",
             ),
             VaultError::WrongRecoveryKey => Localized::new(
                 "恢复密钥与本保险库不匹配，请核对打印件。",

@@ -62,7 +62,7 @@ fn a_backup_restores_on_a_new_machine_with_the_recovery_key() {
     let other = tempfile::tempdir().unwrap();
     credential::delete(f.vault.vault_id()).unwrap();
     let err = Vault::restore_with_clock(other.path(), &backup, None, None, f.clock.boxed()).unwrap_err();
-    assert_eq!(err.code(), "vault.key_missing");
+    assert_eq!(err.code(), "vault.recovery_key_required");
     let wrong = vault::RecoveryKey::random();
     let err = Vault::restore_with_clock(other.path(), &backup, Some(&wrong), None, f.clock.boxed()).unwrap_err();
     assert_eq!(err.code(), "vault.wrong_recovery_key");
@@ -88,6 +88,33 @@ fn a_backup_restores_on_a_new_machine_with_the_recovery_key() {
     // The key is in this machine's credential store now: a plain open works.
     drop(restored);
     Vault::open_with_clock(other.path(), f.clock.boxed()).unwrap();
+}
+
+/// The attack pass moved the vault out of the way and restored an old backup with the key in
+/// the credential store: revoked tokens back, lockouts and audit history gone. Where there is no
+/// vault, only the backup's recovery key lets a restore through.
+#[test]
+fn a_vault_moved_away_cannot_be_rolled_back_with_the_credential_store_alone() {
+    let (mut f, _) = with_media();
+    let backup = f.data.join("backup.ikb");
+    f.vault.backup(&f.admin, &backup).unwrap();
+    f.named_candidate(1, "李四", None);
+    let Fixture { vault, data, clock, recovery, .. } = f;
+    drop(vault);
+    let moved = data.join("elsewhere");
+    std::fs::rename(data.join("vault"), &moved).unwrap();
+    let err = Vault::restore_with_clock(&data, &backup, None, None, clock.boxed()).unwrap_err();
+    assert_eq!(err.code(), "vault.recovery_key_required");
+    assert!(!data.join("vault").exists(), "a refused restore put a vault in place");
+    assert!(
+        data.read_dir().unwrap().all(|e| !e.unwrap().file_name().to_string_lossy().starts_with(".vault.restoring")),
+        "a refused restore left a staging directory"
+    );
+    // With the recovery key it is the agency's own restore, and the restored vault records it.
+    let (mut restored, _) = Vault::restore_with_clock(&data, &backup, Some(&recovery), None, clock.boxed()).unwrap();
+    let admin = restored.login("admin", PASSWORD, "desk").unwrap();
+    let log = restored.audit_log(&admin, None, 1000).unwrap();
+    assert!(log.iter().any(|r| r.action == "vault.restore"), "the restore is not in the restored vault's log");
 }
 
 #[test]

@@ -263,8 +263,9 @@ impl Vault {
     /// Restores the vault in `data_dir` from `backup`. The file is checked completely (every
     /// file's hash, the database's pages, the media against the database, the audit chain)
     /// in a staging directory before anything is moved into place. An existing vault is only
-    /// replaced with `replace`, and then moved aside, never deleted. Without `recovery`, the
-    /// key comes from this machine's credential store.
+    /// replaced with `replace`, and then moved aside, never deleted. Where there is no vault the
+    /// backup's `recovery` key is required; over a vault (with `replacing`) the key may come from
+    /// this machine's credential store instead.
     pub fn restore(
         data_dir: &Path,
         backup: &Path,
@@ -286,6 +287,12 @@ impl Vault {
         clock: Clock,
     ) -> Result<(Vault, RestoreReport)> {
         let target = VaultPaths::in_data_dir(data_dir);
+        // Where there is no vault, the recovery key shows the right to restore: with only the
+        // credential store's key, anyone with the account could move the vault away and restore
+        // an old backup in its place.
+        if !target.exists() && recovery.is_none() {
+            return Err(VaultError::RecoveryKeyRequired);
+        }
         if target.exists() {
             let Some(by) = replacing else { return Err(VaultError::AlreadyExists(target.dir)) };
             let mut current = Vault::open_with_clock(data_dir, clock.clone())?;
