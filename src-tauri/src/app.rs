@@ -102,7 +102,9 @@ mod tests {
         let url = |u: &str| tauri::Url::parse(u).unwrap();
         assert!(stays_in_app(&url("tauri://localhost/index.html?window=kiosk")));
         assert!(stays_in_app(&url("http://tauri.localhost/index.html")));
-        for away in ["file:///etc/passwd", "https://example.org/", "tauri://elsewhere/", "data:text/html,hi", "about:blank"] {
+        for away in
+            ["file:///etc/passwd", "https://example.org/", "tauri://elsewhere/", "data:text/html,hi", "about:blank"]
+        {
             assert!(!stays_in_app(&url(away)), "{away}");
         }
     }

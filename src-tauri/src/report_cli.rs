@@ -167,7 +167,14 @@ pub fn run(command: ReportCommand, data_dir: &Path, lang: Lang) -> Result<(), Sh
 
 /// `verify FILE`: exit status 0 only for a valid report (and, with --user, one this vault holds).
 pub fn run_verify(args: VerifyArgs, data_dir: &Path, lang: Lang) -> Result<bool, ShellError> {
-    let bytes = std::fs::read(&args.file).map_err(|source| FlowError::Read { path: args.file.clone(), source })?;
+    // At most one byte more than a report may have: enough for the verdict "larger than any
+    // report", without reading a huge file into memory.
+    let mut bytes = Vec::new();
+    std::fs::File::open(&args.file)
+        .and_then(|file| {
+            std::io::Read::read_to_end(&mut std::io::Read::take(file, report::MAX_REPORT_BYTES as u64 + 1), &mut bytes)
+        })
+        .map_err(|source| FlowError::Read { path: args.file.clone(), source })?;
     let roots = match &args.trust {
         Some(path) => {
             let pem = std::fs::read(path).map_err(|source| FlowError::Read { path: path.clone(), source })?;

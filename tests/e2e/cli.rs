@@ -662,6 +662,17 @@ fn reports_and_verification_through_the_cli() -> Result<()> {
     std::fs::write(&not_pdf, "hello")?;
     let out = run(&["verify", &not_pdf])?;
     ensure!(!out.status.success() && String::from_utf8_lossy(&out.stdout).contains("This is not a PDF file."));
+    // A file far larger than any report (sparse: 16 MiB and one byte) is refused without being
+    // read whole.
+    let huge = path("huge.pdf");
+    let file = std::fs::File::create(&huge)?;
+    std::io::Write::write_all(&mut &file, b"%PDF-1.7\n")?;
+    file.set_len(16 * 1024 * 1024 + 1)?;
+    let out = run(&["verify", &huge, "--json"])?;
+    ensure!(
+        !out.status.success() && String::from_utf8_lossy(&out.stdout).contains("larger than any report"),
+        "{out:?}"
+    );
 
     let (audit, csv) = (path("audit.pdf"), path("audit.csv"));
     let out = run(&[
@@ -1143,7 +1154,10 @@ fn a_candidates_details_come_from_standard_input() -> Result<()> {
     ensure!(out.status.success(), "candidate add --details -: {}", String::from_utf8_lossy(&out.stderr));
     let candidate = String::from_utf8(out.stdout)?.split_whitespace().last().context("candidate id")?.to_owned();
     cli.ok(&["invite", "--user", "clerk", "--candidate", &candidate])?;
-    let bad = cli.run(&["candidate", "add", "--user", "clerk", "--job", "1", "--details", "-"], r#"{"name": "钱多多", "id": 1}"#)?;
+    let bad = cli.run(
+        &["candidate", "add", "--user", "clerk", "--job", "1", "--details", "-"],
+        r#"{"name": "钱多多", "id": 1}"#,
+    )?;
     let said = String::from_utf8_lossy(&bad.stderr);
     ensure!(!bad.status.success() && said.contains("line 1") && !said.contains("钱多多"), "malformed details: {said}");
     Ok(())

@@ -439,7 +439,8 @@ async fn a_clerk_hires_through_the_workspace_and_an_auditor_checks_it() -> Resul
     ensure!(refused.err().is_some_and(|e| e["code"] == "app.not_an_export"), "opened a file outside the exports");
     ensure!(std::fs::read_to_string(&opened)?.lines().count() == 2, "the opener was called for /etc/passwd");
     // A segment the clerk's playlist named, for the auditor's turn below.
-    let answer = script(&app, "return Number(document.querySelector('[data-testid^=player-]').dataset.testid.slice(7))").await?;
+    let answer =
+        script(&app, "return Number(document.querySelector('[data-testid^=player-]').dataset.testid.slice(7))").await?;
     let playlist = app.invoke("review_playlist", serde_json::json!({ "answerId": answer })).await?;
     let segment = playlist.ok().and_then(|p| p[0]["mediaId"].as_u64()).context("a segment of the clerk's playlist")?;
     sign_out(&app).await?;

@@ -12,7 +12,7 @@ import type { AuditChainDto, AuditListDto, JobDto } from "../shared/bindings";
 import { ROLE_LABEL } from "../shared/vocabulary";
 import { type Key, formatText } from "../shared/i18n";
 import { AreaFrame } from "../shared/area";
-import type { VerifyReportDto_Serialize as VerifyReport } from "../shared/bindings";
+import { MAX_REPORT_BYTES, type VerifyReportDto_Serialize as VerifyReport } from "../shared/bindings";
 import { useT } from "../shared/i18n";
 import { Alert, Done } from "../shared/notice";
 import { FileInput, Form } from "../shared/form";
@@ -155,6 +155,12 @@ function VerifyReportCard(props: { dropped: File | null }) {
     setResult(null);
     setFile(chosen.name);
     try {
+      // Refused before it is read into the page (the backend refuses it too).
+      if (chosen.size > MAX_REPORT_BYTES) {
+        const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(0);
+        setError(formatText(t("verify.tooLarge"), { size: mb(chosen.size), max: mb(MAX_REPORT_BYTES) }));
+        return;
+      }
       const bytes = Array.from(new Uint8Array(await chosen.arrayBuffer()));
       const answer = await commands.verifyReport(bytes);
       if (answer.status === "ok") setResult(answer.data);

@@ -186,6 +186,9 @@ export const commands = {
 	kioskExit: (password: string) => typedError<null, IpcError>(__TAURI_INVOKE("kiosk_exit", { password })),
 };
 
+/* Constants */
+export const MAX_REPORT_BYTES = 16777216 as const;
+
 /* Types */
 export type ActiveInterviewDto = ActiveInterviewDto_Serialize | ActiveInterviewDto_Deserialize;
 

@@ -109,10 +109,8 @@ async fn start_with(requests_per_second: u32, adjust: impl FnOnce(&mut ApiSettin
 /// (`api_token:?/repeated:N`), not a row per attempt.
 fn refusals(log: &[vault::AuditRow]) -> (usize, usize) {
     let denied: Vec<_> = log.iter().filter(|r| r.action.starts_with("api.") && r.outcome == "denied").collect();
-    let counted = denied
-        .iter()
-        .map(|r| r.object.rsplit_once("/repeated:").map_or(1, |(_, n)| n.parse::<usize>().unwrap()))
-        .sum();
+    let counted =
+        denied.iter().map(|r| r.object.rsplit_once("/repeated:").map_or(1, |(_, n)| n.parse::<usize>().unwrap())).sum();
     (denied.len(), counted)
 }
 

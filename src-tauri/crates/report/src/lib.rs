@@ -24,4 +24,4 @@ pub use identity::{SigningIdentity, certificates_from_pem, chain_pem};
 pub use sign::{SignRequest, sign_pdf};
 pub use slip::{Slip, render_slips};
 pub use summary::{audit_csv, render_audit, render_job};
-pub use verify::{Problem, Verification, verify_pdf};
+pub use verify::{MAX_CERTIFICATES, MAX_REPORT_BYTES, Problem, Verification, verify_pdf};

@@ -161,10 +161,19 @@ impl Verification {
 /// Our reports have none (their only compressed streams are fonts, images and page contents,
 /// which verifying never inflates); the attack pass inflated 255 KB into 582 MB.
 pub const MAX_STREAM_BYTES: usize = 1024 * 1024;
-/// The most object streams a file may hold (so that all of them together stay small).
-pub const MAX_OBJECT_STREAMS: usize = 32;
-/// The most certificates a signature may carry (ours carry two: the signing certificate and
-/// the organisation's CA); the attack pass sent 3,000 and verification took 73 s.
+/// The most object streams a file may hold (so that all of them together inflate to at most
+/// 8 MiB).
+pub const MAX_OBJECT_STREAMS: usize = 8;
+/// The largest file verified: a report is well under 1 MB (a job report over 1,000 candidates is
+/// 117 KB); parsing time grows with size (a 26 MB file of small objects took 16 s in a debug
+/// build), so anything bigger is not one of ours and is refused before it is parsed.
+pub const MAX_REPORT_BYTES: usize = 16 * 1024 * 1024;
+/// The most indirect objects a file may hold (a job report over 1,000 candidates has a few
+/// thousand); counted before parsing.
+pub const MAX_OBJECTS: usize = 20_000;
+/// The most certificates a signature may carry (a generated identity's carry one, the signing
+/// certificate; an agency's own PKCS#12 may add a few intermediates); the attack pass sent 3,000
+/// and verification took 73 s.
 pub const MAX_CERTIFICATES: usize = 8;
 
 /// Verifies a file's bytes against the roots (DER certificates) the verifier trusts. Always
@@ -175,6 +184,17 @@ pub fn verify_pdf(bytes: &[u8], trusted_roots: &[Vec<u8>]) -> Verification {
         Verification { sha256: hex::encode(Sha256::digest(bytes)), size: bytes.len() as u64, ..Default::default() };
     if !bytes.starts_with(b"%PDF-") {
         v.problems.push(Problem::NotPdf);
+        return v;
+    }
+    if bytes.len() > MAX_REPORT_BYTES {
+        v.problems.push(Problem::Damaged(format!("{} bytes, larger than any report", bytes.len())));
+        return v;
+    }
+    // `obj` and `endobj` counted together and halved: a file that leaves out `endobj` gets at
+    // most twice as many objects through, still bounded.
+    let objects = count(bytes, b"obj") / 2;
+    if objects > MAX_OBJECTS {
+        v.problems.push(Problem::Damaged(format!("{objects} objects")));
         return v;
     }
     let object_streams = count(bytes, b"/ObjStm");
@@ -560,6 +580,41 @@ mod tests {
             "{:?}",
             v.problems
         );
+    }
+
+    /// A file of `n` small objects with a classic cross-reference table.
+    fn objects(n: usize) -> Vec<u8> {
+        let mut pdf = b"%PDF-1.7\n".to_vec();
+        let mut offsets = Vec::with_capacity(n);
+        for k in 1..=n {
+            offsets.push(pdf.len());
+            pdf.extend(format!("{k} 0 obj\n<< /A {k} /B [1 2 3] >>\nendobj\n").as_bytes());
+        }
+        let xref = pdf.len();
+        pdf.extend(format!("xref\n0 {}\n0000000000 65535 f \n", n + 1).as_bytes());
+        for offset in &offsets {
+            pdf.extend(format!("{offset:010} 00000 n \n").as_bytes());
+        }
+        pdf.extend(format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", n + 1).as_bytes());
+        pdf
+    }
+
+    /// Parsing time grows with the number of objects (26 MB of them took 16 s in a debug build):
+    /// past the bounds a file is refused before it is parsed; at them it is parsed.
+    #[test]
+    #[allow(clippy::print_stdout)] // what the bound answered, for the log
+    fn a_file_of_countless_objects_or_bytes_is_refused_before_it_is_parsed() {
+        let v = verify_pdf(&objects(MAX_OBJECTS + 1), &[]);
+        assert!(matches!(&v.problems[..], [Problem::Damaged(why)] if why.ends_with(" objects")), "{:?}", v.problems);
+        let started = std::time::Instant::now();
+        let v = verify_pdf(&objects(MAX_OBJECTS), &[]);
+        assert_eq!(v.problems, [Problem::Unsigned], "parsed, and found unsigned");
+        println!("{MAX_OBJECTS} objects parsed in {:?}", started.elapsed());
+
+        let mut huge = objects(1);
+        huge.resize(MAX_REPORT_BYTES + 1, b' ');
+        let v = verify_pdf(&huge, &[]);
+        assert!(matches!(&v.problems[..], [Problem::Damaged(why)] if why.contains("larger than")), "{:?}", v.problems);
     }
 
     #[test]

@@ -389,3 +389,43 @@ fn bad_review_input_is_refused_with_a_sentence_and_changes_nothing() {
     let record = w.vault.interview_record(&w.clerk, scored).unwrap();
     assert_eq!((record.state, record.decision.unwrap().reason.as_str()), (InterviewState::Reviewed, "复核后推荐"));
 }
+
+/// The attack pass signed a report with 3,000 certificates in its container and verification
+/// took 73 s (under the staff vault's lock). Past `MAX_CERTIFICATES` the verdict comes before any
+/// chain is built; up to it, the same signature is checked as usual.
+#[test]
+fn a_signature_carrying_a_pile_of_certificates_is_refused_before_its_chain_is_built() {
+    let mut w = World::new();
+    let interview = w.interview("张三", None, [4.0, 3.5, 3.0], None, None);
+    let unsigned = export_candidate(&mut w.vault, &w.clerk, interview, Some(Lang::ZhCn), now()).unwrap().pdf;
+    let roots = vec![w.identity.chain_der().last().unwrap().clone()];
+    let strangers: Vec<Vec<u8>> = (0..report::MAX_CERTIFICATES)
+        .map(|i| report::SigningIdentity::generate(&format!("stranger {i}")).unwrap().chain_der()[0].clone())
+        .collect();
+    let signed_with = |extra: usize| {
+        let mut chain = w.identity.chain_der().to_vec();
+        chain.splice(1..1, strangers[..extra].iter().cloned());
+        let padded = report::SigningIdentity::from_stored(&w.identity.key_pkcs8().unwrap(), &chain).unwrap();
+        let request = report::SignRequest {
+            report_id: format!("R-PILE-{extra}"),
+            signing_time: now(),
+            audit_checkpoint: "#1 test".into(),
+            block_page: 0,
+            block_rect: [40.0, 40.0, 240.0, 100.0],
+        };
+        report::sign_pdf(&unsigned, &padded, &request).unwrap()
+    };
+    // A generated identity's container carries one certificate (the root stays out); with
+    // seven strangers that is the most allowed: the chain is built, and the strangers found not
+    // to be part of it. One more is refused before any chain is built, and says why.
+    let within = report::verify_pdf(&signed_with(report::MAX_CERTIFICATES - 1), &roots);
+    assert!(
+        matches!(&within.problems[..], [Problem::ChainBroken(why)] if why.contains("not part of the chain")),
+        "{:?}",
+        within.problems
+    );
+    assert!(report::verify_pdf(&signed_with(0), &roots).is_valid(), "the same signature without strangers");
+    let pile = report::verify_pdf(&signed_with(report::MAX_CERTIFICATES), &roots);
+    let said = format!("{} certificates", report::MAX_CERTIFICATES + 1);
+    assert!(matches!(&pile.problems[..], [Problem::ChainBroken(why)] if *why == said), "{:?}", pile.problems);
+}

@@ -199,7 +199,12 @@ fn rekey_replaces_both_keys_and_keeps_everything_readable() {
         conn.query_row("SELECT value FROM settings WHERE key = 'media_key'", [], |r| r.get(0)).unwrap()
     };
     let wrapped = |conn: &rusqlite::Connection| -> Vec<Vec<u8>> {
-        conn.prepare("SELECT wrapped_key FROM media ORDER BY id").unwrap().query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+        conn.prepare("SELECT wrapped_key FROM media ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
     };
     let (old_media_key, old_wrapped) = {
         let conn = raw(&f.db_path(), &old_key);
@@ -700,13 +705,20 @@ fn repeated_unknown_tokens_are_counted_not_written_one_by_one() {
     guess(&mut f, 51, "10.0.0.9");
     guess(&mut f, 52, "10.0.0.9");
     let now = refusals(&mut f);
-    assert_eq!(now[2..], [("api_token:?/repeated:49".to_owned(), "10.0.0.9".to_owned()), ("api_token:?".to_owned(), "10.0.0.9".to_owned())]);
+    assert_eq!(
+        now[2..],
+        [
+            ("api_token:?/repeated:49".to_owned(), "10.0.0.9".to_owned()),
+            ("api_token:?".to_owned(), "10.0.0.9".to_owned())
+        ]
+    );
     // Closing the vault writes the count of the minute still open.
     let (db, key) = (f.db_path(), f.key());
     let Fixture { vault, .. } = f;
     drop(vault);
     let conn = raw(&db, &key);
-    let last: String = conn.query_row("SELECT object FROM audit_log ORDER BY seq DESC LIMIT 1", [], |r| r.get(0)).unwrap();
+    let last: String =
+        conn.query_row("SELECT object FROM audit_log ORDER BY seq DESC LIMIT 1", [], |r| r.get(0)).unwrap();
     assert_eq!(last, "api_token:?/repeated:1");
 }
 

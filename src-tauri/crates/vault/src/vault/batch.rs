@@ -152,7 +152,10 @@ impl Drop for Vault {
     fn drop(&mut self) {
         for entry in self.batch.repeats_due(0, true) {
             if let Err(error) = self.append_only(&entry) {
-                tracing::error!(code = interview::UserFacing::code(&error), "a count of repeated refusals could not be recorded on close");
+                tracing::error!(
+                    code = interview::UserFacing::code(&error),
+                    "a count of repeated refusals could not be recorded on close"
+                );
             }
         }
         if let Err(error) = self.flush_audit() {
