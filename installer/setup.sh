@@ -24,7 +24,7 @@ fi
 # build: the Tauri/WebKitGTK toolchain; run: a CJK font (the UI is Chinese first) and GStreamer
 # for playback in the webview; test: Xvfb, WebKitWebDriver, and xwd + netpbm for screenshots
 # (WebKitWebDriver's own screenshot command hangs under Xvfb here), xwininfo (x11-utils: a test sees
-# the print dialog open), GStreamer's tools (tests check
+# the print dialog open), xsel (a test fills and reads the clipboard around a kiosk visit), GStreamer's tools (tests check
 # that recordings decode with the same plugins the webview plays them with); the Secret Service
 # (dbus + gnome-keyring) that holds the vault key, headless through installer/with-keyring.
 # Capture: libclang (nokhwa's bindgen), ALSA headers (cpal), libvpx (the VP9 encoder of the
@@ -39,7 +39,7 @@ APT_PACKAGES=(
   build-essential pkg-config curl file
   libssl-dev libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev
   fonts-noto-cjk gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-libav
-  xvfb xauth webkit2gtk-driver x11-apps x11-utils netpbm gstreamer1.0-tools gstreamer1.0-plugins-base-apps
+  xvfb xauth webkit2gtk-driver x11-apps x11-utils xsel netpbm gstreamer1.0-tools gstreamer1.0-plugins-base-apps
   dbus gnome-keyring
   python3-venv espeak-ng poppler-utils libnss3-tools openssl
   libclang-dev libasound2-dev libvpx-dev libopus-dev ffmpeg

@@ -31,7 +31,11 @@ pub fn run(data_dir: PathBuf, mode: Mode) -> anyhow::Result<()> {
     let builder = commands::specta_builder();
     // The webview's own storage (local storage, caches) lives inside the data directory too,
     // so one installation's data is in one place and two data directories never share state.
-    let webview_dir = data_dir.join("webview");
+    // The kiosk's is its own, since a visit's end clears it all (`forget_visit_traces`).
+    let webview_dir = data_dir.join(match mode {
+        Mode::Staff => "webview",
+        Mode::Kiosk => "webview-kiosk",
+    });
     tracing::info!(?mode, "starting the desktop app");
     let state = AppState::new(data_dir, mode);
     tauri::Builder::default()
@@ -73,6 +77,14 @@ pub fn run(data_dir: PathBuf, mode: Mode) -> anyhow::Result<()> {
                             .decorations(false)
                             .always_on_top(true)
                             .resizable(false)
+                            // Nothing the window manager could offer a candidate: no minimise,
+                            // maximise or close, no taskbar entry, and shown on every workspace
+                            // (switching workspaces does not reveal a desktop without it).
+                            .minimizable(false)
+                            .maximizable(false)
+                            .closable(false)
+                            .skip_taskbar(true)
+                            .visible_on_all_workspaces(true)
                             .devtools(cfg!(debug_assertions))
                             .on_navigation(stays_in_app)
                             .data_directory(webview_dir);

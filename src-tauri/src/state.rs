@@ -74,6 +74,9 @@ pub struct AppState {
     /// The media the signed-in person opened (and the vault audited) through a playlist: the
     /// only ones `media://` serves. Emptied at every sign-in and sign-out.
     playable: Arc<Mutex<std::collections::HashSet<i64>>>,
+    /// The kiosk's staff exit: its own limit on wrong passwords (the account's lockout is not
+    /// touched by it).
+    pub exit_attempts: Arc<Mutex<flow::station::ExitAttempts>>,
     /// The result of verifying the bundled components, computed once (hashing ~30 MB+ of
     /// files is too slow to repeat on every status call).
     components: Arc<OnceLock<ComponentChecks>>,
@@ -97,6 +100,7 @@ impl AppState {
             visit,
             components: Arc::new(OnceLock::new()),
             playable: Arc::new(Mutex::new(std::collections::HashSet::new())),
+            exit_attempts: Arc::new(Mutex::new(flow::station::ExitAttempts::default())),
         }
     }
 

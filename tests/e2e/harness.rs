@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, bail, ensure};
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 
@@ -260,6 +260,25 @@ impl App {
         if !out.status.success() {
             bail!("xwininfo failed; is x11-utils installed? run installer/setup.sh");
         }
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
+    /// Puts `text` into an X selection of this app's display ("clipboard" or "primary"), owned by
+    /// another client (xsel, which holds it until something else takes the selection).
+    pub fn set_selection(&self, which: &str, text: &str) -> Result<()> {
+        let mut child = Command::new("xsel")
+            .args([&format!("--{which}"), "--input", "--display", &self.display])
+            .stdin(Stdio::piped())
+            .spawn()
+            .context("xsel; is it installed? run installer/setup.sh")?;
+        std::io::Write::write_all(&mut child.stdin.take().context("xsel's input")?, text.as_bytes())?;
+        ensure!(child.wait()?.success(), "xsel could not take the {which} selection");
+        Ok(())
+    }
+
+    /// What an X selection of this app's display holds ("clipboard" or "primary").
+    pub fn selection(&self, which: &str) -> Result<String> {
+        let out = Command::new("xsel").args([&format!("--{which}"), "--output", "--display", &self.display]).output()?;
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     }
 

@@ -596,8 +596,26 @@ async fn the_kiosk_refuses_bad_codes_records_a_refusal_and_keeps_to_its_commands
     wait_screen(&app, "confirm", 10).await?;
     app.click("[data-testid=kiosk-confirm-yes]").await?;
     wait_screen(&app, "consent", 10).await?;
+    // Whatever this candidate left in the clipboard or the primary selection (X11: any
+    // selected text, readable by any client) does not reach the next one.
+    app.set_selection("clipboard", "问题一：请介绍你自己")?;
+    app.set_selection("primary", "002X")?;
+    ensure!(app.selection("clipboard")?.contains("问题一"), "the test could not fill the clipboard");
+    // Nothing on a kiosk screen can be selected, so nothing copied (only typed fields can).
+    let selected = app
+        .client
+        .execute(
+            "const h = document.querySelector('h1'); const r = document.createRange(); r.selectNodeContents(h);
+         getSelection().removeAllRanges(); getSelection().addRange(r);
+         return getSelection().toString().length",
+            vec![],
+        )
+        .await?;
+    ensure!(selected == 0, "{selected} characters of a kiosk heading could be selected");
     app.click("[data-testid=kiosk-consent-no]").await?;
     wait_screen(&app, "declined", 10).await?;
+    let (clipboard, primary) = (app.selection("clipboard")?, app.selection("primary")?);
+    ensure!(clipboard.is_empty() && primary.is_empty(), "after the visit: clipboard {clipboard:?}, primary {primary:?}");
     app.screenshot(&screenshot_path("kiosk-declined-zh")).await?;
     app.click("[data-testid=kiosk-declined-done]").await?;
     wait_screen(&app, "welcome", 20).await?;
@@ -607,6 +625,18 @@ async fn the_kiosk_refuses_bad_codes_records_a_refusal_and_keeps_to_its_commands
     app.wait_text("[data-testid=kiosk-error]", |t| t.contains("已使用")).await?;
     // Left alone on a screen that waits for the candidate: back to the welcome screen.
     wait_screen(&app, "welcome", 20).await?;
+
+    // A candidate typing wrong passwords into the staff exit cannot lock the station's account:
+    // the exit has its own limit (five, then it waits), the account's lockout is not touched.
+    for attempt in 0..5 {
+        let wrong = app.invoke("kiosk_exit", serde_json::json!({ "password": format!("guess {attempt}") })).await?;
+        ensure!(wrong.err().is_some_and(|e| e["code"] == "auth.bad_credentials"), "wrong password {attempt}");
+    }
+    let paused = app.invoke("kiosk_exit", serde_json::json!({ "password": PASSWORD })).await?;
+    ensure!(paused.err().is_some_and(|e| e["code"] == "kiosk.exit_paused"), "a sixth try was checked");
+    let status = cli.run(&["vault", "status", "--user", "kiosk-1"], "")?;
+    ensure!(status.status.success(), "the station's account: {}", String::from_utf8_lossy(&status.stderr));
+    app.find("[data-testid=kiosk]").await?;
 
     // The kiosk window cannot reach staff commands (its capability file grants kiosk commands
     // only); nothing happens.
@@ -645,5 +675,10 @@ async fn the_kiosk_refuses_bad_codes_records_a_refusal_and_keeps_to_its_commands
     ensure!(consent.iter().any(|e| e["action"] == "interview.advance"), "the refusal is not recorded: {consent:?}");
     let users = cli.ok(&["audit", "list", "--user", "auditor", "--object", "user:", "--json"])?;
     ensure!(!users.contains("intruder"), "an account was created from the kiosk");
+    let exits = audit(&cli, "user:")?
+        .into_iter()
+        .filter(|e| e["action"] == "kiosk.exit" && e["outcome"] == "failed")
+        .count();
+    ensure!(exits == 5, "{exits} failed staff exits audited, not 5");
     Ok(())
 }

@@ -8,11 +8,11 @@ use std::sync::Arc;
 use flow::station;
 use interview::Action;
 use tauri::ipc::Channel;
-use tauri::{AppHandle, State};
+use tauri::{AppHandle, Manager, State};
 use zeroize::Zeroizing;
 
 use super::blocking;
-use super::guard::require;
+use super::guard::{KIOSK_WINDOW, require};
 use crate::error::ShellError;
 use crate::ipc::{
     CodeCheckDto, HubLinkDto, IpcError, KioskPlanDto, KioskQuestionDto, KioskSignal, KioskStatusDto, Text,
@@ -252,7 +252,11 @@ pub async fn kiosk_consent(window: tauri::Window, state: State<'_, AppState>, gi
         }
         Ok(())
     })
-    .await
+    .await?;
+    if !given {
+        forget_visit_traces(&window);
+    }
+    Ok(())
 }
 
 /// Opens the camera and microphone for the device check (preview and level follow as
@@ -359,7 +363,9 @@ pub async fn kiosk_complete(window: tauri::Window, state: State<'_, AppState>) -
         state.wake_scoring();
         Ok(())
     })
-    .await
+    .await?;
+    forget_visit_traces(&window);
+    Ok(())
 }
 
 /// Back to the welcome screen (the idle timeout, or after declining): a question still
@@ -375,7 +381,9 @@ pub async fn kiosk_leave(window: tauri::Window, state: State<'_, AppState>) -> R
         state.wake_scoring();
         Ok(())
     })
-    .await
+    .await?;
+    forget_visit_traces(&window);
+    Ok(())
 }
 
 fn end_visit(state: &AppState) {
@@ -384,6 +392,28 @@ fn end_visit(state: &AppState) {
         && visit.take().is_some()
     {
         tracing::info!("visit ended");
+    }
+}
+
+/// Nothing of a visit reaches the next candidate: the desktop's clipboard and primary selection
+/// (a selected field's text is the primary selection on X11, readable by any client) are
+/// emptied, and the kiosk page's storage and caches cleared (the page reloads itself after).
+fn forget_visit_traces(window: &tauri::Window) {
+    #[cfg(target_os = "linux")]
+    if let Err(error) = window.run_on_main_thread(|| {
+        for name in ["CLIPBOARD", "PRIMARY"] {
+            let clipboard = gtk::Clipboard::get(&gtk::gdk::Atom::intern(name));
+            // Owning it with nothing in it: `clear` alone only lets go of what this app owns.
+            clipboard.set_text("");
+            clipboard.clear();
+        }
+    }) {
+        tracing::warn!(%error, "the clipboard could not be cleared");
+    }
+    if let Some(webview) = window.app_handle().get_webview_window(KIOSK_WINDOW)
+        && let Err(error) = webview.clear_all_browsing_data()
+    {
+        tracing::warn!(%error, "the kiosk page's storage could not be cleared");
     }
 }
 
@@ -403,25 +433,32 @@ pub async fn kiosk_exit(
     blocking(move || {
         // The password first: a wrong one leaves the candidate's visit as it was (the attack
         // pass saw a passer-by end a visit by typing anything here).
+        // Wrong passwords have their own limit here, never the account's lockout: the form is
+        // on the welcome screen, where any candidate can type.
+        let mut attempts = state.exit_attempts.lock().map_err(|_| ShellError::Internal("lock".into()))?;
         if state.is_hub_station() {
             // Recognised here, so that staff can close a station whose link is down.
+            let now = std::time::Instant::now();
+            attempts.may_try(now)?;
             let mut link = state.hub.lock().map_err(|_| ShellError::Internal("lock".into()))?;
             let Some(staff) = link.staff.as_ref() else { return Err(FlowError::NotSignedIn.into()) };
             if !staff.password_matches(&password) {
                 drop(link);
                 tracing::warn!("a wrong password closing a station's kiosk");
-                // Guessing is slow.
-                std::thread::sleep(std::time::Duration::from_secs(1));
+                attempts.failed(now);
+                std::thread::sleep(station::ExitAttempts::DELAY);
                 return Err(ShellError::Vault(vault::VaultError::BadCredentials));
             }
+            attempts.succeeded();
             link.staff = None;
         } else {
             let mut guard = state.signed_in.lock().map_err(|_| ShellError::Internal("lock".into()))?;
             let Some(SignedIn { vault, session: Some(session) }) = guard.as_mut() else {
                 return Err(FlowError::NotSignedIn.into());
             };
-            station::sign_out(vault, session, &password)?;
+            station::sign_out(vault, session, &password, &mut attempts)?;
         }
+        drop(attempts);
         end_visit(&state);
         tracing::info!("kiosk closed by staff");
         Ok(())

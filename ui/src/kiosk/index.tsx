@@ -66,10 +66,14 @@ export function KioskApp() {
     document.title = translate(lang, "app.name");
   }, [lang]);
   useEffect(() => {
-    // No context menu at the kiosk (it would offer "reload" and "inspect").
+    // No context menu at the kiosk (it would offer "reload" and "inspect"), and nothing copied
+    // or cut from a kiosk screen: what one candidate copies must not reach the next.
     const block = (event: Event) => event.preventDefault();
-    document.addEventListener("contextmenu", block);
-    return () => document.removeEventListener("contextmenu", block);
+    const blocked = ["contextmenu", "copy", "cut", "dragstart"];
+    for (const name of blocked) document.addEventListener(name, block);
+    return () => {
+      for (const name of blocked) document.removeEventListener(name, block);
+    };
   }, []);
   return (
     <LangContext.Provider value={{ lang, setLang }}>
@@ -80,7 +84,8 @@ export function KioskApp() {
 
 /// Back to the welcome screen with a fresh page: nothing of the last candidate survives.
 function restart() {
-  sessionStorage.removeItem(LANG_KEY);
+  sessionStorage.clear();
+  localStorage.clear();
   window.location.reload();
 }
 

@@ -29,6 +29,9 @@ pub enum FlowError {
     Write { path: PathBuf, source: std::io::Error },
     #[error("not signed in")]
     NotSignedIn,
+    /// Too many wrong passwords at the kiosk's staff exit: it waits, the account stays usable.
+    #[error("the kiosk's staff exit waits {minutes} minutes after too many wrong passwords")]
+    ExitPaused { minutes: u64 },
 }
 
 impl UserFacing for FlowError {
@@ -43,6 +46,7 @@ impl UserFacing for FlowError {
             FlowError::Read { .. } => "app.read",
             FlowError::Write { .. } => "app.write_failed",
             FlowError::NotSignedIn => "auth.not_signed_in",
+            FlowError::ExitPaused { .. } => "kiosk.exit_paused",
         }
     }
 
@@ -69,6 +73,12 @@ impl UserFacing for FlowError {
                 format!("{} could not be written (is the disk full, or is permission missing?).", path.display()),
             ),
             FlowError::NotSignedIn => Localized::new("请先登录。", "Please sign in first."),
+            FlowError::ExitPaused { minutes } => Localized::new(
+                format!("密码错误次数过多，请 {minutes} 分钟后再试。终端账户并未被锁定，其他操作不受影响。"),
+                format!(
+                    "Too many wrong passwords: try again in {minutes} minutes. The station's account is not locked and nothing else is affected."
+                ),
+            ),
         }
     }
 }

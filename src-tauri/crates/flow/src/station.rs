@@ -108,11 +108,87 @@ pub fn finish(vault: &mut Vault, station: &Session, interview_id: i64) -> Result
     Ok(())
 }
 
-/// A member of staff closes the station: the station account's password is checked again,
-/// then the station's session ends.
-pub fn sign_out(vault: &mut Vault, station: &Session, password: &str) -> Result<(), FlowError> {
-    let check = vault.login(&station.username, password, &station.device)?;
-    vault.logout(&check)?;
+/// A member of staff closes the station: the station account's password is checked again
+/// (without counting towards its lockout; `attempts` limits the guessing), then the station's
+/// session ends.
+pub fn sign_out(
+    vault: &mut Vault,
+    station: &Session,
+    password: &str,
+    attempts: &mut ExitAttempts,
+) -> Result<(), FlowError> {
+    let now = std::time::Instant::now();
+    attempts.may_try(now)?;
+    if let Err(error) = vault.check_exit_password(station, password) {
+        if matches!(error, vault::VaultError::BadCredentials) {
+            attempts.failed(now);
+            std::thread::sleep(ExitAttempts::DELAY);
+        }
+        return Err(error.into());
+    }
+    attempts.succeeded();
     vault.logout(station)?;
     Ok(())
+}
+
+/// How often the kiosk's staff exit may be tried: its own limit, apart from the account's
+/// lockout (which a candidate could otherwise set off for staff). After
+/// [`ExitAttempts::MAX_FAILURES`] wrong passwords within [`ExitAttempts::WINDOW`], it waits
+/// until the oldest of them is that old; each wrong one also costs a second.
+#[derive(Debug, Default)]
+pub struct ExitAttempts {
+    failures: std::collections::VecDeque<std::time::Instant>,
+}
+
+impl ExitAttempts {
+    pub const MAX_FAILURES: usize = 5;
+    pub const WINDOW: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+    /// What each wrong password costs, so that guessing is slow even within the limit.
+    pub const DELAY: std::time::Duration = std::time::Duration::from_secs(1);
+
+    /// Whether a password may be checked now.
+    pub fn may_try(&mut self, now: std::time::Instant) -> Result<(), FlowError> {
+        while self.failures.front().is_some_and(|&at| now.duration_since(at) >= Self::WINDOW) {
+            self.failures.pop_front();
+        }
+        match self.failures.front() {
+            Some(&oldest) if self.failures.len() >= Self::MAX_FAILURES => {
+                let wait = Self::WINDOW.saturating_sub(now.duration_since(oldest));
+                Err(FlowError::ExitPaused { minutes: wait.as_secs().div_ceil(60).max(1) })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// A wrong password: counted (the caller then waits [`ExitAttempts::DELAY`]).
+    pub fn failed(&mut self, now: std::time::Instant) {
+        self.failures.push_back(now);
+    }
+
+    pub fn succeeded(&mut self) {
+        self.failures.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_staff_exit_waits_after_five_wrong_passwords_and_only_as_long_as_needed() {
+        let start = std::time::Instant::now();
+        let mut attempts = ExitAttempts::default();
+        for i in 0..ExitAttempts::MAX_FAILURES {
+            attempts.may_try(start).unwrap_or_else(|e| panic!("try {i}: {e}"));
+            attempts.failed(start + std::time::Duration::from_secs(i as u64 * 60));
+        }
+        let later = start + std::time::Duration::from_secs(5 * 60);
+        let err = attempts.may_try(later).unwrap_err();
+        assert!(matches!(err, FlowError::ExitPaused { minutes: 10 }), "{err:?}");
+        // When the first wrong one is 15 minutes old, one more try.
+        assert!(attempts.may_try(start + ExitAttempts::WINDOW).is_ok());
+        // A right password starts afresh.
+        attempts.succeeded();
+        assert!(attempts.may_try(later).is_ok());
+    }
 }

@@ -48,6 +48,7 @@ const ACTIONS: &[(&str, &str, &str)] = &[
     ("job.create", "创建岗位", "Job created"),
     ("job.weights", "修改岗位权重", "Job weights changed"),
     ("kiosk.code", "生成准入码", "Access code made"),
+    ("kiosk.exit", "工作人员关闭终端", "Kiosk closed by staff"),
     ("kiosk.identity", "考生身份核验", "Candidate identity check"),
     ("kiosk.plan", "确定面试题目", "Interview questions fixed"),
     ("kiosk.redeem", "考生输入准入码", "Access code entered"),

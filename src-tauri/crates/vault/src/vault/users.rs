@@ -212,6 +212,25 @@ impl Vault {
     /// Checks the signed-in person's password again before a sensitive action (export,
     /// deletion, unlocking an idle screen). A wrong password counts towards the account's
     /// lockout like a failed sign-in; every attempt is audited.
+    /// Checks `password` against the account of a kiosk station's own `session`, to close the
+    /// kiosk. Unlike sign-in and re-authentication, a wrong one does not count towards the
+    /// account's lockout: the form is on a screen any passer-by can reach, and counting let a
+    /// candidate lock the station's account for staff. The caller limits how often it may be
+    /// tried (`flow::station::ExitAttempts`). Audited as `kiosk.exit`, either way.
+    pub fn check_exit_password(&mut self, session: &Session, password: &str) -> Result<()> {
+        self.flush_audit()?;
+        self.authorize(session, Action::ViewStatus)?;
+        let object = format!("user:{}", session.user_id);
+        let hash: String =
+            self.conn.query_row("SELECT password_hash FROM users WHERE id = ?1", [session.user_id], |r| r.get(0))?;
+        if accounts::verify_password(password, &hash) {
+            self.audit_only(session, "kiosk.exit", &object, Outcome::Ok)
+        } else {
+            self.audit_only(session, "kiosk.exit", &object, Outcome::Failed)?;
+            Err(VaultError::BadCredentials)
+        }
+    }
+
     pub fn reauthenticate(&mut self, session: &Session, password: &str) -> Result<()> {
         self.flush_audit()?; // held entries first: the chain keeps the order of events
         self.authorize(session, Action::ViewStatus)?;
