@@ -493,6 +493,20 @@ async fn a_candidate_takes_a_full_interview_at_the_kiosk() -> Result<()> {
     app.screenshot(&screenshot_path("kiosk-thanks-zh")).await?;
     app.click("[data-testid=kiosk-thanks-done]").await?;
     wait_screen(&app, "welcome", 20).await?;
+    // The welcome screen does not wait for the scoring of what was just recorded (the attack
+    // pass saw "请稍候…" for 20 s): a page loaded while the queue is being worked through is up
+    // within seconds (the worker and the model runtime's threads run at nice 19).
+    let status = app.invoke("kiosk_status", serde_json::json!({})).await?;
+    let waiting = status.as_ref().ok().and_then(|s| s["scoringWaiting"].as_u64()).unwrap_or(0);
+    ensure!(waiting > 0, "nothing was being scored: {status:?}");
+    let reloaded = Instant::now();
+    app.client.execute("window.beforeReload = true; location.reload()", vec![]).await?;
+    let fresh = "return window.beforeReload === undefined && document.querySelector('[data-testid=kiosk]')?.dataset.screen === 'welcome'";
+    while app.client.execute(fresh, vec![]).await.ok() != Some(serde_json::Value::Bool(true)) {
+        ensure!(reloaded.elapsed() < Duration::from_secs(5), "no welcome screen 5 s after a reload during scoring");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    eprintln!("welcome screen up {:?} after a reload during scoring", reloaded.elapsed());
     // Nothing of the candidate is left in the page.
     let html = app.client.source().await?;
     for trace in ["王**", "政务服务窗口岗", "耐心帮助"] {

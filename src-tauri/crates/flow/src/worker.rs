@@ -66,7 +66,21 @@ struct Worker {
     resumed: bool,
 }
 
+/// The nice value of the scoring worker's thread, and so of the model runtime's threads it
+/// starts (Linux: a new thread inherits its creator's): whatever the queue holds, the kiosk's
+/// page and commands get the cores first.
+pub const SCORING_NICE: i32 = 19;
+
+/// Lowers the calling thread's priority to [`SCORING_NICE`] (Linux; elsewhere nothing).
+fn lower_this_threads_priority() {
+    #[cfg(target_os = "linux")]
+    if let Err(error) = rustix::process::setpriority_process(Some(rustix::thread::gettid()), SCORING_NICE) {
+        tracing::warn!(%error, "the scoring worker could not lower its priority");
+    }
+}
+
 fn run(wake: &Receiver<()>, data_dir: &std::path::Path, candidate_present: &(dyn Fn() -> bool + Send + Sync)) {
+    lower_this_threads_priority();
     let mut worker = Worker::default();
     loop {
         let mut idle = true;
@@ -124,5 +138,25 @@ impl Worker {
             QueueEvent::Progress { .. } => {}
         })?;
         Ok(ran.is_some())
+    }
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+
+    /// The model runtime starts its threads from the worker's: they must inherit the low
+    /// priority, or a scoring run would still take the cores from the kiosk's page.
+    #[test]
+    fn the_worker_and_the_threads_it_starts_run_at_the_lowest_priority() {
+        let nice = || rustix::process::getpriority_process(Some(rustix::thread::gettid())).unwrap();
+        let (worker, child) = std::thread::spawn(move || {
+            lower_this_threads_priority();
+            (nice(), std::thread::spawn(nice).join().unwrap())
+        })
+        .join()
+        .unwrap();
+        assert_eq!((worker, child), (SCORING_NICE, SCORING_NICE));
+        assert_ne!(nice(), SCORING_NICE, "the test's own thread was lowered too");
     }
 }
