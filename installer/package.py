@@ -33,6 +33,10 @@ PREFIX_LIB = "/usr/lib/interview-kiosk"
 DOC = "/usr/share/doc/interview-kiosk"
 # Needed at run time but not linked: video playback in the staff window, the Secret Service that
 # holds the vault key, the font reports are set in, the session bus the keyring is reached over.
+# What the kiosk station's session runs on (cage, the Wayland kiosk compositor, which needs
+# Xwayland; chvt from kbd): recommended, since a clerk's desk or the hub does not need them.
+KIOSK_SESSION_RECOMMENDS = ["cage", "xwayland", "kbd"]
+
 RUNTIME_DEPENDS = [
     "gstreamer1.0-plugins-base",
     "gstreamer1.0-plugins-good",
@@ -119,7 +123,13 @@ def main() -> None:
     files = {f"{PREFIX_LIB}/manifest.toml": str(ROOT / "models/manifest.toml"),
              f"{PREFIX_LIB}/with-keyring": str(ROOT / "installer/with-keyring"),
              f"{DOC}/README.md": str(ROOT / "README.md"),
-             f"{DOC}/UPGRADING.md": str(ROOT / "installer/UPGRADING.md")}
+             f"{DOC}/UPGRADING.md": str(ROOT / "installer/UPGRADING.md"),
+             # The kiosk station's session (installed disabled; README "Setting up a kiosk station").
+             f"{PREFIX_LIB}/kiosk-session": str(ROOT / "installer/kiosk-session/kiosk-session"),
+             "/usr/lib/systemd/system/interview-kiosk-station.service":
+                 str(ROOT / "installer/kiosk-session/interview-kiosk-station.service"),
+             "/usr/lib/sysusers.d/interview-kiosk-station.conf":
+                 str(ROOT / "installer/kiosk-session/interview-kiosk-station.sysusers")}
     for asset in assets:
         files[f"{PREFIX_LIB}/assets/{asset['file']}"] = str(ROOT / ".cache/assets" / asset["file"])
         files[f"{DOC}/model-cards/{Path(asset['card']).name}"] = str(ROOT / asset["card"])
@@ -127,7 +137,8 @@ def main() -> None:
 
     args.out.mkdir(parents=True, exist_ok=True)
     config = args.out / "tauri.package.json"
-    overrides = {"bundle": {"linux": {"deb": {"depends": depends, "files": files}}}}
+    overrides = {"bundle": {"linux": {"deb": {"depends": depends, "recommends": KIOSK_SESSION_RECOMMENDS,
+                                              "files": files}}}}
     if args.version:
         overrides["version"] = args.version
     config.write_text(json.dumps(overrides, indent=2))

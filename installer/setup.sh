@@ -34,7 +34,9 @@ fi
 # organisation's root, and openssl makes the agency-style PKCS#12 files the import is tested with
 # (and signs the package's SHA256SUMS; `make package` also uses build-essential's objdump and dpkg).
 # Zero egress (`make test-egress`): iproute2 makes the test's network namespaces, strace names
-# every process and thread that tries to connect.
+# every process and thread that tries to connect. The kiosk station's session (the package
+# recommends them; `make package-test` verifies its unit and starts the kiosk under cage's
+# headless backend): cage, xwayland, kbd (chvt).
 APT_PACKAGES=(
   build-essential pkg-config curl file
   libssl-dev libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev
@@ -44,6 +46,7 @@ APT_PACKAGES=(
   python3-venv espeak-ng poppler-utils libnss3-tools openssl
   libclang-dev libasound2-dev libvpx-dev libopus-dev ffmpeg
   iproute2 strace
+  cage xwayland kbd
 )
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

@@ -90,7 +90,7 @@ impl AppState {
         let candidate_present = Arc::new(move || present.lock().map(|v| v.is_some()).unwrap_or(true));
         AppState {
             station: Arc::new(Station::new(data_dir.clone())),
-            scoring: Arc::new(ScoringWorker::new(data_dir.clone(), candidate_present)),
+            scoring: Arc::new(ScoringWorker::in_background(data_dir.clone(), candidate_present)),
             data_dir,
             mode,
             signed_in: Arc::new(Mutex::new(None)),

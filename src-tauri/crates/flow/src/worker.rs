@@ -24,6 +24,8 @@ pub type CandidatePresent = Arc<dyn Fn() -> bool + Send + Sync>;
 pub struct ScoringWorker {
     data_dir: PathBuf,
     candidate_present: CandidatePresent,
+    /// Whether the worker runs at [`SCORING_NICE`] (the app's, beside a kiosk page).
+    lowered: bool,
     /// The worker thread's wake-up line, once it runs.
     wake: Mutex<Option<Sender<()>>>,
 }
@@ -38,7 +40,15 @@ impl ScoringWorker {
     /// A worker for the vault in `data_dir`; it starts at the first [`wake`](Self::wake) (a
     /// sign-in: by then the vault exists and its key is in the credential store).
     pub fn new(data_dir: PathBuf, candidate_present: CandidatePresent) -> ScoringWorker {
-        ScoringWorker { data_dir, candidate_present, wake: Mutex::new(None) }
+        ScoringWorker { data_dir, candidate_present, lowered: false, wake: Mutex::new(None) }
+    }
+
+    /// The same worker at the lowest priority ([`SCORING_NICE`]), for the desktop app: the
+    /// kiosk's page and the staff window get the cores first. Not for a hub, whose worker must
+    /// keep pace with the stations' hand-ons (a starved worker holding the vault's write lock
+    /// would hold them up).
+    pub fn in_background(data_dir: PathBuf, candidate_present: CandidatePresent) -> ScoringWorker {
+        ScoringWorker { lowered: true, ..ScoringWorker::new(data_dir, candidate_present) }
     }
 
     /// Starts the worker (once) or wakes it: there may be work.
@@ -50,8 +60,14 @@ impl ScoringWorker {
             return;
         }
         let (tx, rx) = mpsc::channel();
-        let (data_dir, present) = (self.data_dir.clone(), self.candidate_present.clone());
-        match std::thread::Builder::new().name("scoring-worker".into()).spawn(move || run(&rx, &data_dir, &*present)) {
+        let (data_dir, present, lowered) = (self.data_dir.clone(), self.candidate_present.clone(), self.lowered);
+        let body = move || {
+            if lowered {
+                lower_this_threads_priority();
+            }
+            run(&rx, &data_dir, &*present)
+        };
+        match std::thread::Builder::new().name("scoring-worker".into()).spawn(body) {
             Ok(_) => *wake = Some(tx),
             Err(error) => tracing::error!(%error, "cannot start the scoring worker"),
         }
@@ -66,9 +82,9 @@ struct Worker {
     resumed: bool,
 }
 
-/// The nice value of the scoring worker's thread, and so of the model runtime's threads it
-/// starts (Linux: a new thread inherits its creator's): whatever the queue holds, the kiosk's
-/// page and commands get the cores first.
+/// The nice value of the desktop app's scoring worker ([`ScoringWorker::in_background`]), and
+/// so of the model runtime's threads it starts (Linux: a new thread inherits its creator's):
+/// whatever the queue holds, the kiosk's page and commands get the cores first.
 pub const SCORING_NICE: i32 = 19;
 
 /// Lowers the calling thread's priority to [`SCORING_NICE`] (Linux; elsewhere nothing).
@@ -80,7 +96,6 @@ fn lower_this_threads_priority() {
 }
 
 fn run(wake: &Receiver<()>, data_dir: &std::path::Path, candidate_present: &(dyn Fn() -> bool + Send + Sync)) {
-    lower_this_threads_priority();
     let mut worker = Worker::default();
     loop {
         let mut idle = true;
