@@ -278,7 +278,8 @@ impl App {
 
     /// What an X selection of this app's display holds ("clipboard" or "primary").
     pub fn selection(&self, which: &str) -> Result<String> {
-        let out = Command::new("xsel").args([&format!("--{which}"), "--output", "--display", &self.display]).output()?;
+        let out =
+            Command::new("xsel").args([&format!("--{which}"), "--output", "--display", &self.display]).output()?;
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     }
 

@@ -629,7 +629,10 @@ async fn the_kiosk_refuses_bad_codes_records_a_refusal_and_keeps_to_its_commands
     app.click("[data-testid=kiosk-consent-no]").await?;
     wait_screen(&app, "declined", 10).await?;
     let (clipboard, primary) = (app.selection("clipboard")?, app.selection("primary")?);
-    ensure!(clipboard.is_empty() && primary.is_empty(), "after the visit: clipboard {clipboard:?}, primary {primary:?}");
+    ensure!(
+        clipboard.is_empty() && primary.is_empty(),
+        "after the visit: clipboard {clipboard:?}, primary {primary:?}"
+    );
     app.screenshot(&screenshot_path("kiosk-declined-zh")).await?;
     app.click("[data-testid=kiosk-declined-done]").await?;
     wait_screen(&app, "welcome", 20).await?;
@@ -689,10 +692,8 @@ async fn the_kiosk_refuses_bad_codes_records_a_refusal_and_keeps_to_its_commands
     ensure!(consent.iter().any(|e| e["action"] == "interview.advance"), "the refusal is not recorded: {consent:?}");
     let users = cli.ok(&["audit", "list", "--user", "auditor", "--object", "user:", "--json"])?;
     ensure!(!users.contains("intruder"), "an account was created from the kiosk");
-    let exits = audit(&cli, "user:")?
-        .into_iter()
-        .filter(|e| e["action"] == "kiosk.exit" && e["outcome"] == "failed")
-        .count();
+    let exits =
+        audit(&cli, "user:")?.into_iter().filter(|e| e["action"] == "kiosk.exit" && e["outcome"] == "failed").count();
     ensure!(exits == 5, "{exits} failed staff exits audited, not 5");
     Ok(())
 }
