@@ -55,7 +55,7 @@ ADMIN_PASSWORD = "a long enough admin password"
 # ICMPv6 the kernel sends by itself when an interface comes up (router and neighbour
 # solicitations, MLD reports): link housekeeping, not an attempt by any program.
 KERNEL_ICMPV6 = {130, 131, 132, 133, 134, 135, 136, 143}
-WORKLOADS = ["demo", "score-queue", "eval", "windows", "api", "office", "station-window"]
+WORKLOADS = ["demo", "score-queue", "eval", "windows", "api", "office", "station-window", "kiosk-session"]
 
 
 def say(message: str) -> None:
@@ -629,6 +629,32 @@ def wl_station_window(ctx: Context) -> None:
     e2e_workload(ctx, "station-window", "office::a_candidate_takes_a_whole_interview_in_a_stations_kiosk_window")
 
 
+def wl_kiosk_session(ctx: Context) -> None:
+    """The kiosk station's session (installer/kiosk-session): the kiosk as the only client of cage,
+    the Wayland kiosk compositor, and Xwayland, which the package recommends — new programs that
+    could reach out. On cage's headless backend, as `nobody` (cage refuses root), for 10 s; it
+    must still be running then. (cage 0.1.4 logs a failed output test every frame here and draws
+    nothing; its log goes beside the trace, not into the checked directories.)"""
+    name = "kiosk-session"
+    data = ctx.workdir / "kiosk-session-data"
+    log = ctx.workdir / name / "cage.log"
+    script = f"""
+set -euo pipefail
+chmod 755 {ctx.workdir} {ctx.workdir / name}
+mkdir -p {data}
+chown -R nobody:nogroup "$HOME" "$XDG_RUNTIME_DIR" "$PWD" {data}
+rc=0
+WLR_BACKENDS=headless WLR_LIBINPUT_NO_DEVICES=1 timeout 10 setpriv --reuid=nobody --regid=nogroup --clear-groups \
+  cage -d -- {ctx.app} --data-dir {data} kiosk >{log} 2>&1 || rc=$?
+[ "$rc" -eq 124 ] || {{ echo "the kiosk under cage ended by itself (exit $rc)"; grep -v 'output test failed' {log} | tail -20; exit 1; }}
+grep -q "starting the desktop app mode=Kiosk" {data}/logs/interview-kiosk.*.log
+echo "the kiosk ran 10 s as cage's only client"
+"""
+    status, output = traced(ctx, name, ["bash", "-c", script], {"INTERVIEW_KIOSK_DATA_DIR": str(data)}, 120)
+    if status == 0 and "ran 10 s as cage's only client" not in output:
+        ctx.failures.append(f"{name}: the kiosk did not run under cage\n{output[-2000:]}")
+
+
 RUNNERS = {
     "demo": wl_demo,
     "score-queue": wl_score_queue,
@@ -637,6 +663,7 @@ RUNNERS = {
     "api": wl_api,
     "office": wl_office,
     "station-window": wl_station_window,
+    "kiosk-session": wl_kiosk_session,
 }
 
 
