@@ -36,7 +36,8 @@ fi
 # Zero egress (`make test-egress`): iproute2 makes the test's network namespaces, strace names
 # every process and thread that tries to connect. The kiosk station's session (the package
 # recommends them; `make package-test` verifies its unit and starts the kiosk under cage's
-# headless backend): cage, xwayland, kbd (chvt).
+# headless backend): cage, xwayland, kbd (chvt). The kiosk window's guards are tested under a
+# stock window manager (openbox, on Xvfb) with synthetic key presses and window requests (xdotool).
 APT_PACKAGES=(
   build-essential pkg-config curl file
   libssl-dev libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev
@@ -46,7 +47,7 @@ APT_PACKAGES=(
   python3-venv espeak-ng poppler-utils libnss3-tools openssl
   libclang-dev libasound2-dev libvpx-dev libopus-dev ffmpeg
   iproute2 strace
-  cage xwayland kbd
+  cage xwayland kbd openbox xdotool
 )
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

@@ -43,12 +43,12 @@ pub fn run(data_dir: PathBuf, mode: Mode) -> anyhow::Result<()> {
         .invoke_handler(builder.invoke_handler())
         .register_asynchronous_uri_scheme_protocol(crate::media_protocol::SCHEME, crate::media_protocol::handle)
         .on_window_event(|window, event| {
-            // In release builds the kiosk window cannot be closed from the keyboard or the
-            // window system; a member of staff closes it with the station's password
-            // (`kiosk_exit`, which ends the app without a close request).
+            // The kiosk window cannot be closed from the keyboard or the window system (also in
+            // a debug build: the window-manager test sends Alt+F4); a member of staff closes it
+            // with the station's password (`kiosk_exit`, which ends the app without a close
+            // request).
             if let tauri::WindowEvent::CloseRequested { api, .. } = event
                 && window.label() == KIOSK_WINDOW
-                && !cfg!(debug_assertions)
             {
                 tracing::warn!("a close of the kiosk window was refused");
                 api.prevent_close();
@@ -94,7 +94,8 @@ pub fn run(data_dir: PathBuf, mode: Mode) -> anyhow::Result<()> {
                         let size = monitor.size().to_logical::<f64>(monitor.scale_factor());
                         window = window.inner_size(size.width, size.height).position(0.0, 0.0);
                     }
-                    window.build()?;
+                    let window = window.build()?;
+                    crate::window_watch::install(&window, app.state::<AppState>().station.guard())?;
                     // The kiosk stays signed in across an idle day; scoring runs between visits.
                     app.state::<AppState>().wake_scoring();
                 }

@@ -12,7 +12,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use capture::devices::DeviceChoice;
-use capture::kiosk::{Controls, KioskEvent, Limits, Phase};
+use capture::kiosk::{Controls, KioskEvent, Limits, Phase, WindowGuard};
 use capture::{
     AudioSource, Capture, CaptureError, CaptureEvent, CaptureSettings, DeviceKind, Feedback, SyntheticCamera,
     SyntheticControl, SyntheticMicrophone, VideoSource,
@@ -189,6 +189,9 @@ pub struct Station {
     controls: Arc<Mutex<Arc<Controls>>>,
     busy: Arc<AtomicBool>,
     sink: Arc<Mutex<Option<SignalSink>>>,
+    /// Set by the kiosk window's watch (`crate::window_watch`): the countdowns stop while the
+    /// window is away.
+    guard: Arc<WindowGuard>,
 }
 
 impl std::fmt::Debug for Station {
@@ -205,7 +208,13 @@ impl Station {
             controls: Arc::new(Mutex::new(Arc::new(Controls::default()))),
             busy: Arc::new(AtomicBool::new(false)),
             sink: Arc::new(Mutex::new(None)),
+            guard: Arc::new(WindowGuard::default()),
         }
+    }
+
+    /// The kiosk window's guard, for the window's watch.
+    pub fn guard(&self) -> Arc<WindowGuard> {
+        self.guard.clone()
     }
 
     /// Where signals go from now on (the page subscribes once per load).
@@ -281,7 +290,7 @@ impl Station {
         if self.busy.swap(true, Ordering::SeqCst) {
             return Err(ShellError::KioskBusy);
         }
-        fresh_controls(&self.controls);
+        fresh_controls(&self.controls, &self.guard);
         self.send(job).inspect_err(|_| self.busy.store(false, Ordering::SeqCst))
     }
 
@@ -296,6 +305,7 @@ impl Station {
                 sink: self.sink.clone(),
                 busy: self.busy.clone(),
                 controls: self.controls.clone(),
+                guard: self.guard.clone(),
             };
             std::thread::Builder::new()
                 .name("kiosk-station".into())
@@ -311,8 +321,8 @@ impl Station {
 }
 
 /// New controls for the next countdown (so an earlier "ready" cannot end the next one).
-fn fresh_controls(slot: &Mutex<Arc<Controls>>) -> Arc<Controls> {
-    let controls = Arc::new(Controls::default());
+fn fresh_controls(slot: &Mutex<Arc<Controls>>, guard: &Arc<WindowGuard>) -> Arc<Controls> {
+    let controls = Arc::new(Controls::guarded(guard.clone()));
     if let Ok(mut current) = slot.lock() {
         *current = controls.clone();
     }
@@ -332,6 +342,7 @@ struct Runner {
     sink: Arc<Mutex<Option<SignalSink>>>,
     busy: Arc<AtomicBool>,
     controls: Arc<Mutex<Arc<Controls>>>,
+    guard: Arc<WindowGuard>,
 }
 
 /// Sends `signal` to the page, if one is watching.
@@ -456,7 +467,7 @@ impl Runner {
         });
         // The answer's countdown, nothing recorded: `prepare` counts down until "start now",
         // which the candidate's "finished" also sets.
-        let controls = fresh_controls(&self.controls);
+        let controls = fresh_controls(&self.controls, &self.guard);
         let answering = Limits { prep_ms: limits.answer_ms, ..*limits };
         capture::kiosk::prepare(&answering, &controls, &mut |event| {
             self.pump(capture, Duration::ZERO);
@@ -583,5 +594,7 @@ fn kiosk_event_signal(event: KioskEvent) -> KioskSignal {
         KioskEvent::Resumed { .. } => KioskSignal::Resumed,
         KioskEvent::CallClerk { message } => KioskSignal::CallClerk { message: message.into() },
         KioskEvent::SegmentSaved { .. } => KioskSignal::Saved,
+        KioskEvent::WindowLeft { message } => KioskSignal::Paused { device: "window".into(), message: message.into() },
+        KioskEvent::WindowBack => KioskSignal::Resumed,
     }
 }

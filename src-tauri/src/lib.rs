@@ -32,6 +32,7 @@ mod selftest;
 mod staff_cli;
 mod state;
 mod vault_cli;
+mod window_watch;
 
 /// The process's entry point (`src/main.rs` calls nothing else): it makes sure the process
 /// started with the environment the libraries must read (see `cli::ensure_environment`).

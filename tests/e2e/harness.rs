@@ -72,16 +72,28 @@ impl App {
 
     /// The staff window under `installer/with-keyring`, with more environment for the app.
     pub async fn launch_staff(data_dir: &Path, keyring: &Path, password: &str, env: &[(&str, &str)]) -> Result<App> {
-        App::start_with(data_dir, &[], env, Some((keyring, password)), &[]).await
+        App::start_with(data_dir, &[], env, Some((keyring, password)), &[], false).await
     }
 
     /// The candidates' kiosk window (`interview-kiosk kiosk`), with the keyring as above.
     pub async fn launch_kiosk(data_dir: &Path, keyring: &Path, password: &str, env: &[(&str, &str)]) -> Result<App> {
-        App::start_with(data_dir, &[], env, Some((keyring, password)), &["kiosk"]).await
+        App::start_with(data_dir, &[], env, Some((keyring, password)), &["kiosk"], false).await
+    }
+
+    /// The kiosk window as above, under a stock window manager (openbox with Debian's default
+    /// configuration: its key bindings reveal the desktop, switch workspaces, open the window
+    /// menu) — a station set up without the kiosk session.
+    pub async fn launch_kiosk_in_openbox(
+        data_dir: &Path,
+        keyring: &Path,
+        password: &str,
+        env: &[(&str, &str)],
+    ) -> Result<App> {
+        App::start_with(data_dir, &[], env, Some((keyring, password)), &["kiosk"], true).await
     }
 
     async fn start(data_dir: &Path, env: Env<'_>, keyring: Option<(&Path, &str)>, args: &[&str]) -> Result<App> {
-        App::start_with(data_dir, env, &[], keyring, args).await
+        App::start_with(data_dir, env, &[], keyring, args, false).await
     }
 
     async fn start_with(
@@ -90,10 +102,14 @@ impl App {
         vars: &[(&str, &str)],
         keyring: Option<(&Path, &str)>,
         args: &[&str],
+        window_manager: bool,
     ) -> Result<App> {
         let binary = app_binary()?;
         let mut children = Children(Vec::new());
         let display = start_xvfb(&mut children)?;
+        if window_manager {
+            start_openbox(&mut children, &display)?;
+        }
         let port = free_port()?;
         let native_port = free_port()?;
         let mut driver = match keyring {
@@ -254,6 +270,17 @@ impl App {
         Ok(())
     }
 
+    /// Runs an X client (xdotool, xprop, xwininfo) on this app's display and returns its output.
+    pub fn x(&self, program: &str, args: &[&str]) -> Result<String> {
+        let out = Command::new(program)
+            .args(args)
+            .env("DISPLAY", &self.display)
+            .output()
+            .with_context(|| format!("{program}; is it installed? run installer/setup.sh"))?;
+        ensure!(out.status.success(), "{program} {args:?} failed: {}", String::from_utf8_lossy(&out.stderr).trim());
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
     /// The names of the top-level windows on this app's display (`xwininfo -tree`).
     pub fn window_names(&self) -> Result<String> {
         let out = Command::new("xwininfo").args(["-root", "-tree", "-display", &self.display]).output()?;
@@ -401,6 +428,28 @@ fn start_xvfb(children: &mut Children) -> Result<String> {
     BufReader::new(stdout).read_line(&mut line)?;
     let number: u32 = line.trim().parse().with_context(|| format!("Xvfb printed {line:?}, not a display number"))?;
     Ok(format!(":{number}"))
+}
+
+/// Starts openbox on `display` and waits (at most 10 s) until it manages the screen.
+fn start_openbox(children: &mut Children, display: &str) -> Result<()> {
+    children
+        .spawn(
+            Command::new("openbox")
+                .arg("--sm-disable")
+                .env("DISPLAY", display)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null()),
+        )
+        .context("starting openbox (run installer/setup.sh)")?;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let out = Command::new("xprop").args(["-root", "-display", display, "_NET_SUPPORTING_WM_CHECK"]).output()?;
+        if String::from_utf8_lossy(&out.stdout).contains("window id") {
+            return Ok(());
+        }
+        ensure!(Instant::now() < deadline, "openbox did not take the screen within 10 s");
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 fn free_port() -> Result<u16> {

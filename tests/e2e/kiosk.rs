@@ -556,6 +556,8 @@ async fn a_candidate_takes_a_full_interview_at_the_kiosk() -> Result<()> {
     let events: Vec<&str> =
         entries.iter().filter_map(|e| e["action"].as_str()).filter(|a| a.starts_with("capture.")).collect();
     ensure!(events.iter().any(|a| a.contains("camera_lost")), "the camera's loss is not audited: {events:?}");
+    // Nobody moved the window: on a bare X server the window's watch sees no departure.
+    ensure!(!events.iter().any(|a| a.contains("kiosk_left")), "a departure nobody made: {events:?}");
     Ok(())
 }
 

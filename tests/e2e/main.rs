@@ -4,6 +4,7 @@
 mod cli;
 mod harness;
 mod kiosk;
+mod kiosk_guard;
 mod office;
 mod reports;
 mod sockets;

@@ -594,7 +594,12 @@ export type FlagKind =
 /**  No face in a proctoring still. */
 "face_absent" | 
 /**  More than one face in a proctoring still. */
-"multiple_faces";
+"multiple_faces" | 
+/**
+ *  The kiosk window was hidden, lost the focus or left full screen during the question
+ *  (seen by the station, not by scoring).
+ */
+"left_kiosk";
 
 /**  Where a flag stands in the human review. */
 export type FlagStatus = 

@@ -6,7 +6,8 @@
 
 use std::collections::HashSet;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use interview::Localized;
@@ -67,17 +68,71 @@ pub enum KioskEvent {
     SegmentSaved {
         index: u32,
     },
+    /// The kiosk window was hidden, lost the focus or left full screen: the countdown is
+    /// paused until it is back in front.
+    WindowLeft {
+        message: Localized,
+    },
+    WindowBack,
 }
 
-/// What the candidate (through the page) or the clerk asks for while a question runs.
+/// Whether the kiosk window is where the candidate must see it — in front, focused, full
+/// screen. The shell's window watch sets it; a countdown stops while the window is away, and
+/// an answer being recorded keeps a `kiosk_left` event (audited, and flagged for the reviewer)
+/// for every departure, however short.
+#[derive(Debug, Default)]
+pub struct WindowGuard {
+    away: AtomicBool,
+    departures: AtomicU32,
+}
+
+impl WindowGuard {
+    /// The window left; counted once until [`WindowGuard::back`].
+    pub fn left(&self) {
+        if !self.away.swap(true, Ordering::SeqCst) {
+            self.departures.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+    /// The window is in front again.
+    pub fn back(&self) {
+        self.away.store(false, Ordering::SeqCst);
+    }
+    pub fn is_away(&self) -> bool {
+        self.away.load(Ordering::SeqCst)
+    }
+    /// Departures since the guard was made.
+    pub fn departures(&self) -> u32 {
+        self.departures.load(Ordering::SeqCst)
+    }
+}
+
+/// What the candidate is told when the window comes back after it was hidden.
+pub fn window_left_message() -> Localized {
+    Localized::new(
+        "面试窗口刚才被隐藏，作答和计时已暂停，窗口恢复后自动继续。此事已记录，供工作人员查看。",
+        "The interview window was hidden: your answer and its timer paused and continue by themselves now that it is back. This has been noted for the staff.",
+    )
+}
+
+/// What the candidate (through the page) or the clerk asks for while a question runs, and the
+/// station's window guard.
 #[derive(Debug, Default)]
 pub struct Controls {
     start_now: AtomicBool,
     finish: AtomicBool,
     abandon: AtomicBool,
+    guard: Arc<WindowGuard>,
+    /// The guard's departures when these controls were made: later ones happened during this
+    /// question (its preparation included).
+    departures_before: u32,
 }
 
 impl Controls {
+    /// Controls for one countdown of a station whose window `guard` watches.
+    pub fn guarded(guard: Arc<WindowGuard>) -> Controls {
+        let departures_before = guard.departures();
+        Controls { guard, departures_before, ..Controls::default() }
+    }
     /// "I am ready": ends the preparation early.
     pub fn start_now(&self) {
         self.start_now.store(true, Ordering::SeqCst);
@@ -114,21 +169,37 @@ pub struct AnswerOutcome {
 /// A paused answer calls the clerk after this long.
 pub const CALL_CLERK_AFTER: Duration = Duration::from_secs(30);
 
-/// The preparation countdown: ends when the time is up or the candidate starts early.
+/// The preparation countdown: ends when the time is up or the candidate starts early; its clock
+/// stops while the window is away.
 pub fn prepare(limits: &Limits, controls: &Controls, on_event: &mut dyn FnMut(KioskEvent)) {
-    let started = Instant::now();
     let total = Duration::from_millis(limits.prep_ms);
+    let mut active = Duration::ZERO;
+    let mut last_tick = Instant::now();
+    let mut away = false;
     while !controls.start_now.load(Ordering::SeqCst) {
-        let elapsed = started.elapsed();
-        if elapsed >= total {
+        let now = Instant::now();
+        if !away {
+            active += now - last_tick;
+        }
+        last_tick = now;
+        if active >= total {
             break;
         }
+        match (away, controls.guard.is_away()) {
+            (false, true) => on_event(KioskEvent::WindowLeft { message: window_left_message() }),
+            (true, false) => on_event(KioskEvent::WindowBack),
+            _ => {}
+        }
+        away = controls.guard.is_away();
         on_event(KioskEvent::Countdown {
             phase: Phase::Preparing,
-            remaining_ms: (total - elapsed).as_millis() as u64,
+            remaining_ms: (total - active).as_millis() as u64,
             total_ms: limits.prep_ms,
         });
-        std::thread::sleep(Duration::from_millis(100).min(total - elapsed));
+        std::thread::sleep(Duration::from_millis(100).min(total - active));
+    }
+    if away {
+        on_event(KioskEvent::WindowBack);
     }
 }
 
@@ -195,7 +266,16 @@ pub fn record_answer(
     let answer_id = store.begin_answer(interview_id, question_id)?;
     controls.reset();
     capture.record()?;
-    let mut run = Run { answer_id, down: HashSet::new(), paused_at: None, clerk_called: false, faults: 0, saved: 0 };
+    let mut run = Run {
+        answer_id,
+        down: HashSet::new(),
+        away: false,
+        departures: controls.departures_before,
+        paused_at: None,
+        clerk_called: false,
+        faults: 0,
+        saved: 0,
+    };
     let mut active = Duration::ZERO;
     let mut last_tick = Instant::now();
     let mut stopping = false;
@@ -207,6 +287,7 @@ pub fn record_answer(
             active += now - last_tick;
         }
         last_tick = now;
+        watch_window(store, controls, &mut run, on_event)?;
         let limit = Duration::from_millis(limits.answer_ms);
         if !stopping {
             abandoned = controls.abandon.load(Ordering::SeqCst);
@@ -270,7 +351,7 @@ pub fn record_answer(
             CaptureEvent::DeviceBack { kind } => {
                 run.down.remove(&kind);
                 store.capture_event(answer_id, &format!("{}_back", kind.as_str()))?;
-                if run.down.is_empty() {
+                if run.down.is_empty() && !run.away {
                     run.paused_at = None;
                     run.clerk_called = false;
                     on_event(KioskEvent::Resumed { device: kind });
@@ -293,9 +374,46 @@ pub fn record_answer(
     Ok(AnswerOutcome { answer_id, committed, segments: run.saved, faults: run.faults, stats })
 }
 
+/// The window guard during an answer: each departure (also one during the preparation, or one
+/// too short to be seen as away here) is a `kiosk_left` event; while away, the clock stops.
+fn watch_window(
+    store: &mut dyn AnswerStore,
+    controls: &Controls,
+    run: &mut Run,
+    on_event: &mut dyn FnMut(KioskEvent),
+) -> Result<(), CaptureError> {
+    let departures = controls.guard.departures();
+    if departures > run.departures {
+        run.departures = departures;
+        tracing::warn!(answer_id = run.answer_id, "the kiosk window left the front during an answer");
+        store.capture_event(run.answer_id, "kiosk_left")?;
+    }
+    let away = controls.guard.is_away();
+    if away && !run.away {
+        run.away = true;
+        if run.paused_at.is_none() {
+            run.paused_at = Some(Instant::now());
+        }
+        on_event(KioskEvent::WindowLeft { message: window_left_message() });
+    } else if !away && run.away {
+        run.away = false;
+        store.capture_event(run.answer_id, "kiosk_back")?;
+        if run.down.is_empty() {
+            run.paused_at = None;
+            run.clerk_called = false;
+            on_event(KioskEvent::WindowBack);
+        }
+    }
+    Ok(())
+}
+
 struct Run {
     answer_id: i64,
     down: HashSet<DeviceKind>,
+    /// The window is away (the answer is paused for it).
+    away: bool,
+    /// The guard's departures already recorded.
+    departures: u32,
     paused_at: Option<Instant>,
     clerk_called: bool,
     faults: u32,

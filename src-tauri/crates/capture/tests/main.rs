@@ -235,6 +235,55 @@ fn a_camera_pulled_mid_answer_pauses_audits_and_resumes_in_a_new_segment() {
     assert!(gap >= 2000, "no pause between video segments: {video:?}");
 }
 
+/// The window guard: a departure during the preparation stops its clock and is recorded once the
+/// answer begins; one during the answer pauses it (its clock stops) until the window is back.
+/// Every departure is audited and the answer carries one "left the kiosk" flag.
+#[test]
+fn a_kiosk_window_that_leaves_pauses_the_countdowns_and_is_recorded_for_the_answer() {
+    let mut f = fixture(2, 0);
+    let control = SyntheticControl::new();
+    let capture = synthetic(&control, 16_000);
+    let limits = Limits::new(1, 2, 0, 0);
+    let guard = Arc::new(kiosk::WindowGuard::default());
+    let controls = Controls::guarded(guard.clone());
+    // Away for 1 s from 0.2 s into the 1 s preparation, then for 1.5 s from 0.5 s into the answer.
+    let away = guard.clone();
+    let mover = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(200));
+        away.left();
+        std::thread::sleep(Duration::from_millis(1000));
+        away.back();
+        std::thread::sleep(Duration::from_millis(1300));
+        away.left();
+        std::thread::sleep(Duration::from_millis(1500));
+        away.back();
+    });
+    let mut events: Vec<KioskEvent> = Vec::new();
+    let started = std::time::Instant::now();
+    kiosk::prepare(&limits, &controls, &mut |e| events.push(e));
+    let prepared = started.elapsed();
+    let outcome = f.answer(&capture, 0, &limits, &controls, &mut |e| events.push(e)).unwrap();
+    let total = started.elapsed();
+    mover.join().unwrap();
+    capture.shutdown();
+
+    assert!(prepared >= Duration::from_millis(1900), "the preparation ran on while away: {prepared:?}");
+    assert!(total >= Duration::from_millis(4400), "the answer ran on while away: {total:?}");
+    assert!(outcome.committed, "{outcome:?}");
+    let left = events.iter().filter(|e| matches!(e, KioskEvent::WindowLeft { .. })).count();
+    let back = events.iter().filter(|e| matches!(e, KioskEvent::WindowBack)).count();
+    assert_eq!((left, back), (2, 2));
+    let actions: Vec<String> = f
+        .vault
+        .audit_log(&f.auditor, Some(&format!("answer:{}", outcome.answer_id)), 1000)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.action)
+        .collect();
+    let count = |a: &str| actions.iter().filter(|x| *x == a).count();
+    assert_eq!((count("capture.kiosk_left"), count("capture.kiosk_back")), (2, 1), "{actions:?}");
+}
+
 #[test]
 fn a_stalled_microphone_is_a_fault_too_and_attempts_are_enforced() {
     let mut f = fixture(2, 0);

@@ -37,6 +37,8 @@ const ACTIONS: &[(&str, &str, &str)] = &[
     ("capture.camera_lost", "摄像头断开", "Camera lost"),
     ("capture.clerk_called", "考生请求工作人员协助", "Candidate called for staff"),
     ("capture.encoder_failed", "录像编码失败", "Video encoding failed"),
+    ("capture.kiosk_back", "面试窗口恢复", "Interview window back in front"),
+    ("capture.kiosk_left", "作答时面试窗口被隐藏", "Interview window hidden during an answer"),
     ("capture.microphone_back", "麦克风恢复", "Microphone back"),
     ("capture.microphone_lost", "麦克风断开", "Microphone lost"),
     ("capture.recovered", "恢复中断的录像", "Interrupted recording recovered"),

@@ -17,15 +17,19 @@ pub enum FlagKind {
     FaceAbsent,
     /// More than one face in a proctoring still.
     MultipleFaces,
+    /// The kiosk window was hidden, lost the focus or left full screen during the question
+    /// (seen by the station, not by scoring).
+    LeftKiosk,
 }
 
 impl FlagKind {
-    pub const ALL: [FlagKind; 5] = [
+    pub const ALL: [FlagKind; 6] = [
         FlagKind::NoSpeech,
         FlagKind::WrongLanguage,
         FlagKind::LongSilence,
         FlagKind::FaceAbsent,
         FlagKind::MultipleFaces,
+        FlagKind::LeftKiosk,
     ];
 
     /// The stored and serialised name (the vault's `flags.kind` column, IPC).
@@ -36,6 +40,16 @@ impl FlagKind {
             FlagKind::LongSilence => "long_silence",
             FlagKind::FaceAbsent => "face_absent",
             FlagKind::MultipleFaces => "multiple_faces",
+            FlagKind::LeftKiosk => "left_kiosk",
+        }
+    }
+
+    /// The flag a capture event of an answer raises at once (`vault::record_capture_event`):
+    /// what the station saw, which scoring cannot see in the recording.
+    pub fn of_capture_event(event: &str) -> Option<FlagKind> {
+        match event {
+            "kiosk_left" => Some(FlagKind::LeftKiosk),
+            _ => None,
         }
     }
 

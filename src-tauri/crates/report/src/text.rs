@@ -156,6 +156,7 @@ pub fn flag_name(kind: FlagKind) -> T {
         FlagKind::LongSilence => T("长时间沉默", "Long silence"),
         FlagKind::FaceAbsent => T("画面中无人脸", "No face in view"),
         FlagKind::MultipleFaces => T("画面中有多人", "More than one face in view"),
+        FlagKind::LeftKiosk => T("作答时面试窗口被隐藏", "Interview window hidden during the answer"),
     }
 }
 

@@ -167,6 +167,36 @@ fn flags_are_confirmed_or_dismissed_once_by_a_clerk_and_never_by_an_auditor() {
     assert_eq!(audit_outcomes(&f, "review.flag"), ["failed", "failed"]);
 }
 
+/// The station's window guard: an answer during which the kiosk window left the front carries
+/// one "left the kiosk" flag however often it left (each departure is audited), beside the
+/// flags scoring raises; a device event raises none.
+#[test]
+fn a_kiosk_window_that_left_during_an_answer_flags_it_once_and_audits_each_time() {
+    let mut f = Fixture::new();
+    let (interview, answer) = f.answer();
+    f.vault.record_capture_event(&f.kiosk, answer, "camera_lost").unwrap();
+    for _ in 0..3 {
+        f.vault.record_capture_event(&f.kiosk, answer, "kiosk_left").unwrap();
+        f.vault.record_capture_event(&f.kiosk, answer, "kiosk_back").unwrap();
+    }
+    f.vault.store_media(&f.kiosk, answer, "video", &mut [1u8, 2, 3].as_slice()).unwrap();
+    f.vault.finish_answer(&f.kiosk, answer, true).unwrap();
+    f.vault.advance_interview(&f.kiosk, interview, InterviewEvent::Finish).unwrap();
+    f.vault
+        .record_scoring(
+            interview,
+            &ScoringRecord { model_versions: "test".into(), transcripts: vec![], scores: vec![], flags: vec![] },
+        )
+        .unwrap();
+    let flags = f.vault.interview_record(&f.clerk, interview).unwrap().flags;
+    let kinds: Vec<_> = flags.iter().map(|f| (f.kind, f.answer_id, f.status)).collect();
+    assert_eq!(kinds, [(FlagKind::LeftKiosk, Some(answer), FlagStatus::Open)]);
+    assert_eq!(audit_outcomes(&f, "capture.kiosk_left"), ["ok", "ok", "ok"]);
+    assert_eq!(audit_outcomes(&f, "capture.kiosk_back"), ["ok", "ok", "ok"]);
+    f.vault.review_flag(&f.clerk, flags[0].id, true).unwrap();
+    assert_eq!(f.vault.interview_record(&f.clerk, interview).unwrap().flags[0].status, FlagStatus::Confirmed);
+}
+
 #[test]
 fn a_second_rater_sees_the_request_until_they_rate() {
     let mut f = Fixture::new();

@@ -275,7 +275,20 @@ impl Vault {
         if event.is_empty() || !event.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
             return Err(VaultError::Corrupt(format!("capture event name {event:?}")));
         }
-        self.write(session, &format!("capture.{event}"), &format!("answer:{answer_id}"), |_| Ok(()))
+        let flag = interview::FlagKind::of_capture_event(event);
+        let now = self.now();
+        self.write(session, &format!("capture.{event}"), &format!("answer:{answer_id}"), |tx| {
+            // One flag per answer and kind: the audit entries count the events.
+            if let Some(kind) = flag {
+                tx.execute(
+                    "INSERT INTO flags (interview_id, answer_id, kind, detail_json, created_at)
+                     SELECT interview_id, id, ?2, '{}', ?3 FROM answers a WHERE a.id = ?1
+                       AND NOT EXISTS (SELECT 1 FROM flags f WHERE f.answer_id = a.id AND f.kind = ?2)",
+                    rusqlite::params![answer_id, kind.as_str(), now],
+                )?;
+            }
+            Ok(())
+        })
     }
 
     /// Decrypts a media file into `out`, checking every chunk.
