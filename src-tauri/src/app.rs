@@ -96,6 +96,7 @@ pub fn run(data_dir: PathBuf, mode: Mode) -> anyhow::Result<()> {
                     }
                     let window = window.build()?;
                     crate::window_watch::install(&window, app.state::<AppState>().station.guard())?;
+                    crate::window_watch::install_page_watch(&window, app.state::<AppState>().inner().clone())?;
                     // The kiosk stays signed in across an idle day; scoring runs between visits.
                     app.state::<AppState>().wake_scoring();
                 }

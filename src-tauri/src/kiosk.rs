@@ -192,6 +192,9 @@ pub struct Station {
     /// Set by the kiosk window's watch (`crate::window_watch`): the countdowns stop while the
     /// window is away.
     guard: Arc<WindowGuard>,
+    /// How the last practice or attempt ended (`AnswerDone`, `PracticeDone`), for a page that
+    /// is reloaded after it was told.
+    outcome: Arc<Mutex<Option<KioskSignal>>>,
 }
 
 impl std::fmt::Debug for Station {
@@ -209,7 +212,13 @@ impl Station {
             busy: Arc::new(AtomicBool::new(false)),
             sink: Arc::new(Mutex::new(None)),
             guard: Arc::new(WindowGuard::default()),
+            outcome: Arc::new(Mutex::new(None)),
         }
+    }
+
+    /// How the last practice or attempt ended, unless another one has begun since.
+    pub fn last_outcome(&self) -> Option<KioskSignal> {
+        self.outcome.lock().ok().and_then(|o| o.clone())
     }
 
     /// The kiosk window's guard, for the window's watch.
@@ -291,6 +300,9 @@ impl Station {
             return Err(ShellError::KioskBusy);
         }
         fresh_controls(&self.controls, &self.guard);
+        if let Ok(mut outcome) = self.outcome.lock() {
+            *outcome = None;
+        }
         self.send(job).inspect_err(|_| self.busy.store(false, Ordering::SeqCst))
     }
 
@@ -306,6 +318,7 @@ impl Station {
                 busy: self.busy.clone(),
                 controls: self.controls.clone(),
                 guard: self.guard.clone(),
+                outcome: self.outcome.clone(),
             };
             std::thread::Builder::new()
                 .name("kiosk-station".into())
@@ -343,6 +356,7 @@ struct Runner {
     busy: Arc<AtomicBool>,
     controls: Arc<Mutex<Arc<Controls>>>,
     guard: Arc<WindowGuard>,
+    outcome: Arc<Mutex<Option<KioskSignal>>>,
 }
 
 /// Sends `signal` to the page, if one is watching.
@@ -376,6 +390,14 @@ fn pump(capture: &Capture, sink: &Mutex<Option<SignalSink>>, wait: Duration) {
 impl Runner {
     fn emit(&self, signal: KioskSignal) {
         emit_to(&self.sink, signal);
+    }
+
+    /// Tells the page how a practice or attempt ended, and keeps it for a reloaded page.
+    fn ended(&self, signal: KioskSignal) {
+        if let Ok(mut outcome) = self.outcome.lock() {
+            *outcome = Some(signal.clone());
+        }
+        self.emit(signal);
     }
 
     fn run(mut self, jobs: Receiver<Job>) {
@@ -478,7 +500,7 @@ impl Runner {
                 other => other,
             });
         });
-        self.emit(KioskSignal::PracticeDone);
+        self.ended(KioskSignal::PracticeDone);
     }
 
     /// One attempt: preparation (with the preview), then recording into the vault or the
@@ -531,7 +553,10 @@ impl Runner {
             }
         };
         if let Some(done) = done {
-            emit(KioskSignal::AnswerDone { committed: done.outcome.committed, attempts_left: done.attempts_left });
+            self.ended(KioskSignal::AnswerDone {
+                committed: done.outcome.committed,
+                attempts_left: done.attempts_left,
+            });
         }
         Ok(())
     }

@@ -39,10 +39,38 @@ pub struct PendingRecovery {
     pub confirm: Vec<u32>,
 }
 
-/// The candidate at the kiosk: the interview checked in and what the kiosk may show of it.
+/// The candidate at the kiosk: the interview checked in, what the kiosk may show of it, and
+/// how far the visit has come (where a reloaded page takes it up again).
 #[derive(Debug)]
 pub struct Visit {
     pub plan: vault::KioskPlan,
+    pub at: VisitStep,
+}
+
+/// The last step the kiosk page asked the backend for during a visit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VisitStep {
+    /// Checked in; consent not given yet.
+    CheckedIn,
+    /// Consent given: the device check and the practice's introduction.
+    Consented,
+    Practice,
+    /// `attempt` counts the attempts begun at question `index` in this visit (1 = the first).
+    Question {
+        index: u32,
+        attempt: u32,
+    },
+}
+
+impl VisitStep {
+    /// The step after the page asked for question `index`.
+    pub fn question(self, index: u32) -> VisitStep {
+        let attempt = match self {
+            VisitStep::Question { index: at, attempt } if at == index => attempt + 1,
+            _ => 1,
+        };
+        VisitStep::Question { index, attempt }
+    }
 }
 
 /// On a kiosk station of a hub (no vault here): the station, opened once per process (its lock,

@@ -121,6 +121,55 @@ pub fn install(window: &tauri::WebviewWindow, guard: std::sync::Arc<capture::kio
     Ok(())
 }
 
+/// Starts the watch of the kiosk page's process: when it ends (a crash, the system killing it
+/// for memory), the countdown in progress waits (`WindowGuard::page_lost`; an answer being
+/// recorded keeps a `page_lost` event), the loss is audited, and the page is reloaded — it asks
+/// `kiosk_status` where the visit stands and takes it up again (`kiosk_resume`). A page lost
+/// more than three times in a minute is reloaded after 5 s, so a page that cannot live does not
+/// take the machine's processors with it.
+#[cfg(target_os = "linux")]
+pub fn install_page_watch(window: &tauri::WebviewWindow, state: crate::state::AppState) -> tauri::Result<()> {
+    use std::time::Instant;
+    use webkit2gtk::WebViewExt;
+
+    window.with_webview(move |webview| {
+        let recent = std::cell::RefCell::new(Vec::<Instant>::new());
+        webview.inner().connect_web_process_terminated(move |view, reason| {
+            tracing::error!(?reason, "the kiosk page's process ended; reloading the page");
+            state.station.guard().page_lost();
+            let audit_state = state.clone();
+            std::thread::spawn(move || audit_page_lost(&audit_state));
+            let now = Instant::now();
+            let mut recent = recent.borrow_mut();
+            recent.retain(|at| now.duration_since(*at) < Duration::from_secs(60));
+            recent.push(now);
+            let delay = if recent.len() > 3 { Duration::from_secs(5) } else { Duration::ZERO };
+            let view = view.clone();
+            gtk::glib::timeout_add_local_once(delay, move || view.reload());
+        });
+    })
+}
+
+/// The audit entry of a lost page outside an answer (one during an answer is the answer's
+/// `capture.page_lost`). A station of a hub has no vault here: its log has it.
+fn audit_page_lost(state: &crate::state::AppState) {
+    if state.station.is_busy() || state.is_hub_station() {
+        return;
+    }
+    let interview = state.visit.lock().ok().and_then(|v| v.as_ref().map(|v| v.plan.interview_id));
+    if let Err(error) =
+        state.with_session(|vault, session| Ok(vault.record_kiosk_event(session, interview, "page_lost")?))
+    {
+        tracing::warn!(%error, "the lost kiosk page could not be audited");
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn install_page_watch(_window: &tauri::WebviewWindow, _state: crate::state::AppState) -> tauri::Result<()> {
+    tracing::warn!("the kiosk page's watch is built for Linux only");
+    Ok(())
+}
+
 #[cfg(not(target_os = "linux"))]
 pub fn install(
     _window: &tauri::WebviewWindow,

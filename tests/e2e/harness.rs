@@ -19,6 +19,8 @@ pub struct App {
     pub client: Client,
     display: String,
     children: Children,
+    /// The process group of tauri-driver, WebKitWebDriver, the app and its web processes.
+    group: u32,
 }
 
 /// The helper processes, stopped (newest first) when dropped, also on an early error. Each
@@ -139,7 +141,7 @@ impl App {
         for (key, value) in vars {
             driver.env(key, value);
         }
-        children.spawn(&mut driver).context("starting tauri-driver (run installer/setup.sh)")?;
+        let group = children.spawn(&mut driver).context("starting tauri-driver (run installer/setup.sh)")?.id();
         wait_for_port(port, Duration::from_secs(20)).context("tauri-driver did not start listening")?;
         let mut capabilities = serde_json::Map::new();
         capabilities.insert(
@@ -166,7 +168,7 @@ impl App {
                 Err(error) => return Err(error).context("opening a WebDriver session on the app"),
             }
         };
-        Ok(App { client, display, children })
+        Ok(App { client, display, children, group })
     }
 
     /// Waits for the element and returns its text.
@@ -268,6 +270,17 @@ impl App {
             self.ensure_no_english(&path.display().to_string()).await?;
         }
         Ok(())
+    }
+
+    /// Kills the app's web processes (WebKit's `WebKitWebProcess`: the page's renderer) with
+    /// SIGKILL, as a crash would end them; returns how many there were.
+    pub fn kill_web_processes(&self) -> Result<usize> {
+        let out = Command::new("pgrep").args(["-g", &self.group.to_string(), "-x", "WebKitWebProces"]).output()?;
+        let pids: Vec<String> = String::from_utf8_lossy(&out.stdout).split_whitespace().map(str::to_owned).collect();
+        for pid in &pids {
+            ensure!(Command::new("kill").args(["-KILL", pid]).status()?.success(), "kill {pid}");
+        }
+        Ok(pids.len())
     }
 
     /// Runs an X client (xdotool, xprop, xwininfo) on this app's display and returns its output.

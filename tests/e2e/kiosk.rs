@@ -36,7 +36,12 @@ pub(crate) fn seed(cli: &Cli) -> Result<String> {
 
 /// Adds a candidate and returns a fresh access code (`extra` are more `invite` arguments).
 pub(crate) fn invite(cli: &Cli, name: &str, id_number: Option<&str>, extra: &[&str]) -> Result<String> {
-    let mut args = vec!["candidate", "add", "--user", "clerk", "--job", "1", "--name", name];
+    invite_to(cli, name, id_number, extra, "1")
+}
+
+/// As [`invite`], to job `job`.
+pub(crate) fn invite_to(cli: &Cli, name: &str, id_number: Option<&str>, extra: &[&str], job: &str) -> Result<String> {
+    let mut args = vec!["candidate", "add", "--user", "clerk", "--job", job, "--name", name];
     if let Some(id) = id_number {
         args.extend(["--id-number", id]);
     }

@@ -9,10 +9,10 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail, ensure};
 
 use crate::cli::tempdirs;
-use crate::harness::App;
+use crate::harness::{App, workspace_root};
 use crate::kiosk::{
-    KEYRING_PASSWORD, audit, consent_and_devices, enter_code, invite, practice, screen, seed, sign_in_station,
-    wait_phase, wait_screen,
+    KEYRING_PASSWORD, audit, consent_and_devices, enter_code, invite, invite_to, log_tail, practice, screen, seed,
+    sign_in_station, wait_phase, wait_screen,
 };
 
 /// The kiosk window's X id (its title names the product).
@@ -104,4 +104,83 @@ async fn the_kiosk_window_stays_in_front_under_a_window_manager() -> Result<()> 
         entries.iter().filter_map(|e| e["action"].as_str()).collect::<Vec<_>>()
     );
     app.close().await
+}
+
+/// The kiosk page's process killed mid-answer (as a crash would end it): the window reloads the
+/// page, which takes the visit up at the same question (`kiosk_resume`, seen in the audit as the
+/// answer's `capture.kiosk_back`); the answer, paused while the page was gone, goes on — more
+/// segments — and ends by its clock, saved, begun once. The loss is audited on the answer; a
+/// second loss after the answer, on the visit's interview. WebKitWebDriver ends its session when
+/// the page crashes ("session deleted because of page crash"), so after the kill this test
+/// follows the app through its audit trail, and the page's part (`resumeAt`) is a unit test.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_lost_mid_answer_is_reloaded_and_the_answer_goes_on() -> Result<()> {
+    let (_root, cli) = tempdirs()?;
+    seed(&cli)?;
+    // A job whose questions are answered within 12 s, so the clock ends the answer.
+    let job = std::fs::read_to_string(workspace_root().join("assets/samples/demo/job.toml"))?
+        .replace("answer_seconds = 120", "answer_seconds = 12")
+        .replace("prep_seconds = 30", "prep_seconds = 5");
+    let job_file = cli.data.with_file_name("short-job.toml");
+    std::fs::write(&job_file, job)?;
+    for entry in std::fs::read_dir(workspace_root().join("assets/samples/demo"))? {
+        let path = entry?.path();
+        if path.extension().is_some_and(|e| e == "json") {
+            std::fs::copy(&path, job_file.with_file_name(path.file_name().context("name")?))?;
+        }
+    }
+    cli.ok(&["job", "create", "--user", "clerk", &job_file.display().to_string()])?;
+    let code = invite_to(&cli, "赵六", None, &[], "2")?;
+    let app = App::launch_kiosk(&cli.data, &cli.keyring, KEYRING_PASSWORD, &[]).await?;
+    wait_screen(&app, "station", 20).await?;
+    sign_in_station(&app).await?;
+    enter_code(&app, &code).await?;
+    wait_screen(&app, "confirm", 15).await?;
+    app.click("[data-testid=kiosk-confirm-yes]").await?;
+    consent_and_devices(&app).await?;
+    app.click("[data-testid=kiosk-practice-skip]").await?;
+    wait_phase(&app, "preparing", 20).await?;
+    app.click("[data-testid=kiosk-ready]").await?;
+    wait_phase(&app, "answering", 10).await?;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    ensure!(app.kill_web_processes()? >= 1, "no web process to kill");
+    let killed = Instant::now();
+    let actions = |object: &str| -> Result<Vec<String>> {
+        let mut entries = audit(&cli, object)?;
+        entries.sort_by_key(|e| e["seq"].as_u64());
+        Ok(entries.iter().filter_map(|e| e["action"].as_str().map(str::to_owned)).collect())
+    };
+    let finished = loop {
+        let now = actions("answer:")?;
+        if now.iter().any(|a| a == "answer.finish") {
+            break now;
+        }
+        ensure!(killed.elapsed() < Duration::from_secs(60), "the answer did not end: {now:?}\n{}", log_tail(&cli));
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    println!("the answer ended {:?} after the kill: {finished:?}", killed.elapsed());
+    let count = |action: &str| finished.iter().filter(|a| *a == action).count();
+    ensure!(count("capture.page_lost") == 1, "the lost page is not audited on the answer");
+    ensure!(count("capture.kiosk_back") == 1, "the reloaded page did not take the answer up again");
+    ensure!(count("answer.begin") == 1 && count("capture.recovered") == 0, "the answer was not the same one");
+    let back = finished.iter().position(|a| a == "capture.kiosk_back").unwrap_or(usize::MAX);
+    ensure!(finished.iter().skip(back).any(|a| a == "media.segment"), "nothing was recorded after the page came back");
+    let interview_row = audit(&cli, "interview:")?;
+    ensure!(!interview_row.iter().any(|e| e["action"] == "kiosk.page_lost"), "the first loss counted twice");
+
+    // The page is lost again on the answer's end screen: audited on the visit's interview.
+    ensure!(app.kill_web_processes()? >= 1, "no web process to kill the second time");
+    let killed = Instant::now();
+    loop {
+        if actions("interview:")?.iter().any(|a| a == "kiosk.page_lost") {
+            break;
+        }
+        ensure!(killed.elapsed() < Duration::from_secs(20), "the second loss is not audited on the interview");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    // The app is alive (its page reloaded twice): its process group still has a web process.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    ensure!(app.kill_web_processes()? >= 1, "no web process after the reloads");
+    Ok(())
 }

@@ -15,10 +15,11 @@ use super::blocking;
 use super::guard::{KIOSK_WINDOW, require};
 use crate::error::ShellError;
 use crate::ipc::{
-    CodeCheckDto, HubLinkDto, IpcError, KioskPlanDto, KioskQuestionDto, KioskSignal, KioskStatusDto, Text,
+    CodeCheckDto, HubLinkDto, IpcError, KioskAnswerEnd, KioskPlanDto, KioskQuestionDto, KioskResumeDto,
+    KioskResumeStep, KioskSignal, KioskStatusDto, Text,
 };
 use crate::kiosk::Recording;
-use crate::state::{AppState, Mode, SignedIn, Visit};
+use crate::state::{AppState, Mode, SignedIn, Visit, VisitStep};
 use interview::UserFacing;
 
 fn plan_dto(plan: &vault::KioskPlan) -> KioskPlanDto {
@@ -59,8 +60,9 @@ pub async fn kiosk_status(window: tauri::Window, state: State<'_, AppState>) -> 
     let state = state.inner().clone();
     require(&state, &window, Mode::Kiosk, "kiosk_status")?;
     blocking(move || {
+        let resume = resume(&state)?;
         if state.is_hub_station() {
-            return hub_status(&state);
+            return Ok(KioskStatusDto { resume, ..hub_status(&state)? });
         }
         let mut guard = state.signed_in.lock().map_err(|_| ShellError::Internal("lock".into()))?;
         let Some(SignedIn { vault, session }) = guard.as_mut() else {
@@ -71,6 +73,7 @@ pub async fn kiosk_status(window: tauri::Window, state: State<'_, AppState>) -> 
                 scoring_failed: 0,
                 idle_seconds: idle_seconds(),
                 hub: None,
+                resume: None,
             });
         };
         // A station whose session ended (disabled, expired) must be signed in again.
@@ -87,9 +90,44 @@ pub async fn kiosk_status(window: tauri::Window, state: State<'_, AppState>) -> 
             scoring_failed: failed as u32,
             idle_seconds: idle_seconds(),
             hub: None,
+            resume: resume.filter(|_| session.is_some()),
         })
     })
     .await
+}
+
+/// Where a visit in progress stands, for a page loaded during it.
+fn resume(state: &AppState) -> Result<Option<KioskResumeDto>, ShellError> {
+    let visit = state.visit.lock().map_err(|_| ShellError::Internal("lock".into()))?;
+    let Some(visit) = visit.as_ref() else { return Ok(None) };
+    let outcome = state.station.last_outcome();
+    let step = match visit.at {
+        VisitStep::CheckedIn => KioskResumeStep::Confirm,
+        VisitStep::Consented => KioskResumeStep::Devices,
+        VisitStep::Practice => KioskResumeStep::Practice { done: matches!(outcome, Some(KioskSignal::PracticeDone)) },
+        VisitStep::Question { index, attempt } => KioskResumeStep::Question {
+            index,
+            attempt,
+            done: match outcome {
+                Some(KioskSignal::AnswerDone { committed, attempts_left }) => {
+                    Some(KioskAnswerEnd { committed, attempts_left })
+                }
+                _ => None,
+            },
+        },
+    };
+    Ok(Some(KioskResumeDto { plan: plan_dto(&visit.plan), step }))
+}
+
+/// A page loaded during a visit has taken it up again (after `kiosk_status` said where): the
+/// countdown that waited for it goes on.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip_all)]
+pub async fn kiosk_resume(window: tauri::Window, state: State<'_, AppState>) -> Result<(), IpcError> {
+    require(&state, &window, Mode::Kiosk, "kiosk_resume")?;
+    state.station.guard().page_back();
+    Ok(())
 }
 
 /// A station of a hub: who signed it in (checked at the hub), and the link and what waits to
@@ -114,6 +152,7 @@ fn hub_status(state: &AppState) -> Result<KioskStatusDto, ShellError> {
             oldest_waiting_s: status.oldest_waiting_s.min(u32::MAX as u64) as u32,
             refusing_visits: station.ready_for_visit().err().map(|e| Text::from(e.user_message())),
         }),
+        resume: None,
     })
 }
 
@@ -212,7 +251,8 @@ pub async fn kiosk_check_in(
             state.with_session(|vault, s| Ok(station::check_in(vault, s, &code, id_last4.as_deref())?))?
         };
         let dto = plan_dto(&plan);
-        *state.visit.lock().map_err(|_| ShellError::Internal("lock".into()))? = Some(Visit { plan });
+        *state.visit.lock().map_err(|_| ShellError::Internal("lock".into()))? =
+            Some(Visit { plan, at: VisitStep::CheckedIn });
         Ok(dto)
     })
     .await
@@ -226,6 +266,14 @@ fn for_candidate(error: office::OfficeError) -> ShellError {
         return ShellError::BoothOffline;
     }
     error.into()
+}
+
+/// Moves the visit on to the step `next` makes of the current one.
+fn step_to(state: &AppState, next: impl FnOnce(VisitStep) -> VisitStep) -> Result<(), ShellError> {
+    let mut visit = state.visit.lock().map_err(|_| ShellError::Internal("lock".into()))?;
+    let visit = visit.as_mut().ok_or(ShellError::NoVisit)?;
+    visit.at = next(visit.at);
+    Ok(())
 }
 
 fn visit_interview(state: &AppState) -> Result<i64, ShellError> {
@@ -247,7 +295,9 @@ pub async fn kiosk_consent(window: tauri::Window, state: State<'_, AppState>, gi
         } else {
             state.with_session(|vault, s| Ok(station::consent(vault, s, interview, given)?))?;
         }
-        if !given {
+        if given {
+            step_to(&state, |_| VisitStep::Consented)?;
+        } else {
             end_visit(&state);
         }
         Ok(())
@@ -289,7 +339,8 @@ pub async fn kiosk_practice(window: tauri::Window, state: State<'_, AppState>) -
             let visit = state.visit.lock().map_err(|_| ShellError::Internal("lock".into()))?;
             station::practice_limits(&visit.as_ref().ok_or(ShellError::NoVisit)?.plan)
         };
-        state.station.practice(limits)
+        state.station.practice(limits)?;
+        step_to(&state, |_| VisitStep::Practice)
     })
     .await
 }
@@ -317,7 +368,8 @@ pub async fn kiosk_question(window: tauri::Window, state: State<'_, AppState>, i
         } else {
             Recording::Vault(state.session()?)
         };
-        state.station.question(into, interview, question, limits)
+        state.station.question(into, interview, question, limits)?;
+        step_to(&state, |at| at.question(index))
     })
     .await
 }

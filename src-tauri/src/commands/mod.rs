@@ -88,7 +88,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             kiosk::kiosk_finish,
             kiosk::kiosk_complete,
             kiosk::kiosk_leave,
-            kiosk::kiosk_exit
+            kiosk::kiosk_exit,
+            kiosk::kiosk_resume
         ])
         // The largest file `verify_report` takes: the page refuses a bigger one before reading it.
         .constant("MAX_REPORT_BYTES", report::MAX_REPORT_BYTES)

@@ -67,6 +67,7 @@ pub const COMMANDS: &[(&str, WindowKind)] = &[
     ("kiosk_complete", WindowKind::Kiosk),
     ("kiosk_leave", WindowKind::Kiosk),
     ("kiosk_exit", WindowKind::Kiosk),
+    ("kiosk_resume", WindowKind::Kiosk),
 ];
 
 /// Which window's capability grants a command.

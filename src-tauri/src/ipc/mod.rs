@@ -290,6 +290,41 @@ pub struct KioskStatusDto {
     pub idle_seconds: u32,
     /// On a kiosk station of a hub: the link and what waits to be handed on (staff's facts).
     pub hub: Option<HubLinkDto>,
+    /// A visit in progress, for a page loaded during it (after its process was lost): where
+    /// the page takes it up again.
+    pub resume: Option<KioskResumeDto>,
+}
+
+/// A visit in progress, as a reloaded kiosk page takes it up again.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct KioskResumeDto {
+    pub plan: KioskPlanDto,
+    pub step: KioskResumeStep,
+}
+
+/// Where a visit in progress stands.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Type)]
+#[serde(tag = "step", rename_all = "camelCase")]
+pub enum KioskResumeStep {
+    /// Checked in: the candidate confirms who they are, then consents.
+    Confirm,
+    /// Consent given: the device check.
+    Devices,
+    /// The practice: running, or ended.
+    Practice { done: bool },
+    /// Question `index` (0-based), its `attempt` in this visit (1 = the first): running, or
+    /// ended as `done` says.
+    #[serde(rename_all = "camelCase")]
+    Question { index: u32, attempt: u32, done: Option<KioskAnswerEnd> },
+}
+
+/// How an attempt ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct KioskAnswerEnd {
+    pub committed: bool,
+    pub attempts_left: u32,
 }
 
 /// A kiosk station's link to its hub, for the staff line of the kiosk window.

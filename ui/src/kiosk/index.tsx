@@ -6,14 +6,14 @@ import { Channel } from "@tauri-apps/api/core";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { type Text, commands, textIn } from "../shared/api";
 import { type Outcome, runCommand } from "../shared/call";
-import type { KioskPlanDto, KioskSignal, KioskStatusDto } from "../shared/bindings";
+import type { KioskPlanDto, KioskResumeDto, KioskSignal, KioskStatusDto } from "../shared/bindings";
 import { type Key, type Lang, LangContext, formatText, parseLang, translate, useT } from "../shared/i18n";
 import { markInteractive } from "../shared/status";
 import { Form } from "../shared/form";
 
 const LANG_KEY = "interview-kiosk.kiosk-lang";
 
-type Screen =
+export type Screen =
   | { name: "loading" }
   | { name: "station" }
   | { name: "welcome" }
@@ -104,8 +104,21 @@ function Kiosk() {
     const channel = new Channel<KioskSignal>();
     channel.onmessage = (signal) => setLive((current) => applySignal(current, signal));
     void commands.kioskWatch(channel);
+    // The first answer of a page loaded during a visit (its process was lost and the window
+    // reloaded it) says where the visit stands: the page takes it up there.
+    let first = true;
     const load = () =>
       runCommand(() => commands.kioskStatus(), lang).then((result) => {
+        const resume = first && result.ok && result.data.station !== null ? result.data.resume : null;
+        first = false;
+        if (resume !== null) {
+          const at = resumeAt(resume);
+          setStatus(result.ok ? result.data : null);
+          setLive((current) => ({ ...at.live, preview: current.preview }));
+          setScreen(at.screen);
+          void commands.kioskResume();
+          return;
+        }
         if (!result.ok) {
           // The station cannot start (another program has it open, a damaged spool): staff
           // see why on the sign-in screen.
@@ -416,6 +429,29 @@ function Kiosk() {
       <main class="kiosk__main">{body}</main>
     </div>
   );
+}
+
+/// Where a page loaded during a visit takes it up: the screen of the step the visit is at, and
+/// how its last practice or attempt ended if it has ended. A running one goes on by itself once
+/// the page says it is back (`kioskResume`).
+export function resumeAt(resume: KioskResumeDto): { screen: Screen; live: Live } {
+  const plan = resume.plan;
+  const step = resume.step;
+  switch (step.step) {
+    case "confirm":
+      return { screen: { name: "confirm", plan }, live: QUIET };
+    case "devices":
+      return { screen: { name: "devices", plan }, live: QUIET };
+    case "practice":
+      return { screen: { name: "question", plan, index: "practice", attempt: 1 }, live: { ...QUIET, practiceDone: step.done } };
+    case "question": {
+      const done = step.done ?? null;
+      return {
+        screen: { name: "question", plan, index: step.index, attempt: step.attempt },
+        live: done === null ? QUIET : { ...QUIET, done: { committed: done.committed, attemptsLeft: done.attemptsLeft } },
+      };
+    }
+  }
 }
 
 export function applySignal(live: Live, signal: KioskSignal): Live {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { formatText } from "../shared/i18n";
-import { QUIET, applySignal } from "./index";
+import type { KioskPlanDto } from "../shared/bindings";
+import { QUIET, applySignal, resumeAt } from "./index";
 
 describe("the kiosk's view of the station's signals", () => {
   it("follows a question from preparation to a saved answer", () => {
@@ -34,5 +35,17 @@ describe("the kiosk's view of the station's signals", () => {
   it("fills placeholders and leaves unknown ones visible", () => {
     expect(formatText("第 {n} 题，共 {total} 题", { n: "1", total: "2" })).toBe("第 1 题，共 2 题");
     expect(formatText("{missing} left", {})).toBe("{missing} left");
+  });
+
+  it("takes a visit up where it stands after the page was reloaded", () => {
+    const plan = { questions: [] } as unknown as KioskPlanDto;
+    expect(resumeAt({ plan, step: { step: "confirm" } }).screen.name).toBe("confirm");
+    expect(resumeAt({ plan, step: { step: "devices" } }).screen.name).toBe("devices");
+    const practice = resumeAt({ plan, step: { step: "practice", done: true } });
+    expect([practice.screen, practice.live.practiceDone]).toEqual([{ name: "question", plan, index: "practice", attempt: 1 }, true]);
+    const running = resumeAt({ plan, step: { step: "question", index: 1, attempt: 2, done: null } });
+    expect([running.screen, running.live.done]).toEqual([{ name: "question", plan, index: 1, attempt: 2 }, null]);
+    const ended = resumeAt({ plan, step: { step: "question", index: 0, attempt: 1, done: { committed: true, attemptsLeft: 1 } } });
+    expect(ended.live.done).toEqual({ committed: true, attemptsLeft: 1 });
   });
 });

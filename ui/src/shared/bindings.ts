@@ -184,6 +184,11 @@ export const commands = {
 	kioskLeave: () => typedError<null, IpcError>(__TAURI_INVOKE("kiosk_leave")),
 	/**  A member of staff closes the kiosk with the station account's password. */
 	kioskExit: (password: string) => typedError<null, IpcError>(__TAURI_INVOKE("kiosk_exit", { password })),
+	/**
+	 *  A page loaded during a visit has taken it up again (after `kiosk_status` said where): the
+	 *  countdown that waited for it goes on.
+	 */
+	kioskResume: () => typedError<null, IpcError>(__TAURI_INVOKE("kiosk_resume")),
 };
 
 /* Constants */
@@ -793,6 +798,12 @@ export type KeyPointDto = {
 	synonyms: string[],
 };
 
+/**  How an attempt ended. */
+export type KioskAnswerEnd = {
+	committed: boolean,
+	attemptsLeft: number,
+};
+
 /**  What the candidate sees after checking in. */
 export type KioskPlanDto = {
 	maskedName: string,
@@ -815,6 +826,52 @@ export type KioskQuestionDto = {
 	/**  Recorded attempts allowed (1 + retakes). */
 	attempts: number,
 };
+
+/**  A visit in progress, as a reloaded kiosk page takes it up again. */
+export type KioskResumeDto = KioskResumeDto_Serialize | KioskResumeDto_Deserialize;
+
+/**  A visit in progress, as a reloaded kiosk page takes it up again. */
+export type KioskResumeDto_Deserialize = {
+	plan: KioskPlanDto,
+	step: KioskResumeStep_Deserialize,
+};
+
+/**  A visit in progress, as a reloaded kiosk page takes it up again. */
+export type KioskResumeDto_Serialize = {
+	plan: KioskPlanDto,
+	step: KioskResumeStep_Serialize,
+};
+
+/**  Where a visit in progress stands. */
+export type KioskResumeStep = KioskResumeStep_Serialize | KioskResumeStep_Deserialize;
+
+/**  Where a visit in progress stands. */
+export type KioskResumeStep_Deserialize = 
+/**  Checked in: the candidate confirms who they are, then consents. */
+{ step: "confirm" } | 
+/**  Consent given: the device check. */
+{ step: "devices" } | 
+/**  The practice: running, or ended. */
+{ step: "practice"; done: boolean } | 
+/**
+ *  Question `index` (0-based), its `attempt` in this visit (1 = the first): running, or
+ *  ended as `done` says.
+ */
+{ step: "question"; index: number; attempt: number; done?: KioskAnswerEnd | null };
+
+/**  Where a visit in progress stands. */
+export type KioskResumeStep_Serialize = 
+/**  Checked in: the candidate confirms who they are, then consents. */
+{ step: "confirm" } | 
+/**  Consent given: the device check. */
+{ step: "devices" } | 
+/**  The practice: running, or ended. */
+{ step: "practice"; done: boolean } | 
+/**
+ *  Question `index` (0-based), its `attempt` in this visit (1 = the first): running, or
+ *  ended as `done` says.
+ */
+{ step: "question"; index: number; attempt: number; done: KioskAnswerEnd | null };
 
 /**  What the station reports to the kiosk page while it works. */
 export type KioskSignal = 
@@ -847,6 +904,11 @@ export type KioskStatusDto_Deserialize = {
 	idleSeconds: number,
 	/**  On a kiosk station of a hub: the link and what waits to be handed on (staff's facts). */
 	hub?: HubLinkDto_Deserialize | null,
+	/**
+	 *  A visit in progress, for a page loaded during it (after its process was lost): where
+	 *  the page takes it up again.
+	 */
+	resume?: KioskResumeDto_Deserialize | null,
 };
 
 /**  What the kiosk shows when it is idle (nothing about any candidate). */
@@ -864,6 +926,11 @@ export type KioskStatusDto_Serialize = {
 	idleSeconds: number,
 	/**  On a kiosk station of a hub: the link and what waits to be handed on (staff's facts). */
 	hub: HubLinkDto_Serialize | null,
+	/**
+	 *  A visit in progress, for a page loaded during it (after its process was lost): where
+	 *  the page takes it up again.
+	 */
+	resume: KioskResumeDto_Serialize | null,
 };
 
 /**

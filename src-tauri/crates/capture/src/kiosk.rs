@@ -77,13 +77,16 @@ pub enum KioskEvent {
 }
 
 /// Whether the kiosk window is where the candidate must see it — in front, focused, full
-/// screen. The shell's window watch sets it; a countdown stops while the window is away, and
-/// an answer being recorded keeps a `kiosk_left` event (audited, and flagged for the reviewer)
-/// for every departure, however short.
+/// screen — and its page alive. The shell's window watch and its page watch set it; a countdown
+/// stops while either is away, and an answer being recorded keeps an event for every departure
+/// (`kiosk_left`, audited and flagged for the reviewer, however short) and every lost page
+/// (`page_lost`, audited).
 #[derive(Debug, Default)]
 pub struct WindowGuard {
     away: AtomicBool,
     departures: AtomicU32,
+    page_down: AtomicBool,
+    page_losses: AtomicU32,
 }
 
 impl WindowGuard {
@@ -97,12 +100,28 @@ impl WindowGuard {
     pub fn back(&self) {
         self.away.store(false, Ordering::SeqCst);
     }
+    /// The page's process ended (the page is being reloaded); counted once until
+    /// [`WindowGuard::page_back`].
+    pub fn page_lost(&self) {
+        if !self.page_down.swap(true, Ordering::SeqCst) {
+            self.page_losses.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+    /// A reloaded page has taken up the visit again.
+    pub fn page_back(&self) {
+        self.page_down.store(false, Ordering::SeqCst);
+    }
+    /// The countdowns wait: the window is away or its page is gone.
     pub fn is_away(&self) -> bool {
-        self.away.load(Ordering::SeqCst)
+        self.away.load(Ordering::SeqCst) || self.page_down.load(Ordering::SeqCst)
     }
     /// Departures since the guard was made.
     pub fn departures(&self) -> u32 {
         self.departures.load(Ordering::SeqCst)
+    }
+    /// Pages lost since the guard was made.
+    pub fn page_losses(&self) -> u32 {
+        self.page_losses.load(Ordering::SeqCst)
     }
 }
 
@@ -122,16 +141,17 @@ pub struct Controls {
     finish: AtomicBool,
     abandon: AtomicBool,
     guard: Arc<WindowGuard>,
-    /// The guard's departures when these controls were made: later ones happened during this
-    /// question (its preparation included).
+    /// The guard's departures and lost pages when these controls were made: later ones
+    /// happened during this question (its preparation included).
     departures_before: u32,
+    page_losses_before: u32,
 }
 
 impl Controls {
     /// Controls for one countdown of a station whose window `guard` watches.
     pub fn guarded(guard: Arc<WindowGuard>) -> Controls {
-        let departures_before = guard.departures();
-        Controls { guard, departures_before, ..Controls::default() }
+        let (departures_before, page_losses_before) = (guard.departures(), guard.page_losses());
+        Controls { guard, departures_before, page_losses_before, ..Controls::default() }
     }
     /// "I am ready": ends the preparation early.
     pub fn start_now(&self) {
@@ -271,6 +291,7 @@ pub fn record_answer(
         down: HashSet::new(),
         away: false,
         departures: controls.departures_before,
+        page_losses: controls.page_losses_before,
         paused_at: None,
         clerk_called: false,
         faults: 0,
@@ -388,6 +409,12 @@ fn watch_window(
         tracing::warn!(answer_id = run.answer_id, "the kiosk window left the front during an answer");
         store.capture_event(run.answer_id, "kiosk_left")?;
     }
+    let losses = controls.guard.page_losses();
+    if losses > run.page_losses {
+        run.page_losses = losses;
+        tracing::warn!(answer_id = run.answer_id, "the kiosk page was lost during an answer");
+        store.capture_event(run.answer_id, "page_lost")?;
+    }
     let away = controls.guard.is_away();
     if away && !run.away {
         run.away = true;
@@ -412,8 +439,9 @@ struct Run {
     down: HashSet<DeviceKind>,
     /// The window is away (the answer is paused for it).
     away: bool,
-    /// The guard's departures already recorded.
+    /// The guard's departures and lost pages already recorded.
     departures: u32,
+    page_losses: u32,
     paused_at: Option<Instant>,
     clerk_called: bool,
     faults: u32,

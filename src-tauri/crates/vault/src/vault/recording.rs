@@ -291,6 +291,19 @@ impl Vault {
         })
     }
 
+    /// Writes an audit entry for something the kiosk station saw outside an answer (its page
+    /// lost and reloaded: `page_lost`), as `kiosk.<event>` on the visit's interview, or on the
+    /// station between visits.
+    pub fn record_kiosk_event(&mut self, session: &Session, interview_id: Option<i64>, event: &str) -> Result<()> {
+        self.authorize(session, Action::RecordAnswer)?;
+        if event.is_empty() || !event.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
+            return Err(VaultError::Corrupt(format!("kiosk event name {event:?}")));
+        }
+        let object =
+            interview_id.map_or_else(|| format!("station:{}", session.username), |id| format!("interview:{id}"));
+        self.write(session, &format!("kiosk.{event}"), &object, |_| Ok(()))
+    }
+
     /// Decrypts a media file into `out`, checking every chunk.
     pub fn read_media(&mut self, session: &Session, media_id: i64, out: &mut impl Write) -> Result<u64> {
         self.authorize(session, Action::ViewInterviews)?;
