@@ -30,7 +30,7 @@ fi
 # Capture: libclang (nokhwa's bindgen), ALSA headers (cpal), libvpx (the VP9 encoder of the
 # recordings) and libopus (their playback sound), Debian's royalty-free builds, and ffmpeg for the
 # encoder comparison in `make bench`. Reports: poppler (pdfsig, pdftoppm, pdftotext) checks and
-# renders the signed PDFs in tests, NSS's certutil gives pdfsig a trust store holding the
+# renders the signed PDFs in tests, qpdf checks their structure (the PDF/A test), NSS's certutil gives pdfsig a trust store holding the
 # organisation's root, and openssl makes the agency-style PKCS#12 files the import is tested with
 # (and signs the package's SHA256SUMS; `make package` also uses build-essential's objdump and dpkg).
 # Zero egress (`make test-egress`): iproute2 makes the test's network namespaces, strace names
@@ -44,7 +44,7 @@ APT_PACKAGES=(
   fonts-noto-cjk gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-libav
   xvfb xauth webkit2gtk-driver x11-apps x11-utils xsel netpbm gstreamer1.0-tools gstreamer1.0-plugins-base-apps
   dbus gnome-keyring
-  python3-venv espeak-ng poppler-utils libnss3-tools openssl
+  python3-venv espeak-ng poppler-utils qpdf libnss3-tools openssl
   libclang-dev libasound2-dev libvpx-dev libopus-dev ffmpeg
   iproute2 strace
   cage xwayland kbd openbox xdotool
@@ -134,6 +134,21 @@ if [ "$(cat "$API_VENV/.setup-requirements-sha256" 2>/dev/null || true)" != "$AP
   "$API_VENV/bin/pip" install --quiet --disable-pip-version-check --require-hashes --only-binary=:all: \
     -r installer/requirements-api-test.txt || fail "pip install -r installer/requirements-api-test.txt"
   echo "$API_REQ_SUM" >"$API_VENV/.setup-requirements-sha256"
+  CHANGED=1
+fi
+
+# The PDF test tools (pyHanko validates the reports' signatures and Pillow reads their embedded
+# colour profile, in `cargo test -p report --test archival`): their own venv, every package
+# hash-pinned.
+PDF_REQ_SUM=$(sha256sum installer/requirements-pdf-test.txt | cut -d' ' -f1)
+PDF_VENV=.cache/pdf-test-venv
+if [ "$(cat "$PDF_VENV/.setup-requirements-sha256" 2>/dev/null || true)" != "$PDF_REQ_SUM" ]; then
+  say "installing the PDF test tools into $PDF_VENV"
+  rm -rf "$PDF_VENV"
+  python3 -m venv "$PDF_VENV" || fail "python3 -m venv $PDF_VENV"
+  "$PDF_VENV/bin/pip" install --quiet --disable-pip-version-check --require-hashes --only-binary=:all: \
+    -r installer/requirements-pdf-test.txt || fail "pip install -r installer/requirements-pdf-test.txt"
+  echo "$PDF_REQ_SUM" >"$PDF_VENV/.setup-requirements-sha256"
   CHANGED=1
 fi
 

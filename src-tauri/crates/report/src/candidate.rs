@@ -46,6 +46,7 @@ pub fn render(
     let offset = now.offset();
     let draft = draft_reason(record);
     let mut w = Writer::new(&format!("{} {}", t(text::CANDIDATE_REPORT), record.candidate_name), lang)?;
+    w.describe(&format!("{} {report_id}", t(text::CANDIDATE_REPORT)), &org.name);
 
     header(&mut w, org, t(text::CANDIDATE_REPORT));
     if let Some(reason) = draft {
@@ -138,7 +139,7 @@ pub fn render(
                 } else {
                     format!("○ {} — {}", e.point, t(text::NOT_MENTIONED))
                 };
-                let style = if e.covered { Style::BODY } else { Style::BODY.with_color((0.5, 0.5, 0.55)) };
+                let style = if e.covered { Style::BODY } else { Style::BODY.with_color((0.33, 0.33, 0.38)) };
                 w.paragraph(&line, style, 10.0);
             }
             if let Some(example) = &parsed.closest_example {
@@ -294,7 +295,7 @@ pub fn render(
         _ => None,
     };
     let draft_banner = draft.map(|_| t(text::DRAFT_BANNER));
-    let pdf = w.finish(report_id, now, draft_banner);
+    let pdf = w.finish(report_id, now, draft_banner)?;
     Ok(Rendered { pdf, signature_block: block })
 }
 

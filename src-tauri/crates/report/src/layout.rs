@@ -139,6 +139,9 @@ pub struct Writer {
     /// The cursor: the top of the next thing, in points from the bottom of the page.
     pub y: f32,
     lang: Lang,
+    title: String,
+    subject: String,
+    author: String,
 }
 
 impl Writer {
@@ -147,7 +150,25 @@ impl Writer {
         let mut doc = PdfDocument::new(title);
         let regular = doc.add_font(&fonts.regular);
         let bold = doc.add_font(&fonts.bold);
-        Ok(Writer { fonts, doc, regular, bold, pages: vec![Page { ops: Vec::new() }], y: TOP, lang })
+        Ok(Writer {
+            fonts,
+            doc,
+            regular,
+            bold,
+            pages: vec![Page { ops: Vec::new() }],
+            y: TOP,
+            lang,
+            title: title.to_owned(),
+            subject: String::new(),
+            author: String::new(),
+        })
+    }
+
+    /// What the file says about itself beside its title (the archive copy's metadata): what it
+    /// is, and the organisation that issues it.
+    pub fn describe(&mut self, subject: &str, author: &str) {
+        self.subject = subject.to_owned();
+        self.author = author.to_owned();
     }
 
     pub fn page_index(&self) -> usize {
@@ -388,8 +409,9 @@ impl Writer {
         Some(w * scale_h)
     }
 
-    /// Finishes every page (footer, and the draft watermark when `draft` is set) and serialises.
-    pub fn finish(mut self, report_id: &str, created: time::OffsetDateTime, draft: Option<&str>) -> Vec<u8> {
+    /// Finishes every page (footer, and the draft watermark when `draft` is set) and serialises
+    /// as PDF/A-2b (`crate::pdfa`).
+    pub fn finish(mut self, report_id: &str, created: time::OffsetDateTime, draft: Option<&str>) -> Result<Vec<u8>> {
         let n = self.pages.len();
         let lang = self.lang;
         for i in 0..n {
@@ -444,7 +466,20 @@ impl Writer {
             .collect();
         self.doc.with_pages(pages);
         let options = PdfSaveOptions { subset_fonts: true, optimize: true, ..Default::default() };
-        self.doc.save(&options, &mut Vec::new())
+        let written = self.doc.save(&options, &mut Vec::new());
+        let mut doc = lopdf::Document::load_mem(&written).map_err(|e| ReportError::Pdf(e.to_string()))?;
+        let about = crate::pdfa::About {
+            title: self.title,
+            author: self.author,
+            subject: self.subject,
+            lang: lang.tag().to_owned(),
+            created,
+            modified: created,
+        };
+        crate::pdfa::conform(&mut doc, &about)?;
+        let mut out = Vec::with_capacity(written.len() + 8192);
+        doc.save_to(&mut out).map_err(|e| ReportError::Pdf(e.to_string()))?;
+        Ok(out)
     }
 }
 

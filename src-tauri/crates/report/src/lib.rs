@@ -11,6 +11,7 @@ mod error;
 pub mod export;
 mod identity;
 mod layout;
+pub mod pdfa;
 mod sign;
 mod slip;
 mod summary;

@@ -114,6 +114,7 @@ pub fn sign_pdf(unsigned: &[u8], identity: &SigningIdentity, request: &SignReque
     );
     catalog.set("Perms", Dictionary::from_iter([("DocMDP", Object::Reference(sig_id))]));
     set_info(&mut doc, request)?;
+    crate::pdfa::restamp(&mut doc, request.signing_time)?;
 
     let mut out = Vec::with_capacity(unsigned.len() + 2 * cms_len + 4096);
     doc.save_to(&mut out).map_err(|e| ReportError::Pdf(e.to_string()))?;

@@ -39,6 +39,7 @@ pub fn render_slips(
         Lang::En => "Interview access slips",
     };
     let mut w = Writer::new(title, lang)?;
+    w.describe(&format!("{title} {batch}"), organisation);
     for (i, slip) in slips.iter().enumerate() {
         if i > 0 && i.is_multiple_of(3) {
             w.new_page();
@@ -97,7 +98,7 @@ pub fn render_slips(
         }
         w.space(6.0);
     }
-    Ok(w.finish(batch, now, None))
+    w.finish(batch, now, None)
 }
 
 #[cfg(test)]

@@ -22,6 +22,7 @@ pub fn render_job(
     let t = |x: T| x.get(lang);
     let offset = now.offset();
     let mut w = Writer::new(&format!("{} {}", t(text::JOB_REPORT), job.title), lang)?;
+    w.describe(&format!("{} {report_id}", t(text::JOB_REPORT)), &org.name);
     header(&mut w, org, t(text::JOB_REPORT));
     let scored = candidates.iter().filter(|c| c.total.is_some()).count();
     w.fields(&[
@@ -158,7 +159,7 @@ pub fn render_job(
     w.space(6.0);
     w.paragraph(t(text::AI_STATEMENT), Style::BODY.with_color((0.2, 0.25, 0.35)), 0.0);
     let block = signature_block(&mut w, signing, report_id, lang);
-    Ok(Rendered { pdf: w.finish(report_id, now, None), signature_block: Some(block) })
+    Ok(Rendered { pdf: w.finish(report_id, now, None)?, signature_block: Some(block) })
 }
 
 fn bar(count: usize, total: usize) -> String {
@@ -183,6 +184,7 @@ pub fn render_audit(
     let t = |x: T| x.get(lang);
     let offset = now.offset();
     let mut w = Writer::new(t(text::AUDIT_REPORT), lang)?;
+    w.describe(&format!("{} {report_id}", t(text::AUDIT_REPORT)), &org.name);
     header(&mut w, org, t(text::AUDIT_REPORT));
     w.fields(&[
         (t(text::PERIOD).into(), format!("{} — {}", date_time(period.0, offset), date_time(period.1, offset))),
@@ -224,7 +226,7 @@ pub fn render_audit(
     head[1] = format!("{} ({})", head[1], text::zone(offset));
     w.table(&cols, &head, &table);
     let block = signature_block(&mut w, signing, report_id, lang);
-    Ok(Rendered { pdf: w.finish(report_id, now, None), signature_block: Some(block) })
+    Ok(Rendered { pdf: w.finish(report_id, now, None)?, signature_block: Some(block) })
 }
 
 /// The same rows as CSV (UTF-8 with a byte-order mark, so spreadsheet programs read Chinese),

@@ -132,7 +132,7 @@ pub fn band_name(band: Band) -> T {
 pub fn band_color(band: Band) -> (f32, f32, f32) {
     match band {
         Band::Recommend => (0.1, 0.5, 0.25),
-        Band::Hold => (0.75, 0.5, 0.05),
+        Band::Hold => (0.6, 0.36, 0.0),
         Band::NotRecommended => (0.7, 0.15, 0.15),
     }
 }
