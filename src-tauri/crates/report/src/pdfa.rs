@@ -238,7 +238,7 @@ pub fn srgb_profile() -> Vec<u8> {
         }
         data.extend(element);
         offset += element.len();
-        while data.len() % 4 != 0 {
+        while !data.len().is_multiple_of(4) {
             data.push(0);
             offset += 1;
         }
@@ -288,7 +288,7 @@ mod tests {
             let entry = &icc[132 + 12 * i..144 + 12 * i];
             let offset = u32::from_be_bytes(entry[4..8].try_into().unwrap()) as usize;
             let len = u32::from_be_bytes(entry[8..12].try_into().unwrap()) as usize;
-            assert!(offset % 4 == 0 && offset + len <= icc.len(), "{:?}", &entry[..4]);
+            assert!(offset.is_multiple_of(4) && offset + len <= icc.len(), "{:?}", &entry[..4]);
         }
     }
 

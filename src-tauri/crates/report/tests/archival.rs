@@ -141,7 +141,7 @@ fn every_report_file_meets_each_pdfa_2b_requirement() {
         assert_eq!(&icc[12..24], b"mntrRGB XYZ ", "{name}: not an RGB display profile");
 
         // Nothing an archive refuses anywhere in the file.
-        for (_, object) in &doc.objects {
+        for object in doc.objects.values() {
             let dict = match object {
                 Object::Dictionary(d) => d,
                 Object::Stream(s) => &s.dict,
