@@ -88,10 +88,14 @@ pub enum SigningCommand {
         #[arg(long, value_name = "USER")]
         user: String,
     },
-    /// Write the certificate chain (PEM, root last) for validators to trust.
+    /// Write the organisation's root certificate (PEM): the one file validators trust.
     Export {
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
+        /// Also write the whole chain (signing certificate first, root last) for tools that need
+        /// the intermediates; never give this file to a validator to trust.
+        #[arg(long, value_name = "FILE")]
+        chain: Option<PathBuf>,
         #[arg(long, value_name = "USER")]
         user: String,
     },
@@ -178,7 +182,7 @@ pub fn run_verify(args: VerifyArgs, data_dir: &Path, lang: Lang) -> Result<bool,
     let roots = match &args.trust {
         Some(path) => {
             let pem = std::fs::read(path).map_err(|source| FlowError::Read { path: path.clone(), source })?;
-            report::certificates_from_pem(&pem)?
+            report::trust_anchors_from_pem(&pem)?
         }
         None => Vec::new(),
     };
@@ -203,7 +207,9 @@ fn print_verdict(report: &VerifyReport, lang: Lang) {
     let verdict = if report.is_valid() { t(lang, "有效", "VALID") } else { t(lang, "无效", "INVALID") };
     println!("{}: {verdict}", t(lang, "结论", "Verdict"));
     println!("  {}: {}", t(lang, "签名者", "Signer"), v.signer.as_deref().unwrap_or("—"));
-    println!("  {}: {}", t(lang, "签名时间", "Signing time"), v.signing_time.as_deref().unwrap_or("—"));
+    let signing_time =
+        v.signing_time.as_deref().map(|raw| report::readable_pdf_date(raw).unwrap_or_else(|| raw.to_owned()));
+    println!("  {}: {}", t(lang, "签名时间", "Signing time"), signing_time.as_deref().unwrap_or("—"));
     println!("  {}: {}", t(lang, "签名覆盖整个文件", "Whole document signed"), yes_no(v.whole_document));
     println!("  {}: {}", t(lang, "认证签名（禁止修改）", "Certified, no changes permitted"), yes_no(v.certification));
     println!("  {}: {}", t(lang, "报告编号", "Report id"), v.report_id.as_deref().unwrap_or("—"));
@@ -241,11 +247,37 @@ pub fn run_signing(command: SigningCommand, data_dir: &Path, lang: Lang) -> Resu
             install_signing_identity(&mut vault, &session, &identity, true)?;
             println!("{} {}", t(lang, "已导入签名证书：", "Signing certificate imported:"), identity.subject());
         }
-        SigningCommand::Export { out, user } => {
+        SigningCommand::Export { out, chain: chain_out, user } => {
             let (mut vault, session) = sign_in(data_dir, &user, lang)?;
             let chain = vault.signing_certificates(&session)?;
-            write_new(&out, report::chain_pem(&chain).as_bytes())?;
-            println!("{} {}", t(lang, "证书链已写入", "Certificate chain written to"), out.display());
+            // The chain is kept signing certificate first, root last.
+            let root = chain.last().ok_or(ShellError::Vault(vault::VaultError::NoSigningIdentity))?;
+            let root_pem = report::chain_pem(std::slice::from_ref(root));
+            write_new(&out, root_pem.as_bytes())?;
+            println!(
+                "{} {}",
+                t(lang, "机构根证书（供验证方信任）已写入", "Organisation root (for validators to trust) written to"),
+                out.display()
+            );
+            if report::trust_anchors_from_pem(root_pem.as_bytes()).is_err() {
+                // An imported PKCS#12 may stop at an intermediate certificate.
+                eprintln!(
+                    "{}",
+                    t(
+                        lang,
+                        "注意：导入的证书链未包含根证书，写出的是链中最上层的证书。请向签发机构索取其根证书交给验证方。",
+                        "Note: the imported chain does not include its root; the file holds the topmost certificate of the chain. Ask the certificate authority for its root and give that to validators."
+                    )
+                );
+            }
+            if let Some(path) = chain_out {
+                write_new(&path, report::chain_pem(&chain).as_bytes())?;
+                println!(
+                    "{} {}",
+                    t(lang, "完整证书链（不可作为信任依据）已写入", "Whole chain (not for trusting) written to"),
+                    path.display()
+                );
+            }
         }
     }
     Ok(())

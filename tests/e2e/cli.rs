@@ -642,8 +642,37 @@ fn reports_and_verification_through_the_cli() -> Result<()> {
     let alone = run(&["verify", &pdf])?;
     ensure!(!alone.status.success());
     ensure!(String::from_utf8_lossy(&alone.stdout).contains("not issued by a trusted organisation root"));
+    // The signing time reads as a date, not as PDF's `D:…` string.
+    let readable = text.lines().find(|l| l.contains("Signing time")).unwrap_or_default();
+    ensure!(readable.contains(" (UTC") && !readable.contains("D:"), "{readable}");
     let root_pem = path("org-root.pem");
-    ensure!(run(&["signing", "export", "--out", &root_pem, "--user", "admin"])?.status.success());
+    let chain_pem = path("org-chain.pem");
+    ensure!(
+        run(&["signing", "export", "--out", &root_pem, "--chain", &chain_pem, "--user", "admin"])?.status.success()
+    );
+    // The file to trust holds the root alone; the chain is a file of its own, which `verify`
+    // refuses to trust (trusting it would trust the signing certificate itself).
+    let count =
+        |file: &str| -> Result<usize> { Ok(std::fs::read_to_string(file)?.matches("BEGIN CERTIFICATE").count()) };
+    ensure!(
+        count(&root_pem)? == 1 && count(&chain_pem)? >= 2,
+        "root {} chain {}",
+        count(&root_pem)?,
+        count(&chain_pem)?
+    );
+    let subject = std::process::Command::new("openssl")
+        .args(["x509", "-noout", "-subject", "-issuer", "-nameopt", "RFC2253", "-in", &root_pem])
+        .output()?;
+    let names = String::from_utf8_lossy(&subject.stdout).into_owned();
+    let (s, i) = (names.lines().next().unwrap_or_default(), names.lines().nth(1).unwrap_or_default());
+    ensure!(s.trim_start_matches("subject=") == i.trim_start_matches("issuer="), "not a root: {names}");
+    let chain_trusted = run(&["verify", &pdf, "--trust", &chain_pem])?;
+    ensure!(!chain_trusted.status.success());
+    ensure!(
+        String::from_utf8_lossy(&chain_trusted.stderr).contains("Give the organisation's root alone"),
+        "{}",
+        String::from_utf8_lossy(&chain_trusted.stderr)
+    );
     let trusted = run(&["verify", &pdf, "--trust", &root_pem, "--json"])?;
     ensure!(trusted.status.success(), "{}", String::from_utf8_lossy(&trusted.stdout));
     let json: serde_json::Value = serde_json::from_slice(&trusted.stdout)?;

@@ -27,6 +27,8 @@ pub enum ReportError {
     KeyCertificateMismatch,
     #[error("the interview has not been decided; only a draft report exists")]
     NotFinal,
+    #[error("the trusted file holds a certificate that is not a root: {subject}")]
+    NotARoot { subject: String },
     #[error("the report data is inconsistent: {0}")]
     Data(String),
     #[error(transparent)]
@@ -56,6 +58,7 @@ impl UserFacing for ReportError {
             ReportError::UnsupportedKey(_) => "report.unsupported_key",
             ReportError::KeyCertificateMismatch => "report.key_mismatch",
             ReportError::NotFinal => "report.not_final",
+            ReportError::NotARoot { .. } => "report.not_a_root",
             ReportError::Vault(e) => e.code(),
         }
     }
@@ -77,6 +80,10 @@ impl UserFacing for ReportError {
             ReportError::NotFinal => Localized::new(
                 "该面试尚无正式报告：须先完成评分、复核并作出决定。",
                 "This interview has no final report yet: it must be scored, reviewed and decided first.",
+            ),
+            ReportError::NotARoot { .. } => Localized::new(
+                "要信任的文件中含有非根证书（如签名证书）。请只提供机构的根证书（signing export --out 写出的文件），证书链文件不能作为信任依据。",
+                "The file to trust holds a certificate that is not a root (a signing certificate, say). Give the organisation's root alone (the file `signing export --out` writes); a chain file cannot be trusted.",
             ),
             ReportError::Pkcs12(_) => Localized::new(
                 "无法读取该 PKCS#12 证书文件：文件损坏或密码错误。",

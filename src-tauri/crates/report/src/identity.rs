@@ -161,6 +161,21 @@ pub fn certificates_from_pem(pem_text: &[u8]) -> Result<Vec<Vec<u8>>> {
     certs.iter().map(|c| c.to_der().map_err(ReportError::certificate)).collect()
 }
 
+/// The roots a verifier is told to trust (`verify --trust`): every certificate in the file must
+/// be self-signed (its subject is its issuer). A file holding a signing certificate would make
+/// a validator trust that certificate itself, whatever signed it — the file `signing export
+/// --chain` writes is refused here, with the sentence saying what to give instead.
+pub fn trust_anchors_from_pem(pem_text: &[u8]) -> Result<Vec<Vec<u8>>> {
+    let certs = Certificate::load_pem_chain(pem_text).map_err(ReportError::certificate)?;
+    if certs.is_empty() {
+        return Err(ReportError::Certificate("no certificate in the PEM file".into()));
+    }
+    if let Some(not_root) = certs.iter().find(|c| c.tbs_certificate.subject != c.tbs_certificate.issuer) {
+        return Err(ReportError::NotARoot { subject: not_root.tbs_certificate.subject.to_string() });
+    }
+    certs.iter().map(|c| c.to_der().map_err(ReportError::certificate)).collect()
+}
+
 /// Certificates (DER) as PEM, in the order given: what an agency hands to whoever must validate
 /// its reports (`signing export`).
 pub fn chain_pem(chain_der: &[Vec<u8>]) -> String {

@@ -528,9 +528,30 @@ pub(crate) fn parse_pdf_date(text: &str) -> Option<i64> {
     Some(t.unix_timestamp() - offset)
 }
 
+/// A PDF date as a person reads it, in the offset it was written with:
+/// `D:20261205070400+08'00'` → `2026-12-05 07:04:00 (UTC+08:00)`. `None` if it is not a date.
+pub fn readable_pdf_date(text: &str) -> Option<String> {
+    parse_pdf_date(text)?;
+    let s = text.strip_prefix("D:")?;
+    let zone = match s.get(14..15) {
+        Some("Z") | None => "UTC".to_owned(),
+        Some(sign) => format!("UTC{sign}{}:{}", s.get(15..17)?, s.get(18..20).unwrap_or("00")),
+    };
+    Some(format!("{}-{}-{} {}:{}:{} ({zone})", &s[0..4], &s[4..6], &s[6..8], &s[8..10], &s[10..12], &s[12..14]))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn signing_times_read_as_dates() {
+        assert_eq!(readable_pdf_date("D:20261205070400+08'00'").as_deref(), Some("2026-12-05 07:04:00 (UTC+08:00)"));
+        assert_eq!(readable_pdf_date("D:20261205070400Z").as_deref(), Some("2026-12-05 07:04:00 (UTC)"));
+        assert_eq!(readable_pdf_date("D:20261205070400-05'30'").as_deref(), Some("2026-12-05 07:04:00 (UTC-05:30)"));
+        assert_eq!(readable_pdf_date("D:2026"), None);
+        assert_eq!(readable_pdf_date("yesterday"), None);
+    }
 
     #[test]
     fn pdf_dates_parse_back() {
