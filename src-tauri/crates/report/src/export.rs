@@ -181,6 +181,10 @@ pub fn export_audit(
     lang: Option<Lang>,
     now: OffsetDateTime,
 ) -> Result<(Exported, String)> {
+    // A period cannot end after the report is made: entries written from here on (this check's
+    // own) are after it.
+    let now_ms = (now.unix_timestamp_nanos() / 1_000_000) as i64;
+    let to_ms = to_ms.min(now_ms);
     let verified = vault.verify_audit(session).map_err(ReportError::Vault)?;
     let rows = vault.audit_period(session, from_ms, to_ms).map_err(ReportError::Vault)?;
     let org = vault.organisation().map_err(ReportError::Vault)?;

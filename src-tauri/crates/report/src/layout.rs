@@ -296,11 +296,43 @@ impl Writer {
         }
     }
 
+    /// The columns' widths in points: their shares of the line, except that a column whose
+    /// longest word (an identifier such as `report:R-20261205-REWYFSDH`) would not fit takes
+    /// the room it needs from columns that have more than theirs — a word is broken only when
+    /// the line cannot hold all the columns' longest words side by side.
+    fn column_widths(&self, columns: &[Column], header: &[String], rows: &[Vec<String>], pad: f32) -> Vec<f32> {
+        let total: f32 = columns.iter().map(|c| c.width).sum();
+        let shares: Vec<f32> = columns.iter().map(|c| c.width / total * CONTENT_W).collect();
+        let need: Vec<f32> = (0..columns.len())
+            .map(|i| {
+                std::iter::once(header.get(i))
+                    .chain(rows.iter().map(|r| r.get(i)))
+                    .flatten()
+                    .flat_map(|cell| cell.split('\n').flat_map(tokens))
+                    .map(|word| self.width(&word, Style::SMALL))
+                    .fold(0.0, f32::max)
+                    + 2.0 * pad
+                    + 0.5
+            })
+            .collect();
+        let needed: f32 = need.iter().sum();
+        if needed > CONTENT_W {
+            return shares;
+        }
+        let wanted: Vec<f32> = shares.iter().zip(&need).map(|(s, n)| s.max(*n)).collect();
+        let excess: f32 = wanted.iter().zip(&need).map(|(w, n)| w - n).sum();
+        let over = wanted.iter().sum::<f32>() - CONTENT_W;
+        if over <= 0.0 || excess <= 0.0 {
+            return wanted;
+        }
+        let keep = (excess - over) / excess;
+        wanted.iter().zip(&need).map(|(w, n)| n + (w - n) * keep).collect()
+    }
+
     /// A table with a header row repeated on every page it spans.
     pub fn table(&mut self, columns: &[Column], header: &[String], rows: &[Vec<String>]) {
-        let total: f32 = columns.iter().map(|c| c.width).sum();
-        let widths: Vec<f32> = columns.iter().map(|c| c.width / total * CONTENT_W).collect();
         let pad = 3.0;
+        let widths = self.column_widths(columns, header, rows, pad);
         let lh = Style::SMALL.line_height();
         let draw_header = |w: &mut Writer| {
             let wrapped: Vec<Vec<String>> =

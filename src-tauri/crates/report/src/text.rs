@@ -108,10 +108,11 @@ pub const IMPACT_RATIO: T = T("不利影响比", "Impact ratio");
 pub const ATTENTION: T = T("需关注", "attention");
 // The audit export.
 pub const PERIOD: T = T("期间", "Period");
-pub const ENTRIES: T = T("条目数", "Entries");
-pub const CHAIN: T = T("哈希链", "Hash chain");
+pub const ENTRIES: T = T("本期间条目数", "Entries in the period");
+pub const CHAIN: T = T("整个日志的哈希链", "Hash chain of the whole log");
 pub const CHAIN_OK: T = T("完整：已逐条重算", "intact: every entry recomputed");
-pub const CHAIN_ENTRIES: T = T("条", "entries");
+pub const CHAIN_ENTRIES: T =
+    T("条（本次校验之前的全部条目；校验本身记为下一条）", "entries (all before this check, which is the next entry)");
 pub const CHAIN_CHECKPOINTS: T = T("个签名检查点有效", "signed checkpoints valid");
 pub const SEQ: T = T("序号", "Seq");
 pub const ACTOR: T = T("操作者", "Actor");

@@ -429,3 +429,45 @@ fn a_signature_carrying_a_pile_of_certificates_is_refused_before_its_chain_is_bu
     let said = format!("{} certificates", report::MAX_CERTIFICATES + 1);
     assert!(matches!(&pile.problems[..], [Problem::ChainBroken(why)] if *why == said), "{:?}", pile.problems);
 }
+
+/// The audit report as an auditor searches it: every action and object of the period appears
+/// whole in the text (an identifier broken over two lines is not found by a search), the period
+/// ends when the report was made, and the count of entries is the rows printed.
+#[test]
+fn the_audit_report_keeps_identifiers_whole_and_its_numbers_agree() {
+    let mut w = World::new();
+    let decided = w.interview("张三", Some("A"), [4.0, 3.5, 3.0], Some([4, 4, 3]), Some(Band::Recommend));
+    export_candidate(&mut w.vault, &w.clerk, decided, Some(Lang::En), now()).unwrap();
+    let made = now();
+    let (audit, _) =
+        export_audit(&mut w.vault, &w.auditor, 0, common::now_ms() + 3_600_000, Some(Lang::En), made).unwrap();
+    let path = w.path("audit.pdf");
+    std::fs::write(&path, &audit.pdf).unwrap();
+    let text = run("pdftotext", &[path.to_str().unwrap(), "-"]);
+    let made_ms = (made.unix_timestamp_nanos() / 1_000_000) as i64;
+    let rows = w.vault.audit_period(&w.auditor, 0, made_ms).unwrap();
+    assert!(rows.iter().any(|r| r.object.starts_with("report:R-")), "no report in the log");
+    for r in &rows {
+        assert!(text.contains(&r.action), "{} is not whole in the report:\n{text}", r.action);
+        assert!(text.contains(&r.object), "{} is not whole in the report:\n{text}", r.object);
+    }
+    let layout = common::pdftotext(&path);
+    let line = |label: &str| {
+        layout.lines().find(|l| l.contains(label)).unwrap_or_else(|| panic!("{label}:\n{layout}")).to_owned()
+    };
+    // The period was asked to end an hour from now; it ends when the report was made.
+    let asked_end = time::OffsetDateTime::from_unix_timestamp(made.unix_timestamp() + 3600).unwrap();
+    let asked_end = format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}",
+        asked_end.year(),
+        u8::from(asked_end.month()),
+        asked_end.day(),
+        asked_end.hour(),
+        asked_end.minute()
+    );
+    let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(!words.contains(&asked_end), "the period ends after the report was made ({asked_end}):\n{layout}");
+    let entries = line("Entries in the period");
+    let count = entries.split("Entries in the period").nth(1).and_then(|r| r.split_whitespace().next());
+    assert_eq!(count, Some(rows.len().to_string().as_str()), "{entries}");
+}
