@@ -84,31 +84,30 @@ pub fn render(
         "/ 100",
         Style::SMALL,
     );
-    w.text_at(MARGIN + 150.0, top - 18.0, t(text::AI_BAND), Style::SMALL);
+    // Three columns — total, the AI's band, the decision — each text made to fit its own column,
+    // so the AI's band and the decision never run together ("Not recommended" "Recommend").
+    let (band_x, decision_x) = (MARGIN + 140.0, MARGIN + 310.0);
+    let fit = |w: &Writer, text: &str, style: Style, room: f32| {
+        let width = w.width(text, style);
+        if width > room { Style { size: style.size * room / width, ..style } } else { style }
+    };
+    w.text_at(band_x, top - 18.0, t(text::AI_BAND), Style::SMALL);
     let band = record.band.map(|b| band_name(b).get(lang)).unwrap_or("—");
-    w.text_at(
-        MARGIN + 150.0,
-        top - 44.0,
-        band,
-        Style { size: 16.0, bold: true, color: record.band.map(band_color).unwrap_or((0.4, 0.4, 0.4)) },
-    );
-    w.text_at(MARGIN + 300.0, top - 18.0, t(text::DECISION), Style::SMALL);
+    let band_style = Style { size: 16.0, bold: true, color: record.band.map(band_color).unwrap_or((0.4, 0.4, 0.4)) };
+    let band_style = fit(&w, band, band_style, decision_x - band_x - 24.0);
+    w.text_at(band_x, top - 44.0, band, band_style);
+    w.text_at(decision_x, top - 18.0, t(text::DECISION), Style::SMALL);
+    let room = MARGIN + CONTENT_W - decision_x - 8.0;
     match &record.decision {
         Some(d) => {
-            w.text_at(
-                MARGIN + 300.0,
-                top - 36.0,
-                band_name(d.band).get(lang),
-                Style { size: 13.0, bold: true, color: band_color(d.band) },
-            );
-            w.text_at(
-                MARGIN + 300.0,
-                top - 50.0,
-                &format!("{} · {}", d.decider, date_time(d.at_ms, offset)),
-                Style::SMALL,
-            );
+            let name = band_name(d.band).get(lang);
+            let style = fit(&w, name, Style { size: 13.0, bold: true, color: band_color(d.band) }, room);
+            w.text_at(decision_x, top - 36.0, name, style);
+            let by = format!("{} · {}", d.decider, date_time(d.at_ms, offset));
+            let style = fit(&w, &by, Style::SMALL, room);
+            w.text_at(decision_x, top - 50.0, &by, style);
         }
-        None => w.text_at(MARGIN + 300.0, top - 38.0, t(text::NOT_DECIDED), Style::LABEL.with_color((0.6, 0.3, 0.1))),
+        None => w.text_at(decision_x, top - 38.0, t(text::NOT_DECIDED), Style::LABEL.with_color((0.6, 0.3, 0.1))),
     }
     w.y = top - 64.0;
 
@@ -327,9 +326,10 @@ fn chart(w: &mut Writer, record: &InterviewRecord, lang: Lang) {
     let height = dims.len() as f32 * row_h + 30.0;
     w.ensure(height);
     let top = w.y;
-    let x_of = |level: f64| bar_x + ((level.clamp(1.0, 5.0) - 1.0) / 4.0) as f32 * bar_w;
+    // Bars start at 0, so the lowest level (1) is a bar too, a fifth of the scale long.
+    let x_of = |level: f64| bar_x + (level.clamp(0.0, 5.0) / 5.0) as f32 * bar_w;
     // The scale.
-    for level in 1..=5 {
+    for level in 0..=5 {
         let x = x_of(f64::from(level));
         w.line(&[(x, top - 4.0), (x, top - 4.0 - dims.len() as f32 * row_h)], (0.85, 0.86, 0.9), 0.5);
         w.text_at(x - 2.5, top - 14.0 - dims.len() as f32 * row_h, &level.to_string(), Style::SMALL);

@@ -64,33 +64,20 @@ pub fn render_job(
     let head = [text::RANK, text::CANDIDATE, text::GROUP, text::STATUS, text::SCORE, text::AI_BAND, text::DECISION];
     w.table(&cols, &head.map(|h| t(h).to_owned()), &rows);
 
-    // Distribution per dimension: how many candidates at each level (AI mean rounded).
+    // Distribution per dimension: how many candidates at each level (AI mean rounded), as
+    // drawn bars beside each count.
     w.heading(t(text::DISTRIBUTION), Style::H2);
-    let mut dist_rows = Vec::new();
+    let mut dist = Vec::new();
     for (d, dim) in job.dimensions.iter().enumerate() {
         let levels: Vec<f64> = candidates.iter().filter_map(|c| c.ai_levels.get(d).copied().flatten()).collect();
         let mut counts = [0usize; 5];
         for l in &levels {
             counts[(l.round().clamp(1.0, 5.0) as usize) - 1] += 1;
         }
-        let mean = if levels.is_empty() {
-            "—".into()
-        } else {
-            format!("{:.2}", levels.iter().sum::<f64>() / levels.len() as f64)
-        };
-        let mut row = vec![dim.dimension.clone(), format!("{:.0}%", f64::from(dim.basis_points) / 100.0)];
-        row.extend(counts.iter().map(|c| format!("{c} {}", bar(*c, levels.len()))));
-        row.push(mean);
-        dist_rows.push(row);
+        let mean = (!levels.is_empty()).then(|| levels.iter().sum::<f64>() / levels.len() as f64);
+        dist.push((dim, counts, levels.len(), mean));
     }
-    let mut cols = vec![Column { width: 2.0, right: false }, Column { width: 0.8, right: true }];
-    cols.extend([Column { width: 1.3, right: false }; 5]);
-    cols.push(Column { width: 0.9, right: true });
-    let mut head = vec![t(text::DIMENSION).to_owned(), t(text::WEIGHT).to_owned()];
-    head.extend((1..=5).map(|l| format!("{} {l}", t(text::LEVEL))));
-    head.push(t(text::MEAN).to_owned());
-    w.table(&cols, &head, &dist_rows);
-
+    distribution(&mut w, &dist, lang);
     // Agreement between the AI and the raters.
     w.heading(t(text::AGREEMENT), Style::H2);
     let mut agree_rows = Vec::new();
@@ -157,16 +144,56 @@ pub fn render_job(
         w.paragraph(t(text::SELECTION_NOTE), Style::SMALL, 0.0);
     }
     w.space(6.0);
-    w.paragraph(t(text::AI_STATEMENT), Style::BODY.with_color((0.2, 0.25, 0.35)), 0.0);
+    w.paragraph(t(text::AI_STATEMENT_JOB), Style::BODY.with_color((0.2, 0.25, 0.35)), 0.0);
     let block = signature_block(&mut w, signing, report_id, lang);
     Ok(Rendered { pdf: w.finish(report_id, now, None)?, signature_block: Some(block) })
 }
 
-fn bar(count: usize, total: usize) -> String {
-    if total == 0 {
-        return String::new();
+type DimensionCounts<'a> = (&'a interview::Weight, [usize; 5], usize, Option<f64>);
+
+/// The distribution: a row per dimension (name and weight), a column per level with the count
+/// and a bar as long as its share of the candidates, and the mean.
+fn distribution(w: &mut Writer, rows: &[DimensionCounts<'_>], lang: Lang) {
+    use crate::layout::{CONTENT_W, MARGIN};
+    let t = |x: T| x.get(lang);
+    let (label_w, mean_w) = (130.0, 50.0);
+    let cell_w = (CONTENT_W - label_w - mean_w) / 5.0;
+    let row_h = 22.0;
+    let head = Style::SMALL.with_color((0.1, 0.15, 0.3));
+    w.ensure(row_h * (rows.len() as f32 + 1.0) + 8.0);
+    let top = w.y;
+    w.fill_rect(MARGIN, top - 16.0, CONTENT_W, 16.0, (0.9, 0.93, 0.97));
+    w.text_at(MARGIN + 3.0, top - 11.0, t(text::DIMENSION), head);
+    for level in 1..=5 {
+        let x = MARGIN + label_w + (level - 1) as f32 * cell_w;
+        w.text_at(x + 3.0, top - 11.0, &format!("{} {level}", t(text::LEVEL)), head);
     }
-    "▇".repeat(((count as f64 / total as f64) * 6.0).round() as usize)
+    w.text_at(MARGIN + CONTENT_W - mean_w + 3.0, top - 11.0, t(text::MEAN), head);
+    for (i, (dim, counts, total, mean)) in rows.iter().enumerate() {
+        let y = top - 16.0 - i as f32 * row_h;
+        if i % 2 == 1 {
+            w.fill_rect(MARGIN, y - row_h, CONTENT_W, row_h, (0.97, 0.97, 0.98));
+        }
+        let weight = f64::from(dim.basis_points) / 100.0;
+        w.text_at(MARGIN + 3.0, y - 10.0, &dim.dimension, Style::SMALL.with_color((0.1, 0.1, 0.12)));
+        w.text_at(MARGIN + 3.0, y - 19.0, &format!("{} {weight:.0}%", t(text::WEIGHT)), Style::SMALL);
+        for (level, &count) in counts.iter().enumerate() {
+            let x = MARGIN + label_w + level as f32 * cell_w;
+            let number = count.to_string();
+            w.text_at(x + 3.0, y - 14.0, &number, Style::SMALL.with_color((0.1, 0.1, 0.12)));
+            let bar_x = x + 6.0 + w.width(&number, Style::SMALL);
+            let room = cell_w - (bar_x - x) - 6.0;
+            if *total > 0 && count > 0 {
+                w.fill_rect(bar_x, y - 15.0, room * count as f32 / *total as f32, 7.0, (0.2, 0.45, 0.8));
+            }
+        }
+        let mean = mean.map(|m| format!("{m:.2}")).unwrap_or_else(|| "—".into());
+        let mean_x = MARGIN + CONTENT_W - 3.0 - w.width(&mean, Style::SMALL);
+        w.text_at(mean_x, y - 14.0, &mean, Style::SMALL.with_color((0.1, 0.1, 0.12)));
+    }
+    w.y = top - 16.0 - rows.len() as f32 * row_h;
+    w.hline(MARGIN, MARGIN + CONTENT_W, w.y, (0.8, 0.82, 0.86), 0.5);
+    w.space(6.0);
 }
 
 /// The audit log for a period; `chain` is the verified chain's summary line.

@@ -471,3 +471,88 @@ fn the_audit_report_keeps_identifiers_whole_and_its_numbers_agree() {
     let count = entries.split("Entries in the period").nth(1).and_then(|r| r.split_whitespace().next());
     assert_eq!(count, Some(rows.len().to_string().as_str()), "{entries}");
 }
+
+/// Word boxes of the first page (`pdftotext -bbox`): (text, xMin, yMin, xMax, yMax).
+fn word_boxes(pdf: &std::path::Path) -> Vec<(String, f64, f64, f64, f64)> {
+    let html = run("pdftotext", &["-bbox", "-f", "1", "-l", "1", pdf.to_str().unwrap(), "-"]);
+    html.lines()
+        .filter_map(|l| {
+            let l = l.trim().strip_prefix("<word ")?;
+            let num = |key: &str| -> f64 {
+                let at = l.find(&format!("{key}=\"")).unwrap() + key.len() + 2;
+                l[at..].split('"').next().unwrap().parse().unwrap()
+            };
+            let text = l.split('>').nth(1)?.split('<').next()?.to_owned();
+            Some((text, num("xMin"), num("yMin"), num("xMax"), num("yMax")))
+        })
+        .collect()
+}
+
+/// Filled shapes of `colour` on every page (printpdf draws a rectangle as a closed path):
+/// their widths in points.
+fn filled_widths(doc: &lopdf::Document, colour: [f32; 3]) -> Vec<f32> {
+    let mut widths = Vec::new();
+    for page in doc.get_pages().values() {
+        let content = lopdf::content::Content::decode(&doc.get_page_content(*page)).unwrap();
+        let (mut fill, mut xs) = ([0.0f32; 3], Vec::<f32>::new());
+        for op in &content.operations {
+            let f = |i: usize| op.operands[i].as_float().unwrap();
+            match op.operator.as_str() {
+                "rg" => fill = [f(0), f(1), f(2)],
+                "m" | "l" => xs.push(f(0)),
+                "re" => xs.extend([f(0), f(0) + f(2)]),
+                "f" | "F" | "f*" | "b" | "B" => {
+                    let close = fill.iter().zip(colour).all(|(a, b)| (a - b).abs() < 0.01);
+                    if close && !xs.is_empty() {
+                        let (lo, hi) = xs.iter().fold((f32::MAX, f32::MIN), |(lo, hi), x| (lo.min(*x), hi.max(*x)));
+                        widths.push(hi - lo);
+                    }
+                    xs.clear();
+                }
+                "n" | "S" | "s" => xs.clear(),
+                _ => {}
+            }
+        }
+    }
+    widths
+}
+
+/// The layout as a reader sees it: in the score box the AI's band and the decision stand apart
+/// ("Not recommended" and "Recommend" are two phrases) and no two words of the first page
+/// overlap; the lowest level (1.0) has a bar of its own length; the job report draws its
+/// distribution as bars (no text glyphs) and speaks of all its interviews, not of one.
+#[test]
+fn the_score_box_chart_and_distribution_read_as_drawn() {
+    let mut w = World::new();
+    let low = w.interview("张三", Some("A"), [1.0, 2.0, 2.0], Some([2, 2, 2]), Some(Band::Recommend));
+    let report = export_candidate(&mut w.vault, &w.clerk, low, Some(Lang::En), now()).unwrap();
+    let path = w.path("low.pdf");
+    std::fs::write(&path, &report.pdf).unwrap();
+    let words = word_boxes(&path);
+    let band = words.iter().find(|w| w.0 == "recommended").expect("the AI's band");
+    let decision = words.iter().find(|w| w.0 == "Recommend" && (w.2 - band.2).abs() < 30.0).expect("the decision");
+    assert!(decision.1 - band.3 >= 10.0, "band ends at {} and the decision starts at {}", band.3, decision.1);
+    for (i, a) in words.iter().enumerate() {
+        for b in &words[i + 1..] {
+            let overlap_x = a.3.min(b.3) - a.1.max(b.1);
+            // Word boxes span the font's ascent and descent: lines of a tall CJK font touch a
+            // little without the glyphs doing so. Words on the same line must not touch at all.
+            let overlap_y = a.4.min(b.4) - a.2.max(b.2);
+            let same_line = overlap_y > 0.4 * (a.4 - a.2).min(b.4 - b.2);
+            assert!(overlap_x <= 0.5 || !same_line, "{a:?} overlaps {b:?}");
+        }
+    }
+    let doc = lopdf::Document::load_mem(&report.pdf).unwrap();
+    let bars = filled_widths(&doc, [0.2, 0.45, 0.8]);
+    assert!(bars.len() >= 3 && bars.iter().all(|w| *w > 5.0), "AI bars: {bars:?}");
+
+    let job = export_job(&mut w.vault, &w.clerk, w.job, Some(Lang::En), now()).unwrap();
+    let path = w.path("job.pdf");
+    std::fs::write(&path, &job.pdf).unwrap();
+    let text = pdftotext(&path);
+    assert!(!text.contains('▇'), "the distribution is drawn with text glyphs");
+    assert!(!text.contains("this interview"), "the job report speaks of one interview:\n{text}");
+    assert!(text.contains("these interviews"), "{text}");
+    let doc = lopdf::Document::load_mem(&job.pdf).unwrap();
+    assert!(!filled_widths(&doc, [0.2, 0.45, 0.8]).is_empty(), "no distribution bars");
+}
