@@ -310,6 +310,14 @@ pub fn run(data_dir: &Path, args: &DemoArgs, lang: Lang) -> Result<(), ShellErro
                 Some(t(lang, "回答具体，有实例。", "Concrete answer with examples.")),
             )?;
         }
+        // No decision over an open question: the clerk listens to each flagged passage and
+        // confirms or dismisses it first (here: dismissed, the sample answers are in the job's
+        // language and speak throughout).
+        let flags = vault.interview_record(&clerk, interview_id)?.flags;
+        let open: Vec<i64> = flags.iter().filter(|f| f.status == interview::FlagStatus::Open).map(|f| f.id).collect();
+        for flag in &open {
+            vault.review_flag(&clerk, *flag, false)?;
+        }
         vault.record_decision(
             &clerk,
             interview_id,
@@ -317,9 +325,11 @@ pub fn run(data_dir: &Path, args: &DemoArgs, lang: Lang) -> Result<(), ShellErro
             t(lang, "沟通清楚，服务意识强。", "Communicates clearly; strong service attitude."),
         )?;
         Ok(format!(
-            "{} {}, {}",
+            "{} {}, {} {}, {}",
             dimensions.len(),
             t(lang, "项人工评分", "human ratings"),
+            open.len(),
+            t(lang, "个完整性提示经核对后排除", "integrity flags dismissed after listening"),
             t(lang, "决定：推荐", "decision: recommend")
         ))
     })?;

@@ -261,7 +261,7 @@ pub fn run_signing(command: SigningCommand, data_dir: &Path, lang: Lang) -> Resu
             );
             if report::trust_anchors_from_pem(root_pem.as_bytes()).is_err() {
                 // An imported PKCS#12 may stop at an intermediate certificate.
-                eprintln!(
+                println!(
                     "{}",
                     t(
                         lang,

@@ -354,10 +354,24 @@ async fn a_clerk_hires_through_the_workspace_and_an_auditor_checks_it() -> Resul
     if count(&app, "[data-testid=transcript-line]").await? != 0 {
         app.click("[data-testid=transcript-line]").await?;
     }
-    if count(&app, "[data-testid=flag-dismiss]").await? != 0 {
+    // Every flag is looked at before the decision (the decision is refused over open flags
+    // without a reason for deciding with them open; the vault's tests cover that path).
+    let mut flags = count(&app, "[data-testid=flag-dismiss]").await?;
+    while flags != 0 {
+        ensure!(
+            count(&app, "[data-testid=decide-open-flags]").await? == 1,
+            "open flags are not pointed out at the decision"
+        );
         app.click("[data-testid=flag-dismiss]").await?;
         app.wait_text("[data-testid=review-notice]", |t| t.contains("已处理")).await?;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while count(&app, "[data-testid=flag-dismiss]").await? == flags {
+            ensure!(Instant::now() < deadline, "a dismissed flag stays open");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        flags = count(&app, "[data-testid=flag-dismiss]").await?;
     }
+    ensure!(count(&app, "[data-testid=decide-open-flags]").await? == 0, "no flag is open, yet the decision says so");
     script(&app, "document.querySelectorAll('[data-testid=rate-dimension]').forEach((f) => f.querySelector('[data-testid=rate-4]').click())").await?;
     app.click("[data-testid=rate-save]").await?;
     app.wait_text("[data-testid=review-notice]", |t| t.contains("评分已保存")).await?;

@@ -116,6 +116,8 @@ pub(crate) fn review_dto(record: vault::InterviewRecord, role: interview::Role) 
             band: d.band,
             reason: d.reason,
             at_ms: d.at_ms as f64,
+            open_flags: d.over_open_flags.as_ref().map_or(0, |(n, _)| *n),
+            over_open_flags: d.over_open_flags.map(|(_, why)| why),
         }),
         can_review: scored && !record.purged && role.may(Action::RecordDecision),
     }
@@ -210,7 +212,8 @@ pub async fn review_rate(
     .await
 }
 
-/// The hiring decision with its reason.
+/// The hiring decision with its reason; while integrity flags are open, also the reason for
+/// deciding with them open (without it the decision is refused).
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all)]
@@ -220,13 +223,14 @@ pub async fn review_decide(
     interview_id: u32,
     band: Band,
     reason: String,
+    over_open_flags: Option<String>,
 ) -> Result<ReviewDto, IpcError> {
     let state = state.inner().clone();
     require(&state, &window, Mode::Staff, "review_decide")?;
     blocking(move || {
         state.with_session(|vault, s| {
             let id = i64::from(interview_id);
-            vault.record_decision(s, id, band, &reason)?;
+            vault.decide(s, id, band, &reason, over_open_flags.as_deref())?;
             open(vault, s, id)
         })
     })

@@ -291,6 +291,9 @@ pub struct DecisionDto {
     pub band: Band,
     pub reason: String,
     pub at_ms: f64,
+    /// Made while this many integrity flags were open, with the decider's reason for that.
+    pub open_flags: u32,
+    pub over_open_flags: Option<String>,
 }
 
 /// One interview as the review screen shows it.

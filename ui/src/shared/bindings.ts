@@ -119,8 +119,11 @@ export const commands = {
 	reviewPlaylist: (answerId: number) => typedError<SegmentDto[], IpcError>(__TAURI_INVOKE("review_playlist", { answerId })),
 	/**  The clerk's own levels for some dimensions (each an entry of its own; a later one counts). */
 	reviewRate: (interviewId: number, ratings: RatingInput_Deserialize[]) => typedError<ReviewDto_Serialize, IpcError>(__TAURI_INVOKE("review_rate", { interviewId, ratings })),
-	/**  The hiring decision with its reason. */
-	reviewDecide: (interviewId: number, band: Band, reason: string) => typedError<ReviewDto_Serialize, IpcError>(__TAURI_INVOKE("review_decide", { interviewId, band, reason })),
+	/**
+	 *  The hiring decision with its reason; while integrity flags are open, also the reason for
+	 *  deciding with them open (without it the decision is refused).
+	 */
+	reviewDecide: (interviewId: number, band: Band, reason: string, overOpenFlags: string | null) => typedError<ReviewDto_Serialize, IpcError>(__TAURI_INVOKE("review_decide", { interviewId, band, reason, overOpenFlags })),
 	/**  Confirms or dismisses an integrity flag. */
 	reviewFlag: (interviewId: number, flagId: number, confirm: boolean) => typedError<ReviewDto_Serialize, IpcError>(__TAURI_INVOKE("review_flag", { interviewId, flagId, confirm })),
 	/**  Asks another clerk to rate this interview independently. */
@@ -466,11 +469,26 @@ export type ComponentStatus_Serialize = {
 	problem: Text | null,
 };
 
-export type DecisionDto = {
+export type DecisionDto = DecisionDto_Serialize | DecisionDto_Deserialize;
+
+export type DecisionDto_Deserialize = {
 	decider: string,
 	band: Band,
 	reason: string,
 	atMs: number | null,
+	/**  Made while this many integrity flags were open, with the decider's reason for that. */
+	openFlags: number,
+	overOpenFlags?: string | null,
+};
+
+export type DecisionDto_Serialize = {
+	decider: string,
+	band: Band,
+	reason: string,
+	atMs: number | null,
+	/**  Made while this many integrity flags were open, with the decider's reason for that. */
+	openFlags: number,
+	overOpenFlags: string | null,
 };
 
 /**  A camera or microphone this machine offers. */
@@ -1141,7 +1159,7 @@ export type ReviewDto_Deserialize = {
 	modelVersions?: string | null,
 	flags: FlagDto_Deserialize[],
 	ratings: RatingDto_Deserialize[],
-	decision?: DecisionDto | null,
+	decision?: DecisionDto_Deserialize | null,
 	/**
 	 *  Whether the signed-in person may rate, decide and handle flags (a clerk, on a scored
 	 *  interview). The vault checks again on every action.
@@ -1164,7 +1182,7 @@ export type ReviewDto_Serialize = {
 	modelVersions: string | null,
 	flags: FlagDto_Serialize[],
 	ratings: RatingDto_Serialize[],
-	decision: DecisionDto | null,
+	decision: DecisionDto_Serialize | null,
 	/**
 	 *  Whether the signed-in person may rate, decide and handle flags (a clerk, on a scored
 	 *  interview). The vault checks again on every action.

@@ -308,6 +308,11 @@ export function ReviewScreen(props: { interviewId?: number; candidateId?: number
               <dt>{t("review.decision")}</dt>
               <dd data-testid="review-decision">
                 {review.decision === null ? t("review.decision.none") : `${t(BAND_LABEL[review.decision.band])} · ${review.decision.reason} (${review.decision.decider})`}
+                {review.decision?.overOpenFlags != null && (
+                  <p class="notice" data-testid="review-decision-over-flags">
+                    {formatText(t("review.decision.overFlags"), { n: String(review.decision.openFlags), why: review.decision.overOpenFlags })}
+                  </p>
+                )}
               </dd>
             </dl>
             <p class="hint">{t("review.aiAdvice")}</p>
@@ -388,6 +393,8 @@ function RateAndDecide(props: { review: ReviewDto; act: Act }) {
   // No band is chosen for the reviewer (not even the AI's): the decision is theirs to make.
   const [band, setBand] = useState<Band | null>(r.decision?.band ?? null);
   const [reason, setReason] = useState("");
+  const [overFlags, setOverFlags] = useState("");
+  const openFlags = r.flags.filter((f) => f.status === "open").length;
   // "Saved" said beside the button pressed, with what was saved still shown.
   const [rateSaved, setRateSaved] = useState(false);
   const [decideSaved, setDecideSaved] = useState(false);
@@ -452,7 +459,8 @@ function RateAndDecide(props: { review: ReviewDto; act: Act }) {
           onSubmit={(e) => {
             e.preventDefault();
             if (band === null) return;
-            void props.act(() => commands.reviewDecide(r.interviewId, band, reason), "review.decide.saved").then(setDecideSaved);
+            const over = openFlags > 0 ? overFlags : null;
+            void props.act(() => commands.reviewDecide(r.interviewId, band, reason, over), "review.decide.saved").then(setDecideSaved);
           }}
         >
           <fieldset class="levels">
@@ -487,7 +495,32 @@ function RateAndDecide(props: { review: ReviewDto; act: Act }) {
               data-testid="decide-reason"
             />
           </label>
-          <button type="submit" class="button button--primary" disabled={band === null || reason.trim() === ""} data-testid="decide-save">
+          {openFlags > 0 && (
+            <>
+              <p class="notice" role="note" data-testid="decide-open-flags">
+                {formatText(t("review.decide.openFlags"), { n: String(openFlags) })}
+              </p>
+              <label>
+                {t("review.decide.overFlags")}
+                <textarea
+                  value={overFlags}
+                  onInput={(e) => {
+                    setOverFlags(e.currentTarget.value);
+                    setDecideSaved(false);
+                  }}
+                  rows={2}
+                  required
+                  data-testid="decide-over-flags"
+                />
+              </label>
+            </>
+          )}
+          <button
+            type="submit"
+            class="button button--primary"
+            disabled={band === null || reason.trim() === "" || (openFlags > 0 && overFlags.trim() === "")}
+            data-testid="decide-save"
+          >
             {t("review.decide.save")}
           </button>
           <div ref={decideSavedAt}>

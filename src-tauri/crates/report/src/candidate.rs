@@ -266,6 +266,13 @@ pub fn render(
             Style::BODY,
             0.0,
         );
+        if let Some((open, why)) = &d.over_open_flags {
+            let line = match lang {
+                Lang::ZhCn => format!("作出决定时仍有 {open} 个完整性提示未处理，决定人说明理由：{why}"),
+                Lang::En => format!("Decided with {open} integrity flag(s) still open; the decider's reason: {why}"),
+            };
+            w.paragraph(&line, Style::LABEL.with_color((0.6, 0.2, 0.0)), 0.0);
+        }
     }
 
     // Versions and the statement.

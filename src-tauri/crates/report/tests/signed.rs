@@ -384,6 +384,8 @@ fn bad_review_input_is_refused_with_a_sentence_and_changes_nothing() {
     assert_eq!(log.iter().filter(|e| e.outcome != "ok" && e.action.starts_with("review.")).count(), 5, "{log:#?}");
 
     // A later decision supersedes an earlier one; the report shows the latest.
+    let flag = record.flags[0].id;
+    w.vault.review_flag(&w.clerk, flag, false).unwrap();
     w.vault.record_decision(&w.clerk, scored, Band::Hold, "先待定").unwrap();
     w.vault.record_decision(&w.clerk, scored, Band::Recommend, "复核后推荐").unwrap();
     let record = w.vault.interview_record(&w.clerk, scored).unwrap();
@@ -555,4 +557,26 @@ fn the_score_box_chart_and_distribution_read_as_drawn() {
     assert!(text.contains("these interviews"), "{text}");
     let doc = lopdf::Document::load_mem(&job.pdf).unwrap();
     assert!(!filled_widths(&doc, [0.2, 0.45, 0.8]).is_empty(), "no distribution bars");
+}
+
+/// A decision made while a flag was open is refused without a reason for that, and with one
+/// the final report prints how many flags were open and why the clerk decided anyway.
+#[test]
+fn a_decision_over_an_open_flag_prints_its_reason() {
+    let mut w = World::new();
+    let interview = w.interview("张三", None, [4.0, 3.5, 3.0], Some([4, 4, 3]), None);
+    let refused = w.vault.record_decision(&w.clerk, interview, Band::Recommend, "表现良好").unwrap_err();
+    assert_eq!(interview::UserFacing::code(&refused), "review.flags_open");
+    assert!(
+        export_candidate(&mut w.vault, &w.clerk, interview, Some(Lang::ZhCn), now()).unwrap().draft_reason.is_some()
+    );
+    let why = "已查看录像：该时段考生低头看材料，不影响评价。";
+    w.vault.decide(&w.clerk, interview, Band::Recommend, "表现良好", Some(why)).unwrap();
+    let report = export_candidate(&mut w.vault, &w.clerk, interview, Some(Lang::ZhCn), now()).unwrap();
+    assert!(report.signed);
+    let path = w.path("over-flags.pdf");
+    std::fs::write(&path, &report.pdf).unwrap();
+    let text = pdftotext(&path).split_whitespace().collect::<String>();
+    assert!(text.contains("作出决定时仍有1个完整性提示未处理"), "{text}");
+    assert!(text.contains(&why.split_whitespace().collect::<String>()), "{text}");
 }

@@ -82,6 +82,8 @@ pub enum VaultError {
     RatingOutOfRange,
     #[error("a decision needs a reason")]
     DecisionReasonMissing,
+    #[error("{open} integrity flags of interview {interview_id} are open")]
+    FlagsOpen { interview_id: i64, open: u32 },
     #[error("interview {interview_id} has not been scored")]
     NotScored { interview_id: i64 },
     #[error("identity check failed")]
@@ -227,6 +229,7 @@ impl UserFacing for VaultError {
             VaultError::UnknownDimension(_) => "review.unknown_dimension",
             VaultError::RatingOutOfRange => "review.rating_out_of_range",
             VaultError::DecisionReasonMissing => "review.reason_missing",
+            VaultError::FlagsOpen { .. } => "review.flags_open",
             VaultError::NotScored { .. } => "review.not_scored",
             VaultError::IdentityMismatch { .. } => "kiosk.identity_mismatch",
             VaultError::IdentityLocked => "kiosk.identity_locked",
@@ -417,6 +420,14 @@ impl UserFacing for VaultError {
             VaultError::DecisionReasonMissing => {
                 Localized::new("请填写作出该决定的理由。", "Please give the reason for this decision.")
             }
+            VaultError::FlagsOpen { open, .. } => Localized::new(
+                format!(
+                    "还有 {open} 个完整性提示未处理：请逐一确认或排除；如需在未处理的情况下作出决定，请写明理由（该理由会印在报告上）。"
+                ),
+                format!(
+                    "{open} integrity flag(s) are still open: confirm or dismiss each, or write why you decide with them open (the reason is printed on the report)."
+                ),
+            ),
             VaultError::NotScored { .. } => Localized::new(
                 "该面试尚未完成评分，暂不能复核或决定。",
                 "This interview has not been scored yet, so it cannot be reviewed or decided.",

@@ -4,7 +4,7 @@
 
 /// Migration `i` brings the schema from version `i` to `i + 1`. Append only; never edit one
 /// that has shipped.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13];
 
 pub const CURRENT_VERSION: u32 = MIGRATIONS.len() as u32;
 
@@ -472,4 +472,11 @@ ALTER TABLE questions ADD COLUMN changed_by INTEGER REFERENCES users (id);
 ALTER TABLE questions ADD COLUMN changed_at INTEGER;
 ALTER TABLE enrolment_codes ADD COLUMN role TEXT NOT NULL DEFAULT 'station' CHECK (role IN ('station', 'workstation'));
 ALTER TABLE stations ADD COLUMN role TEXT NOT NULL DEFAULT 'station' CHECK (role IN ('station', 'workstation'));
+"#;
+
+/// A decision made while integrity flags were still open records the reason for deciding over
+/// them (and the reports print it).
+const V13: &str = r#"
+ALTER TABLE decisions ADD COLUMN open_flags INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE decisions ADD COLUMN over_open_flags TEXT;
 "#;

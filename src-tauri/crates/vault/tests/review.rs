@@ -1,7 +1,7 @@
 //! The clerk's and the auditor's workspaces: jobs and the question bank, the status board,
 //! integrity flags, second raters, playback (audited), and re-authentication.
 
-use interview::{FlagKind, FlagStatus, InterviewEvent, Role, UserFacing};
+use interview::{Band, FlagKind, FlagStatus, InterviewEvent, Role, UserFacing};
 use vault::{NewFlag, NewQuestion, NewScore, NewTranscript, ScoringRecord, VaultError};
 
 use super::{Fixture, ID_LAST4, PASSWORD, audit_count, audit_outcomes, raw, user};
@@ -195,6 +195,36 @@ fn a_kiosk_window_that_left_during_an_answer_flags_it_once_and_audits_each_time(
     assert_eq!(audit_outcomes(&f, "capture.kiosk_back"), ["ok", "ok", "ok"]);
     f.vault.review_flag(&f.clerk, flags[0].id, true).unwrap();
     assert_eq!(f.vault.interview_record(&f.clerk, interview).unwrap().flags[0].status, FlagStatus::Confirmed);
+}
+
+/// No final decision over an open question: with a flag open the decision is refused (and the
+/// refusal audited) unless the clerk says why they decide with it open; that reason is kept with
+/// the decision. Once the flag is handled, a decision needs no such reason, and one given is not
+/// kept.
+#[test]
+fn a_decision_over_open_flags_needs_its_own_reason() {
+    let mut f = Fixture::new();
+    let (interview, _, _) = scored(&mut f);
+    let error = f.vault.decide(&f.clerk, interview, Band::Recommend, "表现良好", None).unwrap_err();
+    assert!(matches!(error, VaultError::FlagsOpen { open: 1, .. }), "{error:?}");
+    assert_eq!(error.code(), "review.flags_open");
+    assert!(error.user_message().en.contains("1 integrity flag(s) are still open"), "{}", error.user_message().en);
+    let error = f.vault.decide(&f.clerk, interview, Band::Recommend, "表现良好", Some("   ")).unwrap_err();
+    assert_eq!(error.code(), "review.flags_open");
+    assert!(f.vault.interview_record(&f.clerk, interview).unwrap().decision.is_none());
+    assert_eq!(audit_outcomes(&f, "review.decide"), ["failed", "failed"]);
+
+    f.vault
+        .decide(&f.clerk, interview, Band::Recommend, "表现良好", Some("已看录像：考生低头看材料，不影响作答"))
+        .unwrap();
+    let decision = f.vault.interview_record(&f.clerk, interview).unwrap().decision.unwrap();
+    assert_eq!(decision.over_open_flags, Some((1, "已看录像：考生低头看材料，不影响作答".to_owned())));
+
+    let flag = f.vault.interview_record(&f.clerk, interview).unwrap().flags[0].id;
+    f.vault.review_flag(&f.clerk, flag, true).unwrap();
+    f.vault.decide(&f.clerk, interview, Band::Hold, "再议", Some("不需要的说明")).unwrap();
+    let decision = f.vault.interview_record(&f.clerk, interview).unwrap().decision.unwrap();
+    assert_eq!((decision.band, decision.over_open_flags), (Band::Hold, None));
 }
 
 #[test]

@@ -226,6 +226,11 @@ impl World {
             }
         }
         if let Some(band) = decision {
+            // The clerk looks at the flag before deciding (a decision over an open flag needs a
+            // reason of its own: `a_decision_over_an_open_flag_prints_its_reason`).
+            for flag in self.vault.interview_record(&self.clerk, interview).unwrap().flags {
+                self.vault.review_flag(&self.clerk, flag.id, true).unwrap();
+            }
             self.vault.record_decision(&self.clerk, interview, band, "综合表现，经复核决定。").unwrap();
         }
         interview

@@ -117,6 +117,8 @@ pub struct DecisionRecord {
     pub band: Band,
     pub reason: String,
     pub at_ms: i64,
+    /// Decided while this many integrity flags were open, and why (`Vault::decide`).
+    pub over_open_flags: Option<(u32, String)>,
 }
 
 /// Everything a candidate report shows about one interview.
@@ -490,15 +492,25 @@ impl Vault {
         let decision = self
             .conn
             .query_row(
-                "SELECT u.display_name, d.band, d.reason, d.created_at FROM decisions d JOIN users u ON u.id = d.decider_id
+                "SELECT u.display_name, d.band, d.reason, d.created_at, d.open_flags, d.over_open_flags
+                 FROM decisions d JOIN users u ON u.id = d.decider_id
                  WHERE d.interview_id = ?1 ORDER BY d.id DESC LIMIT 1",
                 [interview_id],
-                |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, i64>(3)?)),
+                |r| {
+                    let over = r.get::<_, Option<String>>(5)?.map(|note| (r.get::<_, u32>(4).unwrap_or(0), note));
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, i64>(3)?,
+                        over,
+                    ))
+                },
             )
             .optional()?
-            .map(|(decider, band, reason, at_ms)| {
+            .map(|(decider, band, reason, at_ms, over_open_flags)| {
                 stored(&band, Band::parse, || format!("decision of interview {interview_id}"))
-                    .map(|band| DecisionRecord { decider, band, reason, at_ms })
+                    .map(|band| DecisionRecord { decider, band, reason, at_ms, over_open_flags })
             })
             .transpose()?;
         Ok(InterviewRecord {

@@ -159,6 +159,20 @@ impl Vault {
     /// The decision on a scored interview, with its reason; the interview becomes "reviewed".
     /// A later decision supersedes an earlier one (both are kept).
     pub fn record_decision(&mut self, session: &Session, interview_id: i64, band: Band, reason: &str) -> Result<()> {
+        self.decide(session, interview_id, band, reason, None)
+    }
+
+    /// The decision: refused while integrity flags are open unless `over_open_flags` says why the
+    /// clerk decides with them open (kept with the decision, printed on the report). A final
+    /// report then never rests on a question nobody answered.
+    pub fn decide(
+        &mut self,
+        session: &Session,
+        interview_id: i64,
+        band: Band,
+        reason: &str,
+        over_open_flags: Option<&str>,
+    ) -> Result<()> {
         self.authorize(session, Action::RecordDecision)?;
         let object = format!("interview:{interview_id}");
         self.require_scored(session, interview_id, "review.decide", &object)?;
@@ -167,12 +181,25 @@ impl Vault {
             self.audit_only(session, "review.decide", &object, Outcome::Failed)?;
             return Err(VaultError::DecisionReasonMissing);
         }
+        let open: u32 = self.conn.query_row(
+            "SELECT COUNT(*) FROM flags WHERE interview_id = ?1 AND status = 'open'",
+            [interview_id],
+            |r| r.get(0),
+        )?;
+        let over = over_open_flags.map(str::trim).filter(|note| !note.is_empty());
+        if open > 0 && over.is_none() {
+            self.audit_only(session, "review.decide", &object, Outcome::Failed)?;
+            return Err(VaultError::FlagsOpen { interview_id, open });
+        }
+        // A note only means something while flags are open.
+        let over = over.filter(|_| open > 0);
         let now = self.now();
         let decider = session.user_id;
         self.write(session, "review.decide", &object, |tx| {
             tx.execute(
-                "INSERT INTO decisions (interview_id, decider_id, band, reason, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![interview_id, decider, band.as_str(), reason, now],
+                "INSERT INTO decisions (interview_id, decider_id, band, reason, created_at, open_flags, over_open_flags)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![interview_id, decider, band.as_str(), reason, now, open, over],
             )?;
             tx.execute(
                 "UPDATE interviews SET state = ?2, updated_at = ?3, decided_at = ?3 WHERE id = ?1",
