@@ -112,6 +112,21 @@ impl Style {
     pub fn line_height(self) -> f32 {
         self.size * 1.45
     }
+
+    /// The structure tag of text in this style: the heading styles are headings; other text,
+    /// however large (the total score), is a paragraph.
+    fn tag(self) -> &'static str {
+        let is = |heading: Style| self.bold == heading.bold && (self.size - heading.size).abs() < 0.01;
+        if is(Style::H1) {
+            "H1"
+        } else if is(Style::H2) {
+            "H2"
+        } else if is(Style::H3) {
+            "H3"
+        } else {
+            "P"
+        }
+    }
 }
 
 pub fn rgb((r, g, b): (f32, f32, f32)) -> Color {
@@ -142,6 +157,13 @@ pub struct Writer {
     title: String,
     subject: String,
     author: String,
+    /// The structure a screen reader follows: elements in reading order (the order they are
+    /// drawn), each with its marked-content pieces (page, MCID).
+    elements: Vec<crate::pdfa::Element>,
+    /// The next MCID of each page.
+    next_mcid: Vec<u32>,
+    /// The element that text drawn now belongs to (a wrapped paragraph's lines, a table cell's).
+    group: Option<usize>,
 }
 
 impl Writer {
@@ -161,6 +183,9 @@ impl Writer {
             title: title.to_owned(),
             subject: String::new(),
             author: String::new(),
+            elements: Vec::new(),
+            next_mcid: vec![0],
+            group: None,
         })
     }
 
@@ -181,7 +206,26 @@ impl Writer {
 
     pub fn new_page(&mut self) {
         self.pages.push(Page { ops: Vec::new() });
+        self.next_mcid.push(0);
         self.y = TOP;
+    }
+
+    /// Starts a structure element that the text drawn until [`Writer::end_element`] belongs to.
+    fn begin_element(&mut self, tag: &'static str) {
+        self.elements.push(crate::pdfa::Element { tag, parts: Vec::new() });
+        self.group = Some(self.elements.len() - 1);
+    }
+
+    fn end_element(&mut self) {
+        self.group = None;
+    }
+
+    /// Draws `ops` as an artifact: decoration a screen reader skips (rules, fills, bars).
+    fn artifact(&mut self, ops: impl IntoIterator<Item = Op>) {
+        let page = self.ops();
+        page.push(Op::BeginMarkedContent { tag: "Artifact".into() });
+        page.extend(ops);
+        page.push(Op::EndMarkedContent);
     }
 
     /// Starts a new page unless `height` points still fit on this one.
@@ -195,16 +239,34 @@ impl Writer {
         self.y -= points;
     }
 
-    /// Text at an absolute position (baseline at `y`).
+    /// Text at an absolute position (baseline at `y`), tagged: part of the current element, or
+    /// an element of its own (a heading by its style, else a paragraph).
     pub fn text_at(&mut self, x: f32, y: f32, text: &str, style: Style) {
         let font = if style.bold { self.bold.clone() } else { self.regular.clone() };
+        let page = self.pages.len() - 1;
+        let mcid = self.next_mcid[page];
+        self.next_mcid[page] += 1;
+        let element = match self.group {
+            Some(element) => element,
+            None => {
+                self.elements.push(crate::pdfa::Element { tag: style.tag(), parts: Vec::new() });
+                self.elements.len() - 1
+            }
+        };
+        self.elements[element].parts.push((page, mcid));
+        let tag = self.elements[element].tag;
+        let properties = printpdf::DictItem::Dict {
+            map: std::collections::BTreeMap::from([("MCID".to_owned(), printpdf::DictItem::Int(i64::from(mcid)))]),
+        };
         self.ops().extend([
+            Op::BeginMarkedContentWithProperties { tag: tag.into(), properties },
             Op::StartTextSection,
             Op::SetFillColor { col: rgb(style.color) },
             Op::SetFont { font: PdfFontHandle::External(font), size: Pt(style.size) },
             Op::SetTextCursor { pos: Point { x: Pt(x), y: Pt(y) } },
             Op::ShowText { items: vec![TextItem::Text(text.to_owned())] },
             Op::EndTextSection,
+            Op::EndMarkedContent,
         ]);
     }
 
@@ -252,11 +314,13 @@ impl Writer {
     /// A wrapped paragraph at the cursor, indented by `indent`.
     pub fn paragraph(&mut self, text: &str, style: Style, indent: f32) {
         let lh = style.line_height();
+        self.begin_element(style.tag());
         for line in self.wrap(text, CONTENT_W - indent, style) {
             self.ensure(lh);
             self.text_at(MARGIN + indent, self.y - style.size, &line, style);
             self.y -= lh;
         }
+        self.end_element();
     }
 
     pub fn heading(&mut self, text: &str, style: Style) {
@@ -365,27 +429,29 @@ impl Writer {
     fn cells(&mut self, columns: &[Column], widths: &[f32], wrapped: &[Vec<String>], style: Style, pad: f32) {
         let mut x = MARGIN;
         for ((col, w), lines) in columns.iter().zip(widths).zip(wrapped) {
+            self.begin_element("P");
             for (j, line) in lines.iter().enumerate() {
                 let y = self.y - pad - style.size - j as f32 * style.line_height() + 1.0;
                 let tx = if col.right { x + w - pad - self.width(line, style) } else { x + pad };
                 self.text_at(tx, y, line, style);
             }
+            self.end_element();
             x += w;
         }
     }
 
     pub fn fill_rect(&mut self, x: f32, y: f32, w: f32, h: f32, color: (f32, f32, f32)) {
-        self.ops().push(Op::SetFillColor { col: rgb(color) });
-        self.rect(x, y, w, h, PaintMode::Fill);
+        let rect = Self::rect(x, y, w, h, PaintMode::Fill);
+        self.artifact([Op::SetFillColor { col: rgb(color) }, rect]);
     }
 
     pub fn stroke_rect(&mut self, x: f32, y: f32, w: f32, h: f32, color: (f32, f32, f32), thickness: f32) {
-        self.ops().extend([Op::SetOutlineColor { col: rgb(color) }, Op::SetOutlineThickness { pt: Pt(thickness) }]);
-        self.rect(x, y, w, h, PaintMode::Stroke);
+        let rect = Self::rect(x, y, w, h, PaintMode::Stroke);
+        self.artifact([Op::SetOutlineColor { col: rgb(color) }, Op::SetOutlineThickness { pt: Pt(thickness) }, rect]);
     }
 
-    fn rect(&mut self, x: f32, y: f32, w: f32, h: f32, mode: PaintMode) {
-        self.ops().push(Op::DrawRectangle {
+    fn rect(x: f32, y: f32, w: f32, h: f32, mode: PaintMode) -> Op {
+        Op::DrawRectangle {
             rectangle: Rect {
                 x: Pt(x),
                 y: Pt(y),
@@ -394,7 +460,7 @@ impl Writer {
                 mode: Some(mode),
                 winding_order: Some(WindingOrder::NonZero),
             },
-        });
+        }
     }
 
     pub fn hline(&mut self, x1: f32, x2: f32, y: f32, color: (f32, f32, f32), thickness: f32) {
@@ -402,7 +468,7 @@ impl Writer {
     }
 
     pub fn line(&mut self, points: &[(f32, f32)], color: (f32, f32, f32), thickness: f32) {
-        self.ops().extend([
+        self.artifact([
             Op::SetOutlineColor { col: rgb(color) },
             Op::SetOutlineThickness { pt: Pt(thickness) },
             Op::DrawLine {
@@ -426,6 +492,8 @@ impl Writer {
         }
         let scale_h = height / h;
         let id = self.doc.add_image(&image);
+        // The organisation's name is printed beside it: the logo is decoration.
+        self.ops().push(Op::BeginMarkedContent { tag: "Artifact".into() });
         self.ops().push(Op::UseXobject {
             id,
             transform: printpdf::XObjectTransform {
@@ -438,6 +506,7 @@ impl Writer {
                 ..Default::default()
             },
         });
+        self.ops().push(Op::EndMarkedContent);
         Some(w * scale_h)
     }
 
@@ -453,14 +522,17 @@ impl Writer {
             };
             let fonts = self.fonts;
             let page = &mut self.pages[i].ops;
+            // The footer and the watermark are pagination and decoration: artifacts.
             let mut w = |x: f32, y: f32, text: &str, style: Style, font: &FontId| {
                 page.extend([
+                    Op::BeginMarkedContent { tag: "Artifact".into() },
                     Op::StartTextSection,
                     Op::SetFillColor { col: rgb(style.color) },
                     Op::SetFont { font: PdfFontHandle::External(font.clone()), size: Pt(style.size) },
                     Op::SetTextCursor { pos: Point { x: Pt(x), y: Pt(y) } },
                     Op::ShowText { items: vec![TextItem::Text(text.to_owned())] },
                     Op::EndTextSection,
+                    Op::EndMarkedContent,
                 ]);
             };
             let fw = fonts.width(&footer, Style::SMALL.size, false);
@@ -475,12 +547,14 @@ impl Writer {
                     Lang::En => "DRAFT",
                 };
                 page.extend([
+                    Op::BeginMarkedContent { tag: "Artifact".into() },
                     Op::StartTextSection,
                     Op::SetFillColor { col: rgb(big.color) },
                     Op::SetFont { font: PdfFontHandle::External(self.bold.clone()), size: Pt(big.size) },
                     Op::SetTextMatrix { matrix: TextMatrix::TranslateRotate(Pt(150.0), Pt(250.0), 45.0) },
                     Op::ShowText { items: vec![TextItem::Text(word.to_owned())] },
                     Op::EndTextSection,
+                    Op::EndMarkedContent,
                 ]);
             }
         }
@@ -501,13 +575,14 @@ impl Writer {
         let written = self.doc.save(&options, &mut Vec::new());
         let mut doc = lopdf::Document::load_mem(&written).map_err(|e| ReportError::Pdf(e.to_string()))?;
         let about = crate::pdfa::About {
-            title: self.title,
+            title: self.title.clone(),
             author: self.author,
             subject: self.subject,
             lang: lang.tag().to_owned(),
             created,
             modified: created,
         };
+        crate::pdfa::tag(&mut doc, &self.elements)?;
         crate::pdfa::conform(&mut doc, &about)?;
         let mut out = Vec::with_capacity(written.len() + 8192);
         doc.save_to(&mut out).map_err(|e| ReportError::Pdf(e.to_string()))?;

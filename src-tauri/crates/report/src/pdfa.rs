@@ -7,7 +7,7 @@
 //! lopdf instead. Fonts are embedded by printpdf (a subset of Noto Sans CJK); nothing here is
 //! transparent, encrypted or scripted, which `tests/archival.rs` checks with each requirement.
 
-use lopdf::{Dictionary, Object, Stream, StringFormat};
+use lopdf::{Dictionary, Object, ObjectId, Stream, StringFormat};
 use time::OffsetDateTime;
 
 use crate::error::{ReportError, Result};
@@ -71,6 +71,88 @@ pub fn conform(doc: &mut lopdf::Document, about: &About) -> Result<()> {
         let id = Object::String(id.to_vec(), StringFormat::Hexadecimal);
         doc.trailer.set("ID", Object::Array(vec![id.clone(), id]));
     }
+    Ok(())
+}
+
+/// One element of the structure a screen reader follows: its tag (`H1`, `H2`, `H3`, `P`) and
+/// the marked-content pieces that make it, as (page index, MCID).
+#[derive(Clone, Debug)]
+pub struct Element {
+    pub tag: &'static str,
+    pub parts: Vec<(usize, u32)>,
+}
+
+/// Tags `doc`: a structure tree with one `Document` element whose children are `elements` in
+/// reading order, the parent tree that maps each page's MCIDs back to them, and `/MarkInfo`.
+/// Everything drawn that is not in an element was drawn as an artifact (`layout.rs`).
+pub fn tag(doc: &mut lopdf::Document, elements: &[Element]) -> Result<()> {
+    let pages: Vec<ObjectId> = doc.get_pages().values().copied().collect();
+    let root = doc.new_object_id();
+    let document = doc.new_object_id();
+    let mut parents: Vec<Vec<Object>> = vec![Vec::new(); pages.len()];
+    let mut kids = Vec::with_capacity(elements.len());
+    for element in elements.iter().filter(|e| !e.parts.is_empty()) {
+        let id = doc.new_object_id();
+        let mut k = Vec::with_capacity(element.parts.len());
+        for &(page, mcid) in &element.parts {
+            let page_id = *pages.get(page).ok_or_else(|| ReportError::Pdf(format!("no page {page} to tag")))?;
+            k.push(Object::Dictionary(Dictionary::from_iter([
+                ("Type", Object::Name(b"MCR".to_vec())),
+                ("Pg", Object::Reference(page_id)),
+                ("MCID", Object::Integer(i64::from(mcid))),
+            ])));
+            let list = &mut parents[page];
+            let at = mcid as usize;
+            if list.len() <= at {
+                list.resize(at + 1, Object::Null);
+            }
+            list[at] = Object::Reference(id);
+        }
+        let first_page = pages[element.parts[0].0];
+        doc.objects.insert(
+            id,
+            Object::Dictionary(Dictionary::from_iter([
+                ("Type", Object::Name(b"StructElem".to_vec())),
+                ("S", Object::Name(element.tag.as_bytes().to_vec())),
+                ("P", Object::Reference(document)),
+                ("Pg", Object::Reference(first_page)),
+                ("K", Object::Array(k)),
+            ])),
+        );
+        kids.push(Object::Reference(id));
+    }
+    doc.objects.insert(
+        document,
+        Object::Dictionary(Dictionary::from_iter([
+            ("Type", Object::Name(b"StructElem".to_vec())),
+            ("S", Object::Name(b"Document".to_vec())),
+            ("P", Object::Reference(root)),
+            ("K", Object::Array(kids)),
+        ])),
+    );
+    let nums: Vec<Object> = parents
+        .into_iter()
+        .enumerate()
+        .flat_map(|(i, list)| [Object::Integer(i as i64), Object::Array(list)])
+        .collect();
+    doc.objects.insert(
+        root,
+        Object::Dictionary(Dictionary::from_iter([
+            ("Type", Object::Name(b"StructTreeRoot".to_vec())),
+            ("K", Object::Reference(document)),
+            ("ParentTree", Object::Dictionary(Dictionary::from_iter([("Nums", Object::Array(nums))]))),
+            ("ParentTreeNextKey", Object::Integer(pages.len() as i64)),
+        ])),
+    );
+    for (i, page) in pages.iter().enumerate() {
+        let page = doc.get_dictionary_mut(*page).map_err(pdf)?;
+        page.set("StructParents", Object::Integer(i as i64));
+        // Annotations (the signature's widget) in the order of the structure.
+        page.set("Tabs", Object::Name(b"S".to_vec()));
+    }
+    let catalog = doc.catalog_mut().map_err(pdf)?;
+    catalog.set("StructTreeRoot", Object::Reference(root));
+    catalog.set("MarkInfo", Dictionary::from_iter([("Marked", Object::Boolean(true))]));
     Ok(())
 }
 

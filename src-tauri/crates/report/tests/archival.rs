@@ -170,6 +170,18 @@ fn every_report_file_meets_each_pdfa_2b_requirement() {
         let check = std::process::Command::new("qpdf").args(["--check", path.to_str().unwrap()]).output().unwrap();
         assert!(check.status.success(), "{name}: {}", String::from_utf8_lossy(&check.stdout));
         let info_text = run("pdfinfo", &[path.to_str().unwrap()]);
+        // Tagged: a structure tree a screen reader follows, with headings; the footer and
+        // decoration left out as artifacts.
+        let tagged = info_text.lines().find_map(|l| l.strip_prefix("Tagged:")).map(str::trim);
+        assert_eq!(tagged, Some("yes"), "{name}: {info_text}");
+        let structure = run("pdfinfo", &["-struct-text", path.to_str().unwrap()]);
+        let headings =
+            structure.lines().filter(|l| ["H1 ", "H2 ", "H3 "].iter().any(|h| l.trim_start().starts_with(h)));
+        assert!(headings.count() > 0, "{name}: no heading in\n{structure}");
+        assert!(structure.lines().filter(|l| l.contains('"')).count() > 5, "{name}: little tagged text\n{structure}");
+        for footer in ["Page 1 of", "第 1 页"] {
+            assert!(!structure.contains(footer), "{name}: the footer is tagged as content");
+        }
         let version = info_text.lines().find_map(|l| l.strip_prefix("PDF version:")).map(str::trim);
         assert_eq!(version, Some("1.7"), "{name}: {info_text}");
         assert!(!info_text.contains("PDF/X"), "{name}: {info_text}");
@@ -223,10 +235,16 @@ fn low_contrast_text(name: &str, doc: &Document) {
     let mut shown = 0;
     for (number, page) in doc.get_pages() {
         let content = lopdf::content::Content::decode(&doc.get_page_content(page)).unwrap();
-        let (mut colour, mut size) = ([0.0f32; 3], 0.0f32);
+        let (mut colour, mut size, mut marked) = ([0.0f32; 3], 0.0f32, 0usize);
         for op in &content.operations {
             let number_at = |i: usize| op.operands[i].as_float().unwrap();
+            if ["Tj", "TJ", "'", "\""].contains(&op.operator.as_str()) {
+                // Every piece of text is tagged content or an artifact.
+                assert!(marked > 0, "{name}, page {number}: text outside marked content");
+            }
             match op.operator.as_str() {
+                "BDC" | "BMC" => marked += 1,
+                "EMC" => marked = marked.saturating_sub(1),
                 "rg" => colour = [number_at(0), number_at(1), number_at(2)],
                 "g" => colour = [number_at(0); 3],
                 "Tf" => size = number_at(1),
