@@ -428,16 +428,17 @@ impl Writer {
 
     fn cells(&mut self, columns: &[Column], widths: &[f32], wrapped: &[Vec<String>], style: Style, pad: f32) {
         let mut x = MARGIN;
+        // A row is one element: a reader hears its cells in order, as one line of the table.
+        self.begin_element("P");
         for ((col, w), lines) in columns.iter().zip(widths).zip(wrapped) {
-            self.begin_element("P");
             for (j, line) in lines.iter().enumerate() {
                 let y = self.y - pad - style.size - j as f32 * style.line_height() + 1.0;
                 let tx = if col.right { x + w - pad - self.width(line, style) } else { x + pad };
                 self.text_at(tx, y, line, style);
             }
-            self.end_element();
             x += w;
         }
+        self.end_element();
     }
 
     pub fn fill_rect(&mut self, x: f32, y: f32, w: f32, h: f32, color: (f32, f32, f32)) {

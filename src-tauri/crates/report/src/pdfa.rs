@@ -93,14 +93,21 @@ pub fn tag(doc: &mut lopdf::Document, elements: &[Element]) -> Result<()> {
     let mut kids = Vec::with_capacity(elements.len());
     for element in elements.iter().filter(|e| !e.parts.is_empty()) {
         let id = doc.new_object_id();
+        let first = element.parts[0].0;
         let mut k = Vec::with_capacity(element.parts.len());
         for &(page, mcid) in &element.parts {
             let page_id = *pages.get(page).ok_or_else(|| ReportError::Pdf(format!("no page {page} to tag")))?;
-            k.push(Object::Dictionary(Dictionary::from_iter([
-                ("Type", Object::Name(b"MCR".to_vec())),
-                ("Pg", Object::Reference(page_id)),
-                ("MCID", Object::Integer(i64::from(mcid))),
-            ])));
+            // On the element's own page an MCID alone; on a later page (a paragraph that runs
+            // over), a marked-content reference naming the page.
+            k.push(if page == first {
+                Object::Integer(i64::from(mcid))
+            } else {
+                Object::Dictionary(Dictionary::from_iter([
+                    ("Type", Object::Name(b"MCR".to_vec())),
+                    ("Pg", Object::Reference(page_id)),
+                    ("MCID", Object::Integer(i64::from(mcid))),
+                ]))
+            });
             let list = &mut parents[page];
             let at = mcid as usize;
             if list.len() <= at {
@@ -108,7 +115,7 @@ pub fn tag(doc: &mut lopdf::Document, elements: &[Element]) -> Result<()> {
             }
             list[at] = Object::Reference(id);
         }
-        let first_page = pages[element.parts[0].0];
+        let first_page = pages[first];
         doc.objects.insert(
             id,
             Object::Dictionary(Dictionary::from_iter([
