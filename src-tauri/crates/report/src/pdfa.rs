@@ -192,20 +192,21 @@ fn pdf(error: lopdf::Error) -> ReportError {
     ReportError::Pdf(error.to_string())
 }
 
-/// XMP dates: ISO 8601 with the offset, the same instant as the information's `D:` dates.
+/// XMP dates: ISO 8601 with the offset, the same instant as the information's `D:` dates
+/// (written from them: `D:20261202100509+08'00'` → `2026-12-02T10:05:09+08:00`).
 fn xmp_date(t: OffsetDateTime) -> String {
-    let (h, m, _) = t.offset().as_hms();
-    let sign = if t.offset().is_negative() { '-' } else { '+' };
+    let d = pdf_date(t);
+    let d = d.trim_start_matches("D:");
     format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{sign}{:02}:{:02}",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-        h.unsigned_abs(),
-        m.unsigned_abs()
+        "{}-{}-{}T{}:{}:{}{}:{}",
+        &d[0..4],
+        &d[4..6],
+        &d[6..8],
+        &d[8..10],
+        &d[10..12],
+        &d[12..14],
+        &d[14..17],
+        &d[18..20]
     )
 }
 
