@@ -268,6 +268,19 @@ fn segments_of(out: &str) -> Result<u64> {
     Ok(line.split_whitespace().nth(1).context("count")?.parse()?)
 }
 
+/// Forwarding to the hub must not cost the recording frames beyond the product's target (at most
+/// 1 % dropped: 2-second segments of 30 frames a second). Not zero: a loaded two-core machine
+/// running the other e2e tests beside this one once dropped 12 of some 6,000 (`make test`).
+fn frames_within_target(out: &str) -> Result<()> {
+    let line = out.lines().find(|l| l.starts_with("recorded:")).context(format!("no recording line in {out:?}"))?;
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let dropped: u64 =
+        words.iter().position(|w| *w == "frames").and_then(|i| words.get(i - 1)).context("dropped")?.parse()?;
+    let frames = segments_of(out)? * 60;
+    ensure!(dropped * 100 <= frames, "forwarding cost {dropped} of about {frames} frames: {line}");
+    Ok(())
+}
+
 /// Everything under `dir`, as bytes, searched for `needles`; returns what was found where.
 fn find_in_files(dir: &std::path::Path, needles: &[(&str, &[u8])]) -> Vec<String> {
     let mut found = Vec::new();
@@ -312,7 +325,7 @@ fn two_stations_record_at_once_score_between_visits_and_the_hub_holds_everything
         let (ok, out, err) = run.finish(Duration::from_secs(240))?;
         ensure!(ok, "interview failed: {out}{err}");
         ensure!(out.contains("the hub has everything"), "{out}");
-        ensure!(out.contains(", 0 frames dropped"), "forwarding cost frames: {out}");
+        frames_within_target(&out)?;
         segments += segments_of(&out)?;
     }
     let listed = hub.stations()?;
@@ -520,7 +533,7 @@ fn a_link_cut_mid_upload_is_bridged_by_the_spool() -> Result<()> {
     println!("link cut {cuts} times");
     let (ok, out, err) = run.finish(Duration::from_secs(240))?;
     ensure!(ok, "interview failed: {out}{err}");
-    ensure!(out.contains(", 0 frames dropped"), "{out}");
+    frames_within_target(&out)?;
     let segments = segments_of(&out)?;
     hub.stop()?;
     ensure!(hub.check()? == 3 * segments);
