@@ -46,6 +46,19 @@ struct Report {
     disagreements: Vec<Disagreement>,
     /// The rubric's phrasings that unrelated sentences also match (`scoring::rubric::generic_phrasings`).
     generic_phrasings: Vec<GenericPhrasing>,
+    /// Key points found in what recognition heard, checked against the words actually said.
+    evidence: Vec<HeardEvidence>,
+}
+
+/// A key point found in speech: whether the words said (the item's reference) contain it too,
+/// whether it is marked uncertain, and the lowest mean log-probability of the segments quoted.
+#[derive(Debug, serde::Serialize)]
+struct HeardEvidence {
+    item: String,
+    key_point: String,
+    said: bool,
+    uncertain: bool,
+    avg_logprob: f32,
 }
 
 #[derive(Debug, serde::Serialize)]
@@ -106,6 +119,7 @@ pub fn run(args: EvalArgs, lang: Lang) -> Result<(), ShellError> {
     let mut pairs: BTreeMap<String, Vec<(f32, u8)>> = BTreeMap::new();
     let (mut edits, mut reference_units, mut from_audio) = (0usize, 0usize, 0usize);
     let mut disagreements = Vec::new();
+    let mut heard_evidence = Vec::new();
     for item in &set.items {
         let audio_path = match (&item.audio, &item.text) {
             (Some(audio), _) => Some(args.set.join(audio)),
@@ -121,6 +135,30 @@ pub fn run(args: EvalArgs, lang: Lang) -> Result<(), ShellError> {
                     let (e, n) = errors(reference, &heard, language);
                     edits += e;
                     reference_units += n;
+                    // Each key point found in speech, against the words said.
+                    let said = Segment { start_ms: 0, end_ms: 0, text: reference.clone(), confidence: None };
+                    let from_text = scoring::rubric::score(&rubric, &[said], language);
+                    let said_points: Vec<&str> = from_text
+                        .iter()
+                        .flat_map(|d| &d.evidence)
+                        .filter(|e| e.covered)
+                        .map(|e| e.key_point.as_str())
+                        .collect();
+                    for e in result.dimensions.iter().flat_map(|d| &d.evidence).filter(|e| e.covered) {
+                        let avg_logprob = result
+                            .transcript
+                            .iter()
+                            .filter(|s| s.start_ms < e.end_ms.max(e.start_ms + 1) && s.end_ms > e.start_ms)
+                            .filter_map(|s| s.confidence.map(|c| c.avg_logprob))
+                            .fold(0.0f32, f32::min);
+                        heard_evidence.push(HeardEvidence {
+                            item: item.id.clone(),
+                            key_point: e.key_point.clone(),
+                            said: said_points.contains(&e.key_point.as_str()),
+                            uncertain: e.uncertain,
+                            avg_logprob,
+                        });
+                    }
                 }
                 (result.dimensions, Some(heard))
             }
@@ -129,7 +167,14 @@ pub fn run(args: EvalArgs, lang: Lang) -> Result<(), ShellError> {
                     path: args.set.join("set.toml"),
                     detail: format!("item {} has neither text nor audio", item.id),
                 })?;
-                (scoring::rubric::score(&rubric, &[Segment { start_ms: 0, end_ms: 0, text }], language), None)
+                (
+                    scoring::rubric::score(
+                        &rubric,
+                        &[Segment { start_ms: 0, end_ms: 0, text, confidence: None }],
+                        language,
+                    ),
+                    None,
+                )
             }
         };
         for (dimension, &human) in &item.levels {
@@ -166,6 +211,7 @@ pub fn run(args: EvalArgs, lang: Lang) -> Result<(), ShellError> {
         error_rate: (reference_units > 0).then(|| edits as f64 / reference_units as f64),
         disagreements,
         generic_phrasings: scoring::rubric::generic_phrasings(&rubric, language),
+        evidence: heard_evidence,
     };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report).map_err(|e| ShellError::Internal(e.to_string()))?);
@@ -203,6 +249,35 @@ pub fn run(args: EvalArgs, lang: Lang) -> Result<(), ShellError> {
             Lang::En => t(lang, "词错误率 WER", "word error rate (WER)"),
         };
         println!("{name}: {:.1}%", rate * 100.0);
+    }
+    if !report.evidence.is_empty() {
+        let (said, not_said): (Vec<&HeardEvidence>, Vec<&HeardEvidence>) = report.evidence.iter().partition(|e| e.said);
+        let marked = |list: &[&HeardEvidence]| list.iter().filter(|e| e.uncertain).count();
+        println!(
+            "{} {}: {} {} ({} {}), {} {} ({} {})",
+            t(lang, "从语音中找到的要点", "key points found in speech"),
+            report.evidence.len(),
+            said.len(),
+            t(lang, "条确实说过", "were said"),
+            marked(&said),
+            t(lang, "条被标为识别不确定", "marked uncertain"),
+            not_said.len(),
+            t(lang, "条并未说过", "were not said"),
+            marked(&not_said),
+            t(lang, "条被标为识别不确定", "marked uncertain")
+        );
+        println!(
+            "    {}",
+            t(
+                lang,
+                "按平均对数概率阈值：标记的（说过 / 未说过）",
+                "by mean log-probability threshold: marked (said / not said)"
+            )
+        );
+        for threshold in [-0.4f32, -0.5, -0.6, -0.7, -0.8, -0.9, -1.0, -1.2] {
+            let below = |list: &[&HeardEvidence]| list.iter().filter(|e| e.avg_logprob < threshold).count();
+            println!("    {threshold:>5.1}  {:>3} / {:<3}", below(&said), below(&not_said));
+        }
     }
     if !report.disagreements.is_empty() {
         println!("{}", t(lang, "AI 与人工相差两级及以上：", "Where the AI is two or more levels from the person:"));

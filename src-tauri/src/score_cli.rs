@@ -115,7 +115,20 @@ pub fn answer_report(r: &AnswerResult, lang: Lang) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{}", t(lang, "转写：", "transcript:"));
     for s in &r.transcript {
-        let _ = writeln!(out, "  [{} – {}] {}", clock(s.start_ms), clock(s.end_ms), s.text.trim());
+        let confidence = s
+            .confidence
+            .map(|c| {
+                let low = if c.is_low() { t(lang, "，识别不确定", ", recognition uncertain") } else { "" };
+                format!(
+                    "  ({} {:.2}, {} {:.2}{low})",
+                    t(lang, "平均对数概率", "avg log-prob"),
+                    c.avg_logprob,
+                    t(lang, "无语音概率", "no speech"),
+                    c.no_speech_prob
+                )
+            })
+            .unwrap_or_default();
+        let _ = writeln!(out, "  [{} – {}] {}{confidence}", clock(s.start_ms), clock(s.end_ms), s.text.trim());
     }
     if r.withheld {
         let _ = writeln!(
@@ -148,12 +161,21 @@ pub fn answer_report(r: &AnswerResult, lang: Lang) -> String {
             if e.covered {
                 let _ = writeln!(
                     out,
-                    "    ✓ {} ← “{}” [{} – {}] ({:.2})",
+                    "    ✓ {} ← “{}” [{} – {}] ({:.2}){}",
                     e.phrasing,
                     e.quote,
                     clock(e.start_ms),
                     clock(e.end_ms),
-                    e.similarity
+                    e.similarity,
+                    if e.uncertain {
+                        t(
+                            lang,
+                            "  △ 识别不确定，请听录音核实",
+                            "  △ recognition uncertain: listen before relying on this",
+                        )
+                    } else {
+                        ""
+                    }
                 );
             } else {
                 let _ = writeln!(out, "    ✗ {} ({})", e.point, t(lang, "未提及", "not mentioned"));

@@ -287,6 +287,7 @@ pub async fn clerk_try_rubric(
                         start_ms: e.start_ms,
                         end_ms: e.end_ms,
                         covered: e.covered,
+                        uncertain: e.covered && e.uncertain,
                     })
                     .collect(),
             })

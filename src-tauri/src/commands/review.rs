@@ -26,7 +26,12 @@ pub(crate) fn review_dto(record: vault::InterviewRecord, role: interview::Role) 
             transcript: a
                 .transcript
                 .iter()
-                .map(|l| TranscriptLineDto { start_ms: l.start_ms, end_ms: l.end_ms, text: l.text.clone() })
+                .map(|l| TranscriptLineDto {
+                    start_ms: l.start_ms,
+                    end_ms: l.end_ms,
+                    text: l.text.clone(),
+                    uncertain: l.is_uncertain(),
+                })
                 .collect(),
             scores: a
                 .scores
@@ -45,6 +50,7 @@ pub(crate) fn review_dto(record: vault::InterviewRecord, role: interview::Role) 
                             start_ms: e.start_ms,
                             end_ms: e.end_ms,
                             covered: e.covered,
+                            uncertain: e.covered && e.uncertain,
                         })
                         .collect(),
                 })

@@ -132,6 +132,8 @@ pub struct EvidenceDto {
     pub start_ms: u32,
     pub end_ms: u32,
     pub covered: bool,
+    /// Recognition was unsure of the words quoted: listen before relying on them.
+    pub uncertain: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Deserialize, Type)]
@@ -229,6 +231,8 @@ pub struct TranscriptLineDto {
     pub start_ms: u32,
     pub end_ms: u32,
     pub text: String,
+    /// Recognition was unsure of this line (`StoredLine::is_uncertain`).
+    pub uncertain: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Type)]

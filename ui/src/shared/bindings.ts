@@ -555,6 +555,8 @@ export type EvidenceDto = {
 	startMs: number,
 	endMs: number,
 	covered: boolean,
+	/**  Recognition was unsure of the words quoted: listen before relying on them. */
+	uncertain: boolean,
 };
 
 /**  Progress of a whole-job export, sent over a channel as each report is written. */
@@ -1345,6 +1347,8 @@ export type TranscriptLineDto = {
 	startMs: number,
 	endMs: number,
 	text: string,
+	/**  Recognition was unsure of this line (`StoredLine::is_uncertain`). */
+	uncertain: boolean,
 };
 
 /**

@@ -186,6 +186,11 @@ function AnswerView(props: { answer: ReviewAnswerDto }) {
                 <li key={line.startMs} class={now >= line.startMs && now < line.endMs ? "current" : undefined}>
                   <button type="button" class="link" onClick={() => handle.current?.seek(line.startMs)} data-testid="transcript-line">
                     <time>{clock(line.startMs)}</time> {line.text}
+                    {line.uncertain && (
+                      <small class="uncertain" data-testid="transcript-uncertain">
+                        {` ${t("review.uncertain")}`}
+                      </small>
+                    )}
                   </button>
                 </li>
               ))}
@@ -206,6 +211,11 @@ function AnswerView(props: { answer: ReviewAnswerDto }) {
                 {e.covered ? (
                   <button type="button" class="link" onClick={() => handle.current?.seek(e.startMs)} data-testid="evidence">
                     <span class="evidence__point">{e.point}</span> “<mark>{e.quote}</mark>” <time>{clock(e.startMs)}</time>
+                    {e.uncertain && (
+                      <small class="uncertain" data-testid="evidence-uncertain">
+                        {` ${t("review.evidence.uncertain")}`}
+                      </small>
+                    )}
                   </button>
                 ) : (
                   <span>

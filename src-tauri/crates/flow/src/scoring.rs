@@ -103,7 +103,8 @@ pub fn read_rubric(path: &std::path::Path) -> Result<Rubric, FlowError> {
 /// timed as if spoken at four characters a second.
 pub fn try_rubric(rubric: &Rubric, answer: &str, language: Lang) -> Vec<scoring::rubric::DimensionScore> {
     let chars = answer.chars().count() as u32;
-    let segments = [scoring::whisper::Segment { start_ms: 0, end_ms: chars * 250, text: answer.to_owned() }];
+    let segments =
+        [scoring::whisper::Segment { start_ms: 0, end_ms: chars * 250, text: answer.to_owned(), confidence: None }];
     scoring::rubric::score(rubric, &segments, language)
 }
 

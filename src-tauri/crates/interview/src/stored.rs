@@ -48,6 +48,9 @@ pub struct StoredEvidence {
     pub end_ms: u32,
     pub similarity: f32,
     pub covered: bool,
+    /// Recognition was unsure of the quoted stretch (rows written before this was measured: no).
+    #[serde(default)]
+    pub uncertain: bool,
 }
 
 /// A rubric's level example the answer resembles.
@@ -64,6 +67,26 @@ pub struct StoredLine {
     pub start_ms: u32,
     pub end_ms: u32,
     pub text: String,
+    /// Recognition's mean log-probability of the line's words and the "no speech" probability
+    /// of its window (absent in rows written before they were kept, and for typed text).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avg_logprob: Option<f32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub no_speech_prob: Option<f32>,
+}
+
+/// Below this mean log-probability of its words, recognition is taken to be unsure of a line
+/// (the reference implementation's threshold for a failed greedy window).
+pub const MIN_AVG_LOGPROB: f32 = -1.0;
+/// Above this "no speech" probability, the window is taken to hold no speech (the reference's).
+pub const MAX_NO_SPEECH_PROB: f32 = 0.6;
+
+impl StoredLine {
+    /// Recognition was unsure of this line: its words may not be what was said.
+    pub fn is_uncertain(&self) -> bool {
+        self.avg_logprob.is_some_and(|l| l < MIN_AVG_LOGPROB)
+            || self.no_speech_prob.is_some_and(|p| p > MAX_NO_SPEECH_PROB)
+    }
 }
 
 /// How an answer was delivered: speaking time, rate, long pauses, fillers.
@@ -188,6 +211,7 @@ mod tests {
                     end_ms: 3400,
                     similarity: 0.92,
                     covered: true,
+                    uncertain: true,
                 },
                 StoredEvidence {
                     key_point: "上报".into(),
@@ -198,6 +222,7 @@ mod tests {
                     end_ms: 0,
                     similarity: 0.1,
                     covered: false,
+                    uncertain: false,
                 },
             ],
         }
@@ -217,7 +242,13 @@ mod tests {
             fillers: 2,
         };
         assert_eq!(StoredDelivery::from_json(&d.to_json()).unwrap(), d);
-        let t = vec![StoredLine { start_ms: 0, end_ms: 900, text: "你好".into() }];
+        let t = vec![StoredLine {
+            start_ms: 0,
+            end_ms: 900,
+            text: "你好".into(),
+            avg_logprob: Some(-0.3),
+            no_speech_prob: None,
+        }];
         assert_eq!(transcript_from_json(&transcript_to_json(&t)).unwrap(), t);
     }
 

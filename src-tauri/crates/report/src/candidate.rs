@@ -133,7 +133,16 @@ pub fn render(
             w.paragraph(&format!("{}  {:.1} / 5", score.dimension, score.level), Style::LABEL, 0.0);
             let Some(parsed) = &score.explanation else { continue };
             for e in &parsed.evidence {
-                let line = if e.covered {
+                let line = if e.covered && e.uncertain {
+                    format!(
+                        "● {} — “{}” ({}–{}) △ {}",
+                        e.point,
+                        e.quote,
+                        clock(e.start_ms),
+                        clock(e.end_ms),
+                        t(text::RECOGNITION_UNCERTAIN)
+                    )
+                } else if e.covered {
                     format!("● {} — “{}” ({}–{})", e.point, e.quote, clock(e.start_ms), clock(e.end_ms))
                 } else {
                     format!("○ {} — {}", e.point, t(text::NOT_MENTIONED))

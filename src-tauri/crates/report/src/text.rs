@@ -63,6 +63,10 @@ pub const NOTE: T = T("备注", "Note");
 pub const VERSIONS: T = T("模型与评分标准版本", "Model and rubric versions");
 pub const MODELS: T = T("模型", "Models");
 pub const RUBRICS: T = T("评分标准", "Rubrics");
+pub const RECOGNITION_UNCERTAIN: T = T(
+    "识别不确定：这些字可能不是考生所说，请听录音核实",
+    "recognition uncertain: these may not be the candidate's words — listen to the recording",
+);
 pub const AI_STATEMENT_JOB: T = T(
     "说明：本报告汇总的评分由人工智能在本机离线辅助生成，每位考生的面试评估报告载有每项评分的依据；录用与否由具名工作人员逐一作出决定。每位考生都有权要求人工复核。",
     "AI assisted in scoring these interviews, offline on this machine; each candidate's interview report shows the evidence for every score. Named people made each decision, and every candidate has the right to a human review.",

@@ -580,3 +580,22 @@ fn a_decision_over_an_open_flag_prints_its_reason() {
     assert!(text.contains("作出决定时仍有1个完整性提示未处理"), "{text}");
     assert!(text.contains(&why.split_whitespace().collect::<String>()), "{text}");
 }
+
+/// A quote recognition was unsure of is marked in the report, beside the level it supports;
+/// the others are not.
+#[test]
+fn evidence_heard_poorly_is_marked_in_the_report() {
+    let mut w = World::new();
+    let interview = w.interview("张三", None, [4.0, 3.5, 3.0], Some([4, 4, 3]), Some(Band::Recommend));
+    for (lang, mark) in [(Lang::ZhCn, "识别不确定"), (Lang::En, "recognition uncertain")] {
+        let report = export_candidate(&mut w.vault, &w.clerk, interview, Some(lang), now()).unwrap();
+        let path = w.path(&format!("uncertain-{lang}.pdf"));
+        std::fs::write(&path, &report.pdf).unwrap();
+        let text = pdftotext(&path).split_whitespace().collect::<Vec<_>>().join(" ");
+        // The fixture's last dimension (应急处理) was heard poorly, in both answers that score it.
+        let marked = text.matches(mark).count();
+        let quoted = text.matches("安抚他的情绪").count();
+        assert!(marked >= 1 && marked < quoted, "{lang}: {marked} marks for {quoted} quotes:\n{text}");
+        assert!(!text.contains('\u{fffd}'), "{lang}: a glyph the font lacks");
+    }
+}

@@ -59,7 +59,7 @@ mod tests {
     use super::*;
 
     fn seg(text: &str) -> Segment {
-        Segment { start_ms: 0, end_ms: 1000, text: text.into() }
+        Segment { start_ms: 0, end_ms: 1000, text: text.into(), confidence: None }
     }
 
     #[test]

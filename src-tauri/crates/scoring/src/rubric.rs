@@ -169,6 +169,9 @@ pub struct Evidence {
     pub end_ms: u32,
     pub similarity: f32,
     pub covered: bool,
+    /// Recognition was unsure of the segment(s) quoted (`whisper::Confidence::is_low`): the
+    /// words may not be what the candidate said. Marked wherever the quote is shown.
+    pub uncertain: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -247,20 +250,23 @@ fn best_match(kp: &KeyPoint, segments: &[Segment], language: Lang, threshold: f3
         end_ms: 0,
         similarity: 0.0,
         covered: false,
+        uncertain: false,
     };
     for phrasing in std::iter::once(&kp.text).chain(&kp.synonyms) {
         for (i, segment) in segments.iter().enumerate() {
-            let mut found = vec![(find(phrasing, &segment.text, language), segment.start_ms, segment.end_ms)];
+            let low = |s: &Segment| s.confidence.is_some_and(|c| c.is_low());
+            let mut found =
+                vec![(find(phrasing, &segment.text, language), segment.start_ms, segment.end_ms, low(segment))];
             // Recognisers cut segments where they like, sometimes inside a phrase (安抚他, | 的情绪):
             // a window across the boundary with the next segment counts too, timed over both.
             if let Some(next) = segments.get(i + 1) {
                 let boundary = units(&segment.text, language);
                 let joined = find(phrasing, &format!("{} {}", segment.text, next.text), language);
                 if joined.start < boundary && joined.end > boundary {
-                    found.push((joined, segment.start_ms, next.end_ms));
+                    found.push((joined, segment.start_ms, next.end_ms, low(segment) || low(next)));
                 }
             }
-            for (m, start_ms, end_ms) in found {
+            for (m, start_ms, end_ms, uncertain) in found {
                 if m.similarity > best.similarity {
                     best = Evidence {
                         key_point: kp.id.clone(),
@@ -271,6 +277,7 @@ fn best_match(kp: &KeyPoint, segments: &[Segment], language: Lang, threshold: f3
                         end_ms,
                         similarity: m.similarity,
                         covered: m.similarity >= threshold,
+                        uncertain,
                     };
                 }
             }
@@ -523,7 +530,7 @@ mod tests {
     use super::*;
 
     fn seg(start_ms: u32, text: &str) -> Segment {
-        Segment { start_ms, end_ms: start_ms + 4000, text: text.into() }
+        Segment { start_ms, end_ms: start_ms + 4000, text: text.into(), confidence: None }
     }
 
     fn rubric_zh() -> Rubric {
@@ -542,6 +549,37 @@ mod tests {
         }"#,
         )
         .unwrap()
+    }
+
+    /// A key point found in a stretch recognition was unsure of is evidence marked uncertain;
+    /// one found in a confident stretch, or in typed text, is not; a phrase across the boundary
+    /// of a confident and an unsure segment is uncertain.
+    #[test]
+    fn evidence_from_a_poorly_heard_segment_is_marked_uncertain() {
+        use crate::whisper::Confidence;
+        let heard = |start_ms: u32, text: &str, avg_logprob: f32| Segment {
+            confidence: Some(Confidence { avg_logprob, no_speech_prob: 0.05 }),
+            ..seg(start_ms, text)
+        };
+        let segments = [
+            heard(0, "我会先请他坐下，让他冷静下来", -0.3),
+            heard(4000, "认真倾听他的诉求", -1.6),
+            heard(8000, "报告", -0.2),
+            heard(12000, "上级", -1.4),
+        ];
+        let scores = score(&rubric_zh(), &segments, Lang::ZhCn);
+        let evidence = |id: &str| scores.iter().flat_map(|s| &s.evidence).find(|e| e.key_point == id).unwrap().clone();
+        assert!(evidence("calm").covered && !evidence("calm").uncertain);
+        assert!(evidence("listen").covered && evidence("listen").uncertain);
+        assert!(evidence("escalate").covered && evidence("escalate").uncertain, "{:?}", evidence("escalate"));
+        let silent = Segment {
+            confidence: Some(Confidence { avg_logprob: -0.2, no_speech_prob: 0.9 }),
+            ..seg(0, "认真倾听")
+        };
+        let scores = score(&rubric_zh(), &[silent], Lang::ZhCn);
+        assert!(scores.iter().flat_map(|s| &s.evidence).any(|e| e.key_point == "listen" && e.uncertain));
+        let typed = score(&rubric_zh(), &[seg(0, "认真倾听")], Lang::ZhCn);
+        assert!(typed.iter().flat_map(|s| &s.evidence).all(|e| !e.uncertain));
     }
 
     #[test]

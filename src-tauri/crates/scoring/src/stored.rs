@@ -26,7 +26,7 @@ impl From<&DimensionScore> for StoredScore {
 
 impl From<&Evidence> for StoredEvidence {
     fn from(evidence: &Evidence) -> StoredEvidence {
-        let Evidence { key_point, point, phrasing, quote, start_ms, end_ms, similarity, covered } = evidence;
+        let Evidence { key_point, point, phrasing, quote, start_ms, end_ms, similarity, covered, uncertain } = evidence;
         StoredEvidence {
             key_point: key_point.clone(),
             point: point.clone(),
@@ -36,6 +36,7 @@ impl From<&Evidence> for StoredEvidence {
             end_ms: *end_ms,
             similarity: *similarity,
             covered: *covered,
+            uncertain: *uncertain,
         }
     }
 }
@@ -49,8 +50,14 @@ impl From<&ExampleMatch> for StoredExample {
 
 impl From<&Segment> for StoredLine {
     fn from(segment: &Segment) -> StoredLine {
-        let Segment { start_ms, end_ms, text } = segment;
-        StoredLine { start_ms: *start_ms, end_ms: *end_ms, text: text.clone() }
+        let Segment { start_ms, end_ms, text, confidence } = segment;
+        StoredLine {
+            start_ms: *start_ms,
+            end_ms: *end_ms,
+            text: text.clone(),
+            avg_logprob: confidence.map(|c| c.avg_logprob),
+            no_speech_prob: confidence.map(|c| c.no_speech_prob),
+        }
     }
 }
 
@@ -93,6 +100,7 @@ mod tests {
             start_ms: 0,
             end_ms: 6000,
             text: "我会先请他坐下安抚情绪，认真倾听他的诉求，再报告上级。".into(),
+            confidence: None,
         }];
         let scores = crate::rubric::score(&rubric, &segments, Lang::ZhCn);
         assert!(scores.iter().any(|s| s.evidence.iter().any(|e| e.covered)), "the sample answer covers a key point");

@@ -19,6 +19,8 @@ pub struct Specials {
     pub timestamp_begin: u32,
     pub english: u32,
     pub chinese: u32,
+    /// "No speech" (`<|nocaptions|>` in the multilingual vocabulary, `<|nospeech|>` in later ones).
+    pub no_speech: u32,
 }
 
 #[derive(Clone, Debug)]
@@ -95,6 +97,7 @@ impl Tokenizer {
             timestamp_begin: no_timestamps + 1,
             english: special("<|en|>")?,
             chinese: special("<|zh|>")?,
+            no_speech: special("<|nocaptions|>").or_else(|_| special("<|nospeech|>"))?,
         };
         let languages = parsed
             .added_tokens
@@ -153,9 +156,9 @@ mod tests {
         let json = r#"{"model":{"vocab":{"ä½":0,"ł":1,"Ġok":2,"!":3}},
             "added_tokens":[{"id":4,"content":"<|endoftext|>"},{"id":5,"content":"<|startoftranscript|>"},
             {"id":6,"content":"<|en|>"},{"id":7,"content":"<|zh|>"},{"id":8,"content":"<|transcribe|>"},
-            {"id":9,"content":"<|notimestamps|>"}]}"#;
+            {"id":9,"content":"<|nocaptions|>"},{"id":10,"content":"<|notimestamps|>"}]}"#;
         let t = Tokenizer::parse(json.as_bytes()).unwrap();
-        assert_eq!(t.specials.timestamp_begin, 10);
+        assert_eq!((t.specials.timestamp_begin, t.specials.no_speech), (11, 9));
         assert!(t.is_text(3) && !t.is_text(4) && !t.is_text(12));
         assert_eq!(t.decode(&[5, 0, 1, 2, 10, 4]), "你 ok");
         assert!(matches!(Tokenizer::parse(b"{}"), Err(ScoringError::Tokenizer(_))));

@@ -54,6 +54,27 @@ pub struct Segment {
     pub start_ms: u32,
     pub end_ms: u32,
     pub text: String,
+    /// How sure recognition was of this stretch (`None` for text that was typed, not heard).
+    pub confidence: Option<Confidence>,
+}
+
+/// Whisper's own measures of a segment, as the reference implementation computes them: the
+/// mean log-probability of its text tokens under the (greedy) decoding, and the probability the
+/// model gave to "no speech" at the start of its 30-second window.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+pub struct Confidence {
+    pub avg_logprob: f32,
+    pub no_speech_prob: f32,
+}
+
+impl Confidence {
+    /// Below `interview::stored::MIN_AVG_LOGPROB` or above `MAX_NO_SPEECH_PROB` (the reference
+    /// implementation's thresholds): a quote from such a stretch is marked uncertain wherever it
+    /// is shown.
+    pub fn is_low(self) -> bool {
+        self.avg_logprob < interview::stored::MIN_AVG_LOGPROB
+            || self.no_speech_prob > interview::stored::MAX_NO_SPEECH_PROB
+    }
 }
 
 /// Names of the pinned assets the recogniser is made of (one model size).
@@ -177,8 +198,8 @@ impl Whisper {
         while seek < mel.frames {
             let window_frames = FRAMES_PER_WINDOW.min(mel.frames - seek);
             let offset_ms = (seek * HOP * 1000 / SAMPLE_RATE as usize) as u32;
-            let tokens = self.decode_window(&mel.window(seek), language)?;
-            let (mut found, advance) = self.split_segments(&tokens, offset_ms, window_frames);
+            let (tokens, logprobs, no_speech) = self.decode_window(&mel.window(seek), language)?;
+            let (mut found, advance) = self.split_segments(&tokens, &logprobs, no_speech, offset_ms, window_frames);
             segments.append(&mut found);
             seek += advance.max(1);
             progress((seek as f32 / mel.frames.max(1) as f32).min(1.0));
@@ -192,7 +213,9 @@ impl Whisper {
         Ok(segments)
     }
 
-    fn decode_window(&mut self, mel: &[f32], language: Lang) -> Result<Vec<u32>> {
+    /// One 30-second window: its tokens, each token's log-probability, and the window's
+    /// no-speech probability.
+    fn decode_window(&mut self, mel: &[f32], language: Lang) -> Result<(Vec<u32>, Vec<f32>, f32)> {
         let specials = self.tokenizer.specials;
         let encoder_name = "whisper encoder";
         let input = Tensor::from_array(([1usize, N_MELS, FRAMES_PER_WINDOW], mel.to_vec()))
@@ -215,8 +238,11 @@ impl Whisper {
         drop(outputs);
 
         let decoder_name = "whisper decoder";
+        // The first step (`<|startoftranscript|>` alone) gives the language check and the
+        // window's no-speech probability.
+        let (check, no_speech) = self.check_language(&cross, language)?;
         if self.language_check.is_none() {
-            self.language_check = Some(self.check_language(&cross, language)?);
+            self.language_check = Some(check);
         }
         let language_token = match language {
             Lang::ZhCn => specials.chinese,
@@ -234,6 +260,7 @@ impl Whisper {
             }
         }
         let mut tokens = prompt.clone();
+        let mut logprobs: Vec<f32> = Vec::new();
         let mut step: Vec<i64> = prompt.iter().map(|&t| i64::from(t)).collect();
         let mut offset = 0i64;
         while tokens.len() - sample_begin < MAX_TOKENS {
@@ -269,27 +296,29 @@ impl Whisper {
             past = next_past;
             offset += step.len() as i64;
 
-            let token = self.next_token(logits, &tokens[sample_begin..]);
+            let (token, logprob) = self.next_token(logits, &tokens[sample_begin..]);
             if token == specials.end_of_text {
                 break;
             }
             tokens.push(token);
+            logprobs.push(logprob);
             if let Some(extra) = repeated_tail(&tokens[sample_begin..]) {
                 // Greedy decoding has fallen into a loop ("以后,以后,以后,…"): keep one
                 // occurrence and end the window, as no speech is transcribed that way.
                 tracing::debug!(extra, "whisper repetition cut");
                 tokens.truncate(tokens.len() - extra);
+                logprobs.truncate(logprobs.len() - extra);
                 self.stats.repetitions_cut += 1;
                 break;
             }
             step = vec![i64::from(token)];
         }
-        Ok(tokens.split_off(sample_begin))
+        Ok((tokens.split_off(sample_begin), logprobs, no_speech))
     }
 
     /// One decoder step after `<|startoftranscript|>` alone: the distribution over language
     /// tokens is Whisper's language identification.
-    fn check_language(&mut self, cross: &[(String, DynValue)], expected: Lang) -> Result<LanguageCheck> {
+    fn check_language(&mut self, cross: &[(String, DynValue)], expected: Lang) -> Result<(LanguageCheck, f32)> {
         let decoder_name = "whisper decoder";
         let specials = self.tokenizer.specials;
         let mut inputs: Vec<(std::borrow::Cow<'_, str>, ort::session::SessionInputValue<'_>)> = vec![
@@ -332,18 +361,25 @@ impl Whisper {
         let (top, _) = scores.iter().copied().fold((0, f32::NEG_INFINITY), |b, s| if s.1 > b.1 { s } else { b });
         let code =
             self.tokenizer.languages.iter().find(|(id, _)| *id == top).map(|(_, c)| c.clone()).unwrap_or_default();
-        Ok(LanguageCheck {
+        // "No speech" over the whole vocabulary at this step, as the reference computes it.
+        let all_max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let all_sum: f32 = logits.iter().map(|l| (l - all_max).exp()).sum();
+        let no_speech = logits
+            .get(specials.no_speech as usize)
+            .map_or(0.0, |l| (l - all_max).exp() / all_sum.max(f32::MIN_POSITIVE));
+        let check = LanguageCheck {
             expected,
             expected_probability: probability(expected_token),
             most_likely: code,
             most_likely_probability: probability(top),
-        })
+        };
+        Ok((check, no_speech))
     }
 
     /// Greedy choice under Whisper's rules: suppressed tokens, timestamps in pairs and never
     /// going back, a first timestamp within a second, and a timestamp whenever all timestamps
     /// together are more likely than any single text token.
-    fn next_token(&self, mut logits: Vec<f32>, sampled: &[u32]) -> u32 {
+    fn next_token(&self, mut logits: Vec<f32>, sampled: &[u32]) -> (u32, f32) {
         let s = self.tokenizer.specials;
         let tb = s.timestamp_begin as usize;
         let eot = s.end_of_text as usize;
@@ -386,18 +422,34 @@ impl Whisper {
                 logits[..tb].fill(f32::NEG_INFINITY);
             }
         }
-        logits
+        let (token, best) = logits
             .iter()
             .enumerate()
-            .fold((s.end_of_text, f32::NEG_INFINITY), |best, (i, &l)| if l > best.1 { (i as u32, l) } else { best })
-            .0
+            .fold((s.end_of_text, f32::NEG_INFINITY), |best, (i, &l)| if l > best.1 { (i as u32, l) } else { best });
+        // Its log-probability among what the rules allowed (the reference's `sum_logprobs`).
+        let log_sum = logits.iter().map(|&l| (l - best).exp()).sum::<f32>().ln() + best;
+        (token, if best.is_finite() { best - log_sum } else { f32::NEG_INFINITY })
     }
 
     /// Cuts a window's tokens into timed segments; returns them and how many frames to advance.
-    fn split_segments(&self, tokens: &[u32], offset_ms: u32, window_frames: usize) -> (Vec<Segment>, usize) {
+    fn split_segments(
+        &self,
+        tokens: &[u32],
+        logprobs: &[f32],
+        no_speech_prob: f32,
+        offset_ms: u32,
+        window_frames: usize,
+    ) -> (Vec<Segment>, usize) {
         let tb = self.tokenizer.specials.timestamp_begin;
         let is_ts = |t: u32| t >= tb;
         let ms = |t: u32| offset_ms + (t - tb) * TIMESTAMP_MS;
+        // The mean log-probability of the text tokens in `range` of the window's tokens.
+        let confidence = |range: std::ops::Range<usize>| {
+            let text: Vec<f32> =
+                range.filter(|&i| !is_ts(tokens[i])).filter_map(|i| logprobs.get(i).copied()).collect();
+            let avg_logprob = if text.is_empty() { 0.0 } else { text.iter().sum::<f32>() / text.len() as f32 };
+            Some(Confidence { avg_logprob, no_speech_prob })
+        };
         let single_ending = tokens.len() >= 2 && !is_ts(tokens[tokens.len() - 2]) && is_ts(tokens[tokens.len() - 1]);
         let mut cuts: Vec<usize> = (1..tokens.len()).filter(|&i| is_ts(tokens[i - 1]) && is_ts(tokens[i])).collect();
         let mut segments = Vec::new();
@@ -405,7 +457,12 @@ impl Whisper {
             let text = self.tokenizer.decode(tokens);
             let end = tokens.iter().rev().find(|&&t| is_ts(t) && t != tb).map(|&t| ms(t));
             let duration_ms = (window_frames * HOP * 1000 / SAMPLE_RATE as usize) as u32;
-            segments.push(Segment { start_ms: offset_ms, end_ms: end.unwrap_or(offset_ms + duration_ms), text });
+            segments.push(Segment {
+                start_ms: offset_ms,
+                end_ms: end.unwrap_or(offset_ms + duration_ms),
+                text,
+                confidence: confidence(0..tokens.len()),
+            });
             return (segments, window_frames);
         }
         if single_ending {
@@ -418,7 +475,12 @@ impl Whisper {
                 && is_ts(first)
                 && is_ts(end)
             {
-                segments.push(Segment { start_ms: ms(first), end_ms: ms(end), text: self.tokenizer.decode(slice) });
+                segments.push(Segment {
+                    start_ms: ms(first),
+                    end_ms: ms(end),
+                    text: self.tokenizer.decode(slice),
+                    confidence: confidence(last..cut),
+                });
             }
             last = cut;
         }

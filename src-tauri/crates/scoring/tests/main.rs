@@ -47,6 +47,26 @@ fn english_speech_is_transcribed_with_timestamps() {
     assert!(u64::from(last.end_ms) <= audio.duration_ms() + 1000, "{segments:?}");
     // Deterministic: the same audio gives the same transcript.
     assert_eq!(whisper.transcribe(&audio, Lang::En).unwrap(), segments);
+    // Clear synthetic speech is heard with confidence: every segment carries Whisper's own
+    // measures, in range, and none is below the thresholds that mark a quote uncertain.
+    for segment in &segments {
+        let c = segment.confidence.expect("a heard segment has its confidence");
+        assert!(c.avg_logprob <= 0.0 && c.avg_logprob > -5.0, "{segment:?}");
+        assert!((0.0..=1.0).contains(&c.no_speech_prob), "{segment:?}");
+        assert!(!c.is_low(), "clear speech marked uncertain: {segment:?}");
+    }
+}
+
+/// Silence (noise without speech) is what "no speech" is for: whatever recognition makes of it
+/// is marked uncertain, so a key point "found" there cannot carry a level unmarked.
+#[test]
+fn what_recognition_makes_of_noise_is_marked_uncertain() {
+    let samples: Vec<f32> =
+        (0..16_000 * 6).map(|i: u32| ((i.wrapping_mul(2_654_435_761) >> 16) as f32 / 65_536.0 - 0.5) * 0.02).collect();
+    let audio = scoring::audio::Audio { samples };
+    let segments = whisper().transcribe(&audio, Lang::ZhCn).unwrap();
+    println!("{segments:?}");
+    assert!(segments.iter().all(|s| s.confidence.is_some_and(|c| c.is_low())), "{segments:?}");
 }
 
 #[test]

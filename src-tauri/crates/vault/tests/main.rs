@@ -172,6 +172,7 @@ fn stored_score(dimension: &str, level: f32) -> String {
             end_ms: 2500,
             similarity: 0.9,
             covered: true,
+            uncertain: false,
         }],
     }
     .to_json()

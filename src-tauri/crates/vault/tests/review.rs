@@ -17,7 +17,13 @@ fn scored(f: &mut Fixture) -> (i64, i64, i64) {
         transcripts: vec![NewTranscript {
             answer_id: answer,
             language: interview::Lang::ZhCn,
-            lines: vec![interview::stored::StoredLine { start_ms: 0, end_ms: 3000, text: "我会先安抚他".into() }],
+            lines: vec![interview::stored::StoredLine {
+                start_ms: 0,
+                end_ms: 3000,
+                text: "我会先安抚他".into(),
+                avg_logprob: None,
+                no_speech_prob: None,
+            }],
             delivery: None,
         }],
         scores: vec![NewScore {
