@@ -211,6 +211,16 @@ pub fn answer_report(r: &AnswerResult, lang: Lang) -> String {
             Flag::MultipleFaces { at_ms, count, .. } => {
                 format!("{} {count} [{}]", t(lang, "标记：画面中人脸数", "flag: faces in view:"), clock(*at_ms))
             }
+            Flag::RecognitionUncertain { dimension, start_ms, end_ms } => format!(
+                "{} {dimension} [{} – {}]",
+                t(
+                    lang,
+                    "标记：识别不确定，该维度评分仅依据识别不可靠的语句：",
+                    "flag: recognition uncertain, the level rests only on poorly heard words:"
+                ),
+                clock(*start_ms),
+                clock(*end_ms)
+            ),
             Flag::WrongLanguage { detected, probability, expected_probability } => format!(
                 "{} {detected} ({:.0}%; {} {:.0}%)",
                 t(lang, "标记：语言可能不符，听起来像", "flag: possibly the wrong language; sounds like"),

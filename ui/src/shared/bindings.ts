@@ -624,7 +624,9 @@ export type FlagKind =
  *  The kiosk window was hidden, lost the focus or left full screen during the question
  *  (seen by the station, not by scoring).
  */
-"left_kiosk";
+"left_kiosk" | 
+/**  A dimension's level rests only on quotes recognition was unsure of. */
+"recognition_uncertain";
 
 /**  Where a flag stands in the human review. */
 export type FlagStatus = 

@@ -20,16 +20,19 @@ pub enum FlagKind {
     /// The kiosk window was hidden, lost the focus or left full screen during the question
     /// (seen by the station, not by scoring).
     LeftKiosk,
+    /// A dimension's level rests only on quotes recognition was unsure of.
+    RecognitionUncertain,
 }
 
 impl FlagKind {
-    pub const ALL: [FlagKind; 6] = [
+    pub const ALL: [FlagKind; 7] = [
         FlagKind::NoSpeech,
         FlagKind::WrongLanguage,
         FlagKind::LongSilence,
         FlagKind::FaceAbsent,
         FlagKind::MultipleFaces,
         FlagKind::LeftKiosk,
+        FlagKind::RecognitionUncertain,
     ];
 
     /// The stored and serialised name (the vault's `flags.kind` column, IPC).
@@ -41,6 +44,7 @@ impl FlagKind {
             FlagKind::FaceAbsent => "face_absent",
             FlagKind::MultipleFaces => "multiple_faces",
             FlagKind::LeftKiosk => "left_kiosk",
+            FlagKind::RecognitionUncertain => "recognition_uncertain",
         }
     }
 

@@ -166,6 +166,10 @@ pub fn flag_name(kind: FlagKind) -> T {
         FlagKind::FaceAbsent => T("画面中无人脸", "No face in view"),
         FlagKind::MultipleFaces => T("画面中有多人", "More than one face in view"),
         FlagKind::LeftKiosk => T("作答时面试窗口被隐藏", "Interview window hidden during the answer"),
+        FlagKind::RecognitionUncertain => T(
+            "识别不确定：该维度评分仅依据识别不可靠的语句，请先听录音",
+            "Recognition uncertain: this level rests only on words recognition was unsure of — listen before relying on it",
+        ),
     }
 }
 

@@ -38,6 +38,9 @@ pub enum Flag {
     FaceAbsent { at_ms: u32, media_id: Option<i64> },
     /// A still with more than one face (someone else may be present).
     MultipleFaces { at_ms: u32, media_id: Option<i64>, count: u32 },
+    /// A dimension's level rests only on quotes recognition was unsure of: listen before
+    /// relying on it. The span runs from the first quote to the last.
+    RecognitionUncertain { dimension: String, start_ms: u32, end_ms: u32 },
 }
 
 impl Flag {
@@ -49,6 +52,7 @@ impl Flag {
             Flag::WrongLanguage { .. } => FlagKind::WrongLanguage,
             Flag::FaceAbsent { .. } => FlagKind::FaceAbsent,
             Flag::MultipleFaces { .. } => FlagKind::MultipleFaces,
+            Flag::RecognitionUncertain { .. } => FlagKind::RecognitionUncertain,
         }
     }
 
@@ -56,7 +60,9 @@ impl Flag {
     pub fn span_ms(&self) -> Option<(u32, u32)> {
         match self {
             Flag::NoSpeech | Flag::WrongLanguage { .. } => None,
-            Flag::LongSilence { start_ms, end_ms } => Some((*start_ms, *end_ms)),
+            Flag::LongSilence { start_ms, end_ms } | Flag::RecognitionUncertain { start_ms, end_ms, .. } => {
+                Some((*start_ms, *end_ms))
+            }
             Flag::FaceAbsent { at_ms, .. } | Flag::MultipleFaces { at_ms, .. } => Some((*at_ms, *at_ms)),
         }
     }
@@ -193,11 +199,32 @@ impl Scorer {
         }
         let started = Instant::now();
         let dimensions = crate::rubric::score(rubric, &transcript, language);
+        flags.extend(uncertain_dimensions(&dimensions));
         times.rubric_ms = started.elapsed().as_millis() as u64;
         let delivery = metrics::delivery(&speech, &transcript, language, duration_ms);
         progress(Progress { stage: Stage::Done, percent: 100 });
         Ok(AnswerResult { speech, transcript, delivery, dimensions, flags, withheld: false, times, model_versions })
     }
+}
+
+/// The dimensions whose level rests only on uncertain quotes (at least one key point found, every
+/// one of them in a stretch recognition was unsure of): a flag each, for the clerk to confirm or
+/// dismiss after listening.
+pub fn uncertain_dimensions(dimensions: &[DimensionScore]) -> Vec<Flag> {
+    dimensions
+        .iter()
+        .filter_map(|d| {
+            let found: Vec<_> = d.evidence.iter().filter(|e| e.covered).collect();
+            if found.is_empty() || !found.iter().all(|e| e.uncertain) {
+                return None;
+            }
+            Some(Flag::RecognitionUncertain {
+                dimension: d.dimension.clone(),
+                start_ms: found.iter().map(|e| e.start_ms).min().unwrap_or(0),
+                end_ms: found.iter().map(|e| e.end_ms).max().unwrap_or(0),
+            })
+        })
+        .collect()
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]

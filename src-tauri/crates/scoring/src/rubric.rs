@@ -580,6 +580,29 @@ mod tests {
         assert!(scores.iter().flat_map(|s| &s.evidence).any(|e| e.key_point == "listen" && e.uncertain));
         let typed = score(&rubric_zh(), &[seg(0, "认真倾听")], Lang::ZhCn);
         assert!(typed.iter().flat_map(|s| &s.evidence).all(|e| !e.uncertain));
+        assert!(crate::pipeline::uncertain_dimensions(&typed).is_empty());
+    }
+
+    /// A dimension is flagged only when every key point found for it is uncertain: one sure
+    /// quote is enough to lean on.
+    #[test]
+    fn a_dimension_resting_only_on_uncertain_quotes_is_flagged() {
+        use crate::pipeline::{Flag, uncertain_dimensions};
+        use crate::whisper::Confidence;
+        let heard = |start_ms: u32, text: &str, avg_logprob: f32| Segment {
+            confidence: Some(Confidence { avg_logprob, no_speech_prob: 0.05 }),
+            ..seg(start_ms, text)
+        };
+        // 应急处理: both its points found, both poorly heard; 沟通能力: one sure, one unsure.
+        let segments = [
+            heard(0, "请他坐下", -1.5),
+            heard(4000, "报告上级", -1.3),
+            heard(8000, "认真倾听", -0.2),
+            heard(12000, "说明流程", -1.8),
+        ];
+        let flags = uncertain_dimensions(&score(&rubric_zh(), &segments, Lang::ZhCn));
+        assert_eq!(flags, [Flag::RecognitionUncertain { dimension: "应急处理".into(), start_ms: 0, end_ms: 8000 }]);
+        assert_eq!(flags[0].kind(), interview::FlagKind::RecognitionUncertain);
     }
 
     #[test]
