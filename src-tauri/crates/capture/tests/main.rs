@@ -32,6 +32,16 @@ fn mock_store() {
 }
 
 impl Fixture {
+    /// The audit actions recorded on an answer, oldest first.
+    fn answer_actions(&mut self, answer_id: i64) -> Vec<String> {
+        self.vault
+            .audit_log(&self.auditor, Some(&format!("answer:{answer_id}")), 1000)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.action)
+            .collect()
+    }
+
     /// Records an answer to question `index` at the kiosk.
     fn answer(
         &mut self,
@@ -215,13 +225,7 @@ fn a_camera_pulled_mid_answer_pauses_audits_and_resumes_in_a_new_segment() {
     // The audit trail has the loss and the return; the segments after the pause start later.
     let audit = f.vault.verify_audit(&f.auditor).unwrap();
     assert!(audit.entries > 0);
-    let actions: Vec<String> = f
-        .vault
-        .audit_log(&f.auditor, Some(&format!("answer:{}", outcome.answer_id)), 1000)
-        .unwrap()
-        .into_iter()
-        .map(|r| r.action)
-        .collect();
+    let actions = f.answer_actions(outcome.answer_id);
     for action in ["capture.camera_lost", "capture.camera_back", "answer.finish"] {
         assert!(actions.iter().any(|a| a == action), "{action} missing from {actions:?}");
     }
@@ -273,13 +277,7 @@ fn a_kiosk_window_that_leaves_pauses_the_countdowns_and_is_recorded_for_the_answ
     let left = events.iter().filter(|e| matches!(e, KioskEvent::WindowLeft { .. })).count();
     let back = events.iter().filter(|e| matches!(e, KioskEvent::WindowBack)).count();
     assert_eq!((left, back), (2, 2));
-    let actions: Vec<String> = f
-        .vault
-        .audit_log(&f.auditor, Some(&format!("answer:{}", outcome.answer_id)), 1000)
-        .unwrap()
-        .into_iter()
-        .map(|r| r.action)
-        .collect();
+    let actions = f.answer_actions(outcome.answer_id);
     let count = |a: &str| actions.iter().filter(|x| *x == a).count();
     assert_eq!((count("capture.kiosk_left"), count("capture.kiosk_back")), (2, 1), "{actions:?}");
 }

@@ -533,6 +533,12 @@ mod tests {
         Segment { start_ms, end_ms: start_ms + 4000, text: text.into(), confidence: None }
     }
 
+    /// A segment as recognition heard it, with its mean log-probability.
+    fn heard(start_ms: u32, text: &str, avg_logprob: f32) -> Segment {
+        let confidence = Some(crate::whisper::Confidence { avg_logprob, no_speech_prob: 0.05 });
+        Segment { confidence, ..seg(start_ms, text) }
+    }
+
     fn rubric_zh() -> Rubric {
         Rubric::parse(
             r#"{
@@ -557,10 +563,6 @@ mod tests {
     #[test]
     fn evidence_from_a_poorly_heard_segment_is_marked_uncertain() {
         use crate::whisper::Confidence;
-        let heard = |start_ms: u32, text: &str, avg_logprob: f32| Segment {
-            confidence: Some(Confidence { avg_logprob, no_speech_prob: 0.05 }),
-            ..seg(start_ms, text)
-        };
         let segments = [
             heard(0, "我会先请他坐下，让他冷静下来", -0.3),
             heard(4000, "认真倾听他的诉求", -1.6),
@@ -588,11 +590,6 @@ mod tests {
     #[test]
     fn a_dimension_resting_only_on_uncertain_quotes_is_flagged() {
         use crate::pipeline::{Flag, uncertain_dimensions};
-        use crate::whisper::Confidence;
-        let heard = |start_ms: u32, text: &str, avg_logprob: f32| Segment {
-            confidence: Some(Confidence { avg_logprob, no_speech_prob: 0.05 }),
-            ..seg(start_ms, text)
-        };
         // 应急处理: both its points found, both poorly heard; 沟通能力: one sure, one unsure.
         let segments = [
             heard(0, "请他坐下", -1.5),
