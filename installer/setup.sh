@@ -125,7 +125,7 @@ pinned_venv() { # pinned_venv VENV REQUIREMENTS WHAT
     CHANGED=1
   fi
 }
-# The conversion tools' interpreter (numpy + onnx; no PyTorch).
+# The conversion tools' interpreter (numpy, onnx, onnxruntime's quantiser; no PyTorch).
 VENV=.cache/convert-venv
 pinned_venv "$VENV" installer/requirements-convert.txt "the conversion tools' Python packages"
 # The API test tool (schemathesis, `make test` runs it against the live local API).

@@ -278,7 +278,7 @@ pub fn run(data_dir: &Path, args: &DemoArgs, lang: Lang) -> Result<(), ShellErro
 
     let mut events = Vec::new();
     stages.run(Localized::new("离线评分（评分队列）", "offline scoring (queue)"), || {
-        let (mut scorer, load_ms) = flow::scoring::load_scorer()?;
+        let (mut scorer, load_ms) = flow::scoring::load_scorer(vault.recognition_models()?)?;
         let mut updates = 0;
         let jobs = flow::scoring::drain_queue(&mut vault, &mut scorer, |event| match event {
             QueueEvent::Progress { .. } => updates += 1,

@@ -27,6 +27,13 @@ pub struct EvalArgs {
     /// Speak each text answer with espeak-ng and score the recording through speech recognition.
     #[arg(long)]
     speak: bool,
+    /// The speech recognition models: int8 (the default) or float.
+    #[arg(long, value_name = "int8|float", default_value = "int8")]
+    models: interview::RecognitionModels,
+    /// When a window is decoded again at rising temperatures: off, repetition (the product's
+    /// default) or reference (also when recognition is unsure, as the reference implementation).
+    #[arg(long, value_name = "off|repetition|reference", default_value = "repetition")]
+    fallback: scoring::whisper::Fallback,
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
@@ -48,6 +55,81 @@ struct Report {
     generic_phrasings: Vec<GenericPhrasing>,
     /// Key points found in what recognition heard, checked against the words actually said.
     evidence: Vec<HeardEvidence>,
+    /// With `--speak`: the unrelated sentences spoken and scored against the rubric.
+    chance: Option<ChanceMatches>,
+    /// Speech recognition over the set's recordings (not the unrelated sentences).
+    recognition: Recognition,
+}
+
+/// What speech recognition did over the set: the models, windows decoded, how many of them needed
+/// the temperature fallback and how many of those found no better decoding, and the time spent.
+#[derive(Debug, Default, serde::Serialize)]
+struct Recognition {
+    models: String,
+    fallback: scoring::whisper::Fallback,
+    windows: u32,
+    fallbacks: u32,
+    fallbacks_failed: u32,
+    asr_ms: u64,
+}
+
+/// How often a key point is found in speech that has nothing to do with the question: each of
+/// the unrelated sentences (`scoring::rubric::unrelated_sentences`) spoken with espeak-ng, heard by
+/// speech recognition and scored against the set's rubric; beside it, the same sentences as text.
+#[derive(Debug, serde::Serialize)]
+struct ChanceMatches {
+    sentences: usize,
+    key_points: usize,
+    /// (key point, sentence) pairs checked: `sentences × key_points`.
+    checks: usize,
+    found_in_speech: usize,
+    /// Of those, how many came only from quotes marked uncertain.
+    found_in_speech_uncertain: usize,
+    found_in_text: usize,
+    /// Each key point found in speech: (sentence, what recognition heard, key point, uncertain).
+    examples: Vec<(String, String, String, bool)>,
+}
+
+impl ChanceMatches {
+    fn rate(found: usize, checks: usize) -> f64 {
+        if checks == 0 { 0.0 } else { found as f64 / checks as f64 }
+    }
+}
+
+/// Speaks every unrelated sentence and scores it against `rubric` (see [`ChanceMatches`]).
+fn chance_matches(
+    scorer: &mut scoring::Scorer,
+    rubric: &scoring::rubric::Rubric,
+    language: Lang,
+    dir: &Path,
+) -> Result<ChanceMatches, ShellError> {
+    let sentences: Vec<&str> = scoring::rubric::unrelated_sentences(language).collect();
+    let mut chance = ChanceMatches {
+        sentences: sentences.len(),
+        key_points: rubric.key_points.len(),
+        checks: sentences.len() * rubric.key_points.len(),
+        found_in_speech: 0,
+        found_in_speech_uncertain: 0,
+        found_in_text: 0,
+        examples: Vec::new(),
+    };
+    for (i, sentence) in sentences.iter().enumerate() {
+        let as_text = Segment { start_ms: 0, end_ms: 0, text: (*sentence).to_owned(), confidence: None };
+        chance.found_in_text += scoring::rubric::score(rubric, &[as_text], language)
+            .iter()
+            .flat_map(|d| &d.evidence)
+            .filter(|e| e.covered)
+            .count();
+        let wav = speak(sentence, language, dir, &format!("unrelated-{i}"))?;
+        let result = scorer.score_answer(&Audio::read_wav(&wav)?, rubric, language)?;
+        let heard: String = result.transcript.iter().map(|s| s.text.as_str()).collect::<Vec<_>>().join(" ");
+        for e in result.dimensions.iter().flat_map(|d| &d.evidence).filter(|e| e.covered) {
+            chance.found_in_speech += 1;
+            chance.found_in_speech_uncertain += usize::from(e.uncertain);
+            chance.examples.push(((*sentence).to_owned(), heard.clone(), e.key_point.clone(), e.uncertain));
+        }
+    }
+    Ok(chance)
 }
 
 /// A key point found in speech: whether the words said (the item's reference) contain it too,
@@ -114,7 +196,12 @@ pub fn run(args: EvalArgs, lang: Lang) -> Result<(), ShellError> {
     let rubric = read_rubric(&args.set.join(&set.rubric))?;
     let language = set.language;
     let needs_asr = args.speak || set.items.iter().any(|i| i.audio.is_some());
-    let mut scorer = if needs_asr { Some(load_scorer()?.0) } else { None };
+    let mut scorer = if needs_asr { Some(load_scorer(args.models)?.0) } else { None };
+    if let Some(scorer) = &mut scorer {
+        scorer.decoding_mut().fallback = args.fallback;
+    }
+    let mut recognition =
+        Recognition { models: args.models.to_string(), fallback: args.fallback, ..Recognition::default() };
     let spoken = tempfile::tempdir().map_err(|e| ShellError::Internal(e.to_string()))?;
     let mut pairs: BTreeMap<String, Vec<(f32, u8)>> = BTreeMap::new();
     let (mut edits, mut reference_units, mut from_audio) = (0usize, 0usize, 0usize);
@@ -130,6 +217,10 @@ pub fn run(args: EvalArgs, lang: Lang) -> Result<(), ShellError> {
             (Some(path), Some(scorer)) => {
                 let result = scorer.score_answer(&Audio::read_wav(path)?, &rubric, language)?;
                 from_audio += 1;
+                recognition.windows += result.times.asr.windows;
+                recognition.fallbacks += result.times.asr.fallbacks;
+                recognition.fallbacks_failed += result.times.asr.fallbacks_failed;
+                recognition.asr_ms += result.times.asr_ms;
                 let heard: String = result.transcript.iter().map(|s| s.text.as_str()).collect::<Vec<_>>().join(" ");
                 if let Some(reference) = item.reference.as_ref().or(item.text.as_ref()) {
                     let (e, n) = errors(reference, &heard, language);
@@ -202,6 +293,10 @@ pub fn run(args: EvalArgs, lang: Lang) -> Result<(), ShellError> {
             }
         }
     }
+    let chance = match (&mut scorer, args.speak) {
+        (Some(scorer), true) => Some(chance_matches(scorer, &rubric, language, spoken.path())?),
+        _ => None,
+    };
     let all: Vec<(f32, u8)> = pairs.values().flatten().copied().collect();
     let report = Report {
         items: set.items.len(),
@@ -212,6 +307,8 @@ pub fn run(args: EvalArgs, lang: Lang) -> Result<(), ShellError> {
         disagreements,
         generic_phrasings: scoring::rubric::generic_phrasings(&rubric, language),
         evidence: heard_evidence,
+        chance,
+        recognition,
     };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report).map_err(|e| ShellError::Internal(e.to_string()))?);
@@ -250,6 +347,21 @@ pub fn run(args: EvalArgs, lang: Lang) -> Result<(), ShellError> {
         };
         println!("{name}: {:.1}%", rate * 100.0);
     }
+    if report.scored_from_audio > 0 {
+        let r = &report.recognition;
+        println!(
+            "{} {}: {} {}, {} {} ({} {}), {:.1} s",
+            t(lang, "语音识别模型", "recognition models"),
+            r.models,
+            r.windows,
+            t(lang, "个 30 秒窗口", "30-second windows"),
+            r.fallbacks,
+            t(lang, "个以更高温度重新解码", "decoded again at a higher temperature"),
+            r.fallbacks_failed,
+            t(lang, "个仍未成功", "of them without success"),
+            r.asr_ms as f64 / 1e3
+        );
+    }
     if !report.evidence.is_empty() {
         let (said, not_said): (Vec<&HeardEvidence>, Vec<&HeardEvidence>) = report.evidence.iter().partition(|e| e.said);
         let marked = |list: &[&HeardEvidence]| list.iter().filter(|e| e.uncertain).count();
@@ -277,6 +389,30 @@ pub fn run(args: EvalArgs, lang: Lang) -> Result<(), ShellError> {
         for threshold in [-0.4f32, -0.5, -0.6, -0.7, -0.8, -0.9, -1.0, -1.2] {
             let below = |list: &[&HeardEvidence]| list.iter().filter(|e| e.avg_logprob < threshold).count();
             println!("    {threshold:>5.1}  {:>3} / {:<3}", below(&said), below(&not_said));
+        }
+    }
+    if let Some(c) = &report.chance {
+        println!(
+            "{} {} × {} {}: {} {} {}/{} ({:.2}%; {} {}), {} {}/{} ({:.2}%)",
+            c.sentences,
+            t(lang, "句无关的话", "unrelated sentences"),
+            c.key_points,
+            t(lang, "个要点", "key points"),
+            t(lang, "偶然匹配", "chance matches"),
+            t(lang, "语音", "spoken"),
+            c.found_in_speech,
+            c.checks,
+            ChanceMatches::rate(c.found_in_speech, c.checks) * 100.0,
+            c.found_in_speech_uncertain,
+            t(lang, "条被标为识别不确定", "marked uncertain"),
+            t(lang, "文字", "as text"),
+            c.found_in_text,
+            c.checks,
+            ChanceMatches::rate(c.found_in_text, c.checks) * 100.0,
+        );
+        for (sentence, heard, key_point, uncertain) in &c.examples {
+            let mark = if *uncertain { t(lang, "（识别不确定）", " (uncertain)") } else { "" };
+            println!("    {key_point}{mark} ← {heard}  [{sentence}]");
         }
     }
     if !report.disagreements.is_empty() {

@@ -33,7 +33,7 @@ pub struct ScoreArgs {
 pub fn run_interview(args: ScoreArgs, data_dir: &Path, lang: Lang) -> Result<(), ShellError> {
     let (mut vault, session) = crate::vault_cli::sign_in(data_dir, &args.user, lang)?;
     vault.authorize(&session, interview::Action::ViewInterviews)?;
-    let (mut scorer, _) = load_scorer()?;
+    let (mut scorer, _) = load_scorer(vault.recognition_models()?)?;
     match args.interview {
         Some(interview) => {
             let (answers, total) = score_interview(&mut vault, &session, &mut scorer, interview)?;
@@ -87,6 +87,9 @@ pub struct ScoreFileArgs {
     /// The language the answer is spoken in (the job's language).
     #[arg(long, value_enum)]
     language: Lang,
+    /// The speech recognition models: int8 (the default) or float.
+    #[arg(long, value_name = "int8|float", default_value = "int8")]
+    models: interview::RecognitionModels,
     /// Print the result as JSON instead of text.
     #[arg(long)]
     json: bool,
@@ -95,7 +98,7 @@ pub struct ScoreFileArgs {
 pub fn run(args: ScoreFileArgs, lang: Lang) -> Result<(), ShellError> {
     let rubric = read_rubric(&args.rubric)?;
     let audio = Audio::read_wav(&args.wav)?;
-    let (mut scorer, load_ms) = load_scorer()?;
+    let (mut scorer, load_ms) = load_scorer(args.models)?;
     let result = scorer.score_answer(&audio, &rubric, args.language)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&result).map_err(|e| ShellError::Internal(e.to_string()))?);

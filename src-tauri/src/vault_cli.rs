@@ -80,6 +80,15 @@ pub enum VaultCommand {
         #[arg(long, value_name = "DAYS")]
         days: Option<u32>,
     },
+    /// Show or set the speech recognition models that score answers: int8 (the default, about
+    /// twice as fast) or float (what the int8 models are made from).
+    RecognitionModels {
+        #[arg(long, value_name = "USER")]
+        user: String,
+        /// The models to use from now on; without it, the current choice is shown.
+        #[arg(long, value_name = "int8|float")]
+        set: Option<interview::RecognitionModels>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -302,6 +311,14 @@ pub fn run_vault(command: VaultCommand, data_dir: &Path, lang: Lang) -> Result<(
                 t(lang, "保存期限（决定后，天）：", "retention period (days after the decision):"),
                 vault.retention_days()?
             );
+        }
+        VaultCommand::RecognitionModels { user, set } => {
+            let (mut vault, session) = sign_in(data_dir, &user, lang)?;
+            match set {
+                Some(models) => vault.set_recognition_models(&session, models)?,
+                None => vault.authorize(&session, interview::Action::ViewStatus)?,
+            }
+            println!("{} {}", t(lang, "语音识别模型：", "speech recognition models:"), vault.recognition_models()?);
         }
     }
     Ok(())

@@ -337,6 +337,40 @@ fn eval_reports_agreement_on_the_shipped_labelled_sets() -> Result<()> {
     Ok(())
 }
 
+/// `eval --speak` speaks the unrelated sentences too and counts the key points recognition and
+/// matching find in them. The shipped English rubric finds none; a key point written as a generic
+/// phrase ("every morning") is found in speech, and named with what was heard.
+#[test]
+fn eval_counts_key_points_found_by_chance_in_spoken_unrelated_sentences() -> Result<()> {
+    let (_root, cli) = tempdirs()?;
+    let shipped = workspace_root().join("tests/labelled/en/rubric.json");
+    let mut rubric: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(shipped)?)?;
+    rubric["key_points"]
+        .as_array_mut()
+        .context("key_points")?
+        .push(serde_json::json!({"id": "routine", "dimension": "communication", "text": "every morning"}));
+    let trial = tempfile::tempdir()?;
+    std::fs::write(trial.path().join("rubric.json"), rubric.to_string())?;
+    std::fs::write(
+        trial.path().join("set.toml"),
+        "language = \"en\"\nrubric = \"rubric.json\"\n[[item]]\nid = \"one\"\n\
+         text = \"I would stay calm and listen carefully.\"\nlevels = { composure = 3 }\n",
+    )?;
+    let out = cli.ok(&["eval", &trial.path().display().to_string(), "--speak", "--json"])?;
+    let report: serde_json::Value = serde_json::from_str(&out)?;
+    let chance = &report["chance"];
+    assert_eq!(chance["sentences"], 40, "{chance}");
+    assert_eq!(chance["checks"], 40 * 5, "{chance}");
+    let examples = chance["examples"].as_array().context("examples")?;
+    assert!(!examples.is_empty(), "the generic key point was not found in speech: {chance}");
+    assert_eq!(chance["found_in_speech"].as_u64(), Some(examples.len() as u64));
+    for example in examples {
+        assert_eq!(example[2], "routine", "a shipped key point was found by chance: {example}");
+        assert!(example[1].as_str().is_some_and(|heard| heard.contains("every morning")), "{example}");
+    }
+    Ok(())
+}
+
 /// `score-file` prints the transcript, the levels with their evidence and the stage times.
 #[test]
 fn score_file_explains_every_level() -> Result<()> {

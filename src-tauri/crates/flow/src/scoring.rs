@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use interview::Lang;
+use interview::{Lang, RecognitionModels};
 use interview::stored::{StoredDelivery, StoredLine, StoredScore};
 use scoring::audio::Audio;
 use scoring::rubric::Rubric;
@@ -17,16 +17,16 @@ use crate::FlowError;
 
 /// Loads ONNX Runtime and the models (verified against the manifest); with the time it took
 /// in milliseconds.
-pub fn load_scorer() -> Result<(Scorer, u128), FlowError> {
-    load_scorer_with_threads(std::thread::available_parallelism().map_or(2, usize::from))
+pub fn load_scorer(models: RecognitionModels) -> Result<(Scorer, u128), FlowError> {
+    load_scorer_with_threads(models, std::thread::available_parallelism().map_or(2, usize::from))
 }
 
 /// [`load_scorer`] with the models on `threads` threads (a worker of the office beside
 /// others on one machine uses one).
-pub fn load_scorer_with_threads(threads: usize) -> Result<(Scorer, u128), FlowError> {
+pub fn load_scorer_with_threads(models: RecognitionModels, threads: usize) -> Result<(Scorer, u128), FlowError> {
     let started = Instant::now();
     let runtime = Runtime::load(manifest::AssetStore::locate()?)?;
-    Ok((Scorer::load(&runtime, threads.max(1))?, started.elapsed().as_millis()))
+    Ok((Scorer::load(&runtime, models, threads.max(1))?, started.elapsed().as_millis()))
 }
 
 /// What a scoring worker runs: the program's version and a digest of every pinned asset

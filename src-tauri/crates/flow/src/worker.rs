@@ -78,7 +78,8 @@ impl ScoringWorker {
 #[derive(Default)]
 struct Worker {
     vault: Option<Vault>,
-    scorer: Option<::scoring::Scorer>,
+    /// The loaded models and which recognition models they are.
+    scorer: Option<(::scoring::Scorer, interview::RecognitionModels)>,
     resumed: bool,
 }
 
@@ -140,12 +141,15 @@ impl Worker {
         if vault.scoring_queue_counts()?.0 == 0 {
             return Ok(false);
         }
-        if self.scorer.is_none() {
-            let (loaded, ms) = scoring::load_scorer()?;
-            tracing::info!(ms, "scoring models loaded");
-            self.scorer = Some(loaded);
+        // An administrator may have chosen other recognition models since they were loaded.
+        let models = vault.recognition_models()?;
+        if self.scorer.as_ref().is_none_or(|(_, loaded)| *loaded != models) {
+            self.scorer = None;
+            let (loaded, ms) = scoring::load_scorer(models)?;
+            tracing::info!(ms, %models, "scoring models loaded");
+            self.scorer = Some((loaded, models));
         }
-        let Some(scorer) = self.scorer.as_mut() else { return Ok(false) };
+        let Some((scorer, _)) = self.scorer.as_mut() else { return Ok(false) };
         let ran = scoring::score_next(vault, scorer, &mut |event| match event {
             QueueEvent::AnswerScored { answer, .. } => tracing::info!(answer = answer.answer_id, "answer scored"),
             QueueEvent::TotalScored { interview_id, .. } => tracing::info!(interview_id, "interview scored"),

@@ -131,7 +131,7 @@ fn answer(vault: &mut Vault, station_session: &Session, plan: &vault::KioskPlan,
 }
 
 fn drain(vault: &mut Vault) -> Vec<String> {
-    let (mut scorer, _) = flow::scoring::load_scorer().unwrap();
+    let (mut scorer, _) = flow::scoring::load_scorer(interview::RecognitionModels::default()).unwrap();
     let mut seen = Vec::new();
     flow::scoring::drain_queue(vault, &mut scorer, |event| match event {
         QueueEvent::AnswerScored { answer, result } => {

@@ -89,6 +89,7 @@ const ACTIONS: &[(&str, &str, &str)] = &[
     ("score.result_refused", "拒绝评分结果", "Scoring result refused"),
     ("score.worker_refused", "拒绝评分机器", "Scoring worker refused"),
     ("settings.organisation", "修改机构信息", "Organisation details changed"),
+    ("settings.recognition_models", "更改语音识别模型", "Speech recognition models changed"),
     ("settings.retention", "修改保留期限", "Retention period changed"),
     ("signing.identity", "设置报告签名证书", "Report signing certificate set"),
     ("station.duplicate", "面试终端重复提交", "Kiosk station sent a duplicate"),

@@ -4,19 +4,21 @@
 //! and the rules every other crate shares: the two interface languages and the contract for
 //! errors a person can meet ([`UserFacing`]); roles and the authorisation matrix ([`Role::may`]);
 //! weights, bands, the interview state machine, access-code validity and ID-number checks; and
-//! the agreement and selection-rate statistics ([`stats`]); integrity flags; and the stored shape
+//! the agreement and selection-rate statistics ([`stats`]); integrity flags; the choice of recognition models; and the stored shape
 //! of scoring results ([`stored`]).
 
 mod access;
 pub mod audit_words;
 mod flags;
 mod lang;
+mod models;
 mod rules;
 pub mod stats;
 pub mod stored;
 
 pub use access::{Action, MachineRole, Role};
 pub use flags::{FlagKind, FlagStatus};
+pub use models::RecognitionModels;
 pub use lang::{Lang, Localized, UserFacing, deserialize_lenient as deserialize_lang};
 pub use rules::{
     Band, Bands, CodeWindow, InterviewEvent, InterviewState, MAX_NAME_CHARS, RuleError, Weight, check_candidate_name,

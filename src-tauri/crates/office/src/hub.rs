@@ -621,11 +621,13 @@ async fn work(
                     ),
                 ));
             }
+            let models = vault.recognition_models()?;
             let work = vault.lease_scoring_job(worker, lease_ms)?.map(|lease| wire::Work {
                 job_id: lease.job.id,
                 token: lease.token,
                 answer: lease.answer,
                 language: lease.language,
+                models,
                 lease_until_ms: lease.until_ms,
             });
             Ok(wire::WorkResponse { work })

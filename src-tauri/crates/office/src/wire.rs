@@ -215,6 +215,8 @@ pub struct Work {
     pub token: [u8; 16],
     pub answer: vault::AnswerInfo,
     pub language: interview::Lang,
+    /// The hub's choice of recognition models: the worker scores with these.
+    pub models: interview::RecognitionModels,
     pub lease_until_ms: i64,
 }
 

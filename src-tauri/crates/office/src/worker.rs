@@ -76,12 +76,14 @@ pub fn work(
             }
         };
         let started = Instant::now();
-        if scorer.is_none() {
-            let (loaded, ms) = flow::scoring::load_scorer_with_threads(threads)?;
-            tracing::info!(ms, "worker models loaded");
-            scorer = Some(loaded);
+        // The hub names the recognition models with the work (its administrator's choice).
+        if scorer.as_ref().is_none_or(|(_, loaded)| *loaded != work.models) {
+            drop(scorer.take()); // free the other models' memory first
+            let (loaded, ms) = flow::scoring::load_scorer_with_threads(work.models, threads)?;
+            tracing::info!(ms, models = %work.models, "worker models loaded");
+            scorer = Some((loaded, work.models));
         }
-        let Some(models) = scorer.as_mut() else { continue };
+        let Some((models, _)) = scorer.as_mut() else { continue };
         let (job_id, token) = (work.job_id, work.token);
         let mut read = |media_id: i64| {
             client.post_bytes("/work/media", &wire::MediaRequest { job_id, token, media_id }).map_err(|e| {

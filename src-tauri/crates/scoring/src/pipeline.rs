@@ -19,7 +19,8 @@ use crate::rubric::{DimensionScore, Rubric};
 use crate::runtime::Runtime;
 use crate::vad::{SpeechSpan, Vad};
 
-use crate::whisper::{Segment, WHISPER_BASE, Whisper, WhisperAssets};
+use crate::whisper::{Segment, Whisper, WhisperAssets};
+use interview::RecognitionModels;
 
 /// A silence at least this long inside an answer is flagged.
 pub const LONG_SILENCE_MS: u32 = 10_000;
@@ -125,8 +126,9 @@ impl std::fmt::Debug for Scorer {
 }
 
 impl Scorer {
-    pub fn load(runtime: &Runtime, threads: usize) -> Result<Scorer> {
-        Self::load_with(runtime, WHISPER_BASE, threads)
+    /// The scorer with `models` for speech recognition.
+    pub fn load(runtime: &Runtime, models: RecognitionModels, threads: usize) -> Result<Scorer> {
+        Self::load_with(runtime, WhisperAssets::of(models), threads)
     }
 
     pub fn load_with(runtime: &Runtime, whisper: WhisperAssets, threads: usize) -> Result<Scorer> {
@@ -135,6 +137,11 @@ impl Scorer {
             vad: Vad::load(runtime)?,
             faces: FaceDetector::load(runtime)?,
         })
+    }
+
+    /// How speech recognition decodes (the product's defaults unless changed for a measurement).
+    pub fn decoding_mut(&mut self) -> &mut crate::whisper::Decoding {
+        &mut self.whisper.decoding
     }
 
     /// The proctoring flags of an answer's stills (no face, more than one face), in time order.

@@ -327,7 +327,7 @@ pub struct GenericPhrasing {
 
 /// Sentences unrelated to any question's key points (answers to other questions, everyday talk),
 /// written for this project.
-fn unrelated_sentences(language: Lang) -> impl Iterator<Item = &'static str> {
+pub fn unrelated_sentences(language: Lang) -> impl Iterator<Item = &'static str> {
     let text = match language {
         Lang::ZhCn => include_str!("unrelated/zh.txt"),
         Lang::En => include_str!("unrelated/en.txt"),

@@ -3,8 +3,12 @@
 //! one token at a time over a self-attention KV cache, with Whisper's timestamp rules, so that
 //! the transcript comes in segments with their times in the recording.
 //!
-//! Decoding is greedy (temperature 0) and therefore deterministic: the same audio and the same
-//! model files give the same transcript.
+//! Decoding is greedy (temperature 0) first. When a window's greedy pass failed — its text
+//! compresses too well (a loop), its mean log-probability is too low, or it fell into a
+//! repetition — it is decoded again by sampling at rising temperatures, as the reference
+//! implementation does ([`FALLBACK_TEMPERATURES`]); the sampling is seeded from the window's
+//! place in the recording, so the same audio and the same model files always give the same
+//! transcript.
 
 use interview::Lang;
 use ort::session::Session;
@@ -43,6 +47,84 @@ fn repeated_tail(tokens: &[u32]) -> Option<usize> {
     }
     None
 }
+/// The temperatures a window is decoded at again, in turn, when the greedy pass failed (the
+/// reference implementation's schedule).
+pub const FALLBACK_TEMPERATURES: [f32; 5] = [0.2, 0.4, 0.6, 0.8, 1.0];
+/// A window whose text compresses better than this (zlib) is repetitive: a failed decoding.
+const MAX_COMPRESSION_RATIO: f32 = 2.4;
+
+/// How well `text` compresses (its length over its zlib-compressed length): ordinary speech is
+/// about 1–2, a decoding loop far more.
+pub fn compression_ratio(text: &str) -> f32 {
+    use std::io::Write;
+    if text.is_empty() {
+        return 0.0;
+    }
+    let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    let compressed = encoder.write_all(text.as_bytes()).and_then(|()| encoder.finish()).map_or(0, |c| c.len());
+    text.len() as f32 / compressed.max(1) as f32
+}
+
+/// A small deterministic generator (SplitMix64) for sampling: seeded from the window's place, so a
+/// fallback decoding is reproducible.
+struct SplitMix(u64);
+
+impl SplitMix {
+    fn next_f32(&mut self) -> f32 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^= z >> 31;
+        (z >> 40) as f32 / (1u64 << 24) as f32
+    }
+}
+
+/// What became of a window: its tokens, each token's log-probability, its no-speech probability,
+/// and whether the decoding kept was cut out of a loop.
+struct Decoded {
+    tokens: Vec<u32>,
+    logprobs: Vec<f32>,
+    no_speech: f32,
+    looped: bool,
+}
+
+/// One decoding pass over a window.
+#[derive(Clone, Debug)]
+struct Attempt {
+    tokens: Vec<u32>,
+    logprobs: Vec<f32>,
+    temperature: f32,
+    /// The reference's `avg_logprob`: the sum of the sampled tokens' log-probabilities over
+    /// their number plus one (the end of text).
+    avg_logprob: f32,
+    compression_ratio: f32,
+    /// Cut because it fell into a repetition loop.
+    looped: bool,
+}
+
+impl Attempt {
+    /// Whether this pass failed under `rule` (repetitive; with the reference's rule also too
+    /// unsure), unless the window is silence (then nothing better will come of decoding it again).
+    fn failed(&self, rule: Fallback, no_speech_prob: f32) -> bool {
+        let failed = match rule {
+            Fallback::Off => false,
+            Fallback::Repetition => self.looped || self.compression_ratio > MAX_COMPRESSION_RATIO,
+            Fallback::Reference => {
+                self.looped
+                    || self.compression_ratio > MAX_COMPRESSION_RATIO
+                    || self.avg_logprob < interview::stored::MIN_AVG_LOGPROB
+            }
+        };
+        failed && no_speech_prob <= interview::stored::MAX_NO_SPEECH_PROB
+    }
+
+    /// Whether what is left of this pass (after a loop was cut) is still repetitive.
+    fn repetitive(&self) -> bool {
+        self.compression_ratio > MAX_COMPRESSION_RATIO
+    }
+}
+
 /// Each timestamp token is 20 ms (two mel frames).
 const TIMESTAMP_MS: u32 = 20;
 /// The first timestamp may be at most 1 s into the window.
@@ -87,6 +169,20 @@ pub struct WhisperAssets {
 pub const WHISPER_BASE: WhisperAssets =
     WhisperAssets { encoder: "whisper-base-encoder", decoder: "whisper-base-decoder" };
 
+/// The same model with int8 weights (installer/quantize_whisper.py), the default.
+pub const WHISPER_BASE_INT8: WhisperAssets =
+    WhisperAssets { encoder: "whisper-base-encoder-int8", decoder: "whisper-base-decoder-int8" };
+
+impl WhisperAssets {
+    /// The assets of a vault's choice of recognition models.
+    pub fn of(models: interview::RecognitionModels) -> WhisperAssets {
+        match models {
+            interview::RecognitionModels::Int8 => WHISPER_BASE_INT8,
+            interview::RecognitionModels::Float => WHISPER_BASE,
+        }
+    }
+}
+
 /// Which language the recording sounds like, from the first 30 seconds (Whisper's language
 /// tokens), checked against the language the job expects.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
@@ -107,11 +203,53 @@ pub struct AsrStats {
     pub decoder_ms: f64,
     /// Windows whose greedy decoding fell into a repetition loop and was cut.
     pub repetitions_cut: u32,
+    /// Windows decoded again at a higher temperature because the greedy pass failed.
+    pub fallbacks: u32,
+    /// Windows where no pass succeeded (the best one was kept).
+    pub fallbacks_failed: u32,
+}
+
+/// How windows are decoded. The defaults are the product's, chosen by measurement (README,
+/// "Scoring speed and accuracy"); `interview-kiosk eval` can try the others.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Decoding {
+    /// When a window is decoded again at rising temperatures.
+    pub fallback: Fallback,
+}
+
+/// When the greedy pass of a window counts as failed and the window is decoded again by
+/// sampling at [`FALLBACK_TEMPERATURES`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Fallback {
+    /// Never: greedy only (loops are still cut).
+    Off,
+    /// When the greedy pass looped or its text compresses better than 2.4 (repetitive). A
+    /// sampled pass is kept only if it passes the reference's whole test.
+    #[default]
+    Repetition,
+    /// The reference implementation's rule: also when its mean log-probability is below −1.0.
+    Reference,
+}
+
+impl std::str::FromStr for Fallback {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
+        match s {
+            "off" => Ok(Fallback::Off),
+            "repetition" => Ok(Fallback::Repetition),
+            "reference" => Ok(Fallback::Reference),
+            _ => Err(format!("expected off, repetition or reference (got {s:?})")),
+        }
+    }
 }
 
 pub struct Whisper {
     /// Timings of the last transcription.
     pub stats: AsrStats,
+    /// How windows are decoded.
+    pub decoding: Decoding,
     /// The language check of the last transcription.
     pub language_check: Option<LanguageCheck>,
     encoder: Session,
@@ -163,6 +301,7 @@ impl Whisper {
         suppress.push(tokenizer.specials.no_timestamps);
         Ok(Whisper {
             stats: AsrStats::default(),
+            decoding: Decoding::default(),
             language_check: None,
             encoder,
             decoder,
@@ -198,8 +337,8 @@ impl Whisper {
         while seek < mel.frames {
             let window_frames = FRAMES_PER_WINDOW.min(mel.frames - seek);
             let offset_ms = (seek * HOP * 1000 / SAMPLE_RATE as usize) as u32;
-            let (tokens, logprobs, no_speech) = self.decode_window(&mel.window(seek), language)?;
-            let (mut found, advance) = self.split_segments(&tokens, &logprobs, no_speech, offset_ms, window_frames);
+            let decoded = self.decode_window(&mel.window(seek), language, seek as u64)?;
+            let (mut found, advance) = self.split_segments(&decoded, offset_ms, window_frames);
             segments.append(&mut found);
             seek += advance.max(1);
             progress((seek as f32 / mel.frames.max(1) as f32).min(1.0));
@@ -214,8 +353,8 @@ impl Whisper {
     }
 
     /// One 30-second window: its tokens, each token's log-probability, and the window's
-    /// no-speech probability.
-    fn decode_window(&mut self, mel: &[f32], language: Lang) -> Result<(Vec<u32>, Vec<f32>, f32)> {
+    /// no-speech probability. `place` (the window's first mel frame) seeds any sampling.
+    fn decode_window(&mut self, mel: &[f32], language: Lang, place: u64) -> Result<Decoded> {
         let specials = self.tokenizer.specials;
         let encoder_name = "whisper encoder";
         let input = Tensor::from_array(([1usize, N_MELS, FRAMES_PER_WINDOW], mel.to_vec()))
@@ -237,7 +376,6 @@ impl Whisper {
         }
         drop(outputs);
 
-        let decoder_name = "whisper decoder";
         // The first step (`<|startoftranscript|>` alone) gives the language check and the
         // window's no-speech probability.
         let (check, no_speech) = self.check_language(&cross, language)?;
@@ -248,7 +386,58 @@ impl Whisper {
             Lang::ZhCn => specials.chinese,
             Lang::En => specials.english,
         };
-        let prompt = vec![specials.start_of_transcript, language_token, specials.transcribe];
+        let prompt = [specials.start_of_transcript, language_token, specials.transcribe];
+        let mut attempt = self.decode_pass(&cross, &prompt, 0.0, &mut SplitMix(place))?;
+        if attempt.looped {
+            self.stats.repetitions_cut += 1;
+        }
+        let rule = self.decoding.fallback;
+        if attempt.failed(rule, no_speech) {
+            self.stats.fallbacks += 1;
+            let mut tried = vec![attempt];
+            for (i, &temperature) in FALLBACK_TEMPERATURES.iter().enumerate() {
+                let mut rng = SplitMix(place.wrapping_mul(31).wrapping_add(i as u64 + 1));
+                let next = self.decode_pass(&cross, &prompt, temperature, &mut rng)?;
+                // A sampled pass must pass the reference's whole test: at a high temperature
+                // a pass is rarely repetitive, but often improbable nonsense.
+                let done = !next.failed(Fallback::Reference, no_speech);
+                tried.push(next);
+                if done {
+                    break;
+                }
+            }
+            let succeeded = tried.len() > 1 && tried.last().is_some_and(|a| !a.failed(Fallback::Reference, no_speech));
+            if !succeeded {
+                self.stats.fallbacks_failed += 1;
+            }
+            // The pass that succeeded; else, as faster-whisper does, the most probable of those
+            // whose text (after any loop was cut) is not repetitive — or of all, if every one is.
+            attempt = if succeeded {
+                tried.pop().unwrap_or_else(|| unreachable!())
+            } else {
+                let any_plain = tried.iter().any(|a| !a.repetitive());
+                tried
+                    .into_iter()
+                    .filter(|a| !any_plain || !a.repetitive())
+                    .max_by(|a, b| a.avg_logprob.total_cmp(&b.avg_logprob))
+                    .unwrap_or_else(|| unreachable!())
+            };
+            tracing::debug!(temperature = attempt.temperature, succeeded, "whisper fallback decoding");
+        }
+        Ok(Decoded { tokens: attempt.tokens, logprobs: attempt.logprobs, no_speech, looped: attempt.looped })
+    }
+
+    /// Decodes a window from `prompt`: greedily at temperature 0, else by sampling from the
+    /// distribution sharpened by `temperature`.
+    fn decode_pass(
+        &mut self,
+        cross: &[(String, DynValue)],
+        prompt: &[u32],
+        temperature: f32,
+        rng: &mut SplitMix,
+    ) -> Result<Attempt> {
+        let decoder_name = "whisper decoder";
+        let specials = self.tokenizer.specials;
         let sample_begin = prompt.len();
         let mut past: Vec<(String, DynValue)> = Vec::with_capacity(self.layers * 2);
         for i in 0..self.layers {
@@ -259,10 +448,14 @@ impl Whisper {
                 past.push((format!("past_{kind}_{i}"), empty.into_dyn()));
             }
         }
-        let mut tokens = prompt.clone();
+        let mut tokens = prompt.to_vec();
         let mut logprobs: Vec<f32> = Vec::new();
         let mut step: Vec<i64> = prompt.iter().map(|&t| i64::from(t)).collect();
         let mut offset = 0i64;
+        let mut looped = false;
+        let mut sum_logprob = 0.0f32;
+        // The text tokens sampled so far, with their place among the sampled tokens.
+        let mut text: Vec<(u32, usize)> = Vec::new();
         while tokens.len() - sample_begin < MAX_TOKENS {
             let token_input =
                 Tensor::from_array(([1usize, step.len()], step.clone())).map_err(ScoringError::model(decoder_name))?;
@@ -296,24 +489,46 @@ impl Whisper {
             past = next_past;
             offset += step.len() as i64;
 
-            let (token, logprob) = self.next_token(logits, &tokens[sample_begin..]);
+            let (token, logprob) = self.next_token(logits, &tokens[sample_begin..], temperature, rng);
             if token == specials.end_of_text {
+                sum_logprob += logprob;
                 break;
             }
             tokens.push(token);
             logprobs.push(logprob);
-            if let Some(extra) = repeated_tail(&tokens[sample_begin..]) {
-                // Greedy decoding has fallen into a loop ("以后,以后,以后,…"): keep one
-                // occurrence and end the window, as no speech is transcribed that way.
-                tracing::debug!(extra, "whisper repetition cut");
-                tokens.truncate(tokens.len() - extra);
-                logprobs.truncate(logprobs.len() - extra);
-                self.stats.repetitions_cut += 1;
+            sum_logprob += logprob;
+            if token < specials.timestamp_begin {
+                text.push((token, tokens.len() - 1 - sample_begin));
+            }
+            // Loops are looked for in the text alone: a loop of short segments
+            // ("<|9.00|>契利可靠,<|10.00|><|10.00|>契利可靠,…") differs only in its timestamps.
+            let text_tokens: Vec<u32> = text.iter().map(|&(t, _)| t).collect();
+            if let Some(extra) = repeated_tail(&text_tokens) {
+                // The decoding has fallen into a loop ("以后,以后,以后,…"): keep one occurrence
+                // and end the window, as no speech is transcribed that way.
+                tracing::debug!(extra, temperature, "whisper repetition cut");
+                let keep = text[text.len() - extra].1;
+                tokens.truncate(sample_begin + keep);
+                logprobs.truncate(keep);
+                looped = true;
                 break;
             }
             step = vec![i64::from(token)];
         }
-        Ok((tokens.split_off(sample_begin), logprobs, no_speech))
+        let tokens = tokens.split_off(sample_begin);
+        let text = self.tokenizer.decode(&tokens);
+        if looped {
+            // What was cut does not count.
+            sum_logprob = logprobs.iter().sum();
+        }
+        Ok(Attempt {
+            avg_logprob: sum_logprob / (tokens.len() + 1) as f32,
+            compression_ratio: compression_ratio(&text),
+            tokens,
+            logprobs,
+            temperature,
+            looped,
+        })
     }
 
     /// One decoder step after `<|startoftranscript|>` alone: the distribution over language
@@ -379,7 +594,7 @@ impl Whisper {
     /// Greedy choice under Whisper's rules: suppressed tokens, timestamps in pairs and never
     /// going back, a first timestamp within a second, and a timestamp whenever all timestamps
     /// together are more likely than any single text token.
-    fn next_token(&self, mut logits: Vec<f32>, sampled: &[u32]) -> (u32, f32) {
+    fn next_token(&self, mut logits: Vec<f32>, sampled: &[u32], temperature: f32, rng: &mut SplitMix) -> (u32, f32) {
         let s = self.tokenizer.specials;
         let tb = s.timestamp_begin as usize;
         let eot = s.end_of_text as usize;
@@ -422,24 +637,39 @@ impl Whisper {
                 logits[..tb].fill(f32::NEG_INFINITY);
             }
         }
-        let (token, best) = logits
+        let (greedy, best) = logits
             .iter()
             .enumerate()
             .fold((s.end_of_text, f32::NEG_INFINITY), |best, (i, &l)| if l > best.1 { (i as u32, l) } else { best });
+        if !best.is_finite() {
+            return (greedy, f32::NEG_INFINITY);
+        }
+        let token = if temperature > 0.0 {
+            // Sampling from softmax(logits / temperature) over what the rules allowed.
+            let weights: Vec<f32> = logits.iter().map(|&l| ((l - best) / temperature).exp()).collect();
+            let mut target = rng.next_f32() * weights.iter().sum::<f32>();
+            let mut chosen = greedy;
+            for (i, &w) in weights.iter().enumerate() {
+                if w > 0.0 {
+                    chosen = i as u32;
+                    if target < w {
+                        break;
+                    }
+                    target -= w;
+                }
+            }
+            chosen
+        } else {
+            greedy
+        };
         // Its log-probability among what the rules allowed (the reference's `sum_logprobs`).
         let log_sum = logits.iter().map(|&l| (l - best).exp()).sum::<f32>().ln() + best;
-        (token, if best.is_finite() { best - log_sum } else { f32::NEG_INFINITY })
+        (token, logits[token as usize] - log_sum)
     }
 
     /// Cuts a window's tokens into timed segments; returns them and how many frames to advance.
-    fn split_segments(
-        &self,
-        tokens: &[u32],
-        logprobs: &[f32],
-        no_speech_prob: f32,
-        offset_ms: u32,
-        window_frames: usize,
-    ) -> (Vec<Segment>, usize) {
+    fn split_segments(&self, decoded: &Decoded, offset_ms: u32, window_frames: usize) -> (Vec<Segment>, usize) {
+        let (tokens, logprobs, no_speech_prob) = (&decoded.tokens[..], &decoded.logprobs[..], decoded.no_speech);
         let tb = self.tokenizer.specials.timestamp_begin;
         let is_ts = |t: u32| t >= tb;
         let ms = |t: u32| offset_ms + (t - tb) * TIMESTAMP_MS;
@@ -484,7 +714,8 @@ impl Whisper {
             }
             last = cut;
         }
-        let advance = if single_ending {
+        // After a loop was cut, the rest of the window is not decoded again (it would loop again).
+        let advance = if single_ending || decoded.looped {
             window_frames
         } else {
             // Continue from the last complete segment's end (timestamps are 2 frames each).
@@ -496,7 +727,16 @@ impl Whisper {
 
 #[cfg(test)]
 mod loop_tests {
-    use super::repeated_tail;
+    use super::{compression_ratio, repeated_tail};
+
+    #[test]
+    fn loops_compress_far_better_than_speech() {
+        let speech = "我会先请他坐下，认真倾听他的诉求，然后按规定一步一步解释办理流程。";
+        assert!(compression_ratio(speech) < 1.5, "{}", compression_ratio(speech));
+        let looped = "契利可靠,".repeat(12);
+        assert!(compression_ratio(&looped) > 2.4, "{}", compression_ratio(&looped));
+        assert_eq!(compression_ratio(""), 0.0);
+    }
 
     #[test]
     fn a_decoding_loop_is_cut_to_one_occurrence() {

@@ -9,7 +9,7 @@ use std::process::Command;
 use interview::Lang;
 use scoring::Runtime;
 use scoring::audio::Audio;
-use scoring::whisper::{WHISPER_BASE, Whisper};
+use scoring::whisper::{Decoding, Fallback, Whisper, WhisperAssets};
 
 /// Speaks `text` with espeak-ng voice `voice` into a WAV file.
 fn speak(dir: &Path, voice: &str, text: &str) -> Audio {
@@ -26,9 +26,62 @@ fn wer(reference: &str, hypothesis: &str) -> f64 {
     edits as f64 / words as f64
 }
 
+/// Whisper with the default (int8) models.
 fn whisper() -> Whisper {
+    whisper_with(interview::RecognitionModels::default())
+}
+
+fn whisper_with(models: interview::RecognitionModels) -> Whisper {
     let runtime = Runtime::load(manifest::AssetStore::locate().unwrap()).unwrap();
-    Whisper::load(&runtime, WHISPER_BASE, 2).unwrap()
+    Whisper::load(&runtime, WhisperAssets::of(models), 2).unwrap()
+}
+
+/// Both choices of recognition models load (verified against the manifest first) and hear clear
+/// speech equally well; the int8 ones are the default and say so in the version kept with scores.
+#[test]
+fn int8_and_float_models_load_and_hear_clear_speech_alike() {
+    use interview::RecognitionModels;
+    let dir = tempfile::tempdir().unwrap();
+    let reference = "I would stay calm, listen carefully to the complaint and explain the procedure.";
+    let audio = speak(dir.path(), "en-us", reference);
+    for models in RecognitionModels::ALL {
+        let mut whisper = whisper_with(models);
+        let text: String = whisper.transcribe(&audio, Lang::En).unwrap().iter().map(|s| s.text.as_str()).collect();
+        let error = wer(reference, &text);
+        println!("{models}: {text:?} WER {error:.2} ({})", whisper.version);
+        assert!(error <= 0.2, "{models}: WER {error:.2}: {text:?}");
+        assert_eq!(whisper.version.contains("int8"), models == RecognitionModels::Int8, "{}", whisper.version);
+    }
+    assert_eq!(RecognitionModels::default(), RecognitionModels::Int8);
+}
+
+/// The demo's first sample answer (espeak-ng's Mandarin) makes greedy decoding loop
+/// ("契利可靠, 契利可靠, …" in one-second segments). The loop is cut and the window decoded
+/// again by seeded sampling; whatever is kept holds no loop, and the same audio gives the same
+/// transcript every time.
+#[test]
+fn a_window_whose_greedy_decoding_loops_is_decoded_again_the_same_way_every_time() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../assets/samples/demo");
+    let audio = Audio::read_wav(&root.join("q1.wav")).unwrap();
+    let mut whisper = whisper();
+    whisper.decoding = Decoding { fallback: Fallback::Off };
+    whisper.transcribe(&audio, Lang::ZhCn).unwrap();
+    assert!(whisper.stats.repetitions_cut >= 1, "greedy decoding no longer loops here: {:?}", whisper.stats);
+    assert_eq!(whisper.stats.fallbacks, 0);
+
+    whisper.decoding = Decoding::default();
+    let first = whisper.transcribe(&audio, Lang::ZhCn).unwrap();
+    let stats = whisper.stats;
+    assert_eq!(stats.fallbacks, 1, "{stats:?}");
+    let texts: Vec<&str> = first.iter().map(|s| s.text.trim()).collect();
+    println!("{texts:?} {stats:?}");
+    assert!(!texts.is_empty());
+    assert!(
+        texts.windows(3).all(|w| !(w[0] == w[1] && w[1] == w[2])),
+        "the same segment three times in a row: {texts:?}"
+    );
+    assert!(scoring::whisper::compression_ratio(&texts.concat()) <= 2.4, "{texts:?}");
+    assert_eq!(whisper.transcribe(&audio, Lang::ZhCn).unwrap(), first, "fallback decoding is not reproducible");
 }
 
 #[test]
@@ -89,7 +142,7 @@ fn mandarin_speech_comes_out_in_simplified_characters() {
 
 fn scorer() -> scoring::Scorer {
     let runtime = Runtime::load(manifest::AssetStore::locate().unwrap()).unwrap();
-    scoring::Scorer::load(&runtime, 2).unwrap()
+    scoring::Scorer::load(&runtime, interview::RecognitionModels::default(), 2).unwrap()
 }
 
 const RUBRIC_EN: &str = r#"{
@@ -235,25 +288,28 @@ fn a_damaged_or_missing_model_is_refused_naming_the_file() {
             std::os::unix::fs::symlink(&from, copy.path().join(&asset.file)).unwrap();
         }
     }
-    let encoder = copy.path().join("whisper-base-encoder.onnx");
-    let mut bytes = std::fs::read(&encoder).unwrap();
-    let middle = bytes.len() / 2;
-    bytes[middle] ^= 0x01;
-    std::fs::remove_file(&encoder).unwrap();
-    std::fs::write(&encoder, &bytes).unwrap();
     let location = manifest::Location { manifest: real.location().manifest.clone(), dir: copy.path().to_owned() };
     let runtime = Runtime::load(manifest::AssetStore::open(location.clone()).unwrap()).unwrap();
+    for models in interview::RecognitionModels::ALL {
+        let file = format!("{}.onnx", scoring::whisper::WhisperAssets::of(models).encoder);
+        let encoder = copy.path().join(&file);
+        let mut bytes = std::fs::read(&encoder).unwrap();
+        let middle = bytes.len() / 2;
+        bytes[middle] ^= 0x01;
+        std::fs::remove_file(&encoder).unwrap();
+        std::fs::write(&encoder, &bytes).unwrap();
 
-    let Err(error) = scoring::Scorer::load(&runtime, 2) else { panic!("a damaged encoder must be refused") };
-    assert_eq!(error.code(), "assets.mismatch");
-    let message = error.user_message();
-    assert!(message.en.contains("whisper-base-encoder.onnx") && message.en.contains("reinstall"), "{message:?}");
-    assert!(message.zh_cn.contains("whisper-base-encoder.onnx"), "{message:?}");
+        let Err(error) = scoring::Scorer::load(&runtime, models, 2) else { panic!("a damaged {file} must be refused") };
+        assert_eq!(error.code(), "assets.mismatch");
+        let message = error.user_message();
+        assert!(message.en.contains(&file) && message.en.contains("reinstall"), "{message:?}");
+        assert!(message.zh_cn.contains(&file), "{message:?}");
 
-    std::fs::remove_file(&encoder).unwrap();
-    let Err(error) = scoring::Scorer::load(&runtime, 2) else { panic!("a missing encoder must be refused") };
-    assert_eq!(error.code(), "assets.missing");
-    assert!(error.user_message().en.contains("whisper-base-encoder.onnx"), "{:?}", error.user_message());
+        std::fs::remove_file(&encoder).unwrap();
+        let Err(error) = scoring::Scorer::load(&runtime, models, 2) else { panic!("a missing {file} must be refused") };
+        assert_eq!(error.code(), "assets.missing");
+        assert!(error.user_message().en.contains(&file), "{:?}", error.user_message());
+    }
 }
 
 /// What ONNX Runtime's telemetry leaves for `home` (device id, event queue), if anything.

@@ -4,12 +4,45 @@
 //! depend on the scoring crate; the scoring queue; and the result export.
 
 use interview::stored::{StoredDelivery, StoredLine};
-use interview::{Action, Band, FlagKind, InterviewEvent, Lang};
+use interview::{Action, Band, FlagKind, InterviewEvent, Lang, RecognitionModels};
 use rusqlite::{OptionalExtension, params};
 
 use super::{Session, Vault};
 use crate::audit::Outcome;
 use crate::error::{Result, VaultError};
+
+const RECOGNITION_MODELS: &str = "recognition_models";
+
+impl Vault {
+    /// The recognition models that score this vault's answers (int8 unless an administrator
+    /// chose the float ones). Read by the scoring worker before each job and by the hub for the
+    /// work it leases.
+    pub fn recognition_models(&self) -> Result<RecognitionModels> {
+        let value: Option<String> = self
+            .conn
+            .query_row("SELECT value FROM settings WHERE key = ?1", [RECOGNITION_MODELS], |r| r.get(0))
+            .optional()?;
+        match value {
+            None => Ok(RecognitionModels::default()),
+            Some(text) => RecognitionModels::parse(&text)
+                .ok_or_else(|| VaultError::Corrupt(format!("setting {RECOGNITION_MODELS}"))),
+        }
+    }
+
+    /// An administrator's choice of recognition models; answers scored from now on use them
+    /// (scores already made keep theirs, named in their model versions). Audited.
+    pub fn set_recognition_models(&mut self, session: &Session, models: RecognitionModels) -> Result<()> {
+        self.authorize(session, Action::ManageSettings)?;
+        let target = format!("settings:{RECOGNITION_MODELS}={models}");
+        self.write(session, "settings.recognition_models", &target, |tx| {
+            tx.execute(
+                "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                params![RECOGNITION_MODELS, models.as_str()],
+            )?;
+            Ok(())
+        })
+    }
+}
 
 /// One committed answer of an interview, as scoring needs it.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
