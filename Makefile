@@ -4,7 +4,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 APP := target/debug/interview-kiosk
 
-.PHONY: package package-test setup ui build run demo demo-office test test-rust test-ui test-e2e test-egress lint bindings bench bench-python bench-report bench-app bench-workspace screenshots fuzz test-api
+.PHONY: package package-test setup ui build run demo demo-office test test-rust test-ui test-e2e test-egress lint bindings bench bench-scoring bench-python bench-report bench-app bench-workspace screenshots fuzz test-api
 
 setup:
 	bash installer/setup.sh
@@ -123,11 +123,23 @@ bench: setup
 	$(CARGO) bench -p manifest
 	$(CARGO) bench -p capture
 	$(CARGO) bench -p hrms
-	$(CARGO) bench -p scoring
+	$(MAKE) bench-scoring
 	$(CARGO) bench -p office
 	$(MAKE) bench-python
 	$(MAKE) bench-report
 	$(CARGO) bench -p vault --features bench-internals
+
+# Scoring speed per choice of models and decoding, with faster-whisper (CTranslate2) on the same
+# weights as the peer, in a private venv hash-pinned by its requirements file (a benchmark tool,
+# never part of the product).
+FASTER_WHISPER_VENV := .cache/faster-whisper-venv
+FASTER_WHISPER_REQ := src-tauri/crates/scoring/benches/requirements-faster-whisper.txt
+bench-scoring: setup
+	test "$$(cat $(FASTER_WHISPER_VENV)/.requirements-sha256 2>/dev/null)" = "$$(sha256sum $(FASTER_WHISPER_REQ) | cut -d' ' -f1)" || { \
+	  rm -rf $(FASTER_WHISPER_VENV) && python3 -m venv $(FASTER_WHISPER_VENV) && \
+	  $(FASTER_WHISPER_VENV)/bin/pip install --quiet --disable-pip-version-check --require-hashes --only-binary=:all: \
+	    -r $(FASTER_WHISPER_REQ) && sha256sum $(FASTER_WHISPER_REQ) | cut -d' ' -f1 >$(FASTER_WHISPER_VENV)/.requirements-sha256; }
+	FASTER_WHISPER_PYTHON=$(CURDIR)/$(FASTER_WHISPER_VENV)/bin/python $(CARGO) bench -p scoring
 
 # The reference for the ASR figures: Python onnxruntime on the same ONNX files (a private venv;
 # versions pinned; a benchmark tool, never part of the product).
