@@ -34,6 +34,10 @@ pub struct EvalArgs {
     /// default) or reference (also when recognition is unsure, as the reference implementation).
     #[arg(long, value_name = "off|repetition|reference", default_value = "repetition")]
     fallback: scoring::whisper::Fallback,
+    /// Give the set's question to speech recognition as context (a measurement; off in the
+    /// product).
+    #[arg(long)]
+    question_context: bool,
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
@@ -67,6 +71,7 @@ struct Report {
 struct Recognition {
     models: String,
     fallback: scoring::whisper::Fallback,
+    question_context: bool,
     windows: u32,
     fallbacks: u32,
     fallbacks_failed: u32,
@@ -101,6 +106,7 @@ fn chance_matches(
     scorer: &mut scoring::Scorer,
     rubric: &scoring::rubric::Rubric,
     language: Lang,
+    question: Option<&str>,
     dir: &Path,
 ) -> Result<ChanceMatches, ShellError> {
     let sentences: Vec<&str> = scoring::rubric::unrelated_sentences(language).collect();
@@ -121,7 +127,8 @@ fn chance_matches(
             .filter(|e| e.covered)
             .count();
         let wav = speak(sentence, language, dir, &format!("unrelated-{i}"))?;
-        let result = scorer.score_answer(&Audio::read_wav(&wav)?, rubric, language)?;
+        let result =
+            scorer.score_answer_with_progress(&Audio::read_wav(&wav)?, rubric, language, question, &mut |_| {})?;
         let heard: String = result.transcript.iter().map(|s| s.text.as_str()).collect::<Vec<_>>().join(" ");
         for e in result.dimensions.iter().flat_map(|d| &d.evidence).filter(|e| e.covered) {
             chance.found_in_speech += 1;
@@ -199,9 +206,15 @@ pub fn run(args: EvalArgs, lang: Lang) -> Result<(), ShellError> {
     let mut scorer = if needs_asr { Some(load_scorer(args.models)?.0) } else { None };
     if let Some(scorer) = &mut scorer {
         scorer.decoding_mut().fallback = args.fallback;
+        scorer.decoding_mut().question_context = args.question_context;
     }
     let mut recognition =
-        Recognition { models: args.models.to_string(), fallback: args.fallback, ..Recognition::default() };
+        Recognition {
+        models: args.models.to_string(),
+        fallback: args.fallback,
+        question_context: args.question_context,
+        ..Recognition::default()
+    };
     let spoken = tempfile::tempdir().map_err(|e| ShellError::Internal(e.to_string()))?;
     let mut pairs: BTreeMap<String, Vec<(f32, u8)>> = BTreeMap::new();
     let (mut edits, mut reference_units, mut from_audio) = (0usize, 0usize, 0usize);
@@ -215,7 +228,9 @@ pub fn run(args: EvalArgs, lang: Lang) -> Result<(), ShellError> {
         };
         let (dimensions, heard) = match (&audio_path, &mut scorer) {
             (Some(path), Some(scorer)) => {
-                let result = scorer.score_answer(&Audio::read_wav(path)?, &rubric, language)?;
+                let audio = Audio::read_wav(path)?;
+                let result =
+                    scorer.score_answer_with_progress(&audio, &rubric, language, set.question.as_deref(), &mut |_| {})?;
                 from_audio += 1;
                 recognition.windows += result.times.asr.windows;
                 recognition.fallbacks += result.times.asr.fallbacks;
@@ -294,7 +309,9 @@ pub fn run(args: EvalArgs, lang: Lang) -> Result<(), ShellError> {
         }
     }
     let chance = match (&mut scorer, args.speak) {
-        (Some(scorer), true) => Some(chance_matches(scorer, &rubric, language, spoken.path())?),
+        (Some(scorer), true) => {
+            Some(chance_matches(scorer, &rubric, language, set.question.as_deref(), spoken.path())?)
+        }
         _ => None,
     };
     let all: Vec<(f32, u8)> = pairs.values().flatten().copied().collect();

@@ -338,36 +338,66 @@ fn eval_reports_agreement_on_the_shipped_labelled_sets() -> Result<()> {
 }
 
 /// `eval --speak` speaks the unrelated sentences too and counts the key points recognition and
-/// matching find in them. The shipped English rubric finds none; a key point written as a generic
-/// phrase ("every morning") is found in speech, and named with what was heard.
+/// matching find in them. With the shipped rubrics and the question given to recognition as
+/// context, none is found; a key point written as a generic phrase ("every morning") is, named
+/// with what was heard. Giving the rubric's key points as context (what the product must never
+/// do) manufactures evidence, and the count shows it.
 #[test]
 fn eval_counts_key_points_found_by_chance_in_spoken_unrelated_sentences() -> Result<()> {
     let (_root, cli) = tempdirs()?;
-    let shipped = workspace_root().join("tests/labelled/en/rubric.json");
-    let mut rubric: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(shipped)?)?;
+    // Runs `eval --speak --question-context` on a one-item set with `rubric` and `question`.
+    let chance = |language: &str, rubric: &serde_json::Value, question: &str| -> Result<serde_json::Value> {
+        let trial = tempfile::tempdir()?;
+        std::fs::write(trial.path().join("rubric.json"), rubric.to_string())?;
+        let set = format!(
+            "language = {language:?}\nrubric = \"rubric.json\"\nquestion = {question:?}\n\
+             [[item]]\nid = \"one\"\ntext = \"OK.\"\nlevels = {{}}\n"
+        );
+        std::fs::write(trial.path().join("set.toml"), set)?;
+        let out =
+            cli.ok(&["eval", &trial.path().display().to_string(), "--speak", "--question-context", "--json"])?;
+        let report: serde_json::Value = serde_json::from_str(&out)?;
+        assert_eq!(report["recognition"]["question_context"], true);
+        assert_eq!(report["chance"]["sentences"], 40, "{}", report["chance"]);
+        Ok(report["chance"].clone())
+    };
+    let shipped = |language: &str| -> Result<(serde_json::Value, String)> {
+        let dir = workspace_root().join("tests/labelled").join(language);
+        let rubric = serde_json::from_str(&std::fs::read_to_string(dir.join("rubric.json"))?)?;
+        let set = std::fs::read_to_string(dir.join("set.toml"))?;
+        // A TOML basic string without escapes reads as a JSON string.
+        let line = set.lines().find_map(|l| l.strip_prefix("question = ")).context("question")?;
+        Ok((rubric, serde_json::from_str(line)?))
+    };
+
+    let (mut rubric, question) = shipped("en")?;
     rubric["key_points"]
         .as_array_mut()
         .context("key_points")?
         .push(serde_json::json!({"id": "routine", "dimension": "communication", "text": "every morning"}));
-    let trial = tempfile::tempdir()?;
-    std::fs::write(trial.path().join("rubric.json"), rubric.to_string())?;
-    std::fs::write(
-        trial.path().join("set.toml"),
-        "language = \"en\"\nrubric = \"rubric.json\"\n[[item]]\nid = \"one\"\n\
-         text = \"I would stay calm and listen carefully.\"\nlevels = { composure = 3 }\n",
-    )?;
-    let out = cli.ok(&["eval", &trial.path().display().to_string(), "--speak", "--json"])?;
-    let report: serde_json::Value = serde_json::from_str(&out)?;
-    let chance = &report["chance"];
-    assert_eq!(chance["sentences"], 40, "{chance}");
-    assert_eq!(chance["checks"], 40 * 5, "{chance}");
-    let examples = chance["examples"].as_array().context("examples")?;
-    assert!(!examples.is_empty(), "the generic key point was not found in speech: {chance}");
-    assert_eq!(chance["found_in_speech"].as_u64(), Some(examples.len() as u64));
+    let found = chance("en", &rubric, &question)?;
+    assert_eq!(found["checks"], 40 * 5, "{found}");
+    let examples = found["examples"].as_array().context("examples")?;
+    assert!(!examples.is_empty(), "the generic key point was not found in speech: {found}");
+    assert_eq!(found["found_in_speech"].as_u64(), Some(examples.len() as u64));
     for example in examples {
         assert_eq!(example[2], "routine", "a shipped key point was found by chance: {example}");
         assert!(example[1].as_str().is_some_and(|heard| heard.contains("every morning")), "{example}");
     }
+
+    let (rubric, question) = shipped("zh")?;
+    let found = chance("zh", &rubric, &question)?;
+    assert_eq!(found["found_in_speech"], 0, "the question as context added key points: {found}");
+    // The negative control: the key points' words as context are heard in sentences without them.
+    let key_points: Vec<String> = rubric["key_points"]
+        .as_array()
+        .context("key_points")?
+        .iter()
+        .flat_map(|k| std::iter::once(&k["text"]).chain(k["synonyms"].as_array().into_iter().flatten()))
+        .filter_map(|t| t.as_str().map(str::to_owned))
+        .collect();
+    let manufactured = chance("zh", &rubric, &key_points.join(" "))?;
+    assert!(manufactured["found_in_speech"].as_u64() > Some(0), "{manufactured}");
     Ok(())
 }
 

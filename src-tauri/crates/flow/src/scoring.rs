@@ -126,7 +126,8 @@ fn score_one(
         path: PathBuf::from(format!("question {}", answer.question_id)),
         error,
     })?;
-    let mut result = scorer.score_answer_with_progress(&audio, &rubric, language, progress)?;
+    let mut result =
+        scorer.score_answer_with_progress(&audio, &rubric, language, Some(&answer.question_text), progress)?;
     let mut stills = Vec::with_capacity(answer.still_media.len());
     for (media, at_ms) in &answer.still_media {
         let image = scoring::faces::FaceDetector::decode(&read(*media)?, &what)?;

@@ -78,7 +78,7 @@ fn measure(models: RecognitionModels, fallback: Fallback) -> Measured {
     let started = Instant::now();
     let runtime = Runtime::load(manifest::AssetStore::locate().unwrap()).unwrap();
     let mut scorer = Scorer::load(&runtime, models, threads).unwrap();
-    *scorer.decoding_mut() = Decoding { fallback };
+    *scorer.decoding_mut() = Decoding { fallback, ..Decoding::default() };
     let load_s = started.elapsed().as_secs_f64();
 
     let (mut worst, mut asr_ms, mut enc_ms, mut dec_ms) = (0.0f64, 0u64, 0.0, 0.0);

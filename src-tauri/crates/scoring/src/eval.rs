@@ -9,6 +9,7 @@
 //! ```toml
 //! language = "zh"            # or "en": the language the answers are in
 //! rubric = "rubric.json"     # the question's rubric
+//! question = "…"             # the question's text (optional)
 //!
 //! [[item]]
 //! id = "zh-01"
@@ -30,6 +31,10 @@ pub struct LabelledSet {
     #[serde(deserialize_with = "interview::deserialize_lang")]
     pub language: Lang,
     pub rubric: String,
+    /// The question the answers answer (given to speech recognition as context only when that
+    /// option is measured).
+    #[serde(default)]
+    pub question: Option<String>,
     #[serde(rename = "item")]
     pub items: Vec<LabelledItem>,
 }

@@ -151,15 +151,18 @@ impl Scorer {
     }
 
     pub fn score_answer(&mut self, audio: &Audio, rubric: &Rubric, language: Lang) -> Result<AnswerResult> {
-        self.score_answer_with_progress(audio, rubric, language, &mut |_| {})
+        self.score_answer_with_progress(audio, rubric, language, None, &mut |_| {})
     }
 
-    /// The same, reporting each stage and how far it is, for the UI's progress bars.
+    /// The same, reporting each stage and how far it is, for the UI's progress bars. `question`
+    /// is the question's text, given to speech recognition as context only when
+    /// [`Decoding::question_context`](crate::whisper::Decoding) is on (never the rubric).
     pub fn score_answer_with_progress(
         &mut self,
         audio: &Audio,
         rubric: &Rubric,
         language: Lang,
+        question: Option<&str>,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<AnswerResult> {
         progress(Progress { stage: Stage::VoiceActivity, percent: 0 });
@@ -189,7 +192,7 @@ impl Scorer {
         }
         let started = Instant::now();
         progress(Progress { stage: Stage::SpeechRecognition, percent: 0 });
-        let transcript = self.whisper.transcribe_with_progress(audio, language, &mut |done| {
+        let transcript = self.whisper.transcribe_with_progress(audio, language, question, &mut |done| {
             progress(Progress { stage: Stage::SpeechRecognition, percent: (done * 100.0) as u8 })
         })?;
         progress(Progress { stage: Stage::Rubric, percent: 0 });

@@ -215,6 +215,9 @@ pub struct AsrStats {
 pub struct Decoding {
     /// When a window is decoded again at rising temperatures.
     pub fallback: Fallback,
+    /// Give the question's text to the decoder as context (`<|startofprev|>` and the text before
+    /// each window's `<|startoftranscript|>`), as the reference implementation's initial prompt.
+    pub question_context: bool,
 }
 
 /// When the greedy pass of a window counts as failed and the window is decoded again by
@@ -317,18 +320,29 @@ impl Whisper {
 
     /// Transcribes a recording, 30 seconds at a time, in `language`.
     pub fn transcribe(&mut self, audio: &Audio, language: Lang) -> Result<Vec<Segment>> {
-        self.transcribe_with_progress(audio, language, &mut |_| {})
+        self.transcribe_with_progress(audio, language, None, &mut |_| {})
     }
 
-    /// The same, reporting the share of the recording done (0.0–1.0) after each window.
+    /// The same, with the question's text as context when [`Decoding::question_context`] is on,
+    /// reporting the share of the recording done (0.0–1.0) after each window.
     pub fn transcribe_with_progress(
         &mut self,
         audio: &Audio,
         language: Lang,
+        question: Option<&str>,
         progress: &mut dyn FnMut(f32),
     ) -> Result<Vec<Segment>> {
         self.stats = AsrStats::default();
         self.language_check = None;
+        // The reference's initial prompt: the text after a space, at most the last 223 tokens.
+        let context: Vec<u32> = match question.map(str::trim).filter(|q| self.decoding.question_context && !q.is_empty()) {
+            Some(text) => {
+                let tokens = self.tokenizer.encode(&format!(" {text}"));
+                let keep = tokens.len().saturating_sub(MAX_TOKENS - 1);
+                std::iter::once(self.tokenizer.specials.start_of_prev).chain(tokens[keep..].iter().copied()).collect()
+            }
+            None => Vec::new(),
+        };
         let started = std::time::Instant::now();
         let mel = LogMel::compute(&audio.samples, &self.filters);
         self.stats.mel_ms = started.elapsed().as_secs_f64() * 1e3;
@@ -337,7 +351,7 @@ impl Whisper {
         while seek < mel.frames {
             let window_frames = FRAMES_PER_WINDOW.min(mel.frames - seek);
             let offset_ms = (seek * HOP * 1000 / SAMPLE_RATE as usize) as u32;
-            let decoded = self.decode_window(&mel.window(seek), language, seek as u64)?;
+            let decoded = self.decode_window(&mel.window(seek), language, &context, seek as u64)?;
             let (mut found, advance) = self.split_segments(&decoded, offset_ms, window_frames);
             segments.append(&mut found);
             seek += advance.max(1);
@@ -354,7 +368,7 @@ impl Whisper {
 
     /// One 30-second window: its tokens, each token's log-probability, and the window's
     /// no-speech probability. `place` (the window's first mel frame) seeds any sampling.
-    fn decode_window(&mut self, mel: &[f32], language: Lang, place: u64) -> Result<Decoded> {
+    fn decode_window(&mut self, mel: &[f32], language: Lang, context: &[u32], place: u64) -> Result<Decoded> {
         let specials = self.tokenizer.specials;
         let encoder_name = "whisper encoder";
         let input = Tensor::from_array(([1usize, N_MELS, FRAMES_PER_WINDOW], mel.to_vec()))
@@ -386,7 +400,8 @@ impl Whisper {
             Lang::ZhCn => specials.chinese,
             Lang::En => specials.english,
         };
-        let prompt = [specials.start_of_transcript, language_token, specials.transcribe];
+        let prompt: Vec<u32> =
+            context.iter().copied().chain([specials.start_of_transcript, language_token, specials.transcribe]).collect();
         let mut attempt = self.decode_pass(&cross, &prompt, 0.0, &mut SplitMix(place))?;
         if attempt.looped {
             self.stats.repetitions_cut += 1;

@@ -36,6 +36,26 @@ fn whisper_with(models: interview::RecognitionModels) -> Whisper {
     Whisper::load(&runtime, WhisperAssets::of(models), 2).unwrap()
 }
 
+/// A prompt is encoded as Whisper's own tokenizer would: it decodes back to the same text, in
+/// fewer tokens than bytes (the merges applied), with the ids an independent implementation gives.
+#[test]
+fn text_is_encoded_with_the_vocabularys_merges() {
+    let store = manifest::AssetStore::locate().unwrap();
+    let tokenizer = scoring::tokenizer::Tokenizer::load(&store.verify("whisper-tokenizer").unwrap().path).unwrap();
+    for text in [" A citizen at the counter is upset and shouting. What do you do?", " 窗口前有群众情绪激动，大声喧哗，你会怎么处理？"] {
+        let tokens = tokenizer.encode(text);
+        assert_eq!(tokenizer.decode(&tokens), text);
+        assert!(tokens.len() < text.len(), "{} tokens for {} bytes", tokens.len(), text.len());
+        assert!(tokens.iter().all(|&t| tokenizer.is_text(t)));
+    }
+    // The ids Hugging Face's `tokenizers` 0.23.3 gives for the same text and tokenizer.json.
+    assert_eq!(
+        tokenizer.encode(" A citizen at the counter is upset and shouting. What do you do?"),
+        [316, 13326, 412, 220, 3322, 5682, 307, 8340, 293, 20382, 13, 708, 360, 291, 360, 30]
+    );
+    assert_eq!(tokenizer.encode("Hello world's  end!! 2024年"), [15947, 1002, 311, 220, 917, 1432, 45237, 5157]);
+}
+
 /// Both choices of recognition models load (verified against the manifest first) and hear clear
 /// speech equally well; the int8 ones are the default and say so in the version kept with scores.
 #[test]
@@ -64,7 +84,7 @@ fn a_window_whose_greedy_decoding_loops_is_decoded_again_the_same_way_every_time
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../assets/samples/demo");
     let audio = Audio::read_wav(&root.join("q1.wav")).unwrap();
     let mut whisper = whisper();
-    whisper.decoding = Decoding { fallback: Fallback::Off };
+    whisper.decoding = Decoding { fallback: Fallback::Off, ..Decoding::default() };
     whisper.transcribe(&audio, Lang::ZhCn).unwrap();
     assert!(whisper.stats.repetitions_cut >= 1, "greedy decoding no longer loops here: {:?}", whisper.stats);
     assert_eq!(whisper.stats.fallbacks, 0);
@@ -262,7 +282,7 @@ fn progress_goes_through_every_stage_in_order() {
     let audio = speak(dir.path(), "en-us", "I would stay calm and call the supervisor.");
     let rubric = scoring::rubric::Rubric::parse(RUBRIC_EN).unwrap();
     let mut seen: Vec<Progress> = Vec::new();
-    scorer().score_answer_with_progress(&audio, &rubric, Lang::En, &mut |p| seen.push(p)).unwrap();
+    scorer().score_answer_with_progress(&audio, &rubric, Lang::En, None, &mut |p| seen.push(p)).unwrap();
     let stages: Vec<Stage> =
         seen.iter().map(|p| p.stage).collect::<Vec<_>>().into_iter().fold(Vec::new(), |mut v, s| {
             if v.last() != Some(&s) {
