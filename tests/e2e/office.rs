@@ -561,10 +561,10 @@ fn a_revoked_station_is_refused_at_its_next_request() -> Result<()> {
     Ok(())
 }
 
-/// Administration → Office network in the staff window, on a hub that is serving: the page says
-/// the hub runs, makes a one-time code a station enrols with (on the command line), shows the
-/// station online, renames it, and revokes it after an in-page confirmation — and the station's
-/// next request is refused.
+/// Administration in the staff window, on a hub that is serving: the choice of recognition
+/// models is saved; Office network says the hub runs, makes a one-time code a station enrols
+/// with (on the command line), shows the station online, renames it, and revokes it after an
+/// in-page confirmation — and the station's next request is refused.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_administrator_enrols_renames_and_revokes_a_station_in_the_window() -> Result<()> {
     use crate::harness::App;
@@ -580,6 +580,14 @@ async fn the_administrator_enrols_renames_and_revokes_a_station_in_the_window() 
     app.click("[data-testid=sign-in-submit]").await?;
     app.wait_text("[data-testid=office-hub]", |t| t.contains("running")).await?;
     app.find("[data-testid=office-none]").await?;
+    // The same page holds the settings: the administrator chooses the float recognition models
+    // (the hub names them with every answer it hands a worker).
+    ensure!(app.find("[data-testid=settings-models-int8]").await?.is_selected().await?, "int8 is not the default");
+    app.click("[data-testid=settings-models-float]").await?;
+    app.click("[data-testid=settings-models-save]").await?;
+    app.wait_text("[data-testid=settings-saved-models]", |t| t.contains("Saved")).await?;
+    let shown = hub.cli.ok(&["vault", "recognition-models", "--user", "admin"])?;
+    ensure!(shown.contains("float"), "the window's choice is not the vault's: {shown}");
 
     app.click("[data-testid=office-code-submit]").await?;
     let code = app.wait_text("[data-testid=office-code-value]", |t| t.len() == 24).await?;

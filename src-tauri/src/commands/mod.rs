@@ -38,6 +38,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             setup::settings_get,
             setup::settings_organisation,
             setup::settings_retention,
+            setup::settings_recognition_models,
             setup::settings_signing_generate,
             setup::settings_signing_import,
             admin::admin_users,

@@ -16,6 +16,7 @@ pub const COMMANDS: &[(&str, WindowKind)] = &[
     ("settings_get", WindowKind::Staff),
     ("settings_organisation", WindowKind::Staff),
     ("settings_retention", WindowKind::Staff),
+    ("settings_recognition_models", WindowKind::Staff),
     ("settings_signing_generate", WindowKind::Staff),
     ("settings_signing_import", WindowKind::Staff),
     ("admin_users", WindowKind::Staff),

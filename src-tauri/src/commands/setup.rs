@@ -162,6 +162,7 @@ fn settings(vault: &mut vault::Vault, session: &vault::Session) -> Result<Settin
         has_logo: org.logo_png.is_some(),
         report_lang: org.report_lang,
         retention_days: vault.retention_days()?,
+        recognition_models: vault.recognition_models()?,
         signing,
     })
 }
@@ -212,6 +213,26 @@ pub async fn settings_retention(
     blocking(move || {
         as_admin(&state, |vault, session| {
             vault.set_retention_days(session, days)?;
+            settings(vault, session)
+        })
+    })
+    .await
+}
+
+/// The speech recognition models answers are scored with from now on (int8 or float).
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip_all)]
+pub async fn settings_recognition_models(
+    window: tauri::Window,
+    state: State<'_, AppState>,
+    models: interview::RecognitionModels,
+) -> Result<SettingsDto, IpcError> {
+    let state = state.inner().clone();
+    require(&state, &window, Mode::Staff, "settings_recognition_models")?;
+    blocking(move || {
+        as_admin(&state, |vault, session| {
+            vault.set_recognition_models(session, models)?;
             settings(vault, session)
         })
     })

@@ -177,6 +177,8 @@ pub struct SettingsDto {
     pub has_logo: bool,
     pub report_lang: Lang,
     pub retention_days: u32,
+    /// The speech recognition models that score answers.
+    pub recognition_models: interview::RecognitionModels,
     pub signing: Option<SigningDto>,
 }
 

@@ -1,12 +1,12 @@
 import { useEffect, useState } from "preact/hooks";
 import { commands } from "../shared/api";
 import { AreaFrame } from "../shared/area";
-import type { DeviceTestDto, DevicesDto, Lang, Role, SettingsDto, UserDto } from "../shared/bindings";
+import type { DeviceTestDto, DevicesDto, Lang, RecognitionModels, Role, SettingsDto, UserDto } from "../shared/bindings";
 import { formatText, useT } from "../shared/i18n";
 import { Done } from "../shared/notice";
 import { AREA_ROLES, OtherRole, SignIn, SignedIn } from "../shared/signin";
 import { useStaff } from "../shared/staff";
-import { LANG_NAME, LANG_OPTIONS, ROLES, ROLE_LABEL, member } from "../shared/vocabulary";
+import { LANG_NAME, LANG_OPTIONS, MODELS_LABEL, MODELS_OPTIONS, ROLES, ROLE_LABEL, member } from "../shared/vocabulary";
 import { Components, ConfirmBox, ReplaceSigningConfirm } from "./components";
 import { OfficeNetwork } from "./office";
 import { useCall } from "./use-call";
@@ -288,13 +288,15 @@ function Settings() {
           setSettings(s);
           setName(s.organisation);
           setReportLang(s.reportLang);
+          setModels(s.recognitionModels);
         },
       ),
     [],
   );
   /// "Saved", said under the part just saved.
-  const [saved, setSaved] = useState<"organisation" | "retention" | "signing" | null>(null);
-  const save = (part: "organisation" | "retention" | "signing") => (next: SettingsDto) => {
+  const [saved, setSaved] = useState<"organisation" | "retention" | "models" | "signing" | null>(null);
+  const [models, setModels] = useState<RecognitionModels>("int8");
+  const save = (part: "organisation" | "retention" | "models" | "signing") => (next: SettingsDto) => {
     setSettings(next);
     setSaved(part);
   };
@@ -343,6 +345,29 @@ function Settings() {
         }}
       />
       {done("retention")}
+      <h4>{t("admin.settings.models")}</h4>
+      <Form
+        class="form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setSaved(null);
+          void call(() => commands.settingsRecognitionModels(models), save("models"));
+        }}
+      >
+        <fieldset class="wizard__langs">
+          <legend>{t("admin.settings.modelsLead")}</legend>
+          {MODELS_OPTIONS.map((m) => (
+            <label key={m}>
+              <input type="radio" name="recognition-models" checked={models === m} onChange={() => setModels(m)} data-testid={`settings-models-${m}`} />
+              {t(MODELS_LABEL[m])}
+            </label>
+          ))}
+        </fieldset>
+        <button type="submit" class="button button--primary" disabled={busy} data-testid="settings-models-save">
+          {t("admin.settings.saveModels")}
+        </button>
+        {done("models")}
+      </Form>
       <h4>{t("admin.settings.signing")}</h4>
       <SigningStep
         busy={busy}

@@ -1,7 +1,7 @@
 // The product's vocabulary as the screens show it. The unions come from the generated bindings
 // (one Rust enum each); every table here is a Record over its union, so a state, band or role
 // added in Rust fails `npm run check` until it has a label, instead of showing a blank.
-import type { Band, InterviewState, Lang, Role } from "./bindings";
+import type { Band, InterviewState, Lang, RecognitionModels, Role } from "./bindings";
 import type { Key } from "./i18n";
 
 export const BAND_LABEL: Record<Band, Key> = {
@@ -27,6 +27,11 @@ export const ROLE_LABEL: Record<Role, Key> = {
   admin: "role.admin",
 };
 
+export const MODELS_LABEL: Record<RecognitionModels, Key> = {
+  int8: "models.int8",
+  float: "models.float",
+};
+
 /// A language's own name, as language pickers show it whatever the interface language.
 export const LANG_NAME: Record<Lang, string> = { "zh-CN": "简体中文", en: "English" };
 
@@ -37,6 +42,7 @@ export const BANDS: Band[] = keys(BAND_LABEL);
 export const STATES: InterviewState[] = keys(STATE_LABEL);
 export const ROLES: Role[] = keys(ROLE_LABEL);
 export const LANG_OPTIONS: Lang[] = keys(LANG_NAME);
+export const MODELS_OPTIONS: RecognitionModels[] = keys(MODELS_LABEL);
 
 /// The label of a candidate's state; `null` is a candidate not invited yet.
 export function stateKey(state: InterviewState | null): Key {

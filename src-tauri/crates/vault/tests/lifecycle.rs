@@ -331,6 +331,25 @@ fn an_interrupted_rekey_is_undone_or_finished_at_the_next_open() {
     assert_eq!(snapshot(&dir), before);
 }
 
+/// The recognition models are int8 until an administrator chooses otherwise; the choice is
+/// refused to a clerk, audited, and survives the vault being closed and opened again.
+#[test]
+fn the_choice_of_recognition_models_is_an_audited_administrators_setting() {
+    use interview::RecognitionModels;
+    let mut f = Fixture::new();
+    assert_eq!(f.vault.recognition_models().unwrap(), RecognitionModels::Int8);
+    assert_eq!(f.vault.set_recognition_models(&f.clerk, RecognitionModels::Float).unwrap_err().code(), "auth.denied");
+    assert_eq!(f.vault.recognition_models().unwrap(), RecognitionModels::Int8);
+    f.vault.set_recognition_models(&f.admin, RecognitionModels::Float).unwrap();
+    assert_eq!(f.vault.recognition_models().unwrap(), RecognitionModels::Float);
+    let log = f.vault.audit_log(&f.admin, Some("settings:"), 10).unwrap();
+    let entry = log.iter().find(|r| r.action == "settings.recognition_models").expect("the change is not audited");
+    assert_eq!((entry.object.as_str(), entry.outcome.as_str()), ("settings:recognition_models=float", "ok"));
+    let data = f.data.clone();
+    drop(f.vault);
+    assert_eq!(vault::Vault::open(&data).unwrap().recognition_models().unwrap(), RecognitionModels::Float);
+}
+
 #[test]
 fn retention_purges_personal_data_after_the_period_and_records_it() {
     let (mut f, stored) = with_media();
