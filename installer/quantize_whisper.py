@@ -28,7 +28,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-os.environ["ORT_DISABLE_TELEMETRY"] = "1"  # before onnxruntime is imported
+# Before onnxruntime is imported (the library reads it when it initialises).
+os.environ["ORT_DISABLE_TELEMETRY"] = "1"
 
 import numpy as np  # noqa: E402
 import onnx  # noqa: E402
