@@ -208,8 +208,7 @@ pub fn run(args: EvalArgs, lang: Lang) -> Result<(), ShellError> {
         scorer.decoding_mut().fallback = args.fallback;
         scorer.decoding_mut().question_context = args.question_context;
     }
-    let mut recognition =
-        Recognition {
+    let mut recognition = Recognition {
         models: args.models.to_string(),
         fallback: args.fallback,
         question_context: args.question_context,
@@ -229,8 +228,13 @@ pub fn run(args: EvalArgs, lang: Lang) -> Result<(), ShellError> {
         let (dimensions, heard) = match (&audio_path, &mut scorer) {
             (Some(path), Some(scorer)) => {
                 let audio = Audio::read_wav(path)?;
-                let result =
-                    scorer.score_answer_with_progress(&audio, &rubric, language, set.question.as_deref(), &mut |_| {})?;
+                let result = scorer.score_answer_with_progress(
+                    &audio,
+                    &rubric,
+                    language,
+                    set.question.as_deref(),
+                    &mut |_| {},
+                )?;
                 from_audio += 1;
                 recognition.windows += result.times.asr.windows;
                 recognition.fallbacks += result.times.asr.fallbacks;

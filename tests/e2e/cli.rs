@@ -354,8 +354,7 @@ fn eval_counts_key_points_found_by_chance_in_spoken_unrelated_sentences() -> Res
              [[item]]\nid = \"one\"\ntext = \"OK.\"\nlevels = {{}}\n"
         );
         std::fs::write(trial.path().join("set.toml"), set)?;
-        let out =
-            cli.ok(&["eval", &trial.path().display().to_string(), "--speak", "--question-context", "--json"])?;
+        let out = cli.ok(&["eval", &trial.path().display().to_string(), "--speak", "--question-context", "--json"])?;
         let report: serde_json::Value = serde_json::from_str(&out)?;
         assert_eq!(report["recognition"]["question_context"], true);
         assert_eq!(report["chance"]["sentences"], 40, "{}", report["chance"]);

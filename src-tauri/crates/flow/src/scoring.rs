@@ -6,8 +6,8 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use interview::{Lang, RecognitionModels};
 use interview::stored::{StoredDelivery, StoredLine, StoredScore};
+use interview::{Lang, RecognitionModels};
 use scoring::audio::Audio;
 use scoring::rubric::Rubric;
 use scoring::{AnswerResult, InterviewScore, Runtime, Scorer};

@@ -18,8 +18,8 @@ pub mod stored;
 
 pub use access::{Action, MachineRole, Role};
 pub use flags::{FlagKind, FlagStatus};
-pub use models::RecognitionModels;
 pub use lang::{Lang, Localized, UserFacing, deserialize_lenient as deserialize_lang};
+pub use models::RecognitionModels;
 pub use rules::{
     Band, Bands, CodeWindow, InterviewEvent, InterviewState, MAX_NAME_CHARS, RuleError, Weight, check_candidate_name,
     check_email, check_phone, check_resident_id, check_weights,

@@ -164,7 +164,9 @@ fn main() {
         rows.push((name, m));
     }
     println!();
-    println!("a 10-minute interview: {ANSWERS} answers of {ANSWER_SECONDS} s; targets: interview <= 30 s with the default");
+    println!(
+        "a 10-minute interview: {ANSWERS} answers of {ANSWER_SECONDS} s; targets: interview <= 30 s with the default"
+    );
     println!("models, peak memory of a scoring worker <= 700 MB");
     match faster_whisper() {
         Some(theirs) => {

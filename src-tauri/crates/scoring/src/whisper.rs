@@ -335,7 +335,10 @@ impl Whisper {
         self.stats = AsrStats::default();
         self.language_check = None;
         // The reference's initial prompt: the text after a space, at most the last 223 tokens.
-        let context: Vec<u32> = match question.map(str::trim).filter(|q| self.decoding.question_context && !q.is_empty()) {
+        let context: Vec<u32> = match question
+            .map(str::trim)
+            .filter(|q| self.decoding.question_context && !q.is_empty())
+        {
             Some(text) => {
                 let tokens = self.tokenizer.encode(&format!(" {text}"));
                 let keep = tokens.len().saturating_sub(MAX_TOKENS - 1);
@@ -400,8 +403,11 @@ impl Whisper {
             Lang::ZhCn => specials.chinese,
             Lang::En => specials.english,
         };
-        let prompt: Vec<u32> =
-            context.iter().copied().chain([specials.start_of_transcript, language_token, specials.transcribe]).collect();
+        let prompt: Vec<u32> = context
+            .iter()
+            .copied()
+            .chain([specials.start_of_transcript, language_token, specials.transcribe])
+            .collect();
         let mut attempt = self.decode_pass(&cross, &prompt, 0.0, &mut SplitMix(place))?;
         if attempt.looped {
             self.stats.repetitions_cut += 1;

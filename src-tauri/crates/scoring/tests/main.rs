@@ -42,7 +42,10 @@ fn whisper_with(models: interview::RecognitionModels) -> Whisper {
 fn text_is_encoded_with_the_vocabularys_merges() {
     let store = manifest::AssetStore::locate().unwrap();
     let tokenizer = scoring::tokenizer::Tokenizer::load(&store.verify("whisper-tokenizer").unwrap().path).unwrap();
-    for text in [" A citizen at the counter is upset and shouting. What do you do?", " 窗口前有群众情绪激动，大声喧哗，你会怎么处理？"] {
+    for text in [
+        " A citizen at the counter is upset and shouting. What do you do?",
+        " 窗口前有群众情绪激动，大声喧哗，你会怎么处理？",
+    ] {
         let tokens = tokenizer.encode(text);
         assert_eq!(tokenizer.decode(&tokens), text);
         assert!(tokens.len() < text.len(), "{} tokens for {} bytes", tokens.len(), text.len());
