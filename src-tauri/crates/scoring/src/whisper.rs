@@ -22,16 +22,23 @@ use crate::tokenizer::Tokenizer;
 
 /// At most this many tokens are generated per 30-second window (Whisper's `n_text_ctx / 2`).
 const MAX_TOKENS: usize = 224;
-/// A run of tokens repeated this often in a row at the end of the output is a decoding loop.
+/// A run of up to [`SHORT_PERIOD`] tokens repeated this often in a row at the end of the output
+/// is a decoding loop.
 const LOOP_REPEATS: usize = 4;
+/// A longer run (a phrase or two segments, up to [`LOOP_PERIOD`] tokens) is one already when
+/// repeated this often: nobody says the same 20 tokens three times over.
+const LONG_LOOP_REPEATS: usize = 3;
+const SHORT_PERIOD: usize = 16;
 /// The longest repeated run looked for, in tokens.
-const LOOP_PERIOD: usize = 16;
+const LOOP_PERIOD: usize = 48;
 
 /// If `tokens` ends with one run repeated [`LOOP_REPEATS`] times or more (and at least 8 tokens
-/// in all, so "谢谢谢谢" stays), how many tokens to drop to keep a single occurrence.
+/// in all, so "谢谢谢谢" stays) — or a run longer than [`SHORT_PERIOD`] tokens
+/// [`LONG_LOOP_REPEATS`] times — how many tokens to drop to keep a single occurrence.
 fn repeated_tail(tokens: &[u32]) -> Option<usize> {
     for period in 1..=LOOP_PERIOD {
-        if period * LOOP_REPEATS > tokens.len() || period * LOOP_REPEATS < 8 {
+        let needed = if period <= SHORT_PERIOD { LOOP_REPEATS } else { LONG_LOOP_REPEATS };
+        if period * needed > tokens.len() || period * needed < 8 {
             continue;
         }
         let tail = &tokens[tokens.len() - period..];
@@ -41,7 +48,7 @@ fn repeated_tail(tokens: &[u32]) -> Option<usize> {
         {
             repeats += 1;
         }
-        if repeats >= LOOP_REPEATS {
+        if repeats >= needed {
             return Some((repeats - 1) * period);
         }
     }
@@ -50,6 +57,8 @@ fn repeated_tail(tokens: &[u32]) -> Option<usize> {
 /// The temperatures a window is decoded at again, in turn, when the greedy pass failed (the
 /// reference implementation's schedule).
 pub const FALLBACK_TEMPERATURES: [f32; 5] = [0.2, 0.4, 0.6, 0.8, 1.0];
+/// After a loop was cut, the next window starts at least this many mel frames (1 s) later.
+const MIN_ADVANCE_AFTER_LOOP: usize = 100;
 /// A window whose text compresses better than this (zlib) is repetitive: a failed decoding.
 const MAX_COMPRESSION_RATIO: f32 = 2.4;
 
@@ -354,7 +363,10 @@ impl Whisper {
         while seek < mel.frames {
             let window_frames = FRAMES_PER_WINDOW.min(mel.frames - seek);
             let offset_ms = (seek * HOP * 1000 / SAMPLE_RATE as usize) as u32;
-            let decoded = self.decode_window(&mel.window(seek), language, &context, seek as u64)?;
+            // At most one fallback per 30 seconds of the recording, however often a loop comes
+            // back when the window after it is decoded: bounded time whatever the audio.
+            let may_fall_back = (self.stats.fallbacks as usize) < mel.frames.div_ceil(FRAMES_PER_WINDOW);
+            let decoded = self.decode_window(&mel.window(seek), language, &context, seek as u64, may_fall_back)?;
             let (mut found, advance) = self.split_segments(&decoded, offset_ms, window_frames);
             segments.append(&mut found);
             seek += advance.max(1);
@@ -371,7 +383,14 @@ impl Whisper {
 
     /// One 30-second window: its tokens, each token's log-probability, and the window's
     /// no-speech probability. `place` (the window's first mel frame) seeds any sampling.
-    fn decode_window(&mut self, mel: &[f32], language: Lang, context: &[u32], place: u64) -> Result<Decoded> {
+    fn decode_window(
+        &mut self,
+        mel: &[f32],
+        language: Lang,
+        context: &[u32],
+        place: u64,
+        may_fall_back: bool,
+    ) -> Result<Decoded> {
         let specials = self.tokenizer.specials;
         let encoder_name = "whisper encoder";
         let input = Tensor::from_array(([1usize, N_MELS, FRAMES_PER_WINDOW], mel.to_vec()))
@@ -413,7 +432,7 @@ impl Whisper {
             self.stats.repetitions_cut += 1;
         }
         let rule = self.decoding.fallback;
-        if attempt.failed(rule, no_speech) {
+        if may_fall_back && attempt.failed(rule, no_speech) {
             self.stats.fallbacks += 1;
             let mut tried = vec![attempt];
             for (i, &temperature) in FALLBACK_TEMPERATURES.iter().enumerate() {
@@ -475,8 +494,12 @@ impl Whisper {
         let mut offset = 0i64;
         let mut looped = false;
         let mut sum_logprob = 0.0f32;
-        // The text tokens sampled so far, with their place among the sampled tokens.
+        // The text tokens sampled so far, with their place among the sampled tokens; the closed
+        // segments (their range in `text`, the place of their closing timestamp) and where the
+        // open one began in `text`.
         let mut text: Vec<(u32, usize)> = Vec::new();
+        let mut segments: Vec<(std::ops::Range<usize>, usize)> = Vec::new();
+        let mut segment_opened = 0usize;
         while tokens.len() - sample_begin < MAX_TOKENS {
             let token_input =
                 Tensor::from_array(([1usize, step.len()], step.clone())).map_err(ScoringError::model(decoder_name))?;
@@ -518,8 +541,33 @@ impl Whisper {
             tokens.push(token);
             logprobs.push(logprob);
             sum_logprob += logprob;
+            let at = tokens.len() - 1 - sample_begin;
             if token < specials.timestamp_begin {
-                text.push((token, tokens.len() - 1 - sample_begin));
+                text.push((token, at));
+            } else if at > 0 && tokens[sample_begin + at - 1] < specials.timestamp_begin {
+                // A timestamp after text closes a segment. The same segment a third time in one
+                // window is a loop even when what lies between differs a little ("以以为…",
+                // "以以以为…"): keep everything up to the end of its first occurrence.
+                let closing = &text[segment_opened..];
+                let same: Vec<usize> = segments
+                    .iter()
+                    .filter(|(range, _)| text[range.clone()].iter().map(|t| t.0).eq(closing.iter().map(|t| t.0)))
+                    .map(|&(_, end)| end)
+                    .collect();
+                if same.len() >= 2 && !closing.is_empty() {
+                    // Through its closing timestamp and the next segment's opening one, so that
+                    // the next window starts where the first occurrence ended.
+                    let keep = (same[0] + 2).min(at);
+                    tracing::debug!(temperature, "whisper repeated segment cut");
+                    tokens.truncate(sample_begin + keep);
+                    logprobs.truncate(keep);
+                    text.retain(|&(_, i)| i < keep);
+                    looped = true;
+                    break;
+                }
+                segments.push((segment_opened..text.len(), at));
+            } else {
+                segment_opened = text.len(); // a timestamp after a timestamp opens a segment
             }
             // Loops are looked for in the text alone: a loop of short segments
             // ("<|9.00|>契利可靠,<|10.00|><|10.00|>契利可靠,…") differs only in its timestamps.
@@ -735,12 +783,14 @@ impl Whisper {
             }
             last = cut;
         }
-        // After a loop was cut, the rest of the window is not decoded again (it would loop again).
-        let advance = if single_ending || decoded.looped {
+        let advance = if single_ending {
             window_frames
         } else {
-            // Continue from the last complete segment's end (timestamps are 2 frames each).
-            tokens.get(last.saturating_sub(1)).map_or(window_frames, |&t| ((t - tb) * 2) as usize)
+            // Continue from the last complete segment's end (timestamps are 2 frames each) — also
+            // after a loop was cut, so that what was said after it is not lost; but a cut that
+            // leaves less than a second behind consumes the window (it would only loop again).
+            let end = tokens.get(last.saturating_sub(1)).map_or(window_frames, |&t| ((t - tb) * 2) as usize);
+            if decoded.looped && end < MIN_ADVANCE_AFTER_LOOP { window_frames } else { end }
         };
         (segments, advance)
     }
@@ -774,5 +824,9 @@ mod loop_tests {
         assert_eq!(repeated_tail(&[5, 5, 5, 5]), None);
         assert_eq!(repeated_tail(&[1, 2, 3, 1, 2, 3, 1, 2, 3]), None);
         assert_eq!(repeated_tail(&[1, 2, 3, 4, 5, 6, 7, 8, 9]), None);
+        // Two segments of ten tokens each, over and over: three times is a loop, twice is not.
+        let phrase: Vec<u32> = (100..120).collect();
+        assert_eq!(repeated_tail(&phrase.repeat(3)), Some(40));
+        assert_eq!(repeated_tail(&phrase.repeat(2)), None);
     }
 }

@@ -80,8 +80,8 @@ fn int8_and_float_models_load_and_hear_clear_speech_alike() {
 
 /// The demo's first sample answer (espeak-ng's Mandarin) makes greedy decoding loop
 /// ("契利可靠, 契利可靠, …" in one-second segments). The loop is cut and the window decoded
-/// again by seeded sampling; whatever is kept holds no loop, and the same audio gives the same
-/// transcript every time.
+/// again by seeded sampling; whatever is kept holds no loop, the rest of the answer is still
+/// transcribed, and the same audio gives the same transcript every time.
 #[test]
 fn a_window_whose_greedy_decoding_loops_is_decoded_again_the_same_way_every_time() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../assets/samples/demo");
@@ -99,11 +99,14 @@ fn a_window_whose_greedy_decoding_loops_is_decoded_again_the_same_way_every_time
     let texts: Vec<&str> = first.iter().map(|s| s.text.trim()).collect();
     println!("{texts:?} {stats:?}");
     assert!(!texts.is_empty());
-    assert!(
-        texts.windows(3).all(|w| !(w[0] == w[1] && w[1] == w[2])),
-        "the same segment three times in a row: {texts:?}"
-    );
+    for text in &texts {
+        let times = texts.iter().filter(|t| *t == text).count();
+        assert!(times < 3, "{text:?} {times} times: {texts:?}");
+    }
     assert!(scoring::whisper::compression_ratio(&texts.concat()) <= 2.4, "{texts:?}");
+    // What was said after the loop is still transcribed: decoding goes on after the cut.
+    let end = first.last().map_or(0, |s| u64::from(s.end_ms));
+    assert!(end * 10 >= audio.duration_ms() * 8, "the transcript stops at {end} ms of {}", audio.duration_ms());
     assert_eq!(whisper.transcribe(&audio, Lang::ZhCn).unwrap(), first, "fallback decoding is not reproducible");
 }
 
