@@ -81,7 +81,7 @@ pub enum VaultCommand {
         days: Option<u32>,
     },
     /// Show or set the speech recognition models that score answers: int8 (the default, about
-    /// twice as fast) or float (what the int8 models are made from).
+    /// 1.6 times as fast) or float (what the int8 models are made from).
     RecognitionModels {
         #[arg(long, value_name = "USER")]
         user: String,
