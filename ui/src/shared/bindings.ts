@@ -1108,7 +1108,7 @@ export type RatingInput_Serialize = {
 
 /**
  *  The recognition models of a vault: the int8 (quantised) Whisper by default — measured to be
- *  about twice as fast with the same accuracy on the labelled sets (README, "Scoring speed and
+ *  about 1.6 times as fast with the same accuracy on the labelled sets (README, "Scoring speed and
  *  accuracy") — or the float models the int8 ones are made from, an administrator's choice.
  *  Every score records which were used (`model_versions`).
  */
