@@ -96,6 +96,7 @@ struct Decoded {
     logprobs: Vec<f32>,
     no_speech: f32,
     looped: bool,
+    furthest: Option<u32>,
 }
 
 /// One decoding pass over a window.
@@ -110,6 +111,8 @@ struct Attempt {
     compression_ratio: f32,
     /// Cut because it fell into a repetition loop.
     looped: bool,
+    /// The furthest timestamp token sampled before the loop was cut.
+    furthest: Option<u32>,
 }
 
 impl Attempt {
@@ -464,7 +467,13 @@ impl Whisper {
             };
             tracing::debug!(temperature = attempt.temperature, succeeded, "whisper fallback decoding");
         }
-        Ok(Decoded { tokens: attempt.tokens, logprobs: attempt.logprobs, no_speech, looped: attempt.looped })
+        Ok(Decoded {
+            tokens: attempt.tokens,
+            logprobs: attempt.logprobs,
+            no_speech,
+            looped: attempt.looped,
+            furthest: attempt.furthest,
+        })
     }
 
     /// Decodes a window from `prompt`: greedily at temperature 0, else by sampling from the
@@ -500,6 +509,8 @@ impl Whisper {
         let mut text: Vec<(u32, usize)> = Vec::new();
         let mut segments: Vec<(std::ops::Range<usize>, usize)> = Vec::new();
         let mut segment_opened = 0usize;
+        // The furthest timestamp a pass reached before its loop was cut.
+        let mut furthest: Option<u32> = None;
         while tokens.len() - sample_begin < MAX_TOKENS {
             let token_input =
                 Tensor::from_array(([1usize, step.len()], step.clone())).map_err(ScoringError::model(decoder_name))?;
@@ -559,6 +570,7 @@ impl Whisper {
                     // the next window starts where the first occurrence ended.
                     let keep = (same[0] + 2).min(at);
                     tracing::debug!(temperature, "whisper repeated segment cut");
+                    furthest = tokens[sample_begin..].iter().copied().filter(|&t| t >= specials.timestamp_begin).max();
                     tokens.truncate(sample_begin + keep);
                     logprobs.truncate(keep);
                     text.retain(|&(_, i)| i < keep);
@@ -577,6 +589,7 @@ impl Whisper {
                 // and end the window, as no speech is transcribed that way.
                 tracing::debug!(extra, temperature, "whisper repetition cut");
                 let keep = text[text.len() - extra].1;
+                furthest = tokens[sample_begin..].iter().copied().filter(|&t| t >= specials.timestamp_begin).max();
                 tokens.truncate(sample_begin + keep);
                 logprobs.truncate(keep);
                 looped = true;
@@ -597,6 +610,7 @@ impl Whisper {
             logprobs,
             temperature,
             looped,
+            furthest,
         })
     }
 
@@ -790,7 +804,14 @@ impl Whisper {
             // after a loop was cut, so that what was said after it is not lost; but a cut that
             // leaves less than a second behind consumes the window (it would only loop again).
             let end = tokens.get(last.saturating_sub(1)).map_or(window_frames, |&t| ((t - tb) * 2) as usize);
-            if decoded.looped && end < MIN_ADVANCE_AFTER_LOOP { window_frames } else { end }
+            let furthest = decoded.furthest.map_or(0, |t| ((t - tb) * 2) as usize).min(window_frames);
+            if decoded.looped && end.max(furthest) < MIN_ADVANCE_AFTER_LOOP {
+                window_frames
+            } else if decoded.looped {
+                end.max(furthest)
+            } else {
+                end
+            }
         };
         (segments, advance)
     }
