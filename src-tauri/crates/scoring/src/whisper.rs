@@ -800,18 +800,14 @@ impl Whisper {
         let advance = if single_ending {
             window_frames
         } else {
-            // Continue from the last complete segment's end (timestamps are 2 frames each) — also
-            // after a loop was cut, so that what was said after it is not lost; but a cut that
-            // leaves less than a second behind consumes the window (it would only loop again).
+            // Continue from the last complete segment's end (timestamps are 2 frames each) or,
+            // after a loop was cut, from the furthest timestamp the looping pass reached: the looped
+            // stretch is not decoded again, what follows it is. A loop that got less than a second
+            // in consumes the window (it would only loop again).
             let end = tokens.get(last.saturating_sub(1)).map_or(window_frames, |&t| ((t - tb) * 2) as usize);
             let furthest = decoded.furthest.map_or(0, |t| ((t - tb) * 2) as usize).min(window_frames);
-            if decoded.looped && end.max(furthest) < MIN_ADVANCE_AFTER_LOOP {
-                window_frames
-            } else if decoded.looped {
-                end.max(furthest)
-            } else {
-                end
-            }
+            let next = end.max(furthest);
+            if decoded.looped && next < MIN_ADVANCE_AFTER_LOOP { window_frames } else { next }
         };
         (segments, advance)
     }
