@@ -4,7 +4,8 @@
 //! and the rules every other crate shares: the two interface languages and the contract for
 //! errors a person can meet ([`UserFacing`]); roles and the authorisation matrix ([`Role::may`]);
 //! weights, bands, the interview state machine, access-code validity and ID-number checks; and
-//! the agreement and selection-rate statistics ([`stats`]); integrity flags; the choice of recognition models; and the stored shape
+//! the agreement and selection-rate statistics ([`stats`]); what happened to hired people later
+//! ([`outcomes`]) and what it says about a job's levels and weights ([`validity`]); integrity flags; the choice of recognition models; and the stored shape
 //! of scoring results ([`stored`]).
 
 mod access;
@@ -12,9 +13,11 @@ pub mod audit_words;
 mod flags;
 mod lang;
 mod models;
+pub mod outcomes;
 mod rules;
 pub mod stats;
 pub mod stored;
+pub mod validity;
 
 pub use access::{Action, MachineRole, Role};
 pub use flags::{FlagKind, FlagStatus};
@@ -22,5 +25,5 @@ pub use lang::{Lang, Localized, UserFacing, deserialize_lenient as deserialize_l
 pub use models::RecognitionModels;
 pub use rules::{
     Band, Bands, CodeWindow, InterviewEvent, InterviewState, MAX_NAME_CHARS, RuleError, Weight, check_candidate_name,
-    check_email, check_phone, check_resident_id, check_weights,
+    check_email, check_phone, check_resident_id, check_weights, weighted_total,
 };

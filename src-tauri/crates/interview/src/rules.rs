@@ -139,6 +139,20 @@ pub fn check_weights(weights: &[Weight]) -> Result<(), RuleError> {
     Ok(())
 }
 
+/// The weighted total (0–100) of levels 1–5, one per weight in the same order: level 1 counts 0
+/// and level 5 counts 100, rounded to a tenth. `None` (withheld) when a dimension that carries
+/// weight has no level. The one formula for every total: scoring's, the validity statistics',
+/// and a suggested weighting's replay over past candidates.
+pub fn weighted_total(levels: &[Option<f64>], weights: &[Weight]) -> Option<f64> {
+    weights
+        .iter()
+        .zip(levels.iter().chain(std::iter::repeat(&None)))
+        .filter(|(w, _)| w.basis_points > 0)
+        .map(|(w, level)| level.map(|l| f64::from(w.basis_points) * (l - 1.0) / 4.0 * 100.0 / 10_000.0))
+        .sum::<Option<f64>>()
+        .map(|t| (t * 10.0).round() / 10.0)
+}
+
 /// 推荐 / 待定 / 不推荐.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]

@@ -275,12 +275,8 @@ pub fn aggregate_levels(levels: &[(String, f32)], weights: &[Weight], bands: Ban
             DimensionTotal { dimension: w.dimension.clone(), weight_bp: w.basis_points, level, answers: mine.len() }
         })
         .collect();
-    let total = dimensions
-        .iter()
-        .filter(|d| d.weight_bp > 0)
-        .map(|d| d.level.map(|l| f64::from(d.weight_bp) * f64::from(l - 1.0) / 4.0 * 100.0 / 10_000.0))
-        .sum::<Option<f64>>()
-        .map(|t| (t * 10.0).round() / 10.0);
+    let mean_levels: Vec<Option<f64>> = dimensions.iter().map(|d| d.level.map(f64::from)).collect();
+    let total = interview::weighted_total(&mean_levels, weights);
     InterviewScore { band: total.map(|t| bands.band(t)), dimensions, total }
 }
 
