@@ -190,8 +190,9 @@ pub fn score_interview(
     scorer: &mut Scorer,
     interview_id: i64,
 ) -> Result<(Vec<(AnswerInfo, AnswerResult)>, InterviewScore), FlowError> {
-    let (job_id, answers) = vault.interview_answers(reader, interview_id)?;
-    let job = vault.job(reader, job_id)?;
+    let (_, answers) = vault.interview_answers(reader, interview_id)?;
+    // The weights of the job version the interview was invited under, not the job's latest.
+    let job = vault.interview_job(interview_id)?;
     let language = job.language;
     let mut results = Vec::with_capacity(answers.len());
     for answer in answers {
@@ -322,8 +323,7 @@ fn run_job(
 
 /// An interview's total from its answers' current levels, recorded.
 fn run_total(vault: &mut Vault, job: &ScoringJob) -> Result<InterviewScore, FlowError> {
-    let (job_id, _) = vault.interview_answers_for_scoring(job.interview_id)?;
-    let info = vault.job_info(job_id)?;
+    let info = vault.interview_job(job.interview_id)?;
     let levels: Vec<(String, f32)> =
         vault.answer_levels(job.interview_id)?.into_iter().map(|(d, l)| (d, l as f32)).collect();
     let score = scoring::aggregate_levels(&levels, &info.dimensions, info.bands);

@@ -72,6 +72,13 @@ impl Role {
             ViewAudit | VerifyAudit => matches!(self, Auditor | Admin),
             // The kiosk station
             RedeemAccessCode | RecordConsent | RecordAnswer => self == Kiosk,
+            // Later outcomes come from HR's records; what they say about a job is for everyone
+            // who answers for its selection; a new weighting is the hiring side's to apply, and
+            // one that fails the fairness check only an administrator's, with a written reason.
+            RecordOutcomes => self == Clerk,
+            ViewValidity => matches!(self, Clerk | Auditor | Admin),
+            ApplyWeights => matches!(self, Clerk | Admin),
+            ApplyWeightsOverFairness => self == Admin,
             // Everyone signed in
             ViewStatus => true,
         }
@@ -102,11 +109,15 @@ pub enum Action {
     RedeemAccessCode,
     RecordConsent,
     RecordAnswer,
+    RecordOutcomes,
+    ViewValidity,
+    ApplyWeights,
+    ApplyWeightsOverFairness,
     ViewStatus,
 }
 
 impl Action {
-    pub const ALL: [Action; 21] = [
+    pub const ALL: [Action; 25] = [
         Action::ManageUsers,
         Action::ManageSettings,
         Action::ManageDevices,
@@ -127,6 +138,10 @@ impl Action {
         Action::RedeemAccessCode,
         Action::RecordConsent,
         Action::RecordAnswer,
+        Action::RecordOutcomes,
+        Action::ViewValidity,
+        Action::ApplyWeights,
+        Action::ApplyWeightsOverFairness,
         Action::ViewStatus,
     ];
 
@@ -153,6 +168,10 @@ impl Action {
             Action::RedeemAccessCode => "redeem_access_code",
             Action::RecordConsent => "record_consent",
             Action::RecordAnswer => "record_answer",
+            Action::RecordOutcomes => "record_outcomes",
+            Action::ViewValidity => "view_validity",
+            Action::ApplyWeights => "apply_weights",
+            Action::ApplyWeightsOverFairness => "apply_weights_over_fairness",
             Action::ViewStatus => "view_status",
         }
     }
@@ -175,6 +194,9 @@ mod tests {
                 PurgeRetention,
                 ViewAudit,
                 VerifyAudit,
+                ViewValidity,
+                ApplyWeights,
+                ApplyWeightsOverFairness,
                 ViewStatus,
             ],
             Role::Clerk => &[
@@ -188,9 +210,12 @@ mod tests {
                 ViewCandidates,
                 ViewInterviews,
                 ExportReports,
+                RecordOutcomes,
+                ViewValidity,
+                ApplyWeights,
                 ViewStatus,
             ],
-            Role::Auditor => &[ViewCandidates, ViewInterviews, ExportReports, ViewAudit, VerifyAudit, ViewStatus],
+            Role::Auditor => &[ViewCandidates, ViewInterviews, ExportReports, ViewAudit, VerifyAudit, ViewValidity, ViewStatus],
             Role::Kiosk => &[RedeemAccessCode, RecordConsent, RecordAnswer, ViewStatus],
         }
     }

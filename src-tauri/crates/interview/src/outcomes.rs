@@ -329,6 +329,128 @@ impl Criterion {
     }
 }
 
+/// Why an outcome record cannot be recorded. The import's problem list, the API's refusal and
+/// the vault's own last check all name one of these.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(tag = "problem", rename_all = "snake_case")]
+pub enum OutcomeProblem {
+    MissingId,
+    InvalidId,
+    /// No candidate of this job has the ID number (or the candidate was purged).
+    UnknownCandidate,
+    /// The candidate's interview has no decision yet: nobody was hired.
+    NotDecided,
+    UnknownKind,
+    BadDate,
+    /// Dated before the interview was decided.
+    BeforeDecision { decided: CivilDate },
+    /// Dated after today.
+    InFuture,
+    /// A rating scale this product does not know.
+    UnknownScale,
+    /// The result is not one of the kind's words (or not a step of the scale).
+    UnknownResult { kind: OutcomeKind, scale: RatingScale },
+    /// The same record is already there (in the vault, or earlier in the file).
+    Duplicate,
+    /// Another record of the same kind on the same day says something else, a second leaving
+    /// date, or a record dated after the person left.
+    Contradicts { other: OutcomeRecord },
+}
+
+impl OutcomeProblem {
+    pub fn code(self) -> &'static str {
+        match self {
+            OutcomeProblem::MissingId => "outcome.missing_id",
+            OutcomeProblem::InvalidId => "outcome.invalid_id",
+            OutcomeProblem::UnknownCandidate => "outcome.unknown_candidate",
+            OutcomeProblem::NotDecided => "outcome.not_decided",
+            OutcomeProblem::UnknownKind => "outcome.unknown_kind",
+            OutcomeProblem::BadDate => "outcome.bad_date",
+            OutcomeProblem::BeforeDecision { .. } => "outcome.before_decision",
+            OutcomeProblem::InFuture => "outcome.in_future",
+            OutcomeProblem::UnknownScale => "outcome.unknown_scale",
+            OutcomeProblem::UnknownResult { .. } => "outcome.unknown_result",
+            OutcomeProblem::Duplicate => "outcome.duplicate",
+            OutcomeProblem::Contradicts { .. } => "outcome.contradicts",
+        }
+    }
+
+    pub fn message(self) -> crate::Localized {
+        use crate::Localized as L;
+        match self {
+            OutcomeProblem::MissingId => L::new("缺少身份证号", "ID number missing"),
+            OutcomeProblem::InvalidId => L::new("身份证号无效（位数或校验位不对）", "ID number invalid (length or check digit)"),
+            OutcomeProblem::UnknownCandidate => {
+                L::new("该岗位没有此身份证号的候选人", "no candidate of this job has this ID number")
+            }
+            OutcomeProblem::NotDecided => {
+                L::new("该候选人的面试尚未作出决定，不能记录录用后的结果", "this candidate's interview has no decision yet, so there is no hire to record an outcome for")
+            }
+            OutcomeProblem::UnknownKind => L::new(
+                "结果类型不认识（应为 试用期 / 绩效 / 离职）",
+                "outcome type not recognised (probation, rating or left)",
+            ),
+            OutcomeProblem::BadDate => L::new("日期无法识别（例如 2026-03-01）", "date not recognised (for example 2026-03-01)"),
+            OutcomeProblem::BeforeDecision { decided } => L::new(
+                format!("日期早于面试决定日期（{decided}）"),
+                format!("dated before the interview was decided ({decided})"),
+            ),
+            OutcomeProblem::InFuture => L::new("日期在今天之后", "dated after today"),
+            OutcomeProblem::UnknownScale => L::new(
+                "考核等级制不认识（支持：优秀/称职/基本称职/不称职，或 1–5 分）",
+                "rating scale not recognised (supported: 优秀/称职/基本称职/不称职, or points 1–5)",
+            ),
+            OutcomeProblem::UnknownResult { kind, scale } => match kind {
+                OutcomeKind::Probation => L::new("试用期结果应为 通过 / 未通过", "a probation result is passed or failed"),
+                OutcomeKind::Left => L::new("离职类型应为 主动 / 被动", "leaving is voluntary or involuntary"),
+                OutcomeKind::Rating => match scale {
+                    RatingScale::Grades4 => L::new(
+                        "考核结果不在等级制中（优秀 / 称职 / 基本称职 / 不称职）",
+                        "rating not on the scale (优秀 / 称职 / 基本称职 / 不称职)",
+                    ),
+                    RatingScale::Points5 => L::new("考核结果应为 1 到 5 的整数", "a rating on this scale is a whole number from 1 to 5"),
+                },
+            },
+            OutcomeProblem::Duplicate => L::new("与已有记录（或文件中前面的行）重复", "duplicates a record already there (or an earlier row of the file)"),
+            OutcomeProblem::Contradicts { other } => L::new(
+                format!("与已有记录矛盾：{} {}", other.date, other.outcome.describe(crate::Lang::ZhCn)),
+                format!("contradicts a record already there: {} {}", other.date, other.outcome.describe(crate::Lang::En)),
+            ),
+        }
+    }
+}
+
+/// Checks a new record against the candidate's decision day (`None`: not decided), the records
+/// already there, and today.
+pub fn check_record(
+    decided: Option<CivilDate>,
+    existing: &[OutcomeRecord],
+    new: &OutcomeRecord,
+    today: CivilDate,
+) -> Result<(), OutcomeProblem> {
+    let decided = decided.ok_or(OutcomeProblem::NotDecided)?;
+    if new.date < decided {
+        return Err(OutcomeProblem::BeforeDecision { decided });
+    }
+    if new.date > today {
+        return Err(OutcomeProblem::InFuture);
+    }
+    if existing.contains(new) {
+        return Err(OutcomeProblem::Duplicate);
+    }
+    let left = |r: &OutcomeRecord| matches!(r.outcome, Outcome::Left { .. });
+    for other in existing {
+        let same_day_kind = other.date == new.date && other.outcome.kind() == new.outcome.kind();
+        let second_leaving = left(other) && left(new);
+        let after_leaving = (left(other) && new.date > other.date) || (left(new) && other.date > new.date);
+        if same_day_kind || second_leaving || after_leaving {
+            return Err(OutcomeProblem::Contradicts { other: *other });
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -372,6 +494,31 @@ mod tests {
         assert_eq!(Outcome::read(OutcomeKind::Probation, "通过", RatingScale::Grades4), Some(Outcome::Probation { passed: true }));
         assert_eq!(Outcome::read(OutcomeKind::Left, "辞退", RatingScale::Grades4), Some(Outcome::Left { voluntary: false }));
         assert_eq!(Outcome::read(OutcomeKind::Probation, "优秀", RatingScale::Grades4), None);
+    }
+
+    #[test]
+    fn records_are_checked_against_the_decision_what_is_there_and_today() {
+        let d = |y, m, dd| CivilDate::from_ymd(y, m, dd).unwrap();
+        let rec = |date, outcome| OutcomeRecord { date, outcome };
+        let decided = Some(d(2025, 1, 10));
+        let today = d(2026, 12, 7);
+        let passed = rec(d(2025, 7, 1), Outcome::Probation { passed: true });
+        assert_eq!(check_record(decided, &[], &passed, today), Ok(()));
+        assert_eq!(check_record(None, &[], &passed, today), Err(OutcomeProblem::NotDecided));
+        let early = rec(d(2025, 1, 9), Outcome::Probation { passed: true });
+        assert_eq!(check_record(decided, &[], &early, today), Err(OutcomeProblem::BeforeDecision { decided: d(2025, 1, 10) }));
+        assert_eq!(check_record(decided, &[], &rec(d(2026, 12, 8), Outcome::Probation { passed: true }), today), Err(OutcomeProblem::InFuture));
+        assert_eq!(check_record(decided, &[passed], &passed, today), Err(OutcomeProblem::Duplicate));
+        let failed_same_day = rec(d(2025, 7, 1), Outcome::Probation { passed: false });
+        assert_eq!(check_record(decided, &[passed], &failed_same_day, today), Err(OutcomeProblem::Contradicts { other: passed }));
+        let rating = rec(d(2025, 7, 1), Outcome::Rating { scale: RatingScale::Grades4, step: 3 });
+        assert_eq!(check_record(decided, &[passed], &rating, today), Ok(()));
+        let left = rec(d(2025, 10, 1), Outcome::Left { voluntary: true });
+        let left_again = rec(d(2025, 11, 1), Outcome::Left { voluntary: true });
+        assert_eq!(check_record(decided, &[left], &left_again, today), Err(OutcomeProblem::Contradicts { other: left }));
+        let rated_after = rec(d(2025, 12, 31), Outcome::Rating { scale: RatingScale::Points5, step: 3 });
+        assert_eq!(check_record(decided, &[left], &rated_after, today), Err(OutcomeProblem::Contradicts { other: left }));
+        assert_eq!(check_record(decided, &[rated_after], &left, today), Err(OutcomeProblem::Contradicts { other: rated_after }));
     }
 
     #[test]

@@ -98,6 +98,14 @@ pub enum VaultError {
     NotARater(String),
     #[error("flag {0} is not open")]
     FlagNotOpen(i64),
+    #[error("outcome for candidate {candidate_id} refused: {code}", code = problem.code())]
+    OutcomeRefused { candidate_id: i64, problem: interview::outcomes::OutcomeProblem },
+    #[error("no weight suggestion: {0:?}")]
+    NoWeightSuggestion(interview::validity::NoSuggestion),
+    #[error("the weight suggestion changed since it was shown")]
+    SuggestionChanged,
+    #[error("weights that fail the fairness check need an administrator's written reason")]
+    FairnessReasonMissing,
     #[error(transparent)]
     Rule(#[from] RuleError),
     #[error("database error: {0}")]
@@ -237,6 +245,10 @@ impl UserFacing for VaultError {
             VaultError::CannotDisableSelf => "user.disable_self",
             VaultError::NotARater(_) => "review.not_a_rater",
             VaultError::FlagNotOpen(_) => "review.flag_not_open",
+            VaultError::OutcomeRefused { problem, .. } => problem.code(),
+            VaultError::NoWeightSuggestion(_) => "validity.no_suggestion",
+            VaultError::SuggestionChanged => "validity.suggestion_changed",
+            VaultError::FairnessReasonMissing => "validity.reason_required",
             VaultError::Rule(rule) => rule.code(),
             VaultError::Sqlite(_) => "vault.database",
             VaultError::Io { .. } => "vault.io",
@@ -455,6 +467,19 @@ impl UserFacing for VaultError {
             VaultError::NotARater(_) => Localized::new(
                 "只能请另一位在用的 HR 专员作为第二评分人。",
                 "Only another active HR clerk can be asked to be the second rater.",
+            ),
+            VaultError::OutcomeRefused { problem, .. } => {
+                let m = problem.message();
+                Localized::new(format!("没有记录任何结果：{}。", m.zh_cn), format!("Nothing was recorded: {}.", m.en))
+            }
+            VaultError::NoWeightSuggestion(reason) => reason.message(),
+            VaultError::SuggestionChanged => Localized::new(
+                "自您打开以来，结果数据或权重已有变化，建议随之改变。请重新查看建议后再应用。",
+                "The outcomes or the weights changed since you opened this, and so did the suggestion. Look at the suggestion again before applying it.",
+            ),
+            VaultError::FairnessReasonMissing => Localized::new(
+                "该建议未通过公平性检查：只有管理员写明理由后才能应用。",
+                "This suggestion fails the fairness check: only an administrator can apply it, with a written reason.",
             ),
             VaultError::FlagNotOpen(_) => {
                 Localized::new("这条提示已经处理过了。", "This flag has already been dealt with.")

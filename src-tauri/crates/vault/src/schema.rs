@@ -4,7 +4,7 @@
 
 /// Migration `i` brings the schema from version `i` to `i + 1`. Append only; never edit one
 /// that has shipped.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14];
 
 pub const CURRENT_VERSION: u32 = MIGRATIONS.len() as u32;
 
@@ -479,4 +479,52 @@ ALTER TABLE stations ADD COLUMN role TEXT NOT NULL DEFAULT 'station' CHECK (role
 const V13: &str = r#"
 ALTER TABLE decisions ADD COLUMN open_flags INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE decisions ADD COLUMN over_open_flags TEXT;
+"#;
+
+/// Version 14: learning from who did well. Dated outcomes of hired candidates (probation, ratings
+/// on a named scale, leaving) from the HRMS import or the API; `after_days` (days from the
+/// interview's decision) is kept beside the date so that, once retention purges the candidate
+/// and clears the date, the record stays an anonymous number for the statistics. A job's weights
+/// are versioned: version 1 is the weights it was created with, each applied suggestion adds
+/// one (with the criterion, the suggestion and its fairness replay as JSON, and an
+/// administrator's reason when it failed the check), and an interview keeps the version it was
+/// invited under.
+const V14: &str = r#"
+CREATE TABLE outcomes (
+    id               INTEGER PRIMARY KEY,
+    candidate_id     INTEGER NOT NULL REFERENCES candidates (id),
+    kind             TEXT NOT NULL CHECK (kind IN ('probation', 'rating', 'left')),
+    day              INTEGER,
+    after_days       INTEGER NOT NULL,
+    value            INTEGER NOT NULL,
+    scale            TEXT CHECK (scale IN ('grades4', 'points5')),
+    created_at       INTEGER NOT NULL,
+    created_by       INTEGER REFERENCES users (id),
+    created_by_token INTEGER REFERENCES api_tokens (id),
+    CHECK ((kind = 'rating') = (scale IS NOT NULL)),
+    CHECK ((created_by IS NULL) <> (created_by_token IS NULL))
+);
+CREATE INDEX outcomes_candidate ON outcomes (candidate_id);
+CREATE TABLE job_versions (
+    job_id          INTEGER NOT NULL REFERENCES jobs (id),
+    version         INTEGER NOT NULL,
+    created_at      INTEGER NOT NULL,
+    created_by      INTEGER REFERENCES users (id),
+    criterion       TEXT CHECK (criterion IN ('probation', 'performance', 'retention')),
+    basis           TEXT,
+    fairness_passed INTEGER,
+    reason          TEXT,
+    PRIMARY KEY (job_id, version)
+);
+CREATE TABLE job_version_weights (
+    job_id       INTEGER NOT NULL,
+    version      INTEGER NOT NULL,
+    dimension_id INTEGER NOT NULL REFERENCES dimensions (id),
+    weight_bp    INTEGER NOT NULL CHECK (weight_bp BETWEEN 0 AND 10000),
+    PRIMARY KEY (job_id, version, dimension_id),
+    FOREIGN KEY (job_id, version) REFERENCES job_versions (job_id, version)
+);
+INSERT INTO job_versions (job_id, version, created_at, created_by) SELECT id, 1, created_at, created_by FROM jobs;
+INSERT INTO job_version_weights (job_id, version, dimension_id, weight_bp) SELECT job_id, 1, id, weight_bp FROM dimensions;
+ALTER TABLE interviews ADD COLUMN job_version INTEGER NOT NULL DEFAULT 1;
 "#;

@@ -36,6 +36,7 @@ mod invitations;
 mod jobs;
 mod lifecycle;
 mod office;
+mod outcomes;
 mod recording;
 mod rekey;
 mod reports;
@@ -57,6 +58,7 @@ pub use office::{
     Applied, Completion, ENROLMENT_CODE_TTL_MS, Lease, MAX_ENROLMENT_FAILURES, OfficeAuthority, StationEntry,
     StationInfo, StationPresence,
 };
+pub use outcomes::{JobVersion, NewOutcome, OutcomeLookup, OutcomeTarget, WeightsReview};
 pub use recording::{Attempts, MediaInfo, NewSegment, SegmentPart, UnfinishedAnswer, format as media_format};
 pub use reports::{
     AnswerRecord, AnswerScore, DecisionRecord, FlagRecord, InterviewRecord, JobCandidateRecord, NewReport,

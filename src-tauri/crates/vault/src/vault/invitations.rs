@@ -114,7 +114,8 @@ impl Vault {
                 params![next, candidate_id, hash, valid_from_ms, valid_until_ms, now],
             )?;
             tx.execute(
-                "INSERT INTO interviews (invitation_id, candidate_id, job_id, state, updated_at) VALUES (?1, ?2, ?3, 'invited', ?4)",
+                "INSERT INTO interviews (invitation_id, candidate_id, job_id, state, updated_at, job_version)
+                 VALUES (?1, ?2, ?3, 'invited', ?4, (SELECT COALESCE(MAX(version), 1) FROM job_versions WHERE job_id = ?3))",
                 params![next, candidate_id, job_id, now],
             )?;
             let interview = tx.last_insert_rowid();

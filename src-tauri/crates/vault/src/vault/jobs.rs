@@ -35,8 +35,12 @@ pub struct JobInfo {
     pub id: i64,
     pub title: String,
     pub language: Lang,
+    /// The weights of [`JobInfo::version`].
     pub dimensions: Vec<Weight>,
     pub bands: Bands,
+    /// The weights' version: the job's current one, or the one an interview was invited under
+    /// ([`Vault::interview_job`]).
+    pub version: i64,
 }
 
 /// A job as the clerk's list shows it.
@@ -86,10 +90,18 @@ impl Vault {
                 "INSERT INTO jobs (id, title, language, recommend_threshold, hold_threshold, created_at, created_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 params![next, job.title, job.language.tag(), job.bands.recommend, job.bands.hold, now, session.user_id],
             )?;
+            tx.execute(
+                "INSERT INTO job_versions (job_id, version, created_at, created_by) VALUES (?1, 1, ?2, ?3)",
+                params![next, now, session.user_id],
+            )?;
             for (position, w) in job.dimensions.iter().enumerate() {
                 tx.execute(
                     "INSERT INTO dimensions (job_id, name, weight_bp, position) VALUES (?1, ?2, ?3, ?4)",
                     params![next, w.dimension.trim(), w.basis_points, position as i64],
+                )?;
+                tx.execute(
+                    "INSERT INTO job_version_weights (job_id, version, dimension_id, weight_bp) VALUES (?1, 1, ?2, ?3)",
+                    params![next, tx.last_insert_rowid(), w.basis_points],
                 )?;
             }
             Ok((format!("job:{next}"), next))
@@ -112,18 +124,51 @@ impl Vault {
             )
             .optional()?
             .ok_or(VaultError::NoSuchObject { what: "job", id: job_id })?;
-        let dimensions = self
+        let version: i64 = self
             .conn
-            .prepare("SELECT name, weight_bp FROM dimensions WHERE job_id = ?1 ORDER BY position")?
-            .query_map([job_id], |r| Ok(Weight { dimension: r.get(0)?, basis_points: r.get(1)? }))?
-            .collect::<rusqlite::Result<_>>()?;
+            .query_row("SELECT MAX(version) FROM job_versions WHERE job_id = ?1", [job_id], |r| r.get::<_, Option<i64>>(0))?
+            .unwrap_or(1);
         Ok(JobInfo {
             id: job_id,
             title,
             language: language.parse::<Lang>().map_err(|_| VaultError::Corrupt(format!("language of job {job_id}")))?,
-            dimensions,
+            dimensions: self.weights_of(job_id, version)?,
             bands: Bands::new(recommend, hold)?,
+            version,
         })
+    }
+
+    /// A job's weights in one of its versions, in the job's order of dimensions. A job made
+    /// before weights were versioned (or by the benchmark's bulk loader) has only its
+    /// dimensions' own weights, which are its version 1.
+    pub(super) fn weights_of(&self, job_id: i64, version: i64) -> Result<Vec<Weight>> {
+        Ok(self
+            .conn
+            .prepare(
+                "SELECT d.name, COALESCE(w.weight_bp, d.weight_bp) FROM dimensions d
+                 LEFT JOIN job_version_weights w ON w.job_id = d.job_id AND w.version = ?2 AND w.dimension_id = d.id
+                 WHERE d.job_id = ?1 ORDER BY d.position",
+            )?
+            .query_map(params![job_id, version], |r| Ok(Weight { dimension: r.get(0)?, basis_points: r.get(1)? }))?
+            .collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The job an interview belongs to, with the weights of the version it was invited under
+    /// (what its total is computed with, whatever version the job is at now).
+    pub fn interview_job(&self, interview_id: i64) -> Result<JobInfo> {
+        let (job_id, version): (i64, i64) = self
+            .conn
+            .query_row("SELECT job_id, job_version FROM interviews WHERE id = ?1", [interview_id], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?
+            .ok_or(VaultError::NoSuchObject { what: "interview", id: interview_id })?;
+        let mut job = self.job_info(job_id)?;
+        if job.version != version {
+            job.dimensions = self.weights_of(job_id, version)?;
+            job.version = version;
+        }
+        Ok(job)
     }
 
     /// Every job, newest first, with how many questions and candidates it has.

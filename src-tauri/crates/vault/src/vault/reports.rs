@@ -349,7 +349,8 @@ impl Vault {
             .optional()?
             .ok_or(VaultError::NoSuchObject { what: "interview", id: interview_id })?;
         let state = stored(&state, InterviewState::parse, || format!("state of interview {interview_id}"))?;
-        let job = self.job_info(job_id)?;
+        let job = self.interview_job(interview_id)?;
+        debug_assert_eq!(job.id, job_id);
 
         let mut rows: Vec<(AnswerRecord, Option<String>, Option<String>)> = self
             .conn

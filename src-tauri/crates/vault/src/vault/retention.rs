@@ -5,9 +5,10 @@
 //! refusal) or never taken (from the end of its access code's validity). A candidate whose
 //! interviews are all closed for longer than the period is purged: recordings are deleted and
 //! their keys shredded, transcripts deleted, free-text evidence and notes cleared, and name,
-//! ID hash, last four digits, phone and e-mail erased. Scores, bands, decisions, consents and
-//! the audit log stay: they hold no personal data once the candidate is anonymous, and the
-//! statistics and the audit trail depend on them.
+//! ID hash, last four digits, phone and e-mail erased, and the calendar dates of later outcomes
+//! cleared (what happened, and how many days after the decision, stays). Scores, bands,
+//! decisions, consents, those outcome numbers and the audit log stay: they hold no personal data
+//! once the candidate is anonymous, and the statistics and the audit trail depend on them.
 
 use rusqlite::params;
 use serde::Serialize;
@@ -137,6 +138,9 @@ impl Vault {
                 &format!("UPDATE ratings SET note = NULL WHERE interview_id IN ({of_interviews})"),
                 [candidate],
             )?;
+            // Outcomes stay as anonymous numbers for the validity statistics: what happened and
+            // how many days after the decision, no longer the calendar date.
+            tx.execute("UPDATE outcomes SET day = NULL WHERE candidate_id = ?1", [candidate])?;
             tx.execute(
                 "UPDATE candidates SET name = '', id_hash = NULL, id_last4 = NULL, phone = NULL, email = NULL, purged_at = ?2 WHERE id = ?1",
                 params![candidate, now],

@@ -11,7 +11,7 @@ use interview::{Action, Role};
 
 /// What a token may do.
 pub const SCOPES: &[&str] =
-    &["candidates:read", "candidates:write", "invitations:write", "interviews:read", "results:read", "reports:read"];
+    &["candidates:read", "candidates:write", "invitations:write", "interviews:read", "results:read", "reports:read", "outcomes:write"];
 
 const DAY_MS: i64 = 86_400_000;
 /// The longest validity an administrator may give a token.
@@ -195,8 +195,12 @@ pub(super) fn caller_session(name: &str, device: &str, token_id: Option<i64>) ->
 }
 
 /// What a scope lets an API session do beyond its own endpoints: `reports:read` reads an
-/// interview's record and signs its final report. Everything else goes through the dedicated
+/// interview's record and signs its final report; `outcomes:write` records outcomes (and reads the
+/// job's candidates by ID number to match them). Everything else goes through the dedicated
 /// `api_*` operations and is granted nothing here.
 pub(crate) fn scope_grants(scope: &str, action: Action) -> bool {
-    matches!((scope, action), ("reports:read", Action::ViewInterviews | Action::ExportReports))
+    matches!(
+        (scope, action),
+        ("reports:read", Action::ViewInterviews | Action::ExportReports) | ("outcomes:write", Action::RecordOutcomes)
+    )
 }
