@@ -20,7 +20,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::serve::ListenerExt;
 use axum::{Json, Router};
-use interview::{Localized, UserFacing};
+use interview::{Lang, Localized, UserFacing};
 use report::ReportError;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -129,6 +129,40 @@ fn integer<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
         Some(f) if f.fract() == 0.0 && f >= i64::MIN as f64 && f < i64::MAX as f64 => Ok(f as i64),
         _ => Err(serde::de::Error::custom(format!("{n} is not a whole number in range"))),
     }
+}
+
+/// One later outcome of a hired candidate, as the HRMS records it (the same words and forms as
+/// the outcome file import).
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OutcomeIn {
+    /// The person's 18-character resident ID number (matched by its keyed hash).
+    pub id_number: String,
+    /// `probation` / 试用期, `rating` / 绩效, `left` / 离职.
+    pub kind: String,
+    /// The day, e.g. `2026-03-01`.
+    pub date: String,
+    /// passed/failed (通过/未通过); a rating on the scale; voluntary/involuntary (主动/被动).
+    pub result: String,
+    /// The rating scale when not the call's: `grades4` (优秀/称职/基本称职/不称职) or `points5`.
+    pub scale: Option<String>,
+}
+
+/// Outcomes for candidates of one job: recorded all together, or none.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OutcomesIn {
+    #[serde(deserialize_with = "integer")]
+    pub job_id: i64,
+    /// The rating scale of records that do not name one (default `grades4`).
+    pub scale: Option<String>,
+    #[schema(max_items = 10000)]
+    pub outcomes: Vec<OutcomeIn>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Recorded {
+    pub recorded: usize,
 }
 
 /// An error: a stable code and a sentence in both languages.
@@ -376,7 +410,9 @@ impl From<VaultError> for Failure {
         let status = match &error {
             VaultError::ApiTokenRefused => StatusCode::UNAUTHORIZED,
             VaultError::NoSuchObject { .. } => StatusCode::NOT_FOUND,
-            VaultError::Rule(_) | VaultError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+            VaultError::Rule(_) | VaultError::IdempotencyKeyReused | VaultError::OutcomeRefused { .. } => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             VaultError::DuplicateCandidate => StatusCode::CONFLICT,
             // Not the caller's fault and not a bug: the hub's disk is full (the sentence says so).
             _ if error.is_disk_full() => StatusCode::INSUFFICIENT_STORAGE,
@@ -673,6 +709,72 @@ async fn issue_invitation(
     ))
 }
 
+/// Record later outcomes of hired candidates (probation, ratings, leaving). Every record is
+/// checked first — the candidate of this job by ID number, a decided interview, the date after
+/// the decision and not after today, no duplicate or contradiction with what is recorded — and
+/// either all are recorded in one transaction or none (422 naming each problem by its index). A
+/// retry of a call that was recorded is refused as a duplicate, so nothing is recorded twice.
+#[utoipa::path(post, path = "/api/v1/outcomes", request_body = OutcomesIn, security(("token" = ["outcomes:write"])),
+    responses((status = 201, body = Recorded), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody),
+        (status = 507, body = ErrorBody, description = "The disk is full; nothing was changed.")))]
+async fn record_outcomes(
+    State(state): Shared,
+    ConnectInfo(peer): Peer,
+    headers: HeaderMap,
+    body: Result<Json<OutcomesIn>, JsonRejection>,
+) -> Result<(StatusCode, Json<Recorded>), Failure> {
+    let Json(body) = body.map_err(bad_body)?;
+    let offset = i32::from((state.settings.now)().offset().whole_minutes());
+    let recorded = state
+        .call(&headers, peer, move |v, t, d| -> Result<usize, Failure> {
+            let session = v.api_session(t, "outcomes:write", d)?;
+            let scale = match body.scale.as_deref() {
+                None => interview::outcomes::RatingScale::Grades4,
+                Some(named) => interview::outcomes::RatingScale::parse(named).ok_or_else(|| {
+                    let m = interview::outcomes::OutcomeProblem::UnknownScale.message();
+                    failure(StatusCode::UNPROCESSABLE_ENTITY, "outcome.unknown_scale", m)
+                })?,
+            };
+            // The same checks as a file, over the call's records laid out as one.
+            let table = crate::import::Table {
+                headers: ["id", "type", "date", "result", "scale"].map(String::from).to_vec(),
+                rows: body
+                    .outcomes
+                    .into_iter()
+                    .map(|o| vec![o.id_number, o.kind, o.date, o.result, o.scale.unwrap_or_default()])
+                    .collect(),
+            };
+            let lookup = v.outcome_lookup(&session, body.job_id, offset)?;
+            let mapping = crate::outcomes::OutcomeMapping::guess(&table.headers);
+            let checked = crate::outcomes::check(&table, &mapping, scale, &lookup).map_err(|e| {
+                failure(StatusCode::UNPROCESSABLE_ENTITY, e.code(), e.user_message())
+            })?;
+            if !checked.errors.is_empty() {
+                let each = |lang: Lang| {
+                    checked
+                        .errors
+                        .iter()
+                        .take(20)
+                        .map(|e| format!("#{}: {}", e.line - 2, e.problem.message().get(lang)))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                };
+                return Err(failure(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "outcome.refused",
+                    Localized::new(
+                        format!("没有记录任何结果，{} 条有问题：{}", checked.errors.len(), each(Lang::ZhCn)),
+                        format!("Nothing was recorded; {} records have problems: {}", checked.errors.len(), each(Lang::En)),
+                    ),
+                ));
+            }
+            Ok(v.record_outcomes(&session, body.job_id, &checked.outcomes(), offset)?)
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(Recorded { recorded })))
+}
+
 /// An interview's state.
 #[utoipa::path(get, path = "/api/v1/interviews/{id}", params(("id" = i64, Path, description = "interview id")),
     security(("token" = ["interviews:read"])),
@@ -810,8 +912,8 @@ impl utoipa::Modify for BearerScheme {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Interview Kiosk local API", description = "The opt-in API the agency's own systems call on this machine. Every call needs a token with the operation's scope, and is audited.", license(name = "Apache-2.0")),
-    paths(list_candidates, add_candidate, issue_invitation, interview_status, interview_report, results),
-    components(schemas(ErrorBody, CandidateIn, Created, CandidateOut, CandidatePageOut, InvitationIn, InvitationOut, InterviewOut, DimensionLevel, ResultOut)),
+    paths(list_candidates, add_candidate, issue_invitation, record_outcomes, interview_status, interview_report, results),
+    components(schemas(ErrorBody, CandidateIn, Created, CandidateOut, CandidatePageOut, InvitationIn, InvitationOut, OutcomeIn, OutcomesIn, Recorded, InterviewOut, DimensionLevel, ResultOut)),
     modifiers(&BearerScheme)
 )]
 struct ApiDoc;
@@ -837,6 +939,7 @@ pub fn router(vault: Vault, settings: ApiSettings) -> Result<(Router, std::threa
         .route("/api/v1/openapi.json", get(openapi_document))
         .route("/api/v1/candidates", get(list_candidates).post(add_candidate))
         .route("/api/v1/invitations", post(issue_invitation))
+        .route("/api/v1/outcomes", post(record_outcomes))
         .route("/api/v1/interviews/{id}", get(interview_status))
         .route("/api/v1/interviews/{id}/report", get(interview_report))
         .route("/api/v1/results", get(results))

@@ -43,6 +43,8 @@ pub enum ImportError {
     NoNameColumn,
     #[error("column {0} does not exist")]
     NoSuchColumn(usize),
+    #[error("no column for the {en}")]
+    NoColumn { zh: &'static str, en: &'static str },
 }
 
 impl interview::UserFacing for ImportError {
@@ -57,6 +59,7 @@ impl interview::UserFacing for ImportError {
             ImportError::Xlsx(_) => "import.xlsx",
             ImportError::NoNameColumn => "import.no_name_column",
             ImportError::NoSuchColumn(_) => "import.no_such_column",
+            ImportError::NoColumn { .. } => "import.no_column",
         }
     }
 
@@ -95,6 +98,10 @@ impl interview::UserFacing for ImportError {
             ImportError::NoSuchColumn(c) => {
                 L::new(format!("第 {} 列不存在。", c + 1), format!("Column {} does not exist.", c + 1))
             }
+            ImportError::NoColumn { zh, en } => L::new(
+                format!("找不到“{zh}”列，没有导入任何内容。请在列对应中指定。"),
+                format!("No {en} column was found; nothing was imported. Say in the column mapping which column holds it."),
+            ),
         }
     }
 }
@@ -219,6 +226,9 @@ fn cell_text(cell: Data) -> String {
         Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s,
         // ID numbers typed as numbers lose nothing up to 15 digits; longer ones must be text.
         Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", f as i64),
+        // A date cell is its serial day number (what `CivilDate::parse` reads), never a
+        // display format this reader would have to guess.
+        Data::DateTime(d) => format!("{}", d.as_f64()),
         other => other.to_string(),
     }
 }

@@ -3,6 +3,8 @@
 //!
 //! - [`import`]: candidates from CSV (UTF-8 or GB18030, comma or tab) and XLSX, with column
 //!   mapping, a validation of every row, and an error list to download;
+//! - [`outcomes`]: what happened to hired people later (probation, ratings, leaving), from the
+//!   same kinds of file, matched by ID number and checked row by row;
 //! - [`export`]: results as CSV, XLSX or JSON, safe against formula injection;
 //! - [`api`]: the opt-in local HTTP API (off unless an administrator serves it), with [`tls`]
 //!   when it is served beyond this machine.
@@ -15,5 +17,6 @@ pub mod export;
 #[cfg(feature = "api")]
 pub mod guard;
 pub mod import;
+pub mod outcomes;
 #[cfg(feature = "api")]
 pub mod tls;

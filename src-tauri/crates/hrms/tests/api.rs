@@ -3,6 +3,8 @@
 //! scopes, refusals and their audit entries, malformed and oversized bodies, the rate limit, and
 //! the served OpenAPI document. (keyring-core's mock store holds the vault key.)
 
+mod support;
+
 use std::net::SocketAddr;
 
 use hrms::api::{ApiSettings, serve};
@@ -50,6 +52,16 @@ async fn start(requests_per_second: u32) -> Served {
 }
 
 async fn start_with(requests_per_second: u32, adjust: impl FnOnce(&mut ApiSettings)) -> Served {
+    start_prepared(requests_per_second, adjust, |_, _, _, _| {}).await
+}
+
+/// [`start_with`], with `prepare` run on the vault (with the administrator's and the clerk's
+/// sessions and the job) before it is served.
+async fn start_prepared(
+    requests_per_second: u32,
+    adjust: impl FnOnce(&mut ApiSettings),
+    prepare: impl FnOnce(&mut Vault, &vault::Session, &vault::Session, i64),
+) -> Served {
     // One mock credential store for every test of this file: a store set per test replaced
     // another test's while it still had to reopen its vault (tests run in parallel).
     static STORE: std::sync::Once = std::sync::Once::new();
@@ -72,6 +84,7 @@ async fn start_with(requests_per_second: u32, adjust: impl FnOnce(&mut ApiSettin
             },
         )
         .unwrap();
+    prepare(&mut vault, &admin, &clerk, job);
     let all: Vec<String> = vault::API_SCOPES.iter().map(|s| s.to_string()).collect();
     let (_, token) = vault.create_api_token(&admin, "HRMS", &all, 30).unwrap();
     let (_, narrow) = vault.create_api_token(&admin, "Reader", &["results:read".to_owned()], 30).unwrap();
@@ -288,4 +301,38 @@ async fn half_sent_requests_time_out_and_one_address_cannot_take_every_connectio
     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     assert_eq!(request(s.addr, "GET", "/api/v1/results", Some(&s.token), None).await.0, 200);
     s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn outcomes_are_recorded_all_or_none_and_a_retry_is_not_recorded_twice() {
+    const HIRED: &str = "110105199001010010";
+    let s = start_prepared(1000, |_| {}, |vault, admin, clerk, job| {
+        let (kiosk, question) = support::kiosk_and_question(vault, admin, clerk, job, PASSWORD);
+        support::hire(vault, clerk, &kiosk, job, question, "录用", HIRED);
+    })
+    .await;
+    let ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
+    let today = interview::outcomes::CivilDate::of_ms(ms, 0);
+    let good = format!(r#"{{"id_number":"{HIRED}","kind":"probation","date":"{today}","result":"passed"}}"#);
+    let bad = format!(r#"{{"id_number":"110105199001010053","kind":"rating","date":"{today}","result":"优秀"}}"#);
+    let both = format!(r#"{{"job_id":{},"outcomes":[{good},{bad}]}}"#, s.job);
+    let (status, body) = request(s.addr, "POST", "/api/v1/outcomes", Some(&s.token), Some(&both)).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("outcome.refused") && body.contains("#1"), "the second record (index 1) is named: {body}");
+    let one = format!(r#"{{"job_id":{},"outcomes":[{good}]}}"#, s.job);
+    let (status, body) = request(s.addr, "POST", "/api/v1/outcomes", Some(&s.narrow), Some(&one)).await;
+    assert_eq!(status, 401, "a token without outcomes:write: {body}");
+    let (status, body) = request(s.addr, "POST", "/api/v1/outcomes", Some(&s.token), Some(&one)).await;
+    assert_eq!((status, body.as_str()), (201, r#"{"recorded":1}"#));
+    let (status, body) = request(s.addr, "POST", "/api/v1/outcomes", Some(&s.token), Some(&one)).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("重复"), "a retry is refused as a duplicate: {body}");
+    let scale = format!(r#"{{"job_id":{},"scale":"ABCD","outcomes":[{good}]}}"#, s.job);
+    let (status, body) = request(s.addr, "POST", "/api/v1/outcomes", Some(&s.token), Some(&scale)).await;
+    assert_eq!(status, 422, "{body}");
+    let (mut vault, _dir) = s.stop().await;
+    let admin = vault.login("admin", PASSWORD, "desk").unwrap();
+    let log = vault.audit_log(&admin, None, 1000).unwrap();
+    assert_eq!(log.iter().filter(|r| r.action == "outcome.record").count(), 1, "recorded once");
+    assert!(log.iter().any(|r| r.action == "outcome.record" && r.actor == "api:HRMS"));
 }
