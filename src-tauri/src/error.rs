@@ -72,6 +72,8 @@ pub enum ShellError {
     BadDate(String),
     #[error("import refused: {problems} problems")]
     ImportRefused { problems: usize },
+    #[error("{problems} outcome rows have problems")]
+    OutcomesRefused { problems: usize },
     #[error("labelled set {path}: {detail}")]
     SetInvalid { path: PathBuf, detail: String },
     #[error("no password given")]
@@ -143,6 +145,7 @@ impl UserFacing for ShellError {
             ShellError::SetInvalid { .. } => "scoring.set_invalid",
             ShellError::Import(inner) => inner.code(),
             ShellError::ImportRefused { .. } => "import.refused",
+            ShellError::OutcomesRefused { .. } => "outcome.refused",
             ShellError::BadDate(_) => "app.bad_date",
             ShellError::NoPassword => "app.no_password",
             ShellError::NotADemoVault(_) => "app.not_a_demo_vault",
@@ -215,6 +218,10 @@ impl UserFacing for ShellError {
             ShellError::BadDate(text) => Localized::new(
                 format!("“{text}”不是有效日期，请按 YYYY-MM-DD 填写，例如 2026-11-22。"),
                 format!("“{text}” is not a date; write it as YYYY-MM-DD, for example 2026-11-22."),
+            ),
+            ShellError::OutcomesRefused { problems } => Localized::new(
+                format!("文件中有 {problems} 处问题，未记录任何结果。请修正文件后重试，或选择只导入没有问题的行。"),
+                format!("The file has {problems} problems, so no outcome was recorded. Correct the file and try again, or choose to import only the rows without problems."),
             ),
             ShellError::ImportRefused { problems } => Localized::new(
                 format!(

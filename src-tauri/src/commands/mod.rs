@@ -14,6 +14,7 @@ mod office;
 mod review;
 mod setup;
 mod staff;
+mod validity;
 
 include!("names.rs");
 
@@ -63,6 +64,10 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             clerk::clerk_status,
             import::clerk_import_preview,
             import::clerk_import,
+            validity::outcomes_preview,
+            validity::outcomes_import,
+            validity::validity_review,
+            validity::validity_apply,
             review::review_open,
             review::review_of_candidate,
             review::review_playlist,

@@ -423,3 +423,85 @@ pub struct ImportPreviewDto {
     /// The first problems, each with its line in the file.
     pub problems: Vec<ImportProblemDto>,
 }
+
+/// A weight in basis points (1/100 of a percent), as a suggestion gives it and an apply names it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct WeightDto {
+    pub dimension: String,
+    pub basis_points: u32,
+}
+
+/// One line of a validity table, with what it means in words.
+#[derive(Clone, Debug, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ValidityRowDto {
+    /// `None`: the total.
+    pub dimension: Option<String>,
+    pub ai: interview::validity::Correlation,
+    pub raters: interview::validity::Correlation,
+    pub ai_reading: Text,
+    pub raters_reading: Text,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ValidityTableDto {
+    pub criterion: interview::outcomes::Criterion,
+    pub n: u32,
+    pub enough: bool,
+    pub rows: Vec<ValidityRowDto>,
+}
+
+/// One version of a job's weights.
+#[derive(Clone, Debug, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct JobVersionDto {
+    pub version: u32,
+    pub weights: Vec<WeightDto>,
+    pub created_at_ms: f64,
+    pub created_by: Option<String>,
+    pub criterion: Option<interview::outcomes::Criterion>,
+    pub fairness_passed: Option<bool>,
+    pub reason: Option<String>,
+    pub interviews: u32,
+}
+
+/// The validity screen of a job: how its levels relate to later outcomes, the suggestion for
+/// one criterion with its replay over past candidates, and the job's weight versions.
+#[derive(Clone, Debug, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ValidityDto {
+    pub job_id: u32,
+    pub job_title: String,
+    pub version: u32,
+    pub weights: Vec<WeightDto>,
+    /// Candidates with a scored or decided interview, and of them those with outcomes.
+    pub people: u32,
+    pub with_outcomes: u32,
+    pub min_n: u32,
+    pub tables: Vec<ValidityTableDto>,
+    pub criterion: interview::outcomes::Criterion,
+    pub suggestion: Option<interview::validity::Suggestion>,
+    /// Why there is no suggestion.
+    pub no_suggestion: Option<Text>,
+    pub replay: Option<interview::validity::Replay>,
+    /// The fairness check in a sentence.
+    pub verdict: Option<Text>,
+    pub versions: Vec<JobVersionDto>,
+    /// The signed-in person may apply a suggestion that passes / one that fails the check, and
+    /// import outcomes.
+    pub can_apply: bool,
+    pub can_apply_over_fairness: bool,
+    pub can_import: bool,
+}
+
+/// What importing an outcome file would do.
+#[derive(Clone, Debug, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct OutcomePreviewDto {
+    pub headers: Vec<String>,
+    pub good: u32,
+    pub problem_rows: u32,
+    pub problems: Vec<ImportProblemDto>,
+}

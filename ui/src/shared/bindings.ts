@@ -113,6 +113,17 @@ export const commands = {
 	 *  refused unless `skipProblemRows` (then only the good rows are imported).
 	 */
 	clerkImport: (jobId: number, bytes: number[], mapping: ImportMappingDto_Deserialize, skipProblemRows: boolean) => typedError<number, IpcError>(__TAURI_INVOKE("clerk_import", { jobId, bytes, mapping, skipProblemRows })),
+	/**  What importing this outcome file would do; nothing is written. */
+	outcomesPreview: (jobId: number, bytes: number[], scale: RatingScale) => typedError<OutcomePreviewDto_Serialize, IpcError>(__TAURI_INVOKE("outcomes_preview", { jobId, bytes, scale })),
+	/**
+	 *  Records the file's outcomes in one transaction. With problems in the file it is refused
+	 *  unless `skipProblemRows` (then only the good rows are recorded).
+	 */
+	outcomesImport: (jobId: number, bytes: number[], scale: RatingScale, skipProblemRows: boolean) => typedError<number, IpcError>(__TAURI_INVOKE("outcomes_import", { jobId, bytes, scale, skipProblemRows })),
+	/**  The validity screen of a job for `criterion`. */
+	validityReview: (jobId: number, criterion: Criterion) => typedError<ValidityDto_Serialize, IpcError>(__TAURI_INVOKE("validity_review", { jobId, criterion })),
+	/**  Applies the suggestion the screen showed (`weights`) as the job's next version; returns it. */
+	validityApply: (jobId: number, criterion: Criterion, weights: WeightDto[], reason: string | null) => typedError<number, IpcError>(__TAURI_INVOKE("validity_apply", { jobId, criterion, weights, reason })),
 	/**  One interview for the review screen (clerks) or read-only browsing (auditors). */
 	reviewOpen: (interviewId: number) => typedError<ReviewDto_Serialize, IpcError>(__TAURI_INVOKE("review_open", { interviewId })),
 	/**  The latest interview of a candidate (from the candidate list). */
@@ -382,6 +393,13 @@ export type AuditQueryDto = {
 /**  推荐 / 待定 / 不推荐. */
 export type Band = "recommend" | "hold" | "not_recommended";
 
+/**  How many past candidates' bands a suggestion would change, from one band to another. */
+export type BandChange = {
+	from: Band,
+	to: Band,
+	count: number,
+};
+
 export type CandidatePageDto = CandidatePageDto_Serialize | CandidatePageDto_Deserialize;
 
 export type CandidatePageDto_Deserialize = {
@@ -470,6 +488,37 @@ export type ComponentStatus_Serialize = {
 	/**  `None` when verified; otherwise what is wrong, for a person. */
 	problem: Text | null,
 };
+
+/**  A correlation over `n` pairs. */
+export type Correlation = Correlation_Serialize | Correlation_Deserialize;
+
+/**  A correlation over `n` pairs. */
+export type Correlation_Deserialize = {
+	n: number,
+	rho?: number | null,
+	low?: number | null,
+	high?: number | null,
+};
+
+/**  A correlation over `n` pairs. */
+export type Correlation_Serialize = {
+	n: number,
+	rho: number | null,
+	low: number | null,
+	high: number | null,
+};
+
+/**  What a person's later record is measured by, for the validity statistics and the weights. */
+export type Criterion = 
+/**  The latest probation result: passed 1, failed 0. */
+"probation" | 
+/**  The latest performance rating, 0 (the scale's lowest) … 1 (its highest). */
+"performance" | 
+/**
+ *  Still there a year after the decision 1, left within that year 0; unknown until a year has
+ *  passed or the person left.
+ */
+"retention";
 
 export type DecisionDto = DecisionDto_Serialize | DecisionDto_Deserialize;
 
@@ -645,6 +694,37 @@ export type GenericPhrasingDto = {
 	example: string,
 };
 
+/**  One group's selection under today's weights and under the suggestion. */
+export type GroupShift = GroupShift_Serialize | GroupShift_Deserialize;
+
+/**  One group's selection under today's weights and under the suggestion. */
+export type GroupShift_Deserialize = {
+	group: string,
+	candidates: number,
+	selectedBefore: number,
+	selectedAfter: number,
+	rateBefore: number | null,
+	rateAfter: number | null,
+	impactBefore?: number | null,
+	impactAfter?: number | null,
+	/**  This group is why the suggestion fails the fairness check. */
+	fails: boolean,
+};
+
+/**  One group's selection under today's weights and under the suggestion. */
+export type GroupShift_Serialize = {
+	group: string,
+	candidates: number,
+	selectedBefore: number,
+	selectedAfter: number,
+	rateBefore: number | null,
+	rateAfter: number | null,
+	impactBefore: number | null,
+	impactAfter: number | null,
+	/**  This group is why the suggestion fails the fairness check. */
+	fails: boolean,
+};
+
 /**  A kiosk station's link to its hub, for the staff line of the kiosk window. */
 export type HubLinkDto = HubLinkDto_Serialize | HubLinkDto_Deserialize;
 
@@ -813,6 +893,33 @@ export type JobExportDto = {
 	signed: number,
 	/**  Candidates' draft reports (not decided yet). */
 	drafts: number,
+};
+
+/**  One version of a job's weights. */
+export type JobVersionDto = JobVersionDto_Serialize | JobVersionDto_Deserialize;
+
+/**  One version of a job's weights. */
+export type JobVersionDto_Deserialize = {
+	version: number,
+	weights: WeightDto[],
+	createdAtMs: number | null,
+	createdBy?: string | null,
+	criterion?: Criterion | null,
+	fairnessPassed?: boolean | null,
+	reason?: string | null,
+	interviews: number,
+};
+
+/**  One version of a job's weights. */
+export type JobVersionDto_Serialize = {
+	version: number,
+	weights: WeightDto[],
+	createdAtMs: number | null,
+	createdBy: string | null,
+	criterion: Criterion | null,
+	fairnessPassed: boolean | null,
+	reason: string | null,
+	interviews: number,
 };
 
 /**  A key point of a rubric: what a good answer says, and other ways of saying it. */
@@ -1024,6 +1131,25 @@ export type OfficeDto_Serialize = {
 	stations: StationDto_Serialize[],
 };
 
+/**  What importing an outcome file would do. */
+export type OutcomePreviewDto = OutcomePreviewDto_Serialize | OutcomePreviewDto_Deserialize;
+
+/**  What importing an outcome file would do. */
+export type OutcomePreviewDto_Deserialize = {
+	headers: string[],
+	good: number,
+	problemRows: number,
+	problems: ImportProblemDto_Deserialize[],
+};
+
+/**  What importing an outcome file would do. */
+export type OutcomePreviewDto_Serialize = {
+	headers: string[],
+	good: number,
+	problemRows: number,
+	problems: ImportProblemDto_Serialize[],
+};
+
 export type QuestionDto = QuestionDto_Serialize | QuestionDto_Deserialize;
 
 export type QuestionDto_Deserialize = {
@@ -1107,6 +1233,16 @@ export type RatingInput_Serialize = {
 };
 
 /**
+ *  A performance-rating scale. The agency's HRMS names one of these; a rating on any other
+ *  scale is refused at import rather than guessed at.
+ */
+export type RatingScale = 
+/**  The civil service's annual appraisal grades: 优秀 / 称职 / 基本称职 / 不称职. */
+"grades4" | 
+/**  Points 1 (lowest) to 5 (highest). */
+"points5";
+
+/**
  *  The recognition models of a vault: the int8 (quantised) Whisper by default — measured to be
  *  about 1.6 times as fast with the same accuracy on the labelled sets (README, "Scoring speed and
  *  accuracy") — or the float models the int8 ones are made from, an administrator's choice.
@@ -1123,6 +1259,35 @@ export type RecoveryKeyDto = {
 	groups: string[],
 	/**  Which groups (1-based) to type back. */
 	confirm: number[],
+};
+
+/**  What a weighting would have done to the job's past candidates. */
+export type Replay = Replay_Serialize | Replay_Deserialize;
+
+/**  What a weighting would have done to the job's past candidates. */
+export type Replay_Deserialize = {
+	/**  Past candidates with a level on every weighted dimension (those a total exists for). */
+	candidates: number,
+	bandChanges: BandChange[],
+	groups: GroupShift_Deserialize[],
+	/**
+	 *  No group's impact ratio pushed below 0.80, lowered while below it, or lowered by more
+	 *  than the margin.
+	 */
+	passes: boolean,
+};
+
+/**  What a weighting would have done to the job's past candidates. */
+export type Replay_Serialize = {
+	/**  Past candidates with a level on every weighted dimension (those a total exists for). */
+	candidates: number,
+	bandChanges: BandChange[],
+	groups: GroupShift_Serialize[],
+	/**
+	 *  No group's impact ratio pushed below 0.80, lowered while below it, or lowered by more
+	 *  than the margin.
+	 */
+	passes: boolean,
 };
 
 export type ReviewAnswerDto = {
@@ -1353,6 +1518,14 @@ export type StatusBoardDto_Serialize = {
 	active: ActiveInterviewDto_Serialize[],
 };
 
+/**  A suggested weighting for a job's next version. */
+export type Suggestion = {
+	criterion: Criterion,
+	n: number,
+	maxStepBp: number,
+	dimensions: WeightBasis[],
+};
+
 /**  A sentence for a person in both interface languages; the UI shows the one in use. */
 export type Text = {
 	"zh-CN": string,
@@ -1420,6 +1593,113 @@ export type UserDto = {
 	locked: boolean,
 };
 
+/**
+ *  The validity screen of a job: how its levels relate to later outcomes, the suggestion for
+ *  one criterion with its replay over past candidates, and the job's weight versions.
+ */
+export type ValidityDto = ValidityDto_Serialize | ValidityDto_Deserialize;
+
+/**
+ *  The validity screen of a job: how its levels relate to later outcomes, the suggestion for
+ *  one criterion with its replay over past candidates, and the job's weight versions.
+ */
+export type ValidityDto_Deserialize = {
+	jobId: number,
+	jobTitle: string,
+	version: number,
+	weights: WeightDto[],
+	/**  Candidates with a scored or decided interview, and of them those with outcomes. */
+	people: number,
+	withOutcomes: number,
+	minN: number,
+	tables: ValidityTableDto_Deserialize[],
+	criterion: Criterion,
+	suggestion?: Suggestion | null,
+	/**  Why there is no suggestion. */
+	noSuggestion?: Text | null,
+	replay?: Replay_Deserialize | null,
+	/**  The fairness check in a sentence. */
+	verdict?: Text | null,
+	versions: JobVersionDto_Deserialize[],
+	/**
+	 *  The signed-in person may apply a suggestion that passes / one that fails the check, and
+	 *  import outcomes.
+	 */
+	canApply: boolean,
+	canApplyOverFairness: boolean,
+	canImport: boolean,
+};
+
+/**
+ *  The validity screen of a job: how its levels relate to later outcomes, the suggestion for
+ *  one criterion with its replay over past candidates, and the job's weight versions.
+ */
+export type ValidityDto_Serialize = {
+	jobId: number,
+	jobTitle: string,
+	version: number,
+	weights: WeightDto[],
+	/**  Candidates with a scored or decided interview, and of them those with outcomes. */
+	people: number,
+	withOutcomes: number,
+	minN: number,
+	tables: ValidityTableDto_Serialize[],
+	criterion: Criterion,
+	suggestion: Suggestion | null,
+	/**  Why there is no suggestion. */
+	noSuggestion: Text | null,
+	replay: Replay_Serialize | null,
+	/**  The fairness check in a sentence. */
+	verdict: Text | null,
+	versions: JobVersionDto_Serialize[],
+	/**
+	 *  The signed-in person may apply a suggestion that passes / one that fails the check, and
+	 *  import outcomes.
+	 */
+	canApply: boolean,
+	canApplyOverFairness: boolean,
+	canImport: boolean,
+};
+
+/**  One line of a validity table, with what it means in words. */
+export type ValidityRowDto = ValidityRowDto_Serialize | ValidityRowDto_Deserialize;
+
+/**  One line of a validity table, with what it means in words. */
+export type ValidityRowDto_Deserialize = {
+	/**  `None`: the total. */
+	dimension?: string | null,
+	ai: Correlation_Deserialize,
+	raters: Correlation_Deserialize,
+	aiReading: Text,
+	ratersReading: Text,
+};
+
+/**  One line of a validity table, with what it means in words. */
+export type ValidityRowDto_Serialize = {
+	/**  `None`: the total. */
+	dimension: string | null,
+	ai: Correlation_Serialize,
+	raters: Correlation_Serialize,
+	aiReading: Text,
+	ratersReading: Text,
+};
+
+export type ValidityTableDto = ValidityTableDto_Serialize | ValidityTableDto_Deserialize;
+
+export type ValidityTableDto_Deserialize = {
+	criterion: Criterion,
+	n: number,
+	enough: boolean,
+	rows: ValidityRowDto_Deserialize[],
+};
+
+export type ValidityTableDto_Serialize = {
+	criterion: Criterion,
+	n: number,
+	enough: boolean,
+	rows: ValidityRowDto_Serialize[],
+};
+
 /**  What verifying a report PDF found (see `report::Verification`). */
 export type VerifyReportDto = VerifyReportDto_Serialize | VerifyReportDto_Deserialize;
 
@@ -1463,6 +1743,26 @@ export type VerifyReportDto_Serialize = {
 	signedByUs: boolean,
 	/**  Why it is not valid, one sentence each. */
 	problems: Text[],
+};
+
+/**  Why one dimension's weight moves. */
+export type WeightBasis = {
+	dimension: string,
+	/**
+	 *  The lower end of the AI level's 95 % interval with the criterion (what the target
+	 *  counts, floored at 0).
+	 */
+	evidence: number | null,
+	currentBp: number,
+	/**  Where the evidence alone would put the weight. */
+	targetBp: number,
+	suggestedBp: number,
+};
+
+/**  A weight in basis points (1/100 of a percent), as a suggestion gives it and an apply names it. */
+export type WeightDto = {
+	dimension: string,
+	basisPoints: number,
 };
 
 /* Tauri Specta runtime */
