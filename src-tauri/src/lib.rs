@@ -16,6 +16,7 @@ mod app;
 mod cli;
 pub mod commands;
 mod demo;
+mod demo_history;
 mod devices_cli;
 mod error;
 mod eval_cli;
