@@ -12,10 +12,18 @@ import { OfficeNetwork } from "./office";
 import { useCall } from "./use-call";
 import { RetentionForm, SigningStep } from "./wizard";
 import { Form } from "../shared/form";
+import { useRest } from "../shared/router";
+import { ValidityScreen } from "../shared/validity";
+
+/// The administrator's two sections: the installation (#/admin) and validity and weights
+/// (#/admin/validity), where an administrator may apply a suggestion over a failed fairness check.
+const TABS = ["manage", "validity"] as const;
 
 export function AdminArea() {
   const { t } = useT();
   const { staff, setStaff } = useStaff();
+  const rest = useRest();
+  const validity = staff !== null && AREA_ROLES.admin.includes(staff.role) && rest[0] === "validity";
   return (
     <AreaFrame testId="area-admin" title={t("admin.title")} intro={t("admin.intro")}>
       {staff === null ? (
@@ -25,13 +33,32 @@ export function AdminArea() {
       ) : (
         <>
           <SignedIn />
-          <Accounts />
-          <Devices />
-          <OfficeNetwork />
-          <Settings />
+          <nav class="tabs" aria-label={t("admin.tabs")}>
+            {TABS.map((name) => (
+              <a
+                key={name}
+                href={name === "manage" ? "#/admin" : `#/admin/${name}`}
+                aria-current={(name === "validity") === validity ? "page" : undefined}
+                data-testid={`tab-${name}`}
+              >
+                {t(name === "manage" ? "admin.tab.manage" : "admin.tab.validity")}
+              </a>
+            ))}
+          </nav>
+          {validity ? (
+            // The vault does not list jobs to administrators: the screen asks for the job's number.
+            <ValidityScreen jobs={null} />
+          ) : (
+            <>
+              <Accounts />
+              <Devices />
+              <OfficeNetwork />
+              <Settings />
+            </>
+          )}
         </>
       )}
-      <Components />
+      {!validity && <Components />}
     </AreaFrame>
   );
 }

@@ -17,8 +17,9 @@ import { useT } from "../shared/i18n";
 import { Alert, Done } from "../shared/notice";
 import { FileInput, Form } from "../shared/form";
 import { ExportedFile } from "../shared/exported";
+import { ValidityScreen } from "../shared/validity";
 
-const TABS = ["interviews", "exports", "verify", "audit"] as const;
+const TABS = ["interviews", "exports", "verify", "audit", "validity"] as const;
 type Tab = (typeof TABS)[number];
 const ADMIN_TABS: readonly Tab[] = ["audit", "verify"];
 
@@ -89,6 +90,8 @@ function AuditorWorkspace(props: { admin: boolean }) {
         </section>
       ) : tab === "exports" ? (
         <Exports jobs={jobs} />
+      ) : tab === "validity" ? (
+        <ValidityScreen jobs={jobs} />
       ) : tab === "verify" ? (
         <VerifyReportCard dropped={dropped} />
       ) : (

@@ -1,5 +1,6 @@
 // The clerk's workspace: jobs and the question bank, candidates and invitations, the status
-// board, and the review screen (#/clerk/<tab>, #/clerk/review/c<candidate> or /i<interview>).
+// board, validity and weights (with the outcome import), and the review screen (#/clerk/<tab>,
+// #/clerk/review/c<candidate> or /i<interview>).
 import { useEffect, useState } from "preact/hooks";
 import { AreaFrame } from "../shared/area";
 import { commands } from "../shared/api";
@@ -18,8 +19,9 @@ import { Alert, Done } from "../shared/notice";
 import { JobSelect } from "../shared/job-select";
 import { Form } from "../shared/form";
 import { ExportedFile } from "../shared/exported";
+import { ValidityScreen } from "../shared/validity";
 
-const TABS = ["board", "jobs", "candidates"] as const;
+const TABS = ["board", "jobs", "candidates", "validity"] as const;
 type Tab = (typeof TABS)[number];
 
 export function ClerkArea() {
@@ -63,6 +65,8 @@ function Workspace() {
           />
         ) : tab === "jobs" ? (
           <JobsPanel jobs={jobs} onJobs={setJobs} />
+        ) : tab === "validity" ? (
+          <ValidityScreen jobs={jobs} />
         ) : tab === "candidates" ? (
           <Candidates key={rest[1] ?? ""} jobs={jobs} state={STATES.find((st) => st === rest[1]) ?? null} />
         ) : (

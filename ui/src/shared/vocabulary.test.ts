@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BANDS, LANG_OPTIONS, ROLES, STATES, member, stateKey } from "./vocabulary";
+import { BANDS, CRITERIA, LANG_OPTIONS, ROLES, SCALES, STATES, member, stateKey } from "./vocabulary";
 
 describe("vocabulary", () => {
   it("lists every member of each union once, in screen order", () => {
@@ -7,10 +7,14 @@ describe("vocabulary", () => {
     expect(STATES).toHaveLength(7);
     expect(ROLES).toEqual(["clerk", "auditor", "kiosk", "admin"]);
     expect(LANG_OPTIONS).toEqual(["zh-CN", "en"]);
+    expect(CRITERIA).toEqual(["probation", "performance", "retention"]);
+    expect(SCALES).toEqual(["grades4", "points5"]);
   });
   it("reads a select's value back, and refuses what is not a member", () => {
     expect(member(ROLES, "auditor")).toBe("auditor");
     expect(() => member(ROLES, "superuser")).toThrow(/superuser/);
+    expect(member(SCALES, "points5")).toBe("points5");
+    expect(() => member(CRITERIA, "salary")).toThrow(/salary/);
   });
   it("labels a candidate with no interview", () => {
     expect(stateKey(null)).toBe("state.none");

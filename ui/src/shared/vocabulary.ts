@@ -1,7 +1,7 @@
 // The product's vocabulary as the screens show it. The unions come from the generated bindings
 // (one Rust enum each); every table here is a Record over its union, so a state, band or role
 // added in Rust fails `npm run check` until it has a label, instead of showing a blank.
-import type { Band, InterviewState, Lang, RecognitionModels, Role } from "./bindings";
+import type { Band, Criterion, InterviewState, Lang, RatingScale, RecognitionModels, Role } from "./bindings";
 import type { Key } from "./i18n";
 
 export const BAND_LABEL: Record<Band, Key> = {
@@ -32,6 +32,19 @@ export const MODELS_LABEL: Record<RecognitionModels, Key> = {
   float: "models.float",
 };
 
+/// What a person's later record is measured by (the validity screen's criteria).
+export const CRITERION_LABEL: Record<Criterion, Key> = {
+  probation: "criterion.probation",
+  performance: "criterion.performance",
+  retention: "criterion.retention",
+};
+
+/// The performance-rating scales an outcome file may use.
+export const SCALE_LABEL: Record<RatingScale, Key> = {
+  grades4: "scale.grades4",
+  points5: "scale.points5",
+};
+
 /// A language's own name, as language pickers show it whatever the interface language.
 export const LANG_NAME: Record<Lang, string> = { "zh-CN": "简体中文", en: "English" };
 
@@ -43,6 +56,8 @@ export const STATES: InterviewState[] = keys(STATE_LABEL);
 export const ROLES: Role[] = keys(ROLE_LABEL);
 export const LANG_OPTIONS: Lang[] = keys(LANG_NAME);
 export const MODELS_OPTIONS: RecognitionModels[] = keys(MODELS_LABEL);
+export const CRITERIA: Criterion[] = keys(CRITERION_LABEL);
+export const SCALES: RatingScale[] = keys(SCALE_LABEL);
 
 /// The label of a candidate's state; `null` is a candidate not invited yet.
 export function stateKey(state: InterviewState | null): Key {
