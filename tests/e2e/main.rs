@@ -8,6 +8,7 @@ mod kiosk_guard;
 mod office;
 mod reports;
 mod sockets;
+mod validity;
 mod workspace;
 
 use std::path::Path;
