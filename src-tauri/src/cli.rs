@@ -68,7 +68,7 @@ enum Command {
     ScoreFile(score_cli::ScoreFileArgs),
     /// Score a labelled set and compare the AI's levels with people's (calibration).
     Eval(eval_cli::EvalArgs),
-    /// Import from the HRMS: candidates from CSV or XLSX.
+    /// Import from the HRMS: candidates, and hired people's later outcomes, from CSV or XLSX.
     #[command(subcommand)]
     Import(import_cli::ImportCommand),
     /// Export to the HRMS: results as CSV, XLSX or JSON.
@@ -102,7 +102,7 @@ enum Command {
     /// Accounts: create.
     #[command(subcommand)]
     User(staff_cli::UserCommand),
-    /// Jobs: create one with its questions from a TOML file.
+    /// Jobs: create one with its questions from a TOML file; its validity and weight suggestion.
     #[command(subcommand)]
     Job(staff_cli::JobCommand),
     /// Candidates: add one.

@@ -24,6 +24,9 @@ pub enum Mode {
 pub enum ImportCommand {
     /// Candidates for a job from a CSV or XLSX file.
     Candidates(CandidatesArgs),
+    /// Later outcomes of a job's hired candidates (probation, ratings, leaving) from a CSV or
+    /// XLSX file: columns 身份证号 / 类型 / 日期 / 结果 / optional 等级制.
+    Outcomes(crate::validity_cli::OutcomesArgs),
 }
 
 #[derive(Debug, Args)]
@@ -53,7 +56,10 @@ pub struct CandidatesArgs {
 }
 
 pub fn run(command: ImportCommand, data_dir: &Path, lang: Lang) -> Result<(), ShellError> {
-    let ImportCommand::Candidates(args) = command;
+    let args = match command {
+        ImportCommand::Candidates(args) => args,
+        ImportCommand::Outcomes(args) => return crate::validity_cli::run_import(args, data_dir, lang),
+    };
     let bytes = std::fs::read(&args.file).map_err(|source| FlowError::Read { path: args.file.clone(), source })?;
     let table = import::read_table(&bytes)?;
     let mut mapping = Mapping::guess(&table.headers);

@@ -32,6 +32,7 @@ mod score_cli;
 mod selftest;
 mod staff_cli;
 mod state;
+mod validity_cli;
 mod vault_cli;
 mod window_watch;
 

@@ -46,6 +46,11 @@ pub enum JobCommand {
         user: String,
         file: PathBuf,
     },
+    /// How the job's levels relate to hired people's later outcomes, and the weight suggestion
+    /// with what it would have done to each group's selection rate.
+    Validity(crate::validity_cli::ValidityArgs),
+    /// Apply the weight suggestion `validity` printed as the job's next weights version.
+    ApplyWeights(crate::validity_cli::ApplyArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -146,7 +151,11 @@ pub fn run_user(command: UserCommand, data_dir: &Path, lang: Lang) -> Result<(),
 }
 
 pub fn run_job(command: JobCommand, data_dir: &Path, lang: Lang) -> Result<(), ShellError> {
-    let JobCommand::Create { user, file } = command;
+    let (user, file) = match command {
+        JobCommand::Create { user, file } => (user, file),
+        JobCommand::Validity(args) => return crate::validity_cli::run_validity(args, data_dir, lang),
+        JobCommand::ApplyWeights(args) => return crate::validity_cli::run_apply(args, data_dir, lang),
+    };
     let text = std::fs::read_to_string(&file).map_err(|source| FlowError::Read { path: file.clone(), source })?;
     let job: JobFile = toml::from_str(&text)
         .map_err(|e| ShellError::BadFile { path: file.clone(), detail: e.message().to_owned() })?;

@@ -502,6 +502,60 @@ fn import_candidates_from_an_hrms_export() -> Result<()> {
     )?;
     assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
     assert!(std::fs::read(&xlsx)?.starts_with(b"PK\x03\x04"));
+
+    // Later outcomes come back from the same HRMS (the demo's past round has sixty; 张三 was
+    // decided today): a file with a bad row is refused whole, a dry run changes nothing, the
+    // good rows go in one transaction; then the job's validity and its suggestion, applied
+    // only as printed.
+    let json = cli.run_as(&["job", "validity", "--job", "1", "--json", "--user", "clerk"], "", DEMO_PASSWORD)?;
+    let json = String::from_utf8(json.stdout)?;
+    let review: serde_json::Value = serde_json::from_str(&json).context(json.clone())?;
+    assert_eq!((review["people"].as_u64(), review["with_outcomes"].as_u64()), (Some(61), Some(60)), "{review}");
+    let date = std::fs::read_to_string(cli.data.join("hrms-outcomes.csv"))?
+        .lines()
+        .nth(1)
+        .and_then(|l| l.split(',').nth(3))
+        .context("the demo's outcome file")?
+        .to_owned();
+    let outcomes = format!("身份证号,类型,日期,结果\n11010519491231002X,试用期,{date},通过\n11010519491231002X,离职,{date},跳槽\n");
+    let (gbk, _, _) = encoding_rs::GB18030.encode(&outcomes);
+    let file = root.path().join("outcomes.csv");
+    std::fs::write(&file, &gbk)?;
+    let file_arg = file.display().to_string();
+    let import = ["import", "outcomes", &file_arg, "--job", "1", "--user", "clerk"];
+    let refused = cli.run_as(&import, "", DEMO_PASSWORD)?;
+    assert!(!refused.status.success());
+    let stdout = String::from_utf8_lossy(&refused.stdout);
+    assert!(stdout.contains("1 rows can be recorded, 1 rows have problems") && stdout.contains("line 3"), "{stdout}");
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("no outcome was recorded"), "{}", String::from_utf8_lossy(&refused.stderr));
+    let done = cli.run_as(&[&import[..], &["--mode", "good-rows"]].concat(), "", DEMO_PASSWORD)?;
+    assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
+    assert!(String::from_utf8_lossy(&done.stdout).contains("1 outcomes recorded (one transaction)"));
+    let again = cli.run_as(&[&import[..], &["--dry-run"]].concat(), "", DEMO_PASSWORD)?;
+    assert!(String::from_utf8_lossy(&again.stdout).contains("duplicates a record already there"));
+
+    let shown = cli.run_as(&["job", "validity", "--job", "1", "--user", "auditor"], "", DEMO_PASSWORD)?;
+    let shown = String::from_utf8(shown.stdout)?;
+    assert!(shown.contains("performance rating (n = 60)") && shown.contains("应急处理"), "{shown}");
+    let expect = shown
+        .lines()
+        .find_map(|l| l.split_once("--expect ").map(|(_, e)| e.trim().to_owned()))
+        .context(shown.clone())?;
+    let apply = |user: &str, expect: &str| {
+        cli.run_as(
+            &["job", "apply-weights", "--job", "1", "--criterion", "performance", "--expect", expect, "--user", user],
+            "",
+            DEMO_PASSWORD,
+        )
+    };
+    let stale = apply("clerk", "3400,3100,3500")?;
+    assert!(!stale.status.success());
+    assert!(String::from_utf8_lossy(&stale.stderr).contains("Look at the suggestion again"));
+    let auditor = apply("auditor", &expect)?;
+    assert!(!auditor.status.success(), "an auditor applied weights");
+    let applied = apply("clerk", &expect)?;
+    assert!(applied.status.success(), "{}", String::from_utf8_lossy(&applied.stderr));
+    assert!(String::from_utf8_lossy(&applied.stdout).contains("applied as weights version 2"));
     Ok(())
 }
 

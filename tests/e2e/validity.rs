@@ -4,7 +4,7 @@
 //! sentences under each table — and is offered no way to apply anything; a clerk previews an
 //! outcome file with one good row and four bad ones, each problem named with its line, is
 //! refused "all rows" with nothing recorded, then records only the good row; the administrator
-//! (who types the job's number: the vault lists jobs to no administrator) applies the suggestion,
+//! (who sees the list of jobs, not their candidates) applies the suggestion,
 //! then the next one the outcomes support — which fails the fairness check, so the page asks for
 //! a written reason first — and finds both versions in the history.
 
@@ -67,18 +67,6 @@ async fn scroll_to(app: &App, css: &str) -> Result<()> {
     Ok(())
 }
 
-/// The number of the demo's job, from the demo's output ("job 1: 沟通能力 40% · …").
-fn demo_job(output: &str) -> Result<String> {
-    output
-        .split("job ")
-        .skip(1)
-        .find_map(|rest| {
-            rest.split_once(':').map(|(n, _)| n).filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
-        })
-        .map(str::to_owned)
-        .with_context(|| format!("no job number in the demo's output:\n{output}"))
-}
-
 /// The administrator applies the suggestion on the screen as weights version `version` — with a
 /// reason when it fails the fairness check (the form asks for it in the page first) — and finds
 /// it in the history, in use; returns whether it passed the check.
@@ -131,8 +119,7 @@ async fn apply_suggestion(app: &App, version: u32) -> Result<bool> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn validity_read_outcomes_imported_and_a_suggestion_applied() -> Result<()> {
     let (root, cli) = tempdirs()?;
-    let demo = cli.ok(&["demo"])?;
-    let job = demo_job(&demo)?;
+    cli.ok(&["demo"])?;
     let app = App::launch_with_keyring(&cli.data, &cli.keyring, KEYRING_PASSWORD).await?;
 
     // The auditor, in Chinese: the tables and their sentences, and nothing to apply.
@@ -231,8 +218,6 @@ async fn validity_read_outcomes_imported_and_a_suggestion_applied() -> Result<()
     app.click("[data-testid=nav-admin]").await?;
     sign_in(&app, "admin").await?;
     app.click("[data-testid=tab-validity]").await?;
-    app.type_into("[data-testid=validity-job-number]", &job).await?;
-    app.click("[data-testid=validity-job-show]").await?;
     app.find("[data-testid=validity-version-1]").await?;
     app.click("[data-testid=validity-criterion-performance]").await?;
     app.wait_text("[data-testid=validity-suggestion] h3", |t| t.contains("Performance rating")).await?;

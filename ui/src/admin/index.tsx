@@ -1,7 +1,8 @@
 import { useEffect, useState } from "preact/hooks";
 import { commands } from "../shared/api";
+import { runCommand } from "../shared/call";
 import { AreaFrame } from "../shared/area";
-import type { DeviceTestDto, DevicesDto, Lang, RecognitionModels, Role, SettingsDto, UserDto } from "../shared/bindings";
+import type { DeviceTestDto, DevicesDto, JobDto, Lang, RecognitionModels, Role, SettingsDto, UserDto } from "../shared/bindings";
 import { formatText, useT } from "../shared/i18n";
 import { Done } from "../shared/notice";
 import { AREA_ROLES, OtherRole, SignIn, SignedIn } from "../shared/signin";
@@ -46,8 +47,7 @@ export function AdminArea() {
             ))}
           </nav>
           {validity ? (
-            // The vault does not list jobs to administrators: the screen asks for the job's number.
-            <ValidityScreen jobs={null} />
+            <AdminValidity />
           ) : (
             <>
               <Accounts />
@@ -61,6 +61,16 @@ export function AdminArea() {
       {!validity && <Components />}
     </AreaFrame>
   );
+}
+
+/// The validity screen over every job (administrators see the list of jobs, not their candidates).
+function AdminValidity() {
+  const { lang } = useT();
+  const [jobs, setJobs] = useState<JobDto[] | null>(null);
+  useEffect(() => {
+    void runCommand(() => commands.clerkJobs(), lang).then((r) => setJobs(r.ok ? r.data : []));
+  }, []);
+  return jobs === null ? null : <ValidityScreen jobs={jobs} />;
 }
 
 function Accounts() {

@@ -78,9 +78,8 @@ function rhoText(c: Correlation, t: (key: Key) => string): string {
   return formatText(t("validity.rho"), { rho: decimal(c.rho), low: decimal(c.low), high: decimal(c.high) });
 }
 
-/// `jobs`: the jobs to choose from; `null` for an administrator, whose account may not list
-/// jobs (the vault keeps candidates and jobs from administrators): the job's number is typed.
-export function ValidityScreen(props: { jobs: JobDto[] | null }) {
+/// `jobs`: the jobs to choose from.
+export function ValidityScreen(props: { jobs: JobDto[] }) {
   const { t, lang } = useT();
   const [jobId, setJobId] = useState<number | null>(props.jobs?.[0]?.id ?? null);
   const [criterion, setCriterion] = useState<Criterion>(CRITERIA[0] ?? "probation");
@@ -91,7 +90,7 @@ export function ValidityScreen(props: { jobs: JobDto[] | null }) {
   // Only the answer to the latest request is shown.
   const latest = useRef(0);
   useEffect(() => {
-    if (jobId === null && props.jobs !== null && props.jobs[0] !== undefined) setJobId(props.jobs[0].id);
+    if (jobId === null && props.jobs[0] !== undefined) setJobId(props.jobs[0].id);
   }, [props.jobs]);
   useEffect(() => {
     if (jobId === null) return;
@@ -114,9 +113,7 @@ export function ValidityScreen(props: { jobs: JobDto[] | null }) {
       <section class="card" aria-labelledby="validity-title" data-testid="validity">
         <h3 id="validity-title">{t("validity.title")}</h3>
         <p class="hint">{t("validity.lead")}</p>
-        {props.jobs === null ? (
-          <JobNumber onChoose={setJobId} />
-        ) : props.jobs.length === 0 ? (
+        {props.jobs.length === 0 ? (
           <p>{t("validity.noJobs")}</p>
         ) : (
           <div class="form form--row">
@@ -145,32 +142,6 @@ export function ValidityScreen(props: { jobs: JobDto[] | null }) {
       {review !== null && <Versions review={review} />}
       {review !== null && review.canImport && <OutcomeImport jobId={review.jobId} onImported={() => setReload(reload + 1)} />}
     </>
-  );
-}
-
-/// An administrator names the job by its number.
-function JobNumber(props: { onChoose: (job: number) => void }) {
-  const { t } = useT();
-  const [value, setValue] = useState("");
-  return (
-    <Form
-      class="form form--row"
-      onSubmit={(e) => {
-        e.preventDefault();
-        props.onChoose(Number(value));
-      }}
-    >
-      <label>
-        {t("validity.jobNumber")}
-        <input type="number" min="1" step="1" value={value} onInput={(e) => setValue(e.currentTarget.value)} required aria-describedby="validity-job-number-hint" data-testid="validity-job-number" />
-      </label>
-      <button type="submit" class="button" data-testid="validity-job-show">
-        {t("validity.jobNumber.show")}
-      </button>
-      <p class="hint" id="validity-job-number-hint">
-        {t("validity.jobNumber.hint")}
-      </p>
-    </Form>
   );
 }
 

@@ -164,11 +164,40 @@ pub fn export_job(
     now: OffsetDateTime,
 ) -> Result<Exported> {
     let (job, candidates) = vault.job_candidates(session, job_id).map_err(ReportError::Vault)?;
+    let validity = job_validity(vault, session, job_id, now)?;
     let org = vault.organisation().map_err(ReportError::Vault)?;
     let lang = lang.unwrap_or(org.report_lang);
     let signer = signer(vault, session, now)?;
-    let rendered = summary::render_job(&job, &candidates, &org, lang, &signer.report_id, now, &signer.note)?;
+    let rendered =
+        summary::render_job(&job, &candidates, validity.as_ref(), &org, lang, &signer.report_id, now, &signer.note)?;
     sign_and_register(vault, session, rendered, signer, "job", format!("job:{job_id}"), (lang, vec![job.title]))
+}
+
+/// The job's validity for its report, when the session may see it: the tables for every
+/// criterion, and the suggestion for the first of performance, probation and retention that at
+/// least [`interview::validity::MIN_N`] people have (performance when none has).
+fn job_validity(
+    vault: &mut Vault,
+    session: &Session,
+    job_id: i64,
+    now: OffsetDateTime,
+) -> Result<Option<vault::WeightsReview>> {
+    use interview::Action;
+    use interview::outcomes::Criterion;
+    if !session.role.may(Action::ViewValidity) {
+        return Ok(None);
+    }
+    let offset = i32::from(now.offset().whole_minutes());
+    let first = vault.weights_review(session, job_id, Criterion::Performance, offset).map_err(ReportError::Vault)?;
+    let enough = [Criterion::Performance, Criterion::Probation, Criterion::Retention]
+        .into_iter()
+        .find(|c| first.validity.iter().any(|v| v.criterion == *c && v.enough));
+    match enough {
+        Some(c) if c != Criterion::Performance => {
+            Ok(Some(vault.weights_review(session, job_id, c, offset).map_err(ReportError::Vault)?))
+        }
+        _ => Ok(Some(first)),
+    }
 }
 
 /// The audit log between two instants as a signed PDF, and the same rows as CSV. The chain is

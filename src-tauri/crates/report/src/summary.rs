@@ -4,15 +4,17 @@
 use interview::stats;
 use interview::{Band, Lang};
 use time::OffsetDateTime;
-use vault::{AuditRow, JobCandidateRecord, JobInfo, Organisation};
+use vault::{AuditRow, JobCandidateRecord, JobInfo, Organisation, WeightsReview};
 
 use crate::candidate::{Rendered, SigningNote, header, signature_block};
 use crate::layout::{Column, Style, Writer};
 use crate::text::{self, T, band_name, date_time, state_name};
 
+#[allow(clippy::too_many_arguments)]
 pub fn render_job(
     job: &JobInfo,
     candidates: &[JobCandidateRecord],
+    validity: Option<&WeightsReview>,
     org: &Organisation,
     lang: Lang,
     report_id: &str,
@@ -143,10 +145,128 @@ pub fn render_job(
         w.table(&cols, &head.map(|h| t(h).to_owned()), &rows);
         w.paragraph(t(text::SELECTION_NOTE), Style::SMALL, 0.0);
     }
+    if let Some(review) = validity {
+        validity_section(&mut w, review, lang);
+    }
     w.space(6.0);
     w.paragraph(t(text::AI_STATEMENT_JOB), Style::BODY.with_color((0.2, 0.25, 0.35)), 0.0);
     let block = signature_block(&mut w, signing, report_id, lang);
     Ok(Rendered { pdf: w.finish(report_id, now, None)?, signature_block: Some(block) })
+}
+
+/// How each dimension's levels relate to later outcomes, and the weight suggestion with its
+/// fairness replay (the same numbers as the validity screen).
+fn validity_section(w: &mut Writer, review: &WeightsReview, lang: Lang) {
+    use interview::validity::{Correlation, ai_word, raters_word, verdict};
+    let t = |x: T| x.get(lang);
+    w.heading(t(text::VALIDITY), Style::H2);
+    w.fields(&[(t(text::WITH_OUTCOMES).into(), format!("{} / {}", review.with_outcomes, review.people))]);
+    w.paragraph(t(text::VALIDITY_RANGE), Style::SMALL, 0.0);
+    let tables: Vec<_> = review.validity.iter().filter(|v| v.n > 0).collect();
+    if tables.is_empty() {
+        w.paragraph(t(text::VALIDITY_NONE), Style::BODY, 0.0);
+        return;
+    }
+    let interval = |c: &Correlation| match (c.rho, c.low, c.high) {
+        (Some(r), Some(l), Some(h)) => format!("{r:.2} ({l:.2} – {h:.2})"),
+        _ => t(text::TOO_FEW).to_owned(),
+    };
+    let cols = [
+        Column { width: 2.0, right: false },
+        Column { width: 2.0, right: true },
+        Column { width: 0.7, right: true },
+        Column { width: 2.0, right: true },
+        Column { width: 0.7, right: true },
+    ];
+    for table in tables {
+        w.heading(&format!("{} (n = {})", table.criterion.name().get(lang), table.n), Style::H3);
+        let rows: Vec<Vec<String>> = table
+            .rows
+            .iter()
+            .map(|r| {
+                vec![
+                    r.dimension.clone().unwrap_or_else(|| t(text::TOTAL_ROW).to_owned()),
+                    interval(&r.ai),
+                    r.ai.n.to_string(),
+                    interval(&r.raters),
+                    r.raters.n.to_string(),
+                ]
+            })
+            .collect();
+        let head = [t(text::DIMENSION), t(text::AI_RHO), "n", t(text::RATERS_RHO), "n"].map(str::to_owned);
+        w.table(&cols, &head, &rows);
+        for r in &table.rows {
+            let what = r.dimension.clone().unwrap_or_else(|| t(text::TOTAL_ROW).to_owned());
+            w.paragraph(&format!("· {}", r.ai.reading(&ai_word(), &what).get(lang)), Style::SMALL, 6.0);
+            if r.raters.n > 0 {
+                w.paragraph(&format!("· {}", r.raters.reading(&raters_word(), &what).get(lang)), Style::SMALL, 6.0);
+            }
+        }
+    }
+    w.heading(&format!("{} — {}", t(text::SUGGESTION), review.criterion.name().get(lang)), Style::H3);
+    let suggestion = match &review.suggestion {
+        Ok(s) => s,
+        Err(why) => {
+            w.paragraph(why.message().get(lang), Style::BODY, 0.0);
+            return;
+        }
+    };
+    let pct = |bp: u32| format!("{:.1}%", f64::from(bp) / 100.0);
+    let rows: Vec<Vec<String>> = suggestion
+        .dimensions
+        .iter()
+        .map(|d| vec![d.dimension.clone(), pct(d.current_bp), pct(d.suggested_bp), format!("{:.2}", d.evidence)])
+        .collect();
+    let cols = [
+        Column { width: 2.4, right: false },
+        Column { width: 1.2, right: true },
+        Column { width: 1.2, right: true },
+        Column { width: 1.2, right: true },
+    ];
+    let head = [t(text::DIMENSION), t(text::TODAY), t(text::SUGGESTED), t(text::EVIDENCE)].map(str::to_owned);
+    w.table(&cols, &head, &rows);
+    w.paragraph(t(text::SUGGESTION_METHOD), Style::SMALL, 0.0);
+    if let Some(replay) = &review.replay {
+        let changes: Vec<String> = replay
+            .band_changes
+            .iter()
+            .map(|c| format!("{} → {}: {}", band_name(c.from).get(lang), band_name(c.to).get(lang), c.count))
+            .collect();
+        w.fields(&[(
+            t(text::BAND_CHANGES).into(),
+            if changes.is_empty() { "0".into() } else { changes.join("; ") },
+        )]);
+        if !replay.groups.is_empty() {
+            w.paragraph(t(text::REPLAY), Style::SMALL, 0.0);
+            let ratio = |v: Option<f64>| v.map(|v| format!("{v:.2}")).unwrap_or_else(|| "—".into());
+            let rows: Vec<Vec<String>> = replay
+                .groups
+                .iter()
+                .map(|g| {
+                    vec![
+                        g.group.clone(),
+                        g.candidates.to_string(),
+                        format!("{:.0}% → {:.0}%", g.rate_before * 100.0, g.rate_after * 100.0),
+                        format!(
+                            "{} → {}{}",
+                            ratio(g.impact_before),
+                            ratio(g.impact_after),
+                            if g.fails { format!(" ({})", t(text::FAILS)) } else { String::new() }
+                        ),
+                    ]
+                })
+                .collect();
+            let cols = [
+                Column { width: 1.6, right: false },
+                Column { width: 1.0, right: true },
+                Column { width: 1.8, right: true },
+                Column { width: 2.2, right: true },
+            ];
+            let head = [t(text::GROUP), t(text::CANDIDATES), t(text::SELECTION_RATE), t(text::IMPACT_RATIO)].map(str::to_owned);
+            w.table(&cols, &head, &rows);
+        }
+        w.paragraph(&verdict(replay, lang), Style::BODY, 0.0);
+    }
 }
 
 type DimensionCounts<'a> = (&'a interview::Weight, [usize; 5], usize, Option<f64>);

@@ -114,6 +114,31 @@ pub const DECIDED: T = T("已决定", "Decided");
 pub const SELECTION_RATE: T = T("推荐率", "Selection rate");
 pub const IMPACT_RATIO: T = T("不利影响比", "Impact ratio");
 pub const ATTENTION: T = T("需关注", "attention");
+// Predictive validity and weight suggestions (job report).
+pub const VALIDITY: T = T("预测效度：面试评分与录用后表现", "Predictive validity: interview levels and later outcomes");
+pub const VALIDITY_RANGE: T = T(
+    "只有被录用的人才有录用后结果，以下关系只在他们之中计算；与全部应聘者相比，分数范围受限，相关通常被低估（范围限制）。95% 区间为自助法（1000 次重抽样，固定种子）。少于 30 人时数字仅供参考，不能据此调整权重。",
+    "Only hired people have later outcomes, so these relations are computed among them alone; with the range of levels restricted compared with all applicants, they usually understate the relation (restriction of range). 95% intervals by bootstrap (1,000 resamples, fixed seed). Below 30 people the numbers are for information only and cannot support a change of weights.",
+);
+pub const VALIDITY_NONE: T = T("尚未记录录用后结果。", "No later outcomes have been recorded yet.");
+pub const WITH_OUTCOMES: T = T("有录用后结果的人数", "People with later outcomes");
+pub const AI_RHO: T = T("AI ρ（95% 区间）", "AI ρ (95% interval)");
+pub const RATERS_RHO: T = T("评分员 ρ（95% 区间）", "Raters ρ (95% interval)");
+pub const TOTAL_ROW: T = T("总分", "Total");
+pub const SUGGESTION: T = T("权重建议", "Suggested weights");
+pub const SUGGESTION_METHOD: T = T(
+    "方法：各维度以其 AI 等级与该结果的相关 95% 区间下限（低于 0 按 0 计）为证据，目标权重与证据成正比；每个维度一次最多移动 10 个百分点，总和保持 100%。建议不会自动应用。",
+    "Method: each dimension's evidence is the lower end of the 95% interval of its AI level's relation to the outcome (0 when below zero); the target weights are proportional to the evidence; no weight moves more than 10 percentage points at once and they still sum to 100%. Nothing is applied automatically.",
+);
+pub const TODAY: T = T("现行", "Today");
+pub const SUGGESTED: T = T("建议", "Suggested");
+pub const EVIDENCE: T = T("证据", "Evidence");
+pub const REPLAY: T = T(
+    "若以往候选人按建议权重计分（推荐率与不利影响比，现行 → 建议）",
+    "Had past candidates been scored with the suggested weights (selection rate and impact ratio, today → suggested)",
+);
+pub const BAND_CHANGES: T = T("档次改变的候选人", "Candidates whose band would change");
+pub const FAILS: T = T("未通过", "fails");
 // The audit export.
 pub const PERIOD: T = T("期间", "Period");
 pub const ENTRIES: T = T("本期间条目数", "Entries in the period");

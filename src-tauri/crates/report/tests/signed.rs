@@ -330,7 +330,7 @@ fn the_job_report_ranks_candidates_and_measures_agreement_and_selection_rates() 
     std::fs::write(&path, &report.pdf).unwrap();
     let text = pdftotext(&path);
     for expected in
-        ["岗位面试汇总报告", "候选人排名", "未面试者", "Spearman", "Cohen", "不利影响比", "0.25 (需关注)", "1.00"]
+        ["岗位面试汇总报告", "候选人排名", "未面试者", "Spearman", "Cohen", "不利影响比", "0.25 (需关注)", "1.00", "尚未记录录用后结果"]
     {
         assert!(text.contains(expected), "{expected:?} missing from\n{text}");
     }
@@ -598,4 +598,53 @@ fn evidence_heard_poorly_is_marked_in_the_report() {
         assert!(marked >= 1 && marked < quoted, "{lang}: {marked} marks for {quoted} quotes:\n{text}");
         assert!(!text.contains('\u{fffd}'), "{lang}: a glyph the font lacks");
     }
+}
+
+#[test]
+fn the_job_report_shows_validity_and_the_weight_suggestion_with_its_fairness_replay() {
+    use interview::outcomes::{CivilDate, Outcome, OutcomeRecord, RatingScale};
+    let mut w = World::new();
+    // 40 hired; the later rating follows 沟通能力 (the first dimension), not the others.
+    let mut hired = Vec::new();
+    for i in 0..40 {
+        let first = 1.0 + (i % 5) as f64;
+        let other = 1.0 + (i / 5 % 5) as f64;
+        let group = if i % 2 == 0 { "甲" } else { "乙" };
+        let interview = w.interview(&format!("录用{i:02}"), Some(group), [first, other, other], None, Some(Band::Recommend));
+        hired.push((w.vault.interview_record(&w.clerk, interview).unwrap().candidate_id, i));
+    }
+    let today = CivilDate::of_ms(common::now_ms(), 0);
+    let outcomes: Vec<vault::NewOutcome> = hired
+        .iter()
+        .map(|&(candidate_id, i)| {
+            let step = (1 + (i % 5) as i32 + [0, 1, 0, -1][i / 3 % 4]).clamp(1, 5) as u8;
+            vault::NewOutcome { candidate_id, record: OutcomeRecord { date: today, outcome: Outcome::Rating { scale: RatingScale::Points5, step } } }
+        })
+        .collect();
+    w.vault.record_outcomes(&w.clerk, w.job, &outcomes, 0).unwrap();
+    // One NSS database (certutil made again over an existing one waits for a password forever).
+    let nss = w.nss_db();
+    for (lang, expected) in [
+        (Lang::ZhCn, ["预测效度：面试评分与录用后表现", "范围限制", "绩效考核 (n = 40)", "权重建议 — 绩效考核", "通过公平性检查", "40 / 40"]),
+        (
+            Lang::En,
+            ["Predictive validity", "restriction of range", "performance rating (n = 40)", "Suggested weights", "the fairness check", "40 / 40"],
+        ),
+    ] {
+        let report = export_job(&mut w.vault, &w.clerk, w.job, Some(lang), now()).unwrap();
+        let path = w.path(&format!("job-{}.pdf", lang.tag()));
+        std::fs::write(&path, &report.pdf).unwrap();
+        let text = pdftotext(&path);
+        for e in expected {
+            assert!(text.contains(e), "{e:?} missing from\n{text}");
+        }
+        let (valid, out) = pdfsig_valid(&path, &nss);
+        assert!(valid, "{out}");
+    }
+    // The section reads the same numbers as the screen: today's 40 % for 沟通能力 moves up.
+    let review = w.vault.weights_review(&w.clerk, w.job, interview::outcomes::Criterion::Performance, 0).unwrap();
+    let suggestion = review.suggestion.unwrap();
+    assert!(suggestion.dimensions[0].suggested_bp > 4000, "{suggestion:?}");
+    let text = pdftotext(&w.path("job-zh-CN.pdf"));
+    assert!(text.contains(&format!("{:.1}%", f64::from(suggestion.dimensions[0].suggested_bp) / 100.0)), "{text}");
 }
