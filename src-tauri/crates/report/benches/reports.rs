@@ -64,6 +64,24 @@ fn main() {
     let start = Instant::now();
     let job = export_job(&mut w.vault, &w.clerk, w.job, None, now()).unwrap();
     let job_ms = start.elapsed().as_secs_f64() * 1000.0;
+    // The same job once a fifth of its candidates have later outcomes: the report gains its
+    // validity section (tables with 1,000-resample intervals, the suggestion and its replay).
+    let today = interview::outcomes::CivilDate::of_ms(common::now_ms(), 0);
+    let outcomes: Vec<vault::NewOutcome> = interviews
+        .iter()
+        .step_by(5)
+        .enumerate()
+        .map(|(i, &interview)| {
+            let candidate_id = w.vault.interview_record(&w.clerk, interview).unwrap().candidate_id;
+            let step = 1 + (i * 5 % 41 / 10) as u8;
+            let outcome = interview::outcomes::Outcome::Rating { scale: interview::outcomes::RatingScale::Points5, step };
+            vault::NewOutcome { candidate_id, record: interview::outcomes::OutcomeRecord { date: today, outcome } }
+        })
+        .collect();
+    w.vault.record_outcomes(&w.clerk, w.job, &outcomes, 0).unwrap();
+    let start = Instant::now();
+    let job_validity = export_job(&mut w.vault, &w.clerk, w.job, None, now()).unwrap();
+    let job_validity_ms = start.elapsed().as_secs_f64() * 1000.0;
 
     // A batch: every candidate's signed report.
     let rss_before = peak_rss_mb();
@@ -82,6 +100,11 @@ fn main() {
     println!("| its size (largest of 50) | {:.0} KB | ≤ 400 KB |", size as f64 / 1024.0);
     println!("| verify one report against the vault | {verify_ms:.1} ms | |");
     println!("| job report, {candidates} candidates | {job_ms:.0} ms, {:.0} KB | |", job.pdf.len() as f64 / 1024.0);
+    println!(
+        "| the same with its validity section ({} with outcomes) | {job_validity_ms:.0} ms, {:.0} KB | within the line above |",
+        outcomes.len(),
+        job_validity.pdf.len() as f64 / 1024.0
+    );
     println!(
         "| batch of {candidates} signed candidate reports | {batch_s:.1} s ({:.1} ms each), {:.1} MB | |",
         batch_s * 1000.0 / candidates as f64,

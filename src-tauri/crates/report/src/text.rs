@@ -117,7 +117,7 @@ pub const ATTENTION: T = T("需关注", "attention");
 // Predictive validity and weight suggestions (job report).
 pub const VALIDITY: T = T("预测效度：面试评分与录用后表现", "Predictive validity: interview levels and later outcomes");
 pub const VALIDITY_RANGE: T = T(
-    "只有被录用的人才有录用后结果，以下关系只在他们之中计算；与全部应聘者相比，分数范围受限，相关通常被低估（范围限制）。95% 区间为自助法（1000 次重抽样，固定种子）。少于 30 人时数字仅供参考，不能据此调整权重。",
+    "只有被录用的人才有录用后结果，以下关系只在他们之中计算；与全部应聘者相比，分数范围受限，相关通常被低估（全距限制）。95% 区间为自助法（1000 次重抽样，固定种子）。少于 30 人时数字仅供参考，不能据此调整权重。",
     "Only hired people have later outcomes, so these relations are computed among them alone; with the range of levels restricted compared with all applicants, they usually understate the relation (restriction of range). 95% intervals by bootstrap (1,000 resamples, fixed seed). Below 30 people the numbers are for information only and cannot support a change of weights.",
 );
 pub const VALIDITY_NONE: T = T("尚未记录录用后结果。", "No later outcomes have been recorded yet.");

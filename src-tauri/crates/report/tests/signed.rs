@@ -625,7 +625,7 @@ fn the_job_report_shows_validity_and_the_weight_suggestion_with_its_fairness_rep
     // One NSS database (certutil made again over an existing one waits for a password forever).
     let nss = w.nss_db();
     for (lang, expected) in [
-        (Lang::ZhCn, ["预测效度：面试评分与录用后表现", "范围限制", "绩效考核 (n = 40)", "权重建议 — 绩效考核", "通过公平性检查", "40 / 40"]),
+        (Lang::ZhCn, ["预测效度：面试评分与录用后表现", "全距限制", "绩效考核 (n = 40)", "权重建议 — 绩效考核", "通过公平性检查", "40 / 40"]),
         (
             Lang::En,
             ["Predictive validity", "restriction of range", "performance rating (n = 40)", "Suggested weights", "the fairness check", "40 / 40"],

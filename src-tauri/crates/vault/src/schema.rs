@@ -488,7 +488,8 @@ ALTER TABLE decisions ADD COLUMN over_open_flags TEXT;
 /// are versioned: version 1 is the weights it was created with, each applied suggestion adds
 /// one (with the criterion, the suggestion and its fairness replay as JSON, and an
 /// administrator's reason when it failed the check), and an interview keeps the version it was
-/// invited under.
+/// invited under. Scores and ratings get an index by interview: a job's statistics read them per
+/// interview (without it, a job of 10,000 candidates took 8 s to read, with it well under one).
 const V14: &str = r#"
 CREATE TABLE outcomes (
     id               INTEGER PRIMARY KEY,
@@ -527,4 +528,6 @@ CREATE TABLE job_version_weights (
 INSERT INTO job_versions (job_id, version, created_at, created_by) SELECT id, 1, created_at, created_by FROM jobs;
 INSERT INTO job_version_weights (job_id, version, dimension_id, weight_bp) SELECT job_id, 1, id, weight_bp FROM dimensions;
 ALTER TABLE interviews ADD COLUMN job_version INTEGER NOT NULL DEFAULT 1;
+CREATE INDEX scores_interview ON scores (interview_id);
+CREATE INDEX ratings_interview ON ratings (interview_id);
 "#;
