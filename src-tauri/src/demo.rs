@@ -335,7 +335,8 @@ pub fn run(data_dir: &Path, args: &DemoArgs, lang: Lang) -> Result<(), ShellErro
     })?;
 
     stages.run(Localized::new("往年一轮与录用后结果", "last year's round and its later outcomes"), || {
-        let past_questions: Vec<(i64, &str)> = questions.iter().copied().zip(SAMPLES.iter().map(|(_, rubric)| *rubric)).collect();
+        let past_questions: Vec<(i64, &str)> =
+            questions.iter().copied().zip(SAMPLES.iter().map(|(_, rubric)| *rubric)).collect();
         crate::demo_history::past_round(&mut vault, &clerk, job_id, &past_questions, data_dir, DEMO_PASSWORD, lang)
     })?;
 

@@ -59,9 +59,15 @@ fn typed_answer(n: usize, rubric: &Rubric) -> String {
         seen.push(&point.dimension);
         let of = rubric.key_points.iter().filter(|p| p.dimension == point.dimension).count();
         let take = mentions(n, &point.dimension, of);
-        clauses.extend(rubric.key_points.iter().filter(|p| p.dimension == point.dimension).take(take).map(|p| p.text.clone()));
+        clauses.extend(
+            rubric.key_points.iter().filter(|p| p.dimension == point.dimension).take(take).map(|p| p.text.clone()),
+        );
     }
-    if clauses.is_empty() { "我没有遇到过这种情况，说不好。".into() } else { format!("我会{}。", clauses.join("，然后")) }
+    if clauses.is_empty() {
+        "我没有遇到过这种情况，说不好。".into()
+    } else {
+        format!("我会{}。", clauses.join("，然后"))
+    }
 }
 
 /// Records the past round, imports its outcomes and prints what they say; returns the stage's
@@ -85,7 +91,8 @@ pub(crate) fn past_round(
         .collect::<Result<_, ShellError>>()?;
     let kiosk = flow::station::sign_in(vault, "kiosk-1", password, "kiosk-1")?.session;
     let job = vault.job(clerk, job_id)?;
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
+    let now =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
     for n in 0..PAST {
         let id = past_id_number(n);
         let candidate = vault.add_candidate(
@@ -166,15 +173,23 @@ pub(crate) fn past_round(
         let grade = (1 + emergency + noise).clamp(0, 3) as usize;
         csv.push_str(&format!("往年考生{n:02},{},绩效,{today},{}\n", past_id_number(n), GRADES[grade]));
         let passed = !(emergency == 0 && noise < 0);
-        csv.push_str(&format!("往年考生{n:02},{},试用期,{today},{}\n", past_id_number(n), if passed { "通过" } else { "未通过" }));
+        csv.push_str(&format!(
+            "往年考生{n:02},{},试用期,{today},{}\n",
+            past_id_number(n),
+            if passed { "通过" } else { "未通过" }
+        ));
     }
     let path = data_dir.join(OUTCOMES_FILE);
     std::fs::write(&path, csv.as_bytes()).map_err(|source| FlowError::Write { path: path.clone(), source })?;
     let offset = i32::from(flow::reports::now().offset().whole_minutes());
     let table = hrms::import::read_table(csv.as_bytes())?;
     let lookup = vault.outcome_lookup(clerk, job_id, offset)?;
-    let checked =
-        hrms::outcomes::check(&table, &hrms::outcomes::OutcomeMapping::guess(&table.headers), RatingScale::Grades4, &lookup)?;
+    let checked = hrms::outcomes::check(
+        &table,
+        &hrms::outcomes::OutcomeMapping::guess(&table.headers),
+        RatingScale::Grades4,
+        &lookup,
+    )?;
     if !checked.errors.is_empty() {
         return Err(ShellError::OutcomesRefused { problems: checked.errors.len() });
     }
@@ -203,7 +218,11 @@ pub(crate) fn past_round(
             println!("    {}: {}", t(lang, "权重建议", "suggested weights"), moves.join(" · "));
             println!("    {}", validity::verdict(replay, lang));
             if replay.passes {
-                t(lang, "建议通过公平性检查，未自动应用", "the suggestion passes the fairness check; not applied automatically")
+                t(
+                    lang,
+                    "建议通过公平性检查，未自动应用",
+                    "the suggestion passes the fairness check; not applied automatically",
+                )
             } else {
                 t(lang, "建议未通过公平性检查，未应用", "the suggestion fails the fairness check; not applied")
             }
@@ -216,7 +235,11 @@ pub(crate) fn past_round(
     };
     Ok(format!(
         "{PAST} {}, {recorded} {} ({OUTCOMES_FILE}); {outcome}",
-        t(lang, "名往年考生（文字作答，真实评分规则）已录用", "past candidates (typed answers, the real rubric scoring) hired"),
+        t(
+            lang,
+            "名往年考生（文字作答，真实评分规则）已录用",
+            "past candidates (typed answers, the real rubric scoring) hired"
+        ),
         t(lang, "条录用后结果已导入", "later outcomes imported"),
     ))
 }

@@ -221,7 +221,9 @@ impl UserFacing for ShellError {
             ),
             ShellError::OutcomesRefused { problems } => Localized::new(
                 format!("文件中有 {problems} 处问题，未记录任何结果。请修正文件后重试，或选择只导入没有问题的行。"),
-                format!("The file has {problems} problems, so no outcome was recorded. Correct the file and try again, or choose to import only the rows without problems."),
+                format!(
+                    "The file has {problems} problems, so no outcome was recorded. Correct the file and try again, or choose to import only the rows without problems."
+                ),
             ),
             ShellError::ImportRefused { problems } => Localized::new(
                 format!(

@@ -199,7 +199,11 @@ pub fn run_validity(args: ValidityArgs, data_dir: &Path, lang: Lang) -> Result<(
             let expect: Vec<String> = s.dimensions.iter().map(|d| d.suggested_bp.to_string()).collect();
             println!(
                 "{}: interview-kiosk job apply-weights --job {} --criterion {} --expect {}",
-                t(lang, "应用（新版本，已有面试不变）", "to apply (a new version; interviews already held keep theirs)"),
+                t(
+                    lang,
+                    "应用（新版本，已有面试不变）",
+                    "to apply (a new version; interviews already held keep theirs)"
+                ),
                 review.job.id,
                 review.criterion.as_str(),
                 expect.join(",")

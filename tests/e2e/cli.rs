@@ -517,7 +517,9 @@ fn import_candidates_from_an_hrms_export() -> Result<()> {
         .and_then(|l| l.split(',').nth(3))
         .context("the demo's outcome file")?
         .to_owned();
-    let outcomes = format!("身份证号,类型,日期,结果\n11010519491231002X,试用期,{date},通过\n11010519491231002X,离职,{date},跳槽\n");
+    let outcomes = format!(
+        "身份证号,类型,日期,结果\n11010519491231002X,试用期,{date},通过\n11010519491231002X,离职,{date},跳槽\n"
+    );
     let (gbk, _, _) = encoding_rs::GB18030.encode(&outcomes);
     let file = root.path().join("outcomes.csv");
     std::fs::write(&file, &gbk)?;
@@ -527,7 +529,11 @@ fn import_candidates_from_an_hrms_export() -> Result<()> {
     assert!(!refused.status.success());
     let stdout = String::from_utf8_lossy(&refused.stdout);
     assert!(stdout.contains("1 rows can be recorded, 1 rows have problems") && stdout.contains("line 3"), "{stdout}");
-    assert!(String::from_utf8_lossy(&refused.stderr).contains("no outcome was recorded"), "{}", String::from_utf8_lossy(&refused.stderr));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("no outcome was recorded"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
     let done = cli.run_as(&[&import[..], &["--mode", "good-rows"]].concat(), "", DEMO_PASSWORD)?;
     assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
     assert!(String::from_utf8_lossy(&done.stdout).contains("1 outcomes recorded (one transaction)"));

@@ -159,7 +159,11 @@ pub async fn validity_apply(
     .await
 }
 
-pub(crate) fn validity_dto(review: vault::WeightsReview, versions: Vec<vault::JobVersion>, role: interview::Role) -> ValidityDto {
+pub(crate) fn validity_dto(
+    review: vault::WeightsReview,
+    versions: Vec<vault::JobVersion>,
+    role: interview::Role,
+) -> ValidityDto {
     let (ai, raters) = (ai_word(), raters_word());
     let total_word = interview::Localized::new("总分", "the total");
     ValidityDto {

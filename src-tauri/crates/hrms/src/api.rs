@@ -747,9 +747,8 @@ async fn record_outcomes(
             };
             let lookup = v.outcome_lookup(&session, body.job_id, offset)?;
             let mapping = crate::outcomes::OutcomeMapping::guess(&table.headers);
-            let checked = crate::outcomes::check(&table, &mapping, scale, &lookup).map_err(|e| {
-                failure(StatusCode::UNPROCESSABLE_ENTITY, e.code(), e.user_message())
-            })?;
+            let checked = crate::outcomes::check(&table, &mapping, scale, &lookup)
+                .map_err(|e| failure(StatusCode::UNPROCESSABLE_ENTITY, e.code(), e.user_message()))?;
             if !checked.errors.is_empty() {
                 let each = |lang: Lang| {
                     checked
@@ -765,7 +764,11 @@ async fn record_outcomes(
                     "outcome.refused",
                     Localized::new(
                         format!("没有记录任何结果，{} 条有问题：{}", checked.errors.len(), each(Lang::ZhCn)),
-                        format!("Nothing was recorded; {} records have problems: {}", checked.errors.len(), each(Lang::En)),
+                        format!(
+                            "Nothing was recorded; {} records have problems: {}",
+                            checked.errors.len(),
+                            each(Lang::En)
+                        ),
                     ),
                 ));
             }

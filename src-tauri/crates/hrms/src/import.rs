@@ -100,7 +100,9 @@ impl interview::UserFacing for ImportError {
             }
             ImportError::NoColumn { zh, en } => L::new(
                 format!("找不到“{zh}”列，没有导入任何内容。请在列对应中指定。"),
-                format!("No {en} column was found; nothing was imported. Say in the column mapping which column holds it."),
+                format!(
+                    "No {en} column was found; nothing was imported. Say in the column mapping which column holds it."
+                ),
             ),
         }
     }

@@ -34,7 +34,13 @@ const SCALE: &[&str] = &["等级制", "考核等级制", "评定标准", "scale"
 impl OutcomeMapping {
     pub fn guess(headers: &[String]) -> OutcomeMapping {
         let find = |names: &[&str]| headers.iter().position(|h| names.iter().any(|n| h.trim().eq_ignore_ascii_case(n)));
-        OutcomeMapping { id_number: find(ID), kind: find(KIND), date: find(DATE), result: find(RESULT), scale: find(SCALE) }
+        OutcomeMapping {
+            id_number: find(ID),
+            kind: find(KIND),
+            date: find(DATE),
+            result: find(RESULT),
+            scale: find(SCALE),
+        }
     }
 
     fn check(&self, columns: usize) -> Result<(), ImportError> {

@@ -306,10 +306,14 @@ async fn half_sent_requests_time_out_and_one_address_cannot_take_every_connectio
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn outcomes_are_recorded_all_or_none_and_a_retry_is_not_recorded_twice() {
     const HIRED: &str = "110105199001010010";
-    let s = start_prepared(1000, |_| {}, |vault, admin, clerk, job| {
-        let (kiosk, question) = support::kiosk_and_question(vault, admin, clerk, job, PASSWORD);
-        support::hire(vault, clerk, &kiosk, job, question, "录用", HIRED);
-    })
+    let s = start_prepared(
+        1000,
+        |_| {},
+        |vault, admin, clerk, job| {
+            let (kiosk, question) = support::kiosk_and_question(vault, admin, clerk, job, PASSWORD);
+            support::hire(vault, clerk, &kiosk, job, question, "录用", HIRED);
+        },
+    )
     .await;
     let ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
     let today = interview::outcomes::CivilDate::of_ms(ms, 0);

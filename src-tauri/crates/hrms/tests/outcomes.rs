@@ -84,7 +84,10 @@ fn every_bad_row_is_named_and_the_good_rows_are_recorded_in_one_transaction() {
     let (gbk, _, _) = encoding_rs::GB18030.encode(&csv);
     let table = read_table(&gbk).unwrap();
     let mapping = OutcomeMapping::guess(&table.headers);
-    assert_eq!(mapping, OutcomeMapping { id_number: Some(1), kind: Some(2), date: Some(3), result: Some(4), scale: Some(5) });
+    assert_eq!(
+        mapping,
+        OutcomeMapping { id_number: Some(1), kind: Some(2), date: Some(3), result: Some(4), scale: Some(5) }
+    );
     let lookup = w.vault.outcome_lookup(&w.clerk, w.job, 0).unwrap();
     let checked = check(&table, &mapping, RatingScale::Grades4, &lookup).unwrap();
     assert_eq!(checked.good.iter().map(|r| r.line).collect::<Vec<_>>(), [2, 3, 4, 5]);

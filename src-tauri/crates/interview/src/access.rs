@@ -215,7 +215,9 @@ mod tests {
                 ApplyWeights,
                 ViewStatus,
             ],
-            Role::Auditor => &[ViewCandidates, ViewInterviews, ExportReports, ViewAudit, VerifyAudit, ViewValidity, ViewStatus],
+            Role::Auditor => {
+                &[ViewCandidates, ViewInterviews, ExportReports, ViewAudit, VerifyAudit, ViewValidity, ViewStatus]
+            }
             Role::Kiosk => &[RedeemAccessCode, RecordConsent, RecordAnswer, ViewStatus],
         }
     }

@@ -52,7 +52,11 @@ const ACTIONS: &[(&str, &str, &str)] = &[
     ("job.create", "创建岗位", "Job created"),
     ("job.validity", "查看岗位预测效度", "Job validity viewed"),
     ("job.weights", "修改岗位权重", "Job weights changed"),
-    ("job.weights_over_fairness", "不顾公平性检查未通过而修改岗位权重（附理由）", "Job weights changed over a failed fairness check (with a reason)"),
+    (
+        "job.weights_over_fairness",
+        "不顾公平性检查未通过而修改岗位权重（附理由）",
+        "Job weights changed over a failed fairness check (with a reason)",
+    ),
     ("kiosk.code", "生成准入码", "Access code made"),
     ("kiosk.exit", "工作人员关闭终端", "Kiosk closed by staff"),
     ("kiosk.identity", "考生身份核验", "Candidate identity check"),

@@ -15,7 +15,8 @@ impl CivilDate {
     /// The day of `year-month-day`, or `None` for a day that does not exist (2026-02-30) or a
     /// year outside 1900–9999.
     pub fn from_ymd(year: i32, month: u32, day: u32) -> Option<CivilDate> {
-        if !(1900..=9999).contains(&year) || !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
+        if !(1900..=9999).contains(&year) || !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month)
+        {
             return None;
         }
         // Howard Hinnant's days_from_civil.
@@ -62,12 +63,13 @@ impl CivilDate {
             return None;
         }
         let date = text.split(['T', ' ']).next()?;
-        let parts: Vec<&str> = date
-            .trim_end_matches('日')
-            .split(['-', '/', '.', '年', '月'])
-            .collect();
+        let parts: Vec<&str> = date.trim_end_matches('日').split(['-', '/', '.', '年', '月']).collect();
         let [y, m, d] = parts[..] else { return None };
-        let number = |s: &str| (!s.is_empty() && s.len() <= 4 && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse::<u32>().ok()).flatten();
+        let number = |s: &str| {
+            (!s.is_empty() && s.len() <= 4 && s.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| s.parse::<u32>().ok())
+                .flatten()
+        };
         if y.len() != 4 {
             return None;
         }
@@ -121,7 +123,9 @@ impl RatingScale {
     pub fn parse(text: &str) -> Option<RatingScale> {
         let t = text.trim().to_lowercase();
         match t.as_str() {
-            "grades4" | "四档" | "四等次" | "考核等次" | "优秀/称职/基本称职/不称职" => Some(RatingScale::Grades4),
+            "grades4" | "四档" | "四等次" | "考核等次" | "优秀/称职/基本称职/不称职" => {
+                Some(RatingScale::Grades4)
+            }
             "points5" | "1-5" | "1–5" | "五分制" | "5分制" | "points" => Some(RatingScale::Points5),
             _ => None,
         }
@@ -139,10 +143,9 @@ impl RatingScale {
     pub fn value(self, text: &str) -> Option<u8> {
         let t = text.trim();
         match self {
-            RatingScale::Grades4 => GRADES4
-                .iter()
-                .position(|(zh, en)| t == *zh || t.eq_ignore_ascii_case(en))
-                .map(|i| i as u8 + 1),
+            RatingScale::Grades4 => {
+                GRADES4.iter().position(|(zh, en)| t == *zh || t.eq_ignore_ascii_case(en)).map(|i| i as u8 + 1)
+            }
             RatingScale::Points5 => match t.parse::<f64>() {
                 Ok(v) if v.fract() == 0.0 && (1.0..=5.0).contains(&v) => Some(v as u8),
                 _ => None,
@@ -199,7 +202,9 @@ impl OutcomeKind {
     pub fn parse(text: &str) -> Option<OutcomeKind> {
         match text.trim().to_lowercase().as_str() {
             "probation" | "试用期" | "试用" | "试用期考核" => Some(OutcomeKind::Probation),
-            "rating" | "performance" | "绩效" | "考核" | "年度考核" | "绩效考核" => Some(OutcomeKind::Rating),
+            "rating" | "performance" | "绩效" | "考核" | "年度考核" | "绩效考核" => {
+                Some(OutcomeKind::Rating)
+            }
             "left" | "leaving" | "离职" | "退出" => Some(OutcomeKind::Left),
             _ => None,
         }
@@ -222,12 +227,16 @@ impl Outcome {
         match kind {
             OutcomeKind::Probation => match r.as_str() {
                 "通过" | "合格" | "转正" | "passed" | "pass" => Some(Outcome::Probation { passed: true }),
-                "未通过" | "不合格" | "不予转正" | "failed" | "fail" => Some(Outcome::Probation { passed: false }),
+                "未通过" | "不合格" | "不予转正" | "failed" | "fail" => {
+                    Some(Outcome::Probation { passed: false })
+                }
                 _ => None,
             },
             OutcomeKind::Rating => scale.value(result).map(|step| Outcome::Rating { scale, step }),
             OutcomeKind::Left => match r.as_str() {
-                "主动" | "主动离职" | "辞职" | "voluntary" | "resigned" => Some(Outcome::Left { voluntary: true }),
+                "主动" | "主动离职" | "辞职" | "voluntary" | "resigned" => {
+                    Some(Outcome::Left { voluntary: true })
+                }
                 "被动" | "被动离职" | "辞退" | "解聘" | "involuntary" | "dismissed" => {
                     Some(Outcome::Left { voluntary: false })
                 }
@@ -240,15 +249,25 @@ impl Outcome {
     pub fn describe(self, lang: crate::Lang) -> String {
         let zh = lang == crate::Lang::ZhCn;
         match self {
-            Outcome::Probation { passed } => {
-                (if passed { if zh { "试用期通过" } else { "probation passed" } } else if zh { "试用期未通过" } else { "probation failed" }).into()
-            }
+            Outcome::Probation { passed } => (if passed {
+                if zh { "试用期通过" } else { "probation passed" }
+            } else if zh {
+                "试用期未通过"
+            } else {
+                "probation failed"
+            })
+            .into(),
             Outcome::Rating { scale, step } => {
                 format!("{} {}", if zh { "考核" } else { "rating" }, scale.label(step, lang))
             }
-            Outcome::Left { voluntary } => {
-                (if voluntary { if zh { "主动离职" } else { "left voluntarily" } } else if zh { "被动离职" } else { "left involuntarily" }).into()
-            }
+            Outcome::Left { voluntary } => (if voluntary {
+                if zh { "主动离职" } else { "left voluntarily" }
+            } else if zh {
+                "被动离职"
+            } else {
+                "left involuntarily"
+            })
+            .into(),
         }
     }
 }
@@ -344,18 +363,25 @@ pub enum OutcomeProblem {
     UnknownKind,
     BadDate,
     /// Dated before the interview was decided.
-    BeforeDecision { decided: CivilDate },
+    BeforeDecision {
+        decided: CivilDate,
+    },
     /// Dated after today.
     InFuture,
     /// A rating scale this product does not know.
     UnknownScale,
     /// The result is not one of the kind's words (or not a step of the scale).
-    UnknownResult { kind: OutcomeKind, scale: RatingScale },
+    UnknownResult {
+        kind: OutcomeKind,
+        scale: RatingScale,
+    },
     /// The same record is already there (in the vault, or earlier in the file).
     Duplicate,
     /// Another record of the same kind on the same day says something else, a second leaving
     /// date, or a record dated after the person left.
-    Contradicts { other: OutcomeRecord },
+    Contradicts {
+        other: OutcomeRecord,
+    },
 }
 
 impl OutcomeProblem {
@@ -380,18 +406,23 @@ impl OutcomeProblem {
         use crate::Localized as L;
         match self {
             OutcomeProblem::MissingId => L::new("缺少身份证号", "ID number missing"),
-            OutcomeProblem::InvalidId => L::new("身份证号无效（位数或校验位不对）", "ID number invalid (length or check digit)"),
+            OutcomeProblem::InvalidId => {
+                L::new("身份证号无效（位数或校验位不对）", "ID number invalid (length or check digit)")
+            }
             OutcomeProblem::UnknownCandidate => {
                 L::new("该岗位没有此身份证号的候选人", "no candidate of this job has this ID number")
             }
-            OutcomeProblem::NotDecided => {
-                L::new("该候选人的面试尚未作出决定，不能记录录用后的结果", "this candidate's interview has no decision yet, so there is no hire to record an outcome for")
-            }
+            OutcomeProblem::NotDecided => L::new(
+                "该候选人的面试尚未作出决定，不能记录录用后的结果",
+                "this candidate's interview has no decision yet, so there is no hire to record an outcome for",
+            ),
             OutcomeProblem::UnknownKind => L::new(
                 "结果类型不认识（应为 试用期 / 绩效 / 离职）",
                 "outcome type not recognised (probation, rating or left)",
             ),
-            OutcomeProblem::BadDate => L::new("日期无法识别（例如 2026-03-01）", "date not recognised (for example 2026-03-01)"),
+            OutcomeProblem::BadDate => {
+                L::new("日期无法识别（例如 2026-03-01）", "date not recognised (for example 2026-03-01)")
+            }
             OutcomeProblem::BeforeDecision { decided } => L::new(
                 format!("日期早于面试决定日期（{decided}）"),
                 format!("dated before the interview was decided ({decided})"),
@@ -402,20 +433,31 @@ impl OutcomeProblem {
                 "rating scale not recognised (supported: 优秀/称职/基本称职/不称职, or points 1–5)",
             ),
             OutcomeProblem::UnknownResult { kind, scale } => match kind {
-                OutcomeKind::Probation => L::new("试用期结果应为 通过 / 未通过", "a probation result is passed or failed"),
+                OutcomeKind::Probation => {
+                    L::new("试用期结果应为 通过 / 未通过", "a probation result is passed or failed")
+                }
                 OutcomeKind::Left => L::new("离职类型应为 主动 / 被动", "leaving is voluntary or involuntary"),
                 OutcomeKind::Rating => match scale {
                     RatingScale::Grades4 => L::new(
                         "考核结果不在等级制中（优秀 / 称职 / 基本称职 / 不称职）",
                         "rating not on the scale (优秀 / 称职 / 基本称职 / 不称职)",
                     ),
-                    RatingScale::Points5 => L::new("考核结果应为 1 到 5 的整数", "a rating on this scale is a whole number from 1 to 5"),
+                    RatingScale::Points5 => {
+                        L::new("考核结果应为 1 到 5 的整数", "a rating on this scale is a whole number from 1 to 5")
+                    }
                 },
             },
-            OutcomeProblem::Duplicate => L::new("与已有记录（或文件中前面的行）重复", "duplicates a record already there (or an earlier row of the file)"),
+            OutcomeProblem::Duplicate => L::new(
+                "与已有记录（或文件中前面的行）重复",
+                "duplicates a record already there (or an earlier row of the file)",
+            ),
             OutcomeProblem::Contradicts { other } => L::new(
                 format!("与已有记录矛盾：{} {}", other.date, other.outcome.describe(crate::Lang::ZhCn)),
-                format!("contradicts a record already there: {} {}", other.date, other.outcome.describe(crate::Lang::En)),
+                format!(
+                    "contradicts a record already there: {} {}",
+                    other.date,
+                    other.outcome.describe(crate::Lang::En)
+                ),
             ),
         }
     }
@@ -461,10 +503,14 @@ mod tests {
         assert_eq!(CivilDate::from_ymd(2000, 3, 1).unwrap().0, 11_017);
         for d in [-25_000, -1, 0, 59, 11_016, 20_000, 2_932_896] {
             let (y, m, dd) = CivilDate(d).ymd();
-            assert_eq!(CivilDate::from_ymd(y, m, dd), if (1900..=9999).contains(&y) { Some(CivilDate(d)) } else { None });
+            assert_eq!(
+                CivilDate::from_ymd(y, m, dd),
+                if (1900..=9999).contains(&y) { Some(CivilDate(d)) } else { None }
+            );
         }
         let day = CivilDate::from_ymd(2026, 3, 1).unwrap();
-        for text in ["2026-03-01", "2026/3/1", "2026.3.1", "2026年3月1日", "20260301", "2026-03-01T00:00:00", "46082"] {
+        for text in ["2026-03-01", "2026/3/1", "2026.3.1", "2026年3月1日", "20260301", "2026-03-01T00:00:00", "46082"]
+        {
             assert_eq!(CivilDate::parse(text), Some(day), "{text}");
         }
         assert_eq!(day.to_string(), "2026-03-01");
@@ -491,8 +537,14 @@ mod tests {
         assert_eq!(RatingScale::Grades4.normalised(1), 0.0);
         assert_eq!(RatingScale::parse("五分制"), Some(RatingScale::Points5));
         assert_eq!(RatingScale::parse("ABCD"), None);
-        assert_eq!(Outcome::read(OutcomeKind::Probation, "通过", RatingScale::Grades4), Some(Outcome::Probation { passed: true }));
-        assert_eq!(Outcome::read(OutcomeKind::Left, "辞退", RatingScale::Grades4), Some(Outcome::Left { voluntary: false }));
+        assert_eq!(
+            Outcome::read(OutcomeKind::Probation, "通过", RatingScale::Grades4),
+            Some(Outcome::Probation { passed: true })
+        );
+        assert_eq!(
+            Outcome::read(OutcomeKind::Left, "辞退", RatingScale::Grades4),
+            Some(Outcome::Left { voluntary: false })
+        );
         assert_eq!(Outcome::read(OutcomeKind::Probation, "优秀", RatingScale::Grades4), None);
     }
 
@@ -506,19 +558,37 @@ mod tests {
         assert_eq!(check_record(decided, &[], &passed, today), Ok(()));
         assert_eq!(check_record(None, &[], &passed, today), Err(OutcomeProblem::NotDecided));
         let early = rec(d(2025, 1, 9), Outcome::Probation { passed: true });
-        assert_eq!(check_record(decided, &[], &early, today), Err(OutcomeProblem::BeforeDecision { decided: d(2025, 1, 10) }));
-        assert_eq!(check_record(decided, &[], &rec(d(2026, 12, 8), Outcome::Probation { passed: true }), today), Err(OutcomeProblem::InFuture));
+        assert_eq!(
+            check_record(decided, &[], &early, today),
+            Err(OutcomeProblem::BeforeDecision { decided: d(2025, 1, 10) })
+        );
+        assert_eq!(
+            check_record(decided, &[], &rec(d(2026, 12, 8), Outcome::Probation { passed: true }), today),
+            Err(OutcomeProblem::InFuture)
+        );
         assert_eq!(check_record(decided, &[passed], &passed, today), Err(OutcomeProblem::Duplicate));
         let failed_same_day = rec(d(2025, 7, 1), Outcome::Probation { passed: false });
-        assert_eq!(check_record(decided, &[passed], &failed_same_day, today), Err(OutcomeProblem::Contradicts { other: passed }));
+        assert_eq!(
+            check_record(decided, &[passed], &failed_same_day, today),
+            Err(OutcomeProblem::Contradicts { other: passed })
+        );
         let rating = rec(d(2025, 7, 1), Outcome::Rating { scale: RatingScale::Grades4, step: 3 });
         assert_eq!(check_record(decided, &[passed], &rating, today), Ok(()));
         let left = rec(d(2025, 10, 1), Outcome::Left { voluntary: true });
         let left_again = rec(d(2025, 11, 1), Outcome::Left { voluntary: true });
-        assert_eq!(check_record(decided, &[left], &left_again, today), Err(OutcomeProblem::Contradicts { other: left }));
+        assert_eq!(
+            check_record(decided, &[left], &left_again, today),
+            Err(OutcomeProblem::Contradicts { other: left })
+        );
         let rated_after = rec(d(2025, 12, 31), Outcome::Rating { scale: RatingScale::Points5, step: 3 });
-        assert_eq!(check_record(decided, &[left], &rated_after, today), Err(OutcomeProblem::Contradicts { other: left }));
-        assert_eq!(check_record(decided, &[rated_after], &left, today), Err(OutcomeProblem::Contradicts { other: rated_after }));
+        assert_eq!(
+            check_record(decided, &[left], &rated_after, today),
+            Err(OutcomeProblem::Contradicts { other: left })
+        );
+        assert_eq!(
+            check_record(decided, &[rated_after], &left, today),
+            Err(OutcomeProblem::Contradicts { other: rated_after })
+        );
     }
 
     #[test]

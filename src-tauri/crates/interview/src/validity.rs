@@ -81,7 +81,9 @@ impl Correlation {
         if (n as usize) < MIN_N {
             return Localized::new(
                 format!("仅 {n} 人（至少需要 {MIN_N} 人）：数字仅供参考，不能据此调整权重。"),
-                format!("Only {n} people (at least {MIN_N} are needed): for information only; they cannot support a change of weights."),
+                format!(
+                    "Only {n} people (at least {MIN_N} are needed): for information only; they cannot support a change of weights."
+                ),
             );
         }
         let (zh_strength, en_strength) = match rho.abs() {
@@ -93,18 +95,29 @@ impl Correlation {
         if low <= 0.0 && high >= 0.0 {
             Localized::new(
                 format!("{}对“{what}”的等级与后来的表现没有明确关系（95% 区间包含 0）。", who.zh_cn),
-                format!("No clear relation between {}'s levels on “{what}” and how people did later (the 95% interval includes zero).", who.en),
+                format!(
+                    "No clear relation between {}'s levels on “{what}” and how people did later (the 95% interval includes zero).",
+                    who.en
+                ),
             )
         } else if rho > 0.0 {
             Localized::new(
                 format!("{}对“{what}”评得越高的人，后来表现越好（{zh_strength}正相关）。", who.zh_cn),
-                format!("The higher {} rated people on “{what}”, the better they did later ({en_strength} positive relation)."
-                    , who.en),
+                format!(
+                    "The higher {} rated people on “{what}”, the better they did later ({en_strength} positive relation).",
+                    who.en
+                ),
             )
         } else {
             Localized::new(
-                format!("{}对“{what}”评得越高的人，后来表现反而越差（{zh_strength}负相关），请检查该维度的评分标准。", who.zh_cn),
-                format!("The higher {} rated people on “{what}”, the worse they did later ({en_strength} negative relation); check that dimension's rubric.", who.en),
+                format!(
+                    "{}对“{what}”评得越高的人，后来表现反而越差（{zh_strength}负相关），请检查该维度的评分标准。",
+                    who.zh_cn
+                ),
+                format!(
+                    "The higher {} rated people on “{what}”, the worse they did later ({en_strength} negative relation); check that dimension's rubric.",
+                    who.en
+                ),
             )
         }
     }
@@ -187,7 +200,9 @@ impl NoSuggestion {
         match self {
             NoSuggestion::TooFew { n, needed } => Localized::new(
                 format!("只有 {n} 人有这项结果，至少需要 {needed} 人才能提出权重建议。"),
-                format!("Only {n} people have this outcome; at least {needed} are needed before weights can be suggested."),
+                format!(
+                    "Only {n} people have this outcome; at least {needed} are needed before weights can be suggested."
+                ),
             ),
             NoSuggestion::NothingPredicts => Localized::new(
                 "没有哪个维度的 AI 等级与这项结果有明确的正相关（95% 区间都包含 0 或低于 0），因此不建议调整权重。",
@@ -229,7 +244,10 @@ pub struct Suggestion {
 
 impl Suggestion {
     pub fn weights(&self) -> Vec<Weight> {
-        self.dimensions.iter().map(|d| Weight { dimension: d.dimension.clone(), basis_points: d.suggested_bp }).collect()
+        self.dimensions
+            .iter()
+            .map(|d| Weight { dimension: d.dimension.clone(), basis_points: d.suggested_bp })
+            .collect()
     }
 }
 
@@ -414,14 +432,13 @@ pub fn verdict(replay: &Replay, lang: Lang) -> String {
         return if zh {
             "通过公平性检查：没有任何组的不利影响比被压到 0.80 以下或下降超过 0.05。".into()
         } else {
-            "Passes the fairness check: no group's impact ratio is pushed below 0.80 or lowered by more than 0.05.".into()
+            "Passes the fairness check: no group's impact ratio is pushed below 0.80 or lowered by more than 0.05."
+                .into()
         };
     }
     let fmt = |v: Option<f64>| v.map(|v| format!("{v:.2}")).unwrap_or_else(|| "—".into());
-    let list: Vec<String> = failing
-        .iter()
-        .map(|g| format!("{} {} → {}", g.group, fmt(g.impact_before), fmt(g.impact_after)))
-        .collect();
+    let list: Vec<String> =
+        failing.iter().map(|g| format!("{} {} → {}", g.group, fmt(g.impact_before), fmt(g.impact_after))).collect();
     if zh {
         format!("未通过公平性检查：{}。只有管理员写明理由后才能应用。", list.join("；"))
     } else {
@@ -541,7 +558,13 @@ mod tests {
                 // Under weights (a only) the total is from a, under (b only) from b.
                 people.push(person(group, [if sel_before { 5.0 } else { 1.0 }, if sel_after { 5.0 } else { 1.0 }]));
             }
-            replay(&people, &[w("a", 10_000), w("b", 0)], &[w("a", 0), w("b", 10_000)], Bands::new(70, 40).unwrap(), FAIRNESS_MARGIN)
+            replay(
+                &people,
+                &[w("a", 10_000), w("b", 0)],
+                &[w("a", 0), w("b", 10_000)],
+                Bands::new(70, 40).unwrap(),
+                FAIRNESS_MARGIN,
+            )
         };
         assert!(g("x", 0.95, 0.91).passes);
         assert!(!g("x", 0.95, 0.89).passes, "pushed below 0.80? no — but lowered by 0.06 > 0.05");

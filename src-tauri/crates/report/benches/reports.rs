@@ -74,7 +74,8 @@ fn main() {
         .map(|(i, &interview)| {
             let candidate_id = w.vault.interview_record(&w.clerk, interview).unwrap().candidate_id;
             let step = 1 + (i * 5 % 41 / 10) as u8;
-            let outcome = interview::outcomes::Outcome::Rating { scale: interview::outcomes::RatingScale::Points5, step };
+            let outcome =
+                interview::outcomes::Outcome::Rating { scale: interview::outcomes::RatingScale::Points5, step };
             vault::NewOutcome { candidate_id, record: interview::outcomes::OutcomeRecord { date: today, outcome } }
         })
         .collect();

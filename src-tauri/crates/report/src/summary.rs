@@ -232,10 +232,7 @@ fn validity_section(w: &mut Writer, review: &WeightsReview, lang: Lang) {
             .iter()
             .map(|c| format!("{} → {}: {}", band_name(c.from).get(lang), band_name(c.to).get(lang), c.count))
             .collect();
-        w.fields(&[(
-            t(text::BAND_CHANGES).into(),
-            if changes.is_empty() { "0".into() } else { changes.join("; ") },
-        )]);
+        w.fields(&[(t(text::BAND_CHANGES).into(), if changes.is_empty() { "0".into() } else { changes.join("; ") })]);
         if !replay.groups.is_empty() {
             w.paragraph(t(text::REPLAY), Style::SMALL, 0.0);
             let ratio = |v: Option<f64>| v.map(|v| format!("{v:.2}")).unwrap_or_else(|| "—".into());
@@ -262,7 +259,8 @@ fn validity_section(w: &mut Writer, review: &WeightsReview, lang: Lang) {
                 Column { width: 1.8, right: true },
                 Column { width: 2.2, right: true },
             ];
-            let head = [t(text::GROUP), t(text::CANDIDATES), t(text::SELECTION_RATE), t(text::IMPACT_RATIO)].map(str::to_owned);
+            let head = [t(text::GROUP), t(text::CANDIDATES), t(text::SELECTION_RATE), t(text::IMPACT_RATIO)]
+                .map(str::to_owned);
             w.table(&cols, &head, &rows);
         }
         w.paragraph(&verdict(replay, lang), Style::BODY, 0.0);

@@ -329,9 +329,17 @@ fn the_job_report_ranks_candidates_and_measures_agreement_and_selection_rates() 
     let path = w.path("job.pdf");
     std::fs::write(&path, &report.pdf).unwrap();
     let text = pdftotext(&path);
-    for expected in
-        ["岗位面试汇总报告", "候选人排名", "未面试者", "Spearman", "Cohen", "不利影响比", "0.25 (需关注)", "1.00", "尚未记录录用后结果"]
-    {
+    for expected in [
+        "岗位面试汇总报告",
+        "候选人排名",
+        "未面试者",
+        "Spearman",
+        "Cohen",
+        "不利影响比",
+        "0.25 (需关注)",
+        "1.00",
+        "尚未记录录用后结果",
+    ] {
         assert!(text.contains(expected), "{expected:?} missing from\n{text}");
     }
     // AI and human levels agree perfectly here: ρ = 1.00 and κ = 1.00 for every dimension.
@@ -610,7 +618,8 @@ fn the_job_report_shows_validity_and_the_weight_suggestion_with_its_fairness_rep
         let first = 1.0 + (i % 5) as f64;
         let other = 1.0 + (i / 5 % 5) as f64;
         let group = if i % 2 == 0 { "甲" } else { "乙" };
-        let interview = w.interview(&format!("录用{i:02}"), Some(group), [first, other, other], None, Some(Band::Recommend));
+        let interview =
+            w.interview(&format!("录用{i:02}"), Some(group), [first, other, other], None, Some(Band::Recommend));
         hired.push((w.vault.interview_record(&w.clerk, interview).unwrap().candidate_id, i));
     }
     let today = CivilDate::of_ms(common::now_ms(), 0);
@@ -618,17 +627,37 @@ fn the_job_report_shows_validity_and_the_weight_suggestion_with_its_fairness_rep
         .iter()
         .map(|&(candidate_id, i)| {
             let step = (1 + (i % 5) as i32 + [0, 1, 0, -1][i / 3 % 4]).clamp(1, 5) as u8;
-            vault::NewOutcome { candidate_id, record: OutcomeRecord { date: today, outcome: Outcome::Rating { scale: RatingScale::Points5, step } } }
+            vault::NewOutcome {
+                candidate_id,
+                record: OutcomeRecord { date: today, outcome: Outcome::Rating { scale: RatingScale::Points5, step } },
+            }
         })
         .collect();
     w.vault.record_outcomes(&w.clerk, w.job, &outcomes, 0).unwrap();
     // One NSS database (certutil made again over an existing one waits for a password forever).
     let nss = w.nss_db();
     for (lang, expected) in [
-        (Lang::ZhCn, ["预测效度：面试评分与录用后表现", "全距限制", "绩效考核 (n = 40)", "权重建议 — 绩效考核", "通过公平性检查", "40 / 40"]),
+        (
+            Lang::ZhCn,
+            [
+                "预测效度：面试评分与录用后表现",
+                "全距限制",
+                "绩效考核 (n = 40)",
+                "权重建议 — 绩效考核",
+                "通过公平性检查",
+                "40 / 40",
+            ],
+        ),
         (
             Lang::En,
-            ["Predictive validity", "restriction of range", "performance rating (n = 40)", "Suggested weights", "the fairness check", "40 / 40"],
+            [
+                "Predictive validity",
+                "restriction of range",
+                "performance rating (n = 40)",
+                "Suggested weights",
+                "the fairness check",
+                "40 / 40",
+            ],
         ),
     ] {
         let report = export_job(&mut w.vault, &w.clerk, w.job, Some(lang), now()).unwrap();

@@ -38,7 +38,15 @@ fn main() {
     let (mut vault, _) = Vault::create(root.path(), admin).unwrap();
     let session = vault.login("admin", PASSWORD, "bench").unwrap();
     vault
-        .create_user(&session, NewUser { username: "auditor".into(), display_name: "B".into(), role: Role::Auditor, password: PASSWORD.into() })
+        .create_user(
+            &session,
+            NewUser {
+                username: "auditor".into(),
+                display_name: "B".into(),
+                role: Role::Auditor,
+                password: PASSWORD.into(),
+            },
+        )
         .unwrap();
     let start = Instant::now();
     let job = vault.seed_validity_for_bench(candidates, outcomes).unwrap();
@@ -54,8 +62,12 @@ fn main() {
         })
         .collect();
     let review = review.unwrap();
-    let intervals: usize =
-        review.validity.iter().flat_map(|t| &t.rows).map(|r| usize::from(r.ai.rho.is_some()) + usize::from(r.raters.rho.is_some())).sum();
+    let intervals: usize = review
+        .validity
+        .iter()
+        .flat_map(|t| &t.rows)
+        .map(|r| usize::from(r.ai.rho.is_some()) + usize::from(r.raters.rho.is_some()))
+        .sum();
     let replayed = review.replay.as_ref().map_or(0, |r| r.candidates);
     assert!(review.suggestion.is_ok(), "the seeded data support a suggestion: {:?}", review.suggestion);
     eprintln!("{intervals} intervals; replayed over {replayed} candidates");
@@ -93,7 +105,12 @@ fn main() {
 
     println!();
     println!("{:<58} {:>10} {:>10}", "measure", "value", "target");
-    println!("{:<58} {:>8.0} ms {:>10}", format!("validity review, {candidates} candidates / {outcomes} outcomes (median of 5)"), median(ours.clone()) * 1e3, "<= 1000 ms");
+    println!(
+        "{:<58} {:>8.0} ms {:>10}",
+        format!("validity review, {candidates} candidates / {outcomes} outcomes (median of 5)"),
+        median(ours.clone()) * 1e3,
+        "<= 1000 ms"
+    );
     println!("{:<58} {:>8.0} ms", "  of which the intervals alone (ours, O(n) per resample)", ours_one * 1e3);
     println!("{:<58} {:>8.0} ms", "  the same intervals, textbook bootstrap (sort per resample)", peer * 1e3);
     println!("{:<58} {:>10.2}", "intervals: ours / textbook", ours_one / peer);

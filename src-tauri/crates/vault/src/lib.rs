@@ -33,7 +33,6 @@ pub use vault::{
     UnfinishedAnswer, UserInfo, Vault, VaultPaths, VaultStatus, media_format, vault_id_at,
 };
 pub use vault::{ActiveInterview, JobSummary, QuestionInfo, ReviewRequest, StatusBoard};
-pub use vault::{JobVersion, NewOutcome, OutcomeLookup, OutcomeTarget, WeightsReview};
 pub use vault::{
     AnswerRecord, AnswerScore, AuditHead, DecisionRecord, FlagRecord, InterviewRecord, JobCandidateRecord, NewReport,
     NewSigningIdentity, Organisation, RatingRecord, ReportRecord, SigningIdentityInfo, StoredSigningIdentity,
@@ -42,3 +41,4 @@ pub use vault::{
     Applied, Completion, ENROLMENT_CODE_TTL_MS, Lease, MAX_ENROLMENT_FAILURES, OfficeAuthority, StationEntry,
     StationInfo, StationPresence,
 };
+pub use vault::{JobVersion, NewOutcome, OutcomeLookup, OutcomeTarget, WeightsReview};

@@ -90,7 +90,11 @@ fn interviewed(f: &mut Fixture, job: i64, question: i64, n: usize, group: &str, 
         evidence_json: super::stored_score(d, l),
         rubric_version: Some(1),
     };
-    let total = interview::weighted_total(&[Some(f64::from(a)), Some(f64::from(b))], &f.vault.interview_job(interview).unwrap().dimensions).unwrap();
+    let total = interview::weighted_total(
+        &[Some(f64::from(a)), Some(f64::from(b))],
+        &f.vault.interview_job(interview).unwrap().dimensions,
+    )
+    .unwrap();
     let record = ScoringRecord {
         model_versions: "test".into(),
         transcripts: Vec::new(),
@@ -149,7 +153,14 @@ fn outcomes_are_checked_again_in_their_transaction_and_recorded_all_or_nothing()
         .vault
         .add_candidate(
             &f.clerk,
-            NewCandidate { job_id: job, name: "未定".into(), id_number: Some(id_number(2)), phone: None, email: None, group: None },
+            NewCandidate {
+                job_id: job,
+                name: "未定".into(),
+                id_number: Some(id_number(2)),
+                phone: None,
+                email: None,
+                group: None,
+            },
         )
         .unwrap();
     let lookup = f.vault.outcome_lookup(&f.clerk, job, OFFSET).unwrap();
@@ -162,13 +173,24 @@ fn outcomes_are_checked_again_in_their_transaction_and_recorded_all_or_nothing()
     let early = NewOutcome { candidate_id: hired.candidate_id, record: rating(day_after(&f, -300), 2) };
     let before = audit_outcomes(&f, "outcome.record").len();
     let refused = f.vault.record_outcomes(&f.clerk, job, &[good, early], OFFSET).unwrap_err();
-    assert!(matches!(refused, VaultError::OutcomeRefused { problem: OutcomeProblem::BeforeDecision { .. }, .. }), "{refused:?}");
+    assert!(
+        matches!(refused, VaultError::OutcomeRefused { problem: OutcomeProblem::BeforeDecision { .. }, .. }),
+        "{refused:?}"
+    );
     let refused = f
         .vault
-        .record_outcomes(&f.clerk, job, &[good, NewOutcome { candidate_id: undecided, record: rating(day_after(&f, -1), 3) }], OFFSET)
+        .record_outcomes(
+            &f.clerk,
+            job,
+            &[good, NewOutcome { candidate_id: undecided, record: rating(day_after(&f, -1), 3) }],
+            OFFSET,
+        )
         .unwrap_err();
     assert!(matches!(refused, VaultError::OutcomeRefused { problem: OutcomeProblem::NotDecided, .. }), "{refused:?}");
-    assert!(f.vault.candidate_outcomes(&f.clerk, hired.candidate_id, OFFSET).unwrap().is_empty(), "nothing half-recorded");
+    assert!(
+        f.vault.candidate_outcomes(&f.clerk, hired.candidate_id, OFFSET).unwrap().is_empty(),
+        "nothing half-recorded"
+    );
     assert_eq!(audit_outcomes(&f, "outcome.record").len(), before);
 
     assert_eq!(f.vault.record_outcomes(&f.clerk, job, &[good], OFFSET).unwrap(), 1);
@@ -243,15 +265,19 @@ fn weight_moves_toward_the_dimension_that_predicts_and_a_new_version_leaves_old_
 
     // An auditor reads but never applies; a stale suggestion is refused.
     assert!(matches!(
-        f.vault.apply_weights(&f.auditor, job, Criterion::Performance, &suggestion.weights(), None, OFFSET).unwrap_err(),
+        f.vault
+            .apply_weights(&f.auditor, job, Criterion::Performance, &suggestion.weights(), None, OFFSET)
+            .unwrap_err(),
         VaultError::Denied { action: Action::ApplyWeights, .. }
     ));
-    let stale = [Weight { dimension: "a".into(), basis_points: 5500 }, Weight { dimension: "b".into(), basis_points: 4500 }];
+    let stale =
+        [Weight { dimension: "a".into(), basis_points: 5500 }, Weight { dimension: "b".into(), basis_points: 4500 }];
     assert!(matches!(
         f.vault.apply_weights(&f.clerk, job, Criterion::Performance, &stale, None, OFFSET).unwrap_err(),
         VaultError::SuggestionChanged
     ));
-    let version = f.vault.apply_weights(&f.clerk, job, Criterion::Performance, &suggestion.weights(), None, OFFSET).unwrap();
+    let version =
+        f.vault.apply_weights(&f.clerk, job, Criterion::Performance, &suggestion.weights(), None, OFFSET).unwrap();
     assert_eq!(version, 2);
     assert_eq!(audit_outcomes(&f, "job.weights"), ["ok"]);
     let current = f.vault.job(&f.clerk, job).unwrap();
@@ -263,7 +289,10 @@ fn weight_moves_toward_the_dimension_that_predicts_and_a_new_version_leaves_old_
     assert_eq!(record.job.dimensions[0].basis_points, 5000, "the report of an old interview shows its own weights");
     let newcomer = f
         .vault
-        .add_candidate(&f.clerk, NewCandidate { job_id: job, name: "新人".into(), id_number: None, phone: None, email: None, group: None })
+        .add_candidate(
+            &f.clerk,
+            NewCandidate { job_id: job, name: "新人".into(), id_number: None, phone: None, email: None, group: None },
+        )
         .unwrap();
     let now = f.clock.now();
     let (new_interview, _) = f.vault.issue_invitation(&f.clerk, newcomer, now, now + HOUR).unwrap();
@@ -287,7 +316,11 @@ fn a_suggestion_that_lowers_a_groups_impact_ratio_fails_and_needs_an_administrat
     // group is 推荐 (totals ≥ 70); leaning toward "a" drops 乙's best (3, 4.8) from 72.5 to 68.
     let levels = |n: usize| -> (&str, f32, f32) {
         let s = n / 2 % 3;
-        if n % 2 == 0 { ("甲", [3.0, 4.0, 5.0][s], [2.0, 2.5, 3.0][s]) } else { ("乙", [2.0, 2.5, 3.0][s], [4.0, 4.4, 4.8][s]) }
+        if n % 2 == 0 {
+            ("甲", [3.0, 4.0, 5.0][s], [2.0, 2.5, 3.0][s])
+        } else {
+            ("乙", [2.0, 2.5, 3.0][s], [4.0, 4.4, 4.8][s])
+        }
     };
     for n in 0..120 {
         let (group, a, b) = levels(n);
@@ -325,7 +358,10 @@ fn a_suggestion_that_lowers_a_groups_impact_ratio_fails_and_needs_an_administrat
     ));
     assert_eq!(f.vault.job(&f.clerk, job).unwrap().version, 1, "nothing applied");
     let reason = "岗位说明书已修订，乙组培训计划同步启动";
-    assert_eq!(f.vault.apply_weights(&f.admin, job, Criterion::Performance, &weights, Some(reason), OFFSET).unwrap(), 2);
+    assert_eq!(
+        f.vault.apply_weights(&f.admin, job, Criterion::Performance, &weights, Some(reason), OFFSET).unwrap(),
+        2
+    );
     assert_eq!(audit_outcomes(&f, "job.weights_over_fairness"), ["denied", "ok"]);
     let versions = f.vault.job_versions(&f.auditor, job).unwrap();
     assert_eq!(versions[1].fairness_passed, Some(false));

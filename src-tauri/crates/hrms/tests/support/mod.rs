@@ -5,8 +5,19 @@ use interview::{Band, InterviewEvent, Role};
 use vault::{NewCandidate, NewQuestion, NewUser, ScoringRecord, Session, Vault};
 
 /// A kiosk account and a question of `job`, for [`hire`].
-pub fn kiosk_and_question(vault: &mut Vault, admin: &Session, clerk: &Session, job: i64, password: &str) -> (Session, i64) {
-    let user = NewUser { username: "kiosk-1".into(), display_name: "kiosk-1".into(), role: Role::Kiosk, password: password.into() };
+pub fn kiosk_and_question(
+    vault: &mut Vault,
+    admin: &Session,
+    clerk: &Session,
+    job: i64,
+    password: &str,
+) -> (Session, i64) {
+    let user = NewUser {
+        username: "kiosk-1".into(),
+        display_name: "kiosk-1".into(),
+        role: Role::Kiosk,
+        password: password.into(),
+    };
     vault.create_user(admin, user).unwrap();
     let kiosk = vault.login("kiosk-1", password, "kiosk-1").unwrap();
     let question = vault
@@ -29,11 +40,26 @@ pub fn kiosk_and_question(vault: &mut Vault, admin: &Session, clerk: &Session, j
 
 /// Candidate `name` with `id_number`, interviewed, scored and decided 推荐 now; returns the
 /// candidate id.
-pub fn hire(vault: &mut Vault, clerk: &Session, kiosk: &Session, job: i64, question: i64, name: &str, id_number: &str) -> i64 {
+pub fn hire(
+    vault: &mut Vault,
+    clerk: &Session,
+    kiosk: &Session,
+    job: i64,
+    question: i64,
+    name: &str,
+    id_number: &str,
+) -> i64 {
     let candidate = vault
         .add_candidate(
             clerk,
-            NewCandidate { job_id: job, name: name.into(), id_number: Some(id_number.into()), phone: None, email: None, group: None },
+            NewCandidate {
+                job_id: job,
+                name: name.into(),
+                id_number: Some(id_number.into()),
+                phone: None,
+                email: None,
+                group: None,
+            },
         )
         .unwrap();
     let (interview, code) = vault.issue_invitation(clerk, candidate, 0, 4_102_444_800_000).unwrap();
@@ -42,7 +68,8 @@ pub fn hire(vault: &mut Vault, clerk: &Session, kiosk: &Session, job: i64, quest
     let answer = vault.begin_answer(kiosk, interview, question, false).unwrap();
     vault.finish_answer(kiosk, answer, true).unwrap();
     vault.advance_interview(kiosk, interview, InterviewEvent::Finish).unwrap();
-    let record = ScoringRecord { model_versions: "test".into(), transcripts: Vec::new(), scores: Vec::new(), flags: Vec::new() };
+    let record =
+        ScoringRecord { model_versions: "test".into(), transcripts: Vec::new(), scores: Vec::new(), flags: Vec::new() };
     vault.record_scoring(interview, &record).unwrap();
     vault.decide(clerk, interview, Band::Recommend, "录用", None).unwrap();
     candidate

@@ -90,9 +90,14 @@ impl Vault {
             "INSERT INTO jobs (id, title, language, recommend_threshold, hold_threshold, created_at, created_by) VALUES (?1, ?2, 'zh-CN', 70, 45, ?3, 1)",
             params![job, format!("效度岗位 {job}"), decided],
         )?;
-        tx.execute("INSERT INTO job_versions (job_id, version, created_at, created_by) VALUES (?1, 1, ?2, 1)", params![job, decided])?;
+        tx.execute(
+            "INSERT INTO job_versions (job_id, version, created_at, created_by) VALUES (?1, 1, ?2, 1)",
+            params![job, decided],
+        )?;
         let mut dims = Vec::new();
-        for (position, (name, bp)) in [("沟通能力", 3000), ("服务意识", 3000), ("应急处理", 2000), ("政策理解", 2000)].iter().enumerate() {
+        for (position, (name, bp)) in
+            [("沟通能力", 3000), ("服务意识", 3000), ("应急处理", 2000), ("政策理解", 2000)].iter().enumerate()
+        {
             tx.execute(
                 "INSERT INTO dimensions (job_id, name, weight_bp, position) VALUES (?1, ?2, ?3, ?4)",
                 params![job, name, bp, position as i64],
@@ -151,12 +156,35 @@ impl Vault {
                 answer.execute(params![id, version, decided])?;
                 let answer_id = tx.last_insert_rowid();
                 let levels: Vec<f64> = (0..dims.len()).map(|_| f64::from(rng.gen_range(2..=10u8)) / 2.0).collect();
-                let total: f64 = dims.iter().zip(&levels).map(|((_, bp), l)| f64::from(*bp) * (l - 1.0) / 4.0 / 100.0).sum();
-                let band = if total >= 70.0 { "recommend" } else if total >= 45.0 { "hold" } else { "not_recommended" };
+                let total: f64 =
+                    dims.iter().zip(&levels).map(|((_, bp), l)| f64::from(*bp) * (l - 1.0) / 4.0 / 100.0).sum();
+                let band = if total >= 70.0 {
+                    "recommend"
+                } else if total >= 45.0 {
+                    "hold"
+                } else {
+                    "not_recommended"
+                };
                 for ((dimension, _), level) in dims.iter().zip(&levels) {
-                    score.execute(params![id, answer_id, dimension, level, Option::<f64>::None, Option::<&str>::None, decided])?;
+                    score.execute(params![
+                        id,
+                        answer_id,
+                        dimension,
+                        level,
+                        Option::<f64>::None,
+                        Option::<&str>::None,
+                        decided
+                    ])?;
                 }
-                score.execute(params![id, Option::<i64>::None, Option::<i64>::None, Option::<f64>::None, total, band, decided])?;
+                score.execute(params![
+                    id,
+                    Option::<i64>::None,
+                    Option::<i64>::None,
+                    Option::<f64>::None,
+                    total,
+                    band,
+                    decided
+                ])?;
                 decision.execute(params![id, band, decided])?;
                 if i < with_outcomes {
                     for ((dimension, _), level) in dims.iter().zip(&levels) {
@@ -164,7 +192,14 @@ impl Vault {
                     }
                     let step = (levels[0].round() as i64 + rng.gen_range(-1..=1)).clamp(1, 5);
                     outcome.execute(params![id, "rating", day, step, Some("points5"), decided])?;
-                    outcome.execute(params![id, "probation", day, i64::from(step > 1), Option::<&str>::None, decided])?;
+                    outcome.execute(params![
+                        id,
+                        "probation",
+                        day,
+                        i64::from(step > 1),
+                        Option::<&str>::None,
+                        decided
+                    ])?;
                 }
             }
         }

@@ -126,7 +126,9 @@ impl Vault {
             .ok_or(VaultError::NoSuchObject { what: "job", id: job_id })?;
         let version: i64 = self
             .conn
-            .query_row("SELECT MAX(version) FROM job_versions WHERE job_id = ?1", [job_id], |r| r.get::<_, Option<i64>>(0))?
+            .query_row("SELECT MAX(version) FROM job_versions WHERE job_id = ?1", [job_id], |r| {
+                r.get::<_, Option<i64>>(0)
+            })?
             .unwrap_or(1);
         Ok(JobInfo {
             id: job_id,

@@ -89,6 +89,13 @@ pub struct WeightsReview {
     pub replay: Option<Replay>,
 }
 
+/// Each candidate of a job (by id) with the keyed hash of their ID number, if any.
+type Targets = HashMap<i64, (Option<Vec<u8>>, OutcomeTarget)>;
+/// An `outcomes` row: id, candidate, kind, day, days after the decision, value, scale.
+type OutcomeRow = (i64, i64, String, Option<i32>, i32, i64, Option<String>);
+/// A `job_versions` row: version, when, by whom, criterion, fairness passed, reason, interviews.
+type VersionRow = (i64, i64, Option<String>, Option<String>, Option<bool>, Option<String>, i64);
+
 fn kind_value(outcome: Outcome) -> (OutcomeKind, i64, Option<RatingScale>) {
     match outcome {
         Outcome::Probation { passed } => (OutcomeKind::Probation, i64::from(passed), None),
@@ -185,7 +192,12 @@ impl Vault {
     }
 
     /// A candidate's outcome records (for their page), oldest first.
-    pub fn candidate_outcomes(&mut self, session: &Session, candidate_id: i64, offset_minutes: i32) -> Result<Vec<OutcomeRecord>> {
+    pub fn candidate_outcomes(
+        &mut self,
+        session: &Session,
+        candidate_id: i64,
+        offset_minutes: i32,
+    ) -> Result<Vec<OutcomeRecord>> {
         self.authorize(session, Action::ViewCandidates)?;
         let job_id: i64 = self
             .conn
@@ -214,7 +226,8 @@ impl Vault {
         let levels = |sql: &str| -> Result<HashMap<i64, Vec<Option<f64>>>> {
             let mut out: HashMap<i64, Vec<Option<f64>>> = HashMap::new();
             let mut stmt = self.conn.prepare(sql)?;
-            let rows = stmt.query_map([job.id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, f64>(2)?)))?;
+            let rows =
+                stmt.query_map([job.id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, f64>(2)?)))?;
             for row in rows {
                 let (interview, dimension, level) = row?;
                 if let Some(&p) = position.get(&dimension) {
@@ -245,7 +258,9 @@ impl Vault {
         let none = vec![None; dims.len()];
         Ok(rows
             .into_iter()
-            .filter(|(_, _, interview, total)| total.is_some() || ai.contains_key(interview) || raters.contains_key(interview))
+            .filter(|(_, _, interview, total)| {
+                total.is_some() || ai.contains_key(interview) || raters.contains_key(interview)
+            })
             .map(|(candidate, group, interview, total)| {
                 let criteria = match targets.remove(&candidate) {
                     Some((_, t)) if !t.records.is_empty() => {
@@ -289,9 +304,10 @@ impl Vault {
             Some(table) => validity::suggest(&job.dimensions, table, validity::MAX_STEP_BP),
             None => Err(NoSuggestion::TooFew { n: 0, needed: validity::MIN_N as u32 }),
         };
-        let replay = suggestion.as_ref().ok().map(|s| {
-            validity::replay(&people, &job.dimensions, &s.weights(), job.bands, validity::FAIRNESS_MARGIN)
-        });
+        let replay = suggestion
+            .as_ref()
+            .ok()
+            .map(|s| validity::replay(&people, &job.dimensions, &s.weights(), job.bands, validity::FAIRNESS_MARGIN));
         Ok(WeightsReview {
             people: people.len(),
             with_outcomes: people.iter().filter(|p| p.criteria.iter().any(Option::is_some)).count(),
@@ -366,7 +382,7 @@ impl Vault {
     pub fn job_versions(&mut self, session: &Session, job_id: i64) -> Result<Vec<JobVersion>> {
         self.authorize(session, Action::ViewValidity)?;
         self.job_info(job_id)?;
-        let rows: Vec<(i64, i64, Option<String>, Option<String>, Option<bool>, Option<String>, i64)> = self
+        let rows: Vec<VersionRow> = self
             .conn
             .prepare(
                 "SELECT v.version, v.created_at, u.display_name, v.criterion, v.fairness_passed, v.reason,
@@ -383,7 +399,10 @@ impl Vault {
                     created_at_ms,
                     created_by,
                     criterion: match criterion {
-                        Some(c) => Some(Criterion::parse(&c).ok_or_else(|| VaultError::Corrupt(format!("version {version} of job {job_id}")))?),
+                        Some(c) => Some(
+                            Criterion::parse(&c)
+                                .ok_or_else(|| VaultError::Corrupt(format!("version {version} of job {job_id}")))?,
+                        ),
                         None => None,
                     },
                     fairness_passed,
@@ -401,9 +420,9 @@ fn outcome_targets(
     conn: &rusqlite::Connection,
     job_id: i64,
     offset_minutes: i32,
-) -> Result<HashMap<i64, (Option<Vec<u8>>, OutcomeTarget)>> {
-    let mut targets: HashMap<i64, (Option<Vec<u8>>, OutcomeTarget)> = conn
-    .prepare(
+) -> Result<Targets> {
+    let mut targets: Targets = conn
+        .prepare(
             "SELECT c.id, c.id_hash, i.decided_at, c.purged_at IS NOT NULL FROM candidates c
              LEFT JOIN interviews i ON i.id = (SELECT MAX(id) FROM interviews WHERE candidate_id = c.id)
              WHERE c.job_id = ?1",
@@ -423,7 +442,7 @@ fn outcome_targets(
         "SELECT o.id, o.candidate_id, o.kind, o.day, o.after_days, o.value, o.scale FROM outcomes o
          JOIN candidates c ON c.id = o.candidate_id WHERE c.job_id = ?1 ORDER BY o.id",
     )?;
-    let rows: Vec<(i64, i64, String, Option<i32>, i32, i64, Option<String>)> = stmt
+    let rows: Vec<OutcomeRow> = stmt
         .query_map([job_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)))?
         .collect::<rusqlite::Result<_>>()?;
     for (id, candidate, kind, day, after_days, value, scale) in rows {

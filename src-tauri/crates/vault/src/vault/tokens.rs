@@ -10,8 +10,15 @@ use crate::error::{Result, VaultError};
 use interview::{Action, Role};
 
 /// What a token may do.
-pub const SCOPES: &[&str] =
-    &["candidates:read", "candidates:write", "invitations:write", "interviews:read", "results:read", "reports:read", "outcomes:write"];
+pub const SCOPES: &[&str] = &[
+    "candidates:read",
+    "candidates:write",
+    "invitations:write",
+    "interviews:read",
+    "results:read",
+    "reports:read",
+    "outcomes:write",
+];
 
 const DAY_MS: i64 = 86_400_000;
 /// The longest validity an administrator may give a token.
