@@ -85,23 +85,11 @@ pub fn run(command: ImportCommand, data_dir: &Path, lang: Lang) -> Result<(), Sh
     let (mut vault, session) = crate::vault_cli::sign_in(data_dir, &args.user, lang)?;
     let known = vault.id_lookup(&session, args.job)?;
     let checked = import::check(&table, &mapping, &mut |id| known.contains(id))?;
-    println!(
-        "{} {}, {} {}",
-        checked.good.len(),
-        t(lang, "行可以导入", "rows can be imported"),
-        checked.errors.iter().map(|e| e.line).collect::<std::collections::BTreeSet<_>>().len(),
-        t(lang, "行有问题", "rows have problems")
-    );
-    for e in checked.errors.iter().take(20) {
-        let m = e.problem.message();
-        println!("  {} {}: {}", t(lang, "第", "line"), e.line, m.get(lang));
-    }
-    if let Some(path) = &args.errors {
-        // A new file only: never the input file, an earlier list, or through a planted symlink.
-        flow::reports::write_new(path, import::errors_csv(&checked.errors).as_bytes())?;
-    }
-    if args.dry_run {
-        println!("{}", t(lang, "仅检查，未导入。", "checked only; nothing imported."));
+    let problems: Vec<(usize, interview::Localized)> =
+        checked.errors.iter().map(|e| (e.line, e.problem.message())).collect();
+    let verdict =
+        Checked { good: checked.good.len(), problems: &problems, errors_csv: import::errors_csv(&checked.errors) };
+    if !verdict.report(&args.errors, args.dry_run, ("行可以导入", "rows can be imported"), lang)? {
         return Ok(());
     }
     if args.mode == Mode::All && !checked.errors.is_empty() {
@@ -111,6 +99,41 @@ pub fn run(command: ImportCommand, data_dir: &Path, lang: Lang) -> Result<(), Sh
     let ids = vault.import_candidates(&session, args.job, &candidates)?;
     println!("{} {}", ids.len(), t(lang, "名候选人已导入（一次事务）。", "candidates imported (one transaction)."));
     Ok(())
+}
+
+/// What checking a file found, as both imports print it.
+pub(crate) struct Checked<'a> {
+    pub good: usize,
+    /// Each problem's line and sentence, in the file's order.
+    pub problems: &'a [(usize, interview::Localized)],
+    pub errors_csv: String,
+}
+
+impl Checked<'_> {
+    /// Prints how many rows can go in (`can`: what they can do, in both languages) and the first
+    /// problems, writes the problem list to `errors` when asked, and says whether to go on
+    /// (`false` after a dry run).
+    pub(crate) fn report(
+        &self,
+        errors: &Option<PathBuf>,
+        dry_run: bool,
+        can: (&'static str, &'static str),
+        lang: Lang,
+    ) -> Result<bool, ShellError> {
+        let rows = self.problems.iter().map(|(line, _)| *line).collect::<std::collections::BTreeSet<_>>().len();
+        println!("{} {}, {rows} {}", self.good, t(lang, can.0, can.1), t(lang, "行有问题", "rows have problems"));
+        for (line, message) in self.problems.iter().take(20) {
+            println!("  {} {line}: {}", t(lang, "第", "line"), message.get(lang));
+        }
+        if let Some(path) = errors {
+            // A new file only: never the input file, an earlier list, or through a planted symlink.
+            flow::reports::write_new(path, self.errors_csv.as_bytes())?;
+        }
+        if dry_run {
+            println!("{}", t(lang, "仅检查，未写入。", "checked only; nothing written."));
+        }
+        Ok(!dry_run)
+    }
 }
 
 #[derive(Debug, Subcommand)]

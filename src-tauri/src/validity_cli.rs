@@ -83,21 +83,14 @@ pub fn run_import(args: OutcomesArgs, data_dir: &Path, lang: Lang) -> Result<(),
     let (mut vault, session) = crate::vault_cli::sign_in(data_dir, &args.user, lang)?;
     let lookup = vault.outcome_lookup(&session, args.job, offset())?;
     let checked = outcomes::check(&table, &mapping, args.scale.into(), &lookup)?;
-    let problem_rows = checked.errors.iter().map(|e| e.line).collect::<std::collections::BTreeSet<_>>().len();
-    println!(
-        "{} {}, {problem_rows} {}",
-        checked.good.len(),
-        t(lang, "行可以记录", "rows can be recorded"),
-        t(lang, "行有问题", "rows have problems")
-    );
-    for e in checked.errors.iter().take(20) {
-        println!("  {} {}: {}", t(lang, "第", "line"), e.line, e.problem.message().get(lang));
-    }
-    if let Some(path) = &args.errors {
-        flow::reports::write_new(path, outcomes::errors_csv(&checked.errors).as_bytes())?;
-    }
-    if args.dry_run {
-        println!("{}", t(lang, "仅检查，未记录。", "checked only; nothing recorded."));
+    let problems: Vec<(usize, interview::Localized)> =
+        checked.errors.iter().map(|e| (e.line, e.problem.message())).collect();
+    let verdict = crate::import_cli::Checked {
+        good: checked.good.len(),
+        problems: &problems,
+        errors_csv: outcomes::errors_csv(&checked.errors),
+    };
+    if !verdict.report(&args.errors, args.dry_run, ("行可以记录", "rows can be recorded"), lang)? {
         return Ok(());
     }
     if args.mode == Mode::All && !checked.errors.is_empty() {

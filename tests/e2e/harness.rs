@@ -245,6 +245,22 @@ impl App {
         })
     }
 
+    /// Signs `user` in on the staff window's sign-in form and waits until the page says so.
+    pub async fn sign_in(&self, user: &str, password: &str) -> Result<()> {
+        self.type_into("[data-testid=sign-in-username]", user).await?;
+        self.type_into("[data-testid=sign-in-password]", password).await?;
+        self.click("[data-testid=sign-in-submit]").await?;
+        self.wait_text("[data-testid=signed-in-as]", |t| t.contains(user)).await?;
+        Ok(())
+    }
+
+    /// Signs out and waits for the sign-in form.
+    pub async fn sign_out(&self) -> Result<()> {
+        self.click("[data-testid=sign-out]").await?;
+        self.find("[data-testid=sign-in]").await?;
+        Ok(())
+    }
+
     pub async fn click(&self, css: &str) -> Result<()> {
         self.find(css).await?.click().await.with_context(|| format!("clicking {css}"))?;
         Ok(())

@@ -41,17 +41,11 @@ fn seed(cli: &Cli) -> Result<()> {
 }
 
 async fn sign_in(app: &App, user: &str) -> Result<()> {
-    app.type_into("[data-testid=sign-in-username]", user).await?;
-    app.type_into("[data-testid=sign-in-password]", PASSWORD).await?;
-    app.click("[data-testid=sign-in-submit]").await?;
-    app.wait_text("[data-testid=signed-in-as]", |t| t.contains(user)).await?;
-    Ok(())
+    app.sign_in(user, PASSWORD).await
 }
 
 async fn sign_out(app: &App) -> Result<()> {
-    app.click("[data-testid=sign-out]").await?;
-    app.find("[data-testid=sign-in]").await?;
-    Ok(())
+    app.sign_out().await
 }
 
 /// Fills the nth element matching `css` (typing into an empty field).

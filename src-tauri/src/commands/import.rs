@@ -75,7 +75,10 @@ pub async fn clerk_import_preview(
     blocking(move || {
         state.with_session(|vault, s| {
             let (table, mapping, checked) = checked(vault, s, i64::from(job_id), &bytes, mapping.as_ref())?;
-            let problem_rows = checked.errors.iter().map(|e| e.line).collect::<std::collections::BTreeSet<_>>().len();
+            let (problem_rows, problems) = ImportProblemDto::preview(
+                checked.errors.iter().map(|e| (e.line, e.column.clone(), e.problem.message())),
+                PREVIEW_PROBLEMS,
+            );
             Ok(ImportPreviewDto {
                 headers: table.headers,
                 mapping: mapping_dto(&mapping),
@@ -93,17 +96,8 @@ pub async fn clerk_import_preview(
                     })
                     .collect(),
                 good: checked.good.len() as u32,
-                problem_rows: problem_rows as u32,
-                problems: checked
-                    .errors
-                    .iter()
-                    .take(PREVIEW_PROBLEMS)
-                    .map(|e| ImportProblemDto {
-                        line: e.line as u32,
-                        column: e.column.clone(),
-                        message: e.problem.message().into(),
-                    })
-                    .collect(),
+                problem_rows,
+                problems,
             })
         })
     })

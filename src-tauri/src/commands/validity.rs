@@ -59,22 +59,11 @@ pub async fn outcomes_preview(
     blocking(move || {
         state.with_session(|vault, s| {
             let (table, checked) = checked(vault, s, i64::from(job_id), &bytes, scale)?;
-            let problem_rows = checked.errors.iter().map(|e| e.line).collect::<std::collections::BTreeSet<_>>().len();
-            Ok(OutcomePreviewDto {
-                headers: table.headers,
-                good: checked.good.len() as u32,
-                problem_rows: problem_rows as u32,
-                problems: checked
-                    .errors
-                    .iter()
-                    .take(PREVIEW_PROBLEMS)
-                    .map(|e| ImportProblemDto {
-                        line: e.line as u32,
-                        column: e.column.clone(),
-                        message: e.problem.message().into(),
-                    })
-                    .collect(),
-            })
+            let (problem_rows, problems) = ImportProblemDto::preview(
+                checked.errors.iter().map(|e| (e.line, e.column.clone(), e.problem.message())),
+                PREVIEW_PROBLEMS,
+            );
+            Ok(OutcomePreviewDto { headers: table.headers, good: checked.good.len() as u32, problem_rows, problems })
         })
     })
     .await

@@ -410,6 +410,25 @@ pub struct ImportProblemDto {
     pub message: Text,
 }
 
+impl ImportProblemDto {
+    /// How many rows of a file have a problem, and the first `most` problems as the preview
+    /// lists them (from `(line, column, message)`, in the file's order).
+    pub fn preview(
+        problems: impl IntoIterator<Item = (usize, Option<String>, interview::Localized)>,
+        most: usize,
+    ) -> (u32, Vec<ImportProblemDto>) {
+        let mut rows = std::collections::BTreeSet::new();
+        let mut shown = Vec::new();
+        for (line, column, message) in problems {
+            rows.insert(line);
+            if shown.len() < most {
+                shown.push(ImportProblemDto { line: line as u32, column, message: message.into() });
+            }
+        }
+        (rows.len() as u32, shown)
+    }
+}
+
 /// What importing a file would do.
 #[derive(Clone, Debug, PartialEq, Serialize, Type)]
 #[serde(rename_all = "camelCase")]

@@ -416,11 +416,7 @@ impl Vault {
 
 /// Each candidate of `job_id` (purged ones included, under their anonymous id) with the hash of
 /// their ID number: the day their latest interview was decided and their outcome records.
-fn outcome_targets(
-    conn: &rusqlite::Connection,
-    job_id: i64,
-    offset_minutes: i32,
-) -> Result<Targets> {
+fn outcome_targets(conn: &rusqlite::Connection, job_id: i64, offset_minutes: i32) -> Result<Targets> {
     let mut targets: Targets = conn
         .prepare(
             "SELECT c.id, c.id_hash, i.decided_at, c.purged_at IS NOT NULL FROM candidates c
