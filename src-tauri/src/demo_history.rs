@@ -38,7 +38,7 @@ pub(crate) fn past_id_number(n: usize) -> String {
 /// stronger in 应急处理, 校招 (odd) in 沟通能力; 服务意识 varies alike in both.
 fn mentions(n: usize, dimension: &str, of: usize) -> usize {
     let lean = n / 2 % 2;
-    let strong = if n % 2 == 0 { "应急处理" } else { "沟通能力" };
+    let strong = if n.is_multiple_of(2) { "应急处理" } else { "沟通能力" };
     let count = match dimension {
         d if d == strong => 1 + lean,
         "应急处理" | "沟通能力" => lean,
@@ -103,7 +103,7 @@ pub(crate) fn past_round(
                 id_number: Some(id.clone()),
                 phone: None,
                 email: None,
-                group: Some(if n % 2 == 0 { "社招" } else { "校招" }.into()),
+                group: Some(if n.is_multiple_of(2) { "社招" } else { "校招" }.into()),
             },
         )?;
         let (interview, code) = vault.issue_invitation(clerk, candidate, now - 3_600_000, now + 3_600_000)?;

@@ -614,10 +614,10 @@ fn the_job_report_shows_validity_and_the_weight_suggestion_with_its_fairness_rep
     let mut w = World::new();
     // 40 hired; the later rating follows 沟通能力 (the first dimension), not the others.
     let mut hired = Vec::new();
-    for i in 0..40 {
+    for i in 0..40usize {
         let first = 1.0 + (i % 5) as f64;
         let other = 1.0 + (i / 5 % 5) as f64;
-        let group = if i % 2 == 0 { "甲" } else { "乙" };
+        let group = if i.is_multiple_of(2) { "甲" } else { "乙" };
         let interview =
             w.interview(&format!("录用{i:02}"), Some(group), [first, other, other], None, Some(Band::Recommend));
         hired.push((w.vault.interview_record(&w.clerk, interview).unwrap().candidate_id, i));

@@ -221,7 +221,7 @@ fn predictive_job(f: &mut Fixture) -> (i64, Vec<i64>, Vec<i64>) {
     for n in 0..200 {
         let a = (n / 2 % 5 + 1) as f32;
         let b = (n / 10 % 5 + 1) as f32;
-        interviews.push(interviewed(f, job, question, n, if n % 2 == 0 { "甲" } else { "乙" }, a, b));
+        interviews.push(interviewed(f, job, question, n, if n.is_multiple_of(2) { "甲" } else { "乙" }, a, b));
     }
     later(f, 400);
     let ids = candidates(f, job);
@@ -316,7 +316,7 @@ fn a_suggestion_that_lowers_a_groups_impact_ratio_fails_and_needs_an_administrat
     // group is 推荐 (totals ≥ 70); leaning toward "a" drops 乙's best (3, 4.8) from 72.5 to 68.
     let levels = |n: usize| -> (&str, f32, f32) {
         let s = n / 2 % 3;
-        if n % 2 == 0 {
+        if n.is_multiple_of(2) {
             ("甲", [3.0, 4.0, 5.0][s], [2.0, 2.5, 3.0][s])
         } else {
             ("乙", [2.0, 2.5, 3.0][s], [4.0, 4.4, 4.8][s])
