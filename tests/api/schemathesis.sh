@@ -27,7 +27,7 @@ unset DBUS_SESSION_BUS_ADDRESS
 run() { "$root/installer/with-keyring" "$app" --data-dir "$work/data" --lang en "$@"; }
 
 run vault init --admin admin >/dev/null
-scopes=(candidates:read candidates:write invitations:write interviews:read results:read reports:read)
+scopes=(candidates:read candidates:write invitations:write interviews:read results:read reports:read outcomes:write)
 args=(); for s in "${scopes[@]}"; do args+=(--scope "$s"); done
 token="$(run api token create --name schemathesis "${args[@]}" --user admin | awk '$1 ~ /^ikt_/ {print $1}')"
 [ -n "$token" ] || { echo "no token" >&2; exit 1; }

@@ -160,6 +160,15 @@ pub struct OutcomesIn {
     pub outcomes: Vec<OutcomeIn>,
 }
 
+/// The most outcome records one call may carry (the schema's `maxItems`); more are refused with
+/// 422 `outcome.too_many`, so the HRMS sends them in several calls.
+pub const MAX_OUTCOMES_PER_CALL: usize = 10_000;
+
+/// The body limit of `POST /api/v1/outcomes` (unless the API's limit is larger): room for
+/// [`MAX_OUTCOMES_PER_CALL`] full records (about 110 bytes each) and then some, so that a call
+/// with too many records is answered with the count refused (422) rather than only "too large".
+pub const OUTCOMES_MAX_BODY: usize = 4 * 1024 * 1024;
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Recorded {
     pub recorded: usize,
@@ -713,7 +722,8 @@ async fn issue_invitation(
 /// checked first — the candidate of this job by ID number, a decided interview, the date after
 /// the decision and not after today, no duplicate or contradiction with what is recorded — and
 /// either all are recorded in one transaction or none (422 naming each problem by its index). A
-/// retry of a call that was recorded is refused as a duplicate, so nothing is recorded twice.
+/// retry of a call that was recorded is refused as a duplicate, so nothing is recorded twice. At
+/// most 10,000 records a call (422 `outcome.too_many` beyond); the body may be up to 4 MiB.
 #[utoipa::path(post, path = "/api/v1/outcomes", request_body = OutcomesIn, security(("token" = ["outcomes:write"])),
     responses((status = 201, body = Recorded), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody),
@@ -725,6 +735,18 @@ async fn record_outcomes(
     body: Result<Json<OutcomesIn>, JsonRejection>,
 ) -> Result<(StatusCode, Json<Recorded>), Failure> {
     let Json(body) = body.map_err(bad_body)?;
+    if body.outcomes.len() > MAX_OUTCOMES_PER_CALL {
+        return Err(failure(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "outcome.too_many",
+            Localized::new(
+                format!("一次最多记录 {MAX_OUTCOMES_PER_CALL} 条结果，请分几次发送；没有记录任何结果。"),
+                format!(
+                    "One call records at most {MAX_OUTCOMES_PER_CALL} outcomes; send them in several calls. Nothing was recorded."
+                ),
+            ),
+        ));
+    }
     let offset = i32::from((state.settings.now)().offset().whole_minutes());
     let recorded = state
         .call(&headers, peer, move |v, t, d| -> Result<usize, Failure> {
@@ -942,7 +964,7 @@ pub fn router(vault: Vault, settings: ApiSettings) -> Result<(Router, std::threa
         .route("/api/v1/openapi.json", get(openapi_document))
         .route("/api/v1/candidates", get(list_candidates).post(add_candidate))
         .route("/api/v1/invitations", post(issue_invitation))
-        .route("/api/v1/outcomes", post(record_outcomes))
+        .route("/api/v1/outcomes", post(record_outcomes).layer(DefaultBodyLimit::max(max_body.max(OUTCOMES_MAX_BODY))))
         .route("/api/v1/interviews/{id}", get(interview_status))
         .route("/api/v1/interviews/{id}/report", get(interview_report))
         .route("/api/v1/results", get(results))

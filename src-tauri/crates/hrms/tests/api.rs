@@ -331,6 +331,20 @@ async fn outcomes_are_recorded_all_or_none_and_a_retry_is_not_recorded_twice() {
     let (status, body) = request(s.addr, "POST", "/api/v1/outcomes", Some(&s.token), Some(&one)).await;
     assert_eq!(status, 422, "{body}");
     assert!(body.contains("重复"), "a retry is refused as a duplicate: {body}");
+    // One record more than a call may carry: refused by count (422), not only as a large body,
+    // and the schema's maxItems is that same number.
+    let minimal = r#"{"id_number":"","kind":"","date":"","result":""}"#;
+    let many = vec![minimal; hrms::api::MAX_OUTCOMES_PER_CALL + 1].join(",");
+    let many = format!(r#"{{"job_id":{},"outcomes":[{many}]}}"#, s.job);
+    let (status, body) = request(s.addr, "POST", "/api/v1/outcomes", Some(&s.token), Some(&many)).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("outcome.too_many"), "{body}");
+    let document: serde_json::Value = serde_json::from_str(include_str!("../openapi.json")).unwrap();
+    let max_items = &document["components"]["schemas"]["OutcomesIn"]["properties"]["outcomes"]["maxItems"];
+    assert_eq!(max_items.as_u64(), Some(hrms::api::MAX_OUTCOMES_PER_CALL as u64));
+    // Other operations keep the API's own body limit.
+    let big = format!(r#"{{"job_id":{},"name":"{}"}}"#, s.job, "x".repeat(8192));
+    assert_eq!(request(s.addr, "POST", "/api/v1/candidates", Some(&s.token), Some(&big)).await.0, 413);
     let scale = format!(r#"{{"job_id":{},"scale":"ABCD","outcomes":[{good}]}}"#, s.job);
     let (status, body) = request(s.addr, "POST", "/api/v1/outcomes", Some(&s.token), Some(&scale)).await;
     assert_eq!(status, 422, "{body}");
