@@ -5,7 +5,8 @@
 //! errors a person can meet ([`UserFacing`]); roles and the authorisation matrix ([`Role::may`]);
 //! weights, bands, the interview state machine, access-code validity and ID-number checks; and
 //! the agreement and selection-rate statistics ([`stats`]); what happened to hired people later
-//! ([`outcomes`]) and what it says about a job's levels and weights ([`validity`]); integrity flags; the choice of recognition models; and the stored shape
+//! ([`outcomes`]) and what it says about a job's levels and weights ([`validity`]); résumé facts and the conditions
+//! of personalised questions ([`resume`]); integrity flags; the choice of recognition models; and the stored shape
 //! of scoring results ([`stored`]).
 
 mod access;
@@ -14,6 +15,7 @@ mod flags;
 mod lang;
 mod models;
 pub mod outcomes;
+pub mod resume;
 mod rules;
 pub mod stats;
 pub mod stored;

@@ -7,6 +7,7 @@
 //! - [`whisper`]: speech recognition with the converted Whisper encoder/decoder (KV cache);
 //! - [`vad`]: Silero voice activity detection;
 //! - [`rubric`]: explainable rubric matching with evidence;
+//! - [`resume`]: personalised questions: conditions over résumé facts, matched the same way;
 //! - [`metrics`]: delivery metrics (shown, never scored);
 //! - [`faces`]: counting faces on stills for proctoring flags (never recognising anyone);
 //! - [`pipeline`]: one answer end to end, and an interview's weighted total and band;
@@ -22,6 +23,7 @@ pub mod faces;
 pub mod mel;
 pub mod metrics;
 pub mod pipeline;
+pub mod resume;
 pub mod rubric;
 pub mod runtime;
 pub mod stored;

@@ -288,14 +288,14 @@ fn best_match(kp: &KeyPoint, segments: &[Segment], language: Lang, threshold: f3
 
 /// The best window of a text for a phrasing: its similarity, its words, and where it lies in
 /// the text's matching units (characters for Chinese, words for English).
-struct Match {
-    similarity: f32,
-    quote: String,
+pub(crate) struct Match {
+    pub(crate) similarity: f32,
+    pub(crate) quote: String,
     start: usize,
     end: usize,
 }
 
-fn find(phrasing: &str, text: &str, language: Lang) -> Match {
+pub(crate) fn find(phrasing: &str, text: &str, language: Lang) -> Match {
     match language {
         Lang::ZhCn => match_chinese(phrasing, text),
         Lang::En => match_english(phrasing, text),
