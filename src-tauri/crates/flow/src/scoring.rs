@@ -203,7 +203,10 @@ pub fn score_interview(
         let result = score_one(scorer, &answer, &mut read, language, &mut |_| {})?;
         results.push((answer, result));
     }
-    let only: Vec<AnswerResult> = results.iter().map(|(_, r)| r.clone()).collect();
+    // The total is the core questions' (personalised answers are evidence beside it).
+    let personalised = vault.personalised_question_ids(interview_id)?;
+    let only: Vec<AnswerResult> =
+        results.iter().filter(|(a, _)| !personalised.contains(&a.question_id)).map(|(_, r)| r.clone()).collect();
     let total = scoring::aggregate(&only, &job.dimensions, job.bands);
     let mut record = ScoringRecord {
         model_versions: results.first().map(|(_, r)| r.model_versions.clone()).unwrap_or_default(),

@@ -79,6 +79,38 @@ impl Education {
     }
 }
 
+/// Where a candidate's résumé facts came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "snake_case")]
+pub enum ResumeSource {
+    /// An HRMS file.
+    Import,
+    /// The local API.
+    Api,
+    /// Typed or edited by a clerk.
+    Clerk,
+    /// Read from a résumé file a clerk attached.
+    File,
+}
+
+impl ResumeSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResumeSource::Import => "import",
+            ResumeSource::Api => "api",
+            ResumeSource::Clerk => "clerk",
+            ResumeSource::File => "file",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<ResumeSource> {
+        [ResumeSource::Import, ResumeSource::Api, ResumeSource::Clerk, ResumeSource::File]
+            .into_iter()
+            .find(|s| s.as_str() == text)
+    }
+}
+
 /// The most characters of free text a résumé keeps, and of each short field.
 pub const MAX_FREE_TEXT: usize = 20_000;
 pub const MAX_FIELD: usize = 200;
@@ -370,6 +402,20 @@ impl Reason {
         }
     }
 }
+
+/// A conditioned question of a job's bank, as the plan rule sees it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Conditioned {
+    pub question_id: i64,
+    pub position: i64,
+    pub condition: Condition,
+}
+
+/// The plan rule: from a job's conditioned questions, the candidate's facts, the job's number of
+/// personalised questions and its language, the questions chosen and why
+/// (`scoring::resume::choose`, which the vault is given because it matches with the rubric
+/// matcher).
+pub type Personaliser = fn(&[Conditioned], &ResumeFacts, usize, crate::Lang) -> Vec<Chosen>;
 
 /// A personalised question chosen for an invitation, and why.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

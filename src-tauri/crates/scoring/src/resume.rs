@@ -12,20 +12,13 @@
 //! the same plan; nothing random, nothing generated.
 
 use interview::Lang;
+pub use interview::resume::Conditioned;
 use interview::resume::{Chosen, Clause, Condition, Reason, ResumeFacts, ResumeField};
 
 use crate::rubric::find;
 
 /// The similarity at which a phrase counts as found in a résumé.
 pub const PHRASE_THRESHOLD: f32 = 0.85;
-
-/// A conditioned question of the job's bank.
-#[derive(Clone, Debug)]
-pub struct Conditioned {
-    pub question_id: i64,
-    pub position: i64,
-    pub condition: Condition,
-}
 
 /// The reasons a condition holds, one per clause, or `None` when one clause does not.
 pub fn evaluate(condition: &Condition, facts: &ResumeFacts, language: Lang) -> Option<Vec<Reason>> {

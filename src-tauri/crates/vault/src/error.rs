@@ -107,6 +107,16 @@ pub enum VaultError {
     #[error("weights that fail the fairness check need an administrator's written reason")]
     FairnessReasonMissing,
     #[error(transparent)]
+    Resume(#[from] interview::resume::ResumeError),
+    #[error(transparent)]
+    Condition(#[from] interview::resume::ConditionError),
+    #[error("personalised questions are chosen only where the vault was given the plan rule")]
+    PersonalisationUnavailable,
+    #[error("question {0} is a core question of the interview, not a personalised one")]
+    NotPersonalised(i64),
+    #[error("interview {0} has begun; its questions are frozen")]
+    PlanFrozen(i64),
+    #[error(transparent)]
     Rule(#[from] RuleError),
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
@@ -249,6 +259,11 @@ impl UserFacing for VaultError {
             VaultError::NoWeightSuggestion(_) => "validity.no_suggestion",
             VaultError::SuggestionChanged => "validity.suggestion_changed",
             VaultError::FairnessReasonMissing => "validity.reason_required",
+            VaultError::Resume(e) => e.code(),
+            VaultError::Condition(e) => e.code(),
+            VaultError::PersonalisationUnavailable => "resume.personalisation_unavailable",
+            VaultError::NotPersonalised(_) => "resume.not_personalised",
+            VaultError::PlanFrozen(_) => "resume.plan_frozen",
             VaultError::Rule(rule) => rule.code(),
             VaultError::Sqlite(_) => "vault.database",
             VaultError::Io { .. } => "vault.io",
@@ -484,6 +499,20 @@ impl UserFacing for VaultError {
             VaultError::FlagNotOpen(_) => {
                 Localized::new("这条提示已经处理过了。", "This flag has already been dealt with.")
             }
+            VaultError::Resume(e) => e.user_message(),
+            VaultError::Condition(e) => e.user_message(),
+            VaultError::PersonalisationUnavailable => Localized::new(
+                "这个岗位会按简历选择个性化题目，这里无法选择。请在工作人员窗口或命令行中发放邀请。",
+                "This job chooses personalised questions from the résumé, which cannot be done here. Issue the invitation in the staff window or on the command line.",
+            ),
+            VaultError::NotPersonalised(_) => Localized::new(
+                "这是每位候选人都要回答的核心题目，不能移除。",
+                "This is a core question every candidate answers; it cannot be removed.",
+            ),
+            VaultError::PlanFrozen(_) => Localized::new(
+                "这场面试已经开始，题目不能再改。",
+                "This interview has begun; its questions can no longer change.",
+            ),
             VaultError::Rule(rule) => rule.user_message(),
             VaultError::DiskFull { .. } => disk_full(),
             _ if self.is_disk_full() => disk_full(),

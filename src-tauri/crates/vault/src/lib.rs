@@ -42,3 +42,4 @@ pub use vault::{
     StationInfo, StationPresence,
 };
 pub use vault::{JobVersion, NewOutcome, OutcomeLookup, OutcomeTarget, WeightsReview};
+pub use vault::{MAX_PERSONALISED, Personalisation, PlannedQuestion, ResumeRecord};

@@ -4,7 +4,7 @@
 
 /// Migration `i` brings the schema from version `i` to `i + 1`. Append only; never edit one
 /// that has shipped.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15];
 
 pub const CURRENT_VERSION: u32 = MIGRATIONS.len() as u32;
 
@@ -530,4 +530,30 @@ INSERT INTO job_version_weights (job_id, version, dimension_id, weight_bp) SELEC
 ALTER TABLE interviews ADD COLUMN job_version INTEGER NOT NULL DEFAULT 1;
 CREATE INDEX scores_interview ON scores (interview_id);
 CREATE INDEX ratings_interview ON ratings (interview_id);
+"#;
+
+/// Version 15: questions that fit the candidate. A candidate's résumé facts (JSON of
+/// `interview::resume::ResumeFacts`, in the encrypted database like everything else; deleted by
+/// retention); a question's condition (NULL: a core question every candidate of the job answers);
+/// a job's number of personalised questions (0: none); and each interview's personalised
+/// questions, chosen and frozen at invitation with the reasons (cleared by retention; a clerk's
+/// removal is kept with who and when).
+const V15: &str = r#"
+CREATE TABLE candidate_resumes (
+    candidate_id INTEGER PRIMARY KEY REFERENCES candidates (id),
+    facts_json   TEXT NOT NULL,
+    source       TEXT NOT NULL CHECK (source IN ('import', 'api', 'clerk', 'file')),
+    updated_at   INTEGER NOT NULL,
+    updated_by   INTEGER REFERENCES users (id)
+);
+ALTER TABLE questions ADD COLUMN condition_json TEXT;
+ALTER TABLE jobs ADD COLUMN personalised_max INTEGER NOT NULL DEFAULT 0 CHECK (personalised_max BETWEEN 0 AND 5);
+CREATE TABLE interview_questions (
+    interview_id INTEGER NOT NULL REFERENCES interviews (id),
+    question_id  INTEGER NOT NULL REFERENCES questions (id),
+    reasons_json TEXT,
+    removed_at   INTEGER,
+    removed_by   INTEGER REFERENCES users (id),
+    PRIMARY KEY (interview_id, question_id)
+);
 "#;

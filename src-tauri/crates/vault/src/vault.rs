@@ -41,6 +41,7 @@ mod recording;
 mod rekey;
 mod reports;
 mod results;
+mod resumes;
 mod retention;
 mod reviews;
 mod tokens;
@@ -67,6 +68,7 @@ pub use reports::{
 pub use results::{
     AnswerInfo, ExportedResult, MAX_ATTEMPTS, NewFlag, NewScore, NewTranscript, ScoringJob, ScoringRecord,
 };
+pub use resumes::{MAX_PERSONALISED, Personalisation, PlannedQuestion, ResumeRecord};
 pub use retention::{DEFAULT_RETENTION_DAYS, PurgeReport};
 pub use reviews::ReviewRequest;
 pub use tokens::{ApiCaller, ApiTokenInfo, SCOPES as API_SCOPES};
@@ -99,6 +101,8 @@ pub struct Vault {
     /// The station journal entry the next [`Vault::write_naming`] applies (the hub): its
     /// position moves in the same transaction as the change it records.
     station_step: Option<office::StationStep>,
+    /// The plan rule for personalised questions ([`Vault::set_personaliser`]).
+    personaliser: Option<interview::resume::Personaliser>,
 }
 
 impl std::fmt::Debug for Vault {

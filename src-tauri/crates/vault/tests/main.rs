@@ -15,6 +15,7 @@ use vault::{AccessCode, NewCandidate, NewJob, NewQuestion, NewUser, Session, Vau
 mod kiosk;
 mod lifecycle;
 mod outcomes;
+mod resume;
 mod review;
 
 const PASSWORD: &str = "correct horse battery staple";

@@ -194,7 +194,10 @@ impl Vault {
         let mut stmt = self.conn.prepare(
             "SELECT q.id, q.kind, q.prep_seconds, q.answer_seconds, q.retakes,
                     (SELECT qv.text FROM question_versions qv WHERE qv.question_id = q.id ORDER BY qv.version DESC LIMIT 1)
-             FROM questions q JOIN interviews v ON v.job_id = q.job_id WHERE v.id = ?1 ORDER BY q.position, q.id",
+             FROM questions q JOIN interviews v ON v.job_id = q.job_id
+             WHERE v.id = ?1 AND (q.condition_json IS NULL OR q.id IN (
+                 SELECT p.question_id FROM interview_questions p WHERE p.interview_id = v.id AND p.removed_at IS NULL))
+             ORDER BY q.position, q.id",
         )?;
         let questions = stmt
             .query_map([interview_id], |r| {

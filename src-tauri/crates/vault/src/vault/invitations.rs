@@ -106,6 +106,7 @@ impl Vault {
             .ok_or(VaultError::NoSuchObject { what: "candidate", id: candidate_id })?;
         let code = new_access_code();
         let hash = self.lookup_hash("access-code", code.as_str());
+        let personaliser = self.personaliser;
         let now = self.now();
         let interview = self.write_naming(session, "invitation.create", |tx| {
             let next = next_id(tx, "invitations")?;
@@ -119,6 +120,7 @@ impl Vault {
                 params![next, candidate_id, job_id, now],
             )?;
             let interview = tx.last_insert_rowid();
+            super::resumes::plan_personalised(tx, personaliser, interview, candidate_id, job_id)?;
             then(tx, interview, &code)?;
             Ok((format!("invitation:{next}"), interview))
         })?;

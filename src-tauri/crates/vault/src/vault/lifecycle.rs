@@ -228,6 +228,7 @@ impl Vault {
             clock,
             batch: batch::AuditBatch::default(),
             station_step: None,
+            personaliser: None,
             lock,
         };
         let system = vault.system_actor();
@@ -313,6 +314,7 @@ impl Vault {
             clock,
             batch: batch::AuditBatch::default(),
             station_step: None,
+            personaliser: None,
             lock,
         };
         vault.check_not_rolled_back()?;

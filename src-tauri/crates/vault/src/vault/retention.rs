@@ -141,6 +141,13 @@ impl Vault {
             // Outcomes stay as anonymous numbers for the validity statistics: what happened and
             // how many days after the decision, no longer the calendar date.
             tx.execute("UPDATE outcomes SET day = NULL WHERE candidate_id = ?1", [candidate])?;
+            // The résumé goes; which personalised questions were asked stays, without the
+            // reasons (they quote the résumé).
+            tx.execute("DELETE FROM candidate_resumes WHERE candidate_id = ?1", [candidate])?;
+            tx.execute(
+                &format!("UPDATE interview_questions SET reasons_json = NULL WHERE interview_id IN ({of_interviews})"),
+                [candidate],
+            )?;
             tx.execute(
                 "UPDATE candidates SET name = '', id_hash = NULL, id_last4 = NULL, phone = NULL, email = NULL, purged_at = ?2 WHERE id = ?1",
                 params![candidate, now],
