@@ -99,7 +99,8 @@ pub fn run(data_dir: &Path, args: &DemoArgs, lang: Lang) -> Result<(), ShellErro
             role: Role::Admin,
             password: DEMO_PASSWORD.into(),
         };
-        let (created, recovery) = Vault::create(data_dir, admin)?;
+        let (mut created, recovery) = Vault::create(data_dir, admin)?;
+        created.set_personaliser(scoring::resume::choose);
         std::fs::write(data_dir.join(DEMO_MARKER), created.vault_id())
             .map_err(|source| ShellError::DataDir { path: data_dir.to_owned(), source })?;
         let shown = recovery.display();

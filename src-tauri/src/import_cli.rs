@@ -95,8 +95,9 @@ pub fn run(command: ImportCommand, data_dir: &Path, lang: Lang) -> Result<(), Sh
     if args.mode == Mode::All && !checked.errors.is_empty() {
         return Err(ShellError::ImportRefused { problems: checked.errors.len() });
     }
+    let resumes = flow::import::resumes(&checked.good);
     let candidates = flow::import::new_candidates(args.job, checked.good);
-    let ids = vault.import_candidates(&session, args.job, &candidates)?;
+    let ids = vault.import_candidates_with_resumes(&session, args.job, &candidates, &resumes)?;
     println!("{} {}", ids.len(), t(lang, "名候选人已导入（一次事务）。", "candidates imported (one transaction)."));
     Ok(())
 }

@@ -143,6 +143,7 @@ fn read_recovery_key(lang: Lang) -> Result<RecoveryKey, ShellError> {
 pub fn sign_in(data_dir: &Path, user: &str, lang: Lang) -> Result<(Vault, Session), ShellError> {
     vault::keys::credential::use_platform_store()?;
     let mut vault = Vault::open(data_dir)?;
+    vault.set_personaliser(scoring::resume::choose);
     let session = vault.login(user, &password(lang)?, "cli")?;
     Ok((vault, session))
 }

@@ -24,6 +24,13 @@ fn mapping_of(dto: &ImportMappingDto) -> Mapping {
         phone: col(dto.phone),
         email: col(dto.email),
         group: col(dto.group),
+        education: col(dto.education),
+        major: col(dto.major),
+        years: col(dto.years),
+        employers: col(dto.employers),
+        roles: col(dto.roles),
+        skills: col(dto.skills),
+        resume_text: col(dto.resume_text),
     }
 }
 
@@ -35,6 +42,13 @@ fn mapping_dto(m: &Mapping) -> ImportMappingDto {
         phone: col(m.phone),
         email: col(m.email),
         group: col(m.group),
+        education: col(m.education),
+        major: col(m.major),
+        years: col(m.years),
+        employers: col(m.employers),
+        roles: col(m.roles),
+        skills: col(m.skills),
+        resume_text: col(m.resume_text),
     }
 }
 
@@ -126,8 +140,9 @@ pub async fn clerk_import(
             if !checked.errors.is_empty() && !skip_problem_rows {
                 return Err(ShellError::ImportRefused { problems: checked.errors.len() });
             }
+            let resumes = flow::import::resumes(&checked.good);
             let candidates = flow::import::new_candidates(job_id, checked.good);
-            let ids = vault.import_candidates(s, job_id, &candidates)?;
+            let ids = vault.import_candidates_with_resumes(s, job_id, &candidates, &resumes)?;
             tracing::info!(count = ids.len(), "candidates imported");
             Ok(ids.len() as u32)
         })
@@ -147,7 +162,14 @@ mod tests {
 
     #[test]
     fn a_mapping_round_trips() {
-        let m = Mapping { name: Some(1), id_number: None, phone: Some(0), email: None, group: Some(3) };
+        let m = Mapping {
+            name: Some(1),
+            id_number: None,
+            phone: Some(0),
+            email: None,
+            group: Some(3),
+            ..Mapping::default()
+        };
         assert_eq!(mapping_of(&mapping_dto(&m)), m);
     }
 }

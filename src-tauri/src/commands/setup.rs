@@ -42,6 +42,7 @@ pub async fn setup_create_vault(
             password: password.to_string(),
         };
         let (mut vault, recovery) = vault::Vault::create(&state.data_dir, admin)?;
+        vault.set_personaliser(scoring::resume::choose);
         let session = vault.login(&username, &password, "desktop")?;
         let shown = recovery.display();
         let groups: Vec<Zeroizing<String>> = shown.split('-').map(|g| Zeroizing::new(g.to_owned())).collect();

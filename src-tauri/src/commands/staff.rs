@@ -29,7 +29,9 @@ pub async fn staff_sign_in(
             Some(signed_in) => signed_in,
             None => {
                 vault::keys::credential::use_platform_store()?;
-                SignedIn { vault: vault::Vault::open(&state.data_dir)?, session: None }
+                let mut vault = vault::Vault::open(&state.data_dir)?;
+                vault.set_personaliser(scoring::resume::choose);
+                SignedIn { vault, session: None }
             }
         };
         // A failed attempt changes nothing: whoever was signed in stays signed in (a passer-by

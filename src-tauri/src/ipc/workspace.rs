@@ -388,6 +388,13 @@ pub struct ImportMappingDto {
     pub phone: Option<u32>,
     pub email: Option<u32>,
     pub group: Option<u32>,
+    pub education: Option<u32>,
+    pub major: Option<u32>,
+    pub years: Option<u32>,
+    pub employers: Option<u32>,
+    pub roles: Option<u32>,
+    pub skills: Option<u32>,
+    pub resume_text: Option<u32>,
 }
 
 /// A row as it would be imported (the ID number masked but for its last four characters).

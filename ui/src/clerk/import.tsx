@@ -17,6 +17,13 @@ const FIELDS: { key: keyof ImportMappingDto; label: Key }[] = [
   { key: "phone", label: "candidates.phone" },
   { key: "email", label: "import.email" },
   { key: "group", label: "candidates.group" },
+  { key: "education", label: "resume.education" },
+  { key: "major", label: "resume.major" },
+  { key: "years", label: "resume.years" },
+  { key: "employers", label: "resume.employers" },
+  { key: "roles", label: "resume.roles" },
+  { key: "skills", label: "resume.skills" },
+  { key: "resumeText", label: "resume.text" },
 ];
 
 export function ImportCard(props: { jobs: JobDto[]; onImported: () => void }) {

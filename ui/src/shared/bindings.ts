@@ -774,6 +774,13 @@ export type ImportMappingDto_Deserialize = {
 	phone?: number | null,
 	email?: number | null,
 	group?: number | null,
+	education?: number | null,
+	major?: number | null,
+	years?: number | null,
+	employers?: number | null,
+	roles?: number | null,
+	skills?: number | null,
+	resumeText?: number | null,
 };
 
 /**  Which column (0-based) of an imported file holds what. */
@@ -783,6 +790,13 @@ export type ImportMappingDto_Serialize = {
 	phone: number | null,
 	email: number | null,
 	group: number | null,
+	education: number | null,
+	major: number | null,
+	years: number | null,
+	employers: number | null,
+	roles: number | null,
+	skills: number | null,
+	resumeText: number | null,
 };
 
 /**  What importing a file would do. */

@@ -195,6 +195,88 @@ pub struct CandidateIn {
     pub email: Option<String>,
     /// A label for fairness statistics (an intake batch); never personal data.
     pub group: Option<String>,
+    /// Résumé facts, for the job's personalised questions.
+    pub resume: Option<ResumeIn>,
+}
+
+/// A candidate's résumé as facts (the import's columns, as JSON).
+#[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResumeIn {
+    /// The highest education, as a word: 高中/中专 (or below), 大专, 本科, 硕士, 博士, or
+    /// `secondary`, `associate`, `bachelor`, `master`, `doctorate`.
+    pub education: Option<String>,
+    #[schema(max_length = 200)]
+    pub major: Option<String>,
+    /// Whole years of work experience.
+    #[schema(minimum = 0, maximum = 60)]
+    pub years: Option<u8>,
+    #[serde(default)]
+    #[schema(max_items = 50)]
+    pub employers: Vec<String>,
+    #[serde(default)]
+    #[schema(max_items = 50)]
+    pub roles: Vec<String>,
+    #[serde(default)]
+    #[schema(max_items = 50)]
+    pub skills: Vec<String>,
+    /// Projects and work history as written (at most 10,000 characters through the API, to
+    /// stay within its body limit; a clerk may keep up to 20,000).
+    #[schema(max_length = 10000)]
+    pub text: Option<String>,
+}
+
+/// The most characters of résumé text one API call may carry (the schema's `maxLength`).
+pub const API_MAX_RESUME_TEXT: usize = 10_000;
+
+impl ResumeIn {
+    /// The facts, or why not (an education word not recognised, a field too long).
+    fn facts(self) -> Result<interview::resume::ResumeFacts, Failure> {
+        use interview::resume::{MAX_FIELD, MAX_ITEMS, ResumeError};
+        // The schema's bounds, on the values as sent (before blanks and repeats are dropped).
+        let refuse = |e: ResumeError| failure(StatusCode::UNPROCESSABLE_ENTITY, e.code(), e.user_message());
+        if [&self.employers, &self.roles, &self.skills].iter().any(|list| list.len() > MAX_ITEMS) {
+            return Err(refuse(ResumeError::TooManyItems));
+        }
+        if self.major.as_ref().is_some_and(|m| m.chars().count() > MAX_FIELD) {
+            return Err(refuse(ResumeError::FieldTooLong));
+        }
+        if self.text.as_ref().is_some_and(|t| t.chars().count() > API_MAX_RESUME_TEXT) {
+            return Err(failure(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "resume.invalid",
+                Localized::new(
+                    format!("通过接口发送的简历正文最多 {API_MAX_RESUME_TEXT} 个字符。"),
+                    format!("Résumé text sent through the API is at most {API_MAX_RESUME_TEXT} characters."),
+                ),
+            ));
+        }
+        let education = match self.education.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
+            None => None,
+            Some(word) => Some(interview::resume::Education::parse(word).ok_or_else(|| {
+                let m = crate::import::RowProblem::UnknownEducation.message();
+                failure(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "resume.unknown_education",
+                    Localized::new(
+                        format!("简历信息有误：{}。", m.zh_cn),
+                        format!("The résumé facts are invalid: {}.", m.en),
+                    ),
+                )
+            })?),
+        };
+        interview::resume::ResumeFacts {
+            education,
+            major: self.major,
+            years: self.years,
+            employers: self.employers,
+            roles: self.roles,
+            skills: self.skills,
+            text: self.text.unwrap_or_default(),
+        }
+        .normalised()
+        .map_err(|e| failure(StatusCode::UNPROCESSABLE_ENTITY, e.code(), e.user_message()))
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -659,8 +741,9 @@ async fn add_candidate(
     headers: HeaderMap,
     body: Result<Json<CandidateIn>, JsonRejection>,
 ) -> Result<(StatusCode, HeaderMap, Json<Created>), Failure> {
-    let Json(c) = body.map_err(bad_body)?;
+    let Json(mut c) = body.map_err(bad_body)?;
     let idem = idempotency(&headers, &c);
+    let resume = c.resume.take().map(ResumeIn::facts).transpose();
     let candidate = NewCandidate {
         job_id: c.job_id,
         name: c.name,
@@ -678,7 +761,14 @@ async fn add_candidate(
                     return Err(v.api_session(t, "candidates:write", d).map_or_else(Failure::from, |_| refused));
                 }
             };
-            Ok(v.api_add_candidate(t, d, candidate, idem.as_ref())?)
+            // Authenticated (and audited) first, as for a malformed key.
+            let resume = match resume {
+                Ok(resume) => resume,
+                Err(refused) => {
+                    return Err(v.api_session(t, "candidates:write", d).map_or_else(Failure::from, |_| refused));
+                }
+            };
+            Ok(v.api_add_candidate_with_resume(t, d, candidate, resume, idem.as_ref())?)
         })
         .await?;
     Ok((StatusCode::CREATED, created_headers(created.replayed), Json(Created { id: created.value })))

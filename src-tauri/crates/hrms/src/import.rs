@@ -6,6 +6,7 @@
 //! written. Writing is the caller's single transaction; this module does no I/O beyond parsing
 //! the bytes it is given.
 
+use interview::resume::{Education, ResumeFacts};
 use std::collections::HashMap;
 use std::io::Cursor;
 
@@ -243,7 +244,24 @@ pub struct Mapping {
     pub phone: Option<usize>,
     pub email: Option<usize>,
     pub group: Option<usize>,
+    /// Résumé facts (see [`interview::resume::ResumeFacts`]); lists are split at 、，,;； and |.
+    pub education: Option<usize>,
+    pub major: Option<usize>,
+    pub years: Option<usize>,
+    pub employers: Option<usize>,
+    pub roles: Option<usize>,
+    pub skills: Option<usize>,
+    pub resume_text: Option<usize>,
 }
+
+const EDUCATION: &[&str] = &["学历", "最高学历", "education", "degree"];
+const MAJOR: &[&str] = &["专业", "所学专业", "major", "field of study"];
+const YEARS: &[&str] = &["工作年限", "工龄", "工作经验", "years of experience", "experience", "years"];
+const EMPLOYERS: &[&str] = &["工作单位", "曾任职单位", "曾就职单位", "employers", "employer", "former employers"];
+const ROLES: &[&str] = &["职务", "曾任职务", "担任职务", "roles", "role", "positions held"];
+const SKILLS: &[&str] = &["技能", "专长", "技能特长", "skills"];
+const RESUME_TEXT: &[&str] =
+    &["工作经历", "项目经历", "简历", "个人简历", "work history", "projects", "resume", "résumé"];
 
 const NAME: &[&str] = &["姓名", "名字", "name", "full name", "candidate"];
 const ID: &[&str] = &["身份证号", "身份证号码", "身份证", "证件号码", "id number", "id", "resident id"];
@@ -255,12 +273,45 @@ impl Mapping {
     /// Guesses the mapping from the headers.
     pub fn guess(headers: &[String]) -> Mapping {
         let find = |names: &[&str]| headers.iter().position(|h| names.iter().any(|n| h.trim().eq_ignore_ascii_case(n)));
-        Mapping { name: find(NAME), id_number: find(ID), phone: find(PHONE), email: find(EMAIL), group: find(GROUP) }
+        Mapping {
+            name: find(NAME),
+            id_number: find(ID),
+            phone: find(PHONE),
+            email: find(EMAIL),
+            group: find(GROUP),
+            education: find(EDUCATION),
+            major: find(MAJOR),
+            years: find(YEARS),
+            employers: find(EMPLOYERS),
+            roles: find(ROLES),
+            skills: find(SKILLS),
+            resume_text: find(RESUME_TEXT),
+        }
+    }
+
+    /// Every mapped column, the name's first.
+    fn columns(&self) -> impl Iterator<Item = usize> {
+        [
+            self.name,
+            self.id_number,
+            self.phone,
+            self.email,
+            self.group,
+            self.education,
+            self.major,
+            self.years,
+            self.employers,
+            self.roles,
+            self.skills,
+            self.resume_text,
+        ]
+        .into_iter()
+        .flatten()
     }
 
     fn check(&self, columns: usize) -> Result<(), ImportError> {
-        let name = self.name.ok_or(ImportError::NoNameColumn)?;
-        for column in [Some(name), self.id_number, self.phone, self.email, self.group].into_iter().flatten() {
+        self.name.ok_or(ImportError::NoNameColumn)?;
+        for column in self.columns() {
             if column >= columns {
                 return Err(ImportError::NoSuchColumn(column));
             }
@@ -279,6 +330,8 @@ pub struct CandidateRow {
     pub phone: Option<String>,
     pub email: Option<String>,
     pub group: Option<String>,
+    /// Résumé facts, when any résumé column of the row has something.
+    pub resume: Option<ResumeFacts>,
 }
 
 /// What is wrong with one row.
@@ -292,6 +345,9 @@ pub enum RowProblem {
     InvalidEmail,
     DuplicateInFile,
     AlreadyInVault,
+    UnknownEducation,
+    InvalidYears,
+    ResumeInvalid,
 }
 
 impl RowProblem {
@@ -312,6 +368,18 @@ impl RowProblem {
             RowProblem::AlreadyInVault => {
                 L::new("该岗位已有此身份证号的候选人", "a candidate with this ID number is already in this job")
             }
+            RowProblem::UnknownEducation => L::new(
+                "学历无法识别（可填：高中、中专、大专、本科、硕士、博士）",
+                "education not recognised (secondary, associate, bachelor, master, doctorate)",
+            ),
+            RowProblem::InvalidYears => L::new(
+                "工作年限应为 0 到 60 之间的数字（如 5 或 5年）",
+                "years of experience must be a number from 0 to 60",
+            ),
+            RowProblem::ResumeInvalid => L::new(
+                "简历信息过长（每项最多 200 字，正文最多 20000 字，每类最多 50 项）或含控制字符",
+                "résumé facts too long (200 characters an entry, 20,000 for the text, 50 entries a list) or holding control characters",
+            ),
         }
     }
 }
@@ -381,6 +449,7 @@ pub fn check(table: &Table, mapping: &Mapping, in_vault: &mut dyn FnMut(&str) ->
         {
             problems.push((mapping.name, RowProblem::DuplicateInFile));
         }
+        let resume = resume_of(row, mapping, &cell, &mut problems);
         if problems.is_empty() {
             out.good.push(CandidateRow {
                 line,
@@ -389,6 +458,7 @@ pub fn check(table: &Table, mapping: &Mapping, in_vault: &mut dyn FnMut(&str) ->
                 phone,
                 email,
                 group: cell(row, mapping.group),
+                resume,
             });
         } else {
             out.errors.extend(problems.into_iter().map(|(column, problem)| RowError {
@@ -399,6 +469,42 @@ pub fn check(table: &Table, mapping: &Mapping, in_vault: &mut dyn FnMut(&str) ->
         }
     }
     Ok(out)
+}
+
+/// A row's résumé facts (none when every résumé column is blank), each problem added to
+/// `problems`.
+fn resume_of(
+    row: &[String],
+    mapping: &Mapping,
+    cell: &dyn Fn(&[String], Option<usize>) -> Option<String>,
+    problems: &mut Vec<(Option<usize>, RowProblem)>,
+) -> Option<ResumeFacts> {
+    let list = |column| cell(row, column).map(|c| ResumeFacts::split_list(&c)).unwrap_or_default();
+    let education = cell(row, mapping.education);
+    let years = cell(row, mapping.years);
+    let facts = ResumeFacts {
+        education: education.as_deref().and_then(Education::parse),
+        major: cell(row, mapping.major),
+        years: years.as_deref().and_then(ResumeFacts::parse_years),
+        employers: list(mapping.employers),
+        roles: list(mapping.roles),
+        skills: list(mapping.skills),
+        text: cell(row, mapping.resume_text).unwrap_or_default(),
+    };
+    if education.is_some() && facts.education.is_none() {
+        problems.push((mapping.education, RowProblem::UnknownEducation));
+    }
+    if years.is_some() && facts.years.is_none() {
+        problems.push((mapping.years, RowProblem::InvalidYears));
+    }
+    match facts.normalised() {
+        Ok(facts) if facts.is_empty() => None,
+        Ok(facts) => Some(facts),
+        Err(_) => {
+            problems.push((mapping.resume_text.or(mapping.skills), RowProblem::ResumeInvalid));
+            None
+        }
+    }
 }
 
 /// The error list as CSV (UTF-8 with a BOM, so spreadsheet programs read the Chinese), for the
@@ -440,7 +546,17 @@ mod tests {
     #[test]
     fn mapping_is_guessed_in_both_languages() {
         let m = Mapping::guess(&["序号".into(), "姓名".into(), "身份证号码".into(), "手机号".into(), "Email".into()]);
-        assert_eq!(m, Mapping { name: Some(1), id_number: Some(2), phone: Some(3), email: Some(4), group: None });
+        assert_eq!(
+            m,
+            Mapping {
+                name: Some(1),
+                id_number: Some(2),
+                phone: Some(3),
+                email: Some(4),
+                group: None,
+                ..Mapping::default()
+            }
+        );
         let t = table("no,what\n1,2\n");
         assert_eq!(check(&t, &Mapping::guess(&t.headers), &mut |_| false).unwrap_err(), ImportError::NoNameColumn);
     }
@@ -475,6 +591,34 @@ mod tests {
         assert!(in_vault.errors.iter().any(|e| e.line == 2 && e.problem == RowProblem::AlreadyInVault));
         let report = errors_csv(&checked.errors);
         assert!(report.contains("3,身份证号,身份证号无效"), "{report}");
+    }
+
+    #[test]
+    fn resume_columns_are_read_in_both_languages_and_checked() {
+        let t = table(
+            "姓名,学历,专业,工作年限,工作单位,职务,技能,工作经历\n\
+             张三,硕士研究生,公共管理,6年,某市社保局,窗口组组长,Excel、公文写作,曾带领一个五人团队完成系统迁移。\n\
+             李四,,,,,,,\n\
+             王五,其他,,十年,,,,\n",
+        );
+        let mapping = Mapping::guess(&t.headers);
+        assert_eq!((mapping.education, mapping.resume_text), (Some(1), Some(7)));
+        let checked = check(&t, &mapping, &mut |_| false).unwrap();
+        let facts = checked.good[0].resume.clone().unwrap();
+        assert_eq!(facts.education, Some(Education::Master));
+        assert_eq!((facts.years, facts.skills.len(), facts.roles[0].as_str()), (Some(6), 2, "窗口组组长"));
+        assert_eq!(checked.good[1].resume, None, "blank résumé columns are no résumé");
+        let problems: Vec<(usize, RowProblem)> = checked.errors.iter().map(|e| (e.line, e.problem)).collect();
+        assert_eq!(problems, [(4, RowProblem::UnknownEducation), (4, RowProblem::InvalidYears)]);
+        assert_eq!(checked.errors[0].column.as_deref(), Some("学历"));
+        let en = Mapping::guess(&[
+            "Name".into(),
+            "Degree".into(),
+            "Years of experience".into(),
+            "Skills".into(),
+            "Work history".into(),
+        ]);
+        assert_eq!((en.education, en.years, en.skills, en.resume_text), (Some(1), Some(2), Some(3), Some(4)));
     }
 
     #[test]

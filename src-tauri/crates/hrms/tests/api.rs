@@ -354,3 +354,33 @@ async fn outcomes_are_recorded_all_or_none_and_a_retry_is_not_recorded_twice() {
     assert_eq!(log.iter().filter(|r| r.action == "outcome.record").count(), 1, "recorded once");
     assert!(log.iter().any(|r| r.action == "outcome.record" && r.actor == "api:HRMS"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_candidate_comes_with_resume_facts_stored_in_the_same_transaction() {
+    let s = start(1000).await;
+    let with = format!(
+        r#"{{"job_id":{},"name":"张三","resume":{{"education":"硕士研究生","years":6,"roles":["窗口组组长"],"skills":["Excel"],"text":"曾带领一个五人团队。"}}}}"#,
+        s.job
+    );
+    let (status, body) = request(s.addr, "POST", "/api/v1/candidates", Some(&s.token), Some(&with)).await;
+    assert_eq!(status, 201, "{body}");
+    let id: i64 = serde_json::from_str::<serde_json::Value>(&body).unwrap()["id"].as_i64().unwrap();
+    // An education word nobody can read, or facts too long: refused, and no candidate is made.
+    let unknown = format!(r#"{{"job_id":{},"name":"李四","resume":{{"education":"其他"}}}}"#, s.job);
+    let (status, body) = request(s.addr, "POST", "/api/v1/candidates", Some(&s.token), Some(&unknown)).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("resume.unknown_education"), "{body}");
+    let long = format!(r#"{{"job_id":{},"name":"王五","resume":{{"major":"{}"}}}}"#, s.job, "x".repeat(201));
+    let (status, body) = request(s.addr, "POST", "/api/v1/candidates", Some(&s.token), Some(&long)).await;
+    assert_eq!(status, 422, "{body}");
+    let (mut vault, _dir) = s.stop().await;
+    let clerk = vault.login("clerk", PASSWORD, "desk").unwrap();
+    let stored = vault.resume(&clerk, id).unwrap().unwrap();
+    assert_eq!(stored.source, interview::resume::ResumeSource::Api);
+    assert_eq!(stored.facts.education, Some(interview::resume::Education::Master));
+    assert_eq!(stored.facts.roles, ["窗口组组长"]);
+    let page = vault
+        .list_candidates(&clerk, &vault::CandidateFilter { job_id: None, limit: 10, ..Default::default() })
+        .unwrap();
+    assert_eq!(page.rows.len(), 1, "the refused calls made no candidate");
+}

@@ -70,8 +70,17 @@ impl Education {
             Some(Education::Bachelor)
         } else if any(&["大专", "专科", "高职", "associate", "college diploma"]) {
             Some(Education::Associate)
-        } else if any(&["高中", "中专", "职高", "技校", "初中", "secondary", "high school", "vocational school"])
-        {
+        } else if any(&[
+            "高中",
+            "中专",
+            "职高",
+            "技校",
+            "初中",
+            "小学",
+            "secondary",
+            "high school",
+            "vocational school",
+        ]) {
             Some(Education::Secondary)
         } else {
             None
@@ -118,7 +127,7 @@ pub const MAX_FIELD: usize = 200;
 pub const MAX_ITEMS: usize = 50;
 
 /// A candidate's résumé as facts.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(deny_unknown_fields, default)]
 pub struct ResumeFacts {

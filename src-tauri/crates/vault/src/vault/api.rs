@@ -84,10 +84,29 @@ impl Vault {
         candidate: NewCandidate,
         idempotency: Option<&Idempotency>,
     ) -> Result<Created<i64>> {
+        self.api_add_candidate_with_resume(token, device, candidate, None, idempotency)
+    }
+
+    /// [`Vault::api_add_candidate`] with the candidate's résumé facts, stored in the same
+    /// transaction.
+    pub fn api_add_candidate_with_resume(
+        &mut self,
+        token: &str,
+        device: &str,
+        candidate: NewCandidate,
+        resume: Option<interview::resume::ResumeFacts>,
+        idempotency: Option<&Idempotency>,
+    ) -> Result<Created<i64>> {
         const OPERATION: &str = "candidates.create";
         let actor = self.api_session(token, "candidates:write", device)?;
+        let resume = resume.map(interview::resume::ResumeFacts::normalised).transpose()?;
+        let now = self.now();
+        let with_resume = move |tx: &rusqlite::Transaction<'_>, id: i64| match &resume {
+            Some(facts) => super::resumes::write_resume(tx, id, facts, interview::resume::ResumeSource::Api, now, None),
+            None => Ok(()),
+        };
         let Some((idem, token_id)) = idempotency.zip(actor.api_token_id) else {
-            return Ok(Created { value: self.add_candidate_as(&actor, candidate)?, replayed: false });
+            return Ok(Created { value: self.add_candidate_then(&actor, candidate, with_resume)?, replayed: false });
         };
         let decode = |bytes: &[u8]| -> Result<i64> {
             Ok(i64::from_be_bytes(bytes.try_into().map_err(|_| VaultError::Corrupt("idempotency record".into()))?))
@@ -97,6 +116,7 @@ impl Vault {
         }
         let (sealer, now) = (seal_key(&self.lookup_key), self.now());
         let created = self.add_candidate_then(&actor, candidate, |tx, id| {
+            with_resume(tx, id)?;
             remember(tx, &sealer, token_id, idem, OPERATION, &id.to_be_bytes(), now)
         });
         match created {

@@ -5,6 +5,7 @@
 //! spliced), so that SQLite can use the `(job_id, name)` and `(name)` indexes and stop after one
 //! page.
 
+use interview::resume::{ResumeFacts, ResumeSource};
 use interview::{Action, InterviewState, check_resident_id};
 use rusqlite::types::Value;
 use rusqlite::{OptionalExtension, Transaction, params};
@@ -137,7 +138,20 @@ impl Vault {
         job_id: i64,
         candidates: &[NewCandidate],
     ) -> Result<Vec<i64>> {
-        self.import_candidates_inner(session, job_id, candidates).map_err(|error| error.on_disk_of(&self.paths.dir))
+        self.import_candidates_with_resumes(session, job_id, candidates, &[])
+    }
+
+    /// [`Vault::import_candidates`] with résumé facts: `resumes[i]` belongs to `candidates[i]`
+    /// (none for candidates past the end of `resumes`), stored in the same transaction.
+    pub fn import_candidates_with_resumes(
+        &mut self,
+        session: &Session,
+        job_id: i64,
+        candidates: &[NewCandidate],
+        resumes: &[Option<ResumeFacts>],
+    ) -> Result<Vec<i64>> {
+        self.import_candidates_inner(session, job_id, candidates, resumes)
+            .map_err(|error| error.on_disk_of(&self.paths.dir))
     }
 
     fn import_candidates_inner(
@@ -145,11 +159,16 @@ impl Vault {
         session: &Session,
         job_id: i64,
         candidates: &[NewCandidate],
+        resumes: &[Option<ResumeFacts>],
     ) -> Result<Vec<i64>> {
         self.flush_audit()?; // held entries first: the chain keeps the order of events
         self.authorize(session, Action::ManageCandidates)?;
         self.job_info(job_id)?;
         let rows = candidates.iter().map(|c| self.candidate_row(c)).collect::<Result<Vec<_>>>()?;
+        let resumes = resumes
+            .iter()
+            .map(|r| r.clone().map(ResumeFacts::normalised).transpose())
+            .collect::<std::result::Result<Vec<_>, _>>()?;
         let now = self.now();
         let tx = self.conn.transaction()?;
         let first = next_id(&tx, "candidates")?;
@@ -157,6 +176,9 @@ impl Vault {
         for (offset, (c, row)) in candidates.iter().zip(&rows).enumerate() {
             let id = first + offset as i64;
             insert_candidate(&tx, id, &NewCandidate { job_id, ..c.clone() }, row, now)?;
+            if let Some(Some(facts)) = resumes.get(offset) {
+                super::resumes::write_resume(&tx, id, facts, ResumeSource::Import, now, None)?;
+            }
             audit::append(
                 &tx,
                 &self.chain,
