@@ -111,6 +111,10 @@ struct JobFile {
     /// Total score (0–100) from which the AI suggests "recommend", and "hold".
     recommend: u8,
     hold: u8,
+    /// How many personalised questions (0–5) an invitation gets, chosen from the questions with
+    /// a `condition` by the candidate's résumé facts.
+    #[serde(default)]
+    personalised: u8,
     dimension: Vec<DimensionFile>,
     question: Vec<QuestionFile>,
 }
@@ -134,6 +138,10 @@ struct QuestionFile {
     answer_seconds: u32,
     #[serde(default)]
     retakes: u32,
+    /// Makes the question personalised, e.g.
+    /// `condition = { all = [{ any_phrase = ["带领", "团队管理"] }, { years_at_least = 3 }] }`.
+    #[serde(default)]
+    condition: Option<interview::resume::Condition>,
 }
 
 pub fn run_user(command: UserCommand, data_dir: &Path, lang: Lang) -> Result<(), ShellError> {
@@ -173,11 +181,18 @@ pub fn run_job(command: JobCommand, data_dir: &Path, lang: Lang) -> Result<(), S
         .map(|d| Weight { dimension: d.name.clone(), basis_points: (d.weight_pct * 100.0).round() as u32 })
         .collect();
     let bands = Bands::new(job.recommend, job.hold).map_err(vault::VaultError::from)?;
+    // Every condition is checked before anything is created.
+    let conditions = job
+        .question
+        .iter()
+        .map(|q| q.condition.clone().map(interview::resume::Condition::checked).transpose())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(vault::VaultError::from)?;
     let (mut vault, session) = sign_in(data_dir, &user, lang)?;
     let job_id =
         vault.create_job(&session, NewJob { title: job.title.clone(), language: job.language, dimensions, bands })?;
-    for (q, rubric_json) in job.question.into_iter().zip(rubrics) {
-        vault.add_question(
+    for ((q, rubric_json), condition) in job.question.into_iter().zip(rubrics).zip(conditions) {
+        let question = vault.add_question(
             &session,
             NewQuestion {
                 job_id,
@@ -190,6 +205,12 @@ pub fn run_job(command: JobCommand, data_dir: &Path, lang: Lang) -> Result<(), S
                 retakes: q.retakes,
             },
         )?;
+        if condition.is_some() {
+            vault.set_question_condition(&session, question, condition)?;
+        }
+    }
+    if job.personalised > 0 {
+        vault.set_personalised_max(&session, job_id, job.personalised)?;
     }
     vault.logout(&session)?;
     println!("{} {job_id}: {}", t(lang, "已创建岗位", "job created:"), job.title);
@@ -207,6 +228,9 @@ struct CandidateDetails {
     phone: Option<String>,
     #[serde(default)]
     email: Option<String>,
+    /// Résumé facts, e.g. `{"education": "master", "years": 6, "roles": ["组长"], "text": "…"}`.
+    #[serde(default)]
+    resume: Option<interview::resume::ResumeFacts>,
 }
 
 impl CandidateDetails {
@@ -245,11 +269,16 @@ pub fn run_candidate(command: CandidateCommand, data_dir: &Path, lang: Lang) -> 
             id_number,
             phone,
             email: None,
+            resume: None,
         },
     };
     let (mut vault, session) = sign_in(data_dir, &user, lang)?;
-    let CandidateDetails { name, id_number, phone, email } = details;
+    let CandidateDetails { name, id_number, phone, email, resume } = details;
+    let resume = resume.map(interview::resume::ResumeFacts::normalised).transpose().map_err(vault::VaultError::from)?;
     let id = vault.add_candidate(&session, NewCandidate { job_id: job, name, id_number, phone, email, group: None })?;
+    if let Some(facts) = resume {
+        vault.set_resume(&session, id, facts, interview::resume::ResumeSource::Clerk)?;
+    }
     vault.logout(&session)?;
     println!("{} {id}", t(lang, "已添加候选人", "candidate added:"));
     Ok(())
@@ -270,9 +299,14 @@ pub fn run_invite(args: InviteArgs, data_dir: &Path, lang: Lang) -> Result<(), S
     if args.extra_time > 0 || args.large_text {
         vault.set_accommodations(&session, interview, args.extra_time, args.large_text)?;
     }
+    let personalised = vault.interview_personalised(&session, interview)?;
     vault.logout(&session)?;
     if args.json {
-        println!("{}", serde_json::json!({ "interview": interview, "code": code.display() }));
+        let chosen: Vec<_> = personalised
+            .iter()
+            .map(|p| serde_json::json!({ "question": p.question_id, "reasons": p.reasons }))
+            .collect();
+        println!("{}", serde_json::json!({ "interview": interview, "code": code.display(), "personalised": chosen }));
     } else {
         println!(
             "{} {} ({} {interview})",
@@ -280,8 +314,23 @@ pub fn run_invite(args: InviteArgs, data_dir: &Path, lang: Lang) -> Result<(), S
             code.display(),
             t(lang, "面试", "interview")
         );
+        print_personalised(&personalised, lang);
     }
     Ok(())
+}
+
+/// The personalised questions of an invitation, each with why it was chosen.
+pub(crate) fn print_personalised(personalised: &[vault::PlannedQuestion], lang: Lang) {
+    for p in personalised {
+        let reasons: Vec<String> = p.reasons.iter().map(|r| r.sentence().get(lang).to_owned()).collect();
+        println!(
+            "  {} Q{}: {} — {}",
+            t(lang, "个性化题目", "personalised question"),
+            p.question_id,
+            p.text,
+            reasons.join(t(lang, "；", "; "))
+        );
+    }
 }
 
 fn parse_time(text: &str) -> Result<OffsetDateTime, ShellError> {
