@@ -176,7 +176,32 @@ pub fn run(data_dir: &Path, args: &DemoArgs, lang: Lang) -> Result<(), ShellErro
             )?;
             questions.push(question);
         }
-        Ok(format!("job {job_id}: 沟通能力 40% · 服务意识 35% · 应急处理 25%; 2 {}", t(lang, "道题", "questions")))
+        // One personalised question: asked only of candidates whose résumé says they led a team.
+        let personalised = vault.add_question(
+            &clerk,
+            NewQuestion {
+                job_id,
+                situational: false,
+                text: PERSONALISED.into(),
+                rubric_json: SAMPLES[2].1.into(),
+                dimensions: vec!["沟通能力".into(), "服务意识".into()],
+                prep_seconds: QUESTION_LIMITS[0].0,
+                answer_seconds: QUESTION_LIMITS[0].1,
+                retakes: QUESTION_LIMITS[0].2,
+            },
+        )?;
+        let led = interview::resume::Clause::AnyPhrase(vec!["带领".into(), "团队管理".into()]);
+        vault.set_question_condition(&clerk, personalised, Some(interview::resume::Condition { all: vec![led] }))?;
+        vault.set_personalised_max(&clerk, job_id, 1)?;
+        Ok(format!(
+            "job {job_id}: 沟通能力 40% · 服务意识 35% · 应急处理 25%; 2 {} + 1 {}",
+            t(lang, "道题", "questions"),
+            t(
+                lang,
+                "道个性化题目（简历提到“带领”时提问）",
+                "personalised (asked when the résumé mentions leading a team)"
+            )
+        ))
     })?;
 
     let mut invitation = None;
@@ -192,15 +217,33 @@ pub fn run(data_dir: &Path, args: &DemoArgs, lang: Lang) -> Result<(), ShellErro
                 group: None,
             },
         )?;
+        let resume = interview::resume::ResumeFacts {
+            education: Some(interview::resume::Education::Bachelor),
+            years: Some(5),
+            roles: vec!["综合窗口组长".into()],
+            text: "在区政务服务中心工作五年。2024年带领三人小组完成窗口改造，排队时间缩短一半。".into(),
+            ..Default::default()
+        };
+        vault.set_resume(&clerk, candidate, resume, interview::resume::ResumeSource::Clerk)?;
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_millis() as i64)
             .unwrap_or(0);
         let (interview, code) = vault.issue_invitation(&clerk, candidate, now, now + 24 * 3_600_000)?;
+        let chosen = vault.interview_personalised(&clerk, interview)?;
+        let why: Vec<String> = chosen
+            .iter()
+            .map(|p| {
+                let reasons: Vec<String> = p.reasons.iter().map(|r| r.sentence().get(lang).to_owned()).collect();
+                format!("Q{}: {}", p.question_id, reasons.join("; "))
+            })
+            .collect();
         let summary = format!(
-            "candidate {candidate}, interview {interview}, {} {}",
+            "candidate {candidate}, interview {interview}, {} {}; {} {}",
             t(lang, "准入码", "access code"),
-            code.display()
+            code.display(),
+            t(lang, "个性化题目", "personalised"),
+            why.join(", ")
         );
         invitation = Some((interview, code));
         Ok(summary)
@@ -221,6 +264,7 @@ pub fn run(data_dir: &Path, args: &DemoArgs, lang: Lang) -> Result<(), ShellErro
             let limits = flow::station::limits(&plan);
             capture::kiosk::preflight(data_dir, &capture, &limits, &settings)?;
             let (mut segments, mut bytes, mut dropped, mut drift, mut seconds) = (0, 0, 0, 0.0f64, 0.0);
+            let answered = plan.questions.len();
             for ((question, limit), clip) in plan.questions.iter().zip(&limits).zip(clips) {
                 let controls = std::sync::Arc::new(Controls::default());
                 // The candidate is ready at once, speaks the answer, then presses "finished".
@@ -251,7 +295,7 @@ pub fn run(data_dir: &Path, args: &DemoArgs, lang: Lang) -> Result<(), ShellErro
             vault.logout(&kiosk)?;
             Ok(format!(
                 "{} {}: {:.0} s, {segments} {}, {:.1} MB, {dropped} {}, {} {drift:.0} ms{}",
-                questions.len(),
+                answered,
                 t(lang, "题已录制并加密存储", "answers recorded, encrypted"),
                 seconds,
                 t(lang, "段", "segments"),
@@ -476,11 +520,14 @@ pub(crate) const DEMO_PASSWORD: &str = "demo-password-2026";
 const DEMO_ID_NUMBER: &str = "11010519491231002X";
 const DEMO_ID_LAST4: &str = "002X";
 /// The bundled sample answers (spoken with espeak-ng; see assets/samples/demo/answers.tsv) and
-/// the rubrics of the two demo questions.
-const SAMPLES: [(&[u8], &str); 2] = [
+/// the rubrics of the two demo questions and of the personalised one.
+const SAMPLES: [(&[u8], &str); 3] = [
     (include_bytes!("../../assets/samples/demo/q1.wav"), include_str!("../../assets/samples/demo/q1-rubric.json")),
     (include_bytes!("../../assets/samples/demo/q2.wav"), include_str!("../../assets/samples/demo/q2-rubric.json")),
+    (include_bytes!("../../assets/samples/demo/q3.wav"), include_str!("../../assets/samples/demo/q3-rubric.json")),
 ];
+/// The personalised question: asked of candidates whose résumé says they led a team.
+const PERSONALISED: &str = "你在简历中提到带领团队。团队成员之间出现分歧时，你是怎么处理的？";
 
 /// What the synthetic camera shows: NASA's astronaut portrait (public domain), see make.sh there.
 const CANDIDATE_PICTURE: &[u8] = include_bytes!("../../assets/samples/demo/candidate.jpg");
