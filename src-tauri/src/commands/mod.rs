@@ -11,6 +11,7 @@ pub mod guard;
 mod import;
 mod kiosk;
 mod office;
+mod personalise;
 mod review;
 mod setup;
 mod staff;
@@ -68,6 +69,13 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             validity::outcomes_import,
             validity::validity_review,
             validity::validity_apply,
+            personalise::resume_get,
+            personalise::resume_save,
+            personalise::personalisation_get,
+            personalise::question_condition_save,
+            personalise::personalised_max_save,
+            personalise::interview_personalised,
+            personalise::personalised_remove,
             review::review_open,
             review::review_of_candidate,
             review::review_playlist,

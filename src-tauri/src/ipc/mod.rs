@@ -6,7 +6,9 @@ use interview::{Lang, Localized, Role, UserFacing};
 use serde::{Deserialize, Serialize};
 use specta::Type;
 
+mod personalise;
 mod workspace;
+pub use personalise::*;
 pub use workspace::*;
 
 /// A sentence for a person in both interface languages; the UI shows the one in use.

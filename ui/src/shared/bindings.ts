@@ -124,6 +124,20 @@ export const commands = {
 	validityReview: (jobId: number, criterion: Criterion) => typedError<ValidityDto_Serialize, IpcError>(__TAURI_INVOKE("validity_review", { jobId, criterion })),
 	/**  Applies the suggestion the screen showed (`weights`) as the job's next version; returns it. */
 	validityApply: (jobId: number, criterion: Criterion, weights: WeightDto[], reason: string | null) => typedError<number, IpcError>(__TAURI_INVOKE("validity_apply", { jobId, criterion, weights, reason })),
+	/**  A candidate's résumé facts (empty when none were given) and latest interview. */
+	resumeGet: (candidateId: number) => typedError<ResumeDto_Serialize, IpcError>(__TAURI_INVOKE("resume_get", { candidateId })),
+	/**  Replaces a candidate's résumé facts with what the clerk typed (all empty: no résumé). */
+	resumeSave: (candidateId: number, facts: ResumeFacts_Deserialize) => typedError<ResumeDto_Serialize, IpcError>(__TAURI_INVOKE("resume_save", { candidateId, facts })),
+	/**  A job's personalised questions: how many an invitation gets, and each one's condition. */
+	personalisationGet: (jobId: number) => typedError<PersonalisationDto_Serialize, IpcError>(__TAURI_INVOKE("personalisation_get", { jobId })),
+	/**  Sets (or, with none, clears) one question's condition. */
+	questionConditionSave: (jobId: number, condition: QuestionConditionDto_Deserialize) => typedError<PersonalisationDto_Serialize, IpcError>(__TAURI_INVOKE("question_condition_save", { jobId, condition })),
+	/**  Sets how many personalised questions (0–5) an invitation to the job gets. */
+	personalisedMaxSave: (jobId: number, max: number) => typedError<PersonalisationDto_Serialize, IpcError>(__TAURI_INVOKE("personalised_max_save", { jobId, max })),
+	/**  An interview's personalised questions, with why each was chosen. */
+	interviewPersonalised: (interviewId: number) => typedError<PlannedQuestionDto_Serialize[], IpcError>(__TAURI_INVOKE("interview_personalised", { interviewId })),
+	/**  Removes a personalised question from an interview that has not begun. */
+	personalisedRemove: (interviewId: number, questionId: number) => typedError<PlannedQuestionDto_Serialize[], IpcError>(__TAURI_INVOKE("personalised_remove", { interviewId, questionId })),
 	/**  One interview for the review screen (clerks) or read-only browsing (auditors). */
 	reviewOpen: (interviewId: number) => typedError<ReviewDto_Serialize, IpcError>(__TAURI_INVOKE("review_open", { interviewId })),
 	/**  The latest interview of a candidate (from the candidate list). */
@@ -450,6 +464,20 @@ export type CandidateRowDto_Serialize = {
 	state: InterviewState | null,
 };
 
+/**  One test over résumé facts. A question's condition holds when every clause holds. */
+export type Clause = 
+/**  At least this many years of experience. */
+({ years_at_least: number }) & { any_phrase?: never; education_in?: never; role_held?: never } | 
+/**  Education is one of these. */
+({ education_in: Education[] }) & { any_phrase?: never; role_held?: never; years_at_least?: never } | 
+/**
+ *  Any of these phrases in the free text or the skills (the rubric matcher: tolerant of
+ *  wording, so "带领" finds "带领一个五人团队").
+ */
+({ any_phrase: string[] }) & { education_in?: never; role_held?: never; years_at_least?: never } | 
+/**  A role held: any of these phrases in the roles. */
+({ role_held: string[] }) & { any_phrase?: never; education_in?: never; years_at_least?: never };
+
 /**  After the access code: whether the ID number's last four characters are asked for. */
 export type CodeCheckDto = {
 	needsIdentity: boolean,
@@ -487,6 +515,11 @@ export type ComponentStatus_Serialize = {
 	licence: string,
 	/**  `None` when verified; otherwise what is wrong, for a person. */
 	problem: Text | null,
+};
+
+/**  A personalised question's condition. */
+export type Condition = {
+	all: Clause[],
 };
 
 /**  A correlation over `n` pairs. */
@@ -591,6 +624,19 @@ export type DimensionDto = {
 	name: string,
 	weightPct: number | null,
 };
+
+/**  The highest education a résumé states, in order. */
+export type Education = 
+/**  高中/中专及以下 */
+"secondary" | 
+/**  大专 */
+"associate" | 
+/**  本科 */
+"bachelor" | 
+/**  硕士 */
+"master" | 
+/**  博士 */
+"doctorate";
 
 /**  A one-time enrolment code, shown once. */
 export type EnrolmentCodeDto = {
@@ -1164,6 +1210,63 @@ export type OutcomePreviewDto_Serialize = {
 	problems: ImportProblemDto_Serialize[],
 };
 
+/**  A job's personalisation: personalised questions per invitation, and each question's condition. */
+export type PersonalisationDto = PersonalisationDto_Serialize | PersonalisationDto_Deserialize;
+
+/**  A job's personalisation: personalised questions per invitation, and each question's condition. */
+export type PersonalisationDto_Deserialize = {
+	jobId: number,
+	max: number,
+	questions: QuestionConditionDto_Deserialize[],
+};
+
+/**  A job's personalisation: personalised questions per invitation, and each question's condition. */
+export type PersonalisationDto_Serialize = {
+	jobId: number,
+	max: number,
+	questions: QuestionConditionDto_Serialize[],
+};
+
+/**  A personalised question an interview was given, and why. */
+export type PlannedQuestionDto = PlannedQuestionDto_Serialize | PlannedQuestionDto_Deserialize;
+
+/**  A personalised question an interview was given, and why. */
+export type PlannedQuestionDto_Deserialize = {
+	questionId: number,
+	text: string,
+	/**  One sentence per condition test ("“带领” matched “…” in the résumé"). */
+	reasons: Text[],
+	/**  Who removed it, if a clerk did. */
+	removedBy?: string | null,
+	removedAtMs?: number | null,
+};
+
+/**  A personalised question an interview was given, and why. */
+export type PlannedQuestionDto_Serialize = {
+	questionId: number,
+	text: string,
+	/**  One sentence per condition test ("“带领” matched “…” in the résumé"). */
+	reasons: Text[],
+	/**  Who removed it, if a clerk did. */
+	removedBy: string | null,
+	removedAtMs: number | null,
+};
+
+/**  One question's condition (none: a core question). */
+export type QuestionConditionDto = QuestionConditionDto_Serialize | QuestionConditionDto_Deserialize;
+
+/**  One question's condition (none: a core question). */
+export type QuestionConditionDto_Deserialize = {
+	questionId: number,
+	condition?: Condition | null,
+};
+
+/**  One question's condition (none: a core question). */
+export type QuestionConditionDto_Serialize = {
+	questionId: number,
+	condition: Condition | null,
+};
+
 export type QuestionDto = QuestionDto_Serialize | QuestionDto_Deserialize;
 
 export type QuestionDto_Deserialize = {
@@ -1303,6 +1406,75 @@ export type Replay_Serialize = {
 	 */
 	passes: boolean,
 };
+
+/**  A candidate's résumé facts as the candidate page shows and edits them. */
+export type ResumeDto = ResumeDto_Serialize | ResumeDto_Deserialize;
+
+/**  A candidate's résumé facts as the candidate page shows and edits them. */
+export type ResumeDto_Deserialize = {
+	candidateId: number,
+	facts: ResumeFacts_Deserialize,
+	/**  Where they came from; none when the candidate has no résumé facts. */
+	source?: ResumeSource | null,
+	updatedAtMs?: number | null,
+	/**  The person who last changed them (none for an import or the API). */
+	updatedBy?: string | null,
+	/**  The candidate's latest interview, for its personalised questions. */
+	interviewId?: number | null,
+};
+
+/**  A candidate's résumé facts as the candidate page shows and edits them. */
+export type ResumeDto_Serialize = {
+	candidateId: number,
+	facts: ResumeFacts_Serialize,
+	/**  Where they came from; none when the candidate has no résumé facts. */
+	source: ResumeSource | null,
+	updatedAtMs: number | null,
+	/**  The person who last changed them (none for an import or the API). */
+	updatedBy: string | null,
+	/**  The candidate's latest interview, for its personalised questions. */
+	interviewId: number | null,
+};
+
+/**  A candidate's résumé as facts. */
+export type ResumeFacts = ResumeFacts_Serialize | ResumeFacts_Deserialize;
+
+/**  A candidate's résumé as facts. */
+export type ResumeFacts_Deserialize = {
+	education?: Education | null,
+	major?: string | null,
+	/**  Years of work experience (whole years; a résumé's "3.5 年" is 3). */
+	years?: number | null,
+	employers?: string[],
+	roles?: string[],
+	skills?: string[],
+	/**  Projects and work history as written. */
+	text?: string,
+};
+
+/**  A candidate's résumé as facts. */
+export type ResumeFacts_Serialize = {
+	education: Education | null,
+	major: string | null,
+	/**  Years of work experience (whole years; a résumé's "3.5 年" is 3). */
+	years: number | null,
+	employers: string[],
+	roles: string[],
+	skills: string[],
+	/**  Projects and work history as written. */
+	text: string,
+};
+
+/**  Where a candidate's résumé facts came from. */
+export type ResumeSource = 
+/**  An HRMS file. */
+"import" | 
+/**  The local API. */
+"api" | 
+/**  Typed or edited by a clerk. */
+"clerk" | 
+/**  Read from a résumé file a clerk attached. */
+"file";
 
 export type ReviewAnswerDto = {
 	answerId: number,

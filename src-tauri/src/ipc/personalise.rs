@@ -1,0 +1,53 @@
+//! Questions that fit the candidate: a candidate's résumé facts, a job's personalised questions
+//! and their conditions, and an interview's chosen questions with why.
+
+use interview::resume::{Condition, ResumeFacts, ResumeSource};
+use serde::{Deserialize, Serialize};
+use specta::Type;
+
+use super::Text;
+
+/// A candidate's résumé facts as the candidate page shows and edits them.
+#[derive(Clone, Debug, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ResumeDto {
+    pub candidate_id: u32,
+    pub facts: ResumeFacts,
+    /// Where they came from; none when the candidate has no résumé facts.
+    pub source: Option<ResumeSource>,
+    pub updated_at_ms: Option<f64>,
+    /// The person who last changed them (none for an import or the API).
+    pub updated_by: Option<String>,
+    /// The candidate's latest interview, for its personalised questions.
+    pub interview_id: Option<u32>,
+}
+
+/// One question's condition (none: a core question).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct QuestionConditionDto {
+    pub question_id: u32,
+    pub condition: Option<Condition>,
+}
+
+/// A job's personalisation: personalised questions per invitation, and each question's condition.
+#[derive(Clone, Debug, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct PersonalisationDto {
+    pub job_id: u32,
+    pub max: u32,
+    pub questions: Vec<QuestionConditionDto>,
+}
+
+/// A personalised question an interview was given, and why.
+#[derive(Clone, Debug, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct PlannedQuestionDto {
+    pub question_id: u32,
+    pub text: String,
+    /// One sentence per condition test ("“带领” matched “…” in the résumé").
+    pub reasons: Vec<Text>,
+    /// Who removed it, if a clerk did.
+    pub removed_by: Option<String>,
+    pub removed_at_ms: Option<f64>,
+}
