@@ -1358,20 +1358,11 @@ fn with_keyring_runs_its_command_only_once_the_secret_service_is_there() -> Resu
     Ok(())
 }
 
-/// Personalised questions from the command line: a job file with conditions, candidates with
-/// résumé facts given on standard input and from an HRMS file, invitations that print which
-/// questions were chosen and why; the same facts give the same plan; no log holds the résumés.
-#[test]
-fn personalised_questions_through_the_cli() -> Result<()> {
-    let (root, cli) = tempdirs()?;
-    cli.ok(&["vault", "init", "--admin", "admin"])?;
-    let out = cli.run(
-        &["user", "create", "--user", "admin", "--username", "clerk", "--name", "clerk", "--role", "clerk"],
-        &format!("{PASSWORD}\n"),
-    )?;
-    ensure!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+/// A job file with one core question and two personalised ones (led a team with three years'
+/// experience; a master's or doctorate), one personalised question per invitation.
+pub(crate) fn personalised_job_file(dir: &Path) -> Result<PathBuf> {
     let samples = workspace_root().join("assets/samples/demo");
-    let job = root.path().join("job.toml");
+    let job = dir.join("job.toml");
     let rubric = samples.join("q1-rubric.json").display().to_string();
     std::fs::write(
         &job,
@@ -1415,6 +1406,22 @@ condition = {{ all = [{{ education_in = ["master", "doctorate"] }}] }}
 "#
         ),
     )?;
+    Ok(job)
+}
+
+/// Personalised questions from the command line: a job file with conditions, candidates with
+/// résumé facts given on standard input and from an HRMS file, invitations that print which
+/// questions were chosen and why; the same facts give the same plan; no log holds the résumés.
+#[test]
+fn personalised_questions_through_the_cli() -> Result<()> {
+    let (root, cli) = tempdirs()?;
+    cli.ok(&["vault", "init", "--admin", "admin"])?;
+    let out = cli.run(
+        &["user", "create", "--user", "admin", "--username", "clerk", "--name", "clerk", "--role", "clerk"],
+        &format!("{PASSWORD}\n"),
+    )?;
+    ensure!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let job = personalised_job_file(root.path())?;
     let created = cli.ok(&["job", "create", "--user", "clerk", &job.display().to_string()])?;
     ensure!(created.contains("job created"), "{created}");
     // A condition nobody could meet is refused before anything is created.

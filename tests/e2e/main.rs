@@ -6,6 +6,7 @@ mod harness;
 mod kiosk;
 mod kiosk_guard;
 mod office;
+mod personalised;
 mod reports;
 mod sockets;
 mod validity;

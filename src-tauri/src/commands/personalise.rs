@@ -13,6 +13,8 @@ use crate::ipc::{IpcError, PersonalisationDto, PlannedQuestionDto, QuestionCondi
 use crate::state::{AppState, Mode};
 
 fn resume_dto(vault: &mut vault::Vault, s: &vault::Session, candidate_id: i64) -> Result<ResumeDto, ShellError> {
+    let (name, job_id) = vault.candidate_name(s, candidate_id)?;
+    let job_id = job_id as u32;
     let record = vault.resume(s, candidate_id)?;
     let interview_id = match vault.interview_of_candidate(s, candidate_id) {
         Ok(id) => Some(id as u32),
@@ -22,6 +24,8 @@ fn resume_dto(vault: &mut vault::Vault, s: &vault::Session, candidate_id: i64) -
     Ok(match record {
         Some(r) => ResumeDto {
             candidate_id: candidate_id as u32,
+            name,
+            job_id,
             facts: r.facts,
             source: Some(r.source),
             updated_at_ms: Some(r.updated_at_ms as f64),
@@ -30,6 +34,8 @@ fn resume_dto(vault: &mut vault::Vault, s: &vault::Session, candidate_id: i64) -
         },
         None => ResumeDto {
             candidate_id: candidate_id as u32,
+            name,
+            job_id,
             facts: ResumeFacts::default(),
             source: None,
             updated_at_ms: None,

@@ -12,6 +12,8 @@ use super::Text;
 #[serde(rename_all = "camelCase")]
 pub struct ResumeDto {
     pub candidate_id: u32,
+    pub name: String,
+    pub job_id: u32,
     pub facts: ResumeFacts,
     /// Where they came from; none when the candidate has no résumé facts.
     pub source: Option<ResumeSource>,

@@ -13,6 +13,7 @@ import { STATES, STATE_LABEL, stateKey } from "../shared/vocabulary";
 import { go, useRest } from "../shared/router";
 import { AREA_ROLES, OtherRole, SignIn, SignedIn } from "../shared/signin";
 import { useStaff } from "../shared/staff";
+import { CandidatePage } from "./candidate";
 import { ImportCard } from "./import";
 import { JobsPanel } from "./jobs";
 import { Alert, Done } from "../shared/notice";
@@ -44,12 +45,13 @@ function Workspace() {
   }, []);
   const tab: Tab = (TABS as readonly string[]).includes(rest[0] ?? "") ? (rest[0] as Tab) : "board";
   const review = rest[0] === "review" ? rest[1] ?? "" : null;
+  const candidate = rest[0] === "candidate" && /^\d+$/.test(rest[1] ?? "") ? Number(rest[1]) : null;
   return (
     <>
       <SignedIn />
       <nav class="tabs" aria-label={t("clerk.tabs")}>
         {TABS.map((name) => (
-          <a key={name} href={`#/clerk/${name}`} aria-current={review === null && name === tab ? "page" : undefined} data-testid={`tab-${name}`}>
+          <a key={name} href={`#/clerk/${name}`} aria-current={review === null && candidate === null && name === tab ? "page" : undefined} data-testid={`tab-${name}`}>
             {t(`clerk.tab.${name}` as Key)}
           </a>
         ))}
@@ -63,6 +65,8 @@ function Workspace() {
             candidateId={review.startsWith("c") ? Number(review.slice(1)) : undefined}
             onBack={() => window.history.back()}
           />
+        ) : candidate !== null ? (
+          <CandidatePage key={candidate} candidateId={candidate} onBack={() => window.history.back()} />
         ) : tab === "jobs" ? (
           <JobsPanel jobs={jobs} onJobs={setJobs} />
         ) : tab === "validity" ? (
@@ -93,7 +97,7 @@ function Candidates(props: { jobs: JobDto[]; state: InterviewState | null }) {
       )}
       <section class="card" aria-labelledby="candidates-title">
         <h3 id="candidates-title">{t("candidates.title")}</h3>
-        <CandidateBrowser jobs={props.jobs} initialState={props.state} selected={selected} onSelect={setSelected} onOpen={(id) => go("clerk", "review", `c${id}`)} reload={reload} />
+        <CandidateBrowser jobs={props.jobs} initialState={props.state} selected={selected} onSelect={setSelected} onOpen={(id) => go("clerk", "review", `c${id}`)} onProfile={(id) => go("clerk", "candidate", String(id))} reload={reload} />
       </section>
       <Invite
         selected={selected}

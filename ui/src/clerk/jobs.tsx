@@ -9,6 +9,7 @@ import { JobExport } from "../shared/job-export";
 import { Alert } from "../shared/notice";
 import { LANG_NAME, LANG_OPTIONS, member } from "../shared/vocabulary";
 import { Form } from "../shared/form";
+import { ConditionEditor, ConditionSummary, PersonalisedMax, conditionOfQuestion, usePersonalisation } from "./personalise";
 
 /// The weights' sum in percent, to two decimals (what the backend checks in basis points).
 export function weightSum(weights: number[]): number {
@@ -188,6 +189,8 @@ function QuestionBank(props: { job: JobDto; onChanged: () => void }) {
   const { t, lang } = useT();
   const [questions, setQuestions] = useState<QuestionDto[] | null>(null);
   const [editing, setEditing] = useState<QuestionDto | "new" | null>(null);
+  const [conditionOf, setConditionOf] = useState<number | null>(null);
+  const [personalisation, setPersonalisation] = usePersonalisation(props.job.id);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     void runCommand(() => commands.clerkQuestions(props.job.id), lang).then((r) => (r.ok ? setQuestions(r.data) : setError(r.error)));
@@ -197,6 +200,7 @@ function QuestionBank(props: { job: JobDto; onChanged: () => void }) {
       <h3 id="bank-title">{formatText(t("bank.title"), { job: props.job.title })}</h3>
       <Alert text={error} />
       {questions !== null && questions.length === 0 && <p>{t("bank.none")}</p>}
+      {personalisation !== null && <PersonalisedMax jobId={props.job.id} value={personalisation} onSaved={setPersonalisation} />}
       {questions !== null && uncovered(props.job, questions).length > 0 && (
         <p class="bad" role="status" data-testid="bank-uncovered">
           {formatText(t("bank.uncovered"), { dimensions: uncovered(props.job, questions).join("、") })}
@@ -220,9 +224,23 @@ function QuestionBank(props: { job: JobDto; onChanged: () => void }) {
                   {formatText(t("bank.generic"), { phrasings: q.generic.map((g) => `“${g.phrasing}”`).join("、") })}
                 </p>
               )}
+              <p class="hint">
+                <ConditionSummary condition={conditionOfQuestion(personalisation, q.id)} />
+              </p>
               <button type="button" class="button button--quiet" onClick={() => setEditing(q)} data-testid="question-edit">
                 {t("bank.edit")}
               </button>
+              <button type="button" class="button button--quiet" onClick={() => setConditionOf(conditionOf === q.id ? null : q.id)} aria-expanded={conditionOf === q.id} data-testid="question-condition">
+                {t("personalise.edit")}
+              </button>
+              {conditionOf === q.id && q.id !== null && (
+                <ConditionEditor
+                  jobId={props.job.id}
+                  questionId={q.id}
+                  condition={conditionOfQuestion(personalisation, q.id)}
+                  onSaved={setPersonalisation}
+                />
+              )}
             </li>
           ))}
         </ol>

@@ -1413,6 +1413,8 @@ export type ResumeDto = ResumeDto_Serialize | ResumeDto_Deserialize;
 /**  A candidate's résumé facts as the candidate page shows and edits them. */
 export type ResumeDto_Deserialize = {
 	candidateId: number,
+	name: string,
+	jobId: number,
 	facts: ResumeFacts_Deserialize,
 	/**  Where they came from; none when the candidate has no résumé facts. */
 	source?: ResumeSource | null,
@@ -1426,6 +1428,8 @@ export type ResumeDto_Deserialize = {
 /**  A candidate's résumé facts as the candidate page shows and edits them. */
 export type ResumeDto_Serialize = {
 	candidateId: number,
+	name: string,
+	jobId: number,
 	facts: ResumeFacts_Serialize,
 	/**  Where they came from; none when the candidate has no résumé facts. */
 	source: ResumeSource | null,

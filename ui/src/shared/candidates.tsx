@@ -18,6 +18,8 @@ export function CandidateBrowser(props: {
   selected?: Set<number>;
   onSelect?: (selected: Set<number>) => void;
   onOpen: (candidateId: number) => void;
+  /// The candidate's page (résumé facts, personalised questions), for clerks.
+  onProfile?: (candidateId: number) => void;
   reload?: number;
   /// The state filter to start with.
   initialState?: InterviewState | null;
@@ -124,6 +126,11 @@ export function CandidateBrowser(props: {
               <td>{jobTitle(r.jobId)}</td>
               <td data-testid="candidate-state">{t(stateKey(r.state ?? null))}</td>
               <td>
+                {props.onProfile !== undefined && (
+                  <button type="button" class="button button--quiet" onClick={() => props.onProfile?.(r.id)} data-testid="candidate-profile">
+                    {t("candidates.profile")}
+                  </button>
+                )}
                 {r.state !== null && r.state !== "invited" && (
                   <button type="button" class="button button--quiet" onClick={() => props.onOpen(r.id)} data-testid="candidate-open">
                     {t("candidates.open")}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BANDS, CRITERIA, LANG_OPTIONS, ROLES, SCALES, STATES, member, stateKey } from "./vocabulary";
+import { BANDS, CRITERIA, EDUCATIONS, LANG_OPTIONS, ROLES, SCALES, STATES, member, stateKey } from "./vocabulary";
 
 describe("vocabulary", () => {
   it("lists every member of each union once, in screen order", () => {
@@ -9,6 +9,7 @@ describe("vocabulary", () => {
     expect(LANG_OPTIONS).toEqual(["zh-CN", "en"]);
     expect(CRITERIA).toEqual(["probation", "performance", "retention"]);
     expect(SCALES).toEqual(["grades4", "points5"]);
+    expect(EDUCATIONS).toEqual(["secondary", "associate", "bachelor", "master", "doctorate"]);
   });
   it("reads a select's value back, and refuses what is not a member", () => {
     expect(member(ROLES, "auditor")).toBe("auditor");

@@ -1,7 +1,7 @@
 // The product's vocabulary as the screens show it. The unions come from the generated bindings
 // (one Rust enum each); every table here is a Record over its union, so a state, band or role
 // added in Rust fails `npm run check` until it has a label, instead of showing a blank.
-import type { Band, Criterion, InterviewState, Lang, RatingScale, RecognitionModels, Role } from "./bindings";
+import type { Band, Criterion, Education, InterviewState, Lang, RatingScale, RecognitionModels, ResumeSource, Role } from "./bindings";
 import type { Key } from "./i18n";
 
 export const BAND_LABEL: Record<Band, Key> = {
@@ -32,6 +32,23 @@ export const MODELS_LABEL: Record<RecognitionModels, Key> = {
   float: "models.float",
 };
 
+/// The highest education a résumé states, in order.
+export const EDUCATION_LABEL: Record<Education, Key> = {
+  secondary: "education.secondary",
+  associate: "education.associate",
+  bachelor: "education.bachelor",
+  master: "education.master",
+  doctorate: "education.doctorate",
+};
+
+/// Where a candidate's résumé facts came from.
+export const RESUME_SOURCE_LABEL: Record<ResumeSource, Key> = {
+  import: "resume.source.import",
+  api: "resume.source.api",
+  clerk: "resume.source.clerk",
+  file: "resume.source.file",
+};
+
 /// What a person's later record is measured by (the validity screen's criteria).
 export const CRITERION_LABEL: Record<Criterion, Key> = {
   probation: "criterion.probation",
@@ -58,6 +75,7 @@ export const LANG_OPTIONS: Lang[] = keys(LANG_NAME);
 export const MODELS_OPTIONS: RecognitionModels[] = keys(MODELS_LABEL);
 export const CRITERIA: Criterion[] = keys(CRITERION_LABEL);
 export const SCALES: RatingScale[] = keys(SCALE_LABEL);
+export const EDUCATIONS: Education[] = keys(EDUCATION_LABEL);
 
 /// The label of a candidate's state; `null` is a candidate not invited yet.
 export function stateKey(state: InterviewState | null): Key {

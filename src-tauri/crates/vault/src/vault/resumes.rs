@@ -71,6 +71,17 @@ impl Vault {
         })
     }
 
+    /// A candidate's name and job, for the candidate page.
+    pub fn candidate_name(&mut self, session: &Session, candidate_id: i64) -> Result<(String, i64)> {
+        self.authorize(session, Action::ViewCandidates)?;
+        self.conn
+            .query_row("SELECT name, job_id FROM candidates WHERE id = ?1 AND purged_at IS NULL", [candidate_id], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?
+            .ok_or(VaultError::NoSuchObject { what: "candidate", id: candidate_id })
+    }
+
     /// A candidate's résumé facts, if any were given.
     pub fn resume(&mut self, session: &Session, candidate_id: i64) -> Result<Option<ResumeRecord>> {
         self.authorize(session, Action::ViewCandidates)?;
