@@ -449,7 +449,7 @@ pub fn check(table: &Table, mapping: &Mapping, in_vault: &mut dyn FnMut(&str) ->
         {
             problems.push((mapping.name, RowProblem::DuplicateInFile));
         }
-        let resume = resume_of(row, mapping, &cell, &mut problems);
+        let resume = resume_of(row, mapping, &mut problems);
         if problems.is_empty() {
             out.good.push(CandidateRow {
                 line,
@@ -476,9 +476,11 @@ pub fn check(table: &Table, mapping: &Mapping, in_vault: &mut dyn FnMut(&str) ->
 fn resume_of(
     row: &[String],
     mapping: &Mapping,
-    cell: &dyn Fn(&[String], Option<usize>) -> Option<String>,
     problems: &mut Vec<(Option<usize>, RowProblem)>,
 ) -> Option<ResumeFacts> {
+    let cell = |row: &[String], column: Option<usize>| -> Option<String> {
+        column.and_then(|c| row.get(c)).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+    };
     let list = |column| cell(row, column).map(|c| ResumeFacts::split_list(&c)).unwrap_or_default();
     let education = cell(row, mapping.education);
     let years = cell(row, mapping.years);
