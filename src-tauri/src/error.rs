@@ -68,6 +68,8 @@ pub enum ShellError {
     OrphanMedia { orphans: usize },
     #[error(transparent)]
     Import(#[from] ImportError),
+    #[error(transparent)]
+    ResumeFile(#[from] hrms::resume_file::ResumeFileError),
     #[error("not a date: {0:?}")]
     BadDate(String),
     #[error("import refused: {problems} problems")]
@@ -144,6 +146,7 @@ impl UserFacing for ShellError {
             ShellError::OrphanMedia { .. } => "vault.orphan_media",
             ShellError::SetInvalid { .. } => "scoring.set_invalid",
             ShellError::Import(inner) => inner.code(),
+            ShellError::ResumeFile(inner) => inner.code(),
             ShellError::ImportRefused { .. } => "import.refused",
             ShellError::OutcomesRefused { .. } => "outcome.refused",
             ShellError::BadDate(_) => "app.bad_date",
@@ -215,6 +218,7 @@ impl UserFacing for ShellError {
                 format!("{} is not a PNG image: the logo must be a PNG.", path.display()),
             ),
             ShellError::Import(inner) => inner.user_message(),
+            ShellError::ResumeFile(inner) => inner.user_message(),
             ShellError::BadDate(text) => Localized::new(
                 format!("“{text}”不是有效日期，请按 YYYY-MM-DD 填写，例如 2026-11-22。"),
                 format!("“{text}” is not a date; write it as YYYY-MM-DD, for example 2026-11-22."),

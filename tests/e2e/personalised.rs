@@ -5,12 +5,50 @@
 //! removed, by whom); a résumé edit the vault refuses keeps what was typed, and a good one is
 //! saved as the clerk's.
 
+use std::io::Write;
+
 use anyhow::{Result, ensure};
 
 use crate::cli::{PASSWORD, personalised_job_file, tempdirs};
 use crate::harness::App;
 use crate::kiosk::KEYRING_PASSWORD;
 use crate::screenshot_path;
+
+/// A DOCX résumé of these paragraphs (what Word writes, reduced to its document part).
+fn docx(paragraphs: &[&str]) -> Result<Vec<u8>> {
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    zip.start_file("word/document.xml", zip::write::SimpleFileOptions::default())?;
+    let body: String = paragraphs.iter().map(|p| format!("<w:p><w:r><w:t>{p}</w:t></w:r></w:p>")).collect();
+    write!(
+        zip,
+        r#"<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>{body}</w:body></w:document>"#
+    )?;
+    Ok(zip.finish()?.into_inner())
+}
+
+/// A scanned résumé: a PDF whose one page is a picture, no text.
+fn scan() -> Vec<u8> {
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_owned(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_owned(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /XObject << /Im1 4 0 R >> >> /Contents 5 0 R >>".to_owned(),
+        format!("<< /Type /XObject /Subtype /Image /Width 2 /Height 2 /ColorSpace /DeviceGray /BitsPerComponent 8 /Length 4 >>\nstream\n{}\nendstream", "\u{7f}".repeat(4)),
+        "<< /Length 30 >>\nstream\nq 500 0 0 700 50 50 cm /Im1 Do Q\nendstream".to_owned(),
+    ];
+    let mut out = b"%PDF-1.7\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, object) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend(format!("{} 0 obj\n{object}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = out.len();
+    out.extend(b"xref\n0 6\n0000000000 65535 f \n");
+    for offset in offsets {
+        out.extend(format!("{offset:010} 00000 n \n").as_bytes());
+    }
+    out.extend(format!("trailer\n<< /Size 6 /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n").as_bytes());
+    out
+}
 
 /// Empties a field as a person does (select all, delete), so the page hears the input.
 async fn clear_field(app: &App, css: &str) -> Result<()> {
@@ -90,6 +128,23 @@ async fn conditions_the_candidate_page_and_the_chosen_questions() -> Result<()> 
     app.type_into("[data-testid=resume-skills]", "Excel, 公文写作").await?;
     app.click("[data-testid=resume-save]").await?;
     app.wait_text("[data-testid=resume-done]", |t| t.starts_with("Résumé facts saved")).await?;
+
+    // A scanned résumé is refused with why; a DOCX fills the text and keeps the other facts.
+    let scanned = root.path().join("scan.pdf");
+    std::fs::write(&scanned, scan())?;
+    app.find("[data-testid=resume-file-input]").await?.send_keys(&scanned.display().to_string()).await?;
+    let refused = app.wait_text("[data-testid=resume-file-error]", |t| !t.is_empty()).await?;
+    ensure!(refused.contains("probably a scan"), "{refused}");
+    let file = root.path().join("resume.docx");
+    std::fs::write(&file, docx(&["孙七 个人简历", "2020年起担任窗口组组长，带领五人团队完成系统迁移。"])?)?;
+    app.find("[data-testid=resume-file-input]").await?.send_keys(&file.display().to_string()).await?;
+    app.wait_text("[data-testid=resume-file-done]", |t| t.starts_with("Text read from resume.docx")).await?;
+    let text = app.find("[data-testid=resume-text]").await?.prop("value").await?.unwrap_or_default();
+    ensure!(text == "孙七 个人简历\n2020年起担任窗口组组长，带领五人团队完成系统迁移。", "{text:?}");
+    let source = app.text_of("[data-testid=resume-source]").await?;
+    ensure!(source.starts_with("From: résumé file"), "{source}");
+    let skills = app.find("[data-testid=resume-skills]").await?.prop("value").await?.unwrap_or_default();
+    ensure!(skills == "Excel、公文写作", "the other facts stay: {skills:?}");
     let out = cli.ok(&["invite", "--user", "clerk", "--candidate", "1", "--json"])?;
     ensure!(out.contains("\"personalised\":[{\"question\":2"), "the saved facts still choose question 2: {out}");
     app.close().await?;

@@ -71,6 +71,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             validity::validity_apply,
             personalise::resume_get,
             personalise::resume_save,
+            personalise::resume_attach,
             personalise::personalisation_get,
             personalise::question_condition_save,
             personalise::personalised_max_save,

@@ -47,6 +47,7 @@ pub const COMMANDS: &[(&str, WindowKind)] = &[
     ("validity_apply", WindowKind::Staff),
     ("resume_get", WindowKind::Staff),
     ("resume_save", WindowKind::Staff),
+    ("resume_attach", WindowKind::Staff),
     ("personalisation_get", WindowKind::Staff),
     ("question_condition_save", WindowKind::Staff),
     ("personalised_max_save", WindowKind::Staff),

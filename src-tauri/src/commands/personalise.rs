@@ -9,7 +9,7 @@ use tauri::State;
 use super::blocking;
 use super::guard::require;
 use crate::error::ShellError;
-use crate::ipc::{IpcError, PersonalisationDto, PlannedQuestionDto, QuestionConditionDto, ResumeDto};
+use crate::ipc::{IpcError, PersonalisationDto, PlannedQuestionDto, QuestionConditionDto, ResumeDto, ResumeFileDto};
 use crate::state::{AppState, Mode};
 
 fn resume_dto(vault: &mut vault::Vault, s: &vault::Session, candidate_id: i64) -> Result<ResumeDto, ShellError> {
@@ -110,6 +110,32 @@ pub async fn resume_save(
         state.with_session(|vault, s| {
             vault.set_resume(s, i64::from(candidate_id), facts, ResumeSource::Clerk)?;
             resume_dto(vault, s, i64::from(candidate_id))
+        })
+    })
+    .await
+}
+
+/// Reads a résumé file (PDF or DOCX) on this machine into the candidate's free text, keeping
+/// the other facts; a scan, a damaged or hostile file is refused and changes nothing.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip_all)]
+pub async fn resume_attach(
+    window: tauri::Window,
+    state: State<'_, AppState>,
+    candidate_id: u32,
+    bytes: Vec<u8>,
+) -> Result<ResumeFileDto, IpcError> {
+    let state = state.inner().clone();
+    require(&state, &window, Mode::Staff, "resume_attach")?;
+    blocking(move || {
+        let read = hrms::resume_file::read_resume(&bytes)?;
+        state.with_session(|vault, s| {
+            let candidate = i64::from(candidate_id);
+            let mut facts = vault.resume(s, candidate)?.map(|r| r.facts).unwrap_or_default();
+            facts.text = read.text;
+            vault.set_resume(s, candidate, facts, ResumeSource::File)?;
+            Ok(ResumeFileDto { resume: resume_dto(vault, s, candidate)?, truncated: read.truncated })
         })
     })
     .await

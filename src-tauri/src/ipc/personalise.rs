@@ -24,6 +24,15 @@ pub struct ResumeDto {
     pub interview_id: Option<u32>,
 }
 
+/// A résumé file read into the candidate's facts: the facts as saved, and whether its text was
+/// longer than a résumé keeps and was cut.
+#[derive(Clone, Debug, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ResumeFileDto {
+    pub resume: ResumeDto,
+    pub truncated: bool,
+}
+
 /// One question's condition (none: a core question).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]

@@ -6,7 +6,7 @@ import { commands, textIn } from "../shared/api";
 import type { Education, PlannedQuestionDto_Serialize as PlannedQuestionDto, ResumeDto_Serialize as ResumeDto } from "../shared/bindings";
 import { runCommand } from "../shared/call";
 import { splitList } from "../shared/condition";
-import { Form } from "../shared/form";
+import { FileInput, Form } from "../shared/form";
 import { formatText, useT } from "../shared/i18n";
 import { Alert, Done } from "../shared/notice";
 import { EDUCATIONS, EDUCATION_LABEL, RESUME_SOURCE_LABEL, member } from "../shared/vocabulary";
@@ -14,6 +14,8 @@ import { EDUCATIONS, EDUCATION_LABEL, RESUME_SOURCE_LABEL, member } from "../sha
 export function CandidatePage(props: { candidateId: number; onBack: () => void }) {
   const { t, lang } = useT();
   const [resume, setResume] = useState<ResumeDto | null>(null);
+  // Bumped when a file replaces the facts, so the form shows them.
+  const [read, setRead] = useState(0);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     void runCommand(() => commands.resumeGet(props.candidateId), lang).then((r) => (r.ok ? setResume(r.data) : setError(r.error)));
@@ -29,11 +31,49 @@ export function CandidatePage(props: { candidateId: number; onBack: () => void }
       {resume !== null && (
         <>
           <h3 id="candidate-title">{formatText(t("candidate.title"), { name: resume.name })}</h3>
-          <ResumeForm resume={resume} onSaved={setResume} />
+          <ResumeFile
+            candidateId={resume.candidateId}
+            onRead={(r) => {
+              setResume(r);
+              setRead(read + 1);
+            }}
+          />
+          <ResumeForm key={read} resume={resume} onSaved={setResume} />
           {resume.interviewId !== null && <Personalised interviewId={resume.interviewId} />}
         </>
       )}
     </section>
+  );
+}
+
+/// A résumé file (PDF or DOCX) read on this machine into the free text; the other facts stay.
+function ResumeFile(props: { candidateId: number; onRead: (r: ResumeDto) => void }) {
+  const { t, lang } = useT();
+  const [error, setError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const choose = async (e: Event) => {
+    const input = e.currentTarget as HTMLInputElement;
+    const chosen = input.files?.[0];
+    if (chosen === undefined) return;
+    const bytes = Array.from(new Uint8Array(await chosen.arrayBuffer()));
+    input.value = "";
+    const r = await runCommand(() => commands.resumeAttach(props.candidateId, bytes), lang);
+    if (r.ok) {
+      setError(null);
+      setNotice(formatText(t(r.data.truncated ? "resume.file.truncated" : "resume.file.read"), { file: chosen.name }));
+      props.onRead(r.data.resume);
+    } else {
+      setNotice(null);
+      setError(r.error);
+    }
+  };
+  return (
+    <div class="form" data-testid="resume-file">
+      <FileInput label={t("resume.file")} accept=".pdf,.docx,application/pdf,application/vnd.openxmlformats-officedocument.wordprocessingml.document" onChange={choose} testId="resume-file-input" />
+      <p class="hint">{t("resume.file.lead")}</p>
+      <Alert text={error} testId="resume-file-error" />
+      <Done text={notice} testId="resume-file-done" />
+    </div>
   );
 }
 

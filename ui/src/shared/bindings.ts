@@ -128,6 +128,11 @@ export const commands = {
 	resumeGet: (candidateId: number) => typedError<ResumeDto_Serialize, IpcError>(__TAURI_INVOKE("resume_get", { candidateId })),
 	/**  Replaces a candidate's résumé facts with what the clerk typed (all empty: no résumé). */
 	resumeSave: (candidateId: number, facts: ResumeFacts_Deserialize) => typedError<ResumeDto_Serialize, IpcError>(__TAURI_INVOKE("resume_save", { candidateId, facts })),
+	/**
+	 *  Reads a résumé file (PDF or DOCX) on this machine into the candidate's free text, keeping
+	 *  the other facts; a scan, a damaged or hostile file is refused and changes nothing.
+	 */
+	resumeAttach: (candidateId: number, bytes: number[]) => typedError<ResumeFileDto_Serialize, IpcError>(__TAURI_INVOKE("resume_attach", { candidateId, bytes })),
 	/**  A job's personalised questions: how many an invitation gets, and each one's condition. */
 	personalisationGet: (jobId: number) => typedError<PersonalisationDto_Serialize, IpcError>(__TAURI_INVOKE("personalisation_get", { jobId })),
 	/**  Sets (or, with none, clears) one question's condition. */
@@ -1467,6 +1472,30 @@ export type ResumeFacts_Serialize = {
 	skills: string[],
 	/**  Projects and work history as written. */
 	text: string,
+};
+
+/**
+ *  A résumé file read into the candidate's facts: the facts as saved, and whether its text was
+ *  longer than a résumé keeps and was cut.
+ */
+export type ResumeFileDto = ResumeFileDto_Serialize | ResumeFileDto_Deserialize;
+
+/**
+ *  A résumé file read into the candidate's facts: the facts as saved, and whether its text was
+ *  longer than a résumé keeps and was cut.
+ */
+export type ResumeFileDto_Deserialize = {
+	resume: ResumeDto_Deserialize,
+	truncated: boolean,
+};
+
+/**
+ *  A résumé file read into the candidate's facts: the facts as saved, and whether its text was
+ *  longer than a résumé keeps and was cut.
+ */
+export type ResumeFileDto_Serialize = {
+	resume: ResumeDto_Serialize,
+	truncated: boolean,
 };
 
 /**  Where a candidate's résumé facts came from. */
