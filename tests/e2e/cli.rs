@@ -766,6 +766,14 @@ fn reports_and_verification_through_the_cli() -> Result<()> {
     let out = run(&["report", "candidate", "--interview", "1", "--out", &pdf, "--user", "clerk"])?;
     ensure!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     ensure!(String::from_utf8_lossy(&out.stdout).contains("Signed report R-"));
+    // The demo's third question is personalised: the report marks it (read by poppler's pdftotext).
+    let read = std::process::Command::new("pdftotext").args([&pdf, "-"]).output()?;
+    ensure!(read.status.success(), "pdftotext failed");
+    let report_text = String::from_utf8(read.stdout)?;
+    ensure!(
+        report_text.matches("Personalised question").count() == 1 && report_text.contains("你在简历中提到带领团队"),
+        "the personalised answer is not marked once: {report_text}"
+    );
     let again = run(&["report", "candidate", "--candidate", "1", "--out", &pdf, "--user", "clerk"])?;
     ensure!(!again.status.success(), "a report must never overwrite a file");
     ensure!(String::from_utf8_lossy(&again.stderr).contains("already exists"));

@@ -22,6 +22,7 @@ pub(crate) fn review_dto(record: vault::InterviewRecord, role: interview::Role) 
             answer_id: a.answer_id as u32,
             position: a.question_position as u32 + 1,
             question: a.question_text.clone(),
+            personalised: a.personalised,
             duration_ms: a.duration_ms as u32,
             transcript: a
                 .transcript

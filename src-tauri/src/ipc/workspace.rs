@@ -254,6 +254,8 @@ pub struct ReviewAnswerDto {
     pub scores: Vec<AnswerScoreDto>,
     /// What each level means for this question (its rubric's descriptions and examples).
     pub levels: Vec<LevelDto>,
+    /// A personalised question's answer: evidence beside the total, not in it.
+    pub personalised: bool,
 }
 
 /// A dimension as the review shows it: its weight and the AI's level over the interview.

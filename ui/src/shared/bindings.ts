@@ -1518,6 +1518,8 @@ export type ReviewAnswerDto = {
 	scores: AnswerScoreDto[],
 	/**  What each level means for this question (its rubric's descriptions and examples). */
 	levels: LevelDto[],
+	/**  A personalised question's answer: evidence beside the total, not in it. */
+	personalised: boolean,
 };
 
 /**  A dimension as the review shows it: its weight and the AI's level over the interview. */

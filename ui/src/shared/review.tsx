@@ -174,6 +174,11 @@ function AnswerView(props: { answer: ReviewAnswerDto }) {
   return (
     <section class="card answer" aria-labelledby={`answer-${a.answerId}`} data-testid={`answer-${a.answerId}`}>
       <h3 id={`answer-${a.answerId}`}>{formatText(t("review.answer.title"), { n: String(a.position), q: a.question })}</h3>
+      {a.personalised && (
+        <p class="hint" data-testid="answer-personalised">
+          {t("review.answer.personalised")}
+        </p>
+      )}
       <div class="answer__grid">
         <Player answerId={a.answerId} durationMs={a.durationMs} handle={handle} onTime={setNow} />
         <div>

@@ -126,6 +126,9 @@ pub fn render(
             Style::H3,
         );
         w.paragraph(&answer.question_text, Style::BODY.with_color((0.25, 0.25, 0.3)), 0.0);
+        if answer.personalised {
+            w.paragraph(t(text::PERSONALISED), Style::SMALL, 0.0);
+        }
         w.paragraph(&format!("{} {}", t(text::DURATION), clock(answer.duration_ms.max(0) as u32)), Style::SMALL, 0.0);
         w.space(2.0);
         for score in &answer.scores {

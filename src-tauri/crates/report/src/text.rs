@@ -41,6 +41,10 @@ pub const ANSWERS: T = T("逐题评分与依据", "Each answer: scores and evide
 pub const NO_ANSWERS: T = T("没有已提交的作答。", "No committed answers.");
 pub const QUESTION: T = T("题目", "Question");
 pub const RUBRIC_VERSION: T = T("评分标准版本", "rubric version");
+pub const PERSONALISED: T = T(
+    "个性化题目（按简历提问，得分作为证据列出，不计入总分）",
+    "Personalised question (asked from the résumé; its levels are evidence, not part of the total)",
+);
 pub const DURATION: T = T("作答时长", "Answer length");
 pub const NOT_MENTIONED: T = T("未提及", "not mentioned");
 pub const CLOSEST_EXAMPLE: T = T("最接近的等级示例", "Closest level example");

@@ -167,6 +167,13 @@ fn a_begun_interview_keeps_its_questions_and_the_total_counts_core_answers_only(
     let mut levels = f.vault.answer_levels(interview).unwrap();
     levels.sort_by(|a, b| a.1.total_cmp(&b.1));
     assert_eq!(levels, [("沟通能力".to_string(), 2.0), ("沟通能力".to_string(), 4.0)]);
+    // The review and the report read the same: personalised answers marked, the dimension's
+    // level the core answers' mean (3.0, not 2.0 with the personalised ones).
+    let record = f.vault.interview_record(&f.clerk, interview).unwrap();
+    assert_eq!(record.answers.iter().map(|a| a.personalised).collect::<Vec<_>>(), [false, true, false, true]);
+    assert_eq!(record.ai_level("沟通能力"), Some(3.0));
+    let (_, candidates) = f.vault.job_candidates(&f.clerk, job).unwrap();
+    assert_eq!(candidates[0].ai_levels[0], Some(3.0), "the job report's level too");
 }
 
 #[test]

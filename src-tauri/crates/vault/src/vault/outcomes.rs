@@ -236,11 +236,12 @@ impl Vault {
             }
             Ok(out)
         };
-        let ai = levels(
+        let ai = levels(&format!(
             "SELECT s.interview_id, s.dimension_id, AVG(s.level) FROM scores s JOIN interviews i ON i.id = s.interview_id
-             WHERE i.job_id = ?1 AND s.answer_id IS NOT NULL AND s.superseded_at IS NULL AND s.level IS NOT NULL
+             WHERE i.job_id = ?1 AND s.answer_id IS NOT NULL AND s.superseded_at IS NULL AND s.level IS NOT NULL AND {}
              GROUP BY s.interview_id, s.dimension_id",
-        )?;
+            super::resumes::CORE_SCORE
+        ))?;
         let raters = levels(
             "SELECT r.interview_id, r.dimension_id, AVG(r.level) FROM ratings r JOIN interviews i ON i.id = r.interview_id
              WHERE i.job_id = ?1 GROUP BY r.interview_id, r.dimension_id",

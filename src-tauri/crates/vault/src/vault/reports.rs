@@ -72,6 +72,8 @@ pub struct AnswerRecord {
     pub delivery: Option<StoredDelivery>,
     /// The current scores, in the job's dimension order.
     pub scores: Vec<AnswerScore>,
+    /// A personalised question's answer: evidence beside the total, not in it.
+    pub personalised: bool,
 }
 
 /// One dimension of one answer as scored.
@@ -144,13 +146,14 @@ pub struct InterviewRecord {
 }
 
 impl InterviewRecord {
-    /// The AI's level for `dimension` over the whole interview: the mean of the answers' levels
-    /// for it (what the report's chart and the rating form show), or `None` when no answer
-    /// was scored on it.
+    /// The AI's level for `dimension` over the whole interview: the mean of the core answers'
+    /// levels for it (what the report's chart and the rating form show; personalised answers
+    /// are evidence beside it), or `None` when no core answer was scored on it.
     pub fn ai_level(&self, dimension: &str) -> Option<f64> {
         let levels: Vec<f64> = self
             .answers
             .iter()
+            .filter(|a| !a.personalised)
             .flat_map(|a| a.scores.iter().filter(|s| s.dimension == dimension).map(|s| s.level))
             .collect();
         (!levels.is_empty()).then(|| levels.iter().sum::<f64>() / levels.len() as f64)
@@ -166,7 +169,7 @@ pub struct JobCandidateRecord {
     pub state: Option<InterviewState>,
     pub total: Option<f64>,
     pub band: Option<Band>,
-    /// Per dimension of the job (in the job's order): the mean AI level over the answers.
+    /// Per dimension of the job (in the job's order): the mean AI level over the core answers.
     pub ai_levels: Vec<Option<f64>>,
     /// Per dimension: the mean of the human ratings.
     pub human_levels: Vec<Option<f64>>,
@@ -359,7 +362,8 @@ impl Vault {
                         COALESCE((SELECT SUM(m.duration_ms) FROM media m WHERE m.answer_id = a.id AND m.kind = 'audio'), 0),
                         (SELECT t.segments_json FROM transcripts t WHERE t.answer_id = a.id ORDER BY t.id DESC LIMIT 1),
                         (SELECT t.delivery_json FROM transcripts t WHERE t.answer_id = a.id ORDER BY t.id DESC LIMIT 1),
-                        v.rubric_json
+                        v.rubric_json,
+                        EXISTS (SELECT 1 FROM interview_questions p WHERE p.interview_id = a.interview_id AND p.question_id = q.id)
                  FROM answers a JOIN question_versions v ON v.id = a.question_version_id JOIN questions q ON q.id = v.question_id
                  WHERE a.interview_id = ?1 AND a.state = 'committed' AND a.practice = 0
                  ORDER BY q.position, a.attempt",
@@ -378,6 +382,7 @@ impl Vault {
                         transcript: Vec::new(),
                         delivery: None,
                         scores: Vec::new(),
+                        personalised: r.get(10)?,
                     },
                     r.get(7)?,
                     r.get(8)?,
@@ -582,10 +587,11 @@ impl Vault {
                 Ok((record, interview))
             })
             .collect::<Result<_>>()?;
-        let mut ai = self.conn.prepare(
+        let mut ai = self.conn.prepare(&format!(
             "SELECT s.dimension_id, AVG(s.level) FROM scores s WHERE s.interview_id = ?1 AND s.answer_id IS NOT NULL
-             AND s.superseded_at IS NULL AND s.level IS NOT NULL GROUP BY s.dimension_id",
-        )?;
+                 AND s.superseded_at IS NULL AND s.level IS NOT NULL AND {} GROUP BY s.dimension_id",
+            super::resumes::CORE_SCORE
+        ))?;
         let mut human = self
             .conn
             .prepare("SELECT dimension_id, AVG(level) FROM ratings WHERE interview_id = ?1 GROUP BY dimension_id")?;

@@ -346,13 +346,12 @@ impl Vault {
     pub fn answer_levels(&self, interview_id: i64) -> Result<Vec<(String, f64)>> {
         Ok(self
             .conn
-            .prepare(
+            .prepare(&format!(
                 "SELECT d.name, s.level FROM scores s JOIN dimensions d ON d.id = s.dimension_id
                  WHERE s.interview_id = ?1 AND s.answer_id IS NOT NULL AND s.superseded_at IS NULL AND s.level IS NOT NULL
-                   AND s.answer_id NOT IN (SELECT a.id FROM answers a JOIN question_versions qv ON qv.id = a.question_version_id
-                       JOIN interview_questions p ON p.interview_id = a.interview_id AND p.question_id = qv.question_id
-                       WHERE a.interview_id = ?1)",
-            )?
+                   AND {}",
+                super::resumes::CORE_SCORE
+            ))?
             .query_map([interview_id], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<rusqlite::Result<_>>()?)
     }

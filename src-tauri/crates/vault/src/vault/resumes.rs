@@ -41,6 +41,14 @@ pub struct PlannedQuestion {
     pub removed: Option<(String, i64)>,
 }
 
+/// SQL: the score `s` is of an answer to a core question of its interview (not to one of the
+/// interview's personalised questions). Every per-interview and per-job level that stands
+/// beside the total reads only these.
+pub(crate) const CORE_SCORE: &str =
+    "NOT EXISTS (SELECT 1 FROM answers ca JOIN question_versions cv ON cv.id = ca.question_version_id
+     JOIN interview_questions cp ON cp.interview_id = ca.interview_id AND cp.question_id = cv.question_id
+     WHERE ca.id = s.answer_id)";
+
 /// The most personalised questions a job may add to an interview.
 pub const MAX_PERSONALISED: u8 = 5;
 
