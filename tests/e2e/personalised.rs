@@ -147,6 +147,22 @@ async fn conditions_the_candidate_page_and_the_chosen_questions() -> Result<()> 
     ensure!(skills == "Excel、公文写作", "the other facts stay: {skills:?}");
     let out = cli.ok(&["invite", "--user", "clerk", "--candidate", "1", "--json"])?;
     ensure!(out.contains("\"personalised\":[{\"question\":2"), "the saved facts still choose question 2: {out}");
+
+    // Someone else saves the facts while this page still shows the older ones: this page's save
+    // is refused, naming who and when, and what was typed stays in the form.
+    let shown: serde_json::Value =
+        app.invoke("resume_get", serde_json::json!({ "candidateId": 1 })).await?.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let revision = shown["revision"].as_u64().unwrap_or_default();
+    let facts = serde_json::json!({ "years": 9, "text": "另一位专员的修改" });
+    app.invoke("resume_save", serde_json::json!({ "candidateId": 1, "facts": facts, "revision": revision }))
+        .await?
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    app.type_into("[data-testid=resume-major]", "公共管理").await?;
+    app.click("[data-testid=resume-save]").await?;
+    let refused = app.wait_text("[data-testid=resume-error]", |t| t.contains("changed this at")).await?;
+    ensure!(refused.starts_with("Clerk Li changed this at"), "{refused}");
+    let major = app.find("[data-testid=resume-major]").await?.prop("value").await?.unwrap_or_default();
+    ensure!(major == "公共管理", "the form lost what was typed: {major:?}");
     app.close().await?;
     Ok(())
 }

@@ -21,27 +21,20 @@ fn resume_dto(vault: &mut vault::Vault, s: &vault::Session, candidate_id: i64) -
         Err(vault::VaultError::NoSuchObject { .. }) => None,
         Err(e) => return Err(e.into()),
     };
-    Ok(match record {
-        Some(r) => ResumeDto {
-            candidate_id: candidate_id as u32,
-            name,
-            job_id,
-            facts: r.facts,
-            source: Some(r.source),
-            updated_at_ms: Some(r.updated_at_ms as f64),
-            updated_by: r.updated_by,
-            interview_id,
-        },
-        None => ResumeDto {
-            candidate_id: candidate_id as u32,
-            name,
-            job_id,
-            facts: ResumeFacts::default(),
-            source: None,
-            updated_at_ms: None,
-            updated_by: None,
-            interview_id,
-        },
+    let (facts, source, updated_at_ms, updated_by, revision) = match record {
+        Some(r) => (r.facts, Some(r.source), Some(r.updated_at_ms as f64), r.updated_by, r.revision),
+        None => (ResumeFacts::default(), None, None, None, 0),
+    };
+    Ok(ResumeDto {
+        candidate_id: candidate_id as u32,
+        name,
+        job_id,
+        facts,
+        source,
+        updated_at_ms,
+        updated_by,
+        interview_id,
+        revision: revision.clamp(0, i64::from(u32::MAX)) as u32,
     })
 }
 
@@ -94,7 +87,9 @@ pub async fn resume_get(
     blocking(move || state.with_session(|vault, s| resume_dto(vault, s, i64::from(candidate_id)))).await
 }
 
-/// Replaces a candidate's résumé facts with what the clerk typed (all empty: no résumé).
+/// Replaces a candidate's résumé facts with what the clerk typed (all empty: no résumé), unless
+/// someone changed them since the page loaded `revision`: then nothing changes and the page is
+/// told who and when.
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all)]
@@ -103,12 +98,13 @@ pub async fn resume_save(
     state: State<'_, AppState>,
     candidate_id: u32,
     facts: ResumeFacts,
+    revision: u32,
 ) -> Result<ResumeDto, IpcError> {
     let state = state.inner().clone();
     require(&state, &window, Mode::Staff, "resume_save")?;
     blocking(move || {
         state.with_session(|vault, s| {
-            vault.set_resume(s, i64::from(candidate_id), facts, ResumeSource::Clerk)?;
+            vault.save_resume(s, i64::from(candidate_id), facts, i64::from(revision))?;
             resume_dto(vault, s, i64::from(candidate_id))
         })
     })

@@ -22,6 +22,8 @@ pub struct ResumeDto {
     pub updated_by: Option<String>,
     /// The candidate's latest interview, for its personalised questions.
     pub interview_id: Option<u32>,
+    /// What the page edits from (0: no facts yet); a save from an older one is refused.
+    pub revision: u32,
 }
 
 /// A résumé file read into the candidate's facts: the facts as saved, and whether its text was

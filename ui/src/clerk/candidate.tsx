@@ -101,7 +101,7 @@ function ResumeForm(props: { resume: ResumeDto; onSaved: (r: ResumeDto) => void 
       skills: splitList(skills),
       text,
     };
-    const r = await runCommand(() => commands.resumeSave(props.resume.candidateId, facts), lang);
+    const r = await runCommand(() => commands.resumeSave(props.resume.candidateId, facts, props.resume.revision), lang);
     if (r.ok) {
       setError(null);
       setNotice(t("resume.saved"));

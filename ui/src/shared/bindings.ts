@@ -126,8 +126,12 @@ export const commands = {
 	validityApply: (jobId: number, criterion: Criterion, weights: WeightDto[], reason: string | null) => typedError<number, IpcError>(__TAURI_INVOKE("validity_apply", { jobId, criterion, weights, reason })),
 	/**  A candidate's résumé facts (empty when none were given) and latest interview. */
 	resumeGet: (candidateId: number) => typedError<ResumeDto_Serialize, IpcError>(__TAURI_INVOKE("resume_get", { candidateId })),
-	/**  Replaces a candidate's résumé facts with what the clerk typed (all empty: no résumé). */
-	resumeSave: (candidateId: number, facts: ResumeFacts_Deserialize) => typedError<ResumeDto_Serialize, IpcError>(__TAURI_INVOKE("resume_save", { candidateId, facts })),
+	/**
+	 *  Replaces a candidate's résumé facts with what the clerk typed (all empty: no résumé), unless
+	 *  someone changed them since the page loaded `revision`: then nothing changes and the page is
+	 *  told who and when.
+	 */
+	resumeSave: (candidateId: number, facts: ResumeFacts_Deserialize, revision: number) => typedError<ResumeDto_Serialize, IpcError>(__TAURI_INVOKE("resume_save", { candidateId, facts, revision })),
 	/**
 	 *  Reads a résumé file (PDF or DOCX) on this machine into the candidate's free text, keeping
 	 *  the other facts; a scan, a damaged or hostile file is refused and changes nothing.
@@ -1428,6 +1432,8 @@ export type ResumeDto_Deserialize = {
 	updatedBy?: string | null,
 	/**  The candidate's latest interview, for its personalised questions. */
 	interviewId?: number | null,
+	/**  What the page edits from (0: no facts yet); a save from an older one is refused. */
+	revision: number,
 };
 
 /**  A candidate's résumé facts as the candidate page shows and edits them. */
@@ -1443,6 +1449,8 @@ export type ResumeDto_Serialize = {
 	updatedBy: string | null,
 	/**  The candidate's latest interview, for its personalised questions. */
 	interviewId: number | null,
+	/**  What the page edits from (0: no facts yet); a save from an older one is refused. */
+	revision: number,
 };
 
 /**  A candidate's résumé as facts. */

@@ -534,7 +534,7 @@ CREATE INDEX ratings_interview ON ratings (interview_id);
 
 /// Version 15: questions that fit the candidate. A candidate's résumé facts (JSON of
 /// `interview::resume::ResumeFacts`, in the encrypted database like everything else; deleted by
-/// retention); a question's condition (NULL: a core question every candidate of the job answers);
+/// retention; a revision, so that a clerk's save over someone else's change is refused); a question's condition (NULL: a core question every candidate of the job answers);
 /// a job's number of personalised questions (0: none); and each interview's personalised
 /// questions, chosen and frozen at invitation with the reasons (cleared by retention; a clerk's
 /// removal is kept with who and when).
@@ -544,7 +544,8 @@ CREATE TABLE candidate_resumes (
     facts_json   TEXT NOT NULL,
     source       TEXT NOT NULL CHECK (source IN ('import', 'api', 'clerk', 'file')),
     updated_at   INTEGER NOT NULL,
-    updated_by   INTEGER REFERENCES users (id)
+    updated_by   INTEGER REFERENCES users (id),
+    revision     INTEGER NOT NULL DEFAULT 1
 );
 ALTER TABLE questions ADD COLUMN condition_json TEXT;
 ALTER TABLE jobs ADD COLUMN personalised_max INTEGER NOT NULL DEFAULT 0 CHECK (personalised_max BETWEEN 0 AND 5);

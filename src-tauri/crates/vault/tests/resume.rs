@@ -242,3 +242,30 @@ fn retention_deletes_the_resume_and_the_reasons_but_keeps_which_questions_were_a
         .unwrap();
     assert_eq!(quoted, 0);
 }
+
+#[test]
+fn two_clerks_editing_one_resume_the_second_save_is_refused_naming_the_first() {
+    let mut f = Fixture::new();
+    let job = f.job();
+    let candidate = f.candidate(job);
+    f.vault.create_user(&f.admin, super::user("clerk2", interview::Role::Clerk)).unwrap();
+    let other = f.vault.login("clerk2", super::PASSWORD, "desk-4").unwrap();
+    // Both open the page with no facts (revision 0); the first saves, the second is refused.
+    f.vault.save_resume(&f.clerk, candidate, led_a_team(), 0).unwrap();
+    let mine = ResumeFacts { years: Some(2), ..ResumeFacts::default() };
+    let refused = f.vault.save_resume(&other, candidate, mine.clone(), 0).unwrap_err();
+    assert!(matches!(&refused, VaultError::ChangedMeanwhile { by, .. } if by == "CLERK"), "{refused:?}");
+    assert!(refused.user_message().en.starts_with("CLERK changed this at"), "{}", refused.user_message().en);
+    let stored = f.vault.resume(&f.clerk, candidate).unwrap().unwrap();
+    assert_eq!((stored.facts, stored.revision), (led_a_team(), 1), "the first clerk's facts stand");
+    // From the revision they see now, the second clerk's save goes through.
+    f.vault.save_resume(&other, candidate, mine.clone(), 1).unwrap();
+    let stored = f.vault.resume(&f.clerk, candidate).unwrap().unwrap();
+    assert_eq!((stored.facts, stored.revision, stored.updated_by.as_deref()), (mine, 2, Some("CLERK2")));
+    // An import in between is a change too.
+    f.vault.set_resume(&f.clerk, candidate, led_a_team(), ResumeSource::Import).unwrap();
+    assert_eq!(
+        f.vault.save_resume(&other, candidate, ResumeFacts::default(), 2).unwrap_err().code(),
+        "vault.changed_meanwhile"
+    );
+}

@@ -9,6 +9,7 @@ use interview::{Action, InterviewState, Lang};
 use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::{Session, Vault};
+use crate::audit::Outcome;
 use crate::error::{Result, VaultError};
 
 /// A candidate's résumé facts as stored, with where they came from and the last change.
@@ -19,6 +20,8 @@ pub struct ResumeRecord {
     pub updated_at_ms: i64,
     /// The person who last changed them (none for an import or the API).
     pub updated_by: Option<String>,
+    /// Counts the changes: a save made from an older revision is refused.
+    pub revision: i64,
 }
 
 /// A job's personalisation: how many personalised questions an invitation gets, and the
@@ -79,6 +82,37 @@ impl Vault {
         })
     }
 
+    /// A clerk's save of the facts they edited from `from_revision` (0: there were none). If
+    /// someone changed them since — another clerk, an import, the API — the save is refused
+    /// naming who and when, and nothing changes: no lost update.
+    pub fn save_resume(
+        &mut self,
+        session: &Session,
+        candidate_id: i64,
+        facts: ResumeFacts,
+        from_revision: i64,
+    ) -> Result<()> {
+        self.authorize(session, Action::ManageCandidates)?;
+        let current = self
+            .conn
+            .query_row(
+                "SELECT r.revision, u.display_name, r.updated_at FROM candidate_resumes r
+                 LEFT JOIN users u ON u.id = r.updated_by WHERE r.candidate_id = ?1",
+                [candidate_id],
+                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, i64>(2)?)),
+            )
+            .optional()?;
+        if let Some((revision, by, at_ms)) = current
+            && revision != from_revision
+        {
+            self.audit_only(session, "candidate.resume", &format!("candidate:{candidate_id}"), Outcome::Failed)?;
+            return Err(VaultError::ChangedMeanwhile { what: "candidate", by: by.unwrap_or_default(), at_ms });
+        }
+        // (Facts deleted since the page loaded them are a change too; the vault keeps no
+        // tombstone, so a save from an old revision onto none goes through.)
+        self.set_resume(session, candidate_id, facts, ResumeSource::Clerk)
+    }
+
     /// A candidate's name and job, for the candidate page.
     pub fn candidate_name(&mut self, session: &Session, candidate_id: i64) -> Result<(String, i64)> {
         self.authorize(session, Action::ViewCandidates)?;
@@ -96,13 +130,13 @@ impl Vault {
         let row = self
             .conn
             .query_row(
-                "SELECT r.facts_json, r.source, r.updated_at, u.display_name FROM candidate_resumes r
+                "SELECT r.facts_json, r.source, r.updated_at, u.display_name, r.revision FROM candidate_resumes r
                  LEFT JOIN users u ON u.id = r.updated_by WHERE r.candidate_id = ?1",
                 [candidate_id],
-                |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?, r.get(3)?)),
+                |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
             )
             .optional()?;
-        row.map(|(json, source, updated_at_ms, updated_by)| {
+        row.map(|(json, source, updated_at_ms, updated_by, revision)| {
             Ok(ResumeRecord {
                 facts: serde_json::from_str(&json)
                     .map_err(|_| VaultError::Corrupt(format!("résumé of candidate {candidate_id}")))?,
@@ -110,6 +144,7 @@ impl Vault {
                     .ok_or_else(|| VaultError::Corrupt(format!("résumé source of candidate {candidate_id}")))?,
                 updated_at_ms,
                 updated_by,
+                revision,
             })
         })
         .transpose()
@@ -296,7 +331,8 @@ pub(crate) fn write_resume(
     let json = serde_json::to_string(facts).map_err(|e| VaultError::Corrupt(e.to_string()))?;
     tx.execute(
         "INSERT INTO candidate_resumes (candidate_id, facts_json, source, updated_at, updated_by) VALUES (?1, ?2, ?3, ?4, ?5)
-         ON CONFLICT (candidate_id) DO UPDATE SET facts_json = ?2, source = ?3, updated_at = ?4, updated_by = ?5",
+         ON CONFLICT (candidate_id) DO UPDATE SET facts_json = ?2, source = ?3, updated_at = ?4, updated_by = ?5,
+             revision = revision + 1",
         params![candidate_id, json, source.as_str(), now, by],
     )?;
     Ok(())
