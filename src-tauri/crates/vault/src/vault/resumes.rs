@@ -93,24 +93,34 @@ impl Vault {
         from_revision: i64,
     ) -> Result<()> {
         self.authorize(session, Action::ManageCandidates)?;
-        let current = self
-            .conn
-            .query_row(
-                "SELECT r.revision, u.display_name, r.updated_at FROM candidate_resumes r
-                 LEFT JOIN users u ON u.id = r.updated_by WHERE r.candidate_id = ?1",
-                [candidate_id],
-                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, i64>(2)?)),
-            )
-            .optional()?;
-        if let Some((revision, by, at_ms)) = current
-            && revision != from_revision
-        {
-            self.audit_only(session, "candidate.resume", &format!("candidate:{candidate_id}"), Outcome::Failed)?;
-            return Err(VaultError::ChangedMeanwhile { what: "candidate", by: by.unwrap_or_default(), at_ms });
+        let facts = facts.normalised()?;
+        self.live_candidate(candidate_id)?;
+        let now = self.now();
+        let object = format!("candidate:{candidate_id}");
+        // The revision is compared inside the transaction that writes, so two handles (the app
+        // and the API, two desks) cannot both pass the check.
+        let saved = self.write(session, "candidate.resume", &object, |tx| {
+            let current = tx
+                .query_row(
+                    "SELECT r.revision, u.display_name, r.updated_at FROM candidate_resumes r
+                     LEFT JOIN users u ON u.id = r.updated_by WHERE r.candidate_id = ?1",
+                    [candidate_id],
+                    |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, i64>(2)?)),
+                )
+                .optional()?;
+            // (Facts deleted since the page loaded them leave no revision: a save from an old
+            // revision onto none goes through.)
+            if let Some((revision, by, at_ms)) = current
+                && revision != from_revision
+            {
+                return Err(VaultError::ChangedMeanwhile { what: "candidate", by: by.unwrap_or_default(), at_ms });
+            }
+            write_resume(tx, candidate_id, &facts, ResumeSource::Clerk, now, Some(session.user_id))
+        });
+        if matches!(saved, Err(VaultError::ChangedMeanwhile { .. })) {
+            self.audit_only(session, "candidate.resume", &object, Outcome::Failed)?;
         }
-        // (Facts deleted since the page loaded them are a change too; the vault keeps no
-        // tombstone, so a save from an old revision onto none goes through.)
-        self.set_resume(session, candidate_id, facts, ResumeSource::Clerk)
+        saved
     }
 
     /// A candidate's name and job, for the candidate page.
