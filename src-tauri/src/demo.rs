@@ -278,6 +278,7 @@ pub fn run(data_dir: &Path, args: &DemoArgs, lang: Lang) -> Result<(), ShellErro
                     question.question_id,
                     limit,
                     &controls,
+                    None,
                     &mut |_| {},
                 )?;
                 let _ = candidate.join();

@@ -158,12 +158,22 @@ pub enum Recording {
     Journal(Arc<office::station::Station>),
 }
 
+/// A question that may ask follow-ups: its rubric, the follow-up's countdowns, the language.
+#[derive(Debug)]
+pub struct FollowUpSpec {
+    pub rubric: scoring::rubric::Rubric,
+    pub limits: Limits,
+    pub language: interview::Lang,
+}
+
 /// What the page asks the runner to do.
 enum Job {
     /// Open the devices (if closed), stream the preview, and reply once both deliver and the
     /// disk has room for the whole interview — or why not.
     Start {
         limits: Vec<Limits>,
+        /// The visit asks follow-ups: the recogniser for its live transcripts.
+        live: Option<(interview::RecognitionModels, interview::Lang)>,
         reply: Sender<Result<(), ShellError>>,
     },
     Practice {
@@ -174,6 +184,7 @@ enum Job {
         interview_id: i64,
         question_id: i64,
         limits: Limits,
+        follow_up: Option<FollowUpSpec>,
     },
     /// Close the devices (the end of a visit).
     Stop,
@@ -235,9 +246,13 @@ impl Station {
 
     /// Starts the devices (and the runner, the first time) and runs the pre-interview check
     /// (`capture::kiosk::preflight`) for an interview of `limits`.
-    pub fn start(&self, limits: Vec<Limits>) -> Result<(), ShellError> {
+    pub fn start(
+        &self,
+        limits: Vec<Limits>,
+        live: Option<(interview::RecognitionModels, interview::Lang)>,
+    ) -> Result<(), ShellError> {
         let (reply, answer) = mpsc::channel();
-        self.send(Job::Start { limits, reply })?;
+        self.send(Job::Start { limits, live, reply })?;
         answer
             .recv_timeout(Duration::from_secs(20))
             .map_err(|_| ShellError::Internal("the devices did not start within 20 s".into()))?
@@ -256,8 +271,9 @@ impl Station {
         interview_id: i64,
         question_id: i64,
         limits: Limits,
+        follow_up: Option<FollowUpSpec>,
     ) -> Result<(), ShellError> {
-        self.begin(Job::Question { into, interview_id, question_id, limits })
+        self.begin(Job::Question { into, interview_id, question_id, limits, follow_up })
     }
 
     /// "I am ready": ends the preparation early.
@@ -314,6 +330,7 @@ impl Station {
                 data_dir: self.data_dir.clone(),
                 vault: None,
                 journal: None,
+                live: None,
                 sink: self.sink.clone(),
                 busy: self.busy.clone(),
                 controls: self.controls.clone(),
@@ -352,6 +369,8 @@ struct Runner {
     vault: Option<vault::Vault>,
     /// On a station of a hub: the visit's journal (it counts the attempts), per interview.
     journal: Option<(i64, office::station::JournalStore)>,
+    /// The visit's live transcripts (for follow-ups), loaded when its devices start.
+    live: Option<scoring::live::LiveTranscriber>,
     sink: Arc<Mutex<Option<SignalSink>>>,
     busy: Arc<AtomicBool>,
     controls: Arc<Mutex<Arc<Controls>>>,
@@ -419,7 +438,7 @@ impl Runner {
                 },
             };
             match job {
-                Job::Start { limits, reply } => {
+                Job::Start { limits, live, reply } => {
                     if running.is_none() {
                         match open(&self.data_dir) {
                             Ok(r) => running = Some(r),
@@ -442,7 +461,20 @@ impl Runner {
                     {
                         r.capture.shutdown();
                     }
+                    let started = result.is_ok();
                     let _ = reply.send(result);
+                    // After the reply: the candidate reads the device check meanwhile.
+                    if started
+                        && self.live.is_none()
+                        && let Some((models, language)) = live
+                    {
+                        match flow::follow_up::start_live(models, language) {
+                            Ok(live) => self.live = Some(live),
+                            Err(error) => {
+                                tracing::warn!(code = error.code(), detail = %error, "no live transcription: no follow-ups");
+                            }
+                        }
+                    }
                 }
                 Job::Practice { limits } => {
                     match &running {
@@ -451,10 +483,12 @@ impl Runner {
                     }
                     self.busy.store(false, Ordering::SeqCst);
                 }
-                Job::Question { into, interview_id, question_id, limits } => {
+                Job::Question { into, interview_id, question_id, limits, follow_up } => {
                     match &running {
                         Some(r) => {
-                            if let Err(error) = self.question(&r.capture, into, interview_id, question_id, &limits) {
+                            if let Err(error) =
+                                self.question(&r.capture, into, interview_id, question_id, &limits, follow_up)
+                            {
                                 tracing::warn!(code = error.code(), detail = %error, "kiosk question failed");
                                 self.emit(error_signal(&error));
                             }
@@ -465,6 +499,7 @@ impl Runner {
                 }
                 Job::Stop => {
                     self.journal = None;
+                    self.live = None;
                     if let Some(r) = running.take() {
                         r.capture.shutdown();
                     }
@@ -512,9 +547,25 @@ impl Runner {
         interview_id: i64,
         question_id: i64,
         limits: &Limits,
+        follow_up: Option<FollowUpSpec>,
     ) -> Result<(), ShellError> {
         let controls = current_controls(&self.controls);
         let sink = &self.sink;
+        let mut follow_ups = match (follow_up, self.live.as_mut()) {
+            (Some(spec), Some(live)) => Some(flow::follow_up::QuestionFollowUps {
+                live,
+                rubric: spec.rubric,
+                language: spec.language,
+                limits: spec.limits,
+                patience: flow::follow_up::PATIENCE,
+            }),
+            (Some(_), None) => {
+                tracing::warn!("a question with follow-ups, but no live transcription: none asked");
+                None
+            }
+            _ => None,
+        };
+        let hook = follow_ups.as_mut().map(|f| f as &mut dyn capture::kiosk::FollowUps);
         let emit = |signal| emit_to(sink, signal);
         let mut on_event = |event| {
             if matches!(event, KioskEvent::Countdown { phase: Phase::Preparing, .. }) {
@@ -536,6 +587,7 @@ impl Runner {
                     question_id,
                     limits,
                     &controls,
+                    hook,
                     &mut on_event,
                 );
                 if done.is_err() {
@@ -549,7 +601,7 @@ impl Runner {
                     self.journal = Some((interview_id, station.store()));
                 }
                 let (_, store) = self.journal.as_mut().ok_or(ShellError::Internal("no journal".into()))?;
-                flow::station::answer(store, capture, interview_id, question_id, limits, &controls, &mut on_event)?
+                flow::station::answer(store, capture, interview_id, question_id, limits, &controls, hook, &mut on_event)?
             }
         };
         if let Some(done) = done {
@@ -621,5 +673,7 @@ fn kiosk_event_signal(event: KioskEvent) -> KioskSignal {
         KioskEvent::SegmentSaved { .. } => KioskSignal::Saved,
         KioskEvent::WindowLeft { message } => KioskSignal::Paused { device: "window".into(), message: message.into() },
         KioskEvent::WindowBack => KioskSignal::Resumed,
+        KioskEvent::Deciding => KioskSignal::Deciding,
+        KioskEvent::FollowUp { ordinal, question } => KioskSignal::FollowUp { ordinal, question },
     }
 }

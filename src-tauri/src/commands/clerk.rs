@@ -51,6 +51,9 @@ pub(crate) fn rubric_from_dto(dto: &RubricDto, tuning: Option<scoring::rubric::T
                 text: kp.text.trim().to_owned(),
                 synonyms: clean(&kp.synonyms),
                 weight: 1.0,
+                follow_up: (!kp.follow_up_zh.trim().is_empty() || !kp.follow_up_en.trim().is_empty()).then(|| {
+                    interview::Localized::new(kp.follow_up_zh.trim(), kp.follow_up_en.trim())
+                }),
             })
             .collect(),
         levels: dto
@@ -64,6 +67,7 @@ pub(crate) fn rubric_from_dto(dto: &RubricDto, tuning: Option<scoring::rubric::T
             })
             .collect(),
         tuning: tuning.unwrap_or_default(),
+        follow_ups: u8::try_from(dto.follow_ups).unwrap_or(u8::MAX),
     };
     let json = serde_json::to_string(&rubric).map_err(|e| ShellError::Internal(e.to_string()))?;
     Ok(Rubric::parse(&json)?)
@@ -78,6 +82,8 @@ pub(crate) fn rubric_dto(rubric: &Rubric) -> RubricDto {
                 dimension: kp.dimension.clone(),
                 text: kp.text.clone(),
                 synonyms: kp.synonyms.clone(),
+                follow_up_zh: kp.follow_up.as_ref().map(|f| f.zh_cn.clone()).unwrap_or_default(),
+                follow_up_en: kp.follow_up.as_ref().map(|f| f.en.clone()).unwrap_or_default(),
             })
             .collect(),
         levels: rubric
@@ -89,6 +95,7 @@ pub(crate) fn rubric_dto(rubric: &Rubric) -> RubricDto {
                 examples: l.examples.clone(),
             })
             .collect(),
+        follow_ups: u32::from(rubric.follow_ups),
     }
 }
 
@@ -471,8 +478,16 @@ mod tests {
                     dimension: "沟通能力".into(),
                     text: "耐心讲解".into(),
                     synonyms: vec!["耐心解释".into(), " ".into()],
+                    follow_up_zh: String::new(),
+                    follow_up_en: String::new(),
                 },
-                KeyPointDto { dimension: "服务意识".into(), text: "主动帮助".into(), synonyms: vec![] },
+                KeyPointDto {
+                    dimension: "服务意识".into(),
+                    text: "主动帮助".into(),
+                    synonyms: vec![],
+                    follow_up_zh: "您会怎样主动帮助他？".into(),
+                    follow_up_en: "How would you help him unasked?".into(),
+                },
             ],
             levels: vec![
                 LevelDto {
@@ -480,6 +495,7 @@ mod tests {
                 },
                 LevelDto { level: 3, description: String::new(), examples: vec![] },
             ],
+            follow_ups: 1,
         }
     }
 
@@ -491,6 +507,15 @@ mod tests {
         assert_eq!(rubric.levels.len(), 1, "the empty level 3 row is not saved");
         let back = rubric_dto(&rubric);
         assert_eq!(back.key_points[1].text, "主动帮助");
+        // The follow-up and the number allowed survive the round trip; a half-written one is refused.
+        assert_eq!((back.follow_ups, back.key_points[1].follow_up_en.as_str()), (1, "How would you help him unasked?"));
+        assert!(rubric.key_points[0].follow_up.is_none());
+        let mut half = dto();
+        half.key_points[0].follow_up_zh = "怎样讲解？".into();
+        assert!(rubric_from_dto(&half, None).is_err());
+        let mut many = dto();
+        many.follow_ups = 3;
+        assert!(rubric_from_dto(&many, None).is_err());
         let mut bad = dto();
         bad.levels[0].level = 7;
         assert_eq!(interview::UserFacing::code(&rubric_from_dto(&bad, None).unwrap_err()), "scoring.rubric");

@@ -44,6 +44,7 @@ fn plan_dto(plan: &vault::KioskPlan) -> KioskPlanDto {
         retention_days: plan.retention_days,
         practice_prep_seconds: (practice.prep_ms / 1000) as u32,
         practice_answer_seconds: (practice.answer_ms / 1000) as u32,
+        follow_ups: flow::follow_up::plan_needs_live(plan),
     }
 }
 
@@ -318,11 +319,18 @@ pub async fn kiosk_start_devices(window: tauri::Window, state: State<'_, AppStat
     let state = state.inner().clone();
     require(&state, &window, Mode::Kiosk, "kiosk_start_devices")?;
     blocking(move || {
-        let limits = {
+        let (limits, live) = {
             let visit = state.visit.lock().map_err(|_| ShellError::Internal("lock".into()))?;
-            station::limits(&visit.as_ref().ok_or(ShellError::NoVisit)?.plan)
+            let plan = &visit.as_ref().ok_or(ShellError::NoVisit)?.plan;
+            (station::limits(plan), flow::follow_up::plan_needs_live(plan).then_some(plan.job_language))
         };
-        state.station.start(limits)
+        let live = match live {
+            // A station records for its hub, which scores with the default models.
+            Some(language) if state.is_hub_station() => Some((interview::RecognitionModels::default(), language)),
+            Some(language) => Some((state.with_session(|vault, _| Ok(vault.recognition_models()?))?, language)),
+            None => None,
+        };
+        state.station.start(limits, live)
     })
     .await
 }
@@ -353,7 +361,7 @@ pub async fn kiosk_question(window: tauri::Window, state: State<'_, AppState>, i
     let state = state.inner().clone();
     require(&state, &window, Mode::Kiosk, "kiosk_question")?;
     blocking(move || {
-        let (interview, question, limits) = {
+        let (interview, question, limits, follow_up) = {
             let visit = state.visit.lock().map_err(|_| ShellError::Internal("lock".into()))?;
             let plan = &visit.as_ref().ok_or(ShellError::NoVisit)?.plan;
             let limits = station::limits(plan);
@@ -361,14 +369,19 @@ pub async fn kiosk_question(window: tauri::Window, state: State<'_, AppState>, i
             let (Some(q), Some(l)) = (plan.questions.get(at), limits.get(at)) else {
                 return Err(ShellError::BadArgument(format!("question {index}")));
             };
-            (plan.interview_id, q.question_id, *l)
+            let follow_up = flow::follow_up::question_rubric(q).map(|rubric| crate::kiosk::FollowUpSpec {
+                rubric,
+                limits: flow::follow_up::follow_up_limits(q, plan.extra_time_pct),
+                language: plan.job_language,
+            });
+            (plan.interview_id, q.question_id, *l, follow_up)
         };
         let into = if state.is_hub_station() {
             Recording::Journal(state.hub_signed_in()?)
         } else {
             Recording::Vault(state.session()?)
         };
-        state.station.question(into, interview, question, limits)?;
+        state.station.question(into, interview, question, limits, follow_up)?;
         step_to(&state, |at| at.question(index))
     })
     .await

@@ -371,6 +371,8 @@ pub struct KioskPlanDto {
     /// The practice question's countdowns, seconds.
     pub practice_prep_seconds: u32,
     pub practice_answer_seconds: u32,
+    /// Some question may ask a follow-up (the consent says so).
+    pub follow_ups: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Type)]
@@ -418,6 +420,13 @@ pub enum KioskSignal {
     },
     /// A segment of the answer is safely stored.
     Saved,
+    /// The answer ended; a moment while the kiosk decides whether to ask a follow-up.
+    Deciding,
+    /// A follow-up question of the current question, asked now (its countdowns follow).
+    FollowUp {
+        ordinal: u8,
+        question: String,
+    },
     #[serde(rename_all = "camelCase")]
     AnswerDone {
         committed: bool,

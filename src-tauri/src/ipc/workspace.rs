@@ -49,6 +49,12 @@ pub struct KeyPointDto {
     pub dimension: String,
     pub text: String,
     pub synonyms: Vec<String>,
+    /// The follow-up asked when an answer leaves this point out, in Chinese and in English
+    /// (both empty: none).
+    #[serde(default)]
+    pub follow_up_zh: String,
+    #[serde(default)]
+    pub follow_up_en: String,
 }
 
 /// What an answer at one level (1–5) looks like.
@@ -65,6 +71,9 @@ pub struct LevelDto {
 pub struct RubricDto {
     pub key_points: Vec<KeyPointDto>,
     pub levels: Vec<LevelDto>,
+    /// How many follow-ups the kiosk may ask after an answer (0–2).
+    #[serde(default)]
+    pub follow_ups: u32,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Type)]

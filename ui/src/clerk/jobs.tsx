@@ -277,9 +277,14 @@ const LEVELS = [5, 4, 3, 2, 1];
 
 function emptyRubric(job: JobDto): RubricDto {
   return {
-    keyPoints: [{ dimension: job.dimensions[0]?.name ?? "", text: "", synonyms: [] }],
+    keyPoints: [newKeyPoint(job)],
     levels: LEVELS.map((level) => ({ level, description: "", examples: [] })),
+    followUps: 0,
   };
+}
+
+function newKeyPoint(job: JobDto): KeyPointDto {
+  return { dimension: job.dimensions[0]?.name ?? "", text: "", synonyms: [], followUpZh: "", followUpEn: "" };
 }
 
 /// The levels 5…1, with the ones the rubric describes filled in.
@@ -297,8 +302,9 @@ function QuestionEditor(props: { job: JobDto; question: QuestionDto | null; onSa
   const [retakes, setRetakes] = useState(String(q?.retakes ?? 1));
   const [keyPoints, setKeyPoints] = useState<KeyPointDto[]>(q?.rubric.keyPoints ?? emptyRubric(props.job).keyPoints);
   const [levels, setLevels] = useState<LevelDto[]>(allLevels(q?.rubric.levels ?? []));
+  const [followUps, setFollowUps] = useState(String(q?.rubric.followUps ?? 0));
   const [error, setError] = useState<string | null>(null);
-  const rubric: RubricDto = { keyPoints, levels };
+  const rubric: RubricDto = { keyPoints, levels, followUps: Number(followUps) };
   const setKp = (i: number, patch: Partial<KeyPointDto>) => setKeyPoints(keyPoints.map((k, j) => (j === i ? { ...k, ...patch } : k)));
   const setLevel = (i: number, patch: Partial<LevelDto>) => setLevels(levels.map((l, j) => (j === i ? { ...l, ...patch } : l)));
   const submit = async (e: Event) => {
@@ -348,11 +354,22 @@ function QuestionEditor(props: { job: JobDto; question: QuestionDto | null; onSa
           {t("bank.retakes")}
           <input type="number" min="0" max="3" value={retakes} onInput={(e) => setRetakes(e.currentTarget.value)} />
         </label>
+        <label>
+          {t("rubric.followUps")}
+          <select value={followUps} onChange={(e) => setFollowUps(e.currentTarget.value)} data-testid="question-follow-ups">
+            {["0", "1", "2"].map((n) => (
+              <option key={n} value={n}>
+                {n === "0" ? t("rubric.followUps.none") : n}
+              </option>
+            ))}
+          </select>
+        </label>
       </div>
       <fieldset>
         <legend>{t("rubric.keyPoints")}</legend>
         <p class="hint">{t("rubric.keyPoints.lead")}</p>
         <p class="hint" data-testid="synonyms-hint">{t("rubric.synonyms.hint")}</p>
+        <p class="hint">{t("rubric.followUp.hint")}</p>
         {keyPoints.map((k, i) => (
           <div class="form--row" key={i} data-testid="keypoint">
             <label>
@@ -379,6 +396,14 @@ function QuestionEditor(props: { job: JobDto; question: QuestionDto | null; onSa
                 data-testid="keypoint-synonyms"
               />
             </label>
+            <label>
+              {t("rubric.followUp.zh")}
+              <input value={k.followUpZh} onInput={(e) => setKp(i, { followUpZh: e.currentTarget.value })} data-testid="keypoint-follow-up-zh" />
+            </label>
+            <label>
+              {t("rubric.followUp.en")}
+              <input value={k.followUpEn} onInput={(e) => setKp(i, { followUpEn: e.currentTarget.value })} data-testid="keypoint-follow-up-en" />
+            </label>
             {keyPoints.length > 1 && (
               <button type="button" class="button button--quiet" onClick={() => setKeyPoints(keyPoints.filter((_, j) => j !== i))}>
                 {t("common.remove")}
@@ -386,7 +411,7 @@ function QuestionEditor(props: { job: JobDto; question: QuestionDto | null; onSa
             )}
           </div>
         ))}
-        <button type="button" class="button button--quiet" onClick={() => setKeyPoints([...keyPoints, { dimension: props.job.dimensions[0]?.name ?? "", text: "", synonyms: [] }])} data-testid="keypoint-add">
+        <button type="button" class="button button--quiet" onClick={() => setKeyPoints([...keyPoints, newKeyPoint(props.job)])} data-testid="keypoint-add">
           {t("rubric.keyPoints.add")}
         </button>
       </fieldset>

@@ -40,6 +40,10 @@ export interface Live {
   done: { committed: boolean; attemptsLeft: number } | null;
   practiceDone: boolean;
   failed: Text | null;
+  /// The answer ended and the station is deciding on a follow-up.
+  deciding: boolean;
+  /// The follow-up being asked, if one is.
+  followUp: { ordinal: number; question: string } | null;
 }
 
 export const QUIET: Live = {
@@ -53,6 +57,8 @@ export const QUIET: Live = {
   done: null,
   practiceDone: false,
   failed: null,
+  deciding: false,
+  followUp: null,
 };
 
 export function KioskApp() {
@@ -296,6 +302,12 @@ function Kiosk() {
             <dd>{t("kiosk.consent.why")}</dd>
             <dt>{t("kiosk.consent.long.title")}</dt>
             <dd>{formatText(t("kiosk.consent.long"), { days: num(screen.plan.retentionDays, lang) })}</dd>
+            {screen.plan.followUps && (
+              <>
+                <dt>{t("kiosk.consent.followUps.title")}</dt>
+                <dd data-testid="kiosk-consent-follow-ups">{t("kiosk.consent.followUps")}</dd>
+              </>
+            )}
             <dt>{t("kiosk.consent.rights.title")}</dt>
             <dd>{t("kiosk.consent.rights")}</dd>
           </dl>
@@ -461,7 +473,11 @@ export function applySignal(live: Live, signal: KioskSignal): Live {
     case "level":
       return { ...live, level: signal.rmsDbfs ?? -90 };
     case "countdown":
-      return { ...live, phase: signal.phase === "answering" ? "answering" : "preparing", remainingMs: signal.remainingMs, totalMs: signal.totalMs };
+      return { ...live, deciding: false, phase: signal.phase === "answering" ? "answering" : "preparing", remainingMs: signal.remainingMs, totalMs: signal.totalMs };
+    case "deciding":
+      return { ...live, phase: null, deciding: true };
+    case "followUp":
+      return { ...live, phase: null, deciding: false, followUp: { ordinal: signal.ordinal, question: signal.question } };
     case "paused":
       return { ...live, paused: signal.message };
     case "resumed":
@@ -471,7 +487,7 @@ export function applySignal(live: Live, signal: KioskSignal): Live {
     case "saved":
       return live;
     case "answerDone":
-      return { ...live, phase: null, done: { committed: signal.committed, attemptsLeft: signal.attemptsLeft } };
+      return { ...live, phase: null, deciding: false, done: { committed: signal.committed, attemptsLeft: signal.attemptsLeft } };
     case "practiceDone":
       return { ...live, phase: null, practiceDone: true };
     case "failed":
@@ -688,9 +704,16 @@ function QuestionScreen(props: {
   return (
     <div data-testid="kiosk-question" data-phase={finished ? "done" : (live.phase ?? "starting")}>
       {props.heading}
-      <p class="kiosk__question" data-testid="kiosk-question-text">
+      <p class={live.followUp !== null && !finished ? "kiosk__question kiosk__muted" : "kiosk__question"} data-testid="kiosk-question-text">
         {props.text}
       </p>
+      {live.followUp !== null && !finished && (
+        <div class="kiosk__follow-up" role="status" data-testid="kiosk-follow-up" data-ordinal={live.followUp.ordinal}>
+          <p class="kiosk__phase">{t("kiosk.question.followUp")}</p>
+          <p class="kiosk__question" data-testid="kiosk-follow-up-text">{live.followUp.question}</p>
+          <p class="kiosk__muted">{t("kiosk.question.followUpLead")}</p>
+        </div>
+      )}
       <div class="kiosk__stage">
         <Preview live={live} />
         <div class="kiosk__timer">
@@ -745,7 +768,11 @@ function QuestionScreen(props: {
               </div>
             </div>
           )}
-          {!finished && live.phase === null && <p aria-busy="true">{t("kiosk.loading")}</p>}
+          {!finished && live.phase === null && (
+            <p aria-busy="true" data-testid={live.deciding ? "kiosk-deciding" : undefined}>
+              {live.deciding ? t("kiosk.question.deciding") : t("kiosk.loading")}
+            </p>
+          )}
         </div>
       </div>
     </div>

@@ -14,6 +14,18 @@ describe("the kiosk's view of the station's signals", () => {
     expect(live.done).toEqual({ committed: true, attemptsLeft: 1 });
   });
 
+  it("shows the wait for a decision, then the follow-up with its own countdowns, until the answer is saved", () => {
+    let live = applySignal(QUIET, { type: "countdown", phase: "answering", remainingMs: 5_000, totalMs: 60_000 });
+    live = applySignal(live, { type: "deciding" });
+    expect([live.phase, live.deciding]).toEqual([null, true]);
+    live = applySignal(live, { type: "followUp", ordinal: 1, question: "如果问题当场解决不了，您会怎么做？" });
+    expect([live.deciding, live.followUp]).toEqual([false, { ordinal: 1, question: "如果问题当场解决不了，您会怎么做？" }]);
+    live = applySignal(live, { type: "countdown", phase: "preparing", remainingMs: 15_000, totalMs: 15_000 });
+    expect([live.phase, live.followUp?.ordinal]).toEqual(["preparing", 1]);
+    live = applySignal(live, { type: "answerDone", committed: true, attemptsLeft: 0 });
+    expect([live.phase, live.deciding, live.done?.committed]).toEqual([null, false, true]);
+  });
+
   it("shows a device failure until the device is back, and the clerk call with it", () => {
     const message = { "zh-CN": "摄像头暂时没有画面。", en: "The camera has stopped." };
     let live = applySignal(QUIET, { type: "paused", device: "camera", message });

@@ -94,7 +94,7 @@ export const commands = {
 	 *  Scores a typed sample answer against a rubric being edited, exactly as the scoring of a
 	 *  recorded answer's transcript does (no recording, no model: the rubric's own matching).
 	 */
-	clerkTryRubric: (rubric: RubricDto, answer: string, language: Lang) => typedError<TryRubricDto_Serialize, IpcError>(__TAURI_INVOKE("clerk_try_rubric", { rubric, answer, language })),
+	clerkTryRubric: (rubric: RubricDto_Deserialize, answer: string, language: Lang) => typedError<TryRubricDto_Serialize, IpcError>(__TAURI_INVOKE("clerk_try_rubric", { rubric, answer, language })),
 	/**  One page of candidates, filtered by job, name prefix and interview state. */
 	clerkCandidates: (query: CandidateQuery_Deserialize) => typedError<CandidatePageDto_Serialize, IpcError>(__TAURI_INVOKE("clerk_candidates", { query })),
 	/**  Adds one candidate; returns their id. */
@@ -992,10 +992,32 @@ export type JobVersionDto_Serialize = {
 };
 
 /**  A key point of a rubric: what a good answer says, and other ways of saying it. */
-export type KeyPointDto = {
+export type KeyPointDto = KeyPointDto_Serialize | KeyPointDto_Deserialize;
+
+/**  A key point of a rubric: what a good answer says, and other ways of saying it. */
+export type KeyPointDto_Deserialize = {
 	dimension: string,
 	text: string,
 	synonyms: string[],
+	/**
+	 *  The follow-up asked when an answer leaves this point out, in Chinese and in English
+	 *  (both empty: none).
+	 */
+	followUpZh?: string,
+	followUpEn?: string,
+};
+
+/**  A key point of a rubric: what a good answer says, and other ways of saying it. */
+export type KeyPointDto_Serialize = {
+	dimension: string,
+	text: string,
+	synonyms: string[],
+	/**
+	 *  The follow-up asked when an answer leaves this point out, in Chinese and in English
+	 *  (both empty: none).
+	 */
+	followUpZh: string,
+	followUpEn: string,
 };
 
 /**  How an attempt ended. */
@@ -1015,6 +1037,8 @@ export type KioskPlanDto = {
 	/**  The practice question's countdowns, seconds. */
 	practicePrepSeconds: number,
 	practiceAnswerSeconds: number,
+	/**  Some question may ask a follow-up (the consent says so). */
+	followUps: boolean,
 };
 
 export type KioskQuestionDto = {
@@ -1084,7 +1108,11 @@ export type KioskSignal =
 /**  Paused for long: the candidate is asked to fetch the clerk. */
 { type: "callClerk"; message: Text } | 
 /**  A segment of the answer is safely stored. */
-{ type: "saved" } | { type: "answerDone"; committed: boolean; attemptsLeft: number } | { type: "practiceDone" } | { type: "failed"; code: string; message: Text };
+{ type: "saved" } | 
+/**  The answer ended; a moment while the kiosk decides whether to ask a follow-up. */
+{ type: "deciding" } | 
+/**  A follow-up question of the current question, asked now (its countdowns follow). */
+{ type: "followUp"; ordinal: number; question: string } | { type: "answerDone"; committed: boolean; attemptsLeft: number } | { type: "practiceDone" } | { type: "failed"; code: string; message: Text };
 
 /**  What the kiosk shows when it is idle (nothing about any candidate). */
 export type KioskStatusDto = KioskStatusDto_Serialize | KioskStatusDto_Deserialize;
@@ -1283,7 +1311,7 @@ export type QuestionDto_Deserialize = {
 	id?: number | null,
 	situational: boolean,
 	text: string,
-	rubric: RubricDto,
+	rubric: RubricDto_Deserialize,
 	dimensions: string[],
 	prepSeconds: number,
 	answerSeconds: number,
@@ -1306,7 +1334,7 @@ export type QuestionDto_Serialize = {
 	id: number | null,
 	situational: boolean,
 	text: string,
-	rubric: RubricDto,
+	rubric: RubricDto_Serialize,
 	dimensions: string[],
 	prepSeconds: number,
 	answerSeconds: number,
@@ -1608,9 +1636,20 @@ export type ReviewRequestDto = {
 /**  Who acts. The kiosk is a device role, not a person. */
 export type Role = "admin" | "clerk" | "auditor" | "kiosk";
 
-export type RubricDto = {
-	keyPoints: KeyPointDto[],
+export type RubricDto = RubricDto_Serialize | RubricDto_Deserialize;
+
+export type RubricDto_Deserialize = {
+	keyPoints: KeyPointDto_Deserialize[],
 	levels: LevelDto[],
+	/**  How many follow-ups the kiosk may ask after an answer (0–2). */
+	followUps?: number,
+};
+
+export type RubricDto_Serialize = {
+	keyPoints: KeyPointDto_Serialize[],
+	levels: LevelDto[],
+	/**  How many follow-ups the kiosk may ask after an answer (0–2). */
+	followUps: number,
 };
 
 /**  A video segment of an answer for the player: fetched from `media://localhost/<mediaId>`. */

@@ -26,7 +26,7 @@ describe("question bank", () => {
   it("names the weighted dimensions no key point asks about", async () => {
     const { uncovered } = await import("../clerk/jobs");
     const job: JobDto = { id: 1, title: "x", language: "zh-CN", dimensions: [{ name: "A", weightPct: 50 }, { name: "B", weightPct: 50 }, { name: "C", weightPct: 0 }], recommend: 80, hold: 60, questions: 1, candidates: 0 };
-    const q = { id: 1, situational: false, text: "q", rubric: { keyPoints: [{ dimension: "A", text: "p", synonyms: [] }], levels: [] }, dimensions: ["A"], prepSeconds: 1, answerSeconds: 1, retakes: 0, version: 1, frozen: false, revision: 0, generic: [] };
+    const q = { id: 1, situational: false, text: "q", rubric: { keyPoints: [{ dimension: "A", text: "p", synonyms: [], followUpZh: "", followUpEn: "" }], levels: [], followUps: 0 }, dimensions: ["A"], prepSeconds: 1, answerSeconds: 1, retakes: 0, version: 1, frozen: false, revision: 0, generic: [] };
     expect(uncovered(job, [q])).toEqual(["B"]);
     expect(uncovered(job, [])).toEqual(["A", "B"]);
   });

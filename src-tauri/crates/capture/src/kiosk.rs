@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use interview::Localized;
+use interview::follow_up::{FollowUpDecision, FollowUpOutcome, StoredFollowUp};
 use serde::Serialize;
 use vault::{Attempts, NewSegment, SegmentPart, Session, UnfinishedAnswer, Vault, media_format};
 
@@ -74,6 +75,13 @@ pub enum KioskEvent {
         message: Localized,
     },
     WindowBack,
+    /// The answer ended; the kiosk is deciding whether to ask a follow-up (a few seconds at most).
+    Deciding,
+    /// A follow-up question, asked now: its preparation and answer countdowns follow.
+    FollowUp {
+        ordinal: u8,
+        question: String,
+    },
 }
 
 /// Whether the kiosk window is where the candidate must see it — in front, focused, full
@@ -184,6 +192,9 @@ pub struct AnswerOutcome {
     pub segments: u32,
     pub faults: u32,
     pub stats: RecordingStats,
+    /// What was decided about follow-ups (`None`: the question allows none, or the answer did
+    /// not end normally).
+    pub follow_up: Option<FollowUpOutcome>,
 }
 
 /// A paused answer calls the clerk after this long.
@@ -234,6 +245,8 @@ pub trait AnswerStore {
     fn store_segment(&mut self, answer_id: i64, segment: &NewSegment<'_>) -> Result<(), CaptureError>;
     /// Records a capture event (`device_lost`, `clerk_called`, …) of the answer.
     fn capture_event(&mut self, answer_id: i64, event: &str) -> Result<(), CaptureError>;
+    /// Keeps a follow-up record of the answer (its decision, or a follow-up about to be asked).
+    fn record_follow_up(&mut self, answer_id: i64, record: &StoredFollowUp) -> Result<(), CaptureError>;
     /// Closes the answer: `committed` keeps it for scoring, otherwise it is interrupted.
     fn finish_answer(&mut self, answer_id: i64, committed: bool) -> Result<(), CaptureError>;
 }
@@ -263,6 +276,10 @@ impl AnswerStore for VaultStore<'_> {
         Ok(self.vault.record_capture_event(self.session, answer_id, event)?)
     }
 
+    fn record_follow_up(&mut self, answer_id: i64, record: &StoredFollowUp) -> Result<(), CaptureError> {
+        Ok(self.vault.record_follow_up(self.session, answer_id, record)?)
+    }
+
     fn finish_answer(&mut self, answer_id: i64, committed: bool) -> Result<(), CaptureError> {
         Ok(self.vault.finish_answer(self.session, answer_id, committed)?)
     }
@@ -279,13 +296,58 @@ pub fn record_answer(
     controls: &Controls,
     on_event: &mut dyn FnMut(KioskEvent),
 ) -> Result<AnswerOutcome, CaptureError> {
+    record_answer_with(store, capture, interview_id, question_id, limits, controls, None, on_event)
+}
+
+/// What is asked after an answer, decided while it records (the `flow` crate's live
+/// transcription and the rubric's rule). The recording loop only hands it the answer's audio
+/// and asks it once, when the answer itself has ended.
+pub trait FollowUps {
+    /// A new answer begins.
+    fn begin(&mut self);
+    /// A segment of the answer itself was stored: its 16 kHz WAV.
+    fn segment(&mut self, wav: &[u8]);
+    /// The answer itself ended with `segments` stored: what to ask (possibly nothing).
+    fn decide(&mut self, segments: u32) -> FollowUpsDecided;
+}
+
+/// A decision after an answer: the outcome and what it was made on (stored with the first
+/// record), and the follow-ups to ask in order.
+#[derive(Clone, Debug)]
+pub struct FollowUpsDecided {
+    pub outcome: FollowUpOutcome,
+    pub decision: FollowUpDecision,
+    pub asks: Vec<FollowUpAsk>,
+}
+
+#[derive(Clone, Debug)]
+pub struct FollowUpAsk {
+    pub key_point: String,
+    /// The question as the candidate sees it.
+    pub question: String,
+    pub limits: Limits,
+}
+
+/// [`record_answer`], and after the answer the follow-ups `follow_ups` decides on: each
+/// announced, prepared and recorded into the same answer (its segments numbered on), before
+/// the answer is closed. Nothing is asked after an answer that was abandoned or failed.
+#[allow(clippy::too_many_arguments)]
+pub fn record_answer_with(
+    store: &mut dyn AnswerStore,
+    capture: &Capture,
+    interview_id: i64,
+    question_id: i64,
+    limits: &Limits,
+    controls: &Controls,
+    mut follow_ups: Option<&mut dyn FollowUps>,
+    on_event: &mut dyn FnMut(KioskEvent),
+) -> Result<AnswerOutcome, CaptureError> {
     let attempts = store.attempts(interview_id, question_id)?;
     if attempts.committed >= limits.attempts {
         return Err(CaptureError::NoAttemptsLeft { question_id, allowed: limits.attempts });
     }
     let answer_id = store.begin_answer(interview_id, question_id)?;
     controls.reset();
-    capture.record()?;
     let mut run = Run {
         answer_id,
         down: HashSet::new(),
@@ -296,7 +358,93 @@ pub fn record_answer(
         clerk_called: false,
         faults: 0,
         saved: 0,
+        next_index: 0,
+        recorded_ms: 0,
     };
+    if let Some(f) = follow_ups.as_deref_mut() {
+        f.begin();
+    }
+    let mut part = record_part(store, capture, limits, controls, &mut run, follow_ups.as_deref_mut(), on_event)?;
+    let mut stats = part.stats.clone();
+    let mut follow_up = None;
+    if let Some(f) = follow_ups
+        && part.failure.is_none()
+        && !part.abandoned
+        && run.saved > 0
+    {
+        on_event(KioskEvent::Deciding);
+        let decided = f.decide(run.saved);
+        follow_up = Some(decided.outcome);
+        tracing::info!(answer_id, outcome = decided.outcome.as_str(), asks = decided.asks.len(), "follow-up decided");
+        let mut decision = Some(decided.decision);
+        if decided.asks.is_empty() {
+            let record = StoredFollowUp {
+                ordinal: 1,
+                outcome: decided.outcome,
+                key_point: None,
+                question: None,
+                first_segment: None,
+                decision: decision.take(),
+            };
+            store.record_follow_up(answer_id, &record)?;
+        }
+        for (i, ask) in decided.asks.iter().enumerate() {
+            let ordinal = i as u8 + 1;
+            let record = StoredFollowUp {
+                ordinal,
+                outcome: FollowUpOutcome::Asked,
+                key_point: Some(ask.key_point.clone()),
+                question: Some(ask.question.clone()),
+                first_segment: Some(run.next_index),
+                decision: decision.take(),
+            };
+            store.record_follow_up(answer_id, &record)?;
+            // Before the announcement: a "ready" given on seeing it counts for this countdown.
+            controls.reset();
+            on_event(KioskEvent::FollowUp { ordinal, question: ask.question.clone() });
+            prepare(&ask.limits, controls, on_event);
+            if controls.is_abandoned() {
+                part.abandoned = true;
+                break;
+            }
+            part = record_part(store, capture, &ask.limits, controls, &mut run, None, on_event)?;
+            add_stats(&mut stats, &part.stats);
+            if part.failure.is_some() || part.abandoned {
+                break;
+            }
+        }
+    }
+    let committed = part.failure.is_none() && !part.abandoned && run.saved > 0;
+    store.finish_answer(answer_id, committed)?;
+    tracing::info!(answer_id, committed, segments = run.saved, "answer closed");
+    if let Some(error) = part.failure {
+        return Err(error);
+    }
+    Ok(AnswerOutcome { answer_id, committed, segments: run.saved, faults: run.faults, stats, follow_up })
+}
+
+/// How one recorded part (the answer, or a follow-up) ended.
+#[derive(Debug)]
+struct PartEnd {
+    stats: RecordingStats,
+    abandoned: bool,
+    failure: Option<CaptureError>,
+}
+
+/// Records one part of an answer until its time is up, "finished" or the clerk ends it; its
+/// segments numbered on from the answer's earlier parts and timed on the answer's clock.
+fn record_part<'f>(
+    store: &mut dyn AnswerStore,
+    capture: &Capture,
+    limits: &Limits,
+    controls: &Controls,
+    run: &mut Run,
+    mut tap: Option<&mut (dyn FollowUps + 'f)>,
+    on_event: &mut dyn FnMut(KioskEvent),
+) -> Result<PartEnd, CaptureError> {
+    let answer_id = run.answer_id;
+    let (first_index, start_ms) = (run.next_index, run.recorded_ms);
+    capture.record()?;
     let mut active = Duration::ZERO;
     let mut last_tick = Instant::now();
     let mut stopping = false;
@@ -308,7 +456,7 @@ pub fn record_answer(
             active += now - last_tick;
         }
         last_tick = now;
-        watch_window(store, controls, &mut run, on_event)?;
+        watch_window(store, controls, run, on_event)?;
         let limit = Duration::from_millis(limits.answer_ms);
         if !stopping {
             abandoned = controls.abandon.load(Ordering::SeqCst);
@@ -343,10 +491,17 @@ pub fn record_answer(
                 if failure.is_some() {
                     continue;
                 }
-                match store_segment(store, answer_id, &segment) {
+                let index = first_index + segment.index;
+                match store_segment(store, answer_id, &segment, index, start_ms) {
                     Ok(()) => {
                         run.saved += 1;
-                        on_event(KioskEvent::SegmentSaved { index: segment.index });
+                        run.next_index = run.next_index.max(index + 1);
+                        let end_ms = start_ms + (segment.audio_offset_us + segment.audio_duration_us) / 1000;
+                        run.recorded_ms = run.recorded_ms.max(end_ms);
+                        if let Some(tap) = tap.as_deref_mut() {
+                            tap.segment(&segment.audio_16k);
+                        }
+                        on_event(KioskEvent::SegmentSaved { index });
                     }
                     Err(error) => {
                         // The answer cannot be completed (a full disk, a broken vault): stop and
@@ -386,13 +541,21 @@ pub fn record_answer(
             }
         }
     };
-    let committed = failure.is_none() && !abandoned && run.saved > 0;
-    store.finish_answer(answer_id, committed)?;
-    tracing::info!(answer_id, committed, segments = run.saved, "answer closed");
-    if let Some(error) = failure {
-        return Err(error);
-    }
-    Ok(AnswerOutcome { answer_id, committed, segments: run.saved, faults: run.faults, stats })
+    Ok(PartEnd { stats, abandoned, failure })
+}
+
+/// The recording statistics of an answer with follow-ups: its parts' added up.
+fn add_stats(total: &mut RecordingStats, part: &RecordingStats) {
+    total.segments += part.segments;
+    total.frames_seen += part.frames_seen;
+    total.frames_encoded += part.frames_encoded;
+    total.frames_dropped += part.frames_dropped;
+    total.video_bytes += part.video_bytes;
+    total.audio_bytes += part.audio_bytes;
+    total.still_bytes += part.still_bytes;
+    total.encode_seconds += part.encode_seconds;
+    total.max_drift_ms = total.max_drift_ms.max(part.max_drift_ms);
+    total.final_drift_ms = part.final_drift_ms;
 }
 
 /// The window guard during an answer: each departure (also one during the preparation, or one
@@ -446,6 +609,10 @@ struct Run {
     clerk_called: bool,
     faults: u32,
     saved: u32,
+    /// The next segment's number in the answer (a follow-up's segments number on).
+    next_index: u32,
+    /// Where the answer's recording has got to (ms), the start of a follow-up's times.
+    recorded_ms: i64,
 }
 
 impl std::fmt::Debug for Run {
@@ -468,16 +635,23 @@ pub fn lost_message(kind: DeviceKind) -> Localized {
     }
 }
 
-/// One segment into the store: its parts together.
-fn store_segment(store: &mut dyn AnswerStore, answer_id: i64, segment: &Segment) -> Result<(), CaptureError> {
-    let ms = |us: i64| us / 1000;
+/// One segment into the store as the answer's segment `index`, its times from `start_ms`: its
+/// parts together.
+fn store_segment(
+    store: &mut dyn AnswerStore,
+    answer_id: i64,
+    segment: &Segment,
+    index: u32,
+    start_ms: i64,
+) -> Result<(), CaptureError> {
+    let ms = |us: i64| start_ms + us / 1000;
     let mut parts = Vec::with_capacity(4);
     if let Some(video) = &segment.video {
         parts.push(SegmentPart {
             kind: "video",
             format: media_format::WEBM_VP9,
             offset_ms: ms(segment.video_offset_us),
-            duration_ms: ms(video.duration_us),
+            duration_ms: video.duration_us / 1000,
             bytes: &video.webm,
         });
     }
@@ -485,7 +659,7 @@ fn store_segment(store: &mut dyn AnswerStore, answer_id: i64, segment: &Segment)
         kind: "audio",
         format: media_format::WAV_16K,
         offset_ms: ms(segment.audio_offset_us),
-        duration_ms: ms(segment.audio_duration_us),
+        duration_ms: segment.audio_duration_us / 1000,
         bytes: &segment.audio_16k,
     });
     if let Some((jpeg, at_us)) = &segment.still {
@@ -497,7 +671,7 @@ fn store_segment(store: &mut dyn AnswerStore, answer_id: i64, segment: &Segment)
             bytes: jpeg,
         });
     }
-    store.store_segment(answer_id, &NewSegment { index: segment.index, parts })
+    store.store_segment(answer_id, &NewSegment { index, parts })
 }
 
 /// After a crash or power cut: every answer still marked "recording" keeps the segments that

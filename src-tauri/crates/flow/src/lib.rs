@@ -14,6 +14,7 @@
 //! here prints, parses arguments or knows about windows (the shell does).
 
 mod error;
+pub mod follow_up;
 pub mod import;
 pub mod reports;
 pub mod scoring;

@@ -119,15 +119,26 @@ fn score_one(
 ) -> Result<AnswerResult, FlowError> {
     let what = format!("answer {}", answer.answer_id);
     let mut audio = Audio { samples: Vec::new() };
-    for media in &answer.audio_media {
+    // Where each asked follow-up's recording starts, in samples.
+    let mut follow_ups: Vec<(String, usize)> = Vec::with_capacity(answer.follow_ups.len());
+    for (i, media) in answer.audio_media.iter().enumerate() {
+        for f in answer.follow_ups.iter().filter(|f| f.first_audio == i) {
+            follow_ups.push((f.key_point.clone(), audio.samples.len()));
+        }
         audio.samples.extend(Audio::from_wav_bytes(&read(*media)?, &what)?.samples);
     }
     let rubric = Rubric::parse(&answer.rubric_json).map_err(|error| FlowError::Rubric {
         path: PathBuf::from(format!("question {}", answer.question_id)),
         error,
     })?;
-    let mut result =
-        scorer.score_answer_with_progress(&audio, &rubric, language, Some(&answer.question_text), progress)?;
+    let mut result = scorer.score_answer_with_follow_ups(
+        &audio,
+        &follow_ups,
+        &rubric,
+        language,
+        Some(&answer.question_text),
+        progress,
+    )?;
     let mut stills = Vec::with_capacity(answer.still_media.len());
     for (media, at_ms) in &answer.still_media {
         let image = scoring::faces::FaceDetector::decode(&read(*media)?, &what)?;

@@ -4,7 +4,7 @@
 //! these same steps; the window adds the devices' thread and the page's signals around them.
 
 use capture::Capture;
-use capture::kiosk::{AnswerOutcome, AnswerStore, Controls, KioskEvent, Limits};
+use capture::kiosk::{AnswerOutcome, AnswerStore, Controls, FollowUps, KioskEvent, Limits};
 use interview::{Action, InterviewEvent};
 use vault::{AccessCode, KioskPlan, Session, UnfinishedAnswer, Vault};
 
@@ -82,8 +82,10 @@ pub struct AnswerDone {
 
 /// One attempt at a question: the preparation countdown (ended early by "ready" on
 /// `controls`), then the answer recorded into `store` (the vault, or a station's journal)
-/// until the time is up or "finished". `None` when the visit was abandoned during the
-/// preparation (nothing recorded).
+/// until the time is up or "finished", then the follow-ups `follow_ups` decides on (see
+/// [`crate::follow_up`]). `None` when the visit was abandoned during the preparation (nothing
+/// recorded).
+#[allow(clippy::too_many_arguments)]
 pub fn answer(
     store: &mut dyn AnswerStore,
     capture: &Capture,
@@ -91,13 +93,23 @@ pub fn answer(
     question_id: i64,
     limits: &Limits,
     controls: &Controls,
+    follow_ups: Option<&mut dyn FollowUps>,
     on_event: &mut dyn FnMut(KioskEvent),
 ) -> Result<Option<AnswerDone>, FlowError> {
     capture::kiosk::prepare(limits, controls, on_event);
     if controls.is_abandoned() {
         return Ok(None);
     }
-    let outcome = capture::kiosk::record_answer(store, capture, interview_id, question_id, limits, controls, on_event)?;
+    let outcome = capture::kiosk::record_answer_with(
+        store,
+        capture,
+        interview_id,
+        question_id,
+        limits,
+        controls,
+        follow_ups,
+        on_event,
+    )?;
     let attempts = store.attempts(interview_id, question_id)?;
     Ok(Some(AnswerDone { outcome, attempts_left: limits.attempts.saturating_sub(attempts.committed) }))
 }

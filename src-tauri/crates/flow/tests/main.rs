@@ -33,6 +33,11 @@ fn now_ms() -> i64 {
 /// A vault with the office's accounts, one Mandarin job with one question (the demo's second,
 /// with its rubric: its sample answer is the one the model hears best) allowing `retakes`, and a candidate invited: the vault and the access code.
 fn office(dir: &Path, retakes: u32) -> (Vault, AccessCode) {
+    office_with(dir, retakes, RUBRIC)
+}
+
+/// [`office`] with the question's rubric `rubric`.
+fn office_with(dir: &Path, retakes: u32, rubric: &str) -> (Vault, AccessCode) {
     credential_store();
     let user = |name: &str, role| NewUser {
         username: name.into(),
@@ -64,7 +69,7 @@ fn office(dir: &Path, retakes: u32) -> (Vault, AccessCode) {
                 job_id: job,
                 situational: false,
                 text: "窗口前一位群众情绪激动、大声抱怨，你会怎么处理？".into(),
-                rubric_json: RUBRIC.into(),
+                rubric_json: rubric.into(),
                 dimensions: vec!["应急处理".into(), "沟通能力".into()],
                 prep_seconds: 1,
                 answer_seconds: 60,
@@ -120,6 +125,7 @@ fn answer(vault: &mut Vault, station_session: &Session, plan: &vault::KioskPlan,
         plan.questions[at].question_id,
         &limits[at],
         &controls,
+        None,
         &mut |_| {},
     )
     .unwrap()
@@ -145,6 +151,8 @@ fn drain(vault: &mut Vault) -> Vec<String> {
     .unwrap();
     seen
 }
+
+mod follow_up;
 
 fn clerk(vault: &mut Vault) -> Session {
     vault.login("clerk", PASSWORD, "desk").unwrap()

@@ -14,6 +14,7 @@ use crate::lang::Localized;
 const ACTIONS: &[(&str, &str, &str)] = &[
     ("answer.begin", "开始作答", "Answer started"),
     ("answer.finish", "作答结束", "Answer finished"),
+    ("answer.follow_up", "记录追问决定", "Follow-up decision recorded"),
     ("answer.score", "给一道题评分", "Answer scored"),
     ("api.candidates:read", "接口读取考生", "API: candidates read"),
     ("api.candidates:write", "接口写入考生", "API: candidates written"),

@@ -117,5 +117,7 @@ mod tests {
         check(&Band::ALL, Band::as_str, Band::parse);
         check(&InterviewState::ALL, InterviewState::as_str, InterviewState::parse);
         check(&Role::ALL, Role::as_str, Role::parse);
+        use crate::follow_up::FollowUpOutcome;
+        check(&FollowUpOutcome::ALL, FollowUpOutcome::as_str, FollowUpOutcome::parse);
     }
 }

@@ -6,12 +6,13 @@
 //! weights, bands, the interview state machine, access-code validity and ID-number checks; and
 //! the agreement and selection-rate statistics ([`stats`]); what happened to hired people later
 //! ([`outcomes`]) and what it says about a job's levels and weights ([`validity`]); résumé facts and the conditions
-//! of personalised questions ([`resume`]); integrity flags; the choice of recognition models; and the stored shape
+//! of personalised questions ([`resume`]); follow-up questions and their stored decisions ([`follow_up`]); integrity flags; the choice of recognition models; and the stored shape
 //! of scoring results ([`stored`]).
 
 mod access;
 pub mod audit_words;
 mod flags;
+pub mod follow_up;
 mod lang;
 mod models;
 pub mod outcomes;

@@ -704,6 +704,17 @@ impl AnswerStore for JournalStore {
             .map_err(store_error)
     }
 
+    fn record_follow_up(
+        &mut self,
+        answer_id: i64,
+        record: &interview::follow_up::StoredFollowUp,
+    ) -> Result<(), CaptureError> {
+        self.station
+            .append(&wire::Entry::FollowUp { answer_key: answer_id, record: record.clone() })
+            .map(drop)
+            .map_err(store_error)
+    }
+
     fn finish_answer(&mut self, answer_id: i64, committed: bool) -> Result<(), CaptureError> {
         self.station.append(&wire::Entry::AnswerFinish { answer_key: answer_id, committed }).map_err(store_error)?;
         self.station.set_open_answers(|open| open.retain(|key| *key != answer_id)).map_err(store_error)?;

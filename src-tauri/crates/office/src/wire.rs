@@ -180,6 +180,7 @@ pub enum Entry {
     AnswerBegin { interview_id: i64, question_id: i64 },
     Segment { answer_key: i64, index: u32, parts: Vec<Part> },
     CaptureEvent { answer_key: i64, event: String },
+    FollowUp { answer_key: i64, record: interview::follow_up::StoredFollowUp },
     AnswerFinish { answer_key: i64, committed: bool },
     InterviewFinish { interview_id: i64 },
 }

@@ -20,6 +20,7 @@ pub mod chinese;
 mod error;
 pub mod eval;
 pub mod faces;
+pub mod live;
 pub mod mel;
 pub mod metrics;
 pub mod pipeline;

@@ -165,6 +165,24 @@ impl Scorer {
         question: Option<&str>,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<AnswerResult> {
+        self.score_answer_with_follow_ups(audio, &[], rubric, language, question, progress)
+    }
+
+    /// An answer whose recording also holds follow-ups: `follow_ups` gives each asked key point
+    /// with the sample where its follow-up's recording starts (in order). Each part is
+    /// transcribed on its own (a recognition window never joins the answer and a follow-up);
+    /// a follow-up's words count for its key point only
+    /// ([`score_with_follow_ups`](crate::rubric::score_with_follow_ups)); the transcript is
+    /// the parts' in order, timed on the whole recording.
+    pub fn score_answer_with_follow_ups(
+        &mut self,
+        audio: &Audio,
+        follow_ups: &[(String, usize)],
+        rubric: &Rubric,
+        language: Lang,
+        question: Option<&str>,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<AnswerResult> {
         progress(Progress { stage: Stage::VoiceActivity, percent: 0 });
         let duration_ms = audio.duration_ms() as u32;
         let model_versions = format!("{}; silero-vad 5", self.whisper.version);
@@ -192,9 +210,29 @@ impl Scorer {
         }
         let started = Instant::now();
         progress(Progress { stage: Stage::SpeechRecognition, percent: 0 });
-        let transcript = self.whisper.transcribe_with_progress(audio, language, question, &mut |done| {
+        let len = audio.samples.len();
+        let main_end = follow_ups.first().map_or(len, |(_, at)| (*at).min(len));
+        let main = Audio { samples: audio.samples[..main_end].to_vec() };
+        let mut transcript = self.whisper.transcribe_with_progress(&main, language, question, &mut |done| {
             progress(Progress { stage: Stage::SpeechRecognition, percent: (done * 100.0) as u8 })
         })?;
+        let (stats, check) = (self.whisper.stats, self.whisper.language_check.clone());
+        let mut parts: Vec<(String, Vec<Segment>)> = Vec::with_capacity(follow_ups.len());
+        for (i, (key_point, start)) in follow_ups.iter().enumerate() {
+            let start = (*start).min(len);
+            let end = follow_ups.get(i + 1).map_or(len, |(_, at)| (*at).min(len)).max(start);
+            let offset_ms = (start as u64 * 1000 / u64::from(crate::audio::SAMPLE_RATE)) as u32;
+            let part = Audio { samples: audio.samples[start..end].to_vec() };
+            let lines: Vec<Segment> = self
+                .whisper
+                .transcribe(&part, language)?
+                .into_iter()
+                .map(|s| Segment { start_ms: s.start_ms + offset_ms, end_ms: s.end_ms + offset_ms, ..s })
+                .collect();
+            parts.push((key_point.clone(), lines));
+        }
+        // The answer's own recognition figures and language check (not the last follow-up's).
+        (self.whisper.stats, self.whisper.language_check) = (stats, check);
         progress(Progress { stage: Stage::Rubric, percent: 0 });
         times.asr_ms = started.elapsed().as_millis() as u64;
         times.asr = self.whisper.stats;
@@ -208,7 +246,10 @@ impl Scorer {
             });
         }
         let started = Instant::now();
-        let dimensions = crate::rubric::score(rubric, &transcript, language);
+        let dimensions = crate::rubric::score_with_follow_ups(rubric, &transcript, &parts, language);
+        for (_, mut lines) in parts {
+            transcript.append(&mut lines);
+        }
         flags.extend(uncertain_dimensions(&dimensions));
         times.rubric_ms = started.elapsed().as_millis() as u64;
         let delivery = metrics::delivery(&speech, &transcript, language, duration_ms);

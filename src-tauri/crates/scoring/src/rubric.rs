@@ -34,6 +34,14 @@ pub struct Rubric {
     pub levels: Vec<LevelExample>,
     #[serde(default)]
     pub tuning: Tuning,
+    /// How many follow-up questions the kiosk may ask after an answer (0 to
+    /// [`interview::follow_up::MAX_FOLLOW_UPS`]): the clerk's setting for the question.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub follow_ups: u8,
+}
+
+fn is_zero(n: &u8) -> bool {
+    *n == 0
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -48,6 +56,10 @@ pub struct KeyPoint {
     pub synonyms: Vec<String>,
     #[serde(default = "one")]
     pub weight: f32,
+    /// The question asked when an answer leaves this point out (both languages; the kiosk asks
+    /// it in the job's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub follow_up: Option<interview::Localized>,
 }
 
 fn one() -> f32 {
@@ -97,6 +109,8 @@ pub enum RubricError {
     Level(u8),
     #[error("tuning values are out of range")]
     Tuning,
+    #[error("follow-ups: {0}")]
+    FollowUp(String),
 }
 
 impl interview::UserFacing for RubricError {
@@ -112,6 +126,10 @@ impl interview::UserFacing for RubricError {
             }
             RubricError::Level(_) => ("等级必须在 1 到 5 之间", "levels must be between 1 and 5"),
             RubricError::Tuning => ("调节参数超出范围", "a tuning value is out of range"),
+            RubricError::FollowUp(_) => (
+                "追问最多 2 个，每个追问都要写中文和英文",
+                "at most 2 follow-ups, and each follow-up needs its Chinese and its English text",
+            ),
         };
         interview::Localized::new(format!("评分标准有误：{zh}。"), format!("The rubric is invalid: {en}."))
     }
@@ -124,6 +142,14 @@ impl Rubric {
             if kp.text.trim().is_empty() || kp.weight <= 0.0 {
                 return Err(RubricError::EmptyKeyPoint(kp.id.clone()));
             }
+            if let Some(f) = &kp.follow_up
+                && (f.zh_cn.trim().is_empty() || f.en.trim().is_empty() || f.zh_cn.len() > 2000 || f.en.len() > 2000)
+            {
+                return Err(RubricError::FollowUp(format!("key point {:?}", kp.id)));
+            }
+        }
+        if rubric.follow_ups > interview::follow_up::MAX_FOLLOW_UPS {
+            return Err(RubricError::FollowUp(format!("{} allowed", rubric.follow_ups)));
         }
         if let Some(bad) = rubric.levels.iter().find(|l| !(1..=5).contains(&l.level)) {
             return Err(RubricError::Level(bad.level));
@@ -196,15 +222,82 @@ pub struct DimensionScore {
 
 /// Scores one answer's transcript against its rubric.
 pub fn score(rubric: &Rubric, segments: &[Segment], language: Lang) -> Vec<DimensionScore> {
+    score_with_follow_ups(rubric, segments, &[], language)
+}
+
+/// What to ask after an answer: the key points its transcript leaves out (highest weight first,
+/// then the rubric's order) and, of those that carry a follow-up, as many as the rubric allows.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FollowUpChoice {
+    pub missing: Vec<String>,
+    pub asks: Vec<String>,
+}
+
+impl FollowUpChoice {
+    pub fn outcome(&self) -> interview::follow_up::FollowUpOutcome {
+        use interview::follow_up::FollowUpOutcome;
+        match (self.asks.is_empty(), self.missing.is_empty()) {
+            (false, _) => FollowUpOutcome::Asked,
+            (true, true) => FollowUpOutcome::Covered,
+            (true, false) => FollowUpOutcome::NoFollowUp,
+        }
+    }
+}
+
+/// The one rule for follow-ups (the kiosk's live decision and its offline reproduction).
+pub fn follow_up_choice(rubric: &Rubric, segments: &[Segment], language: Lang) -> FollowUpChoice {
     let t = &rubric.tuning;
+    let mut missing: Vec<&KeyPoint> = rubric
+        .key_points
+        .iter()
+        .filter(|kp| !best_match(kp, segments, language, t.match_threshold).covered)
+        .collect();
+    // A stable sort: equal weights keep the rubric's order.
+    missing.sort_by(|a, b| b.weight.total_cmp(&a.weight));
+    let asks = missing
+        .iter()
+        .filter(|kp| kp.follow_up.is_some())
+        .take(usize::from(rubric.follow_ups))
+        .map(|kp| kp.id.clone())
+        .collect();
+    FollowUpChoice { missing: missing.into_iter().map(|kp| kp.id.clone()).collect(), asks }
+}
+
+impl Rubric {
+    /// The key point `id`, if the rubric has it.
+    pub fn key_point(&self, id: &str) -> Option<&KeyPoint> {
+        self.key_points.iter().find(|kp| kp.id == id)
+    }
+}
+
+/// Scores an answer whose recording also holds follow-ups: `follow_ups` pairs each asked key
+/// point with the transcript of its follow-up's recording. A follow-up's words count for the
+/// key point it asked about and nothing else (candidates who were not asked cannot earn other
+/// points from it); the level examples compare the answer itself.
+pub fn score_with_follow_ups(
+    rubric: &Rubric,
+    segments: &[Segment],
+    follow_ups: &[(String, Vec<Segment>)],
+    language: Lang,
+) -> Vec<DimensionScore> {
+    let t = &rubric.tuning;
+    let best = |kp: &KeyPoint| {
+        let mut e = best_match(kp, segments, language, t.match_threshold);
+        for (_, part) in follow_ups.iter().filter(|(id, _)| *id == kp.id) {
+            let f = best_match(kp, part, language, t.match_threshold);
+            if f.similarity > e.similarity {
+                e = f;
+            }
+        }
+        e
+    };
     rubric
         .dimensions()
         .into_iter()
         .map(|dimension| {
             let points: Vec<&KeyPoint> = rubric.key_points.iter().filter(|kp| kp.dimension == dimension).collect();
             let total_weight: f32 = points.iter().map(|kp| kp.weight).sum();
-            let evidence: Vec<Evidence> =
-                points.iter().map(|kp| best_match(kp, segments, language, t.match_threshold)).collect();
+            let evidence: Vec<Evidence> = points.iter().map(|kp| best(kp)).collect();
             let covered: f32 = points.iter().zip(&evidence).filter(|(_, e)| e.covered).map(|(kp, _)| kp.weight).sum();
             // (`+ 0.0` turns the -0.0 an empty float sum starts from into 0.0.)
             let coverage = if total_weight > 0.0 { covered / total_weight + 0.0 } else { 0.0 };
@@ -718,5 +811,69 @@ mod tests {
             Rubric::parse(r#"{"key_points": [], "tuning": {"coverage_levels": [0.5, 0.4, 0.6, 0.8]}}"#),
             Err(RubricError::Tuning)
         );
+    }
+
+    fn rubric_follow_ups(allowed: u8) -> Rubric {
+        let mut r = rubric_zh();
+        r.follow_ups = allowed;
+        let ask = |zh: &str, en: &str| Some(interview::Localized::new(zh, en));
+        r.key_points[1].follow_up = ask("您会怎样了解他的诉求？", "How would you find out what he wants?");
+        r.key_points[3].follow_up = ask("如果您处理不了，会怎么做？", "What would you do if you could not resolve it?");
+        Rubric::parse(&serde_json::to_string(&r).unwrap()).unwrap()
+    }
+
+    /// The highest-weighted missing key point that has a follow-up is asked; one that is covered
+    /// is not; points without a follow-up are listed as missing but never asked; the number
+    /// asked is the rubric's setting.
+    #[test]
+    fn a_missing_key_point_with_a_follow_up_is_asked_and_a_covered_one_is_not() {
+        use interview::follow_up::FollowUpOutcome;
+        let answer = [seg(0, "我会先请他坐下，让他冷静下来"), seg(4000, "然后说明流程")];
+        // listen (1.0, follow-up) and escalate (0.5, follow-up) are missing.
+        let one = follow_up_choice(&rubric_follow_ups(1), &answer, Lang::ZhCn);
+        assert_eq!(one.missing, ["listen", "escalate"]);
+        assert_eq!(one.asks, ["listen"]);
+        assert_eq!(one.outcome(), FollowUpOutcome::Asked);
+        let two = follow_up_choice(&rubric_follow_ups(2), &answer, Lang::ZhCn);
+        assert_eq!(two.asks, ["listen", "escalate"]);
+        // None allowed: the rubric's setting is the clerk's, never exceeded.
+        assert!(follow_up_choice(&rubric_follow_ups(0), &answer, Lang::ZhCn).asks.is_empty());
+        // Listening covered: only escalate is left to ask.
+        let covered = [seg(0, "我会请他坐下，认真倾听他的诉求"), seg(4000, "然后说明流程")];
+        assert_eq!(follow_up_choice(&rubric_follow_ups(1), &covered, Lang::ZhCn).asks, ["escalate"]);
+        // Everything covered: nothing asked.
+        let full = [seg(0, "请他坐下，认真倾听，说明流程，报告上级")];
+        let c = follow_up_choice(&rubric_follow_ups(2), &full, Lang::ZhCn);
+        assert_eq!((c.missing.len(), c.asks.len(), c.outcome()), (0, 0, FollowUpOutcome::Covered));
+        // Missing points without a follow-up: nothing to ask, and said so.
+        let plain = follow_up_choice(&rubric_zh(), &answer, Lang::ZhCn);
+        assert_eq!((plain.asks.len(), plain.outcome()), (0, FollowUpOutcome::NoFollowUp));
+    }
+
+    /// A follow-up's words count for the key point it asked about, and for nothing else.
+    #[test]
+    fn a_follow_up_counts_only_for_its_own_key_point() {
+        let rubric = rubric_follow_ups(1);
+        let answer = [seg(0, "我会先请他坐下，让他冷静下来")];
+        let follow_up = vec![seg(20_000, "我会认真倾听他的诉求，然后说明流程")];
+        let scores = score_with_follow_ups(&rubric, &answer, &[("listen".into(), follow_up)], Lang::ZhCn);
+        let evidence = |id: &str| scores.iter().flat_map(|s| &s.evidence).find(|e| e.key_point == id).unwrap().clone();
+        assert!(evidence("listen").covered && evidence("listen").start_ms == 20_000);
+        // 说明流程 was said in the follow-up, but it asked about listening.
+        assert!(!evidence("explain").covered);
+        let without = score(&rubric, &answer, Lang::ZhCn);
+        assert!(without.iter().flat_map(|s| &s.evidence).all(|e| e.key_point == "calm" || !e.covered));
+    }
+
+    #[test]
+    fn follow_up_settings_are_checked() {
+        let mut r = rubric_follow_ups(2);
+        r.follow_ups = 3;
+        assert!(matches!(Rubric::parse(&serde_json::to_string(&r).unwrap()), Err(RubricError::FollowUp(_))));
+        let mut r = rubric_follow_ups(1);
+        r.key_points[1].follow_up = Some(interview::Localized::new("您会怎样了解？", " "));
+        assert!(matches!(Rubric::parse(&serde_json::to_string(&r).unwrap()), Err(RubricError::FollowUp(_))));
+        // A rubric without follow-ups serialises as before (no new fields).
+        assert!(!serde_json::to_string(&rubric_zh()).unwrap().contains("follow"));
     }
 }

@@ -165,6 +165,8 @@ pub enum VaultError {
     CodeLookupTaken,
     #[error("a journal entry the hub cannot store: bad {0}")]
     BadJournalEntry(&'static str),
+    #[error("a follow-up record that cannot be stored: {0}")]
+    BadFollowUp(&'static str),
 }
 
 impl VaultError {
@@ -285,6 +287,7 @@ impl UserFacing for VaultError {
             VaultError::BadStationName => "office.bad_station_name",
             VaultError::AlreadyScored { .. } => "score.already_scored",
             VaultError::BadJournalEntry(_) => "office.bad_journal_entry",
+            VaultError::BadFollowUp(_) => "vault.bad_follow_up",
             VaultError::CodeLookupTaken => "office.code_lookup_taken",
         }
     }
@@ -648,6 +651,10 @@ impl UserFacing for VaultError {
             VaultError::BadJournalEntry(_) => Localized::new(
                 "终端发来的一条记录格式不正确，未保存（已记入审计日志）。",
                 "A record the station sent was malformed and was not stored (it is in the audit log).",
+            ),
+            VaultError::BadFollowUp(_) => Localized::new(
+                "追问记录不完整，未保存。作答本身不受影响。",
+                "A follow-up record was incomplete and was not stored. The answer itself is not affected.",
             ),
             VaultError::AlreadyScored { .. } => Localized::new(
                 "该回答已由办公网络中的另一台机器评分，本次结果未重复记录。",

@@ -4,7 +4,7 @@
 
 /// Migration `i` brings the schema from version `i` to `i + 1`. Append only; never edit one
 /// that has shipped.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15, V16];
 
 pub const CURRENT_VERSION: u32 = MIGRATIONS.len() as u32;
 
@@ -556,5 +556,21 @@ CREATE TABLE interview_questions (
     removed_at   INTEGER,
     removed_by   INTEGER REFERENCES users (id),
     PRIMARY KEY (interview_id, question_id)
+);
+"#;
+
+// Follow-up questions: each answer's decision (what was missing, what was asked, the transcript
+// it was decided on) and where each asked follow-up's recording starts among its segments.
+const V16: &str = r#"
+CREATE TABLE answer_follow_ups (
+    answer_id     INTEGER NOT NULL REFERENCES answers (id),
+    ordinal       INTEGER NOT NULL CHECK (ordinal BETWEEN 1 AND 2),
+    outcome       TEXT NOT NULL CHECK (outcome IN ('asked', 'covered', 'no_follow_up', 'late')),
+    key_point     TEXT,
+    question      TEXT,
+    first_segment INTEGER,
+    decision_json TEXT,
+    created_at    INTEGER NOT NULL,
+    PRIMARY KEY (answer_id, ordinal)
 );
 "#;

@@ -31,6 +31,7 @@ mod batch;
 #[cfg(feature = "bench-internals")]
 mod bench;
 mod candidates;
+mod follow_ups;
 mod interviews;
 mod invitations;
 mod jobs;
@@ -51,6 +52,7 @@ pub use api::{Created, IDEMPOTENCY_WINDOW_MS, Idempotency, InterviewStatus};
 pub use audit_log::{AuditFilter, AuditHead, AuditRow};
 pub use backup::{BackupReport, Replacing, RestoreReport};
 pub use candidates::{CandidateFilter, CandidatePage, CandidateRow, IdLookup, NewCandidate};
+pub use follow_ups::AnswerFollowUp;
 pub use interviews::{ActiveInterview, CheckIn, KioskPlan, KioskQuestion, StatusBoard};
 pub use invitations::{AccessCode, MAX_EXTRA_TIME_PCT};
 pub use jobs::{JobInfo, JobSummary, NewJob, NewQuestion, QuestionInfo};

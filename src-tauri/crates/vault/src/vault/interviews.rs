@@ -45,6 +45,10 @@ pub struct KioskQuestion {
     pub prep_seconds: u32,
     pub answer_seconds: u32,
     pub retakes: u32,
+    /// The rubric (JSON) when it allows follow-ups: the kiosk decides them itself, offline. Never
+    /// shown to the candidate.
+    #[serde(default)]
+    pub follow_up_rubric: Option<String>,
 }
 
 /// The most characters shown of a name on the kiosk.
@@ -193,7 +197,9 @@ impl Vault {
         }
         let mut stmt = self.conn.prepare(
             "SELECT q.id, q.kind, q.prep_seconds, q.answer_seconds, q.retakes,
-                    (SELECT qv.text FROM question_versions qv WHERE qv.question_id = q.id ORDER BY qv.version DESC LIMIT 1)
+                    (SELECT qv.text FROM question_versions qv WHERE qv.question_id = q.id ORDER BY qv.version DESC LIMIT 1),
+                    (SELECT CASE WHEN COALESCE(json_extract(qv.rubric_json, '$.follow_ups'), 0) > 0 THEN qv.rubric_json END
+                     FROM question_versions qv WHERE qv.question_id = q.id ORDER BY qv.version DESC LIMIT 1)
              FROM questions q JOIN interviews v ON v.job_id = q.job_id
              WHERE v.id = ?1 AND (q.condition_json IS NULL OR q.id IN (
                  SELECT p.question_id FROM interview_questions p WHERE p.interview_id = v.id AND p.removed_at IS NULL))
@@ -208,6 +214,7 @@ impl Vault {
                     answer_seconds: r.get(3)?,
                     retakes: r.get(4)?,
                     text: r.get(5)?,
+                    follow_up_rubric: r.get(6)?,
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;

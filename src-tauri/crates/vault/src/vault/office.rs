@@ -87,6 +87,11 @@ pub enum StationEntry<'a> {
         answer_key: i64,
         event: &'a str,
     },
+    /// A follow-up decision of the answer (the kiosk's live decision, with its transcript).
+    FollowUp {
+        answer_key: i64,
+        record: &'a interview::follow_up::StoredFollowUp,
+    },
     AnswerFinish {
         answer_key: i64,
         committed: bool,
@@ -629,6 +634,12 @@ impl Vault {
                 self.station_step = step(None);
                 self.record_capture_event(station, answer_id, event)
             }
+            StationEntry::FollowUp { answer_key, record } => {
+                let answer_id = self.station_answer(station, station_id, answer_key)?;
+                self.check_recording(answer_id)?;
+                self.station_step = step(None);
+                self.record_follow_up(station, answer_id, record)
+            }
             StationEntry::AnswerFinish { answer_key, committed } => {
                 let answer_id = self.station_answer(station, station_id, answer_key)?;
                 self.station_step = step(None);
@@ -887,6 +898,7 @@ fn is_permanent(error: &VaultError) -> bool {
         error,
         VaultError::SegmentHashMismatch
             | VaultError::BadJournalEntry(_)
+            | VaultError::BadFollowUp(_)
             | VaultError::NotThisStation
             | VaultError::Rule(_)
             | VaultError::AnswerClosed { .. }

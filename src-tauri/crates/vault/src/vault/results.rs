@@ -57,6 +57,10 @@ pub struct AnswerInfo {
     pub audio_media: Vec<i64>,
     /// The proctoring stills, each with where it was taken in the answer (ms).
     pub still_media: Vec<(i64, i64)>,
+    /// The follow-ups asked after the answer, each with where its recording starts in
+    /// `audio_media` (the answer itself is what comes before the first).
+    #[serde(default)]
+    pub follow_ups: Vec<super::AnswerFollowUp>,
 }
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -154,6 +158,7 @@ impl Vault {
                     rubric_json: r.get(5)?,
                     audio_media: Vec::new(),
                     still_media: Vec::new(),
+                    follow_ups: Vec::new(),
                 })
             })?
             .collect::<rusqlite::Result<_>>()?;
@@ -161,14 +166,18 @@ impl Vault {
         let mut seen = std::collections::HashSet::new();
         answers.retain(|a| seen.insert(a.question_id));
         let mut audio = self.conn.prepare(
-            "SELECT id FROM media WHERE answer_id = ?1 AND kind = 'audio' AND COALESCE(format, 'wav/16k') = 'wav/16k'
+            "SELECT id, COALESCE(segment, 0) FROM media WHERE answer_id = ?1 AND kind = 'audio' AND COALESCE(format, 'wav/16k') = 'wav/16k'
              AND purged_at IS NULL ORDER BY seq",
         )?;
         let mut stills = self.conn.prepare(
             "SELECT id, COALESCE(offset_ms, 0) FROM media WHERE answer_id = ?1 AND kind = 'still' AND purged_at IS NULL ORDER BY seq",
         )?;
         for answer in &mut answers {
-            answer.audio_media = audio.query_map([answer.answer_id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+            let rows: Vec<(i64, u32)> =
+                audio.query_map([answer.answer_id], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+            let segments: Vec<u32> = rows.iter().map(|(_, s)| *s).collect();
+            answer.follow_ups = self.asked_follow_ups(answer.answer_id, &segments)?;
+            answer.audio_media = rows.into_iter().map(|(id, _)| id).collect();
             answer.still_media = stills
                 .query_map([answer.answer_id], |r| Ok((r.get(0)?, r.get(1)?)))?
                 .collect::<rusqlite::Result<_>>()?;

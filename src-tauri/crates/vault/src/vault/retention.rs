@@ -121,6 +121,11 @@ impl Vault {
             )?;
             let transcripts =
                 tx.execute(&format!("DELETE FROM transcripts WHERE answer_id IN ({of_candidate})"), [candidate])?;
+            // What a follow-up asked stays; the transcript it was decided on goes.
+            tx.execute(
+                &format!("UPDATE answer_follow_ups SET decision_json = NULL WHERE answer_id IN ({of_candidate})"),
+                [candidate],
+            )?;
             let of_interviews = "SELECT id FROM interviews WHERE candidate_id = ?1";
             tx.execute(
                 &format!(
