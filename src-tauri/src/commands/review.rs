@@ -14,6 +14,31 @@ use crate::ipc::{
 };
 use crate::state::{AppState, Mode};
 
+/// An answer's follow-up decisions, key points named by their text in the answer's rubric.
+fn follow_up_dtos(answer: &vault::AnswerRecord) -> Vec<crate::ipc::FollowUpDto> {
+    let rubric = scoring::rubric::Rubric::parse(&answer.rubric_json).ok();
+    let point = |id: &str| {
+        rubric.as_ref().and_then(|r| r.key_point(id)).map_or_else(|| id.to_owned(), |kp| kp.text.clone())
+    };
+    answer
+        .follow_ups
+        .iter()
+        .map(|f| {
+            let decision = f.stored.decision.as_ref();
+            crate::ipc::FollowUpDto {
+                ordinal: u32::from(f.stored.ordinal),
+                outcome: f.stored.outcome,
+                point: f.stored.key_point.as_deref().map(point),
+                question: f.stored.question.clone(),
+                start_ms: f.start_ms.map(|ms| ms.max(0) as u32),
+                missing: decision.map(|d| d.missing.iter().map(|id| point(id)).collect()).unwrap_or_default(),
+                heard: decision.map(|d| d.transcript.iter().map(|l| l.text.as_str()).collect::<Vec<_>>().join(" ")),
+                waited_ms: decision.map(|d| d.waited_ms),
+            }
+        })
+        .collect()
+}
+
 pub(crate) fn review_dto(record: vault::InterviewRecord, role: interview::Role) -> ReviewDto {
     let answers = record
         .answers
@@ -23,6 +48,7 @@ pub(crate) fn review_dto(record: vault::InterviewRecord, role: interview::Role) 
             position: a.question_position as u32 + 1,
             question: a.question_text.clone(),
             personalised: a.personalised,
+            follow_ups: follow_up_dtos(a),
             duration_ms: a.duration_ms as u32,
             transcript: a
                 .transcript

@@ -265,6 +265,29 @@ pub struct ReviewAnswerDto {
     pub levels: Vec<LevelDto>,
     /// A personalised question's answer: evidence beside the total, not in it.
     pub personalised: bool,
+    /// What the kiosk decided about follow-ups after the answer (empty: the question allows
+    /// none, or the answer came before the feature).
+    pub follow_ups: Vec<FollowUpDto>,
+}
+
+/// A follow-up decision of an answer as the review shows it.
+#[derive(Clone, Debug, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct FollowUpDto {
+    pub ordinal: u32,
+    pub outcome: interview::follow_up::FollowUpOutcome,
+    /// The key point asked about (its text), when one was.
+    pub point: Option<String>,
+    /// The follow-up as the candidate saw it.
+    pub question: Option<String>,
+    /// Where its recording starts in the answer's.
+    pub start_ms: Option<u32>,
+    /// The key points the answer was found to leave out (their texts), highest weight first.
+    pub missing: Vec<String>,
+    /// The live transcript the decision was made on (`None` once purged).
+    pub heard: Option<String>,
+    /// How long the kiosk waited for it after "finished", and whether it had caught up.
+    pub waited_ms: Option<u32>,
 }
 
 /// A dimension as the review shows it: its weight and the AI's level over the interview.

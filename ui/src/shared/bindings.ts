@@ -739,6 +739,59 @@ export type FlagStatus =
 /**  Not looked at yet. */
 "open" | "confirmed" | "dismissed";
 
+/**  A follow-up decision of an answer as the review shows it. */
+export type FollowUpDto = FollowUpDto_Serialize | FollowUpDto_Deserialize;
+
+/**  A follow-up decision of an answer as the review shows it. */
+export type FollowUpDto_Deserialize = {
+	ordinal: number,
+	outcome: FollowUpOutcome,
+	/**  The key point asked about (its text), when one was. */
+	point?: string | null,
+	/**  The follow-up as the candidate saw it. */
+	question?: string | null,
+	/**  Where its recording starts in the answer's. */
+	startMs?: number | null,
+	/**  The key points the answer was found to leave out (their texts), highest weight first. */
+	missing: string[],
+	/**  The live transcript the decision was made on (`None` once purged). */
+	heard?: string | null,
+	/**  How long the kiosk waited for it after "finished", and whether it had caught up. */
+	waitedMs?: number | null,
+};
+
+/**  A follow-up decision of an answer as the review shows it. */
+export type FollowUpDto_Serialize = {
+	ordinal: number,
+	outcome: FollowUpOutcome,
+	/**  The key point asked about (its text), when one was. */
+	point: string | null,
+	/**  The follow-up as the candidate saw it. */
+	question: string | null,
+	/**  Where its recording starts in the answer's. */
+	startMs: number | null,
+	/**  The key points the answer was found to leave out (their texts), highest weight first. */
+	missing: string[],
+	/**  The live transcript the decision was made on (`None` once purged). */
+	heard: string | null,
+	/**  How long the kiosk waited for it after "finished", and whether it had caught up. */
+	waitedMs: number | null,
+};
+
+/**  What became of a question's chance of a follow-up. */
+export type FollowUpOutcome = 
+/**  A missing key point's follow-up was asked. */
+"asked" | 
+/**  Every key point with a follow-up was covered: nothing to ask. */
+"covered" | 
+/**  Key points were missing, but none of them carries a follow-up. */
+"no_follow_up" | 
+/**
+ *  The live transcript had not caught up with the answer in time: nothing was asked rather
+ *  than keep the candidate waiting.
+ */
+"late";
+
 /**  A phrasing too generic to be evidence (`scoring::rubric::generic_phrasings`). */
 export type GenericPhrasingDto = {
 	/**  The key point it belongs to, as the clerk stated it. */
@@ -1545,7 +1598,9 @@ export type ResumeSource =
 /**  Read from a résumé file a clerk attached. */
 "file";
 
-export type ReviewAnswerDto = {
+export type ReviewAnswerDto = ReviewAnswerDto_Serialize | ReviewAnswerDto_Deserialize;
+
+export type ReviewAnswerDto_Deserialize = {
 	answerId: number,
 	position: number,
 	question: string,
@@ -1556,6 +1611,29 @@ export type ReviewAnswerDto = {
 	levels: LevelDto[],
 	/**  A personalised question's answer: evidence beside the total, not in it. */
 	personalised: boolean,
+	/**
+	 *  What the kiosk decided about follow-ups after the answer (empty: the question allows
+	 *  none, or the answer came before the feature).
+	 */
+	followUps: FollowUpDto_Deserialize[],
+};
+
+export type ReviewAnswerDto_Serialize = {
+	answerId: number,
+	position: number,
+	question: string,
+	durationMs: number,
+	transcript: TranscriptLineDto[],
+	scores: AnswerScoreDto[],
+	/**  What each level means for this question (its rubric's descriptions and examples). */
+	levels: LevelDto[],
+	/**  A personalised question's answer: evidence beside the total, not in it. */
+	personalised: boolean,
+	/**
+	 *  What the kiosk decided about follow-ups after the answer (empty: the question allows
+	 *  none, or the answer came before the feature).
+	 */
+	followUps: FollowUpDto_Serialize[],
 };
 
 /**  A dimension as the review shows it: its weight and the AI's level over the interview. */
@@ -1589,7 +1667,7 @@ export type ReviewDto_Deserialize = {
 	jobId: number,
 	jobTitle: string,
 	dimensions: ReviewDimensionDto_Deserialize[],
-	answers: ReviewAnswerDto[],
+	answers: ReviewAnswerDto_Deserialize[],
 	total?: number | null,
 	aiBand?: Band | null,
 	modelVersions?: string | null,
@@ -1612,7 +1690,7 @@ export type ReviewDto_Serialize = {
 	jobId: number,
 	jobTitle: string,
 	dimensions: ReviewDimensionDto_Serialize[],
-	answers: ReviewAnswerDto[],
+	answers: ReviewAnswerDto_Serialize[],
 	total: number | null,
 	aiBand: Band | null,
 	modelVersions: string | null,

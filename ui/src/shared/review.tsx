@@ -203,6 +203,7 @@ function AnswerView(props: { answer: ReviewAnswerDto }) {
           )}
         </div>
       </div>
+      {a.followUps.length > 0 && <FollowUps answer={a} seek={(ms) => handle.current?.seek(ms)} />}
       <h4>{t("review.scores")}</h4>
       {a.scores.length === 0 && <p>{t("review.scores.none")}</p>}
       {a.scores.map((s) => (
@@ -249,6 +250,50 @@ function AnswerView(props: { answer: ReviewAnswerDto }) {
         </details>
       )}
     </section>
+  );
+}
+
+/// What the kiosk decided after the answer: which key points it found missing, what it asked
+/// (with a link to where the follow-up starts in the recording), and the live transcript the
+/// decision was made on — or that it was too late to ask.
+function FollowUps(props: { answer: ReviewAnswerDto; seek: (ms: number) => void }) {
+  const { t, lang } = useT();
+  const first = props.answer.followUps[0];
+  return (
+    <div class="follow-ups" data-testid="follow-ups">
+      <h4>{t("review.followUps")}</h4>
+      <p data-testid="follow-ups-outcome" data-outcome={first?.outcome}>
+        {first === undefined ? null : t(`review.followUps.${first.outcome}`)}
+        {first?.waitedMs != null && ` ${formatText(t("review.followUps.waited"), { s: (first.waitedMs / 1000).toLocaleString(lang, { maximumFractionDigits: 1 }) })}`}
+      </p>
+      {first !== undefined && first.missing.length > 0 && (
+        <p class="hint" data-testid="follow-ups-missing">
+          {formatText(t("review.followUps.missing"), { points: first.missing.join(lang === "en" ? "; " : "；") })}
+        </p>
+      )}
+      <ol>
+        {props.answer.followUps
+          .filter((f) => f.outcome === "asked")
+          .map((f) => (
+            <li key={f.ordinal} data-testid="follow-up-asked">
+              {f.startMs != null ? (
+                <button type="button" class="link" onClick={() => props.seek(f.startMs ?? 0)}>
+                  <time>{clock(f.startMs ?? 0)}</time> {f.question}
+                </button>
+              ) : (
+                f.question
+              )}{" "}
+              <small>{formatText(t("review.followUps.about"), { point: f.point ?? "" })}</small>
+            </li>
+          ))}
+      </ol>
+      {first?.heard != null && (
+        <details>
+          <summary>{t("review.followUps.heard")}</summary>
+          <p data-testid="follow-ups-heard">{first.heard}</p>
+        </details>
+      )}
+    </div>
   );
 }
 

@@ -381,20 +381,40 @@ fn journal_entries_are_applied_once_in_order_and_only_for_this_stations_intervie
     assert_eq!((refused.outcome, refused.applied_seq), (Applied::Refused, 4));
     let shouted = wire::Entry::CaptureEvent { answer_key: 1, event: "DROP TABLE".into() };
     assert_eq!(journal(&one, 5, shouted).unwrap().outcome, Applied::Refused);
+    // The station's follow-up decision is kept with the answer; a malformed one is refused.
+    let decided = interview::follow_up::StoredFollowUp {
+        ordinal: 1,
+        outcome: interview::follow_up::FollowUpOutcome::Late,
+        key_point: None,
+        question: None,
+        first_segment: None,
+        decision: Some(interview::follow_up::FollowUpDecision {
+            missing: vec![],
+            transcript: vec![],
+            segments: 0,
+            recorded: 1,
+            waited_ms: 2500,
+        }),
+    };
+    let follow_up = wire::Entry::FollowUp { answer_key: 1, record: decided.clone() };
+    assert_eq!(journal(&one, 6, follow_up).unwrap().outcome, Applied::Stored);
+    let twice = wire::Entry::FollowUp { answer_key: 1, record: decided.clone() };
+    assert_eq!(journal(&one, 7, twice).unwrap().outcome, Applied::Refused);
     // Station one finishes; the hub has one segment of one committed answer, the interview is
     // completed and queued for scoring.
     assert_eq!(
-        journal(&one, 6, wire::Entry::AnswerFinish { answer_key: 1, committed: true }).unwrap().outcome,
+        journal(&one, 8, wire::Entry::AnswerFinish { answer_key: 1, committed: true }).unwrap().outcome,
         Applied::Stored
     );
     // A device event for the answer now closed (a station's late "recovered") is refused.
     let late = wire::Entry::CaptureEvent { answer_key: 1, event: "recovered".into() };
-    assert_eq!(journal(&one, 7, late).unwrap().outcome, Applied::Refused);
-    assert_eq!(journal(&one, 8, wire::Entry::InterviewFinish { interview_id }).unwrap().outcome, Applied::Stored);
+    assert_eq!(journal(&one, 9, late).unwrap().outcome, Applied::Refused);
+    assert_eq!(journal(&one, 10, wire::Entry::InterviewFinish { interview_id }).unwrap().outcome, Applied::Stored);
     let mut vault = hub.vault();
     let clerk = hub.sign_in(&mut vault, "clerk");
     let (_, answers) = vault.interview_answers(&clerk, interview_id).unwrap();
     assert_eq!(answers.len(), 1);
+    assert_eq!(vault.answer_follow_ups(answers[0].answer_id).unwrap(), [decided]);
     let media = vault.answer_media(&clerk, answers[0].answer_id).unwrap();
     assert_eq!(media.len(), 1, "one segment, stored once: {media:?}");
     let mut stored = Vec::new();
@@ -406,7 +426,7 @@ fn journal_entries_are_applied_once_in_order_and_only_for_this_stations_intervie
     let check = vault.check(&admin).unwrap();
     assert_eq!((check.media_files, check.orphan_files), (1, 0), "{check:?}");
     // The hello says how far the hub has applied each station's journal.
-    assert_eq!(hello(&one).unwrap().applied_seq, 8);
+    assert_eq!(hello(&one).unwrap().applied_seq, 10);
     assert_eq!(hello(&two).unwrap().applied_seq, 2);
 }
 

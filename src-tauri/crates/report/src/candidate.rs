@@ -130,6 +130,7 @@ pub fn render(
             w.paragraph(t(text::PERSONALISED), Style::SMALL, 0.0);
         }
         w.paragraph(&format!("{} {}", t(text::DURATION), clock(answer.duration_ms.max(0) as u32)), Style::SMALL, 0.0);
+        follow_ups(&mut w, answer, lang);
         w.space(2.0);
         for score in &answer.scores {
             w.ensure(Style::LABEL.line_height() * 2.0);
@@ -421,4 +422,63 @@ pub(crate) fn signature_block(w: &mut Writer, note: &SigningNote, report_id: &st
     w.text_at(x + 10.0, top - 53.0, &format!("{}: {}", t(text::AUDIT_CHECKPOINT), note.audit_checkpoint), Style::SMALL);
     w.y = top - height;
     (w.page_index(), [x, top - height, x + width, top])
+}
+
+/// What the kiosk decided about follow-ups after an answer: what it asked (and from when in the
+/// recording), or why it asked nothing; and which key points it found left out.
+fn follow_ups(w: &mut Writer, answer: &vault::AnswerRecord, lang: Lang) {
+    use interview::follow_up::FollowUpOutcome;
+    let t = |x: T| x.get(lang);
+    let Some(first) = answer.follow_ups.first() else { return };
+    let (colon, open, close, comma, sep) = match lang {
+        Lang::ZhCn => ("：", "（", "）", "，", "；"),
+        Lang::En => (": ", " (", ")", ", ", "; "),
+    };
+    let rubric = scoring_rubric_points(&answer.rubric_json);
+    let point = |id: &str| rubric.iter().find(|(k, _)| k == id).map_or_else(|| id.to_owned(), |(_, text)| text.clone());
+    match first.stored.outcome {
+        FollowUpOutcome::Asked => {
+            for f in &answer.follow_ups {
+                let (Some(question), Some(key_point)) = (&f.stored.question, &f.stored.key_point) else { continue };
+                let from = f.start_ms.map(|ms| format!("{comma}{} {}", t(text::FOLLOW_UP_FROM), clock(ms.max(0) as u32)));
+                w.paragraph(
+                    &format!(
+                        "{} {}{colon}{}{open}{}{colon}{}{}{close}",
+                        t(text::FOLLOW_UP_ASKED),
+                        f.stored.ordinal,
+                        question,
+                        t(text::FOLLOW_UP_ABOUT),
+                        point(key_point),
+                        from.unwrap_or_default()
+                    ),
+                    Style::SMALL,
+                    0.0,
+                );
+            }
+        }
+        FollowUpOutcome::Covered => w.paragraph(t(text::FOLLOW_UP_COVERED), Style::SMALL, 0.0),
+        FollowUpOutcome::NoFollowUp => w.paragraph(t(text::FOLLOW_UP_NONE_WRITTEN), Style::SMALL, 0.0),
+        FollowUpOutcome::Late => w.paragraph(t(text::FOLLOW_UP_LATE), Style::SMALL, 0.0),
+    }
+    if let Some(decision) = &first.stored.decision
+        && !decision.missing.is_empty()
+    {
+        let missing: Vec<String> = decision.missing.iter().map(|id| point(id)).collect();
+        w.paragraph(&format!("{}{colon}{}", t(text::FOLLOW_UP_MISSING), missing.join(sep)), Style::SMALL, 0.0);
+    }
+}
+
+/// A rubric's key points (id, text), read without the scoring crate (the report depends only on
+/// the stored JSON's shape).
+fn scoring_rubric_points(json: &str) -> Vec<(String, String)> {
+    let value: serde_json::Value = serde_json::from_str(json).unwrap_or_default();
+    value["key_points"]
+        .as_array()
+        .map(|points| {
+            points
+                .iter()
+                .filter_map(|p| Some((p["id"].as_str()?.to_owned(), p["text"].as_str()?.to_owned())))
+                .collect()
+        })
+        .unwrap_or_default()
 }

@@ -46,6 +46,17 @@ pub const PERSONALISED: T = T(
     "Personalised question (asked from the résumé; its levels are evidence, not part of the total)",
 );
 pub const DURATION: T = T("作答时长", "Answer length");
+pub const FOLLOW_UP_ASKED: T = T("追问", "Follow-up");
+pub const FOLLOW_UP_ABOUT: T = T("所问要点", "about");
+pub const FOLLOW_UP_FROM: T = T("录像中起于", "from");
+pub const FOLLOW_UP_COVERED: T = T("追问：有追问的要点都已答到，未追问。", "Follow-up: every key point with a follow-up was covered; nothing asked.");
+pub const FOLLOW_UP_NONE_WRITTEN: T =
+    T("追问：未答到的要点没有写追问，未追问。", "Follow-up: the key points left out have no follow-up; nothing asked.");
+pub const FOLLOW_UP_LATE: T = T(
+    "追问：答完时实时转写未跟上，为不让考生等待，未追问。",
+    "Follow-up: the live transcript had not caught up when the answer ended; nothing asked rather than keep the candidate waiting.",
+);
+pub const FOLLOW_UP_MISSING: T = T("当时未答到的要点", "Key points left out at the time");
 pub const NOT_MENTIONED: T = T("未提及", "not mentioned");
 pub const CLOSEST_EXAMPLE: T = T("最接近的等级示例", "Closest level example");
 pub const DELIVERY: T = T("表达指标", "Delivery");

@@ -42,4 +42,5 @@ pub use vault::{
     StationInfo, StationPresence,
 };
 pub use vault::{JobVersion, NewOutcome, OutcomeLookup, OutcomeTarget, WeightsReview};
+pub use vault::{AnswerFollowUp, FollowUpRecord};
 pub use vault::{MAX_PERSONALISED, Personalisation, PlannedQuestion, ResumeRecord};

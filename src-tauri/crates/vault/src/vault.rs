@@ -64,6 +64,7 @@ pub use office::{
 pub use outcomes::{JobVersion, NewOutcome, OutcomeLookup, OutcomeTarget, WeightsReview};
 pub use recording::{Attempts, MediaInfo, NewSegment, SegmentPart, UnfinishedAnswer, format as media_format};
 pub use reports::{
+    FollowUpRecord,
     AnswerRecord, AnswerScore, DecisionRecord, FlagRecord, InterviewRecord, JobCandidateRecord, NewReport,
     NewSigningIdentity, Organisation, RatingRecord, ReportRecord, SigningIdentityInfo, StoredSigningIdentity,
 };

@@ -12,6 +12,7 @@ use vault::audit::Checkpoint;
 use vault::keys::credential;
 use vault::{AccessCode, NewCandidate, NewJob, NewQuestion, NewUser, Session, Vault, VaultError};
 
+mod follow_ups;
 mod kiosk;
 mod lifecycle;
 mod outcomes;

@@ -74,6 +74,16 @@ pub struct AnswerRecord {
     pub scores: Vec<AnswerScore>,
     /// A personalised question's answer: evidence beside the total, not in it.
     pub personalised: bool,
+    /// What the kiosk decided about follow-ups after the answer, and where each asked one
+    /// starts in the recording.
+    pub follow_ups: Vec<FollowUpRecord>,
+}
+
+/// A stored follow-up record with the time its recording starts in the answer (asked ones).
+#[derive(Clone, Debug, PartialEq)]
+pub struct FollowUpRecord {
+    pub stored: interview::follow_up::StoredFollowUp,
+    pub start_ms: Option<i64>,
 }
 
 /// One dimension of one answer as scored.
@@ -383,6 +393,7 @@ impl Vault {
                         delivery: None,
                         scores: Vec::new(),
                         personalised: r.get(10)?,
+                        follow_ups: Vec::new(),
                     },
                     r.get(7)?,
                     r.get(8)?,
@@ -409,6 +420,18 @@ impl Vault {
             }
             if let Some(json) = delivery {
                 answer.delivery = Some(StoredDelivery::from_json(&json).map_err(|e| corrupt("delivery", id, e))?);
+            }
+            for stored in self.answer_follow_ups(id)? {
+                let start_ms = match stored.first_segment {
+                    Some(first) => Some(self.conn.query_row(
+                        "SELECT COALESCE(SUM(duration_ms), 0) FROM media WHERE answer_id = ?1 AND kind = 'audio'
+                         AND COALESCE(format, 'wav/16k') = 'wav/16k' AND segment < ?2",
+                        rusqlite::params![id, first],
+                        |r| r.get(0),
+                    )?),
+                    None => None,
+                };
+                answer.follow_ups.push(FollowUpRecord { stored, start_ms });
             }
             let scores: Vec<(String, f64, String)> = self
                 .conn

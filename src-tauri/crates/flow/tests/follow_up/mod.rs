@@ -27,7 +27,7 @@ fn rubric_with_follow_up(on: &str) -> String {
 
 /// The sample answer to the follow-up: "I report it to the leadership at once and ask a superior
 /// to deal with it" (espeak-ng, `answers.tsv`).
-const FOLLOW_UP_ANSWER: &[u8] = include_bytes!("../../../../assets/samples/demo/q2-follow-up.wav");
+const FOLLOW_UP_ANSWER: &[u8] = include_bytes!("../../../../../assets/samples/demo/q2-follow-up.wav");
 
 /// The first `seconds` of the sample answer, at the synthetic microphone's rate.
 fn first(microphone: &SyntheticMicrophone, seconds: f32) -> Vec<f32> {
