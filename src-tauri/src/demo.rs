@@ -157,9 +157,12 @@ pub fn run(data_dir: &Path, args: &DemoArgs, lang: Lang) -> Result<(), ShellErro
                 bands: Bands::new(80, 60).map_err(vault::VaultError::from)?,
             },
         )?;
+        // The second question may ask one follow-up: about reporting to a superior, if the
+        // answer leaves it out.
+        let q2_rubric = with_follow_up(SAMPLES[1].1, "escalate")?;
         for (situational, text, dims, rubric) in [
             (false, "请介绍一次你耐心帮助他人解决问题的经历。", vec!["沟通能力", "服务意识"], SAMPLES[0].1),
-            (true, "窗口前一位群众情绪激动、大声抱怨，你会怎么处理？", vec!["应急处理", "沟通能力"], SAMPLES[1].1),
+            (true, "窗口前一位群众情绪激动、大声抱怨，你会怎么处理？", vec!["应急处理", "沟通能力"], &*q2_rubric),
         ] {
             let question = vault.add_question(
                 &clerk,
@@ -265,12 +268,34 @@ pub fn run(data_dir: &Path, args: &DemoArgs, lang: Lang) -> Result<(), ShellErro
             capture::kiosk::preflight(data_dir, &capture, &limits, &settings)?;
             let (mut segments, mut bytes, mut dropped, mut drift, mut seconds) = (0, 0, 0, 0.0f64, 0.0);
             let answered = plan.questions.len();
+            // Follow-ups are decided on a live transcript: the recogniser runs beside the capture.
+            let mut live = match flow::follow_up::plan_needs_live(&plan) {
+                true => Some(flow::follow_up::start_live(vault.recognition_models()?, plan.job_language)?),
+                false => None,
+            };
+            let follow_up_clip = capture::SyntheticMicrophone::new(48_000, 0.0, control.clone())
+                .load_wav(FOLLOW_UP_SAMPLE)
+                .map_err(CaptureError::from)?;
+            let mut follow_ups_seen = Vec::new();
             for ((question, limit), clip) in plan.questions.iter().zip(&limits).zip(clips) {
                 let controls = std::sync::Arc::new(Controls::default());
                 // The candidate is ready at once, speaks the answer, then presses "finished".
                 controls.start_now();
                 let finisher = controls.clone();
                 let candidate = control.answer_then(clip, move || finisher.finish());
+                let mut hook = match (flow::follow_up::question_rubric(question), live.as_mut()) {
+                    (Some(rubric), Some(live)) => Some(flow::follow_up::QuestionFollowUps {
+                        live,
+                        rubric,
+                        language: plan.job_language,
+                        limits: flow::follow_up::follow_up_limits(question, plan.extra_time_pct),
+                        patience: flow::follow_up::PATIENCE,
+                    }),
+                    _ => None,
+                };
+                // Asked a follow-up, the candidate reads it, is ready at once and answers it.
+                let mut speaking = Vec::new();
+                let mut asked = Vec::new();
                 let done = flow::station::answer(
                     &mut capture::kiosk::VaultStore { vault: &mut vault, session: &kiosk },
                     &capture,
@@ -278,10 +303,26 @@ pub fn run(data_dir: &Path, args: &DemoArgs, lang: Lang) -> Result<(), ShellErro
                     question.question_id,
                     limit,
                     &controls,
-                    None,
-                    &mut |_| {},
+                    hook.as_mut().map(|h| h as &mut dyn capture::kiosk::FollowUps),
+                    &mut |event| {
+                        if let capture::kiosk::KioskEvent::FollowUp { question, .. } = event {
+                            asked.push(question);
+                            controls.start_now();
+                            let finisher = controls.clone();
+                            speaking.push(control.answer_then(follow_up_clip.clone(), move || finisher.finish()));
+                        }
+                    },
                 )?;
                 let _ = candidate.join();
+                for speaker in speaking {
+                    let _ = speaker.join();
+                }
+                if let Some(Some(outcome)) = done.as_ref().map(|d| d.outcome.follow_up) {
+                    follow_ups_seen.push(match asked.first() {
+                        Some(q) => format!("Q{} {} “{q}”", question.question_id, t(lang, "追问", "follow-up")),
+                        None => format!("Q{} {} {}", question.question_id, t(lang, "未追问", "no follow-up"), outcome.as_str()),
+                    });
+                }
                 let Some(flow::station::AnswerDone { outcome, .. }) = done else {
                     return Err(ShellError::Internal("the demo's answer was abandoned".into()));
                 };
@@ -292,10 +333,11 @@ pub fn run(data_dir: &Path, args: &DemoArgs, lang: Lang) -> Result<(), ShellErro
                 seconds += outcome.stats.recorded_ms as f64 / 1000.0;
             }
             capture.shutdown();
+            drop(live);
             flow::station::finish(&mut vault, &kiosk, plan.interview_id)?;
             vault.logout(&kiosk)?;
             Ok(format!(
-                "{} {}: {:.0} s, {segments} {}, {:.1} MB, {dropped} {}, {} {drift:.0} ms{}",
+                "{} {}: {:.0} s, {segments} {}, {:.1} MB, {dropped} {}, {} {drift:.0} ms; {}{}",
                 answered,
                 t(lang, "题已录制并加密存储", "answers recorded, encrypted"),
                 seconds,
@@ -303,6 +345,7 @@ pub fn run(data_dir: &Path, args: &DemoArgs, lang: Lang) -> Result<(), ShellErro
                 bytes as f64 / 1e6,
                 t(lang, "帧丢失", "frames dropped"),
                 t(lang, "音画偏差最大", "max A/V drift"),
+                follow_ups_seen.join(", "),
                 if recovered.is_empty() { String::new() } else { format!(", {} recovered", recovered.len()) }
             ))
         },
@@ -527,6 +570,23 @@ const SAMPLES: [(&[u8], &str); 3] = [
     (include_bytes!("../../assets/samples/demo/q2.wav"), include_str!("../../assets/samples/demo/q2-rubric.json")),
     (include_bytes!("../../assets/samples/demo/q3.wav"), include_str!("../../assets/samples/demo/q3-rubric.json")),
 ];
+/// The demo candidate's answer to a follow-up about reporting to a superior (answers.tsv).
+const FOLLOW_UP_SAMPLE: &[u8] = include_bytes!("../../assets/samples/demo/q2-follow-up.wav");
+
+/// A sample rubric allowing one follow-up, with one on its key point `on`.
+fn with_follow_up(rubric: &str, on: &str) -> Result<String, ShellError> {
+    let mut rubric =
+        scoring::rubric::Rubric::parse(rubric).map_err(|error| FlowError::Rubric { path: "q2-rubric.json".into(), error })?;
+    rubric.follow_ups = 1;
+    for kp in rubric.key_points.iter_mut().filter(|kp| kp.id == on) {
+        kp.follow_up = Some(interview::Localized::new(
+            "如果问题当场解决不了，您会怎么做？",
+            "What would you do if you could not solve the problem there and then?",
+        ));
+    }
+    serde_json::to_string(&rubric).map_err(|e| ShellError::Internal(e.to_string()))
+}
+
 /// The personalised question: asked of candidates whose résumé says they led a team.
 const PERSONALISED: &str = "你在简历中提到带领团队。团队成员之间出现分歧时，你是怎么处理的？";
 

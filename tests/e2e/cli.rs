@@ -774,6 +774,12 @@ fn reports_and_verification_through_the_cli() -> Result<()> {
         report_text.matches("Personalised question").count() == 1 && report_text.contains("你在简历中提到带领团队"),
         "the personalised answer is not marked once: {report_text}"
     );
+    // The demo's second question asks a follow-up about reporting to a superior when the answer
+    // leaves it out: what was asked, about which key point, and from when in the recording.
+    ensure!(
+        report_text.contains("Follow-up 1: 如果问题当场解决不了，您会怎么做？ (about: 报告上级, from 0:"),
+        "the follow-up is not in the report: {report_text}"
+    );
     let again = run(&["report", "candidate", "--candidate", "1", "--out", &pdf, "--user", "clerk"])?;
     ensure!(!again.status.success(), "a report must never overwrite a file");
     ensure!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
