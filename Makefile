@@ -4,7 +4,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 APP := target/debug/interview-kiosk
 
-.PHONY: package package-test setup ui build run demo demo-office test test-rust test-ui test-e2e test-egress lint bindings bench bench-scoring bench-python bench-report bench-app bench-workspace screenshots fuzz test-api
+.PHONY: package package-test setup ui build run demo demo-office test test-rust test-ui test-e2e test-egress lint bindings bench bench-scoring bench-python bench-report bench-app bench-workspace bench-follow-up screenshots fuzz test-api
 
 setup:
 	bash installer/setup.sh
@@ -125,9 +125,15 @@ bench: setup
 	$(CARGO) bench -p hrms
 	$(MAKE) bench-scoring
 	$(CARGO) bench -p office
+	$(MAKE) bench-follow-up
 	$(MAKE) bench-python
 	$(MAKE) bench-report
 	$(CARGO) bench -p vault --features bench-internals
+
+# Follow-up questions: a 3-minute answer recorded at 640×480, 30 fps with live transcription on
+# and off (FOLLOW_UP_BENCH_RUNS, 10; FOLLOW_UP_BENCH_SECONDS, 180).
+bench-follow-up: setup
+	$(CARGO) bench -p flow --bench follow_up
 
 # Scoring speed per choice of models and decoding, with faster-whisper (CTranslate2) on the same
 # weights as the peer, in a private venv hash-pinned by its requirements file (a benchmark tool,

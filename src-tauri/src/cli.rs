@@ -66,6 +66,9 @@ enum Command {
     Score(score_cli::ScoreArgs),
     /// Score one recorded answer (WAV) against a rubric; prints the evidence for every level.
     ScoreFile(score_cli::ScoreFileArgs),
+    /// Make an interview's follow-up decisions again from its recordings and compare them with
+    /// what the kiosk stored.
+    FollowUps(score_cli::FollowUpsArgs),
     /// Score a labelled set and compare the AI's levels with people's (calibration).
     Eval(eval_cli::EvalArgs),
     /// Import from the HRMS: candidates, and hired people's later outcomes, from CSV or XLSX.
@@ -180,6 +183,13 @@ fn run(cli: Cli, name: &str, lang: Lang, log_guard: &mut Option<WorkerGuard>) ->
         Command::Audit(command) => vault_cli::run_audit(command, &data_dir, lang),
         Command::Score(args) => score_cli::run_interview(args, &data_dir, lang),
         Command::ScoreFile(args) => score_cli::run(args, lang),
+        Command::FollowUps(args) => {
+            if score_cli::run_follow_ups(args, &data_dir, lang)? {
+                Ok(())
+            } else {
+                Err(ShellError::FollowUpDiffers)
+            }
+        }
         Command::Eval(args) => eval_cli::run(args, lang),
         Command::Import(command) => import_cli::run(command, &data_dir, lang),
         Command::Export(command) => import_cli::run_export(command, &data_dir, lang),

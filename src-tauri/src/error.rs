@@ -64,6 +64,8 @@ pub enum ShellError {
     NotPng(PathBuf),
     #[error("the report is not valid")]
     ReportInvalid,
+    #[error("a follow-up decision came out differently when made again")]
+    FollowUpDiffers,
     #[error("vault check: {orphans} media files without a record")]
     OrphanMedia { orphans: usize },
     #[error(transparent)]
@@ -143,6 +145,7 @@ impl UserFacing for ShellError {
             ShellError::Report(inner) => inner.code(),
             ShellError::NotPng(_) => "app.not_png",
             ShellError::ReportInvalid => "verify.invalid",
+            ShellError::FollowUpDiffers => "follow_up.differs",
             ShellError::OrphanMedia { .. } => "vault.orphan_media",
             ShellError::SetInvalid { .. } => "scoring.set_invalid",
             ShellError::Import(inner) => inner.code(),
@@ -201,6 +204,10 @@ impl UserFacing for ShellError {
             ShellError::Api(inner) => inner.user_message(),
             ShellError::Office(inner) => inner.user_message(),
             ShellError::Report(inner) => inner.user_message(),
+            ShellError::FollowUpDiffers => Localized::new(
+                "至少一个追问决定重新得出的结果与存储的不同（详见上文）。",
+                "At least one follow-up decision came out differently when made again (details above).",
+            ),
             ShellError::ReportInvalid => Localized::new(
                 "核验未通过：该文件不是有效的正式报告（原因见上）。",
                 "Verification failed: this file is not a valid final report (reasons above).",

@@ -29,6 +29,61 @@ pub struct ScoreArgs {
     user: String,
 }
 
+#[derive(Debug, Args)]
+pub struct FollowUpsArgs {
+    /// The interview whose follow-up decisions are made again.
+    #[arg(long, value_name = "ID")]
+    interview: i64,
+    /// The member of staff (a clerk, auditor or administrator) checking them.
+    #[arg(long, value_name = "USER")]
+    user: String,
+}
+
+/// `interview-kiosk follow-ups --interview ID --user NAME`: each stored follow-up decision made
+/// again from the recording (the same chunks of audio through the same recogniser, the frozen
+/// rubric's rule) and compared with what the kiosk stored. `Ok(false)` when one differs.
+pub fn run_follow_ups(args: FollowUpsArgs, data_dir: &Path, lang: Lang) -> Result<bool, ShellError> {
+    let (mut vault, session) = crate::vault_cli::sign_in(data_dir, &args.user, lang)?;
+    let mut whisper = flow::follow_up::load_whisper(vault.recognition_models()?)?;
+    let again = flow::follow_up::reproduce(&mut vault, &session, &mut whisper, args.interview)?;
+    if again.is_empty() {
+        println!("{}", t(lang, "这场面试没有追问决定。", "This interview has no follow-up decisions."));
+    }
+    for r in &again {
+        let heard: String = r.transcript.iter().map(|l| l.text.as_str()).collect::<Vec<_>>().join(" ");
+        println!(
+            "{} {} ({} {}): {} {}{}",
+            t(lang, "回答", "answer"),
+            r.answer_id,
+            t(lang, "题目", "question"),
+            r.question_id,
+            t(lang, "存储的决定", "stored decision"),
+            r.stored.outcome.as_str(),
+            if r.stored_asks.is_empty() { String::new() } else { format!(" [{}]", r.stored_asks.join(", ")) },
+        );
+        println!("  {} {heard}", t(lang, "重新转写：", "transcribed again:"));
+        if let Some(choice) = &r.choice {
+            println!(
+                "  {} {} [{}]; {} [{}]",
+                t(lang, "重新决定：", "decided again:"),
+                choice.outcome().as_str(),
+                choice.asks.join(", "),
+                t(lang, "缺失要点", "missing"),
+                choice.missing.join(", ")
+            );
+        }
+        println!(
+            "  {}",
+            if r.same {
+                t(lang, "一致：同样的录音、同样的规则得出同样的决定。", "same: the recording and the rule give the stored decision.")
+            } else {
+                t(lang, "不一致：请检查模型或录音是否有变化。", "DIFFERENT: check whether the models or the recording changed.")
+            }
+        );
+    }
+    Ok(again.iter().all(|r| r.same))
+}
+
 /// `interview-kiosk score (--interview ID | --queue) --user NAME`.
 pub fn run_interview(args: ScoreArgs, data_dir: &Path, lang: Lang) -> Result<(), ShellError> {
     let (mut vault, session) = crate::vault_cli::sign_in(data_dir, &args.user, lang)?;

@@ -780,6 +780,11 @@ fn reports_and_verification_through_the_cli() -> Result<()> {
         report_text.contains("Follow-up 1: 如果问题当场解决不了，您会怎么做？ (about: 报告上级, from 0:"),
         "the follow-up is not in the report: {report_text}"
     );
+    // An auditor makes the kiosk's decision again from the recording: the same.
+    let again = run(&["follow-ups", "--interview", "1", "--user", "auditor"])?;
+    let said = String::from_utf8_lossy(&again.stdout);
+    ensure!(again.status.success(), "{said}{}", String::from_utf8_lossy(&again.stderr));
+    ensure!(said.contains("stored decision asked [escalate]") && said.contains("decided again: asked [escalate]"), "{said}");
     let again = run(&["report", "candidate", "--candidate", "1", "--out", &pdf, "--user", "clerk"])?;
     ensure!(!again.status.success(), "a report must never overwrite a file");
     ensure!(String::from_utf8_lossy(&again.stderr).contains("already exists"));

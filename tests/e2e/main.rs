@@ -2,6 +2,7 @@
 //! and WebKitWebDriver. `make test` builds the app first; nothing here is simulated.
 
 mod cli;
+mod follow_up;
 mod harness;
 mod kiosk;
 mod kiosk_guard;
