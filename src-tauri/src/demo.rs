@@ -320,7 +320,12 @@ pub fn run(data_dir: &Path, args: &DemoArgs, lang: Lang) -> Result<(), ShellErro
                 if let Some(Some(outcome)) = done.as_ref().map(|d| d.outcome.follow_up) {
                     follow_ups_seen.push(match asked.first() {
                         Some(q) => format!("Q{} {} “{q}”", question.question_id, t(lang, "追问", "follow-up")),
-                        None => format!("Q{} {} {}", question.question_id, t(lang, "未追问", "no follow-up"), outcome.as_str()),
+                        None => format!(
+                            "Q{} {} {}",
+                            question.question_id,
+                            t(lang, "未追问", "no follow-up"),
+                            outcome.as_str()
+                        ),
                     });
                 }
                 let Some(flow::station::AnswerDone { outcome, .. }) = done else {
@@ -575,8 +580,8 @@ const FOLLOW_UP_SAMPLE: &[u8] = include_bytes!("../../assets/samples/demo/q2-fol
 
 /// A sample rubric allowing one follow-up, with one on its key point `on`.
 fn with_follow_up(rubric: &str, on: &str) -> Result<String, ShellError> {
-    let mut rubric =
-        scoring::rubric::Rubric::parse(rubric).map_err(|error| FlowError::Rubric { path: "q2-rubric.json".into(), error })?;
+    let mut rubric = scoring::rubric::Rubric::parse(rubric)
+        .map_err(|error| FlowError::Rubric { path: "q2-rubric.json".into(), error })?;
     rubric.follow_ups = 1;
     for kp in rubric.key_points.iter_mut().filter(|kp| kp.id == on) {
         kp.follow_up = Some(interview::Localized::new(

@@ -206,6 +206,8 @@ pub struct Station {
     /// How the last practice or attempt ended (`AnswerDone`, `PracticeDone`), for a page that
     /// is reloaded after it was told.
     outcome: Arc<Mutex<Option<KioskSignal>>>,
+    /// The follow-up being asked now (ordinal, question), for a page reloaded meanwhile.
+    follow_up: Arc<Mutex<Option<(u8, String)>>>,
 }
 
 impl std::fmt::Debug for Station {
@@ -224,7 +226,13 @@ impl Station {
             sink: Arc::new(Mutex::new(None)),
             guard: Arc::new(WindowGuard::default()),
             outcome: Arc::new(Mutex::new(None)),
+            follow_up: Arc::new(Mutex::new(None)),
         }
+    }
+
+    /// The follow-up being asked now, if one is.
+    pub fn current_follow_up(&self) -> Option<(u8, String)> {
+        self.follow_up.lock().ok().and_then(|f| f.clone())
     }
 
     /// How the last practice or attempt ended, unless another one has begun since.
@@ -319,6 +327,9 @@ impl Station {
         if let Ok(mut outcome) = self.outcome.lock() {
             *outcome = None;
         }
+        if let Ok(mut follow_up) = self.follow_up.lock() {
+            *follow_up = None;
+        }
         self.send(job).inspect_err(|_| self.busy.store(false, Ordering::SeqCst))
     }
 
@@ -336,6 +347,7 @@ impl Station {
                 controls: self.controls.clone(),
                 guard: self.guard.clone(),
                 outcome: self.outcome.clone(),
+                follow_up: self.follow_up.clone(),
             };
             std::thread::Builder::new()
                 .name("kiosk-station".into())
@@ -376,6 +388,7 @@ struct Runner {
     controls: Arc<Mutex<Arc<Controls>>>,
     guard: Arc<WindowGuard>,
     outcome: Arc<Mutex<Option<KioskSignal>>>,
+    follow_up: Arc<Mutex<Option<(u8, String)>>>,
 }
 
 /// Sends `signal` to the page, if one is watching.
@@ -415,6 +428,9 @@ impl Runner {
     fn ended(&self, signal: KioskSignal) {
         if let Ok(mut outcome) = self.outcome.lock() {
             *outcome = Some(signal.clone());
+        }
+        if let Ok(mut follow_up) = self.follow_up.lock() {
+            *follow_up = None;
         }
         self.emit(signal);
     }
@@ -566,10 +582,16 @@ impl Runner {
             _ => None,
         };
         let hook = follow_ups.as_mut().map(|f| f as &mut dyn capture::kiosk::FollowUps);
+        let asking = &self.follow_up;
         let emit = |signal| emit_to(sink, signal);
-        let mut on_event = |event| {
+        let mut on_event = |event: KioskEvent| {
             if matches!(event, KioskEvent::Countdown { phase: Phase::Preparing, .. }) {
                 pump(capture, sink, Duration::ZERO);
+            }
+            if let KioskEvent::FollowUp { ordinal, question } = &event
+                && let Ok(mut now) = asking.lock()
+            {
+                *now = Some((*ordinal, question.clone()));
             }
             emit(kiosk_event_signal(event));
         };
@@ -601,7 +623,16 @@ impl Runner {
                     self.journal = Some((interview_id, station.store()));
                 }
                 let (_, store) = self.journal.as_mut().ok_or(ShellError::Internal("no journal".into()))?;
-                flow::station::answer(store, capture, interview_id, question_id, limits, &controls, hook, &mut on_event)?
+                flow::station::answer(
+                    store,
+                    capture,
+                    interview_id,
+                    question_id,
+                    limits,
+                    &controls,
+                    hook,
+                    &mut on_event,
+                )?
             }
         };
         if let Some(done) = done {

@@ -75,9 +75,17 @@ pub fn run_follow_ups(args: FollowUpsArgs, data_dir: &Path, lang: Lang) -> Resul
         println!(
             "  {}",
             if r.same {
-                t(lang, "一致：同样的录音、同样的规则得出同样的决定。", "same: the recording and the rule give the stored decision.")
+                t(
+                    lang,
+                    "一致：同样的录音、同样的规则得出同样的决定。",
+                    "same: the recording and the rule give the stored decision.",
+                )
             } else {
-                t(lang, "不一致：请检查模型或录音是否有变化。", "DIFFERENT: check whether the models or the recording changed.")
+                t(
+                    lang,
+                    "不一致：请检查模型或录音是否有变化。",
+                    "DIFFERENT: check whether the models or the recording changed.",
+                )
             }
         );
     }

@@ -274,11 +274,12 @@ pub fn run_candidate(command: CandidateCommand, data_dir: &Path, lang: Lang) -> 
     };
     let (mut vault, session) = sign_in(data_dir, &user, lang)?;
     let CandidateDetails { name, id_number, phone, email, resume } = details;
-    let resume = resume.map(interview::resume::ResumeFacts::normalised).transpose().map_err(vault::VaultError::from)?;
-    let id = vault.add_candidate(&session, NewCandidate { job_id: job, name, id_number, phone, email, group: None })?;
-    if let Some(facts) = resume {
-        vault.set_resume(&session, id, facts, interview::resume::ResumeSource::Clerk)?;
-    }
+    let candidate = NewCandidate { job_id: job, name, id_number, phone, email, group: None };
+    // With résumé facts: one transaction, both or neither.
+    let id = match resume {
+        Some(facts) => vault.add_candidate_with_resume(&session, candidate, facts)?,
+        None => vault.add_candidate(&session, candidate)?,
+    };
     vault.logout(&session)?;
     println!("{} {id}", t(lang, "已添加候选人", "candidate added:"));
     Ok(())

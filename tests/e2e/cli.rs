@@ -784,7 +784,10 @@ fn reports_and_verification_through_the_cli() -> Result<()> {
     let again = run(&["follow-ups", "--interview", "1", "--user", "auditor"])?;
     let said = String::from_utf8_lossy(&again.stdout);
     ensure!(again.status.success(), "{said}{}", String::from_utf8_lossy(&again.stderr));
-    ensure!(said.contains("stored decision asked [escalate]") && said.contains("decided again: asked [escalate]"), "{said}");
+    ensure!(
+        said.contains("stored decision asked [escalate]") && said.contains("decided again: asked [escalate]"),
+        "{said}"
+    );
     let again = run(&["report", "candidate", "--candidate", "1", "--out", &pdf, "--user", "clerk"])?;
     ensure!(!again.status.success(), "a report must never overwrite a file");
     ensure!(String::from_utf8_lossy(&again.stderr).contains("already exists"));

@@ -25,7 +25,8 @@ fn follow_up_job(cli: &Cli) -> Result<()> {
     let dir = cli.data.with_file_name("follow-up-job");
     std::fs::create_dir_all(&dir)?;
     let samples = workspace_root().join("assets/samples/demo");
-    let mut rubric: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(samples.join("q2-rubric.json"))?)?;
+    let mut rubric: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(samples.join("q2-rubric.json"))?)?;
     rubric["follow_ups"] = 1.into();
     rubric["key_points"].as_array_mut().context("key points")?.push(serde_json::json!({
         "id": "register",

@@ -51,9 +51,8 @@ pub(crate) fn rubric_from_dto(dto: &RubricDto, tuning: Option<scoring::rubric::T
                 text: kp.text.trim().to_owned(),
                 synonyms: clean(&kp.synonyms),
                 weight: 1.0,
-                follow_up: (!kp.follow_up_zh.trim().is_empty() || !kp.follow_up_en.trim().is_empty()).then(|| {
-                    interview::Localized::new(kp.follow_up_zh.trim(), kp.follow_up_en.trim())
-                }),
+                follow_up: (!kp.follow_up_zh.trim().is_empty() || !kp.follow_up_en.trim().is_empty())
+                    .then(|| interview::Localized::new(kp.follow_up_zh.trim(), kp.follow_up_en.trim())),
             })
             .collect(),
         levels: dto

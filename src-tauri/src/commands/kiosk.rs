@@ -115,6 +115,10 @@ fn resume(state: &AppState) -> Result<Option<KioskResumeDto>, ShellError> {
                 }
                 _ => None,
             },
+            follow_up: state
+                .station
+                .current_follow_up()
+                .map(|(ordinal, question)| crate::ipc::KioskFollowUpNow { ordinal, question }),
         },
     };
     Ok(Some(KioskResumeDto { plan: plan_dto(&visit.plan), step }))

@@ -17,9 +17,8 @@ use crate::state::{AppState, Mode};
 /// An answer's follow-up decisions, key points named by their text in the answer's rubric.
 fn follow_up_dtos(answer: &vault::AnswerRecord) -> Vec<crate::ipc::FollowUpDto> {
     let rubric = scoring::rubric::Rubric::parse(&answer.rubric_json).ok();
-    let point = |id: &str| {
-        rubric.as_ref().and_then(|r| r.key_point(id)).map_or_else(|| id.to_owned(), |kp| kp.text.clone())
-    };
+    let point =
+        |id: &str| rubric.as_ref().and_then(|r| r.key_point(id)).map_or_else(|| id.to_owned(), |kp| kp.text.clone());
     answer
         .follow_ups
         .iter()

@@ -317,10 +317,18 @@ pub enum KioskResumeStep {
     Devices,
     /// The practice: running, or ended.
     Practice { done: bool },
-    /// Question `index` (0-based), its `attempt` in this visit (1 = the first): running, or
-    /// ended as `done` says.
+    /// Question `index` (0-based), its `attempt` in this visit (1 = the first): running (with
+    /// the follow-up being asked, if one is), or ended as `done` says.
     #[serde(rename_all = "camelCase")]
-    Question { index: u32, attempt: u32, done: Option<KioskAnswerEnd> },
+    Question { index: u32, attempt: u32, done: Option<KioskAnswerEnd>, follow_up: Option<KioskFollowUpNow> },
+}
+
+/// The follow-up being asked, for a page loaded while it is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct KioskFollowUpNow {
+    pub ordinal: u8,
+    pub question: String,
 }
 
 /// How an attempt ended.

@@ -458,9 +458,13 @@ export function resumeAt(resume: KioskResumeDto): { screen: Screen; live: Live }
       return { screen: { name: "question", plan, index: "practice", attempt: 1 }, live: { ...QUIET, practiceDone: step.done } };
     case "question": {
       const done = step.done ?? null;
+      const followUp = step.followUp ?? null;
       return {
         screen: { name: "question", plan, index: step.index, attempt: step.attempt },
-        live: done === null ? QUIET : { ...QUIET, done: { committed: done.committed, attemptsLeft: done.attemptsLeft } },
+        live:
+          done !== null
+            ? { ...QUIET, done: { committed: done.committed, attemptsLeft: done.attemptsLeft } }
+            : { ...QUIET, followUp: followUp === null ? null : { ordinal: followUp.ordinal, question: followUp.question } },
       };
     }
   }

@@ -57,6 +57,9 @@ describe("the kiosk's view of the station's signals", () => {
     expect([practice.screen, practice.live.practiceDone]).toEqual([{ name: "question", plan, index: "practice", attempt: 1 }, true]);
     const running = resumeAt({ plan, step: { step: "question", index: 1, attempt: 2, done: null } });
     expect([running.screen, running.live.done]).toEqual([{ name: "question", plan, index: 1, attempt: 2 }, null]);
+    // Reloaded while a follow-up is asked: it is shown again with its question.
+    const asking = resumeAt({ plan, step: { step: "question", index: 1, attempt: 1, done: null, followUp: { ordinal: 1, question: "如果当场解决不了呢？" } } });
+    expect(asking.live.followUp).toEqual({ ordinal: 1, question: "如果当场解决不了呢？" });
     const ended = resumeAt({ plan, step: { step: "question", index: 0, attempt: 1, done: { committed: true, attemptsLeft: 1 } } });
     expect(ended.live.done).toEqual({ committed: true, attemptsLeft: 1 });
   });

@@ -1079,6 +1079,12 @@ export type KioskAnswerEnd = {
 	attemptsLeft: number,
 };
 
+/**  The follow-up being asked, for a page loaded while it is. */
+export type KioskFollowUpNow = {
+	ordinal: number,
+	question: string,
+};
+
 /**  What the candidate sees after checking in. */
 export type KioskPlanDto = {
 	maskedName: string,
@@ -1131,10 +1137,10 @@ export type KioskResumeStep_Deserialize =
 /**  The practice: running, or ended. */
 { step: "practice"; done: boolean } | 
 /**
- *  Question `index` (0-based), its `attempt` in this visit (1 = the first): running, or
- *  ended as `done` says.
+ *  Question `index` (0-based), its `attempt` in this visit (1 = the first): running (with
+ *  the follow-up being asked, if one is), or ended as `done` says.
  */
-{ step: "question"; index: number; attempt: number; done?: KioskAnswerEnd | null };
+{ step: "question"; index: number; attempt: number; done?: KioskAnswerEnd | null; followUp?: KioskFollowUpNow | null };
 
 /**  Where a visit in progress stands. */
 export type KioskResumeStep_Serialize = 
@@ -1145,10 +1151,10 @@ export type KioskResumeStep_Serialize =
 /**  The practice: running, or ended. */
 { step: "practice"; done: boolean } | 
 /**
- *  Question `index` (0-based), its `attempt` in this visit (1 = the first): running, or
- *  ended as `done` says.
+ *  Question `index` (0-based), its `attempt` in this visit (1 = the first): running (with
+ *  the follow-up being asked, if one is), or ended as `done` says.
  */
-{ step: "question"; index: number; attempt: number; done: KioskAnswerEnd | null };
+{ step: "question"; index: number; attempt: number; done: KioskAnswerEnd | null; followUp: KioskFollowUpNow | null };
 
 /**  What the station reports to the kiosk page while it works. */
 export type KioskSignal = 

@@ -8,10 +8,10 @@ use capture::kiosk::{FollowUpAsk, FollowUps, FollowUpsDecided, Limits};
 use interview::follow_up::{FollowUpDecision, FollowUpOutcome, StoredFollowUp, follow_up_seconds};
 use interview::stored::StoredLine;
 use interview::{Lang, RecognitionModels};
+use scoring::Runtime;
 use scoring::live::{LiveTranscriber, transcribe_chunks};
 use scoring::rubric::{FollowUpChoice, Rubric, follow_up_choice};
 use scoring::whisper::{Whisper, WhisperAssets};
-use scoring::Runtime;
 use vault::{KioskPlan, KioskQuestion, Session, Vault};
 
 use crate::FlowError;
@@ -80,8 +80,13 @@ impl FollowUps for QuestionFollowUps<'_> {
         let snapshot = self.live.wait(segments, self.patience);
         let waited_ms = started.elapsed().as_millis() as u32;
         let transcript: Vec<StoredLine> = snapshot.lines.iter().map(StoredLine::from).collect();
-        let mut decision =
-            FollowUpDecision { missing: Vec::new(), transcript, segments: snapshot.segments, recorded: segments, waited_ms };
+        let mut decision = FollowUpDecision {
+            missing: Vec::new(),
+            transcript,
+            segments: snapshot.segments,
+            recorded: segments,
+            waited_ms,
+        };
         if snapshot.segments < segments || snapshot.failed {
             return FollowUpsDecided { outcome: FollowUpOutcome::Late, decision, asks: Vec::new() };
         }
@@ -135,10 +140,8 @@ pub fn reproduce(
         let records = vault.answer_follow_ups(answer.answer_id)?;
         let Some(first) = records.first() else { continue };
         let Some(decision) = first.decision.clone() else { continue };
-        let rubric = Rubric::parse(&answer.rubric_json).map_err(|error| FlowError::Rubric {
-            path: format!("question {}", answer.question_id).into(),
-            error,
-        })?;
+        let rubric = Rubric::parse(&answer.rubric_json)
+            .map_err(|error| FlowError::Rubric { path: format!("question {}", answer.question_id).into(), error })?;
         let mut wavs = Vec::new();
         for media in answer.audio_media.iter().take(decision.segments as usize) {
             let mut bytes = Vec::new();

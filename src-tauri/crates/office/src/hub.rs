@@ -574,11 +574,9 @@ async fn journal(
                     seq,
                     StationEntry::CaptureEvent { answer_key: *answer_key, event },
                 ),
-                wire::Entry::FollowUp { answer_key, record } => vault.apply_station_entry(
-                    station,
-                    seq,
-                    StationEntry::FollowUp { answer_key: *answer_key, record },
-                ),
+                wire::Entry::FollowUp { answer_key, record } => {
+                    vault.apply_station_entry(station, seq, StationEntry::FollowUp { answer_key: *answer_key, record })
+                }
                 wire::Entry::AnswerFinish { answer_key, committed } => vault.apply_station_entry(
                     station,
                     seq,

@@ -440,7 +440,8 @@ fn follow_ups(w: &mut Writer, answer: &vault::AnswerRecord, lang: Lang) {
         FollowUpOutcome::Asked => {
             for f in &answer.follow_ups {
                 let (Some(question), Some(key_point)) = (&f.stored.question, &f.stored.key_point) else { continue };
-                let from = f.start_ms.map(|ms| format!("{comma}{} {}", t(text::FOLLOW_UP_FROM), clock(ms.max(0) as u32)));
+                let from =
+                    f.start_ms.map(|ms| format!("{comma}{} {}", t(text::FOLLOW_UP_FROM), clock(ms.max(0) as u32)));
                 w.paragraph(
                     &format!(
                         "{} {}{colon}{}{open}{}{colon}{}{}{close}",
@@ -475,10 +476,7 @@ fn scoring_rubric_points(json: &str) -> Vec<(String, String)> {
     value["key_points"]
         .as_array()
         .map(|points| {
-            points
-                .iter()
-                .filter_map(|p| Some((p["id"].as_str()?.to_owned(), p["text"].as_str()?.to_owned())))
-                .collect()
+            points.iter().filter_map(|p| Some((p["id"].as_str()?.to_owned(), p["text"].as_str()?.to_owned()))).collect()
         })
         .unwrap_or_default()
 }

@@ -49,7 +49,10 @@ pub const DURATION: T = T("作答时长", "Answer length");
 pub const FOLLOW_UP_ASKED: T = T("追问", "Follow-up");
 pub const FOLLOW_UP_ABOUT: T = T("所问要点", "about");
 pub const FOLLOW_UP_FROM: T = T("录像中起于", "from");
-pub const FOLLOW_UP_COVERED: T = T("追问：有追问的要点都已答到，未追问。", "Follow-up: every key point with a follow-up was covered; nothing asked.");
+pub const FOLLOW_UP_COVERED: T = T(
+    "追问：有追问的要点都已答到，未追问。",
+    "Follow-up: every key point with a follow-up was covered; nothing asked.",
+);
 pub const FOLLOW_UP_NONE_WRITTEN: T =
     T("追问：未答到的要点没有写追问，未追问。", "Follow-up: the key points left out have no follow-up; nothing asked.");
 pub const FOLLOW_UP_LATE: T = T(

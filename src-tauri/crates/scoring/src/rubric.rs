@@ -247,11 +247,8 @@ impl FollowUpChoice {
 /// The one rule for follow-ups (the kiosk's live decision and its offline reproduction).
 pub fn follow_up_choice(rubric: &Rubric, segments: &[Segment], language: Lang) -> FollowUpChoice {
     let t = &rubric.tuning;
-    let mut missing: Vec<&KeyPoint> = rubric
-        .key_points
-        .iter()
-        .filter(|kp| !best_match(kp, segments, language, t.match_threshold).covered)
-        .collect();
+    let mut missing: Vec<&KeyPoint> =
+        rubric.key_points.iter().filter(|kp| !best_match(kp, segments, language, t.match_threshold).covered).collect();
     // A stable sort: equal weights keep the rubric's order.
     missing.sort_by(|a, b| b.weight.total_cmp(&a.weight));
     let asks = missing

@@ -33,6 +33,7 @@ pub use vault::{
     UnfinishedAnswer, UserInfo, Vault, VaultPaths, VaultStatus, media_format, vault_id_at,
 };
 pub use vault::{ActiveInterview, JobSummary, QuestionInfo, ReviewRequest, StatusBoard};
+pub use vault::{AnswerFollowUp, FollowUpRecord};
 pub use vault::{
     AnswerRecord, AnswerScore, AuditHead, DecisionRecord, FlagRecord, InterviewRecord, JobCandidateRecord, NewReport,
     NewSigningIdentity, Organisation, RatingRecord, ReportRecord, SigningIdentityInfo, StoredSigningIdentity,
@@ -42,5 +43,4 @@ pub use vault::{
     StationInfo, StationPresence,
 };
 pub use vault::{JobVersion, NewOutcome, OutcomeLookup, OutcomeTarget, WeightsReview};
-pub use vault::{AnswerFollowUp, FollowUpRecord};
 pub use vault::{MAX_PERSONALISED, Personalisation, PlannedQuestion, ResumeRecord};

@@ -64,9 +64,9 @@ pub use office::{
 pub use outcomes::{JobVersion, NewOutcome, OutcomeLookup, OutcomeTarget, WeightsReview};
 pub use recording::{Attempts, MediaInfo, NewSegment, SegmentPart, UnfinishedAnswer, format as media_format};
 pub use reports::{
-    FollowUpRecord,
-    AnswerRecord, AnswerScore, DecisionRecord, FlagRecord, InterviewRecord, JobCandidateRecord, NewReport,
-    NewSigningIdentity, Organisation, RatingRecord, ReportRecord, SigningIdentityInfo, StoredSigningIdentity,
+    AnswerRecord, AnswerScore, DecisionRecord, FlagRecord, FollowUpRecord, InterviewRecord, JobCandidateRecord,
+    NewReport, NewSigningIdentity, Organisation, RatingRecord, ReportRecord, SigningIdentityInfo,
+    StoredSigningIdentity,
 };
 pub use results::{
     AnswerInfo, ExportedResult, MAX_ATTEMPTS, NewFlag, NewScore, NewTranscript, ScoringJob, ScoringRecord,

@@ -72,7 +72,13 @@ fn follow_up_records_are_kept_in_their_shape_once_and_map_to_the_recording() {
     let bad = [
         asked(2, 3, Some(decision())),
         StoredFollowUp { key_point: None, ..asked(1, 2, Some(decision())) },
-        StoredFollowUp { outcome: FollowUpOutcome::Late, key_point: None, question: None, first_segment: None, ..asked(2, 3, None) },
+        StoredFollowUp {
+            outcome: FollowUpOutcome::Late,
+            key_point: None,
+            question: None,
+            first_segment: None,
+            ..asked(2, 3, None)
+        },
         asked(1, 2, Some(decision())),
         asked(3, 4, None),
     ];

@@ -99,7 +99,8 @@ fn the_plan_is_chosen_at_invitation_frozen_and_explained() {
     // Frozen: a condition changed afterwards, or the résumé, changes no plan already made.
     f.vault.set_question_condition(&f.clerk, lead, Some(phrases(&["预算"]))).unwrap();
     f.vault.set_resume(&f.clerk, a, ResumeFacts::default(), ResumeSource::Clerk).unwrap();
-    assert!(f.vault.resume(&f.clerk, a).unwrap().is_none(), "empty facts are no résumé");
+    let emptied = f.vault.resume(&f.clerk, a).unwrap().unwrap();
+    assert!(emptied.facts.is_empty(), "emptied facts are an empty record: {emptied:?}");
     assert_eq!(f.vault.interview_personalised(&f.clerk, ia).unwrap(), planned);
 
     // The kiosk asks the core questions and the interview's own personalised ones, in bank order.
@@ -268,4 +269,37 @@ fn two_clerks_editing_one_resume_the_second_save_is_refused_naming_the_first() {
         f.vault.save_resume(&other, candidate, ResumeFacts::default(), 2).unwrap_err().code(),
         "vault.changed_meanwhile"
     );
+    // Emptied by one clerk (revision 4), the facts are not brought back by a page still showing
+    // revision 3: the emptying counts as a change, with who made it.
+    f.vault.save_resume(&f.clerk, candidate, ResumeFacts::default(), 3).unwrap();
+    let emptied = f.vault.resume(&f.clerk, candidate).unwrap().unwrap();
+    assert!(emptied.facts.is_empty() && emptied.revision == 4, "{emptied:?}");
+    let stale = f.vault.save_resume(&other, candidate, led_a_team(), 3).unwrap_err();
+    assert!(matches!(&stale, VaultError::ChangedMeanwhile { by, .. } if by == "CLERK"), "{stale:?}");
+    f.vault.save_resume(&other, candidate, led_a_team(), 4).unwrap();
+    assert_eq!(f.vault.resume(&f.clerk, candidate).unwrap().unwrap().revision, 5);
+}
+
+/// A candidate added with résumé facts (the command line's `candidate add --details`): both in
+/// one transaction, or — facts refused — neither, no candidate left without them.
+#[test]
+fn a_candidate_with_a_resume_is_added_whole_or_not_at_all() {
+    let mut f = Fixture::new();
+    let job = f.job();
+    let new = |name: &str| vault::NewCandidate {
+        job_id: job,
+        name: name.into(),
+        id_number: None,
+        phone: None,
+        email: None,
+        group: None,
+    };
+    let long = ResumeFacts { text: "很".repeat(interview::resume::MAX_FREE_TEXT + 1), ..ResumeFacts::default() };
+    let refused = f.vault.add_candidate_with_resume(&f.clerk, new("李四"), long).unwrap_err();
+    assert_eq!(refused.code(), "resume.invalid");
+    let page = f.vault.list_candidates(&f.clerk, &vault::CandidateFilter::default()).unwrap();
+    assert!(page.rows.iter().all(|r| r.name != "李四"), "a candidate was added without the refused facts");
+    let id = f.vault.add_candidate_with_resume(&f.clerk, new("王五"), led_a_team()).unwrap();
+    let stored = f.vault.resume(&f.clerk, id).unwrap().unwrap();
+    assert_eq!((stored.facts, stored.revision, stored.updated_by.as_deref()), (led_a_team(), 1, Some("CLERK")));
 }

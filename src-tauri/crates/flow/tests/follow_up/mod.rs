@@ -134,7 +134,10 @@ fn an_answer_missing_a_key_point_gets_its_follow_up_and_the_decision_is_reproduc
     let records = vault.answer_follow_ups(answer_id).unwrap();
     assert_eq!(records.len(), 1, "{records:?}");
     let record = &records[0];
-    assert_eq!((record.ordinal, record.outcome, record.key_point.as_deref()), (1, FollowUpOutcome::Asked, Some("escalate")));
+    assert_eq!(
+        (record.ordinal, record.outcome, record.key_point.as_deref()),
+        (1, FollowUpOutcome::Asked, Some("escalate"))
+    );
     let decision = record.decision.as_ref().expect("the decision is stored with the first record");
     assert!(decision.missing.contains(&"escalate".to_owned()), "{decision:?}");
     assert!(!decision.missing.contains(&"calm".to_owned()), "calm was said: {decision:?}");

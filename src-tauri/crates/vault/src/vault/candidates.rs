@@ -103,6 +103,23 @@ impl Vault {
         self.add_candidate_as(session, c)
     }
 
+    /// Adds a candidate with a clerk's résumé facts in one transaction: both, or (any refusal)
+    /// neither.
+    pub fn add_candidate_with_resume(
+        &mut self,
+        session: &Session,
+        c: NewCandidate,
+        resume: ResumeFacts,
+    ) -> Result<i64> {
+        self.authorize(session, Action::ManageCandidates)?;
+        let facts = resume.normalised()?;
+        let now = self.now();
+        let by = session.api_token_id.is_none().then_some(session.user_id);
+        self.add_candidate_then(session, c, |tx, id| {
+            super::resumes::write_resume(tx, id, &facts, ResumeSource::Clerk, now, by)
+        })
+    }
+
     /// The same for an actor already authorised.
     pub(crate) fn add_candidate_as(&mut self, session: &Session, c: NewCandidate) -> Result<i64> {
         self.add_candidate_then(session, c, |_, _| Ok(()))

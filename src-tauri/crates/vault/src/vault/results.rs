@@ -173,8 +173,9 @@ impl Vault {
             "SELECT id, COALESCE(offset_ms, 0) FROM media WHERE answer_id = ?1 AND kind = 'still' AND purged_at IS NULL ORDER BY seq",
         )?;
         for answer in &mut answers {
-            let rows: Vec<(i64, u32)> =
-                audio.query_map([answer.answer_id], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+            let rows: Vec<(i64, u32)> = audio
+                .query_map([answer.answer_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?;
             let segments: Vec<u32> = rows.iter().map(|(_, s)| *s).collect();
             answer.follow_ups = self.asked_follow_ups(answer.answer_id, &segments)?;
             answer.audio_media = rows.into_iter().map(|(id, _)| id).collect();

@@ -108,8 +108,8 @@ impl Vault {
                     |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, i64>(2)?)),
                 )
                 .optional()?;
-            // (Facts deleted since the page loaded them leave no revision: a save from an old
-            // revision onto none goes through.)
+            // (Emptied facts keep their row and revision, so a save from before the emptying is
+            // refused too.)
             if let Some((revision, by, at_ms)) = current
                 && revision != from_revision
             {
@@ -134,7 +134,8 @@ impl Vault {
             .ok_or(VaultError::NoSuchObject { what: "candidate", id: candidate_id })
     }
 
-    /// A candidate's résumé facts, if any were given.
+    /// A candidate's résumé facts, if any were ever given (emptied ones are a record with empty
+    /// facts: who emptied them, when, and the revision a later save starts from).
     pub fn resume(&mut self, session: &Session, candidate_id: i64) -> Result<Option<ResumeRecord>> {
         self.authorize(session, Action::ViewCandidates)?;
         let row = self
@@ -334,11 +335,17 @@ pub(crate) fn write_resume(
     now: i64,
     by: Option<i64>,
 ) -> Result<()> {
+    let json = serde_json::to_string(facts).map_err(|e| VaultError::Corrupt(e.to_string()))?;
     if facts.is_empty() {
-        tx.execute("DELETE FROM candidate_resumes WHERE candidate_id = ?1", [candidate_id])?;
+        // Emptied facts stay a row (with its revision counting on), so that a page still showing
+        // the facts from before cannot save over the emptying; no facts at all need no row.
+        tx.execute(
+            "UPDATE candidate_resumes SET facts_json = ?2, source = ?3, updated_at = ?4, updated_by = ?5,
+                 revision = revision + 1 WHERE candidate_id = ?1",
+            params![candidate_id, json, source.as_str(), now, by],
+        )?;
         return Ok(());
     }
-    let json = serde_json::to_string(facts).map_err(|e| VaultError::Corrupt(e.to_string()))?;
     tx.execute(
         "INSERT INTO candidate_resumes (candidate_id, facts_json, source, updated_at, updated_by) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (candidate_id) DO UPDATE SET facts_json = ?2, source = ?3, updated_at = ?4, updated_by = ?5,
