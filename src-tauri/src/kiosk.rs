@@ -573,7 +573,7 @@ impl Runner {
                 rubric: spec.rubric,
                 language: spec.language,
                 limits: spec.limits,
-                patience: flow::follow_up::PATIENCE,
+                patience: follow_up_patience(),
             }),
             (Some(_), None) => {
                 tracing::warn!("a question with follow-ups, but no live transcription: none asked");
@@ -643,6 +643,16 @@ impl Runner {
         }
         Ok(())
     }
+}
+
+/// How long the kiosk waits for the live transcript after "finished": `flow::follow_up::PATIENCE`,
+/// or `INTERVIEW_KIOSK_FOLLOW_UP_PATIENCE_MS` for a kiosk that is slower or busier (at most 30 s;
+/// README, *Follow-up questions*).
+fn follow_up_patience() -> Duration {
+    std::env::var("INTERVIEW_KIOSK_FOLLOW_UP_PATIENCE_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .map_or(flow::follow_up::PATIENCE, |ms| Duration::from_millis(ms.min(30_000)))
 }
 
 /// The administrator's device test: opens the chosen devices for `seconds`, and reports the

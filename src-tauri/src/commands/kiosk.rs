@@ -326,13 +326,11 @@ pub async fn kiosk_start_devices(window: tauri::Window, state: State<'_, AppStat
         let (limits, live) = {
             let visit = state.visit.lock().map_err(|_| ShellError::Internal("lock".into()))?;
             let plan = &visit.as_ref().ok_or(ShellError::NoVisit)?.plan;
-            (station::limits(plan), flow::follow_up::plan_needs_live(plan).then_some(plan.job_language))
-        };
-        let live = match live {
-            // A station records for its hub, which scores with the default models.
-            Some(language) if state.is_hub_station() => Some((interview::RecognitionModels::default(), language)),
-            Some(language) => Some((state.with_session(|vault, _| Ok(vault.recognition_models()?))?, language)),
-            None => None,
+            // The live transcript uses the models the vault (at a station: the hub's) scores with.
+            (
+                station::limits(plan),
+                flow::follow_up::plan_needs_live(plan).then_some((plan.recognition_models, plan.job_language)),
+            )
         };
         state.station.start(limits, live)
     })

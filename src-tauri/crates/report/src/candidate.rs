@@ -120,15 +120,22 @@ pub fn render(
     if record.answers.is_empty() {
         w.paragraph(t(text::NO_ANSWERS), Style::BODY, 0.0);
     }
-    for (i, answer) in record.answers.iter().enumerate() {
+    // The core answers first (the total is theirs), then the personalised ones in a section of
+    // their own: evidence per dimension beside the total. Questions keep their numbers.
+    let core = record.answers.iter().enumerate().filter(|(_, a)| !a.personalised);
+    let personalised: Vec<_> = record.answers.iter().enumerate().filter(|(_, a)| a.personalised).collect();
+    let mut section_started = false;
+    for (i, answer) in core.chain(personalised.iter().copied()) {
+        if answer.personalised && !section_started {
+            section_started = true;
+            w.heading(t(text::PERSONALISED_SECTION), Style::H2);
+            w.paragraph(t(text::PERSONALISED), Style::SMALL, 0.0);
+        }
         w.heading(
             &format!("{} {}  ·  {} {}", t(text::QUESTION), i + 1, t(text::RUBRIC_VERSION), answer.rubric_version),
             Style::H3,
         );
         w.paragraph(&answer.question_text, Style::BODY.with_color((0.25, 0.25, 0.3)), 0.0);
-        if answer.personalised {
-            w.paragraph(t(text::PERSONALISED), Style::SMALL, 0.0);
-        }
         w.paragraph(&format!("{} {}", t(text::DURATION), clock(answer.duration_ms.max(0) as u32)), Style::SMALL, 0.0);
         follow_ups(&mut w, answer, lang);
         w.space(2.0);

@@ -42,9 +42,10 @@ pub const NO_ANSWERS: T = T("没有已提交的作答。", "No committed answers
 pub const QUESTION: T = T("题目", "Question");
 pub const RUBRIC_VERSION: T = T("评分标准版本", "rubric version");
 pub const PERSONALISED: T = T(
-    "个性化题目（按简历提问，得分作为证据列出，不计入总分）",
-    "Personalised question (asked from the résumé; its levels are evidence, not part of the total)",
+    "按简历提问的题目：得分作为各维度的证据列出，不计入总分和维度等级。",
+    "Asked from the résumé: their levels are evidence per dimension, not part of the total or the dimensions' levels.",
 );
+pub const PERSONALISED_SECTION: T = T("个性化题目", "Personalised questions");
 pub const DURATION: T = T("作答时长", "Answer length");
 pub const FOLLOW_UP_ASKED: T = T("追问", "Follow-up");
 pub const FOLLOW_UP_ABOUT: T = T("所问要点", "about");

@@ -35,6 +35,10 @@ pub struct KioskPlan {
     pub large_text: bool,
     /// How long recordings are kept after the hiring decision (shown in the consent).
     pub retention_days: u32,
+    /// The recognition models this vault scores with: a kiosk's live transcript for follow-ups
+    /// uses the same (a station learns them from its hub here).
+    #[serde(default)]
+    pub recognition_models: interview::RecognitionModels,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
@@ -230,6 +234,7 @@ impl Vault {
             extra_time_pct: extra as u32,
             large_text,
             retention_days: self.retention_days()?,
+            recognition_models: self.recognition_models()?,
         })
     }
 
