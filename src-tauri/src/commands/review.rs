@@ -335,3 +335,74 @@ pub async fn review_requests(
     })
     .await
 }
+
+#[cfg(test)]
+mod tests {
+    use interview::follow_up::{FollowUpDecision, FollowUpOutcome, StoredFollowUp};
+    use interview::stored::StoredLine;
+
+    use super::follow_up_dtos;
+
+    /// The review names key points by their text in the answer's own rubric, says from when the
+    /// follow-up plays, and shows the words the decision was made on; a purged decision shows
+    /// what was asked and nothing of the transcript.
+    #[test]
+    fn the_review_names_what_was_missing_and_asked_in_the_rubrics_words() {
+        let rubric = r#"{"key_points": [
+            {"id": "calm", "dimension": "应急处理", "text": "安抚情绪"},
+            {"id": "escalate", "dimension": "应急处理", "text": "报告上级",
+             "follow_up": {"zh-CN": "解决不了怎么办？", "en": "And if you cannot?"}}
+        ], "follow_ups": 1}"#;
+        let heard = StoredLine {
+            start_ms: 0,
+            end_ms: 4000,
+            text: "我会先请他坐下".into(),
+            avg_logprob: None,
+            no_speech_prob: None,
+        };
+        let asked = StoredFollowUp {
+            ordinal: 1,
+            outcome: FollowUpOutcome::Asked,
+            key_point: Some("escalate".into()),
+            question: Some("解决不了怎么办？".into()),
+            first_segment: Some(3),
+            decision: Some(FollowUpDecision {
+                missing: vec!["escalate".into()],
+                transcript: vec![heard],
+                segments: 3,
+                recorded: 3,
+                waited_ms: 900,
+            }),
+        };
+        let mut answer = vault::AnswerRecord {
+            answer_id: 1,
+            question_position: 0,
+            question_text: "群众情绪激动，你会怎么处理？".into(),
+            rubric_version: 1,
+            rubric_json: rubric.into(),
+            attempt: 1,
+            started_at_ms: 0,
+            duration_ms: 12_000,
+            transcript: vec![],
+            delivery: None,
+            scores: vec![],
+            personalised: false,
+            follow_ups: vec![vault::FollowUpRecord { stored: asked.clone(), start_ms: Some(6000) }],
+        };
+        let shown = follow_up_dtos(&answer);
+        assert_eq!(shown.len(), 1);
+        let f = &shown[0];
+        assert_eq!((f.outcome, f.point.as_deref(), f.start_ms), (FollowUpOutcome::Asked, Some("报告上级"), Some(6000)));
+        assert_eq!(
+            (f.missing.clone(), f.heard.as_deref(), f.waited_ms),
+            (vec!["报告上级".to_owned()], Some("我会先请他坐下"), Some(900))
+        );
+        // Purged: what was asked stays, the words are gone.
+        answer.follow_ups[0].stored.decision = None;
+        let purged = &follow_up_dtos(&answer)[0];
+        assert_eq!(
+            (purged.point.as_deref(), purged.heard.as_deref(), purged.missing.len()),
+            (Some("报告上级"), None, 0)
+        );
+    }
+}
