@@ -4,7 +4,7 @@
 include!("src/commands/names.rs");
 
 fn main() {
-    let names: &'static [&'static str] = Vec::leak(COMMANDS.iter().map(|(name, _)| *name).collect());
+    let names: &'static [&'static str] = Vec::leak(COMMANDS.iter().map(|(name, _, _)| *name).collect());
     let manifest = tauri_build::AppManifest::new().commands(names);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .expect("tauri-build failed: check tauri.conf.json and capabilities/");

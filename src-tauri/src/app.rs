@@ -37,10 +37,25 @@ pub fn run(data_dir: PathBuf, mode: Mode) -> anyhow::Result<()> {
         Mode::Kiosk => "webview-kiosk",
     });
     tracing::info!(?mode, "starting the desktop app");
-    let state = AppState::new(data_dir, mode);
+    let mut state = AppState::new(data_dir, mode);
+    if mode == Mode::Staff && office::station::enrolled_as(&state.data_dir) == Some(interview::MachineRole::Workstation)
+    {
+        state.workstation = Some(crate::workstation::open(&state.data_dir)?);
+    }
+    let handler = builder.invoke_handler();
+    let link = state.workstation.clone();
+    let data_dir = state.data_dir.clone();
     tauri::Builder::default()
         .manage(state)
-        .invoke_handler(builder.invoke_handler())
+        // At a staff workstation the staff window's vault commands run at the hub.
+        .invoke_handler(move |invoke| match &link {
+            Some(link) if invoke.message.webview_ref().label() == STAFF_WINDOW => {
+                let folder =
+                    commands::exports::local_export_folder(invoke.message.webview_ref().app_handle(), &data_dir);
+                crate::workstation::forward(link, folder, invoke, &handler)
+            }
+            _ => handler(invoke),
+        })
         .register_asynchronous_uri_scheme_protocol(crate::media_protocol::SCHEME, crate::media_protocol::handle)
         .on_window_event(|window, event| {
             // The kiosk window cannot be closed from the keyboard or the window system (also in
@@ -103,8 +118,14 @@ pub fn run(data_dir: PathBuf, mode: Mode) -> anyhow::Result<()> {
             }
             Ok(())
         })
-        .run(tauri::generate_context!())?;
+        .run(context())?;
     Ok(())
+}
+
+/// The app's configuration, assets and capability files, for any runtime: the desktop's, and
+/// the windowless one a hub runs its workstations' staff commands on (`hosted`).
+pub fn context<R: tauri::Runtime>() -> tauri::Context<R> {
+    tauri::generate_context!()
 }
 
 #[cfg(test)]

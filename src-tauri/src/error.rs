@@ -126,6 +126,14 @@ pub enum ShellError {
     RubricInvalid(#[from] RubricError),
     #[error("this action needs the password again")]
     ReauthRequired,
+    #[error("the hub did not answer a staff workstation's call")]
+    HubUnreachable,
+    #[error("the segment is not in a playlist opened in this session")]
+    NotInPlaylist,
+    #[error("{command} sets up or drives this machine, which is a staff workstation")]
+    NotAtWorkstation { command: String },
+    #[error("{command} is not a command a staff workstation may call")]
+    NotAStaffCommand { command: String },
     #[error("the weights add up to {basis_points} basis points, not 10000")]
     WeightsNot100 { basis_points: u32 },
 }
@@ -170,6 +178,10 @@ impl UserFacing for ShellError {
             ShellError::NoVisit => "kiosk.no_visit",
             ShellError::RubricInvalid(inner) => inner.code(),
             ShellError::ReauthRequired => "auth.reauth_required",
+            ShellError::NotInPlaylist => "review.not_in_playlist",
+            ShellError::HubUnreachable => "office.hub_unreachable",
+            ShellError::NotAtWorkstation { .. } => "office.not_at_workstation",
+            ShellError::NotAStaffCommand { .. } => "office.not_a_staff_command",
             ShellError::WeightsNot100 { .. } => "job.weights",
             ShellError::KioskBusy => "kiosk.busy",
             ShellError::BoothOffline => "kiosk.booth_offline",
@@ -316,6 +328,22 @@ impl UserFacing for ShellError {
             ShellError::ReauthRequired => {
                 Localized::new("此操作需要再次输入您的密码。", "This action needs your password again.")
             }
+            ShellError::HubUnreachable => Localized::new(
+                "连不上中心主机，此操作没有得到答复。请检查网络；连接恢复后（页面顶部的提示消失）再做一次即可——已完成的操作不会重复执行。",
+                "The hub could not be reached and did not answer. Check the network; once the link is back (the notice at the top goes away), do it again — anything already done at the hub is not done twice.",
+            ),
+            ShellError::NotInPlaylist => Localized::new(
+                "只能播放本次登录中打开的面试录像。请重新打开该面试的复核页面。",
+                "Only recordings of an interview opened in this session can be played. Open the interview's review again.",
+            ),
+            ShellError::NotAtWorkstation { .. } => Localized::new(
+                "本机是工作人员工作站：档案库和面试设备都在中心主机上，此项设置请在中心主机上进行。",
+                "This machine is a staff workstation: the vault and the interview devices are at the hub, so this is set up at the hub.",
+            ),
+            ShellError::NotAStaffCommand { .. } => Localized::new(
+                "工作站请求了工作人员窗口之外的操作，中心主机已拒绝。",
+                "The workstation asked for something the staff window cannot do; the hub refused it.",
+            ),
             ShellError::WeightsNot100 { basis_points } => Localized::new(
                 format!("各维度权重合计为 {}%，必须正好是 100%。", f64::from(*basis_points) / 100.0),
                 format!("The weights add up to {}%; they must come to exactly 100%.", f64::from(*basis_points) / 100.0),

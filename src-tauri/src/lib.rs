@@ -20,6 +20,7 @@ mod demo_history;
 mod devices_cli;
 mod error;
 mod eval_cli;
+mod hosted;
 mod import_cli;
 pub mod ipc;
 mod kiosk;
@@ -35,6 +36,7 @@ mod state;
 mod validity_cli;
 mod vault_cli;
 mod window_watch;
+mod workstation;
 
 /// The process's entry point (`src/main.rs` calls nothing else): it makes sure the process
 /// started with the environment the libraries must read (see `cli::ensure_environment`).

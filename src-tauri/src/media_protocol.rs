@@ -57,21 +57,26 @@ pub fn handle(ctx: UriSchemeContext<'_, Wry>, request: Request<Vec<u8>>, respond
         return;
     };
     let state = ctx.app_handle().state::<AppState>().inner().clone();
-    if !state.may_play(id) {
-        tracing::warn!("media refused: not in a playlist opened in this session");
-        responder.respond(status(StatusCode::FORBIDDEN));
+    // A staff workstation: the hub checks the playlist and decrypts; the bytes stay in memory.
+    if let Some(link) = state.workstation.clone() {
+        std::thread::spawn(move || {
+            let response = match link.media(id) {
+                Ok(bytes) => respond(StatusCode::OK, origin, bytes),
+                Err(error) => {
+                    tracing::warn!(code = interview::UserFacing::code(&error), "media refused by the hub");
+                    status(match &error {
+                        office::OfficeError::Refused { status: 404, .. } => StatusCode::NOT_FOUND,
+                        e if e.is_unreachable() => StatusCode::BAD_GATEWAY,
+                        _ => StatusCode::FORBIDDEN,
+                    })
+                }
+            };
+            responder.respond(response);
+        });
         return;
     }
     std::thread::spawn(move || {
-        let result = state.with_session(|vault, session| {
-            if !vault.is_playable(id)? {
-                return Ok(None);
-            }
-            let mut bytes = Vec::new();
-            vault.read_media(session, id, &mut bytes)?;
-            Ok::<_, ShellError>(Some(bytes))
-        });
-        let response = match result {
+        let response = match playable(&state, id) {
             Ok(Some(bytes)) => respond(StatusCode::OK, origin, bytes),
             Ok(None) => status(StatusCode::NOT_FOUND),
             Err(error) => {
@@ -81,6 +86,23 @@ pub fn handle(ctx: UriSchemeContext<'_, Wry>, request: Request<Vec<u8>>, respond
         };
         responder.respond(response);
     });
+}
+
+/// Segment `id` decrypted in memory, if the signed-in person opened a playlist holding it in
+/// this session (refused otherwise) and it is a video segment (`None` otherwise).
+pub fn playable(state: &AppState, id: i64) -> Result<Option<Vec<u8>>, ShellError> {
+    if !state.may_play(id) {
+        tracing::warn!("media refused: not in a playlist opened in this session");
+        return Err(ShellError::NotInPlaylist);
+    }
+    state.with_session(|vault, session| {
+        if !vault.is_playable(id)? {
+            return Ok(None);
+        }
+        let mut bytes = Vec::new();
+        vault.read_media(session, id, &mut bytes)?;
+        Ok(Some(bytes))
+    })
 }
 
 #[cfg(test)]

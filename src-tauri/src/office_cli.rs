@@ -317,6 +317,7 @@ fn serve(data_dir: &Path, mut settings: office::hub::HubSettings, user: &str, la
     vault.authorize(&session, interview::Action::ManageDevices)?;
     settings.organisation = vault.organisation()?.name;
     settings.versions = flow::scoring::worker_versions()?;
+    settings.staff = Some(std::sync::Arc::new(crate::hosted::HostedStaff::new(data_dir.to_owned())));
     crate::cli::serve_until_stopped(|stop| async move {
         office::hub::serve(
             vault,

@@ -105,6 +105,14 @@ pub struct AppState {
     /// The kiosk's staff exit: its own limit on wrong passwords (the account's lockout is not
     /// touched by it).
     pub exit_attempts: Arc<Mutex<flow::station::ExitAttempts>>,
+    /// What the audit log names as the device of a sign-in here: `desktop`, or, for a session a
+    /// hub runs for a staff workstation, that workstation (`workstation 3`).
+    pub device: String,
+    /// Where this session's exports go instead of the export folder (a session a hub runs for
+    /// a staff workstation: the files are carried to the workstation, then removed).
+    pub export_dir: Option<PathBuf>,
+    /// On a staff workstation: its link to the hub, where every staff command runs.
+    pub workstation: Option<Arc<office::workstation::Link>>,
     /// The result of verifying the bundled components, computed once (hashing ~30 MB+ of
     /// files is too slow to repeat on every status call).
     components: Arc<OnceLock<ComponentChecks>>,
@@ -129,6 +137,9 @@ impl AppState {
             components: Arc::new(OnceLock::new()),
             playable: Arc::new(Mutex::new(std::collections::HashSet::new())),
             exit_attempts: Arc::new(Mutex::new(flow::station::ExitAttempts::default())),
+            device: "desktop".into(),
+            export_dir: None,
+            workstation: None,
         }
     }
 

@@ -12,6 +12,7 @@ mod reports;
 mod sockets;
 mod validity;
 mod workspace;
+mod workstation;
 
 use std::path::Path;
 

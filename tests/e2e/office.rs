@@ -18,10 +18,10 @@ use crate::cli::{Cli, PASSWORD, tempdirs};
 use crate::kiosk::{invite, seed};
 
 /// A small xorshift, seeded from the clock and printed, so a failing run can be repeated.
-struct Random(u64);
+pub(crate) struct Random(u64);
 
 impl Random {
-    fn new(name: &str) -> Random {
+    pub(crate) fn new(name: &str) -> Random {
         let seed = std::env::var("OFFICE_TEST_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
             std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos() as u64 | 1
         });
@@ -29,7 +29,7 @@ impl Random {
         Random(seed)
     }
 
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
@@ -37,44 +37,44 @@ impl Random {
     }
 
     /// A duration between `low` and `high` milliseconds.
-    fn ms(&mut self, low: u64, high: u64) -> Duration {
+    pub(crate) fn ms(&mut self, low: u64, high: u64) -> Duration {
         Duration::from_millis(low + self.next() % (high - low).max(1))
     }
 }
 
-fn free_port() -> Result<u16> {
+pub(crate) fn free_port() -> Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
 /// A process of the office, in its own process group (with-keyring's bus and keyring go with
 /// it): killed with SIGKILL when dropped, if still running.
-struct Proc(Child);
+pub(crate) struct Proc(Child);
 
 impl Proc {
-    fn spawn(mut command: Command) -> Result<Proc> {
+    pub(crate) fn spawn(mut command: Command) -> Result<Proc> {
         use std::os::unix::process::CommandExt;
         let child =
             command.process_group(0).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn()?;
         Ok(Proc(child))
     }
 
-    fn signal(&self, signal: &str) {
+    pub(crate) fn signal(&self, signal: &str) {
         let group = format!("-{}", self.0.id());
         let _ = Command::new("kill").args([signal, "--", &group]).stderr(Stdio::null()).status();
     }
 
-    fn kill(&mut self) {
+    pub(crate) fn kill(&mut self) {
         self.signal("-KILL");
         let _ = self.0.wait();
     }
 
-    fn running(&mut self) -> Result<bool> {
+    pub(crate) fn running(&mut self) -> Result<bool> {
         Ok(self.0.try_wait()?.is_none())
     }
 
     /// Waits for the process to end (at most `limit`) and returns whether it succeeded and what
     /// it printed.
-    fn finish(mut self, limit: Duration) -> Result<(bool, String, String)> {
+    pub(crate) fn finish(mut self, limit: Duration) -> Result<(bool, String, String)> {
         use std::io::Read;
         // The hub's output is read by its own thread (`Hub::start`).
         let stdout = self.0.stdout.take();
@@ -113,23 +113,23 @@ impl Drop for Proc {
 }
 
 /// The hub: a seeded vault, serving on `listen` (in `netns`, if given) until stopped.
-struct Hub {
-    cli: Cli,
+pub(crate) struct Hub {
+    pub(crate) cli: Cli,
     listen: String,
     netns: Option<String>,
     /// More `hub serve` arguments.
-    serve: Vec<&'static str>,
+    pub(crate) serve: Vec<&'static str>,
     process: Option<Proc>,
 }
 
 impl Hub {
-    fn new(cli: Cli, listen: String, netns: Option<String>) -> Result<Hub> {
+    pub(crate) fn new(cli: Cli, listen: String, netns: Option<String>) -> Result<Hub> {
         seed(&cli)?;
         Ok(Hub { cli, listen, netns, serve: Vec::new(), process: None })
     }
 
     /// Starts `hub serve` and waits until it listens.
-    fn start(&mut self) -> Result<()> {
+    pub(crate) fn start(&mut self) -> Result<()> {
         let mut args = vec!["hub", "serve", "--listen", &self.listen, "--user", "admin"];
         args.extend(&self.serve);
         let command = self.cli.command(self.netns.as_deref(), &args, PASSWORD);
@@ -148,14 +148,14 @@ impl Hub {
         Ok(())
     }
 
-    fn kill(&mut self) {
+    pub(crate) fn kill(&mut self) {
         if let Some(mut process) = self.process.take() {
             process.kill();
         }
     }
 
     /// Stops the hub gracefully (SIGTERM) and waits for it.
-    fn stop(&mut self) -> Result<()> {
+    pub(crate) fn stop(&mut self) -> Result<()> {
         if let Some(process) = self.process.take() {
             process.signal("-TERM");
             process.finish(Duration::from_secs(30))?;
@@ -163,7 +163,7 @@ impl Hub {
         Ok(())
     }
 
-    fn code(&self) -> Result<String> {
+    pub(crate) fn code(&self) -> Result<String> {
         let out = self.cli.ok(&["hub", "code", "--kiosk-account", "kiosk-1", "--user", "admin"])?;
         Ok(out
             .lines()
@@ -173,21 +173,21 @@ impl Hub {
             .to_owned())
     }
 
-    fn stations(&self) -> Result<Vec<serde_json::Value>> {
+    pub(crate) fn stations(&self) -> Result<Vec<serde_json::Value>> {
         let out = self.cli.ok(&["hub", "stations", "--user", "admin", "--json"])?;
         out.lines().map(|l| Ok(serde_json::from_str(l)?)).collect()
     }
 
     /// Scores whatever the hub's own worker had not (its queue drained) and returns how many
     /// interviews have a total.
-    fn scored(&self, root: &std::path::Path) -> Result<usize> {
+    pub(crate) fn scored(&self, root: &std::path::Path) -> Result<usize> {
         let queue = self.cli.ok(&["score", "--queue", "--user", "clerk"])?;
         ensure!(queue.contains("0 waiting, 0 failed"), "scoring left work: {queue}");
         Ok(self.results(root)?.iter().filter(|r| r["status"] == "scored" && r["total"].is_number()).count())
     }
 
     /// The job's results as exported (works while the hub serves: another handle on its vault).
-    fn results(&self, root: &std::path::Path) -> Result<Vec<serde_json::Value>> {
+    pub(crate) fn results(&self, root: &std::path::Path) -> Result<Vec<serde_json::Value>> {
         let results = root.join("results.json");
         let results_arg = results.display().to_string();
         let _ = std::fs::remove_file(&results);
@@ -207,7 +207,7 @@ impl Hub {
     }
 
     /// The vault check's count of media files (and that it passed).
-    fn check(&self) -> Result<u64> {
+    pub(crate) fn check(&self) -> Result<u64> {
         let out = self.cli.ok(&["vault", "check", "--user", "admin"])?;
         let count = out
             .split(',')
@@ -218,17 +218,17 @@ impl Hub {
 }
 
 /// A station machine.
-struct Station {
-    cli: Cli,
-    netns: Option<String>,
+pub(crate) struct Station {
+    pub(crate) cli: Cli,
+    pub(crate) netns: Option<String>,
 }
 
 impl Station {
-    fn command(&self, args: &[&str]) -> Command {
+    pub(crate) fn command(&self, args: &[&str]) -> Command {
         self.cli.command(self.netns.as_deref(), args, PASSWORD)
     }
 
-    fn enrol(&self, hub: &Hub, address: &str, name: &str) -> Result<()> {
+    pub(crate) fn enrol(&self, hub: &Hub, address: &str, name: &str) -> Result<()> {
         let code = hub.code()?;
         let mut command = self.command(&["station", "enrol", "--hub", address, "--name", name]);
         command.env("INTERVIEW_KIOSK_ENROLMENT_CODE", code);
@@ -237,26 +237,26 @@ impl Station {
         Ok(())
     }
 
-    fn interview(&self, code: &str) -> Result<Proc> {
+    pub(crate) fn interview(&self, code: &str) -> Result<Proc> {
         Proc::spawn(self.command(&["station", "interview", "--code", code, "--wait", "180"]))
     }
 
     /// The last journal position the hub acknowledged to this station.
-    fn acked(&self) -> Result<i64> {
+    pub(crate) fn acked(&self) -> Result<i64> {
         Ok(std::fs::read_to_string(self.cli.data.join("station/spool/acked"))
             .unwrap_or_else(|_| "0".into())
             .trim()
             .parse()?)
     }
 
-    fn pending(&self) -> Result<usize> {
+    pub(crate) fn pending(&self) -> Result<usize> {
         Ok(std::fs::read_dir(self.cli.data.join("station/spool"))?
             .filter(|e| e.as_ref().is_ok_and(|e| e.file_name().to_string_lossy().ends_with(".entry")))
             .count())
     }
 }
 
-fn machine(root: &std::path::Path, name: &str) -> Result<Cli> {
+pub(crate) fn machine(root: &std::path::Path, name: &str) -> Result<Cli> {
     let cli = Cli::new(root.join(name).join("keyring"), root.join(name).join("data"));
     std::fs::create_dir_all(&cli.keyring)?;
     Ok(cli)
@@ -282,7 +282,7 @@ fn frames_within_target(out: &str) -> Result<()> {
 }
 
 /// Everything under `dir`, as bytes, searched for `needles`; returns what was found where.
-fn find_in_files(dir: &std::path::Path, needles: &[(&str, &[u8])]) -> Vec<String> {
+pub(crate) fn find_in_files(dir: &std::path::Path, needles: &[(&str, &[u8])]) -> Vec<String> {
     let mut found = Vec::new();
     let mut stack = vec![dir.to_owned()];
     while let Some(dir) = stack.pop() {
@@ -450,14 +450,14 @@ fn a_station_killed_at_random_points_hands_over_everything_once_when_restarted()
 }
 
 /// Network namespaces joined by a veth pair, removed when dropped.
-struct Link {
+pub(crate) struct Link {
     hub_ns: String,
     station_ns: String,
     station_end: String,
 }
 
 impl Link {
-    fn new() -> Result<Link> {
+    pub(crate) fn new() -> Result<Link> {
         let id = std::process::id() % 10_000;
         let link = Link {
             hub_ns: format!("ik-hub-{id}"),
@@ -484,7 +484,7 @@ impl Link {
         Ok(link)
     }
 
-    fn set(&self, up: bool) -> Result<()> {
+    pub(crate) fn set(&self, up: bool) -> Result<()> {
         let status = Command::new("ip")
             .args(["-n", &self.station_ns, "link", "set", &self.station_end, if up { "up" } else { "down" }])
             .status()?;

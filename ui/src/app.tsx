@@ -6,6 +6,7 @@ import { AuditorArea } from "./auditor";
 import { ClerkArea } from "./clerk";
 import { commands } from "./shared/api";
 import type { StaffDto, StationSetupDto } from "./shared/bindings";
+import { HubLinkBanner } from "./shared/hub-link";
 import { IdleLock } from "./shared/reauth";
 import { StaffContext } from "./shared/staff";
 import { type Key, type Lang, LangContext, parseLang, translate } from "./shared/i18n";
@@ -43,7 +44,10 @@ export function App() {
   }, []);
   const [enrolled, setEnrolled] = useState<StationSetupDto | null>(null);
   const station = enrolled ?? (status.kind === "ready" ? (status.status.station ?? null) : null);
-  const firstRun = status.kind === "ready" && !status.status.vaultExists && station === null && !wizardDone;
+  // A staff workstation holds no vault: the hub's is used, so there is no first run here.
+  const workstation = status.kind === "ready" ? (status.status.workstation ?? null) : null;
+  const firstRun =
+    status.kind === "ready" && !status.status.vaultExists && station === null && workstation === null && !wizardDone;
   useEffect(() => {
     if (status.kind !== "loading") markInteractive();
   }, [status.kind]);
@@ -70,6 +74,7 @@ export function App() {
               {t("lang.switch")}
             </button>
           </header>
+          {workstation !== null && <HubLinkBanner hub={workstation.hub} />}
           {station !== null ? (
             <main class="shell__main" id="main" data-area="station">
               <StationHome station={station} />

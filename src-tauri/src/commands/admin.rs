@@ -28,7 +28,10 @@ fn user_dto(u: vault::UserInfo) -> UserDto {
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all)]
-pub async fn admin_users(window: tauri::Window, state: State<'_, AppState>) -> Result<Vec<UserDto>, IpcError> {
+pub async fn admin_users<R: tauri::Runtime>(
+    window: tauri::Window<R>,
+    state: State<'_, AppState>,
+) -> Result<Vec<UserDto>, IpcError> {
     let state = state.inner().clone();
     require(&state, &window, Mode::Staff, "admin_users")?;
     blocking(move || state.with_session(|vault, s| Ok(vault.list_users(s)?.into_iter().map(user_dto).collect()))).await
@@ -38,8 +41,8 @@ pub async fn admin_users(window: tauri::Window, state: State<'_, AppState>) -> R
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all)]
-pub async fn admin_create_user(
-    window: tauri::Window,
+pub async fn admin_create_user<R: tauri::Runtime>(
+    window: tauri::Window<R>,
     state: State<'_, AppState>,
     username: String,
     display_name: String,
@@ -74,8 +77,8 @@ pub async fn admin_create_user(
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all)]
-pub async fn admin_disable_user(
-    window: tauri::Window,
+pub async fn admin_disable_user<R: tauri::Runtime>(
+    window: tauri::Window<R>,
     state: State<'_, AppState>,
     user_id: u32,
 ) -> Result<Vec<UserDto>, IpcError> {
@@ -94,8 +97,8 @@ pub async fn admin_disable_user(
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all)]
-pub async fn admin_reset_password(
-    window: tauri::Window,
+pub async fn admin_reset_password<R: tauri::Runtime>(
+    window: tauri::Window<R>,
     state: State<'_, AppState>,
     user_id: u32,
     password: String,
@@ -116,7 +119,10 @@ pub async fn admin_reset_password(
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all)]
-pub async fn admin_devices(window: tauri::Window, state: State<'_, AppState>) -> Result<DevicesDto, IpcError> {
+pub async fn admin_devices<R: tauri::Runtime>(
+    window: tauri::Window<R>,
+    state: State<'_, AppState>,
+) -> Result<DevicesDto, IpcError> {
     let state = state.inner().clone();
     require(&state, &window, Mode::Staff, "admin_devices")?;
     blocking(move || {
@@ -146,8 +152,8 @@ fn devices(state: &AppState) -> DevicesDto {
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all)]
-pub async fn admin_choose_devices(
-    window: tauri::Window,
+pub async fn admin_choose_devices<R: tauri::Runtime>(
+    window: tauri::Window<R>,
     state: State<'_, AppState>,
     camera: Option<String>,
     microphone: Option<String>,
@@ -175,7 +181,10 @@ pub async fn admin_choose_devices(
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all)]
-pub async fn admin_test_devices(window: tauri::Window, state: State<'_, AppState>) -> Result<DeviceTestDto, IpcError> {
+pub async fn admin_test_devices<R: tauri::Runtime>(
+    window: tauri::Window<R>,
+    state: State<'_, AppState>,
+) -> Result<DeviceTestDto, IpcError> {
     let state = state.inner().clone();
     require(&state, &window, Mode::Staff, "admin_test_devices")?;
     blocking(move || {

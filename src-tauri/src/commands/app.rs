@@ -3,14 +3,17 @@
 use manifest::AssetKind;
 use tauri::State;
 
-use crate::ipc::{AppStatus, ComponentKind, ComponentStatus, IpcError};
+use crate::ipc::{AppStatus, ComponentKind, ComponentStatus, IpcError, WorkstationLinkDto};
 use crate::state::AppState;
 
 /// The app's version, its data directory and the state of its bundled components.
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all)]
-pub async fn app_status(state: State<'_, AppState>) -> Result<AppStatus, IpcError> {
+pub async fn app_status<R: tauri::Runtime>(
+    _window: tauri::Window<R>,
+    state: State<'_, AppState>,
+) -> Result<AppStatus, IpcError> {
     let data_dir = state.data_dir.display().to_string();
     let state = state.inner().clone();
     let checks = state.clone();
@@ -29,11 +32,44 @@ pub async fn app_status(state: State<'_, AppState>) -> Result<AppStatus, IpcErro
         components,
         components_error,
         vault_exists,
-        station: office::station::load_config(&state.data_dir)
-            .ok()
-            .filter(|c| c.role == interview::MachineRole::Station)
-            .map(|c| crate::ipc::StationSetupDto { hub: c.hub, name: c.name, station_id: c.station_id as u32 }),
+        station: enrolled_as(&state, interview::MachineRole::Station),
+        workstation: enrolled_as(&state, interview::MachineRole::Workstation),
         staff_idle_seconds: staff_idle_seconds(),
+    })
+}
+
+/// On a staff workstation: tells the page now, and at each change, whether the hub answers (the
+/// window shows a banner while it does not). Elsewhere nothing is ever sent.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip_all)]
+pub async fn workstation_link<R: tauri::Runtime>(
+    window: tauri::Window<R>,
+    state: State<'_, AppState>,
+    link: tauri::ipc::Channel<WorkstationLinkDto>,
+) -> Result<(), IpcError> {
+    let state = state.inner().clone();
+    super::guard::require(&state, &window, crate::state::Mode::Staff, "workstation_link")?;
+    let Some(hub) = state.workstation.clone() else { return Ok(()) };
+    let address = hub.hub().to_owned();
+    let send = move |online: bool| {
+        if let Err(error) = link.send(WorkstationLinkDto { online, hub: address.clone() }) {
+            tracing::debug!(%error, "hub link channel closed");
+        }
+    };
+    if let Some(online) = hub.online() {
+        send(online);
+    }
+    hub.watch(send);
+    Ok(())
+}
+
+/// This installation's enrolment at a hub, if it is enrolled as `role`.
+fn enrolled_as(state: &AppState, role: interview::MachineRole) -> Option<crate::ipc::StationSetupDto> {
+    office::station::load_config(&state.data_dir).ok().filter(|c| c.role == role).map(|c| crate::ipc::StationSetupDto {
+        hub: c.hub,
+        name: c.name,
+        station_id: c.station_id as u32,
     })
 }
 

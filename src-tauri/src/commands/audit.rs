@@ -16,8 +16,8 @@ use crate::state::{AppState, Mode};
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all)]
-pub async fn audit_entries(
-    window: tauri::Window,
+pub async fn audit_entries<R: tauri::Runtime>(
+    window: tauri::Window<R>,
     state: State<'_, AppState>,
     query: AuditQueryDto,
     limit: u32,
@@ -58,7 +58,10 @@ pub async fn audit_entries(
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all)]
-pub async fn audit_chain(window: tauri::Window, state: State<'_, AppState>) -> Result<AuditChainDto, IpcError> {
+pub async fn audit_chain<R: tauri::Runtime>(
+    window: tauri::Window<R>,
+    state: State<'_, AppState>,
+) -> Result<AuditChainDto, IpcError> {
     let state = state.inner().clone();
     require(&state, &window, Mode::Staff, "audit_chain")?;
     blocking(move || {

@@ -140,7 +140,10 @@ fn question_dto(q: vault::QuestionInfo, language: Lang) -> Result<QuestionDto, S
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all)]
-pub async fn clerk_jobs(window: tauri::Window, state: State<'_, AppState>) -> Result<Vec<JobDto>, IpcError> {
+pub async fn clerk_jobs<R: tauri::Runtime>(
+    window: tauri::Window<R>,
+    state: State<'_, AppState>,
+) -> Result<Vec<JobDto>, IpcError> {
     let state = state.inner().clone();
     require(&state, &window, Mode::Staff, "clerk_jobs")?;
     blocking(move || state.with_session(|vault, s| Ok(vault.jobs(s)?.into_iter().map(job_dto).collect()))).await
@@ -150,8 +153,8 @@ pub async fn clerk_jobs(window: tauri::Window, state: State<'_, AppState>) -> Re
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all)]
-pub async fn clerk_create_job(
-    window: tauri::Window,
+pub async fn clerk_create_job<R: tauri::Runtime>(
+    window: tauri::Window<R>,
     state: State<'_, AppState>,
     job: NewJobDto,
 ) -> Result<Vec<JobDto>, IpcError> {
@@ -190,8 +193,8 @@ pub async fn clerk_create_job(
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all)]
-pub async fn clerk_questions(
-    window: tauri::Window,
+pub async fn clerk_questions<R: tauri::Runtime>(
+    window: tauri::Window<R>,
     state: State<'_, AppState>,
     job_id: u32,
 ) -> Result<Vec<QuestionDto>, IpcError> {
@@ -204,8 +207,8 @@ pub async fn clerk_questions(
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all)]
-pub async fn clerk_save_question(
-    window: tauri::Window,
+pub async fn clerk_save_question<R: tauri::Runtime>(
+    window: tauri::Window<R>,
     state: State<'_, AppState>,
     job_id: u32,
     question: QuestionDto,
@@ -265,8 +268,8 @@ pub async fn clerk_save_question(
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all)]
-pub async fn clerk_try_rubric(
-    window: tauri::Window,
+pub async fn clerk_try_rubric<R: tauri::Runtime>(
+    window: tauri::Window<R>,
     state: State<'_, AppState>,
     rubric: RubricDto,
     answer: String,
@@ -307,8 +310,8 @@ pub async fn clerk_try_rubric(
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all)]
-pub async fn clerk_candidates(
-    window: tauri::Window,
+pub async fn clerk_candidates<R: tauri::Runtime>(
+    window: tauri::Window<R>,
     state: State<'_, AppState>,
     query: CandidateQuery,
 ) -> Result<CandidatePageDto, IpcError> {
@@ -347,8 +350,8 @@ pub async fn clerk_candidates(
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all)]
-pub async fn clerk_add_candidate(
-    window: tauri::Window,
+pub async fn clerk_add_candidate<R: tauri::Runtime>(
+    window: tauri::Window<R>,
     state: State<'_, AppState>,
     candidate: NewCandidateDto,
 ) -> Result<u32, IpcError> {
@@ -393,14 +396,14 @@ fn local_time(text: &str) -> Result<OffsetDateTime, ShellError> {
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all, fields(count = invite.candidate_ids.len()))]
-pub async fn clerk_invite(
-    window: tauri::Window,
+pub async fn clerk_invite<R: tauri::Runtime>(
+    window: tauri::Window<R>,
     state: State<'_, AppState>,
     invite: InviteDto,
 ) -> Result<SlipsDto, IpcError> {
     let state = state.inner().clone();
     require(&state, &window, Mode::Staff, "clerk_invite")?;
-    let folder = super::exports::export_folder(window.app_handle(), &state.data_dir);
+    let folder = super::exports::export_folder(window.app_handle(), &state);
     blocking(move || {
         if invite.candidate_ids.is_empty() {
             return Err(ShellError::BadArgument("no candidates".into()));
@@ -426,8 +429,8 @@ pub async fn clerk_invite(
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all)]
-pub async fn clerk_status(
-    window: tauri::Window,
+pub async fn clerk_status<R: tauri::Runtime>(
+    window: tauri::Window<R>,
     state: State<'_, AppState>,
     job_id: Option<u32>,
 ) -> Result<StatusBoardDto, IpcError> {

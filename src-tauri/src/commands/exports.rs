@@ -20,8 +20,17 @@ use flow::reports;
 /// How long a re-authentication counts for sensitive actions.
 pub const REAUTH_WINDOW: Duration = Duration::from_secs(5 * 60);
 
-/// Where exports and printed slips are written.
-pub fn export_folder(app: &tauri::AppHandle, data_dir: &Path) -> PathBuf {
+/// Where exports and printed slips are written (a session a hub runs for a staff workstation:
+/// its own folder, whose files are carried to the workstation).
+pub fn export_folder<R: tauri::Runtime>(app: &tauri::AppHandle<R>, state: &AppState) -> PathBuf {
+    if let Some(dir) = &state.export_dir {
+        return dir.clone();
+    }
+    local_export_folder(app, &state.data_dir)
+}
+
+/// Where this machine's exports and printed slips are written.
+pub fn local_export_folder<R: tauri::Runtime>(app: &tauri::AppHandle<R>, data_dir: &Path) -> PathBuf {
     if let Some(dir) = std::env::var_os("INTERVIEW_KIOSK_EXPORT_DIR") {
         return PathBuf::from(dir);
     }
@@ -41,7 +50,11 @@ fn require_recent_reauth(state: &AppState) -> Result<(), ShellError> {
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all)]
-pub async fn staff_reauth(window: tauri::Window, state: State<'_, AppState>, password: String) -> Result<(), IpcError> {
+pub async fn staff_reauth<R: tauri::Runtime>(
+    window: tauri::Window<R>,
+    state: State<'_, AppState>,
+    password: String,
+) -> Result<(), IpcError> {
     let state = state.inner().clone();
     require(&state, &window, Mode::Staff, "staff_reauth")?;
     let password = Zeroizing::new(password);
@@ -67,14 +80,14 @@ fn exported_dto(path: &Path, exported: &report::Exported) -> ExportedDto {
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all)]
-pub async fn export_candidate_report(
-    window: tauri::Window,
+pub async fn export_candidate_report<R: tauri::Runtime>(
+    window: tauri::Window<R>,
     state: State<'_, AppState>,
     interview_id: u32,
 ) -> Result<ExportedDto, IpcError> {
     let state = state.inner().clone();
     require(&state, &window, Mode::Staff, "export_candidate_report")?;
-    let folder = export_folder(window.app_handle(), &state.data_dir);
+    let folder = export_folder(window.app_handle(), &state);
     blocking(move || {
         require_recent_reauth(&state)?;
         state.with_session(|vault, s| {
@@ -90,15 +103,15 @@ pub async fn export_candidate_report(
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all)]
-pub async fn export_job_reports(
-    window: tauri::Window,
+pub async fn export_job_reports<R: tauri::Runtime>(
+    window: tauri::Window<R>,
     state: State<'_, AppState>,
     job_id: u32,
     progress: Channel<ExportProgress>,
 ) -> Result<JobExportDto, IpcError> {
     let state = state.inner().clone();
     require(&state, &window, Mode::Staff, "export_job_reports")?;
-    let base = export_folder(window.app_handle(), &state.data_dir);
+    let base = export_folder(window.app_handle(), &state);
     blocking(move || {
         require_recent_reauth(&state)?;
         let job_id = i64::from(job_id);
@@ -147,15 +160,15 @@ pub async fn export_job_reports(
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all, fields(show_folder))]
-pub async fn open_export(
-    window: tauri::Window,
+pub async fn open_export<R: tauri::Runtime>(
+    window: tauri::Window<R>,
     state: State<'_, AppState>,
     path: String,
     show_folder: bool,
 ) -> Result<(), IpcError> {
     let state = state.inner().clone();
     require(&state, &window, Mode::Staff, "open_export")?;
-    let folder = export_folder(window.app_handle(), &state.data_dir);
+    let folder = export_folder(window.app_handle(), &state);
     blocking(move || {
         let inside = |p: &Path| -> Option<PathBuf> {
             let p = p.canonicalize().ok()?;
@@ -186,14 +199,14 @@ pub async fn open_export(
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all)]
-pub async fn export_audit_log(
-    window: tauri::Window,
+pub async fn export_audit_log<R: tauri::Runtime>(
+    window: tauri::Window<R>,
     state: State<'_, AppState>,
     days: u32,
 ) -> Result<ExportedDto, IpcError> {
     let state = state.inner().clone();
     require(&state, &window, Mode::Staff, "export_audit_log")?;
-    let folder = export_folder(window.app_handle(), &state.data_dir);
+    let folder = export_folder(window.app_handle(), &state);
     blocking(move || {
         require_recent_reauth(&state)?;
         let to_ms = (reports::now().unix_timestamp_nanos() / 1_000_000) as i64;

@@ -77,8 +77,8 @@ fn checked(
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all, fields(bytes = bytes.len()))]
-pub async fn clerk_import_preview(
-    window: tauri::Window,
+pub async fn clerk_import_preview<R: tauri::Runtime>(
+    window: tauri::Window<R>,
     state: State<'_, AppState>,
     job_id: u32,
     bytes: Vec<u8>,
@@ -123,8 +123,8 @@ pub async fn clerk_import_preview(
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all, fields(bytes = bytes.len()))]
-pub async fn clerk_import(
-    window: tauri::Window,
+pub async fn clerk_import<R: tauri::Runtime>(
+    window: tauri::Window<R>,
     state: State<'_, AppState>,
     job_id: u32,
     bytes: Vec<u8>,

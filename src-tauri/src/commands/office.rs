@@ -46,7 +46,10 @@ fn office(vault: &mut vault::Vault, session: &vault::Session) -> Result<OfficeDt
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all)]
-pub async fn admin_office(window: tauri::Window, state: State<'_, AppState>) -> Result<OfficeDto, IpcError> {
+pub async fn admin_office<R: tauri::Runtime>(
+    window: tauri::Window<R>,
+    state: State<'_, AppState>,
+) -> Result<OfficeDto, IpcError> {
     let state = state.inner().clone();
     require(&state, &window, Mode::Staff, "admin_office")?;
     blocking(move || state.with_session(office)).await
@@ -56,8 +59,8 @@ pub async fn admin_office(window: tauri::Window, state: State<'_, AppState>) -> 
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all)]
-pub async fn admin_enrolment_code(
-    window: tauri::Window,
+pub async fn admin_enrolment_code<R: tauri::Runtime>(
+    window: tauri::Window<R>,
     state: State<'_, AppState>,
     kiosk_account: String,
 ) -> Result<EnrolmentCodeDto, IpcError> {
@@ -84,8 +87,8 @@ pub async fn admin_enrolment_code(
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all)]
-pub async fn admin_rename_station(
-    window: tauri::Window,
+pub async fn admin_rename_station<R: tauri::Runtime>(
+    window: tauri::Window<R>,
     state: State<'_, AppState>,
     station_id: u32,
     name: String,
@@ -105,8 +108,8 @@ pub async fn admin_rename_station(
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all)]
-pub async fn admin_revoke_station(
-    window: tauri::Window,
+pub async fn admin_revoke_station<R: tauri::Runtime>(
+    window: tauri::Window<R>,
     state: State<'_, AppState>,
     station_id: u32,
 ) -> Result<OfficeDto, IpcError> {

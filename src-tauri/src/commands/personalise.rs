@@ -77,8 +77,8 @@ fn personalisation_dto(
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all)]
-pub async fn resume_get(
-    window: tauri::Window,
+pub async fn resume_get<R: tauri::Runtime>(
+    window: tauri::Window<R>,
     state: State<'_, AppState>,
     candidate_id: u32,
 ) -> Result<ResumeDto, IpcError> {
@@ -93,8 +93,8 @@ pub async fn resume_get(
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all)]
-pub async fn resume_save(
-    window: tauri::Window,
+pub async fn resume_save<R: tauri::Runtime>(
+    window: tauri::Window<R>,
     state: State<'_, AppState>,
     candidate_id: u32,
     facts: ResumeFacts,
@@ -116,8 +116,8 @@ pub async fn resume_save(
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all)]
-pub async fn resume_attach(
-    window: tauri::Window,
+pub async fn resume_attach<R: tauri::Runtime>(
+    window: tauri::Window<R>,
     state: State<'_, AppState>,
     candidate_id: u32,
     bytes: Vec<u8>,
@@ -141,8 +141,8 @@ pub async fn resume_attach(
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all)]
-pub async fn personalisation_get(
-    window: tauri::Window,
+pub async fn personalisation_get<R: tauri::Runtime>(
+    window: tauri::Window<R>,
     state: State<'_, AppState>,
     job_id: u32,
 ) -> Result<PersonalisationDto, IpcError> {
@@ -155,8 +155,8 @@ pub async fn personalisation_get(
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all)]
-pub async fn question_condition_save(
-    window: tauri::Window,
+pub async fn question_condition_save<R: tauri::Runtime>(
+    window: tauri::Window<R>,
     state: State<'_, AppState>,
     job_id: u32,
     condition: QuestionConditionDto,
@@ -181,8 +181,8 @@ pub async fn question_condition_save(
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all)]
-pub async fn personalised_max_save(
-    window: tauri::Window,
+pub async fn personalised_max_save<R: tauri::Runtime>(
+    window: tauri::Window<R>,
     state: State<'_, AppState>,
     job_id: u32,
     max: u32,
@@ -203,8 +203,8 @@ pub async fn personalised_max_save(
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all)]
-pub async fn interview_personalised(
-    window: tauri::Window,
+pub async fn interview_personalised<R: tauri::Runtime>(
+    window: tauri::Window<R>,
     state: State<'_, AppState>,
     interview_id: u32,
 ) -> Result<Vec<PlannedQuestionDto>, IpcError> {
@@ -217,8 +217,8 @@ pub async fn interview_personalised(
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all)]
-pub async fn personalised_remove(
-    window: tauri::Window,
+pub async fn personalised_remove<R: tauri::Runtime>(
+    window: tauri::Window<R>,
     state: State<'_, AppState>,
     interview_id: u32,
     question_id: u32,

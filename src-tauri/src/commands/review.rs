@@ -163,8 +163,8 @@ fn open(vault: &mut vault::Vault, s: &vault::Session, interview_id: i64) -> Resu
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all)]
-pub async fn review_open(
-    window: tauri::Window,
+pub async fn review_open<R: tauri::Runtime>(
+    window: tauri::Window<R>,
     state: State<'_, AppState>,
     interview_id: u32,
 ) -> Result<ReviewDto, IpcError> {
@@ -177,8 +177,8 @@ pub async fn review_open(
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all)]
-pub async fn review_of_candidate(
-    window: tauri::Window,
+pub async fn review_of_candidate<R: tauri::Runtime>(
+    window: tauri::Window<R>,
     state: State<'_, AppState>,
     candidate_id: u32,
 ) -> Result<ReviewDto, IpcError> {
@@ -197,8 +197,8 @@ pub async fn review_of_candidate(
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all)]
-pub async fn review_playlist(
-    window: tauri::Window,
+pub async fn review_playlist<R: tauri::Runtime>(
+    window: tauri::Window<R>,
     state: State<'_, AppState>,
     answer_id: u32,
 ) -> Result<Vec<SegmentDto>, IpcError> {
@@ -224,8 +224,8 @@ pub async fn review_playlist(
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all)]
-pub async fn review_rate(
-    window: tauri::Window,
+pub async fn review_rate<R: tauri::Runtime>(
+    window: tauri::Window<R>,
     state: State<'_, AppState>,
     interview_id: u32,
     ratings: Vec<RatingInput>,
@@ -249,8 +249,8 @@ pub async fn review_rate(
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all)]
-pub async fn review_decide(
-    window: tauri::Window,
+pub async fn review_decide<R: tauri::Runtime>(
+    window: tauri::Window<R>,
     state: State<'_, AppState>,
     interview_id: u32,
     band: Band,
@@ -273,8 +273,8 @@ pub async fn review_decide(
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all)]
-pub async fn review_flag(
-    window: tauri::Window,
+pub async fn review_flag<R: tauri::Runtime>(
+    window: tauri::Window<R>,
     state: State<'_, AppState>,
     interview_id: u32,
     flag_id: u32,
@@ -295,8 +295,8 @@ pub async fn review_flag(
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all)]
-pub async fn review_request_rater(
-    window: tauri::Window,
+pub async fn review_request_rater<R: tauri::Runtime>(
+    window: tauri::Window<R>,
     state: State<'_, AppState>,
     interview_id: u32,
     rater: String,
@@ -313,8 +313,8 @@ pub async fn review_request_rater(
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all)]
-pub async fn review_requests(
-    window: tauri::Window,
+pub async fn review_requests<R: tauri::Runtime>(
+    window: tauri::Window<R>,
     state: State<'_, AppState>,
 ) -> Result<Vec<ReviewRequestDto>, IpcError> {
     let state = state.inner().clone();

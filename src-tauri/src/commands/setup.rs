@@ -18,8 +18,8 @@ use crate::state::{AppState, Mode, PendingRecovery, SignedIn};
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all)]
-pub async fn setup_create_vault(
-    window: tauri::Window,
+pub async fn setup_create_vault<R: tauri::Runtime>(
+    window: tauri::Window<R>,
     state: State<'_, AppState>,
     username: String,
     display_name: String,
@@ -75,9 +75,9 @@ fn confirm_positions(groups: usize) -> Vec<u32> {
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all)]
-pub async fn print_page(
-    window: tauri::Window,
-    webview: tauri::Webview,
+pub async fn print_page<R: tauri::Runtime>(
+    window: tauri::Window<R>,
+    webview: tauri::Webview<R>,
     state: State<'_, AppState>,
 ) -> Result<(), IpcError> {
     let state = state.inner().clone();
@@ -92,8 +92,8 @@ pub async fn print_page(
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all)]
-pub async fn setup_confirm_recovery(
-    window: tauri::Window,
+pub async fn setup_confirm_recovery<R: tauri::Runtime>(
+    window: tauri::Window<R>,
     state: State<'_, AppState>,
     typed: Vec<String>,
 ) -> Result<(), IpcError> {
@@ -142,7 +142,10 @@ fn as_admin<T>(
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all)]
-pub async fn settings_get(window: tauri::Window, state: State<'_, AppState>) -> Result<SettingsDto, IpcError> {
+pub async fn settings_get<R: tauri::Runtime>(
+    window: tauri::Window<R>,
+    state: State<'_, AppState>,
+) -> Result<SettingsDto, IpcError> {
     let state = state.inner().clone();
     require(&state, &window, Mode::Staff, "settings_get")?;
     blocking(move || as_admin(&state, settings)).await
@@ -172,8 +175,8 @@ fn settings(vault: &mut vault::Vault, session: &vault::Session) -> Result<Settin
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all)]
-pub async fn settings_organisation(
-    window: tauri::Window,
+pub async fn settings_organisation<R: tauri::Runtime>(
+    window: tauri::Window<R>,
     state: State<'_, AppState>,
     name: String,
     logo_png: Option<Vec<u8>>,
@@ -204,8 +207,8 @@ pub async fn settings_organisation(
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all)]
-pub async fn settings_retention(
-    window: tauri::Window,
+pub async fn settings_retention<R: tauri::Runtime>(
+    window: tauri::Window<R>,
     state: State<'_, AppState>,
     days: u32,
 ) -> Result<SettingsDto, IpcError> {
@@ -224,8 +227,8 @@ pub async fn settings_retention(
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all)]
-pub async fn settings_recognition_models(
-    window: tauri::Window,
+pub async fn settings_recognition_models<R: tauri::Runtime>(
+    window: tauri::Window<R>,
     state: State<'_, AppState>,
     models: interview::RecognitionModels,
 ) -> Result<SettingsDto, IpcError> {
@@ -245,8 +248,8 @@ pub async fn settings_recognition_models(
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all)]
-pub async fn settings_signing_generate(
-    window: tauri::Window,
+pub async fn settings_signing_generate<R: tauri::Runtime>(
+    window: tauri::Window<R>,
     state: State<'_, AppState>,
 ) -> Result<SettingsDto, IpcError> {
     let state = state.inner().clone();
@@ -266,8 +269,8 @@ pub async fn settings_signing_generate(
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all, fields(bytes = p12.len()))]
-pub async fn settings_signing_import(
-    window: tauri::Window,
+pub async fn settings_signing_import<R: tauri::Runtime>(
+    window: tauri::Window<R>,
     state: State<'_, AppState>,
     p12: Vec<u8>,
     password: String,
@@ -289,7 +292,10 @@ pub async fn settings_signing_import(
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all)]
-pub async fn staff_whoami(window: tauri::Window, state: State<'_, AppState>) -> Result<Option<StaffDto>, IpcError> {
+pub async fn staff_whoami<R: tauri::Runtime>(
+    window: tauri::Window<R>,
+    state: State<'_, AppState>,
+) -> Result<Option<StaffDto>, IpcError> {
     let state = state.inner().clone();
     require(&state, &window, Mode::Staff, "staff_whoami")?;
     blocking(move || {
@@ -323,8 +329,8 @@ mod tests {
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all)]
-pub async fn setup_enrol_station(
-    window: tauri::Window,
+pub async fn setup_enrol_station<R: tauri::Runtime>(
+    window: tauri::Window<R>,
     state: State<'_, AppState>,
     hub: String,
     name: String,

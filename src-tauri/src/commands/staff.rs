@@ -14,8 +14,8 @@ use crate::state::{AppState, Mode, SignedIn};
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all)]
-pub async fn staff_sign_in(
-    window: tauri::Window,
+pub async fn staff_sign_in<R: tauri::Runtime>(
+    window: tauri::Window<R>,
     state: State<'_, AppState>,
     username: String,
     password: String,
@@ -36,7 +36,7 @@ pub async fn staff_sign_in(
         };
         // A failed attempt changes nothing: whoever was signed in stays signed in (a passer-by
         // typing a wrong password does not end a clerk's session).
-        let session = match signed_in.vault.login(&username, &password, "desktop") {
+        let session = match signed_in.vault.login(&username, &password, &state.device) {
             Ok(session) => session,
             Err(error) => {
                 *guard = Some(signed_in);
@@ -67,7 +67,10 @@ pub async fn staff_sign_in(
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all)]
-pub async fn staff_sign_out(window: tauri::Window, state: State<'_, AppState>) -> Result<(), IpcError> {
+pub async fn staff_sign_out<R: tauri::Runtime>(
+    window: tauri::Window<R>,
+    state: State<'_, AppState>,
+) -> Result<(), IpcError> {
     let state = state.inner().clone();
     require(&state, &window, Mode::Staff, "staff_sign_out")?;
     tauri::async_runtime::spawn_blocking(move || -> Result<(), ShellError> {
@@ -92,8 +95,8 @@ pub async fn staff_sign_out(window: tauri::Window, state: State<'_, AppState>) -
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all, fields(bytes = pdf.len()))]
-pub async fn verify_report(
-    window: tauri::Window,
+pub async fn verify_report<R: tauri::Runtime>(
+    window: tauri::Window<R>,
     state: State<'_, AppState>,
     pdf: Vec<u8>,
 ) -> Result<VerifyReportDto, IpcError> {

@@ -47,8 +47,8 @@ fn checked(
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all, fields(bytes = bytes.len()))]
-pub async fn outcomes_preview(
-    window: tauri::Window,
+pub async fn outcomes_preview<R: tauri::Runtime>(
+    window: tauri::Window<R>,
     state: State<'_, AppState>,
     job_id: u32,
     bytes: Vec<u8>,
@@ -74,8 +74,8 @@ pub async fn outcomes_preview(
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all, fields(bytes = bytes.len()))]
-pub async fn outcomes_import(
-    window: tauri::Window,
+pub async fn outcomes_import<R: tauri::Runtime>(
+    window: tauri::Window<R>,
     state: State<'_, AppState>,
     job_id: u32,
     bytes: Vec<u8>,
@@ -103,8 +103,8 @@ pub async fn outcomes_import(
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip(window, state))]
-pub async fn validity_review(
-    window: tauri::Window,
+pub async fn validity_review<R: tauri::Runtime>(
+    window: tauri::Window<R>,
     state: State<'_, AppState>,
     job_id: u32,
     criterion: Criterion,
@@ -126,8 +126,8 @@ pub async fn validity_review(
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip(window, state, weights, reason))]
-pub async fn validity_apply(
-    window: tauri::Window,
+pub async fn validity_apply<R: tauri::Runtime>(
+    window: tauri::Window<R>,
     state: State<'_, AppState>,
     job_id: u32,
     criterion: Criterion,

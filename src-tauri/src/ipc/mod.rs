@@ -76,9 +76,21 @@ pub struct AppStatus {
     pub vault_exists: bool,
     /// Set when this installation is a kiosk station of a hub (it holds no vault).
     pub station: Option<StationSetupDto>,
+    /// Set when this installation is a staff workstation of a hub: the staff window works on
+    /// the hub's vault (every command runs there) and keeps no record here.
+    pub workstation: Option<StationSetupDto>,
     /// Seconds without input after which the staff window locks until the password is typed
     /// again (`INTERVIEW_KIOSK_STAFF_IDLE_SECONDS`, default 600).
     pub staff_idle_seconds: u32,
+}
+
+/// Whether a staff workstation's hub answers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkstationLinkDto {
+    pub online: bool,
+    /// The hub's address as it was typed at enrolment.
+    pub hub: String,
 }
 
 /// This installation as a station of a hub.

@@ -9,6 +9,11 @@ export const commands = {
 	/**  The app's version, its data directory and the state of its bundled components. */
 	appStatus: () => typedError<AppStatus_Serialize, IpcError>(__TAURI_INVOKE("app_status")),
 	/**
+	 *  On a staff workstation: tells the page now, and at each change, whether the hub answers (the
+	 *  window shows a banner while it does not). Elsewhere nothing is ever sent.
+	 */
+	workstationLink: (link: Channel<WorkstationLinkDto>) => typedError<null, IpcError>(__TAURI_INVOKE("workstation_link", { link })),
+	/**
 	 *  Signs a member of staff in (opening the vault on first use). Every attempt is audited by
 	 *  the vault; a wrong password gets the vault's sentence.
 	 */
@@ -284,6 +289,11 @@ export type AppStatus_Deserialize = {
 	/**  Set when this installation is a kiosk station of a hub (it holds no vault). */
 	station?: StationSetupDto | null,
 	/**
+	 *  Set when this installation is a staff workstation of a hub: the staff window works on
+	 *  the hub's vault (every command runs there) and keeps no record here.
+	 */
+	workstation?: StationSetupDto | null,
+	/**
 	 *  Seconds without input after which the staff window locks until the password is typed
 	 *  again (`INTERVIEW_KIOSK_STAFF_IDLE_SECONDS`, default 600).
 	 */
@@ -306,6 +316,11 @@ export type AppStatus_Serialize = {
 	vaultExists: boolean,
 	/**  Set when this installation is a kiosk station of a hub (it holds no vault). */
 	station: StationSetupDto | null,
+	/**
+	 *  Set when this installation is a staff workstation of a hub: the staff window works on
+	 *  the hub's vault (every command runs there) and keeps no record here.
+	 */
+	workstation: StationSetupDto | null,
 	/**
 	 *  Seconds without input after which the staff window locks until the password is typed
 	 *  again (`INTERVIEW_KIOSK_STAFF_IDLE_SECONDS`, default 600).
@@ -2115,6 +2130,13 @@ export type WeightBasis = {
 export type WeightDto = {
 	dimension: string,
 	basisPoints: number,
+};
+
+/**  Whether a staff workstation's hub answers. */
+export type WorkstationLinkDto = {
+	online: boolean,
+	/**  The hub's address as it was typed at enrolment. */
+	hub: string,
 };
 
 /* Tauri Specta runtime */

@@ -61,6 +61,11 @@ export function StatusBar() {
       <span>
         {t("status.dataDir")} <code data-testid="data-dir">{status.dataDir}</code>
       </span>
+      {status.workstation !== null && (
+        <span data-testid="workstation-of">
+          {t("status.workstation")} <code>{status.workstation.hub}</code> · {status.workstation.name}
+        </span>
+      )}
       <span class={allOk ? "ok" : "bad"} data-testid="components-summary">
         {t("status.components")}: {allOk ? t("status.components.ok") : t("status.components.bad")}
       </span>

@@ -23,7 +23,7 @@ use crate::error::OfficeError;
 use crate::wire::{self, ErrorBody};
 
 /// How long one request may take in all (a journal entry of a few hundred KB on a slow LAN).
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 fn provider() -> Arc<CryptoProvider> {
@@ -92,13 +92,17 @@ impl std::fmt::Debug for HubClient {
 }
 
 fn build(hub: &str, config: ClientConfig) -> Result<HubClient, OfficeError> {
+    build_with(hub, config, REQUEST_TIMEOUT)
+}
+
+fn build_with(hub: &str, config: ClientConfig, timeout: Duration) -> Result<HubClient, OfficeError> {
     let http = reqwest::blocking::Client::builder()
         .tls_backend_preconfigured(config)
         .no_proxy()
         .https_only(true)
         .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(CONNECT_TIMEOUT)
-        .timeout(REQUEST_TIMEOUT)
+        .connect_timeout(CONNECT_TIMEOUT.min(timeout))
+        .timeout(timeout)
         .pool_idle_timeout(Duration::from_secs(5))
         .build()
         .map_err(|e| OfficeError::Tls(e.to_string()))?;
@@ -131,6 +135,17 @@ impl HubClient {
         station_cert_der: &[u8],
         station_key_pkcs8: &[u8],
     ) -> Result<HubClient, OfficeError> {
+        HubClient::for_station_within(hub, authority_cert_der, station_cert_der, station_key_pkcs8, REQUEST_TIMEOUT)
+    }
+
+    /// As [`HubClient::for_station`], each request taking at most `timeout` in all.
+    pub fn for_station_within(
+        hub: &str,
+        authority_cert_der: &[u8],
+        station_cert_der: &[u8],
+        station_key_pkcs8: &[u8],
+        timeout: Duration,
+    ) -> Result<HubClient, OfficeError> {
         let mut roots = RootCertStore::empty();
         roots.add(CertificateDer::from(authority_cert_der.to_vec())).map_err(|e| OfficeError::Tls(e.to_string()))?;
         let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(station_key_pkcs8.to_vec()));
@@ -138,7 +153,7 @@ impl HubClient {
             .with_root_certificates(roots)
             .with_client_auth_cert(vec![CertificateDer::from(station_cert_der.to_vec())], key)
             .map_err(|e| OfficeError::Tls(e.to_string()))?;
-        build(hub, config)
+        build_with(hub, config, timeout)
     }
 
     pub fn hub(&self) -> &str {

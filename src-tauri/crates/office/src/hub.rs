@@ -32,6 +32,33 @@ use crate::enrol;
 use crate::error::OfficeError;
 use crate::wire::{self, ErrorBody};
 
+/// A staff workstation calling, enrolled and not revoked (checked at each of its requests).
+#[derive(Clone, Debug)]
+pub struct WorkstationCaller {
+    pub id: i64,
+    pub name: String,
+    pub cert_sha256: [u8; 32],
+    pub from: String,
+}
+
+/// Why the hub's staff host refused a workstation's request (the workstation shows `message`).
+#[derive(Clone, Debug)]
+pub struct StaffRefusal {
+    pub status: u16,
+    pub code: String,
+    pub message: Localized,
+}
+
+/// Runs the staff window's commands for workstations: each call under the session it names, with
+/// the same authorisation, refusals and audit as at the hub's own staff window. The shell
+/// provides it (the commands are its IPC adapters); this crate carries the calls to it.
+pub trait StaffHost: Send + Sync + 'static {
+    /// Runs one call (blocking: on the blocking pool).
+    fn call(&self, caller: &WorkstationCaller, call: wire::StaffCall) -> Result<wire::StaffReply, StaffRefusal>;
+    /// One recording segment of a playlist opened in the call's session, decrypted in memory.
+    fn media(&self, caller: &WorkstationCaller, request: &wire::StaffMedia) -> Result<Vec<u8>, StaffRefusal>;
+}
+
 /// What an enrolment code is for.
 #[derive(Clone, Copy, Debug)]
 pub enum CodeFor<'a> {
@@ -95,6 +122,9 @@ pub fn seen(station: &vault::StationInfo, now_ms: i64, versions: &str) -> Seen {
 pub const MAX_BODY: usize = 16 * 1024 * 1024;
 /// A worker's result (transcript, scores, evidence).
 const RESULT_BODY: usize = 2 * 1024 * 1024;
+/// A workstation's staff call: its largest argument is a report PDF to verify (at most
+/// `report::MAX_REPORT_BYTES`, sent as JSON numbers) or a résumé file.
+const STAFF_CALL_BODY: usize = 80 * 1024 * 1024;
 /// Every other request.
 const SMALL_BODY: usize = 64 * 1024;
 /// Enrolment attempts an address may make a minute.
@@ -118,6 +148,14 @@ pub struct HubSettings {
     pub names: Vec<String>,
     pub organisation: String,
     pub idle_timeout: Duration,
+    /// Runs the staff window's commands for staff workstations (none: workstations are refused).
+    pub staff: Option<Arc<dyn StaffHost>>,
+}
+
+impl std::fmt::Debug for dyn StaffHost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StaffHost")
+    }
 }
 
 impl HubSettings {
@@ -130,6 +168,7 @@ impl HubSettings {
             names: Vec::new(),
             organisation: String::new(),
             idle_timeout: hrms::guard::IDLE,
+            staff: None,
         }
     }
 
@@ -198,6 +237,7 @@ struct HubState {
     hub_cert_sha256: [u8; 32],
     authority_cert_der: Vec<u8>,
     authority: Arc<vault::OfficeAuthority>,
+    staff: Option<Arc<dyn StaffHost>>,
 }
 
 /// A refusal as the station reads it.
@@ -239,6 +279,13 @@ impl From<VaultError> for Failure {
             _ => None,
         };
         Failure(status, ErrorBody { code: error.code().to_owned(), message: error.user_message(), expected })
+    }
+}
+
+impl From<StaffRefusal> for Failure {
+    fn from(refusal: StaffRefusal) -> Failure {
+        let status = StatusCode::from_u16(refusal.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        Failure(status, ErrorBody { code: refusal.code, message: refusal.message, expected: None })
     }
 }
 
@@ -335,6 +382,31 @@ impl HubState {
     }
 }
 
+impl HubState {
+    /// The staff workstation whose certificate the peer presented: refused (and audited) when
+    /// unknown, revoked or a kiosk station; otherwise noted as seen.
+    async fn workstation(&self, peer: &HubPeer) -> Result<WorkstationCaller, Failure> {
+        let cert = peer.cert_sha256.ok_or_else(no_certificate)?;
+        let from = peer.addr.ip().to_string();
+        self.call(move |vault| {
+            let presence = StationPresence { last_seen_at_ms: Some(now_ms()), ..StationPresence::default() };
+            let (id, name) = vault.workstation_hello(&cert, &from, &presence)?;
+            Ok(WorkstationCaller { id, name, cert_sha256: cert, from })
+        })
+        .await
+    }
+
+    fn staff_host(&self) -> Result<Arc<dyn StaffHost>, Failure> {
+        self.staff.clone().ok_or_else(|| {
+            failure(
+                StatusCode::NOT_FOUND,
+                "office.no_workstations",
+                Localized::new("此中心主机不为工作人员工作站服务。", "This hub does not serve staff workstations."),
+            )
+        })
+    }
+}
+
 type Shared = State<Arc<HubState>>;
 type Peer = ConnectInfo<HubPeer>;
 type Body<T> = Result<Json<T>, axum::extract::rejection::JsonRejection>;
@@ -422,7 +494,7 @@ async fn hello(
                     backlog: None,
                     versions: hello.versions,
                 };
-                let station_id = vault.workstation_hello(&cert, &from, &presence)?;
+                let (station_id, _) = vault.workstation_hello(&cert, &from, &presence)?;
                 Ok(wire::HelloResponse { station_id, hub_time_ms, applied_seq: 0 })
             })
             .await
@@ -685,6 +757,33 @@ async fn work_failed(
         .await
 }
 
+/// A staff workstation's call of a staff-window command, run by the staff host.
+async fn staff_call(
+    State(state): Shared,
+    ConnectInfo(peer): Peer,
+    body: Body<wire::StaffCall>,
+) -> Result<Json<wire::StaffReply>, Failure> {
+    let Json(call) = body.map_err(bad_body)?;
+    let host = state.staff_host()?;
+    let caller = state.workstation(&peer).await?;
+    let reply = tokio::task::spawn_blocking(move || host.call(&caller, call)).await.map_err(|_| internal())??;
+    Ok(Json(reply))
+}
+
+/// A recording segment for a workstation's review screen: decrypted in the hub's memory and
+/// sent over this connection only.
+async fn staff_media(
+    State(state): Shared,
+    ConnectInfo(peer): Peer,
+    body: Body<wire::StaffMedia>,
+) -> Result<Vec<u8>, Failure> {
+    let Json(request) = body.map_err(bad_body)?;
+    let host = state.staff_host()?;
+    let caller = state.workstation(&peer).await?;
+    let bytes = tokio::task::spawn_blocking(move || host.media(&caller, &request)).await.map_err(|_| internal())??;
+    Ok(bytes)
+}
+
 /// Answers without touching the vault: lets an enrolling station see the hub's certificate
 /// before it makes its proof.
 async fn ping() -> StatusCode {
@@ -752,6 +851,7 @@ pub async fn serve(
         hub_cert_sha256: identity.cert_sha256,
         authority_cert_der: authority.cert_der.clone(),
         authority: Arc::new(authority),
+        staff: settings.staff.clone(),
     });
     let p = |path: &str| format!("{}{path}", wire::PREFIX);
     // A station's routes: a client certificate first, then the body (small unless it carries a
@@ -767,6 +867,8 @@ pub async fn serve(
         .route(&p("/work/media"), post(work_media))
         .route(&p("/work/result"), post(work_result).layer(DefaultBodyLimit::max(RESULT_BODY)))
         .route(&p("/work/failed"), post(work_failed))
+        .route(&p("/staff/call"), post(staff_call).layer(DefaultBodyLimit::max(STAFF_CALL_BODY)))
+        .route(&p("/staff/media"), post(staff_media))
         .route_layer(axum::middleware::from_fn(require_certificate));
     let app = Router::new()
         .route(&p("/ping"), post(ping))

@@ -200,10 +200,15 @@ pub fn load_config(data_dir: &Path) -> Result<StationConfig, OfficeError> {
 
 /// A connection to the hub as this station, for work beside the kiosk (scoring).
 pub fn client(data_dir: &Path) -> Result<HubClient, OfficeError> {
+    client_within(data_dir, crate::client::REQUEST_TIMEOUT)
+}
+
+/// As [`client`], each request taking at most `timeout` in all.
+pub fn client_within(data_dir: &Path, timeout: std::time::Duration) -> Result<HubClient, OfficeError> {
     let config = load_config(data_dir)?;
     let key = credential::load_named(&config.tls_key_name())?
         .ok_or_else(|| OfficeError::Vault(vault::VaultError::KeyMissing { vault_id: config.tls_key_name() }))?;
-    HubClient::for_station(&config.hub, &config.authority_cert_der, &config.station_cert_der, &key)
+    HubClient::for_station_within(&config.hub, &config.authority_cert_der, &config.station_cert_der, &key, timeout)
 }
 
 /// How the link to the hub is, for staff (never for the candidate).

@@ -271,3 +271,81 @@ pub struct ErrorBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expected: Option<i64>,
 }
+
+/// A staff workstation's call of one staff-window command, run at the hub under the session
+/// `session` names (none yet: the hub opens one, in which the person then signs in).
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffCall {
+    #[serde(default, with = "opt_hex16")]
+    pub session: Option<[u8; 16]>,
+    /// Chosen by the workstation for this call and kept when it sends the call again: the hub
+    /// answers a call it has seen with the answer it gave (or waits for it), never runs it twice.
+    #[serde(with = "hex16")]
+    pub call_id: [u8; 16],
+    pub command: String,
+    /// The command's arguments, as the staff window sent them.
+    pub args: serde_json::Value,
+}
+
+/// What the hub answers a staff call.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffReply {
+    /// The session the call ran in (a new one when the call named none or one the hub no longer
+    /// holds).
+    #[serde(with = "hex16")]
+    pub session: [u8; 16],
+    pub outcome: StaffOutcome,
+    /// The files the command wrote for the person (reports, slips), as the hub signed them, by
+    /// their path relative to `export_dir`.
+    pub files: Vec<ExportedFile>,
+    /// The hub's folder for this session's exports, as named in the outcome: the workstation
+    /// writes the files into its own export folder and names that instead.
+    pub export_dir: String,
+}
+
+/// The command's answer or its refusal, exactly as the staff window would have received it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StaffOutcome {
+    Ok(serde_json::Value),
+    Err(serde_json::Value),
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExportedFile {
+    pub path: String,
+    #[serde(with = "b64")]
+    pub bytes: Vec<u8>,
+}
+
+/// A recording segment of a playlist the person opened in `session` (the hub checks that).
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffMedia {
+    #[serde(with = "hex16")]
+    pub session: [u8; 16],
+    pub media_id: i64,
+}
+
+/// An optional session id as a hex string.
+pub mod opt_hex16 {
+    pub fn serialize<S: serde::Serializer>(bytes: &Option<[u8; 16]>, s: S) -> Result<S::Ok, S::Error> {
+        match bytes {
+            Some(b) => s.serialize_some(&hex::encode(b)),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<[u8; 16]>, D::Error> {
+        let text: Option<String> = serde::Deserialize::deserialize(d)?;
+        text.map(|t| {
+            let mut out = [0u8; 16];
+            hex::decode_to_slice(t.as_bytes(), &mut out).map_err(serde::de::Error::custom)?;
+            Ok(out)
+        })
+        .transpose()
+    }
+}

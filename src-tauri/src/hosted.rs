@@ -1,0 +1,322 @@
+//! How a hub runs the staff window's commands for its staff workstations: each workstation
+//! session is an app of Tauri's runtime without windows (`tauri::test::MockRuntime`) holding the
+//! staff commands of the one command list (`commands::hosted_builder`), the app's capability
+//! files and an `AppState` of its own on the hub's data directory. A call is handed to it as
+//! the staff window's page would hand it (`Webview::on_message`), so the command runs through the
+//! same ACL, the same window guard, the same vault authorisation and audit — the audit naming
+//! the workstation as the device.
+//!
+//! A call carries an id its workstation chose: the answer is kept (the last [`CALLS_KEPT`] per
+//! session), so a call sent again after its answer was lost gets that answer and does not run
+//! twice. Files a command writes for the person (reports, slips) go to the session's own
+//! folder, are carried back in the answer as the hub made them, and removed here.
+
+use std::collections::{HashMap, VecDeque};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use interview::UserFacing;
+use office::hub::{StaffHost, StaffRefusal, WorkstationCaller};
+use office::wire::{ExportedFile, StaffCall, StaffMedia, StaffOutcome, StaffReply};
+use tauri::test::MockRuntime;
+
+use crate::commands::guard::STAFF_WINDOW;
+use crate::commands::{Runs, WindowKind};
+use crate::error::ShellError;
+use crate::state::{AppState, Mode};
+
+/// Answers kept per session for calls sent again.
+pub const CALLS_KEPT: usize = 64;
+/// A session not used for this long is dropped (the vault ends an idle session after 15
+/// minutes in any case).
+const IDLE: Duration = Duration::from_secs(30 * 60);
+/// Sessions one workstation may hold at once (a person signing in again opens a new one).
+const SESSIONS_PER_WORKSTATION: usize = 8;
+/// How long one command may run.
+const COMMAND_LIMIT: Duration = Duration::from_secs(30 * 60);
+
+/// The staff host of a hub serving `data_dir`.
+pub struct HostedStaff {
+    data_dir: PathBuf,
+    sessions: Mutex<HashMap<[u8; 16], Arc<Hosted>>>,
+}
+
+/// The answer to one call, as kept for a repeat.
+#[derive(Clone)]
+struct Answer {
+    outcome: StaffOutcome,
+    files: Arc<Vec<ExportedFile>>,
+}
+
+#[derive(Default)]
+struct Calls {
+    /// `None` while the call runs.
+    answers: HashMap<[u8; 16], Option<Answer>>,
+    order: VecDeque<[u8; 16]>,
+}
+
+/// One workstation session at the hub.
+struct Hosted {
+    workstation: i64,
+    cert_sha256: [u8; 32],
+    // Kept alive for the webview; dropped with the session.
+    _app: Mutex<tauri::App<MockRuntime>>,
+    webview: tauri::WebviewWindow<MockRuntime>,
+    state: AppState,
+    exports: PathBuf,
+    calls: Mutex<Calls>,
+    answered: Condvar,
+    last_used: Mutex<Instant>,
+    /// One command at a time per session, as in a window whose page waits for its answers.
+    running: Mutex<()>,
+}
+
+impl Drop for Hosted {
+    fn drop(&mut self) {
+        if let Ok(mut signed_in) = self.state.signed_in.lock()
+            && let Some(staff) = signed_in.as_mut()
+            && let Some(session) = staff.session.take()
+            && let Err(error) = staff.vault.logout(&session)
+        {
+            tracing::warn!(code = error.code(), "ending a workstation's session failed");
+        }
+        let _ = std::fs::remove_dir_all(&self.exports);
+    }
+}
+
+fn refusal(status: u16, error: &ShellError) -> StaffRefusal {
+    StaffRefusal { status, code: error.code().to_owned(), message: error.user_message() }
+}
+
+impl HostedStaff {
+    pub fn new(data_dir: PathBuf) -> HostedStaff {
+        // Folders of sessions a killed hub left behind.
+        let _ = std::fs::remove_dir_all(data_dir.join("workstation-exports"));
+        HostedStaff { data_dir, sessions: Mutex::default() }
+    }
+
+    fn open_session(&self, caller: &WorkstationCaller) -> Result<([u8; 16], Arc<Hosted>), ShellError> {
+        let id: [u8; 16] = rand::random();
+        let exports = self.data_dir.join("workstation-exports").join(hex::encode(id));
+        std::fs::create_dir_all(&exports).map_err(|e| ShellError::Internal(format!("exports folder: {e}")))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(&exports, std::fs::Permissions::from_mode(0o700));
+        }
+        let mut state = AppState::new(self.data_dir.clone(), Mode::Staff);
+        state.device = format!("workstation {}", caller.id);
+        state.export_dir = Some(exports.clone());
+        let app = tauri::test::mock_builder()
+            .manage(state.clone())
+            .invoke_handler(crate::commands::hosted_builder().invoke_handler())
+            .build(crate::app::context())
+            .map_err(|e| ShellError::Internal(format!("hosted app: {e}")))?;
+        let webview = tauri::WebviewWindowBuilder::new(&app, STAFF_WINDOW, Default::default())
+            .build()
+            .map_err(|e| ShellError::Internal(format!("hosted window: {e}")))?;
+        tracing::info!(workstation = caller.id, "workstation session opened");
+        Ok((
+            id,
+            Arc::new(Hosted {
+                workstation: caller.id,
+                cert_sha256: caller.cert_sha256,
+                _app: Mutex::new(app),
+                webview,
+                state,
+                exports,
+                calls: Mutex::default(),
+                answered: Condvar::new(),
+                last_used: Mutex::new(Instant::now()),
+                running: Mutex::new(()),
+            }),
+        ))
+    }
+
+    /// The session `id` names, if this workstation holds it.
+    fn session(&self, caller: &WorkstationCaller, id: Option<[u8; 16]>) -> Option<([u8; 16], Arc<Hosted>)> {
+        let mut sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
+        sessions.retain(|_, s| s.last_used.lock().map(|at| at.elapsed() < IDLE).unwrap_or(false));
+        let id = id?;
+        let hosted = sessions.get(&id)?;
+        if hosted.cert_sha256 != caller.cert_sha256 {
+            tracing::warn!(workstation = caller.id, "a workstation named another workstation's session");
+            return None;
+        }
+        *hosted.last_used.lock().unwrap_or_else(|e| e.into_inner()) = Instant::now();
+        Some((id, hosted.clone()))
+    }
+
+    fn keep(&self, id: [u8; 16], hosted: Arc<Hosted>) {
+        let mut sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
+        let mut mine: Vec<([u8; 16], Instant)> = sessions
+            .iter()
+            .filter(|(_, s)| s.workstation == hosted.workstation)
+            .map(|(k, s)| (*k, *s.last_used.lock().unwrap_or_else(|e| e.into_inner())))
+            .collect();
+        if mine.len() >= SESSIONS_PER_WORKSTATION {
+            mine.sort_by_key(|(_, at)| *at);
+            for (old, _) in mine.iter().take(mine.len() + 1 - SESSIONS_PER_WORKSTATION) {
+                sessions.remove(old);
+            }
+        }
+        sessions.insert(id, hosted);
+    }
+
+    fn run(&self, caller: &WorkstationCaller, call: StaffCall) -> Result<StaffReply, ShellError> {
+        match crate::commands::runs(&call.command) {
+            Some((WindowKind::Staff | WindowKind::Both, Runs::Vault)) => {}
+            _ => {
+                tracing::warn!(workstation = caller.id, "a workstation asked for a command it may not call");
+                return Err(ShellError::NotAStaffCommand { command: call.command });
+            }
+        }
+        let (session_id, hosted) = match self.session(caller, call.session) {
+            Some(found) => found,
+            None => {
+                let (id, hosted) = self.open_session(caller)?;
+                self.keep(id, hosted.clone());
+                (id, hosted)
+            }
+        };
+        let signing_out = call.command == "staff_sign_out";
+        let answer = hosted.answer(call)?;
+        if signing_out && matches!(answer.outcome, StaffOutcome::Ok(_)) {
+            // Nothing of this session is needed again.
+            self.sessions.lock().unwrap_or_else(|e| e.into_inner()).remove(&session_id);
+        }
+        Ok(StaffReply {
+            session: session_id,
+            outcome: answer.outcome,
+            files: answer.files.as_ref().clone(),
+            export_dir: hosted.exports.display().to_string(),
+        })
+    }
+}
+
+impl Hosted {
+    /// The answer to `call`: kept from an earlier delivery of the same call, or waited for while
+    /// that one runs, or the command run now.
+    fn answer(&self, call: StaffCall) -> Result<Answer, ShellError> {
+        let poisoned = |_| ShellError::Internal("workstation calls lock poisoned".into());
+        {
+            let mut calls = self.calls.lock().map_err(poisoned)?;
+            loop {
+                match calls.answers.get(&call.call_id) {
+                    Some(Some(answer)) => {
+                        tracing::info!(
+                            workstation = self.workstation,
+                            "a call sent again was answered from its record"
+                        );
+                        return Ok(answer.clone());
+                    }
+                    Some(None) => calls = self.answered.wait(calls).map_err(poisoned)?,
+                    None => break,
+                }
+            }
+            calls.answers.insert(call.call_id, None);
+            calls.order.push_back(call.call_id);
+            while calls.order.len() > CALLS_KEPT {
+                if let Some(old) = calls.order.pop_front() {
+                    calls.answers.remove(&old);
+                }
+            }
+        }
+        let result = self.invoke(&call.command, call.args);
+        let mut calls = self.calls.lock().map_err(poisoned)?;
+        match result {
+            Ok(answer) => {
+                calls.answers.insert(call.call_id, Some(answer.clone()));
+                self.answered.notify_all();
+                Ok(answer)
+            }
+            Err(error) => {
+                // It did not run to an answer: a later delivery runs it.
+                calls.answers.remove(&call.call_id);
+                calls.order.retain(|id| *id != call.call_id);
+                self.answered.notify_all();
+                Err(error)
+            }
+        }
+    }
+
+    fn invoke(&self, command: &str, args: serde_json::Value) -> Result<Answer, ShellError> {
+        let _one = self.running.lock().map_err(|_| ShellError::Internal("workstation command lock poisoned".into()))?;
+        let request = tauri::webview::InvokeRequest {
+            cmd: command.to_owned(),
+            callback: tauri::ipc::CallbackFn(0),
+            error: tauri::ipc::CallbackFn(1),
+            url: "tauri://localhost".parse().map_err(|e| ShellError::Internal(format!("{e}")))?,
+            body: tauri::ipc::InvokeBody::Json(args),
+            headers: Default::default(),
+            invoke_key: tauri::test::INVOKE_KEY.to_owned(),
+        };
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        self.webview.as_ref().clone().on_message(
+            request,
+            Box::new(move |_webview, _command, response, _callback, _error| {
+                let _ = tx.send(response);
+            }),
+        );
+        let response =
+            rx.recv_timeout(COMMAND_LIMIT).map_err(|_| ShellError::Internal("no answer from the command".into()))?;
+        let outcome = match response {
+            tauri::ipc::InvokeResponse::Ok(tauri::ipc::InvokeResponseBody::Json(json)) => {
+                StaffOutcome::Ok(serde_json::from_str(&json).map_err(|e| ShellError::Internal(e.to_string()))?)
+            }
+            tauri::ipc::InvokeResponse::Ok(tauri::ipc::InvokeResponseBody::Raw(_)) => {
+                return Err(ShellError::Internal("a staff command answered with raw bytes".into()));
+            }
+            tauri::ipc::InvokeResponse::Err(tauri::ipc::InvokeError(value)) => StaffOutcome::Err(value),
+        };
+        let files = take_files(&self.exports).map_err(|e| ShellError::Internal(format!("exports folder: {e}")))?;
+        Ok(Answer { outcome, files: Arc::new(files) })
+    }
+}
+
+/// Every file under `root` (by its path relative to it), removed from the disk.
+fn take_files(root: &Path) -> std::io::Result<Vec<ExportedFile>> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<ExportedFile>) -> std::io::Result<()> {
+        for entry in std::fs::read_dir(dir)? {
+            let entry = entry?;
+            let path = entry.path();
+            if entry.file_type()?.is_dir() {
+                walk(root, &path, out)?;
+                std::fs::remove_dir(&path)?;
+            } else {
+                let relative = path.strip_prefix(root).unwrap_or(&path).to_string_lossy().into_owned();
+                out.push(ExportedFile { path: relative, bytes: std::fs::read(&path)? });
+                std::fs::remove_file(&path)?;
+            }
+        }
+        Ok(())
+    }
+    let mut files = Vec::new();
+    walk(root, root, &mut files)?;
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(files)
+}
+
+impl StaffHost for HostedStaff {
+    fn call(&self, caller: &WorkstationCaller, call: StaffCall) -> Result<StaffReply, StaffRefusal> {
+        self.run(caller, call).map_err(|error| {
+            tracing::warn!(code = error.code(), detail = %error, "a workstation's call failed");
+            refusal(if matches!(error, ShellError::Internal(_)) { 500 } else { 403 }, &error)
+        })
+    }
+
+    fn media(&self, caller: &WorkstationCaller, request: &StaffMedia) -> Result<Vec<u8>, StaffRefusal> {
+        let not_signed_in = || refusal(403, &ShellError::Flow(flow::FlowError::NotSignedIn));
+        let (_, hosted) = self.session(caller, Some(request.session)).ok_or_else(not_signed_in)?;
+        match crate::media_protocol::playable(&hosted.state, request.media_id) {
+            Ok(Some(bytes)) => Ok(bytes),
+            Ok(None) => Err(StaffRefusal {
+                status: 404,
+                code: "review.no_media".into(),
+                message: interview::Localized::new("没有这段录像。", "No such recording segment."),
+            }),
+            Err(error) => Err(refusal(403, &error)),
+        }
+    }
+}

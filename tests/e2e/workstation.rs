@@ -1,0 +1,292 @@
+//! Staff workstations: the staff window of an installation enrolled as a workstation, driven
+//! through WebDriver, working on a hub process's vault (separate data directories and credential
+//! stores). The hub serves inside a network namespace joined to this one by a veth pair the test
+//! makes itself, so the link can be cut mid-command; every address used is inside it.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, ensure};
+
+use crate::cli::{Cli, PASSWORD, tempdirs};
+use crate::harness::App;
+use crate::kiosk::{KEYRING_PASSWORD, audit, invite};
+use crate::office::{Hub, Proc, Station, find_in_files, machine};
+
+const CANDIDATE: &str = "周八";
+const ID_NUMBER: &str = "11010519491231002X";
+
+/// A namespace for the hub, joined to this namespace by a veth pair (10.231.9.1 there,
+/// 10.231.9.2 here); removed when dropped.
+struct HubNamespace {
+    ns: String,
+    hub_end: String,
+}
+
+impl HubNamespace {
+    fn new() -> Result<HubNamespace> {
+        let id = std::process::id() % 10_000;
+        let link = HubNamespace { ns: format!("ik-wh-{id}"), hub_end: format!("ik-wh{id}") };
+        let here = format!("ik-wl{id}");
+        let ip = |args: &[&str]| -> Result<()> {
+            let status = Command::new("ip").args(args).status()?;
+            ensure!(status.success(), "ip {args:?} failed");
+            Ok(())
+        };
+        ip(&["netns", "add", &link.ns])?;
+        ip(&["link", "add", &here, "type", "veth", "peer", "name", &link.hub_end])?;
+        ip(&["link", "set", &link.hub_end, "netns", &link.ns])?;
+        ip(&["-n", &link.ns, "addr", "add", "10.231.9.1/24", "dev", &link.hub_end])?;
+        ip(&["addr", "add", "10.231.9.2/24", "dev", &here])?;
+        ip(&["-n", &link.ns, "link", "set", &link.hub_end, "up"])?;
+        ip(&["-n", &link.ns, "link", "set", "lo", "up"])?;
+        ip(&["link", "set", &here, "up"])?;
+        Ok(link)
+    }
+
+    /// Cuts or restores the link (the hub's end goes down: packets are lost, nothing refused).
+    fn set(&self, up: bool) -> Result<()> {
+        let status = Command::new("ip")
+            .args(["-n", &self.ns, "link", "set", &self.hub_end, if up { "up" } else { "down" }])
+            .status()?;
+        ensure!(status.success());
+        Ok(())
+    }
+}
+
+impl Drop for HubNamespace {
+    fn drop(&mut self) {
+        // Deleting the namespace deletes the pair, and so the end in this namespace.
+        let _ = Command::new("ip").args(["netns", "del", &self.ns]).status();
+    }
+}
+
+/// Enrols a staff workstation with a workstation code from the hub.
+fn enrol_workstation(hub: &Hub, address: &str, ws: &Cli, name: &str) -> Result<()> {
+    let out = hub.cli.ok(&["hub", "code", "--workstation", "--user", "admin"])?;
+    let code =
+        out.lines().map(str::trim).find(|l| l.len() == 24 && l.split('-').count() == 5).context("no code")?.to_owned();
+    let mut command = ws.command(None, &["workstation", "enrol", "--hub", address, "--name", name], PASSWORD);
+    command.env("INTERVIEW_KIOSK_ENROLMENT_CODE", code);
+    let (ok, out, err) = Proc::spawn(command)?.finish(Duration::from_secs(60))?;
+    ensure!(ok, "workstation enrol failed: {out}{err}");
+    Ok(())
+}
+
+async fn script(app: &App, js: &str) -> Result<serde_json::Value> {
+    Ok(app.client.execute(js, vec![]).await?)
+}
+
+/// Waits until the review's player has played past `seconds` of the answer.
+async fn wait_played(app: &App, seconds: f64) -> Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let now = script(app, "const v = document.querySelector('[data-testid=player-video]'); return v ? Number(v.dataset.positionMs ?? 0) / 1000 : -1;").await?;
+        if now.as_f64().is_some_and(|t| t > seconds) {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            let why = script(
+                app,
+                "const e = document.querySelector('[data-testid=player-error]'); return e ? e.textContent : '';",
+            )
+            .await?;
+            anyhow::bail!("the recording did not play from the hub (at {now} s): {why}");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// An interview recorded at a kiosk station, scored at the hub; then, at a staff workstation:
+/// the window says what it is, a clerk signs in at the hub, browses, reviews with the recording
+/// streamed from the hub, rates, decides and exports the signed report; the link is cut
+/// mid-command (a banner at once, the command refused with a sentence, the typed reason kept)
+/// and restored (the command sent again applies once); a second workstation edits the same
+/// question and is refused naming who; set-up commands are refused; the revoked workstation is
+/// refused; and nothing of the candidate is in either workstation's data directory.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clerk_at_a_workstation_reviews_decides_and_exports_on_the_hubs_vault() -> Result<()> {
+    let link = HubNamespace::new()?;
+    let (root, hub_cli) = tempdirs()?;
+    let address = "10.231.9.1:8790".to_owned();
+    let mut hub = Hub::new(hub_cli, address.clone(), Some(link.ns.clone()))?;
+    hub.cli.ok(&["signing", "generate", "--user", "admin"])?;
+    hub.start()?;
+
+    // The interview, recorded at a station and scored by the hub's own worker.
+    let station = Station { cli: machine(root.path(), "st")?, netns: None };
+    station.enrol(&hub, &address, "Booth 1")?;
+    let code = invite(&hub.cli, CANDIDATE, Some(ID_NUMBER), &[])?;
+    let interview = station.command(&["station", "interview", "--code", &code, "--id-last4", "002X", "--wait", "180"]);
+    let (ok, out, err) = Proc::spawn(interview)?.finish(Duration::from_secs(240))?;
+    ensure!(ok, "the station's interview failed: {out}{err}");
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while !hub.results(root.path())?.iter().any(|r| r["status"] == "scored" && r["total"].is_number()) {
+        ensure!(Instant::now() < deadline, "the hub did not score the interview");
+        tokio::time::sleep(Duration::from_secs(3)).await;
+    }
+
+    let ws = machine(root.path(), "ws1")?;
+    enrol_workstation(&hub, &address, &ws, "HR desk 1")?;
+    let exports = root.path().join("ws1-exports");
+    let exports_env = exports.display().to_string();
+    let app = App::launch_staff(
+        &ws.data,
+        &ws.keyring,
+        KEYRING_PASSWORD,
+        &[("INTERVIEW_KIOSK_EXPORT_DIR", &exports_env), ("INTERVIEW_KIOSK_HUB_CALL_SECONDS", "8")],
+    )
+    .await?;
+    app.click("[data-testid=lang-switch]").await?;
+    // No first-run wizard: the vault is the hub's.
+    app.wait_text("[data-testid=workstation-of]", |t| t.contains(&address) && t.contains("HR desk 1")).await?;
+    ensure!(crate::kiosk::count(&app, "[data-testid=wizard-station]").await? == 0, "the first-run wizard is shown");
+    app.click("[data-testid=nav-clerk]").await?;
+    // A wrong password is refused by the hub's accounts.
+    app.type_into("[data-testid=sign-in-username]", "clerk").await?;
+    app.type_into("[data-testid=sign-in-password]", "not the password").await?;
+    app.click("[data-testid=sign-in-submit]").await?;
+    app.find("[data-testid=sign-in-error]").await?;
+    let field = app.find("[data-testid=sign-in-password]").await?;
+    field.clear().await?;
+    let field = app.find("[data-testid=sign-in-username]").await?;
+    field.clear().await?;
+    app.sign_in("clerk", PASSWORD).await?;
+
+    // Browse: the candidate recorded at the station is listed, scored.
+    app.click("[data-testid=tab-candidates]").await?;
+    app.wait_text("[data-testid=candidate-state]", |t| t == "Scored").await?;
+    app.click("[data-testid=candidate-open]").await?;
+    app.wait_text("[data-testid=review-total]", |t| t != "—").await?;
+    // The recording streams from the hub.
+    app.click("[data-testid=player-play]").await?;
+    wait_played(&app, 2.5).await?;
+    // Rate.
+    script(&app, "document.querySelectorAll('[data-testid=rate-dimension]').forEach((f) => f.querySelector('[data-testid=rate-4]').click())").await?;
+    app.click("[data-testid=rate-save]").await?;
+    app.wait_text("[data-testid=rate-saved]", |t| !t.is_empty()).await?;
+    let mut flags = crate::kiosk::count(&app, "[data-testid=flag-dismiss]").await?;
+    let mut rounds = 0;
+    while flags != 0 && rounds < 10 {
+        app.click("[data-testid=flag-dismiss]").await?;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while crate::kiosk::count(&app, "[data-testid=flag-dismiss]").await? == flags {
+            ensure!(Instant::now() < deadline, "a dismissed flag stays open");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        flags = crate::kiosk::count(&app, "[data-testid=flag-dismiss]").await?;
+        rounds += 1;
+    }
+
+    // The link is cut as the decision is saved: the banner shows at once, the decision is
+    // refused with a sentence, and the reason typed stays in the form.
+    app.click("[data-testid=decide-recommend]").await?;
+    app.type_into("[data-testid=decide-reason]", "Specific examples; the reviewer agrees.").await?;
+    link.set(false)?;
+    let cut = Instant::now();
+    app.click("[data-testid=decide-save]").await?;
+    app.find_within("[data-testid=hub-link-down]", 10).await?;
+    println!("banner shown {} ms after the cut", cut.elapsed().as_millis());
+    let error = app.find_within("[data-testid=review-error]", 30).await?;
+    let refused = error.text().await?;
+    ensure!(refused.contains("hub could not be reached"), "the refusal: {refused}");
+    let reason = script(&app, "return document.querySelector('[data-testid=decide-reason]').value").await?;
+    ensure!(reason.as_str().is_some_and(|r| r.starts_with("Specific")), "the typed reason was lost: {reason}");
+    link.set(true)?;
+    app.find_within("[data-testid=hub-link-back]", 20).await?;
+    app.click("[data-testid=decide-save]").await?;
+    app.wait_text("[data-testid=decide-saved]", |t| !t.is_empty()).await?;
+    app.wait_text("[data-testid=review-decision]", |t| t.starts_with("Recommend")).await?;
+    let decisions: Vec<_> = audit(&hub.cli, "interview:")?
+        .into_iter()
+        .filter(|e| e["action"] == "review.decide" && e["outcome"] == "ok")
+        .collect();
+    ensure!(decisions.len() == 1, "the decision was applied {} times: {decisions:?}", decisions.len());
+    ensure!(
+        decisions[0]["device"].as_str().is_some_and(|d| d.starts_with("workstation ")),
+        "the audit does not name the workstation: {decisions:?}"
+    );
+
+    // Export: the hub signs, the workstation writes the bytes where the person's export folder is.
+    app.click("[data-testid=export-report]").await?;
+    app.type_into("[data-testid=reauth-password]", PASSWORD).await?;
+    app.click("[data-testid=reauth-submit]").await?;
+    let report = app.find("[data-testid=review-exported]").await?.attr("data-path").await?.context("report path")?;
+    ensure!(Path::new(&report).starts_with(&exports), "the report is not in the export folder: {report}");
+    let bytes = std::fs::read(&report)?;
+    ensure!(bytes.starts_with(b"%PDF"), "not a PDF: {report}");
+    let verified = hub.cli.ok(&["verify", &report, "--user", "auditor"])?;
+    ensure!(
+        verified.contains("Verdict: VALID") && verified.contains("Known to this vault: yes"),
+        "the hub does not verify its report: {verified}"
+    );
+
+    // Set-up commands act on this machine and are refused at a workstation.
+    let setup = app.invoke("admin_devices", serde_json::json!({})).await?;
+    ensure!(
+        setup.as_ref().is_err_and(|e| e["code"] == "office.not_at_workstation"),
+        "a set-up command ran at a workstation: {setup:?}"
+    );
+
+    // A second workstation edits the same question: the later save is refused naming who.
+    let ws2 = machine(root.path(), "ws2")?;
+    enrol_workstation(&hub, &address, &ws2, "HR desk 2")?;
+    let second = App::launch_staff(&ws2.data, &ws2.keyring, KEYRING_PASSWORD, &[]).await?;
+    let out = hub.cli.run(
+        &["user", "create", "--user", "admin", "--username", "clerk2", "--name", "Second Clerk", "--role", "clerk"],
+        &format!("{PASSWORD}\n"),
+    )?;
+    ensure!(out.status.success(), "user create clerk2: {}", String::from_utf8_lossy(&out.stderr));
+    second.click("[data-testid=lang-switch]").await?;
+    second.click("[data-testid=nav-clerk]").await?;
+    second.sign_in("clerk2", PASSWORD).await?;
+    app.click("[data-testid=nav-admin]").await?;
+    app.click("[data-testid=nav-clerk]").await?;
+    for window in [&app, &second] {
+        window.click("[data-testid=tab-jobs]").await?;
+        window.click("[data-testid=job-open]").await?;
+        window.click("[data-testid=question-edit]").await?;
+        window.find("[data-testid=question-form]").await?;
+    }
+    let text = app.find("[data-testid=question-text]").await?;
+    text.clear().await?;
+    text.send_keys("Changed at desk 1").await?;
+    app.click("[data-testid=question-save]").await?;
+    app.wait_text("[data-testid=question-row]", |t| t.contains("Changed at desk 1")).await?;
+    let text = second.find("[data-testid=question-text]").await?;
+    text.clear().await?;
+    text.send_keys("Changed at desk 2").await?;
+    second.click("[data-testid=question-save]").await?;
+    let refused = second.wait_text("[data-testid=question-error]", |t| !t.is_empty()).await?;
+    ensure!(
+        refused.contains("clerk") && !refused.contains("Second Clerk"),
+        "the refusal does not name who changed it: {refused}"
+    );
+    let kept = script(&second, "return document.querySelector('[data-testid=question-text]').value").await?;
+    ensure!(kept == "Changed at desk 2", "the second workstation's form lost its text: {kept}");
+    second.close().await?;
+
+    // The first workstation is revoked: its next command is refused.
+    let listed = hub.stations()?;
+    let id = listed
+        .iter()
+        .find(|s| s["name"] == "HR desk 1")
+        .and_then(|s| s["id"].as_i64())
+        .context(format!("workstation not listed: {listed:?}"))?;
+    hub.cli.ok(&["hub", "revoke", &id.to_string(), "--user", "admin"])?;
+    let after = app.invoke("clerk_jobs", serde_json::json!({})).await?;
+    ensure!(
+        after.as_ref().is_err_and(|e| e["code"] == "office.station_revoked"),
+        "a revoked workstation's command ran: {after:?}"
+    );
+    app.close().await?;
+    hub.stop()?;
+
+    // Nothing of the candidate on the workstations' disks (the export folder is the person's).
+    for ws in [&ws, &ws2] {
+        let found = find_in_files(&ws.data, &[("name", CANDIDATE.as_bytes()), ("ID number", ID_NUMBER.as_bytes())]);
+        ensure!(found.is_empty(), "candidate data at a workstation: {found:?}");
+    }
+    Ok(())
+}
