@@ -54,7 +54,7 @@ lint:
 	$(CARGO) clippy -p vault --all-targets --features bench-internals --quiet -- -D warnings
 	python3 tests/egress/lint_telemetry_switch.py
 	@! git grep -n -E 'rusqlite|"(SELECT|INSERT|UPDATE|DELETE) |printpdf|lopdf|render_(slips|candidate|job|audit)|report::export::export_|Scorer\b|score_answer|rubric::score\(' \
-	  -- 'src-tauri/src/commands' 'src-tauri/src/ipc' src-tauri/src/state.rs src-tauri/src/kiosk.rs src-tauri/src/app.rs src-tauri/src/media_protocol.rs \
+	  -- 'src-tauri/src/commands' 'src-tauri/src/ipc' src-tauri/src/state.rs src-tauri/src/kiosk.rs src-tauri/src/app.rs src-tauri/src/media_protocol.rs src-tauri/src/hosted.rs src-tauri/src/workstation.rs \
 	  || { echo "lint: the IPC side of the shell holds SQL, scoring or PDF code (above); it belongs in a library crate (flow or a domain crate)"; exit 1; }
 	@! git grep -n -E '(window|globalThis|self)\.(confirm|alert|prompt)\s*\(' -- 'ui/src/*.ts' 'ui/src/*.tsx' ':!ui/src/**/*.test.ts' \
 	  || { echo "lint: the page opens a browser dialog (above): its language is the webview's; use an in-page confirmation (admin/components.tsx ConfirmBox)"; exit 1; }

@@ -320,3 +320,87 @@ impl StaffHost for HostedStaff {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use interview::Role;
+    use serde_json::json;
+
+    use super::*;
+
+    const PASSWORD: &str = "a long enough password";
+
+    fn jobs_listed(reply: &StaffReply) -> usize {
+        match &reply.outcome {
+            StaffOutcome::Ok(jobs) => jobs.as_array().map_or(0, Vec::len),
+            StaffOutcome::Err(error) => panic!("refused: {error}"),
+        }
+    }
+
+    /// The hub's side of a workstation, on a real vault: sign-in at the hub, a call sent again
+    /// under its id is answered from the record and applied once (a new id applies again), the
+    /// audit names the workstation, another workstation cannot use the session, and a kiosk or
+    /// set-up command is refused. (Seen to fail with the record's lookup removed: two jobs
+    /// after the repeat.)
+    #[test]
+    fn a_call_sent_again_runs_once_and_a_session_is_its_workstations_only() {
+        keyring_core::set_default_store(keyring_core::mock::Store::new().unwrap());
+        let data = tempfile::tempdir().unwrap();
+        let user = |username: &str, role| vault::NewUser {
+            username: username.into(),
+            display_name: username.into(),
+            role,
+            password: PASSWORD.into(),
+        };
+        let (mut vault, _recovery) = vault::Vault::create(data.path(), user("admin", Role::Admin)).unwrap();
+        let admin = vault.login("admin", PASSWORD, "test").unwrap();
+        vault.create_user(&admin, user("clerk", Role::Clerk)).unwrap();
+        drop(vault);
+
+        let host = HostedStaff::new(data.path().to_owned());
+        let desk = WorkstationCaller { id: 3, name: "Desk 3".into(), cert_sha256: [7; 32], from: "10.0.0.3".into() };
+        let call = |caller: &WorkstationCaller, session, id: u8, command: &str, args| {
+            host.call(caller, StaffCall { session, call_id: [id; 16], command: command.into(), args })
+        };
+        let signed =
+            call(&desk, None, 1, "staff_sign_in", json!({ "username": "clerk", "password": PASSWORD })).unwrap();
+        assert!(matches!(signed.outcome, StaffOutcome::Ok(_)), "{:?}", signed.outcome);
+        let session = Some(signed.session);
+        let job = json!({ "job": {
+            "title": "窗口受理", "language": "zh-CN",
+            "dimensions": [{ "name": "沟通", "weightPct": 100.0 }], "recommend": 70, "hold": 50
+        }});
+        let first = call(&desk, session, 2, "clerk_create_job", job.clone()).unwrap();
+        let again = call(&desk, session, 2, "clerk_create_job", job.clone()).unwrap();
+        assert_eq!((jobs_listed(&first), jobs_listed(&again)), (1, 1));
+        let listed = call(&desk, session, 3, "clerk_jobs", json!({})).unwrap();
+        assert_eq!(jobs_listed(&listed), 1, "the call sent again ran twice");
+        let another = call(&desk, session, 4, "clerk_create_job", job).unwrap();
+        assert_eq!(jobs_listed(&another), 2, "a new call was answered from the record");
+
+        // Another workstation naming this session gets a session of its own, not signed in.
+        let other = WorkstationCaller { id: 4, name: "Desk 4".into(), cert_sha256: [8; 32], from: "10.0.0.4".into() };
+        let theirs = call(&other, session, 5, "clerk_jobs", json!({})).unwrap();
+        assert_ne!(Some(theirs.session), session);
+        assert!(
+            matches!(&theirs.outcome, StaffOutcome::Err(e) if e["code"] == "auth.not_signed_in"),
+            "{:?}",
+            theirs.outcome
+        );
+        // A kiosk command and a set-up command are not the staff window's to ask of the hub.
+        for command in ["kiosk_check_in", "setup_create_vault", "print_page", "no_such_command"] {
+            let refused = call(&desk, session, 6, command, json!({})).unwrap_err();
+            assert_eq!(refused.code, "office.not_a_staff_command", "{command}");
+        }
+
+        let (mut vault, auditor) = {
+            let mut vault = vault::Vault::open(data.path()).unwrap();
+            let admin = vault.login("admin", PASSWORD, "test").unwrap();
+            (vault, admin)
+        };
+        let rows = vault.audit_log(&auditor, Some("job:"), 10).unwrap();
+        let created: Vec<_> = rows.iter().filter(|r| r.action == "job.create").collect();
+        assert_eq!(created.len(), 2, "{rows:?}");
+        assert!(created.iter().all(|r| r.device == "workstation 3" && r.actor == "clerk"), "{created:?}");
+    }
+}
