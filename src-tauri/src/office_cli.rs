@@ -95,6 +95,111 @@ pub enum WorkstationCommand {
     },
     /// Whether the hub answers this workstation.
     Status,
+    /// Review and decide an interview from this workstation's command line, as its staff window
+    /// would: sign in at the hub (the password from INTERVIEW_KIOSK_PASSWORD or standard input),
+    /// open the review, stream one recording segment from the hub into memory, rate each
+    /// dimension at the AI's level, decide, sign out.
+    Review {
+        #[arg(long)]
+        interview: u32,
+        #[arg(long, value_name = "USER")]
+        user: String,
+        /// recommend, hold or not_recommended.
+        #[arg(long, value_parser = parse_band)]
+        band: interview::Band,
+        #[arg(long)]
+        reason: String,
+        /// Wait up to this many seconds for the interview to be scored.
+        #[arg(long, default_value_t = 120)]
+        wait: u64,
+    },
+}
+
+fn parse_band(text: &str) -> Result<interview::Band, String> {
+    interview::Band::parse(text).ok_or_else(|| "recommend, hold or not_recommended".to_owned())
+}
+
+/// One staff command at the hub: its answer, or the hub's refusal as an error.
+fn hub_call(
+    link: &office::workstation::Link,
+    command: &str,
+    args: serde_json::Value,
+) -> Result<serde_json::Value, ShellError> {
+    match link.call(command, args)?.outcome {
+        office::wire::StaffOutcome::Ok(value) => Ok(value),
+        office::wire::StaffOutcome::Err(error) => {
+            let text = |lang: &str| error["message"][lang].as_str().unwrap_or_default().to_owned();
+            Err(office::OfficeError::Refused {
+                status: 0,
+                code: error["code"].as_str().unwrap_or("office.refused").to_owned(),
+                message: interview::Localized::new(text("zh-CN"), text("en")),
+                expected: None,
+            }
+            .into())
+        }
+    }
+}
+
+fn review_at_workstation(
+    data_dir: &Path,
+    interview: u32,
+    user: &str,
+    band: interview::Band,
+    reason: &str,
+    wait: u64,
+    lang: Lang,
+) -> Result<(), ShellError> {
+    use serde_json::json;
+    let link = office::workstation::Link::open(data_dir)?;
+    let password = crate::vault_cli::password(lang)?;
+    hub_call(&link, "staff_sign_in", json!({ "username": user, "password": password.as_str() }))?;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(wait.min(3600));
+    let review = loop {
+        let review = hub_call(&link, "review_open", json!({ "interviewId": interview }))?;
+        if review["total"].is_number() || std::time::Instant::now() >= deadline {
+            break review;
+        }
+        std::thread::sleep(std::time::Duration::from_secs(2));
+    };
+    let first = review["answers"][0]["answerId"].as_u64().unwrap_or_default();
+    let playlist = hub_call(&link, "review_playlist", json!({ "answerId": first }))?;
+    let segment = playlist[0]["mediaId"].as_i64().unwrap_or_default();
+    let bytes = link.media(segment)?;
+    let ratings: Vec<serde_json::Value> = review["dimensions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|d| {
+            let level = d["aiLevel"].as_f64().map_or(3, |l| l.round().clamp(1.0, 5.0) as u32);
+            json!({ "dimension": d["name"], "level": level, "note": null })
+        })
+        .collect();
+    hub_call(&link, "review_rate", json!({ "interviewId": interview, "ratings": ratings }))?;
+    let open_flags = review["flags"].as_array().into_iter().flatten().filter(|f| f["status"] == "open").count();
+    let over = (open_flags > 0).then_some(reason);
+    let decided = hub_call(
+        &link,
+        "review_decide",
+        json!({ "interviewId": interview, "band": band, "reason": reason, "overOpenFlags": over }),
+    )?;
+    hub_call(&link, "staff_sign_out", json!({}))?;
+    let decided = decided["decision"]["band"].as_str().unwrap_or("-").to_owned();
+    println!(
+        "{}",
+        match lang {
+            Lang::ZhCn => format!(
+                "面试 {interview} 已在本工作站复核：录像片段 {segment} 从中心主机流式读入内存（{} 字节）；评了 {} 个维度；决定：{decided}",
+                bytes.len(),
+                ratings.len()
+            ),
+            Lang::En => format!(
+                "interview {interview} reviewed here: segment {segment} streamed from the hub into memory ({} bytes); {} dimensions rated; decided: {decided}",
+                bytes.len(),
+                ratings.len()
+            ),
+        }
+    );
+    Ok(())
 }
 
 pub fn run_workstation(command: WorkstationCommand, data_dir: &Path, lang: Lang) -> Result<(), ShellError> {
@@ -142,6 +247,9 @@ pub fn run_workstation(command: WorkstationCommand, data_dir: &Path, lang: Lang)
                 offset as f64 / 1000.0
             );
             Ok(())
+        }
+        WorkstationCommand::Review { interview, user, band, reason, wait } => {
+            review_at_workstation(data_dir, interview, &user, band, &reason, wait, lang)
         }
     }
 }

@@ -229,7 +229,7 @@ pub fn run(data_dir: &Path, lang: Lang) -> Result<(), ShellError> {
         }
         Ok(m)
     };
-    let (hub, booths) = (machine("hub")?, [machine("booth-1")?, machine("booth-2")?]);
+    let (hub, booths, desk) = (machine("hub")?, [machine("booth-1")?, machine("booth-2")?], machine("desk-1")?);
     println!(
         "{} {} ({})",
         t(lang, "面试一体机办公网络演示 — 目录", "Interview Kiosk office demo — directory"),
@@ -390,6 +390,42 @@ pub fn run(data_dir: &Path, lang: Lang) -> Result<(), ShellError> {
                     counts.join(", "),
                     t(lang, "其余由中心主机自己评分", "the rest by the hub itself")
                 ))
+            },
+        )?;
+
+        stages.run(
+            Localized::new(
+                "工作人员工作站加入；专员在工作站上复核并决定 Booth 1 的面试",
+                "a staff workstation enrols; the clerk reviews and decides Booth 1's interview there",
+            ),
+            || {
+                let out = office.run(&hub, &["hub", "code", "--workstation", "--user", "admin"], "", &[])?;
+                let code = out.lines().map(str::trim).find(|l| l.len() == 24).unwrap_or_default().to_owned();
+                office.run(
+                    &desk,
+                    &["workstation", "enrol", "--hub", &hub_arg, "--name", "HR desk 1"],
+                    "",
+                    &[("INTERVIEW_KIOSK_ENROLMENT_CODE", &code)],
+                )?;
+                let reason = t(lang, "回答具体，复核后同意推荐。", "Specific answers; recommended after review.");
+                let out = office.run(
+                    &desk,
+                    &[
+                        "workstation",
+                        "review",
+                        "--interview",
+                        "1",
+                        "--user",
+                        "clerk",
+                        "--band",
+                        "recommend",
+                        "--reason",
+                        reason,
+                    ],
+                    "",
+                    &[],
+                )?;
+                Ok(out.lines().next_back().unwrap_or_default().trim().to_owned())
             },
         )?;
 

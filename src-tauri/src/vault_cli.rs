@@ -113,7 +113,7 @@ pub enum AuditCommand {
     },
 }
 
-fn password(lang: Lang) -> Result<zeroize::Zeroizing<String>, ShellError> {
+pub(crate) fn password(lang: Lang) -> Result<zeroize::Zeroizing<String>, ShellError> {
     if let Ok(password) = std::env::var(PASSWORD_ENV) {
         return Ok(zeroize::Zeroizing::new(password));
     }

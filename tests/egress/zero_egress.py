@@ -584,9 +584,10 @@ echo "answered $ok $refused"
 
 
 def wl_office(ctx: Context) -> None:
-    """The office demo: a hub and two stations as separate processes, each with its own data
-    directory and Secret Service (under the data directory), talking mutual TLS on loopback;
-    reqwest, rustls and their platform verifier are new code that could reach out."""
+    """The office demo: a hub, two stations and a staff workstation as separate processes, each
+    with its own data directory and Secret Service (under the data directory), talking mutual TLS
+    on loopback; reqwest, rustls and their platform verifier are new code that could reach out,
+    and so is the hub's host of the workstation's staff commands (Tauri's windowless runtime)."""
     data = ctx.workdir / "office-data"
     env = {**cli_env(ctx, data), "INTERVIEW_KIOSK_WITH_KEYRING": str(ctx.with_keyring)}
     status, output = traced(ctx, "office", [str(ctx.app), "--lang", "en", "demo", "--office"], env, 600)
