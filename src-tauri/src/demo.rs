@@ -194,8 +194,13 @@ pub fn run(data_dir: &Path, args: &DemoArgs, lang: Lang) -> Result<(), ShellErro
             },
         )?;
         let led = interview::resume::Clause::AnyPhrase(vec!["带领".into(), "团队管理".into()]);
-        vault.set_question_condition(&clerk, personalised, Some(interview::resume::Condition { all: vec![led] }))?;
-        vault.set_personalised_max(&clerk, job_id, 1)?;
+        vault.set_question_condition(
+            &clerk,
+            personalised,
+            Some(interview::resume::Condition { all: vec![led] }),
+            None,
+        )?;
+        vault.set_personalised_max(&clerk, job_id, 1, None)?;
         Ok(format!(
             "job {job_id}: 沟通能力 40% · 服务意识 35% · 应急处理 25%; 2 {} + 1 {}",
             t(lang, "道题", "questions"),

@@ -206,11 +206,11 @@ pub fn run_job(command: JobCommand, data_dir: &Path, lang: Lang) -> Result<(), S
             },
         )?;
         if condition.is_some() {
-            vault.set_question_condition(&session, question, condition)?;
+            vault.set_question_condition(&session, question, condition, None)?;
         }
     }
     if job.personalised > 0 {
-        vault.set_personalised_max(&session, job_id, job.personalised)?;
+        vault.set_personalised_max(&session, job_id, job.personalised, None)?;
     }
     vault.logout(&session)?;
     println!("{} {job_id}: {}", t(lang, "已创建岗位", "job created:"), job.title);

@@ -55,7 +55,7 @@ async fn type_nth(app: &App, css: &str, n: usize, text: &str) -> Result<()> {
     Ok(())
 }
 
-async fn script(app: &App, js: &str) -> Result<serde_json::Value> {
+pub(crate) async fn script(app: &App, js: &str) -> Result<serde_json::Value> {
     Ok(app.client.execute(js, vec![]).await?)
 }
 
@@ -269,7 +269,7 @@ async fn candidate_interviews(cli: &Cli, code: &str) -> Result<()> {
 
 /// Waits until the first answer's recording has played past `seconds` of the answer (its ~2 s
 /// segments are played one after another).
-async fn wait_played(app: &App, seconds: f64) -> Result<()> {
+pub(crate) async fn wait_played(app: &App, seconds: f64) -> Result<()> {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let now = script(app, "const v = document.querySelector('[data-testid=player-video]'); return v ? Number(v.dataset.positionMs ?? 0) / 1000 : -1;").await?;

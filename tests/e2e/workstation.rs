@@ -13,6 +13,7 @@ use crate::cli::{Cli, PASSWORD, tempdirs};
 use crate::harness::App;
 use crate::kiosk::{KEYRING_PASSWORD, audit, invite};
 use crate::office::{Hub, Proc, Station, find_in_files, machine};
+use crate::workspace::{script, wait_played};
 
 const CANDIDATE: &str = "周八";
 const ID_NUMBER: &str = "11010519491231002X";
@@ -72,30 +73,6 @@ fn enrol_workstation(hub: &Hub, address: &str, ws: &Cli, name: &str) -> Result<(
     let (ok, out, err) = Proc::spawn(command)?.finish(Duration::from_secs(60))?;
     ensure!(ok, "workstation enrol failed: {out}{err}");
     Ok(())
-}
-
-async fn script(app: &App, js: &str) -> Result<serde_json::Value> {
-    Ok(app.client.execute(js, vec![]).await?)
-}
-
-/// Waits until the review's player has played past `seconds` of the answer.
-async fn wait_played(app: &App, seconds: f64) -> Result<()> {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let now = script(app, "const v = document.querySelector('[data-testid=player-video]'); return v ? Number(v.dataset.positionMs ?? 0) / 1000 : -1;").await?;
-        if now.as_f64().is_some_and(|t| t > seconds) {
-            return Ok(());
-        }
-        if Instant::now() > deadline {
-            let why = script(
-                app,
-                "const e = document.querySelector('[data-testid=player-error]'); return e ? e.textContent : '';",
-            )
-            .await?;
-            anyhow::bail!("the recording did not play from the hub (at {now} s): {why}");
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
 }
 
 /// An interview recorded at a kiosk station, scored at the hub; then, at a staff workstation:

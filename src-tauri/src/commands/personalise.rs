@@ -68,7 +68,20 @@ fn personalisation_dto(
         questions: p
             .questions
             .into_iter()
-            .map(|q| QuestionConditionDto { question_id: q.question_id as u32, condition: Some(q.condition) })
+            .map(|q| QuestionConditionDto {
+                question_id: q.question_id as u32,
+                condition: Some(q.condition),
+                revision: None,
+            })
+            .collect(),
+        revision: p.revision.clamp(0, i64::from(u32::MAX)) as u32,
+        condition_revisions: p
+            .condition_revisions
+            .into_iter()
+            .map(|(question_id, revision)| crate::ipc::ConditionRevisionDto {
+                question_id: question_id as u32,
+                revision: revision.clamp(0, i64::from(u32::MAX)) as u32,
+            })
             .collect(),
     })
 }
@@ -170,7 +183,7 @@ pub async fn question_condition_save<R: tauri::Runtime>(
             if !vault.job_questions(s, job_id)?.iter().any(|q| q.id == question) {
                 return Err(vault::VaultError::NoSuchObject { what: "question", id: question }.into());
             }
-            vault.set_question_condition(s, question, condition.condition)?;
+            vault.set_question_condition(s, question, condition.condition, condition.revision.map(i64::from))?;
             personalisation_dto(vault, s, job_id)
         })
     })
@@ -186,13 +199,14 @@ pub async fn personalised_max_save<R: tauri::Runtime>(
     state: State<'_, AppState>,
     job_id: u32,
     max: u32,
+    revision: Option<u32>,
 ) -> Result<PersonalisationDto, IpcError> {
     let state = state.inner().clone();
     require(&state, &window, Mode::Staff, "personalised_max_save")?;
     blocking(move || {
         state.with_session(|vault, s| {
             let max = u8::try_from(max.min(u32::from(vault::MAX_PERSONALISED))).unwrap_or(vault::MAX_PERSONALISED);
-            vault.set_personalised_max(s, i64::from(job_id), max)?;
+            vault.set_personalised_max(s, i64::from(job_id), max, revision.map(i64::from))?;
             personalisation_dto(vault, s, i64::from(job_id))
         })
     })

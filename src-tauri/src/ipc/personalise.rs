@@ -41,6 +41,17 @@ pub struct ResumeFileDto {
 pub struct QuestionConditionDto {
     pub question_id: u32,
     pub condition: Option<Condition>,
+    /// The condition's revision the editor loaded (`conditionRevisions`); a save from an older
+    /// one is refused naming who changed it. None saves regardless.
+    pub revision: Option<u32>,
+}
+
+/// A question of the job and its condition's revision.
+#[derive(Clone, Debug, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ConditionRevisionDto {
+    pub question_id: u32,
+    pub revision: u32,
 }
 
 /// A job's personalisation: personalised questions per invitation, and each question's condition.
@@ -50,6 +61,10 @@ pub struct PersonalisationDto {
     pub job_id: u32,
     pub max: u32,
     pub questions: Vec<QuestionConditionDto>,
+    /// The job's settings' revision, sent back with a change of `max`.
+    pub revision: u32,
+    /// Every question of the job with its condition's revision (core questions too).
+    pub condition_revisions: Vec<ConditionRevisionDto>,
 }
 
 /// A personalised question an interview was given, and why.

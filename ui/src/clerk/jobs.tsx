@@ -9,7 +9,7 @@ import { JobExport } from "../shared/job-export";
 import { Alert } from "../shared/notice";
 import { LANG_NAME, LANG_OPTIONS, member } from "../shared/vocabulary";
 import { Form } from "../shared/form";
-import { ConditionEditor, ConditionSummary, PersonalisedMax, conditionOfQuestion, usePersonalisation } from "./personalise";
+import { ConditionEditor, ConditionSummary, PersonalisedMax, conditionOfQuestion, conditionRevision, usePersonalisation } from "./personalise";
 
 /// The weights' sum in percent, to two decimals (what the backend checks in basis points).
 export function weightSum(weights: number[]): number {
@@ -238,6 +238,7 @@ function QuestionBank(props: { job: JobDto; onChanged: () => void }) {
                   jobId={props.job.id}
                   questionId={q.id}
                   condition={conditionOfQuestion(personalisation, q.id)}
+                  revision={conditionRevision(personalisation, q.id)}
                   onSaved={setPersonalisation}
                 />
               )}

@@ -21,6 +21,11 @@ export function usePersonalisation(jobId: number): [PersonalisationDto | null, (
   return [p, setP];
 }
 
+/// The revision of a question's condition the page loaded (a save from an older one is refused).
+export function conditionRevision(p: PersonalisationDto | null, questionId: number): number | null {
+  return p?.conditionRevisions.find((q) => q.questionId === questionId)?.revision ?? null;
+}
+
 export function conditionOfQuestion(p: PersonalisationDto | null, questionId: number | null): Condition | null {
   return p?.questions.find((q) => q.questionId === questionId)?.condition ?? null;
 }
@@ -46,7 +51,7 @@ export function PersonalisedMax(props: { jobId: number; value: PersonalisationDt
   const [notice, setNotice] = useState<string | null>(null);
   const save = async (e: Event) => {
     e.preventDefault();
-    const r = await runCommand(() => commands.personalisedMaxSave(props.jobId, Number(max)), lang);
+    const r = await runCommand(() => commands.personalisedMaxSave(props.jobId, Number(max), props.value.revision), lang);
     if (r.ok) {
       setError(null);
       setNotice(t("personalise.maxSaved"));
@@ -70,7 +75,7 @@ export function PersonalisedMax(props: { jobId: number; value: PersonalisationDt
 }
 
 /// The condition of one saved question: four fields, each empty or one test.
-export function ConditionEditor(props: { jobId: number; questionId: number; condition: Condition | null; onSaved: (p: PersonalisationDto) => void }) {
+export function ConditionEditor(props: { jobId: number; questionId: number; condition: Condition | null; revision: number | null; onSaved: (p: PersonalisationDto) => void }) {
   const { t, lang } = useT();
   const [fields, setFields] = useState<ConditionFields>(() => fieldsOf(props.condition));
   const [error, setError] = useState<string | null>(null);
@@ -80,7 +85,7 @@ export function ConditionEditor(props: { jobId: number; questionId: number; cond
   const save = async (ev: Event) => {
     ev.preventDefault();
     const condition = conditionOf(fields);
-    const r = await runCommand(() => commands.questionConditionSave(props.jobId, { questionId: props.questionId, condition }), lang);
+    const r = await runCommand(() => commands.questionConditionSave(props.jobId, { questionId: props.questionId, condition, revision: props.revision }), lang);
     if (r.ok) {
       setError(null);
       setNotice(condition === null ? t("personalise.savedCore") : t("personalise.saved"));

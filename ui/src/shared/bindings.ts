@@ -147,7 +147,7 @@ export const commands = {
 	/**  Sets (or, with none, clears) one question's condition. */
 	questionConditionSave: (jobId: number, condition: QuestionConditionDto_Deserialize) => typedError<PersonalisationDto_Serialize, IpcError>(__TAURI_INVOKE("question_condition_save", { jobId, condition })),
 	/**  Sets how many personalised questions (0–5) an invitation to the job gets. */
-	personalisedMaxSave: (jobId: number, max: number) => typedError<PersonalisationDto_Serialize, IpcError>(__TAURI_INVOKE("personalised_max_save", { jobId, max })),
+	personalisedMaxSave: (jobId: number, max: number, revision: number | null) => typedError<PersonalisationDto_Serialize, IpcError>(__TAURI_INVOKE("personalised_max_save", { jobId, max, revision })),
 	/**  An interview's personalised questions, with why each was chosen. */
 	interviewPersonalised: (interviewId: number) => typedError<PlannedQuestionDto_Serialize[], IpcError>(__TAURI_INVOKE("interview_personalised", { interviewId })),
 	/**  Removes a personalised question from an interview that has not begun. */
@@ -544,6 +544,12 @@ export type ComponentStatus_Serialize = {
 /**  A personalised question's condition. */
 export type Condition = {
 	all: Clause[],
+};
+
+/**  A question of the job and its condition's revision. */
+export type ConditionRevisionDto = {
+	questionId: number,
+	revision: number,
 };
 
 /**  A correlation over `n` pairs. */
@@ -1329,6 +1335,10 @@ export type PersonalisationDto_Deserialize = {
 	jobId: number,
 	max: number,
 	questions: QuestionConditionDto_Deserialize[],
+	/**  The job's settings' revision, sent back with a change of `max`. */
+	revision: number,
+	/**  Every question of the job with its condition's revision (core questions too). */
+	conditionRevisions: ConditionRevisionDto[],
 };
 
 /**  A job's personalisation: personalised questions per invitation, and each question's condition. */
@@ -1336,6 +1346,10 @@ export type PersonalisationDto_Serialize = {
 	jobId: number,
 	max: number,
 	questions: QuestionConditionDto_Serialize[],
+	/**  The job's settings' revision, sent back with a change of `max`. */
+	revision: number,
+	/**  Every question of the job with its condition's revision (core questions too). */
+	conditionRevisions: ConditionRevisionDto[],
 };
 
 /**  A personalised question an interview was given, and why. */
@@ -1370,12 +1384,22 @@ export type QuestionConditionDto = QuestionConditionDto_Serialize | QuestionCond
 export type QuestionConditionDto_Deserialize = {
 	questionId: number,
 	condition?: Condition | null,
+	/**
+	 *  The condition's revision the editor loaded (`conditionRevisions`); a save from an older
+	 *  one is refused naming who changed it. None saves regardless.
+	 */
+	revision?: number | null,
 };
 
 /**  One question's condition (none: a core question). */
 export type QuestionConditionDto_Serialize = {
 	questionId: number,
 	condition: Condition | null,
+	/**
+	 *  The condition's revision the editor loaded (`conditionRevisions`); a save from an older
+	 *  one is refused naming who changed it. None saves regardless.
+	 */
+	revision: number | null,
 };
 
 export type QuestionDto = QuestionDto_Serialize | QuestionDto_Deserialize;

@@ -4,7 +4,7 @@
 
 /// Migration `i` brings the schema from version `i` to `i + 1`. Append only; never edit one
 /// that has shipped.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15, V16];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15, V16, V17];
 
 pub const CURRENT_VERSION: u32 = MIGRATIONS.len() as u32;
 
@@ -573,4 +573,16 @@ CREATE TABLE answer_follow_ups (
     created_at    INTEGER NOT NULL,
     PRIMARY KEY (answer_id, ordinal)
 );
+"#;
+
+// Two people at once (staff workstations): a job's settings and a question's condition carry a
+// revision, who changed them last and when, so that a save made from an older revision is
+// refused naming who changed it (as questions and résumés already were).
+const V17: &str = r#"
+ALTER TABLE jobs ADD COLUMN revision INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE jobs ADD COLUMN changed_by INTEGER REFERENCES users (id);
+ALTER TABLE jobs ADD COLUMN changed_at INTEGER;
+ALTER TABLE questions ADD COLUMN condition_revision INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE questions ADD COLUMN condition_changed_by INTEGER REFERENCES users (id);
+ALTER TABLE questions ADD COLUMN condition_changed_at INTEGER;
 "#;

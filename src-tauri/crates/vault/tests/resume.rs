@@ -49,11 +49,13 @@ fn personalised_job(f: &mut Fixture) -> (i64, [i64; 5]) {
     let core2 = question(f, job, "群众情绪激动时你会怎么做？");
     let master = question(f, job, "你的研究生课题与这个岗位有什么关系？");
     let senior = question(f, job, "十年的工作中，你最大的教训是什么？");
-    f.vault.set_question_condition(&f.clerk, lead, Some(phrases(&["带领", "团队管理"]))).unwrap();
+    f.vault.set_question_condition(&f.clerk, lead, Some(phrases(&["带领", "团队管理"])), None).unwrap();
     let edu = Condition { all: vec![Clause::EducationIn(vec![Education::Master, Education::Doctorate])] };
-    f.vault.set_question_condition(&f.clerk, master, Some(edu)).unwrap();
-    f.vault.set_question_condition(&f.clerk, senior, Some(Condition { all: vec![Clause::YearsAtLeast(10)] })).unwrap();
-    f.vault.set_personalised_max(&f.clerk, job, 2).unwrap();
+    f.vault.set_question_condition(&f.clerk, master, Some(edu), None).unwrap();
+    f.vault
+        .set_question_condition(&f.clerk, senior, Some(Condition { all: vec![Clause::YearsAtLeast(10)] }), None)
+        .unwrap();
+    f.vault.set_personalised_max(&f.clerk, job, 2, None).unwrap();
     (job, [core1, lead, core2, master, senior])
 }
 
@@ -97,7 +99,7 @@ fn the_plan_is_chosen_at_invitation_frozen_and_explained() {
     assert!(f.vault.interview_personalised(&f.clerk, ip).unwrap().is_empty());
 
     // Frozen: a condition changed afterwards, or the résumé, changes no plan already made.
-    f.vault.set_question_condition(&f.clerk, lead, Some(phrases(&["预算"]))).unwrap();
+    f.vault.set_question_condition(&f.clerk, lead, Some(phrases(&["预算"])), None).unwrap();
     f.vault.set_resume(&f.clerk, a, ResumeFacts::default(), ResumeSource::Clerk).unwrap();
     let emptied = f.vault.resume(&f.clerk, a).unwrap().unwrap();
     assert!(emptied.facts.is_empty(), "emptied facts are an empty record: {emptied:?}");
@@ -205,7 +207,7 @@ fn bad_facts_and_conditions_are_refused_and_change_nothing() {
     );
     assert!(f.vault.resume(&f.clerk, candidate).unwrap().is_none());
     assert_eq!(
-        f.vault.set_question_condition(&f.clerk, core1, Some(Condition { all: vec![] })).unwrap_err().code(),
+        f.vault.set_question_condition(&f.clerk, core1, Some(Condition { all: vec![] }), None).unwrap_err().code(),
         "resume.condition_invalid"
     );
     assert_eq!(f.vault.personalisation(&f.clerk, job).unwrap().questions.len(), 3, "core1 stays core");
@@ -217,7 +219,7 @@ fn bad_facts_and_conditions_are_refused_and_change_nothing() {
         f.vault.set_resume(&f.clerk, 999, led_a_team(), ResumeSource::Clerk).unwrap_err().code(),
         VaultError::NoSuchObject { what: "candidate", id: 999 }.code()
     );
-    f.vault.set_personalised_max(&f.clerk, job, 9).unwrap();
+    f.vault.set_personalised_max(&f.clerk, job, 9, None).unwrap();
     assert_eq!(f.vault.personalisation(&f.clerk, job).unwrap().max, vault::MAX_PERSONALISED);
 }
 
@@ -302,4 +304,42 @@ fn a_candidate_with_a_resume_is_added_whole_or_not_at_all() {
     let id = f.vault.add_candidate_with_resume(&f.clerk, new("王五"), led_a_team()).unwrap();
     let stored = f.vault.resume(&f.clerk, id).unwrap().unwrap();
     assert_eq!((stored.facts, stored.revision, stored.updated_by.as_deref()), (led_a_team(), 1, Some("CLERK")));
+}
+
+/// Two people changing one job's settings, or one question's condition, from the same page: the
+/// second save is refused naming who changed it and nothing changes; from the revision now shown
+/// it goes through. (As at two staff workstations of one hub.)
+#[test]
+fn two_clerks_changing_a_jobs_settings_or_a_questions_condition_the_second_is_refused() {
+    let mut f = Fixture::new();
+    let (job, [_, lead, ..]) = personalised_job(&mut f);
+    f.vault.create_user(&f.admin, super::user("clerk2", interview::Role::Clerk)).unwrap();
+    let other = f.vault.login("clerk2", super::PASSWORD, "workstation 2").unwrap();
+    let seen = f.vault.personalisation(&f.clerk, job).unwrap();
+    let lead_revision = seen.condition_revisions.iter().find(|(q, _)| *q == lead).map(|(_, r)| *r).unwrap();
+
+    f.vault.set_personalised_max(&f.clerk, job, 3, Some(seen.revision)).unwrap();
+    let refused = f.vault.set_personalised_max(&other, job, 1, Some(seen.revision)).unwrap_err();
+    assert!(matches!(&refused, VaultError::ChangedMeanwhile { by, .. } if by == "CLERK"), "{refused:?}");
+    assert!(refused.user_message().en.starts_with("CLERK changed this at"), "{}", refused.user_message().en);
+    let now = f.vault.personalisation(&other, job).unwrap();
+    assert_eq!((now.max, now.revision), (3, seen.revision + 1), "the first clerk's setting stands");
+    f.vault.set_personalised_max(&other, job, 1, Some(now.revision)).unwrap();
+    assert_eq!(f.vault.personalisation(&f.clerk, job).unwrap().max, 1);
+
+    f.vault.set_question_condition(&f.clerk, lead, Some(phrases(&["预算"])), Some(lead_revision)).unwrap();
+    let refused =
+        f.vault.set_question_condition(&other, lead, Some(phrases(&["招聘"])), Some(lead_revision)).unwrap_err();
+    assert!(matches!(&refused, VaultError::ChangedMeanwhile { by, .. } if by == "CLERK"), "{refused:?}");
+    let now = f.vault.personalisation(&other, job).unwrap();
+    let kept = now.questions.iter().find(|q| q.question_id == lead).map(|q| q.condition.clone());
+    assert_eq!(kept, Some(phrases(&["预算"])), "the first clerk's condition stands");
+    let fresh = now.condition_revisions.iter().find(|(q, _)| *q == lead).map(|(_, r)| *r).unwrap();
+    assert_eq!(fresh, lead_revision + 1);
+    f.vault.set_question_condition(&other, lead, Some(phrases(&["招聘"])), Some(fresh)).unwrap();
+    assert_eq!(
+        audit_outcomes(&f, "job.personalised"),
+        ["ok", "ok", "failed", "ok"],
+        "the refused change is in the audit log"
+    );
 }

@@ -30,6 +30,10 @@ pub struct ResumeRecord {
 pub struct Personalisation {
     pub max: u8,
     pub questions: Vec<Conditioned>,
+    /// The job's settings' revision (a save from an older one is refused).
+    pub revision: i64,
+    /// Each question of the job, with its condition's revision.
+    pub condition_revisions: Vec<(i64, i64)>,
 }
 
 /// One personalised question of an interview.
@@ -164,37 +168,106 @@ impl Vault {
     /// Makes a question personalised (asked only when `condition` holds for the candidate's
     /// résumé) or, with `None`, a core question again. Interviews already invited keep their
     /// plan.
+    ///
+    /// `from_revision` is the condition's revision the change was made from: if someone changed
+    /// it since, the save is refused with who and when, and nothing changes. `None` saves
+    /// regardless.
     pub fn set_question_condition(
         &mut self,
         session: &Session,
         question_id: i64,
         condition: Option<Condition>,
+        from_revision: Option<i64>,
     ) -> Result<()> {
         self.authorize(session, Action::ManageQuestions)?;
         let condition = condition.map(Condition::checked).transpose()?;
-        let exists: bool =
-            self.conn
-                .query_row("SELECT EXISTS (SELECT 1 FROM questions WHERE id = ?1)", [question_id], |r| r.get(0))?;
-        if !exists {
+        let object = format!("question:{question_id}");
+        let row: Option<(i64, Option<String>, Option<i64>)> = self
+            .conn
+            .query_row(
+                "SELECT q.condition_revision, u.display_name, q.condition_changed_at
+                 FROM questions q LEFT JOIN users u ON u.id = q.condition_changed_by WHERE q.id = ?1",
+                [question_id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        let Some((revision, by, at)) = row else {
             return Err(VaultError::NoSuchObject { what: "question", id: question_id });
+        };
+        if from_revision.is_some_and(|from| from != revision) {
+            self.audit_only(session, "question.condition", &object, Outcome::Failed)?;
+            return Err(VaultError::ChangedMeanwhile {
+                what: "question",
+                by: by.unwrap_or_default(),
+                at_ms: at.unwrap_or_default(),
+            });
         }
         let json =
             condition.map(|c| serde_json::to_string(&c)).transpose().map_err(|e| VaultError::Corrupt(e.to_string()))?;
-        self.write(session, "question.condition", &format!("question:{question_id}"), |tx| {
-            tx.execute("UPDATE questions SET condition_json = ?2 WHERE id = ?1", params![question_id, json])?;
+        let now = self.now();
+        let saved = self.write(session, "question.condition", &object, |tx| {
+            // The revision read above must still be current (another handle may have saved).
+            let moved = tx.execute(
+                "UPDATE questions SET condition_json = ?2, condition_revision = condition_revision + 1,
+                        condition_changed_by = ?4, condition_changed_at = ?5
+                 WHERE id = ?1 AND condition_revision = ?3",
+                params![question_id, json, revision, session.user_id, now],
+            )?;
+            if moved != 1 {
+                return Err(VaultError::ChangedMeanwhile { what: "question", by: String::new(), at_ms: now });
+            }
             Ok(())
-        })
+        });
+        if matches!(saved, Err(VaultError::ChangedMeanwhile { .. })) {
+            self.audit_only(session, "question.condition", &object, Outcome::Failed)?;
+        }
+        saved
     }
 
     /// Sets how many personalised questions (0–5) an invitation to the job gets.
-    pub fn set_personalised_max(&mut self, session: &Session, job_id: i64, max: u8) -> Result<()> {
+    /// `from_revision` is the job's revision the change was made from: if someone changed the
+    /// job's settings since, the save is refused with who and when. `None` saves regardless.
+    pub fn set_personalised_max(
+        &mut self,
+        session: &Session,
+        job_id: i64,
+        max: u8,
+        from_revision: Option<i64>,
+    ) -> Result<()> {
         self.authorize(session, Action::ManageJobs)?;
         self.job_info(job_id)?;
+        let object = format!("job:{job_id}");
+        let (revision, by, at): (i64, Option<String>, Option<i64>) = self.conn.query_row(
+            "SELECT j.revision, u.display_name, j.changed_at FROM jobs j LEFT JOIN users u ON u.id = j.changed_by
+             WHERE j.id = ?1",
+            [job_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+        if from_revision.is_some_and(|from| from != revision) {
+            self.audit_only(session, "job.personalised", &object, Outcome::Failed)?;
+            return Err(VaultError::ChangedMeanwhile {
+                what: "job",
+                by: by.unwrap_or_default(),
+                at_ms: at.unwrap_or_default(),
+            });
+        }
         let max = max.min(MAX_PERSONALISED);
-        self.write(session, "job.personalised", &format!("job:{job_id}"), |tx| {
-            tx.execute("UPDATE jobs SET personalised_max = ?2 WHERE id = ?1", params![job_id, max])?;
+        let now = self.now();
+        let saved = self.write(session, "job.personalised", &object, |tx| {
+            let moved = tx.execute(
+                "UPDATE jobs SET personalised_max = ?2, revision = revision + 1, changed_by = ?4, changed_at = ?5
+                 WHERE id = ?1 AND revision = ?3",
+                params![job_id, max, revision, session.user_id, now],
+            )?;
+            if moved != 1 {
+                return Err(VaultError::ChangedMeanwhile { what: "job", by: String::new(), at_ms: now });
+            }
             Ok(())
-        })
+        });
+        if matches!(saved, Err(VaultError::ChangedMeanwhile { .. })) {
+            self.audit_only(session, "job.personalised", &object, Outcome::Failed)?;
+        }
+        saved
     }
 
     /// A job's personalisation settings.
@@ -356,7 +429,14 @@ pub(crate) fn write_resume(
 }
 
 fn personalisation_of(conn: &rusqlite::Connection, job_id: i64) -> Result<Personalisation> {
-    let max: u8 = conn.query_row("SELECT personalised_max FROM jobs WHERE id = ?1", [job_id], |r| r.get(0))?;
+    let (max, revision): (u8, i64) =
+        conn.query_row("SELECT personalised_max, revision FROM jobs WHERE id = ?1", [job_id], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
+    let condition_revisions = conn
+        .prepare("SELECT id, condition_revision FROM questions WHERE job_id = ?1 ORDER BY position, id")?
+        .query_map([job_id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
     let rows = conn
         .prepare("SELECT id, position, condition_json FROM questions WHERE job_id = ?1 AND condition_json IS NOT NULL ORDER BY position, id")?
         .query_map([job_id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?)))?
@@ -372,5 +452,5 @@ fn personalisation_of(conn: &rusqlite::Connection, job_id: i64) -> Result<Person
             })
         })
         .collect::<Result<_>>()?;
-    Ok(Personalisation { max, questions })
+    Ok(Personalisation { max, questions, revision, condition_revisions })
 }
