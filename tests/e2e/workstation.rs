@@ -63,6 +63,56 @@ impl Drop for HubNamespace {
     }
 }
 
+/// A TCP relay to the hub that can stop passing the hub's replies on (requests still go
+/// through): the way an answer is lost after the hub has run the command.
+struct ReplyCutter {
+    addr: std::net::SocketAddr,
+    drop_replies: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl ReplyCutter {
+    async fn start(hub: std::net::SocketAddr) -> Result<ReplyCutter> {
+        use std::sync::atomic::Ordering;
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let drop_replies = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let dropping = drop_replies.clone();
+        tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let Ok(upstream) = tokio::net::TcpStream::connect(hub).await else { continue };
+                let (mut client_read, mut client_write) = client.into_split();
+                let (mut hub_read, mut hub_write) = upstream.into_split();
+                tokio::spawn(async move {
+                    let mut buf = vec![0u8; 64 * 1024];
+                    while let Ok(n) = client_read.read(&mut buf).await {
+                        if n == 0 || hub_write.write_all(&buf[..n]).await.is_err() {
+                            break;
+                        }
+                    }
+                });
+                let dropping = dropping.clone();
+                tokio::spawn(async move {
+                    let mut buf = vec![0u8; 64 * 1024];
+                    while let Ok(n) = hub_read.read(&mut buf).await {
+                        if n == 0 {
+                            break;
+                        }
+                        if !dropping.load(Ordering::SeqCst) && client_write.write_all(&buf[..n]).await.is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+        });
+        Ok(ReplyCutter { addr, drop_replies })
+    }
+
+    fn drop_replies(&self, drop: bool) {
+        self.drop_replies.store(drop, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
 /// Enrols a staff workstation with a workstation code from the hub.
 fn enrol_workstation(hub: &Hub, address: &str, ws: &Cli, name: &str) -> Result<()> {
     let out = hub.cli.ok(&["hub", "code", "--workstation", "--user", "admin"])?;
@@ -88,6 +138,8 @@ async fn a_clerk_at_a_workstation_reviews_decides_and_exports_on_the_hubs_vault(
     let (root, hub_cli) = tempdirs()?;
     let address = "10.231.9.1:8790".to_owned();
     let mut hub = Hub::new(hub_cli, address.clone(), Some(link.ns.clone()))?;
+    // The second workstation reaches the hub through a relay here (its certificate names it too).
+    hub.serve = vec!["--name", "127.0.0.1"];
     hub.cli.ok(&["signing", "generate", "--user", "admin"])?;
     hub.start()?;
 
@@ -207,9 +259,12 @@ async fn a_clerk_at_a_workstation_reviews_decides_and_exports_on_the_hubs_vault(
     );
 
     // A second workstation edits the same question: the later save is refused naming who.
+    let relay = ReplyCutter::start(address.parse()?).await?;
     let ws2 = machine(root.path(), "ws2")?;
-    enrol_workstation(&hub, &address, &ws2, "HR desk 2")?;
-    let second = App::launch_staff(&ws2.data, &ws2.keyring, KEYRING_PASSWORD, &[]).await?;
+    enrol_workstation(&hub, &relay.addr.to_string(), &ws2, "HR desk 2")?;
+    let second =
+        App::launch_staff(&ws2.data, &ws2.keyring, KEYRING_PASSWORD, &[("INTERVIEW_KIOSK_HUB_CALL_SECONDS", "8")])
+            .await?;
     let out = hub.cli.run(
         &["user", "create", "--user", "admin", "--username", "clerk2", "--name", "Second Clerk", "--role", "clerk"],
         &format!("{PASSWORD}\n"),
@@ -242,6 +297,42 @@ async fn a_clerk_at_a_workstation_reviews_decides_and_exports_on_the_hubs_vault(
     );
     let kept = script(&second, "return document.querySelector('[data-testid=question-text]').value").await?;
     ensure!(kept == "Changed at desk 2", "the second workstation's form lost its text: {kept}");
+
+    // The hub runs a command but its answer is lost on the way back: the workstation says the
+    // hub did not answer; the same save again is answered from the hub's record, not run twice
+    // (run twice, it would have been refused: the job's revision had moved).
+    let settings_saved = || -> Result<Vec<String>> {
+        Ok(audit(&hub.cli, "job:")?
+            .into_iter()
+            .filter(|e| e["action"] == "job.personalised")
+            .map(|e| e["outcome"].as_str().unwrap_or_default().to_owned())
+            .collect())
+    };
+    ensure!(settings_saved()?.is_empty(), "the job's settings were changed before: {:?}", settings_saved()?);
+    script(
+        &second,
+        "const e = document.querySelector('[data-testid=personalised-max]'); e.value = '2'; \
+         e.dispatchEvent(new Event('input', { bubbles: true }));",
+    )
+    .await?;
+    relay.drop_replies(true);
+    second.click("[data-testid=personalised-max-save]").await?;
+    let lost = match second.find_within("[data-testid=personalised-max-error]", 30).await {
+        Ok(element) => element.text().await?,
+        Err(error) => {
+            let page = script(&second, "return document.querySelector('main').innerText").await?;
+            let value =
+                script(&second, "return document.querySelector('[data-testid=personalised-max]').value").await?;
+            anyhow::bail!("{error}: max {value}, saved {:?}\n{page}", settings_saved()?);
+        }
+    };
+    ensure!(lost.contains("hub could not be reached"), "the lost answer: {lost}");
+    ensure!(settings_saved()? == ["ok"], "the hub did not run the save: {:?}", settings_saved()?);
+    relay.drop_replies(false);
+    second.find_within("[data-testid=hub-link-back]", 20).await?;
+    second.click("[data-testid=personalised-max-save]").await?;
+    second.wait_text("[data-testid=personalised-max-done]", |t| !t.is_empty()).await?;
+    ensure!(settings_saved()? == ["ok"], "the save sent again ran again: {:?}", settings_saved()?);
     second.close().await?;
 
     // The first workstation is revoked: its next command is refused.

@@ -68,7 +68,7 @@ export function PersonalisedMax(props: { jobId: number; value: PersonalisationDt
         {t("personalise.maxSave")}
       </button>
       <p class="hint">{t("personalise.maxLead")}</p>
-      <Alert text={error} />
+      <Alert text={error} testId="personalised-max-error" />
       <Done text={notice} testId="personalised-max-done" />
     </Form>
   );
