@@ -358,7 +358,7 @@ mod tests {
         drop(vault);
 
         let host = HostedStaff::new(data.path().to_owned());
-        let desk = WorkstationCaller { id: 3, name: "Desk 3".into(), cert_sha256: [7; 32], from: "10.0.0.3".into() };
+        let desk = WorkstationCaller { id: 3, cert_sha256: [7; 32] };
         let call = |caller: &WorkstationCaller, session, id: u8, command: &str, args| {
             host.call(caller, StaffCall { session, call_id: [id; 16], command: command.into(), args })
         };
@@ -379,7 +379,7 @@ mod tests {
         assert_eq!(jobs_listed(&another), 2, "a new call was answered from the record");
 
         // Another workstation naming this session gets a session of its own, not signed in.
-        let other = WorkstationCaller { id: 4, name: "Desk 4".into(), cert_sha256: [8; 32], from: "10.0.0.4".into() };
+        let other = WorkstationCaller { id: 4, cert_sha256: [8; 32] };
         let theirs = call(&other, session, 5, "clerk_jobs", json!({})).unwrap();
         assert_ne!(Some(theirs.session), session);
         assert!(

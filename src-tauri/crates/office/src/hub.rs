@@ -36,9 +36,7 @@ use crate::wire::{self, ErrorBody};
 #[derive(Clone, Debug)]
 pub struct WorkstationCaller {
     pub id: i64,
-    pub name: String,
     pub cert_sha256: [u8; 32],
-    pub from: String,
 }
 
 /// Why the hub's staff host refused a workstation's request (the workstation shows `message`).
@@ -390,8 +388,8 @@ impl HubState {
         let from = peer.addr.ip().to_string();
         self.call(move |vault| {
             let presence = StationPresence { last_seen_at_ms: Some(now_ms()), ..StationPresence::default() };
-            let (id, name) = vault.workstation_hello(&cert, &from, &presence)?;
-            Ok(WorkstationCaller { id, name, cert_sha256: cert, from })
+            let id = vault.workstation_hello(&cert, &from, &presence)?;
+            Ok(WorkstationCaller { id, cert_sha256: cert })
         })
         .await
     }
@@ -494,7 +492,7 @@ async fn hello(
                     backlog: None,
                     versions: hello.versions,
                 };
-                let (station_id, _) = vault.workstation_hello(&cert, &from, &presence)?;
+                let station_id = vault.workstation_hello(&cert, &from, &presence)?;
                 Ok(wire::HelloResponse { station_id, hub_time_ms, applied_seq: 0 })
             })
             .await

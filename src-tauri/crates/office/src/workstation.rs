@@ -76,7 +76,6 @@ pub struct Link {
     calls: crate::client::HubClient,
     probe: crate::client::HubClient,
     hub: String,
-    name: String,
     session: std::sync::Mutex<Option<[u8; 16]>>,
     /// Calls whose answer was lost, by what they asked: their id, kept for a repeat.
     uncertain: std::sync::Mutex<Uncertain>,
@@ -105,7 +104,6 @@ impl Link {
             calls: station::client_within(data_dir, call_timeout())?,
             probe: station::client_within(data_dir, PROBE_TIMEOUT)?,
             hub: config.hub,
-            name: config.name,
             session: std::sync::Mutex::new(None),
             uncertain: std::sync::Mutex::default(),
             online: std::sync::atomic::AtomicU8::new(UNKNOWN),
@@ -115,10 +113,6 @@ impl Link {
 
     pub fn hub(&self) -> &str {
         &self.hub
-    }
-
-    pub fn name(&self) -> &str {
-        &self.name
     }
 
     /// Told `true`/`false` each time the hub starts or stops answering.

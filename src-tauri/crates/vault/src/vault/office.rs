@@ -494,31 +494,26 @@ impl Vault {
     /// What a station reports about itself on each request: kept as bookkeeping (no audit entry;
     /// see [`StationPresence`]).
     /// A staff workstation of this hub says hello: refused if unknown, revoked or a kiosk
-    /// station; otherwise its presence is noted (bookkeeping, as for stations) and its id and
-    /// name returned. Every request of a workstation passes here, so a revoked one is refused at
+    /// station; otherwise its presence is noted (bookkeeping, as for stations) and its id
+    /// returned. Every request of a workstation passes here, so a revoked one is refused at
     /// its next request.
-    pub fn workstation_hello(
-        &mut self,
-        cert_sha256: &[u8; 32],
-        from: &str,
-        presence: &StationPresence,
-    ) -> Result<(i64, String)> {
-        let row: Option<(i64, Option<i64>, String, String)> = self
+    pub fn workstation_hello(&mut self, cert_sha256: &[u8; 32], from: &str, presence: &StationPresence) -> Result<i64> {
+        let row: Option<(i64, Option<i64>, String)> = self
             .conn
             .query_row(
-                "SELECT id, revoked_at, role, name FROM stations WHERE cert_sha256 = ?1",
+                "SELECT id, revoked_at, role FROM stations WHERE cert_sha256 = ?1",
                 [cert_sha256.as_slice()],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()?;
         let anonymous = Session::unsigned("workstation".into(), Role::Kiosk, from.to_owned());
-        let (id, name) = match row {
-            Some((id, None, role, name)) if role == MachineRole::Workstation.as_str() => (id, name),
+        let id = match row {
+            Some((id, None, role)) if role == MachineRole::Workstation.as_str() => id,
             other => {
                 let (object, error) = match other {
                     None => ("workstation:unknown".to_owned(), VaultError::UnknownStation),
-                    Some((id, Some(_), _, _)) => (format!("workstation:{id}"), VaultError::StationRevoked),
-                    Some((id, None, role, _)) => (format!("{role}:{id}"), VaultError::NotAStationMachine),
+                    Some((id, Some(_), _)) => (format!("workstation:{id}"), VaultError::StationRevoked),
+                    Some((id, None, role)) => (format!("{role}:{id}"), VaultError::NotAStationMachine),
                 };
                 self.audit_only(&anonymous, "office.workstation_refused", &object, Outcome::Denied)?;
                 return Err(error);
@@ -528,7 +523,7 @@ impl Vault {
             "UPDATE stations SET last_seen_at = ?2, clock_offset_ms = COALESCE(?3, clock_offset_ms), versions = COALESCE(?4, versions) WHERE id = ?1",
             params![id, self.now(), presence.clock_offset_ms, presence.versions],
         )?;
-        Ok((id, name))
+        Ok(id)
     }
 
     pub fn note_station_presence(&mut self, station: &Session, presence: &StationPresence) -> Result<()> {
