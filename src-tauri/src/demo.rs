@@ -294,7 +294,7 @@ pub fn run(data_dir: &Path, args: &DemoArgs, lang: Lang) -> Result<(), ShellErro
                         rubric,
                         language: plan.job_language,
                         limits: flow::follow_up::follow_up_limits(question, plan.extra_time_pct),
-                        patience: flow::follow_up::PATIENCE,
+                        patience: crate::kiosk::follow_up_patience(),
                     }),
                     _ => None,
                 };

@@ -645,10 +645,10 @@ impl Runner {
     }
 }
 
-/// How long the kiosk waits for the live transcript after "finished": `flow::follow_up::PATIENCE`,
-/// or `INTERVIEW_KIOSK_FOLLOW_UP_PATIENCE_MS` for a kiosk that is slower or busier (at most 30 s;
-/// README, *Follow-up questions*).
-fn follow_up_patience() -> Duration {
+/// How long the kiosk (and the demo's kiosk stage) waits for the live transcript after
+/// "finished": `flow::follow_up::PATIENCE`, or `INTERVIEW_KIOSK_FOLLOW_UP_PATIENCE_MS` for a
+/// kiosk that is slower or busier (at most 30 s; README, *Follow-up questions*).
+pub(crate) fn follow_up_patience() -> Duration {
     std::env::var("INTERVIEW_KIOSK_FOLLOW_UP_PATIENCE_MS")
         .ok()
         .and_then(|v| v.parse::<u64>().ok())
