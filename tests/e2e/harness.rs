@@ -53,6 +53,15 @@ impl Drop for Children {
     }
 }
 
+/// Prints the step a long test has reached, with the seconds since the test binary started:
+/// under `--nocapture` (the zero-egress workloads) a test that hangs shows where, and a failing
+/// test's captured output shows the way it came.
+pub fn step(what: &str) {
+    static STARTED: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    let started = STARTED.get_or_init(Instant::now);
+    println!("[{:7.1} s] {what}", started.elapsed().as_secs_f64());
+}
+
 /// Extra environment for the app process.
 pub type Env<'a> = &'a [(&'a str, &'a Path)];
 

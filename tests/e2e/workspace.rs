@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail, ensure};
 
 use crate::cli::{Cli, PASSWORD, tempdirs};
-use crate::harness::App;
+use crate::harness::{App, step};
 use crate::kiosk::{
     KEYRING_PASSWORD, answer, audit, consent_and_devices, count, log_tail, sign_in_station, wait_screen,
 };
@@ -293,8 +293,11 @@ async fn a_clerk_hires_through_the_workspace_and_an_auditor_checks_it() -> Resul
     let (root, cli) = tempdirs()?;
     seed(&cli)?;
     let exports = root.path().join("exports");
+    step("workspace: the clerk prepares");
     let code = clerk_prepares(&cli, &exports).await?;
+    step("workspace: the candidate interviews at the kiosk");
     candidate_interviews(&cli, &code).await?;
+    step("workspace: the clerk's staff window");
 
     let exports_env = exports.display().to_string();
     // The desktop's opener, stood in for by a script that writes down what it was asked to open.
@@ -328,6 +331,7 @@ async fn a_clerk_hires_through_the_workspace_and_an_auditor_checks_it() -> Resul
     ensure!(state == "scored", "the board's tile opened the list filtered by {state}");
 
     // The review: the recording plays from the vault through media://, nothing in the clear on disk.
+    step("workspace: the review");
     app.click("[data-testid=tab-candidates]").await?;
     app.type_into("[data-testid=candidates-search]", "李").await?;
     app.wait_text("[data-testid=candidate-state]", |t| t == "已评分").await?;
@@ -407,6 +411,7 @@ async fn a_clerk_hires_through_the_workspace_and_an_auditor_checks_it() -> Resul
     app.screenshot(&screenshot_path("clerk-review-zh")).await?;
 
     // Exporting asks for the password again; a wrong one is refused.
+    step("workspace: the export");
     app.click("[data-testid=export-report]").await?;
     app.type_into("[data-testid=reauth-password]", "wrong password").await?;
     app.click("[data-testid=reauth-submit]").await?;
@@ -459,6 +464,7 @@ async fn a_clerk_hires_through_the_workspace_and_an_auditor_checks_it() -> Resul
     sign_out(&app).await?;
 
     // The auditor: read-only, refused a decision by the backend.
+    step("workspace: the auditor");
     app.click("[data-testid=nav-auditor]").await?;
     sign_in(&app, "auditor").await?;
     // media:// serves only what the signed-in person opened: the clerk's segment, asked for by id
@@ -490,6 +496,7 @@ async fn a_clerk_hires_through_the_workspace_and_an_auditor_checks_it() -> Resul
     app.screenshot(&screenshot_path("auditor-review-zh")).await?;
 
     // The whole job, with its progress, after the password again.
+    step("workspace: the job's reports");
     app.click("[data-testid=tab-exports]").await?;
     app.click("[data-testid=export-job-run]").await?;
     app.type_into("[data-testid=reauth-password]", PASSWORD).await?;
@@ -546,6 +553,7 @@ async fn a_clerk_hires_through_the_workspace_and_an_auditor_checks_it() -> Resul
     app.close().await?;
 
     // Left alone, the window locks; the password opens it again.
+    step("workspace: the idle lock");
     let idle = IDLE_SECONDS.to_string();
     let app =
         App::launch_staff(&cli.data, &cli.keyring, KEYRING_PASSWORD, &[("INTERVIEW_KIOSK_STAFF_IDLE_SECONDS", &idle)])
@@ -566,6 +574,7 @@ async fn a_clerk_hires_through_the_workspace_and_an_auditor_checks_it() -> Resul
     app.close().await?;
 
     // The audit trail: the recording was opened, the auditor's attempt was refused.
+    step("workspace: the audit trail");
     let played = audit(&cli, "answer:")?;
     ensure!(played.iter().any(|e| e["action"] == "media.play" && e["actor"] == "clerk"), "playback not audited");
     let all = audit(&cli, "")?;

@@ -438,9 +438,19 @@ def traced(
         output, _ = child.communicate(timeout=seconds)
         status = child.returncode
     except subprocess.TimeoutExpired:
+        # What every process was doing, and the last traced calls, before they are stopped: a
+        # hang (seen once in `windows` under package-test) must leave more than its first line.
+        ps = subprocess.run(
+            ["ps", "-g", str(child.pid), "-o", "pid,stat,etime,wchan:24,args:80"], capture_output=True, text=True
+        ).stdout  # fmt: skip
+        tail = trace.read_text(errors="replace").splitlines()[-15:] if trace.exists() else []
         os.killpg(child.pid, signal.SIGKILL)
         output, _ = child.communicate()
-        status, output = -1, f"timed out after {seconds} s\n{output}"
+        status = -1
+        output = (
+            f"timed out after {seconds} s; its output's end:\n{output[-3000:]}\n-- its processes then:\n{ps}"
+            "-- its last traced calls:\n" + "\n".join(line[:160] for line in tail)
+        )
     elapsed = time.monotonic() - started
     summary = judge_trace(trace, allowed, ctx.workdir)
     time.sleep(1.0)  # frames still on their way to the sink belong to this workload
@@ -460,7 +470,7 @@ def traced(
     ctx.rows.append((name, f"{elapsed:.1f}", summary.calls, summary.unix_or_netlink, summary.loopback,
                      len(summary.violations), len(frames), len(left)))  # fmt: skip
     if status != 0:
-        ctx.failures.append(f"{name}: exited with {status}\n{output[-3000:]}")
+        ctx.failures.append(f"{name}: exited with {status}\n{output[-12000:]}")
     for attempt in summary.violations:
         ctx.failures.append(f"{name}: {attempt}")
     for line in summary.unparsed:
@@ -611,7 +621,7 @@ def e2e_workload(ctx: Context, name: str, test: str) -> None:
     """One end-to-end test of the real app, under the trace."""
     cargo_home = os.environ.get("CARGO_HOME") or str(Path.home() / ".cargo")
     env = {"CARGO_HOME": cargo_home, "INTERVIEW_KIOSK_BIN": str(ctx.app)}
-    status, output = traced(ctx, name, [str(e2e_binary()), test, "--exact", "--test-threads", "1"], env, 900)
+    status, output = traced(ctx, name, [str(e2e_binary()), test, "--exact", "--test-threads", "1", "--nocapture"], env, 900)
     if status == 0 and "1 passed" not in output:
         ctx.failures.append(f"{name}: the end-to-end test did not run\n{output[-2000:]}")
 
