@@ -258,6 +258,8 @@ impl From<VaultError> for Failure {
             VaultError::EnrolmentRefused
             | VaultError::UnknownStation
             | VaultError::StationRevoked
+            | VaultError::UnknownWorkstation
+            | VaultError::WorkstationRevoked
             | VaultError::NotAStationMachine => StatusCode::FORBIDDEN,
             VaultError::Denied { .. } | VaultError::SessionExpired => StatusCode::FORBIDDEN,
             VaultError::JournalOutOfOrder { .. } => StatusCode::CONFLICT,

@@ -151,6 +151,10 @@ pub enum VaultError {
     UnknownStation,
     #[error("the station has been revoked")]
     StationRevoked,
+    #[error("no workstation is enrolled with this certificate")]
+    UnknownWorkstation,
+    #[error("the workstation has been revoked")]
+    WorkstationRevoked,
     #[error("journal entry out of order; the hub expects {expected}")]
     JournalOutOfOrder { expected: i64 },
     #[error("a segment's content does not match the hash the station recorded")]
@@ -281,6 +285,8 @@ impl UserFacing for VaultError {
             VaultError::NotAStationMachine => "office.wrong_machine",
             VaultError::UnknownStation => "office.unknown_station",
             VaultError::StationRevoked => "office.station_revoked",
+            VaultError::UnknownWorkstation => "office.unknown_workstation",
+            VaultError::WorkstationRevoked => "office.workstation_revoked",
             VaultError::JournalOutOfOrder { .. } => "office.journal_out_of_order",
             VaultError::SegmentHashMismatch => "office.segment_hash_mismatch",
             VaultError::NotThisStation => "office.not_this_station",
@@ -627,6 +633,14 @@ impl UserFacing for VaultError {
             VaultError::StationRevoked => Localized::new(
                 "本终端已被管理员从办公网络中移除，不能再使用。如需继续使用，请管理员重新注册。",
                 "This station was removed from the office network by the administrator and can no longer be used. Ask the administrator to enrol it again.",
+            ),
+            VaultError::UnknownWorkstation => Localized::new(
+                "中心主机不认识本工作站。请管理员重新注册本工作站。",
+                "The hub does not know this workstation. Ask the administrator to enrol it again.",
+            ),
+            VaultError::WorkstationRevoked => Localized::new(
+                "本工作站已被管理员从办公网络中移除，不能再使用。如需继续使用，请管理员重新注册。",
+                "This workstation was removed from the office network by the administrator and can no longer be used. Ask the administrator to enrol it again.",
             ),
             VaultError::JournalOutOfOrder { .. } => Localized::new(
                 "录制内容的上传顺序不连续，终端会自动从中断处重新发送。",

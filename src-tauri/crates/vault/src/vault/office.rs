@@ -476,11 +476,21 @@ impl Vault {
         })
     }
 
-    /// Revokes a station: its next request is refused. Its journal so far stays applied.
+    /// Revokes a station or a workstation: its next request is refused. A station's journal so
+    /// far stays applied. Audited as what it is (`office.station_revoked` on `station:N`,
+    /// `office.workstation_revoked` on `workstation:N`).
     pub fn revoke_station(&mut self, session: &Session, station_id: i64) -> Result<()> {
         self.authorize(session, Action::ManageDevices)?;
         let now = self.now();
-        self.write(session, "office.station_revoked", &format!("station:{station_id}"), |tx| {
+        let role: Option<String> =
+            self.conn.query_row("SELECT role FROM stations WHERE id = ?1", [station_id], |r| r.get(0)).optional()?;
+        let (action, object) = match role.as_deref() {
+            Some(role) if role == MachineRole::Workstation.as_str() => {
+                ("office.workstation_revoked", format!("workstation:{station_id}"))
+            }
+            _ => ("office.station_revoked", format!("station:{station_id}")),
+        };
+        self.write(session, action, &object, |tx| {
             match tx.execute(
                 "UPDATE stations SET revoked_at = COALESCE(revoked_at, ?2) WHERE id = ?1",
                 params![station_id, now],
@@ -511,8 +521,8 @@ impl Vault {
             Some((id, None, role)) if role == MachineRole::Workstation.as_str() => id,
             other => {
                 let (object, error) = match other {
-                    None => ("workstation:unknown".to_owned(), VaultError::UnknownStation),
-                    Some((id, Some(_), _)) => (format!("workstation:{id}"), VaultError::StationRevoked),
+                    None => ("workstation:unknown".to_owned(), VaultError::UnknownWorkstation),
+                    Some((id, Some(_), _)) => (format!("workstation:{id}"), VaultError::WorkstationRevoked),
                     Some((id, None, role)) => (format!("{role}:{id}"), VaultError::NotAStationMachine),
                 };
                 self.audit_only(&anonymous, "office.workstation_refused", &object, Outcome::Denied)?;
