@@ -18,7 +18,10 @@ use std::time::{Duration, Instant};
 
 use interview::UserFacing;
 use office::hub::{StaffHost, StaffRefusal, WorkstationCaller};
-use office::wire::{ExportedFile, StaffCall, StaffMedia, StaffOutcome, StaffReply};
+use office::wire::{
+    ExportedFile, STAFF_PROGRESS_KEPT, StaffCall, StaffChannelMessage, StaffMedia, StaffOutcome, StaffProgress,
+    StaffProgressReply, StaffReply,
+};
 use tauri::test::MockRuntime;
 
 use crate::commands::guard::STAFF_WINDOW;
@@ -40,6 +43,43 @@ const COMMAND_LIMIT: Duration = Duration::from_secs(30 * 60);
 pub struct HostedStaff {
     data_dir: PathBuf,
     sessions: Mutex<HashMap<[u8; 16], Arc<Hosted>>>,
+}
+
+/// Channels kept per session (each call with a channel opens one; older ones are dropped).
+const CHANNELS_KEPT: usize = 8;
+
+/// What the session's commands sent on the staff window's channels (a job export's progress):
+/// kept for the workstation to ask for while the call runs, since the hub's windowless webview
+/// shows nothing.
+#[derive(Default)]
+struct ChannelLog {
+    channels: HashMap<u32, VecDeque<StaffChannelMessage>>,
+    order: VecDeque<u32>,
+}
+
+impl ChannelLog {
+    fn push(&mut self, channel: u32, index: u32, message: serde_json::Value) {
+        if !self.channels.contains_key(&channel) {
+            self.order.push_back(channel);
+            while self.order.len() > CHANNELS_KEPT {
+                if let Some(old) = self.order.pop_front() {
+                    self.channels.remove(&old);
+                }
+            }
+        }
+        let kept = self.channels.entry(channel).or_default();
+        kept.push_back(StaffChannelMessage { index, message });
+        while kept.len() > STAFF_PROGRESS_KEPT {
+            kept.pop_front();
+        }
+    }
+
+    fn since(&self, channel: u32, after: u32) -> Vec<StaffChannelMessage> {
+        self.channels
+            .get(&channel)
+            .map(|kept| kept.iter().filter(|m| m.index >= after).cloned().collect())
+            .unwrap_or_default()
+    }
 }
 
 /// The answer to one call, as kept for a repeat.
@@ -66,6 +106,7 @@ struct Hosted {
     state: AppState,
     exports: PathBuf,
     calls: Mutex<Calls>,
+    channels: Arc<Mutex<ChannelLog>>,
     answered: Condvar,
     last_used: Mutex<Instant>,
     /// One command at a time per session, as in a window whose page waits for its answers.
@@ -108,7 +149,19 @@ impl HostedStaff {
         let mut state = AppState::new(self.data_dir.clone(), Mode::Staff);
         state.device = format!("workstation {}", caller.id);
         state.export_dir = Some(exports.clone());
+        let channels = Arc::new(Mutex::new(ChannelLog::default()));
+        let log = channels.clone();
         let app = tauri::test::mock_builder()
+            // A command's channel messages are kept for the workstation instead of going to the
+            // windowless webview (`true`: handled).
+            .channel_interceptor(move |_webview, channel, index, body| {
+                if let tauri::ipc::InvokeResponseBody::Json(json) = body
+                    && let Ok(message) = serde_json::from_str(json)
+                {
+                    log.lock().unwrap_or_else(|e| e.into_inner()).push(channel.0, index as u32, message);
+                }
+                true
+            })
             .manage(state.clone())
             .invoke_handler(crate::commands::hosted_builder().invoke_handler())
             .build(crate::app::context())
@@ -127,6 +180,7 @@ impl HostedStaff {
                 state,
                 exports,
                 calls: Mutex::default(),
+                channels,
                 answered: Condvar::new(),
                 last_used: Mutex::new(Instant::now()),
                 running: Mutex::new(()),
@@ -319,6 +373,17 @@ impl StaffHost for HostedStaff {
             Err(error) => Err(refusal(403, &error)),
         }
     }
+
+    fn progress(
+        &self,
+        caller: &WorkstationCaller,
+        request: &StaffProgress,
+    ) -> Result<StaffProgressReply, StaffRefusal> {
+        let not_signed_in = || refusal(403, &ShellError::Flow(flow::FlowError::NotSignedIn));
+        let (_, hosted) = self.session(caller, Some(request.session)).ok_or_else(not_signed_in)?;
+        let messages = hosted.channels.lock().unwrap_or_else(|e| e.into_inner()).since(request.channel, request.after);
+        Ok(StaffProgressReply { messages })
+    }
 }
 
 #[cfg(test)]
@@ -402,5 +467,61 @@ mod tests {
         let created: Vec<_> = rows.iter().filter(|r| r.action == "job.create").collect();
         assert_eq!(created.len(), 2, "{rows:?}");
         assert!(created.iter().all(|r| r.device == "workstation 3" && r.actor == "clerk"), "{created:?}");
+    }
+
+    /// A job export's progress, sent on the page's channel while the command runs at the hub, is
+    /// kept for the workstation that asks (by channel, from an index on), and for no other
+    /// workstation. (Seen to fail without the channel interceptor: nothing kept.)
+    #[test]
+    fn a_commands_channel_messages_are_kept_for_its_workstation_to_ask() {
+        keyring_core::set_default_store(keyring_core::mock::Store::new().unwrap());
+        let data = tempfile::tempdir().unwrap();
+        let user = |username: &str, role| vault::NewUser {
+            username: username.into(),
+            display_name: username.into(),
+            role,
+            password: PASSWORD.into(),
+        };
+        let (mut vault, _recovery) = vault::Vault::create(data.path(), user("admin", Role::Admin)).unwrap();
+        let admin = vault.login("admin", PASSWORD, "test").unwrap();
+        vault.create_user(&admin, user("clerk", Role::Clerk)).unwrap();
+        let identity = report::SigningIdentity::generate("某市人力资源和社会保障局").unwrap();
+        flow::reports::install_signing_identity(&mut vault, &admin, &identity, false).unwrap();
+        drop(vault);
+
+        let host = HostedStaff::new(data.path().to_owned());
+        let desk = WorkstationCaller { id: 3, cert_sha256: [7; 32] };
+        let mut id = 0u8;
+        let mut call = |session, command: &str, args| {
+            id += 1;
+            let reply =
+                host.call(&desk, StaffCall { session, call_id: [id; 16], command: command.into(), args }).unwrap();
+            assert!(matches!(reply.outcome, StaffOutcome::Ok(_)), "{command}: {:?}", reply.outcome);
+            reply
+        };
+        let session = call(None, "staff_sign_in", json!({ "username": "clerk", "password": PASSWORD })).session;
+        let job = json!({ "job": {
+            "title": "窗口受理", "language": "zh-CN",
+            "dimensions": [{ "name": "沟通", "weightPct": 100.0 }], "recommend": 70, "hold": 50
+        }});
+        let jobs = call(Some(session), "clerk_create_job", job).outcome;
+        let StaffOutcome::Ok(jobs) = jobs else { unreachable!() };
+        let job_id = jobs[0]["id"].as_u64().unwrap();
+        call(Some(session), "staff_reauth", json!({ "password": PASSWORD }));
+        let exported =
+            call(Some(session), "export_job_reports", json!({ "jobId": job_id, "progress": "__CHANNEL__:4242" }));
+        assert_eq!(exported.files.len(), 1, "the job report: {:?}", exported.files.len());
+
+        let asked = |caller: &WorkstationCaller, channel, after| {
+            host.progress(caller, &StaffProgress { session, channel, after }).map(|r| r.messages)
+        };
+        // No interviews: 0 of 1, then 1 of 1 (the job report).
+        let all = asked(&desk, 4242, 0).unwrap();
+        let said: Vec<(u32, serde_json::Value)> = all.into_iter().map(|m| (m.index, m.message)).collect();
+        assert_eq!(said, [(0, json!({ "done": 0, "total": 1 })), (1, json!({ "done": 1, "total": 1 }))]);
+        assert_eq!(asked(&desk, 4242, 1).unwrap().len(), 1);
+        assert!(asked(&desk, 7, 0).unwrap().is_empty());
+        let other = WorkstationCaller { id: 4, cert_sha256: [8; 32] };
+        assert_eq!(asked(&other, 4242, 0).unwrap_err().code, "auth.not_signed_in");
     }
 }

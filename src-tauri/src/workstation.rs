@@ -5,11 +5,13 @@
 //! agency is written here.
 
 use std::path::{Component, Path, PathBuf};
+use std::str::FromStr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use office::wire::{ExportedFile, StaffOutcome};
 use office::workstation::Link;
-use tauri::ipc::{Invoke, InvokeBody, InvokeError};
+use tauri::ipc::{Channel, Invoke, InvokeBody, InvokeError, JavaScriptChannelId};
 
 use crate::commands::Runs;
 use crate::error::ShellError;
@@ -63,11 +65,18 @@ pub fn forward<R: tauri::Runtime>(
             return true;
         }
     };
+    let relay = ProgressRelay::start(link, channels_in(&args, &invoke.message.webview()));
     let link = link.clone();
     invoke.resolver.respond_async(async move {
-        let answer = tauri::async_runtime::spawn_blocking(move || link.call(&command, args))
-            .await
-            .map_err(|join| rejected(ShellError::Internal(join.to_string())))?;
+        let answer = tauri::async_runtime::spawn_blocking(move || {
+            let answer = link.call(&command, args);
+            if let Some(relay) = relay {
+                relay.finish();
+            }
+            answer
+        })
+        .await
+        .map_err(|join| rejected(ShellError::Internal(join.to_string())))?;
         match answer {
             Ok(answer) => match answer.outcome {
                 StaffOutcome::Ok(value) => {
@@ -87,6 +96,83 @@ pub fn forward<R: tauri::Runtime>(
         }
     });
     true
+}
+
+/// How often a running call's channel messages are asked for.
+const PROGRESS_EVERY: Duration = Duration::from_millis(300);
+
+/// The channels the page passed in a call's arguments (`__CHANNEL__:<id>`, as Tauri's
+/// `Channel` is sent), each with its sender into this page.
+fn channels_in<R: tauri::Runtime>(
+    args: &serde_json::Value,
+    webview: &tauri::Webview<R>,
+) -> Vec<(u32, Channel<serde_json::Value>)> {
+    let Some(object) = args.as_object() else { return Vec::new() };
+    object
+        .values()
+        .filter_map(|v| v.as_str())
+        .filter_map(|v| {
+            let id = v.strip_prefix("__CHANNEL__:")?.parse::<u32>().ok()?;
+            let channel = JavaScriptChannelId::from_str(v).ok()?.channel_on(webview.clone());
+            Some((id, channel))
+        })
+        .collect()
+}
+
+/// Hands what a call's command sends on its channels at the hub (a job export's progress) to
+/// the page while the call runs: asks the hub every [`PROGRESS_EVERY`], and once more when
+/// the call has answered.
+struct ProgressRelay {
+    finished: std::sync::mpsc::Sender<()>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl ProgressRelay {
+    fn start(link: &Arc<Link>, channels: Vec<(u32, Channel<serde_json::Value>)>) -> Option<ProgressRelay> {
+        if channels.is_empty() {
+            return None;
+        }
+        let link = link.clone();
+        let (finished, asked_to_finish) = std::sync::mpsc::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("hub-progress".into())
+            .spawn(move || {
+                let mut next = vec![0u32; channels.len()];
+                loop {
+                    let last = !matches!(
+                        asked_to_finish.recv_timeout(PROGRESS_EVERY),
+                        Err(std::sync::mpsc::RecvTimeoutError::Timeout)
+                    );
+                    for ((id, channel), next) in channels.iter().zip(next.iter_mut()) {
+                        match link.progress(*id, *next) {
+                            Ok(messages) => {
+                                for m in messages {
+                                    if m.index < *next {
+                                        continue;
+                                    }
+                                    *next = m.index + 1;
+                                    if let Err(error) = channel.send(m.message) {
+                                        tracing::debug!(%error, "the page's channel is closed");
+                                    }
+                                }
+                            }
+                            Err(error) => tracing::debug!(%error, "asking the hub for a call's progress failed"),
+                        }
+                    }
+                    if last {
+                        break;
+                    }
+                }
+            })
+            .ok()?;
+        Some(ProgressRelay { finished, thread })
+    }
+
+    /// Asks once more and stops.
+    fn finish(self) {
+        let _ = self.finished.send(());
+        let _ = self.thread.join();
+    }
 }
 
 /// Writes the files a command made at the hub into this machine's export folder, each where

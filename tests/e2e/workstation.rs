@@ -127,7 +127,8 @@ fn enrol_workstation(hub: &Hub, address: &str, ws: &Cli, name: &str) -> Result<(
 
 /// An interview recorded at a kiosk station, scored at the hub; then, at a staff workstation:
 /// the window says what it is, a clerk signs in at the hub, browses, reviews with the recording
-/// streamed from the hub, rates, decides and exports the signed report; the link is cut
+/// streamed from the hub, rates, decides and exports the signed report and the whole job (with
+/// the export's progress relayed from the hub); the link is cut
 /// mid-command (a banner at once, the command refused with a sentence, the typed reason kept)
 /// and restored (the command sent again applies once); a second clerk at a second workstation
 /// rates and decides the same interview (both raters' ratings and decisions stand), then edits
@@ -272,6 +273,30 @@ async fn a_clerk_at_a_workstation_reviews_decides_and_exports_on_the_hubs_vault(
         verified.contains("Verdict: VALID") && verified.contains("Known to this vault: yes"),
         "the hub does not verify its report: {verified}"
     );
+
+    // The whole job from the workstation (the password was asked moments ago): the progress the
+    // export sends at the hub on the page's channel reaches this page, and the folder arrives in
+    // the export folder.
+    app.click("[data-testid=tab-jobs]").await?;
+    app.click("[data-testid=export-job-run]").await?;
+    app.wait_text("[data-testid=export-notice]", |t| !t.is_empty()).await?;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let progress = script(
+            &app,
+            "const p = document.querySelector('[data-testid=export-progress]'); return p ? [p.value, p.max] : null;",
+        )
+        .await?;
+        if progress[0] == progress[1] && progress[1] == 2.0 {
+            break;
+        }
+        ensure!(Instant::now() < deadline, "the job export's progress at the workstation: {progress}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let folder =
+        app.find("[data-testid=export-job-exported]").await?.attr("data-path").await?.context("export folder")?;
+    ensure!(Path::new(&folder).starts_with(&exports), "the job's folder is not in the export folder: {folder}");
+    ensure!(std::fs::read_dir(&folder)?.count() == 2, "the job's folder holds no candidate and job report");
 
     // Set-up commands act on this machine and are refused at a workstation.
     let setup = app.invoke("admin_devices", serde_json::json!({})).await?;

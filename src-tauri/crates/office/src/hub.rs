@@ -55,6 +55,12 @@ pub trait StaffHost: Send + Sync + 'static {
     fn call(&self, caller: &WorkstationCaller, call: wire::StaffCall) -> Result<wire::StaffReply, StaffRefusal>;
     /// One recording segment of a playlist opened in the call's session, decrypted in memory.
     fn media(&self, caller: &WorkstationCaller, request: &wire::StaffMedia) -> Result<Vec<u8>, StaffRefusal>;
+    /// What a call running in the session has sent on one of its channels so far.
+    fn progress(
+        &self,
+        caller: &WorkstationCaller,
+        request: &wire::StaffProgress,
+    ) -> Result<wire::StaffProgressReply, StaffRefusal>;
 }
 
 /// What an enrolment code is for.
@@ -784,6 +790,20 @@ async fn staff_media(
     Ok(bytes)
 }
 
+/// The progress a workstation's running call has sent (a job export's), asked beside the call.
+async fn staff_progress(
+    State(state): Shared,
+    ConnectInfo(peer): Peer,
+    body: Body<wire::StaffProgress>,
+) -> Result<Json<wire::StaffProgressReply>, Failure> {
+    let Json(request) = body.map_err(bad_body)?;
+    let host = state.staff_host()?;
+    let caller = state.workstation(&peer).await?;
+    let reply =
+        tokio::task::spawn_blocking(move || host.progress(&caller, &request)).await.map_err(|_| internal())??;
+    Ok(Json(reply))
+}
+
 /// Answers without touching the vault: lets an enrolling station see the hub's certificate
 /// before it makes its proof.
 async fn ping() -> StatusCode {
@@ -869,6 +889,7 @@ pub async fn serve(
         .route(&p("/work/failed"), post(work_failed))
         .route(&p("/staff/call"), post(staff_call).layer(DefaultBodyLimit::max(STAFF_CALL_BODY)))
         .route(&p("/staff/media"), post(staff_media))
+        .route(&p("/staff/progress"), post(staff_progress))
         .route_layer(axum::middleware::from_fn(require_certificate));
     let app = Router::new()
         .route(&p("/ping"), post(ping))

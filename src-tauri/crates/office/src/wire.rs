@@ -330,6 +330,35 @@ pub struct StaffMedia {
     pub media_id: i64,
 }
 
+/// The messages a running command of `session` has sent so far on the staff window's channel
+/// `channel` (a job export's progress), from index `after` on. Asked while the call runs.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffProgress {
+    #[serde(with = "hex16")]
+    pub session: [u8; 16],
+    /// The channel's id as the staff window made it (`__CHANNEL__:<id>` in the call's arguments).
+    pub channel: u32,
+    pub after: u32,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffProgressReply {
+    /// In the order they were sent (at most [`STAFF_PROGRESS_KEPT`]: the latest).
+    pub messages: Vec<StaffChannelMessage>,
+}
+
+/// Messages the hub keeps per channel (progress: the latest say the most).
+pub const STAFF_PROGRESS_KEPT: usize = 256;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffChannelMessage {
+    pub index: u32,
+    pub message: serde_json::Value,
+}
+
 /// An optional session id as a hex string.
 pub mod opt_hex16 {
     pub fn serialize<S: serde::Serializer>(bytes: &Option<[u8; 16]>, s: S) -> Result<S::Ok, S::Error> {

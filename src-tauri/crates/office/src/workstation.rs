@@ -198,17 +198,30 @@ impl Link {
         }
     }
 
+    fn signed_in_session(&self) -> Result<[u8; 16], OfficeError> {
+        let session = *self.session.lock().unwrap_or_else(|e| e.into_inner());
+        session.ok_or_else(|| OfficeError::Refused {
+            status: 403,
+            code: "auth.not_signed_in".into(),
+            message: interview::Localized::new("请先登录。", "Sign in first."),
+            expected: None,
+        })
+    }
+
     /// A recording segment of a playlist opened in this session, in memory.
     pub fn media(&self, media_id: i64) -> Result<Vec<u8>, OfficeError> {
-        let Some(session) = *self.session.lock().unwrap_or_else(|e| e.into_inner()) else {
-            return Err(OfficeError::Refused {
-                status: 403,
-                code: "auth.not_signed_in".into(),
-                message: interview::Localized::new("请先登录。", "Sign in first."),
-                expected: None,
-            });
-        };
+        let session = self.signed_in_session()?;
         let bytes = self.calls.post_bytes("/staff/media", &wire::StaffMedia { session, media_id });
         self.noting(bytes)
+    }
+
+    /// What the call running in this session has sent on the staff window's channel `channel`
+    /// since message `after` (asked quickly, beside the call).
+    pub fn progress(&self, channel: u32, after: u32) -> Result<Vec<wire::StaffChannelMessage>, OfficeError> {
+        let session = self.signed_in_session()?;
+        let reply = self
+            .probe
+            .post::<_, wire::StaffProgressReply>("/staff/progress", &wire::StaffProgress { session, channel, after });
+        Ok(self.noting(reply)?.messages)
     }
 }
