@@ -407,14 +407,20 @@ pub fn run_hub(command: HubCommand, data_dir: &Path, lang: Lang) -> Result<(), S
         }
         HubCommand::Rename { id, name, user } => {
             let (mut vault, session) = crate::vault_cli::sign_in(data_dir, &user, lang)?;
-            vault.rename_station(&session, id, &name)?;
-            println!("{} {id}", t(lang, "已重命名终端", "station renamed"));
+            let said = match vault.rename_station(&session, id, &name)? {
+                MachineRole::Station => t(lang, "已重命名面试终端", "station renamed"),
+                MachineRole::Workstation => t(lang, "已重命名工作人员工作站", "workstation renamed"),
+            };
+            println!("{said} {id}");
             Ok(())
         }
         HubCommand::Revoke { id, user } => {
             let (mut vault, session) = crate::vault_cli::sign_in(data_dir, &user, lang)?;
-            vault.revoke_station(&session, id)?;
-            println!("{} {id}", t(lang, "已吊销终端", "station revoked"));
+            let said = match vault.revoke_station(&session, id)? {
+                MachineRole::Station => t(lang, "已吊销面试终端", "station revoked"),
+                MachineRole::Workstation => t(lang, "已吊销工作人员工作站", "workstation revoked"),
+            };
+            println!("{said} {id}");
             Ok(())
         }
     }

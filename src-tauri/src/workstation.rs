@@ -71,7 +71,8 @@ pub fn forward<R: tauri::Runtime>(
         let answer = tauri::async_runtime::spawn_blocking(move || {
             let answer = link.call(&command, args);
             if let Some(relay) = relay {
-                relay.finish();
+                // A hub that did not answer the call is not asked for its progress again.
+                relay.finish(!matches!(&answer, Err(e) if e.is_unreachable()));
             }
             answer
         })
@@ -121,28 +122,32 @@ fn channels_in<R: tauri::Runtime>(
 
 /// Hands what a call's command sends on its channels at the hub (a job export's progress) to
 /// the page while the call runs: asks the hub every [`PROGRESS_EVERY`], and once more when
-/// the call has answered.
+/// the call has answered. Stops asking at the hub's first refusal (a session ended, a revoked
+/// workstation: asking again would only be refused again).
 struct ProgressRelay {
-    finished: std::sync::mpsc::Sender<()>,
+    /// `true`: ask once more, then stop; `false`: stop.
+    finished: std::sync::mpsc::Sender<bool>,
     thread: std::thread::JoinHandle<()>,
 }
 
 impl ProgressRelay {
     fn start(link: &Arc<Link>, channels: Vec<(u32, Channel<serde_json::Value>)>) -> Option<ProgressRelay> {
+        use std::sync::mpsc::RecvTimeoutError;
         if channels.is_empty() {
             return None;
         }
         let link = link.clone();
-        let (finished, asked_to_finish) = std::sync::mpsc::channel::<()>();
+        let (finished, asked_to_finish) = std::sync::mpsc::channel::<bool>();
         let thread = std::thread::Builder::new()
             .name("hub-progress".into())
             .spawn(move || {
                 let mut next = vec![0u32; channels.len()];
                 loop {
-                    let last = !matches!(
-                        asked_to_finish.recv_timeout(PROGRESS_EVERY),
-                        Err(std::sync::mpsc::RecvTimeoutError::Timeout)
-                    );
+                    let last = match asked_to_finish.recv_timeout(PROGRESS_EVERY) {
+                        Err(RecvTimeoutError::Timeout) => false,
+                        Ok(true) => true,
+                        Ok(false) | Err(RecvTimeoutError::Disconnected) => return,
+                    };
                     for ((id, channel), next) in channels.iter().zip(next.iter_mut()) {
                         match link.progress(*id, *next) {
                             Ok(messages) => {
@@ -156,11 +161,17 @@ impl ProgressRelay {
                                     }
                                 }
                             }
-                            Err(error) => tracing::debug!(%error, "asking the hub for a call's progress failed"),
+                            Err(error) if error.is_unreachable() => {
+                                tracing::debug!(%error, "asking the hub for a call's progress failed");
+                            }
+                            Err(error) => {
+                                tracing::info!(%error, "the hub refused to tell a call's progress");
+                                return;
+                            }
                         }
                     }
                     if last {
-                        break;
+                        return;
                     }
                 }
             })
@@ -168,9 +179,9 @@ impl ProgressRelay {
         Some(ProgressRelay { finished, thread })
     }
 
-    /// Asks once more and stops.
-    fn finish(self) {
-        let _ = self.finished.send(());
+    /// Asks once more (`ask_again`) and stops.
+    fn finish(self, ask_again: bool) {
+        let _ = self.finished.send(ask_again);
         let _ = self.thread.join();
     }
 }

@@ -53,7 +53,7 @@ impl Drop for Children {
     }
 }
 
-/// Prints the step a long test has reached, with the seconds since the test binary started:
+/// Prints the step a long test has reached, with the seconds since the first step printed:
 /// under `--nocapture` (the zero-egress workloads) a test that hangs shows where, and a failing
 /// test's captured output shows the way it came.
 pub fn step(what: &str) {

@@ -342,11 +342,17 @@ async fn a_clerk_at_a_workstation_reviews_decides_and_exports_on_the_hubs_vault(
     )
     .await?;
     let raters: Vec<&str> = raters.as_array().context("ratings")?.iter().filter_map(|r| r.as_str()).collect();
+    // The first clerk rated every dimension 4, the second ("Second Clerk") 3.
+    let by = |level: &str| -> std::collections::BTreeSet<&str> {
+        raters.iter().filter_map(|r| r.strip_suffix(level)).collect()
+    };
+    let (fours, threes) = (by(" 4"), by(" 3"));
     ensure!(
-        raters.iter().any(|r| r.ends_with(" 4"))
-            && raters.iter().any(|r| r.ends_with(" 3"))
-            && raters.iter().filter(|r| r.ends_with(" 4")).count()
-                == raters.iter().filter(|r| r.ends_with(" 3")).count(),
+        fours.len() == 1
+            && !fours.contains("Second Clerk")
+            && threes == std::collections::BTreeSet::from(["Second Clerk"])
+            && raters.len().is_multiple_of(2)
+            && raters.iter().filter(|r| r.ends_with(" 4")).count() == raters.len() / 2,
         "the two raters' ratings do not both stand: {raters:?}"
     );
     let decided: Vec<String> = audit(&hub.cli, "interview:")?

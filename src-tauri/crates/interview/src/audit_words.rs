@@ -80,6 +80,7 @@ const ACTIONS: &[(&str, &str, &str)] = &[
     ("office.station_renamed", "面试终端改名", "Kiosk station renamed"),
     ("office.station_revoked", "吊销面试终端", "Kiosk station revoked"),
     ("office.workstation_refused", "拒绝工作人员工作站", "Staff workstation refused"),
+    ("office.workstation_renamed", "工作人员工作站改名", "Staff workstation renamed"),
     ("office.workstation_revoked", "吊销工作人员工作站", "Staff workstation revoked"),
     ("outcome.record", "记录录用后结果", "Outcomes recorded"),
     ("question.condition", "设置题目的简历条件", "Question condition set"),

@@ -312,17 +312,25 @@ fn a_workstation_enrols_with_its_own_code_and_cannot_act_as_a_station() {
     {
         let mut vault = hub.vault();
         let admin = hub.sign_in(&mut vault, "admin");
-        vault.revoke_station(&admin, config.station_id).unwrap();
-        // Audited as what it is: a workstation revoked, not a kiosk station.
-        let revoked: Vec<_> = vault
+        assert_eq!(vault.rename_station(&admin, config.station_id, "Desk 5").unwrap(), MachineRole::Workstation);
+        assert_eq!(vault.revoke_station(&admin, config.station_id).unwrap(), MachineRole::Workstation);
+        // Audited as what it is: a workstation renamed and revoked, not a kiosk station.
+        let mut changed: Vec<_> = vault
             .audit_log(&admin, None, 1_000)
             .unwrap()
             .into_iter()
-            .filter(|r| r.action.ends_with("_revoked"))
+            .filter(|r| r.action.ends_with("_revoked") || r.action.ends_with("_renamed"))
             .map(|r| (r.action, r.object))
             .collect();
+        changed.sort();
         let object = format!("workstation:{}", config.station_id);
-        assert_eq!(revoked, [("office.workstation_revoked".to_owned(), object)]);
+        assert_eq!(
+            changed,
+            [
+                ("office.workstation_renamed".to_owned(), object.clone()),
+                ("office.workstation_revoked".to_owned(), object)
+            ]
+        );
     }
     assert_eq!(refused_code(office::workstation::hello(&dir.path().join("w"))), "office.workstation_revoked");
     assert!(hub.denials("office.workstation_refused") >= 1);

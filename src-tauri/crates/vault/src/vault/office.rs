@@ -465,32 +465,39 @@ impl Vault {
         Ok(rows)
     }
 
-    pub fn rename_station(&mut self, session: &Session, station_id: i64, name: &str) -> Result<()> {
+    /// The kind of office machine `station_id` is (a kiosk station when unknown: the write
+    /// that follows says there is no such one).
+    fn machine_role(&self, station_id: i64) -> Result<MachineRole> {
+        let role: Option<String> =
+            self.conn.query_row("SELECT role FROM stations WHERE id = ?1", [station_id], |r| r.get(0)).optional()?;
+        Ok(role.as_deref().and_then(MachineRole::parse).unwrap_or(MachineRole::Station))
+    }
+
+    /// Renames a station or a workstation; audited as what it is (`office.station_renamed` on
+    /// `station:N`, `office.workstation_renamed` on `workstation:N`). Returns which it is.
+    pub fn rename_station(&mut self, session: &Session, station_id: i64, name: &str) -> Result<MachineRole> {
         self.authorize(session, Action::ManageDevices)?;
         let name = check_station_name(name)?;
-        self.write(session, "office.station_renamed", &format!("station:{station_id}"), |tx| {
+        let role = self.machine_role(station_id)?;
+        let kind = role.as_str();
+        self.write(session, &format!("office.{kind}_renamed"), &format!("{kind}:{station_id}"), |tx| {
             match tx.execute("UPDATE stations SET name = ?2 WHERE id = ?1", params![station_id, name])? {
                 1 => Ok(()),
                 _ => Err(VaultError::NoSuchObject { what: "station", id: station_id }),
             }
-        })
+        })?;
+        Ok(role)
     }
 
     /// Revokes a station or a workstation: its next request is refused. A station's journal so
     /// far stays applied. Audited as what it is (`office.station_revoked` on `station:N`,
-    /// `office.workstation_revoked` on `workstation:N`).
-    pub fn revoke_station(&mut self, session: &Session, station_id: i64) -> Result<()> {
+    /// `office.workstation_revoked` on `workstation:N`). Returns which it is.
+    pub fn revoke_station(&mut self, session: &Session, station_id: i64) -> Result<MachineRole> {
         self.authorize(session, Action::ManageDevices)?;
         let now = self.now();
-        let role: Option<String> =
-            self.conn.query_row("SELECT role FROM stations WHERE id = ?1", [station_id], |r| r.get(0)).optional()?;
-        let (action, object) = match role.as_deref() {
-            Some(role) if role == MachineRole::Workstation.as_str() => {
-                ("office.workstation_revoked", format!("workstation:{station_id}"))
-            }
-            _ => ("office.station_revoked", format!("station:{station_id}")),
-        };
-        self.write(session, action, &object, |tx| {
+        let role = self.machine_role(station_id)?;
+        let kind = role.as_str();
+        self.write(session, &format!("office.{kind}_revoked"), &format!("{kind}:{station_id}"), |tx| {
             match tx.execute(
                 "UPDATE stations SET revoked_at = COALESCE(revoked_at, ?2) WHERE id = ?1",
                 params![station_id, now],
@@ -498,7 +505,8 @@ impl Vault {
                 1 => Ok(()),
                 _ => Err(VaultError::NoSuchObject { what: "station", id: station_id }),
             }
-        })
+        })?;
+        Ok(role)
     }
 
     /// What a station reports about itself on each request: kept as bookkeeping (no audit entry;
