@@ -409,7 +409,7 @@ mod tests {
     /// after the repeat.)
     #[test]
     fn a_call_sent_again_runs_once_and_a_session_is_its_workstations_only() {
-        keyring_core::set_default_store(keyring_core::mock::Store::new().unwrap());
+        crate::use_test_credential_store();
         let data = tempfile::tempdir().unwrap();
         let user = |username: &str, role| vault::NewUser {
             username: username.into(),
@@ -474,7 +474,7 @@ mod tests {
     /// workstation. (Seen to fail without the channel interceptor: nothing kept.)
     #[test]
     fn a_commands_channel_messages_are_kept_for_its_workstation_to_ask() {
-        keyring_core::set_default_store(keyring_core::mock::Store::new().unwrap());
+        crate::use_test_credential_store();
         let data = tempfile::tempdir().unwrap();
         let user = |username: &str, role| vault::NewUser {
             username: username.into(),

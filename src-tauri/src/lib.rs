@@ -38,6 +38,15 @@ mod vault_cli;
 mod window_watch;
 mod workstation;
 
+/// The in-memory credential store the unit tests' vaults keep their keys in: one for the whole
+/// test binary (the store is process-wide; a test replacing it would take the key of a vault
+/// another test running beside it had just created).
+#[cfg(test)]
+fn use_test_credential_store() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| keyring_core::set_default_store(keyring_core::mock::Store::new().unwrap()));
+}
+
 /// The process's entry point (`src/main.rs` calls nothing else): it makes sure the process
 /// started with the environment the libraries must read (see `cli::ensure_environment`).
 pub use cli::main;

@@ -48,7 +48,7 @@ mod tests {
     /// Tauri's mock runtime.
     #[test]
     fn a_staff_command_from_the_kiosk_window_is_refused_and_audited() {
-        keyring_core::set_default_store(keyring_core::mock::Store::new().unwrap());
+        crate::use_test_credential_store();
         let data = tempfile::tempdir().unwrap();
         let admin = vault::NewUser {
             username: "admin".into(),
