@@ -395,6 +395,22 @@ mod tests {
 
     const PASSWORD: &str = "a long enough password";
 
+    /// A hub's vault (real, in a temporary directory) with an administrator and a clerk.
+    fn hub_vault() -> (tempfile::TempDir, vault::Vault, vault::Session) {
+        crate::use_test_credential_store();
+        let data = tempfile::tempdir().unwrap();
+        let user = |username: &str, role| vault::NewUser {
+            username: username.into(),
+            display_name: username.into(),
+            role,
+            password: PASSWORD.into(),
+        };
+        let (mut vault, _recovery) = vault::Vault::create(data.path(), user("admin", Role::Admin)).unwrap();
+        let admin = vault.login("admin", PASSWORD, "test").unwrap();
+        vault.create_user(&admin, user("clerk", Role::Clerk)).unwrap();
+        (data, vault, admin)
+    }
+
     fn jobs_listed(reply: &StaffReply) -> usize {
         match &reply.outcome {
             StaffOutcome::Ok(jobs) => jobs.as_array().map_or(0, Vec::len),
@@ -409,17 +425,7 @@ mod tests {
     /// after the repeat.)
     #[test]
     fn a_call_sent_again_runs_once_and_a_session_is_its_workstations_only() {
-        crate::use_test_credential_store();
-        let data = tempfile::tempdir().unwrap();
-        let user = |username: &str, role| vault::NewUser {
-            username: username.into(),
-            display_name: username.into(),
-            role,
-            password: PASSWORD.into(),
-        };
-        let (mut vault, _recovery) = vault::Vault::create(data.path(), user("admin", Role::Admin)).unwrap();
-        let admin = vault.login("admin", PASSWORD, "test").unwrap();
-        vault.create_user(&admin, user("clerk", Role::Clerk)).unwrap();
+        let (data, vault, _admin) = hub_vault();
         drop(vault);
 
         let host = HostedStaff::new(data.path().to_owned());
@@ -474,17 +480,7 @@ mod tests {
     /// workstation. (Seen to fail without the channel interceptor: nothing kept.)
     #[test]
     fn a_commands_channel_messages_are_kept_for_its_workstation_to_ask() {
-        crate::use_test_credential_store();
-        let data = tempfile::tempdir().unwrap();
-        let user = |username: &str, role| vault::NewUser {
-            username: username.into(),
-            display_name: username.into(),
-            role,
-            password: PASSWORD.into(),
-        };
-        let (mut vault, _recovery) = vault::Vault::create(data.path(), user("admin", Role::Admin)).unwrap();
-        let admin = vault.login("admin", PASSWORD, "test").unwrap();
-        vault.create_user(&admin, user("clerk", Role::Clerk)).unwrap();
+        let (data, mut vault, admin) = hub_vault();
         let identity = report::SigningIdentity::generate("某市人力资源和社会保障局").unwrap();
         flow::reports::install_signing_identity(&mut vault, &admin, &identity, false).unwrap();
         drop(vault);

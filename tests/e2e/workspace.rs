@@ -269,6 +269,24 @@ async fn candidate_interviews(cli: &Cli, code: &str) -> Result<()> {
 
 /// Waits until the first answer's recording has played past `seconds` of the answer (its ~2 s
 /// segments are played one after another).
+/// Waits until a job export's progress bar shows `total` of `total`. The progress messages
+/// travel on their own channel and may land just after the result.
+pub(crate) async fn wait_export_progress(app: &App, total: u32) -> Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let progress = script(
+            app,
+            "const p = document.querySelector('[data-testid=export-progress]'); return p ? [p.value, p.max] : null;",
+        )
+        .await?;
+        if progress[0] == progress[1] && progress[1] == f64::from(total) {
+            return Ok(());
+        }
+        ensure!(Instant::now() < deadline, "the job export's progress: {progress}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 pub(crate) async fn wait_played(app: &App, seconds: f64) -> Result<()> {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
@@ -503,20 +521,7 @@ async fn a_clerk_hires_through_the_workspace_and_an_auditor_checks_it() -> Resul
     app.click("[data-testid=reauth-submit]").await?;
     let done = app.wait_text("[data-testid=export-notice]", |t| t.contains("导出完成")).await?;
     ensure!(done.contains("1 份候选人签名报告") && done.contains("岗位汇总报告"), "job export: {done}");
-    // The progress messages travel on their own channel and may land just after the result.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let progress = script(
-            &app,
-            "const p = document.querySelector('[data-testid=export-progress]'); return p ? [p.value, p.max] : null;",
-        )
-        .await?;
-        if progress[0] == progress[1] && progress[1] == 2.0 {
-            break;
-        }
-        ensure!(Instant::now() < deadline, "progress {progress}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_export_progress(&app, 2).await?;
     app.screenshot(&screenshot_path("auditor-exports-zh")).await?;
 
     // Every report the auditor exported verifies, and so does the clerk's; a copy of one of the

@@ -13,7 +13,7 @@ use crate::cli::{Cli, PASSWORD, tempdirs};
 use crate::harness::App;
 use crate::kiosk::{KEYRING_PASSWORD, audit, invite};
 use crate::office::{Hub, Proc, Station, find_in_files, machine};
-use crate::workspace::{script, wait_played};
+use crate::workspace::{script, wait_export_progress, wait_played};
 
 const CANDIDATE: &str = "周八";
 const ID_NUMBER: &str = "11010519491231002X";
@@ -280,19 +280,7 @@ async fn a_clerk_at_a_workstation_reviews_decides_and_exports_on_the_hubs_vault(
     app.click("[data-testid=tab-jobs]").await?;
     app.click("[data-testid=export-job-run]").await?;
     app.wait_text("[data-testid=export-notice]", |t| !t.is_empty()).await?;
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let progress = script(
-            &app,
-            "const p = document.querySelector('[data-testid=export-progress]'); return p ? [p.value, p.max] : null;",
-        )
-        .await?;
-        if progress[0] == progress[1] && progress[1] == 2.0 {
-            break;
-        }
-        ensure!(Instant::now() < deadline, "the job export's progress at the workstation: {progress}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_export_progress(&app, 2).await?;
     let folder =
         app.find("[data-testid=export-job-exported]").await?.attr("data-path").await?.context("export folder")?;
     ensure!(Path::new(&folder).starts_with(&exports), "the job's folder is not in the export folder: {folder}");
