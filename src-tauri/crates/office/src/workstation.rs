@@ -70,6 +70,26 @@ type LinkWatcher = Box<dyn Fn(bool) + Send + Sync>;
 /// Calls whose answer was lost: by the hash of what they asked, their id and when.
 type Uncertain = std::collections::HashMap<[u8; 32], ([u8; 16], std::time::Instant)>;
 
+/// What a call asks, as a hash of its command and arguments, by which a repeat after a lost
+/// answer is known. A channel the page passed (`__CHANNEL__:<id>`: a job export's progress) is
+/// made anew for each attempt, so its id does not count: the export sent again is the same call.
+fn what_was_asked(command: &str, args: &serde_json::Value) -> [u8; 32] {
+    use sha2::Digest;
+    let mut args = args.clone();
+    if let Some(object) = args.as_object_mut() {
+        for value in object.values_mut() {
+            if value.as_str().is_some_and(|v| v.starts_with("__CHANNEL__:")) {
+                *value = serde_json::Value::String("__CHANNEL__".into());
+            }
+        }
+    }
+    let mut h = sha2::Sha256::new();
+    h.update(command.as_bytes());
+    h.update([0]);
+    h.update(serde_json::to_vec(&args).unwrap_or_default());
+    h.finalize().into()
+}
+
 /// A staff workstation's link to its hub: the staff window's calls, its recordings, and
 /// whether the hub answers. Holds the session id of the person signed in (in memory only).
 pub struct Link {
@@ -162,14 +182,7 @@ impl Link {
     /// there: if the person repeats it, it goes again under the same id, and the hub gives the
     /// answer it gave then instead of running it twice.
     pub fn call(&self, command: &str, args: serde_json::Value) -> Result<CallAnswer, OfficeError> {
-        use sha2::Digest;
-        let asked: [u8; 32] = {
-            let mut h = sha2::Sha256::new();
-            h.update(command.as_bytes());
-            h.update([0]);
-            h.update(serde_json::to_vec(&args).unwrap_or_default());
-            h.finalize().into()
-        };
+        let asked = what_was_asked(command, &args);
         let call_id = {
             let mut uncertain = self.uncertain.lock().unwrap_or_else(|e| e.into_inner());
             uncertain.retain(|_, (_, at)| at.elapsed() < UNCERTAIN_FOR);
@@ -223,5 +236,28 @@ impl Link {
             .probe
             .post::<_, wire::StaffProgressReply>("/staff/progress", &wire::StaffProgress { session, channel, after });
         Ok(self.noting(reply)?.messages)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::what_was_asked;
+
+    /// The same command with the same arguments is the same call, whatever channel the page
+    /// made for this attempt; any other difference makes another call.
+    #[test]
+    fn a_call_is_known_by_its_command_and_arguments_but_not_its_channels() {
+        let export = |job: u32, channel: &str| {
+            what_was_asked("export_job_reports", &json!({ "jobId": job, "progress": channel }))
+        };
+        assert_eq!(export(3, "__CHANNEL__:17"), export(3, "__CHANNEL__:4242"));
+        assert_ne!(export(3, "__CHANNEL__:17"), export(4, "__CHANNEL__:17"));
+        assert_ne!(
+            what_was_asked("review_decide", &json!({ "reason": "a" })),
+            what_was_asked("review_decide", &json!({ "reason": "b" }))
+        );
+        assert_ne!(what_was_asked("clerk_jobs", &json!({})), what_was_asked("auditor_jobs", &json!({})));
     }
 }
